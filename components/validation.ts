@@ -1,0 +1,119 @@
+import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
+import { rsaKeySizes, type Settings } from "./defaults";
+import { grantedRoles } from "./roles";
+
+const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Entra ID role values: no spaces, printable ASCII, not starting with a dot.
+const roleValue = /^[!#-~][!-~]*$/;
+
+/**
+ * Every problem with the settings, one line each, naming the setting and the
+ * fix. Pure, so preview can stop before a single resource is registered.
+ */
+export function settingsProblems(s: Settings, now: Date = new Date()): string[] {
+  return [
+    ...nameProblems(s),
+    ...keyProblems(s),
+    ...validityProblems(s),
+    ...roleProblems(s),
+    ...apiProblems(s),
+    ...ownerProblems(s),
+    ...broughtCertificateProblems(s, now),
+    ...previousCertificateProblems(s),
+  ];
+}
+
+function nameProblems(s: Settings): string[] {
+  if (s.displayName.trim() !== "") return [];
+  return ["displayName is empty: set a name, `pulumi config set displayName my-client`"];
+}
+
+function keyProblems(s: Settings): string[] {
+  if (s.certificatePem) return [];
+  const problems: string[] = [];
+  if (s.keyAlgorithm.toUpperCase() !== "RSA") {
+    problems.push(`keyAlgorithm ${s.keyAlgorithm} is not supported: Entra ID accepts only RSA certificate credentials; set keyAlgorithm to RSA`);
+  }
+  if (!(rsaKeySizes as readonly number[]).includes(s.keySize)) {
+    problems.push(`keySize ${s.keySize} is not supported: use one of ${rsaKeySizes.join(", ")}`);
+  }
+  return problems;
+}
+
+function validityProblems(s: Settings): string[] {
+  if (s.certificatePem) return [];
+  const problems: string[] = [];
+  if (!Number.isInteger(s.validityDays) || s.validityDays < 1) {
+    problems.push(`validityDays ${s.validityDays} must be a whole number of days, at least 1`);
+  }
+  if (!Number.isInteger(s.earlyRenewalDays) || s.earlyRenewalDays < 0) {
+    problems.push(`earlyRenewalDays ${s.earlyRenewalDays} must be a whole number of days, 0 or more`);
+  } else if (s.validityDays <= s.earlyRenewalDays) {
+    problems.push(`validityDays ${s.validityDays} must be longer than earlyRenewalDays ${s.earlyRenewalDays}, or the certificate is due for renewal as soon as it is made`);
+  }
+  return problems;
+}
+
+function roleProblems(s: Settings): string[] {
+  const problems: string[] = [];
+  const declared = s.apiClientId ? [] : s.apiRoles;
+  for (const value of [...declared, ...s.roles]) {
+    if (!roleValue.test(value)) problems.push(`role "${value}" is not a valid app role value: use printable characters without spaces, for example Data.Read`);
+  }
+  if (!s.apiClientId) {
+    if (s.apiRoles.length === 0) problems.push("apiRoles is empty: the companion API needs at least one role, for example [\"Data.Read\"]");
+    for (const role of grantedRoles(s)) {
+      if (!s.apiRoles.includes(role)) problems.push(`role ${role} is unknown: the API exposes ${s.apiRoles.join(", ")}; add it to apiRoles or remove it from roles`);
+    }
+  }
+  return problems;
+}
+
+function apiProblems(s: Settings): string[] {
+  const problems: string[] = [];
+  if (s.apiClientId && !guid.test(s.apiClientId)) problems.push(`apiClientId ${s.apiClientId} is not a client id (GUID); leave it empty to create a companion API`);
+  if (s.accessTokenVersion !== 1 && s.accessTokenVersion !== 2) problems.push(`accessTokenVersion ${s.accessTokenVersion} must be 1 or 2`);
+  if (!/^https:\/\/[^/\s]+\/?$/.test(s.authorityHost)) problems.push(`authorityHost ${s.authorityHost} must be an https origin, for example https://login.microsoftonline.com`);
+  return problems;
+}
+
+function ownerProblems(s: Settings): string[] {
+  return s.owners.filter((o) => !guid.test(o)).map((o) => `owner ${o} is not an object id (GUID)`);
+}
+
+function broughtCertificateProblems(s: Settings, now: Date): string[] {
+  if (!s.certificatePem && !s.privateKeyPem) return [];
+  if (!s.certificatePem) return ["privateKeyPem is set without certificatePem: set both to bring your own certificate, or neither"];
+  if (!s.privateKeyPem) return ["certificatePem is set without privateKeyPem: set the key with `pulumi config set --secret privateKeyPem < key.pem`"];
+  const cert = parseCertificate(s.certificatePem);
+  if (!cert) return ["certificatePem is not a PEM certificate: set it with `pulumi config set certificatePem < cert.pem`"];
+  // The key's own parse error could quote key material, so it is not repeated.
+  const key = parseKey(s.privateKeyPem);
+  if (!key) return ["privateKeyPem is not a PEM private key (PKCS#1 or PKCS#8, unencrypted)"];
+  const problems: string[] = [];
+  if (cert.publicKey.asymmetricKeyType !== "rsa") problems.push(`certificatePem has a ${cert.publicKey.asymmetricKeyType} key: Entra ID accepts only RSA certificate credentials`);
+  if (!cert.checkPrivateKey(key)) problems.push(`privateKeyPem does not match certificatePem (subject ${cert.subject.replaceAll("\n", ", ")}): set the key that was issued with this certificate`);
+  if (new Date(cert.validTo) <= now) problems.push(`certificatePem expired on ${new Date(cert.validTo).toISOString()}: renew it and set the new certificate and key`);
+  return problems;
+}
+
+function previousCertificateProblems(s: Settings): string[] {
+  if (!s.previousCertificatePem || parseCertificate(s.previousCertificatePem)) return [];
+  return ["previousCertificatePem is not a PEM certificate: set it from `pulumi stack output certificatePem`, or leave it empty"];
+}
+
+function parseCertificate(pem: string): X509Certificate | undefined {
+  try {
+    return new X509Certificate(pem);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseKey(pem: string): KeyObject | undefined {
+  try {
+    return createPrivateKey(pem);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,220 @@
+import { randomUUID, X509Certificate } from "node:crypto";
+
+/** An app role as Graph describes it. */
+export interface AppRole {
+  id: string;
+  value: string;
+  displayName?: string;
+  description?: string;
+  allowedMemberTypes: string[];
+  isEnabled: boolean;
+}
+
+/** A certificate key credential as Graph describes it; `key` holds the certificate PEM. */
+export interface KeyCredential {
+  keyId: string;
+  type: "AsymmetricX509Cert";
+  usage: "Verify";
+  key: string;
+  displayName: string;
+  /** SHA-1 thumbprint, uppercase hex. */
+  customKeyIdentifier: string;
+  startDateTime: string;
+  endDateTime: string;
+  /** When it was added: the start of its propagation. */
+  createdDateTime: string;
+}
+
+export interface Application {
+  id: string;
+  appId: string;
+  tenantId: string;
+  displayName: string;
+  identifierUris: string[];
+  appRoles: AppRole[];
+  api: { requestedAccessTokenVersion: 1 | 2 | null };
+  keyCredentials: KeyCredential[];
+  createdDateTime: string;
+}
+
+export interface ServicePrincipal {
+  id: string;
+  appId: string;
+  tenantId: string;
+  displayName: string;
+  servicePrincipalNames: string[];
+  createdDateTime: string;
+}
+
+export interface AppRoleAssignment {
+  id: string;
+  appRoleId: string;
+  principalId: string;
+  resourceId: string;
+  createdDateTime: string;
+}
+
+/** The whole directory, as kept in the state file. */
+export interface DirectoryState {
+  tenants: { id: string; displayName: string }[];
+  applications: Application[];
+  servicePrincipals: ServicePrincipal[];
+  appRoleAssignments: AppRoleAssignment[];
+}
+
+/** A refused admin request, with Graph's error code. */
+export class DirectoryError extends Error {
+  constructor(readonly code: string, message: string, readonly status = 400) {
+    super(message);
+    this.name = "DirectoryError";
+  }
+}
+
+export const emptyDirectory = (): DirectoryState => ({ tenants: [], applications: [], servicePrincipals: [], appRoleAssignments: [] });
+
+export function ensureTenant(state: DirectoryState): string {
+  if (state.tenants.length === 0) state.tenants.push({ id: randomUUID(), displayName: "Local Entra ID" });
+  return state.tenants[0].id;
+}
+
+export interface NewApplication {
+  displayName: string;
+  identifierUris?: string[];
+  appRoles?: AppRole[];
+  api?: { requestedAccessTokenVersion?: 1 | 2 | null };
+}
+
+export function createApplication(state: DirectoryState, tenantId: string, input: NewApplication, now = new Date()): Application {
+  if (!input.displayName?.trim()) throw new DirectoryError("Request_BadRequest", "displayName is required.");
+  const app: Application = {
+    id: randomUUID(),
+    appId: randomUUID(),
+    tenantId,
+    displayName: input.displayName,
+    identifierUris: input.identifierUris ?? [],
+    appRoles: input.appRoles ?? [],
+    api: { requestedAccessTokenVersion: input.api?.requestedAccessTokenVersion ?? null },
+    keyCredentials: [],
+    createdDateTime: now.toISOString(),
+  };
+  state.applications.push(app);
+  return app;
+}
+
+/** Changes what PATCH /applications/{id} may change in place. */
+export function updateApplication(state: DirectoryState, id: string, patch: Partial<NewApplication>): Application {
+  const app = applicationById(state, id);
+  if (patch.displayName !== undefined) app.displayName = patch.displayName;
+  if (patch.identifierUris !== undefined) app.identifierUris = patch.identifierUris;
+  if (patch.appRoles !== undefined) app.appRoles = patch.appRoles;
+  if (patch.api !== undefined) app.api = { requestedAccessTokenVersion: patch.api.requestedAccessTokenVersion ?? null };
+  return app;
+}
+
+export interface NewKeyCredential {
+  key: string;
+  keyId?: string;
+  displayName?: string;
+  startDateTime?: string;
+  endDateTime?: string;
+}
+
+/** Adds a certificate credential; an end date past the certificate's notAfter is refused, as Graph does. */
+export function addKeyCredential(state: DirectoryState, appObjectId: string, input: NewKeyCredential, now = new Date()): KeyCredential {
+  const app = applicationById(state, appObjectId);
+  const cert = parseCertificate(input.key);
+  const notAfter = new Date(cert.validTo);
+  const start = input.startDateTime ? new Date(input.startDateTime) : new Date(cert.validFrom);
+  const end = input.endDateTime ? new Date(input.endDateTime) : notAfter;
+  if (end > notAfter) throw new DirectoryError("KeyCredentialsInvalidEndDate", `Key credential end date ${end.toISOString()} is later than the certificate's expiry ${notAfter.toISOString()}.`);
+  if (end <= start) throw new DirectoryError("KeyCredentialsInvalidEndDate", "Key credential end date must be after its start date.");
+  const keyId = input.keyId ?? randomUUID();
+  if (app.keyCredentials.some((k) => k.keyId === keyId)) throw new DirectoryError("Request_BadRequest", `Key credential ${keyId} already exists.`);
+  const credential: KeyCredential = {
+    keyId,
+    type: "AsymmetricX509Cert",
+    usage: "Verify",
+    key: cert.toString(),
+    displayName: input.displayName ?? cert.subject.replaceAll("\n", ", "),
+    customKeyIdentifier: cert.fingerprint.replaceAll(":", ""),
+    startDateTime: start.toISOString(),
+    endDateTime: end.toISOString(),
+    createdDateTime: now.toISOString(),
+  };
+  app.keyCredentials.push(credential);
+  return credential;
+}
+
+export function removeKeyCredential(state: DirectoryState, appObjectId: string, keyId: string): void {
+  const app = applicationById(state, appObjectId);
+  const before = app.keyCredentials.length;
+  app.keyCredentials = app.keyCredentials.filter((k) => k.keyId !== keyId);
+  if (app.keyCredentials.length === before) throw new DirectoryError("Request_ResourceNotFound", `Key credential ${keyId} does not exist.`, 404);
+}
+
+export function deleteApplication(state: DirectoryState, id: string): void {
+  applicationById(state, id);
+  state.applications = state.applications.filter((a) => a.id !== id);
+}
+
+export function createServicePrincipal(state: DirectoryState, appId: string, now = new Date()): ServicePrincipal {
+  const app = state.applications.find((a) => a.appId === appId);
+  if (!app) throw new DirectoryError("Request_ResourceNotFound", `Application with appId ${appId} does not exist.`, 404);
+  if (state.servicePrincipals.some((sp) => sp.appId === appId && sp.tenantId === app.tenantId)) {
+    throw new DirectoryError("Request_MultipleObjectsWithSameKeyValue", `A service principal for appId ${appId} already exists.`, 409);
+  }
+  const sp: ServicePrincipal = {
+    id: randomUUID(),
+    appId,
+    tenantId: app.tenantId,
+    displayName: app.displayName,
+    servicePrincipalNames: [appId, ...app.identifierUris],
+    createdDateTime: now.toISOString(),
+  };
+  state.servicePrincipals.push(sp);
+  return sp;
+}
+
+export function deleteServicePrincipal(state: DirectoryState, id: string): void {
+  servicePrincipalById(state, id);
+  state.servicePrincipals = state.servicePrincipals.filter((sp) => sp.id !== id);
+  state.appRoleAssignments = state.appRoleAssignments.filter((a) => a.principalId !== id && a.resourceId !== id);
+}
+
+/** Grants an app role with admin consent: the role must exist on the resource's application. */
+export function assignAppRole(state: DirectoryState, input: { principalId: string; resourceId: string; appRoleId: string }, now = new Date()): AppRoleAssignment {
+  servicePrincipalById(state, input.principalId);
+  const resource = servicePrincipalById(state, input.resourceId);
+  const app = state.applications.find((a) => a.appId === resource.appId);
+  if (!app?.appRoles.some((r) => r.id === input.appRoleId)) {
+    throw new DirectoryError("Request_BadRequest", `Permission being assigned was not found on application ${resource.appId}.`);
+  }
+  const assignment: AppRoleAssignment = { id: randomUUID(), ...input, createdDateTime: now.toISOString() };
+  state.appRoleAssignments.push(assignment);
+  return assignment;
+}
+
+export function removeAppRoleAssignment(state: DirectoryState, id: string): void {
+  if (!state.appRoleAssignments.some((a) => a.id === id)) throw new DirectoryError("Request_ResourceNotFound", `App role assignment ${id} does not exist.`, 404);
+  state.appRoleAssignments = state.appRoleAssignments.filter((a) => a.id !== id);
+}
+
+export function applicationById(state: DirectoryState, id: string): Application {
+  const app = state.applications.find((a) => a.id === id);
+  if (!app) throw new DirectoryError("Request_ResourceNotFound", `Application ${id} does not exist.`, 404);
+  return app;
+}
+
+export function servicePrincipalById(state: DirectoryState, id: string): ServicePrincipal {
+  const sp = state.servicePrincipals.find((s) => s.id === id);
+  if (!sp) throw new DirectoryError("Request_ResourceNotFound", `Service principal ${id} does not exist.`, 404);
+  return sp;
+}
+
+function parseCertificate(pem: string): X509Certificate {
+  try {
+    return new X509Certificate(pem);
+  } catch {
+    throw new DirectoryError("KeyCredentialsInvalidValue", "Key credential value is not a PEM or base64 DER certificate.");
+  }
+}

@@ -1,0 +1,62 @@
+import { verifyClientAssertion } from "./assertion";
+import type { Application, ServicePrincipal } from "./directory";
+import { aadsts } from "./errors";
+import { issueAccessToken, type SigningKey, type TokenResponse } from "./token";
+import { visibleApplication, visibleServicePrincipal, type View } from "./visibility";
+
+const jwtBearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+export interface GrantContext {
+  view: View;
+  tenantId: string;
+  authorityHost: string;
+  tokenEndpoint: string;
+  signing: SigningKey;
+}
+
+/** The client-credentials grant with a certificate, checked in the order Entra ID checks it. */
+export async function clientCredentialsGrant(ctx: GrantContext, form: URLSearchParams): Promise<TokenResponse> {
+  const grantType = required(form, "grant_type");
+  if (grantType !== "client_credentials") throw aadsts.unsupportedGrant(grantType);
+  const clientId = required(form, "client_id");
+  const scope = required(form, "scope");
+  const assertion = form.get("client_assertion");
+  if (!assertion) throw aadsts.noCredential();
+  const assertionType = required(form, "client_assertion_type");
+  if (assertionType !== jwtBearer) throw aadsts.invalidAssertionType(assertionType);
+  const resourceId = resourceOf(scope);
+
+  const app = visibleApplication(ctx.view, ctx.tenantId, clientId);
+  if (!app) throw aadsts.appNotFound(clientId, ctx.tenantId);
+  await verifyClientAssertion({ view: ctx.view, app, clientId, assertion, tokenEndpoint: ctx.tokenEndpoint });
+  const client = visibleServicePrincipal(ctx.view, ctx.tenantId, clientId);
+  if (!client) throw aadsts.missingServicePrincipal(clientId, ctx.tenantId);
+  const { resourceApp, resource } = findResource(ctx, resourceId);
+
+  return issueAccessToken({
+    state: ctx.view.state, tenantId: ctx.tenantId, client, resourceApp, resource,
+    requestedResource: resourceId, authorityHost: ctx.authorityHost, now: ctx.view.now,
+  }, ctx.signing);
+}
+
+function required(form: URLSearchParams, name: string): string {
+  const value = form.get(name);
+  if (!value) throw aadsts.missingParameter(name);
+  return value;
+}
+
+/** Client credentials take exactly one scope, `<resource>/.default`. */
+function resourceOf(scope: string): string {
+  const scopes = scope.trim().split(/\s+/);
+  if (scopes.length !== 1 || !scopes[0].endsWith("/.default") || scopes[0] === "/.default") throw aadsts.invalidScope(scope);
+  return scopes[0].slice(0, -"/.default".length);
+}
+
+function findResource(ctx: GrantContext, resourceId: string): { resourceApp: Application; resource: ServicePrincipal } {
+  const wanted = resourceId.replace(/\/$/, "");
+  const resourceApp = ctx.view.state.applications.find((a) =>
+    a.tenantId === ctx.tenantId && (a.appId === wanted || a.identifierUris.some((u) => u.replace(/\/$/, "") === wanted)));
+  const resource = resourceApp && visibleServicePrincipal(ctx.view, ctx.tenantId, resourceApp.appId);
+  if (!resourceApp || !resource) throw aadsts.resourceNotFound(resourceId, ctx.tenantId);
+  return { resourceApp, resource };
+}

@@ -1,0 +1,20 @@
+import { CertificateApp } from "./components/certificateApp";
+import { readSettings } from "./components/settings";
+
+// The Pulumi entry: read config, build one certificate-authenticated app,
+// export what a client needs. The output names are the contract verify reads.
+const app = new CertificateApp("client", readSettings());
+
+export const tenantId = app.tenantId;
+export const clientId = app.clientId;
+export const applicationObjectId = app.applicationObjectId;
+export const servicePrincipalObjectId = app.servicePrincipalObjectId;
+export const authority = app.authority;
+export const scope = app.scope;
+export const expectedRoles = app.expectedRoles;
+export const certificatePem = app.certificatePem;
+export const privateKeyPem = app.privateKeyPem;
+export const thumbprint = app.thumbprint;
+export const thumbprintSha256 = app.thumbprintSha256;
+export const keyId = app.keyId;
+export const certificateNotAfter = app.certificateNotAfter;
