@@ -11,6 +11,7 @@ export const applicationObjectId = app.applicationObjectId;
 export const servicePrincipalObjectId = app.servicePrincipalObjectId;
 export const authority = app.authority;
 export const scope = app.scope;
+export const apiClientId = app.apiClientId;
 export const expectedRoles = app.expectedRoles;
 export const certificatePem = app.certificatePem;
 export const privateKeyPem = app.privateKeyPem;

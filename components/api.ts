@@ -10,6 +10,8 @@ export interface ResourceApi {
   servicePrincipalObjectId: pulumi.Output<string>;
   /** What the scope is built from: the identifier URI, or the client id. */
   identifier: pulumi.Output<string>;
+  /** The API's client id: the audience of v2.0 tokens. */
+  clientId: pulumi.Output<string>;
   /** Role value to app role id, for the granted roles only. */
   roleIds: pulumi.Output<Record<string, string>>;
 }
@@ -32,7 +34,7 @@ export function companionApi(name: string, s: Settings, tenantId: pulumi.Input<s
   }, { parent });
   const sp = new azuread.ServicePrincipal(`${name}-api-sp`, { clientId: app.clientId, owners }, { parent });
   const roleIds = Object.fromEntries(grantedRoles(s).map((role) => [role, appRoleId(apiName, role)]));
-  return { servicePrincipalObjectId: sp.objectId, identifier, roleIds: pulumi.output(roleIds) };
+  return { servicePrincipalObjectId: sp.objectId, clientId: app.clientId, identifier, roleIds: pulumi.output(roleIds) };
 }
 
 /** An API registered elsewhere, looked up by client id; its roles are checked at preview. */
@@ -41,6 +43,7 @@ export function existingApi(s: Settings, parent: pulumi.Resource): ResourceApi {
   const roles = grantedRoles(s);
   return {
     servicePrincipalObjectId: sp.objectId,
+    clientId: pulumi.output(s.apiClientId),
     identifier: sp.apply((found) => s.apiIdentifierUri || found.servicePrincipalNames.find((n) => n !== found.clientId) || found.clientId),
     roleIds: sp.appRoleIds.apply((ids) => pickRoles(ids, roles, s.apiClientId)),
   };

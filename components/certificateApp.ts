@@ -28,6 +28,8 @@ export class CertificateApp extends pulumi.ComponentResource {
   readonly servicePrincipalObjectId: pulumi.Output<string>;
   readonly authority: pulumi.Output<string>;
   readonly scope: pulumi.Output<string>;
+  /** The API's client id, the audience of v2.0 tokens. */
+  readonly apiClientId: pulumi.Output<string>;
   readonly expectedRoles: pulumi.Output<string[]>;
   readonly certificatePem: pulumi.Output<string>;
   /** Secret. */
@@ -61,6 +63,7 @@ export class CertificateApp extends pulumi.ComponentResource {
     this.servicePrincipalObjectId = sp.objectId;
     this.authority = pulumi.interpolate`${s.authorityHost.replace(/\/$/, "")}/${client.tenantId}`;
     this.scope = pulumi.interpolate`${api.identifier}/.default`;
+    this.apiClientId = api.clientId;
     this.expectedRoles = pulumi.output(grantedRoles(s));
     this.certificatePem = cert.certificatePem;
     this.privateKeyPem = cert.privateKeyPem;
@@ -70,7 +73,7 @@ export class CertificateApp extends pulumi.ComponentResource {
     this.certificateNotAfter = cert.notAfter;
     this.registerOutputs({
       tenantId: this.tenantId, clientId: this.clientId, applicationObjectId: this.applicationObjectId,
-      servicePrincipalObjectId: this.servicePrincipalObjectId, authority: this.authority, scope: this.scope,
+      servicePrincipalObjectId: this.servicePrincipalObjectId, authority: this.authority, scope: this.scope, apiClientId: this.apiClientId,
       expectedRoles: this.expectedRoles, certificatePem: this.certificatePem, privateKeyPem: this.privateKeyPem,
       thumbprint: this.thumbprint, thumbprintSha256: this.thumbprintSha256, keyId: this.keyId,
       certificateNotAfter: this.certificateNotAfter,

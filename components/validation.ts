@@ -48,7 +48,8 @@ function validityProblems(s: Settings): string[] {
   }
   if (!Number.isInteger(s.earlyRenewalDays) || s.earlyRenewalDays < 0) {
     problems.push(`earlyRenewalDays ${s.earlyRenewalDays} must be a whole number of days, 0 or more`);
-  } else if (s.validityDays <= s.earlyRenewalDays) {
+  }
+  if (problems.length === 0 && s.validityDays <= s.earlyRenewalDays) {
     problems.push(`validityDays ${s.validityDays} must be longer than earlyRenewalDays ${s.earlyRenewalDays}, or the certificate is due for renewal as soon as it is made`);
   }
   return problems;

@@ -8,7 +8,7 @@ import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from "@az
  * default trust store applies, as for the real Entra ID.
  */
 export function networkClient(options: { ca?: string; timeoutMs?: number } = {}): INetworkModule {
-  const agent = new Agent({ ca: options.ca, keepAlive: true });
+  const agent = new Agent({ ca: options.ca });
   const send = <T>(method: string, url: string, opts?: NetworkRequestOptions, timeout?: number) =>
     sendRequest<T>(agent, method, url, opts, timeout ?? options.timeoutMs ?? 30_000);
   return {

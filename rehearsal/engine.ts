@@ -1,0 +1,193 @@
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor, type MockResourceArgs, type MockResourceResult } from "@pulumi/pulumi/runtime/mocks";
+import { deserializeProperty } from "@pulumi/pulumi/runtime/rpc";
+import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
+import * as runtimeState from "@pulumi/pulumi/runtime/state";
+import { isDeepStrictEqual } from "node:util";
+import { unwrapSecrets } from "./secrets";
+
+/** What a resource handler returns: the id and outputs a real provider would. */
+export interface Created {
+  id: string;
+  outputs: Record<string, unknown>;
+  /** Outputs that are secret in the real provider (mocks ignore additionalSecretOutputs). */
+  secretOutputs?: string[];
+}
+
+/** Does the real work for one resource type. Inputs arrive as plain values, secrets unwrapped. */
+export interface ResourceHandler {
+  create(inputs: Record<string, any>, name: string): Promise<Created>;
+  /** Input keys that change in place; a change to any other key replaces the resource. */
+  updatable?: string[];
+  update?(id: string, inputs: Record<string, any>, previous: StateEntry): Promise<Created>;
+  delete?(entry: StateEntry): Promise<void>;
+}
+
+export interface Provider {
+  resources: Record<string, ResourceHandler>;
+  invokes: Record<string, (inputs: Record<string, any>) => Promise<Record<string, unknown>>>;
+}
+
+/** One resource as recorded in the checkpoint. */
+export interface StateEntry {
+  urn: string;
+  type: string;
+  name: string;
+  id: string;
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown>;
+  secretOutputs: string[];
+  replacementTrigger?: unknown;
+}
+
+/** Options the resource was registered with, which mocks' newResource never sees. */
+export interface RegisteredOptions {
+  parent: string;
+  replacementTrigger?: unknown;
+  deleteBeforeReplace: boolean;
+}
+
+export type Step = { op: "create" | "update" | "replace" | "same" | "delete"; type: string; name: string; urn: string };
+
+/** A resource the program registered, with what the engine did for it. */
+export interface Registered extends StateEntry {
+  custom: boolean;
+  options: RegisteredOptions;
+  op: Step["op"];
+}
+
+/**
+ * A local deployment engine: Pulumi's mock monitor, with handlers that do
+ * the real work and a diff against the previous checkpoint, the way
+ * `pulumi up` plans: unchanged resources stay, changed ones update or are
+ * replaced create-before-delete (unless deleteBeforeReplace), a changed
+ * replacementTrigger replaces, and what the program no longer declares is
+ * deleted at the end. Resource types without a handler fail; nothing is faked.
+ */
+export class LocalEngine extends MockMonitor {
+  readonly registered: Registered[] = [];
+  readonly failures: Error[] = [];
+  private readonly options = new Map<string, RegisteredOptions>();
+  private readonly pendingDeletes: StateEntry[] = [];
+
+  constructor(
+    private readonly provider: Provider,
+    private readonly previous: StateEntry[] = [],
+    private readonly onStep: (step: Step) => void | Promise<void> = () => undefined,
+  ) {
+    super({ newResource: (args) => this.newResource(args), call: (args) => this.call(args.token, args.inputs) });
+  }
+
+  /** Installs this engine as the Pulumi runtime's monitor; do it before importing the program. */
+  install(project: string, stack: string): this {
+    setMockOptions(this, project, stack, false);
+    return this;
+  }
+
+  override async registerResource(req: any, callback: (err: any, res: any) => void): Promise<void> {
+    const trigger = req.getReplacementTrigger?.();
+    this.options.set(`${req.getType()}::${req.getName()}`, {
+      parent: req.getParent(),
+      replacementTrigger: trigger ? unwrapSecrets(deserializeProperty(trigger.toJavaScript())) : undefined,
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+    });
+    return super.registerResource(req, callback);
+  }
+
+  private async newResource(args: MockResourceArgs): Promise<MockResourceResult> {
+    const opts = this.options.get(`${args.type}::${args.name}`) ?? { parent: "", deleteBeforeReplace: false };
+    const urn = urnOf(opts.parent, args.type, args.name);
+    if (!args.custom) {
+      this.record({ urn, type: args.type, name: args.name, id: "", inputs: {}, outputs: {}, secretOutputs: [] }, false, opts, "same");
+      return { id: undefined, state: {} };
+    }
+    try {
+      const entry = await this.apply(urn, args, opts);
+      const secret = new Set(entry.secretOutputs);
+      const state = Object.fromEntries(Object.entries(entry.outputs).map(([k, v]) => [k, secret.has(k) ? pulumi.secret(v) : v]));
+      return { id: entry.id, state: { ...args.inputs, ...state } };
+    } catch (err) {
+      this.failures.push(err as Error);
+      throw err;
+    }
+  }
+
+  private async apply(urn: string, args: MockResourceArgs, opts: RegisteredOptions): Promise<StateEntry> {
+    const handler = this.provider.resources[args.type];
+    if (!handler) throw new Error(`the local engine has no handler for resource type ${args.type} (${args.name}); it fakes nothing it does not implement`);
+    const inputs = unwrapSecrets(args.inputs) as Record<string, any>;
+    const prior = this.previous.find((p) => p.urn === urn);
+    const base = { urn, type: args.type, name: args.name, inputs, replacementTrigger: opts.replacementTrigger };
+    if (!prior) return this.step(await handler.create(inputs, args.name), base, opts, "create");
+    const changed = changedKeys(prior.inputs, inputs);
+    const triggered = opts.replacementTrigger !== undefined && !isDeepStrictEqual(opts.replacementTrigger, prior.replacementTrigger);
+    if (changed.length === 0 && !triggered) return this.step({ id: prior.id, outputs: prior.outputs, secretOutputs: prior.secretOutputs }, base, opts, "same");
+    if (!triggered && handler.update && changed.every((k) => handler.updatable?.includes(k))) {
+      return this.step(await handler.update(prior.id, inputs, prior), base, opts, "update");
+    }
+    if (opts.deleteBeforeReplace) {
+      await handler.delete?.(prior);
+      return this.step(await handler.create(inputs, args.name), base, opts, "replace");
+    }
+    const created = await handler.create(inputs, args.name);
+    this.pendingDeletes.push(prior);
+    return this.step(created, base, opts, "replace");
+  }
+
+  private async step(created: Created, base: Omit<StateEntry, "id" | "outputs" | "secretOutputs">, opts: RegisteredOptions, op: Step["op"]): Promise<StateEntry> {
+    const entry: StateEntry = { ...base, id: created.id, outputs: created.outputs, secretOutputs: created.secretOutputs ?? [] };
+    this.record(entry, true, opts, op);
+    await this.onStep({ op, type: entry.type, name: entry.name, urn: entry.urn });
+    return entry;
+  }
+
+  private record(entry: StateEntry, custom: boolean, options: RegisteredOptions, op: Step["op"]): void {
+    this.registered.push({ ...entry, custom, options, op });
+  }
+
+  private async call(token: string, inputs: Record<string, any>): Promise<Record<string, unknown>> {
+    const invoke = this.provider.invokes[token];
+    if (!invoke) throw new Error(`the local engine has no handler for function ${token}; it fakes nothing it does not implement`);
+    return invoke(unwrapSecrets(inputs) as Record<string, any>);
+  }
+
+  /** Waits until every registration the program started has been answered. */
+  async settled(): Promise<void> {
+    // Internal to the SDK (pinned at 3.248.0): the same loop as its waitForRPCs.
+    const store = (runtimeState as unknown as { getStore(): { settings: { rpcDone: Promise<void> } } }).getStore();
+    let done: Promise<void> | undefined;
+    while (done !== store.settings.rpcDone) {
+      done = store.settings.rpcDone;
+      await done;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /**
+   * Ends the deployment: deletes replaced resources and those the program no
+   * longer declares, newest first so that dependents go before what they
+   * depend on. Returns the new checkpoint.
+   */
+  async finish(): Promise<StateEntry[]> {
+    await this.settled();
+    const kept = new Set(this.registered.filter((r) => r.custom).map((r) => r.urn));
+    const orphans = this.previous.filter((p) => !kept.has(p.urn));
+    const doomed = [...this.pendingDeletes, ...orphans].sort((a, b) => this.previous.indexOf(b) - this.previous.indexOf(a));
+    for (const entry of doomed) {
+      await this.provider.resources[entry.type]?.delete?.(entry);
+      await this.onStep({ op: "delete", type: entry.type, name: entry.name, urn: entry.urn });
+    }
+    return this.registered.filter((r) => r.custom).map(({ custom: _c, options: _o, op: _op, ...entry }) => entry);
+  }
+}
+
+function urnOf(parent: string, type: string, name: string): string {
+  let qualified = type;
+  if (parent) qualified = `${parent.split("::")[2].split("$").pop()}$${type}`;
+  return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
+}
+
+function changedKeys(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].filter((k) => !isDeepStrictEqual(before[k], after[k]));
+}

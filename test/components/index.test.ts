@@ -1,0 +1,108 @@
+import * as pulumi from "@pulumi/pulumi";
+import { execFileSync } from "node:child_process";
+import { X509Certificate, createPrivateKey } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { installEngine, ofType, promiseOf, types } from "../support/program";
+
+type Program = typeof import("../../index");
+
+describe("the program with default configuration", () => {
+  let program: Program;
+  let env: ReturnType<typeof installEngine>;
+  let outputs: Record<string, unknown>;
+
+  beforeAll(async () => {
+    env = installEngine();
+    // Imported only after the engine is installed: a static import would run
+    // the program against no monitor and every output would be undefined.
+    program = await import("../../index");
+    outputs = Object.fromEntries(await Promise.all(Object.entries(program).map(async ([k, v]) => [k, await promiseOf(v as pulumi.Output<unknown>)])));
+    await env.engine.settled();
+  });
+
+  it("exports every output verify reads, none of them empty", () => {
+    for (const name of ["tenantId", "clientId", "applicationObjectId", "servicePrincipalObjectId", "authority", "scope", "expectedRoles", "certificatePem", "privateKeyPem", "thumbprint", "thumbprintSha256", "keyId", "certificateNotAfter"]) {
+      expect(outputs[name], name).toBeTruthy();
+    }
+  });
+
+  it("creates a 2048-bit RSA key and a certificate for digital signature and client auth", () => {
+    const [key] = ofType(env.engine, types.privateKey);
+    expect(key.inputs).toMatchObject({ algorithm: "RSA", rsaBits: 2048 });
+    const [cert] = ofType(env.engine, types.selfSignedCert);
+    expect(cert.inputs).toMatchObject({ allowedUses: ["digital_signature", "client_auth"], validityPeriodHours: 365 * 24, earlyRenewalHours: 30 * 24, subject: { commonName: "entra-cert-auth-client" } });
+    const x509 = new X509Certificate(String(outputs.certificatePem));
+    expect(x509.subject).toBe("CN=entra-cert-auth-client");
+    expect(x509.publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
+  });
+
+  it("exports the private key that belongs to the certificate, as a secret", async () => {
+    const x509 = new X509Certificate(String(outputs.certificatePem));
+    expect(x509.checkPrivateKey(createPrivateKey(String(outputs.privateKeyPem)))).toBe(true);
+    expect(await pulumi.isSecret(program.privateKeyPem)).toBe(true);
+    expect(await pulumi.isSecret(program.certificatePem)).toBe(false);
+  });
+
+  it("attaches the certificate to the application by its resource id, with the certificate's validity to the second", () => {
+    const [app] = ofType(env.engine, types.application, "client-app");
+    const [cred] = ofType(env.engine, types.certificate);
+    const x509 = new X509Certificate(String(outputs.certificatePem));
+    expect(cred.inputs.applicationId).toBe(app.id);
+    expect(app.id).toMatch(/^\/applications\/[0-9a-f-]{36}$/);
+    expect(cred.inputs).toMatchObject({ type: "AsymmetricX509Cert", encoding: "pem", value: outputs.certificatePem });
+    expect(cred.inputs.keyId).toBeUndefined();
+    expect(new Date(String(cred.inputs.startDate)).getTime()).toBe(new Date(x509.validFrom).getTime());
+    expect(new Date(String(cred.inputs.endDate)).getTime()).toBe(new Date(x509.validTo).getTime());
+    expect(cred.inputs.endDate).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(outputs.certificateNotAfter).toBe(cred.inputs.endDate);
+  });
+
+  it("exports thumbprints equal to openssl's fingerprints of the same certificate", () => {
+    const dir = mkdtempSync(join(tmpdir(), "eca-openssl-"));
+    const file = join(dir, "cert.pem");
+    writeFileSync(file, String(outputs.certificatePem));
+    const fingerprint = (digest: string) => execFileSync("openssl", ["x509", "-in", file, "-noout", "-fingerprint", `-${digest}`], { encoding: "utf8" }).split("=")[1].trim().replaceAll(":", "");
+    expect(outputs.thumbprint).toBe(fingerprint("sha1"));
+    expect(outputs.thumbprintSha256).toBe(fingerprint("sha256"));
+  });
+
+  it("creates a companion API with one application role and grants it to the client's service principal", () => {
+    const [api] = ofType(env.engine, types.application, "client-api");
+    const roles = api.inputs.appRoles as { value: string; id: string; allowedMemberTypes: string[] }[];
+    expect(roles.map((r) => r.value)).toEqual(["Data.Read"]);
+    expect(roles[0].allowedMemberTypes).toEqual(["Application"]);
+    expect(api.inputs.api).toEqual({ requestedAccessTokenVersion: 2 });
+    const [apiSp] = ofType(env.engine, types.servicePrincipal, "client-api-sp");
+    const [clientSp] = ofType(env.engine, types.servicePrincipal, "client-sp");
+    const [grant] = ofType(env.engine, types.roleAssignment);
+    expect(grant.inputs).toEqual({ appRoleId: roles[0].id, principalObjectId: clientSp.outputs.objectId, resourceObjectId: apiSp.outputs.objectId });
+    expect(outputs.expectedRoles).toEqual(["Data.Read"]);
+    expect(outputs.scope).toBe(`api://${outputs.tenantId}/entra-cert-auth-client-api/.default`);
+  });
+
+  it("owns the app registrations by the deploying identity and builds the authority from the tenant", () => {
+    const [app] = ofType(env.engine, types.application, "client-app");
+    expect(app.inputs.owners).toEqual([env.deployer.objectId]);
+    expect(outputs.tenantId).toBe(env.admin.tenantId);
+    expect(outputs.authority).toBe(`https://login.microsoftonline.com/${env.admin.tenantId}`);
+  });
+
+  it("parents every resource to the component and keys the rotation lever on the private key", () => {
+    const component = env.engine.registered.find((r) => r.type === "entra-cert-auth:index:CertificateApp");
+    expect(component).toBeDefined();
+    for (const r of env.engine.registered.filter((x) => x.custom)) expect(r.options.parent, r.name).toBe(component!.urn);
+    const [key] = ofType(env.engine, types.privateKey);
+    expect(key.options).toMatchObject({ replacementTrigger: "1", deleteBeforeReplace: false });
+    const [cred] = ofType(env.engine, types.certificate);
+    expect(cred.options.deleteBeforeReplace).toBe(false);
+  });
+
+  it("registered the credential in the directory with the exported key id", () => {
+    const app = env.admin.state.applications.find((a) => a.appId === outputs.clientId)!;
+    expect(app.keyCredentials.map((k) => k.keyId)).toEqual([outputs.keyId]);
+    expect(app.keyCredentials[0].customKeyIdentifier).toBe(outputs.thumbprint);
+  });
+});

@@ -1,0 +1,113 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { toWholeSeconds } from "../../components/dates";
+import { defaults, type Settings } from "../../components/defaults";
+import { appRoleDefinitions, appRoleId, grantedRoles } from "../../components/roles";
+import { settingsProblems } from "../../components/validation";
+import { makeCertificate } from "../support/certificates";
+
+const pulumiYaml = parse(readFileSync(new URL("../../Pulumi.yaml", `file://${__filename}`), "utf8")) as { config: Record<string, { type: string; default: unknown; description: string }> };
+const settings = (over: Partial<Settings>): Settings => ({ ...defaults, ...over });
+
+describe("Pulumi.yaml and the program's defaults", () => {
+  it("declare the same keys", () => {
+    expect(Object.keys(pulumiYaml.config).sort()).toEqual(Object.keys(defaults).sort());
+  });
+
+  it.each(Object.keys(defaults))("agree on the default, type and description of %s", (key) => {
+    const declared = pulumiYaml.config[key];
+    const value = defaults[key as keyof Settings];
+    expect(declared.default).toEqual(value);
+    expect(declared.type).toBe(Array.isArray(value) ? "array" : typeof value === "number" ? "integer" : "string");
+    expect(declared.description.length).toBeGreaterThan(20);
+  });
+
+  it("are valid as they stand", () => {
+    expect(settingsProblems(defaults)).toEqual([]);
+  });
+});
+
+describe("settings validation", () => {
+  it.each<[string, Partial<Settings>, RegExp]>([
+    ["an empty display name", { displayName: "  " }, /^displayName is empty/],
+    ["a non-RSA key", { keyAlgorithm: "ECDSA" }, /^keyAlgorithm ECDSA is not supported: Entra ID accepts only RSA/],
+    ["an odd key size", { keySize: 1024 }, /^keySize 1024 is not supported: use one of 2048, 3072, 4096/],
+    ["validity no longer than the renewal window", { validityDays: 30, earlyRenewalDays: 30 }, /^validityDays 30 must be longer than earlyRenewalDays 30/],
+    ["a fractional validity", { validityDays: 1.5 }, /^validityDays 1.5 must be a whole number/],
+    ["a role the API does not expose", { roles: ["Data.Write"] }, /^role Data.Write is unknown: the API exposes Data.Read/],
+    ["a role with a space", { apiRoles: ["Data Read"], roles: [] }, /^role "Data Read" is not a valid app role value/],
+    ["no API roles", { apiRoles: [] }, /^apiRoles is empty/],
+    ["an API client id that is not a GUID", { apiClientId: "my-api" }, /^apiClientId my-api is not a client id/],
+    ["a token version other than 1 or 2", { accessTokenVersion: 3 }, /^accessTokenVersion 3 must be 1 or 2/],
+    ["an http authority host", { authorityHost: "http://login.microsoftonline.com" }, /^authorityHost .* must be an https origin/],
+    ["an owner that is not an object id", { owners: ["alice"] }, /^owner alice is not an object id/],
+    ["a key without a certificate", { privateKeyPem: "x" }, /^privateKeyPem is set without certificatePem/],
+    ["a previous certificate that is not PEM", { previousCertificatePem: "nope" }, /^previousCertificatePem is not a PEM certificate/],
+  ])("rejects %s with a message that names the setting", (_what, over, message) => {
+    const problems = settingsProblems(settings(over));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  it("reports every problem at once, one line each", () => {
+    const problems = settingsProblems(settings({ displayName: "", keySize: 1000, validityDays: 10, earlyRenewalDays: 20 }));
+    expect(problems).toHaveLength(3);
+    for (const p of problems) expect(p).not.toContain("\n");
+  });
+
+  it("rejects a brought key that does not match the brought certificate, without quoting either", async () => {
+    const a = await makeCertificate();
+    const b = await makeCertificate();
+    const [problem, ...rest] = settingsProblems(settings({ certificatePem: a.certificatePem, privateKeyPem: b.privateKeyPem }));
+    expect(rest).toEqual([]);
+    expect(problem).toMatch(/^privateKeyPem does not match certificatePem/);
+    expect(problem).not.toContain("PRIVATE KEY");
+  });
+
+  it("rejects a brought certificate that has expired", async () => {
+    const old = await makeCertificate({ notBefore: new Date("2020-01-01"), notAfter: new Date("2021-01-01") });
+    expect(settingsProblems(settings({ certificatePem: old.certificatePem, privateKeyPem: old.privateKeyPem }))).toEqual([
+      "certificatePem expired on 2021-01-01T00:00:00.000Z: renew it and set the new certificate and key",
+    ]);
+  });
+
+  it("rejects a brought certificate with a non-RSA key", async () => {
+    const ec = await makeCertificate({ keyType: "ec" });
+    expect(settingsProblems(settings({ certificatePem: ec.certificatePem, privateKeyPem: ec.privateKeyPem }))[0]).toMatch(/has a ec key: Entra ID accepts only RSA/);
+  });
+
+  it("ignores key size and validity when the certificate is brought", async () => {
+    const c = await makeCertificate();
+    expect(settingsProblems(settings({ certificatePem: c.certificatePem, privateKeyPem: c.privateKeyPem, keySize: 1, validityDays: 0 }))).toEqual([]);
+  });
+});
+
+describe("toWholeSeconds", () => {
+  it("drops the tls provider's nanoseconds without rounding up past notAfter", () => {
+    expect(toWholeSeconds("2027-11-28T09:00:00.977151145Z")).toBe("2027-11-28T09:00:00Z");
+  });
+  it("normalizes offsets to UTC", () => {
+    expect(toWholeSeconds("2027-11-28T10:00:00.5+01:00")).toBe("2027-11-28T09:00:00Z");
+  });
+  it("rejects what is not RFC3339", () => {
+    expect(() => toWholeSeconds("next tuesday")).toThrow(TypeError);
+  });
+});
+
+describe("app roles", () => {
+  it("have ids that are stable UUIDs, distinct per API and role", () => {
+    expect(appRoleId("api", "Data.Read")).toBe(appRoleId("api", "Data.Read"));
+    expect(appRoleId("api", "Data.Read")).not.toBe(appRoleId("api", "Data.Write"));
+    expect(appRoleId("api", "Data.Read")).not.toBe(appRoleId("other-api", "Data.Read"));
+    expect(appRoleId("api", "Data.Read")).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+  it("are for applications, enabled", () => {
+    expect(appRoleDefinitions("api", ["A"])[0]).toMatchObject({ allowedMemberTypes: ["Application"], enabled: true, value: "A" });
+  });
+  it("granted default to every role of the companion API, and to none of an existing API", () => {
+    expect(grantedRoles({ roles: [], apiRoles: ["A", "B"], apiClientId: "" })).toEqual(["A", "B"]);
+    expect(grantedRoles({ roles: [], apiRoles: ["A"], apiClientId: "00000000-0000-0000-0000-000000000001" })).toEqual([]);
+    expect(grantedRoles({ roles: ["B"], apiRoles: ["A", "B"], apiClientId: "" })).toEqual(["B"]);
+  });
+});

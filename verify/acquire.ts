@@ -1,0 +1,180 @@
+import { ConfidentialClientApplication, LogLevel, type INetworkModule, type NetworkRequestOptions } from "@azure/msal-node";
+import { backoffDelay, defaultBackoff, retryAfterMs, type Backoff } from "./backoff";
+import { diagnose } from "./diagnosis";
+import { AuthenticationError, DeadlineError } from "./errors";
+import type { ClientInputs } from "./inputs";
+import { networkClient } from "./networkClient";
+import type { Preflight } from "./preflight";
+
+/** One try at a token, as reported. */
+export interface Attempt {
+  attempt: number;
+  ms: number;
+  outcome: "token" | "retry" | "failed";
+  reason: string;
+  waitMs?: number;
+}
+
+export interface AcquireRequest {
+  inputs: ClientInputs;
+  preflight: Preflight;
+  thumbprint: "sha256" | "sha1";
+  /** Epoch milliseconds by which to give up. */
+  deadline: number;
+  /** Roles still missing from a token, so that waiting for them counts as transient. */
+  missingRoles: (accessToken: string) => string[];
+  onWait: (message: string) => void;
+  backoff?: Backoff;
+}
+
+export interface Acquired {
+  accessToken: string;
+  attempts: Attempt[];
+}
+
+/**
+ * Acquires a token the way the real client will: msal-node, the certificate,
+ * client credentials, no cache. Retries what time can fix (replication,
+ * throttling, outages, roles not yet granted) until the deadline, and fails
+ * at once on what it cannot.
+ */
+export async function acquire(req: AcquireRequest): Promise<Acquired> {
+  const attempts: Attempt[] = [];
+  let lastToken: string | undefined;
+  for (let attempt = 1; ; attempt++) {
+    const remaining = req.deadline - Date.now();
+    if (remaining <= 0) return giveUp(attempts, lastToken);
+    const started = Date.now();
+    const outcome = await tryOnce(req, remaining);
+    const ms = Date.now() - started;
+    if (outcome.token !== undefined) {
+      lastToken = outcome.token;
+      const missing = req.missingRoles(outcome.token);
+      if (missing.length === 0) {
+        attempts.push({ attempt, ms, outcome: "token", reason: "token issued" });
+        return { accessToken: outcome.token, attempts };
+      }
+      outcome.reason = `token has no role ${missing.join(", ")} yet`;
+    } else if (!outcome.transient) {
+      attempts.push({ attempt, ms, outcome: "failed", reason: outcome.reason });
+      throw new AuthenticationError(outcome.reason, outcome.aadsts);
+    }
+    const waitMs = backoffDelay(attempt, req.backoff ?? defaultBackoff, outcome.retryAfterMs);
+    attempts.push({ attempt, ms, outcome: "retry", reason: outcome.reason, waitMs });
+    if (Date.now() + waitMs >= req.deadline) return giveUp(attempts, lastToken);
+    req.onWait(`${outcome.reason}, attempt ${attempt}, retrying in ${formatSeconds(waitMs)}`);
+    await sleep(waitMs);
+  }
+}
+
+/** A token that never got its roles is still returned, so the checks can say which role is missing. */
+function giveUp(attempts: Attempt[], lastToken: string | undefined): Acquired {
+  if (lastToken !== undefined) return { accessToken: lastToken, attempts };
+  const last = attempts.at(-1)?.reason ?? "no attempt finished";
+  throw new DeadlineError(`gave up at the deadline after ${attempts.length} attempt(s); last: ${last}; raise --timeout or look at the cause`);
+}
+
+interface Outcome {
+  token?: string;
+  transient: boolean;
+  reason: string;
+  aadsts?: number;
+  retryAfterMs?: number;
+}
+
+async function tryOnce(req: AcquireRequest, remainingMs: number): Promise<Outcome> {
+  const recorder = recording(networkClient({ ca: req.inputs.caPem, timeoutMs: Math.min(remainingMs, 30_000) }));
+  // A new application per attempt: msal-node caches a 429/5xx as a throttle
+  // for 60 s and would answer from that instead of asking again.
+  const app = clientApplication(req, recorder.client);
+  try {
+    const result = await withTimeout(app.acquireTokenByClientCredential({ scopes: [req.inputs.scope], skipCache: true }), remainingMs);
+    if (!result?.accessToken) return { transient: true, reason: "no token in the answer" };
+    return { token: result.accessToken, transient: false, reason: "token issued" };
+  } catch (err) {
+    return classify(err, recorder.last);
+  }
+}
+
+function clientApplication(req: AcquireRequest, client: INetworkModule): ConfidentialClientApplication {
+  const { inputs, preflight } = req;
+  const privateKey = preflight.key.export({ format: "pem", type: "pkcs8" }).toString();
+  return new ConfidentialClientApplication({
+    auth: {
+      clientId: inputs.clientId,
+      authority: `${inputs.authorityHost}/${inputs.tenantId}`,
+      // One openid-configuration request instead of instance discovery,
+      // which only Microsoft's hosts answer.
+      knownAuthorities: [new URL(inputs.authorityHost).host],
+      clientCertificate: req.thumbprint === "sha256"
+        ? { thumbprintSha256: preflight.thumbprint.sha256, privateKey }
+        : { thumbprint: preflight.thumbprint.sha1, privateKey },
+    },
+    system: {
+      networkClient: client,
+      loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => undefined },
+    },
+  });
+}
+
+interface LastResponse {
+  status?: number;
+  retryAfter?: string;
+}
+
+/** Remembers the last response's status and Retry-After, which msal-node's errors do not carry. */
+function recording(inner: INetworkModule): { client: INetworkModule; last: LastResponse } {
+  const last: LastResponse = {};
+  const note = <T extends { status: number; headers: Record<string, string> }>(res: T): T => {
+    last.status = res.status;
+    last.retryAfter = res.headers["retry-after"];
+    return res;
+  };
+  return {
+    last,
+    client: {
+      sendGetRequestAsync: async <T>(url: string, opts?: NetworkRequestOptions, timeout?: number) => note(await inner.sendGetRequestAsync<T>(url, opts, timeout)),
+      sendPostRequestAsync: async <T>(url: string, opts?: NetworkRequestOptions) => note(await inner.sendPostRequestAsync<T>(url, opts)),
+    },
+  };
+}
+
+function classify(err: unknown, last: LastResponse): Outcome {
+  const e = err as { errorNo?: string; errorCode?: string; errorMessage?: string; status?: number; message?: string; name?: string };
+  const status = e.status ?? last.status;
+  if (status === 429 || (status !== undefined && status >= 500)) {
+    return { transient: true, reason: `service answered HTTP ${status}`, retryAfterMs: retryAfterMs(last.retryAfter) };
+  }
+  if (e.errorNo && /^\d+$/.test(e.errorNo)) {
+    const code = Number(e.errorNo);
+    const d = diagnose(code, e.errorMessage ?? "");
+    const reason = `AADSTS${code}: ${d.meaning}${d.transient ? "" : `; ${d.fix}`}`;
+    return { transient: d.transient, reason: d.transient ? `${d.meaning} (AADSTS${code})` : reason, aadsts: code };
+  }
+  if (isNetworkError(e)) return { transient: true, reason: `network error (${e.errorCode ?? e.name})` };
+  return { transient: false, reason: `${e.errorCode ?? e.name ?? "error"}: ${firstLine(e.errorMessage ?? e.message ?? "unknown error")}` };
+}
+
+function isNetworkError(e: { errorCode?: string; name?: string; message?: string }): boolean {
+  return e.name === "NetworkTimeoutError" || e.name === "AttemptTimeoutError"
+    || /network_error|endpoints_resolution_error|openid_config_error/i.test(e.errorCode ?? "")
+    || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up/.test(e.message ?? "");
+}
+
+const firstLine = (text: string) => text.split("\n")[0].slice(0, 300);
+
+class AttemptTimeoutError extends Error {
+  name = "AttemptTimeoutError";
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AttemptTimeoutError(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const formatSeconds = (ms: number) => `${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)} s`;

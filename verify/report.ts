@@ -1,0 +1,66 @@
+import { formatSeconds } from "./acquire";
+import type { Check } from "./check";
+import type { VerifyReport } from "./run";
+
+/** The table a person reads, and a one-line verdict. */
+export function humanReport(r: VerifyReport): string {
+  const lines: string[] = [];
+  if (r.inputs) lines.push(`verify: client ${r.inputs.clientId} at ${r.inputs.authority}, scope ${r.inputs.scope}`);
+  for (const w of r.warnings) lines.push(`  WARN  ${w}`);
+  const rows = [...r.preflight, ...r.checks];
+  const width = Math.max(0, ...rows.map((c) => c.name.length));
+  for (const c of rows) lines.push(`  ${c.ok ? "PASS" : "FAIL"}  ${c.name.padEnd(width)}  ${c.detail}`);
+  lines.push(verdictLine(r));
+  return `${lines.join("\n")}\n`;
+}
+
+export function verdictLine(r: VerifyReport): string {
+  const tries = r.attempts.length === 1 ? "1 attempt" : `${r.attempts.length} attempts`;
+  if (r.verdict === "verified") {
+    const roles = r.inputs?.expectedRoles.length ? ` with ${r.inputs.expectedRoles.join(", ")}` : "";
+    return `verified: a certificate-authenticated token for ${r.inputs?.scope}${roles} (${tries}, ${formatSeconds(r.timings.totalMs)})`;
+  }
+  return `FAILED (${r.error?.code}, exit ${r.exitCode}): ${r.error?.message}`;
+}
+
+/** The JSON object a pipeline reads; `secrets` is not enumerable and never appears. */
+export function jsonReport(r: VerifyReport): string {
+  return `${JSON.stringify({ schema: "entra-cert-auth/verify@1", ...r }, null, 2)}\n`;
+}
+
+/** The Markdown appended to GITHUB_STEP_SUMMARY. */
+export function markdownReport(r: VerifyReport): string {
+  const row = (c: Check) => `| ${c.ok ? "✅" : "❌"} | ${c.name} | ${c.detail.replaceAll("|", "\\|")} |`;
+  const lines = [
+    `### Entra ID certificate check: ${r.verdict === "verified" ? "verified ✅" : "failed ❌"}`,
+    "",
+    r.inputs ? `Client \`${r.inputs.clientId}\` at \`${r.inputs.authority}\`, scope \`${r.inputs.scope}\`.` : "",
+    "",
+    "| | check | detail |",
+    "|---|---|---|",
+    ...[...r.preflight, ...r.checks].map(row),
+    "",
+    ...r.warnings.map((w) => `> ⚠️ ${w}`),
+    "",
+    verdictLine(r),
+    "",
+  ];
+  return lines.join("\n");
+}
+
+/**
+ * Replaces every secret a run handled wherever it appears. Reports are built
+ * without secrets; this catches what a library might have slipped into a
+ * message.
+ */
+export function scrub(text: string, secrets: string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    for (const piece of secretPieces(secret)) out = out.split(piece).join("[redacted]");
+  }
+  return out;
+}
+
+// A PEM is scrubbed line by line, so a fragment of it is caught as well.
+const secretPieces = (secret: string) =>
+  secret.includes("-----BEGIN") ? secret.split("\n").map((l) => l.trim()).filter((l) => l.length >= 16 && !l.startsWith("-----")) : [secret];
