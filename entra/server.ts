@@ -23,6 +23,8 @@ export interface LocalEntra {
   /** `https://localhost:<port>`: the authority is this plus `/<tenantId>`. */
   authorityHost: string;
   port: number;
+  /** The address it listens on: always 127.0.0.1. */
+  boundAddress: string;
   tenantId: string;
   /** The CA that issued the server's certificate: trust this, and only for this host. */
   caPath: string;
@@ -57,10 +59,10 @@ export async function start(options: StartOptions): Promise<LocalEntra> {
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  const { port, address: boundAddress } = server.address() as AddressInfo;
   host = `https://localhost:${port}`;
   return {
-    authorityHost: host, port, tenantId: admin.tenantId, caPath: pki.caPath, caPem: pki.caPem, admin, faults,
+    authorityHost: host, port, boundAddress, tenantId: admin.tenantId, caPath: pki.caPath, caPem: pki.caPem, admin, faults,
     stop: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       // Hung and keep-alive connections would hold close() open forever.

@@ -140,12 +140,12 @@ function recording(inner: INetworkModule): { client: INetworkModule; last: LastR
 }
 
 function classify(err: unknown, last: LastResponse): Outcome {
-  const e = err as { errorNo?: string; errorCode?: string; errorMessage?: string; status?: number; message?: string; name?: string };
+  const e = err as { errorNo?: string | number; errorCode?: string; errorMessage?: string; status?: number; message?: string; name?: string };
   const status = e.status ?? last.status;
   if (status === 429 || (status !== undefined && status >= 500)) {
     return { transient: true, reason: `service answered HTTP ${status}`, retryAfterMs: retryAfterMs(last.retryAfter) };
   }
-  if (e.errorNo && /^\d+$/.test(e.errorNo)) {
+  if (e.errorNo !== undefined && /^\d+$/.test(String(e.errorNo))) {
     const code = Number(e.errorNo);
     const d = diagnose(code, e.errorMessage ?? "");
     const reason = `AADSTS${code}: ${d.meaning}${d.transient ? "" : `; ${d.fix}`}`;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { installEngine, ofType, promiseOf, types } from "../support/program";
 
-type Program = typeof import("../../index");
+type Program = typeof import("../../index.js");
 
 describe("the program with default configuration", () => {
   let program: Program;
@@ -18,7 +18,7 @@ describe("the program with default configuration", () => {
     env = installEngine();
     // Imported only after the engine is installed: a static import would run
     // the program against no monitor and every output would be undefined.
-    program = await import("../../index");
+    program = await import("../../index.js");
     outputs = Object.fromEntries(await Promise.all(Object.entries(program).map(async ([k, v]) => [k, await promiseOf(v as pulumi.Output<unknown>)])));
     await env.engine.settled();
   });

@@ -1,0 +1,180 @@
+import { ServerError } from "@azure/msal-node";
+import { createLocalJWKSet, jwtVerify } from "jose";
+import { get } from "node:https";
+import { connect } from "node:net";
+import { networkInterfaces } from "node:os";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalEntra } from "../../entra/server";
+import { msalClient, registerClient, startEntra } from "../support/entra";
+
+const getJson = (entra: LocalEntra, path: string) => new Promise<any>((resolve, reject) => {
+  get(`${entra.authorityHost}${path}`, { ca: entra.caPem }, (res) => {
+    let text = "";
+    res.on("data", (c) => (text += c));
+    res.on("end", () => resolve(JSON.parse(text)));
+  }).on("error", reject);
+});
+
+const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString());
+
+describe("local Entra ID with real msal-node", () => {
+  let entra: Awaited<ReturnType<typeof startEntra>>;
+  beforeAll(async () => {
+    entra = await startEntra();
+  });
+  afterAll(() => entra.stop());
+
+  it("issues a token to a certificate client using thumbprintSha256 (PS256)", async () => {
+    const client = await registerClient(entra, { grant: ["Data.Read"] });
+    const result = await msalClient(entra, client, "sha256").acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true });
+    expect(result?.tokenType).toBe("Bearer");
+    expect(claimsOf(result!.accessToken).roles).toEqual(["Data.Read"]);
+  });
+
+  it("issues a token to a certificate client using the SHA-1 thumbprint (RS256)", async () => {
+    const client = await registerClient(entra);
+    const result = await msalClient(entra, client, "sha1").acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true });
+    expect(claimsOf(result!.accessToken).azp).toBe(client.clientId);
+  });
+
+  it("issues v2.0 tokens when the resource asks for them, verifiable against the published JWKS", async () => {
+    const client = await registerClient(entra, { version: 2, grant: ["Data.Read", "Data.Write"] });
+    const { accessToken } = (await msalClient(entra, client).acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true }))!;
+    const config = await getJson(entra, `/${entra.tenantId}/v2.0/.well-known/openid-configuration`);
+    const jwks = await getJson(entra, new URL(config.jwks_uri).pathname);
+    const { payload, protectedHeader } = await jwtVerify(accessToken, createLocalJWKSet(jwks), { issuer: config.issuer, audience: client.apiClientId });
+    expect(protectedHeader).toMatchObject({ alg: "RS256", typ: "JWT", kid: jwks.keys[0].kid, x5t: jwks.keys[0].x5t });
+    expect(payload).toMatchObject({ ver: "2.0", tid: entra.tenantId, azp: client.clientId, azpacr: "2", oid: client.servicePrincipalId, sub: client.servicePrincipalId, idtyp: "app" });
+    expect(payload.appid).toBeUndefined();
+    expect((payload.roles as string[]).sort()).toEqual(["Data.Read", "Data.Write"]);
+    const lifetime = payload.exp! - payload.iat!;
+    expect(lifetime).toBeGreaterThanOrEqual(3600);
+    expect(lifetime).toBeLessThanOrEqual(5400);
+    expect(payload.nbf).toBe(payload.iat);
+    expect(typeof payload.uti).toBe("string");
+  });
+
+  it("issues v1.0 tokens to resources that keep the default version", async () => {
+    const client = await registerClient(entra, { version: 1, grant: ["Data.Read"] });
+    const { accessToken } = (await msalClient(entra, client).acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true }))!;
+    const claims = claimsOf(accessToken);
+    expect(claims).toMatchObject({ ver: "1.0", iss: `https://sts.windows.net/${entra.tenantId}/`, aud: client.scope.replace("/.default", ""), appid: client.clientId, appidacr: "2", tid: entra.tenantId });
+    expect(claims.azp).toBeUndefined();
+  });
+
+  it("leaves out the roles claim when the client holds no assignment on the resource", async () => {
+    const client = await registerClient(entra, { grant: [] });
+    const { accessToken } = (await msalClient(entra, client).acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true }))!;
+    expect("roles" in claimsOf(accessToken)).toBe(false);
+  });
+
+  it("answers msal-node's errors as ServerError with Entra's code and status", async () => {
+    const client = await registerClient(entra);
+    const err = await msalClient(entra, client).acquireTokenByClientCredential({ scopes: ["api://nothing-here/.default"], skipCache: true }).catch((e) => e);
+    expect(err).toBeInstanceOf(ServerError);
+    expect(err).toMatchObject({ errorCode: "invalid_resource", errorNo: 500011, status: 400 });
+    expect(err.errorMessage).toContain("AADSTS500011: The resource principal named api://nothing-here was not found in the tenant named");
+  });
+
+  it("rejects an assertion signed by a key the app does not have", async () => {
+    const client = await registerClient(entra);
+    const stranger = await registerClient(entra);
+    const err = await msalClient(entra, { clientId: client.clientId, cert: stranger.cert }).acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true }).catch((e) => e);
+    expect(err).toMatchObject({ errorCode: "invalid_client", errorNo: 700027, status: 401 });
+    expect(err.errorMessage).toContain("[Reason - The key was not found., Thumbprint of key used by client: '");
+  });
+
+  it("publishes discovery documents with the endpoints MSAL reads", async () => {
+    const config = await getJson(entra, `/${entra.tenantId}/v2.0/.well-known/openid-configuration`);
+    expect(config).toMatchObject({
+      issuer: `${entra.authorityHost}/${entra.tenantId}/v2.0`,
+      token_endpoint: `${entra.authorityHost}/${entra.tenantId}/oauth2/v2.0/token`,
+      authorization_endpoint: `${entra.authorityHost}/${entra.tenantId}/oauth2/v2.0/authorize`,
+      jwks_uri: `${entra.authorityHost}/${entra.tenantId}/discovery/v2.0/keys`,
+    });
+    expect(config.token_endpoint_auth_methods_supported).toContain("private_key_jwt");
+    const jwks = await getJson(entra, `/${entra.tenantId}/discovery/v2.0/keys`);
+    expect(jwks.keys[0]).toMatchObject({ kty: "RSA", use: "sig" });
+    expect(jwks.keys[0].x5c).toHaveLength(1);
+    const instance = await getJson(entra, `/common/discovery/instance?api-version=1.1&authorization_endpoint=${encodeURIComponent(config.authorization_endpoint)}`);
+    expect(instance.tenant_discovery_endpoint).toBe(`${entra.authorityHost}/${entra.tenantId}/v2.0/.well-known/openid-configuration`);
+  });
+
+  it("is not trusted without its CA: the process environment is not how clients trust it", async () => {
+    const client = await registerClient(entra);
+    const { ConfidentialClientApplication } = await import("@azure/msal-node");
+    const untrusting = new ConfidentialClientApplication({
+      auth: { clientId: client.clientId, authority: `${entra.authorityHost}/${entra.tenantId}`, knownAuthorities: [new URL(entra.authorityHost).host], clientCertificate: { thumbprintSha256: "00", privateKey: client.cert.privateKeyPem } },
+    });
+    await expect(untrusting.acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true })).rejects.toThrow();
+  });
+
+  it("binds to 127.0.0.1 only", async () => {
+    const others = Object.values(networkInterfaces()).flat().filter((i) => i && i.family === "IPv4" && !i.internal).map((i) => i!.address);
+    for (const address of others) {
+      const refused = await new Promise<boolean>((resolve) => {
+        const socket = connect({ host: address, port: entra.port });
+        socket.once("connect", () => (socket.destroy(), resolve(false)));
+        socket.once("error", () => resolve(true));
+      });
+      expect(refused, address).toBe(true);
+    }
+    expect(entra.boundAddress).toBe("127.0.0.1");
+  });
+});
+
+describe("local Entra ID lifecycle", () => {
+  it("keeps its directory, CA and signing key across a restart, so earlier tokens still verify", async () => {
+    const first = await startEntra();
+    const client = await registerClient(first, { grant: ["Data.Read"] });
+    const { accessToken } = (await msalClient(first, client).acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true }))!;
+    await first.stop();
+
+    const second = await startEntra({ state: first.statePath });
+    try {
+      expect(second.caPem).toBe(first.caPem);
+      expect(second.tenantId).toBe(first.tenantId);
+      const again = await msalClient(second, client).acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true });
+      expect(claimsOf(again!.accessToken).roles).toEqual(["Data.Read"]);
+      const jwks = await getJson(second, `/${second.tenantId}/discovery/v2.0/keys`);
+      await expect(jwtVerify(accessToken, createLocalJWKSet(jwks))).resolves.toBeDefined();
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it("makes a new application and key credential usable only after the propagation delay", async () => {
+    const entra = await startEntra({ propagationDelaySeconds: 1.5 });
+    try {
+      const client = await registerClient(entra);
+      const early = await msalClient(entra, client).acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true }).catch((e) => e);
+      expect(early).toMatchObject({ errorNo: 700016 });
+      await new Promise((r) => setTimeout(r, 1600));
+      const late = await msalClient(entra, client).acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true });
+      expect(late?.accessToken).toBeTruthy();
+
+      const next = await registerClient(entra);
+      await new Promise((r) => setTimeout(r, 1600));
+      const rotated = await (await import("../support/certificates")).makeCertificate();
+      entra.admin.addKeyCredential(next.appObjectId, { key: rotated.certificatePem });
+      const notYet = await msalClient(entra, { clientId: next.clientId, cert: rotated }).acquireTokenByClientCredential({ scopes: [next.scope], skipCache: true }).catch((e) => e);
+      expect(notYet).toMatchObject({ errorNo: 700027 });
+      expect(notYet.errorMessage).toContain("The key was not found.");
+    } finally {
+      await entra.stop();
+    }
+  });
+
+  it("stops cleanly, even with a request hanging", async () => {
+    const entra = await startEntra();
+    const client = await registerClient(entra);
+    entra.faults.inject({ kind: "hang" });
+    const pending = msalClient(entra, client).acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true }).catch((e) => e);
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    await entra.stop();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await pending).toBeInstanceOf(Error);
+    await expect(new Promise((resolve, reject) => connect({ host: "127.0.0.1", port: entra.port }).once("connect", resolve).once("error", reject))).rejects.toThrow(/ECONNREFUSED/);
+  });
+});

@@ -1,0 +1,194 @@
+import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assertion, clientCredentialsForm, postForm, registerClient, startEntra, tokenEndpoint, unsigned, type RegisteredClient } from "../support/entra";
+import { makeCertificate } from "../support/certificates";
+
+describe("the token endpoint answers like Entra ID", () => {
+  let entra: Awaited<ReturnType<typeof startEntra>>;
+  let client: RegisteredClient;
+  let path: string;
+  const now = () => Math.floor(Date.now() / 1000);
+
+  beforeAll(async () => {
+    entra = await startEntra();
+    client = await registerClient(entra, { grant: ["Data.Read"] });
+    path = `/${entra.tenantId}/oauth2/v2.0/token`;
+  });
+  afterAll(() => entra.stop());
+
+  const send = async (form: Record<string, string>, at = path) => postForm(entra, at, form);
+  const withAssertion = async (options: Parameters<typeof assertion>[2] = {}, who = client) =>
+    send(clientCredentialsForm(who, await assertion(who, tokenEndpoint(entra), options)));
+
+  function expectError(res: Awaited<ReturnType<typeof send>>, status: number, error: string, code: number, starts: string) {
+    expect(res.status).toBe(status);
+    expect(res.body).toMatchObject({ error, error_codes: [code] });
+    expect(res.body.error_description).toMatch(new RegExp(`^AADSTS${code}: `));
+    expect(res.body.error_description).toContain(starts);
+    expect(res.body.error_description).toMatch(/Trace ID: [0-9a-f-]{36} Correlation ID: [0-9a-f-]{36} Timestamp: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
+    expect(Object.keys(res.body).sort()).toEqual(["correlation_id", "error", "error_codes", "error_description", "error_uri", "timestamp", "trace_id"]);
+    expect(res.body.error_uri).toBe(`https://login.microsoftonline.com/error?code=${code}`);
+  }
+
+  it("accepts RS256 with a padded x5t, float exp and iat and no nbf, as MSAL Python sends", async () => {
+    const t = Date.now() / 1000;
+    const res = await withAssertion({ x5t: "sha1-padded", claims: { nbf: undefined, iat: t, exp: t + 540.5 } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ token_type: "Bearer" });
+    expect(Object.keys(res.body).sort()).toEqual(["access_token", "expires_in", "ext_expires_in", "token_type"]);
+    expect(res.headers["cache-control"]).toContain("no-store");
+  });
+
+  it("accepts PS256 with x5t#S256, as msal-node's thumbprintSha256 sends", async () => {
+    expect((await withAssertion({ alg: "PS256", x5t: "sha256" })).status).toBe(200);
+  });
+
+  it("accepts the same assertion again until it expires, as MSAL reuses it", async () => {
+    const reused = await assertion(client, tokenEndpoint(entra));
+    expect((await send(clientCredentialsForm(client, reused))).status).toBe(200);
+    expect((await send(clientCredentialsForm(client, reused))).status).toBe(200);
+  });
+
+  it("accepts an iat one second below nbf, as msal-node sends", async () => {
+    expect((await withAssertion({ claims: { iat: now() - 1, nbf: now() } })).status).toBe(200);
+  });
+
+  it("rejects an unknown client with AADSTS700016", async () => {
+    const stranger = { ...client, clientId: randomUUID() };
+    expectError(await withAssertion({}, stranger), 400, "unauthorized_client", 700016, `Application with identifier '${stranger.clientId}' was not found in the directory '${entra.tenantId}'`);
+  });
+
+  it("rejects an assertion signed by a key the app does not have with 700027, key not found", async () => {
+    const other = await makeCertificate();
+    const res = await withAssertion({}, { ...client, cert: other });
+    expectError(res, 401, "invalid_client", 700027, "[Reason - The key was not found., Thumbprint of key used by client: '");
+  });
+
+  it("rejects a registered thumbprint with a signature from another key with 700027, signature mismatch", async () => {
+    const otherKey = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+    expectError(await withAssertion({ key: otherKey }), 401, "invalid_client", 700027, "[Reason - The provided signature value did not match the expected signature value., Thumbprint of key used by client: '");
+  });
+
+  it("rejects an expired assertion with 700024", async () => {
+    expectError(await withAssertion({ claims: { iat: now() - 7200, nbf: now() - 7200, exp: now() - 3600 } }), 401, "invalid_client", 700024, "Client assertion is not within its valid time range.");
+  });
+
+  it("rejects an assertion that is not yet valid with 700024", async () => {
+    expectError(await withAssertion({ claims: { nbf: now() + 3600, exp: now() + 4200 } }), 401, "invalid_client", 700024, "assertion valid from");
+  });
+
+  it("rejects an assertion for another audience with 700023", async () => {
+    const res = await send(clientCredentialsForm(client, await assertion(client, `https://login.microsoftonline.com/${entra.tenantId}/oauth2/v2.0/token`)));
+    expectError(res, 401, "invalid_client", 700023, "Client assertion audience claim does not match Realm issuer.");
+  });
+
+  it("rejects an assertion whose iss and sub are not the client id", async () => {
+    expectError(await withAssertion({ claims: { iss: randomUUID() } }), 401, "invalid_client", 700021, "doesn't match 'client_id'");
+  });
+
+  it("rejects a scope without /.default with 1002012", async () => {
+    const form = { ...clientCredentialsForm(client, await assertion(client, tokenEndpoint(entra))), scope: client.scope.replace("/.default", "/Data.Read") };
+    expectError(await send(form), 400, "invalid_scope", 1002012, "Client credential flows must have a scope value with /.default suffixed");
+  });
+
+  it("rejects an unknown resource with 500011", async () => {
+    const form = { ...clientCredentialsForm(client, await assertion(client, tokenEndpoint(entra))), scope: "api://unknown/.default" };
+    expectError(await send(form), 400, "invalid_resource", 500011, `The resource principal named api://unknown was not found in the tenant named ${entra.tenantId}`);
+  });
+
+  it("rejects an unknown tenant with 90002", async () => {
+    const tenant = randomUUID();
+    const res = await send(clientCredentialsForm(client, await assertion(client, tokenEndpoint(entra))), `/${tenant}/oauth2/v2.0/token`);
+    expectError(res, 400, "invalid_request", 90002, `Tenant '${tenant}' not found.`);
+  });
+
+  it("rejects a request without an assertion with 7000216", async () => {
+    const { client_assertion: _a, client_assertion_type: _t, ...form } = clientCredentialsForm(client, "x");
+    expectError(await send(form), 401, "invalid_client", 7000216, "'client_assertion', 'client_secret' or 'request' is required");
+  });
+
+  it("rejects another grant type with 70003", async () => {
+    const form = { ...clientCredentialsForm(client, "x"), grant_type: "password" };
+    expectError(await send(form), 400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type 'password'.");
+  });
+
+  it.each(["grant_type", "client_id", "scope"])("rejects a request missing %s with 900144", async (parameter) => {
+    const form = clientCredentialsForm(client, await assertion(client, tokenEndpoint(entra)));
+    delete (form as Record<string, string>)[parameter];
+    expectError(await send(form), 400, "invalid_request", 900144, `The request body must contain the following parameter: '${parameter}'.`);
+  });
+
+  it("rejects alg none", async () => {
+    const none = unsigned({ alg: "none", typ: "JWT", x5t: "AAAA" }, { aud: tokenEndpoint(entra), iss: client.clientId, sub: client.clientId, exp: now() + 600 });
+    expect((await send(clientCredentialsForm(client, none))).body.error).toBe("invalid_client");
+  });
+
+  it.each(["HS256", "ES256"])("rejects %s", async (alg) => {
+    const forged = unsigned({ alg, typ: "JWT", x5t: "AAAA" }, { aud: tokenEndpoint(entra), iss: client.clientId, sub: client.clientId, exp: now() + 600 }) + "c2ln";
+    const res = await send(clientCredentialsForm(client, forged));
+    expect(res.status).toBe(401);
+    expect(res.body.error_codes).toEqual([5002730]);
+  });
+
+  it("counts an expired key credential as not found", async () => {
+    const expired = await makeCertificate({ notBefore: new Date(Date.now() - 2 * 86_400_000), notAfter: new Date(Date.now() - 86_400_000) });
+    const app = await registerClient(entra, { cert: expired });
+    expectError(await withAssertion({}, app), 401, "invalid_client", 700027, "The key was not found.");
+  });
+
+  it("counts a key credential that has not started as not found", async () => {
+    const future = await makeCertificate({ notBefore: new Date(Date.now() + 86_400_000), notAfter: new Date(Date.now() + 2 * 86_400_000) });
+    const app = await registerClient(entra, { cert: future });
+    expectError(await withAssertion({}, app), 401, "invalid_client", 700027, "The key was not found.");
+  });
+
+  it("answers injected 429 with Retry-After, then 503, then serves again", async () => {
+    entra.faults.inject({ kind: "throttle", retryAfterSeconds: 7 });
+    entra.faults.inject({ kind: "unavailable", retryAfterSeconds: 2 });
+    const throttled = await withAssertion();
+    expect(throttled.status).toBe(429);
+    expect(throttled.headers["retry-after"]).toBe("7");
+    expect((await withAssertion()).status).toBe(503);
+    expect((await withAssertion()).status).toBe(200);
+  });
+
+  it("hangs on an injected hang until the client gives up", async () => {
+    entra.faults.inject({ kind: "hang" });
+    await expect(postForm(entra, path, clientCredentialsForm(client, "x"), 300)).rejects.toThrow("timeout");
+    expect((await withAssertion()).status).toBe(200);
+  });
+});
+
+describe("the directory", () => {
+  it("refuses a key credential whose end date is past the certificate's notAfter", async () => {
+    const entra = await startEntra();
+    try {
+      const cert = await makeCertificate();
+      const app = entra.admin.createApplication({ displayName: "x" });
+      const later = new Date(Date.now() + 365 * 86_400_000).toISOString();
+      expect(() => entra.admin.addKeyCredential(app.id, { key: cert.certificatePem, endDateTime: later })).toThrow(expect.objectContaining({ code: "KeyCredentialsInvalidEndDate" }));
+      expect(entra.admin.state.applications[0].keyCredentials).toEqual([]);
+    } finally {
+      await entra.stop();
+    }
+  });
+
+  it("registers through Graph-shaped admin routes over HTTPS", async () => {
+    const entra = await startEntra();
+    try {
+      const { graphClient } = await import("../../rehearsal/graph");
+      const graph = graphClient(entra.authorityHost, entra.caPem, entra.tenantId);
+      const app = await graph.createApplication({ displayName: "over-http" });
+      const sp = await graph.createServicePrincipal(app.appId);
+      const cert = await makeCertificate();
+      const key = await graph.addKeyCredential(app.id, { key: cert.certificatePem });
+      expect(entra.admin.state.applications.find((a) => a.id === app.id)!.keyCredentials[0].keyId).toBe(key.keyId);
+      await graph.removeKeyCredential(app.id, key.keyId);
+      await expect(graph.removeKeyCredential(app.id, key.keyId)).rejects.toThrow(/Request_ResourceNotFound/);
+      await graph.deleteServicePrincipal(sp.id);
+      expect(entra.admin.state.servicePrincipals).toEqual([]);
+    } finally {
+      await entra.stop();
+    }
+  });
+});
