@@ -25,6 +25,8 @@ export interface AcquireRequest {
   missingRoles: (accessToken: string) => string[];
   onWait: (message: string) => void;
   backoff?: Backoff;
+  /** Filled as attempts finish, so a failure still reports them. */
+  attempts: Attempt[];
 }
 
 export interface Acquired {
@@ -39,7 +41,7 @@ export interface Acquired {
  * at once on what it cannot.
  */
 export async function acquire(req: AcquireRequest): Promise<Acquired> {
-  const attempts: Attempt[] = [];
+  const attempts = req.attempts;
   let lastToken: string | undefined;
   for (let attempt = 1; ; attempt++) {
     const remaining = req.deadline - Date.now();
@@ -120,14 +122,20 @@ function clientApplication(req: AcquireRequest, client: INetworkModule): Confide
 interface LastResponse {
   status?: number;
   retryAfter?: string;
+  /** AADSTS codes of an error answer, which msal-node drops when discovery fails. */
+  errorCodes?: number[];
+  errorDescription?: string;
 }
 
 /** Remembers the last response's status and Retry-After, which msal-node's errors do not carry. */
 function recording(inner: INetworkModule): { client: INetworkModule; last: LastResponse } {
   const last: LastResponse = {};
-  const note = <T extends { status: number; headers: Record<string, string> }>(res: T): T => {
+  const note = <T extends { status: number; headers: Record<string, string>; body: unknown }>(res: T): T => {
+    const body = (res.body ?? {}) as { error_codes?: number[]; error_description?: string };
     last.status = res.status;
     last.retryAfter = res.headers["retry-after"];
+    last.errorCodes = Array.isArray(body.error_codes) ? body.error_codes : undefined;
+    last.errorDescription = typeof body.error_description === "string" ? body.error_description : undefined;
     return res;
   };
   return {
@@ -145,9 +153,10 @@ function classify(err: unknown, last: LastResponse): Outcome {
   if (status === 429 || (status !== undefined && status >= 500)) {
     return { transient: true, reason: `service answered HTTP ${status}`, retryAfterMs: retryAfterMs(last.retryAfter) };
   }
-  if (e.errorNo !== undefined && /^\d+$/.test(String(e.errorNo))) {
-    const code = Number(e.errorNo);
-    const d = diagnose(code, e.errorMessage ?? "");
+  const errorNo = e.errorNo ?? last.errorCodes?.[0];
+  if (errorNo !== undefined && /^\d+$/.test(String(errorNo))) {
+    const code = Number(errorNo);
+    const d = diagnose(code, e.errorMessage ?? last.errorDescription ?? "");
     const reason = `AADSTS${code}: ${d.meaning}${d.transient ? "" : `; ${d.fix}`}`;
     return { transient: d.transient, reason: d.transient ? `${d.meaning} (AADSTS${code})` : reason, aadsts: code };
   }

@@ -25,7 +25,9 @@ export function verdictLine(r: VerifyReport): string {
 
 /** The JSON object a pipeline reads; `secrets` is not enumerable and never appears. */
 export function jsonReport(r: VerifyReport): string {
-  return `${JSON.stringify({ schema: "entra-cert-auth/verify@1", ...r }, null, 2)}\n`;
+  const { verdict, exitCode, error, inputs, warnings, preflight, attempts, checks, timings } = r;
+  const ordered = { schema: "entra-cert-auth/verify@1", verdict, exitCode, error, inputs, warnings, preflight, attempts, checks, timings };
+  return `${JSON.stringify(ordered, null, 2)}\n`;
 }
 
 /** The Markdown appended to GITHUB_STEP_SUMMARY. */

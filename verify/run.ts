@@ -72,10 +72,9 @@ async function run(options: VerifyOptions, io: VerifyIO, report: VerifyReport, s
     inputs, preflight: pre, thumbprint: options.thumbprint,
     deadline: started + options.timeoutSeconds * 1000,
     missingRoles: (token) => missingRoles(token, inputs.expectedRoles),
-    onWait: io.progress, backoff: io.backoff,
+    onWait: io.progress, backoff: io.backoff, attempts: report.attempts,
   }).finally(() => (report.timings.acquireMs = Date.now() - t1));
   report.secrets.push(acquired.accessToken);
-  report.attempts = acquired.attempts;
 
   const t2 = Date.now();
   const jwks = await fetchJwks(inputs).catch((err: Error) => {

@@ -5,6 +5,7 @@ import { connect } from "node:net";
 import { networkInterfaces } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalEntra } from "../../entra/server";
+import { makeCertificate } from "../support/certificates";
 import { msalClient, registerClient, startEntra } from "../support/entra";
 
 const getJson = (entra: LocalEntra, path: string) => new Promise<any>((resolve, reject) => {
@@ -155,7 +156,7 @@ describe("local Entra ID lifecycle", () => {
 
       const next = await registerClient(entra);
       await new Promise((r) => setTimeout(r, 1600));
-      const rotated = await (await import("../support/certificates")).makeCertificate();
+      const rotated = await makeCertificate();
       entra.admin.addKeyCredential(next.appObjectId, { key: rotated.certificatePem });
       const notYet = await msalClient(entra, { clientId: next.clientId, cert: rotated }).acquireTokenByClientCredential({ scopes: [next.scope], skipCache: true }).catch((e) => e);
       expect(notYet).toMatchObject({ errorNo: 700027 });

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertion, clientCredentialsForm, postForm, registerClient, startEntra, tokenEndpoint, unsigned, type RegisteredClient } from "../support/entra";
+import { graphClient } from "../../rehearsal/graph";
 import { makeCertificate } from "../support/certificates";
 
 describe("the token endpoint answers like Entra ID", () => {
@@ -176,7 +177,6 @@ describe("the directory", () => {
   it("registers through Graph-shaped admin routes over HTTPS", async () => {
     const entra = await startEntra();
     try {
-      const { graphClient } = await import("../../rehearsal/graph");
       const graph = graphClient(entra.authorityHost, entra.caPem, entra.tenantId);
       const app = await graph.createApplication({ displayName: "over-http" });
       const sp = await graph.createServicePrincipal(app.appId);

@@ -1,0 +1,24 @@
+import { X509Certificate } from "node:crypto";
+import type { LocalEntra } from "../../entra/server";
+import type { RegisteredClient } from "./entra";
+
+/** Stack outputs as `pulumi stack output --json --show-secrets` prints them, for a registered client. */
+export function stackOutputsFor(entra: LocalEntra, client: RegisteredClient, expectedRoles: string[] = []): Record<string, unknown> {
+  const x509 = new X509Certificate(client.cert.certificatePem);
+  return {
+    tenantId: entra.tenantId,
+    clientId: client.clientId,
+    applicationObjectId: client.appObjectId,
+    servicePrincipalObjectId: client.servicePrincipalId,
+    authority: `${entra.authorityHost}/${entra.tenantId}`,
+    scope: client.scope,
+    apiClientId: client.apiClientId,
+    expectedRoles,
+    certificatePem: client.cert.certificatePem,
+    privateKeyPem: client.cert.privateKeyPem,
+    thumbprint: x509.fingerprint.replaceAll(":", ""),
+    thumbprintSha256: x509.fingerprint256.replaceAll(":", ""),
+    keyId: "00000000-0000-0000-0000-000000000000",
+    certificateNotAfter: new Date(x509.validTo).toISOString(),
+  };
+}
