@@ -76,12 +76,20 @@ function giveUp(attempts: Attempt[], lastToken: string | undefined): Acquired {
   throw new DeadlineError(`gave up at the deadline after ${attempts.length} attempt(s); last: ${last}; raise --timeout or look at the cause`);
 }
 
-interface Outcome {
+export interface Outcome {
   token?: string;
   transient: boolean;
   reason: string;
   aadsts?: number;
   retryAfterMs?: number;
+}
+
+/**
+ * One token request, no retries: for probes that want to know whether a
+ * credential works right now (the rehearsal's rotation).
+ */
+export async function requestToken(inputs: ClientInputs, preflight: Preflight, thumbprint: "sha256" | "sha1", timeoutMs: number): Promise<Outcome> {
+  return tryOnce({ inputs, preflight, thumbprint, deadline: Date.now() + timeoutMs, missingRoles: () => [], onWait: () => undefined, attempts: [] }, timeoutMs);
 }
 
 async function tryOnce(req: AcquireRequest, remainingMs: number): Promise<Outcome> {
@@ -186,4 +194,4 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export const formatSeconds = (ms: number) => `${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)} s`;
+export const formatSeconds = (ms: number) => (ms < 1000 ? `${ms} ms` : `${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)} s`);

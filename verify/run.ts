@@ -5,7 +5,6 @@ import { InputError, TokenCheckError, VerifyError, exitCodes } from "./errors";
 import { fromEnvironment, fromStackOutputs, parseJson, readText, type ClientInputs } from "./inputs";
 import type { VerifyOptions } from "./options";
 import { preflight } from "./preflight";
-import { stackOutputs } from "./stack";
 import { checkToken, fetchJwks, missingRoles } from "./tokenChecks";
 
 /** How a run reaches the world; tests pass their own. */
@@ -93,7 +92,12 @@ async function loadInputs(options: VerifyOptions, io: VerifyIO): Promise<ClientI
     if (!text.trim()) throw new InputError(`--outputs ${options.outputs} is empty: pipe in \`pulumi stack output --json --show-secrets\``);
     return fromStackOutputs(parseJson(text, `--outputs ${options.outputs}`), options);
   }
-  if (options.stack !== undefined) return fromStackOutputs(await stackOutputs(options.stack, options.cwd ?? process.cwd()), options, "stack");
+  if (options.stack !== undefined) {
+    // Loaded only here: the Automation API pulls in the whole Pulumi SDK, which
+    // would otherwise dominate verify's start-up time.
+    const { stackOutputs } = await import("./stack.js");
+    return fromStackOutputs(await stackOutputs(options.stack, options.cwd ?? process.cwd()), options, "stack");
+  }
   return fromEnvironment(io.env, options);
 }
 
