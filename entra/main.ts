@@ -24,15 +24,17 @@ async function main(argv: string[]): Promise<number> {
   if (!Number.isFinite(delay) || delay < 0) return (console.error(`entra: --propagation-delay ${values["propagation-delay"]} must be 0 or more seconds`), 2);
 
   const entra = await start({ state: values.state, port, propagationDelaySeconds: delay });
+  // Listen before printing: a supervisor may signal as soon as it reads the lines.
+  const stopped = new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
   console.log(`authority host: ${entra.authorityHost}`);
   console.log(`tenant: ${entra.tenantId}`);
   console.log(`authority: ${entra.authorityHost}/${entra.tenantId}`);
   console.log(`CA file: ${entra.caPath}`);
   console.log("serving on 127.0.0.1; Ctrl+C stops");
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
+  await stopped;
   await entra.stop();
   console.log("stopped");
   return 0;

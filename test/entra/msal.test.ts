@@ -145,18 +145,18 @@ describe("local Entra ID lifecycle", () => {
   });
 
   it("makes a new application and key credential usable only after the propagation delay", async () => {
-    const entra = await startEntra({ propagationDelaySeconds: 1.5 });
+    const [cert, nextCert, rotated] = await Promise.all([makeCertificate(), makeCertificate(), makeCertificate()]);
+    const entra = await startEntra({ propagationDelaySeconds: 3 });
     try {
-      const client = await registerClient(entra);
+      const client = await registerClient(entra, { cert });
       const early = await msalClient(entra, client).acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true }).catch((e) => e);
       expect(early).toMatchObject({ errorNo: 700016 });
-      await new Promise((r) => setTimeout(r, 1600));
+      await new Promise((r) => setTimeout(r, 3100));
       const late = await msalClient(entra, client).acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true });
       expect(late?.accessToken).toBeTruthy();
 
-      const next = await registerClient(entra);
-      await new Promise((r) => setTimeout(r, 1600));
-      const rotated = await makeCertificate();
+      const next = await registerClient(entra, { cert: nextCert });
+      await new Promise((r) => setTimeout(r, 3100));
       entra.admin.addKeyCredential(next.appObjectId, { key: rotated.certificatePem });
       const notYet = await msalClient(entra, { clientId: next.clientId, cert: rotated }).acquireTokenByClientCredential({ scopes: [next.scope], skipCache: true }).catch((e) => e);
       expect(notYet).toMatchObject({ errorNo: 700027 });

@@ -35,7 +35,7 @@ describe("npm run verify", () => {
     const { code, stdout } = await verify(["--outputs", outputsFile, "--ca-file", entra.caPath], { env: { GITHUB_STEP_SUMMARY: summary } });
     expect(code).toBe(0);
     expect(stdout).toMatch(/^ {2}PASS {2}roles +Data.Read$/m);
-    expect(stdout).toMatch(/^verified: a certificate-authenticated token for api:\/\/.+\/.default with Data.Read \(1 attempt, \d+\.\d s\)$/m);
+    expect(stdout).toMatch(/^verified: a certificate-authenticated token for api:\/\/.+\/.default with Data.Read \(1 attempt, (\d+ ms|\d+\.\d s)\)$/m);
     const markdown = readFileSync(summary, "utf8");
     expect(markdown).toContain("### Entra ID certificate check: verified ✅");
     expect(markdown).toContain("| ✅ | roles | Data.Read |");
@@ -93,14 +93,16 @@ esac
   });
 
   it("prints progress while it waits for a new credential to propagate", async () => {
-    const delayed = await startEntra({ propagationDelaySeconds: 2 });
+    const cert = await makeCertificate();
+    // Longer than the command takes to start, so its first attempt meets an unreplicated app.
+    const delayed = await startEntra({ propagationDelaySeconds: 5 });
     try {
-      const fresh = await registerClient(delayed, { grant: ["Data.Read"] });
+      const fresh = await registerClient(delayed, { grant: ["Data.Read"], cert });
       const file = join(dir, "delayed.json");
       writeFileSync(file, JSON.stringify(stackOutputsFor(delayed, fresh, ["Data.Read"])));
       const { code, stderr } = await verify(["--outputs", file, "--ca-file", delayed.caPath]);
       expect(code).toBe(0);
-      expect(stderr).toMatch(/^verify: the application is not \(yet\) in the tenant \(AADSTS700016\), attempt 1, retrying in \d\.\d s$/m);
+      expect(stderr).toMatch(/^verify: the application is not \(yet\) in the tenant \(AADSTS700016\), attempt 1, retrying in (\d+ ms|\d\.\d s)$/m);
     } finally {
       await delayed.stop();
     }
