@@ -81,11 +81,11 @@ export class CertificateApp extends pulumi.ComponentResource {
   }
 
   /**
-   * The key credential. No keyId and no deleteBeforeReplace: a new
-   * certificate yields a new credential that is attached before the old one
-   * is removed, so clients never see a moment without a valid key.
+   * A key credential. No keyId and no deleteBeforeReplace: a new certificate
+   * yields a new credential that is attached before the old one is removed,
+   * so clients never see a moment without a valid key.
    */
-  private credential(name: string, app: azuread.Application, cert: ClientCertificate): azuread.ApplicationCertificate {
+  private credential(name: string, app: azuread.Application, cert: Omit<ClientCertificate, "privateKeyPem">): azuread.ApplicationCertificate {
     return new azuread.ApplicationCertificate(name, {
       applicationId: app.id,
       type: "AsymmetricX509Cert",
@@ -101,9 +101,7 @@ export class CertificateApp extends pulumi.ComponentResource {
     if (!pem) return;
     const { notBefore, notAfter } = validityOf(pem);
     if (new Date(notAfter) <= new Date()) return;
-    new azuread.ApplicationCertificate(name, {
-      applicationId: app.id, type: "AsymmetricX509Cert", encoding: "pem", value: pem, startDate: notBefore, endDate: notAfter,
-    }, { parent: this });
+    this.credential(name, app, { certificatePem: pulumi.output(pem), notBefore: pulumi.output(notBefore), notAfter: pulumi.output(notAfter) });
   }
 
   private assignRoles(name: string, roles: string[], client: azuread.ServicePrincipal, api: ResourceApi): void {
