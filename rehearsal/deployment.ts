@@ -14,7 +14,8 @@ export class DeploymentError extends Error {
 /** Runs one deployment in a child process and relays its messages. */
 export function runDeployment(job: DeployJob, onMessage: (m: DeployMessage) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = fork(join(__dirname, "deploy.ts"), [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "ignore", "pipe", "ipc"] });
+    // cwd is the project root, where `--import tsx` resolves.
+    const child = fork(join(__dirname, "deploy.ts"), [], { cwd: join(__dirname, ".."), execArgv: ["--import", "tsx"], stdio: ["ignore", "ignore", "pipe", "ipc"] });
     let failure: DeploymentError | undefined;
     let done = false;
     let stderr = "";
