@@ -70,7 +70,7 @@ export async function runRehearsal(options: RehearsalOptions, say: (line: string
       say("rotation kept a working certificate at every step");
       exitCode = await timed("verify after rotation", () => verifyOutputs(options, entra, say));
     }
-    if (exitCode === 0) say(nextSteps(options, entra));
+    if (exitCode === 0) nextSteps(options, entra).forEach((line) => say(line));
     return { exitCode, phases };
   } finally {
     await entra.stop();
@@ -126,12 +126,12 @@ async function verifyOutputs(options: RehearsalOptions, entra: LocalEntra, say: 
   return report.exitCode;
 }
 
-function nextSteps(options: RehearsalOptions, entra: LocalEntra): string {
+function nextSteps(options: RehearsalOptions, entra: LocalEntra): string[] {
   const dir = options.dir;
   return [
     `left in ${dir}: outputs.json (what \`pulumi stack output --json --show-secrets\` prints), entra.json (the directory), ca.pem`,
     "serve it again and verify it again:",
     `  npm run entra -- --state ${join(dir, "entra.json")} --port ${entra.port}`,
     `  npm run verify -- --outputs ${join(dir, "outputs.json")} --authority-host ${entra.authorityHost} --ca-file ${join(dir, "ca.pem")}`,
-  ].join("\n");
+  ];
 }
