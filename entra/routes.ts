@@ -4,7 +4,7 @@ import type { DirectoryAdmin } from "./admin";
 import { DirectoryError } from "./directory";
 import { instanceDiscovery, jwks, openidConfiguration, endpoints } from "./discovery";
 import { EntraError, aadsts, errorBody } from "./errors";
-import type { FaultQueue } from "./faults";
+import type { Fault, FaultQueue } from "./faults";
 import { clientCredentialsGrant } from "./grant";
 import type { SigningKey } from "./token";
 
@@ -88,10 +88,11 @@ async function tokenRoute(ctx: EntraContext, req: IncomingMessage, res: ServerRe
 async function faultRoute(ctx: EntraContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = JSON.parse(await readBody(req) || "{}") as { kind?: string; count?: number; retryAfterSeconds?: number };
   const retryAfterSeconds = body.retryAfterSeconds ?? 1;
-  if (body.kind === "throttle") ctx.faults.inject({ kind: "throttle", retryAfterSeconds }, body.count ?? 1);
-  else if (body.kind === "unavailable") ctx.faults.inject({ kind: "unavailable", retryAfterSeconds }, body.count ?? 1);
-  else if (body.kind === "hang") ctx.faults.inject({ kind: "hang" }, body.count ?? 1);
-  else return sendJson(res, 400, { error: "bad_request", error_description: "kind must be throttle, unavailable or hang." });
+  const fault: Fault | undefined = body.kind === "hang" ? { kind: "hang" }
+    : body.kind === "throttle" || body.kind === "unavailable" ? { kind: body.kind, retryAfterSeconds }
+    : undefined;
+  if (!fault) return sendJson(res, 400, { error: "bad_request", error_description: "kind must be throttle, unavailable or hang." });
+  ctx.faults.inject(fault, body.count ?? 1);
   sendJson(res, 204, undefined);
 }
 

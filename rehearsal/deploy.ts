@@ -71,13 +71,13 @@ function rotationProber(before: Record<string, any>, job: DeployJob, engine: () 
   const target: ProbeTarget = { tenantId: before.tenantId, clientId: before.clientId, scope: before.scope, authorityHost: job.entra.authorityHost, caPem: job.entra.caPem };
   const old: Holder = { label: "previous certificate", certificatePem: before.certificatePem, privateKeyPem: before.privateKeyPem };
   return async (moment: string) => {
-    const holders = [old, ...incoming(engine?.(), old)];
+    const holders = [old, ...incoming(engine(), old)];
     send({ kind: "probe", moment, results: await probe(target, holders) });
   };
 }
 
-function incoming(engine: LocalEngine | undefined, old: Holder): Holder[] {
-  const made = (type: string) => engine?.registered.find((r) => r.type === type && r.op !== "same" && r.op !== "delete");
+function incoming(engine: LocalEngine, old: Holder): Holder[] {
+  const made = (type: string) => engine.registered.find((r) => r.type === type && r.op !== "same" && r.op !== "delete");
   const cert = made("tls:index/selfSignedCert:SelfSignedCert")?.outputs.certPem as string | undefined;
   const key = made("tls:index/privateKey:PrivateKey")?.outputs.privateKeyPem as string | undefined;
   if (!cert || !key || cert === old.certificatePem) return [];

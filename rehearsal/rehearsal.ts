@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { start, type LocalEntra } from "../entra/server";
 import { humanReport, scrub } from "../verify/report";
@@ -120,7 +120,8 @@ async function verifyOutputs(options: RehearsalOptions, entra: LocalEntra, say: 
   const outputs = join(options.dir, "outputs.json");
   const report = await runVerify(
     { outputs, caFile: entra.caPath, authorityHost: entra.authorityHost, thumbprint: "sha256", timeoutSeconds: options.timeoutSeconds, warnDays: 30, json: false, help: false },
-    { env: {}, readStdin: async () => readFileSync(outputs, "utf8"), progress: (line) => say(`  ${line}`) },
+    // The outputs come from the file, never stdin.
+    { env: {}, readStdin: async () => "", progress: (line) => say(`  ${line}`) },
   );
   for (const line of scrub(humanReport(report), report.secrets).trimEnd().split("\n")) say(line);
   return report.exitCode;

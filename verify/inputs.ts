@@ -65,8 +65,9 @@ export function fromEnvironment(env: NodeJS.ProcessEnv, options: VerifyOptions):
   const path = need("AZURE_CLIENT_CERTIFICATE_PATH");
   if (!options.scope) throw new InputError("--scope is required with the AZURE_* environment variables, e.g. --scope api://my-api/.default");
   const pem = readText(path, "AZURE_CLIENT_CERTIFICATE_PATH");
-  const certificatePem = pemBlocks(pem).find((b) => b.includes("CERTIFICATE"));
-  const privateKeyPem = pemBlocks(pem).find((b) => b.includes("PRIVATE KEY"));
+  const blocks = pemBlocks(pem);
+  const certificatePem = blocks.find((b) => b.includes("CERTIFICATE"));
+  const privateKeyPem = blocks.find((b) => b.includes("PRIVATE KEY"));
   if (!certificatePem || !privateKeyPem) throw new InputError(`AZURE_CLIENT_CERTIFICATE_PATH ${path} must hold a PEM certificate and its private key (a .pfx is not supported here; convert it with openssl pkcs12 -nodes)`);
   return checked({
     source: "environment", tenantId, clientId,

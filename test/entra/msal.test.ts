@@ -1,10 +1,12 @@
-import { ServerError } from "@azure/msal-node";
+import { ConfidentialClientApplication, ServerError } from "@azure/msal-node";
 import { createLocalJWKSet, jwtVerify } from "jose";
+import { X509Certificate } from "node:crypto";
 import { get } from "node:https";
 import { connect } from "node:net";
 import { networkInterfaces } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalEntra } from "../../entra/server";
+import { networkClient } from "../../verify/networkClient";
 import { makeCertificate } from "../support/certificates";
 import { msalClient, registerClient, startEntra } from "../support/entra";
 
@@ -103,11 +105,18 @@ describe("local Entra ID with real msal-node", () => {
 
   it("is not trusted without its CA: the process environment is not how clients trust it", async () => {
     const client = await registerClient(entra);
-    const { ConfidentialClientApplication } = await import("@azure/msal-node");
-    const untrusting = new ConfidentialClientApplication({
-      auth: { clientId: client.clientId, authority: `${entra.authorityHost}/${entra.tenantId}`, knownAuthorities: [new URL(entra.authorityHost).host], clientCertificate: { thumbprintSha256: "00", privateKey: client.cert.privateKeyPem } },
-    });
-    await expect(untrusting.acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true })).rejects.toThrow();
+    const auth = {
+      clientId: client.clientId,
+      authority: `${entra.authorityHost}/${entra.tenantId}`,
+      knownAuthorities: [new URL(entra.authorityHost).host],
+      clientCertificate: { thumbprintSha256: new X509Certificate(client.cert.certificatePem).fingerprint256.replaceAll(":", ""), privateKey: client.cert.privateKeyPem },
+    };
+    // The same client twice; only the network client that carries the CA differs.
+    const untrusting = new ConfidentialClientApplication({ auth });
+    const trusting = new ConfidentialClientApplication({ auth, system: { networkClient: networkClient({ ca: entra.caPem }) } });
+    const request = { scopes: [client.scope], skipCache: true };
+    await expect(untrusting.acquireTokenByClientCredential(request)).rejects.toMatchObject({ errorCode: "endpoints_resolution_error" });
+    await expect(trusting.acquireTokenByClientCredential(request)).resolves.toMatchObject({ tokenType: "Bearer" });
   });
 
   it("binds to 127.0.0.1 only", async () => {

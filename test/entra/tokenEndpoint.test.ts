@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { request } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertion, clientCredentialsForm, postForm, registerClient, startEntra, tokenEndpoint, unsigned, type RegisteredClient } from "../support/entra";
 import { graphClient } from "../../rehearsal/graph";
@@ -187,6 +188,31 @@ describe("the directory", () => {
       await expect(graph.removeKeyCredential(app.id, key.keyId)).rejects.toThrow(/Request_ResourceNotFound/);
       await graph.deleteServicePrincipal(sp.id);
       expect(entra.admin.state.servicePrincipals).toEqual([]);
+    } finally {
+      await entra.stop();
+    }
+  });
+});
+
+describe("fault injection over HTTP", () => {
+  it("queues faults posted to /_local/faults and refuses an unknown kind", async () => {
+    const entra = await startEntra();
+    try {
+      const client = await registerClient(entra);
+      const post = (body: unknown) => new Promise<number>((resolve, reject) => {
+        const text = JSON.stringify(body);
+        request(`${entra.authorityHost}/_local/faults`, { method: "POST", ca: entra.caPem, headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) } }, (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+        }).on("error", reject).end(text);
+      });
+      expect(await post({ kind: "flood" })).toBe(400);
+      expect(await post({ kind: "throttle", count: 2, retryAfterSeconds: 3 })).toBe(204);
+      const form = async () => clientCredentialsForm(client, await assertion(client, tokenEndpoint(entra)));
+      const first = await postForm(entra, `/${entra.tenantId}/oauth2/v2.0/token`, await form());
+      expect([first.status, first.headers["retry-after"]]).toEqual([429, "3"]);
+      expect((await postForm(entra, `/${entra.tenantId}/oauth2/v2.0/token`, await form())).status).toBe(429);
+      expect((await postForm(entra, `/${entra.tenantId}/oauth2/v2.0/token`, await form())).status).toBe(200);
     } finally {
       await entra.stop();
     }

@@ -1,8 +1,6 @@
-import { generateKeyPairSync, type KeyObject } from "node:crypto";
-import { issueCertificate, KeyUsageFlags } from "../../entra/x509";
-import { ExtendedKeyUsage } from "../../entra/x509";
 import * as x509 from "@peculiar/x509";
-import { webcrypto } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync, webcrypto, type KeyObject } from "node:crypto";
+import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../entra/x509";
 
 export interface TestCertificate {
   certificatePem: string;
@@ -31,6 +29,5 @@ async function ecCertificate(subject: string, notBefore: Date, notAfter: Date): 
   const cert = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: "01", name: subject, notBefore, notAfter, keys, signingAlgorithm: alg });
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey));
   const privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString("base64").match(/.{1,64}/g)!.join("\n")}\n-----END PRIVATE KEY-----\n`;
-  const { createPrivateKey } = await import("node:crypto");
   return { certificatePem: cert.toString("pem"), privateKeyPem, key: createPrivateKey(privateKeyPem) };
 }
