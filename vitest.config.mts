@@ -6,6 +6,8 @@ export default defineConfig({
     // Each file gets fresh modules, and with them fresh Pulumi runtime globals.
     pool: "forks",
     isolate: true,
+    // vitest's default on a 2-core machine is one worker; files are independent, so run two.
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -1,9 +1,9 @@
-import { ConfidentialClientApplication } from "@azure/msal-node";
 import { execFileSync, spawn } from "node:child_process";
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ConfidentialClientApplication } from "@azure/msal-node";
 import { SignJWT } from "jose";
 import { verifyClientAssertion } from "../entra/assertion";
 import { loadOrCreatePki } from "../entra/pki";
@@ -22,7 +22,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 async function main() {
-  console.log(`machine: ${process.platform} ${process.arch}, ${require("node:os").cpus().length} cores, node ${process.version}\n`);
+  console.log(
+    `machine: ${process.platform} ${process.arch}, ${require("node:os").cpus().length} cores, node ${process.version}\n`,
+  );
   const dir = mkdtempSync(join(tmpdir(), "eca-bench-"));
   const entra = await start({ state: join(dir, "entra.json") });
   try {
@@ -40,22 +42,51 @@ async function registerBenchClient(entra: Awaited<ReturnType<typeof start>>) {
   const { generateKeyPairSync, randomUUID } = await import("node:crypto");
   const key = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
   const now = Date.now();
-  const certificatePem = await issueCertificate({ key, subject: "CN=bench", notBefore: new Date(now - 60_000), notAfter: new Date(now + 86_400_000), keyUsages: KeyUsageFlags.digitalSignature });
+  const certificatePem = await issueCertificate({
+    key,
+    subject: "CN=bench",
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 86_400_000),
+    keyUsages: KeyUsageFlags.digitalSignature,
+  });
   const roleId = randomUUID();
-  const api = entra.admin.createApplication({ displayName: "bench-api", identifierUris: ["api://bench"], api: { requestedAccessTokenVersion: 2 }, appRoles: [{ id: roleId, value: "Data.Read", allowedMemberTypes: ["Application"], isEnabled: true }] });
+  const api = entra.admin.createApplication({
+    displayName: "bench-api",
+    identifierUris: ["api://bench"],
+    api: { requestedAccessTokenVersion: 2 },
+    appRoles: [{ id: roleId, value: "Data.Read", allowedMemberTypes: ["Application"], isEnabled: true }],
+  });
   const apiSp = entra.admin.createServicePrincipal(api.appId);
   const app = entra.admin.createApplication({ displayName: "bench" });
   const sp = entra.admin.createServicePrincipal(app.appId);
   entra.admin.addKeyCredential(app.id, { key: certificatePem });
   entra.admin.assignAppRole({ principalId: sp.id, resourceId: apiSp.id, appRoleId: roleId });
-  return { key, certificatePem, privateKeyPem: key.export({ format: "pem", type: "pkcs8" }).toString(), clientId: app.appId, app, sp, api, apiSp, scope: "api://bench/.default" };
+  return {
+    key,
+    certificatePem,
+    privateKeyPem: key.export({ format: "pem", type: "pkcs8" }).toString(),
+    clientId: app.appId,
+    app,
+    sp,
+    api,
+    apiSp,
+    scope: "api://bench/.default",
+  };
 }
 
 type Client = Awaited<ReturnType<typeof registerBenchClient>>;
 
 async function tokenThroughput(entra: Awaited<ReturnType<typeof start>>, c: Client) {
   const cca = new ConfidentialClientApplication({
-    auth: { clientId: c.clientId, authority: `${entra.authorityHost}/${entra.tenantId}`, knownAuthorities: [new URL(entra.authorityHost).host], clientCertificate: { thumbprintSha256: new X509Certificate(c.certificatePem).fingerprint256.replaceAll(":", ""), privateKey: c.privateKeyPem } },
+    auth: {
+      clientId: c.clientId,
+      authority: `${entra.authorityHost}/${entra.tenantId}`,
+      knownAuthorities: [new URL(entra.authorityHost).host],
+      clientCertificate: {
+        thumbprintSha256: new X509Certificate(c.certificatePem).fingerprint256.replaceAll(":", ""),
+        privateKey: c.privateKeyPem,
+      },
+    },
     system: { networkClient: networkClient({ ca: entra.caPem }) },
   });
   const once = () => cca.acquireTokenByClientCredential({ scopes: [c.scope], skipCache: true });
@@ -65,28 +96,53 @@ async function tokenThroughput(entra: Awaited<ReturnType<typeof start>>, c: Clie
     const total = 400;
     const t = performance.now();
     let next = 0;
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next++ < total) await once();
-    }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next++ < total) await once();
+      }),
+    );
     const seconds = (performance.now() - t) / 1000;
-    console.log(`  concurrency ${String(concurrency).padStart(2)}: ${(total / seconds).toFixed(0)} tokens/s (${ms((seconds * 1000) / total)} each, ${total} requests)`);
+    console.log(
+      `  concurrency ${String(concurrency).padStart(2)}: ${(total / seconds).toFixed(0)} tokens/s (${ms((seconds * 1000) / total)} each, ${total} requests)`,
+    );
   }
 }
 
 async function cryptoCosts(entra: Awaited<ReturnType<typeof start>>, c: Client, statePath: string) {
   const endpoint = `${entra.authorityHost}/${entra.tenantId}/oauth2/v2.0/token`;
-  const x5t = Buffer.from(new X509Certificate(c.certificatePem).fingerprint256.replaceAll(":", ""), "hex").toString("base64url");
+  const x5t = Buffer.from(new X509Certificate(c.certificatePem).fingerprint256.replaceAll(":", ""), "hex").toString(
+    "base64url",
+  );
   const now = Math.floor(Date.now() / 1000);
-  const assertion = await new SignJWT({ aud: endpoint, iss: c.clientId, sub: c.clientId, jti: "bench", iat: now, nbf: now, exp: now + 600 })
-    .setProtectedHeader({ alg: "PS256", typ: "JWT", "x5t#S256": x5t }).sign(c.key);
+  const assertion = await new SignJWT({
+    aud: endpoint,
+    iss: c.clientId,
+    sub: c.clientId,
+    jti: "bench",
+    iat: now,
+    nbf: now,
+    exp: now + 600,
+  })
+    .setProtectedHeader({ alg: "PS256", typ: "JWT", "x5t#S256": x5t })
+    .sign(c.key);
   const view = { state: entra.admin.state, now: new Date(), delayMs: 0 };
   const app = entra.admin.state.applications.find((a) => a.id === c.app.id)!;
   const n = 300;
   let t = performance.now();
-  for (let i = 0; i < n; i++) await verifyClientAssertion({ view, app, clientId: c.clientId, assertion, tokenEndpoint: endpoint });
+  for (let i = 0; i < n; i++)
+    await verifyClientAssertion({ view, app, clientId: c.clientId, assertion, tokenEndpoint: endpoint });
   const verifyMs = (performance.now() - t) / n;
   const signingKey = createPrivateKey((await loadOrCreatePki(statePath)).signingKeyPem);
-  const grant = { state: entra.admin.state, tenantId: entra.tenantId, client: c.sp, resourceApp: c.api, resource: c.apiSp, requestedResource: "api://bench", authorityHost: entra.authorityHost, now: new Date() };
+  const grant = {
+    state: entra.admin.state,
+    tenantId: entra.tenantId,
+    client: c.sp,
+    resourceApp: c.api,
+    resource: c.apiSp,
+    requestedResource: "api://bench",
+    authorityHost: entra.authorityHost,
+    now: new Date(),
+  };
   t = performance.now();
   for (let i = 0; i < n; i++) await issueAccessToken(grant, { key: signingKey, kid: "bench" });
   const signMs = (performance.now() - t) / n;
@@ -98,28 +154,55 @@ async function cryptoCosts(entra: Awaited<ReturnType<typeof start>>, c: Client, 
 async function verifyVersusBare(entra: Awaited<ReturnType<typeof start>>, c: Client, dir: string) {
   const outputs = join(dir, "outputs.json");
   const x = new X509Certificate(c.certificatePem);
-  writeFileSync(outputs, JSON.stringify({ tenantId: entra.tenantId, clientId: c.clientId, scope: c.scope, apiClientId: c.api.appId, expectedRoles: ["Data.Read"], certificatePem: c.certificatePem, privateKeyPem: c.privateKeyPem, thumbprint: x.fingerprint.replaceAll(":", "") }));
+  writeFileSync(
+    outputs,
+    JSON.stringify({
+      tenantId: entra.tenantId,
+      clientId: c.clientId,
+      scope: c.scope,
+      apiClientId: c.api.appId,
+      expectedRoles: ["Data.Read"],
+      certificatePem: c.certificatePem,
+      privateKeyPem: c.privateKeyPem,
+      thumbprint: x.fingerprint.replaceAll(":", ""),
+    }),
+  );
   // Asynchronous: the local Entra ID answers from this very process.
-  const time = (args: string[]) => new Promise<number>((resolve, reject) => {
-    const t = performance.now();
-    spawn(process.execPath, args, { cwd: root, stdio: "ignore" }).on("exit", (code) => {
-      if (code === 0) resolve(performance.now() - t);
-      else reject(new Error(`${args.join(" ")} exited ${code}`));
+  const time = (args: string[]) =>
+    new Promise<number>((resolve, reject) => {
+      const t = performance.now();
+      spawn(process.execPath, args, { cwd: root, stdio: "ignore" }).on("exit", (code) => {
+        if (code === 0) resolve(performance.now() - t);
+        else reject(new Error(`${args.join(" ")} exited ${code}`));
+      });
     });
-  });
   const runs = 5;
   const verify: number[] = [];
   const bare: number[] = [];
   const tsxOnly: number[] = [];
   for (let i = 0; i < runs; i++) {
     tsxOnly.push(await time(["--import", "tsx", "-e", ""]));
-    verify.push(await time(["--import", "tsx", "verify/main.ts", "--outputs", outputs, "--authority-host", entra.authorityHost, "--ca-file", entra.caPath]));
+    verify.push(
+      await time([
+        "--import",
+        "tsx",
+        "verify/main.ts",
+        "--outputs",
+        outputs,
+        "--authority-host",
+        entra.authorityHost,
+        "--ca-file",
+        entra.caPath,
+      ]),
+    );
     bare.push(await time(["bench/bareMsal.mjs", outputs, entra.authorityHost, entra.caPath]));
   }
   console.log(`\nprocess start to verdict, happy path, median of ${runs} (same run, interleaved):`);
   console.log(`  npm run verify (tsx, preflight, msal-node, JWKS, checks): ${ms(median(verify))}`);
   console.log(`  bare msal-node script (plain node, token only):           ${ms(median(bare))}`);
-  console.log(`  ratio: ${(median(verify) / median(bare)).toFixed(2)}x (node with the tsx loader and no work: ${ms(median(tsxOnly))})`);
+  console.log(
+    `  ratio: ${(median(verify) / median(bare)).toFixed(2)}x (node with the tsx loader and no work: ${ms(median(tsxOnly))})`,
+  );
 }
 
 function rehearsalPhases() {
@@ -129,7 +212,10 @@ function rehearsalPhases() {
   for (let i = 0; i < runs; i++) {
     const dir = join(mkdtempSync(join(tmpdir(), "eca-bench-rehearsal-")), "out");
     const t = performance.now();
-    const out = execFileSync(process.execPath, ["--import", "tsx", "rehearsal/main.ts", "--dir", dir], { cwd: root, encoding: "utf8" });
+    const out = execFileSync(process.execPath, ["--import", "tsx", "rehearsal/main.ts", "--dir", dir], {
+      cwd: root,
+      encoding: "utf8",
+    });
     totals.push(performance.now() - t);
     lines.push(out.split("\n").find((l) => l.startsWith("rehearsal: done in"))!);
   }

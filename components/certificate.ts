@@ -34,7 +34,11 @@ function broughtCertificate(s: Settings): ClientCertificate {
 }
 
 function generatedCertificate(name: string, s: Settings, parent: pulumi.Resource): ClientCertificate {
-  const key = new tls.PrivateKey(`${name}-key`, { algorithm: "RSA", rsaBits: s.keySize }, keyOptions(parent, s.rotation));
+  const key = new tls.PrivateKey(
+    `${name}-key`,
+    { algorithm: "RSA", rsaBits: s.keySize },
+    keyOptions(parent, s.rotation),
+  );
   const cert = new tls.SelfSignedCert(`${name}-cert`, certificateArgs(s, key.privateKeyPem), { parent });
   return {
     certificatePem: cert.certPem,

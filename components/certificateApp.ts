@@ -1,7 +1,7 @@
-import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
+import * as pulumi from "@pulumi/pulumi";
 import { companionApi, existingApi, type ResourceApi } from "./api";
-import { clientCertificate, type ClientCertificate } from "./certificate";
+import { type ClientCertificate, clientCertificate } from "./certificate";
 import { validityOf } from "./dates";
 import { defaults, type Settings } from "./defaults";
 import { ConfigError } from "./errors";
@@ -50,7 +50,11 @@ export class CertificateApp extends pulumi.ComponentResource {
     const client = azuread.getClientConfigOutput({ parent: this });
     const owners = s.owners.length > 0 ? pulumi.output(s.owners) : client.objectId.apply((id) => [id]);
     const cert = clientCertificate(name, s, this);
-    const app = new azuread.Application(`${name}-app`, { displayName: s.displayName, signInAudience: s.signInAudience, owners }, { parent: this });
+    const app = new azuread.Application(
+      `${name}-app`,
+      { displayName: s.displayName, signInAudience: s.signInAudience, owners },
+      { parent: this },
+    );
     const sp = new azuread.ServicePrincipal(`${name}-sp`, { clientId: app.clientId, owners }, { parent: this });
     const credential = this.credential(`${name}-credential`, app, cert);
     this.previousCredential(`${name}-previous-credential`, app, s.previousCertificatePem);
@@ -72,10 +76,19 @@ export class CertificateApp extends pulumi.ComponentResource {
     this.keyId = credential.keyId;
     this.certificateNotAfter = cert.notAfter;
     this.registerOutputs({
-      tenantId: this.tenantId, clientId: this.clientId, applicationObjectId: this.applicationObjectId,
-      servicePrincipalObjectId: this.servicePrincipalObjectId, authority: this.authority, scope: this.scope, apiClientId: this.apiClientId,
-      expectedRoles: this.expectedRoles, certificatePem: this.certificatePem, privateKeyPem: this.privateKeyPem,
-      thumbprint: this.thumbprint, thumbprintSha256: this.thumbprintSha256, keyId: this.keyId,
+      tenantId: this.tenantId,
+      clientId: this.clientId,
+      applicationObjectId: this.applicationObjectId,
+      servicePrincipalObjectId: this.servicePrincipalObjectId,
+      authority: this.authority,
+      scope: this.scope,
+      apiClientId: this.apiClientId,
+      expectedRoles: this.expectedRoles,
+      certificatePem: this.certificatePem,
+      privateKeyPem: this.privateKeyPem,
+      thumbprint: this.thumbprint,
+      thumbprintSha256: this.thumbprintSha256,
+      keyId: this.keyId,
       certificateNotAfter: this.certificateNotAfter,
     });
   }
@@ -85,15 +98,23 @@ export class CertificateApp extends pulumi.ComponentResource {
    * yields a new credential that is attached before the old one is removed,
    * so clients never see a moment without a valid key.
    */
-  private credential(name: string, app: azuread.Application, cert: Omit<ClientCertificate, "privateKeyPem">): azuread.ApplicationCertificate {
-    return new azuread.ApplicationCertificate(name, {
-      applicationId: app.id,
-      type: "AsymmetricX509Cert",
-      encoding: "pem",
-      value: cert.certificatePem,
-      startDate: cert.notBefore,
-      endDate: cert.notAfter,
-    }, { parent: this });
+  private credential(
+    name: string,
+    app: azuread.Application,
+    cert: Omit<ClientCertificate, "privateKeyPem">,
+  ): azuread.ApplicationCertificate {
+    return new azuread.ApplicationCertificate(
+      name,
+      {
+        applicationId: app.id,
+        type: "AsymmetricX509Cert",
+        encoding: "pem",
+        value: cert.certificatePem,
+        startDate: cert.notBefore,
+        endDate: cert.notAfter,
+      },
+      { parent: this },
+    );
   }
 
   /** The outgoing certificate during a rotation overlap, until it expires or the next rotation replaces it. */
@@ -101,16 +122,24 @@ export class CertificateApp extends pulumi.ComponentResource {
     if (!pem) return;
     const { notBefore, notAfter } = validityOf(pem);
     if (new Date(notAfter) <= new Date()) return;
-    this.credential(name, app, { certificatePem: pulumi.output(pem), notBefore: pulumi.output(notBefore), notAfter: pulumi.output(notAfter) });
+    this.credential(name, app, {
+      certificatePem: pulumi.output(pem),
+      notBefore: pulumi.output(notBefore),
+      notAfter: pulumi.output(notAfter),
+    });
   }
 
   private assignRoles(name: string, roles: string[], client: azuread.ServicePrincipal, api: ResourceApi): void {
     for (const role of roles) {
-      new azuread.AppRoleAssignment(`${name}-role-${role}`, {
-        appRoleId: api.roleIds.apply((ids) => ids[role]),
-        principalObjectId: client.objectId,
-        resourceObjectId: api.servicePrincipalObjectId,
-      }, { parent: this });
+      new azuread.AppRoleAssignment(
+        `${name}-role-${role}`,
+        {
+          appRoleId: api.roleIds.apply((ids) => ids[role]),
+          principalObjectId: client.objectId,
+          resourceObjectId: api.servicePrincipalObjectId,
+        },
+        { parent: this },
+      );
     }
   }
 }

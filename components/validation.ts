@@ -1,4 +1,4 @@
-import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
+import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { rsaKeySizes, type Settings } from "./defaults";
 import { grantedRoles } from "./roles";
 
@@ -32,7 +32,9 @@ function keyProblems(s: Settings): string[] {
   if (s.certificatePem) return [];
   const problems: string[] = [];
   if (s.keyAlgorithm.toUpperCase() !== "RSA") {
-    problems.push(`keyAlgorithm ${s.keyAlgorithm} is not supported: Entra ID accepts only RSA certificate credentials; set keyAlgorithm to RSA`);
+    problems.push(
+      `keyAlgorithm ${s.keyAlgorithm} is not supported: Entra ID accepts only RSA certificate credentials; set keyAlgorithm to RSA`,
+    );
   }
   if (!(rsaKeySizes as readonly number[]).includes(s.keySize)) {
     problems.push(`keySize ${s.keySize} is not supported: use one of ${rsaKeySizes.join(", ")}`);
@@ -50,7 +52,9 @@ function validityProblems(s: Settings): string[] {
     problems.push(`earlyRenewalDays ${s.earlyRenewalDays} must be a whole number of days, 0 or more`);
   }
   if (problems.length === 0 && s.validityDays <= s.earlyRenewalDays) {
-    problems.push(`validityDays ${s.validityDays} must be longer than earlyRenewalDays ${s.earlyRenewalDays}, or the certificate is due for renewal as soon as it is made`);
+    problems.push(
+      `validityDays ${s.validityDays} must be longer than earlyRenewalDays ${s.earlyRenewalDays}, or the certificate is due for renewal as soon as it is made`,
+    );
   }
   return problems;
 }
@@ -59,12 +63,19 @@ function roleProblems(s: Settings): string[] {
   const problems: string[] = [];
   const declared = s.apiClientId ? [] : s.apiRoles;
   for (const value of [...declared, ...s.roles]) {
-    if (!roleValue.test(value)) problems.push(`role "${value}" is not a valid app role value: use printable characters without spaces, for example Data.Read`);
+    if (!roleValue.test(value))
+      problems.push(
+        `role "${value}" is not a valid app role value: use printable characters without spaces, for example Data.Read`,
+      );
   }
   if (!s.apiClientId) {
-    if (s.apiRoles.length === 0) problems.push("apiRoles is empty: the companion API needs at least one role, for example [\"Data.Read\"]");
+    if (s.apiRoles.length === 0)
+      problems.push('apiRoles is empty: the companion API needs at least one role, for example ["Data.Read"]');
     for (const role of grantedRoles(s)) {
-      if (!s.apiRoles.includes(role)) problems.push(`role ${role} is unknown: the API exposes ${s.apiRoles.join(", ")}; add it to apiRoles or remove it from roles`);
+      if (!s.apiRoles.includes(role))
+        problems.push(
+          `role ${role} is unknown: the API exposes ${s.apiRoles.join(", ")}; add it to apiRoles or remove it from roles`,
+        );
     }
   }
   return problems;
@@ -72,9 +83,14 @@ function roleProblems(s: Settings): string[] {
 
 function apiProblems(s: Settings): string[] {
   const problems: string[] = [];
-  if (s.apiClientId && !guid.test(s.apiClientId)) problems.push(`apiClientId ${s.apiClientId} is not a client id (GUID); leave it empty to create a companion API`);
-  if (s.accessTokenVersion !== 1 && s.accessTokenVersion !== 2) problems.push(`accessTokenVersion ${s.accessTokenVersion} must be 1 or 2`);
-  if (!/^https:\/\/[^/\s]+\/?$/.test(s.authorityHost)) problems.push(`authorityHost ${s.authorityHost} must be an https origin, for example https://login.microsoftonline.com`);
+  if (s.apiClientId && !guid.test(s.apiClientId))
+    problems.push(`apiClientId ${s.apiClientId} is not a client id (GUID); leave it empty to create a companion API`);
+  if (s.accessTokenVersion !== 1 && s.accessTokenVersion !== 2)
+    problems.push(`accessTokenVersion ${s.accessTokenVersion} must be 1 or 2`);
+  if (!/^https:\/\/[^/\s]+\/?$/.test(s.authorityHost))
+    problems.push(
+      `authorityHost ${s.authorityHost} must be an https origin, for example https://login.microsoftonline.com`,
+    );
   return problems;
 }
 
@@ -84,23 +100,39 @@ function ownerProblems(s: Settings): string[] {
 
 function broughtCertificateProblems(s: Settings, now: Date): string[] {
   if (!s.certificatePem && !s.privateKeyPem) return [];
-  if (!s.certificatePem) return ["privateKeyPem is set without certificatePem: set both to bring your own certificate, or neither"];
-  if (!s.privateKeyPem) return ["certificatePem is set without privateKeyPem: set the key with `pulumi config set --secret privateKeyPem < key.pem`"];
+  if (!s.certificatePem)
+    return ["privateKeyPem is set without certificatePem: set both to bring your own certificate, or neither"];
+  if (!s.privateKeyPem)
+    return [
+      "certificatePem is set without privateKeyPem: set the key with `pulumi config set --secret privateKeyPem < key.pem`",
+    ];
   const cert = parseCertificate(s.certificatePem);
-  if (!cert) return ["certificatePem is not a PEM certificate: set it with `pulumi config set certificatePem < cert.pem`"];
+  if (!cert)
+    return ["certificatePem is not a PEM certificate: set it with `pulumi config set certificatePem < cert.pem`"];
   // The key's own parse error could quote key material, so it is not repeated.
   const key = parseKey(s.privateKeyPem);
   if (!key) return ["privateKeyPem is not a PEM private key (PKCS#1 or PKCS#8, unencrypted)"];
   const problems: string[] = [];
-  if (cert.publicKey.asymmetricKeyType !== "rsa") problems.push(`certificatePem has a ${cert.publicKey.asymmetricKeyType} key: Entra ID accepts only RSA certificate credentials`);
-  if (!cert.checkPrivateKey(key)) problems.push(`privateKeyPem does not match certificatePem (subject ${cert.subject.replaceAll("\n", ", ")}): set the key that was issued with this certificate`);
-  if (new Date(cert.validTo) <= now) problems.push(`certificatePem expired on ${new Date(cert.validTo).toISOString()}: renew it and set the new certificate and key`);
+  if (cert.publicKey.asymmetricKeyType !== "rsa")
+    problems.push(
+      `certificatePem has a ${cert.publicKey.asymmetricKeyType} key: Entra ID accepts only RSA certificate credentials`,
+    );
+  if (!cert.checkPrivateKey(key))
+    problems.push(
+      `privateKeyPem does not match certificatePem (subject ${cert.subject.replaceAll("\n", ", ")}): set the key that was issued with this certificate`,
+    );
+  if (new Date(cert.validTo) <= now)
+    problems.push(
+      `certificatePem expired on ${new Date(cert.validTo).toISOString()}: renew it and set the new certificate and key`,
+    );
   return problems;
 }
 
 function previousCertificateProblems(s: Settings): string[] {
   if (!s.previousCertificatePem || parseCertificate(s.previousCertificatePem)) return [];
-  return ["previousCertificatePem is not a PEM certificate: set it from `pulumi stack output certificatePem`, or leave it empty"];
+  return [
+    "previousCertificatePem is not a PEM certificate: set it from `pulumi stack output certificatePem`, or leave it empty",
+  ];
 }
 
 function parseCertificate(pem: string): X509Certificate | undefined {

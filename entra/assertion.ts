@@ -26,7 +26,8 @@ export interface AssertionCheck {
  */
 export async function verifyClientAssertion(check: AssertionCheck): Promise<KeyCredential> {
   const header = protectedHeader(check.assertion);
-  if (typeof header.alg !== "string" || !algorithms.has(header.alg)) throw aadsts.unsupportedAlgorithm(String(header.alg));
+  if (typeof header.alg !== "string" || !algorithms.has(header.alg))
+    throw aadsts.unsupportedAlgorithm(String(header.alg));
   const thumbprint = thumbprintOf(header);
   const credential = findCredential(usableKeyCredentials(check.view, check.app), thumbprint);
   if (!credential) throw aadsts.keyNotFound(thumbprint.hex, check.app.appId);
@@ -57,17 +58,26 @@ function thumbprintOf(header: ProtectedHeaderParameters): Thumbprint {
   throw aadsts.malformedAssertion();
 }
 
-const decodeThumbprint = (value: string) => Buffer.from(value.replace(/=+$/, ""), "base64url").toString("hex").toUpperCase();
+const decodeThumbprint = (value: string) =>
+  Buffer.from(value.replace(/=+$/, ""), "base64url").toString("hex").toUpperCase();
 
 function findCredential(credentials: KeyCredential[], thumbprint: Thumbprint): KeyCredential | undefined {
   return credentials.find((k) => {
     const der = new X509Certificate(k.key).raw;
-    const digest = createHash(thumbprint.kind === "sha1" ? "sha1" : "sha256").update(der).digest("hex").toUpperCase();
+    const digest = createHash(thumbprint.kind === "sha1" ? "sha1" : "sha256")
+      .update(der)
+      .digest("hex")
+      .toUpperCase();
     return digest === thumbprint.hex;
   });
 }
 
-async function verifiedPayload(assertion: string, alg: string, credential: KeyCredential, thumbprintHex: string): Promise<Record<string, unknown>> {
+async function verifiedPayload(
+  assertion: string,
+  alg: string,
+  credential: KeyCredential,
+  thumbprintHex: string,
+): Promise<Record<string, unknown>> {
   const publicKey = new X509Certificate(credential.key).publicKey;
   try {
     const { payload } = await compactVerify(assertion, publicKey, { algorithms: [alg] });
@@ -83,12 +93,17 @@ function checkClaims(payload: Record<string, unknown>, check: AssertionCheck): v
   const exp = typeof payload.exp === "number" ? payload.exp : undefined;
   const nbf = typeof payload.nbf === "number" ? payload.nbf : undefined;
   if (exp === undefined || now > exp + skewSeconds || (nbf !== undefined && now < nbf - skewSeconds)) {
-    throw aadsts.outsideValidity(iso(now), nbf === undefined ? "(none)" : iso(nbf), exp === undefined ? "(none)" : iso(exp));
+    throw aadsts.outsideValidity(
+      iso(now),
+      nbf === undefined ? "(none)" : iso(nbf),
+      exp === undefined ? "(none)" : iso(exp),
+    );
   }
   if (!audienceMatches(payload.aud, check.tokenEndpoint)) throw aadsts.wrongAudience();
   if (payload.iss !== check.clientId || payload.sub !== check.clientId) throw aadsts.issuerMismatch();
 }
 
-const audienceMatches = (aud: unknown, endpoint: string) => (Array.isArray(aud) ? aud.includes(endpoint) : aud === endpoint);
+const audienceMatches = (aud: unknown, endpoint: string) =>
+  Array.isArray(aud) ? aud.includes(endpoint) : aud === endpoint;
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();

@@ -64,13 +64,22 @@ export interface DirectoryState {
 
 /** A refused admin request, with Graph's error code. */
 export class DirectoryError extends Error {
-  constructor(readonly code: string, message: string, readonly status = 400) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
     super(message);
     this.name = "DirectoryError";
   }
 }
 
-export const emptyDirectory = (): DirectoryState => ({ tenants: [], applications: [], servicePrincipals: [], appRoleAssignments: [] });
+export const emptyDirectory = (): DirectoryState => ({
+  tenants: [],
+  applications: [],
+  servicePrincipals: [],
+  appRoleAssignments: [],
+});
 
 export function ensureTenant(state: DirectoryState): string {
   if (state.tenants.length === 0) state.tenants.push({ id: randomUUID(), displayName: "Local Entra ID" });
@@ -84,7 +93,12 @@ export interface NewApplication {
   api?: { requestedAccessTokenVersion?: 1 | 2 | null };
 }
 
-export function createApplication(state: DirectoryState, tenantId: string, input: NewApplication, now = new Date()): Application {
+export function createApplication(
+  state: DirectoryState,
+  tenantId: string,
+  input: NewApplication,
+  now = new Date(),
+): Application {
   if (!input.displayName?.trim()) throw new DirectoryError("Request_BadRequest", "displayName is required.");
   const app: Application = {
     id: randomUUID(),
@@ -120,16 +134,27 @@ export interface NewKeyCredential {
 }
 
 /** Adds a certificate credential; an end date past the certificate's notAfter is refused, as Graph does. */
-export function addKeyCredential(state: DirectoryState, appObjectId: string, input: NewKeyCredential, now = new Date()): KeyCredential {
+export function addKeyCredential(
+  state: DirectoryState,
+  appObjectId: string,
+  input: NewKeyCredential,
+  now = new Date(),
+): KeyCredential {
   const app = applicationById(state, appObjectId);
   const cert = parseCertificate(input.key);
   const notAfter = new Date(cert.validTo);
   const start = input.startDateTime ? new Date(input.startDateTime) : new Date(cert.validFrom);
   const end = input.endDateTime ? new Date(input.endDateTime) : notAfter;
-  if (end > notAfter) throw new DirectoryError("KeyCredentialsInvalidEndDate", `Key credential end date ${end.toISOString()} is later than the certificate's expiry ${notAfter.toISOString()}.`);
-  if (end <= start) throw new DirectoryError("KeyCredentialsInvalidEndDate", "Key credential end date must be after its start date.");
+  if (end > notAfter)
+    throw new DirectoryError(
+      "KeyCredentialsInvalidEndDate",
+      `Key credential end date ${end.toISOString()} is later than the certificate's expiry ${notAfter.toISOString()}.`,
+    );
+  if (end <= start)
+    throw new DirectoryError("KeyCredentialsInvalidEndDate", "Key credential end date must be after its start date.");
   const keyId = input.keyId ?? randomUUID();
-  if (app.keyCredentials.some((k) => k.keyId === keyId)) throw new DirectoryError("Request_BadRequest", `Key credential ${keyId} already exists.`);
+  if (app.keyCredentials.some((k) => k.keyId === keyId))
+    throw new DirectoryError("Request_BadRequest", `Key credential ${keyId} already exists.`);
   const credential: KeyCredential = {
     keyId,
     type: "AsymmetricX509Cert",
@@ -149,7 +174,8 @@ export function removeKeyCredential(state: DirectoryState, appObjectId: string, 
   const app = applicationById(state, appObjectId);
   const before = app.keyCredentials.length;
   app.keyCredentials = app.keyCredentials.filter((k) => k.keyId !== keyId);
-  if (app.keyCredentials.length === before) throw new DirectoryError("Request_ResourceNotFound", `Key credential ${keyId} does not exist.`, 404);
+  if (app.keyCredentials.length === before)
+    throw new DirectoryError("Request_ResourceNotFound", `Key credential ${keyId} does not exist.`, 404);
 }
 
 export function deleteApplication(state: DirectoryState, id: string): void {
@@ -159,9 +185,14 @@ export function deleteApplication(state: DirectoryState, id: string): void {
 
 export function createServicePrincipal(state: DirectoryState, appId: string, now = new Date()): ServicePrincipal {
   const app = state.applications.find((a) => a.appId === appId);
-  if (!app) throw new DirectoryError("Request_ResourceNotFound", `Application with appId ${appId} does not exist.`, 404);
+  if (!app)
+    throw new DirectoryError("Request_ResourceNotFound", `Application with appId ${appId} does not exist.`, 404);
   if (state.servicePrincipals.some((sp) => sp.appId === appId && sp.tenantId === app.tenantId)) {
-    throw new DirectoryError("Request_MultipleObjectsWithSameKeyValue", `A service principal for appId ${appId} already exists.`, 409);
+    throw new DirectoryError(
+      "Request_MultipleObjectsWithSameKeyValue",
+      `A service principal for appId ${appId} already exists.`,
+      409,
+    );
   }
   const sp: ServicePrincipal = {
     id: randomUUID(),
@@ -182,12 +213,19 @@ export function deleteServicePrincipal(state: DirectoryState, id: string): void 
 }
 
 /** Grants an app role with admin consent: the role must exist on the resource's application. */
-export function assignAppRole(state: DirectoryState, input: { principalId: string; resourceId: string; appRoleId: string }, now = new Date()): AppRoleAssignment {
+export function assignAppRole(
+  state: DirectoryState,
+  input: { principalId: string; resourceId: string; appRoleId: string },
+  now = new Date(),
+): AppRoleAssignment {
   servicePrincipalById(state, input.principalId);
   const resource = servicePrincipalById(state, input.resourceId);
   const app = state.applications.find((a) => a.appId === resource.appId);
   if (!app?.appRoles.some((r) => r.id === input.appRoleId)) {
-    throw new DirectoryError("Request_BadRequest", `Permission being assigned was not found on application ${resource.appId}.`);
+    throw new DirectoryError(
+      "Request_BadRequest",
+      `Permission being assigned was not found on application ${resource.appId}.`,
+    );
   }
   const assignment: AppRoleAssignment = { id: randomUUID(), ...input, createdDateTime: now.toISOString() };
   state.appRoleAssignments.push(assignment);
@@ -195,7 +233,8 @@ export function assignAppRole(state: DirectoryState, input: { principalId: strin
 }
 
 export function removeAppRoleAssignment(state: DirectoryState, id: string): void {
-  if (!state.appRoleAssignments.some((a) => a.id === id)) throw new DirectoryError("Request_ResourceNotFound", `App role assignment ${id} does not exist.`, 404);
+  if (!state.appRoleAssignments.some((a) => a.id === id))
+    throw new DirectoryError("Request_ResourceNotFound", `App role assignment ${id} does not exist.`, 404);
   state.appRoleAssignments = state.appRoleAssignments.filter((a) => a.id !== id);
 }
 
@@ -215,6 +254,9 @@ function parseCertificate(pem: string): X509Certificate {
   try {
     return new X509Certificate(pem);
   } catch {
-    throw new DirectoryError("KeyCredentialsInvalidValue", "Key credential value is not a PEM or base64 DER certificate.");
+    throw new DirectoryError(
+      "KeyCredentialsInvalidValue",
+      "Key credential value is not a PEM or base64 DER certificate.",
+    );
   }
 }

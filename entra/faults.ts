@@ -1,5 +1,8 @@
 /** A fault the token endpoint answers with instead of doing its work. */
-export type Fault = { kind: "throttle"; retryAfterSeconds: number } | { kind: "unavailable"; retryAfterSeconds?: number } | { kind: "hang" };
+export type Fault =
+  | { kind: "throttle"; retryAfterSeconds: number }
+  | { kind: "unavailable"; retryAfterSeconds?: number }
+  | { kind: "hang" };
 
 /** Faults queued for the next token requests, one request each, in order. */
 export function faultQueue() {

@@ -2,7 +2,7 @@ import { verifyClientAssertion } from "./assertion";
 import type { Application, ServicePrincipal } from "./directory";
 import { aadsts } from "./errors";
 import { issueAccessToken, type SigningKey, type TokenResponse } from "./token";
-import { visibleApplication, visibleServicePrincipal, type View } from "./visibility";
+import { type View, visibleApplication, visibleServicePrincipal } from "./visibility";
 
 const jwtBearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
@@ -33,10 +33,19 @@ export async function clientCredentialsGrant(ctx: GrantContext, form: URLSearchP
   if (!client) throw aadsts.missingServicePrincipal(clientId, ctx.tenantId);
   const { resourceApp, resource } = findResource(ctx, resourceId);
 
-  return issueAccessToken({
-    state: ctx.view.state, tenantId: ctx.tenantId, client, resourceApp, resource,
-    requestedResource: resourceId, authorityHost: ctx.authorityHost, now: ctx.view.now,
-  }, ctx.signing);
+  return issueAccessToken(
+    {
+      state: ctx.view.state,
+      tenantId: ctx.tenantId,
+      client,
+      resourceApp,
+      resource,
+      requestedResource: resourceId,
+      authorityHost: ctx.authorityHost,
+      now: ctx.view.now,
+    },
+    ctx.signing,
+  );
 }
 
 function required(form: URLSearchParams, name: string): string {
@@ -48,14 +57,18 @@ function required(form: URLSearchParams, name: string): string {
 /** Client credentials take exactly one scope, `<resource>/.default`. */
 function resourceOf(scope: string): string {
   const scopes = scope.trim().split(/\s+/);
-  if (scopes.length !== 1 || !scopes[0].endsWith("/.default") || scopes[0] === "/.default") throw aadsts.invalidScope(scope);
+  if (scopes.length !== 1 || !scopes[0].endsWith("/.default") || scopes[0] === "/.default")
+    throw aadsts.invalidScope(scope);
   return scopes[0].slice(0, -"/.default".length);
 }
 
 function findResource(ctx: GrantContext, resourceId: string): { resourceApp: Application; resource: ServicePrincipal } {
   const wanted = resourceId.replace(/\/$/, "");
-  const resourceApp = ctx.view.state.applications.find((a) =>
-    a.tenantId === ctx.tenantId && (a.appId === wanted || a.identifierUris.some((u) => u.replace(/\/$/, "") === wanted)));
+  const resourceApp = ctx.view.state.applications.find(
+    (a) =>
+      a.tenantId === ctx.tenantId &&
+      (a.appId === wanted || a.identifierUris.some((u) => u.replace(/\/$/, "") === wanted)),
+  );
   const resource = resourceApp && visibleServicePrincipal(ctx.view, ctx.tenantId, resourceApp.appId);
   if (!resourceApp || !resource) throw aadsts.resourceNotFound(resourceId, ctx.tenantId);
   return { resourceApp, resource };

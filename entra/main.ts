@@ -9,7 +9,12 @@ async function main(argv: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { state: { type: "string" }, port: { type: "string", default: "0" }, "propagation-delay": { type: "string", default: "0" }, help: { type: "boolean" } },
+      options: {
+        state: { type: "string" },
+        port: { type: "string", default: "0" },
+        "propagation-delay": { type: "string", default: "0" },
+        help: { type: "boolean" },
+      },
       strict: true,
     }));
   } catch (err) {
@@ -20,8 +25,10 @@ async function main(argv: string[]): Promise<number> {
   const port = Number(values.port);
   const delay = Number(values["propagation-delay"]);
   if (!values.state) return (console.error(`entra: --state is required\n${usage}`), 2);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) return (console.error(`entra: --port ${values.port} is not a port number (0-65535; 0 picks a free one)`), 2);
-  if (!Number.isFinite(delay) || delay < 0) return (console.error(`entra: --propagation-delay ${values["propagation-delay"]} must be 0 or more seconds`), 2);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    return (console.error(`entra: --port ${values.port} is not a port number (0-65535; 0 picks a free one)`), 2);
+  if (!Number.isFinite(delay) || delay < 0)
+    return (console.error(`entra: --propagation-delay ${values["propagation-delay"]} must be 0 or more seconds`), 2);
 
   const entra = await start({ state: values.state, port, propagationDelaySeconds: delay });
   // Listen before printing: a supervisor may signal as soon as it reads the lines.
@@ -40,7 +47,10 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then((code) => (process.exitCode = code), (err: Error) => {
-  console.error(`entra: ${err.message}`);
-  process.exitCode = 1;
-});
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (err: Error) => {
+    console.error(`entra: ${err.message}`);
+    process.exitCode = 1;
+  },
+);

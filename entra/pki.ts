@@ -1,4 +1,4 @@
-import { generateKeyPairSync, X509Certificate, type KeyObject } from "node:crypto";
+import { generateKeyPairSync, type KeyObject, X509Certificate } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "./x509";
@@ -45,19 +45,31 @@ export async function createPki(now = new Date()): Promise<Pki> {
   const caKey = rsaKey();
   const caName = "CN=entra-cert-auth local Entra ID CA";
   const caPem = await issueCertificate({
-    key: caKey, subject: caName, notBefore, notAfter: years(10), ca: true,
+    key: caKey,
+    subject: caName,
+    notBefore,
+    notAfter: years(10),
+    ca: true,
     keyUsages: KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign,
   });
   const serverKey = rsaKey();
   const serverCertPem = await issueCertificate({
-    key: serverKey, subject: "CN=localhost", notBefore, notAfter: years(2),
-    issuer: { key: caKey, name: caName }, dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"],
+    key: serverKey,
+    subject: "CN=localhost",
+    notBefore,
+    notAfter: years(2),
+    issuer: { key: caKey, name: caName },
+    dnsNames: ["localhost"],
+    ipAddresses: ["127.0.0.1"],
     keyUsages: KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment,
     extendedKeyUsages: [ExtendedKeyUsage.serverAuth],
   });
   const signingKey = rsaKey();
   const signingCertPem = await issueCertificate({
-    key: signingKey, subject: "CN=entra-cert-auth local token signing", notBefore, notAfter: years(5),
+    key: signingKey,
+    subject: "CN=entra-cert-auth local token signing",
+    notBefore,
+    notAfter: years(5),
     keyUsages: KeyUsageFlags.digitalSignature,
   });
   return { caPem, serverCertPem, serverKeyPem: pem(serverKey), signingCertPem, signingKeyPem: pem(signingKey) };

@@ -1,9 +1,9 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { DirectoryAdmin } from "./admin";
 import { DirectoryError } from "./directory";
-import { instanceDiscovery, jwks, openidConfiguration, endpoints } from "./discovery";
-import { EntraError, aadsts, errorBody } from "./errors";
+import { endpoints, instanceDiscovery, jwks, openidConfiguration } from "./discovery";
+import { aadsts, EntraError, errorBody } from "./errors";
 import type { Fault, FaultQueue } from "./faults";
 import { clientCredentialsGrant } from "./grant";
 import type { SigningKey } from "./token";
@@ -25,7 +25,11 @@ export function createHandler(ctx: EntraContext) {
   return (req: IncomingMessage, res: ServerResponse) => {
     route(ctx, req, res).catch((err: unknown) => {
       // Never echo the request: a body can hold an assertion.
-      if (!res.headersSent) sendJson(res, 500, { error: "server_error", error_description: err instanceof Error ? err.name : "internal error" });
+      if (!res.headersSent)
+        sendJson(res, 500, {
+          error: "server_error",
+          error_description: err instanceof Error ? err.name : "internal error",
+        });
     });
   };
 }
@@ -46,13 +50,18 @@ async function route(ctx: EntraContext, req: IncomingMessage, res: ServerRespons
   }
   if (req.method === "GET" && path === "discovery/v2.0/keys") {
     if (!knownTenant(ctx, tenant)) return sendError(res, aadsts.tenantNotFoundAtDiscovery(tenant));
-    return sendJson(res, 200, jwks(ctx.signing.jwk, ctx.signing.kid, ctx.signing.certificateDerBase64, endpoints(ctx.host(), tenant).issuer));
+    return sendJson(
+      res,
+      200,
+      jwks(ctx.signing.jwk, ctx.signing.kid, ctx.signing.certificateDerBase64, endpoints(ctx.host(), tenant).issuer),
+    );
   }
   if (req.method === "POST" && path === "oauth2/v2.0/token") return tokenRoute(ctx, req, res, tenant);
   sendJson(res, 404, { error: "not_found", error_description: `No route for ${req.method} ${url.pathname}.` });
 }
 
-const knownTenant = (ctx: EntraContext, tenant: string | undefined) => ctx.admin.state.tenants.some((t) => t.id === tenant);
+const knownTenant = (ctx: EntraContext, tenant: string | undefined) =>
+  ctx.admin.state.tenants.some((t) => t.id === tenant);
 
 async function tokenRoute(ctx: EntraContext, req: IncomingMessage, res: ServerResponse, tenant: string): Promise<void> {
   const fault = ctx.faults.next();
@@ -71,13 +80,16 @@ async function tokenRoute(ctx: EntraContext, req: IncomingMessage, res: ServerRe
   if (!knownTenant(ctx, tenant)) return sendError(res, aadsts.tenantNotFound(tenant), correlationId);
   const host = ctx.host();
   try {
-    const body = await clientCredentialsGrant({
-      view: { state: ctx.admin.state, now: ctx.now(), delayMs: ctx.delayMs },
-      tenantId: tenant,
-      authorityHost: host,
-      tokenEndpoint: endpoints(host, tenant).token,
-      signing: ctx.signing,
-    }, form);
+    const body = await clientCredentialsGrant(
+      {
+        view: { state: ctx.admin.state, now: ctx.now(), delayMs: ctx.delayMs },
+        tenantId: tenant,
+        authorityHost: host,
+        tokenEndpoint: endpoints(host, tenant).token,
+        signing: ctx.signing,
+      },
+      form,
+    );
     sendJson(res, 200, body);
   } catch (err) {
     if (!(err instanceof EntraError)) throw err;
@@ -86,18 +98,34 @@ async function tokenRoute(ctx: EntraContext, req: IncomingMessage, res: ServerRe
 }
 
 async function faultRoute(ctx: EntraContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const body = JSON.parse(await readBody(req) || "{}") as { kind?: string; count?: number; retryAfterSeconds?: number };
+  const body = JSON.parse((await readBody(req)) || "{}") as {
+    kind?: string;
+    count?: number;
+    retryAfterSeconds?: number;
+  };
   const retryAfterSeconds = body.retryAfterSeconds ?? 1;
-  const fault: Fault | undefined = body.kind === "hang" ? { kind: "hang" }
-    : body.kind === "throttle" || body.kind === "unavailable" ? { kind: body.kind, retryAfterSeconds }
-    : undefined;
-  if (!fault) return sendJson(res, 400, { error: "bad_request", error_description: "kind must be throttle, unavailable or hang." });
+  const fault: Fault | undefined =
+    body.kind === "hang"
+      ? { kind: "hang" }
+      : body.kind === "throttle" || body.kind === "unavailable"
+        ? { kind: body.kind, retryAfterSeconds }
+        : undefined;
+  if (!fault)
+    return sendJson(res, 400, {
+      error: "bad_request",
+      error_description: "kind must be throttle, unavailable or hang.",
+    });
   ctx.faults.inject(fault, body.count ?? 1);
   sendJson(res, 204, undefined);
 }
 
 /** Graph-shaped admin routes for the home tenant. */
-async function adminRoute(ctx: EntraContext, req: IncomingMessage, res: ServerResponse, parts: string[]): Promise<void> {
+async function adminRoute(
+  ctx: EntraContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  parts: string[],
+): Promise<void> {
   const a = ctx.admin;
   const body = req.method === "POST" || req.method === "PATCH" ? JSON.parse((await readBody(req)) || "{}") : {};
   const [collection, id, sub, subId] = parts;
@@ -107,18 +135,22 @@ async function adminRoute(ctx: EntraContext, req: IncomingMessage, res: ServerRe
     if (collection === "applications") {
       if (!id && m === "GET") return sendJson(res, 200, { value: a.state.applications });
       if (!id && m === "POST") return sendJson(res, 201, a.createApplication(body));
-      if (id && !sub && m === "GET") return sendJson(res, 200, a.state.applications.find((x) => x.id === id) ?? notFound(id));
+      if (id && !sub && m === "GET")
+        return sendJson(res, 200, a.state.applications.find((x) => x.id === id) ?? notFound(id));
       if (id && !sub && m === "PATCH") return sendJson(res, 200, a.updateApplication(id, body));
       if (id && !sub && m === "DELETE") return (a.deleteApplication(id), sendJson(res, 204, undefined));
       if (sub === "keyCredentials" && !subId && m === "POST") return sendJson(res, 201, a.addKeyCredential(id, body));
-      if (sub === "keyCredentials" && subId && m === "DELETE") return (a.removeKeyCredential(id, subId), sendJson(res, 204, undefined));
+      if (sub === "keyCredentials" && subId && m === "DELETE")
+        return (a.removeKeyCredential(id, subId), sendJson(res, 204, undefined));
     }
     if (collection === "servicePrincipals") {
       if (!id && m === "GET") return sendJson(res, 200, { value: a.state.servicePrincipals });
       if (!id && m === "POST") return sendJson(res, 201, a.createServicePrincipal(body.appId));
       if (id && !sub && m === "DELETE") return (a.deleteServicePrincipal(id), sendJson(res, 204, undefined));
-      if (sub === "appRoleAssignments" && !subId && m === "POST") return sendJson(res, 201, a.assignAppRole({ ...body, principalId: body.principalId ?? id }));
-      if (sub === "appRoleAssignments" && subId && m === "DELETE") return (a.removeAppRoleAssignment(subId), sendJson(res, 204, undefined));
+      if (sub === "appRoleAssignments" && !subId && m === "POST")
+        return sendJson(res, 201, a.assignAppRole({ ...body, principalId: body.principalId ?? id }));
+      if (sub === "appRoleAssignments" && subId && m === "DELETE")
+        return (a.removeAppRoleAssignment(subId), sendJson(res, 204, undefined));
     }
     sendJson(res, 404, graphError("Request_ResourceNotFound", `No route for ${m} /${parts.join("/")}.`));
   } catch (err) {
@@ -143,7 +175,10 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
     return;
   }
   const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
+  res.writeHead(status, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(text),
+  });
   res.end(text);
 }
 

@@ -1,8 +1,8 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { directoryAdmin, type DirectoryAdmin } from "./admin";
-import { faultQueue, type FaultQueue } from "./faults";
+import { type DirectoryAdmin, directoryAdmin } from "./admin";
+import { type FaultQueue, faultQueue } from "./faults";
 import { loadOrCreatePki, x5tOf } from "./pki";
 import { createHandler } from "./routes";
 import { openStore } from "./store";
@@ -62,11 +62,19 @@ export async function start(options: StartOptions): Promise<LocalEntra> {
   const { port, address: boundAddress } = server.address() as AddressInfo;
   host = `https://localhost:${port}`;
   return {
-    authorityHost: host, port, boundAddress, tenantId: admin.tenantId, caPath: pki.caPath, caPem: pki.caPem, admin, faults,
-    stop: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      // Hung and keep-alive connections would hold close() open forever.
-      server.closeAllConnections();
-    }),
+    authorityHost: host,
+    port,
+    boundAddress,
+    tenantId: admin.tenantId,
+    caPath: pki.caPath,
+    caPem: pki.caPem,
+    admin,
+    faults,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Hung and keep-alive connections would hold close() open forever.
+        server.closeAllConnections();
+      }),
   };
 }

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { emptyDirectory, ensureTenant, type DirectoryState } from "./directory";
+import { type DirectoryState, emptyDirectory, ensureTenant } from "./directory";
 
 /** The directory and where it is kept. */
 export interface Store {

@@ -1,4 +1,4 @@
-import { randomBytes, randomInt, type KeyObject } from "node:crypto";
+import { type KeyObject, randomBytes, randomInt } from "node:crypto";
 import { SignJWT } from "jose";
 import type { Application, DirectoryState, ServicePrincipal } from "./directory";
 
@@ -59,10 +59,25 @@ function claims(grant: TokenGrant): Record<string, unknown> {
     ...(roles.length > 0 ? { roles } : {}),
   };
   if (v2) {
-    return { aud: grant.resourceApp.appId, iss: `${grant.authorityHost}/${grant.tenantId}/v2.0`, azp: grant.client.appId, azpacr: "2", ver: "2.0", ...common };
+    return {
+      aud: grant.resourceApp.appId,
+      iss: `${grant.authorityHost}/${grant.tenantId}/v2.0`,
+      azp: grant.client.appId,
+      azpacr: "2",
+      ver: "2.0",
+      ...common,
+    };
   }
   const iss = `https://sts.windows.net/${grant.tenantId}/`;
-  return { aud: grant.requestedResource, iss, idp: iss, appid: grant.client.appId, appidacr: "2", ver: "1.0", ...common };
+  return {
+    aud: grant.requestedResource,
+    iss,
+    idp: iss,
+    appid: grant.client.appId,
+    appidacr: "2",
+    ver: "1.0",
+    ...common,
+  };
 }
 
 function rolesOf(grant: TokenGrant): string[] {

@@ -14,16 +14,24 @@ export interface View {
 const propagated = (view: View, created: string) => new Date(created).getTime() + view.delayMs <= view.now.getTime();
 
 export function visibleApplication(view: View, tenantId: string, clientId: string): Application | undefined {
-  return view.state.applications.find((a) => a.tenantId === tenantId && a.appId === clientId && propagated(view, a.createdDateTime));
+  return view.state.applications.find(
+    (a) => a.tenantId === tenantId && a.appId === clientId && propagated(view, a.createdDateTime),
+  );
 }
 
 export function visibleServicePrincipal(view: View, tenantId: string, appId: string): ServicePrincipal | undefined {
-  return view.state.servicePrincipals.find((sp) => sp.tenantId === tenantId && sp.appId === appId && propagated(view, sp.createdDateTime));
+  return view.state.servicePrincipals.find(
+    (sp) => sp.tenantId === tenantId && sp.appId === appId && propagated(view, sp.createdDateTime),
+  );
 }
 
 /** Credentials that exist for the token endpoint: propagated, started and not expired. */
 export function usableKeyCredentials(view: View, app: Application): KeyCredential[] {
   const now = view.now.getTime();
-  return app.keyCredentials.filter((k) =>
-    propagated(view, k.createdDateTime) && new Date(k.startDateTime).getTime() <= now && now < new Date(k.endDateTime).getTime());
+  return app.keyCredentials.filter(
+    (k) =>
+      propagated(view, k.createdDateTime) &&
+      new Date(k.startDateTime).getTime() <= now &&
+      now < new Date(k.endDateTime).getTime(),
+  );
 }

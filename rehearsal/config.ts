@@ -34,15 +34,20 @@ export function stackConfig(root: string, overrides: string[]): Record<string, s
     if (eq <= 0) throw new RehearsalInputError(`--config ${pair} is not key=value, e.g. --config keySize=3072`);
     const key = pair.slice(0, eq);
     const declared = project.config[key];
-    if (!declared) throw new RehearsalInputError(`--config ${key} is not a setting of this project; Pulumi.yaml declares ${Object.keys(project.config).join(", ")}`);
+    if (!declared)
+      throw new RehearsalInputError(
+        `--config ${key} is not a setting of this project; Pulumi.yaml declares ${Object.keys(project.config).join(", ")}`,
+      );
     values[`${project.name}:${key}`] = typed(key, pair.slice(eq + 1), declared);
   }
   return values;
 }
 
 function typed(key: string, raw: string, declared: Declared): string {
-  if (declared.type === "integer" && !/^-?\d+$/.test(raw)) throw new RehearsalInputError(`--config ${key}=${raw}: ${key} is an integer`);
-  if (declared.type === "boolean" && raw !== "true" && raw !== "false") throw new RehearsalInputError(`--config ${key}=${raw}: ${key} is true or false`);
+  if (declared.type === "integer" && !/^-?\d+$/.test(raw))
+    throw new RehearsalInputError(`--config ${key}=${raw}: ${key} is an integer`);
+  if (declared.type === "boolean" && raw !== "true" && raw !== "false")
+    throw new RehearsalInputError(`--config ${key}=${raw}: ${key} is true or false`);
   if (declared.type === "array") {
     // Accept JSON (["a","b"]) or a comma-separated list (a,b).
     if (raw.trim().startsWith("[")) {
@@ -52,7 +57,12 @@ function typed(key: string, raw: string, declared: Declared): string {
         throw new RehearsalInputError(`--config ${key}=${raw}: not a JSON list`);
       }
     }
-    return JSON.stringify(raw.split(",").map((s) => s.trim()).filter(Boolean));
+    return JSON.stringify(
+      raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
   }
   return raw;
 }

@@ -1,8 +1,8 @@
-import * as pulumi from "@pulumi/pulumi";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
 import { LocalEngine, type StateEntry, type Step } from "./engine";
 import { graphClient } from "./graph";
-import { probe, type Holder, type ProbeResult, type ProbeTarget } from "./probe";
+import { type Holder, type ProbeResult, type ProbeTarget, probe } from "./probe";
 import { localProvider } from "./providers";
 
 /** What the parent asks of one deployment. */
@@ -33,8 +33,11 @@ const credentialType = "azuread:index/applicationCertificate:ApplicationCertific
  * against the previous checkpoint.
  */
 async function deploy(job: DeployJob, send: (m: DeployMessage) => void): Promise<void> {
-  const previous: StateEntry[] = existsSync(job.checkpointPath) ? JSON.parse(readFileSync(job.checkpointPath, "utf8")) : [];
-  const before = job.probeRotation && existsSync(job.outputsPath) ? JSON.parse(readFileSync(job.outputsPath, "utf8")) : undefined;
+  const previous: StateEntry[] = existsSync(job.checkpointPath)
+    ? JSON.parse(readFileSync(job.checkpointPath, "utf8"))
+    : [];
+  const before =
+    job.probeRotation && existsSync(job.outputsPath) ? JSON.parse(readFileSync(job.outputsPath, "utf8")) : undefined;
   const directory = graphClient(job.entra.authorityHost, job.entra.caPem, job.entra.tenantId);
   let engine: LocalEngine;
   const rotationProbe = before ? rotationProber(before, job, () => engine, send) : undefined;
@@ -59,17 +62,34 @@ async function deploy(job: DeployJob, send: (m: DeployMessage) => void): Promise
 async function stackOutputs(program: string): Promise<Record<string, unknown>> {
   const mod = await import(program);
   const exported: Record<string, unknown> = mod.default && typeof mod.default === "object" ? mod.default : mod;
-  const entries = await Promise.all(Object.entries(exported)
-    .filter(([, v]) => pulumi.Output.isInstance(v))
-    // Output.promise() rejects when a resource behind it failed, where apply would wait forever.
-    .map(async ([k, v]) => [k, await (v as unknown as { promise(): Promise<unknown> }).promise()] as const));
+  const entries = await Promise.all(
+    Object.entries(exported)
+      .filter(([, v]) => pulumi.Output.isInstance(v))
+      // Output.promise() rejects when a resource behind it failed, where apply would wait forever.
+      .map(async ([k, v]) => [k, await (v as unknown as { promise(): Promise<unknown> }).promise()] as const),
+  );
   return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
 }
 
 /** Tries the outgoing and the incoming certificate, so the rotation shows which one works when. */
-function rotationProber(before: Record<string, any>, job: DeployJob, engine: () => LocalEngine, send: (m: DeployMessage) => void) {
-  const target: ProbeTarget = { tenantId: before.tenantId, clientId: before.clientId, scope: before.scope, authorityHost: job.entra.authorityHost, caPem: job.entra.caPem };
-  const old: Holder = { label: "previous certificate", certificatePem: before.certificatePem, privateKeyPem: before.privateKeyPem };
+function rotationProber(
+  before: Record<string, any>,
+  job: DeployJob,
+  engine: () => LocalEngine,
+  send: (m: DeployMessage) => void,
+) {
+  const target: ProbeTarget = {
+    tenantId: before.tenantId,
+    clientId: before.clientId,
+    scope: before.scope,
+    authorityHost: job.entra.authorityHost,
+    caPem: job.entra.caPem,
+  };
+  const old: Holder = {
+    label: "previous certificate",
+    certificatePem: before.certificatePem,
+    privateKeyPem: before.privateKeyPem,
+  };
   return async (moment: string) => {
     const holders = [old, ...incoming(engine(), old)];
     send({ kind: "probe", moment, results: await probe(target, holders) });
@@ -94,7 +114,11 @@ process.once("message", (job: DeployJob) => {
   deploy(job, send).then(
     () => process.disconnect?.(),
     (err: Error) => {
-      send({ kind: "failed", message: err.message, configError: (err as { code?: string }).code === "ERR_CONFIG_INVALID" });
+      send({
+        kind: "failed",
+        message: err.message,
+        configError: (err as { code?: string }).code === "ERR_CONFIG_INVALID",
+      });
       process.disconnect?.();
       process.exitCode = 1;
     },

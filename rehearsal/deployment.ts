@@ -5,7 +5,10 @@ import type { DeployJob, DeployMessage } from "./deploy";
 /** A failed deployment; a config error means nothing was created. */
 export class DeploymentError extends Error {
   readonly code = "ERR_DEPLOYMENT";
-  constructor(message: string, readonly configError: boolean) {
+  constructor(
+    message: string,
+    readonly configError: boolean,
+  ) {
     super(message);
     this.name = "DeploymentError";
   }
@@ -15,7 +18,11 @@ export class DeploymentError extends Error {
 export function runDeployment(job: DeployJob, onMessage: (m: DeployMessage) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     // cwd is the project root, where `--import tsx` resolves.
-    const child = fork(join(__dirname, "deploy.ts"), [], { cwd: join(__dirname, ".."), execArgv: ["--import", "tsx"], stdio: ["ignore", "ignore", "pipe", "ipc"] });
+    const child = fork(join(__dirname, "deploy.ts"), [], {
+      cwd: join(__dirname, ".."),
+      execArgv: ["--import", "tsx"],
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+    });
     let failure: DeploymentError | undefined;
     let done = false;
     let stderr = "";
@@ -30,7 +37,13 @@ export function runDeployment(job: DeployJob, onMessage: (m: DeployMessage) => v
       if (failure) reject(failure);
       else if (done && code === 0) resolve();
       // stderr is not relayed: a crash message could carry program values.
-      else reject(new DeploymentError(`the deployment process ended with code ${code}${stderr ? " (it printed an error; run with the program's tests to see it)" : ""}`, false));
+      else
+        reject(
+          new DeploymentError(
+            `the deployment process ended with code ${code}${stderr ? " (it printed an error; run with the program's tests to see it)" : ""}`,
+            false,
+          ),
+        );
     });
     child.send(job);
   });

@@ -1,4 +1,12 @@
-import type { Application, AppRole, AppRoleAssignment, KeyCredential, NewApplication, NewKeyCredential, ServicePrincipal } from "../entra/directory";
+import type {
+  Application,
+  AppRole,
+  AppRoleAssignment,
+  KeyCredential,
+  NewApplication,
+  NewKeyCredential,
+  ServicePrincipal,
+} from "../entra/directory";
 
 /** The local Entra ID's admin interface, as the rehearsal's azuread handlers use it. */
 export interface DirectoryApi {

@@ -1,9 +1,9 @@
+import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor, type MockResourceArgs, type MockResourceResult } from "@pulumi/pulumi/runtime/mocks";
 import { deserializeProperty } from "@pulumi/pulumi/runtime/rpc";
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
 import * as runtimeState from "@pulumi/pulumi/runtime/state";
-import { isDeepStrictEqual } from "node:util";
 import { unwrapSecrets } from "./secrets";
 
 /** What a resource handler returns: the id and outputs a real provider would. */
@@ -98,13 +98,20 @@ export class LocalEngine extends MockMonitor {
     const opts = this.options.get(`${args.type}::${args.name}`) ?? { parent: "", deleteBeforeReplace: false };
     const urn = urnOf(opts.parent, args.type, args.name);
     if (!args.custom) {
-      this.record({ urn, type: args.type, name: args.name, id: "", inputs: {}, outputs: {}, secretOutputs: [] }, false, opts, "same");
+      this.record(
+        { urn, type: args.type, name: args.name, id: "", inputs: {}, outputs: {}, secretOutputs: [] },
+        false,
+        opts,
+        "same",
+      );
       return { id: undefined, state: {} };
     }
     try {
       const entry = await this.apply(urn, args, opts);
       const secret = new Set(entry.secretOutputs);
-      const state = Object.fromEntries(Object.entries(entry.outputs).map(([k, v]) => [k, secret.has(k) ? pulumi.secret(v) : v]));
+      const state = Object.fromEntries(
+        Object.entries(entry.outputs).map(([k, v]) => [k, secret.has(k) ? pulumi.secret(v) : v]),
+      );
       return { id: entry.id, state: { ...args.inputs, ...state } };
     } catch (err) {
       this.failures.push(err as Error);
@@ -114,14 +121,24 @@ export class LocalEngine extends MockMonitor {
 
   private async apply(urn: string, args: MockResourceArgs, opts: RegisteredOptions): Promise<StateEntry> {
     const handler = this.provider.resources[args.type];
-    if (!handler) throw new Error(`the local engine has no handler for resource type ${args.type} (${args.name}); it fakes nothing it does not implement`);
+    if (!handler)
+      throw new Error(
+        `the local engine has no handler for resource type ${args.type} (${args.name}); it fakes nothing it does not implement`,
+      );
     const inputs = unwrapSecrets(args.inputs) as Record<string, any>;
     const prior = this.previous.find((p) => p.urn === urn);
     const base = { urn, type: args.type, name: args.name, inputs, replacementTrigger: opts.replacementTrigger };
     if (!prior) return this.step(await handler.create(inputs, args.name), base, opts, "create");
     const changed = changedKeys(prior.inputs, inputs);
-    const triggered = opts.replacementTrigger !== undefined && !isDeepStrictEqual(opts.replacementTrigger, prior.replacementTrigger);
-    if (changed.length === 0 && !triggered) return this.step({ id: prior.id, outputs: prior.outputs, secretOutputs: prior.secretOutputs }, base, opts, "same");
+    const triggered =
+      opts.replacementTrigger !== undefined && !isDeepStrictEqual(opts.replacementTrigger, prior.replacementTrigger);
+    if (changed.length === 0 && !triggered)
+      return this.step(
+        { id: prior.id, outputs: prior.outputs, secretOutputs: prior.secretOutputs },
+        base,
+        opts,
+        "same",
+      );
     if (!triggered && handler.update && changed.every((k) => handler.updatable?.includes(k))) {
       return this.step(await handler.update(prior.id, inputs, prior), base, opts, "update");
     }
@@ -134,8 +151,18 @@ export class LocalEngine extends MockMonitor {
     return this.step(created, base, opts, "replace");
   }
 
-  private async step(created: Created, base: Omit<StateEntry, "id" | "outputs" | "secretOutputs">, opts: RegisteredOptions, op: Step["op"]): Promise<StateEntry> {
-    const entry: StateEntry = { ...base, id: created.id, outputs: created.outputs, secretOutputs: created.secretOutputs ?? [] };
+  private async step(
+    created: Created,
+    base: Omit<StateEntry, "id" | "outputs" | "secretOutputs">,
+    opts: RegisteredOptions,
+    op: Step["op"],
+  ): Promise<StateEntry> {
+    const entry: StateEntry = {
+      ...base,
+      id: created.id,
+      outputs: created.outputs,
+      secretOutputs: created.secretOutputs ?? [],
+    };
     this.record(entry, true, opts, op);
     await this.onStep({ op, type: entry.type, name: entry.name, urn: entry.urn });
     return entry;
@@ -147,7 +174,8 @@ export class LocalEngine extends MockMonitor {
 
   private async call(token: string, inputs: Record<string, any>): Promise<Record<string, unknown>> {
     const invoke = this.provider.invokes[token];
-    if (!invoke) throw new Error(`the local engine has no handler for function ${token}; it fakes nothing it does not implement`);
+    if (!invoke)
+      throw new Error(`the local engine has no handler for function ${token}; it fakes nothing it does not implement`);
     return invoke(unwrapSecrets(inputs) as Record<string, any>);
   }
 
@@ -172,7 +200,9 @@ export class LocalEngine extends MockMonitor {
     await this.settled();
     const kept = new Set(this.registered.filter((r) => r.custom).map((r) => r.urn));
     const orphans = this.previous.filter((p) => !kept.has(p.urn));
-    const doomed = [...this.pendingDeletes, ...orphans].sort((a, b) => this.previous.indexOf(b) - this.previous.indexOf(a));
+    const doomed = [...this.pendingDeletes, ...orphans].sort(
+      (a, b) => this.previous.indexOf(b) - this.previous.indexOf(a),
+    );
     for (const entry of doomed) {
       await this.provider.resources[entry.type]?.delete?.(entry);
       await this.onStep({ op: "delete", type: entry.type, name: entry.name, urn: entry.urn });

@@ -1,9 +1,13 @@
-import { request, Agent } from "node:https";
+import { Agent, request } from "node:https";
 import type { DirectoryApi } from "./directoryApi";
 
 /** A Graph-shaped admin error from the local Entra ID. */
 export class GraphError extends Error {
-  constructor(readonly code: string, message: string, readonly status: number) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
     super(`${code}: ${message}`);
     this.name = "GraphError";
   }
@@ -12,7 +16,8 @@ export class GraphError extends Error {
 /** The local Entra ID's admin routes over HTTPS, trusting only its CA. */
 export function graphClient(authorityHost: string, caPem: string, tenantId: string): DirectoryApi {
   const agent = new Agent({ ca: caPem });
-  const call = <T>(method: string, path: string, body?: unknown) => send<T>(agent, method, `${authorityHost}/graph/v1.0/${path}`, body);
+  const call = <T>(method: string, path: string, body?: unknown) =>
+    send<T>(agent, method, `${authorityHost}/graph/v1.0/${path}`, body);
   return {
     tenantId,
     createApplication: (input) => call("POST", "applications", input),
@@ -32,17 +37,31 @@ export function graphClient(authorityHost: string, caPem: string, tenantId: stri
 function send<T>(agent: Agent, method: string, url: string, body?: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
     const text = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(url, { method, agent, headers: text ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const raw = Buffer.concat(chunks).toString("utf8");
-        const parsed = raw ? JSON.parse(raw) : undefined;
-        if ((res.statusCode ?? 500) >= 400) {
-          reject(new GraphError(parsed?.error?.code ?? "Unknown", parsed?.error?.message ?? `HTTP ${res.statusCode}`, res.statusCode ?? 500));
-        } else resolve(parsed as T);
-      });
-    });
+    const req = request(
+      url,
+      {
+        method,
+        agent,
+        headers: text ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) } : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const raw = Buffer.concat(chunks).toString("utf8");
+          const parsed = raw ? JSON.parse(raw) : undefined;
+          if ((res.statusCode ?? 500) >= 400) {
+            reject(
+              new GraphError(
+                parsed?.error?.code ?? "Unknown",
+                parsed?.error?.message ?? `HTTP ${res.statusCode}`,
+                res.statusCode ?? 500,
+              ),
+            );
+          } else resolve(parsed as T);
+        });
+      },
+    );
     req.on("error", reject);
     if (text) req.write(text);
     req.end();

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { RehearsalInputError } from "./config";
-import { runRehearsal, type RehearsalOptions } from "./rehearsal";
+import { type RehearsalOptions, runRehearsal } from "./rehearsal";
 
 const usage = `usage: npm start -- [--config key=value ...] [--propagation-delay <seconds>] [--rotate] [--dir <folder>] [--timeout <seconds>]
 
@@ -20,11 +20,15 @@ function parse(argv: string[]): RehearsalOptions | "help" {
   let values;
   try {
     ({ values } = parseArgs({
-      args: argv, strict: true,
+      args: argv,
+      strict: true,
       options: {
-        config: { type: "string", multiple: true, default: [] }, "propagation-delay": { type: "string", default: "0" },
-        rotate: { type: "boolean", default: false }, dir: { type: "string", default: ".rehearsal" },
-        timeout: { type: "string", default: "120" }, help: { type: "boolean", short: "h", default: false },
+        config: { type: "string", multiple: true, default: [] },
+        "propagation-delay": { type: "string", default: "0" },
+        rotate: { type: "boolean", default: false },
+        dir: { type: "string", default: ".rehearsal" },
+        timeout: { type: "string", default: "120" },
+        help: { type: "boolean", short: "h", default: false },
       },
     }));
   } catch (err) {
@@ -33,9 +37,17 @@ function parse(argv: string[]): RehearsalOptions | "help" {
   if (values.help) return "help";
   const delay = Number(values["propagation-delay"]);
   const timeout = Number(values.timeout);
-  if (!Number.isFinite(delay) || delay < 0) throw new RehearsalInputError(`--propagation-delay ${values["propagation-delay"]} must be 0 or more seconds`);
-  if (!Number.isFinite(timeout) || timeout <= 0) throw new RehearsalInputError(`--timeout ${values.timeout} must be a positive number of seconds`);
-  return { dir: values.dir!, config: values.config as string[], propagationDelaySeconds: delay, rotate: values.rotate!, timeoutSeconds: timeout };
+  if (!Number.isFinite(delay) || delay < 0)
+    throw new RehearsalInputError(`--propagation-delay ${values["propagation-delay"]} must be 0 or more seconds`);
+  if (!Number.isFinite(timeout) || timeout <= 0)
+    throw new RehearsalInputError(`--timeout ${values.timeout} must be a positive number of seconds`);
+  return {
+    dir: values.dir!,
+    config: values.config as string[],
+    propagationDelaySeconds: delay,
+    rotate: values.rotate!,
+    timeoutSeconds: timeout,
+  };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -49,9 +61,15 @@ async function main(argv: string[]): Promise<number> {
   if (options === "help") return (console.log(usage), 0);
   const started = Date.now();
   try {
-    const { exitCode, phases } = await runRehearsal({ ...options, dir: resolve(options.dir) }, (line) => console.log(`rehearsal: ${line}`));
-    const timings = Object.entries(phases).map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)} s`).join(", ");
-    console.log(`rehearsal: ${exitCode === 0 ? "done" : `failed (exit ${exitCode})`} in ${((Date.now() - started) / 1000).toFixed(1)} s (${timings})`);
+    const { exitCode, phases } = await runRehearsal({ ...options, dir: resolve(options.dir) }, (line) =>
+      console.log(`rehearsal: ${line}`),
+    );
+    const timings = Object.entries(phases)
+      .map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)} s`)
+      .join(", ");
+    console.log(
+      `rehearsal: ${exitCode === 0 ? "done" : `failed (exit ${exitCode})`} in ${((Date.now() - started) / 1000).toFixed(1)} s (${timings})`,
+    );
     return exitCode;
   } catch (err) {
     if (err instanceof RehearsalInputError) return (console.error(`rehearsal: ${err.message}`), err.exitCode);

@@ -25,9 +25,21 @@ export interface ProbeResult {
 
 /** Whether each holder gets a token right now: one request each, no retries. */
 export async function probe(target: ProbeTarget, holders: Holder[]): Promise<ProbeResult[]> {
-  return Promise.all(holders.map(async (h) => {
-    const inputs: ClientInputs = { source: "outputs", ...target, expectedRoles: [], certificatePem: h.certificatePem, privateKeyPem: h.privateKeyPem };
-    const outcome = await requestToken(inputs, preflight(inputs, 0), "sha256", 10_000);
-    return { label: h.label, accepted: outcome.token !== undefined, reason: outcome.token ? "accepted" : outcome.reason };
-  }));
+  return Promise.all(
+    holders.map(async (h) => {
+      const inputs: ClientInputs = {
+        source: "outputs",
+        ...target,
+        expectedRoles: [],
+        certificatePem: h.certificatePem,
+        privateKeyPem: h.privateKeyPem,
+      };
+      const outcome = await requestToken(inputs, preflight(inputs, 0), "sha256", 10_000);
+      return {
+        label: h.label,
+        accepted: outcome.token !== undefined,
+        reason: outcome.token ? "accepted" : outcome.reason,
+      };
+    }),
+  );
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { start, type LocalEntra } from "../entra/server";
+import { type LocalEntra, start } from "../entra/server";
 import { humanReport, scrub } from "../verify/report";
 import { runVerify } from "../verify/run";
 import { projectFile, stackConfig } from "./config";
@@ -48,8 +48,12 @@ export async function runRehearsal(options: RehearsalOptions, say: (line: string
   stackConfig(root, overrides); // fail on bad --config before anything starts
   rmSync(options.dir, { recursive: true, force: true });
   mkdirSync(options.dir, { recursive: true });
-  const entra = await timed("start local Entra ID", () => start({ state: join(options.dir, "entra.json"), propagationDelaySeconds: options.propagationDelaySeconds }));
-  say(`local Entra ID at ${entra.authorityHost}, tenant ${entra.tenantId}${options.propagationDelaySeconds ? `, propagation delay ${options.propagationDelaySeconds} s` : ""}`);
+  const entra = await timed("start local Entra ID", () =>
+    start({ state: join(options.dir, "entra.json"), propagationDelaySeconds: options.propagationDelaySeconds }),
+  );
+  say(
+    `local Entra ID at ${entra.authorityHost}, tenant ${entra.tenantId}${options.propagationDelaySeconds ? `, propagation delay ${options.propagationDelaySeconds} s` : ""}`,
+  );
   try {
     const job = deployJob(options, entra, overrides);
     say("deploying the program (index.ts) with the local engine");
@@ -59,12 +63,18 @@ export async function runRehearsal(options: RehearsalOptions, say: (line: string
     if (exitCode === 0 && options.rotate) {
       const rotation = `${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
       say(`rotating: a second deployment with rotation=${rotation}`);
-      const rotateJob = { ...deployJob(options, entra, [...overrides, `rotation=${rotation}`]), deployer: job.deployer, probeRotation: true };
+      const rotateJob = {
+        ...deployJob(options, entra, [...overrides, `rotation=${rotation}`]),
+        deployer: job.deployer,
+        probeRotation: true,
+      };
       const gaps: string[] = [];
       const rotated = await timed("rotate", () => deployOnce(rotateJob, say, gaps));
       if (rotated !== 0) return { exitCode: rotated, phases };
       if (gaps.length > 0) {
-        say(`ROTATION GAP: no certificate was accepted ${gaps.join("; ")}. With replication delays, keep the outgoing certificate attached (previousCertificatePem) until the new one is usable.`);
+        say(
+          `ROTATION GAP: no certificate was accepted ${gaps.join("; ")}. With replication delays, keep the outgoing certificate attached (previousCertificatePem) until the new one is usable.`,
+        );
         return { exitCode: rehearsalExitCodes.rotationGap, phases };
       }
       say("rotation kept a working certificate at every step");
@@ -83,8 +93,12 @@ function deployJob(options: RehearsalOptions, entra: LocalEntra, overrides: stri
   // Point the exported authority at the local Entra ID unless the user chose one.
   if (!overrides.some((o) => o.startsWith("authorityHost="))) config[`${project}:authorityHost`] = entra.authorityHost;
   return {
-    program: join(root, "index.ts"), project, stack: "rehearsal", config,
-    checkpointPath: join(options.dir, "checkpoint.json"), outputsPath: join(options.dir, "outputs.json"),
+    program: join(root, "index.ts"),
+    project,
+    stack: "rehearsal",
+    config,
+    checkpointPath: join(options.dir, "checkpoint.json"),
+    outputsPath: join(options.dir, "outputs.json"),
     entra: { authorityHost: entra.authorityHost, caPem: entra.caPem, tenantId: entra.tenantId },
     deployer: { clientId: randomUUID(), objectId: randomUUID() },
     probeRotation: false,
@@ -105,7 +119,8 @@ async function deployOnce(job: DeployJob, say: (line: string) => void, gaps: str
 const shortType = (type: string) => type.split(":").pop();
 
 function describe(m: DeployMessage, say: (line: string) => void, gaps: string[]): void {
-  if (m.kind === "step" && m.step.op !== "same") say(`  ${m.step.op.padEnd(7)} ${shortType(m.step.type)} ${m.step.name}`);
+  if (m.kind === "step" && m.step.op !== "same")
+    say(`  ${m.step.op.padEnd(7)} ${shortType(m.step.type)} ${m.step.name}`);
   if (m.kind === "probe") {
     say(`  probe ${m.moment}: ${m.results.map(probeText).join(", ")}`);
     if (!m.results.some((r) => r.accepted)) gaps.push(m.moment);
@@ -115,11 +130,24 @@ function describe(m: DeployMessage, say: (line: string) => void, gaps: string[])
 
 const probeText = (r: ProbeResult) => `${r.label} ${r.accepted ? "accepted" : `refused (${r.reason})`}`;
 
-async function verifyOutputs(options: RehearsalOptions, entra: LocalEntra, say: (line: string) => void): Promise<number> {
+async function verifyOutputs(
+  options: RehearsalOptions,
+  entra: LocalEntra,
+  say: (line: string) => void,
+): Promise<number> {
   say("verifying: token with msal-node, then the checks");
   const outputs = join(options.dir, "outputs.json");
   const report = await runVerify(
-    { outputs, caFile: entra.caPath, authorityHost: entra.authorityHost, thumbprint: "sha256", timeoutSeconds: options.timeoutSeconds, warnDays: 30, json: false, help: false },
+    {
+      outputs,
+      caFile: entra.caPath,
+      authorityHost: entra.authorityHost,
+      thumbprint: "sha256",
+      timeoutSeconds: options.timeoutSeconds,
+      warnDays: 30,
+      json: false,
+      help: false,
+    },
     // The outputs come from the file, never stdin.
     { env: {}, readStdin: async () => "", progress: (line) => say(`  ${line}`) },
   );

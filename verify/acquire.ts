@@ -1,5 +1,10 @@
-import { ConfidentialClientApplication, LogLevel, type INetworkModule, type NetworkRequestOptions } from "@azure/msal-node";
-import { backoffDelay, defaultBackoff, retryAfterMs, type Backoff } from "./backoff";
+import {
+  ConfidentialClientApplication,
+  type INetworkModule,
+  LogLevel,
+  type NetworkRequestOptions,
+} from "@azure/msal-node";
+import { type Backoff, backoffDelay, defaultBackoff, retryAfterMs } from "./backoff";
 import { diagnose } from "./diagnosis";
 import { AuthenticationError, DeadlineError } from "./errors";
 import type { ClientInputs } from "./inputs";
@@ -73,7 +78,9 @@ export async function acquire(req: AcquireRequest): Promise<Acquired> {
 function giveUp(attempts: Attempt[], lastToken: string | undefined): Acquired {
   if (lastToken !== undefined) return { accessToken: lastToken, attempts };
   const last = attempts.at(-1)?.reason ?? "no attempt finished";
-  throw new DeadlineError(`gave up at the deadline after ${attempts.length} attempt(s); last: ${last}; raise --timeout or look at the cause`);
+  throw new DeadlineError(
+    `gave up at the deadline after ${attempts.length} attempt(s); last: ${last}; raise --timeout or look at the cause`,
+  );
 }
 
 export interface Outcome {
@@ -88,8 +95,24 @@ export interface Outcome {
  * One token request, no retries: for probes that want to know whether a
  * credential works right now (the rehearsal's rotation).
  */
-export async function requestToken(inputs: ClientInputs, preflight: Preflight, thumbprint: "sha256" | "sha1", timeoutMs: number): Promise<Outcome> {
-  return tryOnce({ inputs, preflight, thumbprint, deadline: Date.now() + timeoutMs, missingRoles: () => [], onWait: () => undefined, attempts: [] }, timeoutMs);
+export async function requestToken(
+  inputs: ClientInputs,
+  preflight: Preflight,
+  thumbprint: "sha256" | "sha1",
+  timeoutMs: number,
+): Promise<Outcome> {
+  return tryOnce(
+    {
+      inputs,
+      preflight,
+      thumbprint,
+      deadline: Date.now() + timeoutMs,
+      missingRoles: () => [],
+      onWait: () => undefined,
+      attempts: [],
+    },
+    timeoutMs,
+  );
 }
 
 async function tryOnce(req: AcquireRequest, remainingMs: number): Promise<Outcome> {
@@ -98,7 +121,10 @@ async function tryOnce(req: AcquireRequest, remainingMs: number): Promise<Outcom
   // for 60 s and would answer from that instead of asking again.
   const app = clientApplication(req, recorder.client);
   try {
-    const result = await withTimeout(app.acquireTokenByClientCredential({ scopes: [req.inputs.scope], skipCache: true }), remainingMs);
+    const result = await withTimeout(
+      app.acquireTokenByClientCredential({ scopes: [req.inputs.scope], skipCache: true }),
+      remainingMs,
+    );
     if (!result?.accessToken) return { transient: true, reason: "no token in the answer" };
     return { token: result.accessToken, transient: false, reason: "token issued" };
   } catch (err) {
@@ -116,9 +142,10 @@ function clientApplication(req: AcquireRequest, client: INetworkModule): Confide
       // One openid-configuration request instead of instance discovery,
       // which only Microsoft's hosts answer.
       knownAuthorities: [new URL(inputs.authorityHost).host],
-      clientCertificate: req.thumbprint === "sha256"
-        ? { thumbprintSha256: preflight.thumbprint.sha256, privateKey }
-        : { thumbprint: preflight.thumbprint.sha1, privateKey },
+      clientCertificate:
+        req.thumbprint === "sha256"
+          ? { thumbprintSha256: preflight.thumbprint.sha256, privateKey }
+          : { thumbprint: preflight.thumbprint.sha1, privateKey },
     },
     system: {
       networkClient: client,
@@ -149,14 +176,23 @@ function recording(inner: INetworkModule): { client: INetworkModule; last: LastR
   return {
     last,
     client: {
-      sendGetRequestAsync: async <T>(url: string, opts?: NetworkRequestOptions, timeout?: number) => note(await inner.sendGetRequestAsync<T>(url, opts, timeout)),
-      sendPostRequestAsync: async <T>(url: string, opts?: NetworkRequestOptions) => note(await inner.sendPostRequestAsync<T>(url, opts)),
+      sendGetRequestAsync: async <T>(url: string, opts?: NetworkRequestOptions, timeout?: number) =>
+        note(await inner.sendGetRequestAsync<T>(url, opts, timeout)),
+      sendPostRequestAsync: async <T>(url: string, opts?: NetworkRequestOptions) =>
+        note(await inner.sendPostRequestAsync<T>(url, opts)),
     },
   };
 }
 
 function classify(err: unknown, last: LastResponse): Outcome {
-  const e = err as { errorNo?: string | number; errorCode?: string; errorMessage?: string; status?: number; message?: string; name?: string };
+  const e = err as {
+    errorNo?: string | number;
+    errorCode?: string;
+    errorMessage?: string;
+    status?: number;
+    message?: string;
+    name?: string;
+  };
   const status = e.status ?? last.status;
   if (status === 429 || (status !== undefined && status >= 500)) {
     return { transient: true, reason: `service answered HTTP ${status}`, retryAfterMs: retryAfterMs(last.retryAfter) };
@@ -169,13 +205,19 @@ function classify(err: unknown, last: LastResponse): Outcome {
     return { transient: d.transient, reason: d.transient ? `${d.meaning} (AADSTS${code})` : reason, aadsts: code };
   }
   if (isNetworkError(e)) return { transient: true, reason: `network error (${e.errorCode ?? e.name})` };
-  return { transient: false, reason: `${e.errorCode ?? e.name ?? "error"}: ${firstLine(e.errorMessage ?? e.message ?? "unknown error")}` };
+  return {
+    transient: false,
+    reason: `${e.errorCode ?? e.name ?? "error"}: ${firstLine(e.errorMessage ?? e.message ?? "unknown error")}`,
+  };
 }
 
 function isNetworkError(e: { errorCode?: string; name?: string; message?: string }): boolean {
-  return e.name === "NetworkTimeoutError" || e.name === "AttemptTimeoutError"
-    || /network_error|endpoints_resolution_error|openid_config_error/i.test(e.errorCode ?? "")
-    || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up/.test(e.message ?? "");
+  return (
+    e.name === "NetworkTimeoutError" ||
+    e.name === "AttemptTimeoutError" ||
+    /network_error|endpoints_resolution_error|openid_config_error/i.test(e.errorCode ?? "") ||
+    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up/.test(e.message ?? "")
+  );
 }
 
 const firstLine = (text: string) => text.split("\n")[0].slice(0, 300);
@@ -194,4 +236,5 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export const formatSeconds = (ms: number) => (ms < 1000 ? `${ms} ms` : `${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)} s`);
+export const formatSeconds = (ms: number) =>
+  ms < 1000 ? `${ms} ms` : `${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)} s`;

@@ -9,7 +9,12 @@ export const exitCodes = {
   timeout: 6,
 } as const;
 
-export type VerifyErrorCode = "ERR_BAD_INPUT" | "ERR_PREFLIGHT" | "ERR_AUTHENTICATION" | "ERR_TOKEN_CHECK" | "ERR_TIMEOUT";
+export type VerifyErrorCode =
+  | "ERR_BAD_INPUT"
+  | "ERR_PREFLIGHT"
+  | "ERR_AUTHENTICATION"
+  | "ERR_TOKEN_CHECK"
+  | "ERR_TIMEOUT";
 
 /**
  * A failure of one kind, with a stable code and its exit code. Messages are
@@ -40,7 +45,10 @@ export class PreflightError extends VerifyError {
 export class AuthenticationError extends VerifyError {
   readonly code = "ERR_AUTHENTICATION";
   readonly exitCode = exitCodes.authentication;
-  constructor(message: string, readonly aadsts?: number) {
+  constructor(
+    message: string,
+    readonly aadsts?: number,
+  ) {
     super(message);
   }
 }

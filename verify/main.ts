@@ -24,7 +24,8 @@ async function main(argv: string[]): Promise<number> {
   secrets.push(...report.secrets);
   const text = options.json ? jsonReport(report) : humanReport(report);
   (report.exitCode === 0 || options.json ? process.stdout : process.stderr).write(scrub(text, secrets));
-  if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, scrub(markdownReport(report), secrets));
+  if (process.env.GITHUB_STEP_SUMMARY)
+    appendFileSync(process.env.GITHUB_STEP_SUMMARY, scrub(markdownReport(report), secrets));
   return report.exitCode;
 }
 

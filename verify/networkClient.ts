@@ -1,4 +1,4 @@
-import { request, Agent } from "node:https";
+import { Agent, request } from "node:https";
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from "@azure/msal-node";
 
 /**
@@ -17,7 +17,13 @@ export function networkClient(options: { ca?: string; timeoutMs?: number } = {})
   };
 }
 
-function sendRequest<T>(agent: Agent, method: string, url: string, opts: NetworkRequestOptions | undefined, timeoutMs: number): Promise<NetworkResponse<T>> {
+function sendRequest<T>(
+  agent: Agent,
+  method: string,
+  url: string,
+  opts: NetworkRequestOptions | undefined,
+  timeoutMs: number,
+): Promise<NetworkResponse<T>> {
   return new Promise((resolve, reject) => {
     const body = opts?.body;
     const headers: Record<string, string | number> = { ...(opts?.headers ?? {}) };
@@ -48,7 +54,8 @@ export class NetworkTimeoutError extends Error {
 
 function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+  for (const [k, v] of Object.entries(headers))
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
   return out;
 }
 

@@ -51,20 +51,29 @@ export function parseOptions(argv: string[]): VerifyOptions {
       strict: true,
       allowPositionals: false,
       options: {
-        outputs: { type: "string" }, stack: { type: "string" }, cwd: { type: "string" },
-        scope: { type: "string" }, "expected-roles": { type: "string" }, "api-client-id": { type: "string" },
-        "authority-host": { type: "string" }, "ca-file": { type: "string" },
-        thumbprint: { type: "string", default: "sha256" }, timeout: { type: "string", default: "300" },
-        "warn-days": { type: "string", default: "30" }, json: { type: "boolean", default: false },
+        outputs: { type: "string" },
+        stack: { type: "string" },
+        cwd: { type: "string" },
+        scope: { type: "string" },
+        "expected-roles": { type: "string" },
+        "api-client-id": { type: "string" },
+        "authority-host": { type: "string" },
+        "ca-file": { type: "string" },
+        thumbprint: { type: "string", default: "sha256" },
+        timeout: { type: "string", default: "300" },
+        "warn-days": { type: "string", default: "30" },
+        json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
   } catch (err) {
     throw new InputError(`${(err as Error).message.split("\n")[0]}; see --help`);
   }
-  if (values.outputs !== undefined && values.stack !== undefined) throw new InputError("--outputs and --stack both given: choose one source of outputs");
+  if (values.outputs !== undefined && values.stack !== undefined)
+    throw new InputError("--outputs and --stack both given: choose one source of outputs");
   const thumbprint = values.thumbprint as string;
-  if (thumbprint !== "sha256" && thumbprint !== "sha1") throw new InputError(`--thumbprint ${thumbprint} is not sha256 or sha1`);
+  if (thumbprint !== "sha256" && thumbprint !== "sha1")
+    throw new InputError(`--thumbprint ${thumbprint} is not sha256 or sha1`);
   return {
     outputs: values.outputs as string | undefined,
     stack: values.stack as string | undefined,
@@ -82,10 +91,15 @@ export function parseOptions(argv: string[]): VerifyOptions {
   };
 }
 
-const splitList = (text: string) => text.split(",").map((s) => s.trim()).filter(Boolean);
+const splitList = (text: string) =>
+  text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 function positiveNumber(flag: string, text: string, zeroOk = false): number {
   const n = Number(text);
-  if (!Number.isFinite(n) || n < 0 || (!zeroOk && n === 0)) throw new InputError(`${flag} ${text} must be a ${zeroOk ? "non-negative" : "positive"} number`);
+  if (!Number.isFinite(n) || n < 0 || (!zeroOk && n === 0))
+    throw new InputError(`${flag} ${text} must be a ${zeroOk ? "non-negative" : "positive"} number`);
   return n;
 }

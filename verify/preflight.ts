@@ -1,5 +1,5 @@
-import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
-import { fail, pass, type Check } from "./check";
+import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
+import { type Check, fail, pass } from "./check";
 import { InputError, PreflightError } from "./errors";
 import type { ClientInputs } from "./inputs";
 
@@ -18,9 +18,15 @@ export interface Preflight {
  * thumbprints. Throws PreflightError naming the first failure.
  */
 export function preflight(inputs: ClientInputs, warnDays: number, now = new Date()): Preflight {
-  const certificate = parse(() => new X509Certificate(inputs.certificatePem), "certificatePem is not a PEM certificate");
+  const certificate = parse(
+    () => new X509Certificate(inputs.certificatePem),
+    "certificatePem is not a PEM certificate",
+  );
   // Only the fact is reported: a key parser's message may quote the key.
-  const key = parse(() => createPrivateKey(inputs.privateKeyPem), "privateKeyPem is not an unencrypted PEM private key (PKCS#1 or PKCS#8)");
+  const key = parse(
+    () => createPrivateKey(inputs.privateKeyPem),
+    "privateKeyPem is not an unencrypted PEM private key (PKCS#1 or PKCS#8)",
+  );
   const thumbprint = { sha1: hex(certificate.fingerprint), sha256: hex(certificate.fingerprint256) };
   const checks = [
     rsaCheck(key),
@@ -36,20 +42,31 @@ export function preflight(inputs: ClientInputs, warnDays: number, now = new Date
 function rsaCheck(key: KeyObject): Check {
   return key.asymmetricKeyType === "rsa"
     ? pass("key type", `RSA ${key.asymmetricKeyDetails?.modulusLength} bits`)
-    : fail("key type", `the key is ${key.asymmetricKeyType}: Entra ID accepts only RSA certificate credentials; issue an RSA certificate`);
+    : fail(
+        "key type",
+        `the key is ${key.asymmetricKeyType}: Entra ID accepts only RSA certificate credentials; issue an RSA certificate`,
+      );
 }
 
 function keyMatchCheck(certificate: X509Certificate, key: KeyObject): Check {
   return certificate.checkPrivateKey(key)
     ? pass("key matches certificate", "the private key is the certificate's")
-    : fail("key matches certificate", "privateKeyPem does not belong to certificatePem: use the key that was issued with this certificate");
+    : fail(
+        "key matches certificate",
+        "privateKeyPem does not belong to certificatePem: use the key that was issued with this certificate",
+      );
 }
 
 function validityCheck(certificate: X509Certificate, now: Date): Check {
   const from = new Date(certificate.validFrom);
   const to = new Date(certificate.validTo);
-  if (now < from) return fail("certificate validity", `not valid until ${from.toISOString()}: wait, or check this machine's clock`);
-  if (now >= to) return fail("certificate validity", `expired on ${to.toISOString()}: rotate it (pulumi config set rotation <new value> && pulumi up)`);
+  if (now < from)
+    return fail("certificate validity", `not valid until ${from.toISOString()}: wait, or check this machine's clock`);
+  if (now >= to)
+    return fail(
+      "certificate validity",
+      `expired on ${to.toISOString()}: rotate it (pulumi config set rotation <new value> && pulumi up)`,
+    );
   return pass("certificate validity", `valid until ${to.toISOString()}`);
 }
 
@@ -58,9 +75,14 @@ function thumbprintChecks(inputs: ClientInputs, actual: { sha1: string; sha256: 
   const compare = (name: string, declared: string | undefined, computed: string) => {
     if (declared === undefined) return;
     const normalized = declared.replace(/[:\s]/g, "").toUpperCase();
-    checks.push(normalized === computed
-      ? pass(name, computed)
-      : fail(name, `declared ${normalized} but the certificate's is ${computed}: the outputs mix two certificates; take all of them from one deployment`));
+    checks.push(
+      normalized === computed
+        ? pass(name, computed)
+        : fail(
+            name,
+            `declared ${normalized} but the certificate's is ${computed}: the outputs mix two certificates; take all of them from one deployment`,
+          ),
+    );
   };
   compare("thumbprint (SHA-1)", inputs.thumbprint, actual.sha1);
   compare("thumbprint (SHA-256)", inputs.thumbprintSha256, actual.sha256);
@@ -69,7 +91,11 @@ function thumbprintChecks(inputs: ClientInputs, actual: { sha1: string; sha256: 
 
 function expiryWarnings(certificate: X509Certificate, warnDays: number, now: Date): string[] {
   const days = (new Date(certificate.validTo).getTime() - now.getTime()) / 86_400_000;
-  return days <= warnDays ? [`the certificate expires in ${Math.floor(days)} days (${new Date(certificate.validTo).toISOString()}): rotate it soon`] : [];
+  return days <= warnDays
+    ? [
+        `the certificate expires in ${Math.floor(days)} days (${new Date(certificate.validTo).toISOString()}): rotate it soon`,
+      ]
+    : [];
 }
 
 function parse<T>(make: () => T, message: string): T {

@@ -26,7 +26,18 @@ export function verdictLine(r: VerifyReport): string {
 /** The JSON object a pipeline reads; `secrets` is not enumerable and never appears. */
 export function jsonReport(r: VerifyReport): string {
   const { verdict, exitCode, error, inputs, warnings, preflight, attempts, checks, timings } = r;
-  const ordered = { schema: "entra-cert-auth/verify@1", verdict, exitCode, error, inputs, warnings, preflight, attempts, checks, timings };
+  const ordered = {
+    schema: "entra-cert-auth/verify@1",
+    verdict,
+    exitCode,
+    error,
+    inputs,
+    warnings,
+    preflight,
+    attempts,
+    checks,
+    timings,
+  };
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }
 
@@ -65,4 +76,9 @@ export function scrub(text: string, secrets: string[]): string {
 
 // A PEM is scrubbed line by line, so a fragment of it is caught as well.
 const secretPieces = (secret: string) =>
-  secret.includes("-----BEGIN") ? secret.split("\n").map((l) => l.trim()).filter((l) => l.length >= 16 && !l.startsWith("-----")) : [secret];
+  secret.includes("-----BEGIN")
+    ? secret
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l.length >= 16 && !l.startsWith("-----"))
+    : [secret];

@@ -1,8 +1,8 @@
-import { acquire, type Attempt } from "./acquire";
+import { type Attempt, acquire } from "./acquire";
 import type { Backoff } from "./backoff";
 import type { Check } from "./check";
-import { InputError, TokenCheckError, VerifyError, exitCodes } from "./errors";
-import { fromEnvironment, fromStackOutputs, parseJson, readText, type ClientInputs } from "./inputs";
+import { exitCodes, InputError, TokenCheckError, VerifyError } from "./errors";
+import { type ClientInputs, fromEnvironment, fromStackOutputs, parseJson, readText } from "./inputs";
 import type { VerifyOptions } from "./options";
 import { preflight } from "./preflight";
 import { checkToken, fetchJwks, missingRoles } from "./tokenChecks";
@@ -22,9 +22,18 @@ export interface VerifyReport {
   exitCode: number;
   error?: { code: string; message: string };
   inputs?: {
-    source: string; tenantId: string; clientId: string; authority: string; scope: string;
-    expectedRoles: string[]; thumbprint?: string; thumbprintSha256?: string; assertion: string; caFile?: string;
-    certificate: string; privateKey: "[redacted]";
+    source: string;
+    tenantId: string;
+    clientId: string;
+    authority: string;
+    scope: string;
+    expectedRoles: string[];
+    thumbprint?: string;
+    thumbprintSha256?: string;
+    assertion: string;
+    caFile?: string;
+    certificate: string;
+    privateKey: "[redacted]";
   };
   warnings: string[];
   preflight: Check[];
@@ -38,7 +47,16 @@ export interface VerifyReport {
 /** One verify run: inputs, preflight, token, checks. Never exits; the verdict carries the exit code. */
 export async function runVerify(options: VerifyOptions, io: VerifyIO): Promise<VerifyReport> {
   const started = Date.now();
-  const report: VerifyReport = { verdict: "failed", exitCode: exitCodes.unexpected, warnings: [], preflight: [], attempts: [], checks: [], timings: { totalMs: 0 }, secrets: [] };
+  const report: VerifyReport = {
+    verdict: "failed",
+    exitCode: exitCodes.unexpected,
+    warnings: [],
+    preflight: [],
+    attempts: [],
+    checks: [],
+    timings: { totalMs: 0 },
+    secrets: [],
+  };
   Object.defineProperty(report, "secrets", { enumerable: false });
   try {
     await run(options, io, report, started);
@@ -46,9 +64,13 @@ export async function runVerify(options: VerifyOptions, io: VerifyIO): Promise<V
     report.exitCode = exitCodes.verified;
   } catch (err) {
     report.exitCode = err instanceof VerifyError ? err.exitCode : exitCodes.unexpected;
-    report.error = err instanceof VerifyError
-      ? { code: err.code, message: err.message }
-      : { code: "ERR_UNEXPECTED", message: `${(err as Error).name ?? "Error"}: ${String((err as Error).message ?? err).split("\n")[0]}` };
+    report.error =
+      err instanceof VerifyError
+        ? { code: err.code, message: err.message }
+        : {
+            code: "ERR_UNEXPECTED",
+            message: `${(err as Error).name ?? "Error"}: ${String((err as Error).message ?? err).split("\n")[0]}`,
+          };
   }
   report.timings.totalMs = Date.now() - started;
   return report;
@@ -68,28 +90,38 @@ async function run(options: VerifyOptions, io: VerifyIO, report: VerifyReport, s
 
   const t1 = Date.now();
   const acquired = await acquire({
-    inputs, preflight: pre, thumbprint: options.thumbprint,
+    inputs,
+    preflight: pre,
+    thumbprint: options.thumbprint,
     deadline: started + options.timeoutSeconds * 1000,
     missingRoles: (token) => missingRoles(token, inputs.expectedRoles),
-    onWait: io.progress, backoff: io.backoff, attempts: report.attempts,
+    onWait: io.progress,
+    backoff: io.backoff,
+    attempts: report.attempts,
   }).finally(() => (report.timings.acquireMs = Date.now() - t1));
   report.secrets.push(acquired.accessToken);
 
   const t2 = Date.now();
   const jwks = await fetchJwks(inputs).catch((err: Error) => {
-    throw new TokenCheckError(`cannot fetch the authority's signing keys to check the token (${err.message.split("\n")[0]})`);
+    throw new TokenCheckError(
+      `cannot fetch the authority's signing keys to check the token (${err.message.split("\n")[0]})`,
+    );
   });
   const { checks } = await checkToken(acquired.accessToken, inputs, jwks);
   report.checks = checks;
   report.timings.checkMs = Date.now() - t2;
   const failed = checks.filter((c) => !c.ok);
-  if (failed.length > 0) throw new TokenCheckError(`token check failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join("; ")}`);
+  if (failed.length > 0)
+    throw new TokenCheckError(`token check failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join("; ")}`);
 }
 
 async function loadInputs(options: VerifyOptions, io: VerifyIO): Promise<ClientInputs> {
   if (options.outputs !== undefined) {
     const text = options.outputs === "-" ? await io.readStdin() : readText(options.outputs, "--outputs");
-    if (!text.trim()) throw new InputError(`--outputs ${options.outputs} is empty: pipe in \`pulumi stack output --json --show-secrets\``);
+    if (!text.trim())
+      throw new InputError(
+        `--outputs ${options.outputs} is empty: pipe in \`pulumi stack output --json --show-secrets\``,
+      );
     return fromStackOutputs(parseJson(text, `--outputs ${options.outputs}`), options);
   }
   if (options.stack !== undefined) {

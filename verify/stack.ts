@@ -12,7 +12,11 @@ export async function stackOutputs(stackName: string, workDir: string): Promise<
     const outputs = await stack.outputs();
     return Object.fromEntries(Object.entries(outputs).map(([name, { value }]) => [name, value]));
   } catch (err) {
-    const why = (err as Error).message.split("\n").find((line) => /error|not found|no stack/i.test(line)) ?? "the pulumi CLI failed";
-    throw new InputError(`cannot read outputs of stack ${stackName} in ${workDir}: ${why.trim().slice(0, 200)}; is the Pulumi CLI installed and logged in?`);
+    const why =
+      (err as Error).message.split("\n").find((line) => /error|not found|no stack/i.test(line)) ??
+      "the pulumi CLI failed";
+    throw new InputError(
+      `cannot read outputs of stack ${stackName} in ${workDir}: ${why.trim().slice(0, 200)}; is the Pulumi CLI installed and logged in?`,
+    );
   }
 }

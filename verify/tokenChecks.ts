@@ -1,5 +1,5 @@
 import { compactVerify, createLocalJWKSet, decodeJwt, type JSONWebKeySet } from "jose";
-import { fail, pass, type Check } from "./check";
+import { type Check, fail, pass } from "./check";
 import type { ClientInputs } from "./inputs";
 import { networkClient } from "./networkClient";
 
@@ -15,7 +15,9 @@ export function missingRoles(accessToken: string, expected: string[]): string[] 
 /** The authority's published signing keys, found through its discovery document. */
 export async function fetchJwks(inputs: ClientInputs): Promise<JSONWebKeySet> {
   const client = networkClient({ ca: inputs.caPem, timeoutMs: 30_000 });
-  const config = await client.sendGetRequestAsync<{ jwks_uri?: string }>(`${inputs.authorityHost}/${inputs.tenantId}/v2.0/.well-known/openid-configuration`);
+  const config = await client.sendGetRequestAsync<{ jwks_uri?: string }>(
+    `${inputs.authorityHost}/${inputs.tenantId}/v2.0/.well-known/openid-configuration`,
+  );
   if (config.status !== 200 || !config.body.jwks_uri) throw new Error(`discovery answered HTTP ${config.status}`);
   const keys = await client.sendGetRequestAsync<JSONWebKeySet>(config.body.jwks_uri);
   if (keys.status !== 200 || !Array.isArray(keys.body.keys)) throw new Error(`JWKS answered HTTP ${keys.status}`);
@@ -27,7 +29,12 @@ export async function fetchJwks(inputs: ClientInputs): Promise<JSONWebKeySet> {
  * the authority's keys, then issuer, tenant, audience, client, credential
  * type, lifetime and roles. Every check is reported; none stops the others.
  */
-export async function checkToken(accessToken: string, inputs: ClientInputs, jwks: JSONWebKeySet, now = new Date()): Promise<{ checks: Check[]; claims: Claims }> {
+export async function checkToken(
+  accessToken: string,
+  inputs: ClientInputs,
+  jwks: JSONWebKeySet,
+  now = new Date(),
+): Promise<{ checks: Check[]; claims: Claims }> {
   const claims = safeDecode(accessToken);
   const v2 = claims.ver === "2.0";
   return {
@@ -50,12 +57,17 @@ async function signatureCheck(token: string, jwks: JSONWebKeySet): Promise<Check
     const { protectedHeader } = await compactVerify(token, createLocalJWKSet(jwks), { algorithms: ["RS256"] });
     return pass("signature", `${protectedHeader.alg}, key ${protectedHeader.kid} from the authority's JWKS`);
   } catch (err) {
-    return fail("signature", `does not verify against the authority's JWKS (${(err as { code?: string }).code ?? "invalid"})`);
+    return fail(
+      "signature",
+      `does not verify against the authority's JWKS (${(err as { code?: string }).code ?? "invalid"})`,
+    );
   }
 }
 
 function issuerCheck(claims: Claims, inputs: ClientInputs, v2: boolean): Check {
-  const expected = v2 ? `${inputs.authorityHost}/${inputs.tenantId}/v2.0` : `https://sts.windows.net/${inputs.tenantId}/`;
+  const expected = v2
+    ? `${inputs.authorityHost}/${inputs.tenantId}/v2.0`
+    : `https://sts.windows.net/${inputs.tenantId}/`;
   return equalCheck(`issuer (v${v2 ? "2.0" : "1.0"})`, claims.iss, expected);
 }
 
@@ -65,26 +77,40 @@ function audienceCheck(claims: Claims, inputs: ClientInputs, v2: boolean): Check
   const accepted = [resource, resource.replace(/\/$/, "")];
   if (inputs.apiClientId) accepted.push(inputs.apiClientId);
   if (!v2 || accepted.includes(String(claims.aud))) {
-    return accepted.includes(String(claims.aud)) ? pass("audience", String(claims.aud)) : fail("audience", `${String(claims.aud)}, expected ${resource}`);
+    return accepted.includes(String(claims.aud))
+      ? pass("audience", String(claims.aud))
+      : fail("audience", `${String(claims.aud)}, expected ${resource}`);
   }
-  if (!inputs.apiClientId) return fail("audience", `${String(claims.aud)} cannot be matched to ${resource}: pass --api-client-id (the apiClientId output) for v2.0 tokens`);
+  if (!inputs.apiClientId)
+    return fail(
+      "audience",
+      `${String(claims.aud)} cannot be matched to ${resource}: pass --api-client-id (the apiClientId output) for v2.0 tokens`,
+    );
   return fail("audience", `${String(claims.aud)}, expected ${inputs.apiClientId}`);
 }
 
 function credentialCheck(value: unknown, claim: string): Check {
-  return value === "2" ? pass(`credential (${claim})`, "2: certificate") : fail(`credential (${claim})`, `${String(value)}: expected 2, a certificate (1 is a client secret)`);
+  return value === "2"
+    ? pass(`credential (${claim})`, "2: certificate")
+    : fail(`credential (${claim})`, `${String(value)}: expected 2, a certificate (1 is a client secret)`);
 }
 
 function expiryCheck(claims: Claims, now: Date): Check {
   const exp = typeof claims.exp === "number" ? claims.exp : 0;
   const left = exp - now.getTime() / 1000;
-  return left > 0 ? pass("expiry", `expires in ${Math.round(left / 60)} min`) : fail("expiry", "the token is already expired");
+  return left > 0
+    ? pass("expiry", `expires in ${Math.round(left / 60)} min`)
+    : fail("expiry", "the token is already expired");
 }
 
 function rolesCheck(claims: Claims, expected: string[]): Check {
   const roles = rolesOf(claims);
   const missing = expected.filter((r) => !roles.includes(r));
-  if (missing.length > 0) return fail("roles", `missing ${missing.join(", ")} (has ${roles.join(", ") || "none"}): grant them with an app role assignment and admin consent`);
+  if (missing.length > 0)
+    return fail(
+      "roles",
+      `missing ${missing.join(", ")} (has ${roles.join(", ") || "none"}): grant them with an app role assignment and admin consent`,
+    );
   return pass("roles", roles.length ? roles.join(", ") : "none expected");
 }
 
@@ -92,7 +118,8 @@ function equalCheck(name: string, actual: unknown, expected: string): Check {
   return actual === expected ? pass(name, expected) : fail(name, `${String(actual)}, expected ${expected}`);
 }
 
-const rolesOf = (claims: Claims): string[] => (Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === "string") : []);
+const rolesOf = (claims: Claims): string[] =>
+  Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === "string") : [];
 
 function safeDecode(token: string): Claims {
   try {

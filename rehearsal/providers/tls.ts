@@ -8,7 +8,10 @@ const generate = promisify(generateKeyPair);
 /** tls:index/privateKey:PrivateKey: a real RSA key of the requested size. */
 export const privateKey: ResourceHandler = {
   async create(inputs) {
-    if (inputs.algorithm !== "RSA") throw new Error(`tls PrivateKey: algorithm ${inputs.algorithm} is not implemented by the local engine (RSA only)`);
+    if (inputs.algorithm !== "RSA")
+      throw new Error(
+        `tls PrivateKey: algorithm ${inputs.algorithm} is not implemented by the local engine (RSA only)`,
+      );
     const bits = inputs.rsaBits ?? 2048;
     const { privateKey: key } = await generate("rsa", { modulusLength: bits });
     const publicDer = createPublicKey(key).export({ format: "der", type: "spki" });
@@ -56,10 +59,17 @@ export const selfSignedCert: ResourceHandler = {
     const now = new Date();
     const notAfter = new Date(now.getTime() + Number(inputs.validityPeriodHours) * 3600_000);
     const certPem = await issueCertificate({
-      key, subject: distinguishedName(inputs.subject ?? {}), notBefore: now, notAfter,
+      key,
+      subject: distinguishedName(inputs.subject ?? {}),
+      notBefore: now,
+      notAfter,
       keyUsages: usageFlags(inputs.allowedUses ?? []),
-      extendedKeyUsages: (inputs.allowedUses ?? []).filter((u: string) => u in extendedUsages).map((u: string) => extendedUsages[u]),
-      dnsNames: inputs.dnsNames, ipAddresses: inputs.ipAddresses, ca: inputs.isCaCertificate ?? false,
+      extendedKeyUsages: (inputs.allowedUses ?? [])
+        .filter((u: string) => u in extendedUsages)
+        .map((u: string) => extendedUsages[u]),
+      dnsNames: inputs.dnsNames,
+      ipAddresses: inputs.ipAddresses,
+      ca: inputs.isCaCertificate ?? false,
     });
     const cert = new X509Certificate(certPem);
     return {
@@ -79,16 +89,29 @@ function usageFlags(uses: string[]): number {
   let flags = 0;
   for (const use of uses) {
     if (use in keyUsages) flags |= keyUsages[use];
-    else if (!(use in extendedUsages) && use !== "any_extended") throw new Error(`tls SelfSignedCert: allowed use ${use} is not known`);
+    else if (!(use in extendedUsages) && use !== "any_extended")
+      throw new Error(`tls SelfSignedCert: allowed use ${use} is not known`);
   }
   return flags;
 }
 
-const dnFields: [string, string][] = [["commonName", "CN"], ["organization", "O"], ["organizationalUnit", "OU"], ["locality", "L"], ["province", "ST"], ["country", "C"]];
+const dnFields: [string, string][] = [
+  ["commonName", "CN"],
+  ["organization", "O"],
+  ["organizationalUnit", "OU"],
+  ["locality", "L"],
+  ["province", "ST"],
+  ["country", "C"],
+];
 
 function distinguishedName(subject: Record<string, string>): string {
-  const parts = dnFields.filter(([k]) => subject[k]).map(([k, short]) => `${short}=${subject[k].replace(/([,+"\\<>;=])/g, "\\$1")}`);
+  const parts = dnFields
+    .filter(([k]) => subject[k])
+    .map(([k, short]) => `${short}=${subject[k].replace(/([,+"\\<>;=])/g, "\\$1")}`);
   return parts.join(", ") || "CN=unnamed";
 }
 
-const withNanoseconds = (d: Date) => d.toISOString().replace(/\.(\d{3})Z$/, (_m, ms) => `.${ms}${String(Math.floor(Math.random() * 1e6)).padStart(6, "0")}Z`);
+const withNanoseconds = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/\.(\d{3})Z$/, (_m, ms) => `.${ms}${String(Math.floor(Math.random() * 1e6)).padStart(6, "0")}Z`);

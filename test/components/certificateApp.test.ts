@@ -1,13 +1,17 @@
 import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { CertificateApp } from "../../components/certificateApp";
 import { pickRoles } from "../../components/api";
+import { CertificateApp } from "../../components/certificateApp";
 import { ConfigError } from "../../components/errors";
 import type { Step } from "../../rehearsal/engine";
 import { makeCertificate } from "../support/certificates";
 import { installEngine, newDirectory, ofType, promiseOf, types } from "../support/program";
 
-async function deploy(name: string, args: ConstructorParameters<typeof CertificateApp>[1], env: ReturnType<typeof installEngine>) {
+async function deploy(
+  name: string,
+  args: ConstructorParameters<typeof CertificateApp>[1],
+  env: ReturnType<typeof installEngine>,
+) {
   const app = new CertificateApp(name, args);
   await promiseOf(app.keyId);
   await env.engine.settled();
@@ -38,7 +42,9 @@ describe("CertificateApp", () => {
     expect(ofType(env.engine, types.selfSignedCert, "byo")).toEqual([]);
     const [cred] = ofType(env.engine, types.certificate, "byo");
     expect(cred.inputs.value).toBe(byo.certificatePem);
-    expect(new Date(String(cred.inputs.endDate)).getTime()).toBe(new Date(new X509Certificate(byo.certificatePem).validTo).getTime());
+    expect(new Date(String(cred.inputs.endDate)).getTime()).toBe(
+      new Date(new X509Certificate(byo.certificatePem).validTo).getTime(),
+    );
     expect(await promiseOf(app.privateKeyPem)).toBe(byo.privateKeyPem);
   });
 
@@ -46,12 +52,26 @@ describe("CertificateApp", () => {
     installEngine();
     const a = await makeCertificate();
     const b = await makeCertificate();
-    expect(() => new CertificateApp("mismatch", { certificatePem: a.certificatePem, privateKeyPem: b.privateKeyPem })).toThrow(/privateKeyPem does not match certificatePem/);
+    expect(
+      () => new CertificateApp("mismatch", { certificatePem: a.certificatePem, privateKeyPem: b.privateKeyPem }),
+    ).toThrow(/privateKeyPem does not match certificatePem/);
   });
 
   it("honours key size, validity, subject, token version and several roles", async () => {
     const env = installEngine();
-    const app = await deploy("custom", { keySize: 3072, validityDays: 90, earlyRenewalDays: 10, certificateSubject: "svc-a", apiRoles: ["A.Read", "A.Write"], roles: ["A.Write"], accessTokenVersion: 1 }, env);
+    const app = await deploy(
+      "custom",
+      {
+        keySize: 3072,
+        validityDays: 90,
+        earlyRenewalDays: 10,
+        certificateSubject: "svc-a",
+        apiRoles: ["A.Read", "A.Write"],
+        roles: ["A.Write"],
+        accessTokenVersion: 1,
+      },
+      env,
+    );
     const cert = new X509Certificate(await promiseOf(app.certificatePem));
     expect(cert.publicKey.asymmetricKeyDetails?.modulusLength).toBe(3072);
     expect(cert.subject).toBe("CN=svc-a");
@@ -65,26 +85,46 @@ describe("CertificateApp", () => {
 
   it("grants roles on an existing API looked up by client id", async () => {
     const admin = newDirectory();
-    const api = admin.createApplication({ displayName: "orders", identifierUris: ["api://orders"], appRoles: [{ id: "6f1c2b0a-0000-4000-8000-000000000001", value: "Orders.Read", allowedMemberTypes: ["Application"], isEnabled: true }] });
+    const api = admin.createApplication({
+      displayName: "orders",
+      identifierUris: ["api://orders"],
+      appRoles: [
+        {
+          id: "6f1c2b0a-0000-4000-8000-000000000001",
+          value: "Orders.Read",
+          allowedMemberTypes: ["Application"],
+          isEnabled: true,
+        },
+      ],
+    });
     const apiSp = admin.createServicePrincipal(api.appId);
     const env = installEngine({}, [], admin);
     const app = await deploy("ext", { apiClientId: api.appId, roles: ["Orders.Read"] }, env);
     expect(await promiseOf(app.scope)).toBe("api://orders/.default");
     expect(await promiseOf(app.apiClientId)).toBe(api.appId);
     const [grant] = ofType(env.engine, types.roleAssignment, "ext");
-    expect(grant.inputs).toMatchObject({ appRoleId: "6f1c2b0a-0000-4000-8000-000000000001", resourceObjectId: apiSp.id });
+    expect(grant.inputs).toMatchObject({
+      appRoleId: "6f1c2b0a-0000-4000-8000-000000000001",
+      resourceObjectId: apiSp.id,
+    });
     expect(ofType(env.engine, types.application, "ext-api")).toEqual([]);
   });
 
   it("refuses a role the existing API does not expose, naming the roles it does", () => {
     expect(() => pickRoles({ "Orders.Read": "id-1" }, ["Orders.Write"], "api-1")).toThrow(
-      "invalid configuration:\n  - role Orders.Write is unknown: API api-1 exposes Orders.Read; fix roles");
-    expect(pickRoles({ "Orders.Read": "id-1", Other: "id-2" }, ["Orders.Read"], "api-1")).toEqual({ "Orders.Read": "id-1" });
+      "invalid configuration:\n  - role Orders.Write is unknown: API api-1 exposes Orders.Read; fix roles",
+    );
+    expect(pickRoles({ "Orders.Read": "id-1", Other: "id-2" }, ["Orders.Read"], "api-1")).toEqual({
+      "Orders.Read": "id-1",
+    });
   });
 
   it("holds several apps in one stack", async () => {
     const env = installEngine();
-    const [a, b] = [new CertificateApp("svc-a", { displayName: "svc-a" }), new CertificateApp("svc-b", { displayName: "svc-b" })];
+    const [a, b] = [
+      new CertificateApp("svc-a", { displayName: "svc-a" }),
+      new CertificateApp("svc-b", { displayName: "svc-b" }),
+    ];
     const [ca, cb] = await Promise.all([promiseOf(a.clientId), promiseOf(b.clientId)]);
     await env.engine.settled();
     expect(ca).not.toBe(cb);
@@ -117,7 +157,9 @@ describe("rotation", () => {
     expect(newKeyId).not.toBe(oldKeyId);
     const [cred] = ofType(second.engine, types.certificate, "rot");
     expect(cred.options.deleteBeforeReplace).toBe(false);
-    const app = admin.state.applications.find((a) => a.appId === checkpoint.find((c) => c.name === "rot-app")!.outputs.clientId)!;
+    const app = admin.state.applications.find(
+      (a) => a.appId === checkpoint.find((c) => c.name === "rot-app")!.outputs.clientId,
+    )!;
     expect(app.keyCredentials.map((k) => k.keyId)).toEqual([newKeyId]);
   });
 
@@ -144,8 +186,15 @@ describe("rotation", () => {
     await second.engine.finish();
     const [prev] = ofType(second.engine, types.certificate, "ovl-previous");
     expect(prev.inputs.value).toBe(oldPem);
-    expect(new Date(String(prev.inputs.endDate)).getTime()).toBe(new Date(new X509Certificate(oldPem).validTo).getTime());
-    const app = admin.state.applications.find((a) => a.displayName === "entra-cert-auth-client" && a.keyCredentials.length > 0 && a.id === String(checkpoint.find((c) => c.name === "ovl-app")!.outputs.objectId))!;
+    expect(new Date(String(prev.inputs.endDate)).getTime()).toBe(
+      new Date(new X509Certificate(oldPem).validTo).getTime(),
+    );
+    const app = admin.state.applications.find(
+      (a) =>
+        a.displayName === "entra-cert-auth-client" &&
+        a.keyCredentials.length > 0 &&
+        a.id === String(checkpoint.find((c) => c.name === "ovl-app")!.outputs.objectId),
+    )!;
     expect(app.keyCredentials).toHaveLength(2);
   });
 });

@@ -1,10 +1,18 @@
-import type * as pulumi from "@pulumi/pulumi";
 import { X509Certificate } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
 import { expect, it } from "vitest";
 import { installEngine, ofType, promiseOf, types } from "../support/program";
 
 it("reads stack configuration as `pulumi config set` stores it", async () => {
-  const env = installEngine({ displayName: "orders-worker", keySize: 3072, validityDays: 30, earlyRenewalDays: 7, apiRoles: ["Orders.Read", "Orders.Write"], roles: ["Orders.Read"], authorityHost: "https://login.microsoftonline.us" });
+  const env = installEngine({
+    displayName: "orders-worker",
+    keySize: 3072,
+    validityDays: 30,
+    earlyRenewalDays: 7,
+    apiRoles: ["Orders.Read", "Orders.Write"],
+    roles: ["Orders.Read"],
+    authorityHost: "https://login.microsoftonline.us",
+  });
   const program = await import("../../index.js");
   const get = (o: unknown) => promiseOf(o as pulumi.Output<unknown>);
   const cert = new X509Certificate(String(await get(program.certificatePem)));

@@ -1,9 +1,9 @@
-import * as pulumi from "@pulumi/pulumi";
 import { execFileSync } from "node:child_process";
-import { X509Certificate, createPrivateKey } from "node:crypto";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { installEngine, ofType, promiseOf, types } from "../support/program";
 
@@ -19,12 +19,30 @@ describe("the program with default configuration", () => {
     // Imported only after the engine is installed: a static import would run
     // the program against no monitor and every output would be undefined.
     program = await import("../../index.js");
-    outputs = Object.fromEntries(await Promise.all(Object.entries(program).map(async ([k, v]) => [k, await promiseOf(v as pulumi.Output<unknown>)])));
+    outputs = Object.fromEntries(
+      await Promise.all(
+        Object.entries(program).map(async ([k, v]) => [k, await promiseOf(v as pulumi.Output<unknown>)]),
+      ),
+    );
     await env.engine.settled();
   });
 
   it("exports every output verify reads, none of them empty", () => {
-    for (const name of ["tenantId", "clientId", "applicationObjectId", "servicePrincipalObjectId", "authority", "scope", "expectedRoles", "certificatePem", "privateKeyPem", "thumbprint", "thumbprintSha256", "keyId", "certificateNotAfter"]) {
+    for (const name of [
+      "tenantId",
+      "clientId",
+      "applicationObjectId",
+      "servicePrincipalObjectId",
+      "authority",
+      "scope",
+      "expectedRoles",
+      "certificatePem",
+      "privateKeyPem",
+      "thumbprint",
+      "thumbprintSha256",
+      "keyId",
+      "certificateNotAfter",
+    ]) {
       expect(outputs[name], name).toBeTruthy();
     }
   });
@@ -33,7 +51,12 @@ describe("the program with default configuration", () => {
     const [key] = ofType(env.engine, types.privateKey);
     expect(key.inputs).toMatchObject({ algorithm: "RSA", rsaBits: 2048 });
     const [cert] = ofType(env.engine, types.selfSignedCert);
-    expect(cert.inputs).toMatchObject({ allowedUses: ["digital_signature", "client_auth"], validityPeriodHours: 365 * 24, earlyRenewalHours: 30 * 24, subject: { commonName: "entra-cert-auth-client" } });
+    expect(cert.inputs).toMatchObject({
+      allowedUses: ["digital_signature", "client_auth"],
+      validityPeriodHours: 365 * 24,
+      earlyRenewalHours: 30 * 24,
+      subject: { commonName: "entra-cert-auth-client" },
+    });
     const x509 = new X509Certificate(String(outputs.certificatePem));
     expect(x509.subject).toBe("CN=entra-cert-auth-client");
     expect(x509.publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
@@ -64,7 +87,11 @@ describe("the program with default configuration", () => {
     const dir = mkdtempSync(join(tmpdir(), "eca-openssl-"));
     const file = join(dir, "cert.pem");
     writeFileSync(file, String(outputs.certificatePem));
-    const fingerprint = (digest: string) => execFileSync("openssl", ["x509", "-in", file, "-noout", "-fingerprint", `-${digest}`], { encoding: "utf8" }).split("=")[1].trim().replaceAll(":", "");
+    const fingerprint = (digest: string) =>
+      execFileSync("openssl", ["x509", "-in", file, "-noout", "-fingerprint", `-${digest}`], { encoding: "utf8" })
+        .split("=")[1]
+        .trim()
+        .replaceAll(":", "");
     expect(outputs.thumbprint).toBe(fingerprint("sha1"));
     expect(outputs.thumbprintSha256).toBe(fingerprint("sha256"));
   });
@@ -78,7 +105,11 @@ describe("the program with default configuration", () => {
     const [apiSp] = ofType(env.engine, types.servicePrincipal, "client-api-sp");
     const [clientSp] = ofType(env.engine, types.servicePrincipal, "client-sp");
     const [grant] = ofType(env.engine, types.roleAssignment);
-    expect(grant.inputs).toEqual({ appRoleId: roles[0].id, principalObjectId: clientSp.outputs.objectId, resourceObjectId: apiSp.outputs.objectId });
+    expect(grant.inputs).toEqual({
+      appRoleId: roles[0].id,
+      principalObjectId: clientSp.outputs.objectId,
+      resourceObjectId: apiSp.outputs.objectId,
+    });
     expect(outputs.expectedRoles).toEqual(["Data.Read"]);
     expect(outputs.scope).toBe(`api://${outputs.tenantId}/entra-cert-auth-client-api/.default`);
   });
@@ -93,7 +124,8 @@ describe("the program with default configuration", () => {
   it("parents every resource to the component and keys the rotation lever on the private key", () => {
     const component = env.engine.registered.find((r) => r.type === "entra-cert-auth:index:CertificateApp");
     expect(component).toBeDefined();
-    for (const r of env.engine.registered.filter((x) => x.custom)) expect(r.options.parent, r.name).toBe(component!.urn);
+    for (const r of env.engine.registered.filter((x) => x.custom))
+      expect(r.options.parent, r.name).toBe(component!.urn);
     const [key] = ofType(env.engine, types.privateKey);
     expect(key.options).toMatchObject({ replacementTrigger: "1", deleteBeforeReplace: false });
     const [cred] = ofType(env.engine, types.certificate);

@@ -7,7 +7,9 @@ import { appRoleDefinitions, appRoleId, grantedRoles } from "../../components/ro
 import { settingsProblems } from "../../components/validation";
 import { makeCertificate } from "../support/certificates";
 
-const pulumiYaml = parse(readFileSync(new URL("../../Pulumi.yaml", `file://${__filename}`), "utf8")) as { config: Record<string, { type: string; default: unknown; description: string }> };
+const pulumiYaml = parse(readFileSync(new URL("../../Pulumi.yaml", `file://${__filename}`), "utf8")) as {
+  config: Record<string, { type: string; default: unknown; description: string }>;
+};
 const settings = (over: Partial<Settings>): Settings => ({ ...defaults, ...over });
 
 describe("Pulumi.yaml and the program's defaults", () => {
@@ -33,17 +35,33 @@ describe("settings validation", () => {
     ["an empty display name", { displayName: "  " }, /^displayName is empty/],
     ["a non-RSA key", { keyAlgorithm: "ECDSA" }, /^keyAlgorithm ECDSA is not supported: Entra ID accepts only RSA/],
     ["an odd key size", { keySize: 1024 }, /^keySize 1024 is not supported: use one of 2048, 3072, 4096/],
-    ["validity no longer than the renewal window", { validityDays: 30, earlyRenewalDays: 30 }, /^validityDays 30 must be longer than earlyRenewalDays 30/],
+    [
+      "validity no longer than the renewal window",
+      { validityDays: 30, earlyRenewalDays: 30 },
+      /^validityDays 30 must be longer than earlyRenewalDays 30/,
+    ],
     ["a fractional validity", { validityDays: 1.5 }, /^validityDays 1.5 must be a whole number/],
-    ["a role the API does not expose", { roles: ["Data.Write"] }, /^role Data.Write is unknown: the API exposes Data.Read/],
+    [
+      "a role the API does not expose",
+      { roles: ["Data.Write"] },
+      /^role Data.Write is unknown: the API exposes Data.Read/,
+    ],
     ["a role with a space", { apiRoles: ["Data Read"], roles: [] }, /^role "Data Read" is not a valid app role value/],
     ["no API roles", { apiRoles: [] }, /^apiRoles is empty/],
     ["an API client id that is not a GUID", { apiClientId: "my-api" }, /^apiClientId my-api is not a client id/],
     ["a token version other than 1 or 2", { accessTokenVersion: 3 }, /^accessTokenVersion 3 must be 1 or 2/],
-    ["an http authority host", { authorityHost: "http://login.microsoftonline.com" }, /^authorityHost .* must be an https origin/],
+    [
+      "an http authority host",
+      { authorityHost: "http://login.microsoftonline.com" },
+      /^authorityHost .* must be an https origin/,
+    ],
     ["an owner that is not an object id", { owners: ["alice"] }, /^owner alice is not an object id/],
     ["a key without a certificate", { privateKeyPem: "x" }, /^privateKeyPem is set without certificatePem/],
-    ["a previous certificate that is not PEM", { previousCertificatePem: "nope" }, /^previousCertificatePem is not a PEM certificate/],
+    [
+      "a previous certificate that is not PEM",
+      { previousCertificatePem: "nope" },
+      /^previousCertificatePem is not a PEM certificate/,
+    ],
   ])("rejects %s with a message that names the setting", (_what, over, message) => {
     const problems = settingsProblems(settings(over));
     expect(problems).toHaveLength(1);
@@ -51,7 +69,9 @@ describe("settings validation", () => {
   });
 
   it("reports every problem at once, one line each", () => {
-    const problems = settingsProblems(settings({ displayName: "", keySize: 1000, validityDays: 10, earlyRenewalDays: 20 }));
+    const problems = settingsProblems(
+      settings({ displayName: "", keySize: 1000, validityDays: 10, earlyRenewalDays: 20 }),
+    );
     expect(problems).toHaveLength(3);
     for (const p of problems) expect(p).not.toContain("\n");
   });
@@ -59,7 +79,9 @@ describe("settings validation", () => {
   it("rejects a brought key that does not match the brought certificate, without quoting either", async () => {
     const a = await makeCertificate();
     const b = await makeCertificate();
-    const [problem, ...rest] = settingsProblems(settings({ certificatePem: a.certificatePem, privateKeyPem: b.privateKeyPem }));
+    const [problem, ...rest] = settingsProblems(
+      settings({ certificatePem: a.certificatePem, privateKeyPem: b.privateKeyPem }),
+    );
     expect(rest).toEqual([]);
     expect(problem).toMatch(/^privateKeyPem does not match certificatePem/);
     expect(problem).not.toContain("PRIVATE KEY");
@@ -67,19 +89,25 @@ describe("settings validation", () => {
 
   it("rejects a brought certificate that has expired", async () => {
     const old = await makeCertificate({ notBefore: new Date("2020-01-01"), notAfter: new Date("2021-01-01") });
-    expect(settingsProblems(settings({ certificatePem: old.certificatePem, privateKeyPem: old.privateKeyPem }))).toEqual([
-      "certificatePem expired on 2021-01-01T00:00:00.000Z: renew it and set the new certificate and key",
-    ]);
+    expect(
+      settingsProblems(settings({ certificatePem: old.certificatePem, privateKeyPem: old.privateKeyPem })),
+    ).toEqual(["certificatePem expired on 2021-01-01T00:00:00.000Z: renew it and set the new certificate and key"]);
   });
 
   it("rejects a brought certificate with a non-RSA key", async () => {
     const ec = await makeCertificate({ keyType: "ec" });
-    expect(settingsProblems(settings({ certificatePem: ec.certificatePem, privateKeyPem: ec.privateKeyPem }))[0]).toMatch(/has a ec key: Entra ID accepts only RSA/);
+    expect(
+      settingsProblems(settings({ certificatePem: ec.certificatePem, privateKeyPem: ec.privateKeyPem }))[0],
+    ).toMatch(/has a ec key: Entra ID accepts only RSA/);
   });
 
   it("ignores key size and validity when the certificate is brought", async () => {
     const c = await makeCertificate();
-    expect(settingsProblems(settings({ certificatePem: c.certificatePem, privateKeyPem: c.privateKeyPem, keySize: 1, validityDays: 0 }))).toEqual([]);
+    expect(
+      settingsProblems(
+        settings({ certificatePem: c.certificatePem, privateKeyPem: c.privateKeyPem, keySize: 1, validityDays: 0 }),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -100,14 +128,22 @@ describe("app roles", () => {
     expect(appRoleId("api", "Data.Read")).toBe(appRoleId("api", "Data.Read"));
     expect(appRoleId("api", "Data.Read")).not.toBe(appRoleId("api", "Data.Write"));
     expect(appRoleId("api", "Data.Read")).not.toBe(appRoleId("other-api", "Data.Read"));
-    expect(appRoleId("api", "Data.Read")).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(appRoleId("api", "Data.Read")).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
   });
   it("are for applications, enabled", () => {
-    expect(appRoleDefinitions("api", ["A"])[0]).toMatchObject({ allowedMemberTypes: ["Application"], enabled: true, value: "A" });
+    expect(appRoleDefinitions("api", ["A"])[0]).toMatchObject({
+      allowedMemberTypes: ["Application"],
+      enabled: true,
+      value: "A",
+    });
   });
   it("granted default to every role of the companion API, and to none of an existing API", () => {
     expect(grantedRoles({ roles: [], apiRoles: ["A", "B"], apiClientId: "" })).toEqual(["A", "B"]);
-    expect(grantedRoles({ roles: [], apiRoles: ["A"], apiClientId: "00000000-0000-0000-0000-000000000001" })).toEqual([]);
+    expect(grantedRoles({ roles: [], apiRoles: ["A"], apiClientId: "00000000-0000-0000-0000-000000000001" })).toEqual(
+      [],
+    );
     expect(grantedRoles({ roles: ["B"], apiRoles: ["A", "B"], apiClientId: "" })).toEqual(["B"]);
   });
 });

@@ -8,7 +8,10 @@ describe("npm run entra", () => {
   it("prints the real authority host and CA path for --port 0, serves, and exits cleanly on SIGTERM", async () => {
     const state = join(mkdtempSync(join(tmpdir(), "eca-cli-")), "entra.json");
     const run = runScript("entra/main.ts", ["--state", state, "--port", "0", "--propagation-delay", "0"]);
-    const [, host] = await waitForLine(run.child, /authority host: (https:\/\/localhost:(\d+))\n[\s\S]*CA file: (.+)\n/);
+    const [, host] = await waitForLine(
+      run.child,
+      /authority host: (https:\/\/localhost:(\d+))\n[\s\S]*CA file: (.+)\n/,
+    );
     const { stdout } = run.output();
     const caPath = /CA file: (.+)\n/.exec(stdout)![1];
     expect(host).toMatch(/^https:\/\/localhost:\d+$/);

@@ -1,22 +1,23 @@
-import { ConfidentialClientApplication, ServerError } from "@azure/msal-node";
-import { createLocalJWKSet, jwtVerify } from "jose";
 import { X509Certificate } from "node:crypto";
 import { get } from "node:https";
 import { connect } from "node:net";
 import { networkInterfaces } from "node:os";
+import { ConfidentialClientApplication, ServerError } from "@azure/msal-node";
+import { createLocalJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalEntra } from "../../entra/server";
 import { networkClient } from "../../verify/networkClient";
 import { makeCertificate } from "../support/certificates";
 import { msalClient, registerClient, startEntra } from "../support/entra";
 
-const getJson = (entra: LocalEntra, path: string) => new Promise<any>((resolve, reject) => {
-  get(`${entra.authorityHost}${path}`, { ca: entra.caPem }, (res) => {
-    let text = "";
-    res.on("data", (c) => (text += c));
-    res.on("end", () => resolve(JSON.parse(text)));
-  }).on("error", reject);
-});
+const getJson = (entra: LocalEntra, path: string) =>
+  new Promise<any>((resolve, reject) => {
+    get(`${entra.authorityHost}${path}`, { ca: entra.caPem }, (res) => {
+      let text = "";
+      res.on("data", (c) => (text += c));
+      res.on("end", () => resolve(JSON.parse(text)));
+    }).on("error", reject);
+  });
 
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString());
 
@@ -29,25 +30,45 @@ describe("local Entra ID with real msal-node", () => {
 
   it("issues a token to a certificate client using thumbprintSha256 (PS256)", async () => {
     const client = await registerClient(entra, { grant: ["Data.Read"] });
-    const result = await msalClient(entra, client, "sha256").acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true });
+    const result = await msalClient(entra, client, "sha256").acquireTokenByClientCredential({
+      scopes: [client.scope],
+      skipCache: true,
+    });
     expect(result?.tokenType).toBe("Bearer");
     expect(claimsOf(result!.accessToken).roles).toEqual(["Data.Read"]);
   });
 
   it("issues a token to a certificate client using the SHA-1 thumbprint (RS256)", async () => {
     const client = await registerClient(entra);
-    const result = await msalClient(entra, client, "sha1").acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true });
+    const result = await msalClient(entra, client, "sha1").acquireTokenByClientCredential({
+      scopes: [client.scope],
+      skipCache: true,
+    });
     expect(claimsOf(result!.accessToken).azp).toBe(client.clientId);
   });
 
   it("issues v2.0 tokens when the resource asks for them, verifiable against the published JWKS", async () => {
     const client = await registerClient(entra, { version: 2, grant: ["Data.Read", "Data.Write"] });
-    const { accessToken } = (await msalClient(entra, client).acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true }))!;
+    const { accessToken } = (await msalClient(entra, client).acquireTokenByClientCredential({
+      scopes: [client.scope],
+      skipCache: true,
+    }))!;
     const config = await getJson(entra, `/${entra.tenantId}/v2.0/.well-known/openid-configuration`);
     const jwks = await getJson(entra, new URL(config.jwks_uri).pathname);
-    const { payload, protectedHeader } = await jwtVerify(accessToken, createLocalJWKSet(jwks), { issuer: config.issuer, audience: client.apiClientId });
+    const { payload, protectedHeader } = await jwtVerify(accessToken, createLocalJWKSet(jwks), {
+      issuer: config.issuer,
+      audience: client.apiClientId,
+    });
     expect(protectedHeader).toMatchObject({ alg: "RS256", typ: "JWT", kid: jwks.keys[0].kid, x5t: jwks.keys[0].x5t });
-    expect(payload).toMatchObject({ ver: "2.0", tid: entra.tenantId, azp: client.clientId, azpacr: "2", oid: client.servicePrincipalId, sub: client.servicePrincipalId, idtyp: "app" });
+    expect(payload).toMatchObject({
+      ver: "2.0",
+      tid: entra.tenantId,
+      azp: client.clientId,
+      azpacr: "2",
+      oid: client.servicePrincipalId,
+      sub: client.servicePrincipalId,
+      idtyp: "app",
+    });
     expect(payload.appid).toBeUndefined();
     expect((payload.roles as string[]).sort()).toEqual(["Data.Read", "Data.Write"]);
     const lifetime = payload.exp! - payload.iat!;
@@ -59,30 +80,49 @@ describe("local Entra ID with real msal-node", () => {
 
   it("issues v1.0 tokens to resources that keep the default version", async () => {
     const client = await registerClient(entra, { version: 1, grant: ["Data.Read"] });
-    const { accessToken } = (await msalClient(entra, client).acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true }))!;
+    const { accessToken } = (await msalClient(entra, client).acquireTokenByClientCredential({
+      scopes: [client.scope],
+      skipCache: true,
+    }))!;
     const claims = claimsOf(accessToken);
-    expect(claims).toMatchObject({ ver: "1.0", iss: `https://sts.windows.net/${entra.tenantId}/`, aud: client.scope.replace("/.default", ""), appid: client.clientId, appidacr: "2", tid: entra.tenantId });
+    expect(claims).toMatchObject({
+      ver: "1.0",
+      iss: `https://sts.windows.net/${entra.tenantId}/`,
+      aud: client.scope.replace("/.default", ""),
+      appid: client.clientId,
+      appidacr: "2",
+      tid: entra.tenantId,
+    });
     expect(claims.azp).toBeUndefined();
   });
 
   it("leaves out the roles claim when the client holds no assignment on the resource", async () => {
     const client = await registerClient(entra, { grant: [] });
-    const { accessToken } = (await msalClient(entra, client).acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true }))!;
+    const { accessToken } = (await msalClient(entra, client).acquireTokenByClientCredential({
+      scopes: [client.scope],
+      skipCache: true,
+    }))!;
     expect("roles" in claimsOf(accessToken)).toBe(false);
   });
 
   it("answers msal-node's errors as ServerError with Entra's code and status", async () => {
     const client = await registerClient(entra);
-    const err = await msalClient(entra, client).acquireTokenByClientCredential({ scopes: ["api://nothing-here/.default"], skipCache: true }).catch((e) => e);
+    const err = await msalClient(entra, client)
+      .acquireTokenByClientCredential({ scopes: ["api://nothing-here/.default"], skipCache: true })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(ServerError);
     expect(err).toMatchObject({ errorCode: "invalid_resource", errorNo: 500011, status: 400 });
-    expect(err.errorMessage).toContain("AADSTS500011: The resource principal named api://nothing-here was not found in the tenant named");
+    expect(err.errorMessage).toContain(
+      "AADSTS500011: The resource principal named api://nothing-here was not found in the tenant named",
+    );
   });
 
   it("rejects an assertion signed by a key the app does not have", async () => {
     const client = await registerClient(entra);
     const stranger = await registerClient(entra);
-    const err = await msalClient(entra, { clientId: client.clientId, cert: stranger.cert }).acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true }).catch((e) => e);
+    const err = await msalClient(entra, { clientId: client.clientId, cert: stranger.cert })
+      .acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true })
+      .catch((e) => e);
     expect(err).toMatchObject({ errorCode: "invalid_client", errorNo: 700027, status: 401 });
     expect(err.errorMessage).toContain("[Reason - The key was not found., Thumbprint of key used by client: '");
   });
@@ -99,8 +139,13 @@ describe("local Entra ID with real msal-node", () => {
     const jwks = await getJson(entra, `/${entra.tenantId}/discovery/v2.0/keys`);
     expect(jwks.keys[0]).toMatchObject({ kty: "RSA", use: "sig" });
     expect(jwks.keys[0].x5c).toHaveLength(1);
-    const instance = await getJson(entra, `/common/discovery/instance?api-version=1.1&authorization_endpoint=${encodeURIComponent(config.authorization_endpoint)}`);
-    expect(instance.tenant_discovery_endpoint).toBe(`${entra.authorityHost}/${entra.tenantId}/v2.0/.well-known/openid-configuration`);
+    const instance = await getJson(
+      entra,
+      `/common/discovery/instance?api-version=1.1&authorization_endpoint=${encodeURIComponent(config.authorization_endpoint)}`,
+    );
+    expect(instance.tenant_discovery_endpoint).toBe(
+      `${entra.authorityHost}/${entra.tenantId}/v2.0/.well-known/openid-configuration`,
+    );
   });
 
   it("is not trusted without its CA: the process environment is not how clients trust it", async () => {
@@ -109,18 +154,29 @@ describe("local Entra ID with real msal-node", () => {
       clientId: client.clientId,
       authority: `${entra.authorityHost}/${entra.tenantId}`,
       knownAuthorities: [new URL(entra.authorityHost).host],
-      clientCertificate: { thumbprintSha256: new X509Certificate(client.cert.certificatePem).fingerprint256.replaceAll(":", ""), privateKey: client.cert.privateKeyPem },
+      clientCertificate: {
+        thumbprintSha256: new X509Certificate(client.cert.certificatePem).fingerprint256.replaceAll(":", ""),
+        privateKey: client.cert.privateKeyPem,
+      },
     };
     // The same client twice; only the network client that carries the CA differs.
     const untrusting = new ConfidentialClientApplication({ auth });
-    const trusting = new ConfidentialClientApplication({ auth, system: { networkClient: networkClient({ ca: entra.caPem }) } });
+    const trusting = new ConfidentialClientApplication({
+      auth,
+      system: { networkClient: networkClient({ ca: entra.caPem }) },
+    });
     const request = { scopes: [client.scope], skipCache: true };
-    await expect(untrusting.acquireTokenByClientCredential(request)).rejects.toMatchObject({ errorCode: "endpoints_resolution_error" });
+    await expect(untrusting.acquireTokenByClientCredential(request)).rejects.toMatchObject({
+      errorCode: "endpoints_resolution_error",
+    });
     await expect(trusting.acquireTokenByClientCredential(request)).resolves.toMatchObject({ tokenType: "Bearer" });
   });
 
   it("binds to 127.0.0.1 only", async () => {
-    const others = Object.values(networkInterfaces()).flat().filter((i) => i && i.family === "IPv4" && !i.internal).map((i) => i!.address);
+    const others = Object.values(networkInterfaces())
+      .flat()
+      .filter((i) => i && i.family === "IPv4" && !i.internal)
+      .map((i) => i!.address);
     for (const address of others) {
       const refused = await new Promise<boolean>((resolve) => {
         const socket = connect({ host: address, port: entra.port });
@@ -137,14 +193,20 @@ describe("local Entra ID lifecycle", () => {
   it("keeps its directory, CA and signing key across a restart, so earlier tokens still verify", async () => {
     const first = await startEntra();
     const client = await registerClient(first, { grant: ["Data.Read"] });
-    const { accessToken } = (await msalClient(first, client).acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true }))!;
+    const { accessToken } = (await msalClient(first, client).acquireTokenByClientCredential({
+      scopes: [client.scope],
+      skipCache: true,
+    }))!;
     await first.stop();
 
     const second = await startEntra({ state: first.statePath });
     try {
       expect(second.caPem).toBe(first.caPem);
       expect(second.tenantId).toBe(first.tenantId);
-      const again = await msalClient(second, client).acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true });
+      const again = await msalClient(second, client).acquireTokenByClientCredential({
+        scopes: [client.scope],
+        skipCache: true,
+      });
       expect(claimsOf(again!.accessToken).roles).toEqual(["Data.Read"]);
       const jwks = await getJson(second, `/${second.tenantId}/discovery/v2.0/keys`);
       await expect(jwtVerify(accessToken, createLocalJWKSet(jwks))).resolves.toBeDefined();
@@ -158,16 +220,23 @@ describe("local Entra ID lifecycle", () => {
     const entra = await startEntra({ propagationDelaySeconds: 3 });
     try {
       const client = await registerClient(entra, { cert });
-      const early = await msalClient(entra, client).acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true }).catch((e) => e);
+      const early = await msalClient(entra, client)
+        .acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true })
+        .catch((e) => e);
       expect(early).toMatchObject({ errorNo: 700016 });
       await new Promise((r) => setTimeout(r, 3100));
-      const late = await msalClient(entra, client).acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true });
+      const late = await msalClient(entra, client).acquireTokenByClientCredential({
+        scopes: [client.scope],
+        skipCache: true,
+      });
       expect(late?.accessToken).toBeTruthy();
 
       const next = await registerClient(entra, { cert: nextCert });
       await new Promise((r) => setTimeout(r, 3100));
       entra.admin.addKeyCredential(next.appObjectId, { key: rotated.certificatePem });
-      const notYet = await msalClient(entra, { clientId: next.clientId, cert: rotated }).acquireTokenByClientCredential({ scopes: [next.scope], skipCache: true }).catch((e) => e);
+      const notYet = await msalClient(entra, { clientId: next.clientId, cert: rotated })
+        .acquireTokenByClientCredential({ scopes: [next.scope], skipCache: true })
+        .catch((e) => e);
       expect(notYet).toMatchObject({ errorNo: 700027 });
       expect(notYet.errorMessage).toContain("The key was not found.");
     } finally {
@@ -179,12 +248,18 @@ describe("local Entra ID lifecycle", () => {
     const entra = await startEntra();
     const client = await registerClient(entra);
     entra.faults.inject({ kind: "hang" });
-    const pending = msalClient(entra, client).acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true }).catch((e) => e);
+    const pending = msalClient(entra, client)
+      .acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true })
+      .catch((e) => e);
     await new Promise((r) => setTimeout(r, 200));
     const started = Date.now();
     await entra.stop();
     expect(Date.now() - started).toBeLessThan(2000);
     expect(await pending).toBeInstanceOf(Error);
-    await expect(new Promise((resolve, reject) => connect({ host: "127.0.0.1", port: entra.port }).once("connect", resolve).once("error", reject))).rejects.toThrow(/ECONNREFUSED/);
+    await expect(
+      new Promise((resolve, reject) =>
+        connect({ host: "127.0.0.1", port: entra.port }).once("connect", resolve).once("error", reject),
+      ),
+    ).rejects.toThrow(/ECONNREFUSED/);
   });
 });

@@ -1,9 +1,18 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { request } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertion, clientCredentialsForm, postForm, registerClient, startEntra, tokenEndpoint, unsigned, type RegisteredClient } from "../support/entra";
 import { graphClient } from "../../rehearsal/graph";
 import { makeCertificate } from "../support/certificates";
+import {
+  assertion,
+  clientCredentialsForm,
+  postForm,
+  type RegisteredClient,
+  registerClient,
+  startEntra,
+  tokenEndpoint,
+  unsigned,
+} from "../support/entra";
 
 describe("the token endpoint answers like Entra ID", () => {
   let entra: Awaited<ReturnType<typeof startEntra>>;
@@ -22,13 +31,29 @@ describe("the token endpoint answers like Entra ID", () => {
   const withAssertion = async (options: Parameters<typeof assertion>[2] = {}, who = client) =>
     send(clientCredentialsForm(who, await assertion(who, tokenEndpoint(entra), options)));
 
-  function expectError(res: Awaited<ReturnType<typeof send>>, status: number, error: string, code: number, starts: string) {
+  function expectError(
+    res: Awaited<ReturnType<typeof send>>,
+    status: number,
+    error: string,
+    code: number,
+    starts: string,
+  ) {
     expect(res.status).toBe(status);
     expect(res.body).toMatchObject({ error, error_codes: [code] });
     expect(res.body.error_description).toMatch(new RegExp(`^AADSTS${code}: `));
     expect(res.body.error_description).toContain(starts);
-    expect(res.body.error_description).toMatch(/Trace ID: [0-9a-f-]{36} Correlation ID: [0-9a-f-]{36} Timestamp: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
-    expect(Object.keys(res.body).sort()).toEqual(["correlation_id", "error", "error_codes", "error_description", "error_uri", "timestamp", "trace_id"]);
+    expect(res.body.error_description).toMatch(
+      /Trace ID: [0-9a-f-]{36} Correlation ID: [0-9a-f-]{36} Timestamp: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/,
+    );
+    expect(Object.keys(res.body).sort()).toEqual([
+      "correlation_id",
+      "error",
+      "error_codes",
+      "error_description",
+      "error_uri",
+      "timestamp",
+      "trace_id",
+    ]);
     expect(res.body.error_uri).toBe(`https://login.microsoftonline.com/error?code=${code}`);
   }
 
@@ -57,89 +82,182 @@ describe("the token endpoint answers like Entra ID", () => {
 
   it("rejects an unknown client with AADSTS700016", async () => {
     const stranger = { ...client, clientId: randomUUID() };
-    expectError(await withAssertion({}, stranger), 400, "unauthorized_client", 700016, `Application with identifier '${stranger.clientId}' was not found in the directory '${entra.tenantId}'`);
+    expectError(
+      await withAssertion({}, stranger),
+      400,
+      "unauthorized_client",
+      700016,
+      `Application with identifier '${stranger.clientId}' was not found in the directory '${entra.tenantId}'`,
+    );
   });
 
   it("rejects an assertion signed by a key the app does not have with 700027, key not found", async () => {
     const other = await makeCertificate();
     const res = await withAssertion({}, { ...client, cert: other });
-    expectError(res, 401, "invalid_client", 700027, "[Reason - The key was not found., Thumbprint of key used by client: '");
+    expectError(
+      res,
+      401,
+      "invalid_client",
+      700027,
+      "[Reason - The key was not found., Thumbprint of key used by client: '",
+    );
   });
 
   it("rejects a registered thumbprint with a signature from another key with 700027, signature mismatch", async () => {
     const otherKey = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
-    expectError(await withAssertion({ key: otherKey }), 401, "invalid_client", 700027, "[Reason - The provided signature value did not match the expected signature value., Thumbprint of key used by client: '");
+    expectError(
+      await withAssertion({ key: otherKey }),
+      401,
+      "invalid_client",
+      700027,
+      "[Reason - The provided signature value did not match the expected signature value., Thumbprint of key used by client: '",
+    );
   });
 
   it("rejects an expired assertion with 700024", async () => {
-    expectError(await withAssertion({ claims: { iat: now() - 7200, nbf: now() - 7200, exp: now() - 3600 } }), 401, "invalid_client", 700024, "Client assertion is not within its valid time range.");
+    expectError(
+      await withAssertion({ claims: { iat: now() - 7200, nbf: now() - 7200, exp: now() - 3600 } }),
+      401,
+      "invalid_client",
+      700024,
+      "Client assertion is not within its valid time range.",
+    );
   });
 
   it("rejects an assertion that is not yet valid with 700024", async () => {
-    expectError(await withAssertion({ claims: { nbf: now() + 3600, exp: now() + 4200 } }), 401, "invalid_client", 700024, "assertion valid from");
+    expectError(
+      await withAssertion({ claims: { nbf: now() + 3600, exp: now() + 4200 } }),
+      401,
+      "invalid_client",
+      700024,
+      "assertion valid from",
+    );
   });
 
   it("rejects an assertion for another audience with 700023", async () => {
-    const res = await send(clientCredentialsForm(client, await assertion(client, `https://login.microsoftonline.com/${entra.tenantId}/oauth2/v2.0/token`)));
+    const res = await send(
+      clientCredentialsForm(
+        client,
+        await assertion(client, `https://login.microsoftonline.com/${entra.tenantId}/oauth2/v2.0/token`),
+      ),
+    );
     expectError(res, 401, "invalid_client", 700023, "Client assertion audience claim does not match Realm issuer.");
   });
 
   it("rejects an assertion whose iss and sub are not the client id", async () => {
-    expectError(await withAssertion({ claims: { iss: randomUUID() } }), 401, "invalid_client", 700021, "doesn't match 'client_id'");
+    expectError(
+      await withAssertion({ claims: { iss: randomUUID() } }),
+      401,
+      "invalid_client",
+      700021,
+      "doesn't match 'client_id'",
+    );
   });
 
   it("rejects a scope without /.default with 1002012", async () => {
-    const form = { ...clientCredentialsForm(client, await assertion(client, tokenEndpoint(entra))), scope: client.scope.replace("/.default", "/Data.Read") };
-    expectError(await send(form), 400, "invalid_scope", 1002012, "Client credential flows must have a scope value with /.default suffixed");
+    const form = {
+      ...clientCredentialsForm(client, await assertion(client, tokenEndpoint(entra))),
+      scope: client.scope.replace("/.default", "/Data.Read"),
+    };
+    expectError(
+      await send(form),
+      400,
+      "invalid_scope",
+      1002012,
+      "Client credential flows must have a scope value with /.default suffixed",
+    );
   });
 
   it("rejects an unknown resource with 500011", async () => {
-    const form = { ...clientCredentialsForm(client, await assertion(client, tokenEndpoint(entra))), scope: "api://unknown/.default" };
-    expectError(await send(form), 400, "invalid_resource", 500011, `The resource principal named api://unknown was not found in the tenant named ${entra.tenantId}`);
+    const form = {
+      ...clientCredentialsForm(client, await assertion(client, tokenEndpoint(entra))),
+      scope: "api://unknown/.default",
+    };
+    expectError(
+      await send(form),
+      400,
+      "invalid_resource",
+      500011,
+      `The resource principal named api://unknown was not found in the tenant named ${entra.tenantId}`,
+    );
   });
 
   it("rejects an unknown tenant with 90002", async () => {
     const tenant = randomUUID();
-    const res = await send(clientCredentialsForm(client, await assertion(client, tokenEndpoint(entra))), `/${tenant}/oauth2/v2.0/token`);
+    const res = await send(
+      clientCredentialsForm(client, await assertion(client, tokenEndpoint(entra))),
+      `/${tenant}/oauth2/v2.0/token`,
+    );
     expectError(res, 400, "invalid_request", 90002, `Tenant '${tenant}' not found.`);
   });
 
   it("rejects a request without an assertion with 7000216", async () => {
     const { client_assertion: _a, client_assertion_type: _t, ...form } = clientCredentialsForm(client, "x");
-    expectError(await send(form), 401, "invalid_client", 7000216, "'client_assertion', 'client_secret' or 'request' is required");
+    expectError(
+      await send(form),
+      401,
+      "invalid_client",
+      7000216,
+      "'client_assertion', 'client_secret' or 'request' is required",
+    );
   });
 
   it("rejects another grant type with 70003", async () => {
     const form = { ...clientCredentialsForm(client, "x"), grant_type: "password" };
-    expectError(await send(form), 400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type 'password'.");
+    expectError(
+      await send(form),
+      400,
+      "unsupported_grant_type",
+      70003,
+      "The app requested an unsupported grant type 'password'.",
+    );
   });
 
   it.each(["grant_type", "client_id", "scope"])("rejects a request missing %s with 900144", async (parameter) => {
     const form = clientCredentialsForm(client, await assertion(client, tokenEndpoint(entra)));
     delete (form as Record<string, string>)[parameter];
-    expectError(await send(form), 400, "invalid_request", 900144, `The request body must contain the following parameter: '${parameter}'.`);
+    expectError(
+      await send(form),
+      400,
+      "invalid_request",
+      900144,
+      `The request body must contain the following parameter: '${parameter}'.`,
+    );
   });
 
   it("rejects alg none", async () => {
-    const none = unsigned({ alg: "none", typ: "JWT", x5t: "AAAA" }, { aud: tokenEndpoint(entra), iss: client.clientId, sub: client.clientId, exp: now() + 600 });
+    const none = unsigned(
+      { alg: "none", typ: "JWT", x5t: "AAAA" },
+      { aud: tokenEndpoint(entra), iss: client.clientId, sub: client.clientId, exp: now() + 600 },
+    );
     expect((await send(clientCredentialsForm(client, none))).body.error).toBe("invalid_client");
   });
 
   it.each(["HS256", "ES256"])("rejects %s", async (alg) => {
-    const forged = unsigned({ alg, typ: "JWT", x5t: "AAAA" }, { aud: tokenEndpoint(entra), iss: client.clientId, sub: client.clientId, exp: now() + 600 }) + "c2ln";
+    const forged =
+      unsigned(
+        { alg, typ: "JWT", x5t: "AAAA" },
+        { aud: tokenEndpoint(entra), iss: client.clientId, sub: client.clientId, exp: now() + 600 },
+      ) + "c2ln";
     const res = await send(clientCredentialsForm(client, forged));
     expect(res.status).toBe(401);
     expect(res.body.error_codes).toEqual([5002730]);
   });
 
   it("counts an expired key credential as not found", async () => {
-    const expired = await makeCertificate({ notBefore: new Date(Date.now() - 2 * 86_400_000), notAfter: new Date(Date.now() - 86_400_000) });
+    const expired = await makeCertificate({
+      notBefore: new Date(Date.now() - 2 * 86_400_000),
+      notAfter: new Date(Date.now() - 86_400_000),
+    });
     const app = await registerClient(entra, { cert: expired });
     expectError(await withAssertion({}, app), 401, "invalid_client", 700027, "The key was not found.");
   });
 
   it("counts a key credential that has not started as not found", async () => {
-    const future = await makeCertificate({ notBefore: new Date(Date.now() + 86_400_000), notAfter: new Date(Date.now() + 2 * 86_400_000) });
+    const future = await makeCertificate({
+      notBefore: new Date(Date.now() + 86_400_000),
+      notAfter: new Date(Date.now() + 2 * 86_400_000),
+    });
     const app = await registerClient(entra, { cert: future });
     expectError(await withAssertion({}, app), 401, "invalid_client", 700027, "The key was not found.");
   });
@@ -168,7 +286,9 @@ describe("the directory", () => {
       const cert = await makeCertificate();
       const app = entra.admin.createApplication({ displayName: "x" });
       const later = new Date(Date.now() + 365 * 86_400_000).toISOString();
-      expect(() => entra.admin.addKeyCredential(app.id, { key: cert.certificatePem, endDateTime: later })).toThrow(expect.objectContaining({ code: "KeyCredentialsInvalidEndDate" }));
+      expect(() => entra.admin.addKeyCredential(app.id, { key: cert.certificatePem, endDateTime: later })).toThrow(
+        expect.objectContaining({ code: "KeyCredentialsInvalidEndDate" }),
+      );
       expect(entra.admin.state.applications[0].keyCredentials).toEqual([]);
     } finally {
       await entra.stop();
@@ -199,13 +319,24 @@ describe("fault injection over HTTP", () => {
     const entra = await startEntra();
     try {
       const client = await registerClient(entra);
-      const post = (body: unknown) => new Promise<number>((resolve, reject) => {
-        const text = JSON.stringify(body);
-        request(`${entra.authorityHost}/_local/faults`, { method: "POST", ca: entra.caPem, headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) } }, (res) => {
-          res.resume();
-          res.on("end", () => resolve(res.statusCode ?? 0));
-        }).on("error", reject).end(text);
-      });
+      const post = (body: unknown) =>
+        new Promise<number>((resolve, reject) => {
+          const text = JSON.stringify(body);
+          request(
+            `${entra.authorityHost}/_local/faults`,
+            {
+              method: "POST",
+              ca: entra.caPem,
+              headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) },
+            },
+            (res) => {
+              res.resume();
+              res.on("end", () => resolve(res.statusCode ?? 0));
+            },
+          )
+            .on("error", reject)
+            .end(text);
+        });
       expect(await post({ kind: "flood" })).toBe(400);
       expect(await post({ kind: "throttle", count: 2, retryAfterSeconds: 3 })).toBe(204);
       const form = async () => clientCredentialsForm(client, await assertion(client, tokenEndpoint(entra)));

@@ -3,15 +3,32 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runDeployment, DeploymentError } from "../../rehearsal/deployment";
+import { DeploymentError, runDeployment } from "../../rehearsal/deployment";
 import { startEntra } from "../support/entra";
 import { isRunning, root, runScript, waitForLine } from "../support/processes";
 import { expectNoSecrets } from "../support/secrets";
 
-const outputNames = ["tenantId", "clientId", "applicationObjectId", "servicePrincipalObjectId", "authority", "scope", "expectedRoles", "certificatePem", "privateKeyPem", "thumbprint", "thumbprintSha256", "keyId", "certificateNotAfter"];
+const outputNames = [
+  "tenantId",
+  "clientId",
+  "applicationObjectId",
+  "servicePrincipalObjectId",
+  "authority",
+  "scope",
+  "expectedRoles",
+  "certificatePem",
+  "privateKeyPem",
+  "thumbprint",
+  "thumbprintSha256",
+  "keyId",
+  "certificateNotAfter",
+];
 
 /** Processes still running one of the project's entry points. */
-const leftovers = () => execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" }).split("\n").filter((l) => /rehearsal\/(deploy|main)\.ts|entra\/main\.ts|verify\/main\.ts/.test(l) && !l.includes("ps -eo"));
+const leftovers = () =>
+  execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" })
+    .split("\n")
+    .filter((l) => /rehearsal\/(deploy|main)\.ts|entra\/main\.ts|verify\/main\.ts/.test(l) && !l.includes("ps -eo"));
 
 describe("npm start, the offline rehearsal", () => {
   const printed: string[] = [];
@@ -19,7 +36,8 @@ describe("npm start, the offline rehearsal", () => {
   const start = async (dir: string, args: string[] = []) => {
     const result = await runScript("rehearsal/main.ts", ["--dir", dir, ...args], { cwd: root }).done;
     printed.push(result.stdout, result.stderr);
-    if (existsSync(join(dir, "outputs.json"))) keys.push(JSON.parse(readFileSync(join(dir, "outputs.json"), "utf8")).privateKeyPem);
+    if (existsSync(join(dir, "outputs.json")))
+      keys.push(JSON.parse(readFileSync(join(dir, "outputs.json"), "utf8")).privateKeyPem);
     return result;
   };
   const tempDir = () => join(mkdtempSync(join(tmpdir(), "eca-rehearsal-")), "out");
@@ -28,7 +46,14 @@ describe("npm start, the offline rehearsal", () => {
     const dir = tempDir();
     const { code, stdout } = await start(dir);
     expect(code).toBe(0);
-    for (const step of ["create  PrivateKey client-key", "create  SelfSignedCert client-cert", "create  Application client-app", "create  ServicePrincipal client-sp", "create  ApplicationCertificate client-credential", "create  AppRoleAssignment client-role-Data.Read"]) {
+    for (const step of [
+      "create  PrivateKey client-key",
+      "create  SelfSignedCert client-cert",
+      "create  Application client-app",
+      "create  ServicePrincipal client-sp",
+      "create  ApplicationCertificate client-credential",
+      "create  AppRoleAssignment client-role-Data.Read",
+    ]) {
       expect(stdout).toContain(step);
     }
     expect(stdout).toMatch(/^rehearsal: verified: a certificate-authenticated token for .+ with Data.Read/m);
@@ -46,7 +71,14 @@ describe("npm start, the offline rehearsal", () => {
     const entra = runScript("entra/main.ts", ["--state", join(dir, "entra.json"), "--port", "0"]);
     try {
       const [, host] = await waitForLine(entra.child, /authority host: (https:\/\/localhost:\d+)\n/);
-      const verify = await runScript("verify/main.ts", ["--outputs", join(dir, "outputs.json"), "--authority-host", host, "--ca-file", join(dir, "ca.pem")]).done;
+      const verify = await runScript("verify/main.ts", [
+        "--outputs",
+        join(dir, "outputs.json"),
+        "--authority-host",
+        host,
+        "--ca-file",
+        join(dir, "ca.pem"),
+      ]).done;
       printed.push(verify.stdout, verify.stderr);
       expect(verify.code).toBe(0);
       expect(verify.stdout).toMatch(/^verified: /m);
@@ -64,11 +96,17 @@ describe("npm start, the offline rehearsal", () => {
     expect(probes).toEqual([
       "rehearsal:   probe before the deployment: previous certificate accepted",
       "rehearsal:   probe after replace of client-credential: previous certificate accepted, new certificate accepted",
-      expect.stringMatching(/^rehearsal: {3}probe after delete of client-credential: previous certificate refused \(.*AADSTS700027\)\), new certificate accepted$/),
-      expect.stringMatching(/^rehearsal: {3}probe after the deployment: previous certificate refused .*, new certificate accepted$/),
+      expect.stringMatching(
+        /^rehearsal: {3}probe after delete of client-credential: previous certificate refused \(.*AADSTS700027\)\), new certificate accepted$/,
+      ),
+      expect.stringMatching(
+        /^rehearsal: {3}probe after the deployment: previous certificate refused .*, new certificate accepted$/,
+      ),
     ]);
     expect(stdout).toContain("rotation kept a working certificate at every step");
-    expect(stdout.indexOf("replace ApplicationCertificate client-credential")).toBeLessThan(stdout.indexOf("delete  ApplicationCertificate client-credential"));
+    expect(stdout.indexOf("replace ApplicationCertificate client-credential")).toBeLessThan(
+      stdout.indexOf("delete  ApplicationCertificate client-credential"),
+    );
   });
 
   it("waits out a propagation delay", async () => {
@@ -90,7 +128,9 @@ describe("npm start, the offline rehearsal", () => {
   it("rejects an unknown --config key with the keys it knows", async () => {
     const { code, stderr } = await start(tempDir(), ["--config", "colour=blue"]);
     expect(code).toBe(2);
-    expect(stderr.trim()).toMatch(/^rehearsal: --config colour is not a setting of this project; Pulumi.yaml declares displayName, /);
+    expect(stderr.trim()).toMatch(
+      /^rehearsal: --config colour is not a setting of this project; Pulumi.yaml declares displayName, /,
+    );
   });
 
   it("never printed a private key, a token or an assertion", () => {
@@ -109,14 +149,24 @@ describe("the local engine", () => {
     const dir = mkdtempSync(join(tmpdir(), "eca-engine-"));
     try {
       const job = {
-        program: join(__dirname, "fixtures", "unknownType.ts"), project: "entra-cert-auth", stack: "test", config: {},
-        checkpointPath: join(dir, "checkpoint.json"), outputsPath: join(dir, "outputs.json"),
+        program: join(__dirname, "fixtures", "unknownType.ts"),
+        project: "entra-cert-auth",
+        stack: "test",
+        config: {},
+        checkpointPath: join(dir, "checkpoint.json"),
+        outputsPath: join(dir, "outputs.json"),
         entra: { authorityHost: entra.authorityHost, caPem: entra.caPem, tenantId: entra.tenantId },
-        deployer: { clientId: "11111111-1111-4111-8111-111111111111", objectId: "22222222-2222-4222-8222-222222222222" }, probeRotation: false,
+        deployer: {
+          clientId: "11111111-1111-4111-8111-111111111111",
+          objectId: "22222222-2222-4222-8222-222222222222",
+        },
+        probeRotation: false,
       };
       const error = await runDeployment(job, () => undefined).catch((e) => e);
       expect(error).toBeInstanceOf(DeploymentError);
-      expect(error.message).toContain("the local engine has no handler for resource type azuread:index/group:Group (team)");
+      expect(error.message).toContain(
+        "the local engine has no handler for resource type azuread:index/group:Group (team)",
+      );
       expect(existsSync(job.outputsPath)).toBe(false);
     } finally {
       await entra.stop();

@@ -1,5 +1,5 @@
+import { createPrivateKey, generateKeyPairSync, type KeyObject, webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
-import { createPrivateKey, generateKeyPairSync, webcrypto, type KeyObject } from "node:crypto";
 import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../entra/x509";
 
 export interface TestCertificate {
@@ -9,7 +9,9 @@ export interface TestCertificate {
 }
 
 /** A real client certificate and its key, as a CA or OpenSSL would make them. */
-export async function makeCertificate(options: { notBefore?: Date; notAfter?: Date; keyType?: "rsa" | "ec"; subject?: string } = {}): Promise<TestCertificate> {
+export async function makeCertificate(
+  options: { notBefore?: Date; notAfter?: Date; keyType?: "rsa" | "ec"; subject?: string } = {},
+): Promise<TestCertificate> {
   const now = Date.now();
   const notBefore = options.notBefore ?? new Date(now - 60_000);
   const notAfter = options.notAfter ?? new Date(now + 30 * 86_400_000);
@@ -17,8 +19,12 @@ export async function makeCertificate(options: { notBefore?: Date; notAfter?: Da
   if (options.keyType === "ec") return ecCertificate(subject, notBefore, notAfter);
   const key = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
   const certificatePem = await issueCertificate({
-    key, subject, notBefore, notAfter,
-    keyUsages: KeyUsageFlags.digitalSignature, extendedKeyUsages: [ExtendedKeyUsage.clientAuth],
+    key,
+    subject,
+    notBefore,
+    notAfter,
+    keyUsages: KeyUsageFlags.digitalSignature,
+    extendedKeyUsages: [ExtendedKeyUsage.clientAuth],
   });
   return { certificatePem, privateKeyPem: key.export({ format: "pem", type: "pkcs8" }).toString(), key };
 }
@@ -26,8 +32,18 @@ export async function makeCertificate(options: { notBefore?: Date; notAfter?: Da
 async function ecCertificate(subject: string, notBefore: Date, notAfter: Date): Promise<TestCertificate> {
   const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
   const keys = await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"]);
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: "01", name: subject, notBefore, notAfter, keys, signingAlgorithm: alg });
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: "01",
+    name: subject,
+    notBefore,
+    notAfter,
+    keys,
+    signingAlgorithm: alg,
+  });
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey));
-  const privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString("base64").match(/.{1,64}/g)!.join("\n")}\n-----END PRIVATE KEY-----\n`;
+  const privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8
+    .toString("base64")
+    .match(/.{1,64}/g)!
+    .join("\n")}\n-----END PRIVATE KEY-----\n`;
   return { certificatePem: cert.toString("pem"), privateKeyPem, key: createPrivateKey(privateKeyPem) };
 }

@@ -1,11 +1,11 @@
-import { ConfidentialClientApplication } from "@azure/msal-node";
-import { createHash, randomUUID, X509Certificate, type KeyObject } from "node:crypto";
+import { createHash, type KeyObject, randomUUID, X509Certificate } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ConfidentialClientApplication } from "@azure/msal-node";
 import { SignJWT } from "jose";
-import { start, type LocalEntra, type StartOptions } from "../../entra/server";
+import { type LocalEntra, type StartOptions, start } from "../../entra/server";
 import { networkClient } from "../../verify/networkClient";
 import { makeCertificate, type TestCertificate } from "./certificates";
 
@@ -26,11 +26,16 @@ export interface RegisteredClient {
 }
 
 /** An API exposing roles, a client with a certificate credential, and optionally role grants. */
-export async function registerClient(entra: LocalEntra, options: { version?: 1 | 2; grant?: string[]; roles?: string[]; cert?: TestCertificate; uri?: string } = {}): Promise<RegisteredClient> {
+export async function registerClient(
+  entra: LocalEntra,
+  options: { version?: 1 | 2; grant?: string[]; roles?: string[]; cert?: TestCertificate; uri?: string } = {},
+): Promise<RegisteredClient> {
   const roles = options.roles ?? ["Data.Read", "Data.Write"];
   const uri = options.uri ?? `api://${randomUUID()}`;
   const api = entra.admin.createApplication({
-    displayName: "api", identifierUris: [uri], api: { requestedAccessTokenVersion: options.version ?? 2 },
+    displayName: "api",
+    identifierUris: [uri],
+    api: { requestedAccessTokenVersion: options.version ?? 2 },
     appRoles: roles.map((value) => ({ id: randomUUID(), value, allowedMemberTypes: ["Application"], isEnabled: true })),
   });
   const apiSp = entra.admin.createServicePrincipal(api.appId);
@@ -39,13 +44,28 @@ export async function registerClient(entra: LocalEntra, options: { version?: 1 |
   const cert = options.cert ?? (await makeCertificate());
   entra.admin.addKeyCredential(app.id, { key: cert.certificatePem });
   for (const role of options.grant ?? []) {
-    entra.admin.assignAppRole({ principalId: sp.id, resourceId: apiSp.id, appRoleId: api.appRoles.find((r) => r.value === role)!.id });
+    entra.admin.assignAppRole({
+      principalId: sp.id,
+      resourceId: apiSp.id,
+      appRoleId: api.appRoles.find((r) => r.value === role)!.id,
+    });
   }
-  return { clientId: app.appId, appObjectId: app.id, servicePrincipalId: sp.id, apiClientId: api.appId, scope: `${uri}/.default`, cert };
+  return {
+    clientId: app.appId,
+    appObjectId: app.id,
+    servicePrincipalId: sp.id,
+    apiClientId: api.appId,
+    scope: `${uri}/.default`,
+    cert,
+  };
 }
 
 /** A real msal-node client for the local Entra ID, trusting its CA through the network client only. */
-export function msalClient(entra: LocalEntra, client: { clientId: string; cert: TestCertificate }, thumbprint: "sha256" | "sha1" = "sha256"): ConfidentialClientApplication {
+export function msalClient(
+  entra: LocalEntra,
+  client: { clientId: string; cert: TestCertificate },
+  thumbprint: "sha256" | "sha1" = "sha256",
+): ConfidentialClientApplication {
   const x509 = new X509Certificate(client.cert.certificatePem);
   const hex = (f: string) => f.replaceAll(":", "");
   return new ConfidentialClientApplication({
@@ -53,9 +73,10 @@ export function msalClient(entra: LocalEntra, client: { clientId: string; cert: 
       clientId: client.clientId,
       authority: `${entra.authorityHost}/${entra.tenantId}`,
       knownAuthorities: [new URL(entra.authorityHost).host],
-      clientCertificate: thumbprint === "sha256"
-        ? { thumbprintSha256: hex(x509.fingerprint256), privateKey: client.cert.privateKeyPem }
-        : { thumbprint: hex(x509.fingerprint), privateKey: client.cert.privateKeyPem },
+      clientCertificate:
+        thumbprint === "sha256"
+          ? { thumbprintSha256: hex(x509.fingerprint256), privateKey: client.cert.privateKeyPem }
+          : { thumbprint: hex(x509.fingerprint), privateKey: client.cert.privateKeyPem },
     },
     system: { networkClient: networkClient({ ca: entra.caPem }) },
   });
@@ -64,9 +85,17 @@ export function msalClient(entra: LocalEntra, client: { clientId: string; cert: 
 export const tokenEndpoint = (entra: LocalEntra) => `${entra.authorityHost}/${entra.tenantId}/oauth2/v2.0/token`;
 
 /** A hand-built client assertion, for what MSAL would never send. */
-export async function assertion(client: { clientId: string; cert: TestCertificate }, aud: string, options: {
-  alg?: string; key?: KeyObject; header?: Record<string, unknown>; claims?: Record<string, unknown>; x5t?: "sha1" | "sha1-padded" | "sha256" | "none";
-} = {}): Promise<string> {
+export async function assertion(
+  client: { clientId: string; cert: TestCertificate },
+  aud: string,
+  options: {
+    alg?: string;
+    key?: KeyObject;
+    header?: Record<string, unknown>;
+    claims?: Record<string, unknown>;
+    x5t?: "sha1" | "sha1-padded" | "sha256" | "none";
+  } = {},
+): Promise<string> {
   const der = new X509Certificate(client.cert.certificatePem).raw;
   const digest = (alg: string) => createHash(alg).update(der).digest("base64url");
   const alg = options.alg ?? "RS256";
@@ -76,7 +105,16 @@ export async function assertion(client: { clientId: string; cert: TestCertificat
   if (thumb === "sha1-padded") header.x5t = `${digest("sha1")}=`;
   if (thumb === "sha256") header["x5t#S256"] = digest("sha256");
   const now = Math.floor(Date.now() / 1000);
-  const claims = { aud, iss: client.clientId, sub: client.clientId, jti: randomUUID(), iat: now, nbf: now, exp: now + 600, ...options.claims };
+  const claims = {
+    aud,
+    iss: client.clientId,
+    sub: client.clientId,
+    jti: randomUUID(),
+    iat: now,
+    nbf: now,
+    exp: now + 600,
+    ...options.claims,
+  };
   for (const [k, v] of Object.entries(claims)) if (v === undefined) delete (claims as Record<string, unknown>)[k];
   return new SignJWT(claims).setProtectedHeader(header as never).sign(options.key ?? client.cert.key);
 }
@@ -94,20 +132,34 @@ export interface RawResponse {
 }
 
 /** A form POST to the token endpoint over real HTTPS. */
-export function postForm(entra: LocalEntra, path: string, form: Record<string, string>, timeoutMs = 10_000): Promise<RawResponse> {
+export function postForm(
+  entra: LocalEntra,
+  path: string,
+  form: Record<string, string>,
+  timeoutMs = 10_000,
+): Promise<RawResponse> {
   const body = new URLSearchParams(form).toString();
   return new Promise((resolve, reject) => {
-    const req = request(`${entra.authorityHost}${path}`, {
-      method: "POST", ca: entra.caPem, timeout: timeoutMs,
-      headers: { "Content-Type": "application/x-www-form-urlencoded;charset=utf-8", "Content-Length": Buffer.byteLength(body) },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined });
-      });
-    });
+    const req = request(
+      `${entra.authorityHost}${path}`,
+      {
+        method: "POST",
+        ca: entra.caPem,
+        timeout: timeoutMs,
+        headers: {
+          "Content-Type": "application/x-www-form-urlencoded;charset=utf-8",
+          "Content-Length": Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined });
+        });
+      },
+    );
     req.on("timeout", () => req.destroy(new Error("timeout")));
     req.on("error", reject);
     req.end(body);
@@ -115,7 +167,10 @@ export function postForm(entra: LocalEntra, path: string, form: Record<string, s
 }
 
 /** The form a certificate client sends, with one assertion. */
-export const clientCredentialsForm = (client: { clientId: string; scope: string }, clientAssertion: string): Record<string, string> => ({
+export const clientCredentialsForm = (
+  client: { clientId: string; scope: string },
+  clientAssertion: string,
+): Record<string, string> => ({
   client_id: client.clientId,
   scope: client.scope,
   grant_type: "client_credentials",

@@ -3,7 +3,11 @@ import type { LocalEntra } from "../../entra/server";
 import type { RegisteredClient } from "./entra";
 
 /** Stack outputs as `pulumi stack output --json --show-secrets` prints them, for a registered client. */
-export function stackOutputsFor(entra: LocalEntra, client: RegisteredClient, expectedRoles: string[] = []): Record<string, unknown> {
+export function stackOutputsFor(
+  entra: LocalEntra,
+  client: RegisteredClient,
+  expectedRoles: string[] = [],
+): Record<string, unknown> {
   const x509 = new X509Certificate(client.cert.certificatePem);
   return {
     tenantId: entra.tenantId,

@@ -1,10 +1,14 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 
 export const root = join(__dirname, "..", "..");
 
 /** Runs one of the project's entry points as `npm run` would, with tsx. */
-export function runScript(script: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string; timeoutMs?: number } = {}) {
+export function runScript(
+  script: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string; timeoutMs?: number } = {},
+) {
   const child = spawn(process.execPath, ["--import", "tsx", join(root, script), ...args], {
     cwd: options.cwd ?? root,
     env: { ...process.env, ...options.env },
@@ -29,7 +33,10 @@ export function runScript(script: string, args: string[], options: { env?: NodeJ
 export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {
     let seen = "";
-    const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; got: ${seen}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; got: ${seen}`)),
+      timeoutMs,
+    );
     child.stdout!.on("data", (c) => {
       seen += c;
       const match = seen.match(pattern);

@@ -1,7 +1,7 @@
-import * as pulumi from "@pulumi/pulumi";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { directoryAdmin } from "../../entra/admin";
 import { openStore } from "../../entra/store";
 import { inProcessDirectory } from "../../rehearsal/directoryApi";
@@ -14,18 +14,32 @@ export const project = "entra-cert-auth";
  * The local engine with real-crypto tls handlers and an in-process directory,
  * installed as Pulumi's monitor. Call before importing the program.
  */
-export function installEngine(config: Record<string, unknown> = {}, previous: StateEntry[] = [], admin = newDirectory(), onStep?: (s: Step) => void) {
-  const deployer = { clientId: "11111111-1111-4111-8111-111111111111", objectId: "22222222-2222-4222-8222-222222222222" };
-  const engine = new LocalEngine(localProvider(inProcessDirectory(admin), deployer), previous, onStep).install(project, "test");
+export function installEngine(
+  config: Record<string, unknown> = {},
+  previous: StateEntry[] = [],
+  admin = newDirectory(),
+  onStep?: (s: Step) => void,
+) {
+  const deployer = {
+    clientId: "11111111-1111-4111-8111-111111111111",
+    objectId: "22222222-2222-4222-8222-222222222222",
+  };
+  const engine = new LocalEngine(localProvider(inProcessDirectory(admin), deployer), previous, onStep).install(
+    project,
+    "test",
+  );
   setConfig(config);
   return { engine, admin, deployer };
 }
 
-export const newDirectory = () => directoryAdmin(openStore(join(mkdtempSync(join(tmpdir(), "eca-program-")), "entra.json")));
+export const newDirectory = () =>
+  directoryAdmin(openStore(join(mkdtempSync(join(tmpdir(), "eca-program-")), "entra.json")));
 
 /** Stack config as `pulumi config set` would store it: strings, lists as JSON. */
 export function setConfig(config: Record<string, unknown>): void {
-  const values = Object.fromEntries(Object.entries(config).map(([k, v]) => [`${project}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+  const values = Object.fromEntries(
+    Object.entries(config).map(([k, v]) => [`${project}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
   pulumi.runtime.setAllConfig(values, [`${project}:privateKeyPem`]);
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCertificate } from "../support/certificates";
-import { registerClient, startEntra, type RegisteredClient } from "../support/entra";
+import { type RegisteredClient, registerClient, startEntra } from "../support/entra";
 import { stackOutputsFor } from "../support/outputs";
 import { runScript } from "../support/processes";
 import { expectNoSecrets } from "../support/secrets";
@@ -16,7 +16,10 @@ describe("npm run verify", () => {
   const printed: string[] = [];
 
   const verify = async (args: string[], options: Parameters<typeof runScript>[2] = {}) => {
-    const result = await runScript("verify/main.ts", args, { ...options, env: { GITHUB_STEP_SUMMARY: "", ...options.env } }).done;
+    const result = await runScript("verify/main.ts", args, {
+      ...options,
+      env: { GITHUB_STEP_SUMMARY: "", ...options.env },
+    }).done;
     printed.push(result.stdout, result.stderr);
     return result;
   };
@@ -32,33 +35,76 @@ describe("npm run verify", () => {
 
   it("verifies from an outputs file, prints a table and a verdict, and writes the GitHub step summary", async () => {
     const summary = join(dir, "summary.md");
-    const { code, stdout } = await verify(["--outputs", outputsFile, "--ca-file", entra.caPath], { env: { GITHUB_STEP_SUMMARY: summary } });
+    const { code, stdout } = await verify(["--outputs", outputsFile, "--ca-file", entra.caPath], {
+      env: { GITHUB_STEP_SUMMARY: summary },
+    });
     expect(code).toBe(0);
     expect(stdout).toMatch(/^ {2}PASS {2}roles +Data.Read$/m);
-    expect(stdout).toMatch(/^verified: a certificate-authenticated token for api:\/\/.+\/.default with Data.Read \(1 attempt, (\d+ ms|\d+\.\d s)\)$/m);
+    expect(stdout).toMatch(
+      /^verified: a certificate-authenticated token for api:\/\/.+\/.default with Data.Read \(1 attempt, (\d+ ms|\d+\.\d s)\)$/m,
+    );
     const markdown = readFileSync(summary, "utf8");
     expect(markdown).toContain("### Entra ID certificate check: verified ✅");
     expect(markdown).toContain("| ✅ | roles | Data.Read |");
   });
 
   it("reads `pulumi stack output --json --show-secrets` from stdin and answers one JSON object with --json", async () => {
-    const { code, stdout } = await verify(["--outputs", "-", "--ca-file", entra.caPath, "--json"], { input: readFileSync(outputsFile, "utf8") });
+    const { code, stdout } = await verify(["--outputs", "-", "--ca-file", entra.caPath, "--json"], {
+      input: readFileSync(outputsFile, "utf8"),
+    });
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
-    expect(Object.keys(report)).toEqual(["schema", "verdict", "exitCode", "inputs", "warnings", "preflight", "attempts", "checks", "timings"]);
+    expect(Object.keys(report)).toEqual([
+      "schema",
+      "verdict",
+      "exitCode",
+      "inputs",
+      "warnings",
+      "preflight",
+      "attempts",
+      "checks",
+      "timings",
+    ]);
     expect(report).toMatchObject({ schema: "entra-cert-auth/verify@1", verdict: "verified", exitCode: 0 });
-    expect(report.inputs).toMatchObject({ source: "outputs", clientId: client.clientId, privateKey: "[redacted]", assertion: "PS256 with x5t#S256" });
+    expect(report.inputs).toMatchObject({
+      source: "outputs",
+      clientId: client.clientId,
+      privateKey: "[redacted]",
+      assertion: "PS256 with x5t#S256",
+    });
     expect(report.checks.every((c: { ok: boolean }) => c.ok)).toBe(true);
     expect(report.attempts).toEqual([{ attempt: 1, ms: expect.any(Number), outcome: "token", reason: "token issued" }]);
-    expect(report.timings).toEqual({ preflightMs: expect.any(Number), acquireMs: expect.any(Number), checkMs: expect.any(Number), totalMs: expect.any(Number) });
+    expect(report.timings).toEqual({
+      preflightMs: expect.any(Number),
+      acquireMs: expect.any(Number),
+      checkMs: expect.any(Number),
+      totalMs: expect.any(Number),
+    });
   });
 
   it("reads the Azure Identity environment variables", async () => {
     const pem = join(dir, "client.pem");
     writeFileSync(pem, client.cert.certificatePem + client.cert.privateKeyPem);
-    const { code, stdout } = await verify(["--scope", client.scope, "--expected-roles", "Data.Read", "--api-client-id", client.apiClientId, "--ca-file", entra.caPath], {
-      env: { AZURE_TENANT_ID: entra.tenantId, AZURE_CLIENT_ID: client.clientId, AZURE_CLIENT_CERTIFICATE_PATH: pem, AZURE_AUTHORITY_HOST: entra.authorityHost },
-    });
+    const { code, stdout } = await verify(
+      [
+        "--scope",
+        client.scope,
+        "--expected-roles",
+        "Data.Read",
+        "--api-client-id",
+        client.apiClientId,
+        "--ca-file",
+        entra.caPath,
+      ],
+      {
+        env: {
+          AZURE_TENANT_ID: entra.tenantId,
+          AZURE_CLIENT_ID: client.clientId,
+          AZURE_CLIENT_CERTIFICATE_PATH: pem,
+          AZURE_AUTHORITY_HOST: entra.authorityHost,
+        },
+      },
+    );
     expect(code).toBe(0);
     expect(stdout).toContain("PASS  roles");
   });
@@ -102,7 +148,9 @@ esac
       writeFileSync(file, JSON.stringify(stackOutputsFor(delayed, fresh, ["Data.Read"])));
       const { code, stderr } = await verify(["--outputs", file, "--ca-file", delayed.caPath]);
       expect(code).toBe(0);
-      expect(stderr).toMatch(/^verify: the application is not \(yet\) in the tenant \(AADSTS700016\), attempt 1, retrying in (\d+ ms|\d\.\d s)$/m);
+      expect(stderr).toMatch(
+        /^verify: the application is not \(yet\) in the tenant \(AADSTS700016\), attempt 1, retrying in (\d+ ms|\d\.\d s)$/m,
+      );
     } finally {
       await delayed.stop();
     }
@@ -114,7 +162,10 @@ esac
     writeFileSync(file, JSON.stringify({ ...stackOutputsFor(entra, client), privateKeyPem: other.privateKeyPem }));
     const { code, stdout, stderr } = await verify(["--outputs", file, "--json"]);
     expect(code).toBe(3);
-    expect(JSON.parse(stdout).error).toEqual({ code: "ERR_PREFLIGHT", message: expect.stringMatching(/^key matches certificate: /) });
+    expect(JSON.parse(stdout).error).toEqual({
+      code: "ERR_PREFLIGHT",
+      message: expect.stringMatching(/^key matches certificate: /),
+    });
     expectNoSecrets(stdout + stderr, [other.privateKeyPem]);
   });
 
@@ -123,12 +174,17 @@ esac
     writeFileSync(file, `{ "privateKeyPem": ${JSON.stringify(client.cert.privateKeyPem)}, oops }`);
     const { code, stderr } = await verify(["--outputs", file]);
     expect(code).toBe(2);
-    expect(stderr.trim().split("\n").at(-1)).toBe(`FAILED (ERR_BAD_INPUT, exit 2): --outputs ${file} is not valid JSON: pass the output of \`pulumi stack output --json --show-secrets\``);
+    expect(stderr.trim().split("\n").at(-1)).toBe(
+      `FAILED (ERR_BAD_INPUT, exit 2): --outputs ${file} is not valid JSON: pass the output of \`pulumi stack output --json --show-secrets\``,
+    );
   });
 
   it.each([
     [["--outputs", "x.json", "--colour"], /^verify: Unknown option '--colour'.*; see --help$/],
-    [["--outputs", "x.json", "--stack", "dev"], /^verify: --outputs and --stack both given: choose one source of outputs$/],
+    [
+      ["--outputs", "x.json", "--stack", "dev"],
+      /^verify: --outputs and --stack both given: choose one source of outputs$/,
+    ],
     [["--outputs", "x.json", "--thumbprint", "md5"], /^verify: --thumbprint md5 is not sha256 or sha1$/],
     [["--outputs", "x.json", "--timeout", "soon"], /^verify: --timeout soon must be a positive number$/],
     [[], /AZURE_TENANT_ID is not set/],

@@ -19,7 +19,12 @@ describe("verify against the local Entra ID", () => {
   afterAll(() => entra.stop());
 
   async function verify(outputs: Record<string, unknown>, flags: string[] = []) {
-    const io: VerifyIO = { env: {}, readStdin: async () => JSON.stringify(outputs), progress: (l) => progress.push(l), backoff: fast };
+    const io: VerifyIO = {
+      env: {},
+      readStdin: async () => JSON.stringify(outputs),
+      progress: (l) => progress.push(l),
+      backoff: fast,
+    };
     return runVerify(parseOptions(["--outputs", "-", "--ca-file", entra.caPath, ...flags]), io);
   }
 
@@ -29,8 +34,14 @@ describe("verify against the local Entra ID", () => {
     expect(report.error).toBeUndefined();
     expect(report.exitCode).toBe(exitCodes.verified);
     expect(report.checks.map((c) => [c.name, c.ok])).toEqual([
-      ["signature", true], ["issuer (v2.0)", true], ["tenant (tid)", true], ["audience", true],
-      ["client (azp)", true], ["credential (azpacr)", true], ["expiry", true], ["roles", true],
+      ["signature", true],
+      ["issuer (v2.0)", true],
+      ["tenant (tid)", true],
+      ["audience", true],
+      ["client (azp)", true],
+      ["credential (azpacr)", true],
+      ["expiry", true],
+      ["roles", true],
     ]);
   });
 
@@ -38,7 +49,9 @@ describe("verify against the local Entra ID", () => {
     const client = await registerClient(entra, { version: 1, grant: ["Data.Read", "Data.Write"] });
     const report = await verify(stackOutputsFor(entra, client, ["Data.Read", "Data.Write"]), ["--thumbprint", "sha1"]);
     expect(report.exitCode).toBe(exitCodes.verified);
-    expect(report.checks.find((c) => c.name === "issuer (v1.0)")?.detail).toBe(`https://sts.windows.net/${entra.tenantId}/`);
+    expect(report.checks.find((c) => c.name === "issuer (v1.0)")?.detail).toBe(
+      `https://sts.windows.net/${entra.tenantId}/`,
+    );
     expect(report.checks.find((c) => c.name === "client (appid)")?.ok).toBe(true);
   });
 
@@ -46,7 +59,10 @@ describe("verify against the local Entra ID", () => {
     const client = await registerClient(entra, { grant: ["Data.Read"] });
     const report = await verify(stackOutputsFor(entra, client, ["Data.Read", "Data.Write"]), ["--timeout", "1.5"]);
     expect(report.exitCode).toBe(exitCodes.tokenCheck);
-    expect(report.checks.find((c) => c.name === "roles")).toMatchObject({ ok: false, detail: expect.stringMatching(/^missing Data.Write \(has Data.Read\)/) });
+    expect(report.checks.find((c) => c.name === "roles")).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/^missing Data.Write \(has Data.Read\)/),
+    });
     expect(report.attempts.length).toBeGreaterThan(1);
     expect(report.attempts[0].reason).toBe("token has no role Data.Write yet");
   });
@@ -57,7 +73,11 @@ describe("verify against the local Entra ID", () => {
     setTimeout(() => {
       const api = entra.admin.state.applications.find((a) => a.appId === client.apiClientId)!;
       const apiSp = entra.admin.state.servicePrincipals.find((s) => s.appId === api.appId)!;
-      entra.admin.assignAppRole({ principalId: client.servicePrincipalId, resourceId: apiSp.id, appRoleId: api.appRoles.find((r) => r.value === "Data.Write")!.id });
+      entra.admin.assignAppRole({
+        principalId: client.servicePrincipalId,
+        resourceId: apiSp.id,
+        appRoleId: api.appRoles.find((r) => r.value === "Data.Write")!.id,
+      });
     }, 300);
     const report = await pending;
     expect(report.exitCode).toBe(exitCodes.verified);
@@ -66,7 +86,11 @@ describe("verify against the local Entra ID", () => {
 
   it("fails fast on a tenant that does not exist (AADSTS90002)", async () => {
     const client = await registerClient(entra);
-    const outputs: Record<string, unknown> = { ...stackOutputsFor(entra, client), tenantId: randomUUID(), authority: undefined };
+    const outputs: Record<string, unknown> = {
+      ...stackOutputsFor(entra, client),
+      tenantId: randomUUID(),
+      authority: undefined,
+    };
     const report = await verify(outputs, ["--authority-host", entra.authorityHost]);
     expect(report.exitCode).toBe(exitCodes.authentication);
     expect(report.error?.message).toMatch(/tenant/i);
@@ -78,7 +102,9 @@ describe("verify against the local Entra ID", () => {
     const report = await verify({ ...stackOutputsFor(entra, client), scope: "api://no-such-api/.default" });
     expect(report.exitCode).toBe(exitCodes.authentication);
     expect(report.attempts).toHaveLength(1);
-    expect(report.error?.message).toBe("AADSTS500011: the API (resource) is not in the tenant; check the scope; the API needs a service principal in this tenant");
+    expect(report.error?.message).toBe(
+      "AADSTS500011: the API (resource) is not in the tenant; check the scope; the API needs a service principal in this tenant",
+    );
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
@@ -89,7 +115,11 @@ describe("verify against the local Entra ID", () => {
     const started = Date.now();
     const report = await verify(stackOutputsFor(entra, client));
     expect(report.exitCode).toBe(exitCodes.verified);
-    expect(report.attempts.map((a) => a.reason)).toEqual(["service answered HTTP 429", "service answered HTTP 503", "token issued"]);
+    expect(report.attempts.map((a) => a.reason)).toEqual([
+      "service answered HTTP 429",
+      "service answered HTTP 503",
+      "token issued",
+    ]);
     expect(report.attempts[0].waitMs).toBeGreaterThanOrEqual(1000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
   });
@@ -111,10 +141,17 @@ describe("verify against the local Entra ID", () => {
     try {
       const client = await registerClient(delayed, { grant: ["Data.Read"], cert });
       progress.length = 0;
-      const io: VerifyIO = { env: {}, readStdin: async () => JSON.stringify(stackOutputsFor(delayed, client, ["Data.Read"])), progress: (l) => progress.push(l), backoff: fast };
+      const io: VerifyIO = {
+        env: {},
+        readStdin: async () => JSON.stringify(stackOutputsFor(delayed, client, ["Data.Read"])),
+        progress: (l) => progress.push(l),
+        backoff: fast,
+      };
       const report = await runVerify(parseOptions(["--outputs", "-", "--ca-file", delayed.caPath]), io);
       expect(report.exitCode).toBe(exitCodes.verified);
-      expect(progress[0]).toMatch(/^the application is not \(yet\) in the tenant \(AADSTS700016\), attempt 1, retrying in (\d+ ms|\d\.\d s)$/);
+      expect(progress[0]).toMatch(
+        /^the application is not \(yet\) in the tenant \(AADSTS700016\), attempt 1, retrying in (\d+ ms|\d\.\d s)$/,
+      );
     } finally {
       await delayed.stop();
     }
@@ -123,41 +160,84 @@ describe("verify against the local Entra ID", () => {
   describe("before any network call", () => {
     const closed = ["--authority-host", "https://127.0.0.1:9"];
     async function preflightOf(outputs: Record<string, unknown>) {
-      const report = await runVerify(parseOptions(["--outputs", "-", ...closed]), { env: {}, readStdin: async () => JSON.stringify(outputs), progress: () => undefined });
+      const report = await runVerify(parseOptions(["--outputs", "-", ...closed]), {
+        env: {},
+        readStdin: async () => JSON.stringify(outputs),
+        progress: () => undefined,
+      });
       expect(report.attempts).toEqual([]);
       return report;
     }
     const base = async () => {
       const cert = await makeCertificate();
-      return { ...stackOutputsFor(entra, { clientId: randomUUID(), appObjectId: "", servicePrincipalId: "", apiClientId: randomUUID(), scope: "api://x/.default", cert }), authority: undefined };
+      return {
+        ...stackOutputsFor(entra, {
+          clientId: randomUUID(),
+          appObjectId: "",
+          servicePrincipalId: "",
+          apiClientId: randomUUID(),
+          scope: "api://x/.default",
+          cert,
+        }),
+        authority: undefined,
+      };
     };
 
     it("rejects a private key that does not match the certificate", async () => {
       const other = await makeCertificate();
       const report = await preflightOf({ ...(await base()), privateKeyPem: other.privateKeyPem });
       expect(report.exitCode).toBe(exitCodes.preflight);
-      expect(report.error?.message).toBe("key matches certificate: privateKeyPem does not belong to certificatePem: use the key that was issued with this certificate");
+      expect(report.error?.message).toBe(
+        "key matches certificate: privateKeyPem does not belong to certificatePem: use the key that was issued with this certificate",
+      );
       expectNoSecrets(JSON.stringify(report), [other.privateKeyPem]);
     });
 
     it("rejects an expired certificate", async () => {
       const old = await makeCertificate({ notBefore: new Date("2024-01-01"), notAfter: new Date("2025-01-01") });
-      const report = await preflightOf({ ...(await base()), certificatePem: old.certificatePem, privateKeyPem: old.privateKeyPem, thumbprint: undefined, thumbprintSha256: undefined });
+      const report = await preflightOf({
+        ...(await base()),
+        certificatePem: old.certificatePem,
+        privateKeyPem: old.privateKeyPem,
+        thumbprint: undefined,
+        thumbprintSha256: undefined,
+      });
       expect(report.exitCode).toBe(exitCodes.preflight);
       expect(report.error?.message).toMatch(/^certificate validity: expired on 2025-01-01T00:00:00.000Z/);
     });
 
     it("rejects a certificate that is not valid yet", async () => {
-      const future = await makeCertificate({ notBefore: new Date(Date.now() + 86_400_000), notAfter: new Date(Date.now() + 2 * 86_400_000) });
-      const report = await preflightOf({ ...(await base()), certificatePem: future.certificatePem, privateKeyPem: future.privateKeyPem, thumbprint: undefined, thumbprintSha256: undefined });
+      const future = await makeCertificate({
+        notBefore: new Date(Date.now() + 86_400_000),
+        notAfter: new Date(Date.now() + 2 * 86_400_000),
+      });
+      const report = await preflightOf({
+        ...(await base()),
+        certificatePem: future.certificatePem,
+        privateKeyPem: future.privateKeyPem,
+        thumbprint: undefined,
+        thumbprintSha256: undefined,
+      });
       expect(report.error?.message).toMatch(/^certificate validity: not valid until/);
     });
 
     it("warns when the certificate expires within --warn-days", async () => {
       const soon = await makeCertificate({ notAfter: new Date(Date.now() + 5 * 86_400_000) });
-      const report = await runVerify(parseOptions(["--outputs", "-", ...closed, "--warn-days", "10", "--timeout", "0.2"]), {
-        env: {}, readStdin: async () => JSON.stringify({ ...(await base()), certificatePem: soon.certificatePem, privateKeyPem: soon.privateKeyPem, thumbprint: undefined, thumbprintSha256: undefined }), progress: () => undefined,
-      });
+      const report = await runVerify(
+        parseOptions(["--outputs", "-", ...closed, "--warn-days", "10", "--timeout", "0.2"]),
+        {
+          env: {},
+          readStdin: async () =>
+            JSON.stringify({
+              ...(await base()),
+              certificatePem: soon.certificatePem,
+              privateKeyPem: soon.privateKeyPem,
+              thumbprint: undefined,
+              thumbprintSha256: undefined,
+            }),
+          progress: () => undefined,
+        },
+      );
       expect(report.warnings[0]).toMatch(/^the certificate expires in 4 days/);
     });
 
@@ -169,17 +249,43 @@ describe("verify against the local Entra ID", () => {
 
     it("rejects a key that is not RSA", async () => {
       const ec = await makeCertificate({ keyType: "ec" });
-      const report = await preflightOf({ ...(await base()), certificatePem: ec.certificatePem, privateKeyPem: ec.privateKeyPem, thumbprint: undefined, thumbprintSha256: undefined });
+      const report = await preflightOf({
+        ...(await base()),
+        certificatePem: ec.certificatePem,
+        privateKeyPem: ec.privateKeyPem,
+        thumbprint: undefined,
+        thumbprintSha256: undefined,
+      });
       expect(report.error?.message).toMatch(/^key type: the key is ec: Entra ID accepts only RSA/);
     });
 
     it.each<[string, (o: Record<string, unknown>) => Record<string, unknown>, RegExp]>([
       ["a missing clientId", (o) => ({ ...o, clientId: undefined }), /^output clientId is missing/],
-      ["a redacted private key", (o) => ({ ...o, privateKeyPem: "[secret]" }), /^output privateKeyPem is redacted \("\[secret\]"\): run `pulumi stack output --json --show-secrets`$/],
-      ["a tenant id that is not a GUID", (o) => ({ ...o, tenantId: "contoso.onmicrosoft.com" }), /^tenantId contoso.onmicrosoft.com is not a tenant id/],
-      ["a scope without /.default", (o) => ({ ...o, scope: "api://x/Data.Read" }), /^scope api:\/\/x\/Data.Read must be <api>\/.default/],
-      ["expected roles that are not a list", (o) => ({ ...o, expectedRoles: "Data.Read" }), /^output expectedRoles must be a list/],
-      ["a certificate that is not PEM", (o) => ({ ...o, certificatePem: "hello" }), /^certificatePem is not a PEM certificate$/],
+      [
+        "a redacted private key",
+        (o) => ({ ...o, privateKeyPem: "[secret]" }),
+        /^output privateKeyPem is redacted \("\[secret\]"\): run `pulumi stack output --json --show-secrets`$/,
+      ],
+      [
+        "a tenant id that is not a GUID",
+        (o) => ({ ...o, tenantId: "contoso.onmicrosoft.com" }),
+        /^tenantId contoso.onmicrosoft.com is not a tenant id/,
+      ],
+      [
+        "a scope without /.default",
+        (o) => ({ ...o, scope: "api://x/Data.Read" }),
+        /^scope api:\/\/x\/Data.Read must be <api>\/.default/,
+      ],
+      [
+        "expected roles that are not a list",
+        (o) => ({ ...o, expectedRoles: "Data.Read" }),
+        /^output expectedRoles must be a list/,
+      ],
+      [
+        "a certificate that is not PEM",
+        (o) => ({ ...o, certificatePem: "hello" }),
+        /^certificatePem is not a PEM certificate$/,
+      ],
     ])("rejects %s as bad input", async (_what, change, message) => {
       const report = await preflightOf(change(await base()));
       expect(report.exitCode).toBe(exitCodes.badInput);
