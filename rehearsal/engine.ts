@@ -74,13 +74,15 @@ export class LocalEngine extends MockMonitor {
     private readonly provider: Provider,
     private readonly previous: StateEntry[] = [],
     private readonly onStep: (step: Step) => void | Promise<void> = () => undefined,
+    /** Preview: plan every step, call no handler, delete nothing. */
+    private readonly dryRun = false,
   ) {
     super({ newResource: (args) => this.newResource(args), call: (args) => this.call(args.token, args.inputs) });
   }
 
   /** Installs this engine as the Pulumi runtime's monitor; do it before importing the program. */
   install(project: string, stack: string): this {
-    setMockOptions(this, project, stack, false);
+    setMockOptions(this, project, stack, this.dryRun);
     return this;
   }
 
@@ -128,6 +130,8 @@ export class LocalEngine extends MockMonitor {
     const inputs = unwrapSecrets(args.inputs) as Record<string, any>;
     const prior = this.previous.find((p) => p.urn === urn);
     const base = { urn, type: args.type, name: args.name, inputs, replacementTrigger: opts.replacementTrigger };
+    if (this.dryRun)
+      return this.step(planned(prior, inputs, opts, handler), base, opts, plannedOp(prior, inputs, opts, handler));
     if (!prior) return this.step(await handler.create(inputs, args.name), base, opts, "create");
     const changed = changedKeys(prior.inputs, inputs);
     const triggered =
@@ -198,6 +202,12 @@ export class LocalEngine extends MockMonitor {
    */
   async finish(): Promise<StateEntry[]> {
     await this.settled();
+    if (this.dryRun) {
+      const kept = new Set(this.registered.filter((r) => r.custom).map((r) => r.urn));
+      for (const entry of this.previous.filter((p) => !kept.has(p.urn)).reverse())
+        await this.onStep({ op: "delete", type: entry.type, name: entry.name, urn: entry.urn });
+      return this.previous;
+    }
     const kept = new Set(this.registered.filter((r) => r.custom).map((r) => r.urn));
     const orphans = this.previous.filter((p) => !kept.has(p.urn));
     const doomed = [...this.pendingDeletes, ...orphans].sort(
@@ -209,6 +219,34 @@ export class LocalEngine extends MockMonitor {
     }
     return this.registered.filter((r) => r.custom).map(({ custom: _c, options: _o, op: _op, ...entry }) => entry);
   }
+}
+
+/** The op `apply` would take, without taking it. */
+function plannedOp(
+  prior: StateEntry | undefined,
+  inputs: Record<string, unknown>,
+  opts: RegisteredOptions,
+  handler: ResourceHandler,
+): Step["op"] {
+  if (!prior) return "create";
+  const changed = changedKeys(prior.inputs, inputs);
+  const triggered =
+    opts.replacementTrigger !== undefined && !isDeepStrictEqual(opts.replacementTrigger, prior.replacementTrigger);
+  if (changed.length === 0 && !triggered) return "same";
+  if (!triggered && handler.update && changed.every((k) => handler.updatable?.includes(k))) return "update";
+  return "replace";
+}
+
+/** In a preview, outputs of what changes are unknown (left out), as `pulumi preview` shows them. */
+function planned(
+  prior: StateEntry | undefined,
+  inputs: Record<string, unknown>,
+  opts: RegisteredOptions,
+  handler: ResourceHandler,
+): Created {
+  const op = plannedOp(prior, inputs, opts, handler);
+  if (prior && op === "same") return { id: prior.id, outputs: prior.outputs, secretOutputs: prior.secretOutputs };
+  return { id: prior?.id ?? "", outputs: {} };
 }
 
 function urnOf(parent: string, type: string, name: string): string {

@@ -1,4 +1,5 @@
 import { Agent, request } from "node:https";
+import type { AppRoleAssignment } from "../entra/directory";
 import type { DirectoryApi } from "./directoryApi";
 
 /** A Graph-shaped admin error from the local Entra ID. */
@@ -13,11 +14,15 @@ export class GraphError extends Error {
   }
 }
 
-/** The local Entra ID's admin routes over HTTPS, trusting only its CA. */
-export function graphClient(authorityHost: string, caPem: string, tenantId: string): DirectoryApi {
+/**
+ * The local Entra ID's admin routes over HTTPS, trusting only its CA, with
+ * the admin key from `start()` as a bearer token (contract 2).
+ */
+export function graphClient(authorityHost: string, caPem: string, tenantId: string, adminKey = ""): DirectoryApi {
   const agent = new Agent({ ca: caPem });
+  const auth: Record<string, string> = adminKey ? { Authorization: `Bearer ${adminKey}` } : {};
   const call = <T>(method: string, path: string, body?: unknown) =>
-    send<T>(agent, method, `${authorityHost}/graph/v1.0/${path}`, body);
+    send<T>(agent, auth, method, `${authorityHost}/graph/v1.0/${path}`, body);
   return {
     tenantId,
     createApplication: (input) => call("POST", "applications", input),
@@ -27,14 +32,27 @@ export function graphClient(authorityHost: string, caPem: string, tenantId: stri
     removeKeyCredential: (appObjectId, keyId) => call("DELETE", `applications/${appObjectId}/keyCredentials/${keyId}`),
     createServicePrincipal: (appId) => call("POST", "servicePrincipals", { appId }),
     deleteServicePrincipal: (id) => call("DELETE", `servicePrincipals/${id}`),
-    assignAppRole: (input) => call("POST", `servicePrincipals/${input.principalId}/appRoleAssignments`, input),
-    removeAppRoleAssignment: (id) => call("DELETE", `servicePrincipals/any/appRoleAssignments/${id}`),
+    // As the azuread provider does (contract 3): through the resource's appRoleAssignedTo.
+    assignAppRole: (input) =>
+      call<AppRoleAssignment>("POST", `servicePrincipals/${input.resourceId}/appRoleAssignedTo`, input).catch(
+        (err: unknown) => {
+          // A local Entra ID from before contract 3 knows only the principal's route; drop with it at the merge.
+          if (err instanceof GraphError && err.status === 404)
+            return call<AppRoleAssignment>("POST", `servicePrincipals/${input.principalId}/appRoleAssignments`, input);
+          throw err;
+        },
+      ),
+    removeAppRoleAssignment: (id, resourceId) =>
+      resourceId
+        ? call("DELETE", `servicePrincipals/${resourceId}/appRoleAssignedTo/${id}`)
+        : // Callers that do not know the resource yet (the legacy providers) use the old route.
+          call("DELETE", `servicePrincipals/any/appRoleAssignments/${id}`),
     applications: async () => (await call<{ value: never[] }>("GET", "applications")).value,
     servicePrincipals: async () => (await call<{ value: never[] }>("GET", "servicePrincipals")).value,
   };
 }
 
-function send<T>(agent: Agent, method: string, url: string, body?: unknown): Promise<T> {
+function send<T>(agent: Agent, auth: Record<string, string>, method: string, url: string, body?: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
     const text = body === undefined ? undefined : JSON.stringify(body);
     const req = request(
@@ -42,7 +60,10 @@ function send<T>(agent: Agent, method: string, url: string, body?: unknown): Pro
       {
         method,
         agent,
-        headers: text ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) } : {},
+        headers: {
+          ...auth,
+          ...(text ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) } : {}),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];

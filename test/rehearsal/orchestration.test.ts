@@ -1,0 +1,193 @@
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { start } from "../../entra/server";
+import type { EngineResult, EngineRun, StepEvent } from "../../rehearsal/engineAdapter";
+import { lockName, markerName } from "../../rehearsal/folder";
+import { main } from "../../rehearsal/main";
+import { root } from "../support/processes";
+
+/**
+ * The orchestration around the engine, with a scripted engine in place of
+ * the real one: what runs when, what stops what, what is printed. The real
+ * engine's runs are in rehearsal.test.ts.
+ */
+const temp = mkdtempSync(join(tmpdir(), "eca-orchestration-"));
+const template = join(temp, "template");
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+// The local Entra ID's CA and keys, made once for the file and copied into each folder.
+beforeAll(async () => {
+  const entra = await start({ state: join(template, "entra.json") });
+  await entra.stop();
+  writeFileSync(
+    join(template, markerName),
+    JSON.stringify({ madeBy: "entra-cert-auth rehearsal", wrote: ["ca.pem", "entra.json", "entra.json.keys.json"] }),
+  );
+});
+let n = 0;
+const seeded = () => {
+  const dir = join(temp, `run${n++}`);
+  cpSync(template, dir, { recursive: true });
+  return dir;
+};
+
+const planned: StepEvent[] = [
+  { op: "same", type: "tls:index/privateKey:PrivateKey", name: "client-key", urn: "urn:k" },
+  { op: "create", type: "azuread:index/application:Application", name: "client-app", urn: "urn:a" },
+];
+
+/** A scripted engine that records every run it is given. */
+function scripted(script: {
+  preview?: (run: EngineRun) => Promise<EngineResult>;
+  update?: (run: EngineRun) => Promise<EngineResult>;
+}) {
+  const runs: EngineRun[] = [];
+  const runEngine = async (run: EngineRun) => {
+    runs.push(run);
+    const step = run.dryRun ? script.preview : script.update;
+    if (step) return step(run);
+    for (const s of planned) run.onEvent({ kind: "step", ...s });
+    return { outputs: {}, secretOutputNames: [], steps: planned };
+  };
+  return { runs, runEngine };
+}
+
+async function rehearse(args: string[], engine: ReturnType<typeof scripted>, signal?: AbortSignal) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, {
+    cwd: root,
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    runEngine: engine.runEngine,
+    signal,
+  });
+  return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+}
+
+describe("each run previews first, as `pulumi up` does", () => {
+  it("stops before changing anything when the preview fails, exit 2, with the program's message", async () => {
+    const dir = seeded();
+    const engine = scripted({
+      preview: async () => {
+        throw new Error("index.ts(3,7): error TS2322: Type 'number' is not assignable to type 'string'.");
+      },
+    });
+    const { code, stderr } = await rehearse(["--dir", dir], engine);
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      "rehearsal: preview failed, nothing was changed: index.ts(3,7): error TS2322: Type 'number' is not assignable to type 'string'.",
+    );
+    expect(engine.runs.map((r) => r.dryRun)).toEqual([true]);
+    expect(existsSync(join(dir, "outputs.json"))).toBe(false);
+  });
+
+  it("--preview prints the plan per resource, runs only the preview, and leaves the directory byte for byte", async () => {
+    const dir = seeded();
+    const directory = readFileSync(join(dir, "entra.json"));
+    const engine = scripted({});
+    const { code, stdout } = await rehearse(["--dir", dir, "--preview"], engine);
+    expect(code).toBe(0);
+    expect(stdout).toContain("rehearsal:   same    PrivateKey client-key\nrehearsal:   create  Application client-app");
+    expect(stdout).toContain("rehearsal: preview: 1 to create, 1 unchanged; nothing was changed");
+    expect(engine.runs.map((r) => r.dryRun)).toEqual([true]);
+    expect(readFileSync(join(dir, "entra.json")).equals(directory)).toBe(true);
+  });
+
+  it("hands the engine PULUMI_CONFIG as the CLI would, the local authority, and the same deployer every run", async () => {
+    const dir = seeded();
+    const stackFile = join(dir, "..", "Pulumi.dev.yaml");
+    writeFileSync(stackFile, "config:\n  entra-cert-auth:roles:\n    - Data.Read\n");
+    const engine = scripted({});
+    await rehearse(["--dir", dir, "--preview", "--stack-config", stackFile, "--config", "keySize=3072"], engine);
+    await rehearse(["--dir", dir, "--preview", "--stack-config", stackFile], engine);
+    const [first, second] = engine.runs;
+    expect(first?.stack).toBe("dev");
+    expect(first?.organization).toBe("organization");
+    expect(first?.stateDir).toBe(join(dir, "stack"));
+    expect(first?.config["entra-cert-auth:roles"]).toBe('["Data.Read"]');
+    expect(first?.config["entra-cert-auth:keySize"]).toBe("3072");
+    expect(first?.config["entra-cert-auth:authorityHost"]).toMatch(/^https:\/\/localhost:\d+$/);
+    expect(second?.config["entra-cert-auth:keySize"]).toBe("2048");
+    expect(second?.providers.deployer).toEqual(first?.providers.deployer);
+    expect(second?.providers.entra.tenantId).toBe(first?.providers.entra.tenantId);
+  });
+});
+
+describe("failures and interruptions", () => {
+  it("an update that fails is exit 7, after a preview that passed", async () => {
+    const dir = seeded();
+    const engine = scripted({
+      update: async () => {
+        throw new Error("azuread: Graph refused the application");
+      },
+    });
+    const { code, stderr } = await rehearse(["--dir", dir], engine);
+    expect(code).toBe(7);
+    expect(stderr).toBe("rehearsal: update failed: azuread: Graph refused the application");
+    expect(engine.runs.map((r) => r.dryRun)).toEqual([true, false]);
+  });
+
+  it("Ctrl-C aborts the engine through its signal: exit 130, the lock released, the next run allowed", async () => {
+    const dir = seeded();
+    const controller = new AbortController();
+    const engine = scripted({
+      update: (run) =>
+        new Promise((_, reject) => {
+          run.signal?.addEventListener("abort", () => reject(new Error("stopped between steps")));
+          controller.abort();
+        }),
+    });
+    const { code, stderr } = await rehearse(["--dir", dir], engine, controller.signal);
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/^rehearsal: interrupted: the engine stopped between steps and kept a checkpoint/);
+    expect(existsSync(join(dir, lockName))).toBe(false);
+    expect((await rehearse(["--dir", dir, "--preview"], scripted({}))).code).toBe(0);
+  });
+
+  it("scrubs the engine's diagnostics of private keys and tokens", async () => {
+    const dir = seeded();
+    const engine = scripted({
+      preview: async (run) => {
+        run.onEvent({
+          kind: "diagnostic",
+          severity: "warning",
+          message:
+            "saw -----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY----- and eyJhbGciOiJQUzI1NiJ9.eyJhdWQiOiJ4eXoifQ.c2ln",
+        });
+        return { outputs: {}, secretOutputNames: [], steps: [] };
+      },
+    });
+    const { stdout } = await rehearse(["--dir", dir, "--preview"], engine);
+    expect(stdout).toContain("rehearsal:   warning: saw [redacted private key] and [redacted token]");
+    expect(stdout).not.toMatch(/MIIEvQ|eyJhbGci/);
+  });
+});
+
+describe("arguments", () => {
+  it.each([
+    [["--bogus"], "rehearsal: Unknown option '--bogus'; see --help"],
+    [["--timeout", "0"], "rehearsal: --timeout must be a positive number of seconds"],
+    [["--propagation-delay=-1"], "rehearsal: --propagation-delay must be 0 or more seconds"],
+    [
+      ["--config", 'roles=["a"]'],
+      "rehearsal: Stack 'rehearsal' with configuration key 'roles' must be of type 'array<string>'",
+    ],
+  ])("%j is refused with exit 2 before anything starts: %s", async (args, message) => {
+    const engine = scripted({});
+    const dir = join(temp, `never${n++}`);
+    const { code, stderr } = await rehearse([...args, "--dir", dir], engine);
+    expect(code).toBe(2);
+    expect(stderr).toBe(message);
+    expect(engine.runs).toEqual([]);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it("--help prints the usage and exits 0", async () => {
+    const { code, stdout } = await rehearse(["--help"], scripted({}));
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^usage: npm start -- /);
+  });
+});
