@@ -110,7 +110,8 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
           config,
           secretKeys,
           dryRun,
-          stateDir: join(options.dir, "stack"),
+          // One state per stack, as a backend keeps them.
+          stateDir: join(options.dir, "stacks", stack),
           providers: {
             entra: { authorityHost: entra.authorityHost, caPem: entra.caPem, tenantId: entra.tenantId, adminKey },
             deployer,

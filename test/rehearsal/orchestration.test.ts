@@ -106,7 +106,7 @@ describe("each run previews first, as `pulumi up` does", () => {
     const [first, second] = engine.runs;
     expect(first?.stack).toBe("dev");
     expect(first?.organization).toBe("organization");
-    expect(first?.stateDir).toBe(join(dir, "stack"));
+    expect(first?.stateDir).toBe(join(dir, "stacks", "dev"));
     expect(first?.config["entra-cert-auth:roles"]).toBe('["Data.Read"]');
     expect(first?.config["entra-cert-auth:keySize"]).toBe("3072");
     expect(first?.config["entra-cert-auth:authorityHost"]).toMatch(/^https:\/\/localhost:\d+$/);
