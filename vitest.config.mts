@@ -6,6 +6,8 @@ const held = { lines: 90, branches: 85 };
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Builds dist/ (tests that spawn a CLI run the compiled JavaScript) and makes the test RSA keys, once per run.
+    globalSetup: ["test/support/globalSetup.ts"],
     // Each file gets fresh modules, and with them fresh Pulumi runtime globals.
     pool: "forks",
     isolate: true,
