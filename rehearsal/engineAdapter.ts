@@ -4,7 +4,7 @@
  * behind the same `runEngine`; at the merge this becomes
  * `export { runEngine } from "./engine";` and the types come from there too.
  */
-export type { EngineEvent, EngineResult, EngineRun, RunEngine, StepEvent } from "./engineContract";
+export type { EngineEvent, EngineResult, EngineRun, PhaseTimings, RunEngine, StepEvent } from "./engineContract";
 export { runEngine } from "./legacyEngine";
 
 /** Whether the engine type-checks the program (the gRPC engine through cmd/run and ts-node does). */

@@ -1,7 +1,8 @@
 /**
  * The engine's interface (contract 7), as the rehearsal codes against it
- * until `rehearsal/engine/index.ts` lands. Type-only: delete this file at
- * the merge and import the same names from `./engine`.
+ * until `rehearsal/engine/index.ts` lands (these are its types as the engine
+ * branch has them). Type-only: delete this file at the merge and import the
+ * same names from `./engine`.
  */
 
 /** What the providers need to reach the local Entra ID and to answer getClientConfig. */
@@ -17,11 +18,28 @@ export interface StepEvent {
   type: string;
   name: string;
   urn: string;
+  /** True in a preview: nothing was changed. */
+  dryRun: boolean;
+  /** Input keys whose change caused an update or replace. */
+  keys?: string[];
+  /** For a delete: `replaced` (the old half of a replacement) or `removed`. */
+  reason?: "replaced" | "removed";
+}
+
+/** Time spent in each phase of one run, in milliseconds. */
+export interface PhaseTimings {
+  start: number;
+  /** Loading index.ts, type-check included. */
+  load: number;
+  resources: number;
+  deletes: number;
+  total: number;
 }
 
 export type EngineEvent =
-  | ({ kind: "step" } & StepEvent)
-  | { kind: "diagnostic"; severity: "debug" | "info" | "warning" | "error"; message: string };
+  | { kind: "step"; step: StepEvent }
+  | { kind: "diagnostic"; severity: "debug" | "info" | "warning" | "error"; message: string; urn?: string }
+  | { kind: "timings"; timings: PhaseTimings };
 
 export interface EngineRun {
   /** Project root: holds Pulumi.yaml, package.json, index.ts, node_modules. */
@@ -50,6 +68,7 @@ export interface EngineResult {
   outputs: Record<string, unknown>;
   secretOutputNames: string[];
   steps: StepEvent[];
+  timings: PhaseTimings;
 }
 
 export type RunEngine = (run: EngineRun) => Promise<EngineResult>;

@@ -1,3 +1,5 @@
+import { CliError } from "../common/errors";
+
 /** Exit codes the rehearsal adds to verify's own (0 verified, 2-6). */
 export const exitCodes = {
   input: 2,
@@ -18,14 +20,9 @@ export type RehearsalErrorCode =
   | "ERR_INTERRUPTED";
 
 /** Any failure the rehearsal reports itself: a one-line message with the fix, and the exit code. */
-export class RehearsalError extends Error {
-  constructor(
-    readonly code: RehearsalErrorCode,
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-    this.name = new.target.name;
+export class RehearsalError extends CliError {
+  constructor(code: RehearsalErrorCode, message: string, exitCode: number) {
+    super(code, exitCode, message);
   }
 }
 

@@ -41,6 +41,7 @@ export function runEngine(run: EngineRun): Promise<EngineResult> {
       stdio: ["ignore", "ignore", "pipe", "ipc"],
     });
     const steps: StepEvent[] = [];
+    const started = performance.now();
     let result: EngineResult | undefined;
     let failure: string | undefined;
     let stderr = "";
@@ -51,9 +52,10 @@ export function runEngine(run: EngineRun): Promise<EngineResult> {
     });
     child.on("message", (m: LegacyMessage) => {
       if (m.kind === "step") {
-        const step: StepEvent & { outputs?: Record<string, unknown> } = { ...m.step, outputs: m.outputs };
-        steps.push(m.step);
-        run.onEvent({ kind: "step", ...m.step });
+        const event: StepEvent = { ...m.step, dryRun: run.dryRun };
+        const step: StepEvent & { outputs?: Record<string, unknown> } = { ...event, outputs: m.outputs };
+        steps.push(event);
+        run.onEvent({ kind: "step", step: event });
         if (run.afterStep && !run.dryRun)
           run.afterStep(step).then(
             () => child.connected && child.send({ kind: "continue", seq: m.seq }),
@@ -63,7 +65,13 @@ export function runEngine(run: EngineRun): Promise<EngineResult> {
             },
           );
       }
-      if (m.kind === "done") result = { outputs: m.outputs, secretOutputNames: m.secretOutputNames, steps };
+      if (m.kind === "done") {
+        const total = performance.now() - started;
+        // The legacy engine neither type-checks nor times its phases: all of it counts as resources.
+        const timings = { start: 0, load: 0, resources: total, deletes: 0, total };
+        run.onEvent({ kind: "timings", timings });
+        result = { outputs: m.outputs, secretOutputNames: m.secretOutputNames, steps, timings };
+      }
       if (m.kind === "failed") failure = m.message;
     });
     child.on("error", reject);

@@ -1,7 +1,8 @@
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { type CliIO, type Command, type Flags, runCommand } from "../common/cli";
+import { ArgumentError } from "../common/errors";
 import { runEngine } from "./engineAdapter";
-import { exitCodes, RehearsalError, RehearsalInputError } from "./errors";
+import { exitCodes } from "./errors";
 import { type RehearsalIO, type RehearsalOptions, runRehearsal } from "./rehearsal";
 
 export const usage = `usage: npm start -- [--stack-config Pulumi.<stack>.yaml] [--config key=value ...] [--preview]
@@ -23,25 +24,29 @@ Nothing reaches Azure. The folder keeps the stack: a second run updates it.
 Exit codes: verify's (0 verified, 2-6); 2 also for bad arguments, config, a failed preview
 or an unusable folder; 7 update failed; 8 rotation gap; 130 interrupted.`;
 
-export function parseOptions(argv: string[]): RehearsalOptions | "help" {
-  let parsed: ReturnType<typeof parseRaw>;
-  try {
-    parsed = parseRaw(argv);
-  } catch (err) {
-    throw new RehearsalInputError(`${(err instanceof Error ? err.message : String(err)).split("\n")[0]}; see --help`);
-  }
-  const { values } = parsed;
-  if (values.help) return "help";
+const flags = {
+  config: { type: "string", multiple: true },
+  "stack-config": { type: "string" },
+  preview: { type: "boolean", default: false },
+  fresh: { type: "boolean", default: false },
+  "propagation-delay": { type: "string", default: "0" },
+  rotate: { type: "boolean", default: false },
+  dir: { type: "string", default: ".rehearsal" },
+  timeout: { type: "string", default: "120" },
+} as const;
+
+/** Checks the parsed flags; paths are resolved against the working directory, as the user typed them there. */
+export function parseOptions(values: Flags<typeof flags>, cwd: string): RehearsalOptions {
   const delay = Number(values["propagation-delay"]);
   const timeout = Number(values.timeout);
-  if (!Number.isFinite(delay) || delay < 0)
-    throw new RehearsalInputError("--propagation-delay must be 0 or more seconds");
+  if (!Number.isFinite(delay) || delay < 0) throw new ArgumentError("--propagation-delay must be 0 or more seconds");
   if (!Number.isFinite(timeout) || timeout <= 0)
-    throw new RehearsalInputError("--timeout must be a positive number of seconds");
+    throw new ArgumentError("--timeout must be a positive number of seconds");
+  const stackFile = values["stack-config"];
   return {
-    dir: resolve(values.dir),
-    config: values.config,
-    stackFile: values["stack-config"] === undefined ? undefined : resolve(values["stack-config"]),
+    dir: resolve(cwd, values.dir),
+    config: values.config ?? [],
+    stackFile: stackFile === undefined ? undefined : resolve(cwd, stackFile),
     preview: values.preview,
     fresh: values.fresh,
     propagationDelaySeconds: delay,
@@ -50,78 +55,52 @@ export function parseOptions(argv: string[]): RehearsalOptions | "help" {
   };
 }
 
-const parseRaw = (argv: string[]) =>
-  parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      config: { type: "string", multiple: true, default: [] },
-      "stack-config": { type: "string" },
-      preview: { type: "boolean", default: false },
-      fresh: { type: "boolean", default: false },
-      "propagation-delay": { type: "string", default: "0" },
-      rotate: { type: "boolean", default: false },
-      dir: { type: "string", default: ".rehearsal" },
-      timeout: { type: "string", default: "120" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
-
-export interface MainIO {
+/** What the rehearsal needs beyond the common CLI edge; tests pass their own engine and signal. */
+export interface RehearsalDeps {
   cwd: string;
-  out(line: string): void;
-  err(line: string): void;
   runEngine?: RehearsalIO["runEngine"];
   signal?: AbortSignal;
 }
 
-/** The CLI in-process: parse, run, turn a typed error into one line and an exit code. Never exits. */
-export async function main(argv: string[], io: MainIO): Promise<number> {
-  const started = performance.now();
-  try {
-    const options = parseOptions(argv);
-    if (options === "help") {
-      io.out(usage);
-      return 0;
-    }
-    const { exitCode, phases } = await runRehearsal(options, {
-      cwd: io.cwd,
-      say: (line) => io.out(`rehearsal: ${line}`),
-      runEngine: io.runEngine ?? runEngine,
-      signal: io.signal,
-    });
-    const timings = Object.entries(phases)
-      .map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)} s`)
-      .join(", ");
-    io.out(
-      `rehearsal: ${exitCode === 0 ? "done" : `failed (exit ${exitCode})`} in ${((performance.now() - started) / 1000).toFixed(1)} s (${timings})`,
-    );
-    return exitCode;
-  } catch (err) {
-    if (err instanceof RehearsalError) {
-      io.err(`rehearsal: ${err.message}`);
-      return err.exitCode;
-    }
-    // Unexpected: the name and first line only, never a stack that could hold values.
-    const e = err instanceof Error ? err : new Error(String(err));
-    io.err(`rehearsal: unexpected ${e.name}: ${e.message.split("\n")[0]}`);
-    return 1;
-  }
+/** `npm start` as a command of the project's one CLI shape (common/cli). */
+export function rehearsalCommand(deps: RehearsalDeps): Command<typeof flags, RehearsalOptions> {
+  return {
+    name: "rehearsal",
+    usage,
+    flags,
+    parse: (values) => parseOptions(values, deps.cwd),
+    async run(options, io) {
+      const started = performance.now();
+      const { exitCode, phases } = await runRehearsal(options, {
+        cwd: deps.cwd,
+        say: (line) => io.stdout.write(`rehearsal: ${line}\n`),
+        runEngine: deps.runEngine ?? runEngine,
+        signal: deps.signal,
+      });
+      const timings = Object.entries(phases)
+        .map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)} s`)
+        .join(", ");
+      io.stdout.write(
+        `rehearsal: ${exitCode === 0 ? "done" : `failed (exit ${exitCode})`} in ${((performance.now() - started) / 1000).toFixed(1)} s (${timings})\n`,
+      );
+      return exitCode;
+    },
+  };
 }
 
-// The executable: signals abort the run (the engine checkpoints and stops), then main's code is the exit code.
+/** The CLI in-process: parse, run, turn a typed error into one line and an exit code. Never exits. */
+export function main(argv: string[], io: CliIO, deps: RehearsalDeps): Promise<number> {
+  return runCommand(rehearsalCommand(deps), argv, io);
+}
+
+// The executable: a signal aborts the run (the engine stops between steps and checkpoints), then the exit code.
 if (require.main === module) {
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-  main(process.argv.slice(2), {
-    cwd: process.cwd(),
-    out: (line) => console.log(line),
-    err: (line) => console.error(line),
-    signal: controller.signal,
-  }).then((code) => {
+  const io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin };
+  main(process.argv.slice(2), io, { cwd: process.cwd(), signal: controller.signal }).then((code) => {
     process.exitCode = controller.signal.aborted && code === 0 ? exitCodes.interrupted : code;
   });
 }

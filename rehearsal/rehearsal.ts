@@ -1,17 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { projectRoot } from "../common/root";
 import { type LocalEntra, start } from "../entra/server";
 import { humanReport } from "../verify/report";
 import { runVerify } from "../verify/run";
 import { writeClientFiles } from "./clientFiles";
 import { stackConfig } from "./config";
 import type { EngineResult, EngineRun, RunEngine, StepEvent } from "./engineAdapter";
-import { DeploymentError, exitCodes, RehearsalError } from "./errors";
+import { DeploymentError, exitCodes, RehearsalError, RehearsalInputError } from "./errors";
 import { claimFolder } from "./folder";
 import { planSummary, stepLine } from "./plan";
 import { type Holder, type ProbeResult, probe } from "./probe";
-import { findProjectRoot } from "./projectRoot";
 import { type Redactor, redactor } from "./redact";
 
 export interface RehearsalOptions {
@@ -81,7 +81,7 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
     }
   };
   // Everything that can be refused is refused before the folder is touched.
-  const root = findProjectRoot(io.cwd);
+  const root = pulumiProject(io.cwd);
   const base = stackConfig(root, { stackFile: options.stackFile, overrides: options.config });
   const folder = claimFolder(options.dir, { fresh: options.fresh });
   try {
@@ -117,8 +117,11 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
             deployer,
           },
           onEvent: (e) => {
-            if (e.kind === "diagnostic") say(`  ${e.severity}: ${e.message}`);
-            else if (!dryRun && e.op !== "same") say(stepLine(e));
+            if (e.kind === "diagnostic" && e.severity !== "debug") say(`  ${e.severity}: ${e.message}`);
+            if (e.kind === "step" && !dryRun && e.step.op !== "same") say(stepLine(e.step));
+            // The program's load, type-check included, as a figure of its own (issue 8).
+            if (e.kind === "timings")
+              phases["program load and type-check"] = (phases["program load and type-check"] ?? 0) + e.timings.load;
           },
           signal: io.signal,
           ...extra,
@@ -167,6 +170,21 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
   } finally {
     folder.release();
   }
+}
+
+/** The project the CLI would run: found from the working directory, as `pulumi up` finds Pulumi.yaml. */
+function pulumiProject(cwd: string): string {
+  let root: string;
+  try {
+    root = projectRoot(cwd);
+  } catch {
+    root = cwd;
+  }
+  if (!existsSync(join(root, "Pulumi.yaml")))
+    throw new RehearsalInputError(
+      `no Pulumi.yaml beside the package.json at or above ${cwd}; run npm start in the project`,
+    );
+  return root;
 }
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -21,6 +21,7 @@ import { main } from "../../rehearsal/main";
 import { type Holder, probe } from "../../rehearsal/probe";
 import { isRunning, root, runScript } from "../support/processes";
 import { expectNoSecrets } from "../support/secrets";
+import { capture } from "./capture";
 
 /**
  * The rehearsal end to end with the real program and the engine behind
@@ -35,10 +36,9 @@ const spawned: number[] = [];
 type Outputs = Record<string, unknown> & { tenantId: string; clientId: string };
 
 async function rehearse(args: string[], cwd = root) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { cwd, out: (l) => out.push(l), err: (l) => err.push(l) });
-  const result = { code, stdout: out.join("\n"), stderr: err.join("\n") };
+  const io = capture();
+  const code = await main(args, io, { cwd });
+  const result = { code, ...io.text() };
   printed.push(result.stdout, result.stderr);
   return result;
 }
