@@ -1,4 +1,4 @@
-import type { StepEvent } from "./engineContract";
+import type { StepEvent } from "./engineAdapter";
 
 const shortType = (type: string) => type.split(":").pop() ?? type;
 
