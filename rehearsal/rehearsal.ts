@@ -189,11 +189,11 @@ function pulumiProject(cwd: string): string {
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-function interrupted(err: unknown, signal: AbortSignal | undefined): RehearsalError | undefined {
+function interrupted(signal: AbortSignal | undefined): RehearsalError | undefined {
   if (!signal?.aborted) return undefined;
   return new RehearsalError(
     "ERR_INTERRUPTED",
-    `interrupted: the engine stopped between steps and kept a checkpoint of what exists; run again to continue, or with --fresh to start over (${messageOf(err).split("\n")[0]})`,
+    "interrupted: the engine stopped between steps and kept a checkpoint of what exists; run again to continue, or with --fresh to start over",
     exitCodes.interrupted,
   );
 }
@@ -204,7 +204,7 @@ async function preview(runEngine: RunEngine, run: EngineRun): Promise<EngineResu
     return await runEngine(run);
   } catch (err) {
     throw (
-      interrupted(err, run.signal) ??
+      interrupted(run.signal) ??
       new RehearsalError(
         "ERR_DEPLOYMENT",
         `preview failed, nothing was changed: ${messageOf(err)}`,
@@ -219,7 +219,7 @@ async function update(runEngine: RunEngine, run: EngineRun): Promise<EngineResul
   try {
     return await runEngine(run);
   } catch (err) {
-    throw interrupted(err, run.signal) ?? new DeploymentError(`update failed: ${messageOf(err)}`, "update");
+    throw interrupted(run.signal) ?? new DeploymentError(`update failed: ${messageOf(err)}`, "update");
   }
 }
 

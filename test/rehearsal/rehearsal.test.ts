@@ -117,7 +117,8 @@ beforeAll(async () => {
     if (runs.length === 3 && programOverlaps && first && second)
       afterRotation2 = await tryAll([holder(first.outputs, "first"), holder(second.outputs, "second")]);
   }
-}, 120_000);
+  // Four runs, each a preview and an update that type-check the program, on two shared cores.
+}, 300_000);
 
 afterAll(() => {
   rmSync(temp, { recursive: true, force: true });
@@ -261,7 +262,9 @@ describe("rotation with overlap (issue 9)", () => {
     },
   );
 
-  it("--rotate probes the previous and the new certificate at every step and finds no gap", async () => {
+  it("--rotate probes the previous and the new certificate at every step and finds no gap", {
+    timeout: 180_000,
+  }, async () => {
     const { code, stdout } = await rehearse(["--dir", seeded("rotate"), "--rotate"]);
     expect(code).toBe(0);
     const probes = stdout.split("\n").filter((l) => l.includes("probe "));
@@ -340,7 +343,7 @@ describe("the folder is never someone else's", () => {
 });
 
 describe("the executable", () => {
-  it("npm start on a new folder: exit 0 within 5 s, type-check included", async () => {
+  it("npm start on a new folder: exit 0 within 5 s, type-check included", { timeout: 120_000 }, async () => {
     const dir = join(temp, "spawned");
     const t = performance.now();
     const child = runScript("rehearsal/main.ts", ["--dir", dir]);
@@ -354,7 +357,9 @@ describe("the executable", () => {
     expect(seconds).toBeLessThan(15);
   });
 
-  it("a second run on a busy folder is refused at once; Ctrl-C mid-update ends with exit 130, releases the folder, and the next run goes on", async () => {
+  it("a second run on a busy folder is refused at once; Ctrl-C mid-update ends with exit 130, releases the folder, and the next run goes on", {
+    timeout: 120_000,
+  }, async () => {
     const dir = seeded("interrupted");
     const child = runScript("rehearsal/main.ts", ["--dir", dir]);
     if (child.child.pid) spawned.push(child.child.pid);
