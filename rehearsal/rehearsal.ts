@@ -85,13 +85,14 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
   const base = stackConfig(root, { stackFile: options.stackFile, overrides: options.config });
   const folder = claimFolder(options.dir, { fresh: options.fresh });
   try {
+    const resumed = existsSync(join(options.dir, "stacks", base.stack));
     const entra = await timed("start local Entra ID", () =>
       start({ state: join(options.dir, "entra.json"), propagationDelaySeconds: options.propagationDelaySeconds }),
     );
     const adminKey = adminKeyOf(entra);
     redact.add(adminKey);
     say(
-      `local Entra ID at ${entra.authorityHost}, tenant ${entra.tenantId}${folder.resumed ? " (the folder's stack, continued)" : ""}${options.propagationDelaySeconds ? `, propagation delay ${options.propagationDelaySeconds} s` : ""}`,
+      `local Entra ID at ${entra.authorityHost}, tenant ${entra.tenantId}${resumed ? ` (stack ${base.stack} from an earlier run, continued)` : ""}${options.propagationDelaySeconds ? `, propagation delay ${options.propagationDelaySeconds} s` : ""}`,
     );
     try {
       const deployer = deployerOf(options.dir);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { start } from "../../entra/server";
 import type { EngineResult, EngineRun, StepEvent } from "../../rehearsal/engineAdapter";
+import { RehearsalInputError } from "../../rehearsal/errors";
 import { lockName, markerName } from "../../rehearsal/folder";
 import { main } from "../../rehearsal/main";
 import { root } from "../support/processes";
@@ -84,8 +85,11 @@ describe("each run previews first, as `pulumi up` does", () => {
     const dir = seeded();
     const directory = readFileSync(join(dir, "entra.json"));
     const engine = scripted({});
-    const { code, stdout } = await rehearse(["--dir", dir, "--preview"], engine);
+    const { code, stdout } = await rehearse(["--dir", dir, "--preview", "--propagation-delay", "4"], engine);
     expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /^rehearsal: local Entra ID at https:\/\/localhost:\d+, tenant [0-9a-f-]{36}, propagation delay 4 s$/m,
+    );
     expect(stdout).toContain("rehearsal:   same    PrivateKey client-key\nrehearsal:   create  Application client-app");
     expect(stdout).toContain("rehearsal: preview: 1 to create, 1 unchanged; nothing was changed");
     expect(engine.runs.map((r) => r.dryRun)).toEqual([true]);
@@ -181,6 +185,11 @@ describe("arguments", () => {
     expect(stderr).toBe(message);
     expect(engine.runs).toEqual([]);
     expect(existsSync(dir)).toBe(false);
+  });
+
+  it("the rehearsal's errors are typed: a string code, an exit code, and the class's name", () => {
+    const err = new RehearsalInputError("x");
+    expect([err.name, err.code, err.exitCode]).toEqual(["RehearsalInputError", "ERR_REHEARSAL_INPUT", 2]);
   });
 
   it("--help prints the usage and exits 0", async () => {
