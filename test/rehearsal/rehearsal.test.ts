@@ -19,6 +19,7 @@ import { start } from "../../entra/server";
 import { engineTypeChecks } from "../../rehearsal/engineAdapter";
 import { main } from "../../rehearsal/main";
 import { type Holder, type ProbeResult, probe } from "../../rehearsal/probe";
+import { runVerify } from "../../verify/run";
 import { isRunning, root, runScript } from "../support/processes";
 import { expectNoSecrets } from "../support/secrets";
 import { capture } from "./capture";
@@ -68,6 +69,10 @@ const program = readFileSync(join(root, "index.ts"), "utf8");
 const programOverlaps = program.includes("attachedCertificates");
 // The program exports a PKCS#12 and its password (contract 4, issue 13) once it has them.
 const programMakesPfx = program.includes("certificatePfx");
+// verify reads a PFX through AZURE_CLIENT_CERTIFICATE_PATH/_PASSWORD (contract 5) once it can.
+const verifyReadsPfx = readdirSync(join(root, "verify")).some((f) =>
+  readFileSync(join(root, "verify", f), "utf8").includes("AZURE_CLIENT_CERTIFICATE_PASSWORD"),
+);
 
 const shared = join(temp, "shared");
 
@@ -188,6 +193,40 @@ describe("npm start on a new folder", () => {
       const opened = openssl(["pkcs12", "-in", pfx, "-passin", "env:PFX_PASSWORD", "-nodes"]);
       const modulus = (kind: "x509" | "rsa") => openssl([kind, "-noout", "-modulus"], opened);
       expect(modulus("rsa")).toBe(modulus("x509"));
+    },
+  );
+});
+
+describe("client.env works for a client (issue 13)", () => {
+  it.runIf(programMakesPfx && verifyReadsPfx)(
+    "verify gets a certificate token from client.pfx through the AZURE_* variables in client.env",
+    async () => {
+      const env = Object.fromEntries(
+        readFileSync(join(shared, "client.env"), "utf8")
+          .trim()
+          .split("\n")
+          .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+      );
+      const entra = await start({ state: join(shared, "entra.json") });
+      try {
+        const outputs = outputsOf(shared);
+        const report = await runVerify(
+          {
+            scope: String(outputs.scope),
+            apiClientId: String(outputs.apiClientId),
+            authorityHost: entra.authorityHost,
+            caFile: entra.caPath,
+            thumbprint: "sha256",
+            timeoutSeconds: 30,
+            warnDays: 30,
+          },
+          { env: { ...env, AZURE_AUTHORITY_HOST: entra.authorityHost }, readStdin: async () => "", progress: () => {} },
+        );
+        expect(report.error).toBeUndefined();
+        expect([report.verdict, report.exitCode]).toEqual(["verified", 0]);
+      } finally {
+        await entra.stop();
+      }
     },
   );
 });
