@@ -6,9 +6,10 @@ import { RehearsalInputError } from "./errors";
 /**
  * Stack config the way the Pulumi CLI builds it, so that what the rehearsal
  * accepts is what `pulumi preview` accepts. Sources (pulumi/pulumi):
- * - sdk/go/common/workspace/config.go `ValidateStackConfigAndMergeProjectConfig` and
- *   `DefaultStackConfigValidator`: unknown keys, defaults, and the message
- *   "Stack '<stack>' with configuration key '<key>' must be of type '<type>'".
+ * - sdk/go/common/workspace/config.go `mergeConfig` and `validateStackConfigValue`: defaults
+ *   (`createConfigValue`: primitives as their text, lists and maps as JSON), missing keys, and the message
+ *   "Stack '<stack>' with configuration key '<key>' must be of type '<type>'". Undeclared keys are passed on
+ *   (older CLIs refused them in `ValidateStackConfigAndMergeProjectConfig`).
  * - sdk/go/common/workspace/project.go `ValidateConfigValue` and `InferFullTypeName`: the type rules.
  * - pkg/cmd/pulumi/config/config_set.go: `pulumi config set k v` stores `config.NewValue(v)`, a string;
  *   with `--path` the leaf goes through `adjustObjectValue` (sdk/go/common/resource/config/map.go):
@@ -40,6 +41,8 @@ export interface StackConfig {
   secretKeys: string[];
   /** Keys the user set (stack file or --config), without namespace for the project's own. */
   setKeys: string[];
+  /** Keys of the project's namespace that Pulumi.yaml does not declare: passed on, as the CLI does. */
+  undeclared: string[];
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -206,48 +209,41 @@ export function validateConfigValue(t: ItemsType, value: unknown): boolean {
  * `pulumi preview` does before the program runs. Returns PULUMI_CONFIG.
  */
 export function resolveStackConfig(stack: string, project: Project, values: Map<string, ConfigValue>): StackConfig {
-  const declared = Object.keys(project.config);
-  if (declared.length > 0) {
-    const unknown = [...values.keys()]
-      .map((k) => (k.startsWith(`${project.name}:`) ? k.slice(project.name.length + 1) : k))
-      .filter((k) => !(k in project.config));
-    if (unknown.length > 0)
-      throw new RehearsalInputError(
-        `${notDefinedMessage(unknown, stack)}; Pulumi.yaml declares ${declared.join(", ")}`,
-        "ERR_STACK_CONFIG",
-      );
-  }
   const config: Record<string, string> = {};
   for (const [key, value] of values) config[key] = value.kind === "string" ? value.value : JSON.stringify(value.value);
+  // mergeConfig walks the declared keys sorted, so the first error reported is the CLI's first.
+  const declared = Object.keys(project.config).sort();
   const missing: string[] = [];
-  for (const [key, type] of Object.entries(project.config)) {
+  for (const key of declared) {
+    const type = project.config[key];
     const name = namespaced(key, project);
-    const value = values.get(name);
-    if (value === undefined) {
-      if (type.default === undefined) missing.push(key);
-      else config[name] = type.type === "array" ? JSON.stringify(type.default) : String(type.default);
-      continue;
-    }
-    if (type.type !== undefined && !validateConfigValue({ type: type.type, items: type.items }, value.value))
-      throw new RehearsalInputError(
-        `Stack '${stack}' with configuration key '${key}' must be of type '${typeName({ type: type.type, items: type.items })}'`,
-        "ERR_STACK_CONFIG",
-      );
+    if (!type || values.has(name)) continue;
+    if (type.default === undefined) {
+      if (name.startsWith(`${project.name}:`)) missing.push(key);
+    } else config[name] = typeof type.default === "object" ? JSON.stringify(type.default) : String(type.default);
   }
   if (missing.length > 0)
     throw new RehearsalInputError(
       `Stack '${stack}' is missing configuration ${missing.length > 1 ? "values" : "value"} ${formatKeys(missing)}`,
       "ERR_STACK_CONFIG",
     );
-  const setKeys = [...values.keys()].map((k) =>
-    k.startsWith(`${project.name}:`) ? k.slice(project.name.length + 1) : k,
-  );
-  return { config, secretKeys: [], setKeys };
-}
-
-function notDefinedMessage(keys: string[], stack: string): string {
-  const plural = keys.length > 1;
-  return `Stack '${stack}' uses configuration ${plural ? "values" : "value"} ${formatKeys(keys)} which ${plural ? "are" : "is"} not defined by the project configuration`;
+  for (const key of declared) {
+    const type = project.config[key];
+    const value = values.get(namespaced(key, project));
+    if (!type?.type || value === undefined) continue;
+    const t = { type: type.type, items: type.items };
+    if (!validateConfigValue(t, value.value))
+      throw new RehearsalInputError(
+        `Stack '${stack}' with configuration key '${key}' must be of type '${typeName(t)}'`,
+        "ERR_STACK_CONFIG",
+      );
+  }
+  const bare = (k: string) => (k.startsWith(`${project.name}:`) ? k.slice(project.name.length + 1) : k);
+  const setKeys = [...values.keys()].map(bare);
+  // The CLI passes keys Pulumi.yaml does not declare on to the program without a word (the current mergeConfig
+  // no longer refuses them); the rehearsal says so, since a typo is the likely cause.
+  const undeclared = setKeys.filter((k) => !k.includes(":") && !(k in project.config));
+  return { config, secretKeys: [], setKeys, undeclared };
 }
 
 // formatMissingKeys: 'a', 'b' and 'c'.

@@ -83,6 +83,10 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
   // Everything that can be refused is refused before the folder is touched.
   const root = pulumiProject(io.cwd);
   const base = stackConfig(root, { stackFile: options.stackFile, overrides: options.config });
+  for (const key of base.undeclared)
+    say(
+      `warning: ${key} is not declared in Pulumi.yaml; like the CLI the rehearsal passes it on, and the program never reads it (declared: ${Object.keys(base.project.config).join(", ")})`,
+    );
   const folder = claimFolder(options.dir, { fresh: options.fresh });
   try {
     const resumed = existsSync(join(options.dir, "stacks", base.stack));

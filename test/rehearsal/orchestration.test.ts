@@ -187,6 +187,14 @@ describe("arguments", () => {
     expect(existsSync(dir)).toBe(false);
   });
 
+  it("an undeclared key is passed on with a warning that names it, as the CLI passes it on silently", async () => {
+    const engine = scripted({});
+    const { code, stdout } = await rehearse(["--dir", seeded(), "--preview", "--config", "colour=blue"], engine);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^rehearsal: warning: colour is not declared in Pulumi.yaml; .*\(declared: displayName, /m);
+    expect(engine.runs[0]?.config["entra-cert-auth:colour"]).toBe("blue");
+  });
+
   it("the rehearsal's errors are typed: a string code, an exit code, and the class's name", () => {
     const err = new RehearsalInputError("x");
     expect([err.name, err.code, err.exitCode]).toEqual(["RehearsalInputError", "ERR_REHEARSAL_INPUT", 2]);
