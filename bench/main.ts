@@ -130,7 +130,7 @@ async function cryptoCosts(entra: Awaited<ReturnType<typeof start>>, c: Client, 
   const n = 300;
   let t = performance.now();
   for (let i = 0; i < n; i++)
-    await verifyClientAssertion({ view, app, clientId: c.clientId, assertion, tokenEndpoint: endpoint });
+    await verifyClientAssertion({ view, app, clientId: c.clientId, assertion, tokenEndpoints: [endpoint] });
   const verifyMs = (performance.now() - t) / n;
   const signingKey = createPrivateKey((await loadOrCreatePki(statePath)).signingKeyPem);
   const grant = {

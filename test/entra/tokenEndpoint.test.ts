@@ -298,7 +298,7 @@ describe("the directory", () => {
   it("registers through Graph-shaped admin routes over HTTPS", async () => {
     const entra = await startEntra();
     try {
-      const graph = graphClient(entra.authorityHost, entra.caPem, entra.tenantId);
+      const graph = graphClient(entra.authorityHost, entra.caPem, entra.tenantId, entra.adminKey);
       const app = await graph.createApplication({ displayName: "over-http" });
       const sp = await graph.createServicePrincipal(app.appId);
       const cert = await makeCertificate();
@@ -327,7 +327,11 @@ describe("fault injection over HTTP", () => {
             {
               method: "POST",
               ca: entra.caPem,
-              headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) },
+              headers: {
+                Authorization: `Bearer ${entra.adminKey}`,
+                "Content-Type": "application/json",
+                "Content-Length": Buffer.byteLength(text),
+              },
             },
             (res) => {
               res.resume();
