@@ -1,12 +1,16 @@
 import { readFileSync } from "node:fs";
 
 /**
- * Why this exists: `npm run entra` starts `sh -c "node ..."`. npm 11 forwards
- * SIGTERM and SIGINT to that shell only, not to the server below it (seen
- * here: SIGTERM to npm leaves the server orphaned and listening, SIGINT to npm
- * leaves it running under the shell). So the server also watches the chain of
- * processes that started it, up to npm, and stops when any link breaks: a
- * process in the chain died and its child was re-parented.
+ * Why this exists: `npm run entra` starts `sh -c "<script>"`, and npm 11
+ * forwards SIGTERM and SIGINT to that shell only (@npmcli/run-script's
+ * signal-manager). Seen here with npm 11.19 and dash: SIGTERM to npm kills the
+ * shell and leaves the server orphaned and listening; SIGINT to npm is held by
+ * the shell and stops nothing. Two measures, both needed:
+ * - the script starts with `exec`, so the shell becomes the server's process
+ *   and npm's forwarded signal reaches it (SIGINT and SIGTERM);
+ * - the server watches the chain of processes that started it, up to npm, and
+ *   stops when a link breaks (a process in it died and its child was
+ *   re-parented): npm killed with SIGKILL, or a script without `exec`.
  */
 
 /** The parent pid of `pid`, from /proc (Linux); undefined if it is gone or there is no /proc. */
@@ -52,13 +56,15 @@ export function lineage(underNpm: boolean, maxDepth = 5): Link[] {
   return links;
 }
 
+/** True once a process in the chain is gone or has a new parent. */
+export const broken = (links: Link[]) =>
+  links.some((l) => (l.pid === process.pid ? process.ppid !== l.ppid : parentOf(l.pid) !== l.ppid));
+
 /** Calls `onGone` once when a watched link breaks; polls, unreferenced so it never keeps the process alive. */
 export function watchLineage(onGone: () => void, options: { underNpm?: boolean; intervalMs?: number } = {}) {
   const links = lineage(options.underNpm ?? process.env.npm_lifecycle_event !== undefined);
-  const broken = () =>
-    links.some((l) => (l.pid === process.pid ? process.ppid !== l.ppid : parentOf(l.pid) !== l.ppid));
   const timer = setInterval(() => {
-    if (!broken()) return;
+    if (!broken(links)) return;
     clearInterval(timer);
     onGone();
   }, options.intervalMs ?? 250);

@@ -98,17 +98,19 @@ function report(err: unknown): [string, number] {
   return [`could not start (${e?.name ?? "error"}${e?.code ? ` ${e.code}` : ""})`, 1];
 }
 
-/** Resolves on the first stop signal, or when npm (or whoever started the server) is gone. */
+/**
+ * Resolves on the first stop signal, or when npm (or whoever started the server) is gone.
+ * The handlers stay installed: Ctrl+C reaches the server twice under npm (from the
+ * terminal and forwarded), and a second SIGINT without a handler would kill it mid-stop.
+ */
 function stopSignals(): Promise<void> {
   return new Promise<void>((resolve) => {
-    const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+    const lifeline = watchLineage(() => resolve());
     const done = () => {
-      for (const s of signals) process.off(s, done);
       lifeline.stop();
       resolve();
     };
-    for (const s of signals) process.once(s, done);
-    const lifeline = watchLineage(done);
+    for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(s, done);
   });
 }
 
