@@ -11,11 +11,13 @@ import { start } from "../entra/server";
 import { issueAccessToken } from "../entra/token";
 import { issueCertificate, KeyUsageFlags } from "../entra/x509";
 import { networkClient } from "../verify/networkClient";
+import { entraThroughput } from "./entraThroughput";
 
 /**
  * `npm run bench`: figures, not tests. Token issuance over loopback, the cost
  * of its two crypto steps, verify's wall time against bare msal-node, and the
  * rehearsal's wall time by phase. Run on an otherwise idle machine.
+ * `npm run bench -- entra` runs only the standalone local Entra ID's throughput.
  */
 const root = join(__dirname, "..");
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -25,6 +27,8 @@ async function main() {
   console.log(
     `machine: ${process.platform} ${process.arch}, ${require("node:os").cpus().length} cores, node ${process.version}\n`,
   );
+  await entraThroughput(root);
+  if (process.argv.includes("entra")) return;
   const dir = mkdtempSync(join(tmpdir(), "eca-bench-"));
   const entra = await start({ state: join(dir, "entra.json") });
   try {

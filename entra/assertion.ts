@@ -1,7 +1,8 @@
 import { createHash, type KeyObject, X509Certificate } from "node:crypto";
-import { compactVerify, decodeProtectedHeader, type ProtectedHeaderParameters } from "jose";
+import { decodeProtectedHeader, type ProtectedHeaderParameters } from "jose";
 import type { Application, KeyCredential } from "./directory";
 import { aadsts } from "./errors";
+import { verifyJws } from "./jws";
 import { usableKeyCredentials, type View } from "./visibility";
 
 /**
@@ -10,6 +11,7 @@ import { usableKeyCredentials, type View } from "./visibility";
  * https://learn.microsoft.com/entra/identity-platform/certificate-credentials#header
  */
 const algorithms = new Set(["RS256", "PS256"]);
+const isAlgorithm = (alg: unknown): alg is "RS256" | "PS256" => typeof alg === "string" && algorithms.has(alg);
 
 /**
  * Entra ID tolerates five minutes of clock skew on `nbf` and `exp`, the
@@ -35,8 +37,9 @@ export interface AssertionCheck {
  */
 export async function verifyClientAssertion(check: AssertionCheck): Promise<KeyCredential> {
   const header = protectedHeader(check.assertion);
-  if (typeof header.alg !== "string" || !algorithms.has(header.alg))
-    throw aadsts.unsupportedAlgorithm(String(header.alg).slice(0, 16));
+  if (!isAlgorithm(header.alg)) throw aadsts.unsupportedAlgorithm(String(header.alg).slice(0, 16));
+  // A critical extension this server does not know must fail the JWS (RFC 7515 section 4.1.11).
+  if (header.crit !== undefined) throw aadsts.malformedAssertion();
   const thumbprint = thumbprintOf(header);
   const credential = usableKeyCredentials(check.view, check.app).find(
     (k) => parsedCertificate(k.key)[thumbprint.kind] === thumbprint.hex,
@@ -102,20 +105,20 @@ function parsedCertificate(pem: string): ParsedCertificate {
 
 async function verifiedPayload(
   assertion: string,
-  alg: string,
+  alg: "RS256" | "PS256",
   credential: KeyCredential,
   thumbprintHex: string,
 ): Promise<Record<string, unknown>> {
-  let payload: Uint8Array;
+  let payload: Buffer;
   try {
-    ({ payload } = await compactVerify(assertion, parsedCertificate(credential.key).publicKey, { algorithms: [alg] }));
+    payload = await verifyJws(assertion, alg, parsedCertificate(credential.key).publicKey);
   } catch {
     throw aadsts.badSignature(thumbprintHex, credential.startDateTime, credential.endDateTime);
   }
   // Signed, but it must still be a JSON object of claims.
   let claims: unknown;
   try {
-    claims = JSON.parse(Buffer.from(payload).toString("utf8"));
+    claims = JSON.parse(payload.toString("utf8"));
   } catch {
     throw aadsts.malformedAssertion();
   }

@@ -1,6 +1,6 @@
 import { type KeyObject, randomBytes } from "node:crypto";
-import { SignJWT } from "jose";
 import type { Application, DirectoryState, ServicePrincipal } from "./directory";
+import { signJwt } from "./jws";
 
 /** The key that signs access tokens, as published in the JWKS. */
 export interface SigningKey {
@@ -49,12 +49,7 @@ export async function issueAccessToken(grant: TokenGrant, signing: SigningKey): 
   const header = v2
     ? { typ: "JWT", alg: "RS256", kid: signing.kid }
     : { typ: "JWT", alg: "RS256", x5t: signing.kid, kid: signing.kid };
-  const token = await new SignJWT(claims(grant, v2))
-    .setProtectedHeader(header)
-    .setIssuedAt(iat)
-    .setNotBefore(iat)
-    .setExpirationTime(iat + lifetimeSeconds)
-    .sign(signing.key);
+  const token = await signJwt(header, { ...claims(grant, v2), iat, nbf: iat, exp: iat + lifetimeSeconds }, signing.key);
   return { token_type: "Bearer", expires_in: expiresIn, ext_expires_in: expiresIn, access_token: token };
 }
 
