@@ -62,8 +62,9 @@ export async function issueAccessToken(grant: TokenGrant, signing: SigningKey): 
 function claims(grant: TokenGrant, v2: boolean): Record<string, unknown> {
   const roles = rolesOf(grant);
   const common = {
-    // `aio`, `rh` and `uti` are opaque internal claims Entra ID always adds; clients must not parse them
-    // (same reference, payload claims). Their values here are random strings of the usual shape.
+    // `aio` and `rh` are marked Opaque in the same reference (internal, "resources shouldn't use"), and `uti`
+    // is the per-token identifier (like `jti`). Real app tokens carry all three; their values here are random
+    // strings of the usual shape, so an API that parses them fails here as it would against Entra ID.
     aio: opaque(48),
     ...(wantsIdtyp(grant.resourceApp) ? { idtyp: "app" } : {}),
     oid: grant.client.id,

@@ -1,8 +1,7 @@
-import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { createHash, createSign, generateKeyPairSync, randomUUID, X509Certificate } from "node:crypto";
 import { request } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { graphClient } from "../../rehearsal/graph";
-import { makeCertificate } from "../support/certificates";
 import {
   assertion,
   clientCredentialsForm,
@@ -10,6 +9,7 @@ import {
   type RegisteredClient,
   registerClient,
   startEntra,
+  testCertificate,
   tokenEndpoint,
   unsigned,
 } from "../support/entra";
@@ -92,7 +92,7 @@ describe("the token endpoint answers like Entra ID", () => {
   });
 
   it("rejects an assertion signed by a key the app does not have with 700027, key not found", async () => {
-    const other = await makeCertificate();
+    const other = await testCertificate();
     const res = await withAssertion({}, { ...client, cert: other });
     expectError(
       res,
@@ -225,12 +225,28 @@ describe("the token endpoint answers like Entra ID", () => {
     );
   });
 
-  it("rejects alg none", async () => {
+  it("rejects alg none with 401 AADSTS5002730", async () => {
     const none = unsigned(
       { alg: "none", typ: "JWT", x5t: "AAAA" },
       { aud: tokenEndpoint(entra), iss: client.clientId, sub: client.clientId, exp: now() + 600 },
     );
-    expect((await send(clientCredentialsForm(client, none))).body.error).toBe("invalid_client");
+    expectError(
+      await send(clientCredentialsForm(client, none)),
+      401,
+      "invalid_client",
+      5002730,
+      "Unsupported key for the signing algorithm 'none'",
+    );
+  });
+
+  it("rejects an assertion with a critical header extension it does not know with 400 AADSTS50027", async () => {
+    // Signed by hand: jose itself refuses to sign with an unknown critical extension.
+    const x5t = createHash("sha1").update(new X509Certificate(client.cert.certificatePem).raw).digest("base64url");
+    const claims = { aud: tokenEndpoint(entra), iss: client.clientId, sub: client.clientId, exp: now() + 600 };
+    const input = unsigned({ alg: "RS256", typ: "JWT", x5t, crit: ["exp-ext"], "exp-ext": true }, claims).slice(0, -1);
+    const signature = createSign("RSA-SHA256").update(input).sign(client.cert.key).toString("base64url");
+    const res = await send(clientCredentialsForm(client, `${input}.${signature}`));
+    expectError(res, 400, "invalid_request", 50027, "JWT token is invalid or malformed.");
   });
 
   it.each(["HS256", "ES256"])("rejects %s", async (alg) => {
@@ -245,7 +261,7 @@ describe("the token endpoint answers like Entra ID", () => {
   });
 
   it("counts an expired key credential as not found", async () => {
-    const expired = await makeCertificate({
+    const expired = await testCertificate({
       notBefore: new Date(Date.now() - 2 * 86_400_000),
       notAfter: new Date(Date.now() - 86_400_000),
     });
@@ -254,7 +270,7 @@ describe("the token endpoint answers like Entra ID", () => {
   });
 
   it("counts a key credential that has not started as not found", async () => {
-    const future = await makeCertificate({
+    const future = await testCertificate({
       notBefore: new Date(Date.now() + 86_400_000),
       notAfter: new Date(Date.now() + 2 * 86_400_000),
     });
@@ -283,7 +299,7 @@ describe("the directory", () => {
   it("refuses a key credential whose end date is past the certificate's notAfter", async () => {
     const entra = await startEntra();
     try {
-      const cert = await makeCertificate();
+      const cert = await testCertificate();
       const app = entra.admin.createApplication({ displayName: "x" });
       const later = new Date(Date.now() + 365 * 86_400_000).toISOString();
       expect(() => entra.admin.addKeyCredential(app.id, { key: cert.certificatePem, endDateTime: later })).toThrow(
@@ -301,7 +317,7 @@ describe("the directory", () => {
       const graph = graphClient(entra.authorityHost, entra.caPem, entra.tenantId, entra.adminKey);
       const app = await graph.createApplication({ displayName: "over-http" });
       const sp = await graph.createServicePrincipal(app.appId);
-      const cert = await makeCertificate();
+      const cert = await testCertificate();
       const key = await graph.addKeyCredential(app.id, { key: cert.certificatePem });
       expect(entra.admin.state.applications.find((a) => a.id === app.id)!.keyCredentials[0].keyId).toBe(key.keyId);
       await graph.removeKeyCredential(app.id, key.keyId);
