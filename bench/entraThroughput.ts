@@ -9,7 +9,7 @@ import { issueCertificate, KeyUsageFlags } from "../entra/x509";
 
 /**
  * The standalone local Entra ID's token throughput: the server runs in its
- * own process (as `npm run entra` runs it, without npm's own start-up), and
+ * own process, the compiled dist/entra/main.js that `npm run entra` runs, and
  * this process is the client. The client signs one assertion and reuses it
  * for every request, as MSAL does until it expires (Entra ID accepts a reused
  * assertion), so only the server's work is measured: TLS on a kept-alive
@@ -19,7 +19,7 @@ import { issueCertificate, KeyUsageFlags } from "../entra/x509";
 export async function entraThroughput(root: string, concurrencies = [1, 16], total = 3000): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "eca-bench-entra-"));
   const state = join(dir, "entra.json");
-  const server = spawn(process.execPath, ["--import", "tsx", join(root, "entra/main.ts"), "--state", state], {
+  const server = spawn(process.execPath, [join(root, "dist", "entra", "main.js"), "--state", state], {
     cwd: root,
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -1,5 +1,6 @@
-import { createHash, type KeyObject, X509Certificate } from "node:crypto";
+import { type KeyObject, X509Certificate } from "node:crypto";
 import { decodeProtectedHeader, type ProtectedHeaderParameters } from "jose";
+import { thumbprints } from "../common/thumbprint";
 import type { Application, KeyCredential } from "./directory";
 import { aadsts } from "./errors";
 import { verifyJws } from "./jws";
@@ -96,8 +97,7 @@ function parsedCertificate(pem: string): ParsedCertificate {
   const hit = parsed.get(pem);
   if (hit) return hit;
   const cert = new X509Certificate(pem);
-  const digest = (alg: string) => createHash(alg).update(cert.raw).digest("hex").toUpperCase();
-  const entry = { sha1: digest("sha1"), sha256: digest("sha256"), publicKey: cert.publicKey };
+  const entry = { ...thumbprints(cert), publicKey: cert.publicKey };
   if (parsed.size >= maxParsed) parsed.clear();
   parsed.set(pem, entry);
   return entry;

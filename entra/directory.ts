@@ -1,4 +1,5 @@
 import { randomUUID, X509Certificate } from "node:crypto";
+import { thumbprints } from "../common/thumbprint";
 
 /** An app role as Graph describes it. */
 export interface AppRole {
@@ -180,7 +181,7 @@ export function addKeyCredential(
     usage: "Verify",
     key: cert.toString(),
     displayName: input.displayName ?? cert.subject.replaceAll("\n", ", "),
-    customKeyIdentifier: cert.fingerprint.replaceAll(":", ""),
+    customKeyIdentifier: thumbprints(cert).sha1,
     startDateTime: start.toISOString(),
     endDateTime: end.toISOString(),
     createdDateTime: now.toISOString(),

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { CliError } from "../common/errors";
 
 /** An OAuth error as Entra ID answers it: the `error` string, AADSTS number, HTTP status and text. */
 export class EntraError extends Error {
@@ -130,13 +131,12 @@ export const aadsts = {
     ),
 };
 
-/** Why the local Entra ID cannot start or keep its state; the CLI maps `code` to a message and exit code. */
-export class LocalEntraError extends Error {
+/** Why the local Entra ID cannot start; the CLI edge prints the message and exits 1. */
+export class LocalEntraError extends CliError {
   constructor(
-    readonly code: "ERR_STATE_LOCKED" | "ERR_STATE_INVALID" | "ERR_ADMIN_KEY_INVALID",
+    override readonly code: "ERR_STATE_LOCKED" | "ERR_STATE_INVALID" | "ERR_ADMIN_KEY_INVALID" | "ERR_PORT_IN_USE",
     message: string,
   ) {
-    super(message);
-    this.name = "LocalEntraError";
+    super(code, 1, message);
   }
 }

@@ -4,7 +4,9 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../entra/main";
+import { runCommand } from "../../common/cli";
+import { entraCommand } from "../../entra/command";
+import type { LocalEntra } from "../../entra/server";
 import { seedPki, startEntra } from "../support/entra";
 import { root, runScript, waitForLine } from "../support/processes";
 
@@ -14,11 +16,16 @@ const tempState = async () => {
   return state;
 };
 
+/** The CLI's streams in memory; `out` and `err` hold its lines. */
 function io() {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
+  const lines = (into: string[]) => ({ write: (t: string) => into.push(...t.replace(/\n$/, "").split("\n")) });
+  return { out, err, io: { stdout: lines(out), stderr: lines(err), env: {}, stdin: (async function* () {})() } };
 }
+
+const main = (argv: string[], cliIo: ReturnType<typeof io>["io"], stop?: (entra: LocalEntra) => Promise<unknown>) =>
+  runCommand(entraCommand(stop), argv, cliIo);
 
 const refused = (port: number) =>
   new Promise<boolean>((resolve) =>
@@ -32,17 +39,19 @@ const refused = (port: number) =>
 
 describe("entra main, in process", () => {
   it.each([
-    [["--port", "0"], /^entra: --state is required\nusage: /],
+    [["--port", "0"], /^entra: --state is required \(the state file/],
     [["--state", "x.json", "--port", "http"], /--port http is not a port number/],
     [["--state", "x.json", "--port", "70000"], /--port 70000 is not a port number/],
     [["--state", "x.json", "--port=-1"], /--port -1 is not a port number/],
     [["--state", "x.json", "--propagation-delay=-1"], /--propagation-delay -1 must be 0 or more seconds/],
     [["--state", "x.json", "--propagation-delay="], /--propagation-delay {2}must be 0 or more seconds/],
-    [["--state", "x.json", "--colour"], /Unknown option '--colour'/],
-  ])("rejects %j with a one-line reason, the usage and exit code 2", async (args, message) => {
+    [["--state", "x.json", "--colour"], /^entra: unknown option --colour; see --help$/],
+    [["--state"], /^entra: --state needs a value; see --help$/],
+  ])("rejects %j with a one-line reason and exit code 2", async (args, message) => {
     const o = io();
     expect(await main(args, o.io)).toBe(2);
-    expect(o.err.join("\n")).toMatch(message);
+    expect(o.err).toHaveLength(1);
+    expect(o.err[0]).toMatch(message);
     expect(o.out).toEqual([]);
   });
 
@@ -50,6 +59,7 @@ describe("entra main, in process", () => {
     const o = io();
     expect(await main(["--help"], o.io)).toBe(0);
     expect(o.out[0]).toMatch(/^usage: npm run entra -- --state <file>/);
+    expect(o.out.join("\n")).toContain("admin-key");
   });
 
   it("serves until told to stop, printing the authority, CA and admin key files but never the key", async () => {
@@ -80,7 +90,7 @@ describe("entra main, in process", () => {
       const other = await tempState();
       const taken = io();
       expect(await main(["--state", other, "--port", String(running.port)], taken.io)).toBe(1);
-      expect(taken.err).toEqual(["entra: that --port is in use; pass another, or 0 for a free one"]);
+      expect(taken.err).toEqual([`entra: --port ${running.port} is in use; pass another, or 0 for a free one`]);
       rmSync(dirname(other), { recursive: true, force: true });
     } finally {
       await running.stop();
@@ -154,6 +164,6 @@ describe("npm run entra", () => {
   it("exits 2 with the usage for bad arguments", async () => {
     const { code, stderr } = await runScript("entra/main.ts", ["--port", "0"]).done;
     expect(code).toBe(2);
-    expect(stderr).toMatch(/--state is required/);
+    expect(stderr).toBe("entra: --state is required (the state file, e.g. .rehearsal/entra.json)\n");
   });
 });

@@ -7,7 +7,8 @@ import { createLocalJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalEntra } from "../../entra/server";
 import { networkClient } from "../../verify/networkClient";
-import { msalClient, registerClient, startEntra, testCertificate } from "../support/entra";
+import { makeCertificate } from "../support/certificates";
+import { msalClient, registerClient, startEntra } from "../support/entra";
 
 const getJson = (entra: LocalEntra, path: string) =>
   new Promise<any>((resolve, reject) => {
@@ -214,7 +215,7 @@ describe("local Entra ID lifecycle", () => {
   });
 
   it("makes a new application and key credential usable only after the propagation delay", async () => {
-    const [cert, nextCert, rotated] = await Promise.all([testCertificate(), testCertificate(), testCertificate()]);
+    const [cert, nextCert, rotated] = await Promise.all([makeCertificate(), makeCertificate(), makeCertificate()]);
     // The server's clock is injected: replication "passes" when the test moves it, not by waiting.
     let clock = Date.now();
     const entra = await startEntra({ propagationDelaySeconds: 3, now: () => new Date(clock) });

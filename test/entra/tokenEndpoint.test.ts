@@ -2,6 +2,7 @@ import { createHash, createSign, generateKeyPairSync, randomUUID, X509Certificat
 import { request } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { graphClient } from "../../rehearsal/graph";
+import { makeCertificate } from "../support/certificates";
 import {
   assertion,
   clientCredentialsForm,
@@ -9,7 +10,6 @@ import {
   type RegisteredClient,
   registerClient,
   startEntra,
-  testCertificate,
   tokenEndpoint,
   unsigned,
 } from "../support/entra";
@@ -92,7 +92,7 @@ describe("the token endpoint answers like Entra ID", () => {
   });
 
   it("rejects an assertion signed by a key the app does not have with 700027, key not found", async () => {
-    const other = await testCertificate();
+    const other = await makeCertificate();
     const res = await withAssertion({}, { ...client, cert: other });
     expectError(
       res,
@@ -250,18 +250,17 @@ describe("the token endpoint answers like Entra ID", () => {
   });
 
   it.each(["HS256", "ES256"])("rejects %s", async (alg) => {
-    const forged =
-      unsigned(
-        { alg, typ: "JWT", x5t: "AAAA" },
-        { aud: tokenEndpoint(entra), iss: client.clientId, sub: client.clientId, exp: now() + 600 },
-      ) + "c2ln";
+    const forged = `${unsigned(
+      { alg, typ: "JWT", x5t: "AAAA" },
+      { aud: tokenEndpoint(entra), iss: client.clientId, sub: client.clientId, exp: now() + 600 },
+    )}c2ln`;
     const res = await send(clientCredentialsForm(client, forged));
     expect(res.status).toBe(401);
     expect(res.body.error_codes).toEqual([5002730]);
   });
 
   it("counts an expired key credential as not found", async () => {
-    const expired = await testCertificate({
+    const expired = await makeCertificate({
       notBefore: new Date(Date.now() - 2 * 86_400_000),
       notAfter: new Date(Date.now() - 86_400_000),
     });
@@ -270,7 +269,7 @@ describe("the token endpoint answers like Entra ID", () => {
   });
 
   it("counts a key credential that has not started as not found", async () => {
-    const future = await testCertificate({
+    const future = await makeCertificate({
       notBefore: new Date(Date.now() + 86_400_000),
       notAfter: new Date(Date.now() + 2 * 86_400_000),
     });
@@ -299,7 +298,7 @@ describe("the directory", () => {
   it("refuses a key credential whose end date is past the certificate's notAfter", async () => {
     const entra = await startEntra();
     try {
-      const cert = await testCertificate();
+      const cert = await makeCertificate();
       const app = entra.admin.createApplication({ displayName: "x" });
       const later = new Date(Date.now() + 365 * 86_400_000).toISOString();
       expect(() => entra.admin.addKeyCredential(app.id, { key: cert.certificatePem, endDateTime: later })).toThrow(
@@ -317,9 +316,9 @@ describe("the directory", () => {
       const graph = graphClient(entra.authorityHost, entra.caPem, entra.tenantId, entra.adminKey);
       const app = await graph.createApplication({ displayName: "over-http" });
       const sp = await graph.createServicePrincipal(app.appId);
-      const cert = await testCertificate();
+      const cert = await makeCertificate();
       const key = await graph.addKeyCredential(app.id, { key: cert.certificatePem });
-      expect(entra.admin.state.applications.find((a) => a.id === app.id)!.keyCredentials[0].keyId).toBe(key.keyId);
+      expect(entra.admin.state.applications.find((a) => a.id === app.id)?.keyCredentials[0].keyId).toBe(key.keyId);
       await graph.removeKeyCredential(app.id, key.keyId);
       await expect(graph.removeKeyCredential(app.id, key.keyId)).rejects.toThrow(/Request_ResourceNotFound/);
       await graph.deleteServicePrincipal(sp.id);

@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, type KeyObject, randomUUID, X509Certificate } from "node:crypto";
+import { createHash, type KeyObject, randomUUID, X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
@@ -8,35 +8,8 @@ import { ConfidentialClientApplication } from "@azure/msal-node";
 import { SignJWT } from "jose";
 import { createPki, type Pki, pkiPaths } from "../../entra/pki";
 import { type LocalEntra, type StartOptions, start } from "../../entra/server";
-import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../entra/x509";
 import { networkClient } from "../../verify/networkClient";
-import type { TestCertificate } from "./certificates";
-
-/** RSA keys for client certificates, made at most three per test file and then reused round-robin. */
-const keyPool: KeyObject[] = [];
-let nextKey = 0;
-function pooledKey(): KeyObject {
-  if (keyPool.length < 3) keyPool.push(generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey);
-  return keyPool[nextKey++ % keyPool.length];
-}
-
-/**
- * A real client certificate over one of the file's pooled keys: each has its
- * own serial, so its own thumbprint, without making a new RSA key each time.
- */
-export async function testCertificate(options: { notBefore?: Date; notAfter?: Date } = {}): Promise<TestCertificate> {
-  const now = Date.now();
-  const key = pooledKey();
-  const certificatePem = await issueCertificate({
-    key,
-    subject: "CN=test client",
-    notBefore: options.notBefore ?? new Date(now - 60_000),
-    notAfter: options.notAfter ?? new Date(now + 30 * 86_400_000),
-    keyUsages: KeyUsageFlags.digitalSignature,
-    extendedKeyUsages: [ExtendedKeyUsage.clientAuth],
-  });
-  return { certificatePem, privateKeyPem: key.export({ format: "pem", type: "pkcs8" }).toString(), key };
-}
+import { makeCertificate, type TestCertificate } from "./certificates";
 
 let seeded: Promise<Pki> | undefined;
 
@@ -109,7 +82,7 @@ export async function registerClient(
   const apiSp = entra.admin.createServicePrincipal(api.appId);
   const app = entra.admin.createApplication({ displayName: "client" });
   const sp = entra.admin.createServicePrincipal(app.appId);
-  const cert = options.cert ?? (await testCertificate());
+  const cert = options.cert ?? (await makeCertificate());
   entra.admin.addKeyCredential(app.id, { key: cert.certificatePem });
   for (const role of options.grant ?? []) {
     const appRole = api.appRoles.find((r) => r.value === role);
