@@ -53,7 +53,11 @@ export function createHandler(ctx: EntraContext) {
 const isAdminPath = (url = "/") => url.startsWith("/graph/") || url.startsWith("/_local/");
 
 async function route(ctx: EntraContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? "/", "https://localhost");
+  const url = URL.canParse(req.url ?? "/", "https://localhost")
+    ? new URL(req.url ?? "/", "https://localhost")
+    : undefined;
+  // An absolute-form target node accepts but URL cannot parse, such as `http://[`.
+  if (!url) return sendError(res, aadsts.invalidRequestTarget());
   const parts = url.pathname.split("/").filter(Boolean);
   if (isAdminPath(url.pathname)) {
     // Contract 2: every admin request carries the admin key; Graph answers a missing or bad token so.

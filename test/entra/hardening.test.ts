@@ -299,6 +299,15 @@ describe("a refused request changes nothing and the server keeps serving", () =>
       expect(res.body.error_description).toContain(`'${"07".repeat(64)}'`);
     });
 
+    it("answers a request target that is no URL with 400 invalid_request", async () => {
+      const before = entra.stateText();
+      const res = await rawRequest(entra, "GET http://[ HTTP/1.1\r\nHost: localhost");
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.text)).toMatchObject({ error: "invalid_request", error_codes: [90100] });
+      expect(entra.stateText()).toBe(before);
+      expect((await goodTokenRequest(entra, client)).status).toBe(200);
+    });
+
     it("answers an unknown path with 404 and an unknown tenant's token endpoint with 400 AADSTS90002", async () => {
       expect((await refused(() => postForm(entra, "/nowhere", {}))).status).toBe(404);
       const res = await refused(() => postForm(entra, `/${"x".repeat(500)}/oauth2/v2.0/token`, {}));

@@ -51,6 +51,21 @@ describe("one server per state file", () => {
   });
 });
 
+describe("key material", () => {
+  it("makes its CA, TLS and signing keys at first start, the private keys in a 0600 file, and reuses them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "eca-life-"));
+    const state = join(dir, "nested", "entra.json");
+    const first = await startEntra({ state });
+    await first.stop();
+    expect(statSync(`${state}.keys.json`).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(dir, "nested", "ca.pem"), "utf8")).toBe(first.caPem);
+    const second = await startEntra({ state });
+    expect(second.caPem).toBe(first.caPem);
+    await second.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
 describe("the admin key (contract 2)", () => {
   it("is made at first start in a 0600 file beside the state file and reused after a restart", async () => {
     const first = await startEntra({ keep: true });
