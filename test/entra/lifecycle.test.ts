@@ -17,6 +17,27 @@ const tempState = async () => {
 };
 const removeState = (state: string) => rmSync(join(state, ".."), { recursive: true, force: true });
 
+/** A state file with one application, changed by `over`. */
+const stateWith = (over: Record<string, unknown>) => ({
+  tenants: [{ id: "11111111-1111-4111-8111-111111111111", displayName: "t" }],
+  applications: [
+    {
+      id: "22222222-2222-4222-8222-222222222222",
+      appId: "33333333-3333-4333-8333-333333333333",
+      tenantId: "11111111-1111-4111-8111-111111111111",
+      displayName: "api",
+      identifierUris: [],
+      appRoles: [],
+      api: { requestedAccessTokenVersion: 2 },
+      keyCredentials: [],
+      createdDateTime: "2026-01-01T00:00:00.000Z",
+      ...over,
+    },
+  ],
+  servicePrincipals: [],
+  appRoleAssignments: [],
+});
+
 /** A pid that is certainly gone: a child this test started and saw exit. */
 const deadPid = () =>
   new Promise<number>((resolve) => {
@@ -95,15 +116,27 @@ describe("the admin key (contract 2)", () => {
 });
 
 describe("the state file", () => {
+  it("starts on a valid state file it did not write itself", async () => {
+    const state = await tempState();
+    writeFileSync(state, JSON.stringify(stateWith({})));
+    const entra = await startEntra({ state });
+    expect(entra.tenantId).toBe("11111111-1111-4111-8111-111111111111");
+    await entra.stop();
+    removeState(state);
+  });
+
   it.each([
     ["not JSON", "{"],
     ["JSON of another shape", "{}"],
     ["null", "null"],
+    ["holding an application whose appRoles is a string", JSON.stringify(stateWith({ appRoles: "x" }))],
+    ["holding an application without an id", JSON.stringify(stateWith({ id: 5 }))],
   ])("refuses to start on a state file that is %s", async (_, text) => {
     const state = await tempState();
     writeFileSync(state, text);
     const err = await startEntra({ state }).catch((e) => e);
     expect(err).toMatchObject({ name: "LocalEntraError", code: "ERR_STATE_INVALID" });
+    expect(err.message).toMatch(/delete (it|the file) to start empty/);
     expect(readFileSync(state, "utf8")).toBe(text);
     removeState(state);
   });
