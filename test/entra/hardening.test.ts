@@ -308,6 +308,15 @@ describe("a refused request changes nothing and the server keeps serving", () =>
       expect((await goodTokenRequest(entra, client)).status).toBe(200);
     });
 
+    it("quotes at most 128 characters of a value it refuses, so a secret pasted into scope is never echoed whole", async () => {
+      const pasted = await assertion(client, tokenEndpoint(entra));
+      const form = { ...clientCredentialsForm(client, pasted), scope: pasted };
+      const res = await refused(() => postForm(entra, path(), form));
+      expect(res.body).toMatchObject({ error: "invalid_scope", error_codes: [1002012] });
+      expect(res.body.error_description).toContain(`${pasted.slice(0, 128)}...`);
+      expect(res.body.error_description).not.toContain(pasted.slice(128, 200));
+    });
+
     it("answers an unknown path with 404 and an unknown tenant's token endpoint with 400 AADSTS90002", async () => {
       expect((await refused(() => postForm(entra, "/nowhere", {}))).status).toBe(404);
       const res = await refused(() => postForm(entra, `/${"x".repeat(500)}/oauth2/v2.0/token`, {}));
