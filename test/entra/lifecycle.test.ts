@@ -4,9 +4,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { LocalEntraError } from "../../entra/errors";
-import { broken, lineage, parentOf } from "../../entra/lifeline";
+import { broken, lineage, parentOf, watchLineage } from "../../entra/lifeline";
 import { createHandler, type EntraContext } from "../../entra/routes";
 import { adminRequest, goodTokenRequest, registerClient, seedPki, startEntra, type TestEntra } from "../support/entra";
 
@@ -253,6 +253,22 @@ describe("the lifeline that stops the server when npm goes away", () => {
     expect(chain.length).toBeLessThanOrEqual(3);
     for (let i = 1; i < chain.length; i++) expect(chain[i].pid).toBe(chain[i - 1].ppid);
     expect(broken(chain)).toBe(false);
+  });
+
+  it("calls back once when a watched link breaks, and never while the chain holds", async () => {
+    let calls = 0;
+    const dead = await deadPid();
+    vi.useFakeTimers();
+    try {
+      const gone = watchLineage(() => calls++, { links: [{ pid: dead, ppid: process.pid }], intervalMs: 5 });
+      const holds = watchLineage(() => calls++, { underNpm: false, intervalMs: 5 });
+      vi.advanceTimersByTime(50);
+      expect(calls).toBe(1);
+      gone.stop();
+      holds.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("counts a link as broken when its process is gone or has a new parent", async () => {
