@@ -68,7 +68,11 @@ async function route(ctx: EntraContext, req: IncomingMessage, res: ServerRespons
     try {
       if (parts[0] === "graph" && parts[1] === "v1.0") return await adminRoute(ctx, req, res, parts.slice(2));
       if (parts[0] === "_local" && parts[1] === "faults" && parts.length === 2) return await faultRoute(ctx, req, res);
-      return sendJson(res, 404, graphError("Request_ResourceNotFound", `No route for ${req.method} ${url.pathname}.`));
+      return sendJson(
+        res,
+        404,
+        graphError("Request_ResourceNotFound", `No route for ${req.method} ${clip(url.pathname)}.`),
+      );
     } catch (err) {
       if (err instanceof DirectoryError) return sendJson(res, err.status, graphError(err.code, err.message));
       if (err instanceof BodyTooLargeError) return sendJson(res, 400, graphError("BadRequest", err.message));
