@@ -1,9 +1,15 @@
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCommand } from "../../common/cli";
+import { verifyCommand } from "../../verify/command";
 import { exitCodes } from "../../verify/errors";
 import { parseOptions } from "../../verify/options";
 import { runVerify, type VerifyIO } from "../../verify/run";
 import { makeCertificate } from "../support/certificates";
+import { inProcess } from "../support/cli";
 import { registerClient, startEntra } from "../support/entra";
 import { stackOutputsFor } from "../support/outputs";
 import { expectNoSecrets } from "../support/secrets";
@@ -157,6 +163,60 @@ describe("verify against the local Entra ID", () => {
     }
   });
 
+  describe("a bad environment fails fast and says how to fix it", () => {
+    const run = (outputs: Record<string, unknown>, flags: string[]) =>
+      runVerify(parseOptions(["--outputs", "-", "--timeout", "60", ...flags]), {
+        env: {},
+        readStdin: async () => JSON.stringify(outputs),
+        progress: () => undefined,
+      });
+
+    it("treats an authority certificate nobody vouched for (no --ca-file) as terminal: exit 4 in seconds", async () => {
+      const client = await registerClient(entra);
+      const started = Date.now();
+      const report = await run(stackOutputsFor(entra, client), []);
+      expect(report.exitCode).toBe(exitCodes.authentication);
+      expect(report.error?.message).toMatch(
+        /^the authority's TLS certificate is not trusted \([A-Z_]+\): pass the CA that issued it with --ca-file <pem>/,
+      );
+      expect(report.attempts).toHaveLength(1);
+      expect(Date.now() - started).toBeLessThan(5000);
+    });
+
+    it("treats a --ca-file that did not issue the authority's certificate the same way", async () => {
+      const client = await registerClient(entra);
+      const dir = mkdtempSync(join(tmpdir(), "eca-verify-ca-"));
+      try {
+        const wrongCa = join(dir, "other-ca.pem");
+        writeFileSync(wrongCa, client.cert.certificatePem);
+        const report = await run(stackOutputsFor(entra, client), ["--ca-file", wrongCa]);
+        expect(report.exitCode).toBe(exitCodes.authentication);
+        expect(report.error?.message).toMatch(/TLS certificate is not trusted/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("refuses outputs larger than 1 MiB, from a file such as /dev/zero or from stdin, without reading on", async () => {
+      const fromFile = await runVerify(parseOptions(["--outputs", "/dev/zero"]), {
+        env: {},
+        readStdin: async () => "",
+        progress: () => undefined,
+      });
+      expect(fromFile.exitCode).toBe(exitCodes.badInput);
+      expect(fromFile.error?.message).toBe(
+        "--outputs /dev/zero is larger than 1 MiB: stack outputs are a few KiB; check that this is the right file",
+      );
+      const printed = await inProcess((io) => runCommand(verifyCommand, ["--outputs", "-", "--json"], io), {
+        stdin: "x".repeat(1024 * 1024 + 1),
+      });
+      expect(printed.code).toBe(exitCodes.badInput);
+      expect(JSON.parse(printed.stdout).error.message).toBe(
+        "--outputs - (stdin) is larger than 1 MiB: stack outputs are a few KiB; check that this is the right file",
+      );
+    });
+  });
+
   describe("before any network call", () => {
     const closed = ["--authority-host", "https://127.0.0.1:9"];
     async function preflightOf(outputs: Record<string, unknown>) {
@@ -269,13 +329,9 @@ describe("verify against the local Entra ID", () => {
       [
         "a tenant id that is not a GUID",
         (o) => ({ ...o, tenantId: "contoso.onmicrosoft.com" }),
-        /^tenantId contoso.onmicrosoft.com is not a tenant id/,
+        /^output tenantId is not a tenant id \(a GUID\)$/,
       ],
-      [
-        "a scope without /.default",
-        (o) => ({ ...o, scope: "api://x/Data.Read" }),
-        /^scope api:\/\/x\/Data.Read must be <api>\/.default/,
-      ],
+      ["a scope without /.default", (o) => ({ ...o, scope: "api://x/Data.Read" }), /^scope must be <api>\/.default/],
       [
         "expected roles that are not a list",
         (o) => ({ ...o, expectedRoles: "Data.Read" }),
