@@ -141,7 +141,7 @@ esac
   it("prints progress while it waits for a new credential to propagate", async () => {
     const cert = await makeCertificate();
     // Longer than the command takes to start, so its first attempt meets an unreplicated app.
-    const delayed = await startEntra({ propagationDelaySeconds: 5 });
+    const delayed = await startEntra({ propagationDelaySeconds: 2 });
     try {
       const fresh = await registerClient(delayed, { grant: ["Data.Read"], cert });
       const file = join(dir, "delayed.json");

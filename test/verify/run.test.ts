@@ -10,6 +10,7 @@ import { parseOptions } from "../../verify/options";
 import { runVerify, type VerifyIO } from "../../verify/run";
 import { makeCertificate } from "../support/certificates";
 import { inProcess } from "../support/cli";
+import { skippingClock } from "../support/clock";
 import { registerClient, startEntra } from "../support/entra";
 import { stackOutputsFor } from "../support/outputs";
 import { expectNoSecrets } from "../support/secrets";
@@ -24,12 +25,13 @@ describe("verify against the local Entra ID", () => {
   });
   afterAll(() => entra.stop());
 
-  async function verify(outputs: Record<string, unknown>, flags: string[] = []) {
+  async function verify(outputs: Record<string, unknown>, flags: string[] = [], clock = skippingClock()) {
     const io: VerifyIO = {
       env: {},
       readStdin: async () => JSON.stringify(outputs),
       progress: (l) => progress.push(l),
       backoff: fast,
+      clock,
     };
     return runVerify(parseOptions(["--outputs", "-", "--ca-file", entra.caPath, ...flags]), io);
   }
@@ -63,31 +65,39 @@ describe("verify against the local Entra ID", () => {
 
   it("fails the token check, after waiting to the deadline, when a role is never granted", async () => {
     const client = await registerClient(entra, { grant: ["Data.Read"] });
-    const report = await verify(stackOutputsFor(entra, client, ["Data.Read", "Data.Write"]), ["--timeout", "1.5"]);
+    const clock = skippingClock();
+    const report = await verify(stackOutputsFor(entra, client, ["Data.Read", "Data.Write"]), ["--timeout", "5"], clock);
     expect(report.exitCode).toBe(exitCodes.tokenCheck);
+    // Polled about once a second until the 5 s deadline, without waiting for real.
+    expect(report.attempts.length).toBeGreaterThanOrEqual(4);
+    expect(report.attempts.length).toBeLessThanOrEqual(6);
+    expect(clock.slept.every((ms) => ms >= 750 && ms <= 1250)).toBe(true);
     expect(report.checks.find((c) => c.name === "roles")).toMatchObject({
       ok: false,
       detail: expect.stringMatching(/^missing Data.Write \(has Data.Read\)/),
     });
-    expect(report.attempts.length).toBeGreaterThan(1);
-    expect(report.attempts[0].reason).toBe("token has no role Data.Write yet");
+    expect(report.attempts[0]?.reason).toBe("token has no role Data.Write yet");
   });
 
   it("waits for a role that is granted while it waits", async () => {
     const client = await registerClient(entra, { grant: ["Data.Read"] });
-    const pending = verify(stackOutputsFor(entra, client, ["Data.Read", "Data.Write"]), ["--timeout", "20"]);
-    setTimeout(() => {
-      const api = entra.admin.state.applications.find((a) => a.appId === client.apiClientId)!;
-      const apiSp = entra.admin.state.servicePrincipals.find((s) => s.appId === api.appId)!;
-      entra.admin.assignAppRole({
-        principalId: client.servicePrincipalId,
-        resourceId: apiSp.id,
-        appRoleId: api.appRoles.find((r) => r.value === "Data.Write")!.id,
-      });
-    }, 300);
-    const report = await pending;
+    const api = entra.admin.state.applications.find((a) => a.appId === client.apiClientId);
+    const apiSp = entra.admin.state.servicePrincipals.find((s) => s.appId === client.apiClientId);
+    const role = api?.appRoles.find((r) => r.value === "Data.Write");
+    if (!apiSp || !role) throw new Error("the test API is not registered as expected");
+    const clock = skippingClock();
+    // Granted during the second wait, as an admin would while a pipeline waits.
+    const grantOnSecondWait = (ms: number) => {
+      if (clock.slept.length === 1)
+        entra.admin.assignAppRole({ principalId: client.servicePrincipalId, resourceId: apiSp.id, appRoleId: role.id });
+      return clock.sleep(ms);
+    };
+    const report = await verify(stackOutputsFor(entra, client, ["Data.Read", "Data.Write"]), ["--timeout", "20"], {
+      ...clock,
+      sleep: grantOnSecondWait,
+    });
     expect(report.exitCode).toBe(exitCodes.verified);
-    expect(report.attempts.at(-1)?.outcome).toBe("token");
+    expect(report.attempts.map((a) => a.outcome)).toEqual(["retry", "retry", "token"]);
   });
 
   it("fails fast on a tenant that does not exist (AADSTS90002)", async () => {
@@ -116,18 +126,18 @@ describe("verify against the local Entra ID", () => {
 
   it("retries 429 and 503, honouring Retry-After", async () => {
     const client = await registerClient(entra);
-    entra.faults.inject({ kind: "throttle", retryAfterSeconds: 1 });
-    entra.faults.inject({ kind: "unavailable", retryAfterSeconds: 1 });
-    const started = Date.now();
-    const report = await verify(stackOutputsFor(entra, client));
+    entra.faults.inject({ kind: "throttle", retryAfterSeconds: 7 });
+    entra.faults.inject({ kind: "unavailable" });
+    const clock = skippingClock(() => 0);
+    const report = await verify(stackOutputsFor(entra, client), [], clock);
     expect(report.exitCode).toBe(exitCodes.verified);
     expect(report.attempts.map((a) => a.reason)).toEqual([
       "service answered HTTP 429",
       "service answered HTTP 503",
       "token issued",
     ]);
-    expect(report.attempts[0].waitMs).toBeGreaterThanOrEqual(1000);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    // Retry-After over the backoff each time: 7 s asked by the 429, 1 s by the 503.
+    expect(clock.slept).toEqual([7000, 1000]);
   });
 
   it("gives up at the deadline when the service hangs", async () => {
@@ -141,20 +151,29 @@ describe("verify against the local Entra ID", () => {
     expect(Date.now() - started).toBeLessThan(2000 + 3000);
   });
 
-  it("waits out a propagation delay, saying why on each wait", async () => {
-    const cert = await makeCertificate();
-    const delayed = await startEntra({ propagationDelaySeconds: 2 });
+  it("notices a credential within 1.5 s of it becoming usable, polling at most once a second", async () => {
+    // The local Entra ID and verify share a clock that skips waits: a 10 s propagation delay passes in a moment.
+    const clock = skippingClock(Math.random);
+    const delayed = await startEntra({ propagationDelaySeconds: 10, now: clock.date });
     try {
-      const client = await registerClient(delayed, { grant: ["Data.Read"], cert });
+      const before = clock.now();
+      const client = await registerClient(delayed, { grant: ["Data.Read"] });
       progress.length = 0;
       const io: VerifyIO = {
         env: {},
         readStdin: async () => JSON.stringify(stackOutputsFor(delayed, client, ["Data.Read"])),
         progress: (l) => progress.push(l),
-        backoff: fast,
+        clock,
       };
       const report = await runVerify(parseOptions(["--outputs", "-", "--ca-file", delayed.caPath]), io);
+      const greenAt = clock.now();
       expect(report.exitCode).toBe(exitCodes.verified);
+      // Usable no earlier than 10 s after `before`; green at most 1.5 s after that.
+      expect(greenAt - (before + 10_000)).toBeLessThanOrEqual(1500);
+      // Each request starts at least a second after the previous one started.
+      for (const a of report.attempts.slice(0, -1)) expect(a.ms + (a.waitMs ?? 0)).toBeGreaterThanOrEqual(1000);
+      expect(report.attempts.length).toBeGreaterThanOrEqual(9);
+      expect(report.attempts.length).toBeLessThanOrEqual(12);
       expect(progress[0]).toMatch(
         /^the application is not \(yet\) in the tenant \(AADSTS700016\), attempt 1, retrying in (\d+ ms|\d\.\d s)$/,
       );
