@@ -273,7 +273,7 @@ function isNetworkError(e: MsalLikeError, failure: unknown): boolean {
   );
 }
 
-const firstLine = (text: string) => (text.split("\n")[0] ?? "").slice(0, 300);
+const firstLine = (text: string) => text.replace(/\n[\s\S]*$/, "").slice(0, 300);
 
 class AttemptTimeoutError extends Error {
   name = "AttemptTimeoutError";

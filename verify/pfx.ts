@@ -69,12 +69,12 @@ export async function readPfx(bytes: Buffer, what: string, password: string): Pr
         );
     }
   }
-  const key = keys[0];
-  if (!key || certificates.length === 0)
+  const [key] = keys;
+  const [first] = certificates;
+  if (!key || !first)
     throw new InputError(`${what} must hold a certificate and its private key (export it with the private key)`);
   // A PFX may carry the issuing chain too: take the certificate this key belongs to.
-  const certificate = certificates.find((c) => c.checkPrivateKey(key)) ?? certificates[0];
-  if (!certificate) throw new InputError(`${what} holds no certificate`);
+  const certificate = certificates.find((c) => c.checkPrivateKey(key)) ?? first;
   return {
     certificatePem: toPem("CERTIFICATE", certificate.raw),
     privateKeyPem: key.export({ format: "pem", type: "pkcs8" }).toString(),
@@ -188,7 +188,7 @@ export function pkcs12Kdf(password: string, salt: Buffer, iterations: number, id
   const u = 20;
   const v = 64;
   const bmp = Buffer.concat([Buffer.from(password, "utf16le").swap16(), Buffer.alloc(2)]);
-  const fill = (b: Buffer, length: number) => Buffer.from(Array.from({ length }, (_, i) => b[i % b.length] ?? 0));
+  const fill = (b: Buffer, length: number) => Buffer.from(Array.from({ length }, (_, i) => b.readUInt8(i % b.length)));
   const blocks = (b: Buffer) => v * Math.ceil(b.length / v);
   const I = Buffer.concat([fill(salt, blocks(salt)), fill(bmp, blocks(bmp))]);
   const D = Buffer.alloc(v, id);
@@ -202,8 +202,8 @@ export function pkcs12Kdf(password: string, salt: Buffer, iterations: number, id
     for (let j = 0; j < I.length; j += v) {
       let carry = 1;
       for (let k = v - 1; k >= 0; k--) {
-        const sum = (I[j + k] ?? 0) + (B[k] ?? 0) + carry;
-        I[j + k] = sum & 0xff;
+        const sum = I.readUInt8(j + k) + B.readUInt8(k) + carry;
+        I.writeUInt8(sum & 0xff, j + k);
         carry = sum >> 8;
       }
     }

@@ -209,6 +209,49 @@ describe("verify reads the client certificate from a PFX or a PEM file", () => {
     expect(none.code).toBe(exitCodes.badInput);
   });
 
+  it("takes the certificate that belongs to the key from a PFX that carries a chain", async () => {
+    const issuer = await makeCertificate({ subject: "CN=issuer" });
+    const chainFile = join(dir, "issuer.pem");
+    writeFileSync(chainFile, issuer.certificatePem);
+    const chained = pfx("chained", client.cert, ["-certfile", chainFile]);
+    expect((await verify(envArgs(), azureEnv(chained))).code).toBe(exitCodes.verified);
+  });
+
+  it("reads a PFX with neither encryption nor MAC (keyBag, plain data)", async () => {
+    const plain = pfx("plain", client.cert, ["-keypbe", "NONE", "-certpbe", "NONE", "-nomac"]);
+    expect((await verify(envArgs(), azureEnv(plain, { AZURE_CLIENT_CERTIFICATE_PASSWORD: "" }))).code).toBe(
+      exitCodes.verified,
+    );
+  });
+
+  it("fails preflight on a wrong password for a PFX without MAC, when decryption fails", async () => {
+    const noMac = pfx("nomac", client.cert, ["-nomac"]);
+    const printed = await verify(envArgs(), azureEnv(noMac, { AZURE_CLIENT_CERTIFICATE_PASSWORD: "not-it-at-all" }));
+    expect(printed.code).toBe(exitCodes.preflight);
+    expect(JSON.parse(printed.stdout).error.message).toMatch(
+      /: the password does not decrypt (this PFX|the private key)/,
+    );
+  });
+
+  it("refuses a PFX without the private key, saying how to export it", async () => {
+    const certOnly = pfx("certonly", client.cert, ["-nokeys"]);
+    const printed = await verify(envArgs(), azureEnv(certOnly));
+    expect(printed.code).toBe(exitCodes.badInput);
+    expect(JSON.parse(printed.stdout).error.message).toMatch(
+      /must hold a certificate and its private key \(export it with the private key\)$/,
+    );
+  });
+
+  it("reads a PEM given with --certificate when no password is set anywhere", async () => {
+    const { certificatePem: _c, privateKeyPem: _k, ...outputs } = stackOutputsFor(entra, client, ["Data.Read"]);
+    const printed = await verify(
+      ["--outputs", "-", "--ca-file", entra.caPath, "--certificate", files.pem ?? ""],
+      {},
+      JSON.stringify(outputs),
+    );
+    expect(printed.code).toBe(exitCodes.verified);
+  });
+
   it("works end to end as a command from a PFX through the AZURE_* variables (the compiled CLI)", async () => {
     const legacy = files.legacy;
     // The -legacy (RC2) PFX when openssl makes one, read with Node's legacy provider; else the modern one.

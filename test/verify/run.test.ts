@@ -4,9 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCommand } from "../../common/cli";
+import { requestToken } from "../../verify/acquire";
 import { verifyCommand } from "../../verify/command";
 import { exitCodes } from "../../verify/errors";
+import { fromStackOutputs } from "../../verify/inputs";
 import { parseOptions } from "../../verify/options";
+import { preflight } from "../../verify/preflight";
 import { runVerify, type VerifyIO } from "../../verify/run";
 import { makeCertificate } from "../support/certificates";
 import { inProcess } from "../support/cli";
@@ -109,7 +112,9 @@ describe("verify against the local Entra ID", () => {
     };
     const report = await verify(outputs, ["--authority-host", entra.authorityHost]);
     expect(report.exitCode).toBe(exitCodes.authentication);
-    expect(report.error?.message).toMatch(/tenant/i);
+    expect(report.error?.message).toBe(
+      "AADSTS90002: the tenant does not exist at this authority; check tenantId and the authority host (cloud)",
+    );
   });
 
   it("fails fast, with the code, its meaning and the fix, on an error that will not go away", async () => {
@@ -138,6 +143,32 @@ describe("verify against the local Entra ID", () => {
     ]);
     // Retry-After over the backoff each time: 7 s asked by the 429, 1 s by the 503.
     expect(clock.slept).toEqual([7000, 1000]);
+  });
+
+  it("backs off on a refused connection and gives up at the deadline with exit 6, naming the last cause", async () => {
+    const client = await registerClient(entra);
+    const clock = skippingClock(() => 0);
+    const report = await verify(
+      { ...stackOutputsFor(entra, client), authority: undefined },
+      ["--authority-host", "https://127.0.0.1:9", "--timeout", "10"],
+      clock,
+    );
+    expect(report.exitCode).toBe(exitCodes.timeout);
+    expect(report.error?.message).toMatch(
+      /^gave up at the deadline after \d+ attempt\(s\); last: network error \(.+\); raise --timeout or look at the cause$/,
+    );
+    // Exponential (fast backoff: base 50 ms, cap 400 ms, equal jitter at 0).
+    expect(clock.slept.slice(0, 4)).toEqual([25, 50, 100, 200]);
+  });
+
+  it("answers a single token request for probes, without retrying", async () => {
+    const client = await registerClient(entra);
+    const inputs = fromStackOutputs(stackOutputsFor(entra, client), parseOptions([]));
+    inputs.caPem = entra.caPem;
+    const pre = preflight(inputs, 30);
+    expect(await requestToken(inputs, pre, "sha1", 10_000)).toMatchObject({ transient: false, reason: "token issued" });
+    const refused = await requestToken({ ...inputs, scope: "api://no-such-api/.default" }, pre, "sha256", 10_000);
+    expect(refused).toMatchObject({ transient: false, aadsts: 500011 });
   });
 
   it("gives up at the deadline when the service hangs", async () => {
