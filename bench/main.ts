@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ConfidentialClientApplication } from "@azure/msal-node";
 import { SignJWT } from "jose";
 import { projectRoot } from "../common/root";
@@ -190,6 +190,7 @@ function rehearsalPhases() {
       encoding: "utf8",
     });
     totals.push(performance.now() - t);
+    rmSync(dirname(dir), { recursive: true, force: true });
     lines.push(out.split("\n").find((l) => l.startsWith("rehearsal: done in")) ?? "rehearsal: (no closing line)");
   }
   console.log(`\nrehearsal (npm start), ${runs} runs, process start to exit: median ${ms(median(totals))}`);

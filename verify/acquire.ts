@@ -5,6 +5,7 @@ import {
   type NetworkRequestOptions,
 } from "@azure/msal-node";
 import { tlsTrustFailure } from "../common/https";
+import { isRecord } from "../common/json";
 import { type Backoff, backoffDelay, defaultBackoff, pollDelay, retryAfterMs } from "./backoff";
 import { diagnose } from "./diagnosis";
 import { formatSeconds } from "./duration";
@@ -223,9 +224,6 @@ function recording(inner: INetworkModule): { client: INetworkModule; last: LastR
     },
   };
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 interface MsalLikeError {
   errorNo?: string | number;

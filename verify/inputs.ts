@@ -1,3 +1,4 @@
+import { isRecord } from "../common/json";
 import { isGuid, isSafeUrl, isThumbprintHex, quoted } from "../common/safe";
 import { normalizeThumbprint } from "../common/thumbprint";
 import { InputError } from "./errors";
@@ -29,9 +30,6 @@ export interface ClientCertificate {
 
 const defaultAuthorityHost = "https://login.microsoftonline.com";
 const fix = "pass the outputs of this project's stack (pulumi stack output --json --show-secrets)";
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * Inputs from stack outputs: the JSON of `pulumi stack output --json
