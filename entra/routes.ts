@@ -126,7 +126,7 @@ async function tokenRoute(
     const fault = ctx.faults.next();
     if (fault?.kind === "hang") return; // left open until the client gives up or the server stops
     if (fault) {
-      res.setHeader("Retry-After", String(fault.retryAfterSeconds));
+      res.setHeader("Retry-After", String(fault.retryAfterSeconds ?? 1));
       const status = fault.kind === "throttle" ? 429 : 503;
       const error = fault.kind === "throttle" ? "temporarily_unavailable" : "service_unavailable";
       return sendJson(res, status, { error, error_description: `Injected fault: HTTP ${status}.` });
