@@ -19,3 +19,7 @@ export const thumbprint = app.thumbprint;
 export const thumbprintSha256 = app.thumbprintSha256;
 export const keyId = app.keyId;
 export const certificateNotAfter = app.certificateNotAfter;
+export const certificatePfx = app.certificatePfx;
+export const pfxPassword = app.pfxPassword;
+export const attachedCertificates = app.attachedCertificates;
+export const rotationState = app.rotationState;

@@ -1,10 +1,11 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
-import { rsaKeySizes, type Settings } from "./defaults";
+import { rsaKeySizes, type Settings, signInAudiences } from "./defaults";
 import { grantedRoles } from "./roles";
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-// Entra ID role values: no spaces, printable ASCII, not starting with a dot.
-const roleValue = /^[!#-~][!-~]*$/;
+// Microsoft Graph, appRole resource type, "value": letters, digits and ! # $ % & ' ( ) * + , - . / : ; = ? @
+// [ ] ^ _ { } ~; no spaces; may not begin with a dot.
+const roleValue = /^(?!\.)[A-Za-z0-9!#$%&'()*+,\-./:;=?@[\]^_{}~]+$/;
 
 /**
  * Every problem with the settings, one line each, naming the setting and the
@@ -19,8 +20,44 @@ export function settingsProblems(s: Settings, now: Date = new Date()): string[] 
     ...apiProblems(s),
     ...ownerProblems(s),
     ...broughtCertificateProblems(s, now),
-    ...previousCertificateProblems(s),
+    ...audienceProblems(s),
+    ...identifierUriProblems(s),
   ];
+}
+
+/**
+ * Personal Microsoft accounts only get v2.0 tokens, so Graph refuses these audiences on an app whose
+ * api.requestedAccessTokenVersion is not 2 (Microsoft identity platform docs, "Validation differences by
+ * supported account types").
+ */
+export function needsTokenVersion2(signInAudience: string): boolean {
+  return signInAudience === "AzureADandPersonalMicrosoftAccount" || signInAudience === "PersonalMicrosoftAccount";
+}
+
+function audienceProblems(s: Settings): string[] {
+  if (!(signInAudiences as readonly string[]).includes(s.signInAudience))
+    return [`signInAudience ${s.signInAudience} is not known: use one of ${signInAudiences.join(", ")}`];
+  if (needsTokenVersion2(s.signInAudience) && s.accessTokenVersion !== 2)
+    return [`signInAudience ${s.signInAudience} includes personal accounts, which need accessTokenVersion 2`];
+  return [];
+}
+
+/**
+ * Identifier URIs are absolute api:// or https:// URIs without query or fragment, and at most 120
+ * characters here to stay well inside Graph's limits (Microsoft docs, "Restrictions on identifier URIs").
+ */
+function identifierUriProblems(s: Settings): string[] {
+  if (!s.apiIdentifierUri) return [];
+  const fix = "use api://<tenantId>/<name>, api://<appId> or https://<verified domain>/<name>, no spaces";
+  let url: URL;
+  try {
+    url = new URL(s.apiIdentifierUri);
+  } catch {
+    return [`apiIdentifierUri ${s.apiIdentifierUri} is not a URI: ${fix}`];
+  }
+  if (!["api:", "https:"].includes(url.protocol) || /\s/.test(s.apiIdentifierUri) || url.search || url.hash)
+    return [`apiIdentifierUri ${s.apiIdentifierUri} is not a valid identifier URI: ${fix}`];
+  return [];
 }
 
 function nameProblems(s: Settings): string[] {
@@ -126,13 +163,6 @@ function broughtCertificateProblems(s: Settings, now: Date): string[] {
       `certificatePem expired on ${new Date(cert.validTo).toISOString()}: renew it and set the new certificate and key`,
     );
   return problems;
-}
-
-function previousCertificateProblems(s: Settings): string[] {
-  if (!s.previousCertificatePem || parseCertificate(s.previousCertificatePem)) return [];
-  return [
-    "previousCertificatePem is not a PEM certificate: set it from `pulumi stack output certificatePem`, or leave it empty",
-  ];
 }
 
 function parseCertificate(pem: string): X509Certificate | undefined {

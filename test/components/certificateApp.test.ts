@@ -3,9 +3,9 @@ import { describe, expect, it } from "vitest";
 import { pickRoles } from "../../components/api";
 import { CertificateApp } from "../../components/certificateApp";
 import { ConfigError } from "../../components/errors";
-import type { Step } from "../../rehearsal/engine";
 import { makeCertificate } from "../support/certificates";
-import { installEngine, newDirectory, ofType, promiseOf, types } from "../support/program";
+import { capturingRejections, installEngine, newDirectory, ofType, promiseOf, types } from "../support/program";
+import { openPfx } from "./openPfx";
 
 async function deploy(
   name: string,
@@ -41,11 +41,14 @@ describe("CertificateApp", () => {
     expect(ofType(env.engine, types.privateKey, "byo")).toEqual([]);
     expect(ofType(env.engine, types.selfSignedCert, "byo")).toEqual([]);
     const [cred] = ofType(env.engine, types.certificate, "byo");
-    expect(cred.inputs.value).toBe(byo.certificatePem);
-    expect(new Date(String(cred.inputs.endDate)).getTime()).toBe(
+    expect(cred?.inputs.value).toBe(byo.certificatePem);
+    expect(new Date(String(cred?.inputs.endDate)).getTime()).toBe(
       new Date(new X509Certificate(byo.certificatePem).validTo).getTime(),
     );
     expect(await promiseOf(app.privateKeyPem)).toBe(byo.privateKeyPem);
+    const opened = openPfx(await promiseOf(app.certificatePfx), await promiseOf(app.pfxPassword));
+    expect(opened.certificatePem.trim()).toBe(byo.certificatePem.trim());
+    expect(opened.keyMatchesCertificate).toBe(true);
   });
 
   it("rejects a brought key that does not belong to the brought certificate", async () => {
@@ -66,8 +69,8 @@ describe("CertificateApp", () => {
         validityDays: 90,
         earlyRenewalDays: 10,
         certificateSubject: "svc-a",
-        apiRoles: ["A.Read", "A.Write"],
-        roles: ["A.Write"],
+        apiRoles: ["A.Read", "A.Write", "A.Admin"],
+        roles: ["A.Write", "A.Admin"],
         accessTokenVersion: 1,
       },
       env,
@@ -77,10 +80,10 @@ describe("CertificateApp", () => {
     expect(cert.subject).toBe("CN=svc-a");
     const days = (new Date(cert.validTo).getTime() - new Date(cert.validFrom).getTime()) / 86_400_000;
     expect(days).toBeCloseTo(90, 3);
-    expect(ofType(env.engine, types.roleAssignment, "custom")).toHaveLength(1);
-    expect(await promiseOf(app.expectedRoles)).toEqual(["A.Write"]);
+    expect(ofType(env.engine, types.roleAssignment, "custom")).toHaveLength(2);
+    expect(await promiseOf(app.expectedRoles)).toEqual(["A.Write", "A.Admin"]);
     const [api] = ofType(env.engine, types.application, "custom-api");
-    expect(api.inputs.api).toEqual({ requestedAccessTokenVersion: 1 });
+    expect(api?.inputs.api).toEqual({ requestedAccessTokenVersion: 1 });
   });
 
   it("grants roles on an existing API looked up by client id", async () => {
@@ -98,12 +101,12 @@ describe("CertificateApp", () => {
       ],
     });
     const apiSp = admin.createServicePrincipal(api.appId);
-    const env = installEngine({}, [], admin);
+    const env = installEngine({ admin });
     const app = await deploy("ext", { apiClientId: api.appId, roles: ["Orders.Read"] }, env);
-    expect(await promiseOf(app.scope)).toBe("api://orders/.default");
+    expect(await promiseOf(app.scope)).toBe(`${api.appId}/.default`);
     expect(await promiseOf(app.apiClientId)).toBe(api.appId);
     const [grant] = ofType(env.engine, types.roleAssignment, "ext");
-    expect(grant.inputs).toMatchObject({
+    expect(grant?.inputs).toMatchObject({
       appRoleId: "6f1c2b0a-0000-4000-8000-000000000001",
       resourceObjectId: apiSp.id,
     });
@@ -132,69 +135,27 @@ describe("CertificateApp", () => {
   });
 });
 
-describe("rotation", () => {
-  it("replaces key, certificate and credential create-before-delete when the rotation value changes", async () => {
-    const admin = newDirectory();
-    const first = installEngine({}, [], admin);
-    const before = await deploy("rot", { rotation: "2026-01" }, first);
-    const oldKeyId = await promiseOf(before.keyId);
-    const checkpoint = await first.engine.finish();
+describe("the PFX output", () => {
+  it("uses the configured password and the legacy 3DES form when asked", async () => {
+    const env = installEngine();
+    const app = new CertificateApp("legacy", { pfxPassword: "correct horse", pfxEncryption: "legacy3des" });
+    expect(await promiseOf(app.pfxPassword)).toBe("correct horse");
+    const opened = openPfx(await promiseOf(app.certificatePfx), "correct horse");
+    expect(opened.keyMatchesCertificate).toBe(true);
+    expect(opened.encryption).toMatch(/pbeWithSHA1And3-KeyTripleDES-CBC/);
+    expect(opened.encryption).toMatch(/MAC: sha1/);
+    await env.engine.settled();
+  });
 
-    const steps: Step[] = [];
-    const second = installEngine({}, checkpoint, admin, (s) => {
-      steps.push(s);
+  it("fails at once with the cause when a resource fails, instead of waiting", async () => {
+    const { engine } = installEngine({ omit: [types.selfSignedCert] });
+    const { result } = await capturingRejections(engine, async () => {
+      const app = new CertificateApp("broken");
+      return promiseOf(app.certificatePfx).then(
+        () => "settled",
+        (err: Error) => err.message,
+      );
     });
-    const after = await deploy("rot", { rotation: "2026-07" }, second);
-    await second.engine.finish();
-    const newKeyId = await promiseOf(after.keyId);
-
-    const op = (type: string) => steps.filter((s) => s.type === type).map((s) => s.op);
-    // The old key and certificate go at the end, after the new credential is attached.
-    expect(op(types.privateKey)).toEqual(["replace", "delete"]);
-    expect(op(types.selfSignedCert)).toEqual(["replace", "delete"]);
-    expect(op(types.certificate)).toEqual(["replace", "delete"]);
-    expect(op(types.application)).toEqual(["same", "same"]);
-    expect(newKeyId).not.toBe(oldKeyId);
-    const [cred] = ofType(second.engine, types.certificate, "rot");
-    expect(cred.options.deleteBeforeReplace).toBe(false);
-    const app = admin.state.applications.find(
-      (a) => a.appId === checkpoint.find((c) => c.name === "rot-app")!.outputs.clientId,
-    )!;
-    expect(app.keyCredentials.map((k) => k.keyId)).toEqual([newKeyId]);
-  });
-
-  it("changes nothing when nothing changed", async () => {
-    const admin = newDirectory();
-    const first = installEngine({}, [], admin);
-    await deploy("same", { rotation: "1" }, first);
-    const checkpoint = await first.engine.finish();
-    const steps: Step[] = [];
-    const second = installEngine({}, checkpoint, admin, (s) => void steps.push(s));
-    await deploy("same", { rotation: "1" }, second);
-    await second.engine.finish();
-    expect(new Set(steps.map((s) => s.op))).toEqual(new Set(["same"]));
-  });
-
-  it("keeps the outgoing certificate attached during an overlap, until its own end date", async () => {
-    const admin = newDirectory();
-    const first = installEngine({}, [], admin);
-    const before = await deploy("ovl", { rotation: "1" }, first);
-    const oldPem = await promiseOf(before.certificatePem);
-    const checkpoint = await first.engine.finish();
-    const second = installEngine({}, checkpoint, admin);
-    await deploy("ovl", { rotation: "2", previousCertificatePem: oldPem }, second);
-    await second.engine.finish();
-    const [prev] = ofType(second.engine, types.certificate, "ovl-previous");
-    expect(prev.inputs.value).toBe(oldPem);
-    expect(new Date(String(prev.inputs.endDate)).getTime()).toBe(
-      new Date(new X509Certificate(oldPem).validTo).getTime(),
-    );
-    const app = admin.state.applications.find(
-      (a) =>
-        a.displayName === "entra-cert-auth-client" &&
-        a.keyCredentials.length > 0 &&
-        a.id === String(checkpoint.find((c) => c.name === "ovl-app")!.outputs.objectId),
-    )!;
-    expect(app.keyCredentials).toHaveLength(2);
+    expect(result).toMatch(/no handler for resource type tls:index\/selfSignedCert/);
   });
 });

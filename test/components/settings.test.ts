@@ -1,11 +1,15 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { identifierPath } from "../../components/api";
 import { toWholeSeconds } from "../../components/dates";
 import { defaults, type Settings } from "../../components/defaults";
-import { appRoleDefinitions, appRoleId, grantedRoles } from "../../components/roles";
+import { ConfigError } from "../../components/errors";
+import { appRoleDefinitions, appRoleId, grantedRoles, uuidV5 } from "../../components/roles";
+import { readSettings } from "../../components/settings";
 import { settingsProblems } from "../../components/validation";
 import { makeCertificate } from "../support/certificates";
+import { installEngine } from "../support/program";
 
 const pulumiYaml = parse(readFileSync(new URL("../../Pulumi.yaml", `file://${__filename}`), "utf8")) as {
   config: Record<string, { type: string; default: unknown; description: string }>;
@@ -17,12 +21,22 @@ describe("Pulumi.yaml and the program's defaults", () => {
     expect(Object.keys(pulumiYaml.config).sort()).toEqual(Object.keys(defaults).sort());
   });
 
-  it.each(Object.keys(defaults))("agree on the default, type and description of %s", (key) => {
+  it.each(Object.entries(defaults))("agree on the default, type and description of %s", (key, value) => {
     const declared = pulumiYaml.config[key];
-    const value = defaults[key as keyof Settings];
-    expect(declared.default).toEqual(value);
-    expect(declared.type).toBe(Array.isArray(value) ? "array" : typeof value === "number" ? "integer" : "string");
-    expect(declared.description.length).toBeGreaterThan(20);
+    expect(declared?.default).toEqual(value);
+    expect(declared?.type).toBe(Array.isArray(value) ? "array" : typeof value === "number" ? "integer" : "string");
+    expect(declared?.description.length).toBeGreaterThan(20);
+  });
+
+  it("document every Settings field with the sentence Pulumi.yaml declares", () => {
+    const source = readFileSync(new URL("../../components/defaults.ts", `file://${__filename}`), "utf8");
+    const settingsInterface = source.slice(source.indexOf("export interface Settings"), source.indexOf("\n}\n"));
+    const documented = Object.fromEntries(
+      [...settingsInterface.matchAll(/\/\*\* ([^*]+?) \*\/\n {2}(\w+):/g)].map((m) => [m[2], m[1]]),
+    );
+    expect(Object.keys(documented).sort()).toEqual(Object.keys(defaults).sort());
+    for (const [key, sentence] of Object.entries(documented))
+      expect(sentence, key).toBe(pulumiYaml.config[key]?.description);
   });
 
   it("are valid as they stand", () => {
@@ -57,11 +71,18 @@ describe("settings validation", () => {
     ],
     ["an owner that is not an object id", { owners: ["alice"] }, /^owner alice is not an object id/],
     ["a key without a certificate", { privateKeyPem: "x" }, /^privateKeyPem is set without certificatePem/],
+    ["a role value starting with a dot", { apiRoles: [".Data"], roles: [] }, /^role ".Data" is not a valid/],
+    ["a role value with a quote", { apiRoles: ['Data"Read'], roles: [] }, /^role "Data"Read" is not a valid/],
+    ["an unknown sign-in audience", { signInAudience: "Everyone" }, /^signInAudience Everyone is not known/],
     [
-      "a previous certificate that is not PEM",
-      { previousCertificatePem: "nope" },
-      /^previousCertificatePem is not a PEM certificate/,
+      "personal accounts with v1 tokens",
+      { signInAudience: "PersonalMicrosoftAccount", accessTokenVersion: 1 },
+      /^signInAudience PersonalMicrosoftAccount includes personal accounts, which need accessTokenVersion 2/,
     ],
+    ["an identifier URI with a space", { apiIdentifierUri: "api://t/my api" }, /^apiIdentifierUri .* is not a valid/],
+    ["an identifier URI that is not a URI", { apiIdentifierUri: "my-api" }, /^apiIdentifierUri my-api is not a URI/],
+    ["an http identifier URI", { apiIdentifierUri: "http://example.com/api" }, /is not a valid identifier URI/],
+    ["an identifier URI with a query", { apiIdentifierUri: "api://x/y?z=1" }, /is not a valid identifier URI/],
   ])("rejects %s with a message that names the setting", (_what, over, message) => {
     const problems = settingsProblems(settings(over));
     expect(problems).toHaveLength(1);
@@ -132,8 +153,13 @@ describe("app roles", () => {
       /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
     );
   });
+  it("are real version 5 UUIDs: the RFC 9562 example for www.example.com in the DNS namespace", () => {
+    expect(uuidV5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "www.example.com")).toBe(
+      "2ed6657d-e927-568b-95e1-2665a8aea6a2",
+    );
+  });
   it("are for applications, enabled", () => {
-    expect(appRoleDefinitions("api", ["A"])[0]).toMatchObject({
+    expect(appRoleDefinitions("key", "api", ["A"])[0]).toMatchObject({
       allowedMemberTypes: ["Application"],
       enabled: true,
       value: "A",
@@ -145,5 +171,35 @@ describe("app roles", () => {
       [],
     );
     expect(grantedRoles({ roles: ["B"], apiRoles: ["A", "B"], apiClientId: "" })).toEqual(["B"]);
+  });
+});
+
+describe("the companion API's default identifier URI path", () => {
+  it("is URI-safe, readable and unique per stack", () => {
+    const a = identifierPath("Entra Cert", "dev/eu", "org/Entra Cert/dev/eu/client");
+    expect(a).toMatch(/^entra-cert-dev-eu-[0-9a-f]{8}$/);
+    expect(identifierPath("Entra Cert", "dev/eu", "org/Entra Cert/dev/eu/other")).not.toBe(a);
+    expect(identifierPath("x", "prod", "org/x/prod/client")).not.toBe(identifierPath("x", "dev", "org/x/dev/client"));
+  });
+});
+
+describe("readSettings", () => {
+  it("reads the PFX settings and refuses an unknown encryption", () => {
+    installEngine({ config: { pfxEncryption: "legacy3des", pfxPassword: "p" } });
+    expect(readSettings()).toMatchObject({ pfxEncryption: "legacy3des", pfxPassword: "p", earlyRenewalDays: 0 });
+    installEngine({ config: { pfxEncryption: "rc2" } });
+    expect(() => readSettings()).toThrow(/pfxEncryption rc2 is not known: use aes256 or legacy3des/);
+  });
+
+  it("refuses the retired previousCertificatePem, naming how to remove it", () => {
+    installEngine({ config: { previousCertificatePem: "-----BEGIN CERTIFICATE-----" } });
+    let error: unknown;
+    try {
+      readSettings();
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String(error)).toMatch(/pulumi config rm previousCertificatePem/);
   });
 });
