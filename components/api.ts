@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "./defaults";
 import { ConfigError } from "./errors";
 import { appRoleDefinitions, appRoleId, grantedRoles } from "./roles";
+import { stackPath } from "./stack";
 
 /** The API whose app roles the client is granted. */
 export interface ResourceApi {
@@ -19,7 +20,7 @@ export interface ResourceApi {
 
 /** What names the companion API for good: its stack and component, never its display name. */
 export function apiKeyOf(name: string): string {
-  return `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}/${name}`;
+  return `${stackPath()}/${name}`;
 }
 
 /**

@@ -9,6 +9,7 @@ import { ConfigError } from "./errors";
 import { buildPfx } from "./pfx";
 import { grantedRoles } from "./roles";
 import { planRotation, priorState, type RotationPlan, type RotationState } from "./rotation";
+import { stackPath } from "./stack";
 import { thumbprints } from "./thumbprint";
 import { needsTokenVersion2, settingsProblems } from "./validation";
 
@@ -156,8 +157,7 @@ export class CertificateApp extends pulumi.ComponentResource {
    * one. Resources are declared once the outputs are read, which the CLI does in preview too.
    */
   private async attach(name: string, app: azuread.Application, settings: Settings): Promise<Attached> {
-    const self = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
-    const ref = new pulumi.StackReference(`${name}-previous-outputs`, { name: self }, { parent: this });
+    const ref = new pulumi.StackReference(`${name}-previous-outputs`, { name: stackPath() }, { parent: this });
     const [state, pem] = await Promise.all([
       ref.getOutputDetails("rotationState"),
       ref.getOutputDetails("certificatePem"),

@@ -1,5 +1,5 @@
 import { X509Certificate } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { pickRoles } from "../../components/api";
 import { CertificateApp } from "../../components/certificateApp";
 import { ConfigError } from "../../components/errors";
@@ -111,6 +111,48 @@ describe("CertificateApp", () => {
       resourceObjectId: apiSp.id,
     });
     expect(ofType(env.engine, types.application, "ext-api")).toEqual([]);
+  });
+
+  it("scopes an existing API by its configured identifier URI", async () => {
+    const admin = newDirectory();
+    const api = admin.createApplication({
+      displayName: "stock",
+      identifierUris: ["api://stock"],
+      appRoles: [
+        {
+          id: "6f1c2b0a-0000-4000-8000-000000000002",
+          value: "S",
+          allowedMemberTypes: ["Application"],
+          isEnabled: true,
+        },
+      ],
+    });
+    admin.createServicePrincipal(api.appId);
+    const env = installEngine({ admin });
+    const app = await deploy("uri", { apiClientId: api.appId, roles: ["S"], apiIdentifierUri: "api://stock" }, env);
+    expect(await promiseOf(app.scope)).toBe("api://stock/.default");
+  });
+
+  it("asks for v2 tokens on the client app when personal accounts may sign in", async () => {
+    const env = installEngine();
+    await deploy("msa", { signInAudience: "AzureADandPersonalMicrosoftAccount" }, env);
+    const [client] = ofType(env.engine, types.application, "msa-app");
+    expect(client?.inputs.api).toEqual({ requestedAccessTokenVersion: 2 });
+  });
+
+  it("warns at preview when owners leave out the deployer, and not when they keep it", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      const env = installEngine();
+      await deploy("own", { owners: ["33333333-3333-4333-8333-333333333333"] }, env);
+      await deploy("own2", { owners: [env.deployer.objectId] }, env);
+      const warnings = warn.mock.calls.map((c) => String(c[0]));
+      expect(warnings.filter((w) => w.includes("owners does not include the deployer"))).toEqual([
+        expect.stringContaining(`deployer ${env.deployer.objectId}: with Application.ReadWrite.OwnedBy`),
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it("refuses a role the existing API does not expose, naming the roles it does", () => {
