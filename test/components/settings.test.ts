@@ -31,8 +31,12 @@ describe("Pulumi.yaml and the program's defaults", () => {
   it("document every Settings field with the sentence Pulumi.yaml declares", () => {
     const source = readFileSync(new URL("../../components/defaults.ts", `file://${__filename}`), "utf8");
     const settingsInterface = source.slice(source.indexOf("export interface Settings"), source.indexOf("\n}\n"));
+    // One sentence per field, possibly wrapped over several comment lines.
     const documented = Object.fromEntries(
-      [...settingsInterface.matchAll(/\/\*\* ([^*]+?) \*\/\n {2}(\w+):/g)].map((m) => [m[2], m[1]]),
+      [...settingsInterface.matchAll(/\/\*\*((?:(?!\*\/)[\s\S])+)\*\/\n {2}(\w+):/g)].map((m) => [
+        m[2],
+        (m[1] ?? "").replace(/\n\s*\* ?/g, " ").trim(),
+      ]),
     );
     expect(Object.keys(documented).sort()).toEqual(Object.keys(defaults).sort());
     for (const [key, sentence] of Object.entries(documented))
