@@ -18,6 +18,12 @@ async function deploy(
   return app;
 }
 
+// Two RSA keys for the whole file (generated certificates draw from the engine's pool).
+const pair = Promise.all([
+  makeCertificate({ subject: "CN=issued by our CA" }),
+  makeCertificate({ subject: "CN=other" }),
+]);
+
 describe("CertificateApp", () => {
   it("fails with every configuration problem before registering anything", () => {
     const env = installEngine();
@@ -35,8 +41,8 @@ describe("CertificateApp", () => {
   });
 
   it("attaches a brought certificate without creating any tls resource", async () => {
+    const [byo] = await pair;
     const env = installEngine();
-    const byo = await makeCertificate({ subject: "CN=issued by our CA" });
     const app = await deploy("byo", { certificatePem: byo.certificatePem, privateKeyPem: byo.privateKeyPem }, env);
     expect(ofType(env.engine, types.privateKey, "byo")).toEqual([]);
     expect(ofType(env.engine, types.selfSignedCert, "byo")).toEqual([]);
@@ -52,11 +58,11 @@ describe("CertificateApp", () => {
   });
 
   it("rejects a brought key that does not belong to the brought certificate", async () => {
+    const [issued, other] = await pair;
     installEngine();
-    const a = await makeCertificate();
-    const b = await makeCertificate();
     expect(
-      () => new CertificateApp("mismatch", { certificatePem: a.certificatePem, privateKeyPem: b.privateKeyPem }),
+      () =>
+        new CertificateApp("mismatch", { certificatePem: issued.certificatePem, privateKeyPem: other.privateKeyPem }),
     ).toThrow(/privateKeyPem does not match certificatePem/);
   });
 

@@ -8,6 +8,7 @@ import { ConfigError } from "../../components/errors";
 import { appRoleDefinitions, appRoleId, grantedRoles, uuidV5 } from "../../components/roles";
 import { readSettings } from "../../components/settings";
 import { settingsProblems } from "../../components/validation";
+import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../entra/x509";
 import { makeCertificate } from "../support/certificates";
 import { installEngine } from "../support/program";
 
@@ -15,6 +16,8 @@ const pulumiYaml = parse(readFileSync(new URL("../../Pulumi.yaml", `file://${__f
   config: Record<string, { type: string; default: unknown; description: string }>;
 };
 const settings = (over: Partial<Settings>): Settings => ({ ...defaults, ...over });
+// Two RSA keys for the whole file: a certificate with its key, and another for mismatches and expiry.
+const pair = Promise.all([makeCertificate(), makeCertificate()]);
 
 describe("Pulumi.yaml and the program's defaults", () => {
   it("declare the same keys", () => {
@@ -102,10 +105,9 @@ describe("settings validation", () => {
   });
 
   it("rejects a brought key that does not match the brought certificate, without quoting either", async () => {
-    const a = await makeCertificate();
-    const b = await makeCertificate();
+    const [first, second] = await pair;
     const [problem, ...rest] = settingsProblems(
-      settings({ certificatePem: a.certificatePem, privateKeyPem: b.privateKeyPem }),
+      settings({ certificatePem: first.certificatePem, privateKeyPem: second.privateKeyPem }),
     );
     expect(rest).toEqual([]);
     expect(problem).toMatch(/^privateKeyPem does not match certificatePem/);
@@ -113,10 +115,18 @@ describe("settings validation", () => {
   });
 
   it("rejects a brought certificate that has expired", async () => {
-    const old = await makeCertificate({ notBefore: new Date("2020-01-01"), notAfter: new Date("2021-01-01") });
-    expect(
-      settingsProblems(settings({ certificatePem: old.certificatePem, privateKeyPem: old.privateKeyPem })),
-    ).toEqual(["certificatePem expired on 2021-01-01T00:00:00.000Z: renew it and set the new certificate and key"]);
+    const [, second] = await pair;
+    const old = await issueCertificate({
+      key: second.key,
+      subject: "CN=old",
+      notBefore: new Date("2020-01-01"),
+      notAfter: new Date("2021-01-01"),
+      keyUsages: KeyUsageFlags.digitalSignature,
+      extendedKeyUsages: [ExtendedKeyUsage.clientAuth],
+    });
+    expect(settingsProblems(settings({ certificatePem: old, privateKeyPem: second.privateKeyPem }))).toEqual([
+      "certificatePem expired on 2021-01-01T00:00:00.000Z: renew it and set the new certificate and key",
+    ]);
   });
 
   it("rejects a brought certificate with a non-RSA key", async () => {
@@ -127,10 +137,15 @@ describe("settings validation", () => {
   });
 
   it("ignores key size and validity when the certificate is brought", async () => {
-    const c = await makeCertificate();
+    const [first] = await pair;
     expect(
       settingsProblems(
-        settings({ certificatePem: c.certificatePem, privateKeyPem: c.privateKeyPem, keySize: 1, validityDays: 0 }),
+        settings({
+          certificatePem: first.certificatePem,
+          privateKeyPem: first.privateKeyPem,
+          keySize: 1,
+          validityDays: 0,
+        }),
       ),
     ).toEqual([]);
   });
