@@ -163,7 +163,13 @@ export class CertificateApp extends pulumi.ComponentResource {
       ref.getOutputDetails("certificatePem"),
     ]);
     const plan = planRotation(priorState(state.value, pem.value), settings, new Date());
-    const certificate = clientCertificate(name, plan.current.id, settings, this);
+    const made = clientCertificate(name, plan.current.id, settings, this);
+    // A brought certificate that is already attached keeps the PEM text its credential was made with:
+    // the same certificate written differently would replace the credential and attach it twice.
+    const certificate =
+      settings.certificatePem && plan.current.certificatePem
+        ? { ...made, certificatePem: pulumi.output(plan.current.certificatePem) }
+        : made;
     const credential = this.credential(name, plan.current.id, app, certificate.certificatePem);
     if (plan.previous) this.credential(name, plan.previous.id, app, pulumi.output(plan.previous.certificatePem));
     return { plan, certificate, credential };

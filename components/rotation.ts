@@ -55,9 +55,12 @@ function planBrought(prior: RotationState | undefined, certificatePem: string): 
   const thumbprint = sha256Of(certificatePem);
   const same = (g: Generation | undefined) =>
     g?.certificatePem !== undefined && sha256Of(g.certificatePem) === thumbprint;
-  // The same certificate keeps its credential, whichever slot it is in: never attached twice.
-  if (prior && same(prior.current)) return { ...prior };
-  if (prior?.previous && same(prior.previous)) return { current: prior.previous, previous: outgoing(prior.current) };
+  // The same certificate keeps its credential, whichever slot it is in: never attached twice. It is brought
+  // now, so it forgets its rotation value: going back to generating makes a new generation, with overlap.
+  const brought = (g: Generation): Generation => ({ id: g.id, certificatePem: g.certificatePem });
+  if (prior && same(prior.current)) return { current: brought(prior.current), previous: prior.previous };
+  if (prior?.previous && same(prior.previous))
+    return { current: brought(prior.previous), previous: outgoing(prior.current) };
   return { current: { id: `byo-${thumbprint.slice(0, 12)}`, certificatePem }, previous: outgoing(prior?.current) };
 }
 

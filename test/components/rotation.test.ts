@@ -52,6 +52,7 @@ async function up(admin: Directory, args: CertificateAppArgs, before?: Deploymen
   const outputs = await outputsOf({
     clientId: app.clientId,
     certificatePem: app.certificatePem,
+    privateKeyPem: app.privateKeyPem,
     thumbprint: app.thumbprint,
     keyId: app.keyId,
     attachedCertificates: app.attachedCertificates,
@@ -125,6 +126,23 @@ describe("one-step rotation with overlap", () => {
     expect(listed(e)).toEqual([byoThumbprint, d.outputs.thumbprint]);
     expect(credentialSteps(e).filter((s) => s.startsWith("create"))).toEqual([]);
     expect(attachedInDirectory(admin, e)).toEqual([byoThumbprint, String(d.outputs.thumbprint)].sort());
+  });
+
+  it("keeps the credential when the generated certificate is brought back as config, however its PEM is written", async () => {
+    const admin = newDirectory();
+    const generated = await up(admin, { rotation: "1" });
+    const rewritten = String(generated.outputs.certificatePem).replaceAll("\n", "\r\n");
+    const brought = await up(
+      admin,
+      { certificatePem: rewritten, privateKeyPem: String(generated.outputs.privateKeyPem) },
+      generated,
+    );
+    expect(credentialSteps(brought).every((s) => s.startsWith("same"))).toBe(true);
+    expect(listed(brought)).toEqual([generated.outputs.thumbprint]);
+    expect(attachedInDirectory(admin, brought)).toEqual([generated.outputs.thumbprint]);
+    // Generating again, even with the same rotation value, is a rotation with overlap.
+    const again = await up(admin, { rotation: "1" }, brought);
+    expect(listed(again)).toEqual([again.outputs.thumbprint, generated.outputs.thumbprint]);
   });
 
   it("keeps the credential of a stack deployed before generations existed as the previous certificate", async () => {
