@@ -101,6 +101,19 @@ describe("one-step rotation with overlap", () => {
     expect(credentialSteps(after).every((s) => s.startsWith("same"))).toBe(true);
   });
 
+  it("applies a new key size at the next rotation, never by replacing the current key in place", async () => {
+    const admin = newDirectory();
+    const first = await up(admin, { rotation: "1" });
+    const resized = await up(admin, { rotation: "1", keySize: 3072 }, first);
+    expect(resized.outputs.certificatePem).toBe(first.outputs.certificatePem);
+    expect(new Set(resized.steps.map((s) => s.op))).toEqual(new Set(["same"]));
+    const rotated = await up(admin, { rotation: "2", keySize: 3072 }, resized);
+    const bits = new X509Certificate(String(rotated.outputs.certificatePem)).publicKey.asymmetricKeyDetails
+      ?.modulusLength;
+    expect(bits).toBe(3072);
+    expect(listed(rotated)).toEqual([rotated.outputs.thumbprint, first.outputs.thumbprint]);
+  });
+
   it("makes a new certificate when rotation goes back to an earlier value", async () => {
     const admin = newDirectory();
     const one = await up(admin, { rotation: "1" });
