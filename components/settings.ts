@@ -4,7 +4,7 @@ import { ConfigError } from "./errors";
 import { type PfxEncryption, pfxEncryptions } from "./pfx";
 
 /** The keys of Settings whose values are of type V. */
-type KeysOf<V> = { [K in keyof Settings]: Settings[K] extends V ? K : never }[keyof Settings];
+export type KeysOf<V> = { [K in keyof Settings]: Settings[K] extends V ? K : never }[keyof Settings];
 
 /**
  * Reads the stack configuration once. Keys that are unset get the defaults; `??` rather than `||` so that

@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { parse } from "yaml";
 import { identifierPath } from "../../components/api";
 import { toWholeSeconds } from "../../components/dates";
 import { defaults, type Settings } from "../../components/defaults";
 import { ConfigError } from "../../components/errors";
 import { appRoleDefinitions, appRoleId, grantedRoles, uuidV5 } from "../../components/roles";
-import { readSettings } from "../../components/settings";
+import { type KeysOf, readSettings } from "../../components/settings";
 import { settingsProblems } from "../../components/validation";
 import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../entra/x509";
 import { makeCertificate } from "../support/certificates";
@@ -203,6 +203,14 @@ describe("the companion API's default identifier URI path", () => {
 });
 
 describe("readSettings", () => {
+  it('reads each key with the reader of its type, so number("displayName") does not compile', () => {
+    expectTypeOf<KeysOf<number>>().toEqualTypeOf<
+      "keySize" | "validityDays" | "earlyRenewalDays" | "accessTokenVersion"
+    >();
+    expectTypeOf<KeysOf<string[]>>().toEqualTypeOf<"apiRoles" | "roles" | "owners">();
+    expectTypeOf<"displayName">().not.toExtend<KeysOf<number>>();
+  });
+
   it("reads the PFX settings and refuses an unknown encryption", () => {
     installEngine({ config: { pfxEncryption: "legacy3des", pfxPassword: "p" } });
     expect(readSettings()).toMatchObject({ pfxEncryption: "legacy3des", pfxPassword: "p", earlyRenewalDays: 0 });
