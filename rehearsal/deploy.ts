@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalEngine, type StateEntry, type Step } from "./engine";
 import { graphClient } from "./graph";
+import { legacyRandomPassword } from "./legacyRandom";
 import { type Holder, type ProbeResult, type ProbeTarget, probe } from "./probe";
 import { localProvider } from "./providers";
 
@@ -42,8 +43,10 @@ async function deploy(job: DeployJob, send: (m: DeployMessage) => void): Promise
   const directory = graphClient(job.entra.authorityHost, job.entra.caPem, job.entra.tenantId);
   let engine: LocalEngine;
   const rotationProbe = before ? rotationProber(before, job, () => engine, send) : undefined;
+  const provider = localProvider(directory, job.deployer);
+  provider.resources["random:index/randomPassword:RandomPassword"] = legacyRandomPassword;
   engine = new LocalEngine(
-    localProvider(directory, job.deployer),
+    provider,
     previous,
     async (step) => {
       send({ kind: "step", step });

@@ -1,7 +1,6 @@
 import type { DirectoryApi } from "../directoryApi";
 import type { Provider } from "../engine";
 import { azureadProvider, type Deployer } from "./azuread";
-import { randomPassword } from "./random";
 import { privateKey, selfSignedCert } from "./tls";
 
 /** Every resource type and function the program uses, done for real against the local Entra ID. */
@@ -11,7 +10,6 @@ export function localProvider(directory: DirectoryApi, deployer: Deployer): Prov
     resources: {
       "tls:index/privateKey:PrivateKey": privateKey,
       "tls:index/selfSignedCert:SelfSignedCert": selfSignedCert,
-      "random:index/randomPassword:RandomPassword": randomPassword,
       ...azuread.resources,
     },
     invokes: azuread.invokes,

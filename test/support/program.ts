@@ -9,6 +9,7 @@ import { directoryAdmin } from "../../entra/admin";
 import { openStore } from "../../entra/store";
 import { inProcessDirectory } from "../../rehearsal/directoryApi";
 import { LocalEngine, type Registered, type ResourceHandler, type StateEntry, type Step } from "../../rehearsal/engine";
+import { legacyRandomPassword } from "../../rehearsal/legacyRandom";
 import { localProvider } from "../../rehearsal/providers";
 
 export const project = "entra-cert-auth";
@@ -38,6 +39,7 @@ export function installEngine(options: EngineOptions = {}) {
   };
   const provider = localProvider(inProcessDirectory(admin), deployer);
   provider.resources["tls:index/privateKey:PrivateKey"] = pooledPrivateKey;
+  provider.resources["random:index/randomPassword:RandomPassword"] = legacyRandomPassword;
   for (const type of options.omit ?? []) delete provider.resources[type];
   const engine = new LocalEngine(provider, options.previous ?? [], options.onStep, options.outputs ?? {}).install(
     project,

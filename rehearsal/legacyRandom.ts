@@ -1,5 +1,4 @@
 import { randomInt } from "node:crypto";
-import type { ResourceHandler } from "../engine";
 
 // terraform-provider-random's defaults (internal/provider/resource_password.go, string.go): every class
 // on, this special set, no minimums.
@@ -10,9 +9,13 @@ const classes = {
 } as const;
 const defaultSpecial = "!@#$%&*()-_=+[]{}<>:?";
 
-/** random:index/randomPassword:RandomPassword: crypto-random text honouring length, classes and minimums. */
-export const randomPassword: ResourceHandler = {
-  async create(inputs) {
+/**
+ * random:index/randomPassword:RandomPassword for the mock-monitor engine (rehearsal/engine.ts): crypto-random
+ * text honouring length, classes and minimums. Typed structurally so that it outlives that engine's move;
+ * the gRPC engine has its own (contract 4).
+ */
+export const legacyRandomPassword = {
+  async create(inputs: Record<string, unknown>) {
     const length = Number(inputs.length);
     if (!Number.isInteger(length) || length < 1) throw new Error("random RandomPassword: length must be at least 1");
     const sets: [string, number][] = [
