@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { projectRoot } from "../common/root";
 import { type LocalEntra, start } from "../entra/server";
 import { humanReport, scrub } from "../verify/report";
 import { runVerify } from "../verify/run";
@@ -27,7 +28,8 @@ export interface RehearsalResult {
   phases: Record<string, number>;
 }
 
-const root = join(__dirname, "..");
+// From the sources or from dist/: the folder holding Pulumi.yaml.
+const root = projectRoot(__dirname);
 
 /**
  * The offline rehearsal: the real program deployed by the local engine into
@@ -99,7 +101,12 @@ function deployJob(options: RehearsalOptions, entra: LocalEntra, overrides: stri
     config,
     checkpointPath: join(options.dir, "checkpoint.json"),
     outputsPath: join(options.dir, "outputs.json"),
-    entra: { authorityHost: entra.authorityHost, caPem: entra.caPem, tenantId: entra.tenantId },
+    entra: {
+      authorityHost: entra.authorityHost,
+      caPem: entra.caPem,
+      tenantId: entra.tenantId,
+      adminKey: entra.adminKey,
+    },
     deployer: { clientId: randomUUID(), objectId: randomUUID() },
     probeRotation: false,
   };

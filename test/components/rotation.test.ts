@@ -1,20 +1,21 @@
-import { generateKeyPairSync, X509Certificate } from "node:crypto";
+import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { CertificateApp, type CertificateAppArgs } from "../../components/certificateApp";
 import { defaults, type Settings } from "../../components/defaults";
 import { planRotation, priorState, type RotationState } from "../../components/rotation";
 import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../entra/x509";
 import type { StateEntry, Step } from "../../rehearsal/engine";
+import { makeCertificate } from "../support/certificates";
 import { installEngine, newDirectory, outputsOf, types } from "../support/program";
 
 const day = 86_400_000;
-// One key for every hand-made certificate in this file; generated ones come from the engine's pool.
-const key = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
-const privateKeyPem = key.export({ format: "pem", type: "pkcs8" }).toString();
+// One key for every hand-made certificate in this file, from the run's pool; generated ones come from the
+// engine's keys.
+const holder = makeCertificate();
 let serial = 0;
-const certificate = (notAfter: Date, notBefore = new Date(Date.now() - 60_000)) =>
+const certificate = async (notAfter: Date, notBefore = new Date(Date.now() - 60_000)) =>
   issueCertificate({
-    key,
+    key: (await holder).key,
     subject: `CN=brought ${++serial}`,
     notBefore,
     notAfter,
@@ -125,7 +126,10 @@ describe("one-step rotation with overlap", () => {
 
   it("never attaches the same certificate twice through generated and brought certificates in any order", async () => {
     const admin = newDirectory();
-    const brought = { certificatePem: await certificate(new Date(Date.now() + 30 * day)), privateKeyPem };
+    const brought = {
+      certificatePem: await certificate(new Date(Date.now() + 30 * day)),
+      privateKeyPem: (await holder).privateKeyPem,
+    };
     const byoThumbprint = new X509Certificate(brought.certificatePem).fingerprint.replaceAll(":", "");
     const a = await up(admin, { rotation: "1" });
     const b = await up(admin, brought, a);

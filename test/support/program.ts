@@ -1,10 +1,10 @@
-import { createHash, createPublicKey, generateKeyPair, type KeyObject } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
-import { afterAll } from "vitest";
+import { afterAll, inject } from "vitest";
 import { directoryAdmin } from "../../entra/admin";
 import { openStore } from "../../entra/store";
 import { inProcessDirectory } from "../../rehearsal/directoryApi";
@@ -29,7 +29,7 @@ export interface EngineOptions {
 
 /**
  * The local engine with real-crypto tls handlers and an in-process directory, installed as Pulumi's
- * monitor. Call before importing the program. RSA keys come from a small pool made once per test file.
+ * monitor. Call before importing the program. RSA keys come from the run's pool (see nextKey).
  */
 export function installEngine(options: EngineOptions = {}) {
   const admin = options.admin ?? newDirectory();
@@ -108,21 +108,40 @@ export const types = {
 
 const generate = promisify(generateKeyPair);
 const poolSize = 3;
-const pool = new Map<number, Promise<KeyObject>[]>();
+const generated = new Map<number, Promise<KeyObject>[]>();
 let drawn = 0;
 
+/** The run's RSA-2048 keys (made once by the globalSetup), or none outside a vitest run. */
+function runKeys(): string[] {
+  try {
+    return inject("rsaKeys") ?? [];
+  } catch {
+    return [];
+  }
+}
+
 /**
- * tls PrivateKey with keys drawn in turn from a pool of three per size, made on first use: consecutive
- * keys differ, as a rotation needs, and a file makes at most three keys of a size.
+ * Keys taken in turn: 2048-bit ones from the run's pool, counted from its end so that they differ from the
+ * certificates makeCertificate issues from its start; other sizes from three made here on first use.
+ * Consecutive keys differ, as a rotation needs.
  */
+function nextKey(bits: number): Promise<KeyObject> {
+  const slot = drawn++ % poolSize;
+  const pool = runKeys();
+  const pem = bits === 2048 ? pool[pool.length - 1 - slot] : undefined;
+  if (pem) return Promise.resolve(createPrivateKey(pem));
+  const keys = generated.get(bits) ?? [];
+  generated.set(bits, keys);
+  const key = keys[slot] ?? generate("rsa", { modulusLength: bits }).then((pair) => pair.privateKey);
+  keys[slot] = key;
+  return key;
+}
+
+/** tls PrivateKey as the provider makes it, with keys from the pool above. */
 const pooledPrivateKey: ResourceHandler = {
   async create(inputs) {
     const bits = Number(inputs.rsaBits ?? 2048);
-    const keys = pool.get(bits) ?? [];
-    pool.set(bits, keys);
-    const slot = drawn++ % poolSize;
-    keys[slot] ??= generate("rsa", { modulusLength: bits }).then((pair) => pair.privateKey);
-    const key = await (keys[slot] ?? Promise.reject(new Error("no key")));
+    const key = await nextKey(bits);
     const publicDer = createPublicKey(key).export({ format: "der", type: "spki" });
     return {
       id: createHash("sha1").update(publicDer).digest("hex"),
