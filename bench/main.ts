@@ -26,7 +26,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 /** `npm run bench` prints every figure; `npm run bench -- verify propagation` only those named. */
-const sections = ["tokens", "crypto", "verify", "propagation", "rehearsal"];
+const sections = ["entra", "tokens", "crypto", "verify", "propagation", "rehearsal"];
 
 async function main() {
   const asked = process.argv.slice(2);

@@ -132,7 +132,7 @@ describe("verify against the local Entra ID", () => {
   it("retries 429 and 503, honouring Retry-After", async () => {
     const client = await registerClient(entra);
     entra.faults.inject({ kind: "throttle", retryAfterSeconds: 7 });
-    entra.faults.inject({ kind: "unavailable" });
+    entra.faults.inject({ kind: "unavailable", retryAfterSeconds: 1 });
     const clock = skippingClock(() => 0);
     const report = await verify(stackOutputsFor(entra, client), [], clock);
     expect(report.exitCode).toBe(exitCodes.verified);
