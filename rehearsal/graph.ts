@@ -1,5 +1,4 @@
 import { Agent, request } from "node:https";
-import type { AppRoleAssignment } from "../entra/directory";
 import type { DirectoryApi } from "./directoryApi";
 
 /** A Graph-shaped admin error from the local Entra ID. */
@@ -14,45 +13,42 @@ export class GraphError extends Error {
   }
 }
 
-/**
- * The local Entra ID's admin routes over HTTPS, trusting only its CA, with
- * the admin key from `start()` as a bearer token (contract 2).
- */
-export function graphClient(authorityHost: string, caPem: string, tenantId: string, adminKey = ""): DirectoryApi {
+/** The local Entra ID's admin routes over HTTPS, trusting only its CA, with its admin key (contract 2). */
+export function graphClient(authorityHost: string, caPem: string, tenantId: string, adminKey: string): DirectoryApi {
   const agent = new Agent({ ca: caPem });
-  const auth: Record<string, string> = adminKey ? { Authorization: `Bearer ${adminKey}` } : {};
   const call = <T>(method: string, path: string, body?: unknown) =>
-    send<T>(agent, auth, method, `${authorityHost}/graph/v1.0/${path}`, body);
+    send<T>(agent, adminKey, method, `${authorityHost}/graph/v1.0/${path}`, body);
+  type Assignment = { id: string };
+  /** Contract 3: assignments are deleted under their resource; find it when the caller does not say. */
+  const resourceOf = async (assignmentId: string) => {
+    for (const sp of (await call<{ value: { id: string }[] }>("GET", "servicePrincipals")).value) {
+      const { value } = await call<{ value: Assignment[] }>("GET", `servicePrincipals/${sp.id}/appRoleAssignedTo`);
+      if (value.some((a) => a.id === assignmentId)) return sp.id;
+    }
+    throw new GraphError("Request_ResourceNotFound", `App role assignment ${assignmentId} does not exist.`, 404);
+  };
   return {
     tenantId,
     createApplication: (input) => call("POST", "applications", input),
-    updateApplication: (id, patch) => call("PATCH", `applications/${id}`, patch),
+    // Graph answers PATCH with 204; read the application back.
+    updateApplication: async (id, patch) => {
+      await call("PATCH", `applications/${id}`, patch);
+      return call("GET", `applications/${id}`);
+    },
     deleteApplication: (id) => call("DELETE", `applications/${id}`),
     addKeyCredential: (appObjectId, input) => call("POST", `applications/${appObjectId}/keyCredentials`, input),
     removeKeyCredential: (appObjectId, keyId) => call("DELETE", `applications/${appObjectId}/keyCredentials/${keyId}`),
     createServicePrincipal: (appId) => call("POST", "servicePrincipals", { appId }),
     deleteServicePrincipal: (id) => call("DELETE", `servicePrincipals/${id}`),
-    // As the azuread provider does (contract 3): through the resource's appRoleAssignedTo.
-    assignAppRole: (input) =>
-      call<AppRoleAssignment>("POST", `servicePrincipals/${input.resourceId}/appRoleAssignedTo`, input).catch(
-        (err: unknown) => {
-          // A local Entra ID from before contract 3 knows only the principal's route; drop with it at the merge.
-          if (err instanceof GraphError && err.status === 404)
-            return call<AppRoleAssignment>("POST", `servicePrincipals/${input.principalId}/appRoleAssignments`, input);
-          throw err;
-        },
-      ),
-    removeAppRoleAssignment: (id, resourceId) =>
-      resourceId
-        ? call("DELETE", `servicePrincipals/${resourceId}/appRoleAssignedTo/${id}`)
-        : // Callers that do not know the resource yet (the legacy providers) use the old route.
-          call("DELETE", `servicePrincipals/any/appRoleAssignments/${id}`),
+    assignAppRole: (input) => call("POST", `servicePrincipals/${input.resourceId}/appRoleAssignedTo`, input),
+    removeAppRoleAssignment: async (id: string, resourceId?: string) =>
+      call("DELETE", `servicePrincipals/${resourceId ?? (await resourceOf(id))}/appRoleAssignedTo/${id}`),
     applications: async () => (await call<{ value: never[] }>("GET", "applications")).value,
     servicePrincipals: async () => (await call<{ value: never[] }>("GET", "servicePrincipals")).value,
   };
 }
 
-function send<T>(agent: Agent, auth: Record<string, string>, method: string, url: string, body?: unknown): Promise<T> {
+function send<T>(agent: Agent, adminKey: string, method: string, url: string, body?: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
     const text = body === undefined ? undefined : JSON.stringify(body);
     const req = request(
@@ -61,7 +57,7 @@ function send<T>(agent: Agent, auth: Record<string, string>, method: string, url
         method,
         agent,
         headers: {
-          ...auth,
+          Authorization: `Bearer ${adminKey}`,
           ...(text ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) } : {}),
         },
       },

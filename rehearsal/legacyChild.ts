@@ -1,7 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalEngine, type StateEntry, type Step } from "./engine";
 import { graphClient } from "./graph";
+import { legacyRandomPassword } from "./legacyRandom";
 import { localProvider } from "./providers";
 
 /**
@@ -38,10 +40,15 @@ async function run(job: LegacyJob, send: (m: LegacyMessage) => void): Promise<vo
   const previous: StateEntry[] = existsSync(job.checkpointPath)
     ? JSON.parse(readFileSync(job.checkpointPath, "utf8"))
     : [];
+  // The last update's outputs: what the program's StackReference to its own stack reads.
+  const savedPath = join(dirname(job.checkpointPath), "outputs.json");
+  const saved = existsSync(savedPath) ? JSON.parse(readFileSync(savedPath, "utf8")) : {};
   const directory = graphClient(job.entra.authorityHost, job.entra.caPem, job.entra.tenantId, job.entra.adminKey);
+  const provider = localProvider(directory, job.deployer);
+  provider.resources["random:index/randomPassword:RandomPassword"] = legacyRandomPassword;
   let engine: LocalEngine | undefined;
   engine = new LocalEngine(
-    localProvider(directory, job.deployer),
+    provider,
     previous,
     async (step) => {
       const made = engine?.registered.find((r) => r.urn === step.urn && r.op === step.op);
@@ -53,6 +60,7 @@ async function run(job: LegacyJob, send: (m: LegacyMessage) => void): Promise<vo
       if (job.pauseAfterSteps && !job.dryRun) await resumed;
       waiting.delete(seq);
     },
+    saved,
     job.dryRun,
   ).install(job.project, job.stack);
   pulumi.runtime.setAllConfig(job.config, job.secretKeys);
@@ -60,7 +68,10 @@ async function run(job: LegacyJob, send: (m: LegacyMessage) => void): Promise<vo
   const checkpoint = await engine.finish();
   const failures = [...engine.failures, ...rejections];
   if (failures.length > 0) throw new Error([...new Set(failures.map((e) => e.message))].join("; "));
-  if (!job.dryRun) writeFileSync(job.checkpointPath, JSON.stringify(checkpoint, null, 2), { mode: 0o600 });
+  if (!job.dryRun) {
+    writeFileSync(job.checkpointPath, JSON.stringify(checkpoint, null, 2), { mode: 0o600 });
+    writeFileSync(savedPath, JSON.stringify(outputs, null, 2), { mode: 0o600 });
+  }
   send({ kind: "done", outputs, secretOutputNames });
 }
 

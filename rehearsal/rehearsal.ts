@@ -57,12 +57,6 @@ function deployerOf(dir: string): { clientId: string; objectId: string } {
   return deployer;
 }
 
-const adminKeyOf = (entra: LocalEntra): string => {
-  // `adminKey` arrives with contract 2; until then the local Entra ID asks for none.
-  const fields: Record<string, unknown> = { ...entra };
-  return typeof fields.adminKey === "string" ? fields.adminKey : "";
-};
-
 /**
  * The offline rehearsal, as `pulumi up` runs: stack config checked as the CLI
  * checks it, a preview, then the update against the folder's stack, then
@@ -93,7 +87,7 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
     const entra = await timed("start local Entra ID", () =>
       start({ state: join(options.dir, "entra.json"), propagationDelaySeconds: options.propagationDelaySeconds }),
     );
-    const adminKey = adminKeyOf(entra);
+    const adminKey = entra.adminKey;
     redact.add(adminKey);
     say(
       `local Entra ID at ${entra.authorityHost}, tenant ${entra.tenantId}${resumed ? ` (stack ${base.stack} from an earlier run, continued)` : ""}${options.propagationDelaySeconds ? `, propagation delay ${options.propagationDelaySeconds} s` : ""}`,
