@@ -104,7 +104,7 @@ function namespaced(key: string, project: Project): string {
  * `pulumi config set key value` (the value is a string, whatever it looks
  * like); a key with a path (`roles[0]`, `a.b`) is `pulumi config set --path`.
  */
-export function applyOverride(values: Map<string, ConfigValue>, pair: string, project: Project): void {
+export function applyOverride(values: Map<string, ConfigValue>, pair: string, project: Project): string {
   const eq = pair.indexOf("=");
   if (eq <= 0) throw new RehearsalInputError(`--config ${safeKey(pair)} is not key=value, e.g. --config keySize=3072`);
   const key = pair.slice(0, eq);
@@ -114,7 +114,7 @@ export function applyOverride(values: Map<string, ConfigValue>, pair: string, pr
   const rest = colon >= 0 ? key.slice(colon + 1) : key;
   if (!/[[.]/.test(rest)) {
     values.set(`${namespace}:${rest}`, { kind: "string", value });
-    return;
+    return `${namespace}:${rest}`;
   }
   const path = parsePath(rest, key);
   const [first, ...inner] = path;
@@ -124,11 +124,12 @@ export function applyOverride(values: Map<string, ConfigValue>, pair: string, pr
   const leaf = adjustObjectValue(value);
   if (inner.length === 0) {
     values.set(name, typeof leaf === "string" ? { kind: "string", value: leaf } : { kind: "object", value: leaf });
-    return;
+    return name;
   }
   const existing = values.get(name);
   const root: unknown = existing?.kind === "object" ? structuredClone(existing.value) : undefined;
   values.set(name, { kind: "object", value: setPath(root, inner, leaf, key) });
+  return name;
 }
 
 // map.go adjustObjectValue: what `--path` stores for a plain value.
@@ -255,14 +256,42 @@ function formatKeys(keys: string[]): string {
     .join("");
 }
 
-/** Everything at once: Pulumi.yaml, then the stack file, then each --config in order. */
+/**
+ * Everything at once: Pulumi.yaml, then the stack file, then what earlier
+ * runs' `--config` set (`remembered`: as `pulumi config set` writes to the
+ * stack's config), then each `--config` in order. `remember` is what to keep
+ * for the next run: the remembered values with this run's on top.
+ */
 export function stackConfig(
   root: string,
-  options: { stackFile?: string; overrides: string[] },
-): StackConfig & { stack: string; project: Project } {
+  options: { stackFile?: string; overrides: string[]; remembered?: Record<string, ConfigValue> },
+): StackConfig & { stack: string; project: Project; remember: Record<string, ConfigValue> } {
   const project = readProject(root);
   const stack = stackNameOf(options.stackFile);
   const values = options.stackFile ? readStackFile(options.stackFile, project) : new Map<string, ConfigValue>();
-  for (const pair of options.overrides) applyOverride(values, pair, project);
-  return { ...resolveStackConfig(stack, project, values), stack, project };
+  const remember = new Map(Object.entries(options.remembered ?? {}));
+  for (const [key, value] of remember) values.set(key, value);
+  for (const pair of options.overrides) {
+    const name = applyOverride(values, pair, project);
+    const value = values.get(name);
+    if (value) remember.set(name, value);
+  }
+  return { ...resolveStackConfig(stack, project, values), stack, project, remember: Object.fromEntries(remember) };
+}
+
+/** Reads what earlier runs' `--config` set; anything unreadable counts as nothing remembered. */
+export function readRemembered(path: string): Record<string, ConfigValue> {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, "utf8"));
+    if (!isRecord(parsed)) return {};
+    const out: Record<string, ConfigValue> = {};
+    for (const [key, v] of Object.entries(parsed)) {
+      if (isRecord(v) && v.kind === "string" && typeof v.value === "string")
+        out[key] = { kind: "string", value: v.value };
+      else if (isRecord(v) && v.kind === "object") out[key] = { kind: "object", value: v.value };
+    }
+    return out;
+  } catch {
+    return {};
+  }
 }

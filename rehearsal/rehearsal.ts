@@ -6,10 +6,10 @@ import { type LocalEntra, start } from "../entra/server";
 import { humanReport } from "../verify/report";
 import { runVerify } from "../verify/run";
 import { writeClientFiles } from "./clientFiles";
-import { stackConfig } from "./config";
+import { type ConfigValue, readRemembered, stackConfig, stackNameOf } from "./config";
 import type { EngineResult, EngineRun, RunEngine, StepEvent } from "./engineAdapter";
 import { DeploymentError, exitCodes, RehearsalError, RehearsalInputError } from "./errors";
-import { claimFolder } from "./folder";
+import { claimFolder, markerName } from "./folder";
 import { planSummary, stepLine } from "./plan";
 import { type Holder, type ProbeResult, probe } from "./probe";
 import { type Redactor, redactor } from "./redact";
@@ -76,7 +76,17 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
   };
   // Everything that can be refused is refused before the folder is touched.
   const root = pulumiProject(io.cwd);
-  const base = stackConfig(root, { stackFile: options.stackFile, overrides: options.config });
+  // What `--config` set in earlier runs that updated this stack, read only from a folder the rehearsal made.
+  const rememberedPath = join(options.dir, `config-${stackNameOf(options.stackFile)}.json`);
+  const remembered = existsSync(join(options.dir, markerName)) && !options.fresh ? readRemembered(rememberedPath) : {};
+  const base = stackConfig(root, { stackFile: options.stackFile, overrides: options.config, remembered });
+  const carried = Object.keys(remembered).filter(
+    (k) => !options.config.some((c) => c.startsWith(`${k.split(":").pop()}`)),
+  );
+  if (carried.length > 0)
+    say(
+      `config from earlier runs' --config (as pulumi config set keeps it; --fresh forgets): ${carried.map((k) => k.split(":").pop()).join(", ")}`,
+    );
   for (const key of base.undeclared)
     say(
       `warning: ${key} is not declared in Pulumi.yaml; like the CLI the rehearsal passes it on, and the program never reads it (declared: ${Object.keys(base.project.config).join(", ")})`,
@@ -98,6 +108,7 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
         const { config, secretKeys, setKeys, stack, project } = stackConfig(root, {
           stackFile: options.stackFile,
           overrides,
+          remembered,
         });
         // Point the exported authority at the local Entra ID unless the user chose one.
         if (!setKeys.includes("authorityHost")) config[`${project.name}:authorityHost`] = entra.authorityHost;
@@ -137,6 +148,7 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
       say(`updating the stack ${base.stack} (index.ts) with the local engine`);
       const result = await timed("update", () => update(io.runEngine, engineRun(options.config, false)));
       keep(result, options.dir, entra, redact);
+      remember(rememberedPath, base.remember);
       let exitCode = await timed("verify", () => verifyOutputs(options, entra, say));
       if (exitCode === 0 && options.rotate) {
         const rotation = `${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
@@ -150,6 +162,7 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
           update(io.runEngine, engineRun(overrides, false, { afterStep: prober.afterStep })),
         );
         keep(rotated, options.dir, entra, redact);
+        remember(rememberedPath, stackConfig(root, { stackFile: options.stackFile, overrides, remembered }).remember);
         prober.learn(rotated.outputs);
         await prober.probe("after the update");
         if (prober.gaps.length > 0) {
@@ -184,6 +197,12 @@ function pulumiProject(cwd: string): string {
       `no Pulumi.yaml beside the package.json at or above ${cwd}; run npm start in the project`,
     );
   return root;
+}
+
+/** Keeps this run's `--config` for the next runs, as `pulumi config set` keeps it in the stack's config (0600: a value may be a key). */
+function remember(path: string, values: Record<string, ConfigValue>): void {
+  if (Object.keys(values).length === 0) return;
+  writeFileSync(path, `${JSON.stringify(values, null, 2)}\n`, { mode: 0o600 });
 }
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));

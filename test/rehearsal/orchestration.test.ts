@@ -118,6 +118,28 @@ describe("each run previews first, as `pulumi up` does", () => {
   });
 });
 
+describe("--config is kept with the stack, as `pulumi config set` keeps it", () => {
+  it("a run that updated the stack passes its --config on to the next runs; a failed preview does not; --fresh forgets", async () => {
+    const dir = seeded();
+    const engine = scripted({});
+    await rehearse(["--dir", dir, "--config", "rotation=2"], engine);
+    const next = await rehearse(["--dir", dir, "--preview"], engine);
+    expect(next.stdout).toContain(
+      "rehearsal: config from earlier runs' --config (as pulumi config set keeps it; --fresh forgets): rotation",
+    );
+    const failing = scripted({
+      preview: async () => {
+        throw new Error("no");
+      },
+    });
+    await rehearse(["--dir", dir, "--config", "rotation=9"], failing);
+    await rehearse(["--dir", dir, "--preview"], engine);
+    await rehearse(["--dir", dir, "--preview", "--fresh"], engine);
+    const rotations = engine.runs.filter((r) => r.dryRun).map((r) => r.config["entra-cert-auth:rotation"]);
+    expect(rotations).toEqual(["2", "2", "2", "1"]);
+  });
+});
+
 describe("failures and interruptions", () => {
   it("an update that fails is exit 7, after a preview that passed", async () => {
     const dir = seeded();
