@@ -118,7 +118,7 @@ async function tryAll(holders: Holder[]): Promise<ProbeResult[]> {
 let afterRotation2: ProbeResult[] = [];
 
 beforeAll(async () => {
-  for (const args of [[], [], ["--config", "rotation=2"], ["--config", "rotation=3"]]) {
+  for (const args of [[], [], ["--config", "rotation=2"], ["--config", "rotation=3"], []]) {
     const run = await rehearse(["--dir", shared, ...args]);
     runs.push({ ...run, outputs: outputsOf(shared) });
     const [first, second] = [runs[0], runs[2]];
@@ -164,6 +164,7 @@ describe("npm start on a new folder", () => {
       "outputs-002.json",
       "outputs-003.json",
       "outputs-004.json",
+      "outputs-005.json",
     ]);
   });
 
@@ -252,6 +253,16 @@ describe("the folder holds the stack between runs", () => {
     expect(rotated.outputs.tenantId).toBe(first.outputs.tenantId);
     expect(rotated.outputs.clientId).toBe(first.outputs.clientId);
     expect(rotated.outputs.certificatePem).not.toBe(first.outputs.certificatePem);
+  });
+
+  it("a plain run after --config rotation=3 changes nothing: the value is kept with the stack, as pulumi config set keeps it", () => {
+    const plain = run(4);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain(
+      "config from earlier runs' --config (as pulumi config set keeps it; --fresh forgets): rotation",
+    );
+    expect(changed(plain.stdout)).toEqual([]);
+    expect(plain.outputs.certificatePem).toBe(run(3).outputs.certificatePem);
   });
 
   it("--preview changes nothing: the directory and the stack are byte for byte the same", async () => {
