@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCommand } from "../../common/cli";
 import { verifyCommand } from "../../verify/command";
-import { inProcess, keyRunIn } from "../support/cli";
+import { inProcess, keyRunIn, stopAndRemove } from "../support/cli";
 import { type RegisteredClient, registerClient, startEntra } from "../support/entra";
 import { stackOutputsFor } from "../support/outputs";
 
@@ -29,7 +29,7 @@ describe("verify never prints the private key, whichever output it is pasted int
     entra = await startEntra();
     client = await registerClient(entra, { grant: ["Data.Read"] });
   });
-  afterAll(() => entra.stop());
+  afterAll(() => stopAndRemove(entra));
 
   const key = () => client.cert.privateKeyPem;
   // The key as pasted (PEM), and as a single line of base64 as a careless copy might hold it.

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stopAndRemove } from "../support/cli";
 import { registerClient, startEntra } from "../support/entra";
 import { stackOutputsFor } from "../support/outputs";
 import { root } from "../support/processes";
@@ -37,7 +38,7 @@ describe("verify as a shipped tool", () => {
       dir = mkdtempSync(join(tmpdir(), "eca-pack-"));
     });
     afterAll(async () => {
-      await entra.stop();
+      await stopAndRemove(entra);
       rmSync(dir, { recursive: true, force: true });
     });
 

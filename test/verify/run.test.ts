@@ -12,7 +12,7 @@ import { parseOptions } from "../../verify/options";
 import { preflight } from "../../verify/preflight";
 import { runVerify, type VerifyIO } from "../../verify/run";
 import { makeCertificate } from "../support/certificates";
-import { inProcess } from "../support/cli";
+import { inProcess, stopAndRemove } from "../support/cli";
 import { skippingClock } from "../support/clock";
 import { registerClient, startEntra } from "../support/entra";
 import { stackOutputsFor } from "../support/outputs";
@@ -26,7 +26,7 @@ describe("verify against the local Entra ID", () => {
   beforeAll(async () => {
     entra = await startEntra();
   });
-  afterAll(() => entra.stop());
+  afterAll(() => stopAndRemove(entra));
 
   async function verify(outputs: Record<string, unknown>, flags: string[] = [], clock = skippingClock()) {
     const io: VerifyIO = {
@@ -209,7 +209,7 @@ describe("verify against the local Entra ID", () => {
         /^the application is not \(yet\) in the tenant \(AADSTS700016\), attempt 1, retrying in (\d+ ms|\d\.\d s)$/,
       );
     } finally {
-      await delayed.stop();
+      await stopAndRemove(delayed);
     }
   });
 
