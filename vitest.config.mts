@@ -1,5 +1,9 @@
 import { defineConfig } from "vitest/config";
 
+// Coverage thresholds hold for the whole suite (`npm test`); a run of some files only (`npx vitest run --coverage
+// test/entra`) reports coverage without failing on rooms it did not run.
+const wholeSuite = process.argv.slice(2).every((arg) => arg.startsWith("-") || arg === "run");
+
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
@@ -18,7 +22,7 @@ export default defineConfig({
       include: ["common/**", "components/**", "verify/**", "entra/**"],
       exclude: ["verify/main.ts"],
       reporter: ["text-summary", "text"],
-      thresholds: { "verify/**": { lines: 90, branches: 85 } },
+      thresholds: wholeSuite ? { "verify/**": { lines: 90, branches: 85 } } : {},
     },
     hookTimeout: 60_000,
   },

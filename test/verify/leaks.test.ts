@@ -5,7 +5,7 @@ import { inProcess, keyRunIn, stopAndRemove } from "../support/cli";
 import { type RegisteredClient, registerClient, startEntra } from "../support/entra";
 import { stackOutputsFor } from "../support/outputs";
 
-/** Every output verify's contract names (README, "The contract verify reads"). */
+/** Every output the program exports (README, "Stack outputs"; contract 4), except privateKeyPem itself. */
 const fields = [
   "tenantId",
   "clientId",
@@ -20,6 +20,10 @@ const fields = [
   "thumbprintSha256",
   "keyId",
   "certificateNotAfter",
+  // Outputs of contract 4 that verify does not read.
+  "certificatePfx",
+  "pfxPassword",
+  "attachedCertificates",
 ];
 
 describe("verify never prints the private key, whichever output it is pasted into", () => {
