@@ -11,6 +11,7 @@ import { fromStackOutputs } from "../../verify/inputs";
 import { parseOptions } from "../../verify/options";
 import { preflight } from "../../verify/preflight";
 import { runVerify, type VerifyIO } from "../../verify/run";
+import { fetchJwks } from "../../verify/tokenChecks";
 import { makeCertificate } from "../support/certificates";
 import { inProcess, stopAndRemove } from "../support/cli";
 import { skippingClock } from "../support/clock";
@@ -159,6 +160,19 @@ describe("verify against the local Entra ID", () => {
     );
     // Exponential (fast backoff: base 50 ms, cap 400 ms, equal jitter at 0).
     expect(clock.slept.slice(0, 4)).toEqual([25, 50, 100, 200]);
+  });
+
+  it("finds the authority's signing keys through discovery, or at the address msal-node's discovery gave", async () => {
+    const client = await registerClient(entra);
+    const inputs = fromStackOutputs(stackOutputsFor(entra, client), parseOptions([]));
+    inputs.caPem = entra.caPem;
+    const viaDiscovery = await fetchJwks(inputs);
+    expect(viaDiscovery.keys.length).toBeGreaterThan(0);
+    const direct = await fetchJwks(inputs, `${entra.authorityHost}/${entra.tenantId}/discovery/v2.0/keys`);
+    expect(direct).toEqual(viaDiscovery);
+    await expect(fetchJwks(inputs, `${entra.authorityHost}/${entra.tenantId}/no-such-keys`)).rejects.toThrow(
+      /^JWKS answered HTTP 404$/,
+    );
   });
 
   it("answers a single token request for probes, without retrying", async () => {
