@@ -156,7 +156,8 @@ async function cryptoCosts(entra: Awaited<ReturnType<typeof start>>, c: Client, 
     .setProtectedHeader({ alg: "PS256", typ: "JWT", "x5t#S256": x5t })
     .sign(c.key);
   const view = { state: entra.admin.state, now: new Date(), delayMs: 0 };
-  const app = entra.admin.state.applications.find((a) => a.id === c.app.id)!;
+  const app = entra.admin.state.applications.find((a) => a.id === c.app.id);
+  if (!app) throw new Error("the bench client's application is not in the directory");
   const n = 300;
   let t = performance.now();
   for (let i = 0; i < n; i++)
