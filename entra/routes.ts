@@ -147,6 +147,11 @@ async function adminRoute(
       if (!id && m === "GET") return sendJson(res, 200, { value: a.state.servicePrincipals });
       if (!id && m === "POST") return sendJson(res, 201, a.createServicePrincipal(body.appId));
       if (id && !sub && m === "DELETE") return (a.deleteServicePrincipal(id), sendJson(res, 204, undefined));
+      // As Graph and the azuread provider do it: assignments made and removed on the resource (contract 3).
+      if (sub === "appRoleAssignedTo" && !subId && m === "POST")
+        return sendJson(res, 201, a.assignAppRole({ ...body, resourceId: id }));
+      if (sub === "appRoleAssignedTo" && subId && m === "DELETE")
+        return (a.removeAppRoleAssignment(subId), sendJson(res, 204, undefined));
       if (sub === "appRoleAssignments" && !subId && m === "POST")
         return sendJson(res, 201, a.assignAppRole({ ...body, principalId: body.principalId ?? id }));
       if (sub === "appRoleAssignments" && subId && m === "DELETE")

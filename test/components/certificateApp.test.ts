@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { pickRoles } from "../../components/api";
 import { CertificateApp } from "../../components/certificateApp";
 import { ConfigError } from "../../components/errors";
-import type { Step } from "../../rehearsal/engine";
+import type { Step } from "../../rehearsal/providers/legacy/engine";
 import { makeCertificate } from "../support/certificates";
 import { installEngine, newDirectory, ofType, promiseOf, types } from "../support/program";
 

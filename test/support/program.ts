@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { directoryAdmin } from "../../entra/admin";
 import { openStore } from "../../entra/store";
 import { inProcessDirectory } from "../../rehearsal/directoryApi";
-import { LocalEngine, type Registered, type StateEntry, type Step } from "../../rehearsal/engine";
+import { LocalEngine, type Registered, type StateEntry, type Step } from "../../rehearsal/providers/legacy/engine";
 import { localProvider } from "../../rehearsal/providers";
 
 export const project = "entra-cert-auth";
