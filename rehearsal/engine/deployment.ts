@@ -128,15 +128,15 @@ export class Deployment {
     if (op === "same" && old) {
       Object.assign(old, { ...entry, outputs: old.outputs });
     } else if (op === "update" && old) {
-      const made = await this.guard(urn, req, () => updateOf(provider, req.type)(prior(old), toPlainMap(news)));
+      const made = await this.attempt(urn, req, () => updateOf(provider, req.type)(prior(old), toPlainMap(news)));
       Object.assign(old, { ...entry, id: made.id, outputs: secret(made.outputs) });
     } else {
       if (op === "replace" && old && req.deleteBeforeReplace) {
-        await this.guard(urn, req, () => provider.delete(prior(old)));
+        await this.attempt(urn, req, () => provider.delete(prior(old)));
         this.live.splice(this.live.indexOf(old), 1);
         this.save();
       }
-      const made = await this.guard(urn, req, () => provider.create(toPlainMap(news)));
+      const made = await this.attempt(urn, req, () => provider.create(toPlainMap(news)));
       // Create-before-delete: the old resource stays, marked, until the end of the update.
       if (op === "replace" && old && !req.deleteBeforeReplace) old.delete = true;
       Object.assign(entry, { id: made.id, outputs: secret(made.outputs) });
@@ -269,14 +269,19 @@ export class Deployment {
     if (!this.o.dryRun) this.o.save({ resources: this.live });
   }
 
+  /** A provider's Check or Diff: a throw becomes a ResourceError naming the resource. */
   private guard<T>(urn: string, req: Registration, f: () => T): T {
     try {
-      const result = f();
-      if (result instanceof Promise)
-        return result.catch((err: unknown) => {
-          throw this.fail(new ResourceError(urn, `${req.type} ${req.name}: ${messageOf(err)}`));
-        }) as T;
-      return result;
+      return f();
+    } catch (err) {
+      throw this.fail(new ResourceError(urn, `${req.type} ${req.name}: ${messageOf(err)}`));
+    }
+  }
+
+  /** A provider's create, update or delete, likewise. */
+  private async attempt<T>(urn: string, req: Registration, f: () => Promise<T>): Promise<T> {
+    try {
+      return await f();
     } catch (err) {
       throw this.fail(new ResourceError(urn, `${req.type} ${req.name}: ${messageOf(err)}`));
     }

@@ -7,7 +7,7 @@ import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import type { Deployment } from "./deployment";
 import { messageOf } from "./deployment";
-import { decode, fromStruct, revealMap, toPlainMap, toStruct, type ValueMap } from "./wire";
+import { fromProtoValue, fromStruct, revealMap, toPlainMap, toStruct, type ValueMap } from "./wire";
 
 /** What the program told the engine besides resources: diagnostics and its progress. */
 export interface MonitorHooks {
@@ -64,9 +64,7 @@ export async function serveMonitor(deployment: Deployment, hooks: MonitorHooks):
               ]),
             ],
             deleteBeforeReplace: r.getDeletebeforereplace(),
-            replacementTrigger: r.hasReplacementTrigger()
-              ? decode(r.getReplacementTrigger()?.toJavaScript() as Parameters<typeof decode>[0])
-              : undefined,
+            replacementTrigger: r.hasReplacementTrigger() ? fromProtoValue(r.getReplacementTrigger()) : undefined,
             additionalSecretOutputs: r.getAdditionalsecretoutputsList(),
             ignoreChanges: r.getIgnorechangesList(),
           }),

@@ -20,6 +20,7 @@ const loggedAndExited = 32;
  */
 export async function runEngine(run: EngineRun): Promise<EngineResult> {
   const t = { begin: performance.now(), spawn: 0, stack: 0, program: 0, exit: 0, end: 0 };
+  if (run.signal?.aborted) throw new AbortedError();
   const prior = loadCheckpoint(run.stateDir);
   if (!run.dryRun) {
     try {
@@ -55,6 +56,8 @@ export async function runEngine(run: EngineRun): Promise<EngineResult> {
   const errors: string[] = [];
   const monitor = await serveMonitor(deployment, {
     log(severity, message, urn) {
+      // The CLI shows debug diagnostics only when asked (-v); they echo every RPC, so they stay here.
+      if (severity === "debug") return;
       const clean = scrub(message);
       if (severity === "error") errors.push(clean);
       run.onEvent({ kind: "diagnostic", severity, message: clean, ...(urn ? { urn } : {}) });

@@ -1,4 +1,4 @@
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { type Value as ProtoValue, Struct } from "google-protobuf/google/protobuf/struct_pb";
 
 /** JSON as protobuf's Struct.toJavaScript gives it (its own typing says only `{}`). */
 export type JavaScriptValue = null | boolean | number | string | JavaScriptValue[] | JsonObject;
@@ -94,6 +94,9 @@ export function encodeMap(m: ValueMap): { [key: string]: JavaScriptValue } {
 
 // The one cast: Struct.toJavaScript returns JSON, which its typing leaves as `{}`.
 export const fromStruct = (s: Struct | undefined): ValueMap => decodeMap(s?.toJavaScript() as JsonObject | undefined);
+/** A single protobuf Value (the replacementTrigger option). */
+export const fromProtoValue = (v: ProtoValue | undefined): Value =>
+  decode(v?.toJavaScript() as JavaScriptValue | undefined);
 export const toStruct = (m: ValueMap): Struct => Struct.fromJavaScript(encodeMap(m));
 
 /** The value without secret wrappers (unknowns stay). */

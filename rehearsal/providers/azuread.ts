@@ -136,7 +136,10 @@ function applicationObjectId(applicationId: Plain): string {
  * time.RFC3339 (whole seconds, UTC), so equal instants are no change.
  */
 export function normaliseDate(v: ValueMap[string] | undefined, what: string): ValueMap[string] | undefined {
-  if (typeof v !== "string") return v;
+  return typeof v === "string" ? rfc3339Seconds(v, what) : v;
+}
+
+function rfc3339Seconds(v: string, what: string): string {
   const ms = Date.parse(v);
   if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(v) || Number.isNaN(ms))
     throw new ProviderError(`azuread ApplicationCertificate: ${what} must be an RFC3339 date`);
@@ -191,9 +194,9 @@ export function applicationCertificate(graph: GraphCall): ResourceProvider {
         outputs: {
           ...inputs,
           keyId,
-          startDate: normaliseDate(key.startDateTime ?? null, "startDate") ?? null,
-          endDate: normaliseDate(key.endDateTime ?? null, "endDate") ?? null,
-        } as PlainMap,
+          startDate: typeof key.startDateTime === "string" ? rfc3339Seconds(key.startDateTime, "startDate") : null,
+          endDate: typeof key.endDateTime === "string" ? rfc3339Seconds(key.endDateTime, "endDate") : null,
+        },
       };
     },
     delete: (prior) =>

@@ -62,6 +62,16 @@ describe("the engine runs the program through Pulumi's own cmd/run", () => {
     expect(checkpoint).not.toContain("random:index");
   });
 
+  it("reports a program exception with its message and where it was thrown", async () => {
+    const { base } = setup(
+      `import * as pulumi from "@pulumi/pulumi";\n\nthrow new Error("roles must not be empty; fix roles");\nexport const out = pulumi.output(1);\n`,
+    );
+    const error = await run({ ...base, config: {}, dryRun: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProgramError);
+    expect(String(error)).toContain("roles must not be empty; fix roles");
+    expect(String(error)).toMatch(/index\.ts:3/);
+  });
+
   it("fails a resource type that has no provider, naming the type", async () => {
     const { base } = setup(
       `import * as pulumi from "@pulumi/pulumi";\nclass Widget extends pulumi.CustomResource {}\nnew Widget("acme:index/widget:Widget", "w", {});\n`,
@@ -127,6 +137,23 @@ describe("state across runs", () => {
     expect(saved).not.toContain("::pw2");
     const next = await run({ ...base, config: {}, dryRun: false });
     expect(opsOf(next.steps)).toEqual(["same:pw0", "create:pw1", "create:pw2"]);
+  });
+});
+
+describe("StackReference", () => {
+  it("reads this stack's last saved outputs, secrets still secret, as a read step", async () => {
+    const { base } = setup(`import * as pulumi from "@pulumi/pulumi";
+const self = new pulumi.StackReference(\`\${pulumi.getOrganization()}/\${pulumi.getProject()}/\${pulumi.getStack()}\`);
+export const token = pulumi.secret(new pulumi.Config().require("token"));
+export const previous = self.getOutput("token");
+`);
+    const first = await run({ ...base, config: { "fixture:token": "t-1" }, dryRun: false });
+    expect(first.steps.filter((s) => s.op === "read").map((s) => s.type)).toEqual(["pulumi:pulumi:StackReference"]);
+    expect(first.outputs.previous).toBeUndefined();
+    const second = await run({ ...base, config: { "fixture:token": "t-2" }, dryRun: false });
+    expect(second.outputs.previous).toBe("t-1");
+    expect(second.outputs.token).toBe("t-2");
+    expect(second.secretOutputNames).toEqual(expect.arrayContaining(["previous", "token"]));
   });
 });
 
