@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfidentialClientApplication } from "@azure/msal-node";
 import { SignJWT } from "jose";
+import { projectRoot } from "../common/root";
 import { verifyClientAssertion } from "../entra/assertion";
 import { loadOrCreatePki } from "../entra/pki";
 import { start } from "../entra/server";
@@ -17,7 +18,7 @@ import { networkClient } from "../verify/networkClient";
  * of its two crypto steps, verify's wall time against bare msal-node, and the
  * rehearsal's wall time by phase. Run on an otherwise idle machine.
  */
-const root = join(__dirname, "..");
+const root = projectRoot(__dirname);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 

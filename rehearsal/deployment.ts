@@ -1,5 +1,6 @@
 import { fork } from "node:child_process";
 import { join } from "node:path";
+import { projectRoot } from "../common/root";
 import type { DeployJob, DeployMessage } from "./deploy";
 
 /** A failed deployment; a config error means nothing was created. */
@@ -17,9 +18,11 @@ export class DeploymentError extends Error {
 /** Runs one deployment in a child process and relays its messages. */
 export function runDeployment(job: DeployJob, onMessage: (m: DeployMessage) => void): Promise<void> {
   return new Promise((resolve, reject) => {
+    // The child runs the TypeScript program through tsx, from the sources even when this file runs from dist/.
     // cwd is the project root, where `--import tsx` resolves.
-    const child = fork(join(__dirname, "deploy.ts"), [], {
-      cwd: join(__dirname, ".."),
+    const root = projectRoot(__dirname);
+    const child = fork(join(root, "rehearsal", "deploy.ts"), [], {
+      cwd: root,
       execArgv: ["--import", "tsx"],
       stdio: ["ignore", "ignore", "pipe", "ipc"],
     });

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { projectRoot } from "../common/root";
 import { type LocalEntra, start } from "../entra/server";
 import { humanReport, scrub } from "../verify/report";
 import { runVerify } from "../verify/run";
@@ -27,7 +28,8 @@ export interface RehearsalResult {
   phases: Record<string, number>;
 }
 
-const root = join(__dirname, "..");
+// From the sources or from dist/: the folder holding Pulumi.yaml.
+const root = projectRoot(__dirname);
 
 /**
  * The offline rehearsal: the real program deployed by the local engine into

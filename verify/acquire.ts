@@ -6,6 +6,7 @@ import {
 } from "@azure/msal-node";
 import { type Backoff, backoffDelay, defaultBackoff, retryAfterMs } from "./backoff";
 import { diagnose } from "./diagnosis";
+import { formatSeconds } from "./duration";
 import { AuthenticationError, DeadlineError } from "./errors";
 import type { ClientInputs } from "./inputs";
 import { networkClient } from "./networkClient";
@@ -213,7 +214,7 @@ function classify(err: unknown, last: LastResponse): Outcome {
 
 function isNetworkError(e: { errorCode?: string; name?: string; message?: string }): boolean {
   return (
-    e.name === "NetworkTimeoutError" ||
+    e.name === "HttpTimeoutError" ||
     e.name === "AttemptTimeoutError" ||
     /network_error|endpoints_resolution_error|openid_config_error/i.test(e.errorCode ?? "") ||
     /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up/.test(e.message ?? "")
@@ -235,6 +236,3 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export const formatSeconds = (ms: number) =>
-  ms < 1000 ? `${ms} ms` : `${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)} s`;

@@ -1,3 +1,5 @@
+import { CliError } from "../common/errors";
+
 /** Exit codes, the contract with pipelines. */
 export const exitCodes = {
   verified: 0,
@@ -20,47 +22,44 @@ export type VerifyErrorCode =
  * A failure of one kind, with a stable code and its exit code. Messages are
  * one line, say what is wrong and what to do, and never hold a secret.
  */
-export abstract class VerifyError extends Error {
-  abstract readonly code: VerifyErrorCode;
-  abstract readonly exitCode: number;
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
+export abstract class VerifyError extends CliError {
+  declare readonly code: VerifyErrorCode;
 }
 
 /** Arguments, files or stack outputs that are missing or malformed. */
 export class InputError extends VerifyError {
-  readonly code = "ERR_BAD_INPUT";
-  readonly exitCode = exitCodes.badInput;
+  constructor(message: string) {
+    super("ERR_BAD_INPUT", exitCodes.badInput, message);
+  }
 }
 
-/** Inputs that are well-formed but cannot work: mismatched key, expired certificate, wrong thumbprint. */
+/** Inputs that are well-formed but cannot work: mismatched key, expired certificate, wrong thumbprint or password. */
 export class PreflightError extends VerifyError {
-  readonly code = "ERR_PREFLIGHT";
-  readonly exitCode = exitCodes.preflight;
+  constructor(message: string) {
+    super("ERR_PREFLIGHT", exitCodes.preflight, message);
+  }
 }
 
-/** The authority refused to issue a token, for a reason that waiting will not fix. */
+/** The authority refused to issue a token, or cannot be trusted, for a reason that waiting will not fix. */
 export class AuthenticationError extends VerifyError {
-  readonly code = "ERR_AUTHENTICATION";
-  readonly exitCode = exitCodes.authentication;
   constructor(
     message: string,
     readonly aadsts?: number,
   ) {
-    super(message);
+    super("ERR_AUTHENTICATION", exitCodes.authentication, message);
   }
 }
 
 /** A token came back but does not say what it should. */
 export class TokenCheckError extends VerifyError {
-  readonly code = "ERR_TOKEN_CHECK";
-  readonly exitCode = exitCodes.tokenCheck;
+  constructor(message: string) {
+    super("ERR_TOKEN_CHECK", exitCodes.tokenCheck, message);
+  }
 }
 
 /** The deadline passed while waiting for something transient. */
 export class DeadlineError extends VerifyError {
-  readonly code = "ERR_TIMEOUT";
-  readonly exitCode = exitCodes.timeout;
+  constructor(message: string) {
+    super("ERR_TIMEOUT", exitCodes.timeout, message);
+  }
 }

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { InputError } from "./errors";
+import { readBounded } from "./files";
 import type { VerifyOptions } from "./options";
 
 /** Everything a client needs to ask for a token, from whichever source. */
@@ -104,13 +104,8 @@ export function fromEnvironment(env: NodeJS.ProcessEnv, options: VerifyOptions):
   });
 }
 
-export function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (err) {
-    throw new InputError(`${what} ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
-  }
-}
+/** A text file, at most 1 MiB. */
+export const readText = (path: string, what: string): string => readBounded(path, what).toString("utf8");
 
 export function parseJson(text: string, what: string): unknown {
   try {

@@ -1,11 +1,14 @@
 import { parseArgs } from "node:util";
-import { InputError } from "./errors";
+import type { Flags } from "../common/cli";
+import { ArgumentError } from "../common/errors";
 
 /** What a verify run was asked to do. */
 export interface VerifyOptions {
   outputs?: string;
   stack?: string;
   cwd?: string;
+  certificate?: string;
+  certificatePasswordEnv?: string;
   scope?: string;
   expectedRoles?: string[];
   apiClientId?: string;
@@ -14,20 +17,25 @@ export interface VerifyOptions {
   thumbprint: "sha256" | "sha1";
   timeoutSeconds: number;
   warnDays: number;
-  json: boolean;
-  help: boolean;
+  /** The report's form; the CLI sets it from --json. */
+  json?: boolean;
+  /** Accepted for callers built against the earlier shape; --help is the CLI edge's. */
+  help?: boolean;
 }
 
-export const usage = `usage: npm run verify -- [source] [options]
+export const usage = `usage: entra-cert-auth-verify [source] [options]   (in this project: npm run verify -- ...)
 
 Sources (one of them; the environment is used when neither flag is given):
-  --outputs <file|->        JSON of \`pulumi stack output --json --show-secrets\` (- reads stdin)
+  --outputs <file|->        JSON of \`pulumi stack output --json --show-secrets\` (- reads stdin; at most 1 MiB)
   --stack <name>            read the stack's outputs with the Pulumi CLI (Automation API)
   --cwd <dir>               the Pulumi project folder for --stack (default: current folder)
-  environment               AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_CERTIFICATE_PATH
-                            (PEM with certificate and key), AZURE_AUTHORITY_HOST, with --scope
+  environment               AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_CERTIFICATE_PATH (PEM with certificate
+                            and key, or PFX with AZURE_CLIENT_CERTIFICATE_PASSWORD), AZURE_AUTHORITY_HOST, with --scope
 
 Options:
+  --certificate <file>      the client's certificate and key: PEM (both in one file) or PFX/PKCS#12; overrides the
+                            outputs' certificatePem and privateKeyPem, or AZURE_CLIENT_CERTIFICATE_PATH
+  --certificate-password-env <VAR>  the environment variable holding the PFX password (never the password itself)
   --scope <scope>           resource scope, <api>/.default (overrides the outputs' scope)
   --expected-roles <a,b>    roles the token must carry (overrides the outputs' expectedRoles)
   --api-client-id <id>      the API's client id, the audience of v2.0 tokens
@@ -36,60 +44,60 @@ Options:
   --thumbprint <sha256|sha1>  certificate thumbprint the client assertion names (default sha256, PS256)
   --timeout <seconds>       overall deadline including retries (default 300)
   --warn-days <days>        warn when the certificate expires within this many days (default 30)
-  --json                    one JSON object on stdout instead of the table
+  --json                    one JSON object on stdout instead of the table, on every path
   -h, --help                this text
 
 Exit codes: 0 verified, 2 bad input, 3 preflight failed, 4 authentication failed,
 5 token check failed, 6 timed out, 1 unexpected error.`;
 
-/** Parses the command line; unknown flags and bad values are input errors. */
-export function parseOptions(argv: string[]): VerifyOptions {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        outputs: { type: "string" },
-        stack: { type: "string" },
-        cwd: { type: "string" },
-        scope: { type: "string" },
-        "expected-roles": { type: "string" },
-        "api-client-id": { type: "string" },
-        "authority-host": { type: "string" },
-        "ca-file": { type: "string" },
-        thumbprint: { type: "string", default: "sha256" },
-        timeout: { type: "string", default: "300" },
-        "warn-days": { type: "string", default: "30" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (err) {
-    throw new InputError(`${(err as Error).message.split("\n")[0]}; see --help`);
-  }
+/** verify's flags for node:util parseArgs; -h/--help and --json are added by the CLI edge. */
+export const flags = {
+  outputs: { type: "string" },
+  stack: { type: "string" },
+  cwd: { type: "string" },
+  certificate: { type: "string" },
+  "certificate-password-env": { type: "string" },
+  scope: { type: "string" },
+  "expected-roles": { type: "string" },
+  "api-client-id": { type: "string" },
+  "authority-host": { type: "string" },
+  "ca-file": { type: "string" },
+  thumbprint: { type: "string", default: "sha256" },
+  timeout: { type: "string", default: "300" },
+  "warn-days": { type: "string", default: "30" },
+} as const;
+
+/** Checks parsed flags and turns them into options; bad values are argument errors (exit 2). */
+export function toOptions(values: Flags<typeof flags>): VerifyOptions {
   if (values.outputs !== undefined && values.stack !== undefined)
-    throw new InputError("--outputs and --stack both given: choose one source of outputs");
-  const thumbprint = values.thumbprint as string;
-  if (thumbprint !== "sha256" && thumbprint !== "sha1")
-    throw new InputError(`--thumbprint ${thumbprint} is not sha256 or sha1`);
+    throw new ArgumentError("--outputs and --stack both given: choose one source of outputs");
+  const thumbprint = values.thumbprint;
+  if (thumbprint !== "sha256" && thumbprint !== "sha1") throw new ArgumentError("--thumbprint must be sha256 or sha1");
+  const passwordEnv = values["certificate-password-env"];
+  if (passwordEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(passwordEnv))
+    throw new ArgumentError(
+      "--certificate-password-env takes the name of an environment variable (e.g. PFX_PASSWORD), not the password",
+    );
   return {
-    outputs: values.outputs as string | undefined,
-    stack: values.stack as string | undefined,
-    cwd: values.cwd as string | undefined,
-    scope: values.scope as string | undefined,
-    expectedRoles: values["expected-roles"] === undefined ? undefined : splitList(values["expected-roles"] as string),
-    apiClientId: values["api-client-id"] as string | undefined,
-    authorityHost: values["authority-host"] as string | undefined,
-    caFile: values["ca-file"] as string | undefined,
+    outputs: values.outputs,
+    stack: values.stack,
+    cwd: values.cwd,
+    certificate: values.certificate,
+    certificatePasswordEnv: passwordEnv,
+    scope: values.scope,
+    expectedRoles: values["expected-roles"] === undefined ? undefined : splitList(values["expected-roles"]),
+    apiClientId: values["api-client-id"],
+    authorityHost: values["authority-host"],
+    caFile: values["ca-file"],
     thumbprint,
-    timeoutSeconds: positiveNumber("--timeout", values.timeout as string),
-    warnDays: positiveNumber("--warn-days", values["warn-days"] as string, true),
-    json: values.json as boolean,
-    help: values.help as boolean,
+    timeoutSeconds: positiveNumber("--timeout", values.timeout),
+    warnDays: positiveNumber("--warn-days", values["warn-days"], true),
   };
 }
+
+/** Parses a command line as the CLI does (without --help and --json), for in-process callers and tests. */
+export const parseOptions = (argv: string[]): VerifyOptions =>
+  toOptions(parseArgs({ args: argv, options: flags, strict: true, allowPositionals: false }).values);
 
 const splitList = (text: string) =>
   text
@@ -100,6 +108,8 @@ const splitList = (text: string) =>
 function positiveNumber(flag: string, text: string, zeroOk = false): number {
   const n = Number(text);
   if (!Number.isFinite(n) || n < 0 || (!zeroOk && n === 0))
-    throw new InputError(`${flag} ${text} must be a ${zeroOk ? "non-negative" : "positive"} number`);
+    throw new ArgumentError(
+      `${flag} must be a ${zeroOk ? "non-negative" : "positive"} number of ${flag === "--timeout" ? "seconds" : "days"}`,
+    );
   return n;
 }

@@ -1,5 +1,6 @@
-import { formatSeconds } from "./acquire";
+import type { Failure } from "../common/cli";
 import type { Check } from "./check";
+import { formatSeconds } from "./duration";
 import type { VerifyReport } from "./run";
 
 /** The table a person reads, and a one-line verdict. */
@@ -21,6 +22,21 @@ export function verdictLine(r: VerifyReport): string {
     return `verified: a certificate-authenticated token for ${r.inputs?.scope}${roles} (${tries}, ${formatSeconds(r.timings.totalMs)})`;
   }
   return `FAILED (${r.error?.code}, exit ${r.exitCode}): ${r.error?.message}`;
+}
+
+/** A run that stopped at the command line: the same report shape, with only the error. */
+export function failureReport(failure: Failure): VerifyReport {
+  return {
+    verdict: "failed",
+    exitCode: failure.exitCode,
+    error: { code: failure.code, message: failure.message },
+    warnings: [],
+    preflight: [],
+    attempts: [],
+    checks: [],
+    timings: { totalMs: 0 },
+    secrets: [],
+  };
 }
 
 /** The JSON object a pipeline reads; `secrets` is not enumerable and never appears. */

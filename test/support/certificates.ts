@@ -1,5 +1,6 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject, webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
+import { inject } from "vitest";
 import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../entra/x509";
 
 export interface TestCertificate {
@@ -17,7 +18,7 @@ export async function makeCertificate(
   const notAfter = options.notAfter ?? new Date(now + 30 * 86_400_000);
   const subject = options.subject ?? "CN=test client";
   if (options.keyType === "ec") return ecCertificate(subject, notBefore, notAfter);
-  const key = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+  const key = nextKey();
   const certificatePem = await issueCertificate({
     key,
     subject,
@@ -47,3 +48,30 @@ async function ecCertificate(subject: string, notBefore: Date, notAfter: Date): 
     .join("\n")}\n-----END PRIVATE KEY-----\n`;
   return { certificatePem: cert.toString("pem"), privateKeyPem, key: createPrivateKey(privateKeyPem) };
 }
+
+/**
+ * RSA keys from the run's pool (made once by the globalSetup), taken in turn:
+ * consecutive certificates in a file always have different keys, as a test
+ * of a mismatched key needs. Outside vitest's run, a fresh key.
+ */
+let taken = 0;
+function nextKey(): KeyObject {
+  const pool = poolOf();
+  const pem = pool[taken++ % Math.max(pool.length, 1)];
+  return pem ? createPrivateKey(pem) : generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+}
+
+function poolOf(): string[] {
+  try {
+    return inject("rsaKeys") ?? [];
+  } catch {
+    return [];
+  }
+}
+
+let shared: Promise<TestCertificate> | undefined;
+/** One certificate for a whole test file, for tests that only read it. */
+export const sharedCertificate = (): Promise<TestCertificate> => {
+  shared ??= makeCertificate();
+  return shared;
+};

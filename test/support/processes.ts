@@ -3,13 +3,16 @@ import { join } from "node:path";
 
 export const root = join(__dirname, "..", "..");
 
-/** Runs one of the project's entry points as `npm run` would, with tsx. */
+/** The compiled file `npm run` runs for a source entry point: `verify/main.ts` -> `dist/verify/main.js`. */
+export const compiled = (script: string) => join(root, "dist", script.replace(/\.ts$/, ".js"));
+
+/** Runs one of the project's entry points as `npm run` would: the compiled JavaScript (the globalSetup builds it). */
 export function runScript(
   script: string,
   args: string[],
   options: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string; timeoutMs?: number } = {},
 ) {
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, script), ...args], {
+  const child = spawn(process.execPath, [compiled(script), ...args], {
     cwd: options.cwd ?? root,
     env: { ...process.env, ...options.env },
     stdio: ["pipe", "pipe", "pipe"],

@@ -1,0 +1,127 @@
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { ArgumentError, CliError } from "./errors";
+
+/** The flags a command declares, as node:util parseArgs takes them. */
+export type FlagSpec = NonNullable<ParseArgsConfig["options"]>;
+
+/** What parseArgs returns for `O` with strict parsing and no positionals, inferred (no casts). */
+export type Flags<O extends FlagSpec> = ReturnType<
+  typeof parseArgs<{ options: O; strict: true; allowPositionals: false }>
+>["values"];
+
+/** How a command reaches the world; tests pass their own. */
+export interface CliIO {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  env: NodeJS.ProcessEnv;
+  stdin: AsyncIterable<Buffer | string>;
+}
+
+/** A failure as the edge reports it. */
+export interface Failure {
+  code: string;
+  exitCode: number;
+  message: string;
+}
+
+/**
+ * One command-line tool. Every CLI in the project has this shape, so help,
+ * argument errors, failures and `--json` look the same in all of them.
+ */
+export interface Command<O extends FlagSpec, T> {
+  /** The prefix of every message line, e.g. `verify`. */
+  name: string;
+  /** Printed by -h/--help, on stdout, exit 0. */
+  usage: string;
+  /** The command's flags; -h/--help is added, and --json when `json` is true. */
+  flags: O;
+  json?: boolean;
+  /** Checks the parsed flags and turns them into the command's options; throws ArgumentError. */
+  parse(flags: Flags<O>): T;
+  /** Does the work and returns the exit code; a known failure is thrown as a CliError. */
+  run(options: T, io: CliIO, json: boolean): Promise<number>;
+  /** The one JSON object printed for a failure under --json; `{ exitCode, error }` when not given. */
+  failureJson?(failure: Failure): object;
+}
+
+const helpFlag = { help: { type: "boolean", short: "h", default: false } } as const;
+const jsonFlag = { json: { type: "boolean", default: false } } as const;
+
+/**
+ * Parses, runs, and maps whatever was thrown to one message line and an
+ * exit code, in one place. Returns the exit code; never exits.
+ */
+export async function runCommand<O extends FlagSpec, T>(
+  command: Command<O, T>,
+  argv: string[],
+  io: CliIO,
+): Promise<number> {
+  // Known before parsing, so that an argument error is still answered in JSON.
+  const json = command.json === true && argv.slice(0, dashDash(argv)).includes("--json");
+  try {
+    const flags: O = { ...command.flags, ...helpFlag, ...(command.json ? jsonFlag : {}) };
+    const values = parseFlags(flags, argv);
+    if ("help" in values && values.help === true) {
+      io.stdout.write(json ? `${JSON.stringify({ usage: command.usage })}\n` : `${command.usage}\n`);
+      return 0;
+    }
+    return await command.run(command.parse(values), io, json);
+  } catch (err) {
+    const failure = describe(err);
+    io.stderr.write(`${command.name}: ${failure.message}\n`);
+    if (json) {
+      const body = command.failureJson?.(failure) ?? {
+        exitCode: failure.exitCode,
+        error: { code: failure.code, message: failure.message },
+      };
+      io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    }
+    return failure.exitCode;
+  }
+}
+
+/** The executable's whole body: run with the process's argv and streams, and set the exit code. */
+export function runMain<O extends FlagSpec, T>(command: Command<O, T>): void {
+  const io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin };
+  runCommand(command, process.argv.slice(2), io).then((code) => {
+    process.exitCode = code;
+  });
+}
+
+function parseFlags<O extends FlagSpec>(options: O, args: string[]): Flags<O> {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new ArgumentError(`${argumentProblem(err)}; see --help`);
+  }
+}
+
+/**
+ * parseArgs' own messages quote what was typed and add advice about `--`;
+ * these say the same in one short line and quote only a flag's name (an
+ * argument could be a pasted secret).
+ */
+function argumentProblem(err: unknown): string {
+  const { code, message } = err as { code?: string; message?: string };
+  const quoted = /'(-[^' ]*)/.exec(message ?? "")?.[1];
+  const flag = quoted && /^--?[A-Za-z0-9][A-Za-z0-9-]{0,40}$/.test(quoted) ? quoted : "an option";
+  switch (code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return `unknown option ${flag}`;
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+      return "unexpected argument: every value follows its --flag";
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+      return /does not take an argument/.test(message ?? "") ? `${flag} takes no value` : `${flag} needs a value`;
+    default:
+      return "the arguments cannot be parsed";
+  }
+}
+
+function describe(err: unknown): Failure {
+  if (err instanceof CliError) return { code: err.code, exitCode: err.exitCode, message: err.message };
+  // An unexpected error's message may carry anything, a secret included: report its kind only.
+  const name = err instanceof Error ? err.name : typeof err;
+  return { code: "ERR_UNEXPECTED", exitCode: 1, message: `unexpected ${name}` };
+}
+
+const dashDash = (argv: string[]) => (argv.includes("--") ? argv.indexOf("--") : argv.length);

@@ -1,0 +1,37 @@
+import { appendFileSync } from "node:fs";
+import type { Command, Failure } from "../common/cli";
+import { readStreamBounded } from "./files";
+import { flags, toOptions, usage, type VerifyOptions } from "./options";
+import { failureReport, humanReport, jsonReport, markdownReport } from "./report";
+
+/**
+ * verify as a command: the CLI edge parses, this runs and prints. Only
+ * options, files and report are loaded up front; msal-node, jose and (for
+ * --stack) Pulumi load with `run`, so --help and argument errors answer
+ * without them.
+ */
+export const verifyCommand: Command<typeof flags, VerifyOptions> = {
+  name: "verify",
+  usage,
+  flags,
+  json: true,
+  parse: toOptions,
+  async run(options, io, json) {
+    const { runVerify } = await import("./run.js");
+    const report = await runVerify(
+      { ...options, json },
+      {
+        env: io.env,
+        readStdin: async () => (await readStreamBounded(io.stdin, "--outputs - (stdin)")).toString("utf8"),
+        progress: (line) => io.stderr.write(`verify: ${line}\n`),
+      },
+    );
+    // Reports are built from safe values only (see run.ts); nothing is scrubbed here because nothing needs to be.
+    const text = json ? jsonReport(report) : humanReport(report);
+    (report.exitCode === 0 || json ? io.stdout : io.stderr).write(text);
+    const summary = io.env.GITHUB_STEP_SUMMARY;
+    if (summary) appendFileSync(summary, markdownReport(report));
+    return report.exitCode;
+  },
+  failureJson: (failure: Failure) => JSON.parse(jsonReport(failureReport(failure))),
+};
