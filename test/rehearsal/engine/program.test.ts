@@ -34,11 +34,16 @@ function stack(config: Record<string, string> = {}): Omit<EngineRun, "onEvent" |
         authorityHost: entra.authorityHost,
         caPem: entra.caPem,
         tenantId: entra.tenantId,
-        adminKey: "engine-test",
+        adminKey: adminKeyOf(entra),
       },
       deployer,
     },
   };
+}
+
+/** Contract 2's admin key, once the local Entra ID has one (the entra branch); any value before. */
+function adminKeyOf(e: object): string {
+  return "adminKey" in e && typeof e.adminKey === "string" ? e.adminKey : "no-admin-key-yet";
 }
 
 const appsNamed = (name: string) => entra.admin.state.applications.filter((a) => a.displayName === name);
