@@ -1,4 +1,4 @@
-import type { PriorState, Providers, ResourceProvider } from "../providers/provider";
+import type { Diff, PriorState, Providers, ResourceProvider } from "../providers/provider";
 import type { Checkpoint, Entry } from "./checkpoint";
 import { AbortedError, ResourceError } from "./errors";
 import { decide, deleteOrder, shouldTriggerReplace, urnOf } from "./steps";
@@ -17,6 +17,8 @@ export interface Registration {
   replacementTrigger?: Value;
   additionalSecretOutputs: string[];
   ignoreChanges: string[];
+  /** The replaceOnChanges option: a change to one of these keys (or any, with "*") replaces. */
+  replaceOnChanges: string[];
 }
 
 export interface Registered {
@@ -103,7 +105,7 @@ export class Deployment {
     const news = this.guard(urn, req, () => provider.check(ignoring(req.inputs, old, req.ignoreChanges)));
     const diff = old ? this.guard(urn, req, () => provider.diff(old.inputs, old.outputs, news)) : undefined;
     const triggered = old ? shouldTriggerReplace(old.replacementTrigger, req.replacementTrigger) : false;
-    const { op, keys } = decide(old !== undefined, diff, triggered);
+    const { op, keys } = decide(old !== undefined, withReplaceOnChanges(diff, req.replaceOnChanges), triggered);
     const entry: Entry = {
       urn,
       type: req.type,
@@ -134,7 +136,8 @@ export class Deployment {
       if (op === "replace" && old && req.deleteBeforeReplace) {
         await this.attempt(urn, req, () => provider.delete(prior(old)));
         this.live.splice(this.live.indexOf(old), 1);
-        this.save();
+        // Pulumi reports it as its own step (delete-replaced) before the replacement is created.
+        await this.step("delete", old, undefined, "replaced");
       }
       const made = await this.attempt(urn, req, () => provider.create(toPlainMap(news)));
       // Create-before-delete: the old resource stays, marked, until the end of the update.
@@ -304,6 +307,13 @@ function prior(e: Entry): PriorState {
 function updateOf(provider: ResourceProvider, type: string): NonNullable<ResourceProvider["update"]> {
   if (!provider.update) throw new ResourceError(type, `${type} has no in-place update, yet its diff planned one`);
   return provider.update;
+}
+
+/** replaceOnChanges: listed keys that changed force a replacement, whatever the provider says. */
+function withReplaceOnChanges(diff: Diff | undefined, keys: string[]): Diff | undefined {
+  if (!diff || keys.length === 0) return diff;
+  const forced = diff.changed.filter((k) => keys.includes("*") || keys.includes(k));
+  return { changed: diff.changed, replace: [...new Set([...diff.replace, ...forced])] };
 }
 
 /** ignoreChanges: the named top-level inputs keep their old values. */

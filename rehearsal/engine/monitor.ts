@@ -67,6 +67,7 @@ export async function serveMonitor(deployment: Deployment, hooks: MonitorHooks):
             replacementTrigger: r.hasReplacementTrigger() ? fromProtoValue(r.getReplacementTrigger()) : undefined,
             additionalSecretOutputs: r.getAdditionalsecretoutputsList(),
             ignoreChanges: r.getIgnorechangesList(),
+            replaceOnChanges: r.getReplaceonchangesList(),
           }),
         ),
         (done) => {

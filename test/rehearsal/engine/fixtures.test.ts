@@ -32,6 +32,7 @@ const config = new pulumi.Config();
 const trigger = config.get("trigger");
 const length = config.getNumber("length") ?? 12;
 const count = config.getNumber("count") ?? 3;
+const dbr = config.getBoolean("dbr") ?? false;
 class Password extends pulumi.CustomResource {
   declare readonly result: pulumi.Output<string>;
   constructor(name: string, args: { length: pulumi.Input<number>; keepers?: pulumi.Input<Record<string, pulumi.Input<string>>> }, opts?: pulumi.CustomResourceOptions) {
@@ -41,7 +42,7 @@ class Password extends pulumi.CustomResource {
 const made: Password[] = [];
 for (let i = 0; i < count; i++) {
   const keepers = i === 0 ? undefined : { previous: made[i - 1].result.apply((r) => String(r.length)) };
-  made.push(new Password(\`pw\${i}\`, { length, keepers }, i === 0 && trigger !== undefined ? { replacementTrigger: trigger } : {}));
+  made.push(new Password(\`pw\${i}\`, { length, keepers }, i === 0 && trigger !== undefined ? { replacementTrigger: trigger, deleteBeforeReplace: dbr } : { deleteBeforeReplace: dbr }));
 }
 export const first = made[0].result;
 export const count_ = count;
@@ -97,6 +98,20 @@ describe("replacementTrigger follows step_generator.go shouldTriggerReplace", ()
     expect(changes.outputs.first).not.toBe(first.outputs.first);
     const goes = await up({});
     expect(opsOf(goes.steps)).toEqual(["same:pw0"]);
+  });
+});
+
+describe("replacement order", () => {
+  it("deleteBeforeReplace deletes the old resource first; the default deletes it at the end", async () => {
+    const { base } = setup(passwords);
+    const up = (config: Record<string, string>) =>
+      run({ ...base, config: { "fixture:count": "1", ...config }, dryRun: false });
+    await up({});
+    const cbd = await up({ "fixture:length": "13" });
+    expect(opsOf(cbd.steps)).toEqual(["replace:pw0", "delete:pw0"]);
+    const dbr = await up({ "fixture:length": "14", "fixture:dbr": "true" });
+    expect(opsOf(dbr.steps)).toEqual(["delete:pw0", "replace:pw0"]);
+    expect(String(dbr.outputs.first)).toHaveLength(14);
   });
 });
 
