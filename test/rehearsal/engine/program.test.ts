@@ -113,4 +113,16 @@ describe("the project's program on the local engine", () => {
     expect(rotated.outputs.clientId).toBe(first.outputs.clientId);
     expect(rotated.outputs.thumbprint).not.toBe(first.outputs.thumbprint);
   });
+
+  it("a changed earlyRenewalDays updates the certificate in place, as the tls provider does", async () => {
+    const name = "engine-renewal";
+    const base = stack({ "entra-cert-auth:displayName": name });
+    const first = await run({ ...base, dryRun: false });
+    const config = { ...base.config, "entra-cert-auth:earlyRenewalDays": "10" };
+    const updated = await run({ ...base, config, dryRun: false });
+    expect(opsOf(updated.steps).filter((s) => !s.startsWith("same:"))).toEqual(["update:client-cert"]);
+    expect(updated.steps.find((s) => s.op === "update")?.keys).toEqual(["earlyRenewalHours"]);
+    expect(updated.outputs.thumbprint).toBe(first.outputs.thumbprint);
+    expect(updated.outputs.keyId).toBe(first.outputs.keyId);
+  });
 });
