@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { localProviders } from "../providers";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint";
 import { Deployment } from "./deployment";
-import { AbortedError, CheckpointError, ProgramError } from "./errors";
+import { AbortedError, CheckpointError, ProgramError, ResourceError } from "./errors";
 import { serveMonitor } from "./monitor";
 import { launchProgram } from "./program";
 import { scrubber } from "./scrub";
@@ -80,7 +80,8 @@ export async function runEngine(run: EngineRun): Promise<EngineResult> {
     t.exit = performance.now();
     await deployment.settle();
     if (run.signal?.aborted) throw new AbortedError();
-    if (deployment.failure) throw deployment.failure;
+    // Provider messages name fields, not values; scrubbed all the same, as diagnostics are.
+    if (deployment.failure) throw new ResourceError(deployment.failure.urn, scrub(deployment.failure.message));
     if (exit.code !== 0) {
       const detail =
         errors.length > 0 ? errors.join("\n") : exit.code === loggedAndExited ? "" : lastLines(scrub(exit.stderr), 20);
