@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { LocalEngine, type StateEntry, type Step } from "./providers/legacy/engine";
 import { graphClient } from "./graph";
 import { type Holder, type ProbeResult, type ProbeTarget, probe } from "./probe";
 import { localProvider } from "./providers";
+import { LocalEngine, type StateEntry, type Step } from "./providers/legacy/engine";
 
 /** What the parent asks of one deployment. */
 export interface DeployJob {

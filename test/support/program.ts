@@ -5,8 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { directoryAdmin } from "../../entra/admin";
 import { openStore } from "../../entra/store";
 import { inProcessDirectory } from "../../rehearsal/directoryApi";
-import { LocalEngine, type Registered, type StateEntry, type Step } from "../../rehearsal/providers/legacy/engine";
 import { localProvider } from "../../rehearsal/providers";
+import { LocalEngine, type Registered, type StateEntry, type Step } from "../../rehearsal/providers/legacy/engine";
 
 export const project = "entra-cert-auth";
 
