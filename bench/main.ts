@@ -12,11 +12,13 @@ import { start } from "../entra/server";
 import { issueAccessToken } from "../entra/token";
 import { issueCertificate, KeyUsageFlags } from "../entra/x509";
 import { networkClient } from "../verify/networkClient";
+import { entraThroughput } from "./entraThroughput";
 
 /**
  * `npm run bench`: figures, not tests. Token issuance over loopback, the cost
  * of its two crypto steps, verify's wall time against bare msal-node, and the
  * rehearsal's wall time by phase. Run on an otherwise idle machine.
+ * `npm run bench -- entra` runs only the standalone local Entra ID's throughput.
  */
 const root = projectRoot(__dirname);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -26,6 +28,8 @@ async function main() {
   console.log(
     `machine: ${process.platform} ${process.arch}, ${require("node:os").cpus().length} cores, node ${process.version}\n`,
   );
+  await entraThroughput(root);
+  if (process.argv.includes("entra")) return;
   const dir = mkdtempSync(join(tmpdir(), "eca-bench-"));
   const entra = await start({ state: join(dir, "entra.json") });
   try {
@@ -131,7 +135,7 @@ async function cryptoCosts(entra: Awaited<ReturnType<typeof start>>, c: Client, 
   const n = 300;
   let t = performance.now();
   for (let i = 0; i < n; i++)
-    await verifyClientAssertion({ view, app, clientId: c.clientId, assertion, tokenEndpoint: endpoint });
+    await verifyClientAssertion({ view, app, clientId: c.clientId, assertion, tokenEndpoints: [endpoint] });
   const verifyMs = (performance.now() - t) / n;
   const signingKey = createPrivateKey((await loadOrCreatePki(statePath)).signingKeyPem);
   const grant = {

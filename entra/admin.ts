@@ -3,31 +3,37 @@ import type { Store } from "./store";
 
 /**
  * Registering things in the directory: the functions behind the Graph-shaped
- * admin routes, bound to a store so that every change is saved.
+ * admin routes, bound to a store. Each change is made on a copy that replaces
+ * the state only once it is saved, so a refused or failed request changes
+ * neither the memory nor the file.
  */
-export function directoryAdmin(store: Store) {
-  const saved = <T>(result: T): T => {
-    store.save();
+export function directoryAdmin(store: Store, now: () => Date = () => new Date()) {
+  const change = <T>(apply: (draft: directory.DirectoryState) => T): T => {
+    const draft = structuredClone(store.state);
+    const result = apply(draft);
+    store.commit(draft);
     return result;
   };
-  const s = store.state;
   return {
     tenantId: store.tenantId,
-    state: s,
+    get state() {
+      return store.state;
+    },
     createApplication: (input: directory.NewApplication) =>
-      saved(directory.createApplication(s, store.tenantId, input)),
+      change((s) => directory.createApplication(s, store.tenantId, input, now())),
     updateApplication: (id: string, patch: Partial<directory.NewApplication>) =>
-      saved(directory.updateApplication(s, id, patch)),
-    deleteApplication: (id: string) => saved(directory.deleteApplication(store.state, id)),
+      change((s) => directory.updateApplication(s, id, patch)),
+    deleteApplication: (id: string) => change((s) => directory.deleteApplication(s, id)),
     addKeyCredential: (appObjectId: string, input: directory.NewKeyCredential) =>
-      saved(directory.addKeyCredential(s, appObjectId, input)),
+      change((s) => directory.addKeyCredential(s, appObjectId, input, now())),
     removeKeyCredential: (appObjectId: string, keyId: string) =>
-      saved(directory.removeKeyCredential(s, appObjectId, keyId)),
-    createServicePrincipal: (appId: string) => saved(directory.createServicePrincipal(s, appId)),
-    deleteServicePrincipal: (id: string) => saved(directory.deleteServicePrincipal(s, id)),
+      change((s) => directory.removeKeyCredential(s, appObjectId, keyId)),
+    createServicePrincipal: (appId: string) => change((s) => directory.createServicePrincipal(s, appId, now())),
+    deleteServicePrincipal: (id: string) => change((s) => directory.deleteServicePrincipal(s, id)),
     assignAppRole: (input: { principalId: string; resourceId: string; appRoleId: string }) =>
-      saved(directory.assignAppRole(s, input)),
-    removeAppRoleAssignment: (id: string) => saved(directory.removeAppRoleAssignment(s, id)),
+      change((s) => directory.assignAppRole(s, input, now())),
+    removeAppRoleAssignment: (id: string, resourceId?: string) =>
+      change((s) => directory.removeAppRoleAssignment(s, id, resourceId)),
   };
 }
 

@@ -1,13 +1,25 @@
-import { createHash, X509Certificate } from "node:crypto";
-import { compactVerify, decodeProtectedHeader, type ProtectedHeaderParameters } from "jose";
+import { type KeyObject, X509Certificate } from "node:crypto";
+import { decodeProtectedHeader, type ProtectedHeaderParameters } from "jose";
+import { thumbprints } from "../common/thumbprint";
 import type { Application, KeyCredential } from "./directory";
 import { aadsts } from "./errors";
+import { verifyJws } from "./jws";
 import { usableKeyCredentials, type View } from "./visibility";
 
-/** Algorithms Entra ID accepts for client assertions, and the thumbprint header each comes with. */
+/**
+ * Algorithms Entra ID accepts for client assertions: RS256 with `x5t` (msal-node `thumbprint`,
+ * MSAL Python) and PS256 with `x5t#S256` (msal-node `thumbprintSha256`).
+ * https://learn.microsoft.com/entra/identity-platform/certificate-credentials#header
+ */
 const algorithms = new Set(["RS256", "PS256"]);
+const isAlgorithm = (alg: unknown): alg is "RS256" | "PS256" => typeof alg === "string" && algorithms.has(alg);
 
-// Entra ID tolerates clock skew between client and service.
+/**
+ * Entra ID tolerates five minutes of clock skew on `nbf` and `exp`, the
+ * usual default of its token validation (Microsoft.IdentityModel
+ * TokenValidationParameters.DefaultClockSkew = 300 s):
+ * https://learn.microsoft.com/dotnet/api/microsoft.identitymodel.tokens.tokenvalidationparameters.defaultclockskew
+ */
 const skewSeconds = 300;
 
 export interface AssertionCheck {
@@ -15,8 +27,8 @@ export interface AssertionCheck {
   app: Application;
   clientId: string;
   assertion: string;
-  /** The token endpoint the discovery document advertises: the only audience accepted. */
-  tokenEndpoint: string;
+  /** The token endpoints the discovery documents advertise (v2.0 and v1.0): the only audiences accepted. */
+  tokenEndpoints: string[];
 }
 
 /**
@@ -26,10 +38,13 @@ export interface AssertionCheck {
  */
 export async function verifyClientAssertion(check: AssertionCheck): Promise<KeyCredential> {
   const header = protectedHeader(check.assertion);
-  if (typeof header.alg !== "string" || !algorithms.has(header.alg))
-    throw aadsts.unsupportedAlgorithm(String(header.alg));
+  if (!isAlgorithm(header.alg)) throw aadsts.unsupportedAlgorithm(String(header.alg).slice(0, 16));
+  // A critical extension this server does not know must fail the JWS (RFC 7515 section 4.1.11).
+  if (header.crit !== undefined) throw aadsts.malformedAssertion();
   const thumbprint = thumbprintOf(header);
-  const credential = findCredential(usableKeyCredentials(check.view, check.app), thumbprint);
+  const credential = usableKeyCredentials(check.view, check.app).find(
+    (k) => parsedCertificate(k.key)[thumbprint.kind] === thumbprint.hex,
+  );
   if (!credential) throw aadsts.keyNotFound(thumbprint.hex, check.app.appId);
   const payload = await verifiedPayload(check.assertion, header.alg, credential, thumbprint.hex);
   checkClaims(payload, check);
@@ -50,7 +65,10 @@ interface Thumbprint {
   hex: string;
 }
 
-/** `x5t#S256` wins over `x5t`; MSAL Python pads `x5t` with `=`, which base64url decoding ignores. */
+/**
+ * `x5t#S256` wins over `x5t`; MSAL Python pads `x5t` with `=`, which base64url
+ * decoding ignores (msal/oauth2cli/assertion.py encodes with urlsafe_b64encode).
+ */
 function thumbprintOf(header: ProtectedHeaderParameters): Thumbprint {
   const s256 = header["x5t#S256"];
   if (typeof s256 === "string" && s256) return { kind: "sha256", hex: decodeThumbprint(s256) };
@@ -58,40 +76,64 @@ function thumbprintOf(header: ProtectedHeaderParameters): Thumbprint {
   throw aadsts.malformedAssertion();
 }
 
+/** Only the first 64 bytes count: no thumbprint is longer, and the hex ends up in an error message. */
 const decodeThumbprint = (value: string) =>
-  Buffer.from(value.replace(/=+$/, ""), "base64url").toString("hex").toUpperCase();
+  Buffer.from(value.replace(/=+$/, ""), "base64url").subarray(0, 64).toString("hex").toUpperCase();
 
-function findCredential(credentials: KeyCredential[], thumbprint: Thumbprint): KeyCredential | undefined {
-  return credentials.find((k) => {
-    const der = new X509Certificate(k.key).raw;
-    const digest = createHash(thumbprint.kind === "sha1" ? "sha1" : "sha256")
-      .update(der)
-      .digest("hex")
-      .toUpperCase();
-    return digest === thumbprint.hex;
-  });
+interface ParsedCertificate {
+  sha1: string;
+  sha256: string;
+  publicKey: KeyObject;
+}
+
+/**
+ * Certificates parsed once, by PEM: a token request never parses X.509 again.
+ * Bounded, since credentials come and go over a server's life.
+ */
+const parsed = new Map<string, ParsedCertificate>();
+const maxParsed = 1000;
+
+function parsedCertificate(pem: string): ParsedCertificate {
+  const hit = parsed.get(pem);
+  if (hit) return hit;
+  const cert = new X509Certificate(pem);
+  const entry = { ...thumbprints(cert), publicKey: cert.publicKey };
+  if (parsed.size >= maxParsed) parsed.clear();
+  parsed.set(pem, entry);
+  return entry;
 }
 
 async function verifiedPayload(
   assertion: string,
-  alg: string,
+  alg: "RS256" | "PS256",
   credential: KeyCredential,
   thumbprintHex: string,
 ): Promise<Record<string, unknown>> {
-  const publicKey = new X509Certificate(credential.key).publicKey;
+  let payload: Buffer;
   try {
-    const { payload } = await compactVerify(assertion, publicKey, { algorithms: [alg] });
-    return JSON.parse(Buffer.from(payload).toString("utf8")) as Record<string, unknown>;
+    payload = await verifyJws(assertion, alg, parsedCertificate(credential.key).publicKey);
   } catch {
     throw aadsts.badSignature(thumbprintHex, credential.startDateTime, credential.endDateTime);
   }
+  // Signed, but it must still be a JSON object of claims.
+  let claims: unknown;
+  try {
+    claims = JSON.parse(payload.toString("utf8"));
+  } catch {
+    throw aadsts.malformedAssertion();
+  }
+  if (claims === null || typeof claims !== "object" || Array.isArray(claims)) throw aadsts.malformedAssertion();
+  return claims as Record<string, unknown>;
 }
 
-/** MSAL Python sends float exp/iat and no nbf; msal-node's iat can trail its nbf by a second. Both are fine. */
+/**
+ * MSAL Python sends float exp/iat and no nbf; msal-node's iat can trail its nbf by a second. Both are fine.
+ * Claims Entra ID checks: https://learn.microsoft.com/entra/identity-platform/certificate-credentials#claims-payload
+ */
 function checkClaims(payload: Record<string, unknown>, check: AssertionCheck): void {
   const now = check.view.now.getTime() / 1000;
-  const exp = typeof payload.exp === "number" ? payload.exp : undefined;
-  const nbf = typeof payload.nbf === "number" ? payload.nbf : undefined;
+  const exp = finite(payload.exp);
+  const nbf = finite(payload.nbf);
   if (exp === undefined || now > exp + skewSeconds || (nbf !== undefined && now < nbf - skewSeconds)) {
     throw aadsts.outsideValidity(
       iso(now),
@@ -99,11 +141,18 @@ function checkClaims(payload: Record<string, unknown>, check: AssertionCheck): v
       exp === undefined ? "(none)" : iso(exp),
     );
   }
-  if (!audienceMatches(payload.aud, check.tokenEndpoint)) throw aadsts.wrongAudience();
+  if (!audienceMatches(payload.aud, check.tokenEndpoints)) throw aadsts.wrongAudience();
   if (payload.iss !== check.clientId || payload.sub !== check.clientId) throw aadsts.issuerMismatch();
 }
 
-const audienceMatches = (aud: unknown, endpoint: string) =>
-  Array.isArray(aud) ? aud.includes(endpoint) : aud === endpoint;
+/** A date far outside what `Date` can hold counts as missing rather than breaking the error message. */
+const finite = (v: unknown) => (typeof v === "number" && Math.abs(v) < 8.64e12 ? v : undefined);
+
+/** Tenant GUIDs are compared without case, as Entra ID treats them. */
+const audienceMatches = (aud: unknown, endpoints: string[]) => {
+  const wanted = endpoints.map((e) => e.toLowerCase());
+  const matches = (a: unknown) => typeof a === "string" && wanted.includes(a.toLowerCase());
+  return Array.isArray(aud) ? aud.some(matches) : matches(aud);
+};
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();

@@ -1,4 +1,5 @@
 import { randomUUID, X509Certificate } from "node:crypto";
+import { thumbprints } from "../common/thumbprint";
 
 /** An app role as Graph describes it. */
 export interface AppRole {
@@ -25,6 +26,20 @@ export interface KeyCredential {
   createdDateTime: string;
 }
 
+/** An optional claim as Graph describes it; only `accessToken` entries change what this server issues. */
+export interface OptionalClaim {
+  name: string;
+  source?: string | null;
+  essential?: boolean;
+  additionalProperties?: string[];
+}
+
+export interface OptionalClaims {
+  accessToken?: OptionalClaim[];
+  idToken?: OptionalClaim[];
+  saml2Token?: OptionalClaim[];
+}
+
 export interface Application {
   id: string;
   appId: string;
@@ -33,6 +48,8 @@ export interface Application {
   identifierUris: string[];
   appRoles: AppRole[];
   api: { requestedAccessTokenVersion: 1 | 2 | null };
+  /** Absent in state files written before optional claims were kept. */
+  optionalClaims?: OptionalClaims;
   keyCredentials: KeyCredential[];
   createdDateTime: string;
 }
@@ -91,6 +108,7 @@ export interface NewApplication {
   identifierUris?: string[];
   appRoles?: AppRole[];
   api?: { requestedAccessTokenVersion?: 1 | 2 | null };
+  optionalClaims?: OptionalClaims;
 }
 
 export function createApplication(
@@ -108,6 +126,7 @@ export function createApplication(
     identifierUris: input.identifierUris ?? [],
     appRoles: input.appRoles ?? [],
     api: { requestedAccessTokenVersion: input.api?.requestedAccessTokenVersion ?? null },
+    optionalClaims: input.optionalClaims ?? { accessToken: [], idToken: [], saml2Token: [] },
     keyCredentials: [],
     createdDateTime: now.toISOString(),
   };
@@ -122,6 +141,7 @@ export function updateApplication(state: DirectoryState, id: string, patch: Part
   if (patch.identifierUris !== undefined) app.identifierUris = patch.identifierUris;
   if (patch.appRoles !== undefined) app.appRoles = patch.appRoles;
   if (patch.api !== undefined) app.api = { requestedAccessTokenVersion: patch.api.requestedAccessTokenVersion ?? null };
+  if (patch.optionalClaims !== undefined) app.optionalClaims = patch.optionalClaims;
   return app;
 }
 
@@ -153,7 +173,7 @@ export function addKeyCredential(
   if (end <= start)
     throw new DirectoryError("KeyCredentialsInvalidEndDate", "Key credential end date must be after its start date.");
   const keyId = input.keyId ?? randomUUID();
-  if (app.keyCredentials.some((k) => k.keyId === keyId))
+  if (app.keyCredentials.some((k) => sameId(k.keyId, keyId)))
     throw new DirectoryError("Request_BadRequest", `Key credential ${keyId} already exists.`);
   const credential: KeyCredential = {
     keyId,
@@ -161,7 +181,7 @@ export function addKeyCredential(
     usage: "Verify",
     key: cert.toString(),
     displayName: input.displayName ?? cert.subject.replaceAll("\n", ", "),
-    customKeyIdentifier: cert.fingerprint.replaceAll(":", ""),
+    customKeyIdentifier: thumbprints(cert).sha1,
     startDateTime: start.toISOString(),
     endDateTime: end.toISOString(),
     createdDateTime: now.toISOString(),
@@ -173,21 +193,21 @@ export function addKeyCredential(
 export function removeKeyCredential(state: DirectoryState, appObjectId: string, keyId: string): void {
   const app = applicationById(state, appObjectId);
   const before = app.keyCredentials.length;
-  app.keyCredentials = app.keyCredentials.filter((k) => k.keyId !== keyId);
+  app.keyCredentials = app.keyCredentials.filter((k) => !sameId(k.keyId, keyId));
   if (app.keyCredentials.length === before)
     throw new DirectoryError("Request_ResourceNotFound", `Key credential ${keyId} does not exist.`, 404);
 }
 
 export function deleteApplication(state: DirectoryState, id: string): void {
-  applicationById(state, id);
-  state.applications = state.applications.filter((a) => a.id !== id);
+  const app = applicationById(state, id);
+  state.applications = state.applications.filter((a) => a !== app);
 }
 
 export function createServicePrincipal(state: DirectoryState, appId: string, now = new Date()): ServicePrincipal {
-  const app = state.applications.find((a) => a.appId === appId);
+  const app = state.applications.find((a) => sameId(a.appId, appId));
   if (!app)
     throw new DirectoryError("Request_ResourceNotFound", `Application with appId ${appId} does not exist.`, 404);
-  if (state.servicePrincipals.some((sp) => sp.appId === appId && sp.tenantId === app.tenantId)) {
+  if (state.servicePrincipals.some((sp) => sp.appId === app.appId && sp.tenantId === app.tenantId)) {
     throw new DirectoryError(
       "Request_MultipleObjectsWithSameKeyValue",
       `A service principal for appId ${appId} already exists.`,
@@ -196,7 +216,7 @@ export function createServicePrincipal(state: DirectoryState, appId: string, now
   }
   const sp: ServicePrincipal = {
     id: randomUUID(),
-    appId,
+    appId: app.appId,
     tenantId: app.tenantId,
     displayName: app.displayName,
     servicePrincipalNames: [appId, ...app.identifierUris],
@@ -207,9 +227,9 @@ export function createServicePrincipal(state: DirectoryState, appId: string, now
 }
 
 export function deleteServicePrincipal(state: DirectoryState, id: string): void {
-  servicePrincipalById(state, id);
-  state.servicePrincipals = state.servicePrincipals.filter((sp) => sp.id !== id);
-  state.appRoleAssignments = state.appRoleAssignments.filter((a) => a.principalId !== id && a.resourceId !== id);
+  const sp = servicePrincipalById(state, id);
+  state.servicePrincipals = state.servicePrincipals.filter((s) => s !== sp);
+  state.appRoleAssignments = state.appRoleAssignments.filter((a) => a.principalId !== sp.id && a.resourceId !== sp.id);
 }
 
 /** Grants an app role with admin consent: the role must exist on the resource's application. */
@@ -218,34 +238,51 @@ export function assignAppRole(
   input: { principalId: string; resourceId: string; appRoleId: string },
   now = new Date(),
 ): AppRoleAssignment {
-  servicePrincipalById(state, input.principalId);
+  const principal = servicePrincipalById(state, input.principalId);
   const resource = servicePrincipalById(state, input.resourceId);
   const app = state.applications.find((a) => a.appId === resource.appId);
-  if (!app?.appRoles.some((r) => r.id === input.appRoleId)) {
+  if (!app?.appRoles.some((r) => sameId(r.id, input.appRoleId))) {
     throw new DirectoryError(
       "Request_BadRequest",
       `Permission being assigned was not found on application ${resource.appId}.`,
     );
   }
-  const assignment: AppRoleAssignment = { id: randomUUID(), ...input, createdDateTime: now.toISOString() };
+  const duplicate = state.appRoleAssignments.some(
+    (a) => a.principalId === principal.id && a.resourceId === resource.id && sameId(a.appRoleId, input.appRoleId),
+  );
+  if (duplicate)
+    throw new DirectoryError("Request_BadRequest", "Permission being assigned already exists on the object");
+  const assignment: AppRoleAssignment = {
+    id: randomUUID(),
+    appRoleId: input.appRoleId.toLowerCase(),
+    principalId: principal.id,
+    resourceId: resource.id,
+    createdDateTime: now.toISOString(),
+  };
   state.appRoleAssignments.push(assignment);
   return assignment;
 }
 
-export function removeAppRoleAssignment(state: DirectoryState, id: string): void {
-  if (!state.appRoleAssignments.some((a) => a.id === id))
-    throw new DirectoryError("Request_ResourceNotFound", `App role assignment ${id} does not exist.`, 404);
-  state.appRoleAssignments = state.appRoleAssignments.filter((a) => a.id !== id);
+/** Removes an assignment; with `resourceId`, only one granted on that resource (the appRoleAssignedTo route). */
+export function removeAppRoleAssignment(state: DirectoryState, id: string, resourceId?: string): void {
+  const found = state.appRoleAssignments.find(
+    (a) => sameId(a.id, id) && (resourceId === undefined || sameId(a.resourceId, resourceId)),
+  );
+  if (!found) throw new DirectoryError("Request_ResourceNotFound", `App role assignment ${id} does not exist.`, 404);
+  state.appRoleAssignments = state.appRoleAssignments.filter((a) => a !== found);
 }
 
+/** Directory object ids are GUIDs, compared without regard to case as Entra ID does. */
+export const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
 export function applicationById(state: DirectoryState, id: string): Application {
-  const app = state.applications.find((a) => a.id === id);
+  const app = state.applications.find((a) => sameId(a.id, id));
   if (!app) throw new DirectoryError("Request_ResourceNotFound", `Application ${id} does not exist.`, 404);
   return app;
 }
 
 export function servicePrincipalById(state: DirectoryState, id: string): ServicePrincipal {
-  const sp = state.servicePrincipals.find((s) => s.id === id);
+  const sp = state.servicePrincipals.find((s) => sameId(s.id, id));
   if (!sp) throw new DirectoryError("Request_ResourceNotFound", `Service principal ${id} does not exist.`, 404);
   return sp;
 }

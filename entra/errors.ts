@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { CliError } from "../common/errors";
 
 /** An OAuth error as Entra ID answers it: the `error` string, AADSTS number, HTTP status and text. */
 export class EntraError extends Error {
@@ -33,6 +34,16 @@ export function errorBody(err: EntraError, correlationId: string = randomUUID(),
 
 /** The errors the token endpoint answers, worded as Entra ID words them. */
 export const aadsts = {
+  bodyTooLarge: (limit: number) =>
+    new EntraError("invalid_request", 900144, `The request body must be at most ${limit} bytes.`),
+  /** AADSTS50000: Entra ID's answer when issuing a token fails on its side. */
+  serviceError: () =>
+    new EntraError(
+      "server_error",
+      50000,
+      "There was an error issuing a token or an issue with our sign-in service.",
+      500,
+    ),
   tenantNotFound: (t: string) =>
     new EntraError(
       "invalid_request",
@@ -119,3 +130,13 @@ export const aadsts = {
       `The resource principal named ${r} was not found in the tenant named ${t}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
     ),
 };
+
+/** Why the local Entra ID cannot start; the CLI edge prints the message and exits 1. */
+export class LocalEntraError extends CliError {
+  constructor(
+    override readonly code: "ERR_STATE_LOCKED" | "ERR_STATE_INVALID" | "ERR_ADMIN_KEY_INVALID" | "ERR_PORT_IN_USE",
+    message: string,
+  ) {
+    super(code, 1, message);
+  }
+}

@@ -1,5 +1,5 @@
 import { verifyClientAssertion } from "./assertion";
-import type { Application, ServicePrincipal } from "./directory";
+import { type Application, type ServicePrincipal, sameId } from "./directory";
 import { aadsts } from "./errors";
 import { issueAccessToken, type SigningKey, type TokenResponse } from "./token";
 import { type View, visibleApplication, visibleServicePrincipal } from "./visibility";
@@ -10,30 +10,39 @@ export interface GrantContext {
   view: View;
   tenantId: string;
   authorityHost: string;
-  tokenEndpoint: string;
+  /** Both token endpoints of the tenant: an assertion may name either as its audience. */
+  tokenEndpoints: string[];
   signing: SigningKey;
 }
 
-/** The client-credentials grant with a certificate, checked in the order Entra ID checks it. */
-export async function clientCredentialsGrant(ctx: GrantContext, form: URLSearchParams): Promise<TokenResponse> {
+/**
+ * The client-credentials grant with a certificate, checked in the order Entra ID checks it.
+ * The v2.0 endpoint takes `scope=<resource>/.default`, the v1.0 endpoint `resource=<resource>`:
+ * https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow#second-case-access-token-request-with-a-certificate
+ */
+export async function clientCredentialsGrant(
+  ctx: GrantContext,
+  form: URLSearchParams,
+  endpoint: "v1.0" | "v2.0" = "v2.0",
+): Promise<TokenResponse & { resource: string }> {
   const grantType = required(form, "grant_type");
   if (grantType !== "client_credentials") throw aadsts.unsupportedGrant(grantType);
   const clientId = required(form, "client_id");
-  const scope = required(form, "scope");
+  const named = required(form, endpoint === "v2.0" ? "scope" : "resource");
   const assertion = form.get("client_assertion");
   if (!assertion) throw aadsts.noCredential();
   const assertionType = required(form, "client_assertion_type");
   if (assertionType !== jwtBearer) throw aadsts.invalidAssertionType(assertionType);
-  const resourceId = resourceOf(scope);
+  const resourceId = endpoint === "v2.0" ? resourceOf(named) : named;
 
   const app = visibleApplication(ctx.view, ctx.tenantId, clientId);
   if (!app) throw aadsts.appNotFound(clientId, ctx.tenantId);
-  await verifyClientAssertion({ view: ctx.view, app, clientId, assertion, tokenEndpoint: ctx.tokenEndpoint });
-  const client = visibleServicePrincipal(ctx.view, ctx.tenantId, clientId);
+  await verifyClientAssertion({ view: ctx.view, app, clientId, assertion, tokenEndpoints: ctx.tokenEndpoints });
+  const client = visibleServicePrincipal(ctx.view, ctx.tenantId, app.appId);
   if (!client) throw aadsts.missingServicePrincipal(clientId, ctx.tenantId);
   const { resourceApp, resource } = findResource(ctx, resourceId);
 
-  return issueAccessToken(
+  const response = await issueAccessToken(
     {
       state: ctx.view.state,
       tenantId: ctx.tenantId,
@@ -46,6 +55,7 @@ export async function clientCredentialsGrant(ctx: GrantContext, form: URLSearchP
     },
     ctx.signing,
   );
+  return { ...response, resource: resourceId };
 }
 
 function required(form: URLSearchParams, name: string): string {
@@ -67,7 +77,7 @@ function findResource(ctx: GrantContext, resourceId: string): { resourceApp: App
   const resourceApp = ctx.view.state.applications.find(
     (a) =>
       a.tenantId === ctx.tenantId &&
-      (a.appId === wanted || a.identifierUris.some((u) => u.replace(/\/$/, "") === wanted)),
+      (sameId(a.appId, wanted) || a.identifierUris.some((u) => u.replace(/\/$/, "") === wanted)),
   );
   const resource = resourceApp && visibleServicePrincipal(ctx.view, ctx.tenantId, resourceApp.appId);
   if (!resourceApp || !resource) throw aadsts.resourceNotFound(resourceId, ctx.tenantId);

@@ -1,6 +1,7 @@
-import { generateKeyPairSync, type KeyObject, X509Certificate } from "node:crypto";
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { x5t } from "../common/thumbprint";
 import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "./x509";
 
 /** The local Entra ID's key material: its CA, TLS identity and token-signing key. */
@@ -80,5 +81,5 @@ const pem = (key: KeyObject) => key.export({ format: "pem", type: "pkcs8" }).toS
 
 /** base64url SHA-1 of a certificate's DER: the `x5t` and `kid` Entra ID publishes. */
 export function x5tOf(certificatePem: string): string {
-  return Buffer.from(new X509Certificate(certificatePem).fingerprint.replaceAll(":", ""), "hex").toString("base64url");
+  return x5t(certificatePem);
 }

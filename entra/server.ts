@@ -2,13 +2,15 @@ import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto"
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { type DirectoryAdmin, directoryAdmin } from "./admin";
+import { loadOrCreateAdminKey } from "./adminKey";
 import { type FaultQueue, faultQueue } from "./faults";
+import { lockState } from "./lock";
 import { loadOrCreatePki, x5tOf } from "./pki";
 import { createHandler } from "./routes";
 import { openStore } from "./store";
 
 export interface StartOptions {
-  /** The state file; the CA (`ca.pem`) and keys are kept beside it. */
+  /** The state file; the CA (`ca.pem`), keys, admin key and lock are kept beside it. */
   state: string;
   /** 0 (the default) picks a free port. */
   port?: number;
@@ -16,6 +18,8 @@ export interface StartOptions {
   propagationDelaySeconds?: number;
   /** The clock, for tests. */
   now?: () => Date;
+  /** Where unexpected errors are reported; stderr by default. */
+  log?: (line: string) => void;
 }
 
 /** A running local Entra ID. */
@@ -29,24 +33,47 @@ export interface LocalEntra {
   /** The CA that issued the server's certificate: trust this, and only for this host. */
   caPath: string;
   caPem: string;
+  /** The bearer key for `/graph/...` and `/_local/...` (contract 2); a secret. */
+  adminKey: string;
+  /** `<state>.admin-key`, mode 0600. */
+  adminKeyPath: string;
   admin: DirectoryAdmin;
   faults: FaultQueue;
   stop(): Promise<void>;
 }
 
-/** Starts the local Entra ID on 127.0.0.1 only. */
+/**
+ * Starts the local Entra ID on 127.0.0.1 only. The state file is locked for
+ * the server's life: a second start on it throws `LocalEntraError` with code
+ * `ERR_STATE_LOCKED`.
+ */
 export async function start(options: StartOptions): Promise<LocalEntra> {
+  const lock = lockState(options.state);
+  try {
+    return await listen(options, lock.release);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function listen(options: StartOptions, release: () => void): Promise<LocalEntra> {
+  const now = options.now ?? (() => new Date());
   const pki = await loadOrCreatePki(options.state);
-  const admin = directoryAdmin(openStore(options.state));
+  const { adminKey, adminKeyPath } = loadOrCreateAdminKey(options.state);
+  const admin = directoryAdmin(openStore(options.state), now);
   const faults = faultQueue();
   let host = "";
+  // Parsed once: a token request signs with a ready KeyObject.
   const signingKey = createPrivateKey(pki.signingKeyPem);
   const handler = createHandler({
     admin,
+    adminKey,
     faults,
     host: () => host,
     delayMs: (options.propagationDelaySeconds ?? 0) * 1000,
-    now: options.now ?? (() => new Date()),
+    now,
+    log: options.log,
     signing: {
       key: signingKey,
       kid: x5tOf(pki.signingCertPem),
@@ -61,6 +88,7 @@ export async function start(options: StartOptions): Promise<LocalEntra> {
   });
   const { port, address: boundAddress } = server.address() as AddressInfo;
   host = `https://localhost:${port}`;
+  let stopping: Promise<void> | undefined;
   return {
     authorityHost: host,
     port,
@@ -68,13 +96,20 @@ export async function start(options: StartOptions): Promise<LocalEntra> {
     tenantId: admin.tenantId,
     caPath: pki.caPath,
     caPem: pki.caPem,
+    adminKey,
+    adminKeyPath,
     admin,
     faults,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
+    stop: () => {
+      stopping ??= new Promise<void>((resolve) => {
+        server.close(() => {
+          release();
+          resolve();
+        });
         // Hung and keep-alive connections would hold close() open forever.
         server.closeAllConnections();
-      }),
+      });
+      return stopping;
+    },
   };
 }

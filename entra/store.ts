@@ -1,29 +1,61 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { type DirectoryState, emptyDirectory, ensureTenant } from "./directory";
+import { LocalEntraError } from "./errors";
 
 /** The directory and where it is kept. */
 export interface Store {
   path: string;
-  state: DirectoryState;
+  /** The last saved directory; replaced whole by `commit`, never changed in place. */
+  readonly state: DirectoryState;
   tenantId: string;
-  save(): void;
+  /** Saves `next` and makes it the state; if saving throws, the state stays as it was. */
+  commit(next: DirectoryState): void;
 }
 
 /** Opens the state file, creating it (with one tenant) if it is not there. */
 export function openStore(path: string): Store {
-  const state = existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as DirectoryState) : emptyDirectory();
-  const store: Store = {
-    path,
-    state,
-    tenantId: ensureTenant(state),
+  let state = existsSync(path) ? readState(path) : emptyDirectory();
+  const tenantId = ensureTenant(state);
+  const write = (next: DirectoryState) => {
+    mkdirSync(dirname(path), { recursive: true });
     // Write-then-rename so that a crash never leaves half a directory.
-    save() {
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(`${path}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
-      renameSync(`${path}.tmp`, path);
+    writeFileSync(`${path}.tmp`, `${JSON.stringify(next, null, 2)}\n`);
+    renameSync(`${path}.tmp`, path);
+  };
+  write(state);
+  return {
+    path,
+    get state() {
+      return state;
+    },
+    tenantId,
+    commit(next) {
+      write(next);
+      state = next;
     },
   };
-  store.save();
-  return store;
+}
+
+function readState(path: string): DirectoryState {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    throw new LocalEntraError("ERR_STATE_INVALID", `${path} is not valid JSON; fix it or delete it to start empty`);
+  }
+  const s = parsed as Partial<DirectoryState> | null;
+  if (
+    !s ||
+    typeof s !== "object" ||
+    !Array.isArray(s.tenants) ||
+    !Array.isArray(s.applications) ||
+    !Array.isArray(s.servicePrincipals) ||
+    !Array.isArray(s.appRoleAssignments)
+  )
+    throw new LocalEntraError(
+      "ERR_STATE_INVALID",
+      `${path} is not a local Entra ID state file (needs tenants, applications, servicePrincipals, appRoleAssignments); delete it to start empty`,
+    );
+  return s as DirectoryState;
 }

@@ -1,10 +1,11 @@
-import { type KeyObject, randomBytes, randomInt } from "node:crypto";
-import { SignJWT } from "jose";
+import { type KeyObject, randomBytes } from "node:crypto";
 import type { Application, DirectoryState, ServicePrincipal } from "./directory";
+import { signJwt } from "./jws";
 
 /** The key that signs access tokens, as published in the JWKS. */
 export interface SigningKey {
   key: KeyObject;
+  /** base64url SHA-1 thumbprint of the signing certificate: both `kid` and `x5t`. */
   kid: string;
 }
 
@@ -21,7 +22,7 @@ export interface TokenGrant {
   now: Date;
 }
 
-/** The token response body, as Entra ID sends it. */
+/** The token response body of the v2.0 endpoint, as Entra ID sends it. */
 export interface TokenResponse {
   token_type: "Bearer";
   expires_in: number;
@@ -30,33 +31,48 @@ export interface TokenResponse {
 }
 
 /**
- * An app-only access token. The resource decides its version
- * (api.requestedAccessTokenVersion: null or 1 gives v1.0, 2 gives v2.0);
- * `roles` appears only when the client holds assignments on the resource.
+ * App-only tokens live one hour, and the response says 3599 seconds, as in the
+ * documented client-credentials response:
+ * https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow#successful-response
+ * (the 60-90 minute spread of the access-token docs applies to delegated tokens:
+ * https://learn.microsoft.com/entra/identity-platform/configurable-token-lifetimes#access-tokens).
  */
+export const lifetimeSeconds = 3600;
+export const expiresIn = lifetimeSeconds - 1;
+
+/** An app-only access token, signed; `iat` is the grant's clock. */
 export async function issueAccessToken(grant: TokenGrant, signing: SigningKey): Promise<TokenResponse> {
   const iat = Math.floor(grant.now.getTime() / 1000);
-  // Entra ID spreads app token lifetimes between 60 and 90 minutes.
-  const lifetime = randomInt(3600, 5401);
-  const token = await new SignJWT(claims(grant))
-    .setProtectedHeader({ typ: "JWT", alg: "RS256", kid: signing.kid, x5t: signing.kid })
-    .setIssuedAt(iat)
-    .setNotBefore(iat)
-    .setExpirationTime(iat + lifetime)
-    .sign(signing.key);
-  return { token_type: "Bearer", expires_in: lifetime - 1, ext_expires_in: lifetime - 1, access_token: token };
+  const v2 = grant.resourceApp.api.requestedAccessTokenVersion === 2;
+  // v1.0 tokens carry both `x5t` and `kid`; v2.0 tokens only `kid`:
+  // https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference#header-claims
+  const header = v2
+    ? { typ: "JWT", alg: "RS256", kid: signing.kid }
+    : { typ: "JWT", alg: "RS256", x5t: signing.kid, kid: signing.kid };
+  const token = await signJwt(header, { ...claims(grant, v2), iat, nbf: iat, exp: iat + lifetimeSeconds }, signing.key);
+  return { token_type: "Bearer", expires_in: expiresIn, ext_expires_in: expiresIn, access_token: token };
 }
 
-function claims(grant: TokenGrant): Record<string, unknown> {
-  const v2 = grant.resourceApp.api.requestedAccessTokenVersion === 2;
+/**
+ * The token's claims. The resource decides the version (api.requestedAccessTokenVersion:
+ * null or 1 gives v1.0, 2 gives v2.0), and `roles` appears only when the client holds
+ * assignments on the resource:
+ * https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference#payload-claims
+ */
+function claims(grant: TokenGrant, v2: boolean): Record<string, unknown> {
   const roles = rolesOf(grant);
   const common = {
-    idtyp: "app",
+    // `aio` and `rh` are marked Opaque in the same reference (internal, "resources shouldn't use"), and `uti`
+    // is the per-token identifier (like `jti`). Real app tokens carry all three; their values here are random
+    // strings of the usual shape, so an API that parses them fails here as it would against Entra ID.
+    aio: opaque(48),
+    ...(wantsIdtyp(grant.resourceApp) ? { idtyp: "app" } : {}),
     oid: grant.client.id,
+    rh: `0.${opaque(64)}.`,
+    ...(roles.length > 0 ? { roles } : {}),
     sub: grant.client.id,
     tid: grant.tenantId,
-    uti: randomBytes(16).toString("base64url").slice(0, 22),
-    ...(roles.length > 0 ? { roles } : {}),
+    uti: opaque(22),
   };
   if (v2) {
     return {
@@ -80,10 +96,22 @@ function claims(grant: TokenGrant): Record<string, unknown> {
   };
 }
 
+/**
+ * `idtyp` is added only when the resource's registration lists it among its
+ * access-token optional claims:
+ * https://learn.microsoft.com/entra/identity-platform/optional-claims-reference#v10-and-v20-optional-claims-set
+ */
+const wantsIdtyp = (app: Application) => (app.optionalClaims?.accessToken ?? []).some((c) => c.name === "idtyp");
+
+const opaque = (length: number) =>
+  randomBytes(Math.ceil((length * 3) / 4))
+    .toString("base64url")
+    .slice(0, length);
+
 function rolesOf(grant: TokenGrant): string[] {
-  const byId = new Map(grant.resourceApp.appRoles.filter((r) => r.isEnabled).map((r) => [r.id, r.value]));
+  const byId = new Map(grant.resourceApp.appRoles.filter((r) => r.isEnabled).map((r) => [r.id.toLowerCase(), r.value]));
   return grant.state.appRoleAssignments
     .filter((a) => a.principalId === grant.client.id && a.resourceId === grant.resource.id)
-    .map((a) => byId.get(a.appRoleId))
+    .map((a) => byId.get(a.appRoleId.toLowerCase()))
     .filter((v): v is string => v !== undefined);
 }

@@ -1,4 +1,4 @@
-import type { Application, DirectoryState, KeyCredential, ServicePrincipal } from "./directory";
+import { type Application, type DirectoryState, type KeyCredential, type ServicePrincipal, sameId } from "./directory";
 
 /**
  * What the token endpoint can see. In a real tenant a new application or key
@@ -15,13 +15,13 @@ const propagated = (view: View, created: string) => new Date(created).getTime() 
 
 export function visibleApplication(view: View, tenantId: string, clientId: string): Application | undefined {
   return view.state.applications.find(
-    (a) => a.tenantId === tenantId && a.appId === clientId && propagated(view, a.createdDateTime),
+    (a) => a.tenantId === tenantId && sameId(a.appId, clientId) && propagated(view, a.createdDateTime),
   );
 }
 
 export function visibleServicePrincipal(view: View, tenantId: string, appId: string): ServicePrincipal | undefined {
   return view.state.servicePrincipals.find(
-    (sp) => sp.tenantId === tenantId && sp.appId === appId && propagated(view, sp.createdDateTime),
+    (sp) => sp.tenantId === tenantId && sameId(sp.appId, appId) && propagated(view, sp.createdDateTime),
   );
 }
 

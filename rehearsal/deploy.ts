@@ -13,7 +13,7 @@ export interface DeployJob {
   config: Record<string, string>;
   checkpointPath: string;
   outputsPath: string;
-  entra: { authorityHost: string; caPem: string; tenantId: string };
+  entra: { authorityHost: string; caPem: string; tenantId: string; adminKey: string };
   deployer: { clientId: string; objectId: string };
   /** Try the previous and the new certificate at each credential step. */
   probeRotation: boolean;
@@ -38,7 +38,7 @@ async function deploy(job: DeployJob, send: (m: DeployMessage) => void): Promise
     : [];
   const before =
     job.probeRotation && existsSync(job.outputsPath) ? JSON.parse(readFileSync(job.outputsPath, "utf8")) : undefined;
-  const directory = graphClient(job.entra.authorityHost, job.entra.caPem, job.entra.tenantId);
+  const directory = graphClient(job.entra.authorityHost, job.entra.caPem, job.entra.tenantId, job.entra.adminKey);
   let engine: LocalEngine;
   const rotationProbe = before ? rotationProber(before, job, () => engine, send) : undefined;
   engine = new LocalEngine(localProvider(directory, job.deployer), previous, async (step) => {

@@ -101,7 +101,12 @@ function deployJob(options: RehearsalOptions, entra: LocalEntra, overrides: stri
     config,
     checkpointPath: join(options.dir, "checkpoint.json"),
     outputsPath: join(options.dir, "outputs.json"),
-    entra: { authorityHost: entra.authorityHost, caPem: entra.caPem, tenantId: entra.tenantId },
+    entra: {
+      authorityHost: entra.authorityHost,
+      caPem: entra.caPem,
+      tenantId: entra.tenantId,
+      adminKey: entra.adminKey,
+    },
     deployer: { clientId: randomUUID(), objectId: randomUUID() },
     probeRotation: false,
   };

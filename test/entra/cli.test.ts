@@ -1,38 +1,169 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { isRunning, runScript, waitForLine } from "../support/processes";
+import { runCommand } from "../../common/cli";
+import { entraCommand } from "../../entra/command";
+import type { LocalEntra } from "../../entra/server";
+import { seedPki, startEntra } from "../support/entra";
+import { root, runScript, waitForLine } from "../support/processes";
 
-describe("npm run entra", () => {
-  it("prints the real authority host and CA path for --port 0, serves, and exits cleanly on SIGTERM", async () => {
-    const state = join(mkdtempSync(join(tmpdir(), "eca-cli-")), "entra.json");
-    const run = runScript("entra/main.ts", ["--state", state, "--port", "0", "--propagation-delay", "0"]);
-    const [, host] = await waitForLine(
-      run.child,
-      /authority host: (https:\/\/localhost:(\d+))\n[\s\S]*CA file: (.+)\n/,
-    );
-    const { stdout } = run.output();
-    const caPath = /CA file: (.+)\n/.exec(stdout)![1];
-    expect(host).toMatch(/^https:\/\/localhost:\d+$/);
-    expect(host).not.toBe("https://localhost:0");
-    expect(caPath).toBe(join(dirname(state), "ca.pem"));
-    expect(readFileSync(caPath, "utf8")).toContain("BEGIN CERTIFICATE");
-    expect(existsSync(state)).toBe(true);
-    run.child.kill("SIGTERM");
-    const { code } = await run.done;
-    expect(code).toBe(0);
-    expect(isRunning(run.child.pid!)).toBe(false);
+const tempState = async () => {
+  const state = join(mkdtempSync(join(tmpdir(), "eca-cli-")), "entra.json");
+  await seedPki(state);
+  return state;
+};
+
+/** The CLI's streams in memory; `out` and `err` hold its lines. */
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const lines = (into: string[]) => ({ write: (t: string) => into.push(...t.replace(/\n$/, "").split("\n")) });
+  return { out, err, io: { stdout: lines(out), stderr: lines(err), env: {}, stdin: (async function* () {})() } };
+}
+
+const main = (argv: string[], cliIo: ReturnType<typeof io>["io"], stop?: (entra: LocalEntra) => Promise<unknown>) =>
+  runCommand(entraCommand(stop), argv, cliIo);
+
+const refused = (port: number) =>
+  new Promise<boolean>((resolve) =>
+    connect({ host: "127.0.0.1", port })
+      .once("connect", function (this: import("node:net").Socket) {
+        this.destroy();
+        resolve(false);
+      })
+      .once("error", () => resolve(true)),
+  );
+
+describe("entra main, in process", () => {
+  it.each([
+    [["--port", "0"], /^entra: --state is required \(the state file/],
+    [["--state", "x.json", "--port", "http"], /--port http is not a port number/],
+    [["--state", "x.json", "--port", "70000"], /--port 70000 is not a port number/],
+    [["--state", "x.json", "--port=-1"], /--port -1 is not a port number/],
+    [["--state", "x.json", "--propagation-delay=-1"], /--propagation-delay -1 must be 0 or more seconds/],
+    [["--state", "x.json", "--propagation-delay="], /--propagation-delay {2}must be 0 or more seconds/],
+    [["--state", "x.json", "--colour"], /^entra: unknown option --colour; see --help$/],
+    [["--state"], /^entra: --state needs a value; see --help$/],
+  ])("rejects %j with a one-line reason and exit code 2", async (args, message) => {
+    const o = io();
+    expect(await main(args, o.io)).toBe(2);
+    expect(o.err).toHaveLength(1);
+    expect(o.err[0]).toMatch(message);
+    expect(o.out).toEqual([]);
   });
 
-  it.each([
-    [["--port", "0"], /--state is required/],
-    [["--state", "x.json", "--port", "http"], /--port http is not a port number/],
-    [["--state", "x.json", "--propagation-delay=-1"], /--propagation-delay -1 must be 0 or more seconds/],
-    [["--state", "x.json", "--colour"], /Unknown option '--colour'/],
-  ])("rejects %j with a one-line reason and exit code 2", async (args, message) => {
-    const { code, stderr } = await runScript("entra/main.ts", args as string[]).done;
+  it("prints the usage for --help and exits 0", async () => {
+    const o = io();
+    expect(await main(["--help"], o.io)).toBe(0);
+    expect(o.out[0]).toMatch(/^usage: npm run entra -- --state <file>/);
+    expect(o.out.join("\n")).toContain("admin-key");
+  });
+
+  it("serves until told to stop, printing the authority, CA and admin key files but never the key", async () => {
+    const state = await tempState();
+    const o = io();
+    let port = 0;
+    const code = await main(["--state", state, "--port", "0"], o.io, async (entra) => {
+      port = entra.port;
+      expect(await refused(entra.port)).toBe(false);
+      expect(readFileSync(entra.adminKeyPath, "utf8")).toContain(entra.adminKey);
+      expect(o.out.join("\n")).not.toContain(entra.adminKey);
+    });
+    expect(code).toBe(0);
+    expect(o.out).toContain(`CA file: ${join(dirname(state), "ca.pem")}`);
+    expect(o.out).toContain(`admin key file: ${state}.admin-key`);
+    expect(o.out.at(-1)).toBe("stopped");
+    expect(await refused(port)).toBe(true);
+    expect(existsSync(`${state}.lock`)).toBe(false);
+    rmSync(dirname(state), { recursive: true, force: true });
+  });
+
+  it("exits 1 naming the reason when the state file is in use or the port is taken", async () => {
+    const running = await startEntra({ keep: true });
+    try {
+      const locked = io();
+      expect(await main(["--state", running.statePath], locked.io)).toBe(1);
+      expect(locked.err.join("\n")).toMatch(/^entra: state file .* is in use by another local Entra ID \(pid \d+\)/);
+      const other = await tempState();
+      const taken = io();
+      expect(await main(["--state", other, "--port", String(running.port)], taken.io)).toBe(1);
+      expect(taken.err).toEqual([`entra: --port ${running.port} is in use; pass another, or 0 for a free one`]);
+      rmSync(dirname(other), { recursive: true, force: true });
+    } finally {
+      await running.stop();
+      rmSync(dirname(running.statePath), { recursive: true, force: true });
+    }
+  });
+
+  it("exits 1 with the reason when the state file is not a directory", async () => {
+    const state = await tempState();
+    const o = io();
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(state, "[]");
+    expect(await main(["--state", state], o.io)).toBe(1);
+    expect(o.err[0]).toMatch(/is not a local Entra ID state file/);
+    rmSync(dirname(state), { recursive: true, force: true });
+  });
+});
+
+/**
+ * `npm run entra` for real. npm 11 forwards SIGTERM and SIGINT to the process
+ * its shell runs, which `exec` in the script makes the server's own chain.
+ * Only the npm process this test spawned is signalled.
+ */
+describe("npm run entra", () => {
+  it.each(["SIGTERM", "SIGINT"] as const)("stops the server when npm gets %s", async (signal) => {
+    const state = await tempState();
+    const npm = spawn("npm", ["run", "--silent", "entra", "--", "--state", state, "--port", "0"], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    npm.stdout.on("data", (c) => (stdout += c));
+    // stdout closes when its last writer, the server, has exited.
+    const closed = new Promise<void>((resolve) => npm.stdout.on("close", () => resolve()));
+    try {
+      const [, port] = await waitForLine(npm, /authority host: https:\/\/localhost:(\d+)\n[\s\S]*serving on/);
+      npm.kill(signal);
+      await closed;
+      expect(stdout).toMatch(/stopped\n$/);
+      expect(await refused(Number(port))).toBe(true);
+      expect(existsSync(`${state}.lock`)).toBe(false);
+      expect(
+        await new Promise((resolve) => (npm.exitCode === null ? npm.on("exit", resolve) : resolve(0))),
+      ).toBeDefined();
+    } finally {
+      if (npm.exitCode === null) npm.kill("SIGKILL");
+      rmSync(dirname(state), { recursive: true, force: true });
+    }
+  });
+
+  it("stops the server when npm itself is killed outright (SIGKILL), so nothing is left listening", async () => {
+    const state = await tempState();
+    const npm = spawn("npm", ["run", "--silent", "entra", "--", "--state", state, "--port", "0"], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    npm.stdout.on("data", (c) => (stdout += c));
+    const closed = new Promise<void>((resolve) => npm.stdout.on("close", () => resolve()));
+    try {
+      const [, port] = await waitForLine(npm, /authority host: https:\/\/localhost:(\d+)\n[\s\S]*serving on/);
+      npm.kill("SIGKILL");
+      await closed;
+      expect(stdout).toMatch(/stopped\n$/);
+      expect(await refused(Number(port))).toBe(true);
+    } finally {
+      rmSync(dirname(state), { recursive: true, force: true });
+    }
+  });
+
+  it("exits 2 with the usage for bad arguments", async () => {
+    const { code, stderr } = await runScript("entra/main.ts", ["--port", "0"]).done;
     expect(code).toBe(2);
-    expect(stderr).toMatch(message);
+    expect(stderr).toBe("entra: --state is required (the state file, e.g. .rehearsal/entra.json)\n");
   });
 });

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { createHash, createSign, generateKeyPairSync, randomUUID, X509Certificate } from "node:crypto";
 import { request } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { graphClient } from "../../rehearsal/graph";
@@ -225,20 +225,35 @@ describe("the token endpoint answers like Entra ID", () => {
     );
   });
 
-  it("rejects alg none", async () => {
+  it("rejects alg none with 401 AADSTS5002730", async () => {
     const none = unsigned(
       { alg: "none", typ: "JWT", x5t: "AAAA" },
       { aud: tokenEndpoint(entra), iss: client.clientId, sub: client.clientId, exp: now() + 600 },
     );
-    expect((await send(clientCredentialsForm(client, none))).body.error).toBe("invalid_client");
+    expectError(
+      await send(clientCredentialsForm(client, none)),
+      401,
+      "invalid_client",
+      5002730,
+      "Unsupported key for the signing algorithm 'none'",
+    );
+  });
+
+  it("rejects an assertion with a critical header extension it does not know with 400 AADSTS50027", async () => {
+    // Signed by hand: jose itself refuses to sign with an unknown critical extension.
+    const x5t = createHash("sha1").update(new X509Certificate(client.cert.certificatePem).raw).digest("base64url");
+    const claims = { aud: tokenEndpoint(entra), iss: client.clientId, sub: client.clientId, exp: now() + 600 };
+    const input = unsigned({ alg: "RS256", typ: "JWT", x5t, crit: ["exp-ext"], "exp-ext": true }, claims).slice(0, -1);
+    const signature = createSign("RSA-SHA256").update(input).sign(client.cert.key).toString("base64url");
+    const res = await send(clientCredentialsForm(client, `${input}.${signature}`));
+    expectError(res, 400, "invalid_request", 50027, "JWT token is invalid or malformed.");
   });
 
   it.each(["HS256", "ES256"])("rejects %s", async (alg) => {
-    const forged =
-      unsigned(
-        { alg, typ: "JWT", x5t: "AAAA" },
-        { aud: tokenEndpoint(entra), iss: client.clientId, sub: client.clientId, exp: now() + 600 },
-      ) + "c2ln";
+    const forged = `${unsigned(
+      { alg, typ: "JWT", x5t: "AAAA" },
+      { aud: tokenEndpoint(entra), iss: client.clientId, sub: client.clientId, exp: now() + 600 },
+    )}c2ln`;
     const res = await send(clientCredentialsForm(client, forged));
     expect(res.status).toBe(401);
     expect(res.body.error_codes).toEqual([5002730]);
@@ -298,12 +313,12 @@ describe("the directory", () => {
   it("registers through Graph-shaped admin routes over HTTPS", async () => {
     const entra = await startEntra();
     try {
-      const graph = graphClient(entra.authorityHost, entra.caPem, entra.tenantId);
+      const graph = graphClient(entra.authorityHost, entra.caPem, entra.tenantId, entra.adminKey);
       const app = await graph.createApplication({ displayName: "over-http" });
       const sp = await graph.createServicePrincipal(app.appId);
       const cert = await makeCertificate();
       const key = await graph.addKeyCredential(app.id, { key: cert.certificatePem });
-      expect(entra.admin.state.applications.find((a) => a.id === app.id)!.keyCredentials[0].keyId).toBe(key.keyId);
+      expect(entra.admin.state.applications.find((a) => a.id === app.id)?.keyCredentials[0].keyId).toBe(key.keyId);
       await graph.removeKeyCredential(app.id, key.keyId);
       await expect(graph.removeKeyCredential(app.id, key.keyId)).rejects.toThrow(/Request_ResourceNotFound/);
       await graph.deleteServicePrincipal(sp.id);
@@ -327,7 +342,11 @@ describe("fault injection over HTTP", () => {
             {
               method: "POST",
               ca: entra.caPem,
-              headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) },
+              headers: {
+                Authorization: `Bearer ${entra.adminKey}`,
+                "Content-Type": "application/json",
+                "Content-Length": Buffer.byteLength(text),
+              },
             },
             (res) => {
               res.resume();

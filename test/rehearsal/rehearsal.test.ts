@@ -155,7 +155,12 @@ describe("the local engine", () => {
         config: {},
         checkpointPath: join(dir, "checkpoint.json"),
         outputsPath: join(dir, "outputs.json"),
-        entra: { authorityHost: entra.authorityHost, caPem: entra.caPem, tenantId: entra.tenantId },
+        entra: {
+          authorityHost: entra.authorityHost,
+          caPem: entra.caPem,
+          tenantId: entra.tenantId,
+          adminKey: entra.adminKey,
+        },
         deployer: {
           clientId: "11111111-1111-4111-8111-111111111111",
           objectId: "22222222-2222-4222-8222-222222222222",

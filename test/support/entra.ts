@@ -1,19 +1,58 @@
 import { createHash, type KeyObject, randomUUID, X509Certificate } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connect } from "node:tls";
 import { ConfidentialClientApplication } from "@azure/msal-node";
 import { SignJWT } from "jose";
+import { createPki, type Pki, pkiPaths } from "../../entra/pki";
 import { type LocalEntra, type StartOptions, start } from "../../entra/server";
 import { networkClient } from "../../verify/networkClient";
 import { makeCertificate, type TestCertificate } from "./certificates";
 
-/** A local Entra ID on a free port with its state in a fresh temporary folder. */
-export async function startEntra(options: Partial<StartOptions> = {}): Promise<LocalEntra & { statePath: string }> {
-  const statePath = options.state ?? join(mkdtempSync(join(tmpdir(), "eca-entra-")), "entra.json");
-  const entra = await start({ ...options, state: statePath });
-  return Object.assign(entra, { statePath });
+let seeded: Promise<Pki> | undefined;
+
+/**
+ * Writes one set of key material (CA, TLS and signing keys), made once per
+ * test file, beside a fresh state file: `loadOrCreatePki` then reuses it
+ * instead of making three RSA keys per server.
+ */
+export async function seedPki(statePath: string): Promise<void> {
+  seeded ??= createPki();
+  const { caPem, ...keys } = await seeded;
+  const { caPath, keysPath } = pkiPaths(statePath);
+  writeFileSync(caPath, caPem);
+  writeFileSync(keysPath, JSON.stringify(keys), { mode: 0o600 });
+}
+
+export type TestEntra = LocalEntra & { statePath: string; stateText(): string };
+
+/**
+ * A local Entra ID on a free port with its state in a fresh temporary folder,
+ * seeded with the file's shared PKI. `stop()` removes the folder (it holds
+ * keys) unless `keep` is set, for tests that restart on the same state.
+ */
+export async function startEntra(options: Partial<StartOptions> & { keep?: boolean } = {}): Promise<TestEntra> {
+  const { keep, ...startOptions } = options;
+  let dir: string | undefined;
+  let statePath = options.state;
+  if (!statePath) {
+    dir = mkdtempSync(join(tmpdir(), "eca-entra-"));
+    statePath = join(dir, "entra.json");
+    await seedPki(statePath);
+  }
+  const state = statePath;
+  const entra = await start({ ...startOptions, state });
+  const stop = entra.stop;
+  return Object.assign(entra, {
+    statePath: state,
+    stateText: () => readFileSync(state, "utf8"),
+    stop: async () => {
+      await stop();
+      if (dir && !keep) rmSync(dir, { recursive: true, force: true });
+    },
+  });
 }
 
 export interface RegisteredClient {
@@ -21,6 +60,8 @@ export interface RegisteredClient {
   appObjectId: string;
   servicePrincipalId: string;
   apiClientId: string;
+  apiObjectId?: string;
+  apiServicePrincipalId?: string;
   scope: string;
   cert: TestCertificate;
 }
@@ -44,17 +85,17 @@ export async function registerClient(
   const cert = options.cert ?? (await makeCertificate());
   entra.admin.addKeyCredential(app.id, { key: cert.certificatePem });
   for (const role of options.grant ?? []) {
-    entra.admin.assignAppRole({
-      principalId: sp.id,
-      resourceId: apiSp.id,
-      appRoleId: api.appRoles.find((r) => r.value === role)!.id,
-    });
+    const appRole = api.appRoles.find((r) => r.value === role);
+    if (!appRole) throw new Error(`registerClient: no role ${role} among ${roles.join(", ")}`);
+    entra.admin.assignAppRole({ principalId: sp.id, resourceId: apiSp.id, appRoleId: appRole.id });
   }
   return {
     clientId: app.appId,
     appObjectId: app.id,
     servicePrincipalId: sp.id,
     apiClientId: api.appId,
+    apiObjectId: api.id,
+    apiServicePrincipalId: apiSp.id,
     scope: `${uri}/.default`,
     cert,
   };
@@ -177,3 +218,65 @@ export const clientCredentialsForm = (
   client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
   client_assertion: clientAssertion,
 });
+
+/**
+ * An admin request over real HTTPS. `auth` defaults to the server's admin key;
+ * `null` sends no Authorization header. `raw` sends a body as is.
+ */
+export function adminRequest(
+  entra: LocalEntra,
+  method: string,
+  path: string,
+  options: { json?: unknown; raw?: string | Buffer; contentType?: string; auth?: string | null } = {},
+): Promise<RawResponse> {
+  const body = options.raw ?? (options.json === undefined ? undefined : JSON.stringify(options.json));
+  const auth = options.auth === undefined ? `Bearer ${entra.adminKey}` : options.auth;
+  const headers: Record<string, string | number> = {};
+  if (auth !== null) headers.Authorization = auth;
+  if (body !== undefined) {
+    headers["Content-Type"] = options.contentType ?? "application/json";
+    headers["Content-Length"] = Buffer.byteLength(body);
+  }
+  return new Promise((resolve, reject) => {
+    const req = request(`${entra.authorityHost}${path}`, { method, ca: entra.caPem, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined });
+      });
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** A request written byte for byte over TLS, for headers no HTTP client would send. */
+export function rawRequest(entra: LocalEntra, head: string, body = ""): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port: entra.port, ca: entra.caPem, servername: "localhost" }, () => {
+      socket.write(
+        Buffer.concat([
+          Buffer.from(`${head}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`, "utf8"),
+          Buffer.from(body),
+        ]),
+      );
+    });
+    const chunks: Buffer[] = [];
+    socket.on("data", (c: Buffer) => chunks.push(c));
+    socket.on("error", reject);
+    socket.on("end", () => {
+      const text = Buffer.concat(chunks).toString("utf8");
+      resolve({
+        status: Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0),
+        text: text.slice(text.indexOf("\r\n\r\n") + 4),
+      });
+    });
+  });
+}
+
+/** Gets a token with a fresh assertion, for "the server still answers a good request" checks. */
+export async function goodTokenRequest(entra: LocalEntra, client: RegisteredClient): Promise<RawResponse> {
+  const signed = await assertion(client, tokenEndpoint(entra));
+  return postForm(entra, `/${entra.tenantId}/oauth2/v2.0/token`, clientCredentialsForm(client, signed));
+}

@@ -1,0 +1,219 @@
+import type { AppRole, NewApplication, NewKeyCredential, OptionalClaim, OptionalClaims } from "./directory";
+import { DirectoryError } from "./directory";
+
+/**
+ * Checks for admin request bodies, at the edge: each either proves the body is
+ * the Graph shape this server accepts or throws a 400 in Graph's error shape,
+ * before anything in the directory changes. The limits are this server's
+ * own, chosen well above what the rehearsal and real clients send.
+ */
+
+/** The deepest body this server's shapes need (optionalClaims.accessToken[].additionalProperties[]) is 4. */
+export const maxDepth = 8;
+const maxDisplayName = 256;
+const maxList = 100;
+const maxString = 1024;
+const maxKey = 64 * 1024;
+const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isoDatePattern = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,7})?(Z|[+-]\d\d:\d\d)$/;
+
+export const isGuid = (value: unknown): value is string => typeof value === "string" && guidPattern.test(value);
+
+type Body = Record<string, unknown>;
+
+/** Graph's wording for a value of the wrong type or shape. */
+const invalid = (property: string, resource: string) =>
+  new DirectoryError(
+    "Request_BadRequest",
+    `Invalid value specified for property '${property}' of resource '${resource}'.`,
+  );
+
+/** Parses a JSON body as Graph does: not JSON, or nested too deep, is a 400 before any other check. */
+export function parseJsonBody(text: string): unknown {
+  let value: unknown;
+  try {
+    value = text === "" ? {} : JSON.parse(text);
+  } catch {
+    throw new DirectoryError(
+      "BadRequest",
+      "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+    );
+  }
+  if (depthExceeds(value, maxDepth))
+    throw new DirectoryError("BadRequest", `The request body is nested deeper than ${maxDepth} levels.`);
+  return value;
+}
+
+/** Stops descending at the limit, so a hostile body cannot exhaust the stack. */
+function depthExceeds(value: unknown, limit: number): boolean {
+  if (value === null || typeof value !== "object") return false;
+  if (limit === 0) return true;
+  return Object.values(value).some((v) => depthExceeds(v, limit - 1));
+}
+
+function assertObject(value: unknown, resource: string): asserts value is Body {
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw new DirectoryError("BadRequest", `The request body must be a JSON object describing a ${resource}.`);
+}
+
+/** A nested value that must be an object: Graph calls it an invalid value of its property. */
+function assertNested(value: unknown, property: string, resource: string): asserts value is Body {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw invalid(property, resource);
+}
+
+/** Graph refuses properties it does not know. */
+function assertKnownProperties(body: Body, allowed: readonly string[]): void {
+  for (const key of Object.keys(body)) {
+    if (!allowed.includes(key))
+      throw new DirectoryError(
+        "Request_BadRequest",
+        `Property '${key.slice(0, 64)}' does not exist as a declared property or extension property.`,
+      );
+  }
+}
+
+function checkString(value: unknown, property: string, resource: string, max = maxString): string {
+  if (typeof value !== "string" || value.length > max) throw invalid(property, resource);
+  return value;
+}
+
+function checkGuid(value: unknown, property: string, resource: string): string {
+  if (!isGuid(value)) throw invalid(property, resource);
+  return value;
+}
+
+function checkStringList(value: unknown, property: string, resource: string): string[] {
+  if (!Array.isArray(value) || value.length > maxList) throw invalid(property, resource);
+  for (const item of value) checkString(item, property, resource);
+  return value;
+}
+
+function checkDate(value: unknown, property: string, resource: string): string {
+  if (typeof value !== "string" || !isoDatePattern.test(value) || Number.isNaN(Date.parse(value)))
+    throw invalid(property, resource);
+  return value;
+}
+
+const applicationProperties = ["displayName", "identifierUris", "appRoles", "api", "optionalClaims"] as const;
+
+function checkApplicationFields(body: Body): void {
+  const r = "Application";
+  assertKnownProperties(body, applicationProperties);
+  if (body.displayName !== undefined) {
+    const name = checkString(body.displayName, "displayName", r, maxDisplayName);
+    if (!name.trim()) throw invalid("displayName", r);
+  }
+  if (body.identifierUris !== undefined) checkStringList(body.identifierUris, "identifierUris", r);
+  if (body.appRoles !== undefined) checkAppRoles(body.appRoles);
+  if (body.api !== undefined) checkApi(body.api);
+  if (body.optionalClaims !== undefined) checkOptionalClaims(body.optionalClaims);
+}
+
+/** POST /applications: displayName is required, as in Graph. */
+export function assertNewApplication(body: unknown): asserts body is NewApplication {
+  assertObject(body, "application");
+  if (body.displayName === undefined)
+    throw new DirectoryError("Request_BadRequest", "Property 'displayName' is required.");
+  checkApplicationFields(body);
+}
+
+/** PATCH /applications/{id}: any subset of the fields POST takes. */
+export function assertApplicationPatch(body: unknown): asserts body is Partial<NewApplication> {
+  assertObject(body, "application");
+  checkApplicationFields(body);
+}
+
+function checkAppRoles(value: unknown): asserts value is AppRole[] {
+  const r = "AppRole";
+  if (!Array.isArray(value) || value.length > maxList) throw invalid("appRoles", "Application");
+  const ids = new Set<string>();
+  for (const role of value) {
+    assertNested(role, "appRoles", "Application");
+    assertKnownProperties(role, ["id", "value", "displayName", "description", "allowedMemberTypes", "isEnabled"]);
+    ids.add(checkGuid(role.id, "id", r));
+    checkString(role.value, "value", r, 249);
+    if (role.displayName !== undefined) checkString(role.displayName, "displayName", r);
+    if (role.description !== undefined) checkString(role.description, "description", r);
+    const types = checkStringList(role.allowedMemberTypes, "allowedMemberTypes", r);
+    if (types.length === 0 || types.some((t) => t !== "Application" && t !== "User"))
+      throw invalid("allowedMemberTypes", r);
+    if (typeof role.isEnabled !== "boolean") throw invalid("isEnabled", r);
+  }
+  if (ids.size !== value.length) throw new DirectoryError("Request_BadRequest", "Each app role must have a unique id.");
+}
+
+function checkApi(value: unknown): void {
+  assertNested(value, "api", "Application");
+  assertKnownProperties(value, ["requestedAccessTokenVersion"]);
+  const v = value.requestedAccessTokenVersion;
+  if (v !== undefined && v !== null && v !== 1 && v !== 2)
+    throw invalid("requestedAccessTokenVersion", "ApiApplication");
+}
+
+function checkOptionalClaims(value: unknown): asserts value is OptionalClaims {
+  assertNested(value, "optionalClaims", "Application");
+  assertKnownProperties(value, ["accessToken", "idToken", "saml2Token"]);
+  for (const list of Object.values(value)) {
+    if (!Array.isArray(list) || list.length > maxList) throw invalid("optionalClaims", "Application");
+    for (const claim of list) checkOptionalClaim(claim);
+  }
+}
+
+function checkOptionalClaim(claim: unknown): asserts claim is OptionalClaim {
+  const r = "OptionalClaim";
+  assertNested(claim, "optionalClaims", "Application");
+  assertKnownProperties(claim, ["name", "source", "essential", "additionalProperties"]);
+  checkString(claim.name, "name", r, 128);
+  if (claim.source !== undefined && claim.source !== null) checkString(claim.source, "source", r, 128);
+  if (claim.essential !== undefined && typeof claim.essential !== "boolean") throw invalid("essential", r);
+  if (claim.additionalProperties !== undefined) checkStringList(claim.additionalProperties, "additionalProperties", r);
+}
+
+/** POST /applications/{id}/keyCredentials (this server's shortcut for PATCH keyCredentials). */
+export function assertNewKeyCredential(body: unknown): asserts body is NewKeyCredential {
+  const r = "KeyCredential";
+  assertObject(body, "keyCredential");
+  assertKnownProperties(body, ["key", "keyId", "displayName", "startDateTime", "endDateTime", "type", "usage"]);
+  checkString(body.key, "key", r, maxKey);
+  if (body.keyId !== undefined) checkGuid(body.keyId, "keyId", r);
+  if (body.displayName !== undefined) checkString(body.displayName, "displayName", r, maxDisplayName);
+  if (body.startDateTime !== undefined) checkDate(body.startDateTime, "startDateTime", r);
+  if (body.endDateTime !== undefined) checkDate(body.endDateTime, "endDateTime", r);
+  if (body.type !== undefined && body.type !== "AsymmetricX509Cert") throw invalid("type", r);
+  if (body.usage !== undefined && body.usage !== "Verify") throw invalid("usage", r);
+}
+
+/** POST /servicePrincipals. */
+export function assertNewServicePrincipal(body: unknown): asserts body is { appId: string } {
+  assertObject(body, "servicePrincipal");
+  assertKnownProperties(body, ["appId"]);
+  checkGuid(body.appId, "appId", "ServicePrincipal");
+}
+
+export interface NewAppRoleAssignment {
+  principalId: string;
+  resourceId: string;
+  appRoleId: string;
+}
+
+/**
+ * POST /servicePrincipals/{resource}/appRoleAssignedTo: the body names the
+ * same resource as the path, as Graph requires.
+ * https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto
+ */
+export function assertNewAppRoleAssignment(
+  body: unknown,
+  resourceFromPath: string,
+): asserts body is NewAppRoleAssignment {
+  const r = "AppRoleAssignment";
+  assertObject(body, "appRoleAssignment");
+  assertKnownProperties(body, ["principalId", "resourceId", "appRoleId"]);
+  checkGuid(body.principalId, "principalId", r);
+  checkGuid(body.resourceId, "resourceId", r);
+  checkGuid(body.appRoleId, "appRoleId", r);
+  if (String(body.resourceId).toLowerCase() !== resourceFromPath.toLowerCase())
+    throw new DirectoryError(
+      "Request_BadRequest",
+      "resourceId in the body must match the service principal in the URL.",
+    );
+}

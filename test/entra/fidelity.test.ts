@@ -1,0 +1,236 @@
+import { randomUUID } from "node:crypto";
+import { get } from "node:https";
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  adminRequest,
+  assertion,
+  clientCredentialsForm,
+  goodTokenRequest,
+  postForm,
+  type RegisteredClient,
+  registerClient,
+  startEntra,
+  type TestEntra,
+  tokenEndpoint,
+} from "../support/entra";
+
+const getJson = (entra: TestEntra, path: string) =>
+  new Promise<{ status: number; body: Record<string, unknown> & { keys?: Record<string, unknown>[] } }>(
+    (resolve, reject) => {
+      get(`${entra.authorityHost}${path}`, { ca: entra.caPem }, (res) => {
+        let text = "";
+        res.on("data", (c) => (text += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      }).on("error", reject);
+    },
+  );
+
+const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString());
+
+/** Issue 11, fidelity: what real clients and APIs notice about Entra ID, reproduced. */
+describe("tokens look like Entra ID's", () => {
+  let entra: TestEntra;
+  // A fixed clock (whole seconds, near the real time so the test certificates are valid): iat, nbf and exp follow it.
+  const at = new Date(Math.floor(Date.now() / 1000) * 1000 - 30_000);
+  beforeAll(async () => {
+    entra = await startEntra({ now: () => at });
+  });
+  afterAll(() => entra.stop());
+
+  const tokenFor = async (client: RegisteredClient) => {
+    const signed = await assertion(client, tokenEndpoint(entra), {
+      claims: { iat: at.getTime() / 1000, nbf: at.getTime() / 1000, exp: at.getTime() / 1000 + 600 },
+    });
+    return postForm(entra, `/${entra.tenantId}/oauth2/v2.0/token`, clientCredentialsForm(client, signed));
+  };
+
+  it("answers expires_in and ext_expires_in 3599 for a one-hour token stamped with the server's clock", async () => {
+    const client = await registerClient(entra, { version: 2 });
+    const res = await tokenFor(client);
+    expect(res.body).toMatchObject({ token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599 });
+    const claims = claimsOf(res.body.access_token);
+    const iat = at.getTime() / 1000;
+    expect([claims.iat, claims.nbf, claims.exp]).toEqual([iat, iat, iat + 3600]);
+  });
+
+  it("signs v2.0 tokens with kid and no x5t, and v1.0 tokens with both", async () => {
+    const v2 = await tokenFor(await registerClient(entra, { version: 2 }));
+    const v1 = await tokenFor(await registerClient(entra, { version: 1 }));
+    const kid = (await getJson(entra, `/${entra.tenantId}/discovery/v2.0/keys`)).body.keys?.[0].kid;
+    expect(decodeProtectedHeader(v2.body.access_token)).toEqual({ typ: "JWT", alg: "RS256", kid });
+    expect(decodeProtectedHeader(v1.body.access_token)).toEqual({ typ: "JWT", alg: "RS256", kid, x5t: kid });
+  });
+
+  it("adds the opaque aio, rh and uti claims, different in every token", async () => {
+    const client = await registerClient(entra);
+    const [a, b] = [
+      claimsOf((await tokenFor(client)).body.access_token),
+      claimsOf((await tokenFor(client)).body.access_token),
+    ];
+    for (const name of ["aio", "rh", "uti"]) {
+      expect(a[name]).toEqual(expect.any(String));
+      expect(a[name]).not.toBe(b[name]);
+    }
+    expect(a.uti).toHaveLength(22);
+    expect(a.rh).toMatch(/^0\..+\.$/);
+  });
+
+  it("leaves idtyp out unless the API's registration asks for it as an access-token optional claim", async () => {
+    const client = await registerClient(entra, { version: 2 });
+    expect(claimsOf((await tokenFor(client)).body.access_token).idtyp).toBeUndefined();
+    const patch = {
+      optionalClaims: { accessToken: [{ name: "idtyp", source: null, essential: false, additionalProperties: [] }] },
+    };
+    const api = entra.admin.state.applications.find((a) => a.appId === client.apiClientId);
+    const res = await adminRequest(entra, "PATCH", `/graph/v1.0/applications/${api?.id}`, { json: patch });
+    expect(res.status).toBe(204);
+    expect(claimsOf((await tokenFor(client)).body.access_token).idtyp).toBe("app");
+  });
+
+  it("grants several roles when several are assigned, and none when none are", async () => {
+    const several = await registerClient(entra, { roles: ["A.Read", "B.Write", "C.All"], grant: ["A.Read", "C.All"] });
+    expect(claimsOf((await tokenFor(several)).body.access_token).roles.sort()).toEqual(["A.Read", "C.All"]);
+    const none = await registerClient(entra, { roles: ["A.Read"] });
+    expect(claimsOf((await tokenFor(none)).body.access_token)).not.toHaveProperty("roles");
+  });
+});
+
+describe("discovery looks like Entra ID's", () => {
+  let entra: TestEntra;
+  let client: RegisteredClient;
+  beforeAll(async () => {
+    entra = await startEntra();
+    client = await registerClient(entra, { grant: ["Data.Read"] });
+  });
+  afterAll(() => entra.stop());
+
+  it.each(["common", "organizations"])(
+    "serves /%s/ v2.0 discovery and keys with {tenantid} in the issuer",
+    async (t) => {
+      const { status, body } = await getJson(entra, `/${t}/v2.0/.well-known/openid-configuration`);
+      expect(status).toBe(200);
+      expect(body.issuer).toBe(`${entra.authorityHost}/{tenantid}/v2.0`);
+      expect(body.token_endpoint).toBe(`${entra.authorityHost}/${t}/oauth2/v2.0/token`);
+      expect(body.tenant_region_scope).toBeNull();
+      const keys = await getJson(entra, new URL(String(body.jwks_uri)).pathname);
+      expect(keys.body.keys?.[0]).toMatchObject({ kty: "RSA", issuer: `${entra.authorityHost}/{tenantid}/v2.0` });
+    },
+  );
+
+  it("fills in a tenant's v2.0 document: region code, port-less cloud instance, no userinfo it does not serve", async () => {
+    const { body } = await getJson(entra, `/${entra.tenantId}/v2.0/.well-known/openid-configuration`);
+    expect(body.issuer).toBe(`${entra.authorityHost}/${entra.tenantId}/v2.0`);
+    expect(body.tenant_region_scope).toMatch(/^[A-Z]{2,4}$/);
+    expect(body.cloud_instance_name).toBe("localhost");
+    expect(body).not.toHaveProperty("userinfo_endpoint");
+  });
+
+  it("serves the v1.0 metadata and keys, with the sts.windows.net issuer", async () => {
+    const { status, body } = await getJson(entra, `/${entra.tenantId}/.well-known/openid-configuration`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      issuer: `https://sts.windows.net/${entra.tenantId}/`,
+      token_endpoint: `${entra.authorityHost}/${entra.tenantId}/oauth2/token`,
+      jwks_uri: `${entra.authorityHost}/common/discovery/keys`,
+    });
+    const common = await getJson(entra, "/common/.well-known/openid-configuration");
+    expect(common.body.issuer).toBe("https://sts.windows.net/{tenantid}/");
+    for (const path of ["/common/discovery/keys", `/${entra.tenantId}/discovery/keys`]) {
+      const keys = await getJson(entra, path);
+      expect(keys.status).toBe(200);
+      expect(keys.body.keys?.[0]).toMatchObject({ kty: "RSA", use: "sig" });
+      expect(keys.body.keys?.[0]).not.toHaveProperty("issuer");
+    }
+  });
+
+  it("issues a token at the v1.0 endpoint for a `resource`, answered as the v1.0 endpoint does", async () => {
+    const endpoint = `${entra.authorityHost}/${entra.tenantId}/oauth2/token`;
+    const form = clientCredentialsForm(client, await assertion(client, endpoint));
+    const { scope, ...rest } = form;
+    const resource = scope.replace(/\/\.default$/, "");
+    const res = await postForm(entra, `/${entra.tenantId}/oauth2/token`, { ...rest, resource });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ token_type: "Bearer", expires_in: "3599", ext_expires_in: "3599", resource });
+    expect(Number(res.body.expires_on) - Number(res.body.not_before)).toBe(3600);
+    const jwks = (await getJson(entra, "/common/discovery/keys")).body;
+    const { payload } = await jwtVerify(res.body.access_token, createLocalJWKSet(jwks as never), {
+      audience: client.apiClientId,
+    });
+    expect(payload.roles).toEqual(["Data.Read"]);
+    const missing = await postForm(entra, `/${entra.tenantId}/oauth2/token`, rest);
+    expect(missing.body).toMatchObject({ error: "invalid_request", error_codes: [900144] });
+    expect(missing.body.error_description).toContain("'resource'");
+  });
+
+  it("builds tenant_discovery_endpoint from its own host and port, not from the port-less parameter MSAL Python sends", async () => {
+    const param = encodeURIComponent(`https://localhost/${entra.tenantId}/oauth2/v2.0/authorize`);
+    const { body } = await getJson(entra, `/common/discovery/instance?api-version=1.1&authorization_endpoint=${param}`);
+    expect(body.tenant_discovery_endpoint).toBe(
+      `${entra.authorityHost}/${entra.tenantId}/v2.0/.well-known/openid-configuration`,
+    );
+    const hostile = encodeURIComponent("https://evil.example:1/a b<c>/oauth2/v2.0/authorize");
+    const other = await getJson(entra, `/common/discovery/instance?authorization_endpoint=${hostile}`);
+    expect(other.body.tenant_discovery_endpoint).toBe(
+      `${entra.authorityHost}/common/v2.0/.well-known/openid-configuration`,
+    );
+  });
+
+  it("treats an upper-case tenant GUID in the path as the same tenant", async () => {
+    const upper = entra.tenantId.toUpperCase();
+    const { status, body } = await getJson(entra, `/${upper}/v2.0/.well-known/openid-configuration`);
+    expect(status).toBe(200);
+    expect(body.issuer).toBe(`${entra.authorityHost}/${entra.tenantId}/v2.0`);
+    const signed = await assertion(client, `${entra.authorityHost}/${upper}/oauth2/v2.0/token`);
+    const res = await postForm(entra, `/${upper}/oauth2/v2.0/token`, clientCredentialsForm(client, signed));
+    expect(res.status).toBe(200);
+    expect(claimsOf(res.body.access_token).tid).toBe(entra.tenantId);
+  });
+
+  it("answers an unknown tenant's discovery with 400 invalid_tenant AADSTS90002", async () => {
+    const { status, body } = await getJson(entra, `/${randomUUID()}/v2.0/.well-known/openid-configuration`);
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ error: "invalid_tenant", error_codes: [90002] });
+  });
+});
+
+describe("role assignments under the resource, as the azuread provider calls Graph (contract 3)", () => {
+  it("grants with POST .../appRoleAssignedTo, lists, revokes with DELETE .../appRoleAssignedTo/{id}", async () => {
+    const entra = await startEntra();
+    try {
+      const client = await registerClient(entra);
+      const resource = client.apiServicePrincipalId;
+      const roleId = entra.admin.state.applications.find((a) => a.appId === client.apiClientId)?.appRoles[1].id;
+      const base = `/graph/v1.0/servicePrincipals/${resource}/appRoleAssignedTo`;
+      const created = await adminRequest(entra, "POST", base, {
+        json: { principalId: client.servicePrincipalId, resourceId: resource, appRoleId: roleId },
+      });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({
+        principalId: client.servicePrincipalId,
+        resourceId: resource,
+        appRoleId: roleId,
+      });
+      expect(claimsOf((await goodTokenRequest(entra, client)).body.access_token).roles).toEqual(["Data.Write"]);
+      const listed = await adminRequest(entra, "GET", base);
+      expect(listed.body.value.map((a: { id: string }) => a.id)).toEqual([created.body.id]);
+
+      const old = await adminRequest(
+        entra,
+        "DELETE",
+        `/graph/v1.0/servicePrincipals/any/appRoleAssignments/${created.body.id}`,
+      );
+      expect(old.status).toBe(404);
+      const elsewhere = await adminRequest(
+        entra,
+        "DELETE",
+        `/graph/v1.0/servicePrincipals/${client.servicePrincipalId}/appRoleAssignedTo/${created.body.id}`,
+      );
+      expect(elsewhere.status).toBe(404);
+      expect((await adminRequest(entra, "DELETE", `${base}/${created.body.id}`)).status).toBe(204);
+      expect(claimsOf((await goodTokenRequest(entra, client)).body.access_token)).not.toHaveProperty("roles");
+    } finally {
+      await entra.stop();
+    }
+  });
+});
