@@ -52,6 +52,8 @@ export class Deployment {
   readonly steps: StepEvent[] = [];
   /** The first provider failure: reported instead of the program's echo of it. */
   failure?: ResourceError;
+  /** Called once, at the first failure: the run stops the program. */
+  onFailure?: () => void;
   private readonly live: Entry[];
   private readonly seen = new Set<string>();
   private readonly inflight = new Set<Promise<unknown>>();
@@ -291,7 +293,10 @@ export class Deployment {
   }
 
   private fail(err: ResourceError): ResourceError {
-    this.failure ??= err;
+    if (!this.failure) {
+      this.failure = err;
+      this.onFailure?.();
+    }
     return err;
   }
 

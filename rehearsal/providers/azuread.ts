@@ -181,12 +181,17 @@ export function applicationCertificate(graph: GraphCall): ResourceProvider {
       const pem = body.includes("-----BEGIN")
         ? body
         : `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
-      const key = await graph("POST", `applications/${objectId}/keyCredentials`, {
-        key: pem,
-        keyId: optStr(inputs, "keyId") ?? null,
-        startDateTime: optStr(inputs, "startDate") ?? null,
-        endDateTime: optStr(inputs, "endDate") ?? null,
-      });
+      // Graph takes absent fields as "choose for me" and refuses nulls.
+      const request: PlainMap = { key: pem };
+      for (const [from, to] of [
+        ["keyId", "keyId"],
+        ["startDate", "startDateTime"],
+        ["endDate", "endDateTime"],
+      ]) {
+        const v = optStr(inputs, from);
+        if (v) request[to] = v;
+      }
+      const key = await graph("POST", `applications/${objectId}/keyCredentials`, request);
       if (!isPlainMap(key)) throw new ProviderError(`${what}: Graph returned no key credential`);
       const keyId = str(key, "keyId", "Graph key credential");
       return {

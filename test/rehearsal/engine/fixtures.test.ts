@@ -83,6 +83,27 @@ describe("the engine runs the program through Pulumi's own cmd/run", () => {
   });
 });
 
+describe("a failed step", () => {
+  it("ends the deployment with the provider's error, even while the program waits on that resource", async () => {
+    const { base } = setup(`import * as pulumi from "@pulumi/pulumi";
+class App extends pulumi.CustomResource {
+  declare readonly objectId: pulumi.Output<string>;
+  constructor(name: string) {
+    super("azuread:index/application:Application", name, { displayName: "x", objectId: undefined });
+  }
+}
+class Password extends pulumi.CustomResource {}
+const app = new App("app");
+new Password("random:index/randomPassword:RandomPassword", "pw", { length: app.objectId.apply(() => 8) });
+`);
+    const error = await run({ ...base, config: {}, dryRun: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResourceError);
+    expect(String(error)).toMatch(
+      /azuread:index\/application:Application app: Graph POST \/applications could not reach/,
+    );
+  });
+});
+
 describe("replacementTrigger follows step_generator.go shouldTriggerReplace", () => {
   it("replaces only when the old and the new trigger are both present and differ", async () => {
     const { base } = setup(passwords);
