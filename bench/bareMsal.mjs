@@ -1,25 +1,23 @@
-// The baseline for verify's wall time: the least a client does to get the same token.
+// The floor for verify's wall time: the least a client does to get the same token (no checks), run by
+// `npm run -s bench:bare -- <outputs.json> <authority host> <ca.pem>`. Uses the project's one JSON-over-HTTPS
+// helper (compiled), so the two sides differ only in what verify adds.
 
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { Agent, request } from "node:https";
+import { Agent } from "node:https";
+import { createRequire } from "node:module";
 import { ConfidentialClientApplication } from "@azure/msal-node";
 
+const { requestJson } = createRequire(import.meta.url)("../dist/common/https.js");
 const [outputsPath, authorityHost, caPath] = process.argv.slice(2);
 const o = JSON.parse(readFileSync(outputsPath, "utf8"));
 const agent = new Agent({ ca: readFileSync(caPath, "utf8") });
 const send =
   (method) =>
-  (url, opts = {}) =>
-    new Promise((resolve, reject) => {
-      const req = request(url, { method, agent, headers: opts.headers }, (res) => {
-        let text = "";
-        res.on("data", (c) => (text += c));
-        res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: JSON.parse(text) }));
-      });
-      req.on("error", reject);
-      req.end(opts.body);
-    });
+  async (url, opts = {}) => {
+    const res = await requestJson(url, { method, agent, headers: opts.headers, body: opts.body });
+    return { status: res.status, headers: res.headers, body: res.body ?? {} };
+  };
 const app = new ConfidentialClientApplication({
   auth: {
     clientId: o.clientId,

@@ -1,8 +1,8 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ConfidentialClientApplication } from "@azure/msal-node";
 import { SignJWT } from "jose";
 import { projectRoot } from "../common/root";
@@ -13,6 +13,7 @@ import { issueAccessToken } from "../entra/token";
 import { issueCertificate, KeyUsageFlags } from "../entra/x509";
 import { networkClient } from "../verify/networkClient";
 import { entraThroughput } from "./entraThroughput";
+import { propagationLag, verifyVersusFloor, writeOutputs } from "./verify";
 
 /**
  * `npm run bench`: figures, not tests. Token issuance over loopback, the cost
@@ -24,23 +25,47 @@ const root = projectRoot(__dirname);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
+/** `npm run bench` prints every figure; `npm run bench -- verify propagation` only those named. */
+const sections = ["entra", "tokens", "crypto", "verify", "propagation", "rehearsal"];
+
 async function main() {
+  const asked = process.argv.slice(2);
+  const unknown = asked.filter((a) => !sections.includes(a));
+  if (unknown.length > 0) throw new Error(`unknown section ${unknown.join(", ")}; choose from ${sections.join(", ")}`);
+  const wanted = (section: string) => asked.length === 0 || asked.includes(section);
   console.log(
     `machine: ${process.platform} ${process.arch}, ${require("node:os").cpus().length} cores, node ${process.version}\n`,
   );
-  await entraThroughput(root);
-  if (process.argv.includes("entra")) return;
+  if (wanted("entra")) await entraThroughput(root);
+  // The folder holds private keys: removed at the end, whatever happens.
   const dir = mkdtempSync(join(tmpdir(), "eca-bench-"));
-  const entra = await start({ state: join(dir, "entra.json") });
   try {
-    const client = await registerBenchClient(entra);
-    await tokenThroughput(entra, client);
-    await cryptoCosts(entra, client, join(dir, "entra.json"));
-    await verifyVersusBare(entra, client, dir);
+    const entra = await start({ state: join(dir, "entra.json") });
+    try {
+      const client = await registerBenchClient(entra);
+      if (wanted("tokens")) await tokenThroughput(entra, client);
+      if (wanted("crypto")) await cryptoCosts(entra, client, join(dir, "entra.json"));
+      const outputs = join(dir, "outputs.json");
+      writeOutputs(outputs, entra, { ...client, apiClientId: client.api.appId });
+      if (wanted("verify")) await verifyVersusFloor(root, entra, outputs);
+    } finally {
+      await entra.stop();
+    }
+    if (wanted("propagation"))
+      await propagationLag(
+        root,
+        (delay) =>
+          start({ state: join(mkdtempSync(join(dir, "delayed-")), "entra.json"), propagationDelaySeconds: delay }),
+        async (e) => {
+          const c = await registerBenchClient(e);
+          return { ...c, apiClientId: c.api.appId };
+        },
+        dir,
+      );
   } finally {
-    await entra.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
-  rehearsalPhases();
+  if (wanted("rehearsal")) rehearsalPhases();
 }
 
 async function registerBenchClient(entra: Awaited<ReturnType<typeof start>>) {
@@ -156,60 +181,6 @@ async function cryptoCosts(entra: Awaited<ReturnType<typeof start>>, c: Client, 
   console.log(`  access token signing (RS256, 2048-bit key):                      ${ms(signMs)}`);
 }
 
-async function verifyVersusBare(entra: Awaited<ReturnType<typeof start>>, c: Client, dir: string) {
-  const outputs = join(dir, "outputs.json");
-  const x = new X509Certificate(c.certificatePem);
-  writeFileSync(
-    outputs,
-    JSON.stringify({
-      tenantId: entra.tenantId,
-      clientId: c.clientId,
-      scope: c.scope,
-      apiClientId: c.api.appId,
-      expectedRoles: ["Data.Read"],
-      certificatePem: c.certificatePem,
-      privateKeyPem: c.privateKeyPem,
-      thumbprint: x.fingerprint.replaceAll(":", ""),
-    }),
-  );
-  // Asynchronous: the local Entra ID answers from this very process.
-  const time = (args: string[]) =>
-    new Promise<number>((resolve, reject) => {
-      const t = performance.now();
-      spawn(process.execPath, args, { cwd: root, stdio: "ignore" }).on("exit", (code) => {
-        if (code === 0) resolve(performance.now() - t);
-        else reject(new Error(`${args.join(" ")} exited ${code}`));
-      });
-    });
-  const runs = 5;
-  const verify: number[] = [];
-  const bare: number[] = [];
-  const tsxOnly: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    tsxOnly.push(await time(["--import", "tsx", "-e", ""]));
-    verify.push(
-      await time([
-        "--import",
-        "tsx",
-        "verify/main.ts",
-        "--outputs",
-        outputs,
-        "--authority-host",
-        entra.authorityHost,
-        "--ca-file",
-        entra.caPath,
-      ]),
-    );
-    bare.push(await time(["bench/bareMsal.mjs", outputs, entra.authorityHost, entra.caPath]));
-  }
-  console.log(`\nprocess start to verdict, happy path, median of ${runs} (same run, interleaved):`);
-  console.log(`  npm run verify (tsx, preflight, msal-node, JWKS, checks): ${ms(median(verify))}`);
-  console.log(`  bare msal-node script (plain node, token only):           ${ms(median(bare))}`);
-  console.log(
-    `  ratio: ${(median(verify) / median(bare)).toFixed(2)}x (node with the tsx loader and no work: ${ms(median(tsxOnly))})`,
-  );
-}
-
 function rehearsalPhases() {
   const runs = 3;
   const lines: string[] = [];
@@ -217,12 +188,13 @@ function rehearsalPhases() {
   for (let i = 0; i < runs; i++) {
     const dir = join(mkdtempSync(join(tmpdir(), "eca-bench-rehearsal-")), "out");
     const t = performance.now();
-    const out = execFileSync(process.execPath, ["--import", "tsx", "rehearsal/main.ts", "--dir", dir], {
+    const out = execFileSync(process.execPath, ["dist/rehearsal/main.js", "--dir", dir], {
       cwd: root,
       encoding: "utf8",
     });
     totals.push(performance.now() - t);
-    lines.push(out.split("\n").find((l) => l.startsWith("rehearsal: done in"))!);
+    rmSync(dirname(dir), { recursive: true, force: true });
+    lines.push(out.split("\n").find((l) => l.startsWith("rehearsal: done in")) ?? "rehearsal: (no closing line)");
   }
   console.log(`\nrehearsal (npm start), ${runs} runs, process start to exit: median ${ms(median(totals))}`);
   for (const l of lines) console.log(`  ${l.replace("rehearsal: ", "")}`);

@@ -1,8 +1,10 @@
+import { createHash } from "node:crypto";
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "./defaults";
 import { ConfigError } from "./errors";
 import { appRoleDefinitions, appRoleId, grantedRoles } from "./roles";
+import { stackPath } from "./stack";
 
 /** The API whose app roles the client is granted. */
 export interface ResourceApi {
@@ -16,48 +18,78 @@ export interface ResourceApi {
   roleIds: pulumi.Output<Record<string, string>>;
 }
 
+/** What names the companion API for good: its stack and component, never its display name. */
+export function apiKeyOf(name: string): string {
+  return `${stackPath()}/${name}`;
+}
+
+/**
+ * The default identifier URI's path: readable (project and stack), URI-safe (lowercase letters, digits and
+ * dashes), and unique per stack and component through a hash of the full key. Identifier URIs are unique
+ * in a tenant ("Another object with the same value for property identifierUris already exists").
+ */
+export function identifierPath(project: string, stack: string, apiKey: string): string {
+  const slug = (text: string) =>
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "")
+      .slice(0, 40);
+  const hash = createHash("sha256").update(apiKey).digest("hex").slice(0, 8);
+  return [slug(project), slug(stack), hash].filter(Boolean).join("-");
+}
+
 /** The companion API this stack owns, exposing `apiRoles` to applications. */
 export function companionApi(
   name: string,
-  s: Settings,
+  settings: Settings,
   tenantId: pulumi.Input<string>,
   owners: pulumi.Input<string[]>,
   parent: pulumi.Resource,
 ): ResourceApi {
-  const apiName = `${s.displayName}-api`;
-  const identifier = s.apiIdentifierUri
-    ? pulumi.output(s.apiIdentifierUri)
-    : // Tenants refuse identifier URIs that are neither api://<appId>, under
-      // the tenant id, nor on a verified domain; this form is known up front.
-      pulumi.interpolate`api://${tenantId}/${apiName}`;
+  const apiName = `${settings.displayName}-api`;
+  const apiKey = apiKeyOf(name);
+  const path = identifierPath(pulumi.getProject(), pulumi.getStack(), apiKey);
+  const identifier = settings.apiIdentifierUri
+    ? pulumi.output(settings.apiIdentifierUri)
+    : // Tenants refuse identifier URIs that are neither api://<appId>, under the tenant id, nor on a
+      // verified domain; this form is known up front.
+      pulumi.interpolate`api://${tenantId}/${path}`;
   const app = new azuread.Application(
     `${name}-api`,
     {
       displayName: apiName,
-      signInAudience: s.signInAudience,
+      signInAudience: settings.signInAudience,
       owners,
       identifierUris: [identifier],
-      appRoles: appRoleDefinitions(apiName, s.apiRoles),
-      api: { requestedAccessTokenVersion: s.accessTokenVersion },
+      appRoles: appRoleDefinitions(apiKey, apiName, settings.apiRoles),
+      api: { requestedAccessTokenVersion: settings.accessTokenVersion },
     },
     { parent },
   );
-  const sp = new azuread.ServicePrincipal(`${name}-api-sp`, { clientId: app.clientId, owners }, { parent });
-  const roleIds = Object.fromEntries(grantedRoles(s).map((role) => [role, appRoleId(apiName, role)]));
+  // Only clients assigned a role get tokens for the API (azuread ServicePrincipal, appRoleAssignmentRequired).
+  const sp = new azuread.ServicePrincipal(
+    `${name}-api-sp`,
+    { clientId: app.clientId, owners, appRoleAssignmentRequired: true },
+    { parent },
+  );
+  const roleIds = Object.fromEntries(grantedRoles(settings).map((role) => [role, appRoleId(apiKey, role)]));
   return { servicePrincipalObjectId: sp.objectId, clientId: app.clientId, identifier, roleIds: pulumi.output(roleIds) };
 }
 
-/** An API registered elsewhere, looked up by client id; its roles are checked at preview. */
-export function existingApi(s: Settings, parent: pulumi.Resource): ResourceApi {
-  const sp = azuread.getServicePrincipalOutput({ clientId: s.apiClientId }, { parent });
-  const roles = grantedRoles(s);
+/**
+ * An API registered elsewhere, looked up by client id; its roles are checked at preview. The scope is
+ * `apiIdentifierUri`, else `<apiClientId>/.default`, which Entra ID always accepts; the service
+ * principal's `servicePrincipalNames` has no defined order, so its first URI is no answer.
+ */
+export function existingApi(settings: Settings, parent: pulumi.Resource): ResourceApi {
+  const sp = azuread.getServicePrincipalOutput({ clientId: settings.apiClientId }, { parent });
+  const roles = grantedRoles(settings);
   return {
     servicePrincipalObjectId: sp.objectId,
-    clientId: pulumi.output(s.apiClientId),
-    identifier: sp.apply(
-      (found) => s.apiIdentifierUri || found.servicePrincipalNames.find((n) => n !== found.clientId) || found.clientId,
-    ),
-    roleIds: sp.appRoleIds.apply((ids) => pickRoles(ids, roles, s.apiClientId)),
+    clientId: pulumi.output(settings.apiClientId),
+    identifier: pulumi.output(settings.apiIdentifierUri || settings.apiClientId),
+    roleIds: sp.appRoleIds.apply((ids) => pickRoles(ids, roles, settings.apiClientId)),
   };
 }
 
@@ -73,5 +105,5 @@ export function pickRoles(
       unknown.map((role) => `role ${role} is unknown: API ${apiClientId} exposes ${offered}; fix roles`),
     );
   }
-  return Object.fromEntries(roles.map((role) => [role, available[role]]));
+  return Object.fromEntries(roles.flatMap((role) => (available[role] ? [[role, available[role]]] : [])));
 }

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { toWholeSeconds, validityOf } from "./dates";
 import type { Settings } from "./defaults";
 
 /** The certificate a client authenticates with, and its key. */
@@ -8,63 +7,52 @@ export interface ClientCertificate {
   certificatePem: pulumi.Output<string>;
   /** Always a secret. */
   privateKeyPem: pulumi.Output<string>;
-  /** RFC3339, whole seconds. */
-  notBefore: pulumi.Output<string>;
-  /** RFC3339, whole seconds. */
-  notAfter: pulumi.Output<string>;
 }
 
 /**
- * A brought certificate when config supplies one, otherwise a generated RSA
- * key and a self-signed certificate (development only: production
- * certificates come from a CA, brought in through certificatePem).
+ * A brought certificate when config supplies one, otherwise a generated RSA key and a self-signed
+ * certificate (development only: production certificates come from a CA, brought in through
+ * certificatePem). Generated ones are named by their generation id, so that a rotation makes new
+ * resources beside the old ones instead of replacing them: the overlap needs the old credential to stay.
  */
-export function clientCertificate(name: string, s: Settings, parent: pulumi.Resource): ClientCertificate {
-  return s.certificatePem ? broughtCertificate(s) : generatedCertificate(name, s, parent);
-}
-
-function broughtCertificate(s: Settings): ClientCertificate {
-  const { notBefore, notAfter } = validityOf(s.certificatePem);
-  return {
-    certificatePem: pulumi.output(s.certificatePem),
-    privateKeyPem: pulumi.secret(s.privateKeyPem),
-    notBefore: pulumi.output(notBefore),
-    notAfter: pulumi.output(notAfter),
-  };
-}
-
-function generatedCertificate(name: string, s: Settings, parent: pulumi.Resource): ClientCertificate {
+export function clientCertificate(
+  name: string,
+  generation: string,
+  settings: Settings,
+  parent: pulumi.Resource,
+): ClientCertificate {
+  if (settings.certificatePem) {
+    return {
+      certificatePem: pulumi.output(settings.certificatePem),
+      privateKeyPem: pulumi.secret(settings.privateKeyPem),
+    };
+  }
   const key = new tls.PrivateKey(
-    `${name}-key`,
-    { algorithm: "RSA", rsaBits: s.keySize },
-    keyOptions(parent, s.rotation),
+    `${name}-key-${generation}`,
+    { algorithm: "RSA", rsaBits: settings.keySize },
+    // Key and certificate settings take effect at the next rotation, through new resources: changing
+    // them in place would replace the credential inside one update, without overlap.
+    { parent, ignoreChanges: ["algorithm", "rsaBits"] },
   );
-  const cert = new tls.SelfSignedCert(`${name}-cert`, certificateArgs(s, key.privateKeyPem), { parent });
-  return {
-    certificatePem: cert.certPem,
-    privateKeyPem: pulumi.secret(key.privateKeyPem),
-    notBefore: cert.validityStartTime.apply(toWholeSeconds),
-    notAfter: cert.validityEndTime.apply(toWholeSeconds),
-  };
+  const cert = new tls.SelfSignedCert(`${name}-cert-${generation}`, certificateArgs(settings, key.privateKeyPem), {
+    parent,
+    ignoreChanges: ["subject", "validityPeriodHours", "earlyRenewalHours", "allowedUses"],
+  });
+  return { certificatePem: cert.certPem, privateKeyPem: pulumi.secret(key.privateKeyPem) };
 }
 
 /**
- * The rotation lever. Early renewal in pulumi-tls only fires when an update
- * happens to run inside the window and is reported unreliable
- * (pulumi/pulumi-tls#39), so a changed `rotation` value replaces the key; the
- * certificate and credential follow because their inputs change. Replacement
- * stays create-before-delete: never deleteBeforeReplace here.
+ * The self-signed certificate's arguments. `earlyRenewalHours` stays 0: the provider's own early renewal
+ * replaces the certificate during planning and the old credential goes at the end of the same update,
+ * without overlap (pulumi/pulumi-tls#39; terraform-provider-tls, resource_self_signed_cert.go,
+ * ModifyPlan). The program renews through a new generation instead (see rotation.ts).
  */
-export function keyOptions(parent: pulumi.Resource, rotation: string): pulumi.CustomResourceOptions {
-  return { parent, replacementTrigger: rotation };
-}
-
-export function certificateArgs(s: Settings, privateKeyPem: pulumi.Input<string>): tls.SelfSignedCertArgs {
+export function certificateArgs(settings: Settings, privateKeyPem: pulumi.Input<string>): tls.SelfSignedCertArgs {
   return {
     privateKeyPem,
-    subject: { commonName: s.certificateSubject || s.displayName },
-    validityPeriodHours: s.validityDays * 24,
-    earlyRenewalHours: s.earlyRenewalDays * 24,
+    subject: { commonName: settings.certificateSubject || settings.displayName },
+    validityPeriodHours: settings.validityDays * 24,
+    earlyRenewalHours: 0,
     allowedUses: ["digital_signature", "client_auth"],
   };
 }

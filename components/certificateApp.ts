@@ -1,25 +1,43 @@
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { companionApi, existingApi, type ResourceApi } from "./api";
 import { type ClientCertificate, clientCertificate } from "./certificate";
 import { validityOf } from "./dates";
 import { defaults, type Settings } from "./defaults";
 import { ConfigError } from "./errors";
+import { buildPfx } from "./pfx";
 import { grantedRoles } from "./roles";
+import { planRotation, priorState, type RotationPlan, type RotationState } from "./rotation";
+import { stackPath } from "./stack";
 import { thumbprints } from "./thumbprint";
-import { settingsProblems } from "./validation";
+import { needsTokenVersion2, settingsProblems } from "./validation";
 
 /**
- * Settings of one certificate-authenticated app. Every field is optional and
- * defaults as documented in Pulumi.yaml. Fields are plain values, not Inputs,
- * so that bad settings fail at preview before anything is registered.
+ * Settings of one certificate-authenticated app. Every field is optional and defaults as documented in
+ * Pulumi.yaml. Fields are plain values, not Inputs, so that bad settings fail at preview before anything
+ * is registered.
  */
 export type CertificateAppArgs = Partial<Settings>;
 
+/** A certificate the application has as a key credential, as the `attachedCertificates` output lists it. */
+export interface AttachedCertificate {
+  thumbprint: string;
+  thumbprintSha256: string;
+  notAfter: string;
+}
+
+/** What one deployment attached: made once the previous deployment's outputs are read. */
+interface Attached {
+  plan: RotationPlan;
+  certificate: ClientCertificate;
+  credential: azuread.ApplicationCertificate;
+}
+
 /**
- * An Entra ID app registration that authenticates with a certificate: key and
- * certificate (generated or brought), application, service principal, key
- * credential, and admin-consented app roles on an API.
+ * An Entra ID app registration that authenticates with a certificate: key and certificate (generated or
+ * brought), application, service principal, key credentials (the current certificate and, after a
+ * rotation, the previous one), and admin-consented app roles on an API.
  */
 export class CertificateApp extends pulumi.ComponentResource {
   readonly tenantId: pulumi.Output<string>;
@@ -38,43 +56,78 @@ export class CertificateApp extends pulumi.ComponentResource {
   readonly thumbprintSha256: pulumi.Output<string>;
   readonly keyId: pulumi.Output<string>;
   readonly certificateNotAfter: pulumi.Output<string>;
+  /** Base64 PKCS#12 with the certificate and its key. Secret. */
+  readonly certificatePfx: pulumi.Output<string>;
+  /** Secret. */
+  readonly pfxPassword: pulumi.Output<string>;
+  /** Current first, then the previous one while it stays attached. */
+  readonly attachedCertificates: pulumi.Output<AttachedCertificate[]>;
+  /** The program's memory between deployments, read back through a StackReference to this stack. */
+  readonly rotationState: pulumi.Output<RotationState>;
 
   constructor(name: string, args: CertificateAppArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    const s: Settings = { ...defaults, ...args };
-    // Before super(): a component that registered and then threw would leave
-    // a half-made tree in the preview.
-    const problems = settingsProblems(s);
+    const settings: Settings = { ...defaults, ...args };
+    // Before super(): a component that registered and then threw would leave a half-made tree in the preview.
+    const problems = settingsProblems(settings);
     if (problems.length > 0) throw new ConfigError(problems);
     super("entra-cert-auth:index:CertificateApp", name, {}, opts);
 
     const client = azuread.getClientConfigOutput({ parent: this });
-    const owners = s.owners.length > 0 ? pulumi.output(s.owners) : client.objectId.apply((id) => [id]);
-    const cert = clientCertificate(name, s, this);
+    const owners = settings.owners.length > 0 ? pulumi.output(settings.owners) : client.objectId.apply((id) => [id]);
+    if (settings.owners.length > 0) warnIfDeployerDropped(settings.owners, client.objectId, this);
     const app = new azuread.Application(
       `${name}-app`,
-      { displayName: s.displayName, signInAudience: s.signInAudience, owners },
+      {
+        displayName: settings.displayName,
+        signInAudience: settings.signInAudience,
+        owners,
+        // Personal-account audiences require v2 tokens on every app registration (Graph refuses otherwise).
+        ...(needsTokenVersion2(settings.signInAudience) ? { api: { requestedAccessTokenVersion: 2 } } : {}),
+      },
       { parent: this },
     );
     const sp = new azuread.ServicePrincipal(`${name}-sp`, { clientId: app.clientId, owners }, { parent: this });
-    const credential = this.credential(`${name}-credential`, app, cert);
-    this.previousCredential(`${name}-previous-credential`, app, s.previousCertificatePem);
-    const api = s.apiClientId ? existingApi(s, this) : companionApi(name, s, client.tenantId, owners, this);
-    this.assignRoles(name, grantedRoles(s), sp, api);
+    const attached = this.attach(name, app, settings);
+    const api = settings.apiClientId
+      ? existingApi(settings, this)
+      : companionApi(name, settings, client.tenantId, owners, this);
+    this.assignRoles(name, grantedRoles(settings), sp, api);
 
     this.tenantId = client.tenantId;
     this.clientId = app.clientId;
     this.applicationObjectId = app.objectId;
     this.servicePrincipalObjectId = sp.objectId;
-    this.authority = pulumi.interpolate`${s.authorityHost.replace(/\/$/, "")}/${client.tenantId}`;
+    this.authority = pulumi.interpolate`${settings.authorityHost.replace(/\/$/, "")}/${client.tenantId}`;
     this.scope = pulumi.interpolate`${api.identifier}/.default`;
     this.apiClientId = api.clientId;
-    this.expectedRoles = pulumi.output(grantedRoles(s));
-    this.certificatePem = cert.certificatePem;
-    this.privateKeyPem = cert.privateKeyPem;
-    this.thumbprint = cert.certificatePem.apply((pem) => thumbprints(pem).sha1);
-    this.thumbprintSha256 = cert.certificatePem.apply((pem) => thumbprints(pem).sha256);
-    this.keyId = credential.keyId;
-    this.certificateNotAfter = cert.notAfter;
+    this.expectedRoles = pulumi.output(grantedRoles(settings));
+    this.certificatePem = pulumi.output(attached.then((a) => a.certificate.certificatePem));
+    this.privateKeyPem = pulumi.output(attached.then((a) => a.certificate.privateKeyPem));
+    this.thumbprint = this.certificatePem.apply((pem) => thumbprints(pem).sha1);
+    this.thumbprintSha256 = this.certificatePem.apply((pem) => thumbprints(pem).sha256);
+    this.keyId = pulumi.output(attached.then((a) => a.credential.keyId));
+    this.certificateNotAfter = this.certificatePem.apply((pem) => validityOf(pem).notAfter);
+    this.attachedCertificates = pulumi.output(
+      attached.then((a) =>
+        pulumi
+          .all([a.certificate.certificatePem, ...(a.plan.previous ? [a.plan.previous.certificatePem] : [])])
+          .apply((pems) => pems.map(describe)),
+      ),
+    );
+    this.rotationState = pulumi.output(
+      attached.then((a) => a.certificate.certificatePem.apply((certificatePem) => stateAfter(a.plan, certificatePem))),
+    );
+    // Alphanumeric: it ends up in environment files and shell variables, where quoting bites. `result` is
+    // secret in the provider already (additionalSecretOutputs); wrapping says so here too.
+    this.pfxPassword = pulumi.secret(
+      settings.pfxPassword ||
+        new random.RandomPassword(`${name}-pfx-password`, { length: 32, special: false }, { parent: this }).result,
+    );
+    this.certificatePfx = pulumi.secret(
+      pulumi
+        .all([this.certificatePem, this.privateKeyPem, this.pfxPassword])
+        .apply(([cert, key, password]) => buildPfx(cert, key, password, settings.pfxEncryption)),
+    );
     this.registerOutputs({
       tenantId: this.tenantId,
       clientId: this.clientId,
@@ -90,43 +143,62 @@ export class CertificateApp extends pulumi.ComponentResource {
       thumbprintSha256: this.thumbprintSha256,
       keyId: this.keyId,
       certificateNotAfter: this.certificateNotAfter,
+      certificatePfx: this.certificatePfx,
+      pfxPassword: this.pfxPassword,
+      attachedCertificates: this.attachedCertificates,
+      rotationState: this.rotationState,
     });
   }
 
   /**
-   * A key credential. No keyId and no deleteBeforeReplace: a new certificate
-   * yields a new credential that is attached before the old one is removed,
-   * so clients never see a moment without a valid key.
+   * Reads what the previous deployment attached, through a StackReference to this very stack (pulumi/pulumi
+   * pkg/resource/deploy/builtins.go, readStackReference; a stack with no deployment yet reads no outputs,
+   * pkg/backend/backend.go GetStackOutputs), then declares the current generation and keeps the previous
+   * one. Resources are declared once the outputs are read, which the CLI does in preview too.
+   */
+  private async attach(name: string, app: azuread.Application, settings: Settings): Promise<Attached> {
+    const ref = new pulumi.StackReference(`${name}-previous-outputs`, { name: stackPath() }, { parent: this });
+    const [state, pem] = await Promise.all([
+      ref.getOutputDetails("rotationState"),
+      ref.getOutputDetails("certificatePem"),
+    ]);
+    const plan = planRotation(priorState(state.value, pem.value), settings, new Date());
+    const made = clientCertificate(name, plan.current.id, settings, this);
+    // A brought certificate that is already attached keeps the PEM text its credential was made with:
+    // the same certificate written differently would replace the credential and attach it twice.
+    const certificate =
+      settings.certificatePem && plan.current.certificatePem
+        ? { ...made, certificatePem: pulumi.output(plan.current.certificatePem) }
+        : made;
+    const credential = this.credential(name, plan.current.id, app, certificate.certificatePem);
+    if (plan.previous) this.credential(name, plan.previous.id, app, pulumi.output(plan.previous.certificatePem));
+    return { plan, certificate, credential };
+  }
+
+  /**
+   * A key credential, one per generation for its whole life. No keyId and no deleteBeforeReplace: were it
+   * ever replaced, the new one would be attached before the old one is removed. Dates come from the PEM
+   * itself, so a credential's inputs are the same whether its certificate is current or previous.
    */
   private credential(
     name: string,
+    generation: string,
     app: azuread.Application,
-    cert: Omit<ClientCertificate, "privateKeyPem">,
+    certificatePem: pulumi.Output<string>,
   ): azuread.ApplicationCertificate {
+    // Generation "" is the single credential of stacks deployed before generations existed.
     return new azuread.ApplicationCertificate(
-      name,
+      generation ? `${name}-credential-${generation}` : `${name}-credential`,
       {
         applicationId: app.id,
         type: "AsymmetricX509Cert",
         encoding: "pem",
-        value: cert.certificatePem,
-        startDate: cert.notBefore,
-        endDate: cert.notAfter,
+        value: certificatePem,
+        startDate: certificatePem.apply((pem) => validityOf(pem).notBefore),
+        endDate: certificatePem.apply((pem) => validityOf(pem).notAfter),
       },
       { parent: this },
     );
-  }
-
-  /** The outgoing certificate during a rotation overlap, until it expires or the next rotation replaces it. */
-  private previousCredential(name: string, app: azuread.Application, pem: string): void {
-    if (!pem) return;
-    const { notBefore, notAfter } = validityOf(pem);
-    if (new Date(notAfter) <= new Date()) return;
-    this.credential(name, app, {
-      certificatePem: pulumi.output(pem),
-      notBefore: pulumi.output(notBefore),
-      notAfter: pulumi.output(notAfter),
-    });
   }
 
   private assignRoles(name: string, roles: string[], client: azuread.ServicePrincipal, api: ResourceApi): void {
@@ -134,7 +206,7 @@ export class CertificateApp extends pulumi.ComponentResource {
       new azuread.AppRoleAssignment(
         `${name}-role-${role}`,
         {
-          appRoleId: api.roleIds.apply((ids) => ids[role]),
+          appRoleId: api.roleIds.apply((ids) => ids[role] ?? ""),
           principalObjectId: client.objectId,
           resourceObjectId: api.servicePrincipalObjectId,
         },
@@ -142,4 +214,28 @@ export class CertificateApp extends pulumi.ComponentResource {
       );
     }
   }
+}
+
+function describe(certificatePem: string): AttachedCertificate {
+  const { sha1, sha256 } = thumbprints(certificatePem);
+  return { thumbprint: sha1, thumbprintSha256: sha256, notAfter: validityOf(certificatePem).notAfter };
+}
+
+function stateAfter(plan: RotationPlan, certificatePem: string): RotationState {
+  return { current: { ...plan.current, certificatePem }, ...(plan.previous ? { previous: plan.previous } : {}) };
+}
+
+/**
+ * With Application.ReadWrite.OwnedBy the deployer may only manage apps it owns: owners without it lock the
+ * next deployment out (azuread docs, application resource, "owners"). Warned, not refused: a deployer with
+ * Application.ReadWrite.All does not need to be an owner.
+ */
+function warnIfDeployerDropped(owners: string[], deployer: pulumi.Output<string>, resource: pulumi.Resource): void {
+  deployer.apply((id) => {
+    if (!owners.includes(id))
+      pulumi.log.warn(
+        `owners does not include the deployer ${id}: with Application.ReadWrite.OwnedBy the next deployment cannot change these apps; add it to owners`,
+        resource,
+      );
+  });
 }

@@ -1,116 +1,155 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
-import { rsaKeySizes, type Settings } from "./defaults";
+import { rsaKeySizes, type Settings, signInAudiences } from "./defaults";
 import { grantedRoles } from "./roles";
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-// Entra ID role values: no spaces, printable ASCII, not starting with a dot.
-const roleValue = /^[!#-~][!-~]*$/;
+// Microsoft Graph, appRole resource type, "value": letters, digits and ! # $ % & ' ( ) * + , - . / : ; = ? @
+// [ ] ^ _ { } ~; no spaces; may not begin with a dot.
+const roleValue = /^(?!\.)[A-Za-z0-9!#$%&'()*+,\-./:;=?@[\]^_{}~]+$/;
 
 /**
  * Every problem with the settings, one line each, naming the setting and the
  * fix. Pure, so preview can stop before a single resource is registered.
  */
-export function settingsProblems(s: Settings, now: Date = new Date()): string[] {
+export function settingsProblems(settings: Settings, now: Date = new Date()): string[] {
   return [
-    ...nameProblems(s),
-    ...keyProblems(s),
-    ...validityProblems(s),
-    ...roleProblems(s),
-    ...apiProblems(s),
-    ...ownerProblems(s),
-    ...broughtCertificateProblems(s, now),
-    ...previousCertificateProblems(s),
+    ...nameProblems(settings),
+    ...keyProblems(settings),
+    ...validityProblems(settings),
+    ...roleProblems(settings),
+    ...apiProblems(settings),
+    ...ownerProblems(settings),
+    ...broughtCertificateProblems(settings, now),
+    ...audienceProblems(settings),
+    ...identifierUriProblems(settings),
   ];
 }
 
-function nameProblems(s: Settings): string[] {
-  if (s.displayName.trim() !== "") return [];
+/**
+ * Personal Microsoft accounts only get v2.0 tokens, so Graph refuses these audiences on an app whose
+ * api.requestedAccessTokenVersion is not 2 (Microsoft identity platform docs, "Validation differences by
+ * supported account types").
+ */
+export function needsTokenVersion2(signInAudience: string): boolean {
+  return signInAudience === "AzureADandPersonalMicrosoftAccount" || signInAudience === "PersonalMicrosoftAccount";
+}
+
+function audienceProblems(settings: Settings): string[] {
+  if (!(signInAudiences as readonly string[]).includes(settings.signInAudience))
+    return [`signInAudience ${settings.signInAudience} is not known: use one of ${signInAudiences.join(", ")}`];
+  if (needsTokenVersion2(settings.signInAudience) && settings.accessTokenVersion !== 2)
+    return [`signInAudience ${settings.signInAudience} includes personal accounts, which need accessTokenVersion 2`];
+  return [];
+}
+
+/**
+ * Identifier URIs are absolute api:// or https:// URIs without query or fragment, and at most 120
+ * characters here to stay well inside Graph's limits (Microsoft docs, "Restrictions on identifier URIs").
+ */
+function identifierUriProblems(settings: Settings): string[] {
+  if (!settings.apiIdentifierUri) return [];
+  const fix = "use api://<tenantId>/<name>, api://<appId> or https://<verified domain>/<name>, no spaces";
+  let url: URL;
+  try {
+    url = new URL(settings.apiIdentifierUri);
+  } catch {
+    return [`apiIdentifierUri ${settings.apiIdentifierUri} is not a URI: ${fix}`];
+  }
+  if (!["api:", "https:"].includes(url.protocol) || /\s/.test(settings.apiIdentifierUri) || url.search || url.hash)
+    return [`apiIdentifierUri ${settings.apiIdentifierUri} is not a valid identifier URI: ${fix}`];
+  return [];
+}
+
+function nameProblems(settings: Settings): string[] {
+  if (settings.displayName.trim() !== "") return [];
   return ["displayName is empty: set a name, `pulumi config set displayName my-client`"];
 }
 
-function keyProblems(s: Settings): string[] {
-  if (s.certificatePem) return [];
+function keyProblems(settings: Settings): string[] {
+  if (settings.certificatePem) return [];
   const problems: string[] = [];
-  if (s.keyAlgorithm.toUpperCase() !== "RSA") {
+  if (settings.keyAlgorithm.toUpperCase() !== "RSA") {
     problems.push(
-      `keyAlgorithm ${s.keyAlgorithm} is not supported: Entra ID accepts only RSA certificate credentials; set keyAlgorithm to RSA`,
+      `keyAlgorithm ${settings.keyAlgorithm} is not supported: Entra ID accepts only RSA certificate credentials; set keyAlgorithm to RSA`,
     );
   }
-  if (!(rsaKeySizes as readonly number[]).includes(s.keySize)) {
-    problems.push(`keySize ${s.keySize} is not supported: use one of ${rsaKeySizes.join(", ")}`);
+  if (!(rsaKeySizes as readonly number[]).includes(settings.keySize)) {
+    problems.push(`keySize ${settings.keySize} is not supported: use one of ${rsaKeySizes.join(", ")}`);
   }
   return problems;
 }
 
-function validityProblems(s: Settings): string[] {
-  if (s.certificatePem) return [];
+function validityProblems(settings: Settings): string[] {
+  if (settings.certificatePem) return [];
   const problems: string[] = [];
-  if (!Number.isInteger(s.validityDays) || s.validityDays < 1) {
-    problems.push(`validityDays ${s.validityDays} must be a whole number of days, at least 1`);
+  if (!Number.isInteger(settings.validityDays) || settings.validityDays < 1) {
+    problems.push(`validityDays ${settings.validityDays} must be a whole number of days, at least 1`);
   }
-  if (!Number.isInteger(s.earlyRenewalDays) || s.earlyRenewalDays < 0) {
-    problems.push(`earlyRenewalDays ${s.earlyRenewalDays} must be a whole number of days, 0 or more`);
+  if (!Number.isInteger(settings.earlyRenewalDays) || settings.earlyRenewalDays < 0) {
+    problems.push(`earlyRenewalDays ${settings.earlyRenewalDays} must be a whole number of days, 0 or more`);
   }
-  if (problems.length === 0 && s.validityDays <= s.earlyRenewalDays) {
+  if (problems.length === 0 && settings.validityDays <= settings.earlyRenewalDays) {
     problems.push(
-      `validityDays ${s.validityDays} must be longer than earlyRenewalDays ${s.earlyRenewalDays}, or the certificate is due for renewal as soon as it is made`,
+      `validityDays ${settings.validityDays} must be longer than earlyRenewalDays ${settings.earlyRenewalDays}, or the certificate is due for renewal as soon as it is made`,
     );
   }
   return problems;
 }
 
-function roleProblems(s: Settings): string[] {
+function roleProblems(settings: Settings): string[] {
   const problems: string[] = [];
-  const declared = s.apiClientId ? [] : s.apiRoles;
-  for (const value of [...declared, ...s.roles]) {
+  const declared = settings.apiClientId ? [] : settings.apiRoles;
+  for (const value of [...declared, ...settings.roles]) {
     if (!roleValue.test(value))
       problems.push(
         `role "${value}" is not a valid app role value: use printable characters without spaces, for example Data.Read`,
       );
   }
-  if (!s.apiClientId) {
-    if (s.apiRoles.length === 0)
+  if (!settings.apiClientId) {
+    if (settings.apiRoles.length === 0)
       problems.push('apiRoles is empty: the companion API needs at least one role, for example ["Data.Read"]');
-    for (const role of grantedRoles(s)) {
-      if (!s.apiRoles.includes(role))
+    for (const role of grantedRoles(settings)) {
+      if (!settings.apiRoles.includes(role))
         problems.push(
-          `role ${role} is unknown: the API exposes ${s.apiRoles.join(", ")}; add it to apiRoles or remove it from roles`,
+          `role ${role} is unknown: the API exposes ${settings.apiRoles.join(", ")}; add it to apiRoles or remove it from roles`,
         );
     }
   }
   return problems;
 }
 
-function apiProblems(s: Settings): string[] {
+function apiProblems(settings: Settings): string[] {
   const problems: string[] = [];
-  if (s.apiClientId && !guid.test(s.apiClientId))
-    problems.push(`apiClientId ${s.apiClientId} is not a client id (GUID); leave it empty to create a companion API`);
-  if (s.accessTokenVersion !== 1 && s.accessTokenVersion !== 2)
-    problems.push(`accessTokenVersion ${s.accessTokenVersion} must be 1 or 2`);
-  if (!/^https:\/\/[^/\s]+\/?$/.test(s.authorityHost))
+  if (settings.apiClientId && !guid.test(settings.apiClientId))
     problems.push(
-      `authorityHost ${s.authorityHost} must be an https origin, for example https://login.microsoftonline.com`,
+      `apiClientId ${settings.apiClientId} is not a client id (GUID); leave it empty to create a companion API`,
+    );
+  if (settings.accessTokenVersion !== 1 && settings.accessTokenVersion !== 2)
+    problems.push(`accessTokenVersion ${settings.accessTokenVersion} must be 1 or 2`);
+  if (!/^https:\/\/[^/\s]+\/?$/.test(settings.authorityHost))
+    problems.push(
+      `authorityHost ${settings.authorityHost} must be an https origin, for example https://login.microsoftonline.com`,
     );
   return problems;
 }
 
-function ownerProblems(s: Settings): string[] {
-  return s.owners.filter((o) => !guid.test(o)).map((o) => `owner ${o} is not an object id (GUID)`);
+function ownerProblems(settings: Settings): string[] {
+  return settings.owners.filter((o) => !guid.test(o)).map((o) => `owner ${o} is not an object id (GUID)`);
 }
 
-function broughtCertificateProblems(s: Settings, now: Date): string[] {
-  if (!s.certificatePem && !s.privateKeyPem) return [];
-  if (!s.certificatePem)
+function broughtCertificateProblems(settings: Settings, now: Date): string[] {
+  if (!settings.certificatePem && !settings.privateKeyPem) return [];
+  if (!settings.certificatePem)
     return ["privateKeyPem is set without certificatePem: set both to bring your own certificate, or neither"];
-  if (!s.privateKeyPem)
+  if (!settings.privateKeyPem)
     return [
       "certificatePem is set without privateKeyPem: set the key with `pulumi config set --secret privateKeyPem < key.pem`",
     ];
-  const cert = parseCertificate(s.certificatePem);
+  const cert = parseCertificate(settings.certificatePem);
   if (!cert)
     return ["certificatePem is not a PEM certificate: set it with `pulumi config set certificatePem < cert.pem`"];
   // The key's own parse error could quote key material, so it is not repeated.
-  const key = parseKey(s.privateKeyPem);
+  const key = parseKey(settings.privateKeyPem);
   if (!key) return ["privateKeyPem is not a PEM private key (PKCS#1 or PKCS#8, unencrypted)"];
   const problems: string[] = [];
   if (cert.publicKey.asymmetricKeyType !== "rsa")
@@ -126,13 +165,6 @@ function broughtCertificateProblems(s: Settings, now: Date): string[] {
       `certificatePem expired on ${new Date(cert.validTo).toISOString()}: renew it and set the new certificate and key`,
     );
   return problems;
-}
-
-function previousCertificateProblems(s: Settings): string[] {
-  if (!s.previousCertificatePem || parseCertificate(s.previousCertificatePem)) return [];
-  return [
-    "previousCertificatePem is not a PEM certificate: set it from `pulumi stack output certificatePem`, or leave it empty",
-  ];
 }
 
 function parseCertificate(pem: string): X509Certificate | undefined {

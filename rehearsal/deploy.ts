@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { graphClient } from "./graph";
+import { legacyRandomPassword } from "./legacyRandom";
 import { type Holder, type ProbeResult, type ProbeTarget, probe } from "./probe";
 import { localProvider } from "./providers";
 import { LocalEngine, type StateEntry, type Step } from "./providers/legacy/engine";
@@ -36,16 +37,24 @@ async function deploy(job: DeployJob, send: (m: DeployMessage) => void): Promise
   const previous: StateEntry[] = existsSync(job.checkpointPath)
     ? JSON.parse(readFileSync(job.checkpointPath, "utf8"))
     : [];
-  const before =
-    job.probeRotation && existsSync(job.outputsPath) ? JSON.parse(readFileSync(job.outputsPath, "utf8")) : undefined;
+  // The last deployment's outputs: what the program's StackReference to its own stack reads.
+  const saved = existsSync(job.outputsPath) ? JSON.parse(readFileSync(job.outputsPath, "utf8")) : undefined;
+  const before = job.probeRotation ? saved : undefined;
   const directory = graphClient(job.entra.authorityHost, job.entra.caPem, job.entra.tenantId, job.entra.adminKey);
   let engine: LocalEngine;
   const rotationProbe = before ? rotationProber(before, job, () => engine, send) : undefined;
-  engine = new LocalEngine(localProvider(directory, job.deployer), previous, async (step) => {
-    send({ kind: "step", step });
-    if (step.type === credentialType && step.op !== "same") await rotationProbe?.(`after ${step.op} of ${step.name}`);
-  }).install(job.project, job.stack);
-  pulumi.runtime.setAllConfig(job.config, [`${job.project}:privateKeyPem`]);
+  const provider = localProvider(directory, job.deployer);
+  provider.resources["random:index/randomPassword:RandomPassword"] = legacyRandomPassword;
+  engine = new LocalEngine(
+    provider,
+    previous,
+    async (step) => {
+      send({ kind: "step", step });
+      if (step.type === credentialType && step.op !== "same") await rotationProbe?.(`after ${step.op} of ${step.name}`);
+    },
+    saved ?? {},
+  ).install(job.project, job.stack);
+  pulumi.runtime.setAllConfig(job.config, [`${job.project}:privateKeyPem`, `${job.project}:pfxPassword`]);
 
   await rotationProbe?.("before the deployment");
   const outputs = await stackOutputs(job.program);

@@ -4,7 +4,9 @@ import {
   LogLevel,
   type NetworkRequestOptions,
 } from "@azure/msal-node";
-import { type Backoff, backoffDelay, defaultBackoff, retryAfterMs } from "./backoff";
+import { tlsTrustFailure } from "../common/https";
+import { isRecord } from "../common/json";
+import { type Backoff, backoffDelay, defaultBackoff, pollDelay, retryAfterMs } from "./backoff";
 import { diagnose } from "./diagnosis";
 import { formatSeconds } from "./duration";
 import { AuthenticationError, DeadlineError } from "./errors";
@@ -21,6 +23,19 @@ export interface Attempt {
   waitMs?: number;
 }
 
+/** Time and waiting, injected so that tests never wait for real. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  random(): number;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
+};
+
 export interface AcquireRequest {
   inputs: ClientInputs;
   preflight: Preflight;
@@ -31,6 +46,7 @@ export interface AcquireRequest {
   missingRoles: (accessToken: string) => string[];
   onWait: (message: string) => void;
   backoff?: Backoff;
+  clock?: Clock;
   /** Filled as attempts finish, so a failure still reports them. */
   attempts: Attempt[];
 }
@@ -42,19 +58,29 @@ export interface Acquired {
 
 /**
  * Acquires a token the way the real client will: msal-node, the certificate,
- * client credentials, no cache. Retries what time can fix (replication,
- * throttling, outages, roles not yet granted) until the deadline, and fails
- * at once on what it cannot.
+ * client credentials, no cache. Fails at once on what time cannot fix, and
+ * until the deadline waits for what it can, in two ways:
+ *
+ * - Replication (a new app, service principal, credential or role grant not
+ *   visible yet: AADSTS700016, 7000229, 700027 "key was not found", roles
+ *   missing from the token) is polled at a steady second plus jitter: a
+ *   token request costs the service almost nothing, the deadline bounds the
+ *   total, and the credential is noticed within about 1.25 s of becoming
+ *   usable, at no more than one request a second.
+ * - 429 and 5xx (and network errors) back off exponentially, at least as long
+ *   as Retry-After: there the service asked for room.
  */
 export async function acquire(req: AcquireRequest): Promise<Acquired> {
+  const clock = req.clock ?? realClock;
   const attempts = req.attempts;
   let lastToken: string | undefined;
+  let backoffs = 0;
   for (let attempt = 1; ; attempt++) {
-    const remaining = req.deadline - Date.now();
+    const remaining = req.deadline - clock.now();
     if (remaining <= 0) return giveUp(attempts, lastToken);
-    const started = Date.now();
+    const started = clock.now();
     const outcome = await tryOnce(req, remaining);
-    const ms = Date.now() - started;
+    const ms = clock.now() - started;
     if (outcome.token !== undefined) {
       lastToken = outcome.token;
       const missing = req.missingRoles(outcome.token);
@@ -63,15 +89,18 @@ export async function acquire(req: AcquireRequest): Promise<Acquired> {
         return { accessToken: outcome.token, attempts };
       }
       outcome.reason = `token has no role ${missing.join(", ")} yet`;
+      outcome.replication = true;
     } else if (!outcome.transient) {
       attempts.push({ attempt, ms, outcome: "failed", reason: outcome.reason });
       throw new AuthenticationError(outcome.reason, outcome.aadsts);
     }
-    const waitMs = backoffDelay(attempt, req.backoff ?? defaultBackoff, outcome.retryAfterMs);
+    const waitMs = outcome.replication
+      ? pollDelay(started, clock.now(), clock.random)
+      : backoffDelay(++backoffs, req.backoff ?? defaultBackoff, outcome.retryAfterMs, clock.random);
     attempts.push({ attempt, ms, outcome: "retry", reason: outcome.reason, waitMs });
-    if (Date.now() + waitMs >= req.deadline) return giveUp(attempts, lastToken);
+    if (clock.now() + waitMs >= req.deadline) return giveUp(attempts, lastToken);
     req.onWait(`${outcome.reason}, attempt ${attempt}, retrying in ${formatSeconds(waitMs)}`);
-    await sleep(waitMs);
+    await clock.sleep(waitMs);
   }
 }
 
@@ -87,6 +116,8 @@ function giveUp(attempts: Attempt[], lastToken: string | undefined): Acquired {
 export interface Outcome {
   token?: string;
   transient: boolean;
+  /** Transient because replication has not caught up: polled, not backed off. */
+  replication?: boolean;
   reason: string;
   aadsts?: number;
   retryAfterMs?: number;
@@ -118,8 +149,10 @@ export async function requestToken(
 
 async function tryOnce(req: AcquireRequest, remainingMs: number): Promise<Outcome> {
   const recorder = recording(networkClient({ ca: req.inputs.caPem, timeoutMs: Math.min(remainingMs, 30_000) }));
-  // A new application per attempt: msal-node caches a 429/5xx as a throttle
-  // for 60 s and would answer from that instead of asking again.
+  // A new application per attempt: msal-node remembers a 429/5xx answer as a
+  // throttle for 60 s (or Retry-After) and would answer from that instead of
+  // asking again (msal-common docs/throttling.md; ThrottlingUtils.ts,
+  // DEFAULT_THROTTLE_TIME_SECONDS = 60).
   const app = clientApplication(req, recorder.client);
   try {
     const result = await withTimeout(
@@ -140,8 +173,9 @@ function clientApplication(req: AcquireRequest, client: INetworkModule): Confide
     auth: {
       clientId: inputs.clientId,
       authority: `${inputs.authorityHost}/${inputs.tenantId}`,
-      // One openid-configuration request instead of instance discovery,
-      // which only Microsoft's hosts answer.
+      // A known authority is trusted as given: msal-node then fetches only its
+      // openid-configuration and skips instance discovery, which only
+      // Microsoft's hosts answer (msal-node docs/configuration.md, `knownAuthorities`).
       knownAuthorities: [new URL(inputs.authorityHost).host],
       clientCertificate:
         req.thumbprint === "sha256"
@@ -161,39 +195,53 @@ interface LastResponse {
   /** AADSTS codes of an error answer, which msal-node drops when discovery fails. */
   errorCodes?: number[];
   errorDescription?: string;
+  /** A request that got no HTTP answer; msal-node wraps it and loses the TLS code. */
+  failure?: unknown;
 }
 
-/** Remembers the last response's status and Retry-After, which msal-node's errors do not carry. */
+/** Remembers the last response's status and Retry-After, and the last failure, which msal-node's errors do not carry. */
 function recording(inner: INetworkModule): { client: INetworkModule; last: LastResponse } {
   const last: LastResponse = {};
   const note = <T extends { status: number; headers: Record<string, string>; body: unknown }>(res: T): T => {
-    const body = (res.body ?? {}) as { error_codes?: number[]; error_description?: string };
+    const body = isRecord(res.body) ? res.body : {};
     last.status = res.status;
     last.retryAfter = res.headers["retry-after"];
-    last.errorCodes = Array.isArray(body.error_codes) ? body.error_codes : undefined;
+    last.errorCodes = Array.isArray(body.error_codes) ? body.error_codes.filter(Number.isInteger) : undefined;
     last.errorDescription = typeof body.error_description === "string" ? body.error_description : undefined;
     return res;
+  };
+  const failed = (err: unknown): never => {
+    last.failure = err;
+    throw err;
   };
   return {
     last,
     client: {
       sendGetRequestAsync: async <T>(url: string, opts?: NetworkRequestOptions, timeout?: number) =>
-        note(await inner.sendGetRequestAsync<T>(url, opts, timeout)),
+        note(await inner.sendGetRequestAsync<T>(url, opts, timeout).catch(failed)),
       sendPostRequestAsync: async <T>(url: string, opts?: NetworkRequestOptions) =>
-        note(await inner.sendPostRequestAsync<T>(url, opts)),
+        note(await inner.sendPostRequestAsync<T>(url, opts).catch(failed)),
     },
   };
 }
 
+interface MsalLikeError {
+  errorNo?: string | number;
+  errorCode?: string;
+  errorMessage?: string;
+  status?: number;
+  message?: string;
+  name?: string;
+}
+
 function classify(err: unknown, last: LastResponse): Outcome {
-  const e = err as {
-    errorNo?: string | number;
-    errorCode?: string;
-    errorMessage?: string;
-    status?: number;
-    message?: string;
-    name?: string;
-  };
+  const e: MsalLikeError = isRecord(err) ? err : {};
+  const untrusted = tlsTrustFailure(last.failure) ?? tlsTrustFailure(err);
+  if (untrusted)
+    return {
+      transient: false,
+      reason: `the authority's TLS certificate is not trusted (${untrusted}): pass the CA that issued it with --ca-file <pem> (for the local Entra ID, the ca.pem beside its state file); waiting will not fix this`,
+    };
   const status = e.status ?? last.status;
   if (status === 429 || (status !== undefined && status >= 500)) {
     return { transient: true, reason: `service answered HTTP ${status}`, retryAfterMs: retryAfterMs(last.retryAfter) };
@@ -202,18 +250,20 @@ function classify(err: unknown, last: LastResponse): Outcome {
   if (errorNo !== undefined && /^\d+$/.test(String(errorNo))) {
     const code = Number(errorNo);
     const d = diagnose(code, e.errorMessage ?? last.errorDescription ?? "");
-    const reason = `AADSTS${code}: ${d.meaning}${d.transient ? "" : `; ${d.fix}`}`;
-    return { transient: d.transient, reason: d.transient ? `${d.meaning} (AADSTS${code})` : reason, aadsts: code };
+    if (d.transient)
+      return { transient: true, replication: true, reason: `${d.meaning} (AADSTS${code})`, aadsts: code };
+    return { transient: false, reason: `AADSTS${code}: ${d.meaning}; ${d.fix}`, aadsts: code };
   }
-  if (isNetworkError(e)) return { transient: true, reason: `network error (${e.errorCode ?? e.name})` };
+  if (isNetworkError(e, last.failure)) return { transient: true, reason: `network error (${e.errorCode ?? e.name})` };
   return {
     transient: false,
     reason: `${e.errorCode ?? e.name ?? "error"}: ${firstLine(e.errorMessage ?? e.message ?? "unknown error")}`,
   };
 }
 
-function isNetworkError(e: { errorCode?: string; name?: string; message?: string }): boolean {
+function isNetworkError(e: MsalLikeError, failure: unknown): boolean {
   return (
+    failure !== undefined ||
     e.name === "HttpTimeoutError" ||
     e.name === "AttemptTimeoutError" ||
     /network_error|endpoints_resolution_error|openid_config_error/i.test(e.errorCode ?? "") ||
@@ -221,7 +271,7 @@ function isNetworkError(e: { errorCode?: string; name?: string; message?: string
   );
 }
 
-const firstLine = (text: string) => text.split("\n")[0].slice(0, 300);
+const firstLine = (text: string) => text.replace(/\n[\s\S]*$/, "").slice(0, 300);
 
 class AttemptTimeoutError extends Error {
   name = "AttemptTimeoutError";
@@ -234,5 +284,3 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

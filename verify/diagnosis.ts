@@ -6,6 +6,13 @@ export interface Diagnosis {
   transient: boolean;
 }
 
+/**
+ * Meanings from Microsoft's AADSTS error reference
+ * (https://learn.microsoft.com/entra/identity-platform/reference-error-codes; the answers' exact text is in
+ * shared/reference/entra-protocol.md). A new application, service principal or credential is not visible
+ * everywhere at once (the directory replicates), so the codes an unreplicated object causes are transient;
+ * the rest are not worth waiting for.
+ */
 const table: Record<number, Diagnosis> = {
   700016: {
     meaning: "the application is not (yet) in the tenant",

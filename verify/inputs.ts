@@ -1,3 +1,6 @@
+import { isRecord } from "../common/json";
+import { isGuid, isSafeUrl, isThumbprintHex, quoted } from "../common/safe";
+import { normalizeThumbprint } from "../common/thumbprint";
 import { InputError } from "./errors";
 import { readBounded } from "./files";
 import type { VerifyOptions } from "./options";
@@ -13,95 +16,104 @@ export interface ClientInputs {
   apiClientId?: string;
   certificatePem: string;
   privateKeyPem: string;
-  /** As the stack declared them, to be checked against the certificate. */
+  /** As the stack declared them (uppercase hex), to be checked against the certificate. */
   thumbprint?: string;
   thumbprintSha256?: string;
   caPem?: string;
 }
 
-const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const defaultAuthorityHost = "https://login.microsoftonline.com";
+/** The client's certificate and key, read from --certificate or AZURE_CLIENT_CERTIFICATE_PATH. */
+export interface ClientCertificate {
+  certificatePem: string;
+  privateKeyPem: string;
+}
 
-/** Inputs from stack outputs: the JSON of `pulumi stack output --json --show-secrets`. */
+const defaultAuthorityHost = "https://login.microsoftonline.com";
+const fix = "pass the outputs of this project's stack (pulumi stack output --json --show-secrets)";
+
+/**
+ * Inputs from stack outputs: the JSON of `pulumi stack output --json
+ * --show-secrets`. Every error names the output and what is wrong with it,
+ * never its value: a value in the wrong field may be the private key.
+ */
 export function fromStackOutputs(
   outputs: unknown,
   options: VerifyOptions,
   source: "outputs" | "stack" = "outputs",
+  certificate?: ClientCertificate,
 ): ClientInputs {
-  if (typeof outputs !== "object" || outputs === null || Array.isArray(outputs))
+  if (!isRecord(outputs))
     throw new InputError(
       "stack outputs are not a JSON object: pass the output of `pulumi stack output --json --show-secrets`",
     );
-  const o = outputs as Record<string, unknown>;
-  const text = (name: string, required = true): string | undefined => {
-    const value = o[name];
+  const optional = (name: string): string | undefined => {
+    const value = outputs[name];
     if (value === "[secret]")
       throw new InputError(
         `output ${name} is redacted ("[secret]"): run \`pulumi stack output --json --show-secrets\``,
       );
-    if (value === undefined || value === null || value === "") {
-      if (required)
-        throw new InputError(
-          `output ${name} is missing: pass the outputs of this project's stack (pulumi stack output --json --show-secrets)`,
-        );
-      return undefined;
-    }
+    if (value === undefined || value === null || value === "") return undefined;
     if (typeof value !== "string") throw new InputError(`output ${name} must be a string`);
     return value;
   };
-  const tenantId = text("tenantId")!;
-  const authority = text("authority", false);
+  const required = (name: string): string => {
+    const value = optional(name);
+    if (value === undefined) throw new InputError(`output ${name} is missing: ${fix}`);
+    return value;
+  };
+  const tenantId = guidOf("output tenantId", required("tenantId"), "tenant id");
+  const authority = optional("authority");
   return checked({
     source,
     tenantId,
-    clientId: text("clientId")!,
+    clientId: guidOf("output clientId", required("clientId"), "client id"),
     authorityHost: options.authorityHost ?? (authority ? hostOf(authority, tenantId) : defaultAuthorityHost),
-    scope: options.scope ?? text("scope")!,
-    expectedRoles: options.expectedRoles ?? roleList(o.expectedRoles),
-    apiClientId: options.apiClientId ?? text("apiClientId", false),
-    certificatePem: text("certificatePem")!,
-    privateKeyPem: text("privateKeyPem")!,
-    thumbprint: text("thumbprint", false),
-    thumbprintSha256: text("thumbprintSha256", false),
+    scope: options.scope ?? required("scope"),
+    expectedRoles: options.expectedRoles ?? roleList(outputs.expectedRoles),
+    apiClientId: options.apiClientId ?? optional("apiClientId"),
+    certificatePem: certificate?.certificatePem ?? required("certificatePem"),
+    privateKeyPem: certificate?.privateKeyPem ?? required("privateKeyPem"),
+    thumbprint: thumbprintOf("output thumbprint", optional("thumbprint"), 40),
+    thumbprintSha256: thumbprintOf("output thumbprintSha256", optional("thumbprintSha256"), 64),
   });
 }
 
-/** Inputs from the Azure Identity environment variables. */
-export function fromEnvironment(env: NodeJS.ProcessEnv, options: VerifyOptions): ClientInputs {
-  const need = (name: string) => {
-    const value = env[name];
-    if (!value)
-      throw new InputError(
-        `${name} is not set: give --outputs, --stack, or the AZURE_* environment variables (see --help)`,
-      );
-    return value;
-  };
-  const tenantId = need("AZURE_TENANT_ID");
-  const clientId = need("AZURE_CLIENT_ID");
-  const path = need("AZURE_CLIENT_CERTIFICATE_PATH");
+/**
+ * Inputs from the Azure Identity environment variables, as its
+ * EnvironmentCredential reads them (AZURE_TENANT_ID, AZURE_CLIENT_ID,
+ * AZURE_CLIENT_CERTIFICATE_PATH with AZURE_CLIENT_CERTIFICATE_PASSWORD,
+ * AZURE_AUTHORITY_HOST); the certificate is read by the caller.
+ */
+export function fromEnvironment(
+  env: NodeJS.ProcessEnv,
+  options: VerifyOptions,
+  certificate: ClientCertificate,
+): ClientInputs {
   if (!options.scope)
     throw new InputError(
       "--scope is required with the AZURE_* environment variables, e.g. --scope api://my-api/.default",
     );
-  const pem = readText(path, "AZURE_CLIENT_CERTIFICATE_PATH");
-  const blocks = pemBlocks(pem);
-  const certificatePem = blocks.find((b) => b.includes("CERTIFICATE"));
-  const privateKeyPem = blocks.find((b) => b.includes("PRIVATE KEY"));
-  if (!certificatePem || !privateKeyPem)
-    throw new InputError(
-      `AZURE_CLIENT_CERTIFICATE_PATH ${path} must hold a PEM certificate and its private key (a .pfx is not supported here; convert it with openssl pkcs12 -nodes)`,
-    );
   return checked({
     source: "environment",
-    tenantId,
-    clientId,
+    tenantId: guidOf("AZURE_TENANT_ID", need(env, "AZURE_TENANT_ID"), "tenant id"),
+    clientId: guidOf("AZURE_CLIENT_ID", need(env, "AZURE_CLIENT_ID"), "client id"),
     authorityHost: options.authorityHost ?? env.AZURE_AUTHORITY_HOST ?? defaultAuthorityHost,
     scope: options.scope,
     expectedRoles: options.expectedRoles ?? [],
     apiClientId: options.apiClientId,
-    certificatePem,
-    privateKeyPem,
+    certificatePem: certificate.certificatePem,
+    privateKeyPem: certificate.privateKeyPem,
   });
+}
+
+/** An environment variable that must be set. */
+export function need(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value)
+    throw new InputError(
+      `${name} is not set: give --outputs, --stack, or the AZURE_* environment variables (see --help)`,
+    );
+  return value;
 }
 
 /** A text file, at most 1 MiB. */
@@ -117,39 +129,51 @@ export function parseJson(text: string, what: string): unknown {
 }
 
 function checked(inputs: ClientInputs): ClientInputs {
-  if (!guid.test(inputs.tenantId)) throw new InputError(`tenantId ${inputs.tenantId} is not a tenant id (GUID)`);
-  if (!guid.test(inputs.clientId)) throw new InputError(`clientId ${inputs.clientId} is not a client id (GUID)`);
-  if (inputs.apiClientId && !guid.test(inputs.apiClientId))
-    throw new InputError(`apiClientId ${inputs.apiClientId} is not a client id (GUID)`);
-  if (!/^https:\/\/[^/\s]+$/.test(inputs.authorityHost.replace(/\/$/, "")))
+  if (inputs.apiClientId !== undefined) guidOf("apiClientId", inputs.apiClientId, "client id");
+  const host = inputs.authorityHost.replace(/\/$/, "");
+  if (!isSafeUrl(host) || new URL(host).origin !== host)
     throw new InputError(
-      `authority host ${inputs.authorityHost} must be an https origin, e.g. https://login.microsoftonline.com`,
+      `authority host${quoted(inputs.authorityHost)} must be an https origin, e.g. https://login.microsoftonline.com`,
     );
-  inputs.authorityHost = inputs.authorityHost.replace(/\/$/, "");
-  if (!/^\S+\/\.default$/.test(inputs.scope))
+  inputs.authorityHost = host;
+  if (!scopePattern.test(inputs.scope))
     throw new InputError(
-      `scope ${inputs.scope} must be <api>/.default: the client-credentials flow asks for all of an API's granted roles`,
+      "scope must be <api>/.default (e.g. api://my-api/.default): the client-credentials flow asks for all of an API's granted roles",
     );
   return inputs;
 }
 
+// An API's identifier (api://..., https://..., or its client id) and /.default; no spaces, no query.
+const scopePattern = /^[A-Za-z0-9][A-Za-z0-9+.-]*:\/\/[A-Za-z0-9._~%:/-]+\/\.default$|^[0-9a-f-]{36}\/\.default$/i;
+
+function guidOf(what: string, value: string, kind: string): string {
+  if (!isGuid(value)) throw new InputError(`${what} is not a ${kind} (a GUID)`);
+  return value;
+}
+
+function thumbprintOf(what: string, value: string | undefined, digits: 40 | 64): string | undefined {
+  if (value === undefined) return undefined;
+  const hex = normalizeThumbprint(value);
+  if (!isThumbprintHex(hex) || hex.length !== digits)
+    throw new InputError(`${what} is not a ${digits}-hex-digit thumbprint`);
+  return hex;
+}
+
 function hostOf(authority: string, tenantId: string): string {
-  let url: URL;
-  try {
-    url = new URL(authority);
-  } catch {
-    throw new InputError(`output authority ${authority} is not a URL`);
-  }
+  if (!isSafeUrl(authority))
+    throw new InputError("output authority is not an https URL (<authority host>/<tenant id>)");
+  const url = new URL(authority);
   if (url.pathname.replace(/\/$/, "") !== `/${tenantId}`)
     throw new InputError(`output authority ${authority} does not end with the tenant id ${tenantId}`);
   return url.origin;
 }
 
+// App role values: no spaces, printable; the shape Entra ID allows for `value` (and nothing a PEM holds whole).
+const rolePattern = /^[\x21-\x7e]{1,250}$/;
+
 function roleList(value: unknown): string[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.some((v) => typeof v !== "string"))
-    throw new InputError("output expectedRoles must be a list of role names");
-  return value as string[];
+  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === "string" && rolePattern.test(v)))
+    throw new InputError("output expectedRoles must be a list of role names (no spaces)");
+  return value;
 }
-
-const pemBlocks = (text: string) => text.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? [];

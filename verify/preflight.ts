@@ -1,4 +1,5 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
+import { type Thumbprints, thumbprints } from "../common/thumbprint";
 import { type Check, fail, pass } from "./check";
 import { InputError, PreflightError } from "./errors";
 import type { ClientInputs } from "./inputs";
@@ -9,7 +10,7 @@ export interface Preflight {
   warnings: string[];
   certificate: X509Certificate;
   key: KeyObject;
-  thumbprint: { sha1: string; sha256: string };
+  thumbprint: Thumbprints;
 }
 
 /**
@@ -27,7 +28,7 @@ export function preflight(inputs: ClientInputs, warnDays: number, now = new Date
     () => createPrivateKey(inputs.privateKeyPem),
     "privateKeyPem is not an unencrypted PEM private key (PKCS#1 or PKCS#8)",
   );
-  const thumbprint = { sha1: hex(certificate.fingerprint), sha256: hex(certificate.fingerprint256) };
+  const thumbprint = thumbprints(certificate);
   const checks = [
     rsaCheck(key),
     keyMatchCheck(certificate, key),
@@ -70,17 +71,17 @@ function validityCheck(certificate: X509Certificate, now: Date): Check {
   return pass("certificate validity", `valid until ${to.toISOString()}`);
 }
 
-function thumbprintChecks(inputs: ClientInputs, actual: { sha1: string; sha256: string }): Check[] {
+/** Declared thumbprints are uppercase hex of the right length by now (inputs.ts), so quoting them is safe. */
+function thumbprintChecks(inputs: ClientInputs, actual: Thumbprints): Check[] {
   const checks: Check[] = [];
   const compare = (name: string, declared: string | undefined, computed: string) => {
     if (declared === undefined) return;
-    const normalized = declared.replace(/[:\s]/g, "").toUpperCase();
     checks.push(
-      normalized === computed
+      declared === computed
         ? pass(name, computed)
         : fail(
             name,
-            `declared ${normalized} but the certificate's is ${computed}: the outputs mix two certificates; take all of them from one deployment`,
+            `declared ${declared} but the certificate's is ${computed}: the outputs mix two certificates; take all of them from one deployment`,
           ),
     );
   };
@@ -105,5 +106,3 @@ function parse<T>(make: () => T, message: string): T {
     throw new InputError(message);
   }
 }
-
-const hex = (fingerprint: string) => fingerprint.replaceAll(":", "").toUpperCase();

@@ -79,8 +79,8 @@ export function markdownReport(r: VerifyReport): string {
 
 /**
  * Replaces every secret a run handled wherever it appears. Reports are built
- * without secrets; this catches what a library might have slipped into a
- * message.
+ * from safe values; this catches what a library might have slipped into a
+ * message. A PEM is scrubbed line by line, so a fragment of it is caught too.
  */
 export function scrub(text: string, secrets: string[]): string {
   let out = text;
@@ -90,11 +90,23 @@ export function scrub(text: string, secrets: string[]): string {
   return out;
 }
 
-// A PEM is scrubbed line by line, so a fragment of it is caught as well.
+/** The report with every message scrubbed (see scrub); the same object, for chaining. */
+export function scrubReport(r: VerifyReport): VerifyReport {
+  if (r.secrets.length === 0) return r;
+  const clean = (text: string) => scrub(text, r.secrets);
+  if (r.error) r.error.message = clean(r.error.message);
+  r.warnings = r.warnings.map(clean);
+  for (const c of [...r.preflight, ...r.checks]) c.detail = clean(c.detail);
+  for (const a of r.attempts) a.reason = clean(a.reason);
+  return r;
+}
+
 const secretPieces = (secret: string) =>
   secret.includes("-----BEGIN")
     ? secret
         .split("\n")
         .map((l) => l.trim())
         .filter((l) => l.length >= 16 && !l.startsWith("-----"))
-    : [secret];
+    : secret.length >= 4
+      ? [secret]
+      : [];

@@ -1,19 +1,32 @@
-import { type Attempt, acquire } from "./acquire";
+import { type Attempt, acquire, type Clock, realClock } from "./acquire";
 import type { Backoff } from "./backoff";
+import { readCertificateFile } from "./certificateFile";
 import type { Check } from "./check";
 import { exitCodes, InputError, TokenCheckError, VerifyError } from "./errors";
-import { type ClientInputs, fromEnvironment, fromStackOutputs, parseJson, readText } from "./inputs";
+import {
+  type ClientCertificate,
+  type ClientInputs,
+  fromEnvironment,
+  fromStackOutputs,
+  need,
+  parseJson,
+  readText,
+} from "./inputs";
 import type { VerifyOptions } from "./options";
 import { preflight } from "./preflight";
+import { scrub, scrubReport } from "./report";
 import { checkToken, fetchJwks, missingRoles } from "./tokenChecks";
 
 /** How a run reaches the world; tests pass their own. */
 export interface VerifyIO {
   env: NodeJS.ProcessEnv;
   readStdin: () => Promise<string>;
-  /** Progress lines, e.g. each wait before a retry. */
+  /** Progress lines, e.g. each wait before a retry; already scrubbed of every secret the run has seen. */
   progress: (line: string) => void;
+  /** Exponential backoff for 429/5xx (tests shorten it). */
   backoff?: Backoff;
+  /** Time and waiting (tests pass a fake clock so that nothing waits for real). */
+  clock?: Clock;
 }
 
 /** Everything a run found, with secrets left out by construction. */
@@ -40,13 +53,19 @@ export interface VerifyReport {
   attempts: Attempt[];
   checks: Check[];
   timings: { preflightMs?: number; acquireMs?: number; checkMs?: number; totalMs: number };
-  /** Secret values this run handled, for the printer to scrub; never serialized. */
+  /** Secret values this run handled, for printers to scrub; never serialized. */
   secrets: string[];
 }
 
-/** One verify run: inputs, preflight, token, checks. Never exits; the verdict carries the exit code. */
+/**
+ * One verify run: inputs, preflight, token, checks. Never exits; the verdict
+ * carries the exit code. Every message in the report is built from values
+ * of a known-safe shape, and is scrubbed of the run's secrets as well before
+ * it is returned (and every progress line before it is passed on).
+ */
 export async function runVerify(options: VerifyOptions, io: VerifyIO): Promise<VerifyReport> {
-  const started = Date.now();
+  const clock = io.clock ?? realClock;
+  const started = clock.now();
   const report: VerifyReport = {
     verdict: "failed",
     exitCode: exitCodes.unexpected,
@@ -58,37 +77,42 @@ export async function runVerify(options: VerifyOptions, io: VerifyIO): Promise<V
     secrets: [],
   };
   Object.defineProperty(report, "secrets", { enumerable: false });
+  const progress = (line: string) => io.progress(scrub(line, report.secrets));
   try {
-    await run(options, io, report, started);
+    await run(options, { ...io, progress, clock }, report, started);
     report.verdict = "verified";
     report.exitCode = exitCodes.verified;
   } catch (err) {
     report.exitCode = err instanceof VerifyError ? err.exitCode : exitCodes.unexpected;
+    // An unexpected error's message may hold anything: its kind only.
     report.error =
       err instanceof VerifyError
         ? { code: err.code, message: err.message }
-        : {
-            code: "ERR_UNEXPECTED",
-            message: `${(err as Error).name ?? "Error"}: ${String((err as Error).message ?? err).split("\n")[0]}`,
-          };
+        : { code: "ERR_UNEXPECTED", message: `unexpected ${err instanceof Error ? err.name : typeof err}` };
   }
-  report.timings.totalMs = Date.now() - started;
-  return report;
+  report.timings.totalMs = clock.now() - started;
+  return scrubReport(report);
 }
 
-async function run(options: VerifyOptions, io: VerifyIO, report: VerifyReport, started: number): Promise<void> {
-  const inputs = await loadInputs(options, io);
+async function run(
+  options: VerifyOptions,
+  io: VerifyIO & { clock: Clock },
+  report: VerifyReport,
+  started: number,
+): Promise<void> {
+  const { clock } = io;
+  const inputs = await loadInputs(options, io, report.secrets);
   report.secrets.push(inputs.privateKeyPem);
   if (options.caFile) inputs.caPem = readText(options.caFile, "--ca-file");
   report.inputs = describeInputs(inputs, options);
 
-  const t0 = Date.now();
-  const pre = preflight(inputs, options.warnDays);
+  const t0 = clock.now();
+  const pre = preflight(inputs, options.warnDays, new Date(clock.now()));
   report.preflight = pre.checks;
   report.warnings.push(...pre.warnings);
-  report.timings.preflightMs = Date.now() - t0;
+  report.timings.preflightMs = clock.now() - t0;
 
-  const t1 = Date.now();
+  const t1 = clock.now();
   const acquired = await acquire({
     inputs,
     preflight: pre,
@@ -97,40 +121,73 @@ async function run(options: VerifyOptions, io: VerifyIO, report: VerifyReport, s
     missingRoles: (token) => missingRoles(token, inputs.expectedRoles),
     onWait: io.progress,
     backoff: io.backoff,
+    clock,
     attempts: report.attempts,
-  }).finally(() => (report.timings.acquireMs = Date.now() - t1));
+  }).finally(() => {
+    report.timings.acquireMs = clock.now() - t1;
+  });
   report.secrets.push(acquired.accessToken);
 
-  const t2 = Date.now();
+  const t2 = clock.now();
   const jwks = await fetchJwks(inputs).catch((err: Error) => {
     throw new TokenCheckError(
-      `cannot fetch the authority's signing keys to check the token (${err.message.split("\n")[0]})`,
+      `cannot fetch the authority's signing keys to check the token (${err.name}${"code" in err ? ` ${String(err.code)}` : ""})`,
     );
   });
-  const { checks } = await checkToken(acquired.accessToken, inputs, jwks);
+  const checks = await checkToken(acquired.accessToken, inputs, jwks, new Date(clock.now()));
   report.checks = checks;
-  report.timings.checkMs = Date.now() - t2;
+  report.timings.checkMs = clock.now() - t2;
   const failed = checks.filter((c) => !c.ok);
   if (failed.length > 0)
     throw new TokenCheckError(`token check failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join("; ")}`);
 }
 
-async function loadInputs(options: VerifyOptions, io: VerifyIO): Promise<ClientInputs> {
+async function loadInputs(options: VerifyOptions, io: VerifyIO, secrets: string[]): Promise<ClientInputs> {
+  const certificate = options.certificate
+    ? await readCertificateFile(options.certificate, "--certificate", certificatePassword(options, io.env, secrets))
+    : undefined;
   if (options.outputs !== undefined) {
     const text = options.outputs === "-" ? await io.readStdin() : readText(options.outputs, "--outputs");
     if (!text.trim())
       throw new InputError(
         `--outputs ${options.outputs} is empty: pipe in \`pulumi stack output --json --show-secrets\``,
       );
-    return fromStackOutputs(parseJson(text, `--outputs ${options.outputs}`), options);
+    return fromStackOutputs(parseJson(text, `--outputs ${options.outputs}`), options, "outputs", certificate);
   }
   if (options.stack !== undefined) {
     // Loaded only here: the Automation API pulls in the whole Pulumi SDK, which
     // would otherwise dominate verify's start-up time.
     const { stackOutputs } = await import("./stack.js");
-    return fromStackOutputs(await stackOutputs(options.stack, options.cwd ?? process.cwd()), options, "stack");
+    const outputs = await stackOutputs(options.stack, options.cwd ?? process.cwd());
+    return fromStackOutputs(outputs, options, "stack", certificate);
   }
-  return fromEnvironment(io.env, options);
+  return fromEnvironment(io.env, options, certificate ?? (await environmentCertificate(options, io.env, secrets)));
+}
+
+/** AZURE_CLIENT_CERTIFICATE_PATH: PEM (certificate and key) or PFX with AZURE_CLIENT_CERTIFICATE_PASSWORD. */
+async function environmentCertificate(
+  options: VerifyOptions,
+  env: NodeJS.ProcessEnv,
+  secrets: string[],
+): Promise<ClientCertificate> {
+  need(env, "AZURE_TENANT_ID");
+  need(env, "AZURE_CLIENT_ID");
+  const path = need(env, "AZURE_CLIENT_CERTIFICATE_PATH");
+  return readCertificateFile(path, "AZURE_CLIENT_CERTIFICATE_PATH", certificatePassword(options, env, secrets));
+}
+
+/**
+ * The password of a PFX (or an encrypted PEM key): from the variable
+ * --certificate-password-env names, else AZURE_CLIENT_CERTIFICATE_PASSWORD,
+ * else none. Only ever passed on, and remembered as a secret to scrub.
+ */
+function certificatePassword(options: VerifyOptions, env: NodeJS.ProcessEnv, secrets: string[]): string {
+  const name = options.certificatePasswordEnv ?? "AZURE_CLIENT_CERTIFICATE_PASSWORD";
+  const password = env[name];
+  if (options.certificatePasswordEnv !== undefined && password === undefined)
+    throw new InputError(`${name} (named by --certificate-password-env) is not set`);
+  if (password) secrets.push(password);
+  return password ?? "";
 }
 
 function describeInputs(inputs: ClientInputs, options: VerifyOptions): NonNullable<VerifyReport["inputs"]> {
@@ -145,7 +202,7 @@ function describeInputs(inputs: ClientInputs, options: VerifyOptions): NonNullab
     thumbprintSha256: inputs.thumbprintSha256,
     assertion: options.thumbprint === "sha256" ? "PS256 with x5t#S256" : "RS256 with x5t",
     caFile: options.caFile,
-    certificate: "from inputs",
+    certificate: options.certificate ? "from --certificate" : "from inputs",
     privateKey: "[redacted]",
   };
 }

@@ -34,22 +34,19 @@ export async function checkToken(
   inputs: ClientInputs,
   jwks: JSONWebKeySet,
   now = new Date(),
-): Promise<{ checks: Check[]; claims: Claims }> {
+): Promise<Check[]> {
   const claims = safeDecode(accessToken);
   const v2 = claims.ver === "2.0";
-  return {
-    claims,
-    checks: [
-      await signatureCheck(accessToken, jwks),
-      issuerCheck(claims, inputs, v2),
-      equalCheck("tenant (tid)", claims.tid, inputs.tenantId),
-      audienceCheck(claims, inputs, v2),
-      equalCheck(v2 ? "client (azp)" : "client (appid)", v2 ? claims.azp : claims.appid, inputs.clientId),
-      credentialCheck(v2 ? claims.azpacr : claims.appidacr, v2 ? "azpacr" : "appidacr"),
-      expiryCheck(claims, now),
-      rolesCheck(claims, inputs.expectedRoles),
-    ],
-  };
+  return [
+    await signatureCheck(accessToken, jwks),
+    issuerCheck(claims, inputs, v2),
+    equalCheck("tenant (tid)", claims.tid, inputs.tenantId),
+    audienceCheck(claims, inputs, v2),
+    equalCheck(v2 ? "client (azp)" : "client (appid)", v2 ? claims.azp : claims.appid, inputs.clientId),
+    credentialCheck(v2 ? claims.azpacr : claims.appidacr, v2 ? "azpacr" : "appidacr"),
+    expiryCheck(claims, now),
+    rolesCheck(claims, inputs.expectedRoles),
+  ];
 }
 
 async function signatureCheck(token: string, jwks: JSONWebKeySet): Promise<Check> {

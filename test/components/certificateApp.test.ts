@@ -1,11 +1,11 @@
 import { X509Certificate } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { pickRoles } from "../../components/api";
 import { CertificateApp } from "../../components/certificateApp";
 import { ConfigError } from "../../components/errors";
-import type { Step } from "../../rehearsal/providers/legacy/engine";
 import { makeCertificate } from "../support/certificates";
-import { installEngine, newDirectory, ofType, promiseOf, types } from "../support/program";
+import { capturingRejections, installEngine, newDirectory, ofType, promiseOf, types } from "../support/program";
+import { openPfx } from "./openPfx";
 
 async function deploy(
   name: string,
@@ -17,6 +17,12 @@ async function deploy(
   await env.engine.settled();
   return app;
 }
+
+// Two RSA keys for the whole file (generated certificates draw from the engine's pool).
+const pair = Promise.all([
+  makeCertificate({ subject: "CN=issued by our CA" }),
+  makeCertificate({ subject: "CN=other" }),
+]);
 
 describe("CertificateApp", () => {
   it("fails with every configuration problem before registering anything", () => {
@@ -35,25 +41,28 @@ describe("CertificateApp", () => {
   });
 
   it("attaches a brought certificate without creating any tls resource", async () => {
+    const [byo] = await pair;
     const env = installEngine();
-    const byo = await makeCertificate({ subject: "CN=issued by our CA" });
     const app = await deploy("byo", { certificatePem: byo.certificatePem, privateKeyPem: byo.privateKeyPem }, env);
     expect(ofType(env.engine, types.privateKey, "byo")).toEqual([]);
     expect(ofType(env.engine, types.selfSignedCert, "byo")).toEqual([]);
     const [cred] = ofType(env.engine, types.certificate, "byo");
-    expect(cred.inputs.value).toBe(byo.certificatePem);
-    expect(new Date(String(cred.inputs.endDate)).getTime()).toBe(
+    expect(cred?.inputs.value).toBe(byo.certificatePem);
+    expect(new Date(String(cred?.inputs.endDate)).getTime()).toBe(
       new Date(new X509Certificate(byo.certificatePem).validTo).getTime(),
     );
     expect(await promiseOf(app.privateKeyPem)).toBe(byo.privateKeyPem);
+    const opened = openPfx(await promiseOf(app.certificatePfx), await promiseOf(app.pfxPassword));
+    expect(opened.certificatePem.trim()).toBe(byo.certificatePem.trim());
+    expect(opened.keyMatchesCertificate).toBe(true);
   });
 
   it("rejects a brought key that does not belong to the brought certificate", async () => {
+    const [issued, other] = await pair;
     installEngine();
-    const a = await makeCertificate();
-    const b = await makeCertificate();
     expect(
-      () => new CertificateApp("mismatch", { certificatePem: a.certificatePem, privateKeyPem: b.privateKeyPem }),
+      () =>
+        new CertificateApp("mismatch", { certificatePem: issued.certificatePem, privateKeyPem: other.privateKeyPem }),
     ).toThrow(/privateKeyPem does not match certificatePem/);
   });
 
@@ -66,8 +75,8 @@ describe("CertificateApp", () => {
         validityDays: 90,
         earlyRenewalDays: 10,
         certificateSubject: "svc-a",
-        apiRoles: ["A.Read", "A.Write"],
-        roles: ["A.Write"],
+        apiRoles: ["A.Read", "A.Write", "A.Admin"],
+        roles: ["A.Write", "A.Admin"],
         accessTokenVersion: 1,
       },
       env,
@@ -77,10 +86,10 @@ describe("CertificateApp", () => {
     expect(cert.subject).toBe("CN=svc-a");
     const days = (new Date(cert.validTo).getTime() - new Date(cert.validFrom).getTime()) / 86_400_000;
     expect(days).toBeCloseTo(90, 3);
-    expect(ofType(env.engine, types.roleAssignment, "custom")).toHaveLength(1);
-    expect(await promiseOf(app.expectedRoles)).toEqual(["A.Write"]);
+    expect(ofType(env.engine, types.roleAssignment, "custom")).toHaveLength(2);
+    expect(await promiseOf(app.expectedRoles)).toEqual(["A.Write", "A.Admin"]);
     const [api] = ofType(env.engine, types.application, "custom-api");
-    expect(api.inputs.api).toEqual({ requestedAccessTokenVersion: 1 });
+    expect(api?.inputs.api).toEqual({ requestedAccessTokenVersion: 1 });
   });
 
   it("grants roles on an existing API looked up by client id", async () => {
@@ -98,16 +107,58 @@ describe("CertificateApp", () => {
       ],
     });
     const apiSp = admin.createServicePrincipal(api.appId);
-    const env = installEngine({}, [], admin);
+    const env = installEngine({ admin });
     const app = await deploy("ext", { apiClientId: api.appId, roles: ["Orders.Read"] }, env);
-    expect(await promiseOf(app.scope)).toBe("api://orders/.default");
+    expect(await promiseOf(app.scope)).toBe(`${api.appId}/.default`);
     expect(await promiseOf(app.apiClientId)).toBe(api.appId);
     const [grant] = ofType(env.engine, types.roleAssignment, "ext");
-    expect(grant.inputs).toMatchObject({
+    expect(grant?.inputs).toMatchObject({
       appRoleId: "6f1c2b0a-0000-4000-8000-000000000001",
       resourceObjectId: apiSp.id,
     });
     expect(ofType(env.engine, types.application, "ext-api")).toEqual([]);
+  });
+
+  it("scopes an existing API by its configured identifier URI", async () => {
+    const admin = newDirectory();
+    const api = admin.createApplication({
+      displayName: "stock",
+      identifierUris: ["api://stock"],
+      appRoles: [
+        {
+          id: "6f1c2b0a-0000-4000-8000-000000000002",
+          value: "S",
+          allowedMemberTypes: ["Application"],
+          isEnabled: true,
+        },
+      ],
+    });
+    admin.createServicePrincipal(api.appId);
+    const env = installEngine({ admin });
+    const app = await deploy("uri", { apiClientId: api.appId, roles: ["S"], apiIdentifierUri: "api://stock" }, env);
+    expect(await promiseOf(app.scope)).toBe("api://stock/.default");
+  });
+
+  it("asks for v2 tokens on the client app when personal accounts may sign in", async () => {
+    const env = installEngine();
+    await deploy("msa", { signInAudience: "AzureADandPersonalMicrosoftAccount" }, env);
+    const [client] = ofType(env.engine, types.application, "msa-app");
+    expect(client?.inputs.api).toEqual({ requestedAccessTokenVersion: 2 });
+  });
+
+  it("warns at preview when owners leave out the deployer, and not when they keep it", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      const env = installEngine();
+      await deploy("own", { owners: ["33333333-3333-4333-8333-333333333333"] }, env);
+      await deploy("own2", { owners: [env.deployer.objectId] }, env);
+      const warnings = warn.mock.calls.map((c) => String(c[0]));
+      expect(warnings.filter((w) => w.includes("owners does not include the deployer"))).toEqual([
+        expect.stringContaining(`deployer ${env.deployer.objectId}: with Application.ReadWrite.OwnedBy`),
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it("refuses a role the existing API does not expose, naming the roles it does", () => {
@@ -132,69 +183,27 @@ describe("CertificateApp", () => {
   });
 });
 
-describe("rotation", () => {
-  it("replaces key, certificate and credential create-before-delete when the rotation value changes", async () => {
-    const admin = newDirectory();
-    const first = installEngine({}, [], admin);
-    const before = await deploy("rot", { rotation: "2026-01" }, first);
-    const oldKeyId = await promiseOf(before.keyId);
-    const checkpoint = await first.engine.finish();
+describe("the PFX output", () => {
+  it("uses the configured password and the legacy 3DES form when asked", async () => {
+    const env = installEngine();
+    const app = new CertificateApp("legacy", { pfxPassword: "correct horse", pfxEncryption: "legacy3des" });
+    expect(await promiseOf(app.pfxPassword)).toBe("correct horse");
+    const opened = openPfx(await promiseOf(app.certificatePfx), "correct horse");
+    expect(opened.keyMatchesCertificate).toBe(true);
+    expect(opened.encryption).toMatch(/pbeWithSHA1And3-KeyTripleDES-CBC/);
+    expect(opened.encryption).toMatch(/MAC: sha1/);
+    await env.engine.settled();
+  });
 
-    const steps: Step[] = [];
-    const second = installEngine({}, checkpoint, admin, (s) => {
-      steps.push(s);
+  it("fails at once with the cause when a resource fails, instead of waiting", async () => {
+    const { engine } = installEngine({ omit: [types.selfSignedCert] });
+    const { result } = await capturingRejections(engine, async () => {
+      const app = new CertificateApp("broken");
+      return promiseOf(app.certificatePfx).then(
+        () => "settled",
+        (err: Error) => err.message,
+      );
     });
-    const after = await deploy("rot", { rotation: "2026-07" }, second);
-    await second.engine.finish();
-    const newKeyId = await promiseOf(after.keyId);
-
-    const op = (type: string) => steps.filter((s) => s.type === type).map((s) => s.op);
-    // The old key and certificate go at the end, after the new credential is attached.
-    expect(op(types.privateKey)).toEqual(["replace", "delete"]);
-    expect(op(types.selfSignedCert)).toEqual(["replace", "delete"]);
-    expect(op(types.certificate)).toEqual(["replace", "delete"]);
-    expect(op(types.application)).toEqual(["same", "same"]);
-    expect(newKeyId).not.toBe(oldKeyId);
-    const [cred] = ofType(second.engine, types.certificate, "rot");
-    expect(cred.options.deleteBeforeReplace).toBe(false);
-    const app = admin.state.applications.find(
-      (a) => a.appId === checkpoint.find((c) => c.name === "rot-app")!.outputs.clientId,
-    )!;
-    expect(app.keyCredentials.map((k) => k.keyId)).toEqual([newKeyId]);
-  });
-
-  it("changes nothing when nothing changed", async () => {
-    const admin = newDirectory();
-    const first = installEngine({}, [], admin);
-    await deploy("same", { rotation: "1" }, first);
-    const checkpoint = await first.engine.finish();
-    const steps: Step[] = [];
-    const second = installEngine({}, checkpoint, admin, (s) => void steps.push(s));
-    await deploy("same", { rotation: "1" }, second);
-    await second.engine.finish();
-    expect(new Set(steps.map((s) => s.op))).toEqual(new Set(["same"]));
-  });
-
-  it("keeps the outgoing certificate attached during an overlap, until its own end date", async () => {
-    const admin = newDirectory();
-    const first = installEngine({}, [], admin);
-    const before = await deploy("ovl", { rotation: "1" }, first);
-    const oldPem = await promiseOf(before.certificatePem);
-    const checkpoint = await first.engine.finish();
-    const second = installEngine({}, checkpoint, admin);
-    await deploy("ovl", { rotation: "2", previousCertificatePem: oldPem }, second);
-    await second.engine.finish();
-    const [prev] = ofType(second.engine, types.certificate, "ovl-previous");
-    expect(prev.inputs.value).toBe(oldPem);
-    expect(new Date(String(prev.inputs.endDate)).getTime()).toBe(
-      new Date(new X509Certificate(oldPem).validTo).getTime(),
-    );
-    const app = admin.state.applications.find(
-      (a) =>
-        a.displayName === "entra-cert-auth-client" &&
-        a.keyCredentials.length > 0 &&
-        a.id === String(checkpoint.find((c) => c.name === "ovl-app")!.outputs.objectId),
-    )!;
-    expect(app.keyCredentials).toHaveLength(2);
+    expect(result).toMatch(/no handler for resource type tls:index\/selfSignedCert/);
   });
 });

@@ -2,16 +2,21 @@ import { X509Certificate } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { expect, it } from "vitest";
 import { installEngine, ofType, promiseOf, types } from "../support/program";
+import { openPfx } from "./openPfx";
 
 it("reads stack configuration as `pulumi config set` stores it", async () => {
   const env = installEngine({
-    displayName: "orders-worker",
-    keySize: 3072,
-    validityDays: 30,
-    earlyRenewalDays: 7,
-    apiRoles: ["Orders.Read", "Orders.Write"],
-    roles: ["Orders.Read"],
-    authorityHost: "https://login.microsoftonline.us",
+    config: {
+      displayName: "orders-worker",
+      keySize: 3072,
+      validityDays: 30,
+      earlyRenewalDays: 7,
+      apiRoles: ["Orders.Read", "Orders.Write"],
+      roles: ["Orders.Read"],
+      authorityHost: "https://login.microsoftonline.us",
+      pfxEncryption: "legacy3des",
+      pfxPassword: "from-config",
+    },
   });
   const program = await import("../../index.js");
   const get = (o: unknown) => promiseOf(o as pulumi.Output<unknown>);
@@ -22,4 +27,7 @@ it("reads stack configuration as `pulumi config set` stores it", async () => {
   expect(await get(program.expectedRoles)).toEqual(["Orders.Read"]);
   expect(await get(program.authority)).toBe(`https://login.microsoftonline.us/${env.admin.tenantId}`);
   expect(ofType(env.engine, types.roleAssignment)).toHaveLength(1);
+  expect(await get(program.pfxPassword)).toBe("from-config");
+  expect(ofType(env.engine, types.password)).toEqual([]);
+  expect(openPfx(String(await get(program.certificatePfx)), "from-config").encryption).toMatch(/TripleDES/);
 });

@@ -1,11 +1,13 @@
 import { execFileSync } from "node:child_process";
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { installEngine, ofType, promiseOf, types } from "../support/program";
+import { identifierPath } from "../../components/api";
+import { installEngine, ofType, outputsOf, project, stack, types } from "../support/program";
+import { openPfx } from "./openPfx";
 
 type Program = typeof import("../../index.js");
 
@@ -19,11 +21,7 @@ describe("the program with default configuration", () => {
     // Imported only after the engine is installed: a static import would run
     // the program against no monitor and every output would be undefined.
     program = await import("../../index.js");
-    outputs = Object.fromEntries(
-      await Promise.all(
-        Object.entries(program).map(async ([k, v]) => [k, await promiseOf(v as pulumi.Output<unknown>)]),
-      ),
-    );
+    outputs = await outputsOf(program);
     await env.engine.settled();
   });
 
@@ -42,6 +40,9 @@ describe("the program with default configuration", () => {
       "thumbprintSha256",
       "keyId",
       "certificateNotAfter",
+      "certificatePfx",
+      "pfxPassword",
+      "attachedCertificates",
     ]) {
       expect(outputs[name], name).toBeTruthy();
     }
@@ -54,7 +55,7 @@ describe("the program with default configuration", () => {
     expect(cert.inputs).toMatchObject({
       allowedUses: ["digital_signature", "client_auth"],
       validityPeriodHours: 365 * 24,
-      earlyRenewalHours: 30 * 24,
+      earlyRenewalHours: 0,
       subject: { commonName: "entra-cert-auth-client" },
     });
     const x509 = new X509Certificate(String(outputs.certificatePem));
@@ -92,8 +93,12 @@ describe("the program with default configuration", () => {
         .split("=")[1]
         .trim()
         .replaceAll(":", "");
-    expect(outputs.thumbprint).toBe(fingerprint("sha1"));
-    expect(outputs.thumbprintSha256).toBe(fingerprint("sha256"));
+    try {
+      expect(outputs.thumbprint).toBe(fingerprint("sha1"));
+      expect(outputs.thumbprintSha256).toBe(fingerprint("sha256"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("creates a companion API with one application role and grants it to the client's service principal", () => {
@@ -111,7 +116,10 @@ describe("the program with default configuration", () => {
       resourceObjectId: apiSp.outputs.objectId,
     });
     expect(outputs.expectedRoles).toEqual(["Data.Read"]);
-    expect(outputs.scope).toBe(`api://${outputs.tenantId}/entra-cert-auth-client-api/.default`);
+    const path = identifierPath(project, stack, `organization/${project}/${stack}/client`);
+    expect(path).toMatch(/^entra-cert-auth-test-[0-9a-f]{8}$/);
+    expect(outputs.scope).toBe(`api://${outputs.tenantId}/${path}/.default`);
+    expect(apiSp.inputs.appRoleAssignmentRequired).toBe(true);
   });
 
   it("owns the app registrations by the deploying identity and builds the authority from the tenant", () => {
@@ -121,20 +129,51 @@ describe("the program with default configuration", () => {
     expect(outputs.authority).toBe(`https://login.microsoftonline.com/${env.admin.tenantId}`);
   });
 
-  it("parents every resource to the component and keys the rotation lever on the private key", () => {
+  it("parents every resource to the component and names key, certificate and credential by one generation", () => {
     const component = env.engine.registered.find((r) => r.type === "entra-cert-auth:index:CertificateApp");
-    expect(component).toBeDefined();
     for (const r of env.engine.registered.filter((x) => x.custom))
-      expect(r.options.parent, r.name).toBe(component!.urn);
+      expect(r.options.parent, r.name).toBe(component?.urn);
     const [key] = ofType(env.engine, types.privateKey);
-    expect(key.options).toMatchObject({ replacementTrigger: "1", deleteBeforeReplace: false });
+    const [cert] = ofType(env.engine, types.selfSignedCert);
     const [cred] = ofType(env.engine, types.certificate);
-    expect(cred.options.deleteBeforeReplace).toBe(false);
+    const generation = key?.name.replace("client-key-", "");
+    expect(generation).toMatch(/^[0-9a-f]{12}$/);
+    expect(cert?.name).toBe(`client-cert-${generation}`);
+    expect(cred?.name).toBe(`client-credential-${generation}`);
+    // No replacementTrigger anywhere: rotation works on any 3.x CLI.
+    for (const r of env.engine.registered) expect(r.options.replacementTrigger, r.name).toBeUndefined();
+    expect(cred?.options.deleteBeforeReplace).toBe(false);
+    expect(outputs.rotationState).toEqual({
+      current: { id: generation, rotation: "1", certificatePem: outputs.certificatePem },
+    });
+  });
+
+  it("lists the one attached certificate with its thumbprints and end date", () => {
+    expect(outputs.attachedCertificates).toEqual([
+      {
+        thumbprint: outputs.thumbprint,
+        thumbprintSha256: outputs.thumbprintSha256,
+        notAfter: outputs.certificateNotAfter,
+      },
+    ]);
+  });
+
+  it("exports a PFX of the certificate and its key, under a generated password, both secret", async () => {
+    expect(await pulumi.isSecret(program.certificatePfx)).toBe(true);
+    expect(await pulumi.isSecret(program.pfxPassword)).toBe(true);
+    const [password] = ofType(env.engine, types.password);
+    expect(password?.inputs).toMatchObject({ length: 32, special: false });
+    expect(String(outputs.pfxPassword)).toMatch(/^[A-Za-z0-9]{32}$/);
+    const opened = openPfx(String(outputs.certificatePfx), String(outputs.pfxPassword));
+    expect(opened.certificatePem.trim()).toBe(String(outputs.certificatePem).trim());
+    expect(opened.keyMatchesCertificate).toBe(true);
+    expect(opened.encryption).toMatch(/AES-256-CBC/);
   });
 
   it("registered the credential in the directory with the exported key id", () => {
-    const app = env.admin.state.applications.find((a) => a.appId === outputs.clientId)!;
-    expect(app.keyCredentials.map((k) => k.keyId)).toEqual([outputs.keyId]);
-    expect(app.keyCredentials[0].customKeyIdentifier).toBe(outputs.thumbprint);
+    const app = env.admin.state.applications.find((a) => a.appId === outputs.clientId);
+    expect(app?.keyCredentials.map((k) => [k.keyId, k.customKeyIdentifier])).toEqual([
+      [outputs.keyId, outputs.thumbprint],
+    ]);
   });
 });

@@ -1,28 +1,49 @@
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { parse } from "yaml";
+import { identifierPath } from "../../components/api";
 import { toWholeSeconds } from "../../components/dates";
 import { defaults, type Settings } from "../../components/defaults";
-import { appRoleDefinitions, appRoleId, grantedRoles } from "../../components/roles";
+import { ConfigError } from "../../components/errors";
+import { appRoleDefinitions, appRoleId, grantedRoles, uuidV5 } from "../../components/roles";
+import { type KeysOf, readSettings } from "../../components/settings";
 import { settingsProblems } from "../../components/validation";
+import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../entra/x509";
 import { makeCertificate } from "../support/certificates";
+import { installEngine } from "../support/program";
 
 const pulumiYaml = parse(readFileSync(new URL("../../Pulumi.yaml", `file://${__filename}`), "utf8")) as {
   config: Record<string, { type: string; default: unknown; description: string }>;
 };
 const settings = (over: Partial<Settings>): Settings => ({ ...defaults, ...over });
+// Two RSA keys for the whole file: a certificate with its key, and another for mismatches and expiry.
+const pair = Promise.all([makeCertificate(), makeCertificate()]);
 
 describe("Pulumi.yaml and the program's defaults", () => {
   it("declare the same keys", () => {
     expect(Object.keys(pulumiYaml.config).sort()).toEqual(Object.keys(defaults).sort());
   });
 
-  it.each(Object.keys(defaults))("agree on the default, type and description of %s", (key) => {
+  it.each(Object.entries(defaults))("agree on the default, type and description of %s", (key, value) => {
     const declared = pulumiYaml.config[key];
-    const value = defaults[key as keyof Settings];
-    expect(declared.default).toEqual(value);
-    expect(declared.type).toBe(Array.isArray(value) ? "array" : typeof value === "number" ? "integer" : "string");
-    expect(declared.description.length).toBeGreaterThan(20);
+    expect(declared?.default).toEqual(value);
+    expect(declared?.type).toBe(Array.isArray(value) ? "array" : typeof value === "number" ? "integer" : "string");
+    expect(declared?.description.length).toBeGreaterThan(20);
+  });
+
+  it("document every Settings field with the sentence Pulumi.yaml declares", () => {
+    const source = readFileSync(new URL("../../components/defaults.ts", `file://${__filename}`), "utf8");
+    const settingsInterface = source.slice(source.indexOf("export interface Settings"), source.indexOf("\n}\n"));
+    // One sentence per field, possibly wrapped over several comment lines.
+    const documented = Object.fromEntries(
+      [...settingsInterface.matchAll(/\/\*\*((?:(?!\*\/)[\s\S])+)\*\/\n {2}(\w+):/g)].map((m) => [
+        m[2],
+        (m[1] ?? "").replace(/\n\s*\* ?/g, " ").trim(),
+      ]),
+    );
+    expect(Object.keys(documented).sort()).toEqual(Object.keys(defaults).sort());
+    for (const [key, sentence] of Object.entries(documented))
+      expect(sentence, key).toBe(pulumiYaml.config[key]?.description);
   });
 
   it("are valid as they stand", () => {
@@ -57,11 +78,18 @@ describe("settings validation", () => {
     ],
     ["an owner that is not an object id", { owners: ["alice"] }, /^owner alice is not an object id/],
     ["a key without a certificate", { privateKeyPem: "x" }, /^privateKeyPem is set without certificatePem/],
+    ["a role value starting with a dot", { apiRoles: [".Data"], roles: [] }, /^role ".Data" is not a valid/],
+    ["a role value with a quote", { apiRoles: ['Data"Read'], roles: [] }, /^role "Data"Read" is not a valid/],
+    ["an unknown sign-in audience", { signInAudience: "Everyone" }, /^signInAudience Everyone is not known/],
     [
-      "a previous certificate that is not PEM",
-      { previousCertificatePem: "nope" },
-      /^previousCertificatePem is not a PEM certificate/,
+      "personal accounts with v1 tokens",
+      { signInAudience: "PersonalMicrosoftAccount", accessTokenVersion: 1 },
+      /^signInAudience PersonalMicrosoftAccount includes personal accounts, which need accessTokenVersion 2/,
     ],
+    ["an identifier URI with a space", { apiIdentifierUri: "api://t/my api" }, /^apiIdentifierUri .* is not a valid/],
+    ["an identifier URI that is not a URI", { apiIdentifierUri: "my-api" }, /^apiIdentifierUri my-api is not a URI/],
+    ["an http identifier URI", { apiIdentifierUri: "http://example.com/api" }, /is not a valid identifier URI/],
+    ["an identifier URI with a query", { apiIdentifierUri: "api://x/y?z=1" }, /is not a valid identifier URI/],
   ])("rejects %s with a message that names the setting", (_what, over, message) => {
     const problems = settingsProblems(settings(over));
     expect(problems).toHaveLength(1);
@@ -77,10 +105,9 @@ describe("settings validation", () => {
   });
 
   it("rejects a brought key that does not match the brought certificate, without quoting either", async () => {
-    const a = await makeCertificate();
-    const b = await makeCertificate();
+    const [first, second] = await pair;
     const [problem, ...rest] = settingsProblems(
-      settings({ certificatePem: a.certificatePem, privateKeyPem: b.privateKeyPem }),
+      settings({ certificatePem: first.certificatePem, privateKeyPem: second.privateKeyPem }),
     );
     expect(rest).toEqual([]);
     expect(problem).toMatch(/^privateKeyPem does not match certificatePem/);
@@ -88,10 +115,18 @@ describe("settings validation", () => {
   });
 
   it("rejects a brought certificate that has expired", async () => {
-    const old = await makeCertificate({ notBefore: new Date("2020-01-01"), notAfter: new Date("2021-01-01") });
-    expect(
-      settingsProblems(settings({ certificatePem: old.certificatePem, privateKeyPem: old.privateKeyPem })),
-    ).toEqual(["certificatePem expired on 2021-01-01T00:00:00.000Z: renew it and set the new certificate and key"]);
+    const [, second] = await pair;
+    const old = await issueCertificate({
+      key: second.key,
+      subject: "CN=old",
+      notBefore: new Date("2020-01-01"),
+      notAfter: new Date("2021-01-01"),
+      keyUsages: KeyUsageFlags.digitalSignature,
+      extendedKeyUsages: [ExtendedKeyUsage.clientAuth],
+    });
+    expect(settingsProblems(settings({ certificatePem: old, privateKeyPem: second.privateKeyPem }))).toEqual([
+      "certificatePem expired on 2021-01-01T00:00:00.000Z: renew it and set the new certificate and key",
+    ]);
   });
 
   it("rejects a brought certificate with a non-RSA key", async () => {
@@ -102,10 +137,15 @@ describe("settings validation", () => {
   });
 
   it("ignores key size and validity when the certificate is brought", async () => {
-    const c = await makeCertificate();
+    const [first] = await pair;
     expect(
       settingsProblems(
-        settings({ certificatePem: c.certificatePem, privateKeyPem: c.privateKeyPem, keySize: 1, validityDays: 0 }),
+        settings({
+          certificatePem: first.certificatePem,
+          privateKeyPem: first.privateKeyPem,
+          keySize: 1,
+          validityDays: 0,
+        }),
       ),
     ).toEqual([]);
   });
@@ -132,8 +172,13 @@ describe("app roles", () => {
       /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
     );
   });
+  it("are real version 5 UUIDs: the RFC 9562 example for www.example.com in the DNS namespace", () => {
+    expect(uuidV5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "www.example.com")).toBe(
+      "2ed6657d-e927-568b-95e1-2665a8aea6a2",
+    );
+  });
   it("are for applications, enabled", () => {
-    expect(appRoleDefinitions("api", ["A"])[0]).toMatchObject({
+    expect(appRoleDefinitions("key", "api", ["A"])[0]).toMatchObject({
       allowedMemberTypes: ["Application"],
       enabled: true,
       value: "A",
@@ -145,5 +190,43 @@ describe("app roles", () => {
       [],
     );
     expect(grantedRoles({ roles: ["B"], apiRoles: ["A", "B"], apiClientId: "" })).toEqual(["B"]);
+  });
+});
+
+describe("the companion API's default identifier URI path", () => {
+  it("is URI-safe, readable and unique per stack", () => {
+    const a = identifierPath("Entra Cert", "dev/eu", "org/Entra Cert/dev/eu/client");
+    expect(a).toMatch(/^entra-cert-dev-eu-[0-9a-f]{8}$/);
+    expect(identifierPath("Entra Cert", "dev/eu", "org/Entra Cert/dev/eu/other")).not.toBe(a);
+    expect(identifierPath("x", "prod", "org/x/prod/client")).not.toBe(identifierPath("x", "dev", "org/x/dev/client"));
+  });
+});
+
+describe("readSettings", () => {
+  it('reads each key with the reader of its type, so number("displayName") does not compile', () => {
+    expectTypeOf<KeysOf<number>>().toEqualTypeOf<
+      "keySize" | "validityDays" | "earlyRenewalDays" | "accessTokenVersion"
+    >();
+    expectTypeOf<KeysOf<string[]>>().toEqualTypeOf<"apiRoles" | "roles" | "owners">();
+    expectTypeOf<"displayName">().not.toExtend<KeysOf<number>>();
+  });
+
+  it("reads the PFX settings and refuses an unknown encryption", () => {
+    installEngine({ config: { pfxEncryption: "legacy3des", pfxPassword: "p" } });
+    expect(readSettings()).toMatchObject({ pfxEncryption: "legacy3des", pfxPassword: "p", earlyRenewalDays: 0 });
+    installEngine({ config: { pfxEncryption: "rc2" } });
+    expect(() => readSettings()).toThrow(/pfxEncryption rc2 is not known: use aes256 or legacy3des/);
+  });
+
+  it("refuses the retired previousCertificatePem, naming how to remove it", () => {
+    installEngine({ config: { previousCertificatePem: "-----BEGIN CERTIFICATE-----" } });
+    let error: unknown;
+    try {
+      readSettings();
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String(error)).toMatch(/pulumi config rm previousCertificatePem/);
   });
 });

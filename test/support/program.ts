@@ -1,49 +1,101 @@
-import { mkdtempSync } from "node:fs";
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
+import { afterAll, inject } from "vitest";
 import { directoryAdmin } from "../../entra/admin";
 import { openStore } from "../../entra/store";
 import { inProcessDirectory } from "../../rehearsal/directoryApi";
+import { legacyRandomPassword } from "../../rehearsal/legacyRandom";
 import { localProvider } from "../../rehearsal/providers";
-import { LocalEngine, type Registered, type StateEntry, type Step } from "../../rehearsal/providers/legacy/engine";
+import {
+  LocalEngine,
+  type Registered,
+  type ResourceHandler,
+  type StateEntry,
+  type Step,
+} from "../../rehearsal/providers/legacy/engine";
 
 export const project = "entra-cert-auth";
+export const stack = "test";
+
+export interface EngineOptions {
+  config?: Record<string, unknown>;
+  /** The checkpoint of the previous deployment. */
+  previous?: StateEntry[];
+  /** The stack outputs of the previous deployment, which the program's StackReference to itself reads. */
+  outputs?: Record<string, unknown>;
+  admin?: ReturnType<typeof newDirectory>;
+  onStep?: (s: Step) => void;
+  /** Resource types to leave without a handler, so that registering one fails. */
+  omit?: string[];
+}
 
 /**
- * The local engine with real-crypto tls handlers and an in-process directory,
- * installed as Pulumi's monitor. Call before importing the program.
+ * The local engine with real-crypto tls handlers and an in-process directory, installed as Pulumi's
+ * monitor. Call before importing the program. RSA keys come from the run's pool (see nextKey).
  */
-export function installEngine(
-  config: Record<string, unknown> = {},
-  previous: StateEntry[] = [],
-  admin = newDirectory(),
-  onStep?: (s: Step) => void,
-) {
+export function installEngine(options: EngineOptions = {}) {
+  const admin = options.admin ?? newDirectory();
   const deployer = {
     clientId: "11111111-1111-4111-8111-111111111111",
     objectId: "22222222-2222-4222-8222-222222222222",
   };
-  const engine = new LocalEngine(localProvider(inProcessDirectory(admin), deployer), previous, onStep).install(
+  const provider = localProvider(inProcessDirectory(admin), deployer);
+  provider.resources["tls:index/privateKey:PrivateKey"] = pooledPrivateKey;
+  provider.resources["random:index/randomPassword:RandomPassword"] = legacyRandomPassword;
+  for (const type of options.omit ?? []) delete provider.resources[type];
+  const engine = new LocalEngine(provider, options.previous ?? [], options.onStep, options.outputs ?? {}).install(
     project,
-    "test",
+    stack,
   );
-  setConfig(config);
+  setConfig(options.config ?? {});
+  current = engine;
   return { engine, admin, deployer };
 }
 
-export const newDirectory = () =>
-  directoryAdmin(openStore(join(mkdtempSync(join(tmpdir(), "eca-program-")), "entra.json")));
+/** The engine installed last: the one whose failures promiseOf reports. */
+let current: LocalEngine | undefined;
+
+const folders: string[] = [];
+afterAll(() => {
+  for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+export const newDirectory = () => {
+  const dir = mkdtempSync(join(tmpdir(), "eca-program-"));
+  folders.push(dir);
+  return directoryAdmin(openStore(join(dir, "entra.json")));
+};
 
 /** Stack config as `pulumi config set` would store it: strings, lists as JSON. */
 export function setConfig(config: Record<string, unknown>): void {
   const values = Object.fromEntries(
     Object.entries(config).map(([k, v]) => [`${project}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
   );
-  pulumi.runtime.setAllConfig(values, [`${project}:privateKeyPem`]);
+  pulumi.runtime.setAllConfig(values, [`${project}:privateKeyPem`, `${project}:pfxPassword`]);
 }
 
-export const promiseOf = <T>(output: pulumi.Output<T>): Promise<T> => new Promise((resolve) => output.apply(resolve));
+type Settled<T> = { value: T } | { error: unknown };
+
+/**
+ * The value of an Output, or its failure at once: `apply` alone never runs when a resource behind the
+ * Output failed, which would leave a test waiting for its timeout with no cause.
+ */
+export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+  const settled = new Promise<T>((resolve, reject) => {
+    pulumi
+      .recover(
+        output.apply((value): Settled<T> => ({ value })),
+        (error: unknown): Settled<T> => ({ error }),
+      )
+      .apply((result) => ("error" in result ? reject(result.error) : resolve(result.value)));
+  });
+  // A failed registration never settles its outputs (the SDK leaves that to the CLI): the engine says so.
+  return current ? Promise.race([settled, current.failed]) : settled;
+}
 
 /** Resources of a type whose name starts with `prefix`. */
 export const ofType = (engine: LocalEngine, type: string, prefix = ""): Registered[] =>
@@ -56,4 +108,93 @@ export const types = {
   servicePrincipal: "azuread:index/servicePrincipal:ServicePrincipal",
   certificate: "azuread:index/applicationCertificate:ApplicationCertificate",
   roleAssignment: "azuread:index/appRoleAssignment:AppRoleAssignment",
+  password: "random:index/randomPassword:RandomPassword",
+  stackReference: "pulumi:pulumi:StackReference",
 };
+
+const generate = promisify(generateKeyPair);
+const poolSize = 3;
+const generated = new Map<number, Promise<KeyObject>[]>();
+let drawn = 0;
+
+/** The run's RSA-2048 keys (made once by the globalSetup), or none outside a vitest run. */
+function runKeys(): string[] {
+  try {
+    return inject("rsaKeys") ?? [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Keys taken in turn: 2048-bit ones from the run's pool, counted from its end so that they differ from the
+ * certificates makeCertificate issues from its start; other sizes from three made here on first use.
+ * Consecutive keys differ, as a rotation needs.
+ */
+function nextKey(bits: number): Promise<KeyObject> {
+  const slot = drawn++ % poolSize;
+  const pool = runKeys();
+  const pem = bits === 2048 ? pool[pool.length - 1 - slot] : undefined;
+  if (pem) return Promise.resolve(createPrivateKey(pem));
+  const keys = generated.get(bits) ?? [];
+  generated.set(bits, keys);
+  const key = keys[slot] ?? generate("rsa", { modulusLength: bits }).then((pair) => pair.privateKey);
+  keys[slot] = key;
+  return key;
+}
+
+/** tls PrivateKey as the provider makes it, with keys from the pool above. */
+const pooledPrivateKey: ResourceHandler = {
+  async create(inputs) {
+    const bits = Number(inputs.rsaBits ?? 2048);
+    const key = await nextKey(bits);
+    const publicDer = createPublicKey(key).export({ format: "der", type: "spki" });
+    return {
+      id: createHash("sha1").update(publicDer).digest("hex"),
+      outputs: {
+        algorithm: "RSA",
+        rsaBits: bits,
+        privateKeyPem: key.export({ format: "pem", type: "pkcs1" }).toString(),
+        privateKeyPemPkcs8: key.export({ format: "pem", type: "pkcs8" }).toString(),
+        publicKeyPem: createPublicKey(key).export({ format: "pem", type: "spki" }).toString(),
+      },
+      secretOutputs: ["privateKeyPem", "privateKeyPemPkcs8"],
+    };
+  },
+};
+
+/** Resolves every exported Output, as the CLI records stack outputs. */
+export async function outputsOf(exports: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const entries = await Promise.all(
+    Object.entries(exports)
+      .filter((entry): entry is [string, pulumi.Output<unknown>] => pulumi.Output.isInstance(entry[1]))
+      .map(async ([k, v]) => [k, await promiseOf(v)] as const),
+  );
+  return Object.fromEntries(entries);
+}
+
+/**
+ * Runs `fn` with the process's unhandled rejections collected instead of reported. When a registration
+ * fails the SDK rejects the pending resource operations on purpose, so the CLI sees them and ends the
+ * program; a test that makes a resource fail expects exactly those. Restores the listeners (vitest's
+ * own) after the engine has settled.
+ */
+export async function capturingRejections<T>(
+  engine: LocalEngine,
+  fn: () => Promise<T>,
+): Promise<{ result: T; rejections: unknown[] }> {
+  const saved = process.listeners("unhandledRejection");
+  const rejections: unknown[] = [];
+  const collect = (reason: unknown) => void rejections.push(reason);
+  process.removeAllListeners("unhandledRejection");
+  process.on("unhandledRejection", collect);
+  try {
+    const result = await fn();
+    await engine.settled();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    return { result, rejections };
+  } finally {
+    process.off("unhandledRejection", collect);
+    for (const listener of saved) process.on("unhandledRejection", listener);
+  }
+}

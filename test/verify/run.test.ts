@@ -1,9 +1,19 @@
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCommand } from "../../common/cli";
+import { requestToken } from "../../verify/acquire";
+import { verifyCommand } from "../../verify/command";
 import { exitCodes } from "../../verify/errors";
+import { fromStackOutputs } from "../../verify/inputs";
 import { parseOptions } from "../../verify/options";
+import { preflight } from "../../verify/preflight";
 import { runVerify, type VerifyIO } from "../../verify/run";
 import { makeCertificate } from "../support/certificates";
+import { inProcess } from "../support/cli";
+import { skippingClock } from "../support/clock";
 import { registerClient, startEntra } from "../support/entra";
 import { stackOutputsFor } from "../support/outputs";
 import { expectNoSecrets } from "../support/secrets";
@@ -18,12 +28,13 @@ describe("verify against the local Entra ID", () => {
   });
   afterAll(() => entra.stop());
 
-  async function verify(outputs: Record<string, unknown>, flags: string[] = []) {
+  async function verify(outputs: Record<string, unknown>, flags: string[] = [], clock = skippingClock()) {
     const io: VerifyIO = {
       env: {},
       readStdin: async () => JSON.stringify(outputs),
       progress: (l) => progress.push(l),
       backoff: fast,
+      clock,
     };
     return runVerify(parseOptions(["--outputs", "-", "--ca-file", entra.caPath, ...flags]), io);
   }
@@ -57,31 +68,39 @@ describe("verify against the local Entra ID", () => {
 
   it("fails the token check, after waiting to the deadline, when a role is never granted", async () => {
     const client = await registerClient(entra, { grant: ["Data.Read"] });
-    const report = await verify(stackOutputsFor(entra, client, ["Data.Read", "Data.Write"]), ["--timeout", "1.5"]);
+    const clock = skippingClock();
+    const report = await verify(stackOutputsFor(entra, client, ["Data.Read", "Data.Write"]), ["--timeout", "5"], clock);
     expect(report.exitCode).toBe(exitCodes.tokenCheck);
+    // Polled about once a second until the 5 s deadline, without waiting for real.
+    expect(report.attempts.length).toBeGreaterThanOrEqual(4);
+    expect(report.attempts.length).toBeLessThanOrEqual(6);
+    expect(clock.slept.every((ms) => ms >= 750 && ms <= 1250)).toBe(true);
     expect(report.checks.find((c) => c.name === "roles")).toMatchObject({
       ok: false,
       detail: expect.stringMatching(/^missing Data.Write \(has Data.Read\)/),
     });
-    expect(report.attempts.length).toBeGreaterThan(1);
-    expect(report.attempts[0].reason).toBe("token has no role Data.Write yet");
+    expect(report.attempts[0]?.reason).toBe("token has no role Data.Write yet");
   });
 
   it("waits for a role that is granted while it waits", async () => {
     const client = await registerClient(entra, { grant: ["Data.Read"] });
-    const pending = verify(stackOutputsFor(entra, client, ["Data.Read", "Data.Write"]), ["--timeout", "20"]);
-    setTimeout(() => {
-      const api = entra.admin.state.applications.find((a) => a.appId === client.apiClientId)!;
-      const apiSp = entra.admin.state.servicePrincipals.find((s) => s.appId === api.appId)!;
-      entra.admin.assignAppRole({
-        principalId: client.servicePrincipalId,
-        resourceId: apiSp.id,
-        appRoleId: api.appRoles.find((r) => r.value === "Data.Write")!.id,
-      });
-    }, 300);
-    const report = await pending;
+    const api = entra.admin.state.applications.find((a) => a.appId === client.apiClientId);
+    const apiSp = entra.admin.state.servicePrincipals.find((s) => s.appId === client.apiClientId);
+    const role = api?.appRoles.find((r) => r.value === "Data.Write");
+    if (!apiSp || !role) throw new Error("the test API is not registered as expected");
+    const clock = skippingClock();
+    // Granted during the second wait, as an admin would while a pipeline waits.
+    const grantOnSecondWait = (ms: number) => {
+      if (clock.slept.length === 1)
+        entra.admin.assignAppRole({ principalId: client.servicePrincipalId, resourceId: apiSp.id, appRoleId: role.id });
+      return clock.sleep(ms);
+    };
+    const report = await verify(stackOutputsFor(entra, client, ["Data.Read", "Data.Write"]), ["--timeout", "20"], {
+      ...clock,
+      sleep: grantOnSecondWait,
+    });
     expect(report.exitCode).toBe(exitCodes.verified);
-    expect(report.attempts.at(-1)?.outcome).toBe("token");
+    expect(report.attempts.map((a) => a.outcome)).toEqual(["retry", "retry", "token"]);
   });
 
   it("fails fast on a tenant that does not exist (AADSTS90002)", async () => {
@@ -93,7 +112,9 @@ describe("verify against the local Entra ID", () => {
     };
     const report = await verify(outputs, ["--authority-host", entra.authorityHost]);
     expect(report.exitCode).toBe(exitCodes.authentication);
-    expect(report.error?.message).toMatch(/tenant/i);
+    expect(report.error?.message).toBe(
+      "AADSTS90002: the tenant does not exist at this authority; check tenantId and the authority host (cloud)",
+    );
   });
 
   it("fails fast, with the code, its meaning and the fix, on an error that will not go away", async () => {
@@ -110,18 +131,44 @@ describe("verify against the local Entra ID", () => {
 
   it("retries 429 and 503, honouring Retry-After", async () => {
     const client = await registerClient(entra);
-    entra.faults.inject({ kind: "throttle", retryAfterSeconds: 1 });
+    entra.faults.inject({ kind: "throttle", retryAfterSeconds: 7 });
     entra.faults.inject({ kind: "unavailable", retryAfterSeconds: 1 });
-    const started = Date.now();
-    const report = await verify(stackOutputsFor(entra, client));
+    const clock = skippingClock(() => 0);
+    const report = await verify(stackOutputsFor(entra, client), [], clock);
     expect(report.exitCode).toBe(exitCodes.verified);
     expect(report.attempts.map((a) => a.reason)).toEqual([
       "service answered HTTP 429",
       "service answered HTTP 503",
       "token issued",
     ]);
-    expect(report.attempts[0].waitMs).toBeGreaterThanOrEqual(1000);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    // Retry-After over the backoff each time: 7 s asked by the 429, 1 s by the 503.
+    expect(clock.slept).toEqual([7000, 1000]);
+  });
+
+  it("backs off on a refused connection and gives up at the deadline with exit 6, naming the last cause", async () => {
+    const client = await registerClient(entra);
+    const clock = skippingClock(() => 0);
+    const report = await verify(
+      { ...stackOutputsFor(entra, client), authority: undefined },
+      ["--authority-host", "https://127.0.0.1:9", "--timeout", "10"],
+      clock,
+    );
+    expect(report.exitCode).toBe(exitCodes.timeout);
+    expect(report.error?.message).toMatch(
+      /^gave up at the deadline after \d+ attempt\(s\); last: network error \(.+\); raise --timeout or look at the cause$/,
+    );
+    // Exponential (fast backoff: base 50 ms, cap 400 ms, equal jitter at 0).
+    expect(clock.slept.slice(0, 4)).toEqual([25, 50, 100, 200]);
+  });
+
+  it("answers a single token request for probes, without retrying", async () => {
+    const client = await registerClient(entra);
+    const inputs = fromStackOutputs(stackOutputsFor(entra, client), parseOptions([]));
+    inputs.caPem = entra.caPem;
+    const pre = preflight(inputs, 30);
+    expect(await requestToken(inputs, pre, "sha1", 10_000)).toMatchObject({ transient: false, reason: "token issued" });
+    const refused = await requestToken({ ...inputs, scope: "api://no-such-api/.default" }, pre, "sha256", 10_000);
+    expect(refused).toMatchObject({ transient: false, aadsts: 500011 });
   });
 
   it("gives up at the deadline when the service hangs", async () => {
@@ -135,26 +182,89 @@ describe("verify against the local Entra ID", () => {
     expect(Date.now() - started).toBeLessThan(2000 + 3000);
   });
 
-  it("waits out a propagation delay, saying why on each wait", async () => {
-    const cert = await makeCertificate();
-    const delayed = await startEntra({ propagationDelaySeconds: 2 });
+  it("notices a credential within 1.5 s of it becoming usable, polling at most once a second", async () => {
+    // The local Entra ID and verify share a clock that skips waits: a 10 s propagation delay passes in a moment.
+    const clock = skippingClock(Math.random);
+    const delayed = await startEntra({ propagationDelaySeconds: 10, now: clock.date });
     try {
-      const client = await registerClient(delayed, { grant: ["Data.Read"], cert });
+      const before = clock.now();
+      const client = await registerClient(delayed, { grant: ["Data.Read"] });
       progress.length = 0;
       const io: VerifyIO = {
         env: {},
         readStdin: async () => JSON.stringify(stackOutputsFor(delayed, client, ["Data.Read"])),
         progress: (l) => progress.push(l),
-        backoff: fast,
+        clock,
       };
       const report = await runVerify(parseOptions(["--outputs", "-", "--ca-file", delayed.caPath]), io);
+      const greenAt = clock.now();
       expect(report.exitCode).toBe(exitCodes.verified);
+      // Usable no earlier than 10 s after `before`; green at most 1.5 s after that.
+      expect(greenAt - (before + 10_000)).toBeLessThanOrEqual(1500);
+      // Each request starts at least a second after the previous one started.
+      for (const a of report.attempts.slice(0, -1)) expect(a.ms + (a.waitMs ?? 0)).toBeGreaterThanOrEqual(1000);
+      expect(report.attempts.length).toBeGreaterThanOrEqual(9);
+      expect(report.attempts.length).toBeLessThanOrEqual(12);
       expect(progress[0]).toMatch(
         /^the application is not \(yet\) in the tenant \(AADSTS700016\), attempt 1, retrying in (\d+ ms|\d\.\d s)$/,
       );
     } finally {
       await delayed.stop();
     }
+  });
+
+  describe("a bad environment fails fast and says how to fix it", () => {
+    const run = (outputs: Record<string, unknown>, flags: string[]) =>
+      runVerify(parseOptions(["--outputs", "-", "--timeout", "60", ...flags]), {
+        env: {},
+        readStdin: async () => JSON.stringify(outputs),
+        progress: () => undefined,
+      });
+
+    it("treats an authority certificate nobody vouched for (no --ca-file) as terminal: exit 4 in seconds", async () => {
+      const client = await registerClient(entra);
+      const started = Date.now();
+      const report = await run(stackOutputsFor(entra, client), []);
+      expect(report.exitCode).toBe(exitCodes.authentication);
+      expect(report.error?.message).toMatch(
+        /^the authority's TLS certificate is not trusted \([A-Z_]+\): pass the CA that issued it with --ca-file <pem>/,
+      );
+      expect(report.attempts).toHaveLength(1);
+      expect(Date.now() - started).toBeLessThan(5000);
+    });
+
+    it("treats a --ca-file that did not issue the authority's certificate the same way", async () => {
+      const client = await registerClient(entra);
+      const dir = mkdtempSync(join(tmpdir(), "eca-verify-ca-"));
+      try {
+        const wrongCa = join(dir, "other-ca.pem");
+        writeFileSync(wrongCa, client.cert.certificatePem);
+        const report = await run(stackOutputsFor(entra, client), ["--ca-file", wrongCa]);
+        expect(report.exitCode).toBe(exitCodes.authentication);
+        expect(report.error?.message).toMatch(/TLS certificate is not trusted/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("refuses outputs larger than 1 MiB, from a file such as /dev/zero or from stdin, without reading on", async () => {
+      const fromFile = await runVerify(parseOptions(["--outputs", "/dev/zero"]), {
+        env: {},
+        readStdin: async () => "",
+        progress: () => undefined,
+      });
+      expect(fromFile.exitCode).toBe(exitCodes.badInput);
+      expect(fromFile.error?.message).toBe(
+        "--outputs /dev/zero is larger than 1 MiB: stack outputs are a few KiB; check that this is the right file",
+      );
+      const printed = await inProcess((io) => runCommand(verifyCommand, ["--outputs", "-", "--json"], io), {
+        stdin: "x".repeat(1024 * 1024 + 1),
+      });
+      expect(printed.code).toBe(exitCodes.badInput);
+      expect(JSON.parse(printed.stdout).error.message).toBe(
+        "--outputs - (stdin) is larger than 1 MiB: stack outputs are a few KiB; check that this is the right file",
+      );
+    });
   });
 
   describe("before any network call", () => {
@@ -269,13 +379,9 @@ describe("verify against the local Entra ID", () => {
       [
         "a tenant id that is not a GUID",
         (o) => ({ ...o, tenantId: "contoso.onmicrosoft.com" }),
-        /^tenantId contoso.onmicrosoft.com is not a tenant id/,
+        /^output tenantId is not a tenant id \(a GUID\)$/,
       ],
-      [
-        "a scope without /.default",
-        (o) => ({ ...o, scope: "api://x/Data.Read" }),
-        /^scope api:\/\/x\/Data.Read must be <api>\/.default/,
-      ],
+      ["a scope without /.default", (o) => ({ ...o, scope: "api://x/Data.Read" }), /^scope must be <api>\/.default/],
       [
         "expected roles that are not a list",
         (o) => ({ ...o, expectedRoles: "Data.Read" }),

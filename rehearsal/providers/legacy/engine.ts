@@ -45,6 +45,8 @@ export interface RegisteredOptions {
   parent: string;
   replacementTrigger?: unknown;
   deleteBeforeReplace: boolean;
+  /** Top-level input keys whose changes are ignored: the prior value is kept, as the CLI does. */
+  ignoreChanges?: string[];
 }
 
 export type Step = { op: "create" | "update" | "replace" | "same" | "delete"; type: string; name: string; urn: string };
@@ -67,6 +69,14 @@ export interface Registered extends StateEntry {
 export class LocalEngine extends MockMonitor {
   readonly registered: Registered[] = [];
   readonly failures: Error[] = [];
+  private signalFailure: (err: Error) => void = () => undefined;
+  /**
+   * Rejects with the first failed resource. The SDK never settles the outputs of a resource whose
+   * registration failed (it leaves that to the CLI, which ends the program), so waiting on them would hang.
+   */
+  readonly failed: Promise<never> = new Promise<never>((_, reject) => {
+    this.signalFailure = reject;
+  });
   private readonly options = new Map<string, RegisteredOptions>();
   private readonly pendingDeletes: StateEntry[] = [];
 
@@ -74,13 +84,17 @@ export class LocalEngine extends MockMonitor {
     private readonly provider: Provider,
     private readonly previous: StateEntry[] = [],
     private readonly onStep: (step: Step) => void | Promise<void> = () => undefined,
+    /** The stack's outputs from its last deployment, which a StackReference to this stack reads. */
+    private readonly stackOutputs: Record<string, unknown> = {},
   ) {
     super({ newResource: (args) => this.newResource(args), call: (args) => this.call(args.token, args.inputs) });
+    this.failed.catch(() => undefined);
   }
 
   /** Installs this engine as the Pulumi runtime's monitor; do it before importing the program. */
   install(project: string, stack: string): this {
-    setMockOptions(this, project, stack, false);
+    // "organization" is what the DIY backend reports as the organization (contract 7).
+    setMockOptions(this, project, stack, false, "organization");
     return this;
   }
 
@@ -90,6 +104,7 @@ export class LocalEngine extends MockMonitor {
       parent: req.getParent(),
       replacementTrigger: trigger ? unwrapSecrets(deserializeProperty(trigger.toJavaScript())) : undefined,
       deleteBeforeReplace: req.getDeletebeforereplace(),
+      ignoreChanges: req.getIgnorechangesList(),
     });
     return super.registerResource(req, callback);
   }
@@ -97,6 +112,7 @@ export class LocalEngine extends MockMonitor {
   private async newResource(args: MockResourceArgs): Promise<MockResourceResult> {
     const opts = this.options.get(`${args.type}::${args.name}`) ?? { parent: "", deleteBeforeReplace: false };
     const urn = urnOf(opts.parent, args.type, args.name);
+    if (args.type === stackReferenceType) return this.readStackReference(String(args.inputs.name));
     if (!args.custom) {
       this.record(
         { urn, type: args.type, name: args.name, id: "", inputs: {}, outputs: {}, secretOutputs: [] },
@@ -115,8 +131,21 @@ export class LocalEngine extends MockMonitor {
       return { id: entry.id, state: { ...args.inputs, ...state } };
     } catch (err) {
       this.failures.push(err as Error);
+      this.signalFailure(err as Error);
       throw err;
     }
+  }
+
+  /**
+   * A StackReference is a read of the builtin provider: it returns the named stack's last saved outputs
+   * and is not part of the checkpoint (pulumi/pulumi pkg/resource/deploy/builtins.go, readStackReference).
+   * The local engine knows one stack, its own; first deployments read no outputs, as on the CLI.
+   */
+  private readStackReference(name: string): MockResourceResult {
+    const own = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+    if (name !== own) throw new Error(`the local engine can only reference its own stack ${own}, not ${name}`);
+    const secretOutputNames = Object.keys(this.stackOutputs).filter((k) => secretOutputNames_.includes(k));
+    return { id: name, state: { name, outputs: this.stackOutputs, secretOutputNames } };
   }
 
   private async apply(urn: string, args: MockResourceArgs, opts: RegisteredOptions): Promise<StateEntry> {
@@ -125,8 +154,10 @@ export class LocalEngine extends MockMonitor {
       throw new Error(
         `the local engine has no handler for resource type ${args.type} (${args.name}); it fakes nothing it does not implement`,
       );
-    const inputs = unwrapSecrets(args.inputs) as Record<string, any>;
+    const given = unwrapSecrets(args.inputs) as Record<string, any>;
     const prior = this.previous.find((p) => p.urn === urn);
+    const ignored = prior ? (opts.ignoreChanges ?? []).filter((k) => k in prior.inputs) : [];
+    const inputs = { ...given, ...Object.fromEntries(ignored.map((k) => [k, prior?.inputs[k]])) };
     const base = { urn, type: args.type, name: args.name, inputs, replacementTrigger: opts.replacementTrigger };
     if (!prior) return this.step(await handler.create(inputs, args.name), base, opts, "create");
     const changed = changedKeys(prior.inputs, inputs);
@@ -210,6 +241,10 @@ export class LocalEngine extends MockMonitor {
     return this.registered.filter((r) => r.custom).map(({ custom: _c, options: _o, op: _op, ...entry }) => entry);
   }
 }
+
+const stackReferenceType = "pulumi:pulumi:StackReference";
+// The outputs the program marks secret; the saved outputs file holds them in plain text.
+const secretOutputNames_ = ["privateKeyPem", "certificatePfx", "pfxPassword"];
 
 function urnOf(parent: string, type: string, name: string): string {
   let qualified = type;

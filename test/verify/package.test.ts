@@ -1,0 +1,64 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { registerClient, startEntra } from "../support/entra";
+import { stackOutputsFor } from "../support/outputs";
+import { root } from "../support/processes";
+
+const run = promisify(execFile);
+const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+// The one slow test (npm install from the registry's cache): run it alone with -t "npm pack" when iterating.
+
+describe("verify as a shipped tool", () => {
+  it("answers --help and argument errors without loading msal-node, jose or Pulumi", async () => {
+    // The compiled edge, run as the executable runs it; then list what Node loaded.
+    const script = `
+      const { runCommand } = require("./dist/common/cli.js");
+      const { verifyCommand } = require("./dist/verify/command.js");
+      const io = { stdout: { write() {} }, stderr: { write() {} }, env: {}, stdin: [] };
+      (async () => {
+        const codes = [await runCommand(verifyCommand, ["--help"], io), await runCommand(verifyCommand, ["--colour", "--json"], io),
+          await runCommand(verifyCommand, ["--timeout", "soon"], io)];
+        const heavy = Object.keys(require.cache).filter((p) => /@azure[\\\\/]msal|[\\\\/]jose[\\\\/]|@pulumi|verify[\\\\/](run|acquire|tokenChecks)\\.js/.test(p));
+        console.log(JSON.stringify({ codes, heavy }));
+      })();`;
+    const { stdout } = await run(process.execPath, ["-e", script], { cwd: root });
+    expect(JSON.parse(stdout)).toEqual({ codes: [0, 2, 2], heavy: [] });
+  });
+
+  describe("npm pack, then npm install --omit=dev of the tarball in an empty folder", () => {
+    let entra: Awaited<ReturnType<typeof startEntra>>;
+    let dir: string;
+    beforeAll(async () => {
+      entra = await startEntra();
+      dir = mkdtempSync(join(tmpdir(), "eca-pack-"));
+    });
+    afterAll(async () => {
+      await entra.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("gives a working `npx entra-cert-auth-verify --outputs …`", async () => {
+      await run(npm, ["pack", "--silent", "--pack-destination", dir], { cwd: root });
+      const tarball = readdirSync(dir).find((f) => /^entra-cert-auth-.*\.tgz$/.test(f));
+      expect(tarball).toBeDefined();
+      const empty = mkdtempSync(join(dir, "app-"));
+      await run(npm, ["install", "--omit=dev", "--no-audit", "--no-fund", join(dir, tarball ?? "")], { cwd: empty });
+
+      const client = await registerClient(entra, { grant: ["Data.Read"] });
+      writeFileSync(join(empty, "outputs.json"), JSON.stringify(stackOutputsFor(entra, client, ["Data.Read"])));
+      const { stdout } = await run(
+        process.platform === "win32" ? "npx.cmd" : "npx",
+        ["entra-cert-auth-verify", "--outputs", "outputs.json", "--ca-file", entra.caPath],
+        { cwd: empty, env: { ...process.env, GITHUB_STEP_SUMMARY: "" } },
+      );
+      expect(stdout).toMatch(/^verified: a certificate-authenticated token for api:\/\/.+ with Data.Read/m);
+      // No development dependency came along.
+      const installed = readdirSync(join(empty, "node_modules"));
+      for (const dev of ["tsx", "vitest", "@biomejs", "@vitest"]) expect(installed).not.toContain(dev);
+    }, 300_000);
+  });
+});

@@ -1,0 +1,162 @@
+import { createPublicKey, type KeyObject } from "node:crypto";
+import { exportJWK, type JSONWebKeySet, SignJWT } from "jose";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { ClientInputs } from "../../verify/inputs";
+import { checkToken, missingRoles } from "../../verify/tokenChecks";
+import { makeCertificate } from "../support/certificates";
+
+const tenantId = "11111111-2222-4333-8444-555555555555";
+const clientId = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+const apiClientId = "99999999-8888-4777-8666-555555555555";
+const host = "https://login.example.test";
+const now = new Date("2026-03-01T12:00:00Z");
+const seconds = now.getTime() / 1000;
+
+const inputs: ClientInputs = {
+  source: "outputs",
+  tenantId,
+  clientId,
+  authorityHost: host,
+  scope: "api://orders/.default",
+  expectedRoles: ["Orders.Read"],
+  apiClientId,
+  certificatePem: "",
+  privateKeyPem: "",
+};
+
+const v2 = {
+  ver: "2.0",
+  iss: `${host}/${tenantId}/v2.0`,
+  tid: tenantId,
+  aud: apiClientId,
+  azp: clientId,
+  azpacr: "2",
+  roles: ["Orders.Read"],
+  iat: seconds - 60,
+  exp: seconds + 3600,
+};
+const v1 = {
+  ver: "1.0",
+  iss: `https://sts.windows.net/${tenantId}/`,
+  tid: tenantId,
+  aud: "api://orders",
+  appid: clientId,
+  appidacr: "2",
+  roles: ["Orders.Read"],
+  iat: seconds - 60,
+  exp: seconds + 3600,
+};
+
+describe("checkToken: a token checked as the API that receives it should", () => {
+  let signer: KeyObject;
+  let stranger: KeyObject;
+  let jwks: JSONWebKeySet;
+  beforeAll(async () => {
+    signer = (await makeCertificate()).key;
+    stranger = (await makeCertificate()).key;
+    jwks = { keys: [{ ...(await exportJWK(createPublicKey(signer))), kid: "k1", alg: "RS256", use: "sig" }] };
+  });
+  const sign = (claims: Record<string, unknown>, key = signer, alg = "RS256") =>
+    new SignJWT(claims).setProtectedHeader({ alg, kid: "k1", typ: "JWT" }).sign(key);
+  const failures = async (claims: Record<string, unknown>, key?: KeyObject, with_: Partial<ClientInputs> = {}) =>
+    (await checkToken(await sign(claims, key), { ...inputs, ...with_ }, jwks, now))
+      .filter((c) => !c.ok)
+      .map((c) => [c.name, c.detail]);
+
+  it("passes a v2.0 token from a certificate client, naming each check", async () => {
+    const checks = await checkToken(await sign(v2), inputs, jwks, now);
+    expect(checks.map((c) => [c.name, c.ok])).toEqual([
+      ["signature", true],
+      ["issuer (v2.0)", true],
+      ["tenant (tid)", true],
+      ["audience", true],
+      ["client (azp)", true],
+      ["credential (azpacr)", true],
+      ["expiry", true],
+      ["roles", true],
+    ]);
+  });
+
+  it("passes the v1.0 forms: sts.windows.net issuer, the identifier URI as audience, appid and appidacr", async () => {
+    expect(await failures(v1)).toEqual([]);
+  });
+
+  it.each<[string, Record<string, unknown>, [string, string][]]>([
+    [
+      "a token from a client secret (azpacr 1)",
+      { ...v2, azpacr: "1" },
+      [["credential (azpacr)", "1: expected 2, a certificate (1 is a client secret)"]],
+    ],
+    [
+      "a v1.0 token from a client secret (appidacr 1)",
+      { ...v1, appidacr: "1" },
+      [["credential (appidacr)", "1: expected 2, a certificate (1 is a client secret)"]],
+    ],
+    ["a wrong audience", { ...v2, aud: "other-api" }, [["audience", `other-api, expected ${apiClientId}`]]],
+    ["a wrong v1.0 audience", { ...v1, aud: "api://other" }, [["audience", "api://other, expected api://orders"]]],
+    [
+      "a wrong issuer",
+      { ...v2, iss: "https://evil.example/v2.0" },
+      [["issuer (v2.0)", `https://evil.example/v2.0, expected ${host}/${tenantId}/v2.0`]],
+    ],
+    [
+      "another tenant",
+      { ...v2, tid: "00000000-0000-4000-8000-000000000000" },
+      [["tenant (tid)", `00000000-0000-4000-8000-000000000000, expected ${tenantId}`]],
+    ],
+    ["another client", { ...v2, azp: apiClientId }, [["client (azp)", `${apiClientId}, expected ${clientId}`]]],
+    ["an expired token", { ...v2, exp: seconds - 1 }, [["expiry", "the token is already expired"]]],
+    ["a token without exp", { ...v2, exp: undefined }, [["expiry", "the token is already expired"]]],
+    [
+      "a missing role",
+      { ...v2, roles: ["Orders.Write"] },
+      [["roles", "missing Orders.Read (has Orders.Write): grant them with an app role assignment and admin consent"]],
+    ],
+    [
+      "no roles at all",
+      { ...v2, roles: undefined },
+      [["roles", "missing Orders.Read (has none): grant them with an app role assignment and admin consent"]],
+    ],
+  ])("fails %s, and only that check", async (_what, claims, expected) => {
+    expect(await failures(claims)).toEqual(expected);
+  });
+
+  it("fails a bad signature: a token signed by a key the authority does not publish", async () => {
+    expect(await failures(v2, stranger)).toEqual([
+      ["signature", "does not verify against the authority's JWKS (ERR_JWS_SIGNATURE_VERIFICATION_FAILED)"],
+    ]);
+  });
+
+  it("fails a token whose signature bytes were altered", async () => {
+    const token = await sign(v2);
+    const [h, p, s] = token.split(".");
+    const tampered = `${h}.${p}.${s?.startsWith("A") ? "B" : "A"}${s?.slice(1)}`;
+    const checks = await checkToken(tampered, inputs, jwks, now);
+    expect(checks.find((c) => c.name === "signature")).toMatchObject({ ok: false });
+  });
+
+  it("asks for --api-client-id when a v2.0 audience cannot be matched without it", async () => {
+    expect(await failures({ ...v2 }, undefined, { apiClientId: undefined })).toEqual([
+      [
+        "audience",
+        `${apiClientId} cannot be matched to api://orders: pass --api-client-id (the apiClientId output) for v2.0 tokens`,
+      ],
+    ]);
+  });
+
+  it("accepts a v2.0 audience equal to the identifier URI, and passes when no role is expected", async () => {
+    expect(await failures({ ...v2, aud: "api://orders", roles: undefined }, undefined, { expectedRoles: [] })).toEqual(
+      [],
+    );
+  });
+
+  it("reads what is not a token as no claims: every check fails, nothing throws", async () => {
+    const checks = await checkToken("not a token", inputs, jwks, now);
+    expect(checks.filter((c) => c.ok)).toEqual([]);
+  });
+
+  it("tells which expected roles a token still lacks, for waiting", async () => {
+    expect(missingRoles(await sign({ ...v2, roles: ["A"] }), ["A", "B"])).toEqual(["B"]);
+    expect(missingRoles("garbage", ["A"])).toEqual(["A"]);
+  });
+});

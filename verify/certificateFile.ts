@@ -1,0 +1,40 @@
+import { createPrivateKey } from "node:crypto";
+import { pemBlocks, pemLabel } from "../common/pem";
+import { InputError, PreflightError } from "./errors";
+import { readBounded } from "./files";
+import type { ClientCertificate } from "./inputs";
+
+/**
+ * The client's certificate and private key from one file, in either form
+ * Azure Identity's EnvironmentCredential accepts for
+ * AZURE_CLIENT_CERTIFICATE_PATH: PEM holding both, or PKCS#12 (PFX) with
+ * its password. Errors name the file and the problem, never the password
+ * or any of the file's content.
+ */
+export async function readCertificateFile(path: string, what: string, password: string): Promise<ClientCertificate> {
+  const bytes = readBounded(path, what);
+  const text = bytes.toString("latin1");
+  if (text.includes("-----BEGIN")) return fromPem(text, `${what} ${path}`, password);
+  const { readPfx } = await import("./pfx.js");
+  return readPfx(bytes, `${what} ${path}`, password);
+}
+
+function fromPem(text: string, what: string, password: string): ClientCertificate {
+  const blocks = pemBlocks(text);
+  const certificatePem = blocks.find((b) => pemLabel(b) === "CERTIFICATE");
+  const keyBlock = blocks.find((b) => /PRIVATE KEY$/.test(pemLabel(b) ?? ""));
+  if (!certificatePem || !keyBlock)
+    throw new InputError(`${what} must hold a PEM certificate and its private key, or be a PFX (PKCS#12) file`);
+  if (pemLabel(keyBlock) !== "ENCRYPTED PRIVATE KEY" && !/Proc-Type: 4,ENCRYPTED/.test(keyBlock))
+    return { certificatePem, privateKeyPem: keyBlock };
+  if (!password)
+    throw new InputError(
+      `${what} holds an encrypted private key: give its password with --certificate-password-env <VAR> or AZURE_CLIENT_CERTIFICATE_PASSWORD`,
+    );
+  try {
+    const key = createPrivateKey({ key: keyBlock, passphrase: password });
+    return { certificatePem, privateKeyPem: key.export({ format: "pem", type: "pkcs8" }).toString() };
+  } catch {
+    throw new PreflightError(`${what}: the password does not open the private key; check the password variable`);
+  }
+}

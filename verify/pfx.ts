@@ -1,0 +1,212 @@
+import {
+  createDecipheriv,
+  createHash,
+  createPrivateKey,
+  getCiphers,
+  type KeyObject,
+  X509Certificate,
+} from "node:crypto";
+import * as asn1js from "asn1js";
+import { CertBag, EncryptedData, PFX, PKCS8ShroudedKeyBag, PrivateKeyInfo, SafeContents } from "pkijs";
+import { toPem } from "../common/pem";
+import { InputError, PreflightError } from "./errors";
+import type { ClientCertificate } from "./inputs";
+
+// Object identifiers from RFC 7292 (PKCS #12 v1.1) and RFC 8018 (PKCS #5 v2.1).
+const oid = {
+  data: "1.2.840.113549.1.7.1",
+  encryptedData: "1.2.840.113549.1.7.6",
+  keyBag: "1.2.840.113549.1.12.10.1.1",
+  shroudedKeyBag: "1.2.840.113549.1.12.10.1.2",
+  certBag: "1.2.840.113549.1.12.10.1.3",
+  x509Certificate: "1.2.840.113549.1.9.22.1",
+  pbes2: "1.2.840.113549.1.5.13",
+  pbeSha1TripleDes: "1.2.840.113549.1.12.1.3",
+  pbeSha1Rc2_128: "1.2.840.113549.1.12.1.5",
+  pbeSha1Rc2_40: "1.2.840.113549.1.12.1.6",
+};
+
+/**
+ * A PKCS#12 (PFX) file's certificate and private key, as Windows, .NET,
+ * PowerShell (`Export-PfxCertificate`) and `openssl pkcs12 -export` write
+ * it. pkijs parses the structure, checks the password-based MAC and
+ * decrypts PBES2 (AES-256-CBC with PBKDF2, OpenSSL 3's default); the older
+ * PKCS#12 PBE with SHA-1 and 3DES (`-legacy` keys, `-keypbe PBE-SHA1-3DES`),
+ * which pkijs does not decrypt, is decrypted here with node:crypto and the
+ * RFC 7292 Appendix B key derivation. RC2 (OpenSSL's `-legacy` certificate
+ * encryption) is not in Node's OpenSSL 3 default provider: such a file gets
+ * a message saying how to re-export it.
+ *
+ * A wrong password is a preflight failure (exit 3). No message quotes the
+ * password or any byte of the file.
+ */
+export async function readPfx(bytes: Buffer, what: string, password: string): Promise<ClientCertificate> {
+  const pfx = parse(bytes, what);
+  const passwordBytes = new TextEncoder().encode(password);
+  try {
+    await pfx.parseInternalValues({ password: passwordBytes.buffer, checkIntegrity: pfx.macData !== undefined });
+  } catch (err) {
+    if (/integrity/i.test(String((err as Error).message)))
+      throw new PreflightError(
+        `${what}: the password does not open this PFX (its integrity check fails): check the variable that holds the password`,
+      );
+    throw new InputError(`${what} is not a PFX (PKCS#12) file verify can read`);
+  }
+  const safe = pfx.parsedValue?.authenticatedSafe;
+  if (!safe) throw new InputError(`${what} is not a password-protected PFX (PKCS#12)`);
+  const certificates: X509Certificate[] = [];
+  const keys: KeyObject[] = [];
+  for (const content of safe.safeContents) {
+    const contents = await safeContentsOf(content.contentType, content.content, password, what);
+    for (const bag of contents.safeBags) {
+      if (bag.bagId === oid.certBag && bag.bagValue instanceof CertBag && bag.bagValue.certId === oid.x509Certificate)
+        certificates.push(new X509Certificate(Buffer.from(octets(bag.bagValue.certValue, what))));
+      else if (bag.bagId === oid.shroudedKeyBag && bag.bagValue instanceof PKCS8ShroudedKeyBag)
+        keys.push(shroudedKey(bag.bagValue, password, what));
+      else if (bag.bagId === oid.keyBag && bag.bagValue instanceof PrivateKeyInfo)
+        keys.push(
+          createPrivateKey({ key: Buffer.from(bag.bagValue.toSchema().toBER()), format: "der", type: "pkcs8" }),
+        );
+    }
+  }
+  const [key] = keys;
+  const [first] = certificates;
+  if (!key || !first)
+    throw new InputError(`${what} must hold a certificate and its private key (export it with the private key)`);
+  // A PFX may carry the issuing chain too: take the certificate this key belongs to.
+  const certificate = certificates.find((c) => c.checkPrivateKey(key)) ?? first;
+  return {
+    certificatePem: toPem("CERTIFICATE", certificate.raw),
+    privateKeyPem: key.export({ format: "pem", type: "pkcs8" }).toString(),
+  };
+}
+
+function parse(bytes: Buffer, what: string): PFX {
+  try {
+    return PFX.fromBER(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  } catch {
+    throw new InputError(`${what} is neither PEM (certificate and key) nor a PFX (PKCS#12) file`);
+  }
+}
+
+async function safeContentsOf(
+  contentType: string,
+  content: unknown,
+  password: string,
+  what: string,
+): Promise<SafeContents> {
+  if (contentType === oid.data) return SafeContents.fromBER(octets(content, what));
+  if (contentType !== oid.encryptedData) throw new InputError(`${what} uses a PKCS#12 privacy mode verify cannot read`);
+  const encrypted = new EncryptedData({ schema: content });
+  const info = encrypted.encryptedContentInfo;
+  const algorithm = info.contentEncryptionAlgorithm.algorithmId;
+  if (algorithm === oid.pbes2) {
+    try {
+      return SafeContents.fromBER(await encrypted.decrypt({ password: new TextEncoder().encode(password).buffer }));
+    } catch {
+      throw new PreflightError(
+        `${what}: the password does not decrypt this PFX: check the variable that holds the password`,
+      );
+    }
+  }
+  const legacy = legacyCiphers[algorithm];
+  if (!legacy) throw new InputError(`${what} is encrypted with an algorithm verify does not know`);
+  if (!getCiphers().includes(legacy.cipher))
+    throw new InputError(
+      `${what} is encrypted with RC2 (openssl -legacy), which Node offers only with its OpenSSL legacy provider: run with NODE_OPTIONS=--openssl-legacy-provider, or re-export it with AES-256 (the default) or \`-keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES\``,
+    );
+  const { salt, iterations } = pbeParameters(info.contentEncryptionAlgorithm.algorithmParams, what);
+  const data = Buffer.from(info.getEncryptedContent());
+  return SafeContents.fromBER(legacyDecrypt(legacy, data, password, salt, iterations, what));
+}
+
+/** The PKCS#12 PBE schemes (RFC 7292 Appendix C) still met in older Windows exports and `openssl -legacy`. */
+const legacyCiphers: Record<string, { cipher: string; keyLength: number }> = {
+  [oid.pbeSha1TripleDes]: { cipher: "des-ede3-cbc", keyLength: 24 },
+  [oid.pbeSha1Rc2_128]: { cipher: "rc2-cbc", keyLength: 16 },
+  [oid.pbeSha1Rc2_40]: { cipher: "rc2-40-cbc", keyLength: 5 },
+};
+
+/** A shrouded key bag is an EncryptedPrivateKeyInfo, which node:crypto decrypts (PBES2 and PKCS#12 3DES alike). */
+function shroudedKey(bag: PKCS8ShroudedKeyBag, password: string, what: string): KeyObject {
+  try {
+    return createPrivateKey({
+      key: Buffer.from(bag.toSchema().toBER()),
+      format: "der",
+      type: "pkcs8",
+      passphrase: password,
+    });
+  } catch {
+    throw new PreflightError(
+      `${what}: the password does not decrypt the private key: check the variable that holds the password`,
+    );
+  }
+}
+
+function octets(value: unknown, what: string): ArrayBuffer {
+  if (value instanceof asn1js.OctetString) return value.getValue();
+  throw new InputError(`${what} is not a well-formed PFX (PKCS#12) file`);
+}
+
+/** pkcs-12PbeParams ::= SEQUENCE { salt OCTET STRING, iterations INTEGER } (RFC 7292 Appendix C). */
+function pbeParameters(params: unknown, what: string): { salt: Buffer; iterations: number } {
+  if (params instanceof asn1js.Sequence) {
+    const [salt, iterations] = params.valueBlock.value;
+    if (salt instanceof asn1js.OctetString && iterations instanceof asn1js.Integer)
+      return { salt: Buffer.from(salt.getValue()), iterations: iterations.valueBlock.valueDec };
+  }
+  throw new InputError(`${what} is not a well-formed PFX (PKCS#12) file`);
+}
+
+function legacyDecrypt(
+  legacy: { cipher: string; keyLength: number },
+  data: Buffer,
+  password: string,
+  salt: Buffer,
+  iterations: number,
+  what: string,
+): ArrayBuffer {
+  const key = pkcs12Kdf(password, salt, iterations, 1, legacy.keyLength);
+  const iv = pkcs12Kdf(password, salt, iterations, 2, 8);
+  try {
+    const decipher = createDecipheriv(legacy.cipher, key, iv);
+    const plain = Buffer.concat([decipher.update(data), decipher.final()]);
+    return plain.buffer.slice(plain.byteOffset, plain.byteOffset + plain.byteLength);
+  } catch {
+    throw new PreflightError(
+      `${what}: the password does not decrypt this PFX: check the variable that holds the password`,
+    );
+  }
+}
+
+/**
+ * The PKCS#12 key derivation with SHA-1 (RFC 7292 Appendix B.2): `id` 1
+ * derives a key, 2 an IV. The password is a BMPString (UTF-16BE) with a
+ * two-byte terminator (Appendix B.1).
+ */
+export function pkcs12Kdf(password: string, salt: Buffer, iterations: number, id: 1 | 2 | 3, size: number): Buffer {
+  const u = 20;
+  const v = 64;
+  const bmp = Buffer.concat([Buffer.from(password, "utf16le").swap16(), Buffer.alloc(2)]);
+  const fill = (b: Buffer, length: number) => Buffer.from(Array.from({ length }, (_, i) => b.readUInt8(i % b.length)));
+  const blocks = (b: Buffer) => v * Math.ceil(b.length / v);
+  const I = Buffer.concat([fill(salt, blocks(salt)), fill(bmp, blocks(bmp))]);
+  const D = Buffer.alloc(v, id);
+  const out: Buffer[] = [];
+  for (let produced = 0; produced < size; produced += u) {
+    let A = createHash("sha1").update(D).update(I).digest();
+    for (let i = 1; i < iterations; i++) A = createHash("sha1").update(A).digest();
+    out.push(A);
+    const B = fill(A, v);
+    // I_j = (I_j + B + 1) mod 2^(8v), for each v-byte block of I.
+    for (let j = 0; j < I.length; j += v) {
+      let carry = 1;
+      for (let k = v - 1; k >= 0; k--) {
+        const sum = I.readUInt8(j + k) + B.readUInt8(k) + carry;
+        I.writeUInt8(sum & 0xff, j + k);
+        carry = sum >> 8;
+      }
+    }
+  }
+  return Buffer.concat(out).subarray(0, size);
+}
