@@ -48,13 +48,13 @@ function adminKeyOf(e: object): string {
 
 const appsNamed = (name: string) => entra.admin.state.applications.filter((a) => a.displayName === name);
 
-describe("the project's program on the local engine", () => {
+describe("the project's program on the local engine", { timeout: 120_000 }, () => {
   it("a preview on a new stack plans every create, creates nothing and writes nothing", async () => {
     const name = "engine-preview";
     const base = stack({ "entra-cert-auth:displayName": name });
     const preview = await run({ ...base, dryRun: true });
     expect(opsOf(preview.steps)).toContain("create:client-app");
-    expect(preview.steps.every((s) => s.op === "create")).toBe(true);
+    expect(preview.steps.every((s) => s.op === "create" || s.op === "read")).toBe(true);
     expect(preview.outputs.clientId).toBeUndefined();
     expect(appsNamed(name)).toHaveLength(0);
     expect(() => readFileSync(join(base.stateDir, "checkpoint.json"))).toThrow();
@@ -69,7 +69,7 @@ describe("the project's program on the local engine", () => {
     const checkpoint = readFileSync(join(base.stateDir, "checkpoint.json"));
     expect(checkpoint.toString()).not.toContain("PRIVATE KEY");
     const second = await run({ ...base, dryRun: false });
-    expect(second.steps.every((s) => s.op === "same")).toBe(true);
+    expect(second.steps.every((s) => s.op === "same" || s.op === "read")).toBe(true);
     expect(second.outputs.clientId).toBe(first.outputs.clientId);
     expect(second.outputs.tenantId).toBe(first.outputs.tenantId);
     expect(second.secretOutputNames).toContain("privateKeyPem");
@@ -80,49 +80,50 @@ describe("the project's program on the local engine", () => {
     expect(second.timings.total).toBeGreaterThan(0);
   });
 
-  it("a changed rotation replaces exactly key, certificate and credential, create-before-delete", async () => {
+  it("a changed rotation adds a new key, certificate and credential before the old key and certificate go", async () => {
     const name = "engine-rotation";
     const base = stack({ "entra-cert-auth:displayName": name, "entra-cert-auth:rotation": "1" });
     const first = await run({ ...base, dryRun: false });
-    const credentialsDuring: number[] = [];
+    const credentialsDuring: string[] = [];
     const afterStep = async (step: StepEvent) => {
-      if (step.name === "client-credential") credentialsDuring.push(appsNamed(name)[0].keyCredentials.length);
+      if (step.type.endsWith("ApplicationCertificate"))
+        credentialsDuring.push(`${step.op}:${appsNamed(name)[0].keyCredentials.length}`);
     };
     const config = { ...base.config, "entra-cert-auth:rotation": "2" };
     const preview = await run({ ...base, config, dryRun: true });
-    expect(opsOf(preview.steps).filter((s) => !s.startsWith("same:"))).toEqual([
-      "replace:client-key",
-      "replace:client-cert",
-      "replace:client-credential",
-    ]);
-    const rotated = await run({ ...base, config, dryRun: false, afterStep });
-    const changed = opsOf(rotated.steps).filter((s) => !s.startsWith("same:"));
-    expect(changed).toEqual([
-      "replace:client-key",
-      "replace:client-cert",
-      "replace:client-credential",
-      "delete:client-credential",
+    const planned = [
+      "create:client-key",
+      "create:client-cert",
+      "create:client-credential",
       "delete:client-cert",
       "delete:client-key",
-    ]);
-    expect(rotated.steps.find((s) => s.name === "client-key" && s.op === "replace")?.keys).toEqual([
-      "replacementTrigger",
-    ]);
-    // While the new credential exists the old one is still attached: two, then one after the delete.
-    expect(credentialsDuring).toEqual([2, 1]);
+    ];
+    expect(changes(preview.steps)).toEqual(planned);
+    const rotated = await run({ ...base, config, dryRun: false, afterStep });
+    expect(changes(rotated.steps)).toEqual(planned);
+    // The previous credential stays attached while the new one is added: one, then two.
+    expect(credentialsDuring).toEqual(["same:1", "create:2"]);
+    expect(appsNamed(name)[0].keyCredentials).toHaveLength(2);
     expect(rotated.outputs.clientId).toBe(first.outputs.clientId);
     expect(rotated.outputs.thumbprint).not.toBe(first.outputs.thumbprint);
+    expect(rotated.outputs.attachedCertificates).toHaveLength(2);
   });
 
-  it("a changed earlyRenewalDays updates the certificate in place, as the tls provider does", async () => {
-    const name = "engine-renewal";
+  it("honours ignoreChanges: certificate settings wait for the next rotation instead of replacing", async () => {
+    const name = "engine-ignore";
     const base = stack({ "entra-cert-auth:displayName": name });
     const first = await run({ ...base, dryRun: false });
-    const config = { ...base.config, "entra-cert-auth:earlyRenewalDays": "10" };
-    const updated = await run({ ...base, config, dryRun: false });
-    expect(opsOf(updated.steps).filter((s) => !s.startsWith("same:"))).toEqual(["update:client-cert"]);
-    expect(updated.steps.find((s) => s.op === "update")?.keys).toEqual(["earlyRenewalHours"]);
-    expect(updated.outputs.thumbprint).toBe(first.outputs.thumbprint);
-    expect(updated.outputs.keyId).toBe(first.outputs.keyId);
+    const config = { ...base.config, "entra-cert-auth:validityDays": "100" };
+    const again = await run({ ...base, config, dryRun: false });
+    expect(changes(again.steps)).toEqual([]);
+    expect(again.outputs.thumbprint).toBe(first.outputs.thumbprint);
+    expect(again.outputs.keyId).toBe(first.outputs.keyId);
   });
 });
+
+/** Steps other than same and read, names without the generation suffix. */
+function changes(steps: StepEvent[]): string[] {
+  return opsOf(steps)
+    .filter((s) => !s.startsWith("same:") && !s.startsWith("read:"))
+    .map((s) => s.replace(/-[0-9a-f]{12}$/, ""));
+}
