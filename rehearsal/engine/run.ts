@@ -74,12 +74,15 @@ export async function runEngine(run: EngineRun): Promise<EngineResult> {
     const program = launchProgram({ ...run, monitor: monitor.address });
     program.onStdout((line) => run.onEvent({ kind: "diagnostic", severity: "info", message: scrub(line) }));
     const abort = () => program.child.kill("SIGKILL");
+    // If this process exits mid-run, the program must not outlive it waiting on an engine that is gone.
+    process.once("exit", abort);
     // As the real engine does, the first failed step ends the deployment: the program would otherwise
     // wait forever on outputs of the failed resource. A moment first, so that its own error log arrives.
     deployment.onFailure = () => setTimeout(abort, 500).unref();
     run.signal?.addEventListener("abort", abort, { once: true });
     const exit = await program.exited;
     run.signal?.removeEventListener("abort", abort);
+    process.removeListener("exit", abort);
     t.exit = performance.now();
     await deployment.settle();
     if (run.signal?.aborted) throw new AbortedError();
