@@ -36,6 +36,7 @@ export function errorBody(err: EntraError, correlationId: string = randomUUID(),
 export const aadsts = {
   bodyTooLarge: (limit: number) =>
     new EntraError("invalid_request", 900144, `The request body must be at most ${limit} bytes.`),
+  invalidRequestTarget: () => new EntraError("invalid_request", 90100, "The request target is not a valid URL."),
   /** AADSTS50000: Entra ID's answer when issuing a token fails on its side. */
   serviceError: () =>
     new EntraError(

@@ -1,7 +1,7 @@
 /** A fault the token endpoint answers with instead of doing its work. */
 export type Fault =
   | { kind: "throttle"; retryAfterSeconds: number }
-  | { kind: "unavailable"; retryAfterSeconds: number }
+  | { kind: "unavailable"; retryAfterSeconds?: number }
   | { kind: "hang" };
 
 /** At most this many faults wait at once: a queue is a count, never a memory hazard. */

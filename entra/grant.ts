@@ -26,20 +26,20 @@ export async function clientCredentialsGrant(
   endpoint: "v1.0" | "v2.0" = "v2.0",
 ): Promise<TokenResponse & { resource: string }> {
   const grantType = required(form, "grant_type");
-  if (grantType !== "client_credentials") throw aadsts.unsupportedGrant(grantType);
+  if (grantType !== "client_credentials") throw aadsts.unsupportedGrant(clip(grantType));
   const clientId = required(form, "client_id");
   const named = required(form, endpoint === "v2.0" ? "scope" : "resource");
   const assertion = form.get("client_assertion");
   if (!assertion) throw aadsts.noCredential();
   const assertionType = required(form, "client_assertion_type");
-  if (assertionType !== jwtBearer) throw aadsts.invalidAssertionType(assertionType);
+  if (assertionType !== jwtBearer) throw aadsts.invalidAssertionType(clip(assertionType));
   const resourceId = endpoint === "v2.0" ? resourceOf(named) : named;
 
   const app = visibleApplication(ctx.view, ctx.tenantId, clientId);
-  if (!app) throw aadsts.appNotFound(clientId, ctx.tenantId);
+  if (!app) throw aadsts.appNotFound(clip(clientId), ctx.tenantId);
   await verifyClientAssertion({ view: ctx.view, app, clientId, assertion, tokenEndpoints: ctx.tokenEndpoints });
   const client = visibleServicePrincipal(ctx.view, ctx.tenantId, app.appId);
-  if (!client) throw aadsts.missingServicePrincipal(clientId, ctx.tenantId);
+  if (!client) throw aadsts.missingServicePrincipal(app.appId, ctx.tenantId);
   const { resourceApp, resource } = findResource(ctx, resourceId);
 
   const response = await issueAccessToken(
@@ -58,6 +58,12 @@ export async function clientCredentialsGrant(
   return { ...response, resource: resourceId };
 }
 
+/**
+ * Entra ID quotes the client's values in its errors; here they are cut to 128
+ * characters, so a secret pasted into the wrong field is never echoed whole.
+ */
+const clip = (s: string) => (s.length > 128 ? `${s.slice(0, 128)}...` : s);
+
 function required(form: URLSearchParams, name: string): string {
   const value = form.get(name);
   if (!value) throw aadsts.missingParameter(name);
@@ -68,7 +74,7 @@ function required(form: URLSearchParams, name: string): string {
 function resourceOf(scope: string): string {
   const scopes = scope.trim().split(/\s+/);
   if (scopes.length !== 1 || !scopes[0].endsWith("/.default") || scopes[0] === "/.default")
-    throw aadsts.invalidScope(scope);
+    throw aadsts.invalidScope(clip(scope));
   return scopes[0].slice(0, -"/.default".length);
 }
 
@@ -80,6 +86,6 @@ function findResource(ctx: GrantContext, resourceId: string): { resourceApp: App
       (sameId(a.appId, wanted) || a.identifierUris.some((u) => u.replace(/\/$/, "") === wanted)),
   );
   const resource = resourceApp && visibleServicePrincipal(ctx.view, ctx.tenantId, resourceApp.appId);
-  if (!resourceApp || !resource) throw aadsts.resourceNotFound(resourceId, ctx.tenantId);
+  if (!resourceApp || !resource) throw aadsts.resourceNotFound(clip(resourceId), ctx.tenantId);
   return { resourceApp, resource };
 }

@@ -33,7 +33,7 @@ const commandOf = (pid: number) => {
   }
 };
 
-interface Link {
+export interface Link {
   pid: number;
   ppid: number;
 }
@@ -61,8 +61,11 @@ export const broken = (links: Link[]) =>
   links.some((l) => (l.pid === process.pid ? process.ppid !== l.ppid : parentOf(l.pid) !== l.ppid));
 
 /** Calls `onGone` once when a watched link breaks; polls, unreferenced so it never keeps the process alive. */
-export function watchLineage(onGone: () => void, options: { underNpm?: boolean; intervalMs?: number } = {}) {
-  const links = lineage(options.underNpm ?? process.env.npm_lifecycle_event !== undefined);
+export function watchLineage(
+  onGone: () => void,
+  options: { underNpm?: boolean; intervalMs?: number; links?: Link[] } = {},
+) {
+  const links = options.links ?? lineage(options.underNpm ?? process.env.npm_lifecycle_event !== undefined);
   const timer = setInterval(() => {
     if (!broken(links)) return;
     clearInterval(timer);

@@ -38,7 +38,7 @@ export function lockState(statePath: string): StateLock {
     if (Number.isInteger(owner) && owner > 0 && alive(owner)) {
       throw new LocalEntraError(
         "ERR_STATE_LOCKED",
-        `state file ${statePath} is in use by another local Entra ID (pid ${owner}); stop that one or pass another --state`,
+        `state file ${statePath} is in use by another local Entra ID (pid ${owner}); stop that one or pass another --state (if none is running, delete ${path})`,
       );
     }
     rmSync(path, { force: true }); // stale: its owner died without releasing it

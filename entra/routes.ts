@@ -53,7 +53,11 @@ export function createHandler(ctx: EntraContext) {
 const isAdminPath = (url = "/") => url.startsWith("/graph/") || url.startsWith("/_local/");
 
 async function route(ctx: EntraContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? "/", "https://localhost");
+  const url = URL.canParse(req.url ?? "/", "https://localhost")
+    ? new URL(req.url ?? "/", "https://localhost")
+    : undefined;
+  // An absolute-form target node accepts but URL cannot parse, such as `http://[`.
+  if (!url) return sendError(res, aadsts.invalidRequestTarget());
   const parts = url.pathname.split("/").filter(Boolean);
   if (isAdminPath(url.pathname)) {
     // Contract 2: every admin request carries the admin key; Graph answers a missing or bad token so.
@@ -64,7 +68,11 @@ async function route(ctx: EntraContext, req: IncomingMessage, res: ServerRespons
     try {
       if (parts[0] === "graph" && parts[1] === "v1.0") return await adminRoute(ctx, req, res, parts.slice(2));
       if (parts[0] === "_local" && parts[1] === "faults" && parts.length === 2) return await faultRoute(ctx, req, res);
-      return sendJson(res, 404, graphError("Request_ResourceNotFound", `No route for ${req.method} ${url.pathname}.`));
+      return sendJson(
+        res,
+        404,
+        graphError("Request_ResourceNotFound", `No route for ${req.method} ${clip(url.pathname)}.`),
+      );
     } catch (err) {
       if (err instanceof DirectoryError) return sendJson(res, err.status, graphError(err.code, err.message));
       if (err instanceof BodyTooLargeError) return sendJson(res, 400, graphError("BadRequest", err.message));
@@ -118,7 +126,7 @@ async function tokenRoute(
     const fault = ctx.faults.next();
     if (fault?.kind === "hang") return; // left open until the client gives up or the server stops
     if (fault) {
-      res.setHeader("Retry-After", String(fault.retryAfterSeconds));
+      res.setHeader("Retry-After", String(fault.retryAfterSeconds ?? 1));
       const status = fault.kind === "throttle" ? 429 : 503;
       const error = fault.kind === "throttle" ? "temporarily_unavailable" : "service_unavailable";
       return sendJson(res, status, { error, error_description: `Injected fault: HTTP ${status}.` });

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { dirname } from "node:path";
 import { type DirectoryState, emptyDirectory, ensureTenant } from "./directory";
 import { LocalEntraError } from "./errors";
+import { stateProblem } from "./validate";
 
 /** The directory and where it is kept. */
 export interface Store {
@@ -57,5 +58,8 @@ function readState(path: string): DirectoryState {
       "ERR_STATE_INVALID",
       `${path} is not a local Entra ID state file (needs tenants, applications, servicePrincipals, appRoleAssignments); delete it to start empty`,
     );
+  const problem = stateProblem(s.applications);
+  if (problem)
+    throw new LocalEntraError("ERR_STATE_INVALID", `${path}: ${problem} Fix it, or delete the file to start empty.`);
   return s as DirectoryState;
 }

@@ -31,11 +31,11 @@ export interface TokenResponse {
 }
 
 /**
- * App-only tokens live one hour, and the response says 3599 seconds, as in the
- * documented client-credentials response:
+ * One-hour tokens, answered with `expires_in` 3599, as in the documented client-credentials response:
  * https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow#successful-response
- * (the 60-90 minute spread of the access-token docs applies to delegated tokens:
- * https://learn.microsoft.com/entra/identity-platform/configurable-token-lifetimes#access-tokens).
+ * (The token-lifetime docs give access tokens a random 60-90 minute default,
+ * https://learn.microsoft.com/entra/identity-platform/configurable-token-lifetimes#access-tokens ;
+ * app-only tokens are observed with 3599, and a fixed value keeps tests exact.)
  */
 export const lifetimeSeconds = 3600;
 export const expiresIn = lifetimeSeconds - 1;

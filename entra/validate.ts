@@ -217,3 +217,31 @@ export function assertNewAppRoleAssignment(
       "resourceId in the body must match the service principal in the URL.",
     );
 }
+
+/**
+ * The applications of a loaded state file hold only what the admin routes
+ * would accept: a file edited by hand (or written by an older version that
+ * stored anything) is refused at start instead of failing every token request.
+ * Returns the first problem, or undefined.
+ */
+export function stateProblem(applications: unknown[]): string | undefined {
+  for (const [i, app] of applications.entries()) {
+    try {
+      if (app === null || typeof app !== "object") throw invalid("applications", "DirectoryState");
+      const { displayName, identifierUris, appRoles, api, optionalClaims } = app as Body;
+      checkApplicationFields(
+        Object.fromEntries(
+          Object.entries({ displayName, identifierUris, appRoles, api, optionalClaims }).filter(
+            ([, v]) => v !== undefined,
+          ),
+        ),
+      );
+      const a = app as Body;
+      if (!isGuid(a.id) || !isGuid(a.appId) || !Array.isArray(a.keyCredentials)) throw invalid("id", "Application");
+    } catch (err) {
+      if (err instanceof DirectoryError) return `application ${i + 1}: ${err.message}`;
+      throw err;
+    }
+  }
+  return undefined;
+}

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -98,10 +98,9 @@ describe("entra main, in process", () => {
     }
   });
 
-  it("exits 1 with the reason when the state file is not a directory", async () => {
+  it("exits 1 with the reason when the state file is not a local Entra ID directory", async () => {
     const state = await tempState();
     const o = io();
-    const { writeFileSync } = await import("node:fs");
     writeFileSync(state, "[]");
     expect(await main(["--state", state], o.io)).toBe(1);
     expect(o.err[0]).toMatch(/is not a local Entra ID state file/);
@@ -161,7 +160,7 @@ describe("npm run entra", () => {
     }
   });
 
-  it("exits 2 with the usage for bad arguments", async () => {
+  it("exits 2 with a one-line reason for bad arguments", async () => {
     const { code, stderr } = await runScript("entra/main.ts", ["--port", "0"]).done;
     expect(code).toBe(2);
     expect(stderr).toBe("entra: --state is required (the state file, e.g. .rehearsal/entra.json)\n");

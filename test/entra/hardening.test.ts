@@ -299,6 +299,24 @@ describe("a refused request changes nothing and the server keeps serving", () =>
       expect(res.body.error_description).toContain(`'${"07".repeat(64)}'`);
     });
 
+    it("answers a request target that is no URL with 400 invalid_request", async () => {
+      const before = entra.stateText();
+      const res = await rawRequest(entra, "GET http://[ HTTP/1.1\r\nHost: localhost");
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.text)).toMatchObject({ error: "invalid_request", error_codes: [90100] });
+      expect(entra.stateText()).toBe(before);
+      expect((await goodTokenRequest(entra, client)).status).toBe(200);
+    });
+
+    it("quotes at most 128 characters of a value it refuses, so a secret pasted into scope is never echoed whole", async () => {
+      const pasted = await assertion(client, tokenEndpoint(entra));
+      const form = { ...clientCredentialsForm(client, pasted), scope: pasted };
+      const res = await refused(() => postForm(entra, path(), form));
+      expect(res.body).toMatchObject({ error: "invalid_scope", error_codes: [1002012] });
+      expect(res.body.error_description).toContain(`${pasted.slice(0, 128)}...`);
+      expect(res.body.error_description).not.toContain(pasted.slice(128, 200));
+    });
+
     it("answers an unknown path with 404 and an unknown tenant's token endpoint with 400 AADSTS90002", async () => {
       expect((await refused(() => postForm(entra, "/nowhere", {}))).status).toBe(404);
       const res = await refused(() => postForm(entra, `/${"x".repeat(500)}/oauth2/v2.0/token`, {}));

@@ -4,9 +4,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { LocalEntraError } from "../../entra/errors";
-import { broken, lineage, parentOf } from "../../entra/lifeline";
+import { broken, lineage, parentOf, watchLineage } from "../../entra/lifeline";
 import { createHandler, type EntraContext } from "../../entra/routes";
 import { adminRequest, goodTokenRequest, registerClient, seedPki, startEntra, type TestEntra } from "../support/entra";
 
@@ -16,6 +16,27 @@ const tempState = async () => {
   return state;
 };
 const removeState = (state: string) => rmSync(join(state, ".."), { recursive: true, force: true });
+
+/** A state file with one application, changed by `over`. */
+const stateWith = (over: Record<string, unknown>) => ({
+  tenants: [{ id: "11111111-1111-4111-8111-111111111111", displayName: "t" }],
+  applications: [
+    {
+      id: "22222222-2222-4222-8222-222222222222",
+      appId: "33333333-3333-4333-8333-333333333333",
+      tenantId: "11111111-1111-4111-8111-111111111111",
+      displayName: "api",
+      identifierUris: [],
+      appRoles: [],
+      api: { requestedAccessTokenVersion: 2 },
+      keyCredentials: [],
+      createdDateTime: "2026-01-01T00:00:00.000Z",
+      ...over,
+    },
+  ],
+  servicePrincipals: [],
+  appRoleAssignments: [],
+});
 
 /** A pid that is certainly gone: a child this test started and saw exit. */
 const deadPid = () =>
@@ -51,6 +72,21 @@ describe("one server per state file", () => {
   });
 });
 
+describe("key material", () => {
+  it("makes its CA, TLS and signing keys at first start, the private keys in a 0600 file, and reuses them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "eca-life-"));
+    const state = join(dir, "nested", "entra.json");
+    const first = await startEntra({ state });
+    await first.stop();
+    expect(statSync(`${state}.keys.json`).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(dir, "nested", "ca.pem"), "utf8")).toBe(first.caPem);
+    const second = await startEntra({ state });
+    expect(second.caPem).toBe(first.caPem);
+    await second.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
 describe("the admin key (contract 2)", () => {
   it("is made at first start in a 0600 file beside the state file and reused after a restart", async () => {
     const first = await startEntra({ keep: true });
@@ -80,15 +116,27 @@ describe("the admin key (contract 2)", () => {
 });
 
 describe("the state file", () => {
+  it("starts on a valid state file it did not write itself", async () => {
+    const state = await tempState();
+    writeFileSync(state, JSON.stringify(stateWith({})));
+    const entra = await startEntra({ state });
+    expect(entra.tenantId).toBe("11111111-1111-4111-8111-111111111111");
+    await entra.stop();
+    removeState(state);
+  });
+
   it.each([
     ["not JSON", "{"],
     ["JSON of another shape", "{}"],
     ["null", "null"],
+    ["holding an application whose appRoles is a string", JSON.stringify(stateWith({ appRoles: "x" }))],
+    ["holding an application without an id", JSON.stringify(stateWith({ id: 5 }))],
   ])("refuses to start on a state file that is %s", async (_, text) => {
     const state = await tempState();
     writeFileSync(state, text);
     const err = await startEntra({ state }).catch((e) => e);
     expect(err).toMatchObject({ name: "LocalEntraError", code: "ERR_STATE_INVALID" });
+    expect(err.message).toMatch(/delete (it|the file) to start empty/);
     expect(readFileSync(state, "utf8")).toBe(text);
     removeState(state);
   });
@@ -205,6 +253,22 @@ describe("the lifeline that stops the server when npm goes away", () => {
     expect(chain.length).toBeLessThanOrEqual(3);
     for (let i = 1; i < chain.length; i++) expect(chain[i].pid).toBe(chain[i - 1].ppid);
     expect(broken(chain)).toBe(false);
+  });
+
+  it("calls back once when a watched link breaks, and never while the chain holds", async () => {
+    let calls = 0;
+    const dead = await deadPid();
+    vi.useFakeTimers();
+    try {
+      const gone = watchLineage(() => calls++, { links: [{ pid: dead, ppid: process.pid }], intervalMs: 5 });
+      const holds = watchLineage(() => calls++, { underNpm: false, intervalMs: 5 });
+      vi.advanceTimersByTime(50);
+      expect(calls).toBe(1);
+      gone.stop();
+      holds.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("counts a link as broken when its process is gone or has a new parent", async () => {

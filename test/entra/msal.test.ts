@@ -1,7 +1,9 @@
 import { X509Certificate } from "node:crypto";
+import { rmSync } from "node:fs";
 import { get } from "node:https";
 import { connect } from "node:net";
 import { networkInterfaces } from "node:os";
+import { dirname } from "node:path";
 import { ConfidentialClientApplication, ServerError } from "@azure/msal-node";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -211,6 +213,7 @@ describe("local Entra ID lifecycle", () => {
       await expect(jwtVerify(accessToken, createLocalJWKSet(jwks))).resolves.toBeDefined();
     } finally {
       await second.stop();
+      rmSync(dirname(first.statePath), { recursive: true, force: true });
     }
   });
 
