@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { LocalEngine, type StateEntry, type Step } from "./engine";
 import { graphClient } from "./graph";
 import { legacyRandomPassword } from "./legacyRandom";
 import { type Holder, type ProbeResult, type ProbeTarget, probe } from "./probe";
 import { localProvider } from "./providers";
+import { LocalEngine, type StateEntry, type Step } from "./providers/legacy/engine";
 
 /** What the parent asks of one deployment. */
 export interface DeployJob {

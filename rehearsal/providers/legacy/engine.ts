@@ -4,7 +4,7 @@ import { MockMonitor, type MockResourceArgs, type MockResourceResult } from "@pu
 import { deserializeProperty } from "@pulumi/pulumi/runtime/rpc";
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
 import * as runtimeState from "@pulumi/pulumi/runtime/state";
-import { unwrapSecrets } from "./secrets";
+import { unwrapSecrets } from "../../secrets";
 
 /** What a resource handler returns: the id and outputs a real provider would. */
 export interface Created {
