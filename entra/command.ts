@@ -27,17 +27,20 @@ export interface EntraOptions {
   delay: number;
 }
 
-/** Values are quoted only cut short: an argument could be anything pasted. */
-const shown = (s: string) => s.slice(0, 16);
+/**
+ * An argument could be anything pasted, a secret included: a value is quoted
+ * only when it is a short number, else only the flag is named.
+ */
+const shown = (flag: string, s: string) => (/^-?\d{1,6}(\.\d{1,6})?$/.test(s) ? `${flag} ${s}` : flag);
 
 function toOptions(values: { state?: string; port?: string; "propagation-delay"?: string }): EntraOptions {
   const port = values.port ?? "0";
   const delay = values["propagation-delay"] ?? "0";
   if (!values.state) throw new ArgumentError("--state is required (the state file, e.g. .rehearsal/entra.json)");
   if (!/^\d{1,5}$/.test(port) || Number(port) > 65535)
-    throw new ArgumentError(`--port ${shown(port)} is not a port number (0-65535; 0 picks a free one)`);
+    throw new ArgumentError(`${shown("--port", port)} is not a port number (0-65535; 0 picks a free one)`);
   if (delay.trim() === "" || !Number.isFinite(Number(delay)) || Number(delay) < 0)
-    throw new ArgumentError(`--propagation-delay ${shown(delay)} must be 0 or more seconds`);
+    throw new ArgumentError(`${shown("--propagation-delay", delay)} must be 0 or more seconds`);
   return { state: values.state, port: Number(port), delay: Number(delay) };
 }
 
