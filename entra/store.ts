@@ -74,7 +74,11 @@ function readState(path: string): DirectoryState {
       "ERR_STATE_INVALID",
       `${path}: every tenant needs an id that is a GUID. Fix it, or delete the file to start empty.`,
     );
-  const problem = stateProblem(s.applications);
+  const problem = stateProblem({
+    applications: s.applications,
+    servicePrincipals: s.servicePrincipals,
+    appRoleAssignments: s.appRoleAssignments,
+  });
   if (problem)
     throw new LocalEntraError("ERR_STATE_INVALID", `${path}: ${problem} Fix it, or delete the file to start empty.`);
   return s as DirectoryState;

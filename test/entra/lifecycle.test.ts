@@ -49,6 +49,29 @@ const stateWith = (over: Record<string, unknown>) => ({
   appRoleAssignments: [],
 });
 
+const servicePrincipal = {
+  id: "44444444-4444-4444-8444-444444444444",
+  appId: "33333333-3333-4333-8333-333333333333",
+  tenantId: "11111111-1111-4111-8111-111111111111",
+  displayName: "api",
+  servicePrincipalNames: [],
+  createdDateTime: "2026-01-01T00:00:00.000Z",
+};
+
+/** A key credential as the admin routes store it, changed by `over`; `key` is filled in from a real certificate. */
+const credential = (over: Record<string, unknown>) => ({
+  keyId: "55555555-5555-4555-8555-555555555555",
+  type: "AsymmetricX509Cert",
+  usage: "Verify",
+  key: "",
+  displayName: "c",
+  customKeyIdentifier: "00",
+  startDateTime: "2026-01-01T00:00:00.000Z",
+  endDateTime: "2027-01-01T00:00:00.000Z",
+  createdDateTime: "2026-01-01T00:00:00.000Z",
+  ...over,
+});
+
 /** A pid that is certainly gone: a child this test started and saw exit. */
 const deadPid = () =>
   new Promise<number>((resolve) => {
@@ -276,9 +299,22 @@ describe("the admin key (contract 2)", () => {
 describe("the state file", () => {
   it("starts on a valid state file it did not write itself", async () => {
     const state = await tempState();
-    writeFileSync(state, JSON.stringify(stateWith({})));
+    const { signingCertPem } = await seedPki(state);
+    const assignment = {
+      id: "66666666-6666-4666-8666-666666666666",
+      appRoleId: "77777777-7777-4777-8777-777777777777",
+      principalId: servicePrincipal.id,
+      resourceId: servicePrincipal.id,
+    };
+    const valid = {
+      ...stateWith({ keyCredentials: [credential({ key: signingCertPem })] }),
+      servicePrincipals: [servicePrincipal],
+      appRoleAssignments: [assignment],
+    };
+    writeFileSync(state, JSON.stringify(valid));
     const entra = await startEntra({ state });
     expect(entra.tenantId).toBe("11111111-1111-4111-8111-111111111111");
+    expect(entra.admin.state.applications[0].keyCredentials).toHaveLength(1);
     await entra.stop();
     removeState(state);
   });
@@ -289,6 +325,27 @@ describe("the state file", () => {
     ["null", "null"],
     ["holding an application whose appRoles is a string", JSON.stringify(stateWith({ appRoles: "x" }))],
     ["holding an application without an id", JSON.stringify(stateWith({ id: 5 }))],
+    ["holding a tenant whose id is a number", JSON.stringify({ ...stateWith({}), tenants: [{ id: 5 }] })],
+    ["holding a tenant that is null", JSON.stringify({ ...stateWith({}), tenants: [null] })],
+    [
+      "holding a key credential that is no certificate",
+      JSON.stringify(stateWith({ keyCredentials: [credential({ key: "x" })] })),
+    ],
+    [
+      "holding a key credential without dates",
+      JSON.stringify(stateWith({ keyCredentials: [credential({ endDateTime: 5 })] })),
+    ],
+    ["holding a key credential that is a string", JSON.stringify(stateWith({ keyCredentials: ["x"] }))],
+    ["holding keyCredentials that are no list", JSON.stringify(stateWith({ keyCredentials: {} }))],
+    [
+      "holding a service principal whose appId is a number",
+      JSON.stringify({ ...stateWith({}), servicePrincipals: [{ ...servicePrincipal, appId: 5 }] }),
+    ],
+    ["holding an app role assignment that is a list", JSON.stringify({ ...stateWith({}), appRoleAssignments: [[]] })],
+    [
+      "holding an app role assignment without ids",
+      JSON.stringify({ ...stateWith({}), appRoleAssignments: [{ id: 1 }] }),
+    ],
   ])("refuses to start on a state file that is %s", async (_, text) => {
     const state = await tempState();
     writeFileSync(state, text);
