@@ -66,7 +66,7 @@ function readState(path: string): DirectoryState {
   )
     throw new LocalEntraError(
       "ERR_STATE_INVALID",
-      `${path} is not a local Entra ID state file (needs tenants, applications, servicePrincipals, appRoleAssignments); delete it to start empty`,
+      `${path} is not a local Entra ID state file (needs tenants, applications, servicePrincipals, appRoleAssignments); if it is another file, pass the state file (e.g. .rehearsal/entra.json), else delete it to start empty`,
     );
   // Tenant ids are compared on every request: one that is not a GUID would break them all.
   if (!s.tenants.every((t: unknown) => isGuid((t as { id?: unknown } | null)?.id)))

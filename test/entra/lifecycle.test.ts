@@ -163,6 +163,8 @@ describe("a refused start writes nothing", () => {
       const before = listing(dir);
       const err = await startEntra({ state: outputs }).catch((e) => e);
       expect(err).toMatchObject({ code: "ERR_STATE_INVALID" });
+      // outputs.json passed by mistake: the fix is the right file, not deleting this one.
+      expect(err.message).toContain("if it is another file, pass the state file (e.g. .rehearsal/entra.json)");
       expect(listing(dir)).toEqual(before);
       expect(await trustsCaFile(running)).toBe(200);
     } finally {
