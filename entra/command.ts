@@ -8,8 +8,9 @@ export const usage = `usage: npm run entra -- --state <file> [--port N] [--propa
 
 Serves an offline local Entra ID on https://localhost:<port> (127.0.0.1 only)
 until Ctrl+C, SIGTERM or SIGHUP, or until npm (or whoever started it) is gone.
-Beside the state file it keeps ca.pem, the keys, and <state>.admin-key: the
-bearer key every /graph/... and /_local/... request must carry.
+Beside the state file it keeps ca.pem (or <state>.ca.pem, when a ca.pem of
+another CA is there), the keys, and <state>.admin-key: the bearer key every
+/graph/... and /_local/... request must carry.
 
   --state <file>                 the directory's state file (created if missing; locked while serving)
   --port <N>                     0 (the default) picks a free port
