@@ -2,6 +2,9 @@ import { defineConfig } from "vitest/config";
 
 // Held for the three rooms whose code runs in the test process (issue 12).
 const held = { lines: 90, branches: 85 };
+// Coverage thresholds hold for the whole suite (`npm test`); a run of some files only (`npx vitest run --coverage
+// test/entra`) reports coverage without failing on rooms it did not run.
+const wholeSuite = process.argv.slice(2).every((arg) => arg.startsWith("-") || arg === "run");
 
 export default defineConfig({
   test: {
@@ -22,11 +25,7 @@ export default defineConfig({
       include: ["index.ts", "components/**", "verify/**", "entra/**", "rehearsal/**", "common/**"],
       exclude: ["verify/main.ts", "entra/main.ts", "rehearsal/main.ts"],
       reporter: ["text-summary", "text"],
-      thresholds: {
-        "components/**": held,
-        "verify/**": held,
-        "entra/**": held,
-      },
+      thresholds: wholeSuite ? { "components/**": held, "verify/**": held, "entra/**": held } : {},
     },
   },
 });

@@ -8,8 +8,18 @@ export const adminKeyPath = (statePath: string) => `${statePath}.admin-key`;
 
 const keyPattern = /^[A-Za-z0-9_-]{43}$/;
 
-/** Reuses the key beside the state file, or makes one (32 random bytes, base64url) in a 0600 file. */
-export function loadOrCreateAdminKey(statePath: string): { adminKey: string; adminKeyPath: string } {
+/** The admin key to use; `save()` writes a new one to its 0600 file (a reused one is already there). */
+export interface AdminKey {
+  adminKey: string;
+  adminKeyPath: string;
+  save(): void;
+}
+
+/**
+ * Reads the key beside the state file, or makes one in memory, writing
+ * nothing: a start that is refused afterwards leaves no key behind.
+ */
+export function loadAdminKey(statePath: string): AdminKey {
   const path = adminKeyPath(statePath);
   if (existsSync(path)) {
     const adminKey = readFileSync(path, "utf8").trim();
@@ -18,14 +28,15 @@ export function loadOrCreateAdminKey(statePath: string): { adminKey: string; adm
         "ERR_ADMIN_KEY_INVALID",
         `${path} does not hold an admin key (43 base64url characters); delete it and a new one is made at start`,
       );
-    chmodSync(path, 0o600);
-    return { adminKey, adminKeyPath: path };
+    return { adminKey, adminKeyPath: path, save: () => chmodSync(path, 0o600) };
   }
-  mkdirSync(dirname(path), { recursive: true });
   const adminKey = randomBytes(32).toString("base64url");
-  writeFileSync(path, `${adminKey}\n`, { mode: 0o600, flag: "wx" });
-  chmodSync(path, 0o600);
-  return { adminKey, adminKeyPath: path };
+  const save = () => {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, `${adminKey}\n`, { mode: 0o600, flag: "wx" });
+    chmodSync(path, 0o600);
+  };
+  return { adminKey, adminKeyPath: path, save };
 }
 
 /** Compares an `Authorization` header with the key in constant time (digests of equal length). */

@@ -38,7 +38,9 @@ export interface AssertionCheck {
  */
 export async function verifyClientAssertion(check: AssertionCheck): Promise<KeyCredential> {
   const header = protectedHeader(check.assertion);
-  if (!isAlgorithm(header.alg)) throw aadsts.unsupportedAlgorithm(String(header.alg).slice(0, 16));
+  // Header values are the client's JSON: an `alg` that is no string is malformed, never turned into text.
+  if (typeof header.alg !== "string") throw aadsts.malformedAssertion();
+  if (!isAlgorithm(header.alg)) throw aadsts.unsupportedAlgorithm(header.alg.slice(0, 16));
   // A critical extension this server does not know must fail the JWS (RFC 7515 section 4.1.11).
   if (header.crit !== undefined) throw aadsts.malformedAssertion();
   const thumbprint = thumbprintOf(header);

@@ -8,8 +8,9 @@ export const usage = `usage: npm run entra -- --state <file> [--port N] [--propa
 
 Serves an offline local Entra ID on https://localhost:<port> (127.0.0.1 only)
 until Ctrl+C, SIGTERM or SIGHUP, or until npm (or whoever started it) is gone.
-Beside the state file it keeps ca.pem, the keys, and <state>.admin-key: the
-bearer key every /graph/... and /_local/... request must carry.
+Beside the state file it keeps ca.pem (or <state>.ca.pem, when a ca.pem of
+another CA is there), the keys, and <state>.admin-key: the bearer key every
+/graph/... and /_local/... request must carry.
 
   --state <file>                 the directory's state file (created if missing; locked while serving)
   --port <N>                     0 (the default) picks a free port
@@ -27,17 +28,20 @@ export interface EntraOptions {
   delay: number;
 }
 
-/** Values are quoted only cut short: an argument could be anything pasted. */
-const shown = (s: string) => s.slice(0, 16);
+/**
+ * An argument could be anything pasted, a secret included: a value is quoted
+ * only when it is a short number, else only the flag is named.
+ */
+const shown = (flag: string, s: string) => (/^-?\d{1,6}(\.\d{1,6})?$/.test(s) ? `${flag} ${s}` : flag);
 
 function toOptions(values: { state?: string; port?: string; "propagation-delay"?: string }): EntraOptions {
   const port = values.port ?? "0";
   const delay = values["propagation-delay"] ?? "0";
   if (!values.state) throw new ArgumentError("--state is required (the state file, e.g. .rehearsal/entra.json)");
   if (!/^\d{1,5}$/.test(port) || Number(port) > 65535)
-    throw new ArgumentError(`--port ${shown(port)} is not a port number (0-65535; 0 picks a free one)`);
+    throw new ArgumentError(`${shown("--port", port)} is not a port number (0-65535; 0 picks a free one)`);
   if (delay.trim() === "" || !Number.isFinite(Number(delay)) || Number(delay) < 0)
-    throw new ArgumentError(`--propagation-delay ${shown(delay)} must be 0 or more seconds`);
+    throw new ArgumentError(`${shown("--propagation-delay", delay)} must be 0 or more seconds`);
   return { state: values.state, port: Number(port), delay: Number(delay) };
 }
 

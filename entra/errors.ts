@@ -135,7 +135,12 @@ export const aadsts = {
 /** Why the local Entra ID cannot start; the CLI edge prints the message and exits 1. */
 export class LocalEntraError extends CliError {
   constructor(
-    override readonly code: "ERR_STATE_LOCKED" | "ERR_STATE_INVALID" | "ERR_ADMIN_KEY_INVALID" | "ERR_PORT_IN_USE",
+    override readonly code:
+      | "ERR_STATE_LOCKED"
+      | "ERR_STATE_INVALID"
+      | "ERR_ADMIN_KEY_INVALID"
+      | "ERR_KEYS_INVALID"
+      | "ERR_PORT_IN_USE",
     message: string,
   ) {
     super(code, 1, message);

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { LocalEntraError } from "./errors";
 
@@ -19,23 +19,75 @@ const alive = (pid: number) => {
 };
 
 /**
+ * When `pid` started, in clock ticks since boot (field 22 of /proc/<pid>/stat);
+ * undefined where there is no /proc. With the pid it names one process for
+ * good: a pid the system reused after the server died has another start time.
+ */
+export function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name, in parentheses, may hold spaces: count fields after it (field 3 is the first).
+    const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    return /^\d+$/.test(start ?? "") ? start : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the lock's owner is still running: its pid is alive and, where
+ * /proc tells, started when the lock says. A lock without a start time
+ * (hand-made, or written by an older version) cannot prove its owner, so on
+ * Linux it counts as stale.
+ */
+function ownerRunning(pid: number, recordedStart: string | undefined): boolean {
+  if (!alive(pid)) return false;
+  const start = startTimeOf(pid);
+  if (start === undefined) return !existsSync("/proc/self/stat");
+  return start === recordedStart;
+}
+
+/** Removes the folders `lockState` made, if they are still empty (a refused start leaves none behind). */
+function removeEmpty(from: string, upTo: string | undefined): void {
+  if (!upTo) return;
+  for (let dir = from; ; dir = dirname(dir)) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      return;
+    }
+    if (dir === upTo || dirname(dir) === dir) return;
+  }
+}
+
+/**
  * Takes the state file's lock: `<state>.lock` created exclusively, holding the
- * owner's pid. A lock whose owner is gone (the server was killed) is taken
- * over; a live owner, this process included, means the start is refused,
- * since two servers on one file would overwrite each other's writes.
+ * owner's pid and start time. A lock whose owner is gone (the server was
+ * killed, even if its pid has been reused since) is taken over; a live owner,
+ * this process included, means the start is refused, since two servers on one
+ * file would overwrite each other's writes.
  */
 export function lockState(statePath: string): StateLock {
   const path = `${statePath}.lock`;
-  mkdirSync(dirname(statePath), { recursive: true });
+  const dir = dirname(statePath);
+  const made = mkdirSync(dir, { recursive: true });
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      writeFileSync(path, `${process.pid}\n`, { flag: "wx", mode: 0o600 });
-      return { path, release: () => rmSync(path, { force: true }) };
+      const owner = [process.pid, startTimeOf(process.pid)].filter((x) => x !== undefined).join(" ");
+      writeFileSync(path, `${owner}\n`, { flag: "wx", mode: 0o600 });
+      return {
+        path,
+        release: () => {
+          rmSync(path, { force: true });
+          removeEmpty(dir, made);
+        },
+      };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
-    const owner = Number.parseInt(readFileSync(path, "utf8"), 10);
-    if (Number.isInteger(owner) && owner > 0 && alive(owner)) {
+    const [pidText = "", start] = readFileSync(path, "utf8").slice(0, 100).trim().split(/\s+/);
+    const owner = /^\d{1,10}$/.test(pidText) ? Number(pidText) : 0;
+    if (owner > 0 && ownerRunning(owner, start)) {
       throw new LocalEntraError(
         "ERR_STATE_LOCKED",
         `state file ${statePath} is in use by another local Entra ID (pid ${owner}); stop that one or pass another --state (if none is running, delete ${path})`,

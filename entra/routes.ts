@@ -38,7 +38,7 @@ export const maxTokenBody = 1 << 20;
 export function createHandler(ctx: EntraContext) {
   const log = ctx.log ?? ((line: string) => console.error(line));
   return (req: IncomingMessage, res: ServerResponse) => {
-    const admin = isAdminPath(req.url);
+    const admin = isAdminPath(rawPath(req.url));
     route(ctx, req, res).catch((err: unknown) => {
       // Never echo the request: a body can hold an assertion.
       log(
@@ -50,14 +50,24 @@ export function createHandler(ctx: EntraContext) {
   };
 }
 
-const isAdminPath = (url = "/") => url.startsWith("/graph/") || url.startsWith("/_local/");
+const isAdminPath = (path: string) => path.startsWith("/graph/") || path.startsWith("/_local/");
+
+/**
+ * The path of a request target as sent, without the `scheme://authority` or
+ * `//authority` an absolute-form target starts with: enough to tell which
+ * route's error shape a target URL cannot parse gets.
+ */
+const rawPath = (target = "/") => target.replace(/^(?:[A-Za-z][A-Za-z0-9+.-]*:)?\/\/[^/?#]*/, "");
 
 async function route(ctx: EntraContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = URL.canParse(req.url ?? "/", "https://localhost")
     ? new URL(req.url ?? "/", "https://localhost")
     : undefined;
-  // An absolute-form target node accepts but URL cannot parse, such as `http://[`.
-  if (!url) return sendError(res, aadsts.invalidRequestTarget());
+  // A target node accepts but URL cannot parse, such as `http://[` or `//x:99999/`: 400 in the route's shape.
+  if (!url)
+    return isAdminPath(rawPath(req.url))
+      ? sendJson(res, 400, graphError("BadRequest", "The request target is not a valid URL."))
+      : sendError(res, aadsts.invalidRequestTarget());
   const parts = url.pathname.split("/").filter(Boolean);
   if (isAdminPath(url.pathname)) {
     // Contract 2: every admin request carries the admin key; Graph answers a missing or bad token so.

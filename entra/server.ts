@@ -2,15 +2,15 @@ import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto"
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { type DirectoryAdmin, directoryAdmin } from "./admin";
-import { loadOrCreateAdminKey } from "./adminKey";
+import { loadAdminKey } from "./adminKey";
 import { type FaultQueue, faultQueue } from "./faults";
 import { lockState } from "./lock";
-import { loadOrCreatePki, x5tOf } from "./pki";
+import { loadPki, x5tOf } from "./pki";
 import { createHandler } from "./routes";
-import { openStore } from "./store";
+import { readStore } from "./store";
 
 export interface StartOptions {
-  /** The state file; the CA (`ca.pem`), keys, admin key and lock are kept beside it. */
+  /** The state file; the CA (`ca.pem`, or `<state>.ca.pem`), keys, admin key and lock are kept beside it. */
   state: string;
   /** 0 (the default) picks a free port. */
   port?: number;
@@ -45,7 +45,8 @@ export interface LocalEntra {
 /**
  * Starts the local Entra ID on 127.0.0.1 only. The state file is locked for
  * the server's life: a second start on it throws `LocalEntraError` with code
- * `ERR_STATE_LOCKED`.
+ * `ERR_STATE_LOCKED`. Everything is read and checked, and the port bound,
+ * before anything is written: a refused start leaves the folder as it was.
  */
 export async function start(options: StartOptions): Promise<LocalEntra> {
   const lock = lockState(options.state);
@@ -59,9 +60,12 @@ export async function start(options: StartOptions): Promise<LocalEntra> {
 
 async function listen(options: StartOptions, release: () => void): Promise<LocalEntra> {
   const now = options.now ?? (() => new Date());
-  const pki = await loadOrCreatePki(options.state);
-  const { adminKey, adminKeyPath } = loadOrCreateAdminKey(options.state);
-  const admin = directoryAdmin(openStore(options.state), now);
+  const store = readStore(options.state);
+  const key = loadAdminKey(options.state);
+  const { adminKey, adminKeyPath } = key;
+  const loaded = await loadPki(options.state);
+  const pki = loaded.pki;
+  const admin = directoryAdmin(store, now);
   const faults = faultQueue();
   let host = "";
   // Parsed once: a token request signs with a ready KeyObject.
@@ -86,6 +90,16 @@ async function listen(options: StartOptions, release: () => void): Promise<Local
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
+  let caPath: string;
+  try {
+    store.commit(store.state);
+    key.save();
+    caPath = loaded.save();
+  } catch (err) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    throw err;
+  }
   const { port, address: boundAddress } = server.address() as AddressInfo;
   host = `https://localhost:${port}`;
   let stopping: Promise<void> | undefined;
@@ -94,7 +108,7 @@ async function listen(options: StartOptions, release: () => void): Promise<Local
     port,
     boundAddress,
     tenantId: admin.tenantId,
-    caPath: pki.caPath,
+    caPath,
     caPem: pki.caPem,
     adminKey,
     adminKeyPath,

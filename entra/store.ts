@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { dirname } from "node:path";
 import { type DirectoryState, emptyDirectory, ensureTenant } from "./directory";
 import { LocalEntraError } from "./errors";
-import { stateProblem } from "./validate";
+import { isGuid, stateProblem } from "./validate";
 
 /** The directory and where it is kept. */
 export interface Store {
@@ -16,6 +16,17 @@ export interface Store {
 
 /** Opens the state file, creating it (with one tenant) if it is not there. */
 export function openStore(path: string): Store {
+  const store = readStore(path);
+  store.commit(store.state);
+  return store;
+}
+
+/**
+ * Reads and checks the state file without writing anything: a start that is
+ * refused later (a port in use) leaves the folder as it was. The first
+ * `commit` writes the file.
+ */
+export function readStore(path: string): Store {
   let state = existsSync(path) ? readState(path) : emptyDirectory();
   const tenantId = ensureTenant(state);
   const write = (next: DirectoryState) => {
@@ -24,7 +35,6 @@ export function openStore(path: string): Store {
     writeFileSync(`${path}.tmp`, `${JSON.stringify(next, null, 2)}\n`);
     renameSync(`${path}.tmp`, path);
   };
-  write(state);
   return {
     path,
     get state() {
@@ -56,9 +66,19 @@ function readState(path: string): DirectoryState {
   )
     throw new LocalEntraError(
       "ERR_STATE_INVALID",
-      `${path} is not a local Entra ID state file (needs tenants, applications, servicePrincipals, appRoleAssignments); delete it to start empty`,
+      `${path} is not a local Entra ID state file (needs tenants, applications, servicePrincipals, appRoleAssignments); if it is another file, pass the state file (e.g. .rehearsal/entra.json), else delete it to start empty`,
     );
-  const problem = stateProblem(s.applications);
+  // Tenant ids are compared on every request: one that is not a GUID would break them all.
+  if (!s.tenants.every((t: unknown) => isGuid((t as { id?: unknown } | null)?.id)))
+    throw new LocalEntraError(
+      "ERR_STATE_INVALID",
+      `${path}: every tenant needs an id that is a GUID. Fix it, or delete the file to start empty.`,
+    );
+  const problem = stateProblem({
+    applications: s.applications,
+    servicePrincipals: s.servicePrincipals,
+    appRoleAssignments: s.appRoleAssignments,
+  });
   if (problem)
     throw new LocalEntraError("ERR_STATE_INVALID", `${path}: ${problem} Fix it, or delete the file to start empty.`);
   return s as DirectoryState;

@@ -1,3 +1,4 @@
+import { X509Certificate } from "node:crypto";
 import type { AppRole, NewApplication, NewKeyCredential, OptionalClaim, OptionalClaims } from "./directory";
 import { DirectoryError } from "./directory";
 
@@ -209,9 +210,9 @@ export function assertNewAppRoleAssignment(
   assertObject(body, "appRoleAssignment");
   assertKnownProperties(body, ["principalId", "resourceId", "appRoleId"]);
   checkGuid(body.principalId, "principalId", r);
-  checkGuid(body.resourceId, "resourceId", r);
+  const resourceId = checkGuid(body.resourceId, "resourceId", r);
   checkGuid(body.appRoleId, "appRoleId", r);
-  if (String(body.resourceId).toLowerCase() !== resourceFromPath.toLowerCase())
+  if (resourceId.toLowerCase() !== resourceFromPath.toLowerCase())
     throw new DirectoryError(
       "Request_BadRequest",
       "resourceId in the body must match the service principal in the URL.",
@@ -219,29 +220,72 @@ export function assertNewAppRoleAssignment(
 }
 
 /**
- * The applications of a loaded state file hold only what the admin routes
- * would accept: a file edited by hand (or written by an older version that
- * stored anything) is refused at start instead of failing every token request.
- * Returns the first problem, or undefined.
+ * A loaded state file holds only what the admin routes would have written: a
+ * file edited by hand (or written by an older version that stored anything)
+ * is refused at start instead of failing token requests with a 500. Returns
+ * the first problem, or undefined.
  */
-export function stateProblem(applications: unknown[]): string | undefined {
-  for (const [i, app] of applications.entries()) {
-    try {
-      if (app === null || typeof app !== "object") throw invalid("applications", "DirectoryState");
-      const { displayName, identifierUris, appRoles, api, optionalClaims } = app as Body;
-      checkApplicationFields(
-        Object.fromEntries(
-          Object.entries({ displayName, identifierUris, appRoles, api, optionalClaims }).filter(
-            ([, v]) => v !== undefined,
-          ),
-        ),
-      );
-      const a = app as Body;
-      if (!isGuid(a.id) || !isGuid(a.appId) || !Array.isArray(a.keyCredentials)) throw invalid("id", "Application");
-    } catch (err) {
-      if (err instanceof DirectoryError) return `application ${i + 1}: ${err.message}`;
-      throw err;
+export function stateProblem(state: {
+  applications: unknown[];
+  servicePrincipals: unknown[];
+  appRoleAssignments: unknown[];
+}): string | undefined {
+  const lists = [
+    ["application", state.applications, applicationProblem],
+    ["service principal", state.servicePrincipals, servicePrincipalProblem],
+    ["app role assignment", state.appRoleAssignments, assignmentProblem],
+  ] as const;
+  for (const [name, list, check] of lists) {
+    for (const [i, item] of list.entries()) {
+      try {
+        if (item === null || typeof item !== "object" || Array.isArray(item)) throw invalid(name, "DirectoryState");
+        check(item as Body);
+      } catch (err) {
+        if (err instanceof DirectoryError) return `${name} ${i + 1}: ${err.message}`;
+        throw err;
+      }
     }
   }
   return undefined;
+}
+
+function applicationProblem(app: Body): void {
+  const { displayName, identifierUris, appRoles, api, optionalClaims } = app;
+  checkApplicationFields(
+    Object.fromEntries(
+      Object.entries({ displayName, identifierUris, appRoles, api, optionalClaims }).filter(([, v]) => v !== undefined),
+    ),
+  );
+  const r = "Application";
+  for (const property of ["id", "appId", "tenantId"]) checkGuid(app[property], property, r);
+  checkDate(app.createdDateTime, "createdDateTime", r);
+  if (!Array.isArray(app.keyCredentials)) throw invalid("keyCredentials", r);
+  for (const credential of app.keyCredentials) {
+    assertNested(credential, "keyCredentials", r);
+    checkGuid(credential.keyId, "keyId", "KeyCredential");
+    for (const date of ["startDateTime", "endDateTime", "createdDateTime"])
+      checkDate(credential[date], date, "KeyCredential");
+    // Parsed here once, so a key that is no certificate fails the start, not every token request.
+    if (!parses(checkString(credential.key, "key", "KeyCredential", maxKey))) throw invalid("key", "KeyCredential");
+  }
+}
+
+function parses(pem: string): boolean {
+  try {
+    new X509Certificate(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function servicePrincipalProblem(sp: Body): void {
+  const r = "ServicePrincipal";
+  for (const property of ["id", "appId", "tenantId"]) checkGuid(sp[property], property, r);
+  checkDate(sp.createdDateTime, "createdDateTime", r);
+}
+
+function assignmentProblem(assignment: Body): void {
+  for (const property of ["id", "appRoleId", "principalId", "resourceId"])
+    checkGuid(assignment[property], property, "AppRoleAssignment");
 }

@@ -30,8 +30,8 @@ export type { AppRole };
 /**
  * The same interface over a directory in this process. Kept in source, not
  * in test/, because test/support/program.ts (the program's tests, another
- * room's) runs the local engine against it without a server; it goes with
- * the legacy engine at the merge with rehearsal/engine/.
+ * room's) runs the mock-monitor engine (providers/legacy) against it without
+ * a server; it goes when those tests stop using that engine.
  */
 export function inProcessDirectory(admin: import("../entra/admin").DirectoryAdmin): DirectoryApi {
   return {

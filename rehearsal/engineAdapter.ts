@@ -1,11 +1,13 @@
-/**
- * The one place the rehearsal meets the engine (contract 7). Until the gRPC
- * engine in `rehearsal/engine/` lands, the legacy mock-monitor engine serves
- * behind the same `runEngine`; at the merge this becomes
- * `export { runEngine } from "./engine";` and the types come from there too.
- */
-export type { EngineEvent, EngineResult, EngineRun, PhaseTimings, RunEngine, StepEvent } from "./engineContract";
-export { runEngine } from "./legacyEngine";
+import { type EngineResult, type EngineRun, runEngine } from "./engine";
 
-/** Whether the engine type-checks the program (the gRPC engine through cmd/run and ts-node does). */
-export const engineTypeChecks = false;
+/**
+ * The one place the rehearsal meets the engine (contract 7): the gRPC engine
+ * in `rehearsal/engine/`, which runs the program through
+ * `@pulumi/pulumi/cmd/run` as the CLI does. Tests pass their own `RunEngine`.
+ */
+export type { EngineEvent, EngineResult, EngineRun, PhaseTimings, StepEvent } from "./engine";
+export { runEngine };
+export type RunEngine = (run: EngineRun) => Promise<EngineResult>;
+
+/** The engine type-checks the program (cmd/run loads index.ts through ts-node), so a type error fails the preview. */
+export const engineTypeChecks = true;

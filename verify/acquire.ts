@@ -54,6 +54,8 @@ export interface AcquireRequest {
 export interface Acquired {
   accessToken: string;
   attempts: Attempt[];
+  /** The authority's JWKS address from the discovery document msal-node fetched, so the checks need not fetch it again. */
+  jwksUri?: string;
 }
 
 /**
@@ -74,19 +76,21 @@ export async function acquire(req: AcquireRequest): Promise<Acquired> {
   const clock = req.clock ?? realClock;
   const attempts = req.attempts;
   let lastToken: string | undefined;
+  let jwksUri: string | undefined;
   let backoffs = 0;
   for (let attempt = 1; ; attempt++) {
     const remaining = req.deadline - clock.now();
-    if (remaining <= 0) return giveUp(attempts, lastToken);
+    if (remaining <= 0) return giveUp(attempts, lastToken, jwksUri);
     const started = clock.now();
     const outcome = await tryOnce(req, remaining);
     const ms = clock.now() - started;
+    jwksUri = outcome.jwksUri ?? jwksUri;
     if (outcome.token !== undefined) {
       lastToken = outcome.token;
       const missing = req.missingRoles(outcome.token);
       if (missing.length === 0) {
         attempts.push({ attempt, ms, outcome: "token", reason: "token issued" });
-        return { accessToken: outcome.token, attempts };
+        return { accessToken: outcome.token, attempts, jwksUri };
       }
       outcome.reason = `token has no role ${missing.join(", ")} yet`;
       outcome.replication = true;
@@ -98,15 +102,15 @@ export async function acquire(req: AcquireRequest): Promise<Acquired> {
       ? pollDelay(started, clock.now(), clock.random)
       : backoffDelay(++backoffs, req.backoff ?? defaultBackoff, outcome.retryAfterMs, clock.random);
     attempts.push({ attempt, ms, outcome: "retry", reason: outcome.reason, waitMs });
-    if (clock.now() + waitMs >= req.deadline) return giveUp(attempts, lastToken);
+    if (clock.now() + waitMs >= req.deadline) return giveUp(attempts, lastToken, jwksUri);
     req.onWait(`${outcome.reason}, attempt ${attempt}, retrying in ${formatSeconds(waitMs)}`);
     await clock.sleep(waitMs);
   }
 }
 
 /** A token that never got its roles is still returned, so the checks can say which role is missing. */
-function giveUp(attempts: Attempt[], lastToken: string | undefined): Acquired {
-  if (lastToken !== undefined) return { accessToken: lastToken, attempts };
+function giveUp(attempts: Attempt[], lastToken: string | undefined, jwksUri: string | undefined): Acquired {
+  if (lastToken !== undefined) return { accessToken: lastToken, attempts, jwksUri };
   const last = attempts.at(-1)?.reason ?? "no attempt finished";
   throw new DeadlineError(
     `gave up at the deadline after ${attempts.length} attempt(s); last: ${last}; raise --timeout or look at the cause`,
@@ -121,6 +125,7 @@ export interface Outcome {
   reason: string;
   aadsts?: number;
   retryAfterMs?: number;
+  jwksUri?: string;
 }
 
 /**
@@ -160,7 +165,7 @@ async function tryOnce(req: AcquireRequest, remainingMs: number): Promise<Outcom
       remainingMs,
     );
     if (!result?.accessToken) return { transient: true, reason: "no token in the answer" };
-    return { token: result.accessToken, transient: false, reason: "token issued" };
+    return { token: result.accessToken, transient: false, reason: "token issued", jwksUri: recorder.last.jwksUri };
   } catch (err) {
     return classify(err, recorder.last);
   }
@@ -197,6 +202,8 @@ interface LastResponse {
   errorDescription?: string;
   /** A request that got no HTTP answer; msal-node wraps it and loses the TLS code. */
   failure?: unknown;
+  /** `jwks_uri` of the openid-configuration msal-node fetched. */
+  jwksUri?: string;
 }
 
 /** Remembers the last response's status and Retry-After, and the last failure, which msal-node's errors do not carry. */
@@ -208,6 +215,7 @@ function recording(inner: INetworkModule): { client: INetworkModule; last: LastR
     last.retryAfter = res.headers["retry-after"];
     last.errorCodes = Array.isArray(body.error_codes) ? body.error_codes.filter(Number.isInteger) : undefined;
     last.errorDescription = typeof body.error_description === "string" ? body.error_description : undefined;
+    if (typeof body.jwks_uri === "string") last.jwksUri = body.jwks_uri;
     return res;
   };
   const failed = (err: unknown): never => {

@@ -9,7 +9,7 @@ import { requestJson } from "../common/https";
  * an object, so a body that is not JSON is an empty one.
  */
 export function networkClient(options: { ca?: string; timeoutMs?: number } = {}): INetworkModule {
-  const agent = new Agent({ ca: options.ca });
+  const agent = agentFor(options.ca);
   const send = async <T>(
     method: "GET" | "POST",
     url: string,
@@ -29,4 +29,21 @@ export function networkClient(options: { ca?: string; timeoutMs?: number } = {})
     sendGetRequestAsync: (url, opts, timeout) => send("GET", url, opts, timeout),
     sendPostRequestAsync: (url, opts) => send("POST", url, opts),
   };
+}
+
+/**
+ * One keep-alive agent per CA for the process: each attempt's new msal-node
+ * application and the JWKS fetch reuse its TLS connections instead of a
+ * handshake per request. Idle keep-alive sockets are unref'd by Node's
+ * Agent, so they never keep the process alive.
+ */
+const agents = new Map<string, Agent>();
+function agentFor(ca: string | undefined): Agent {
+  const key = ca ?? "";
+  let agent = agents.get(key);
+  if (!agent) {
+    agent = new Agent({ ca, keepAlive: true });
+    agents.set(key, agent);
+  }
+  return agent;
 }

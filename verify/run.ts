@@ -129,7 +129,7 @@ async function run(
   report.secrets.push(acquired.accessToken);
 
   const t2 = clock.now();
-  const jwks = await fetchJwks(inputs).catch((err: Error) => {
+  const jwks = await fetchJwks(inputs, acquired.jwksUri).catch((err: Error) => {
     throw new TokenCheckError(
       `cannot fetch the authority's signing keys to check the token (${err.name}${"code" in err ? ` ${String(err.code)}` : ""})`,
     );

@@ -1,4 +1,8 @@
-import { compactVerify, createLocalJWKSet, decodeJwt, type JSONWebKeySet } from "jose";
+import type { JSONWebKeySet } from "jose";
+import { createLocalJWKSet } from "jose/jwks/local";
+// Subpath imports: loading all of jose (ESM, through require) costs verify tens of milliseconds at start.
+import { compactVerify } from "jose/jws/compact/verify";
+import { decodeJwt } from "jose/jwt/decode";
 import { type Check, fail, pass } from "./check";
 import type { ClientInputs } from "./inputs";
 import { networkClient } from "./networkClient";
@@ -12,14 +16,21 @@ export function missingRoles(accessToken: string, expected: string[]): string[] 
   return expected.filter((r) => !roles.includes(r));
 }
 
-/** The authority's published signing keys, found through its discovery document. */
-export async function fetchJwks(inputs: ClientInputs): Promise<JSONWebKeySet> {
+/**
+ * The authority's published signing keys, from `jwksUri` when msal-node's
+ * discovery already named it, else found through the discovery document.
+ */
+export async function fetchJwks(inputs: ClientInputs, jwksUri?: string): Promise<JSONWebKeySet> {
   const client = networkClient({ ca: inputs.caPem, timeoutMs: 30_000 });
-  const config = await client.sendGetRequestAsync<{ jwks_uri?: string }>(
-    `${inputs.authorityHost}/${inputs.tenantId}/v2.0/.well-known/openid-configuration`,
-  );
-  if (config.status !== 200 || !config.body.jwks_uri) throw new Error(`discovery answered HTTP ${config.status}`);
-  const keys = await client.sendGetRequestAsync<JSONWebKeySet>(config.body.jwks_uri);
+  let uri = jwksUri;
+  if (uri === undefined) {
+    const config = await client.sendGetRequestAsync<{ jwks_uri?: string }>(
+      `${inputs.authorityHost}/${inputs.tenantId}/v2.0/.well-known/openid-configuration`,
+    );
+    if (config.status !== 200 || !config.body.jwks_uri) throw new Error(`discovery answered HTTP ${config.status}`);
+    uri = config.body.jwks_uri;
+  }
+  const keys = await client.sendGetRequestAsync<JSONWebKeySet>(uri);
   if (keys.status !== 200 || !Array.isArray(keys.body.keys)) throw new Error(`JWKS answered HTTP ${keys.status}`);
   return keys.body;
 }

@@ -1,19 +1,34 @@
-import type { DirectoryApi } from "../directoryApi";
-import type { Provider } from "../engine";
-import { azureadProvider, type Deployer } from "./azuread";
+import type { ProviderContext } from "../engine/types";
+import { application, applicationCertificate, appRoleAssignment, azureadInvokes, servicePrincipal } from "./azuread";
+import { graphClient } from "./graph";
+import type { Providers } from "./provider";
+import { randomPassword } from "./random";
+import { type StackOutputs, stackReference } from "./stackReference";
 import { privateKey, selfSignedCert } from "./tls";
 
-/** Every resource type and function the program uses, done for real against the local Entra ID. */
-export function localProvider(directory: DirectoryApi, deployer: Deployer): Provider {
-  const azuread = azureadProvider(directory, deployer);
+/** Every resource type, read and function the program uses, done for real against the local Entra ID. */
+export function localProviders(context: ProviderContext, outputsOf: StackOutputs, now?: () => Date): Providers {
+  const { entra, deployer } = context;
+  const graph = graphClient(entra.authorityHost, entra.caPem, entra.adminKey);
   return {
     resources: {
       "tls:index/privateKey:PrivateKey": privateKey,
-      "tls:index/selfSignedCert:SelfSignedCert": selfSignedCert,
-      ...azuread.resources,
+      "tls:index/selfSignedCert:SelfSignedCert": selfSignedCert(now),
+      "random:index/randomPassword:RandomPassword": randomPassword,
+      "azuread:index/application:Application": application(graph),
+      "azuread:index/servicePrincipal:ServicePrincipal": servicePrincipal(graph, entra.tenantId),
+      "azuread:index/applicationCertificate:ApplicationCertificate": applicationCertificate(graph),
+      "azuread:index/appRoleAssignment:AppRoleAssignment": appRoleAssignment(graph),
     },
-    invokes: azuread.invokes,
+    reads: { "pulumi:pulumi:StackReference": stackReference(outputsOf) },
+    invokes: azureadInvokes(graph, { tenantId: entra.tenantId, ...deployer }),
   };
 }
 
-export type { Deployer };
+/**
+ * The mock-monitor engine's handlers, kept only for the program's unit tests
+ * (test/support/program.ts) until they move off rehearsal/engine.ts.
+ * @deprecated the rehearsal runs on runEngine and localProviders.
+ */
+export { type Deployer, localProvider } from "./legacy";
+export type { Providers } from "./provider";

@@ -1,34 +1,47 @@
-import { createHash, createPublicKey, generateKeyPair, X509Certificate } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair, X509Certificate } from "node:crypto";
 import { promisify } from "node:util";
-import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags, privateKeyOf } from "../../entra/x509";
-import type { ResourceHandler } from "../engine";
+import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../entra/x509";
+import type { PlainMap, ValueMap } from "../engine/wire";
+import { asSet, bool, known, num, optStr, str, strList, withDefaults } from "./fields";
+import { type Created, type Diff, diffKeys, type PriorState, ProviderError, type ResourceProvider } from "./provider";
 
 const generate = promisify(generateKeyPair);
 
-/** tls:index/privateKey:PrivateKey: a real RSA key of the requested size. */
-export const privateKey: ResourceHandler = {
+/**
+ * tls:index/privateKey:PrivateKey. Every input is ForceNew in
+ * terraform-provider-tls (resource_private_key.go); rsa_bits defaults to
+ * 2048 and ecdsa_curve to P224. RSA only here: the program asks for nothing else.
+ */
+export const privateKey: ResourceProvider = {
+  secretOutputs: ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"],
+  check(news) {
+    const checked = withDefaults(news, { rsaBits: 2048, ecdsaCurve: "P224" });
+    const algorithm = checked.algorithm;
+    if (known(algorithm) && !["RSA", "ECDSA", "ED25519"].includes(String(algorithm)))
+      throw new ProviderError("tls PrivateKey: algorithm must be one of RSA, ECDSA, ED25519");
+    if (known(algorithm) && algorithm !== "RSA")
+      throw new ProviderError("tls PrivateKey: the local engine implements algorithm RSA only");
+    return checked;
+  },
+  diff: (olds, _outputs, news) => diffKeys(olds, news, () => true),
   async create(inputs) {
-    if (inputs.algorithm !== "RSA")
-      throw new Error(
-        `tls PrivateKey: algorithm ${inputs.algorithm} is not implemented by the local engine (RSA only)`,
-      );
-    const bits = inputs.rsaBits ?? 2048;
+    const bits = num(inputs, "rsaBits", "tls PrivateKey");
     const { privateKey: key } = await generate("rsa", { modulusLength: bits });
-    const publicDer = createPublicKey(key).export({ format: "der", type: "spki" });
+    const publicKey = createPublicKey(key);
+    const publicDer = publicKey.export({ format: "der", type: "spki" });
     return {
-      // The provider's id is the SHA-1 of the public key.
+      // hashForState(public key PEM) in the provider: the SHA-1 of the public key.
       id: createHash("sha1").update(publicDer).digest("hex"),
       outputs: {
-        algorithm: "RSA",
-        rsaBits: bits,
+        ...inputs,
         privateKeyPem: key.export({ format: "pem", type: "pkcs1" }).toString(),
         privateKeyPemPkcs8: key.export({ format: "pem", type: "pkcs8" }).toString(),
-        publicKeyPem: createPublicKey(key).export({ format: "pem", type: "spki" }).toString(),
+        publicKeyPem: publicKey.export({ format: "pem", type: "spki" }).toString(),
         publicKeyFingerprintSha256: `SHA256:${createHash("sha256").update(publicDer).digest("base64").replace(/=+$/, "")}`,
       },
-      secretOutputs: ["privateKeyPem", "privateKeyPemPkcs8"],
     };
   },
+  delete: async () => undefined,
 };
 
 const keyUsages: Record<string, number> = {
@@ -52,47 +65,79 @@ const extendedUsages: Record<string, string> = {
   ocsp_signing: ExtendedKeyUsage.ocspSigning,
 };
 
-/** tls:index/selfSignedCert:SelfSignedCert: a real certificate honouring subject, validity and allowed uses. */
-export const selfSignedCert: ResourceHandler = {
-  async create(inputs) {
-    const key = privateKeyOf(inputs.privateKeyPem);
-    const now = new Date();
-    const notAfter = new Date(now.getTime() + Number(inputs.validityPeriodHours) * 3600_000);
-    const certPem = await issueCertificate({
-      key,
-      subject: distinguishedName(inputs.subject ?? {}),
-      notBefore: now,
-      notAfter,
-      keyUsages: usageFlags(inputs.allowedUses ?? []),
-      extendedKeyUsages: (inputs.allowedUses ?? [])
-        .filter((u: string) => u in extendedUsages)
-        .map((u: string) => extendedUsages[u]),
-      dnsNames: inputs.dnsNames,
-      ipAddresses: inputs.ipAddresses,
-      ca: inputs.isCaCertificate ?? false,
-    });
-    const cert = new X509Certificate(certPem);
-    return {
-      id: BigInt(`0x${cert.serialNumber}`).toString(10),
-      outputs: {
-        certPem,
-        // The provider reports nanoseconds, which the program must truncate.
-        validityStartTime: withNanoseconds(now),
-        validityEndTime: withNanoseconds(notAfter),
-        readyForRenewal: false,
-      },
-    };
-  },
-};
+/** Fields of tls_self_signed_cert that update in place; every other input is ForceNew (resource_self_signed_cert.go). */
+const certUpdatable = new Set(["earlyRenewalHours"]);
 
-function usageFlags(uses: string[]): number {
-  let flags = 0;
-  for (const use of uses) {
-    if (use in keyUsages) flags |= keyUsages[use];
-    else if (!(use in extendedUsages) && use !== "any_extended")
-      throw new Error(`tls SelfSignedCert: allowed use ${use} is not known`);
-  }
-  return flags;
+/**
+ * tls:index/selfSignedCert:SelfSignedCert. `early_renewal_hours` updates in
+ * place (state only); a certificate inside its early-renewal window plans a
+ * replacement through `ready_for_renewal`, as the provider's ModifyPlan does.
+ */
+export function selfSignedCert(now: () => Date = () => new Date()): ResourceProvider {
+  return {
+    secretOutputs: ["privateKeyPem"],
+    check(news) {
+      const checked = withDefaults(news, { earlyRenewalHours: 0, isCaCertificate: false, setSubjectKeyId: false });
+      checked.allowedUses = asSet(checked.allowedUses, String) ?? null;
+      for (const use of Array.isArray(checked.allowedUses) ? checked.allowedUses : []) {
+        if (known(use) && !(String(use) in keyUsages || String(use) in extendedUsages || use === "any_extended"))
+          throw new ProviderError("tls SelfSignedCert: allowedUses holds a value that is not a known key usage");
+      }
+      const hours = checked.validityPeriodHours;
+      if (known(hours) && (typeof hours !== "number" || hours <= 0))
+        throw new ProviderError("tls SelfSignedCert: validityPeriodHours must be a positive number");
+      return checked;
+    },
+    diff(olds, outputs, news): Diff {
+      const diff = diffKeys(olds, news, (k) => !certUpdatable.has(k));
+      if (readyForRenewal(outputs, news, now()))
+        return { changed: [...diff.changed, "readyForRenewal"], replace: [...diff.replace, "readyForRenewal"] };
+      return diff;
+    },
+    async create(inputs) {
+      const what = "tls SelfSignedCert";
+      const key = createPrivateKey(str(inputs, "privateKeyPem", what));
+      const start = now();
+      const end = new Date(start.getTime() + num(inputs, "validityPeriodHours", what) * 3600_000);
+      const uses = strList(inputs, "allowedUses");
+      const certPem = await issueCertificate({
+        key,
+        subject: distinguishedName(inputs.subject),
+        notBefore: start,
+        notAfter: end,
+        keyUsages: uses.reduce<number>((flags, u) => flags | (keyUsages[u] ?? 0), 0),
+        extendedKeyUsages: uses.filter((u) => u in extendedUsages).map((u) => extendedUsages[u]),
+        dnsNames: strList(inputs, "dnsNames"),
+        ipAddresses: strList(inputs, "ipAddresses"),
+        ca: bool(inputs, "isCaCertificate", false),
+      });
+      const cert = new X509Certificate(certPem);
+      const validityEndTime = rfc3339Nano(end);
+      return {
+        // The provider's id is the serial number in decimal.
+        id: BigInt(`0x${cert.serialNumber}`).toString(10),
+        outputs: {
+          ...inputs,
+          certPem,
+          keyAlgorithm: "RSA",
+          validityStartTime: rfc3339Nano(start),
+          validityEndTime,
+          readyForRenewal: false,
+        },
+      };
+    },
+    async update(prior: PriorState, news: PlainMap): Promise<Created> {
+      return { id: prior.id, outputs: { ...prior.outputs, ...news, readyForRenewal: false } };
+    },
+    delete: async () => undefined,
+  };
+}
+
+function readyForRenewal(outputs: ValueMap, news: ValueMap, now: Date): boolean {
+  const end = outputs.validityEndTime;
+  const hours = news.earlyRenewalHours;
+  if (typeof end !== "string" || typeof hours !== "number") return false;
+  return now.getTime() >= Date.parse(end) - hours * 3600_000;
 }
 
 const dnFields: [string, string][] = [
@@ -104,14 +149,23 @@ const dnFields: [string, string][] = [
   ["country", "C"],
 ];
 
-function distinguishedName(subject: Record<string, string>): string {
-  const parts = dnFields
-    .filter(([k]) => subject[k])
-    .map(([k, short]) => `${short}=${subject[k].replace(/([,+"\\<>;=])/g, "\\$1")}`);
-  return parts.join(", ") || "CN=unnamed";
+function distinguishedName(subject: PlainMap[string] | undefined): string {
+  const s = typeof subject === "object" && subject !== null && !Array.isArray(subject) ? subject : {};
+  const parts = dnFields.flatMap(([k, short]) => {
+    const v = optStr(s, k);
+    return v ? [`${short}=${v.replace(/([,+"\\<>;=])/g, "\\$1")}`] : [];
+  });
+  return parts.join(", ");
 }
 
-const withNanoseconds = (d: Date) =>
-  d
-    .toISOString()
-    .replace(/\.(\d{3})Z$/, (_m, ms) => `.${ms}${String(Math.floor(Math.random() * 1e6)).padStart(6, "0")}Z`);
+/**
+ * Go's time.RFC3339Nano, which the tls provider uses for validity times: the
+ * fraction has nanosecond precision and its trailing zeros are dropped.
+ */
+export function rfc3339Nano(d: Date, nanos = process.hrtime()[1] % 1_000_000): string {
+  const fraction = `${String(d.getUTCMilliseconds()).padStart(3, "0")}${String(nanos).padStart(6, "0")}`.replace(
+    /0+$/,
+    "",
+  );
+  return d.toISOString().replace(/\.\d{3}Z$/, fraction ? `.${fraction}Z` : "Z");
+}

@@ -1,6 +1,7 @@
 import { Agent } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HttpTimeoutError, requestJson, tlsTrustFailure } from "../../common/https";
+import { stopAndRemove } from "../support/cli";
 import { startEntra, tokenEndpoint } from "../support/entra";
 
 describe("requestJson: JSON over HTTPS with an explicit CA", () => {
@@ -8,7 +9,7 @@ describe("requestJson: JSON over HTTPS with an explicit CA", () => {
   beforeAll(async () => {
     entra = await startEntra();
   });
-  afterAll(() => entra.stop());
+  afterAll(() => stopAndRemove(entra));
   const discovery = () => `${entra.authorityHost}/${entra.tenantId}/v2.0/.well-known/openid-configuration`;
 
   it("GETs and parses JSON, trusting only the CA it is given", async () => {

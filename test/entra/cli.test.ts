@@ -40,11 +40,14 @@ const refused = (port: number) =>
 describe("entra main, in process", () => {
   it.each([
     [["--port", "0"], /^entra: --state is required \(the state file/],
-    [["--state", "x.json", "--port", "http"], /--port http is not a port number/],
+    [["--state", "x.json", "--port", "http"], /^entra: --port is not a port number/],
+    [["--state", "x.json", "--port", "sk-0123456789abcdefSECRET"], /^entra: --port is not a port number \(0-65535/],
+    [["--state", "x.json", "--port", "80.5"], /^entra: --port 80.5 is not a port number/],
+    [["--state", "x.json", "--propagation-delay", "hunter2hunter2"], /^entra: --propagation-delay must be 0 or more/],
     [["--state", "x.json", "--port", "70000"], /--port 70000 is not a port number/],
     [["--state", "x.json", "--port=-1"], /--port -1 is not a port number/],
     [["--state", "x.json", "--propagation-delay=-1"], /--propagation-delay -1 must be 0 or more seconds/],
-    [["--state", "x.json", "--propagation-delay="], /--propagation-delay {2}must be 0 or more seconds/],
+    [["--state", "x.json", "--propagation-delay="], /^entra: --propagation-delay must be 0 or more seconds/],
     [["--state", "x.json", "--colour"], /^entra: unknown option --colour; see --help$/],
     [["--state"], /^entra: --state needs a value; see --help$/],
   ])("rejects %j with a one-line reason and exit code 2", async (args, message) => {
@@ -52,6 +55,9 @@ describe("entra main, in process", () => {
     expect(await main(args, o.io)).toBe(2);
     expect(o.err).toHaveLength(1);
     expect(o.err[0]).toMatch(message);
+    // A value that is not a number is never quoted: it could be a secret pasted into the wrong flag.
+    for (const arg of args.filter((a) => /[a-z]{4}/i.test(a) && !a.startsWith("-") && a !== "x.json"))
+      expect(o.err[0]).not.toContain(arg.slice(0, 4));
     expect(o.out).toEqual([]);
   });
 

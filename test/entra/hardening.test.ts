@@ -299,14 +299,30 @@ describe("a refused request changes nothing and the server keeps serving", () =>
       expect(res.body.error_description).toContain(`'${"07".repeat(64)}'`);
     });
 
-    it("answers a request target that is no URL with 400 invalid_request", async () => {
-      const before = entra.stateText();
-      const res = await rawRequest(entra, "GET http://[ HTTP/1.1\r\nHost: localhost");
-      expect(res.status).toBe(400);
-      expect(JSON.parse(res.text)).toMatchObject({ error: "invalid_request", error_codes: [90100] });
-      expect(entra.stateText()).toBe(before);
-      expect((await goodTokenRequest(entra, client)).status).toBe(200);
-    });
+    it.each(["http://[", "//x:99999/", "//x:99999/oauth2/v2.0/token"])(
+      "answers a request target that is no URL (%s) with 400 invalid_request",
+      async (target) => {
+        const before = entra.stateText();
+        const res = await rawRequest(entra, `GET ${target} HTTP/1.1\r\nHost: localhost`);
+        expect(res.status).toBe(400);
+        expect(JSON.parse(res.text)).toMatchObject({ error: "invalid_request", error_codes: [90100] });
+        expect(entra.stateText()).toBe(before);
+        expect((await goodTokenRequest(entra, client)).status).toBe(200);
+      },
+    );
+
+    it.each(["//x:99999/graph/v1.0/organization", "http://[/_local/faults"])(
+      "answers an admin request target that is no URL (%s) with 400 in Graph's shape",
+      async (target) => {
+        const before = entra.stateText();
+        const auth = `Authorization: Bearer ${entra.adminKey}`;
+        const res = await rawRequest(entra, `GET ${target} HTTP/1.1\r\nHost: localhost\r\n${auth}`);
+        expect(res.status).toBe(400);
+        expect(JSON.parse(res.text).error).toMatchObject({ code: "BadRequest", innerError: expect.any(Object) });
+        expect(entra.stateText()).toBe(before);
+        expect((await goodTokenRequest(entra, client)).status).toBe(200);
+      },
+    );
 
     it("quotes at most 128 characters of a value it refuses, so a secret pasted into scope is never echoed whole", async () => {
       const pasted = await assertion(client, tokenEndpoint(entra));

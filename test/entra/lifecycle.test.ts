@@ -1,12 +1,23 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { LocalEntraError } from "../../entra/errors";
 import { broken, lineage, parentOf, watchLineage } from "../../entra/lifeline";
+import { lockState, startTimeOf } from "../../entra/lock";
+import type { Pki } from "../../entra/pki";
 import { createHandler, type EntraContext } from "../../entra/routes";
 import { adminRequest, goodTokenRequest, registerClient, seedPki, startEntra, type TestEntra } from "../support/entra";
 
@@ -38,6 +49,29 @@ const stateWith = (over: Record<string, unknown>) => ({
   appRoleAssignments: [],
 });
 
+const servicePrincipal = {
+  id: "44444444-4444-4444-8444-444444444444",
+  appId: "33333333-3333-4333-8333-333333333333",
+  tenantId: "11111111-1111-4111-8111-111111111111",
+  displayName: "api",
+  servicePrincipalNames: [],
+  createdDateTime: "2026-01-01T00:00:00.000Z",
+};
+
+/** A key credential as the admin routes store it, changed by `over`; `key` is filled in from a real certificate. */
+const credential = (over: Record<string, unknown>) => ({
+  keyId: "55555555-5555-4555-8555-555555555555",
+  type: "AsymmetricX509Cert",
+  usage: "Verify",
+  key: "",
+  displayName: "c",
+  customKeyIdentifier: "00",
+  startDateTime: "2026-01-01T00:00:00.000Z",
+  endDateTime: "2027-01-01T00:00:00.000Z",
+  createdDateTime: "2026-01-01T00:00:00.000Z",
+  ...over,
+});
+
 /** A pid that is certainly gone: a child this test started and saw exit. */
 const deadPid = () =>
   new Promise<number>((resolve) => {
@@ -63,12 +97,94 @@ describe("one server per state file", () => {
 
   it("takes over a lock whose owner died without releasing it", async () => {
     const state = await tempState();
-    writeFileSync(`${state}.lock`, `${await deadPid()}\n`);
+    const dead = await deadPid();
+    expect(startTimeOf(dead)).toBeUndefined();
+    writeFileSync(`${state}.lock`, `${dead}\n`);
     const entra = await startEntra({ state });
-    expect(readFileSync(`${state}.lock`, "utf8").trim()).toBe(String(process.pid));
+    expect(readFileSync(`${state}.lock`, "utf8")).toBe(`${process.pid} ${startTimeOf(process.pid)}\n`);
     await entra.stop();
     expect(() => statSync(`${state}.lock`)).toThrow(/ENOENT/);
     removeState(state);
+  });
+
+  it.each([
+    ["a live pid the system reused (pid 1) and no start time", () => "1\n"],
+    ["a live pid (this process) with another start time", () => `${process.pid} 1\n`],
+    ["no pid at all", () => "not a pid\n"],
+  ])("takes over a lock holding %s: that process is no server on this file", async (_, content) => {
+    const state = await tempState();
+    writeFileSync(`${state}.lock`, content());
+    const entra = await startEntra({ state });
+    expect(readFileSync(`${state}.lock`, "utf8")).toBe(`${process.pid} ${startTimeOf(process.pid)}\n`);
+    await entra.stop();
+    removeState(state);
+  });
+
+  it("names the lock file to delete when it refuses a start", async () => {
+    const state = await tempState();
+    const lock = lockState(state);
+    const err = await startEntra({ state }).catch((e) => e);
+    expect(err.message).toContain(`if none is running, delete ${state}.lock`);
+    lock.release();
+    removeState(state);
+  });
+
+  it("removes the folders it made for the lock when released, and only those", () => {
+    const dir = mkdtempSync(join(tmpdir(), "eca-life-"));
+    const lock = lockState(join(dir, "a", "b", "entra.json"));
+    expect(existsSync(join(dir, "a", "b", "entra.json.lock"))).toBe(true);
+    lock.release();
+    expect(existsSync(join(dir, "a"))).toBe(false);
+    expect(existsSync(dir)).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+/** Every file in a folder with its content: what a refused start must leave as it was. */
+const listing = (dir: string) =>
+  Object.fromEntries(
+    readdirSync(dir)
+      .sort()
+      .map((name) => [name, readFileSync(join(dir, name), "utf8")]),
+  );
+
+/** A GET over real HTTPS trusting only the CA in the server's CA file, as a client would. */
+const trustsCaFile = async (entra: TestEntra) =>
+  (await adminRequest({ ...entra, caPem: readFileSync(entra.caPath, "utf8") }, "GET", "/graph/v1.0/organization"))
+    .status;
+
+describe("a refused start writes nothing", () => {
+  it("leaves the running server's ca.pem alone and writes no keys, admin key or lock beside a file that is no state file", async () => {
+    const running = await startEntra({ keep: true });
+    const dir = dirname(running.statePath);
+    try {
+      const outputs = join(dir, "outputs.json");
+      writeFileSync(outputs, JSON.stringify({ tenantId: { value: "x" } }));
+      const before = listing(dir);
+      const err = await startEntra({ state: outputs }).catch((e) => e);
+      expect(err).toMatchObject({ code: "ERR_STATE_INVALID" });
+      // outputs.json passed by mistake: the fix is the right file, not deleting this one.
+      expect(err.message).toContain("if it is another file, pass the state file (e.g. .rehearsal/entra.json)");
+      expect(listing(dir)).toEqual(before);
+      expect(await trustsCaFile(running)).toBe(200);
+    } finally {
+      await running.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("writes no state file, admin key or CA when the port is taken", async () => {
+    const running = await startEntra();
+    const state = await tempState();
+    try {
+      const before = listing(dirname(state));
+      const err = await startEntra({ state, port: running.port }).catch((e) => e);
+      expect(err).toMatchObject({ code: "EADDRINUSE" });
+      expect(listing(dirname(state))).toEqual(before);
+    } finally {
+      await running.stop();
+      removeState(state);
+    }
   });
 });
 
@@ -79,11 +195,78 @@ describe("key material", () => {
     const first = await startEntra({ state });
     await first.stop();
     expect(statSync(`${state}.keys.json`).mode & 0o777).toBe(0o600);
+    expect(first.caPath).toBe(join(dir, "nested", "ca.pem"));
     expect(readFileSync(join(dir, "nested", "ca.pem"), "utf8")).toBe(first.caPem);
-    const second = await startEntra({ state });
-    expect(second.caPem).toBe(first.caPem);
-    await second.stop();
+    expect(JSON.parse(readFileSync(`${state}.keys.json`, "utf8")).caPem).toBe(first.caPem);
+
+    // A second state file in the folder has another CA: it gets <state>.ca.pem, and ca.pem stays the first's.
+    const other = join(dir, "nested", "other.json");
+    const otherPki = await seedPki(other, { caFile: false });
+    const second = await startEntra({ state: other });
+    const again = await startEntra({ state });
+    try {
+      expect(second.caPath).toBe(`${other}.ca.pem`);
+      expect(readFileSync(second.caPath, "utf8")).toBe(otherPki.caPem);
+      expect(again.caPath).toBe(first.caPath);
+      expect(again.caPem).toBe(first.caPem);
+      expect(readFileSync(first.caPath, "utf8")).toBe(first.caPem);
+      expect(await trustsCaFile(again)).toBe(200);
+      expect(await trustsCaFile(second)).toBe(200);
+    } finally {
+      await second.stop();
+      await again.stop();
+    }
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("refuses keys whose ca.pem is another CA, naming the file to delete, and completes an older keys file whose ca.pem matches", async () => {
+    const state = await tempState();
+    const pki = await seedPki(state);
+    const { caPem, ...older } = pki; // keys files written before the CA was kept in them
+    const keysPath = `${state}.keys.json`;
+    const caPath = join(dirname(state), "ca.pem");
+    writeFileSync(keysPath, JSON.stringify(older));
+    writeFileSync(caPath, pki.signingCertPem); // a certificate that did not issue the server's
+    const before = listing(dirname(state));
+    const err = await startEntra({ state }).catch((e) => e);
+    expect(err).toMatchObject({ name: "LocalEntraError", code: "ERR_KEYS_INVALID" });
+    expect(err.message).toBe(
+      `${keysPath} holds a server certificate that ${caPath} did not issue (another start overwrote ca.pem); delete it to make new key material (clients must then trust the new CA file)`,
+    );
+    expect(listing(dirname(state))).toEqual(before);
+
+    writeFileSync(caPath, caPem);
+    const entra = await startEntra({ state });
+    await entra.stop();
+    expect(JSON.parse(readFileSync(keysPath, "utf8")).caPem).toBe(caPem);
+    expect(statSync(keysPath).mode & 0o777).toBe(0o600);
+    removeState(state);
+  });
+
+  it.each([
+    ["not JSON", () => "{", "is not valid JSON"],
+    ["JSON without the keys", () => "{}", "does not hold serverCertPem"],
+    ["null", () => "null", "does not hold serverCertPem"],
+    ["keys that do not parse", (p: Pki) => JSON.stringify({ ...p, signingKeyPem: "x" }), "does not parse"],
+    [
+      "a server certificate its CA did not issue",
+      (p: Pki) => JSON.stringify({ ...p, caPem: p.signingCertPem }),
+      "its CA did not issue",
+    ],
+    ["no CA, with no ca.pem", (p: Pki) => JSON.stringify({ ...p, caPem: undefined }), "holds no CA and there is no"],
+  ])("refuses a keys file holding %s, writing nothing", async (_, text, reason) => {
+    const state = await tempState();
+    const pki = await seedPki(state, { caFile: false });
+    rmSync(join(dirname(state), "ca.pem"));
+    writeFileSync(`${state}.keys.json`, text(pki));
+    const before = listing(dirname(state));
+    const err = await startEntra({ state }).catch((e) => e);
+    expect(err).toMatchObject({ code: "ERR_KEYS_INVALID" });
+    expect(err.message).toContain(reason);
+    expect(err.message).toContain("delete it to make new key material");
+    expect(err.message).not.toContain("PRIVATE KEY");
+    expect(listing(dirname(state))).toEqual(before);
+    removeState(state);
   });
 });
 
@@ -118,9 +301,22 @@ describe("the admin key (contract 2)", () => {
 describe("the state file", () => {
   it("starts on a valid state file it did not write itself", async () => {
     const state = await tempState();
-    writeFileSync(state, JSON.stringify(stateWith({})));
+    const { signingCertPem } = await seedPki(state);
+    const assignment = {
+      id: "66666666-6666-4666-8666-666666666666",
+      appRoleId: "77777777-7777-4777-8777-777777777777",
+      principalId: servicePrincipal.id,
+      resourceId: servicePrincipal.id,
+    };
+    const valid = {
+      ...stateWith({ keyCredentials: [credential({ key: signingCertPem })] }),
+      servicePrincipals: [servicePrincipal],
+      appRoleAssignments: [assignment],
+    };
+    writeFileSync(state, JSON.stringify(valid));
     const entra = await startEntra({ state });
     expect(entra.tenantId).toBe("11111111-1111-4111-8111-111111111111");
+    expect(entra.admin.state.applications[0].keyCredentials).toHaveLength(1);
     await entra.stop();
     removeState(state);
   });
@@ -131,6 +327,27 @@ describe("the state file", () => {
     ["null", "null"],
     ["holding an application whose appRoles is a string", JSON.stringify(stateWith({ appRoles: "x" }))],
     ["holding an application without an id", JSON.stringify(stateWith({ id: 5 }))],
+    ["holding a tenant whose id is a number", JSON.stringify({ ...stateWith({}), tenants: [{ id: 5 }] })],
+    ["holding a tenant that is null", JSON.stringify({ ...stateWith({}), tenants: [null] })],
+    [
+      "holding a key credential that is no certificate",
+      JSON.stringify(stateWith({ keyCredentials: [credential({ key: "x" })] })),
+    ],
+    [
+      "holding a key credential without dates",
+      JSON.stringify(stateWith({ keyCredentials: [credential({ endDateTime: 5 })] })),
+    ],
+    ["holding a key credential that is a string", JSON.stringify(stateWith({ keyCredentials: ["x"] }))],
+    ["holding keyCredentials that are no list", JSON.stringify(stateWith({ keyCredentials: {} }))],
+    [
+      "holding a service principal whose appId is a number",
+      JSON.stringify({ ...stateWith({}), servicePrincipals: [{ ...servicePrincipal, appId: 5 }] }),
+    ],
+    ["holding an app role assignment that is a list", JSON.stringify({ ...stateWith({}), appRoleAssignments: [[]] })],
+    [
+      "holding an app role assignment without ids",
+      JSON.stringify({ ...stateWith({}), appRoleAssignments: [{ id: 1 }] }),
+    ],
   ])("refuses to start on a state file that is %s", async (_, text) => {
     const state = await tempState();
     writeFileSync(state, text);

@@ -13,6 +13,7 @@ import { makeCertificate } from "../support/certificates";
 import { msalClient, registerClient, startEntra } from "../support/entra";
 
 const getJson = (entra: LocalEntra, path: string) =>
+  // biome-ignore lint/suspicious/noExplicitAny: discovery documents and JWKS, read field by field in the assertions
   new Promise<any>((resolve, reject) => {
     get(`${entra.authorityHost}${path}`, { ca: entra.caPem }, (res) => {
       let text = "";
@@ -21,7 +22,13 @@ const getJson = (entra: LocalEntra, path: string) =>
     }).on("error", reject);
   });
 
-const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString());
+const claimsOf = (token = "") => JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString() || "{}");
+
+/** The access token MSAL returned; a null result fails the test here rather than as a TypeError later. */
+const tokenOf = (result: { accessToken: string } | null) => {
+  if (!result) throw new Error("msal-node returned no result");
+  return result;
+};
 
 describe("local Entra ID with real msal-node", () => {
   let entra: Awaited<ReturnType<typeof startEntra>>;
@@ -37,7 +44,7 @@ describe("local Entra ID with real msal-node", () => {
       skipCache: true,
     });
     expect(result?.tokenType).toBe("Bearer");
-    expect(claimsOf(result!.accessToken).roles).toEqual(["Data.Read"]);
+    expect(claimsOf(result?.accessToken).roles).toEqual(["Data.Read"]);
   });
 
   it("issues a token to a certificate client using the SHA-1 thumbprint (RS256)", async () => {
@@ -46,15 +53,17 @@ describe("local Entra ID with real msal-node", () => {
       scopes: [client.scope],
       skipCache: true,
     });
-    expect(claimsOf(result!.accessToken).azp).toBe(client.clientId);
+    expect(claimsOf(result?.accessToken).azp).toBe(client.clientId);
   });
 
   it("issues v2.0 tokens when the resource asks for them, verifiable against the published JWKS", async () => {
     const client = await registerClient(entra, { version: 2, grant: ["Data.Read", "Data.Write"] });
-    const { accessToken } = (await msalClient(entra, client).acquireTokenByClientCredential({
-      scopes: [client.scope],
-      skipCache: true,
-    }))!;
+    const { accessToken } = tokenOf(
+      await msalClient(entra, client).acquireTokenByClientCredential({
+        scopes: [client.scope],
+        skipCache: true,
+      }),
+    );
     const config = await getJson(entra, `/${entra.tenantId}/v2.0/.well-known/openid-configuration`);
     const jwks = await getJson(entra, new URL(config.jwks_uri).pathname);
     const { payload, protectedHeader } = await jwtVerify(accessToken, createLocalJWKSet(jwks), {
@@ -81,10 +90,12 @@ describe("local Entra ID with real msal-node", () => {
 
   it("issues v1.0 tokens to resources that keep the default version", async () => {
     const client = await registerClient(entra, { version: 1, grant: ["Data.Read"] });
-    const { accessToken } = (await msalClient(entra, client).acquireTokenByClientCredential({
-      scopes: [client.scope],
-      skipCache: true,
-    }))!;
+    const { accessToken } = tokenOf(
+      await msalClient(entra, client).acquireTokenByClientCredential({
+        scopes: [client.scope],
+        skipCache: true,
+      }),
+    );
     const claims = claimsOf(accessToken);
     expect(claims).toMatchObject({
       ver: "1.0",
@@ -99,10 +110,12 @@ describe("local Entra ID with real msal-node", () => {
 
   it("leaves out the roles claim when the client holds no assignment on the resource", async () => {
     const client = await registerClient(entra, { grant: [] });
-    const { accessToken } = (await msalClient(entra, client).acquireTokenByClientCredential({
-      scopes: [client.scope],
-      skipCache: true,
-    }))!;
+    const { accessToken } = tokenOf(
+      await msalClient(entra, client).acquireTokenByClientCredential({
+        scopes: [client.scope],
+        skipCache: true,
+      }),
+    );
     expect("roles" in claimsOf(accessToken)).toBe(false);
   });
 
@@ -177,11 +190,14 @@ describe("local Entra ID with real msal-node", () => {
     const others = Object.values(networkInterfaces())
       .flat()
       .filter((i) => i && i.family === "IPv4" && !i.internal)
-      .map((i) => i!.address);
+      .flatMap((i) => (i ? [i.address] : []));
     for (const address of others) {
       const refused = await new Promise<boolean>((resolve) => {
         const socket = connect({ host: address, port: entra.port });
-        socket.once("connect", () => (socket.destroy(), resolve(false)));
+        socket.once("connect", () => {
+          socket.destroy();
+          resolve(false);
+        });
         socket.once("error", () => resolve(true));
       });
       expect(refused, address).toBe(true);
@@ -194,10 +210,12 @@ describe("local Entra ID lifecycle", () => {
   it("keeps its directory, CA and signing key across a restart, so earlier tokens still verify", async () => {
     const first = await startEntra({ keep: true });
     const client = await registerClient(first, { grant: ["Data.Read"] });
-    const { accessToken } = (await msalClient(first, client).acquireTokenByClientCredential({
-      scopes: [client.scope],
-      skipCache: true,
-    }))!;
+    const { accessToken } = tokenOf(
+      await msalClient(first, client).acquireTokenByClientCredential({
+        scopes: [client.scope],
+        skipCache: true,
+      }),
+    );
     await first.stop();
 
     const second = await startEntra({ state: first.statePath });
@@ -208,7 +226,7 @@ describe("local Entra ID lifecycle", () => {
         scopes: [client.scope],
         skipCache: true,
       });
-      expect(claimsOf(again!.accessToken).roles).toEqual(["Data.Read"]);
+      expect(claimsOf(again?.accessToken).roles).toEqual(["Data.Read"]);
       const jwks = await getJson(second, `/${second.tenantId}/discovery/v2.0/keys`);
       await expect(jwtVerify(accessToken, createLocalJWKSet(jwks))).resolves.toBeDefined();
     } finally {

@@ -249,6 +249,20 @@ describe("the token endpoint answers like Entra ID", () => {
     expectError(res, 400, "invalid_request", 50027, "JWT token is invalid or malformed.");
   });
 
+  it.each([
+    ["an object that breaks String()", { toString: 1 }],
+    ["an object", { name: "RS256" }],
+    ["a number", 256],
+    ["null", null],
+  ])("answers an alg that is %s with 400 AADSTS50027, never a 500", async (_, alg) => {
+    const hostile = `${unsigned(
+      { alg, typ: "JWT", x5t: "AAAA" },
+      { aud: tokenEndpoint(entra), iss: client.clientId, sub: client.clientId, exp: now() + 600 },
+    )}c2ln`;
+    const res = await send(clientCredentialsForm(client, hostile));
+    expectError(res, 400, "invalid_request", 50027, "JWT token is invalid or malformed.");
+  });
+
   it.each(["HS256", "ES256"])("rejects %s", async (alg) => {
     const forged = `${unsigned(
       { alg, typ: "JWT", x5t: "AAAA" },

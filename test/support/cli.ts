@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import type { CliIO } from "../../common/cli";
 
@@ -63,4 +63,10 @@ export function keyRunIn(text: string, privateKeyPem: string): string | undefine
     if (haystack.includes(run)) return run;
   }
   return undefined;
+}
+
+/** Stops a local Entra ID started by startEntra and removes the folder it made (it holds the CA's and signing keys). */
+export async function stopAndRemove(entra: { stop(): Promise<void>; statePath: string }): Promise<void> {
+  await entra.stop();
+  rmSync(dirname(entra.statePath), { recursive: true, force: true });
 }

@@ -15,15 +15,17 @@ let seeded: Promise<Pki> | undefined;
 
 /**
  * Writes one set of key material (CA, TLS and signing keys), made once per
- * test file, beside a fresh state file: `loadOrCreatePki` then reuses it
- * instead of making three RSA keys per server.
+ * test file, beside a fresh state file (and the CA in `ca.pem`, unless
+ * `caFile` is false): a start then reuses it instead of making three RSA
+ * keys per server.
  */
-export async function seedPki(statePath: string): Promise<void> {
+export async function seedPki(statePath: string, options: { caFile?: boolean } = {}): Promise<Pki> {
   seeded ??= createPki();
-  const { caPem, ...keys } = await seeded;
+  const pki = await seeded;
   const { caPath, keysPath } = pkiPaths(statePath);
-  writeFileSync(caPath, caPem);
-  writeFileSync(keysPath, JSON.stringify(keys), { mode: 0o600 });
+  if (options.caFile ?? true) writeFileSync(caPath, pki.caPem);
+  writeFileSync(keysPath, JSON.stringify(pki), { mode: 0o600 });
+  return pki;
 }
 
 export type TestEntra = LocalEntra & { statePath: string; stateText(): string };

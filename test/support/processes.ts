@@ -40,7 +40,7 @@ export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 30
       () => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; got: ${seen}`)),
       timeoutMs,
     );
-    child.stdout!.on("data", (c) => {
+    child.stdout?.on("data", (c) => {
       seen += c;
       const match = seen.match(pattern);
       if (match) {

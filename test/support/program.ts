@@ -8,9 +8,15 @@ import { afterAll, inject } from "vitest";
 import { directoryAdmin } from "../../entra/admin";
 import { openStore } from "../../entra/store";
 import { inProcessDirectory } from "../../rehearsal/directoryApi";
-import { LocalEngine, type Registered, type ResourceHandler, type StateEntry, type Step } from "../../rehearsal/engine";
 import { legacyRandomPassword } from "../../rehearsal/legacyRandom";
 import { localProvider } from "../../rehearsal/providers";
+import {
+  LocalEngine,
+  type Registered,
+  type ResourceHandler,
+  type StateEntry,
+  type Step,
+} from "../../rehearsal/providers/legacy/engine";
 
 export const project = "entra-cert-auth";
 export const stack = "test";

@@ -7,7 +7,7 @@ import { runCommand } from "../../common/cli";
 import { verifyCommand } from "../../verify/command";
 import { exitCodes } from "../../verify/errors";
 import { makeCertificate, type TestCertificate } from "../support/certificates";
-import { inProcess, keyRunIn } from "../support/cli";
+import { inProcess, keyRunIn, stopAndRemove } from "../support/cli";
 import { type RegisteredClient, registerClient, startEntra } from "../support/entra";
 import { stackOutputsFor } from "../support/outputs";
 import { runScript } from "../support/processes";
@@ -56,7 +56,7 @@ describe("verify reads the client certificate from a PFX or a PEM file", () => {
     writeFileSync(files.pem, `${client.cert.certificatePem}\n${client.cert.privateKeyPem}`, { mode: 0o600 });
   });
   afterAll(async () => {
-    await entra.stop();
+    await stopAndRemove(entra);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCertificate } from "../support/certificates";
-import { keyRunIn } from "../support/cli";
+import { keyRunIn, stopAndRemove } from "../support/cli";
 import { type RegisteredClient, registerClient, startEntra } from "../support/entra";
 import { stackOutputsFor } from "../support/outputs";
 import { runScript } from "../support/processes";
@@ -35,7 +35,7 @@ describe("npm run verify (the compiled CLI)", () => {
     writeFileSync(outputsFile, JSON.stringify(stackOutputsFor(entra, client, ["Data.Read"]), null, 2));
   });
   afterAll(async () => {
-    await entra.stop();
+    await stopAndRemove(entra);
     rmSync(dir, { recursive: true, force: true });
   });
 

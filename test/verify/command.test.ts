@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCommand } from "../../common/cli";
 import { verifyCommand } from "../../verify/command";
 import { parseOptions } from "../../verify/options";
-import { inProcess } from "../support/cli";
+import { inProcess, stopAndRemove } from "../support/cli";
 import { type RegisteredClient, registerClient, startEntra } from "../support/entra";
 import { stackOutputsFor } from "../support/outputs";
 
@@ -20,7 +20,7 @@ describe("the verify command", () => {
     dir = mkdtempSync(join(tmpdir(), "eca-verify-command-"));
   });
   afterAll(async () => {
-    await entra.stop();
+    await stopAndRemove(entra);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCommand } from "../../common/cli";
 import { verifyCommand } from "../../verify/command";
-import { inProcess, keyRunIn } from "../support/cli";
+import { inProcess, keyRunIn, stopAndRemove } from "../support/cli";
 import { type RegisteredClient, registerClient, startEntra } from "../support/entra";
 import { stackOutputsFor } from "../support/outputs";
 
-/** Every output verify's contract names (README, "The contract verify reads"). */
+/** Every output the program exports (README, "Stack outputs"; contract 4), except privateKeyPem itself. */
 const fields = [
   "tenantId",
   "clientId",
@@ -20,6 +20,10 @@ const fields = [
   "thumbprintSha256",
   "keyId",
   "certificateNotAfter",
+  // Outputs of contract 4 that verify does not read.
+  "certificatePfx",
+  "pfxPassword",
+  "attachedCertificates",
 ];
 
 describe("verify never prints the private key, whichever output it is pasted into", () => {
@@ -29,7 +33,7 @@ describe("verify never prints the private key, whichever output it is pasted int
     entra = await startEntra();
     client = await registerClient(entra, { grant: ["Data.Read"] });
   });
-  afterAll(() => entra.stop());
+  afterAll(() => stopAndRemove(entra));
 
   const key = () => client.cert.privateKeyPem;
   // The key as pasted (PEM), and as a single line of base64 as a careless copy might hold it.

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stopAndRemove } from "../support/cli";
 import { registerClient, startEntra } from "../support/entra";
 import { stackOutputsFor } from "../support/outputs";
 import { root } from "../support/processes";
@@ -37,16 +38,21 @@ describe("verify as a shipped tool", () => {
       dir = mkdtempSync(join(tmpdir(), "eca-pack-"));
     });
     afterAll(async () => {
-      await entra.stop();
+      await stopAndRemove(entra);
       rmSync(dir, { recursive: true, force: true });
     });
 
     it("gives a working `npx entra-cert-auth-verify --outputs …`", async () => {
-      await run(npm, ["pack", "--silent", "--pack-destination", dir], { cwd: root });
+      // dist/ is fresh (the globalSetup built it), so the pack skips `prepare`; a real `npm pack` runs it.
+      await run(npm, ["pack", "--silent", "--ignore-scripts", "--pack-destination", dir], { cwd: root });
       const tarball = readdirSync(dir).find((f) => /^entra-cert-auth-.*\.tgz$/.test(f));
       expect(tarball).toBeDefined();
       const empty = mkdtempSync(join(dir, "app-"));
-      await run(npm, ["install", "--omit=dev", "--no-audit", "--no-fund", join(dir, tarball ?? "")], { cwd: empty });
+      await run(
+        npm,
+        ["install", "--omit=dev", "--prefer-offline", "--no-audit", "--no-fund", join(dir, tarball ?? "")],
+        { cwd: empty },
+      );
 
       const client = await registerClient(entra, { grant: ["Data.Read"] });
       writeFileSync(join(empty, "outputs.json"), JSON.stringify(stackOutputsFor(entra, client, ["Data.Read"])));

@@ -11,8 +11,9 @@ import { fromStackOutputs } from "../../verify/inputs";
 import { parseOptions } from "../../verify/options";
 import { preflight } from "../../verify/preflight";
 import { runVerify, type VerifyIO } from "../../verify/run";
+import { fetchJwks } from "../../verify/tokenChecks";
 import { makeCertificate } from "../support/certificates";
-import { inProcess } from "../support/cli";
+import { inProcess, stopAndRemove } from "../support/cli";
 import { skippingClock } from "../support/clock";
 import { registerClient, startEntra } from "../support/entra";
 import { stackOutputsFor } from "../support/outputs";
@@ -26,7 +27,7 @@ describe("verify against the local Entra ID", () => {
   beforeAll(async () => {
     entra = await startEntra();
   });
-  afterAll(() => entra.stop());
+  afterAll(() => stopAndRemove(entra));
 
   async function verify(outputs: Record<string, unknown>, flags: string[] = [], clock = skippingClock()) {
     const io: VerifyIO = {
@@ -161,6 +162,19 @@ describe("verify against the local Entra ID", () => {
     expect(clock.slept.slice(0, 4)).toEqual([25, 50, 100, 200]);
   });
 
+  it("finds the authority's signing keys through discovery, or at the address msal-node's discovery gave", async () => {
+    const client = await registerClient(entra);
+    const inputs = fromStackOutputs(stackOutputsFor(entra, client), parseOptions([]));
+    inputs.caPem = entra.caPem;
+    const viaDiscovery = await fetchJwks(inputs);
+    expect(viaDiscovery.keys.length).toBeGreaterThan(0);
+    const direct = await fetchJwks(inputs, `${entra.authorityHost}/${entra.tenantId}/discovery/v2.0/keys`);
+    expect(direct).toEqual(viaDiscovery);
+    await expect(fetchJwks(inputs, `${entra.authorityHost}/${entra.tenantId}/no-such-keys`)).rejects.toThrow(
+      /^JWKS answered HTTP 404$/,
+    );
+  });
+
   it("answers a single token request for probes, without retrying", async () => {
     const client = await registerClient(entra);
     const inputs = fromStackOutputs(stackOutputsFor(entra, client), parseOptions([]));
@@ -209,7 +223,7 @@ describe("verify against the local Entra ID", () => {
         /^the application is not \(yet\) in the tenant \(AADSTS700016\), attempt 1, retrying in (\d+ ms|\d\.\d s)$/,
       );
     } finally {
-      await delayed.stop();
+      await stopAndRemove(delayed);
     }
   });
 

@@ -4,7 +4,7 @@ import { MockMonitor, type MockResourceArgs, type MockResourceResult } from "@pu
 import { deserializeProperty } from "@pulumi/pulumi/runtime/rpc";
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
 import * as runtimeState from "@pulumi/pulumi/runtime/state";
-import { unwrapSecrets } from "./secrets";
+import { unwrapSecrets } from "../../secrets";
 
 /** What a resource handler returns: the id and outputs a real provider would. */
 export interface Created {
@@ -86,8 +86,6 @@ export class LocalEngine extends MockMonitor {
     private readonly onStep: (step: Step) => void | Promise<void> = () => undefined,
     /** The stack's outputs from its last deployment, which a StackReference to this stack reads. */
     private readonly stackOutputs: Record<string, unknown> = {},
-    /** Preview: plan every step, call no handler, delete nothing (the rehearsal's legacy adapter). */
-    private readonly dryRun = false,
   ) {
     super({ newResource: (args) => this.newResource(args), call: (args) => this.call(args.token, args.inputs) });
     this.failed.catch(() => undefined);
@@ -96,7 +94,7 @@ export class LocalEngine extends MockMonitor {
   /** Installs this engine as the Pulumi runtime's monitor; do it before importing the program. */
   install(project: string, stack: string): this {
     // "organization" is what the DIY backend reports as the organization (contract 7).
-    setMockOptions(this, project, stack, this.dryRun, "organization");
+    setMockOptions(this, project, stack, false, "organization");
     return this;
   }
 
@@ -161,8 +159,6 @@ export class LocalEngine extends MockMonitor {
     const ignored = prior ? (opts.ignoreChanges ?? []).filter((k) => k in prior.inputs) : [];
     const inputs = { ...given, ...Object.fromEntries(ignored.map((k) => [k, prior?.inputs[k]])) };
     const base = { urn, type: args.type, name: args.name, inputs, replacementTrigger: opts.replacementTrigger };
-    if (this.dryRun)
-      return this.step(planned(prior, inputs, opts, handler), base, opts, plannedOp(prior, inputs, opts, handler));
     if (!prior) return this.step(await handler.create(inputs, args.name), base, opts, "create");
     const changed = changedKeys(prior.inputs, inputs);
     const triggered =
@@ -233,12 +229,6 @@ export class LocalEngine extends MockMonitor {
    */
   async finish(): Promise<StateEntry[]> {
     await this.settled();
-    if (this.dryRun) {
-      const kept = new Set(this.registered.filter((r) => r.custom).map((r) => r.urn));
-      for (const entry of this.previous.filter((p) => !kept.has(p.urn)).reverse())
-        await this.onStep({ op: "delete", type: entry.type, name: entry.name, urn: entry.urn });
-      return this.previous;
-    }
     const kept = new Set(this.registered.filter((r) => r.custom).map((r) => r.urn));
     const orphans = this.previous.filter((p) => !kept.has(p.urn));
     const doomed = [...this.pendingDeletes, ...orphans].sort(
@@ -255,34 +245,6 @@ export class LocalEngine extends MockMonitor {
 const stackReferenceType = "pulumi:pulumi:StackReference";
 // The outputs the program marks secret; the saved outputs file holds them in plain text.
 const secretOutputNames_ = ["privateKeyPem", "certificatePfx", "pfxPassword"];
-
-/** The op `apply` would take, without taking it. */
-function plannedOp(
-  prior: StateEntry | undefined,
-  inputs: Record<string, unknown>,
-  opts: RegisteredOptions,
-  handler: ResourceHandler,
-): Step["op"] {
-  if (!prior) return "create";
-  const changed = changedKeys(prior.inputs, inputs);
-  const triggered =
-    opts.replacementTrigger !== undefined && !isDeepStrictEqual(opts.replacementTrigger, prior.replacementTrigger);
-  if (changed.length === 0 && !triggered) return "same";
-  if (!triggered && handler.update && changed.every((k) => handler.updatable?.includes(k))) return "update";
-  return "replace";
-}
-
-/** In a preview, outputs of what changes are unknown (left out), as `pulumi preview` shows them. */
-function planned(
-  prior: StateEntry | undefined,
-  inputs: Record<string, unknown>,
-  opts: RegisteredOptions,
-  handler: ResourceHandler,
-): Created {
-  const op = plannedOp(prior, inputs, opts, handler);
-  if (prior && op === "same") return { id: prior.id, outputs: prior.outputs, secretOutputs: prior.secretOutputs };
-  return { id: prior?.id ?? "", outputs: {} };
-}
 
 function urnOf(parent: string, type: string, name: string): string {
   let qualified = type;

@@ -1,17 +1,16 @@
 // The floor for verify's wall time: the least a client does to get the same token (no checks), run by
-// `npm run -s bench:bare -- <outputs.json> <authority host> <ca.pem>`. Uses the project's one JSON-over-HTTPS
-// helper (compiled), so the two sides differ only in what verify adds.
+// `npm run -s bench:bare -- <outputs.json> <authority host> <ca.pem>`. CommonJS, as the compiled verify is, and
+// the project's one JSON-over-HTTPS helper (compiled), so the two sides differ only in what verify adds.
 
-import { X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { Agent } from "node:https";
-import { createRequire } from "node:module";
-import { ConfidentialClientApplication } from "@azure/msal-node";
+const { X509Certificate } = require("node:crypto");
+const { readFileSync } = require("node:fs");
+const { Agent } = require("node:https");
+const { ConfidentialClientApplication } = require("@azure/msal-node");
+const { requestJson } = require("../dist/common/https.js");
 
-const { requestJson } = createRequire(import.meta.url)("../dist/common/https.js");
 const [outputsPath, authorityHost, caPath] = process.argv.slice(2);
 const o = JSON.parse(readFileSync(outputsPath, "utf8"));
-const agent = new Agent({ ca: readFileSync(caPath, "utf8") });
+const agent = new Agent({ ca: readFileSync(caPath, "utf8"), keepAlive: true });
 const send =
   (method) =>
   async (url, opts = {}) => {
@@ -30,5 +29,6 @@ const app = new ConfidentialClientApplication({
   },
   system: { networkClient: { sendGetRequestAsync: send("GET"), sendPostRequestAsync: send("POST") } },
 });
-const result = await app.acquireTokenByClientCredential({ scopes: [o.scope], skipCache: true });
-console.log(result?.accessToken ? "token acquired" : "no token");
+app.acquireTokenByClientCredential({ scopes: [o.scope], skipCache: true }).then((result) => {
+  console.log(result?.accessToken ? "token acquired" : "no token");
+});

@@ -1,0 +1,51 @@
+import { Agent } from "node:https";
+import { requestJson } from "../../common/https";
+import type { Plain } from "../engine/wire";
+import { ProviderError } from "./provider";
+
+/** A Graph call the local Entra ID refused, with Graph's error code (never a request value). */
+export class GraphError extends ProviderError {
+  constructor(
+    readonly graphCode: string,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "GraphError";
+  }
+}
+
+export type GraphCall = (method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: Plain) => Promise<Plain>;
+
+/**
+ * The local Entra ID's Graph-shaped admin routes over HTTPS, trusting only
+ * its CA and sending its admin key as a bearer token (contract 2).
+ */
+export function graphClient(authorityHost: string, caPem: string, adminKey: string): GraphCall {
+  const agent = new Agent({ ca: caPem, keepAlive: true });
+  return async (method, path, body) => {
+    let res: Awaited<ReturnType<typeof requestJson<Plain>>>;
+    try {
+      res = await requestJson<Plain>(`${authorityHost}/graph/v1.0/${path}`, {
+        method,
+        agent,
+        headers: { Authorization: `Bearer ${adminKey}` },
+        ...(body === undefined ? {} : { json: body }),
+      });
+    } catch (err) {
+      throw new ProviderError(
+        `Graph ${method} /${path} could not reach the local Entra ID: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    if (res.status >= 400) throw graphError(method, path, res.status, res.body ?? null);
+    return res.body ?? null;
+  };
+}
+
+function graphError(method: string, path: string, status: number, body: Plain): GraphError {
+  const error = typeof body === "object" && body !== null && !Array.isArray(body) ? body.error : undefined;
+  const e = typeof error === "object" && error !== null && !Array.isArray(error) ? error : {};
+  const code = typeof e.code === "string" ? e.code : `HTTP${status}`;
+  const message = typeof e.message === "string" ? e.message : "";
+  return new GraphError(code, status, `Graph ${method} /${path} failed (${status} ${code}): ${message}`);
+}

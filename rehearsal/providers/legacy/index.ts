@@ -1,0 +1,19 @@
+import type { DirectoryApi } from "../../directoryApi";
+import { azureadProvider, type Deployer } from "./azuread";
+import type { Provider } from "./engine";
+import { privateKey, selfSignedCert } from "./tls";
+
+/** Every resource type and function the program uses, done for real against the local Entra ID. */
+export function localProvider(directory: DirectoryApi, deployer: Deployer): Provider {
+  const azuread = azureadProvider(directory, deployer);
+  return {
+    resources: {
+      "tls:index/privateKey:PrivateKey": privateKey,
+      "tls:index/selfSignedCert:SelfSignedCert": selfSignedCert,
+      ...azuread.resources,
+    },
+    invokes: azuread.invokes,
+  };
+}
+
+export type { Deployer };

@@ -1,0 +1,117 @@
+import { createHash, createPublicKey, generateKeyPair, X509Certificate } from "node:crypto";
+import { promisify } from "node:util";
+import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags, privateKeyOf } from "../../../entra/x509";
+import type { ResourceHandler } from "./engine";
+
+const generate = promisify(generateKeyPair);
+
+/** tls:index/privateKey:PrivateKey: a real RSA key of the requested size. */
+export const privateKey: ResourceHandler = {
+  async create(inputs) {
+    if (inputs.algorithm !== "RSA")
+      throw new Error(
+        `tls PrivateKey: algorithm ${inputs.algorithm} is not implemented by the local engine (RSA only)`,
+      );
+    const bits = inputs.rsaBits ?? 2048;
+    const { privateKey: key } = await generate("rsa", { modulusLength: bits });
+    const publicDer = createPublicKey(key).export({ format: "der", type: "spki" });
+    return {
+      // The provider's id is the SHA-1 of the public key.
+      id: createHash("sha1").update(publicDer).digest("hex"),
+      outputs: {
+        algorithm: "RSA",
+        rsaBits: bits,
+        privateKeyPem: key.export({ format: "pem", type: "pkcs1" }).toString(),
+        privateKeyPemPkcs8: key.export({ format: "pem", type: "pkcs8" }).toString(),
+        publicKeyPem: createPublicKey(key).export({ format: "pem", type: "spki" }).toString(),
+        publicKeyFingerprintSha256: `SHA256:${createHash("sha256").update(publicDer).digest("base64").replace(/=+$/, "")}`,
+      },
+      secretOutputs: ["privateKeyPem", "privateKeyPemPkcs8"],
+    };
+  },
+};
+
+const keyUsages: Record<string, number> = {
+  digital_signature: KeyUsageFlags.digitalSignature,
+  content_commitment: KeyUsageFlags.nonRepudiation,
+  key_encipherment: KeyUsageFlags.keyEncipherment,
+  data_encipherment: KeyUsageFlags.dataEncipherment,
+  key_agreement: KeyUsageFlags.keyAgreement,
+  cert_signing: KeyUsageFlags.keyCertSign,
+  crl_signing: KeyUsageFlags.cRLSign,
+  encipher_only: KeyUsageFlags.encipherOnly,
+  decipher_only: KeyUsageFlags.decipherOnly,
+};
+
+const extendedUsages: Record<string, string> = {
+  server_auth: ExtendedKeyUsage.serverAuth,
+  client_auth: ExtendedKeyUsage.clientAuth,
+  code_signing: ExtendedKeyUsage.codeSigning,
+  email_protection: ExtendedKeyUsage.emailProtection,
+  timestamping: ExtendedKeyUsage.timeStamping,
+  ocsp_signing: ExtendedKeyUsage.ocspSigning,
+};
+
+/** tls:index/selfSignedCert:SelfSignedCert: a real certificate honouring subject, validity and allowed uses. */
+export const selfSignedCert: ResourceHandler = {
+  async create(inputs) {
+    const key = privateKeyOf(inputs.privateKeyPem);
+    const now = new Date();
+    const notAfter = new Date(now.getTime() + Number(inputs.validityPeriodHours) * 3600_000);
+    const certPem = await issueCertificate({
+      key,
+      subject: distinguishedName(inputs.subject ?? {}),
+      notBefore: now,
+      notAfter,
+      keyUsages: usageFlags(inputs.allowedUses ?? []),
+      extendedKeyUsages: (inputs.allowedUses ?? [])
+        .filter((u: string) => u in extendedUsages)
+        .map((u: string) => extendedUsages[u]),
+      dnsNames: inputs.dnsNames,
+      ipAddresses: inputs.ipAddresses,
+      ca: inputs.isCaCertificate ?? false,
+    });
+    const cert = new X509Certificate(certPem);
+    return {
+      id: BigInt(`0x${cert.serialNumber}`).toString(10),
+      outputs: {
+        certPem,
+        // The provider reports nanoseconds, which the program must truncate.
+        validityStartTime: withNanoseconds(now),
+        validityEndTime: withNanoseconds(notAfter),
+        readyForRenewal: false,
+      },
+    };
+  },
+};
+
+function usageFlags(uses: string[]): number {
+  let flags = 0;
+  for (const use of uses) {
+    if (use in keyUsages) flags |= keyUsages[use];
+    else if (!(use in extendedUsages) && use !== "any_extended")
+      throw new Error(`tls SelfSignedCert: allowed use ${use} is not known`);
+  }
+  return flags;
+}
+
+const dnFields: [string, string][] = [
+  ["commonName", "CN"],
+  ["organization", "O"],
+  ["organizationalUnit", "OU"],
+  ["locality", "L"],
+  ["province", "ST"],
+  ["country", "C"],
+];
+
+function distinguishedName(subject: Record<string, string>): string {
+  const parts = dnFields
+    .filter(([k]) => subject[k])
+    .map(([k, short]) => `${short}=${subject[k].replace(/([,+"\\<>;=])/g, "\\$1")}`);
+  return parts.join(", ") || "CN=unnamed";
+}
+
+const withNanoseconds = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/\.(\d{3})Z$/, (_m, ms) => `.${ms}${String(Math.floor(Math.random() * 1e6)).padStart(6, "0")}Z`);

@@ -1,0 +1,101 @@
+import { rmSync } from "node:fs";
+import { createServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadOrCreatePki } from "../../../entra/pki";
+import { application, appRoleAssignment } from "../../../rehearsal/providers/azuread";
+import { GraphError, graphClient } from "../../../rehearsal/providers/graph";
+import { tempDir } from "../engine/support";
+
+// A Graph-shaped HTTPS server with the local Entra ID's PKI (made once for this file), recording what it is sent.
+const seen: { method: string; url: string; authorization: string; body: string }[] = [];
+let server: Server;
+let host = "";
+let caPem = "";
+const dir = tempDir("graph");
+
+beforeAll(async () => {
+  const pki = await loadOrCreatePki(join(dir, "entra.json"));
+  caPem = pki.caPem;
+  server = createServer({ cert: pki.serverCertPem, key: pki.serverKeyPem }, (req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => {
+      body += c.toString();
+    });
+    req.on("end", () => {
+      seen.push({ method: req.method ?? "", url: req.url ?? "", authorization: req.headers.authorization ?? "", body });
+      const json = (status: number, value: unknown) => {
+        res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(value));
+      };
+      if (req.url?.includes("/gone"))
+        return json(404, { error: { code: "Request_ResourceNotFound", message: "gone" } });
+      if (req.method === "POST" && req.url?.endsWith("/appRoleAssignedTo")) return json(201, { id: "assignment-1" });
+      if (req.method === "POST" && req.url?.endsWith("/applications"))
+        return json(400, { error: { code: "Request_BadRequest", message: "displayName is required." } });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  host = `https://localhost:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the Graph client", () => {
+  it("sends the admin key as a bearer token and trusts the given CA", async () => {
+    await graphClient(host, caPem, "admin-key-1")("GET", "applications");
+    expect(seen.at(-1)).toMatchObject({
+      method: "GET",
+      url: "/graph/v1.0/applications",
+      authorization: "Bearer admin-key-1",
+    });
+  });
+
+  it("refuses a server its CA did not issue", async () => {
+    await expect(graphClient(host, "", "k")("GET", "applications")).rejects.toThrow(/could not reach/);
+  });
+
+  it("turns Graph errors into typed errors with Graph's code and no request values", async () => {
+    const graph = graphClient(host, caPem, "k");
+    const error = await application(graph)
+      .create({ displayName: "secret-looking-name", signInAudience: "AzureADMyOrg" })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraphError);
+    expect((error as GraphError).graphCode).toBe("Request_BadRequest");
+    expect(String(error)).not.toContain("secret-looking-name");
+  });
+});
+
+describe("azuread AppRoleAssignment over Graph", () => {
+  it("is created and deleted on the resource's appRoleAssignedTo, and an already-deleted one is gone", async () => {
+    const graph = graphClient(host, caPem, "k");
+    const provider = appRoleAssignment(graph);
+    const made = await provider.create({
+      appRoleId: "role-1",
+      principalObjectId: "client-sp",
+      resourceObjectId: "api-sp",
+    });
+    expect(made.id).toBe("/servicePrincipals/api-sp/appRoleAssignedTo/assignment-1");
+    expect(seen.at(-1)).toMatchObject({
+      method: "POST",
+      url: "/graph/v1.0/servicePrincipals/api-sp/appRoleAssignedTo",
+    });
+    expect(JSON.parse(seen.at(-1)?.body ?? "{}")).toEqual({
+      principalId: "client-sp",
+      resourceId: "api-sp",
+      appRoleId: "role-1",
+    });
+    await provider.delete({ id: made.id, inputs: {}, outputs: made.outputs });
+    expect(seen.at(-1)).toMatchObject({
+      method: "DELETE",
+      url: "/graph/v1.0/servicePrincipals/api-sp/appRoleAssignedTo/assignment-1",
+    });
+    await expect(
+      provider.delete({ id: "/servicePrincipals/gone/appRoleAssignedTo/x", inputs: {}, outputs: {} }),
+    ).resolves.toBeUndefined();
+  });
+});

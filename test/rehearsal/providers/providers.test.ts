@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import { Secret, Unknown } from "../../../rehearsal/engine/wire";
+import { applicationCertificate, normaliseDate } from "../../../rehearsal/providers/azuread";
+import type { GraphCall } from "../../../rehearsal/providers/graph";
+import { ProviderError } from "../../../rehearsal/providers/provider";
+import { randomPassword, randomString } from "../../../rehearsal/providers/random";
+import { stackReference } from "../../../rehearsal/providers/stackReference";
+import { privateKey, rfc3339Nano, selfSignedCert } from "../../../rehearsal/providers/tls";
+
+const noGraph: GraphCall = async () => {
+  throw new Error("no Graph in this test");
+};
+
+describe("tls", () => {
+  const cert = selfSignedCert(() => new Date("2026-06-01T00:00:00Z"));
+  const inputs = cert.check({
+    privateKeyPem: new Secret("k"),
+    validityPeriodHours: 24,
+    earlyRenewalHours: 0,
+    allowedUses: ["digital_signature", "client_auth"],
+    subject: { commonName: "x" },
+  });
+  const outputs = { validityEndTime: "2027-01-01T00:00:00.123456789Z" };
+
+  it("early_renewal_hours updates the certificate in place", () => {
+    expect(cert.diff(inputs, outputs, { ...inputs, earlyRenewalHours: 48 })).toEqual({
+      changed: ["earlyRenewalHours"],
+      replace: [],
+    });
+  });
+
+  it("ForceNew fields replace it, and so does entering the early-renewal window", () => {
+    expect(cert.diff(inputs, outputs, { ...inputs, validityPeriodHours: 48 }).replace).toEqual(["validityPeriodHours"]);
+    const late = { ...inputs, earlyRenewalHours: 24 * 365 };
+    expect(cert.diff(inputs, outputs, late).replace).toEqual(["readyForRenewal"]);
+  });
+
+  it("allowed uses are a set, and unknown uses are refused", () => {
+    const swapped = cert.check({ ...inputs, allowedUses: ["client_auth", "digital_signature"] });
+    expect(cert.diff(inputs, outputs, swapped)).toEqual({ changed: [], replace: [] });
+    expect(() => cert.check({ ...inputs, allowedUses: ["everything"] })).toThrow(ProviderError);
+  });
+
+  it("private keys default to 2048 bits and every change replaces them", () => {
+    const key = privateKey.check({ algorithm: "RSA" });
+    expect(key.rsaBits).toBe(2048);
+    expect(privateKey.diff(key, {}, { ...key, rsaBits: 4096 }).replace).toEqual(["rsaBits"]);
+    expect(() => privateKey.check({ algorithm: "DSA" })).toThrow(/algorithm must be one of/);
+  });
+
+  it("validity times are RFC3339 with nanoseconds, trailing zeros dropped", () => {
+    expect(rfc3339Nano(new Date("2027-11-28T09:00:00.577Z"), 151145)).toBe("2027-11-28T09:00:00.577151145Z");
+    expect(rfc3339Nano(new Date("2027-11-28T09:00:00.000Z"), 0)).toBe("2027-11-28T09:00:00Z");
+  });
+});
+
+describe("azuread ApplicationCertificate", () => {
+  const provider = applicationCertificate(noGraph);
+  const base = {
+    applicationId: "/applications/3d43dba6-4912-4e4e-8e5a-ee27f2f7cd34",
+    type: "AsymmetricX509Cert",
+    value: "pem",
+  };
+
+  it("normalises dates as the provider stores them, so the same instant is no change", () => {
+    const a = provider.check({ ...base, endDate: "2027-11-28T09:00:00.577151145Z" });
+    const b = provider.check({ ...base, endDate: "2027-11-28T10:00:00+01:00" });
+    expect(a.endDate).toBe("2027-11-28T09:00:00Z");
+    expect(provider.diff(a, {}, b)).toEqual({ changed: [], replace: [] });
+    expect(normaliseDate(Unknown.value, "endDate")).toBe(Unknown.value);
+    expect(() => provider.check({ ...base, endDate: "next tuesday" })).toThrow(/endDate must be an RFC3339 date/);
+  });
+
+  it("every field replaces, and applicationId must be the application's id", () => {
+    const a = provider.check({ ...base });
+    expect(provider.diff(a, {}, provider.check({ ...base, value: "other" })).replace).toEqual(["value"]);
+    expect(() => provider.check({ ...base, applicationId: "3d43dba6-4912-4e4e-8e5a-ee27f2f7cd34" })).toThrow(
+      /\/applications\/\{objectId\}/,
+    );
+  });
+});
+
+describe("random RandomPassword", () => {
+  it("honours length, classes and minimums", () => {
+    const inputs = {
+      length: 30,
+      special: false,
+      upper: true,
+      lower: false,
+      numeric: true,
+      minUpper: 5,
+      minLower: 0,
+      minNumeric: 5,
+      minSpecial: 0,
+    };
+    const s = randomString(inputs);
+    expect(s).toHaveLength(30);
+    expect(s).toMatch(/^[A-Z0-9]+$/);
+    expect(s.replace(/[^A-Z]/g, "").length).toBeGreaterThanOrEqual(5);
+    expect(s.replace(/[^0-9]/g, "").length).toBeGreaterThanOrEqual(5);
+  });
+
+  it("checks length against the minimums and marks result secret", () => {
+    expect(() => randomPassword.check({ length: 2, minUpper: 3 })).toThrow(/sum of the minimums/);
+    expect(() => randomPassword.check({ length: 0 })).toThrow(/at least 1/);
+    expect(randomPassword.secretOutputs).toContain("result");
+  });
+});
+
+describe("StackReference", () => {
+  it("returns the stack's saved outputs with their secret names, and refuses other stacks", async () => {
+    const reader = stackReference((name) =>
+      name === "organization/p/dev" ? { a: "1", b: new Secret("2") } : undefined,
+    );
+    const read = await reader.read("organization/p/dev", { name: "organization/p/dev" });
+    expect(read.outputs.secretOutputNames).toEqual(["b"]);
+    expect(read.outputs.outputs).toEqual({ a: "1", b: new Secret("2") });
+    await expect(reader.read("x", { name: "organization/other/dev" })).rejects.toThrow(ProviderError);
+  });
+});
