@@ -397,18 +397,19 @@ describe("the folder is never someone else's", () => {
 });
 
 describe("the executable", () => {
-  it("npm start on a new folder: exit 0 within 5 s, type-check included", { timeout: 120_000 }, async () => {
+  it("npm start on a new folder: the compiled CLI exits 0 and reports its phases, the type-check among them", {
+    timeout: 120_000,
+  }, async () => {
     const dir = join(temp, "spawned");
-    const t = performance.now();
     const child = runScript("rehearsal/main.ts", ["--dir", dir]);
     if (child.child.pid) spawned.push(child.child.pid);
     const { code, stdout, stderr } = await child.done;
-    const seconds = (performance.now() - t) / 1000;
     printed.push(stdout, stderr);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^rehearsal: done in /m);
-    // 5 s is the budget on an idle machine; the suite shares two cores, so allow for it.
-    expect(seconds).toBeLessThan(15);
+    // The 5 s budget is measured by `npm run bench` on an idle machine, not asserted on two shared cores.
+    expect(stdout).toMatch(
+      /^rehearsal: done in [\d.]+ s \(.*program load and type-check [\d.]+ s, preview [\d.]+ s, update [\d.]+ s/m,
+    );
   });
 
   it("a second run on a busy folder is refused at once; Ctrl-C mid-update ends with exit 130, releases the folder, and the next run goes on", {
