@@ -19,14 +19,20 @@ export interface DirectoryApi {
   createServicePrincipal(appId: string): Promise<ServicePrincipal>;
   deleteServicePrincipal(id: string): Promise<void>;
   assignAppRole(input: { principalId: string; resourceId: string; appRoleId: string }): Promise<AppRoleAssignment>;
-  removeAppRoleAssignment(id: string): Promise<void>;
+  /** `resourceId` is the resource's service principal, whose appRoleAssignedTo holds the assignment. */
+  removeAppRoleAssignment(id: string, resourceId?: string): Promise<void>;
   applications(): Promise<Application[]>;
   servicePrincipals(): Promise<ServicePrincipal[]>;
 }
 
 export type { AppRole };
 
-/** The same interface over a directory in this process, for tests that need no server. */
+/**
+ * The same interface over a directory in this process. Kept in source, not
+ * in test/, because test/support/program.ts (the program's tests, another
+ * room's) runs the mock-monitor engine (providers/legacy) against it without
+ * a server; it goes when those tests stop using that engine.
+ */
 export function inProcessDirectory(admin: import("../entra/admin").DirectoryAdmin): DirectoryApi {
   return {
     tenantId: admin.tenantId,

@@ -1,81 +1,106 @@
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { RehearsalInputError } from "./config";
-import { type RehearsalOptions, runRehearsal } from "./rehearsal";
+import { type CliIO, type Command, type Flags, runCommand } from "../common/cli";
+import { ArgumentError } from "../common/errors";
+import { runEngine } from "./engineAdapter";
+import { exitCodes } from "./errors";
+import { type RehearsalIO, type RehearsalOptions, runRehearsal } from "./rehearsal";
 
-const usage = `usage: npm start -- [--config key=value ...] [--propagation-delay <seconds>] [--rotate] [--dir <folder>] [--timeout <seconds>]
+export const usage = `usage: npm start -- [--stack-config Pulumi.<stack>.yaml] [--config key=value ...] [--preview]
+                 [--dir <folder>] [--fresh] [--rotate] [--propagation-delay <seconds>] [--timeout <seconds>]
 
-Deploys the real program (index.ts) into a local Entra ID with real keys and
-certificates, then verifies it with msal-node. Nothing reaches Azure.
+Runs the real program (index.ts) the way \`pulumi up\` does, against a local
+Entra ID with real keys and certificates, then verifies it with msal-node.
+Nothing reaches Azure. The folder keeps the stack: a second run updates it.
 
-  --config key=value        override a Pulumi.yaml setting (repeatable), e.g. --config keySize=3072
-  --propagation-delay <s>   make new apps and credentials usable only after <s> seconds, as in a real tenant
+  --stack-config <file>     read config from a stack file (config: entra-cert-auth:key: value)
+  --config key=value        as \`pulumi config set key value\` (a string); key[0]=v as --path (repeatable)
+  --preview                 print the plan (create/update/replace/delete/same) and change nothing
+  --dir <folder>            the rehearsal's folder (default .rehearsal); never someone else's
+  --fresh                   start the stack over (deletes only what the rehearsal wrote there)
   --rotate                  then rotate the certificate and show that a credential works at every step
-  --dir <folder>            where to leave outputs.json, entra.json and ca.pem (default .rehearsal)
+  --propagation-delay <s>   make new apps and credentials usable only after <s> seconds, as in a real tenant
   --timeout <s>             verify's deadline (default 120)
 
-Exit codes: verify's (0 verified, 2-6), 2 also for a config error, 7 deployment failed, 8 rotation gap.`;
+Exit codes: verify's (0 verified, 2-6); 2 also for bad arguments, config, a failed preview
+or an unusable folder; 7 update failed; 8 rotation gap; 130 interrupted.`;
 
-function parse(argv: string[]): RehearsalOptions | "help" {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        config: { type: "string", multiple: true, default: [] },
-        "propagation-delay": { type: "string", default: "0" },
-        rotate: { type: "boolean", default: false },
-        dir: { type: "string", default: ".rehearsal" },
-        timeout: { type: "string", default: "120" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (err) {
-    throw new RehearsalInputError(`${(err as Error).message.split("\n")[0]}; see --help`);
-  }
-  if (values.help) return "help";
+const flags = {
+  config: { type: "string", multiple: true },
+  "stack-config": { type: "string" },
+  preview: { type: "boolean", default: false },
+  fresh: { type: "boolean", default: false },
+  "propagation-delay": { type: "string", default: "0" },
+  rotate: { type: "boolean", default: false },
+  dir: { type: "string", default: ".rehearsal" },
+  timeout: { type: "string", default: "120" },
+} as const;
+
+/** Checks the parsed flags; paths are resolved against the working directory, as the user typed them there. */
+export function parseOptions(values: Flags<typeof flags>, cwd: string): RehearsalOptions {
   const delay = Number(values["propagation-delay"]);
   const timeout = Number(values.timeout);
-  if (!Number.isFinite(delay) || delay < 0)
-    throw new RehearsalInputError(`--propagation-delay ${values["propagation-delay"]} must be 0 or more seconds`);
+  if (!Number.isFinite(delay) || delay < 0) throw new ArgumentError("--propagation-delay must be 0 or more seconds");
   if (!Number.isFinite(timeout) || timeout <= 0)
-    throw new RehearsalInputError(`--timeout ${values.timeout} must be a positive number of seconds`);
+    throw new ArgumentError("--timeout must be a positive number of seconds");
+  const stackFile = values["stack-config"];
   return {
-    dir: values.dir!,
-    config: values.config as string[],
+    dir: resolve(cwd, values.dir),
+    config: values.config ?? [],
+    stackFile: stackFile === undefined ? undefined : resolve(cwd, stackFile),
+    preview: values.preview,
+    fresh: values.fresh,
     propagationDelaySeconds: delay,
-    rotate: values.rotate!,
+    rotate: values.rotate,
     timeoutSeconds: timeout,
   };
 }
 
-async function main(argv: string[]): Promise<number> {
-  let options;
-  try {
-    options = parse(argv);
-  } catch (err) {
-    console.error(`rehearsal: ${(err as Error).message}`);
-    return 2;
-  }
-  if (options === "help") return (console.log(usage), 0);
-  const started = Date.now();
-  try {
-    const { exitCode, phases } = await runRehearsal({ ...options, dir: resolve(options.dir) }, (line) =>
-      console.log(`rehearsal: ${line}`),
-    );
-    const timings = Object.entries(phases)
-      .map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)} s`)
-      .join(", ");
-    console.log(
-      `rehearsal: ${exitCode === 0 ? "done" : `failed (exit ${exitCode})`} in ${((Date.now() - started) / 1000).toFixed(1)} s (${timings})`,
-    );
-    return exitCode;
-  } catch (err) {
-    if (err instanceof RehearsalInputError) return (console.error(`rehearsal: ${err.message}`), err.exitCode);
-    console.error(`rehearsal: unexpected ${(err as Error).name}: ${(err as Error).message.split("\n")[0]}`);
-    return 1;
-  }
+/** What the rehearsal needs beyond the common CLI edge; tests pass their own engine and signal. */
+export interface RehearsalDeps {
+  cwd: string;
+  runEngine?: RehearsalIO["runEngine"];
+  signal?: AbortSignal;
 }
 
-main(process.argv.slice(2)).then((code) => (process.exitCode = code));
+/** `npm start` as a command of the project's one CLI shape (common/cli). */
+export function rehearsalCommand(deps: RehearsalDeps): Command<typeof flags, RehearsalOptions> {
+  return {
+    name: "rehearsal",
+    usage,
+    flags,
+    parse: (values) => parseOptions(values, deps.cwd),
+    async run(options, io) {
+      const started = performance.now();
+      const { exitCode, phases } = await runRehearsal(options, {
+        cwd: deps.cwd,
+        say: (line) => io.stdout.write(`rehearsal: ${line}\n`),
+        runEngine: deps.runEngine ?? runEngine,
+        signal: deps.signal,
+      });
+      const timings = Object.entries(phases)
+        .map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)} s`)
+        .join(", ");
+      io.stdout.write(
+        `rehearsal: ${exitCode === 0 ? "done" : `failed (exit ${exitCode})`} in ${((performance.now() - started) / 1000).toFixed(1)} s (${timings})\n`,
+      );
+      return exitCode;
+    },
+  };
+}
+
+/** The CLI in-process: parse, run, turn a typed error into one line and an exit code. Never exits. */
+export function main(argv: string[], io: CliIO, deps: RehearsalDeps): Promise<number> {
+  return runCommand(rehearsalCommand(deps), argv, io);
+}
+
+// The executable: a signal aborts the run (the engine stops between steps and checkpoints), then the exit code.
+if (require.main === module) {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  const io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin };
+  main(process.argv.slice(2), io, { cwd: process.cwd(), signal: controller.signal }).then((code) => {
+    process.exitCode = controller.signal.aborted && code === 0 ? exitCodes.interrupted : code;
+  });
+}

@@ -1,138 +1,308 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot } from "../common/root";
 import { type LocalEntra, start } from "../entra/server";
-import { humanReport, scrub } from "../verify/report";
+import { humanReport } from "../verify/report";
 import { runVerify } from "../verify/run";
-import { projectFile, stackConfig } from "./config";
-import type { DeployJob, DeployMessage } from "./deploy";
-import { DeploymentError, runDeployment } from "./deployment";
-import type { ProbeResult } from "./probe";
+import { writeClientFiles } from "./clientFiles";
+import { type ConfigValue, readRemembered, stackConfig, stackNameOf } from "./config";
+import type { EngineResult, EngineRun, RunEngine, StepEvent } from "./engineAdapter";
+import { DeploymentError, exitCodes, RehearsalError, RehearsalInputError } from "./errors";
+import { claimFolder, markerName } from "./folder";
+import { planSummary, stepLine } from "./plan";
+import { type Holder, type ProbeResult, probe } from "./probe";
+import { type Redactor, redactor } from "./redact";
 
 export interface RehearsalOptions {
-  /** Where the rehearsal leaves outputs.json, entra.json and ca.pem. */
+  /** The rehearsal's folder: the stack, the local Entra ID's state, the outputs and the client's files. */
   dir: string;
+  /** `--config key=value` as `pulumi config set`; `key[0]=v` as `--path`. */
   config: string[];
+  /** A Pulumi.<stack>.yaml to read config from. */
+  stackFile?: string;
+  /** Print the plan and change nothing. */
+  preview: boolean;
+  /** Start the stack over: delete what earlier runs wrote in the folder. */
+  fresh: boolean;
   propagationDelaySeconds: number;
   rotate: boolean;
   /** verify's deadline, seconds. */
   timeoutSeconds: number;
 }
 
-/** Exit codes beyond verify's own. */
-export const rehearsalExitCodes = { configError: 2, deploymentFailed: 7, rotationGap: 8 } as const;
+/** How a run reaches the world; tests pass their own. */
+export interface RehearsalIO {
+  cwd: string;
+  /** One line of output, already scrubbed of secrets. */
+  say(line: string): void;
+  runEngine: RunEngine;
+  signal?: AbortSignal;
+}
 
 export interface RehearsalResult {
   exitCode: number;
   phases: Record<string, number>;
 }
 
-// From the sources or from dist/: the folder holding Pulumi.yaml.
-const root = projectRoot(__dirname);
+const credentialType = "azuread:index/applicationCertificate:ApplicationCertificate";
+const secretOutputs = ["privateKeyPem", "certificatePfx", "pfxPassword"];
+
+/** The deploying identity getClientConfig reports: the same one across runs, or owners would change. */
+function deployerOf(dir: string): { clientId: string; objectId: string } {
+  const path = join(dir, "deployer.json");
+  if (existsSync(path)) return JSON.parse(readFileSync(path, "utf8"));
+  const deployer = { clientId: randomUUID(), objectId: randomUUID() };
+  writeFileSync(path, `${JSON.stringify(deployer, null, 2)}\n`);
+  return deployer;
+}
 
 /**
- * The offline rehearsal: the real program deployed by the local engine into
- * the local Entra ID, then verify against it; with `rotate`, a second
- * deployment that rotates the certificate while probing both.
+ * The offline rehearsal, as `pulumi up` runs: stack config checked as the CLI
+ * checks it, a preview, then the update against the folder's stack, then
+ * verify; with `rotate`, a second update that rotates while probing.
  */
-export async function runRehearsal(options: RehearsalOptions, say: (line: string) => void): Promise<RehearsalResult> {
+export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): Promise<RehearsalResult> {
+  const redact = redactor();
+  const say = (line: string) => io.say(redact(line));
   const phases: Record<string, number> = {};
   const timed = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
-    const t = Date.now();
+    const t = performance.now();
     try {
       return await work();
     } finally {
-      phases[phase] = Date.now() - t;
+      phases[phase] = (phases[phase] ?? 0) + (performance.now() - t);
     }
   };
-  const overrides = options.config;
-  stackConfig(root, overrides); // fail on bad --config before anything starts
-  rmSync(options.dir, { recursive: true, force: true });
-  mkdirSync(options.dir, { recursive: true });
-  const entra = await timed("start local Entra ID", () =>
-    start({ state: join(options.dir, "entra.json"), propagationDelaySeconds: options.propagationDelaySeconds }),
+  // Everything that can be refused is refused before the folder is touched.
+  const root = pulumiProject(io.cwd);
+  // What `--config` set in earlier runs that updated this stack, read only from a folder the rehearsal made.
+  const rememberedPath = join(options.dir, `config-${stackNameOf(options.stackFile)}.json`);
+  const remembered = existsSync(join(options.dir, markerName)) && !options.fresh ? readRemembered(rememberedPath) : {};
+  const base = stackConfig(root, { stackFile: options.stackFile, overrides: options.config, remembered });
+  const carried = Object.keys(remembered).filter(
+    (k) => !options.config.some((c) => c.startsWith(`${k.split(":").pop()}`)),
   );
-  say(
-    `local Entra ID at ${entra.authorityHost}, tenant ${entra.tenantId}${options.propagationDelaySeconds ? `, propagation delay ${options.propagationDelaySeconds} s` : ""}`,
-  );
+  if (carried.length > 0)
+    say(
+      `config from earlier runs' --config (as pulumi config set keeps it; --fresh forgets): ${carried.map((k) => k.split(":").pop()).join(", ")}`,
+    );
+  for (const key of base.undeclared)
+    say(
+      `warning: ${key} is not declared in Pulumi.yaml; like the CLI the rehearsal passes it on, and the program never reads it (declared: ${Object.keys(base.project.config).join(", ")})`,
+    );
+  const folder = claimFolder(options.dir, { fresh: options.fresh });
   try {
-    const job = deployJob(options, entra, overrides);
-    say("deploying the program (index.ts) with the local engine");
-    const deployed = await timed("deploy", () => deployOnce(job, say));
-    if (deployed !== 0) return { exitCode: deployed, phases };
-    let exitCode = await timed("verify", () => verifyOutputs(options, entra, say));
-    if (exitCode === 0 && options.rotate) {
-      const rotation = `${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
-      say(`rotating: a second deployment with rotation=${rotation}`);
-      const rotateJob = {
-        ...deployJob(options, entra, [...overrides, `rotation=${rotation}`]),
-        deployer: job.deployer,
-        probeRotation: true,
+    const resumed = existsSync(join(options.dir, "stacks", base.stack));
+    const entra = await timed("start local Entra ID", () =>
+      start({ state: join(options.dir, "entra.json"), propagationDelaySeconds: options.propagationDelaySeconds }),
+    );
+    const adminKey = entra.adminKey;
+    redact.add(adminKey);
+    say(
+      `local Entra ID at ${entra.authorityHost}, tenant ${entra.tenantId}${resumed ? ` (stack ${base.stack} from an earlier run, continued)` : ""}${options.propagationDelaySeconds ? `, propagation delay ${options.propagationDelaySeconds} s` : ""}`,
+    );
+    try {
+      const deployer = deployerOf(options.dir);
+      const engineRun = (overrides: string[], dryRun: boolean, extra: Partial<EngineRun> = {}): EngineRun => {
+        const { config, secretKeys, setKeys, stack, project } = stackConfig(root, {
+          stackFile: options.stackFile,
+          overrides,
+          remembered,
+        });
+        // Point the exported authority at the local Entra ID unless the user chose one.
+        if (!setKeys.includes("authorityHost")) config[`${project.name}:authorityHost`] = entra.authorityHost;
+        return {
+          root,
+          project: project.name,
+          stack,
+          organization: "organization",
+          config,
+          secretKeys,
+          dryRun,
+          // One state per stack, as a backend keeps them.
+          stateDir: join(options.dir, "stacks", stack),
+          providers: {
+            entra: { authorityHost: entra.authorityHost, caPem: entra.caPem, tenantId: entra.tenantId, adminKey },
+            deployer,
+          },
+          onEvent: (e) => {
+            if (e.kind === "diagnostic" && e.severity !== "debug") say(`  ${e.severity}: ${e.message}`);
+            if (e.kind === "step" && !dryRun && e.step.op !== "same") say(stepLine(e.step));
+            // The program's load, type-check included, as a figure of its own (issue 8).
+            if (e.kind === "timings")
+              phases["program load and type-check"] = (phases["program load and type-check"] ?? 0) + e.timings.load;
+          },
+          signal: io.signal,
+          ...extra,
+        };
       };
-      const gaps: string[] = [];
-      const rotated = await timed("rotate", () => deployOnce(rotateJob, say, gaps));
-      if (rotated !== 0) return { exitCode: rotated, phases };
-      if (gaps.length > 0) {
-        say(
-          `ROTATION GAP: no certificate was accepted ${gaps.join("; ")}. With replication delays, keep the outgoing certificate attached (previousCertificatePem) until the new one is usable.`,
-        );
-        return { exitCode: rehearsalExitCodes.rotationGap, phases };
+
+      const planned = await timed("preview", () => preview(io.runEngine, engineRun(options.config, true)));
+      if (options.preview) {
+        for (const step of planned.steps) say(stepLine(step));
+        say(`preview: ${planSummary(planned.steps)}; nothing was changed`);
+        return { exitCode: 0, phases };
       }
-      say("rotation kept a working certificate at every step");
-      exitCode = await timed("verify after rotation", () => verifyOutputs(options, entra, say));
+      say(`preview: ${planSummary(planned.steps)}`);
+      say(`updating the stack ${base.stack} (index.ts) with the local engine`);
+      const result = await timed("update", () => update(io.runEngine, engineRun(options.config, false)));
+      keep(result, options.dir, entra, redact);
+      remember(rememberedPath, base.remember);
+      let exitCode = await timed("verify", () => verifyOutputs(options, entra, say));
+      if (exitCode === 0 && options.rotate) {
+        const rotation = `${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
+        say(`rotating: an update with rotation=${rotation}, probing the previous and the new certificate at each step`);
+        const overrides = [...options.config, `rotation=${rotation}`];
+        const rotatePlan = await timed("preview", () => preview(io.runEngine, engineRun(overrides, true)));
+        say(`preview: ${planSummary(rotatePlan.steps)}`);
+        const prober = rotationProber(result.outputs, entra, say);
+        await prober.probe("before the update");
+        const rotated = await timed("rotate", () =>
+          update(io.runEngine, engineRun(overrides, false, { afterStep: prober.afterStep })),
+        );
+        keep(rotated, options.dir, entra, redact);
+        remember(rememberedPath, stackConfig(root, { stackFile: options.stackFile, overrides, remembered }).remember);
+        prober.learn(rotated.outputs);
+        await prober.probe("after the update");
+        if (prober.gaps.length > 0) {
+          say(
+            `ROTATION GAP: no certificate was accepted ${prober.gaps.join("; ")}. Keep the outgoing certificate attached until the new one is usable.`,
+          );
+          return { exitCode: exitCodes.rotationGap, phases };
+        }
+        say("rotation kept a working certificate at every step");
+        exitCode = await timed("verify after rotation", () => verifyOutputs(options, entra, say));
+      }
+      if (exitCode === 0) for (const line of nextSteps(options.dir, entra)) say(line);
+      return { exitCode, phases };
+    } finally {
+      await entra.stop();
     }
-    if (exitCode === 0) nextSteps(options, entra).forEach((line) => say(line));
-    return { exitCode, phases };
   } finally {
-    await entra.stop();
+    folder.release();
   }
 }
 
-function deployJob(options: RehearsalOptions, entra: LocalEntra, overrides: string[]): DeployJob {
-  const project = projectFile(root).name;
-  const config = stackConfig(root, overrides);
-  // Point the exported authority at the local Entra ID unless the user chose one.
-  if (!overrides.some((o) => o.startsWith("authorityHost="))) config[`${project}:authorityHost`] = entra.authorityHost;
-  return {
-    program: join(root, "index.ts"),
-    project,
-    stack: "rehearsal",
-    config,
-    checkpointPath: join(options.dir, "checkpoint.json"),
-    outputsPath: join(options.dir, "outputs.json"),
-    entra: {
-      authorityHost: entra.authorityHost,
-      caPem: entra.caPem,
-      tenantId: entra.tenantId,
-      adminKey: entra.adminKey,
-    },
-    deployer: { clientId: randomUUID(), objectId: randomUUID() },
-    probeRotation: false,
-  };
-}
-
-async function deployOnce(job: DeployJob, say: (line: string) => void, gaps: string[] = []): Promise<number> {
+/** The project the CLI would run: found from the working directory, as `pulumi up` finds Pulumi.yaml. */
+function pulumiProject(cwd: string): string {
+  let root: string;
   try {
-    await runDeployment(job, (m) => describe(m, say, gaps));
-    return 0;
+    root = projectRoot(cwd);
+  } catch {
+    root = cwd;
+  }
+  if (!existsSync(join(root, "Pulumi.yaml")))
+    throw new RehearsalInputError(
+      `no Pulumi.yaml beside the package.json at or above ${cwd}; run npm start in the project`,
+    );
+  return root;
+}
+
+/** Keeps this run's `--config` for the next runs, as `pulumi config set` keeps it in the stack's config (0600: a value may be a key). */
+function remember(path: string, values: Record<string, ConfigValue>): void {
+  if (Object.keys(values).length === 0) return;
+  writeFileSync(path, `${JSON.stringify(values, null, 2)}\n`, { mode: 0o600 });
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+function interrupted(signal: AbortSignal | undefined): RehearsalError | undefined {
+  if (!signal?.aborted) return undefined;
+  return new RehearsalError(
+    "ERR_INTERRUPTED",
+    "interrupted: the engine stopped between steps and kept a checkpoint of what exists; run again to continue, or with --fresh to start over",
+    exitCodes.interrupted,
+  );
+}
+
+/** The preview `pulumi up` runs first: if it fails, nothing has changed and nothing will. */
+async function preview(runEngine: RunEngine, run: EngineRun): Promise<EngineResult> {
+  try {
+    return await runEngine(run);
   } catch (err) {
-    if (!(err instanceof DeploymentError)) throw err;
-    say(`deployment failed: ${err.message}`);
-    return err.configError ? rehearsalExitCodes.configError : rehearsalExitCodes.deploymentFailed;
+    throw (
+      interrupted(run.signal) ??
+      new RehearsalError(
+        "ERR_DEPLOYMENT",
+        `preview failed, nothing was changed: ${messageOf(err)}`,
+        // A preview fails on the program or its config: the user's input.
+        exitCodes.input,
+      )
+    );
   }
 }
 
-const shortType = (type: string) => type.split(":").pop();
-
-function describe(m: DeployMessage, say: (line: string) => void, gaps: string[]): void {
-  if (m.kind === "step" && m.step.op !== "same")
-    say(`  ${m.step.op.padEnd(7)} ${shortType(m.step.type)} ${m.step.name}`);
-  if (m.kind === "probe") {
-    say(`  probe ${m.moment}: ${m.results.map(probeText).join(", ")}`);
-    if (!m.results.some((r) => r.accepted)) gaps.push(m.moment);
+async function update(runEngine: RunEngine, run: EngineRun): Promise<EngineResult> {
+  try {
+    return await runEngine(run);
+  } catch (err) {
+    throw interrupted(run.signal) ?? new DeploymentError(`update failed: ${messageOf(err)}`, "update");
   }
-  if (m.kind === "done") say(`  stack outputs: ${m.outputNames.join(", ")}`);
+}
+
+/** Leaves the run's outputs: outputs.json (the latest), history/ (every run's), and the client's files. */
+function keep(result: EngineResult, dir: string, entra: LocalEntra, redact: Redactor): void {
+  for (const name of [...secretOutputs, ...result.secretOutputNames]) redact.add(result.outputs[name]);
+  const text = `${JSON.stringify(result.outputs, null, 2)}\n`;
+  writeFileSync(join(dir, "outputs.json"), text, { mode: 0o600 });
+  const history = join(dir, "history");
+  mkdirSync(history, { recursive: true });
+  const n = readdirSync(history).filter((f) => /^outputs-\d+\.json$/.test(f)).length + 1;
+  writeFileSync(join(history, `outputs-${String(n).padStart(3, "0")}.json`), text, { mode: 0o600 });
+  writeClientFiles(dir, result.outputs, { authorityHost: entra.authorityHost, caPath: entra.caPath });
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+const text = (v: unknown) => (typeof v === "string" ? v : "");
+
+/**
+ * Tries the outgoing and the incoming certificate, so the rotation shows which
+ * one works when. The incoming one is learnt from the steps that made it
+ * (when the engine's step carries outputs) and from the final outputs.
+ */
+function rotationProber(before: Record<string, unknown>, entra: LocalEntra, say: (line: string) => void) {
+  const target = {
+    tenantId: text(before.tenantId),
+    clientId: text(before.clientId),
+    scope: text(before.scope),
+    authorityHost: entra.authorityHost,
+    caPem: entra.caPem,
+  };
+  const old: Holder = {
+    label: "previous certificate",
+    certificatePem: text(before.certificatePem),
+    privateKeyPem: text(before.privateKeyPem),
+  };
+  const incoming = { certificatePem: "", privateKeyPem: "" };
+  const gaps: string[] = [];
+  const holders = (): Holder[] =>
+    incoming.certificatePem && incoming.privateKeyPem && incoming.certificatePem !== old.certificatePem
+      ? [old, { label: "new certificate", ...incoming }]
+      : [old];
+  const run = async (moment: string) => {
+    const results = await probe(target, holders());
+    say(`  probe ${moment}: ${results.map(probeText).join(", ")}`);
+    if (!results.some((r) => r.accepted)) gaps.push(moment);
+  };
+  return {
+    gaps,
+    probe: run,
+    learn(outputs: Record<string, unknown>) {
+      incoming.certificatePem = text(outputs.certificatePem) || incoming.certificatePem;
+      incoming.privateKeyPem = text(outputs.privateKeyPem) || incoming.privateKeyPem;
+    },
+    async afterStep(step: StepEvent) {
+      // Not in contract 7's StepEvent: the legacy engine adds the outputs of what it made.
+      const fields: Record<string, unknown> = { ...step };
+      const made = isRecord(fields.outputs) ? fields.outputs : {};
+      if (step.type === "tls:index/selfSignedCert:SelfSignedCert")
+        incoming.certificatePem = text(made.certPem) || incoming.certificatePem;
+      if (step.type === "tls:index/privateKey:PrivateKey")
+        incoming.privateKeyPem = text(made.privateKeyPem) || incoming.privateKeyPem;
+      if (step.type === credentialType && step.op !== "same") await run(`after ${step.op} of ${step.name}`);
+    },
+  };
 }
 
 const probeText = (r: ProbeResult) => `${r.label} ${r.accepted ? "accepted" : `refused (${r.reason})`}`;
@@ -143,10 +313,9 @@ async function verifyOutputs(
   say: (line: string) => void,
 ): Promise<number> {
   say("verifying: token with msal-node, then the checks");
-  const outputs = join(options.dir, "outputs.json");
   const report = await runVerify(
     {
-      outputs,
+      outputs: join(options.dir, "outputs.json"),
       caFile: entra.caPath,
       authorityHost: entra.authorityHost,
       thumbprint: "sha256",
@@ -158,15 +327,17 @@ async function verifyOutputs(
     // The outputs come from the file, never stdin.
     { env: {}, readStdin: async () => "", progress: (line) => say(`  ${line}`) },
   );
-  for (const line of scrub(humanReport(report), report.secrets).trimEnd().split("\n")) say(line);
+  const printed = humanReport(report);
+  const redactRun = redactor();
+  for (const secret of report.secrets) redactRun.add(secret);
+  for (const line of printed.trimEnd().split("\n")) say(redactRun(line));
   return report.exitCode;
 }
 
-function nextSteps(options: RehearsalOptions, entra: LocalEntra): string[] {
-  const dir = options.dir;
+function nextSteps(dir: string, entra: LocalEntra): string[] {
   return [
-    `left in ${dir}: outputs.json (what \`pulumi stack output --json --show-secrets\` prints), entra.json (the directory), ca.pem`,
-    "serve it again and verify it again:",
+    `left in ${dir}: outputs.json (what \`pulumi stack output --json --show-secrets\` prints; every run's in history/), entra.json (the directory), ca.pem, and the client's files client.pem, client.pfx, client.env (mode 0600)`,
+    "run it again to update the same stack; --fresh starts over. Serve it again and verify it again:",
     `  npm run entra -- --state ${join(dir, "entra.json")} --port ${entra.port}`,
     `  npm run verify -- --outputs ${join(dir, "outputs.json")} --authority-host ${entra.authorityHost} --ca-file ${join(dir, "ca.pem")}`,
   ];

@@ -1,181 +1,464 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { DeploymentError, runDeployment } from "../../rehearsal/deployment";
-import { startEntra } from "../support/entra";
-import { isRunning, root, runScript, waitForLine } from "../support/processes";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { start } from "../../entra/server";
+import { engineTypeChecks } from "../../rehearsal/engineAdapter";
+import { main } from "../../rehearsal/main";
+import { type Holder, type ProbeResult, probe } from "../../rehearsal/probe";
+import { runVerify } from "../../verify/run";
+import { isRunning, root, runScript } from "../support/processes";
 import { expectNoSecrets } from "../support/secrets";
+import { capture } from "./capture";
 
-const outputNames = [
-  "tenantId",
-  "clientId",
-  "applicationObjectId",
-  "servicePrincipalObjectId",
-  "authority",
-  "scope",
-  "expectedRoles",
-  "certificatePem",
-  "privateKeyPem",
-  "thumbprint",
-  "thumbprintSha256",
-  "keyId",
-  "certificateNotAfter",
-];
+/**
+ * The rehearsal end to end with the real program and the engine behind
+ * `runEngine`. One shared folder is rehearsed several times in beforeAll;
+ * the tests only read what those runs printed and left.
+ */
+const temp = mkdtempSync(join(tmpdir(), "eca-rehearsal-"));
+const printed: string[] = [];
+const secrets: string[] = [];
+const spawned: number[] = [];
 
-/** Processes still running one of the project's entry points. */
-const leftovers = () =>
-  execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" })
+type Outputs = Record<string, unknown> & { tenantId: string; clientId: string };
+
+async function rehearse(args: string[], cwd = root) {
+  const io = capture();
+  const code = await main(args, io, { cwd });
+  const result = { code, ...io.text() };
+  printed.push(result.stdout, result.stderr);
+  return result;
+}
+
+function outputsOf(dir: string): Outputs {
+  // A run that failed left none: the tests reading them fail on their own, the others still run.
+  if (!existsSync(join(dir, "outputs.json"))) return { tenantId: "", clientId: "" };
+  const outputs = JSON.parse(readFileSync(join(dir, "outputs.json"), "utf8"));
+  for (const name of ["privateKeyPem", "certificatePfx", "pfxPassword"]) if (outputs[name]) secrets.push(outputs[name]);
+  const adminKey = join(dir, "entra.json.admin-key");
+  if (existsSync(adminKey)) secrets.push(readFileSync(adminKey, "utf8").trim());
+  return outputs;
+}
+
+const shortType = (line: string) => line.split(" ")[0] ?? "";
+const changed = (stdout: string) =>
+  ["create", "replace", "update", "delete"].flatMap((op) => steps(stdout, op).map((l) => `${op} ${shortType(l)}`));
+const steps = (stdout: string, op: string) =>
+  stdout
     .split("\n")
-    .filter((l) => /rehearsal\/(deploy|main)\.ts|entra\/main\.ts|verify\/main\.ts/.test(l) && !l.includes("ps -eo"));
+    .filter((l) => l.startsWith(`rehearsal:   ${op.padEnd(7)} `))
+    .map((l) => l.slice(`rehearsal:   ${op.padEnd(7)} `.length))
+    .sort();
 
-describe("npm start, the offline rehearsal", () => {
-  const printed: string[] = [];
-  const keys: string[] = [];
-  const start = async (dir: string, args: string[] = []) => {
-    const result = await runScript("rehearsal/main.ts", ["--dir", dir, ...args], { cwd: root }).done;
-    printed.push(result.stdout, result.stderr);
-    if (existsSync(join(dir, "outputs.json")))
-      keys.push(JSON.parse(readFileSync(join(dir, "outputs.json"), "utf8")).privateKeyPem);
-    return result;
-  };
-  const tempDir = () => join(mkdtempSync(join(tmpdir(), "eca-rehearsal-")), "out");
+// The program keeps the previous certificate attached across one rotation (issue 9) once it exports this.
+const program = readFileSync(join(root, "index.ts"), "utf8");
+const programOverlaps = program.includes("attachedCertificates");
+// The program exports a PKCS#12 and its password (contract 4, issue 13) once it has them.
+const programMakesPfx = program.includes("certificatePfx");
+// verify reads a PFX through AZURE_CLIENT_CERTIFICATE_PATH/_PASSWORD (contract 5) once it can.
+const verifyReadsPfx = readdirSync(join(root, "verify")).some((f) =>
+  readFileSync(join(root, "verify", f), "utf8").includes("AZURE_CLIENT_CERTIFICATE_PASSWORD"),
+);
 
-  it("deploys the real program into the local Entra ID and verifies it, leaving outputs.json, entra.json and ca.pem", async () => {
-    const dir = tempDir();
-    const { code, stdout } = await start(dir);
-    expect(code).toBe(0);
-    for (const step of [
-      "create  PrivateKey client-key",
-      "create  SelfSignedCert client-cert",
-      "create  Application client-app",
-      "create  ServicePrincipal client-sp",
-      "create  ApplicationCertificate client-credential",
-      "create  AppRoleAssignment client-role-Data.Read",
-    ]) {
-      expect(stdout).toContain(step);
-    }
-    expect(stdout).toMatch(/^rehearsal: verified: a certificate-authenticated token for .+ with Data.Read/m);
-    const outputs = JSON.parse(readFileSync(join(dir, "outputs.json"), "utf8"));
-    for (const name of outputNames) expect(outputs[name], name).toBeTruthy();
-    expect(outputs.privateKeyPem).toContain("PRIVATE KEY");
-    const directory = JSON.parse(readFileSync(join(dir, "entra.json"), "utf8"));
-    expect(directory.applications.map((a: { appId: string }) => a.appId)).toContain(outputs.clientId);
-    expect(readFileSync(join(dir, "ca.pem"), "utf8")).toContain("BEGIN CERTIFICATE");
-  });
+const shared = join(temp, "shared");
 
-  it("leaves outputs that the standalone local Entra ID and verify accept again", async () => {
-    const dir = tempDir();
-    expect((await start(dir)).code).toBe(0);
-    const entra = runScript("entra/main.ts", ["--state", join(dir, "entra.json"), "--port", "0"]);
-    try {
-      const [, host] = await waitForLine(entra.child, /authority host: (https:\/\/localhost:\d+)\n/);
-      const verify = await runScript("verify/main.ts", [
-        "--outputs",
-        join(dir, "outputs.json"),
-        "--authority-host",
-        host,
-        "--ca-file",
-        join(dir, "ca.pem"),
-      ]).done;
-      printed.push(verify.stdout, verify.stderr);
-      expect(verify.code).toBe(0);
-      expect(verify.stdout).toMatch(/^verified: /m);
-    } finally {
-      entra.child.kill("SIGTERM");
-      expect((await entra.done).code).toBe(0);
-    }
-  });
+/** A new folder with the shared folder's local CA and keys (its tenant is new): RSA keys are made once per file. */
+function seeded(name: string): string {
+  const dir = join(temp, name);
+  mkdirSync(dir);
+  for (const f of ["ca.pem", "entra.json.keys.json"]) cpSync(join(shared, f), join(dir, f));
+  writeFileSync(
+    join(dir, ".rehearsal-folder.json"),
+    JSON.stringify({ madeBy: "entra-cert-auth rehearsal", wrote: ["ca.pem", "entra.json.keys.json"] }),
+  );
+  return dir;
+}
+const runs: { code: number; stdout: string; stderr: string; outputs: Outputs }[] = [];
 
-  it("rotates with a working certificate at every step", async () => {
-    const dir = tempDir();
-    const { code, stdout } = await start(dir, ["--rotate"]);
-    expect(code).toBe(0);
-    const probes = stdout.split("\n").filter((l) => l.includes("probe "));
-    // One-step rotation with overlap (issue 9): the new credential is created beside the old one, which
-    // stays attached until the next rotation.
-    expect(probes).toEqual([
-      "rehearsal:   probe before the deployment: previous certificate accepted",
-      expect.stringMatching(
-        /^rehearsal: {3}probe after create of client-credential-[0-9a-f]{12}: previous certificate accepted, new certificate accepted$/,
-      ),
-      "rehearsal:   probe after the deployment: previous certificate accepted, new certificate accepted",
-    ]);
-    expect(stdout).toContain("rotation kept a working certificate at every step");
-  });
+const holder = (outputs: Outputs, label: string): Holder => ({
+  label,
+  certificatePem: String(outputs.certificatePem),
+  privateKeyPem: String(outputs.privateKeyPem),
+});
 
-  it("waits out a propagation delay", async () => {
-    const { code, stdout } = await start(tempDir(), ["--propagation-delay", "4"]);
-    expect(code).toBe(0);
-    expect(stdout).toMatch(/\(AADSTS(700016|700027|7000229)\), attempt 1, retrying in/);
-  });
-
-  it("stops on a config error before anything is created", async () => {
-    const dir = tempDir();
-    const { code, stdout } = await start(dir, ["--config", "keySize=1000"]);
-    expect(code).toBe(2);
-    expect(stdout).toContain("keySize 1000 is not supported: use one of 2048, 3072, 4096");
-    const directory = JSON.parse(readFileSync(join(dir, "entra.json"), "utf8"));
-    expect(directory.applications).toEqual([]);
-    expect(existsSync(join(dir, "outputs.json"))).toBe(false);
-  });
-
-  it("rejects an unknown --config key with the keys it knows", async () => {
-    const { code, stderr } = await start(tempDir(), ["--config", "colour=blue"]);
-    expect(code).toBe(2);
-    expect(stderr.trim()).toMatch(
-      /^rehearsal: --config colour is not a setting of this project; Pulumi.yaml declares displayName, /,
+/** Which of these certificates get a token for the shared stack's app now; the folder's directory is served again. */
+async function tryAll(holders: Holder[]): Promise<ProbeResult[]> {
+  const entra = await start({ state: join(shared, "entra.json") });
+  try {
+    const last = outputsOf(shared);
+    return await probe(
+      {
+        tenantId: last.tenantId,
+        clientId: last.clientId,
+        scope: String(last.scope),
+        authorityHost: entra.authorityHost,
+        caPem: entra.caPem,
+      },
+      holders,
     );
+  } finally {
+    await entra.stop();
+  }
+}
+
+let afterRotation2: ProbeResult[] = [];
+
+beforeAll(async () => {
+  for (const args of [[], [], ["--config", "rotation=2"], ["--config", "rotation=3"], []]) {
+    const run = await rehearse(["--dir", shared, ...args]);
+    runs.push({ ...run, outputs: outputsOf(shared) });
+    const [first, second] = [runs[0], runs[2]];
+    if (runs.length === 3 && programOverlaps && first && second)
+      afterRotation2 = await tryAll([holder(first.outputs, "first"), holder(second.outputs, "second")]);
+  }
+  // Four runs, each a preview and an update that type-check the program, on two shared cores.
+}, 300_000);
+
+afterAll(() => {
+  rmSync(temp, { recursive: true, force: true });
+});
+
+const run = (i: number) => {
+  const r = runs[i];
+  if (!r) throw new Error(`run ${i} did not happen`);
+  return r;
+};
+
+describe("npm start on a new folder", () => {
+  it("deploys the real program and verifies it, leaving outputs, the directory, the CA and the history", () => {
+    const first = run(0);
+    expect(first.code).toBe(0);
+    const created = steps(first.stdout, "create").map(shortType);
+    for (const type of [
+      "AppRoleAssignment",
+      "Application",
+      "ApplicationCertificate",
+      "PrivateKey",
+      "SelfSignedCert",
+      "ServicePrincipal",
+    ])
+      expect(created, type).toContain(type);
+    expect(created.filter((t) => t === "Application")).toHaveLength(2);
+    // Reads (the program's StackReference to its own stack) are neither changes nor unchanged resources.
+    expect(first.stdout).toMatch(new RegExp(`^rehearsal: preview: ${created.length} to create(, \\d+ to read)?$`, "m"));
+    expect(first.stdout).toMatch(/^rehearsal: verified: a certificate-authenticated token for .+ with Data.Read/m);
+    const directory = JSON.parse(readFileSync(join(shared, "entra.json"), "utf8"));
+    expect(directory.applications.map((a: { appId: string }) => a.appId)).toContain(first.outputs.clientId);
+    expect(readFileSync(join(shared, "ca.pem"), "utf8")).toContain("BEGIN CERTIFICATE");
+    expect(readdirSync(join(shared, "history"))).toEqual([
+      "outputs-001.json",
+      "outputs-002.json",
+      "outputs-003.json",
+      "outputs-004.json",
+      "outputs-005.json",
+    ]);
   });
 
-  it("never printed a private key, a token or an assertion", () => {
-    expect(keys.length).toBeGreaterThanOrEqual(4);
-    expectNoSecrets(printed.join("\n"), keys);
+  it("leaves the client's files mode 0600: client.pem with certificate and key, client.env for EnvironmentCredential", () => {
+    for (const file of ["client.pem", "client.env", "outputs.json"])
+      expect(statSync(join(shared, file)).mode & 0o777, file).toBe(0o600);
+    const outputs = run(3).outputs;
+    const env = readFileSync(join(shared, "client.env"), "utf8");
+    expect(env).toContain(`AZURE_TENANT_ID=${outputs.tenantId}\n`);
+    expect(env).toContain(`AZURE_CLIENT_ID=${outputs.clientId}\n`);
+    expect(env).toMatch(/^AZURE_CLIENT_CERTIFICATE_PATH=\/.+client\.(pfx|pem)$/m);
+    expect(env).toMatch(/^AZURE_AUTHORITY_HOST=https:\/\/localhost:\d+$/m);
+    const pem = readFileSync(join(shared, "client.pem"), "utf8");
+    expect(pem).toContain(String(outputs.certificatePem).trim());
+    expect(pem).toContain(String(outputs.privateKeyPem).trim());
   });
 
-  afterAll(() => {
-    expect(leftovers()).toEqual([]);
+  it.runIf(programMakesPfx)(
+    "client.pfx opens with openssl and the password from client.env, and its key matches its certificate",
+    () => {
+      const pfx = join(shared, "client.pfx");
+      expect(statSync(pfx).mode & 0o777).toBe(0o600);
+      const env = readFileSync(join(shared, "client.env"), "utf8");
+      expect(env).toContain(`AZURE_CLIENT_CERTIFICATE_PATH=${pfx}\n`);
+      const password = /^AZURE_CLIENT_CERTIFICATE_PASSWORD=(.*)$/m.exec(env)?.[1] ?? "";
+      const openssl = (args: string[], input?: string) =>
+        execFileSync("openssl", args, { env: { ...process.env, PFX_PASSWORD: password }, input, encoding: "utf8" });
+      const opened = openssl(["pkcs12", "-in", pfx, "-passin", "env:PFX_PASSWORD", "-nodes"]);
+      const modulus = (kind: "x509" | "rsa") => openssl([kind, "-noout", "-modulus"], opened);
+      expect(modulus("rsa")).toBe(modulus("x509"));
+    },
+  );
+});
+
+describe("client.env works for a client (issue 13)", () => {
+  it.runIf(programMakesPfx && verifyReadsPfx)(
+    "verify gets a certificate token from client.pfx through the AZURE_* variables in client.env",
+    async () => {
+      const env = Object.fromEntries(
+        readFileSync(join(shared, "client.env"), "utf8")
+          .trim()
+          .split("\n")
+          .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+      );
+      const entra = await start({ state: join(shared, "entra.json") });
+      try {
+        const outputs = outputsOf(shared);
+        const report = await runVerify(
+          {
+            scope: String(outputs.scope),
+            apiClientId: String(outputs.apiClientId),
+            authorityHost: entra.authorityHost,
+            caFile: entra.caPath,
+            thumbprint: "sha256",
+            timeoutSeconds: 30,
+            warnDays: 30,
+          },
+          { env: { ...env, AZURE_AUTHORITY_HOST: entra.authorityHost }, readStdin: async () => "", progress: () => {} },
+        );
+        expect(report.error).toBeUndefined();
+        expect([report.verdict, report.exitCode]).toEqual(["verified", 0]);
+      } finally {
+        await entra.stop();
+      }
+    },
+  );
+});
+
+describe("the folder holds the stack between runs", () => {
+  it("a second run creates nothing and keeps tenantId and clientId", () => {
+    const [first, second] = [run(0), run(1)];
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/^rehearsal: preview: (\d+ to read, )?\d+ unchanged$/m);
+    expect(changed(second.stdout)).toEqual([]);
+    expect(second.outputs.tenantId).toBe(first.outputs.tenantId);
+    expect(second.outputs.clientId).toBe(first.outputs.clientId);
+  });
+
+  it("--config rotation=2 changes exactly the key, the certificate and the credential, in the same tenant", () => {
+    const [first, rotated] = [run(0), run(2)];
+    expect(rotated.code).toBe(0);
+    const made = [...steps(rotated.stdout, "create"), ...steps(rotated.stdout, "replace")].map(shortType).sort();
+    expect(made).toEqual(["ApplicationCertificate", "PrivateKey", "SelfSignedCert"]);
+    for (const step of changed(rotated.stdout))
+      expect(step).toMatch(/ (ApplicationCertificate|PrivateKey|SelfSignedCert)$/);
+    expect(rotated.outputs.tenantId).toBe(first.outputs.tenantId);
+    expect(rotated.outputs.clientId).toBe(first.outputs.clientId);
+    expect(rotated.outputs.certificatePem).not.toBe(first.outputs.certificatePem);
+  });
+
+  it("a plain run after --config rotation=3 changes nothing: the value is kept with the stack, as pulumi config set keeps it", () => {
+    const plain = run(4);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain(
+      "config from earlier runs' --config (as pulumi config set keeps it; --fresh forgets): rotation",
+    );
+    expect(changed(plain.stdout)).toEqual([]);
+    expect(plain.outputs.certificatePem).toBe(run(3).outputs.certificatePem);
+  });
+
+  it("--preview changes nothing: the directory and the stack are byte for byte the same", async () => {
+    // Every file of the directory, the outputs and the stack's state, whatever the engine names them.
+    const snapshot = () =>
+      Object.fromEntries(
+        [
+          "entra.json",
+          "outputs.json",
+          ...readdirSync(join(shared, "stacks"), { recursive: true, encoding: "utf8" }).map((f) => join("stacks", f)),
+        ]
+          .filter((f) => statSync(join(shared, f)).isFile())
+          // Hashes, so that a failing comparison never prints the key the outputs hold.
+          .map((f) => [
+            f,
+            createHash("sha256")
+              .update(readFileSync(join(shared, f)))
+              .digest("hex"),
+          ]),
+      );
+    const before = snapshot();
+    expect(Object.keys(before).length).toBeGreaterThanOrEqual(3);
+    const { code, stdout } = await rehearse(["--dir", shared, "--preview", "--config", "rotation=4"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^rehearsal: preview: 3 to (create|replace), .*\d+ unchanged; nothing was changed$/m);
+    expect(snapshot()).toEqual(before);
   });
 });
 
-describe("the local engine", () => {
-  it("fails a deployment on a resource type it has no handler for, naming the type", async () => {
-    const entra = await startEntra();
-    const dir = mkdtempSync(join(tmpdir(), "eca-engine-"));
-    try {
-      const job = {
-        program: join(__dirname, "fixtures", "unknownType.ts"),
-        project: "entra-cert-auth",
-        stack: "test",
-        config: {},
-        checkpointPath: join(dir, "checkpoint.json"),
-        outputsPath: join(dir, "outputs.json"),
-        entra: {
-          authorityHost: entra.authorityHost,
-          caPem: entra.caPem,
-          tenantId: entra.tenantId,
-          adminKey: entra.adminKey,
-        },
-        deployer: {
-          clientId: "11111111-1111-4111-8111-111111111111",
-          objectId: "22222222-2222-4222-8222-222222222222",
-        },
-        probeRotation: false,
-      };
-      const error = await runDeployment(job, () => undefined).catch((e) => e);
-      expect(error).toBeInstanceOf(DeploymentError);
-      expect(error.message).toContain(
-        "the local engine has no handler for resource type azuread:index/group:Group (team)",
+describe("rotation with overlap (issue 9)", () => {
+  it.runIf(programOverlaps)(
+    "after npm start and rotation=2, the first run's and the second run's outputs both get tokens",
+    () => {
+      expect(afterRotation2.map((r) => [r.label, r.accepted])).toEqual([
+        ["first", true],
+        ["second", true],
+      ]);
+    },
+  );
+
+  it.runIf(programOverlaps)(
+    "after rotation=2 and rotation=3, the first run's certificate is refused with AADSTS700027 and the second's works",
+    async () => {
+      const [first, second] = [run(0), run(2)];
+      const results = await tryAll([holder(first.outputs, "first"), holder(second.outputs, "second")]);
+      expect(results.map((r) => [r.label, r.accepted])).toEqual([
+        ["first", false],
+        ["second", true],
+      ]);
+      expect(results[0]?.reason).toContain("AADSTS700027");
+    },
+  );
+
+  it("--rotate probes the previous and the new certificate at every step and finds no gap", {
+    timeout: 180_000,
+  }, async () => {
+    const { code, stdout } = await rehearse(["--dir", seeded("rotate"), "--rotate"]);
+    expect(code).toBe(0);
+    const probes = stdout.split("\n").filter((l) => l.includes("probe "));
+    expect(probes[0]).toBe("rehearsal:   probe before the update: previous certificate accepted");
+    // After each credential step; the new certificate is tried as soon as the engine's step hands it over.
+    expect(
+      probes.some((l) => /probe after (create|replace) of client-credential\S*: previous certificate accepted/.test(l)),
+    ).toBe(true);
+    for (const line of probes) expect(line).toMatch(/ accepted/);
+    expect(probes.at(-1)).toMatch(/^rehearsal: {3}probe after the update: .*new certificate accepted$/);
+    expect(stdout).toContain("rotation kept a working certificate at every step");
+  });
+});
+
+describe("stack config and the program, checked before anything is created", () => {
+  it("a stack file with roles as a JSON string is refused with the CLI's message; the folder is not even made", async () => {
+    const file = join(temp, "Pulumi.dev.yaml");
+    writeFileSync(file, "config:\n  entra-cert-auth:roles: '[\"Data.Read\"]'\n");
+    const dir = join(temp, "json-roles");
+    const { code, stderr } = await rehearse(["--dir", dir, "--stack-config", file]);
+    expect(code).toBe(2);
+    expect(stderr).toBe("rehearsal: Stack 'dev' with configuration key 'roles' must be of type 'array<string>'");
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it("the same roles as a YAML list are accepted: the plan for the shared stack is unchanged", async () => {
+    const file = join(temp, "Pulumi.rehearsal.yaml");
+    writeFileSync(file, "config:\n  entra-cert-auth:roles:\n    - Data.Read\n  entra-cert-auth:rotation: '3'\n");
+    const { code, stdout } = await rehearse(["--dir", shared, "--preview", "--stack-config", file]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^rehearsal: preview: (\d+ to read, )?\d+ unchanged; nothing was changed$/m);
+  });
+
+  it("a config value the program refuses stops the preview: exit 2, nothing changed", async () => {
+    const before = readFileSync(join(shared, "entra.json"));
+    const { code, stderr } = await rehearse(["--dir", shared, "--config", "keySize=1000"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("preview failed, nothing was changed: ");
+    expect(stderr).toContain("keySize 1000 is not supported: use one of 2048, 3072, 4096");
+    expect(readFileSync(join(shared, "entra.json")).equals(before)).toBe(true);
+  });
+
+  it.runIf(engineTypeChecks)(
+    "a type error in a copy of index.ts fails with the compiler's message and file:line before anything is created",
+    async () => {
+      const copy = join(temp, "project-copy");
+      mkdirSync(copy);
+      for (const f of ["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts"])
+        cpSync(join(root, f), join(copy, f));
+      cpSync(join(root, "components"), join(copy, "components"), { recursive: true });
+      symlinkSync(join(root, "node_modules"), join(copy, "node_modules"));
+      writeFileSync(
+        join(copy, "index.ts"),
+        `${readFileSync(join(copy, "index.ts"), "utf8")}\nconst n: number = "x";\n`,
       );
-      expect(existsSync(job.outputsPath)).toBe(false);
-    } finally {
-      await entra.stop();
+      const dir = seeded("type-error");
+      const { code, stderr } = await rehearse(["--dir", dir], copy);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/index\.ts[(:]\d+[,:]\d+\)?.*TS2322: Type 'string' is not assignable to type 'number'/);
+      expect(JSON.parse(readFileSync(join(dir, "entra.json"), "utf8")).applications).toEqual([]);
+    },
+  );
+});
+
+describe("the folder is never someone else's", () => {
+  it("a non-empty foreign --dir survives untouched, exit 2", async () => {
+    const dir = join(temp, "foreign");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "keep.txt"), "mine");
+    const { code, stderr } = await rehearse(["--dir", dir, "--fresh"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("is not empty and was not made by the rehearsal");
+    expect(readdirSync(dir)).toEqual(["keep.txt"]);
+    expect(readFileSync(join(dir, "keep.txt"), "utf8")).toBe("mine");
+  });
+});
+
+describe("the executable", () => {
+  it("npm start on a new folder: exit 0 within 5 s, type-check included", { timeout: 120_000 }, async () => {
+    const dir = join(temp, "spawned");
+    const t = performance.now();
+    const child = runScript("rehearsal/main.ts", ["--dir", dir]);
+    if (child.child.pid) spawned.push(child.child.pid);
+    const { code, stdout, stderr } = await child.done;
+    const seconds = (performance.now() - t) / 1000;
+    printed.push(stdout, stderr);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^rehearsal: done in /m);
+    // 5 s is the budget on an idle machine; the suite shares two cores, so allow for it.
+    expect(seconds).toBeLessThan(15);
+  });
+
+  it("a second run on a busy folder is refused at once; Ctrl-C mid-update ends with exit 130, releases the folder, and the next run goes on", {
+    timeout: 120_000,
+  }, async () => {
+    const dir = seeded("interrupted");
+    const child = runScript("rehearsal/main.ts", ["--dir", dir]);
+    if (child.child.pid) spawned.push(child.child.pid);
+    await new Promise<void>((resolve) => {
+      child.child.stdout?.on("data", (c: Buffer) => {
+        if (c.toString().includes("updating the stack")) resolve();
+      });
+    });
+    // A second run on the same folder meanwhile is refused at once, naming the first one's pid.
+    const second = await rehearse(["--dir", dir]);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(`is in use by another rehearsal (pid ${child.child.pid})`);
+    child.child.kill("SIGINT");
+    const { code, stderr } = await child.done;
+    printed.push(stderr);
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/^rehearsal: interrupted: /m);
+    expect(existsSync(join(dir, ".rehearsal.lock"))).toBe(false);
+    expect((await rehearse(["--dir", dir, "--preview"])).code).toBe(0);
+  });
+});
+
+describe("secrets", () => {
+  it("nothing printed holds a private key, a PFX or its password, the admin key or a token", () => {
+    expect(secrets.length).toBeGreaterThanOrEqual(4);
+    const all = printed.join("\n");
+    expectNoSecrets(
+      all,
+      secrets.filter((s) => s.includes("PRIVATE KEY")),
+    );
+    const squashed = all.replace(/\s+/g, "").toLowerCase();
+    for (const secret of secrets) {
+      const body = secret
+        .replace(/-----[^-]+-----/g, "")
+        .replace(/\s+/g, "")
+        .toLowerCase();
+      if (body.length < 40) {
+        expect(squashed).not.toContain(body);
+        continue;
+      }
+      for (let i = 0; i + 40 <= body.length; i += 40) expect(squashed).not.toContain(body.slice(i, i + 40));
     }
   });
 
-  it("leaves no deployment process behind", () => {
-    expect(leftovers()).toEqual([]);
-    expect(isRunning(process.pid)).toBe(true);
+  it("leaves no process it started running", () => {
+    for (const pid of spawned) expect(isRunning(pid), `pid ${pid}`).toBe(false);
   });
 });

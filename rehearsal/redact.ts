@@ -1,0 +1,42 @@
+/**
+ * Everything the rehearsal prints passes through here: its own lines,
+ * verify's progress and report, and the engine's diagnostics. Known secrets
+ * (the private key, the PFX and its password, the admin key) are replaced
+ * wherever they appear, whole or in pieces; JWTs and PEM private-key blocks
+ * are replaced by shape, whoever they belong to.
+ */
+export interface Redactor {
+  /** Adds a secret value to replace from now on. */
+  add(secret: unknown): void;
+  (line: string): string;
+}
+
+const jwt = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
+const pemKey = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g;
+
+/** Pieces of a secret that may appear on their own: a PEM's body lines, a base64 text's 40-character windows. */
+function pieces(secret: string): string[] {
+  const out = new Set<string>([secret]);
+  const lines = secret.split(/\r?\n/).filter((l) => l.length >= 16 && !l.startsWith("-----"));
+  for (const l of lines) out.add(l);
+  const body = lines.join("");
+  // A base64 text printed re-wrapped still shares every 40-character window with the original.
+  if (body.length >= 40 && /^[A-Za-z0-9+/=]+$/.test(body))
+    for (let i = 0; i + 40 <= body.length; i += 20) out.add(body.slice(i, i + 40));
+  return [...out].sort((a, b) => b.length - a.length);
+}
+
+export function redactor(): Redactor {
+  const known: string[] = [];
+  const redact = ((line: string) => {
+    let out = line.replace(pemKey, "[redacted private key]").replace(jwt, "[redacted token]");
+    for (const piece of known) if (out.includes(piece)) out = out.split(piece).join("[redacted]");
+    return out;
+  }) as Redactor;
+  redact.add = (secret: unknown) => {
+    if (typeof secret !== "string" || secret.length < 8) return;
+    for (const piece of pieces(secret)) if (!known.includes(piece)) known.push(piece);
+    known.sort((a, b) => b.length - a.length);
+  };
+  return redact;
+}

@@ -1,0 +1,96 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { FolderError } from "../../rehearsal/errors";
+import { claimFolder, lockName, markerName } from "../../rehearsal/folder";
+
+const temp = mkdtempSync(join(tmpdir(), "eca-folder-"));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+let n = 0;
+const fresh = () => join(temp, `f${n++}`);
+
+const snapshot = (dir: string) =>
+  Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), "utf8")]));
+
+const refused = (run: () => unknown): FolderError => {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof FolderError) return err;
+    throw err;
+  }
+  throw new Error("expected a refusal");
+};
+
+describe("the rehearsal's folder is never someone else's", () => {
+  it("refuses a non-empty folder it did not make, exit 2, and touches nothing in it", () => {
+    const dir = fresh();
+    mkdirSync(dir);
+    writeFileSync(join(dir, "thesis.tex"), "years of work");
+    const before = snapshot(dir);
+    const err = refused(() => claimFolder(dir, { fresh: true }));
+    expect(err.code).toBe("ERR_FOLDER_FOREIGN");
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toContain("is not empty and was not made by the rehearsal");
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it("takes a new or empty folder and marks it", () => {
+    const dir = fresh();
+    const claimed = claimFolder(dir, { fresh: false });
+    expect(claimed.resumed).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual([markerName, lockName].sort());
+    claimed.release();
+    expect(readdirSync(dir)).toEqual([markerName]);
+  });
+
+  it("refuses an unusable folder with the cause, exit 2", () => {
+    const err = refused(() => claimFolder("/proc/nope", { fresh: false }));
+    expect(err.code).toBe("ERR_FOLDER_UNUSABLE");
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toMatch(
+      /^--dir \/proc\/nope cannot be used \(ENOENT: no such file or directory, mkdir '\/proc\/nope'\)/,
+    );
+    const file = join(temp, "a-file");
+    writeFileSync(file, "");
+    expect(refused(() => claimFolder(join(file, "sub"), { fresh: false })).message).toContain("ENOTDIR");
+  });
+
+  it("refuses a second run at once while the first one's pid is alive, naming the pid", () => {
+    const dir = fresh();
+    const first = claimFolder(dir, { fresh: false });
+    // The owner is this very process, which is alive: no injection needed.
+    const err = refused(() => claimFolder(dir, { fresh: false }));
+    expect(err.code).toBe("ERR_FOLDER_LOCKED");
+    expect(err.message).toContain(`in use by another rehearsal (pid ${process.pid})`);
+    first.release();
+    claimFolder(dir, { fresh: false }).release();
+  });
+
+  it("takes over a stale lock whose owner is gone", () => {
+    const dir = fresh();
+    claimFolder(dir, { fresh: false }).release();
+    writeFileSync(join(dir, lockName), "424242\n");
+    const claimed = claimFolder(dir, { fresh: false, isAlive: (pid) => pid !== 424242 });
+    expect(readFileSync(join(dir, lockName), "utf8")).toBe(`${process.pid}\n`);
+    claimed.release();
+  });
+
+  it("--fresh deletes what earlier runs wrote, and only that", () => {
+    const dir = fresh();
+    const first = claimFolder(dir, { fresh: false });
+    writeFileSync(join(dir, "entra.json"), "{}");
+    mkdirSync(join(dir, "stack"));
+    writeFileSync(join(dir, "stack", "checkpoint.json"), "{}");
+    first.release();
+    writeFileSync(join(dir, "notes.txt"), "the user's own");
+    const second = claimFolder(dir, { fresh: false });
+    expect(second.resumed).toBe(true);
+    second.release();
+    const third = claimFolder(dir, { fresh: true });
+    expect(third.resumed).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual([markerName, lockName, "notes.txt"].sort());
+    third.release();
+  });
+});

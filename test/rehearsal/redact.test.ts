@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { redactor } from "../../rehearsal/redact";
+
+describe("what the rehearsal prints is scrubbed", () => {
+  const body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj";
+  const key = `-----BEGIN PRIVATE KEY-----\n${body}\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCzzzz\n-----END PRIVATE KEY-----\n`;
+
+  it("replaces a known secret whole, by its lines, and by 40-character windows of its body", () => {
+    const redact = redactor();
+    redact.add(key);
+    expect(redact(`whole ${key}`)).not.toContain(body);
+    expect(redact(`a line ${body}`)).toBe("a line [redacted]");
+    expect(redact(`a piece ${body.slice(7, 60)}`)).not.toContain(body.slice(20, 60));
+  });
+
+  it("replaces JWTs and PEM private keys by shape, known or not", () => {
+    const redact = redactor();
+    expect(redact("token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl end")).toBe("token [redacted token] end");
+    expect(redact(key)).toBe("[redacted private key]\n");
+  });
+
+  it("ignores empty and short values rather than redacting every letter", () => {
+    const redact = redactor();
+    redact.add("");
+    redact.add("abc");
+    redact.add(undefined);
+    expect(redact("abc stays")).toBe("abc stays");
+  });
+});
