@@ -1,5 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { ArgumentError, CliError } from "./errors";
+import { isQuotableFlag, oneLine } from "./safe";
 
 /** The flags a command declares, as node:util parseArgs takes them. */
 export type FlagSpec = NonNullable<ParseArgsConfig["options"]>;
@@ -90,10 +91,35 @@ export function runMain<O extends FlagSpec, T>(command: Command<O, T>): void {
 
 function parseFlags<O extends FlagSpec>(options: O, args: string[]): Flags<O> {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: joinNegativeValues(options, args), options, strict: true, allowPositionals: false })
+      .values;
   } catch (err) {
     throw new ArgumentError(`${argumentProblem(err)}; see --help`);
   }
+}
+
+/**
+ * `--timeout -5` as `--timeout=-5`: parseArgs refuses a value starting with
+ * `-` as ambiguous, so the command's own check (which says what a valid
+ * value is) never saw it. Only a negative number is joined: no flag looks
+ * like one.
+ */
+function joinNegativeValues(options: FlagSpec, args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? "";
+    const next = args[i + 1];
+    const name = arg.startsWith("--") ? arg.slice(2) : undefined;
+    if (name && options[name]?.type === "string" && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+    if (arg === "--") {
+      out.push(...args.slice(i + 1));
+      break;
+    }
+  }
+  return out;
 }
 
 /**
@@ -103,22 +129,23 @@ function parseFlags<O extends FlagSpec>(options: O, args: string[]): Flags<O> {
  */
 function argumentProblem(err: unknown): string {
   const { code, message } = err as { code?: string; message?: string };
-  const quoted = /'(-[^' ]*)/.exec(message ?? "")?.[1];
-  const flag = quoted && /^--?[A-Za-z0-9][A-Za-z0-9-]{0,40}$/.test(quoted) ? quoted : "an option";
+  const typed = /'(-[^' ]*)/.exec(message ?? "")?.[1];
+  const flag = isQuotableFlag(typed) ? typed : undefined;
   switch (code) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
-      return `unknown option ${flag}`;
+      return flag ? `unknown option ${flag}` : "an unknown option was given (its name is not shown)";
     case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
       return "unexpected argument: every value follows its --flag";
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
-      return /does not take an argument/.test(message ?? "") ? `${flag} takes no value` : `${flag} needs a value`;
+      if (/does not take an argument/.test(message ?? "")) return `${flag ?? "an option"} takes no value`;
+      return flag ? `${flag} needs a value` : "an option needs a value";
     default:
       return "the arguments cannot be parsed";
   }
 }
 
 function describe(err: unknown): Failure {
-  if (err instanceof CliError) return { code: err.code, exitCode: err.exitCode, message: err.message };
+  if (err instanceof CliError) return { code: err.code, exitCode: err.exitCode, message: oneLine(err.message) };
   // An unexpected error's message may carry anything, a secret included: report its kind only.
   const name = err instanceof Error ? err.name : typeof err;
   return { code: "ERR_UNEXPECTED", exitCode: 1, message: `unexpected ${name}` };

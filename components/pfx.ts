@@ -1,6 +1,7 @@
 import { createCipheriv, createHash, createHmac, createPrivateKey, X509Certificate } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
+import { pkcs12Kdf as commonKdf } from "../common/pkcs12";
 
 /**
  * How the PFX is protected.
@@ -153,37 +154,9 @@ function tripleDes(plain: Buffer, password: string, engine: SeededEngine) {
   return { algorithm, ciphertext };
 }
 
-/**
- * The PKCS#12 key derivation (RFC 7292 Appendix B.2) with SHA-1: id 1 derives a key, 2 an IV. The password
- * is BMPString with a trailing zero, as the RFC says.
- */
-export function pkcs12Kdf(password: string, salt: Buffer, id: 1 | 2 | 3, length: number): Buffer {
-  const u = 20;
-  const v = 64;
-  const pass = Buffer.alloc(password.length * 2 + 2);
-  for (let i = 0; i < password.length; i++) pass.writeUInt16BE(password.charCodeAt(i), i * 2);
-  const repeat = (b: Buffer) =>
-    Buffer.from(Array.from({ length: v * Math.ceil(b.length / v) }, (_, i) => b[i % b.length] ?? 0));
-  let input = Buffer.concat([repeat(salt), repeat(pass)]);
-  const out: Buffer[] = [];
-  for (let done = 0; done < length; done += u) {
-    let a = createHash("sha1").update(Buffer.alloc(v, id)).update(input).digest();
-    for (let i = 1; i < iterations; i++) a = createHash("sha1").update(a).digest();
-    out.push(a);
-    const b = repeat(a);
-    const next = Buffer.alloc(input.length);
-    for (let j = 0; j < input.length; j += v) {
-      let carry = 1;
-      for (let k = v - 1; k >= 0; k--) {
-        carry += (input[j + k] ?? 0) + (b[k] ?? 0);
-        next[j + k] = carry & 0xff;
-        carry >>= 8;
-      }
-    }
-    input = next;
-  }
-  return Buffer.concat(out).subarray(0, length);
-}
+/** The PKCS#12 key derivation (RFC 7292 Appendix B.2) at this module's iteration count; see common/pkcs12.ts. */
+export const pkcs12Kdf = (password: string, salt: Buffer, id: 1 | 2 | 3, length: number): Buffer =>
+  commonKdf(password, salt, iterations, id, length);
 
 /** pkijs' WebCrypto engine, with randomness drawn from a keyed HMAC stream so that output is reproducible. */
 class SeededEngine extends pkijs.CryptoEngine {

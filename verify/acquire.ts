@@ -153,7 +153,8 @@ export async function requestToken(
 }
 
 async function tryOnce(req: AcquireRequest, remainingMs: number): Promise<Outcome> {
-  const recorder = recording(networkClient({ ca: req.inputs.caPem, timeoutMs: Math.min(remainingMs, 30_000) }));
+  const timeoutMs = attemptTimeoutMs(remainingMs);
+  const recorder = recording(networkClient({ ca: req.inputs.caPem, timeoutMs }));
   // A new application per attempt: msal-node remembers a 429/5xx answer as a
   // throttle for 60 s (or Retry-After) and would answer from that instead of
   // asking again (msal-common docs/throttling.md; ThrottlingUtils.ts,
@@ -162,7 +163,7 @@ async function tryOnce(req: AcquireRequest, remainingMs: number): Promise<Outcom
   try {
     const result = await withTimeout(
       app.acquireTokenByClientCredential({ scopes: [req.inputs.scope], skipCache: true }),
-      remainingMs,
+      timeoutMs,
     );
     if (!result?.accessToken) return { transient: true, reason: "no token in the answer" };
     return { token: result.accessToken, transient: false, reason: "token issued", jwksUri: recorder.last.jwksUri };
@@ -280,6 +281,13 @@ function isNetworkError(e: MsalLikeError, failure: unknown): boolean {
 }
 
 const firstLine = (text: string) => text.replace(/\n[\s\S]*$/, "").slice(0, 300);
+
+/**
+ * One attempt's own limit: what is left of the deadline, at most 30 s. The
+ * cap also keeps it within setTimeout's range (2^31-1 ms), past which Node
+ * warns and fires after 1 ms, which turned every attempt into a timeout.
+ */
+export const attemptTimeoutMs = (remainingMs: number): number => Math.max(1, Math.min(remainingMs, 30_000));
 
 class AttemptTimeoutError extends Error {
   name = "AttemptTimeoutError";

@@ -1,5 +1,6 @@
-import { createPrivateKey } from "node:crypto";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { pemBlocks, pemLabel } from "../common/pem";
+import { quotedPath } from "../common/safe";
 import { InputError, PreflightError } from "./errors";
 import { readBounded } from "./files";
 import type { ClientCertificate } from "./inputs";
@@ -14,9 +15,15 @@ import type { ClientCertificate } from "./inputs";
 export async function readCertificateFile(path: string, what: string, password: string): Promise<ClientCertificate> {
   const bytes = readBounded(path, what);
   const text = bytes.toString("latin1");
-  if (text.includes("-----BEGIN")) return fromPem(text, `${what} ${path}`, password);
+  const named = `${what}${quotedPath(path)}`;
+  // Stack outputs hold the PEMs as JSON strings: the right file, given to the wrong flag.
+  if (/^\s*\{/.test(text))
+    throw new InputError(
+      `${named} is JSON (stack outputs?), not a certificate file: give outputs with --outputs, and ${what} a PEM (certificate and key) or PFX file`,
+    );
+  if (text.includes("-----BEGIN")) return fromPem(text, named, password);
   const { readPfx } = await import("./pfx.js");
-  return readPfx(bytes, `${what} ${path}`, password);
+  return readPfx(bytes, named, password);
 }
 
 function fromPem(text: string, what: string, password: string): ClientCertificate {
@@ -25,6 +32,11 @@ function fromPem(text: string, what: string, password: string): ClientCertificat
   const keyBlock = blocks.find((b) => /PRIVATE KEY$/.test(pemLabel(b) ?? ""));
   if (!certificatePem || !keyBlock)
     throw new InputError(`${what} must hold a PEM certificate and its private key, or be a PFX (PKCS#12) file`);
+  try {
+    new X509Certificate(certificatePem);
+  } catch {
+    throw new InputError(`${what} holds a CERTIFICATE block that does not parse as an X.509 certificate`);
+  }
   if (pemLabel(keyBlock) !== "ENCRYPTED PRIVATE KEY" && !/Proc-Type: 4,ENCRYPTED/.test(keyBlock))
     return { certificatePem, privateKeyPem: keyBlock };
   if (!password)

@@ -30,7 +30,15 @@ export const verifyCommand: Command<typeof flags, VerifyOptions> = {
     const text = json ? jsonReport(report) : humanReport(report);
     (report.exitCode === 0 || json ? io.stdout : io.stderr).write(text);
     const summary = io.env.GITHUB_STEP_SUMMARY;
-    if (summary) appendFileSync(summary, markdownReport(report));
+    if (summary) {
+      // The verdict is already printed and stands: a summary that cannot be written is a warning, not a failure.
+      try {
+        appendFileSync(summary, markdownReport(report));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? "error";
+        io.stderr.write(`verify: warning: cannot append the report to GITHUB_STEP_SUMMARY (${code})\n`);
+      }
+    }
     return report.exitCode;
   },
   failureJson: (failure: Failure) => JSON.parse(jsonReport(failureReport(failure))),

@@ -4,6 +4,7 @@ import { normalizeThumbprint } from "../common/thumbprint";
 import { InputError } from "./errors";
 import { readBounded } from "./files";
 import type { VerifyOptions } from "./options";
+import { isRoleValue } from "./roles";
 
 /** Everything a client needs to ask for a token, from whichever source. */
 export interface ClientInputs {
@@ -168,12 +169,11 @@ function hostOf(authority: string, tenantId: string): string {
   return url.origin;
 }
 
-// App role values: no spaces, printable; the shape Entra ID allows for `value` (and nothing a PEM holds whole).
-const rolePattern = /^[\x21-\x7e]{1,250}$/;
-
 function roleList(value: unknown): string[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === "string" && rolePattern.test(v)))
-    throw new InputError("output expectedRoles must be a list of role names (no spaces)");
+  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === "string" && isRoleValue(v)))
+    throw new InputError(
+      "output expectedRoles must be a list of app role values (at most 120 characters each, no spaces)",
+    );
   return value;
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import type { Flags } from "../common/cli";
 import { ArgumentError } from "../common/errors";
+import { isRoleValue } from "./roles";
 
 /** What a verify run was asked to do. */
 export interface VerifyOptions {
@@ -85,12 +86,12 @@ export function toOptions(values: Flags<typeof flags>): VerifyOptions {
     certificate: values.certificate,
     certificatePasswordEnv: passwordEnv,
     scope: values.scope,
-    expectedRoles: values["expected-roles"] === undefined ? undefined : splitList(values["expected-roles"]),
+    expectedRoles: values["expected-roles"] === undefined ? undefined : roles(values["expected-roles"]),
     apiClientId: values["api-client-id"],
     authorityHost: values["authority-host"],
     caFile: values["ca-file"],
     thumbprint,
-    timeoutSeconds: positiveNumber("--timeout", values.timeout),
+    timeoutSeconds: timeoutSeconds(values.timeout),
     warnDays: positiveNumber("--warn-days", values["warn-days"], true),
   };
 }
@@ -104,6 +105,26 @@ const splitList = (text: string) =>
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
+
+/** The longest --timeout: a day. setTimeout cannot wait longer than 2^31-1 ms (about 24.8 days) and fires at once if asked to. */
+export const maxTimeoutSeconds = 86_400;
+
+function timeoutSeconds(text: string): number {
+  const seconds = positiveNumber("--timeout", text);
+  if (seconds > maxTimeoutSeconds)
+    throw new ArgumentError(`--timeout must be at most ${maxTimeoutSeconds} seconds (a day)`);
+  return seconds;
+}
+
+/** The same shape check as the outputs' expectedRoles get; a value is never echoed (it may be a pasted secret). */
+function roles(text: string): string[] {
+  const list = splitList(text);
+  if (!list.every(isRoleValue))
+    throw new ArgumentError(
+      "--expected-roles must be a comma-separated list of app role values (at most 120 characters each, no spaces)",
+    );
+  return list;
+}
 
 function positiveNumber(flag: string, text: string, zeroOk = false): number {
   const n = Number(text);

@@ -1,14 +1,8 @@
-import {
-  createDecipheriv,
-  createHash,
-  createPrivateKey,
-  getCiphers,
-  type KeyObject,
-  X509Certificate,
-} from "node:crypto";
+import { createDecipheriv, createPrivateKey, getCiphers, type KeyObject, X509Certificate } from "node:crypto";
 import * as asn1js from "asn1js";
 import { CertBag, EncryptedData, PFX, PKCS8ShroudedKeyBag, PrivateKeyInfo, SafeContents } from "pkijs";
 import { toPem } from "../common/pem";
+import { pkcs12Kdf } from "../common/pkcs12";
 import { InputError, PreflightError } from "./errors";
 import type { ClientCertificate } from "./inputs";
 
@@ -46,9 +40,10 @@ export async function readPfx(bytes: Buffer, what: string, password: string): Pr
   try {
     await pfx.parseInternalValues({ password: passwordBytes.buffer, checkIntegrity: pfx.macData !== undefined });
   } catch (err) {
+    // A failed MAC cannot tell a wrong password from a damaged file.
     if (/integrity/i.test(String((err as Error).message)))
       throw new PreflightError(
-        `${what}: the password does not open this PFX (its integrity check fails): check the variable that holds the password`,
+        `${what}: its integrity check fails: wrong password or damaged file; ${passwordHint(password)}`,
       );
     throw new InputError(`${what} is not a PFX (PKCS#12) file verify can read`);
   }
@@ -104,9 +99,7 @@ async function safeContentsOf(
     try {
       return SafeContents.fromBER(await encrypted.decrypt({ password: new TextEncoder().encode(password).buffer }));
     } catch {
-      throw new PreflightError(
-        `${what}: the password does not decrypt this PFX: check the variable that holds the password`,
-      );
+      throw wrongPassword(what, "this PFX", password);
     }
   }
   const legacy = legacyCiphers[algorithm];
@@ -117,8 +110,28 @@ async function safeContentsOf(
     );
   const { salt, iterations } = pbeParameters(info.contentEncryptionAlgorithm.algorithmParams, what);
   const data = Buffer.from(info.getEncryptedContent());
-  return SafeContents.fromBER(legacyDecrypt(legacy, data, password, salt, iterations, what));
+  const plain = legacyDecrypt(legacy, data, password, salt, iterations, what);
+  // Without a MAC a wrong password is noticed only by its result: CBC padding
+  // that happens to be valid (about 1 in 256 wrong passwords) gives bytes
+  // that are not DER, so a decode failure here means the same as bad padding.
+  try {
+    return SafeContents.fromBER(plain);
+  } catch {
+    throw wrongPassword(what, "this PFX", password);
+  }
 }
+
+/** What to do about a password that does not work, depending on whether one was given at all. */
+const passwordHint = (password: string) =>
+  password
+    ? "check the variable that holds the password"
+    : "no password was given: pass --certificate-password-env <VAR> or set AZURE_CLIENT_CERTIFICATE_PASSWORD";
+
+/** Decryption failed: the password is wrong, or (with no MAC to tell) the file is damaged. */
+const wrongPassword = (what: string, target: string, password: string) =>
+  new PreflightError(
+    `${what}: the password does not decrypt ${target} (wrong password or damaged file); ${passwordHint(password)}`,
+  );
 
 /** The PKCS#12 PBE schemes (RFC 7292 Appendix C) still met in older Windows exports and `openssl -legacy`. */
 const legacyCiphers: Record<string, { cipher: string; keyLength: number }> = {
@@ -137,9 +150,7 @@ function shroudedKey(bag: PKCS8ShroudedKeyBag, password: string, what: string): 
       passphrase: password,
     });
   } catch {
-    throw new PreflightError(
-      `${what}: the password does not decrypt the private key: check the variable that holds the password`,
-    );
+    throw wrongPassword(what, "the private key", password);
   }
 }
 
@@ -173,40 +184,6 @@ function legacyDecrypt(
     const plain = Buffer.concat([decipher.update(data), decipher.final()]);
     return plain.buffer.slice(plain.byteOffset, plain.byteOffset + plain.byteLength);
   } catch {
-    throw new PreflightError(
-      `${what}: the password does not decrypt this PFX: check the variable that holds the password`,
-    );
+    throw wrongPassword(what, "this PFX", password);
   }
-}
-
-/**
- * The PKCS#12 key derivation with SHA-1 (RFC 7292 Appendix B.2): `id` 1
- * derives a key, 2 an IV. The password is a BMPString (UTF-16BE) with a
- * two-byte terminator (Appendix B.1).
- */
-export function pkcs12Kdf(password: string, salt: Buffer, iterations: number, id: 1 | 2 | 3, size: number): Buffer {
-  const u = 20;
-  const v = 64;
-  const bmp = Buffer.concat([Buffer.from(password, "utf16le").swap16(), Buffer.alloc(2)]);
-  const fill = (b: Buffer, length: number) => Buffer.from(Array.from({ length }, (_, i) => b.readUInt8(i % b.length)));
-  const blocks = (b: Buffer) => v * Math.ceil(b.length / v);
-  const I = Buffer.concat([fill(salt, blocks(salt)), fill(bmp, blocks(bmp))]);
-  const D = Buffer.alloc(v, id);
-  const out: Buffer[] = [];
-  for (let produced = 0; produced < size; produced += u) {
-    let A = createHash("sha1").update(D).update(I).digest();
-    for (let i = 1; i < iterations; i++) A = createHash("sha1").update(A).digest();
-    out.push(A);
-    const B = fill(A, v);
-    // I_j = (I_j + B + 1) mod 2^(8v), for each v-byte block of I.
-    for (let j = 0; j < I.length; j += v) {
-      let carry = 1;
-      for (let k = v - 1; k >= 0; k--) {
-        const sum = I.readUInt8(j + k) + B.readUInt8(k) + carry;
-        I.writeUInt8(sum & 0xff, j + k);
-        carry = sum >> 8;
-      }
-    }
-  }
-  return Buffer.concat(out).subarray(0, size);
 }

@@ -95,6 +95,11 @@ export function scrubReport(r: VerifyReport): VerifyReport {
   if (r.secrets.length === 0) return r;
   const clean = (text: string) => scrub(text, r.secrets);
   if (r.error) r.error.message = clean(r.error.message);
+  // Inputs are checked for shape, but a base64 line of a key can pass a role value's shape.
+  if (r.inputs) {
+    r.inputs.expectedRoles = r.inputs.expectedRoles.map(clean);
+    r.inputs.scope = clean(r.inputs.scope);
+  }
   r.warnings = r.warnings.map(clean);
   for (const c of [...r.preflight, ...r.checks]) c.detail = clean(c.detail);
   for (const a of r.attempts) a.reason = clean(a.reason);

@@ -1,3 +1,6 @@
+import { X509Certificate } from "node:crypto";
+import { pemBlocks, pemLabel } from "../common/pem";
+import { isQuotablePath, oneLine, quotedPath } from "../common/safe";
 import { type Attempt, acquire, type Clock, realClock } from "./acquire";
 import type { Backoff } from "./backoff";
 import { readCertificateFile } from "./certificateFile";
@@ -87,7 +90,7 @@ export async function runVerify(options: VerifyOptions, io: VerifyIO): Promise<V
     // An unexpected error's message may hold anything: its kind only.
     report.error =
       err instanceof VerifyError
-        ? { code: err.code, message: err.message }
+        ? { code: err.code, message: oneLine(err.message) }
         : { code: "ERR_UNEXPECTED", message: `unexpected ${err instanceof Error ? err.name : typeof err}` };
   }
   report.timings.totalMs = clock.now() - started;
@@ -103,7 +106,7 @@ async function run(
   const { clock } = io;
   const inputs = await loadInputs(options, io, report.secrets);
   report.secrets.push(inputs.privateKeyPem);
-  if (options.caFile) inputs.caPem = readText(options.caFile, "--ca-file");
+  if (options.caFile) inputs.caPem = readCa(options.caFile);
   report.inputs = describeInputs(inputs, options);
 
   const t0 = clock.now();
@@ -148,11 +151,9 @@ async function loadInputs(options: VerifyOptions, io: VerifyIO, secrets: string[
     : undefined;
   if (options.outputs !== undefined) {
     const text = options.outputs === "-" ? await io.readStdin() : readText(options.outputs, "--outputs");
-    if (!text.trim())
-      throw new InputError(
-        `--outputs ${options.outputs} is empty: pipe in \`pulumi stack output --json --show-secrets\``,
-      );
-    return fromStackOutputs(parseJson(text, `--outputs ${options.outputs}`), options, "outputs", certificate);
+    const what = options.outputs === "-" ? "--outputs - (stdin)" : `--outputs${quotedPath(options.outputs)}`;
+    if (!text.trim()) throw new InputError(`${what} is empty: pipe in \`pulumi stack output --json --show-secrets\``);
+    return fromStackOutputs(parseJson(text, what), options, "outputs", certificate);
   }
   if (options.stack !== undefined) {
     // Loaded only here: the Automation API pulls in the whole Pulumi SDK, which
@@ -184,10 +185,36 @@ async function environmentCertificate(
 function certificatePassword(options: VerifyOptions, env: NodeJS.ProcessEnv, secrets: string[]): string {
   const name = options.certificatePasswordEnv ?? "AZURE_CLIENT_CERTIFICATE_PASSWORD";
   const password = env[name];
+  // The name is not echoed: a password typed in its place must not be printed.
   if (options.certificatePasswordEnv !== undefined && password === undefined)
-    throw new InputError(`${name} (named by --certificate-password-env) is not set`);
+    throw new InputError("the variable named by --certificate-password-env is not set");
   if (password) secrets.push(password);
   return password ?? "";
+}
+
+/**
+ * The CA for the authority host, checked before any network call: it must
+ * hold at least one X.509 certificate and no private key (a key there is a
+ * mistake, and would be one more secret in transit).
+ */
+function readCa(path: string): string {
+  const text = readText(path, "--ca-file");
+  const blocks = pemBlocks(text);
+  if (blocks.some((b) => /PRIVATE KEY$/.test(pemLabel(b) ?? "")))
+    throw new InputError("--ca-file holds a private key: give the CA's certificate (PEM) only");
+  const certificates = blocks.filter((b) => pemLabel(b) === "CERTIFICATE");
+  const parses = (pem: string) => {
+    try {
+      return Boolean(new X509Certificate(pem));
+    } catch {
+      return false;
+    }
+  };
+  if (certificates.length === 0 || !certificates.every(parses))
+    throw new InputError(
+      "--ca-file holds no certificate: give the PEM certificate of the CA that issued the authority's TLS certificate",
+    );
+  return text;
 }
 
 function describeInputs(inputs: ClientInputs, options: VerifyOptions): NonNullable<VerifyReport["inputs"]> {
@@ -201,7 +228,7 @@ function describeInputs(inputs: ClientInputs, options: VerifyOptions): NonNullab
     thumbprint: inputs.thumbprint,
     thumbprintSha256: inputs.thumbprintSha256,
     assertion: options.thumbprint === "sha256" ? "PS256 with x5t#S256" : "RS256 with x5t",
-    caFile: options.caFile,
+    caFile: options.caFile === undefined ? undefined : isQuotablePath(options.caFile) ? options.caFile : "[given]",
     certificate: options.certificate ? "from --certificate" : "from inputs",
     privateKey: "[redacted]",
   };

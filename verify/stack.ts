@@ -1,4 +1,5 @@
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { quotedPath } from "../common/safe";
 import { InputError } from "./errors";
 
 /**
@@ -12,11 +13,24 @@ export async function stackOutputs(stackName: string, workDir: string): Promise<
     const outputs = await stack.outputs();
     return Object.fromEntries(Object.entries(outputs).map(([name, { value }]) => [name, value]));
   } catch (err) {
-    const why =
-      (err as Error).message.split("\n").find((line) => /error|not found|no stack/i.test(line)) ??
-      "the pulumi CLI failed";
-    throw new InputError(
-      `cannot read outputs of stack ${stackName} in ${workDir}: ${why.trim().slice(0, 200)}; is the Pulumi CLI installed and logged in?`,
-    );
+    throw stackFailure(stackName, workDir, err);
   }
+}
+
+/**
+ * Why a stack's outputs cannot be read, in one line. The stack name is never
+ * quoted (a password typed after --stack has a stack name's shape), nor is
+ * it or the folder left in the CLI's own line, which names both.
+ */
+export function stackFailure(stackName: string, workDir: string, err: unknown): InputError {
+  const message = err instanceof Error ? err.message : "";
+  const line = message.split("\n").find((l) => /error|not found|no stack/i.test(l)) ?? "the pulumi CLI failed";
+  const why = [stackName, workDir]
+    .filter((s) => s.length > 0)
+    .reduce((text, s) => text.split(s).join("…"), line)
+    .trim()
+    .slice(0, 200);
+  return new InputError(
+    `cannot read the outputs of the stack given by --stack${workDir ? ` in${quotedPath(workDir) || " the --cwd folder"}` : ""}: ${why}; is the Pulumi CLI installed and logged in?`,
+  );
 }

@@ -91,6 +91,41 @@ describe("runCommand, the one CLI edge", () => {
     }
   });
 
+  it("says a long or odd unknown flag is unknown without quoting it, and quotes a short lowercase one", async () => {
+    const cases: [string[], string][] = [
+      [
+        ["--name", "a", "--this-flag-name-is-far-too-long-to-be-a-real-one"],
+        "demo: an unknown option was given (its name is not shown); see --help\n",
+      ],
+      [["--name", "a", "--S3cretPassw0rd"], "demo: an unknown option was given (its name is not shown); see --help\n"],
+      [["--name", "a", "--nope"], "demo: unknown option --nope; see --help\n"],
+    ];
+    for (const [argv, expected] of cases) {
+      const { io, out } = terminal();
+      expect(await runCommand(ok, argv, io)).toBe(2);
+      expect(out.stderr).toBe(expected);
+    }
+  });
+
+  it("hands a negative number after a flag to the command's own check instead of saying the flag needs a value", async () => {
+    const { io, out } = terminal();
+    expect(await runCommand(ok, ["--name", "a", "--count", "-5.5"], io)).toBe(2);
+    expect(out.stderr).toBe("demo: --count must be a whole number\n");
+    const joined = terminal();
+    expect(await runCommand(ok, ["--name", "a", "--count", "-5"], joined.io)).toBe(0);
+    expect(joined.out.stdout).toBe("hello a x-5\n");
+  });
+
+  it("prints a typed error's message on one line even when it holds line breaks", async () => {
+    const failing = command(async () => {
+      throw new NotFound("first\n  second\r\nthird");
+    });
+    const { io, out } = terminal();
+    expect(await runCommand(failing, ["--name", "a", "--json"], io)).toBe(3);
+    expect(out.stderr).toBe("demo: first second third\n");
+    expect(JSON.parse(out.stdout).error.message).toBe("first second third");
+  });
+
   it("prints exactly one JSON object on stdout for an argument error under --json", async () => {
     const { io, out } = terminal();
     expect(await runCommand(ok, ["--json", "--colour"], io)).toBe(2);

@@ -31,14 +31,10 @@ export default async function setup(project: TestProject): Promise<void> {
       }),
     ),
   );
-  execFileSync(
-    process.execPath,
-    [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"],
-    {
-      cwd: root,
-      stdio: "inherit",
-    },
-  );
+  execFileSync(process.execPath, [join(root, "scripts", "build.js")], {
+    cwd: root,
+    stdio: "inherit",
+  });
   project.provide(
     "rsaKeys",
     (await keys).map((k) => k.privateKey),

@@ -127,7 +127,7 @@ describe("verify reads the client certificate from a PFX or a PEM file", () => {
       expect(JSON.parse(printed.stdout).error).toEqual({
         code: "ERR_PREFLIGHT",
         message: expect.stringMatching(
-          /^AZURE_CLIENT_CERTIFICATE_PATH .+\.pfx: the password does not open this PFX \(its integrity check fails\)/,
+          /^AZURE_CLIENT_CERTIFICATE_PATH .+\.pfx: its integrity check fails: wrong password or damaged file; check the variable that holds the password/,
         ),
       });
       const all = printed.stdout + printed.stderr + printed.summary;
@@ -175,10 +175,7 @@ describe("verify reads the client certificate from a PFX or a PEM file", () => {
       ["--certificate-password-env", "hunter2 is my password"],
       "--certificate-password-env takes the name of an environment variable (e.g. PFX_PASSWORD), not the password",
     ],
-    [
-      ["--certificate-password-env", "NOT_SET_ANYWHERE"],
-      "NOT_SET_ANYWHERE (named by --certificate-password-env) is not set",
-    ],
+    [["--certificate-password-env", "NOT_SET_ANYWHERE"], "the variable named by --certificate-password-env is not set"],
   ])("rejects %j with exit 2 without echoing a value", async (flags, message) => {
     const printed = await verify(
       ["--certificate", files.modern ?? "", ...flags, ...envArgs()],

@@ -73,6 +73,19 @@ describe("the verify command", () => {
     expect(printed.summary).toContain("failed ❌");
   });
 
+  it("keeps a pass a pass and prints one JSON object when GITHUB_STEP_SUMMARY cannot be written, warning on stderr", async () => {
+    const stdin = JSON.stringify(stackOutputsFor(entra, client, ["Data.Read"]));
+    const unwritable = { GITHUB_STEP_SUMMARY: join(dir, "no-such-dir", "summary.md") };
+    const json = await verify(["--outputs", "-", "--ca-file", entra.caPath, "--json"], { env: unwritable, stdin });
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ verdict: "verified", exitCode: 0 });
+    expect(json.stderr).toBe("verify: warning: cannot append the report to GITHUB_STEP_SUMMARY (ENOENT)\n");
+    const human = await verify(["--outputs", "-", "--ca-file", entra.caPath], { env: unwritable, stdin });
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^verified: /m);
+    expect(human.stderr).toBe("verify: warning: cannot append the report to GITHUB_STEP_SUMMARY (ENOENT)\n");
+  });
+
   it("rejects outputs that are not JSON without echoing them", async () => {
     const file = join(dir, "broken.json");
     writeFileSync(file, `{ "privateKeyPem": ${JSON.stringify(client.cert.privateKeyPem)}, oops }`);
@@ -160,7 +173,9 @@ esac
       expect(JSON.parse(ok.stdout)).toMatchObject({ verdict: "verified", inputs: { source: "stack" } });
       const missing = await verify(["--stack", "prod", "--cwd", dir, "--ca-file", entra.caPath, "--json"]);
       expect(missing.code).toBe(2);
-      expect(JSON.parse(missing.stdout).error.message).toMatch(/^cannot read outputs of stack prod in .+: .*no stack/);
+      expect(JSON.parse(missing.stdout).error.message).toMatch(
+        /^cannot read the outputs of the stack given by --stack in .+: .*no stack/,
+      );
     } finally {
       process.env.PATH = path;
     }

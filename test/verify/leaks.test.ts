@@ -70,7 +70,7 @@ describe("verify never prints the private key, whichever output it is pasted int
     const printed = await run(outputs, true);
     expect(printed.code).toBe(2);
     expect(JSON.parse(printed.stdout).error.message).toBe(
-      "output expectedRoles must be a list of role names (no spaces)",
+      "output expectedRoles must be a list of app role values (at most 120 characters each, no spaces)",
     );
     expect(keyRunIn(printed.stdout + printed.stderr + printed.summary, key())).toBeUndefined();
   });

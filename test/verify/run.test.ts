@@ -10,6 +10,7 @@ import { exitCodes } from "../../verify/errors";
 import { fromStackOutputs } from "../../verify/inputs";
 import { parseOptions } from "../../verify/options";
 import { preflight } from "../../verify/preflight";
+import { humanReport, jsonReport, markdownReport } from "../../verify/report";
 import { runVerify, type VerifyIO } from "../../verify/run";
 import { fetchJwks } from "../../verify/tokenChecks";
 import { makeCertificate } from "../support/certificates";
@@ -65,6 +66,17 @@ describe("verify against the local Entra ID", () => {
       `https://sts.windows.net/${entra.tenantId}/`,
     );
     expect(report.checks.find((c) => c.name === "client (appid)")?.ok).toBe(true);
+  });
+
+  it("scrubs the inputs of the report too: a 64-character key line passes as a role value but is never printed", async () => {
+    const client = await registerClient(entra, { grant: ["Data.Read"] });
+    const keyLine = client.cert.privateKeyPem.split("\n")[2] ?? "";
+    expect(keyLine).toHaveLength(64);
+    const report = await verify(stackOutputsFor(entra, client, ["Data.Read", keyLine]), ["--timeout", "3"]);
+    expect(report.exitCode).toBe(exitCodes.tokenCheck);
+    expect(report.inputs?.expectedRoles).toEqual(["Data.Read", "[redacted]"]);
+    const printed = [jsonReport(report), humanReport(report), markdownReport(report)].join("\n");
+    expect(printed).not.toContain(keyLine);
   });
 
   it("fails the token check, after waiting to the deadline, when a role is never granted", async () => {

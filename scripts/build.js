@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// `npm run build` (and `prepare`, so `npm ci` builds): compile to dist/ with tsc, incrementally, then remove
+// compiled files whose source is gone. tsc never deletes outputs, so a renamed module (rehearsal/engine.ts ->
+// rehearsal/engine/index.ts) would otherwise leave a stale dist/rehearsal/engine.js that `require("./engine")`
+// resolves first.
+const { execFileSync } = require("node:child_process");
+const { existsSync, readdirSync, rmSync } = require("node:fs");
+const { join, relative } = require("node:path");
+
+const root = join(__dirname, "..");
+const dist = join(root, "dist");
+execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
+  cwd: root,
+  stdio: "inherit",
+});
+
+function prune(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      prune(path);
+      if (readdirSync(path).length === 0) rmSync(path, { recursive: true });
+      continue;
+    }
+    const match = /^(.*)\.(js|js\.map|d\.ts)$/.exec(relative(dist, path));
+    if (match && !existsSync(join(root, `${match[1]}.ts`))) rmSync(path);
+  }
+}
+if (existsSync(dist)) prune(dist);
