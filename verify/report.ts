@@ -24,12 +24,11 @@ export function verdictLine(r: VerifyReport): string {
   return `FAILED (${r.error?.code}, exit ${r.exitCode}): ${r.error?.message}`;
 }
 
-/** A run that stopped at the command line: the same report shape, with only the error. */
-export function failureReport(failure: Failure): VerifyReport {
-  return {
+/** A failed report with nothing in it yet; `secrets` is not enumerable, so it never reaches JSON. */
+export function emptyReport(exitCode: number): VerifyReport {
+  const report: VerifyReport = {
     verdict: "failed",
-    exitCode: failure.exitCode,
-    error: { code: failure.code, message: failure.message },
+    exitCode,
     warnings: [],
     preflight: [],
     attempts: [],
@@ -37,6 +36,15 @@ export function failureReport(failure: Failure): VerifyReport {
     timings: { totalMs: 0 },
     secrets: [],
   };
+  Object.defineProperty(report, "secrets", { enumerable: false });
+  return report;
+}
+
+/** A run that stopped at the command line: the same report shape, with only the error. */
+export function failureReport(failure: Failure): VerifyReport {
+  const report = emptyReport(failure.exitCode);
+  report.error = { code: failure.code, message: failure.message };
+  return report;
 }
 
 /** The JSON object a pipeline reads; `secrets` is not enumerable and never appears. */

@@ -17,7 +17,7 @@ import {
 } from "./inputs";
 import type { VerifyOptions } from "./options";
 import { preflight } from "./preflight";
-import { scrub, scrubReport } from "./report";
+import { emptyReport, scrub, scrubReport } from "./report";
 import { checkToken, fetchJwks, missingRoles } from "./tokenChecks";
 
 /** How a run reaches the world; tests pass their own. */
@@ -69,17 +69,7 @@ export interface VerifyReport {
 export async function runVerify(options: VerifyOptions, io: VerifyIO): Promise<VerifyReport> {
   const clock = io.clock ?? realClock;
   const started = clock.now();
-  const report: VerifyReport = {
-    verdict: "failed",
-    exitCode: exitCodes.unexpected,
-    warnings: [],
-    preflight: [],
-    attempts: [],
-    checks: [],
-    timings: { totalMs: 0 },
-    secrets: [],
-  };
-  Object.defineProperty(report, "secrets", { enumerable: false });
+  const report = emptyReport(exitCodes.unexpected);
   const progress = (line: string) => io.progress(scrub(line, report.secrets));
   try {
     await run(options, { ...io, progress, clock }, report, started);
