@@ -29,7 +29,8 @@ export async function entraThroughput(root: string, concurrencies = [1, 16], tot
       server.stdout.on("data", (c) => {
         out += c;
         const m = /authority host: (\S+)\n[\s\S]*serving on/.exec(out);
-        if (m) resolve(m[1]);
+        const host = m?.[1];
+        if (host) resolve(host);
       });
       server.once("exit", (code) => reject(new Error(`the local Entra ID exited ${code} before serving`)));
     });
@@ -59,7 +60,8 @@ export async function entraThroughput(root: string, concurrencies = [1, 16], tot
         req.end(body);
       });
     const tenantId = (await call("GET", "/graph/v1.0/organization", "")).json.value as { id: string }[];
-    const tenant = tenantId[0].id;
+    const tenant = tenantId[0]?.id;
+    if (!tenant) throw new Error("the local Entra ID listed no tenant");
     const key = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
     const now = Date.now();
     const certificatePem = await issueCertificate({

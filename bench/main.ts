@@ -13,6 +13,7 @@ import { issueAccessToken } from "../entra/token";
 import { issueCertificate, KeyUsageFlags } from "../entra/x509";
 import { networkClient } from "../verify/networkClient";
 import { entraThroughput } from "./entraThroughput";
+import { median } from "./stats";
 import { propagationLag, verifyVersusFloor, writeOutputs } from "./verify";
 
 /**
@@ -22,7 +23,6 @@ import { propagationLag, verifyVersusFloor, writeOutputs } from "./verify";
  * `npm run bench -- entra` runs only the standalone local Entra ID's throughput.
  */
 const root = projectRoot(__dirname);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 /** `npm run bench` prints every figure; `npm run bench -- verify propagation` only those named. */

@@ -106,7 +106,7 @@ export function selfSignedCert(now: () => Date = () => new Date()): ResourceProv
         notBefore: start,
         notAfter: end,
         keyUsages: uses.reduce<number>((flags, u) => flags | (keyUsages[u] ?? 0), 0),
-        extendedKeyUsages: uses.filter((u) => u in extendedUsages).map((u) => extendedUsages[u]),
+        extendedKeyUsages: uses.flatMap((u) => extendedUsages[u] ?? []),
         dnsNames: strList(inputs, "dnsNames"),
         ipAddresses: strList(inputs, "ipAddresses"),
         ca: bool(inputs, "isCaCertificate", false),

@@ -98,11 +98,12 @@ function servicePrincipal(directory: DirectoryApi): ResourceHandler {
 /** azuread insists on the application's resource id here, not its bare object id. */
 function applicationObjectId(applicationId: string): string {
   const match = /^\/applications\/([0-9a-f-]{36})$/i.exec(applicationId ?? "");
-  if (!match)
+  const objectId = match?.[1];
+  if (objectId === undefined)
     throw new Error(
       `azuread ApplicationCertificate: applicationId "${applicationId}" is not of the form /applications/{objectId}; pass the Application's id`,
     );
-  return match[1];
+  return objectId;
 }
 
 function certificateValue(inputs: Record<string, any>): string {

@@ -247,8 +247,9 @@ const stackReferenceType = "pulumi:pulumi:StackReference";
 const secretOutputNames_ = ["privateKeyPem", "certificatePfx", "pfxPassword"];
 
 function urnOf(parent: string, type: string, name: string): string {
-  let qualified = type;
-  if (parent) qualified = `${parent.split("::")[2].split("$").pop()}$${type}`;
+  // A parent URN is urn:pulumi:<stack>::<project>::<qualified type>::<name>; children qualify their type with it.
+  const parentType = parent.split("::")[2]?.split("$").pop();
+  const qualified = parentType ? `${parentType}$${type}` : type;
   return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
 }
 

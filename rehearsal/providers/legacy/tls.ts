@@ -88,7 +88,8 @@ export const selfSignedCert: ResourceHandler = {
 function usageFlags(uses: string[]): number {
   let flags = 0;
   for (const use of uses) {
-    if (use in keyUsages) flags |= keyUsages[use];
+    const flag = keyUsages[use];
+    if (flag !== undefined) flags |= flag;
     else if (!(use in extendedUsages) && use !== "any_extended")
       throw new Error(`tls SelfSignedCert: allowed use ${use} is not known`);
   }
@@ -105,9 +106,10 @@ const dnFields: [string, string][] = [
 ];
 
 function distinguishedName(subject: Record<string, string>): string {
-  const parts = dnFields
-    .filter(([k]) => subject[k])
-    .map(([k, short]) => `${short}=${subject[k].replace(/([,+"\\<>;=])/g, "\\$1")}`);
+  const parts = dnFields.flatMap(([k, short]) => {
+    const value = subject[k];
+    return value ? [`${short}=${value.replace(/([,+"\\<>;=])/g, "\\$1")}`] : [];
+  });
   return parts.join(", ") || "CN=unnamed";
 }
 
