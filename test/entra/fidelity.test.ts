@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { get } from "node:https";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
@@ -26,7 +27,11 @@ const getJson = (entra: TestEntra, path: string) =>
     },
   );
 
-const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString());
+const claimsOf = (token: string) => {
+  const [, payload] = token.split(".");
+  assert(payload, "a JWT has a payload segment");
+  return JSON.parse(Buffer.from(payload, "base64url").toString());
+};
 
 /** Issue 11, fidelity: what real clients and APIs notice about Entra ID, reproduced. */
 describe("tokens look like Entra ID's", () => {
@@ -57,7 +62,7 @@ describe("tokens look like Entra ID's", () => {
   it("signs v2.0 tokens with kid and no x5t, and v1.0 tokens with both", async () => {
     const v2 = await tokenFor(await registerClient(entra, { version: 2 }));
     const v1 = await tokenFor(await registerClient(entra, { version: 1 }));
-    const kid = (await getJson(entra, `/${entra.tenantId}/discovery/v2.0/keys`)).body.keys?.[0].kid;
+    const kid = (await getJson(entra, `/${entra.tenantId}/discovery/v2.0/keys`)).body.keys?.[0]?.kid;
     expect(decodeProtectedHeader(v2.body.access_token)).toEqual({ typ: "JWT", alg: "RS256", kid });
     expect(decodeProtectedHeader(v1.body.access_token)).toEqual({ typ: "JWT", alg: "RS256", kid, x5t: kid });
   });
@@ -148,6 +153,7 @@ describe("discovery looks like Entra ID's", () => {
     const endpoint = `${entra.authorityHost}/${entra.tenantId}/oauth2/token`;
     const form = clientCredentialsForm(client, await assertion(client, endpoint));
     const { scope, ...rest } = form;
+    assert(scope, "the client-credentials form carries a scope");
     const resource = scope.replace(/\/\.default$/, "");
     const res = await postForm(entra, `/${entra.tenantId}/oauth2/token`, { ...rest, resource });
     expect(res.status).toBe(200);
@@ -200,7 +206,8 @@ describe("role assignments under the resource, as the azuread provider calls Gra
     try {
       const client = await registerClient(entra);
       const resource = client.apiServicePrincipalId;
-      const roleId = entra.admin.state.applications.find((a) => a.appId === client.apiClientId)?.appRoles[1].id;
+      const roleId = entra.admin.state.applications.find((a) => a.appId === client.apiClientId)?.appRoles[1]?.id;
+      assert(roleId, "the API has a second role");
       const base = `/graph/v1.0/servicePrincipals/${resource}/appRoleAssignedTo`;
       const created = await adminRequest(entra, "POST", base, {
         json: { principalId: client.servicePrincipalId, resourceId: resource, appRoleId: roleId },

@@ -63,12 +63,13 @@ describe("a refused request changes nothing and the server keeps serving", () =>
     });
 
     it("answers 401 to reads, deletes and fault injection without the key", async () => {
-      for (const [method, path] of [
+      const requests: [method: string, path: string][] = [
         ["GET", "/graph/v1.0/applications"],
         ["DELETE", `/graph/v1.0/applications/${apiId}`],
         ["POST", "/_local/faults"],
         ["GET", "/_local/anything"],
-      ]) {
+      ];
+      for (const [method, path] of requests) {
         const res = await refused(() => adminRequest(entra, method, path, { json: { kind: "hang" }, auth: null }));
         expectGraphError(res, 401, "InvalidAuthenticationToken");
       }
@@ -122,10 +123,7 @@ describe("a refused request changes nothing and the server keeps serving", () =>
       ["appRoles as a string", { appRoles: "x" }],
       ["appRoles holding null", { appRoles: [null] }],
       ["a role with a bad member type", { appRoles: [role({ allowedMemberTypes: ["Robot"] })] }],
-      [
-        "two roles with one id",
-        { appRoles: [role({ value: "A" }), role({ value: "B" })].map((r, _, all) => ({ ...r, id: all[0].id })) },
-      ],
+      ["two roles with one id", { appRoles: twinRoles() }],
       ["a role whose isEnabled is a string", { appRoles: [role({ isEnabled: "yes" })] }],
       ["identifierUris as a string", { identifierUris: "api://x" }],
       ["a claim without a name", { optionalClaims: { accessToken: [{ essential: false }] } }],
@@ -185,7 +183,8 @@ describe("a refused request changes nothing and the server keeps serving", () =>
     });
 
     it("refuses a role that is already granted", async () => {
-      const roleId = entra.admin.state.applications.find((a) => a.id === apiId)?.appRoles[0].id;
+      const roleId = entra.admin.state.applications.find((a) => a.id === apiId)?.appRoles[0]?.id;
+      expect(roleId, "the API has a role").toMatch(/^[0-9a-f-]{36}$/);
       const res = await refused(() =>
         adminRequest(entra, "POST", `/graph/v1.0/servicePrincipals/${client.apiServicePrincipalId}/appRoleAssignedTo`, {
           json: { principalId: client.servicePrincipalId, resourceId: client.apiServicePrincipalId, appRoleId: roleId },
@@ -349,6 +348,12 @@ async function signRaw(client: RegisteredClient, payload: string): Promise<strin
   const body = Buffer.from(payload).toString("base64url");
   const signature = createSign("RSA-SHA256").update(`${header}.${body}`).sign(client.cert.key).toString("base64url");
   return `${header}.${body}.${signature}`;
+}
+
+/** Two roles with different values that share one id. */
+function twinRoles() {
+  const first = role({ value: "A" });
+  return [first, { ...role({ value: "B" }), id: first.id }];
 }
 
 function role(over: Record<string, unknown>) {

@@ -101,6 +101,13 @@ export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
 export const ofType = (engine: LocalEngine, type: string, prefix = ""): Registered[] =>
   engine.registered.filter((r) => r.type === type && r.name.startsWith(prefix));
 
+/** The first resource of a type (and name prefix); a test that expects one fails here, naming what is missing. */
+export function firstOfType(engine: LocalEngine, type: string, prefix = ""): Registered {
+  const [first] = ofType(engine, type, prefix);
+  if (!first) throw new Error(`the program registered no ${type}${prefix ? ` named ${prefix}*` : ""}`);
+  return first;
+}
+
 export const types = {
   privateKey: "tls:index/privateKey:PrivateKey",
   selfSignedCert: "tls:index/selfSignedCert:SelfSignedCert",

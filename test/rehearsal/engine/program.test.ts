@@ -87,7 +87,7 @@ describe("the project's program on the local engine", { timeout: 120_000 }, () =
     const credentialsDuring: string[] = [];
     const afterStep = async (step: StepEvent) => {
       if (step.type.endsWith("ApplicationCertificate"))
-        credentialsDuring.push(`${step.op}:${appsNamed(name)[0].keyCredentials.length}`);
+        credentialsDuring.push(`${step.op}:${appsNamed(name)[0]?.keyCredentials.length}`);
     };
     const config = { ...base.config, "entra-cert-auth:rotation": "2" };
     const preview = await run({ ...base, config, dryRun: true });
@@ -103,7 +103,7 @@ describe("the project's program on the local engine", { timeout: 120_000 }, () =
     expect(changes(rotated.steps)).toEqual(planned);
     // The previous credential stays attached while the new one is added: one, then two.
     expect(credentialsDuring).toEqual(["same:1", "create:2"]);
-    expect(appsNamed(name)[0].keyCredentials).toHaveLength(2);
+    expect(appsNamed(name)[0]?.keyCredentials).toHaveLength(2);
     expect(rotated.outputs.clientId).toBe(first.outputs.clientId);
     expect(rotated.outputs.thumbprint).not.toBe(first.outputs.thumbprint);
     expect(rotated.outputs.attachedCertificates).toHaveLength(2);
