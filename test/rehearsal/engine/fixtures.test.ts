@@ -2,7 +2,9 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { AbortedError, ProgramError, ResourceError } from "../../../rehearsal/engine";
-import { fixtureProject, offlineProviders, opsOf, run, tempDir } from "./support";
+import { fixtureProject, offlineProviders, opsOf, run, tempDir, transpileOnlyByDefault, typeChecked } from "./support";
+
+transpileOnlyByDefault();
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -50,6 +52,7 @@ export const count_ = count;
 
 describe("the engine runs the program through Pulumi's own cmd/run", () => {
   it("reports a type error with the compiler's message, file and line, before anything is created", async () => {
+    typeChecked();
     const { base, stateDir } = setup(
       `import * as pulumi from "@pulumi/pulumi";\n\nconst n: number = "not a number";\nexport const out = pulumi.output(n);\n`,
     );

@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalEntra } from "../../../entra/server";
 import type { EngineRun, StepEvent } from "../../../rehearsal/engine";
 import { startEntra } from "../../support/entra";
-import { deployer, opsOf, projectRoot, run, tempDir } from "./support";
+import { deployer, opsOf, projectRoot, run, tempDir, transpileOnlyByDefault, typeChecked } from "./support";
+
+transpileOnlyByDefault();
 
 // The project's own index.ts, against the local Entra ID started in this process (its PKI made once per file).
 let entra: LocalEntra & { statePath: string };
@@ -50,6 +52,8 @@ const appsNamed = (name: string) => entra.admin.state.applications.filter((a) =>
 
 describe("the project's program on the local engine", { timeout: 120_000 }, () => {
   it("a preview on a new stack plans every create, creates nothing and writes nothing", async () => {
+    // The one run of the project's own program that Pulumi's ts-node type-checks, as `pulumi preview` does.
+    typeChecked();
     const name = "engine-preview";
     const base = stack({ "entra-cert-auth:displayName": name });
     const preview = await run({ ...base, dryRun: true });
