@@ -5,6 +5,7 @@ import {
   assertion,
   clientCredentialsForm,
   goodTokenRequest,
+  graphErrorOf,
   postForm,
   type RawResponse,
   type RegisteredClient,
@@ -44,7 +45,7 @@ describe("a refused request changes nothing and the server keeps serving", () =>
   const expectGraphError = (res: RawResponse, status: number, code: string) => {
     expect(res.status).toBe(status);
     expect(res.body.error).toMatchObject({ code, message: expect.any(String) });
-    expect(res.body.error.innerError).toMatchObject({ "request-id": expect.any(String) });
+    expect(graphErrorOf(res).innerError).toMatchObject({ "request-id": expect.any(String) });
   };
 
   describe("the admin key (contract 2)", () => {
@@ -58,7 +59,7 @@ describe("a refused request changes nothing and the server keeps serving", () =>
         adminRequest(entra, "POST", "/graph/v1.0/applications", { json: { displayName: "intruder" }, auth: header }),
       );
       expectGraphError(res, 401, "InvalidAuthenticationToken");
-      expect(res.body.error.message).toBe(message);
+      expect(graphErrorOf(res).message).toBe(message);
       expect(JSON.stringify(res.body)).not.toContain(entra.adminKey);
     });
 
@@ -147,7 +148,7 @@ describe("a refused request changes nothing and the server keeps serving", () =>
         }),
       );
       expect(res.status).toBe(400);
-      expect(res.body.error.code).toMatch(/^(Request_BadRequest|KeyCredentialsInvalidValue)$/);
+      expect(graphErrorOf(res).code).toMatch(/^(Request_BadRequest|KeyCredentialsInvalidValue)$/);
     });
 
     it("refuses a service principal for an appId that is no GUID, and a second one for the same app", async () => {
@@ -191,7 +192,7 @@ describe("a refused request changes nothing and the server keeps serving", () =>
         }),
       );
       expectGraphError(res, 400, "Request_BadRequest");
-      expect(res.body.error.message).toBe("Permission being assigned already exists on the object");
+      expect(graphErrorOf(res).message).toBe("Permission being assigned already exists on the object");
     });
   });
 
@@ -336,7 +337,7 @@ describe("a refused request changes nothing and the server keeps serving", () =>
       expect((await refused(() => postForm(entra, "/nowhere", {}))).status).toBe(404);
       const res = await refused(() => postForm(entra, `/${"x".repeat(500)}/oauth2/v2.0/token`, {}));
       expect(res.body).toMatchObject({ error: "invalid_request", error_codes: [90002] });
-      expect(res.body.error_description.length).toBeLessThan(600);
+      expect(res.body.error_description?.length).toBeLessThan(600);
     });
   });
 });

@@ -469,7 +469,7 @@ describe("the lifeline that stops the server when npm goes away", () => {
     expect(chain[0]).toEqual({ pid: process.pid, ppid: process.ppid });
     expect(chain.length).toBeLessThanOrEqual(3);
     // Each link is the parent of the one before it.
-    chain.slice(1).forEach((link, i) => expect(link.pid).toBe(chain[i]?.ppid));
+    for (const [i, link] of chain.slice(1).entries()) expect(link.pid).toBe(chain[i]?.ppid);
     expect(broken(chain)).toBe(false);
   });
 
