@@ -1,7 +1,8 @@
-import { createHash, createPublicKey, generateKeyPair, X509Certificate } from "node:crypto";
+import { createHash, createPublicKey, generateKeyPair, type KeyObject, X509Certificate } from "node:crypto";
 import { promisify } from "node:util";
 import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags, privateKeyOf } from "../../../entra/x509";
-import type { ResourceHandler } from "./engine";
+import { bool, isFields, num, optStr, str, strList } from "../fields";
+import type { Created, ResourceHandler } from "./engine";
 
 const generate = promisify(generateKeyPair);
 
@@ -12,24 +13,29 @@ export const privateKey: ResourceHandler = {
       throw new Error(
         `tls PrivateKey: algorithm ${inputs.algorithm} is not implemented by the local engine (RSA only)`,
       );
-    const bits = inputs.rsaBits ?? 2048;
+    const bits = inputs.rsaBits === undefined ? 2048 : num(inputs, "rsaBits", "tls PrivateKey");
     const { privateKey: key } = await generate("rsa", { modulusLength: bits });
-    const publicDer = createPublicKey(key).export({ format: "der", type: "spki" });
-    return {
-      // The provider's id is the SHA-1 of the public key.
-      id: createHash("sha1").update(publicDer).digest("hex"),
-      outputs: {
-        algorithm: "RSA",
-        rsaBits: bits,
-        privateKeyPem: key.export({ format: "pem", type: "pkcs1" }).toString(),
-        privateKeyPemPkcs8: key.export({ format: "pem", type: "pkcs8" }).toString(),
-        publicKeyPem: createPublicKey(key).export({ format: "pem", type: "spki" }).toString(),
-        publicKeyFingerprintSha256: `SHA256:${createHash("sha256").update(publicDer).digest("base64").replace(/=+$/, "")}`,
-      },
-      secretOutputs: ["privateKeyPem", "privateKeyPemPkcs8"],
-    };
+    return privateKeyCreated(key, bits);
   },
 };
+
+/** What tls PrivateKey reports for an RSA key: its PEM forms, public key and fingerprint. */
+export function privateKeyCreated(key: KeyObject, bits: number): Created {
+  const publicDer = createPublicKey(key).export({ format: "der", type: "spki" });
+  return {
+    // The provider's id is the SHA-1 of the public key.
+    id: createHash("sha1").update(publicDer).digest("hex"),
+    outputs: {
+      algorithm: "RSA",
+      rsaBits: bits,
+      privateKeyPem: key.export({ format: "pem", type: "pkcs1" }).toString(),
+      privateKeyPemPkcs8: key.export({ format: "pem", type: "pkcs8" }).toString(),
+      publicKeyPem: createPublicKey(key).export({ format: "pem", type: "spki" }).toString(),
+      publicKeyFingerprintSha256: `SHA256:${createHash("sha256").update(publicDer).digest("base64").replace(/=+$/, "")}`,
+    },
+    secretOutputs: ["privateKeyPem", "privateKeyPemPkcs8"],
+  };
+}
 
 const keyUsages: Record<string, number> = {
   digital_signature: KeyUsageFlags.digitalSignature,
@@ -55,21 +61,21 @@ const extendedUsages: Record<string, string> = {
 /** tls:index/selfSignedCert:SelfSignedCert: a real certificate honouring subject, validity and allowed uses. */
 export const selfSignedCert: ResourceHandler = {
   async create(inputs) {
-    const key = privateKeyOf(inputs.privateKeyPem);
+    const what = "tls SelfSignedCert";
+    const key = privateKeyOf(str(inputs, "privateKeyPem", what));
     const now = new Date();
-    const notAfter = new Date(now.getTime() + Number(inputs.validityPeriodHours) * 3600_000);
+    const notAfter = new Date(now.getTime() + num(inputs, "validityPeriodHours", what) * 3600_000);
+    const uses = strList(inputs, "allowedUses");
     const certPem = await issueCertificate({
       key,
-      subject: distinguishedName(inputs.subject ?? {}),
+      subject: distinguishedName(isFields(inputs.subject) ? inputs.subject : {}),
       notBefore: now,
       notAfter,
-      keyUsages: usageFlags(inputs.allowedUses ?? []),
-      extendedKeyUsages: (inputs.allowedUses ?? [])
-        .filter((u: string) => u in extendedUsages)
-        .map((u: string) => extendedUsages[u]),
-      dnsNames: inputs.dnsNames,
-      ipAddresses: inputs.ipAddresses,
-      ca: inputs.isCaCertificate ?? false,
+      keyUsages: usageFlags(uses),
+      extendedKeyUsages: uses.flatMap((u) => extendedUsages[u] ?? []),
+      dnsNames: strList(inputs, "dnsNames"),
+      ipAddresses: strList(inputs, "ipAddresses"),
+      ca: bool(inputs, "isCaCertificate", false),
     });
     const cert = new X509Certificate(certPem);
     return {
@@ -105,9 +111,9 @@ const dnFields: [string, string][] = [
   ["country", "C"],
 ];
 
-function distinguishedName(subject: Record<string, string>): string {
+function distinguishedName(subject: Readonly<Record<string, unknown>>): string {
   const parts = dnFields.flatMap(([k, short]) => {
-    const value = subject[k];
+    const value = optStr(subject, k);
     return value ? [`${short}=${value.replace(/([,+"\\<>;=])/g, "\\$1")}`] : [];
   });
   return parts.join(", ") || "CN=unnamed";
