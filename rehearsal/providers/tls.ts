@@ -44,7 +44,8 @@ export const privateKey: ResourceProvider = {
   delete: async () => undefined,
 };
 
-const keyUsages: Record<string, number> = {
+/** The tls provider's allowed_uses names: key usage flags and extended key usage OIDs (the legacy engine reads them too). */
+export const keyUsages: Record<string, number> = {
   digital_signature: KeyUsageFlags.digitalSignature,
   content_commitment: KeyUsageFlags.nonRepudiation,
   key_encipherment: KeyUsageFlags.keyEncipherment,
@@ -56,7 +57,7 @@ const keyUsages: Record<string, number> = {
   decipher_only: KeyUsageFlags.decipherOnly,
 };
 
-const extendedUsages: Record<string, string> = {
+export const extendedUsages: Record<string, string> = {
   server_auth: ExtendedKeyUsage.serverAuth,
   client_auth: ExtendedKeyUsage.clientAuth,
   code_signing: ExtendedKeyUsage.codeSigning,

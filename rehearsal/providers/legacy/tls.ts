@@ -1,7 +1,8 @@
 import { createHash, createPublicKey, generateKeyPair, type KeyObject, X509Certificate } from "node:crypto";
 import { promisify } from "node:util";
-import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags, privateKeyOf } from "../../../entra/x509";
+import { issueCertificate, privateKeyOf } from "../../../entra/x509";
 import { bool, isFields, num, optStr, str, strList } from "../fields";
+import { extendedUsages, keyUsages } from "../tls";
 import type { Created, ResourceHandler } from "./engine";
 
 const generate = promisify(generateKeyPair);
@@ -36,27 +37,6 @@ export function privateKeyCreated(key: KeyObject, bits: number): Created {
     secretOutputs: ["privateKeyPem", "privateKeyPemPkcs8"],
   };
 }
-
-const keyUsages: Record<string, number> = {
-  digital_signature: KeyUsageFlags.digitalSignature,
-  content_commitment: KeyUsageFlags.nonRepudiation,
-  key_encipherment: KeyUsageFlags.keyEncipherment,
-  data_encipherment: KeyUsageFlags.dataEncipherment,
-  key_agreement: KeyUsageFlags.keyAgreement,
-  cert_signing: KeyUsageFlags.keyCertSign,
-  crl_signing: KeyUsageFlags.cRLSign,
-  encipher_only: KeyUsageFlags.encipherOnly,
-  decipher_only: KeyUsageFlags.decipherOnly,
-};
-
-const extendedUsages: Record<string, string> = {
-  server_auth: ExtendedKeyUsage.serverAuth,
-  client_auth: ExtendedKeyUsage.clientAuth,
-  code_signing: ExtendedKeyUsage.codeSigning,
-  email_protection: ExtendedKeyUsage.emailProtection,
-  timestamping: ExtendedKeyUsage.timeStamping,
-  ocsp_signing: ExtendedKeyUsage.ocspSigning,
-};
 
 /** tls:index/selfSignedCert:SelfSignedCert: a real certificate honouring subject, validity and allowed uses. */
 export const selfSignedCert: ResourceHandler = {
