@@ -2,7 +2,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPair, X509Cer
 import { promisify } from "node:util";
 import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../entra/x509";
 import type { PlainMap, ValueMap } from "../engine/wire";
-import { asSet, bool, known, num, optStr, str, strList, withDefaults } from "./fields";
+import { asSet, bool, isFields, known, num, optStr, str, strList, withDefaults } from "./fields";
 import { type Created, type Diff, diffKeys, type PriorState, ProviderError, type ResourceProvider } from "./provider";
 
 const generate = promisify(generateKeyPair);
@@ -150,8 +150,9 @@ const dnFields: [string, string][] = [
   ["country", "C"],
 ];
 
-function distinguishedName(subject: PlainMap[string] | undefined): string {
-  const s = typeof subject === "object" && subject !== null && !Array.isArray(subject) ? subject : {};
+/** The subject block as the provider writes it into a DN ("" when no field is set); the legacy engine shares it. */
+export function distinguishedName(subject: unknown): string {
+  const s = isFields(subject) ? subject : {};
   const parts = dnFields.flatMap(([k, short]) => {
     const v = optStr(s, k);
     return v ? [`${short}=${v.replace(/([,+"\\<>;=])/g, "\\$1")}`] : [];

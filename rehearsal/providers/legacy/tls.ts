@@ -1,8 +1,8 @@
 import { createHash, createPublicKey, generateKeyPair, type KeyObject, X509Certificate } from "node:crypto";
 import { promisify } from "node:util";
 import { issueCertificate, privateKeyOf } from "../../../entra/x509";
-import { bool, isFields, num, optStr, str, strList } from "../fields";
-import { extendedUsages, keyUsages } from "../tls";
+import { bool, num, str, strList } from "../fields";
+import { distinguishedName, extendedUsages, keyUsages } from "../tls";
 import type { Created, ResourceHandler } from "./engine";
 
 const generate = promisify(generateKeyPair);
@@ -48,7 +48,7 @@ export const selfSignedCert: ResourceHandler = {
     const uses = strList(inputs, "allowedUses");
     const certPem = await issueCertificate({
       key,
-      subject: distinguishedName(isFields(inputs.subject) ? inputs.subject : {}),
+      subject: distinguishedName(inputs.subject) || "CN=unnamed",
       notBefore: now,
       notAfter,
       keyUsages: usageFlags(uses),
@@ -80,23 +80,6 @@ function usageFlags(uses: string[]): number {
       throw new Error(`tls SelfSignedCert: allowed use ${use} is not known`);
   }
   return flags;
-}
-
-const dnFields: [string, string][] = [
-  ["commonName", "CN"],
-  ["organization", "O"],
-  ["organizationalUnit", "OU"],
-  ["locality", "L"],
-  ["province", "ST"],
-  ["country", "C"],
-];
-
-function distinguishedName(subject: Readonly<Record<string, unknown>>): string {
-  const parts = dnFields.flatMap(([k, short]) => {
-    const value = optStr(subject, k);
-    return value ? [`${short}=${value.replace(/([,+"\\<>;=])/g, "\\$1")}`] : [];
-  });
-  return parts.join(", ") || "CN=unnamed";
 }
 
 const withNanoseconds = (d: Date) =>
