@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
-import { createHash, generateKeyPairSync, randomUUID, X509Certificate } from "node:crypto";
+import { createHash, randomUUID, X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SignJWT } from "jose";
-import { issueCertificate, KeyUsageFlags } from "../entra/x509";
+import { benchCertificate } from "./certificate";
 
 /**
  * The standalone local Entra ID's token throughput: the server runs in its
@@ -29,7 +29,8 @@ export async function entraThroughput(root: string, concurrencies = [1, 16], tot
       server.stdout.on("data", (c) => {
         out += c;
         const m = /authority host: (\S+)\n[\s\S]*serving on/.exec(out);
-        if (m) resolve(m[1]);
+        const host = m?.[1];
+        if (host) resolve(host);
       });
       server.once("exit", (code) => reject(new Error(`the local Entra ID exited ${code} before serving`)));
     });
@@ -59,16 +60,9 @@ export async function entraThroughput(root: string, concurrencies = [1, 16], tot
         req.end(body);
       });
     const tenantId = (await call("GET", "/graph/v1.0/organization", "")).json.value as { id: string }[];
-    const tenant = tenantId[0].id;
-    const key = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
-    const now = Date.now();
-    const certificatePem = await issueCertificate({
-      key,
-      subject: "CN=bench",
-      notBefore: new Date(now - 60_000),
-      notAfter: new Date(now + 86_400_000),
-      keyUsages: KeyUsageFlags.digitalSignature,
-    });
+    const tenant = tenantId[0]?.id;
+    if (!tenant) throw new Error("the local Entra ID listed no tenant");
+    const { key, certificatePem } = await benchCertificate();
     const roleId = randomUUID();
     const api = (
       await call(

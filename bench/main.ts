@@ -10,9 +10,10 @@ import { verifyClientAssertion } from "../entra/assertion";
 import { loadOrCreatePki } from "../entra/pki";
 import { start } from "../entra/server";
 import { issueAccessToken } from "../entra/token";
-import { issueCertificate, KeyUsageFlags } from "../entra/x509";
 import { networkClient } from "../verify/networkClient";
+import { benchCertificate } from "./certificate";
 import { entraThroughput } from "./entraThroughput";
+import { median } from "./stats";
 import { propagationLag, verifyVersusFloor, writeOutputs } from "./verify";
 
 /**
@@ -22,7 +23,6 @@ import { propagationLag, verifyVersusFloor, writeOutputs } from "./verify";
  * `npm run bench -- entra` runs only the standalone local Entra ID's throughput.
  */
 const root = projectRoot(__dirname);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 /** `npm run bench` prints every figure; `npm run bench -- verify propagation` only those named. */
@@ -69,16 +69,8 @@ async function main() {
 }
 
 async function registerBenchClient(entra: Awaited<ReturnType<typeof start>>) {
-  const { generateKeyPairSync, randomUUID } = await import("node:crypto");
-  const key = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
-  const now = Date.now();
-  const certificatePem = await issueCertificate({
-    key,
-    subject: "CN=bench",
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + 86_400_000),
-    keyUsages: KeyUsageFlags.digitalSignature,
-  });
+  const { randomUUID } = await import("node:crypto");
+  const { key, certificatePem } = await benchCertificate();
   const roleId = randomUUID();
   const api = entra.admin.createApplication({
     displayName: "bench-api",

@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { thumbprints } from "../common/thumbprint";
 import type { LocalEntra } from "../entra/server";
+import { median } from "./stats";
 
 /** A client registered for the bench: enough to write stack outputs for it. */
 export interface BenchClient {
@@ -14,7 +15,6 @@ export interface BenchClient {
   privateKeyPem: string;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const ms = (n: number) => `${n.toFixed(0)} ms`;
 
 export function writeOutputs(path: string, entra: LocalEntra, c: BenchClient): void {

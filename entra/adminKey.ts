@@ -42,7 +42,8 @@ export function loadAdminKey(statePath: string): AdminKey {
 /** Compares an `Authorization` header with the key in constant time (digests of equal length). */
 export function bearerMatches(header: string | undefined, adminKey: string): boolean {
   const match = /^Bearer (\S+)$/i.exec(header ?? "");
-  if (!match) return false;
+  const presented = match?.[1];
+  if (presented === undefined) return false;
   const digest = (s: string) => createHash("sha256").update(s).digest();
-  return timingSafeEqual(digest(match[1]), digest(adminKey));
+  return timingSafeEqual(digest(presented), digest(adminKey));
 }

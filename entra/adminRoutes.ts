@@ -29,7 +29,8 @@ export async function adminRoute(
   parts: string[],
 ): Promise<void> {
   const a = ctx.admin;
-  const [collection, id, sub, subId, ...extra] = parts;
+  // An absent segment reads as the empty one; `route` below only matches when the ids it needs are non-empty.
+  const [collection, id = "", sub, subId = "", ...extra] = parts;
   const m = req.method;
   const route = (c: string, wantsId: boolean, s?: string, wantsSubId?: boolean) =>
     collection === c &&

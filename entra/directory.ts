@@ -99,8 +99,11 @@ export const emptyDirectory = (): DirectoryState => ({
 });
 
 export function ensureTenant(state: DirectoryState): string {
-  if (state.tenants.length === 0) state.tenants.push({ id: randomUUID(), displayName: "Local Entra ID" });
-  return state.tenants[0].id;
+  const [home] = state.tenants;
+  if (home) return home.id;
+  const tenant = { id: randomUUID(), displayName: "Local Entra ID" };
+  state.tenants.push(tenant);
+  return tenant.id;
 }
 
 export interface NewApplication {

@@ -72,10 +72,10 @@ function required(form: URLSearchParams, name: string): string {
 
 /** Client credentials take exactly one scope, `<resource>/.default`. */
 function resourceOf(scope: string): string {
-  const scopes = scope.trim().split(/\s+/);
-  if (scopes.length !== 1 || !scopes[0].endsWith("/.default") || scopes[0] === "/.default")
+  const [only, ...more] = scope.trim().split(/\s+/);
+  if (only === undefined || more.length > 0 || !only.endsWith("/.default") || only === "/.default")
     throw aadsts.invalidScope(clip(scope));
-  return scopes[0].slice(0, -"/.default".length);
+  return only.slice(0, -"/.default".length);
 }
 
 function findResource(ctx: GrantContext, resourceId: string): { resourceApp: Application; resource: ServicePrincipal } {

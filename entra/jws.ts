@@ -27,7 +27,8 @@ export function signJwt(header: Record<string, unknown>, payload: Record<string,
 /** Resolves to the payload bytes of a compact JWS whose signature `key` verifies, else rejects. */
 export function verifyJws(token: string, alg: "RS256" | "PS256", key: KeyObject): Promise<Buffer> {
   const [header, payload, signature, ...rest] = token.split(".");
-  if (rest.length > 0 || signature === undefined) return Promise.reject(new Error("not a compact JWS"));
+  if (rest.length > 0 || payload === undefined || signature === undefined)
+    return Promise.reject(new Error("not a compact JWS"));
   const data = Buffer.from(`${header}.${payload}`);
   return new Promise<Buffer>((resolve, reject) => {
     try {

@@ -1,6 +1,7 @@
-import { createPrivateKey, generateKeyPairSync, type KeyObject, X509Certificate } from "node:crypto";
+import { createPrivateKey, generateKeyPair, type KeyObject, X509Certificate } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { promisify } from "node:util";
 import { x5t } from "../common/thumbprint";
 import { LocalEntraError } from "./errors";
 import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "./x509";
@@ -145,7 +146,8 @@ function saveCa(statePath: string, caPem: string): string {
 export async function createPki(now = new Date()): Promise<Pki> {
   const years = (n: number) => new Date(now.getTime() + n * 365 * 86400_000);
   const notBefore = new Date(now.getTime() - 60_000);
-  const caKey = rsaKey();
+  // Made in parallel off the event loop (libuv's pool), not one after another on it.
+  const [caKey, serverKey, signingKey] = await Promise.all([rsaKey(), rsaKey(), rsaKey()]);
   const caName = "CN=entra-cert-auth local Entra ID CA";
   const caPem = await issueCertificate({
     key: caKey,
@@ -155,7 +157,6 @@ export async function createPki(now = new Date()): Promise<Pki> {
     ca: true,
     keyUsages: KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign,
   });
-  const serverKey = rsaKey();
   const serverCertPem = await issueCertificate({
     key: serverKey,
     subject: "CN=localhost",
@@ -167,7 +168,6 @@ export async function createPki(now = new Date()): Promise<Pki> {
     keyUsages: KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment,
     extendedKeyUsages: [ExtendedKeyUsage.serverAuth],
   });
-  const signingKey = rsaKey();
   const signingCertPem = await issueCertificate({
     key: signingKey,
     subject: "CN=entra-cert-auth local token signing",
@@ -178,7 +178,8 @@ export async function createPki(now = new Date()): Promise<Pki> {
   return { caPem, serverCertPem, serverKeyPem: pem(serverKey), signingCertPem, signingKeyPem: pem(signingKey) };
 }
 
-const rsaKey = (): KeyObject => generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+const rsaKey = async (): Promise<KeyObject> =>
+  (await promisify(generateKeyPair)("rsa", { modulusLength: 2048 })).privateKey;
 const pem = (key: KeyObject) => key.export({ format: "pem", type: "pkcs8" }).toString();
 
 /** base64url SHA-1 of a certificate's DER: the `x5t` and `kid` Entra ID publishes. */

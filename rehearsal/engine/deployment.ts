@@ -325,7 +325,10 @@ function withReplaceOnChanges(diff: Diff | undefined, keys: string[]): Diff | un
 function ignoring(news: ValueMap, old: Entry | undefined, keys: string[]): ValueMap {
   if (!old || keys.length === 0) return news;
   const out = { ...news };
-  for (const k of keys) if (k in old.inputs) out[k] = old.inputs[k];
+  for (const k of keys) {
+    const kept = old.inputs[k];
+    if (kept !== undefined) out[k] = kept;
+  }
   return out;
 }
 

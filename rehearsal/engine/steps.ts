@@ -52,7 +52,7 @@ export function deleteOrder<T extends { urn: string; dependencies: string[]; par
     );
     // A cycle cannot come from a program (dependencies are awaited), but never loop forever.
     const [next] = left.splice(Math.max(i, 0), 1);
-    order.push(next);
+    if (next) order.push(next);
   }
   return order;
 }

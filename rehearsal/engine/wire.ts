@@ -163,7 +163,15 @@ export function sameValue(a: Value, b: Value): boolean {
   const y = reveal(b);
   if (x instanceof Unknown || y instanceof Unknown) return false;
   if (Array.isArray(x) || Array.isArray(y)) {
-    return Array.isArray(x) && Array.isArray(y) && x.length === y.length && x.every((e, i) => sameValue(e, y[i]));
+    return (
+      Array.isArray(x) &&
+      Array.isArray(y) &&
+      x.length === y.length &&
+      x.every((e, i) => {
+        const f = y[i];
+        return f !== undefined && sameValue(e, f);
+      })
+    );
   }
   if (isValueMap(x) || isValueMap(y)) {
     if (!isValueMap(x) || !isValueMap(y)) return false;

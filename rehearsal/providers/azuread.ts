@@ -25,7 +25,9 @@ const list = (body: Plain): PlainMap[] =>
 
 const appRoleIds = (app: PlainMap): PlainMap =>
   Object.fromEntries(
-    objList(app, "appRoles").flatMap((r) => (optStr(r, "value") ? [[str(r, "value", "appRoles"), r.id]] : [])),
+    objList(app, "appRoles").flatMap((r) =>
+      optStr(r, "value") && r.id !== undefined ? [[str(r, "value", "appRoles"), r.id]] : [],
+    ),
   );
 
 /** The Graph body for an application, from the provider's inputs. */
@@ -122,13 +124,14 @@ export function servicePrincipal(graph: GraphCall, tenantId: string): ResourcePr
 }
 
 /** azuread insists on the application's resource id here, not its bare object id. */
-function applicationObjectId(applicationId: Plain): string {
+function applicationObjectId(applicationId: Plain | undefined): string {
   const match = /^\/applications\/([0-9a-f-]{36})$/i.exec(typeof applicationId === "string" ? applicationId : "");
-  if (!match)
+  const objectId = match?.[1];
+  if (objectId === undefined)
     throw new ProviderError(
       "azuread ApplicationCertificate: applicationId is not of the form /applications/{objectId}; pass the Application's id",
     );
-  return match[1];
+  return objectId;
 }
 
 /**
@@ -183,11 +186,12 @@ export function applicationCertificate(graph: GraphCall): ResourceProvider {
         : `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
       // Graph takes absent fields as "choose for me" and refuses nulls.
       const request: PlainMap = { key: pem };
-      for (const [from, to] of [
+      const renames: [from: string, to: string][] = [
         ["keyId", "keyId"],
         ["startDate", "startDateTime"],
         ["endDate", "endDateTime"],
-      ]) {
+      ];
+      for (const [from, to] of renames) {
         const v = optStr(inputs, from);
         if (v) request[to] = v;
       }

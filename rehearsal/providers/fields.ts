@@ -7,29 +7,32 @@ import { ProviderError } from "./provider";
  */
 export const known = (v: Value | undefined): boolean => v !== undefined && !(v instanceof Unknown);
 
-export function str(m: PlainMap, key: string, what: string): string {
+/** Any map of fields: the engine's PlainMap, or the legacy engine's unwrapped inputs. */
+type Fields = Readonly<Record<string, unknown>>;
+
+export function str(m: Fields, key: string, what: string): string {
   const v = m[key];
   if (typeof v !== "string" || v === "") throw new ProviderError(`${what}: ${key} is required and must be a string`);
   return v;
 }
 
-export function optStr(m: PlainMap, key: string): string | undefined {
+export function optStr(m: Fields, key: string): string | undefined {
   const v = m[key];
   return typeof v === "string" && v !== "" ? v : undefined;
 }
 
-export function num(m: PlainMap, key: string, what: string): number {
+export function num(m: Fields, key: string, what: string): number {
   const v = m[key];
   if (typeof v !== "number" || !Number.isFinite(v)) throw new ProviderError(`${what}: ${key} must be a number`);
   return v;
 }
 
-export function bool(m: PlainMap, key: string, fallback: boolean): boolean {
+export function bool(m: Fields, key: string, fallback: boolean): boolean {
   const v = m[key];
   return typeof v === "boolean" ? v : fallback;
 }
 
-export function strList(m: PlainMap, key: string): string[] {
+export function strList(m: Fields, key: string): string[] {
   const v = m[key];
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
 }
@@ -45,6 +48,11 @@ export function obj(m: PlainMap, key: string): PlainMap {
 }
 
 export function isPlainMap(v: Plain | undefined): v is PlainMap {
+  return isFields(v);
+}
+
+/** An object that is not a list: a map of fields. */
+export function isFields(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 

@@ -31,13 +31,15 @@ export function randomString(inputs: PlainMap): string {
   for (const [enabled, set, min] of classes) {
     if (!enabled) continue;
     all += set;
-    for (let i = 0; i < min; i++) chars.push(set[randomInt(set.length)]);
+    for (let i = 0; i < min; i++) chars.push(set.charAt(randomInt(set.length)));
   }
   if (all === "") throw new ProviderError(`${what}: every character class is disabled`);
-  while (chars.length < length) chars.push(all[randomInt(all.length)]);
+  while (chars.length < length) chars.push(all.charAt(randomInt(all.length)));
   for (let i = chars.length - 1; i > 0; i--) {
+    // Fisher-Yates: swap i with a random j <= i; both indices are inside `chars`.
     const j = randomInt(i + 1);
-    [chars[i], chars[j]] = [chars[j], chars[i]];
+    const [a, b] = [chars[i], chars[j]];
+    if (a !== undefined && b !== undefined) [chars[i], chars[j]] = [b, a];
   }
   return chars.join("");
 }

@@ -2,7 +2,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPair, X509Cer
 import { promisify } from "node:util";
 import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../entra/x509";
 import type { PlainMap, ValueMap } from "../engine/wire";
-import { asSet, bool, known, num, optStr, str, strList, withDefaults } from "./fields";
+import { asSet, bool, isFields, known, num, optStr, str, strList, withDefaults } from "./fields";
 import { type Created, type Diff, diffKeys, type PriorState, ProviderError, type ResourceProvider } from "./provider";
 
 const generate = promisify(generateKeyPair);
@@ -44,7 +44,8 @@ export const privateKey: ResourceProvider = {
   delete: async () => undefined,
 };
 
-const keyUsages: Record<string, number> = {
+/** The tls provider's allowed_uses names: key usage flags and extended key usage OIDs (the legacy engine reads them too). */
+export const keyUsages: Record<string, number> = {
   digital_signature: KeyUsageFlags.digitalSignature,
   content_commitment: KeyUsageFlags.nonRepudiation,
   key_encipherment: KeyUsageFlags.keyEncipherment,
@@ -56,7 +57,7 @@ const keyUsages: Record<string, number> = {
   decipher_only: KeyUsageFlags.decipherOnly,
 };
 
-const extendedUsages: Record<string, string> = {
+export const extendedUsages: Record<string, string> = {
   server_auth: ExtendedKeyUsage.serverAuth,
   client_auth: ExtendedKeyUsage.clientAuth,
   code_signing: ExtendedKeyUsage.codeSigning,
@@ -106,7 +107,7 @@ export function selfSignedCert(now: () => Date = () => new Date()): ResourceProv
         notBefore: start,
         notAfter: end,
         keyUsages: uses.reduce<number>((flags, u) => flags | (keyUsages[u] ?? 0), 0),
-        extendedKeyUsages: uses.filter((u) => u in extendedUsages).map((u) => extendedUsages[u]),
+        extendedKeyUsages: uses.flatMap((u) => extendedUsages[u] ?? []),
         dnsNames: strList(inputs, "dnsNames"),
         ipAddresses: strList(inputs, "ipAddresses"),
         ca: bool(inputs, "isCaCertificate", false),
@@ -149,8 +150,9 @@ const dnFields: [string, string][] = [
   ["country", "C"],
 ];
 
-function distinguishedName(subject: PlainMap[string] | undefined): string {
-  const s = typeof subject === "object" && subject !== null && !Array.isArray(subject) ? subject : {};
+/** The subject block as the provider writes it into a DN ("" when no field is set); the legacy engine shares it. */
+export function distinguishedName(subject: unknown): string {
+  const s = isFields(subject) ? subject : {};
   const parts = dnFields.flatMap(([k, short]) => {
     const v = optStr(s, k);
     return v ? [`${short}=${v.replace(/([,+"\\<>;=])/g, "\\$1")}`] : [];

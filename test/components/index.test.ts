@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -6,7 +7,7 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { identifierPath } from "../../components/api";
-import { installEngine, ofType, outputsOf, project, stack, types } from "../support/program";
+import { firstOfType, installEngine, outputsOf, project, stack, types } from "../support/program";
 import { openPfx } from "./openPfx";
 
 type Program = typeof import("../../index.js");
@@ -49,9 +50,9 @@ describe("the program with default configuration", () => {
   });
 
   it("creates a 2048-bit RSA key and a certificate for digital signature and client auth", () => {
-    const [key] = ofType(env.engine, types.privateKey);
+    const key = firstOfType(env.engine, types.privateKey);
     expect(key.inputs).toMatchObject({ algorithm: "RSA", rsaBits: 2048 });
-    const [cert] = ofType(env.engine, types.selfSignedCert);
+    const cert = firstOfType(env.engine, types.selfSignedCert);
     expect(cert.inputs).toMatchObject({
       allowedUses: ["digital_signature", "client_auth"],
       validityPeriodHours: 365 * 24,
@@ -71,8 +72,8 @@ describe("the program with default configuration", () => {
   });
 
   it("attaches the certificate to the application by its resource id, with the certificate's validity to the second", () => {
-    const [app] = ofType(env.engine, types.application, "client-app");
-    const [cred] = ofType(env.engine, types.certificate);
+    const app = firstOfType(env.engine, types.application, "client-app");
+    const cred = firstOfType(env.engine, types.certificate);
     const x509 = new X509Certificate(String(outputs.certificatePem));
     expect(cred.inputs.applicationId).toBe(app.id);
     expect(app.id).toMatch(/^\/applications\/[0-9a-f-]{36}$/);
@@ -90,7 +91,8 @@ describe("the program with default configuration", () => {
     writeFileSync(file, String(outputs.certificatePem));
     const fingerprint = (digest: string) =>
       execFileSync("openssl", ["x509", "-in", file, "-noout", "-fingerprint", `-${digest}`], { encoding: "utf8" })
-        .split("=")[1]
+        // "sha1 Fingerprint=AB:CD:..." -> the part after the "=".
+        .replace(/^[^=]*=/, "")
         .trim()
         .replaceAll(":", "");
     try {
@@ -102,16 +104,18 @@ describe("the program with default configuration", () => {
   });
 
   it("creates a companion API with one application role and grants it to the client's service principal", () => {
-    const [api] = ofType(env.engine, types.application, "client-api");
+    const api = firstOfType(env.engine, types.application, "client-api");
     const roles = api.inputs.appRoles as { value: string; id: string; allowedMemberTypes: string[] }[];
     expect(roles.map((r) => r.value)).toEqual(["Data.Read"]);
-    expect(roles[0].allowedMemberTypes).toEqual(["Application"]);
+    const [role] = roles;
+    assert(role, "the API declares a role");
+    expect(role.allowedMemberTypes).toEqual(["Application"]);
     expect(api.inputs.api).toEqual({ requestedAccessTokenVersion: 2 });
-    const [apiSp] = ofType(env.engine, types.servicePrincipal, "client-api-sp");
-    const [clientSp] = ofType(env.engine, types.servicePrincipal, "client-sp");
-    const [grant] = ofType(env.engine, types.roleAssignment);
+    const apiSp = firstOfType(env.engine, types.servicePrincipal, "client-api-sp");
+    const clientSp = firstOfType(env.engine, types.servicePrincipal, "client-sp");
+    const grant = firstOfType(env.engine, types.roleAssignment);
     expect(grant.inputs).toEqual({
-      appRoleId: roles[0].id,
+      appRoleId: role.id,
       principalObjectId: clientSp.outputs.objectId,
       resourceObjectId: apiSp.outputs.objectId,
     });
@@ -123,7 +127,7 @@ describe("the program with default configuration", () => {
   });
 
   it("owns the app registrations by the deploying identity and builds the authority from the tenant", () => {
-    const [app] = ofType(env.engine, types.application, "client-app");
+    const app = firstOfType(env.engine, types.application, "client-app");
     expect(app.inputs.owners).toEqual([env.deployer.objectId]);
     expect(outputs.tenantId).toBe(env.admin.tenantId);
     expect(outputs.authority).toBe(`https://login.microsoftonline.com/${env.admin.tenantId}`);
@@ -133,9 +137,9 @@ describe("the program with default configuration", () => {
     const component = env.engine.registered.find((r) => r.type === "entra-cert-auth:index:CertificateApp");
     for (const r of env.engine.registered.filter((x) => x.custom))
       expect(r.options.parent, r.name).toBe(component?.urn);
-    const [key] = ofType(env.engine, types.privateKey);
-    const [cert] = ofType(env.engine, types.selfSignedCert);
-    const [cred] = ofType(env.engine, types.certificate);
+    const key = firstOfType(env.engine, types.privateKey);
+    const cert = firstOfType(env.engine, types.selfSignedCert);
+    const cred = firstOfType(env.engine, types.certificate);
     const generation = key?.name.replace("client-key-", "");
     expect(generation).toMatch(/^[0-9a-f]{12}$/);
     expect(cert?.name).toBe(`client-cert-${generation}`);
@@ -161,7 +165,7 @@ describe("the program with default configuration", () => {
   it("exports a PFX of the certificate and its key, under a generated password, both secret", async () => {
     expect(await pulumi.isSecret(program.certificatePfx)).toBe(true);
     expect(await pulumi.isSecret(program.pfxPassword)).toBe(true);
-    const [password] = ofType(env.engine, types.password);
+    const password = firstOfType(env.engine, types.password);
     expect(password?.inputs).toMatchObject({ length: 32, special: false });
     expect(String(outputs.pfxPassword)).toMatch(/^[A-Za-z0-9]{32}$/);
     const opened = openPfx(String(outputs.certificatePfx), String(outputs.pfxPassword));

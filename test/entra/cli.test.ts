@@ -120,21 +120,28 @@ describe("entra main, in process", () => {
  * Only the npm process this test spawned is signalled.
  */
 describe("npm run entra", () => {
-  it.each(["SIGTERM", "SIGINT"] as const)("stops the server when npm gets %s", async (signal) => {
+  /** `npm run entra` on a fresh state file; `closed` settles when stdout closes, i.e. its last writer, the server, exited. */
+  async function npmRunEntra() {
     const state = await tempState();
     const npm = spawn("npm", ["run", "--silent", "entra", "--", "--state", state, "--port", "0"], {
       cwd: root,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    let stdout = "";
-    npm.stdout.on("data", (c) => (stdout += c));
-    // stdout closes when its last writer, the server, has exited.
+    const out = { text: "" };
+    npm.stdout.on("data", (c) => {
+      out.text += c;
+    });
     const closed = new Promise<void>((resolve) => npm.stdout.on("close", () => resolve()));
+    return { state, npm, out, closed };
+  }
+
+  it.each(["SIGTERM", "SIGINT"] as const)("stops the server when npm gets %s", async (signal) => {
+    const { state, npm, out, closed } = await npmRunEntra();
     try {
       const [, port] = await waitForLine(npm, /authority host: https:\/\/localhost:(\d+)\n[\s\S]*serving on/);
       npm.kill(signal);
       await closed;
-      expect(stdout).toMatch(/stopped\n$/);
+      expect(out.text).toMatch(/stopped\n$/);
       expect(await refused(Number(port))).toBe(true);
       expect(existsSync(`${state}.lock`)).toBe(false);
       expect(
@@ -147,19 +154,12 @@ describe("npm run entra", () => {
   });
 
   it("stops the server when npm itself is killed outright (SIGKILL), so nothing is left listening", async () => {
-    const state = await tempState();
-    const npm = spawn("npm", ["run", "--silent", "entra", "--", "--state", state, "--port", "0"], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    npm.stdout.on("data", (c) => (stdout += c));
-    const closed = new Promise<void>((resolve) => npm.stdout.on("close", () => resolve()));
+    const { state, npm, out, closed } = await npmRunEntra();
     try {
       const [, port] = await waitForLine(npm, /authority host: https:\/\/localhost:(\d+)\n[\s\S]*serving on/);
       npm.kill("SIGKILL");
       await closed;
-      expect(stdout).toMatch(/stopped\n$/);
+      expect(out.text).toMatch(/stopped\n$/);
       expect(await refused(Number(port))).toBe(true);
     } finally {
       rmSync(dirname(state), { recursive: true, force: true });

@@ -316,7 +316,7 @@ describe("the state file", () => {
     writeFileSync(state, JSON.stringify(valid));
     const entra = await startEntra({ state });
     expect(entra.tenantId).toBe("11111111-1111-4111-8111-111111111111");
-    expect(entra.admin.state.applications[0].keyCredentials).toHaveLength(1);
+    expect(entra.admin.state.applications[0]?.keyCredentials).toHaveLength(1);
     await entra.stop();
     removeState(state);
   });
@@ -468,7 +468,8 @@ describe("the lifeline that stops the server when npm goes away", () => {
     const chain = lineage(true, 3);
     expect(chain[0]).toEqual({ pid: process.pid, ppid: process.ppid });
     expect(chain.length).toBeLessThanOrEqual(3);
-    for (let i = 1; i < chain.length; i++) expect(chain[i].pid).toBe(chain[i - 1].ppid);
+    // Each link is the parent of the one before it.
+    for (const [i, link] of chain.slice(1).entries()) expect(link.pid).toBe(chain[i]?.ppid);
     expect(broken(chain)).toBe(false);
   });
 

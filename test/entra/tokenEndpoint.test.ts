@@ -318,7 +318,7 @@ describe("the directory", () => {
       expect(() => entra.admin.addKeyCredential(app.id, { key: cert.certificatePem, endDateTime: later })).toThrow(
         expect.objectContaining({ code: "KeyCredentialsInvalidEndDate" }),
       );
-      expect(entra.admin.state.applications[0].keyCredentials).toEqual([]);
+      expect(entra.admin.state.applications[0]?.keyCredentials).toEqual([]);
     } finally {
       await entra.stop();
     }
@@ -332,7 +332,7 @@ describe("the directory", () => {
       const sp = await graph.createServicePrincipal(app.appId);
       const cert = await makeCertificate();
       const key = await graph.addKeyCredential(app.id, { key: cert.certificatePem });
-      expect(entra.admin.state.applications.find((a) => a.id === app.id)?.keyCredentials[0].keyId).toBe(key.keyId);
+      expect(entra.admin.state.applications.find((a) => a.id === app.id)?.keyCredentials[0]?.keyId).toBe(key.keyId);
       await graph.removeKeyCredential(app.id, key.keyId);
       await expect(graph.removeKeyCredential(app.id, key.keyId)).rejects.toThrow(/Request_ResourceNotFound/);
       await graph.deleteServicePrincipal(sp.id);

@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync, type KeyObject, webcrypto } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync, KeyObject, webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 import { inject } from "vitest";
 import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../entra/x509";
@@ -41,12 +41,9 @@ async function ecCertificate(subject: string, notBefore: Date, notAfter: Date): 
     keys,
     signingAlgorithm: alg,
   });
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey));
-  const privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8
-    .toString("base64")
-    .match(/.{1,64}/g)!
-    .join("\n")}\n-----END PRIVATE KEY-----\n`;
-  return { certificatePem: cert.toString("pem"), privateKeyPem, key: createPrivateKey(privateKeyPem) };
+  const key = KeyObject.from(keys.privateKey);
+  const privateKeyPem = key.export({ format: "pem", type: "pkcs8" }).toString();
+  return { certificatePem: cert.toString("pem"), privateKeyPem, key };
 }
 
 /**

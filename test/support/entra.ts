@@ -168,10 +168,55 @@ export function unsigned(header: Record<string, unknown>, claims: Record<string,
   return `${b64(header)}.${b64(claims)}.`;
 }
 
+/** A Graph error body: https://learn.microsoft.com/graph/errors */
+export interface GraphErrorBody {
+  code: string;
+  message: string;
+  innerError?: Record<string, unknown>;
+}
+
+/**
+ * What the local Entra ID answers, every field optional: the token endpoint's success and AADSTS error fields,
+ * OpenID metadata and keys, and Graph objects, lists and errors. Tests assert which fields are there.
+ */
+export interface ResponseBody {
+  access_token?: string;
+  token_type?: string;
+  expires_in?: number;
+  expires_on?: string;
+  not_before?: string;
+  error?: string | GraphErrorBody;
+  error_description?: string;
+  error_codes?: number[];
+  error_uri?: string;
+  correlation_id?: string;
+  issuer?: string;
+  tenant_discovery_endpoint?: string;
+  keys?: { kid: string; [field: string]: unknown }[];
+  id?: string;
+  value?: { id: string; [field: string]: unknown }[];
+  [field: string]: unknown;
+}
+
 export interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: any;
+  body: ResponseBody;
+}
+
+/** The access token of a token response; a test that expects one fails here with the status and AADSTS reason. */
+export function accessTokenOf(res: RawResponse): string {
+  const token = res.body.access_token;
+  if (typeof token !== "string")
+    throw new Error(`expected an access token, got ${res.status}: ${res.body.error_description ?? "no reason"}`);
+  return token;
+}
+
+/** The Graph error of a response; a test that expects one fails here with the status. */
+export function graphErrorOf(res: RawResponse): GraphErrorBody {
+  const error = res.body.error;
+  if (typeof error !== "object") throw new Error(`expected a Graph error body, got ${res.status}`);
+  return error;
 }
 
 /** A form POST to the token endpoint over real HTTPS. */

@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from "node:crypto";
+import { createPrivateKey, generateKeyPair, type KeyObject } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +17,7 @@ import {
   type StateEntry,
   type Step,
 } from "../../rehearsal/providers/legacy/engine";
+import { privateKeyCreated } from "../../rehearsal/providers/legacy/tls";
 
 export const project = "entra-cert-auth";
 export const stack = "test";
@@ -101,6 +102,13 @@ export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
 export const ofType = (engine: LocalEngine, type: string, prefix = ""): Registered[] =>
   engine.registered.filter((r) => r.type === type && r.name.startsWith(prefix));
 
+/** The first resource of a type (and name prefix); a test that expects one fails here, naming what is missing. */
+export function firstOfType(engine: LocalEngine, type: string, prefix = ""): Registered {
+  const [first] = ofType(engine, type, prefix);
+  if (!first) throw new Error(`the program registered no ${type}${prefix ? ` named ${prefix}*` : ""}`);
+  return first;
+}
+
 export const types = {
   privateKey: "tls:index/privateKey:PrivateKey",
   selfSignedCert: "tls:index/selfSignedCert:SelfSignedCert",
@@ -147,19 +155,7 @@ function nextKey(bits: number): Promise<KeyObject> {
 const pooledPrivateKey: ResourceHandler = {
   async create(inputs) {
     const bits = Number(inputs.rsaBits ?? 2048);
-    const key = await nextKey(bits);
-    const publicDer = createPublicKey(key).export({ format: "der", type: "spki" });
-    return {
-      id: createHash("sha1").update(publicDer).digest("hex"),
-      outputs: {
-        algorithm: "RSA",
-        rsaBits: bits,
-        privateKeyPem: key.export({ format: "pem", type: "pkcs1" }).toString(),
-        privateKeyPemPkcs8: key.export({ format: "pem", type: "pkcs8" }).toString(),
-        publicKeyPem: createPublicKey(key).export({ format: "pem", type: "spki" }).toString(),
-      },
-      secretOutputs: ["privateKeyPem", "privateKeyPemPkcs8"],
-    };
+    return privateKeyCreated(await nextKey(bits), bits);
   },
 };
 

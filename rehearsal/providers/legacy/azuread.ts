@@ -1,6 +1,7 @@
-import type { AppRole } from "../../../entra/directory";
+import type { AppRole, NewApplication } from "../../../entra/directory";
 import type { DirectoryApi } from "../../directoryApi";
-import type { Created, Provider, ResourceHandler, StateEntry } from "./engine";
+import { bool, isFields, optStr, str, strList } from "../fields";
+import type { Created, Inputs, Provider, ResourceHandler, StateEntry } from "./engine";
 
 /** The deploying identity, as azuread's getClientConfig reports it. */
 export interface Deployer {
@@ -27,29 +28,32 @@ export function azureadProvider(directory: DirectoryApi, deployer: Deployer): Pr
         id: directory.tenantId,
       }),
       "azuread:index/getServicePrincipal:getServicePrincipal": (inputs) =>
-        lookupServicePrincipal(directory, inputs.clientId),
+        lookupServicePrincipal(directory, str(inputs, "clientId", "azuread getServicePrincipal")),
     },
   };
 }
 
-const appRolesOf = (roles: any[] = []): AppRole[] =>
-  roles.map((r) => ({
-    id: r.id,
-    value: r.value,
-    displayName: r.displayName,
-    description: r.description,
-    allowedMemberTypes: r.allowedMemberTypes ?? [],
-    isEnabled: r.enabled ?? true,
+const appRolesOf = (roles: unknown): AppRole[] =>
+  (Array.isArray(roles) ? roles : []).filter(isFields).map((r) => ({
+    id: str(r, "id", "azuread Application appRoles"),
+    value: str(r, "value", "azuread Application appRoles"),
+    displayName: optStr(r, "displayName"),
+    description: optStr(r, "description"),
+    allowedMemberTypes: strList(r, "allowedMemberTypes"),
+    isEnabled: bool(r, "enabled", true),
   }));
 
 const appRoleIds = (roles: AppRole[]) => Object.fromEntries(roles.filter((r) => r.value).map((r) => [r.value, r.id]));
 
-function applicationFields(inputs: Record<string, any>) {
+function applicationFields(inputs: Inputs): NewApplication {
+  const version = isFields(inputs.api) ? (inputs.api.requestedAccessTokenVersion ?? null) : null;
+  if (version !== null && version !== 1 && version !== 2)
+    throw new Error("azuread Application: api.requestedAccessTokenVersion must be 1 or 2");
   return {
-    displayName: inputs.displayName,
-    identifierUris: inputs.identifierUris ?? [],
+    displayName: str(inputs, "displayName", "azuread Application"),
+    identifierUris: strList(inputs, "identifierUris"),
     appRoles: appRolesOf(inputs.appRoles),
-    api: { requestedAccessTokenVersion: inputs.api?.requestedAccessTokenVersion ?? null },
+    api: { requestedAccessTokenVersion: version },
   };
 }
 
@@ -87,7 +91,8 @@ function servicePrincipal(directory: DirectoryApi): ResourceHandler {
     };
   };
   return {
-    create: async (inputs) => result(await directory.createServicePrincipal(inputs.clientId)),
+    create: async (inputs) =>
+      result(await directory.createServicePrincipal(str(inputs, "clientId", "azuread ServicePrincipal"))),
     // Owners and the like change in place; a new clientId is a new service principal.
     updatable: ["owners", "appRoleAssignmentRequired", "description", "notes", "tags"],
     update: async (_id, _inputs, previous) => ({ id: previous.id, outputs: previous.outputs }),
@@ -96,20 +101,22 @@ function servicePrincipal(directory: DirectoryApi): ResourceHandler {
 }
 
 /** azuread insists on the application's resource id here, not its bare object id. */
-function applicationObjectId(applicationId: string): string {
-  const match = /^\/applications\/([0-9a-f-]{36})$/i.exec(applicationId ?? "");
-  if (!match)
+function applicationObjectId(applicationId: unknown): string {
+  const match = /^\/applications\/([0-9a-f-]{36})$/i.exec(typeof applicationId === "string" ? applicationId : "");
+  const objectId = match?.[1];
+  if (objectId === undefined)
     throw new Error(
       `azuread ApplicationCertificate: applicationId "${applicationId}" is not of the form /applications/{objectId}; pass the Application's id`,
     );
-  return match[1];
+  return objectId;
 }
 
-function certificateValue(inputs: Record<string, any>): string {
-  const encoding = inputs.encoding ?? "pem";
-  if (encoding === "pem") return inputs.value;
-  if (encoding === "base64") return inputs.value;
-  if (encoding === "hex") return Buffer.from(inputs.value, "hex").toString("base64");
+function certificateValue(inputs: Inputs): string {
+  const encoding = optStr(inputs, "encoding") ?? "pem";
+  const value = str(inputs, "value", "azuread ApplicationCertificate");
+  if (encoding === "pem") return value;
+  if (encoding === "base64") return value;
+  if (encoding === "hex") return Buffer.from(value, "hex").toString("base64");
   throw new Error(`azuread ApplicationCertificate: encoding ${encoding} is not pem, base64 or hex`);
 }
 
@@ -128,9 +135,9 @@ function applicationCertificate(directory: DirectoryApi): ResourceHandler {
         : `-----BEGIN CERTIFICATE-----\n${value}\n-----END CERTIFICATE-----\n`;
       const key = await directory.addKeyCredential(objectId, {
         key: pem,
-        keyId: inputs.keyId,
-        startDateTime: inputs.startDate,
-        endDateTime: inputs.endDate,
+        keyId: optStr(inputs, "keyId"),
+        startDateTime: optStr(inputs, "startDate"),
+        endDateTime: optStr(inputs, "endDate"),
       });
       return {
         id: `${objectId}/certificate/${key.keyId}`,
@@ -138,20 +145,18 @@ function applicationCertificate(directory: DirectoryApi): ResourceHandler {
       };
     },
     delete: (entry: StateEntry) =>
-      directory.removeKeyCredential(
-        applicationObjectId(String(entry.inputs.applicationId)),
-        String(entry.outputs.keyId),
-      ),
+      directory.removeKeyCredential(applicationObjectId(entry.inputs.applicationId), String(entry.outputs.keyId)),
   };
 }
 
 function appRoleAssignment(directory: DirectoryApi): ResourceHandler {
   return {
     async create(inputs) {
+      const what = "azuread AppRoleAssignment";
       const a = await directory.assignAppRole({
-        principalId: inputs.principalObjectId,
-        resourceId: inputs.resourceObjectId,
-        appRoleId: inputs.appRoleId,
+        principalId: str(inputs, "principalObjectId", what),
+        resourceId: str(inputs, "resourceObjectId", what),
+        appRoleId: str(inputs, "appRoleId", what),
       });
       return {
         id: `/servicePrincipals/${inputs.resourceObjectId}/appRoleAssignedTo/${a.id}`,

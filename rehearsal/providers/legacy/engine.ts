@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
+import type { RegisterResourceRequest } from "@pulumi/pulumi/proto/resource_pb";
 import { MockMonitor, type MockResourceArgs, type MockResourceResult } from "@pulumi/pulumi/runtime/mocks";
 import { deserializeProperty } from "@pulumi/pulumi/runtime/rpc";
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
@@ -14,18 +15,21 @@ export interface Created {
   secretOutputs?: string[];
 }
 
+/** A resource's inputs as plain values, secrets unwrapped; handlers check the fields they read. */
+export type Inputs = Record<string, unknown>;
+
 /** Does the real work for one resource type. Inputs arrive as plain values, secrets unwrapped. */
 export interface ResourceHandler {
-  create(inputs: Record<string, any>, name: string): Promise<Created>;
+  create(inputs: Inputs, name: string): Promise<Created>;
   /** Input keys that change in place; a change to any other key replaces the resource. */
   updatable?: string[];
-  update?(id: string, inputs: Record<string, any>, previous: StateEntry): Promise<Created>;
+  update?(id: string, inputs: Inputs, previous: StateEntry): Promise<Created>;
   delete?(entry: StateEntry): Promise<void>;
 }
 
 export interface Provider {
   resources: Record<string, ResourceHandler>;
-  invokes: Record<string, (inputs: Record<string, any>) => Promise<Record<string, unknown>>>;
+  invokes: Record<string, (inputs: Inputs) => Promise<Record<string, unknown>>>;
 }
 
 /** One resource as recorded in the checkpoint. */
@@ -98,8 +102,11 @@ export class LocalEngine extends MockMonitor {
     return this;
   }
 
-  override async registerResource(req: any, callback: (err: any, res: any) => void): Promise<void> {
-    const trigger = req.getReplacementTrigger?.();
+  override async registerResource(
+    req: RegisterResourceRequest,
+    callback: (err: unknown, res: unknown) => void,
+  ): Promise<void> {
+    const trigger = req.getReplacementTrigger();
     this.options.set(`${req.getType()}::${req.getName()}`, {
       parent: req.getParent(),
       replacementTrigger: trigger ? unwrapSecrets(deserializeProperty(trigger.toJavaScript())) : undefined,
@@ -154,7 +161,7 @@ export class LocalEngine extends MockMonitor {
       throw new Error(
         `the local engine has no handler for resource type ${args.type} (${args.name}); it fakes nothing it does not implement`,
       );
-    const given = unwrapSecrets(args.inputs) as Record<string, any>;
+    const given = plainInputs(args.inputs, `${args.type} ${args.name}`);
     const prior = this.previous.find((p) => p.urn === urn);
     const ignored = prior ? (opts.ignoreChanges ?? []).filter((k) => k in prior.inputs) : [];
     const inputs = { ...given, ...Object.fromEntries(ignored.map((k) => [k, prior?.inputs[k]])) };
@@ -203,11 +210,11 @@ export class LocalEngine extends MockMonitor {
     this.registered.push({ ...entry, custom, options, op });
   }
 
-  private async call(token: string, inputs: Record<string, any>): Promise<Record<string, unknown>> {
+  private async call(token: string, inputs: unknown): Promise<Record<string, unknown>> {
     const invoke = this.provider.invokes[token];
     if (!invoke)
       throw new Error(`the local engine has no handler for function ${token}; it fakes nothing it does not implement`);
-    return invoke(unwrapSecrets(inputs) as Record<string, any>);
+    return invoke(plainInputs(inputs, token));
   }
 
   /** Waits until every registration the program started has been answered. */
@@ -247,9 +254,18 @@ const stackReferenceType = "pulumi:pulumi:StackReference";
 const secretOutputNames_ = ["privateKeyPem", "certificatePfx", "pfxPassword"];
 
 function urnOf(parent: string, type: string, name: string): string {
-  let qualified = type;
-  if (parent) qualified = `${parent.split("::")[2].split("$").pop()}$${type}`;
+  // A parent URN is urn:pulumi:<stack>::<project>::<qualified type>::<name>; children qualify their type with it.
+  const parentType = parent.split("::")[2]?.split("$").pop();
+  const qualified = parentType ? `${parentType}$${type}` : type;
   return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
+}
+
+/** The SDK hands the mock monitor inputs as an untyped object; anything else is a bug worth naming. */
+function plainInputs(inputs: unknown, what: string): Inputs {
+  const plain = unwrapSecrets(inputs ?? {});
+  if (typeof plain !== "object" || plain === null || Array.isArray(plain))
+    throw new Error(`the local engine got inputs for ${what} that are not an object`);
+  return Object.fromEntries(Object.entries(plain));
 }
 
 function changedKeys(before: Record<string, unknown>, after: Record<string, unknown>): string[] {

@@ -1,7 +1,9 @@
-import { createHash, createPublicKey, generateKeyPair, X509Certificate } from "node:crypto";
+import { createHash, createPublicKey, generateKeyPair, type KeyObject, X509Certificate } from "node:crypto";
 import { promisify } from "node:util";
-import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags, privateKeyOf } from "../../../entra/x509";
-import type { ResourceHandler } from "./engine";
+import { issueCertificate, privateKeyOf } from "../../../entra/x509";
+import { bool, num, str, strList } from "../fields";
+import { distinguishedName, extendedUsages, keyUsages } from "../tls";
+import type { Created, ResourceHandler } from "./engine";
 
 const generate = promisify(generateKeyPair);
 
@@ -12,64 +14,48 @@ export const privateKey: ResourceHandler = {
       throw new Error(
         `tls PrivateKey: algorithm ${inputs.algorithm} is not implemented by the local engine (RSA only)`,
       );
-    const bits = inputs.rsaBits ?? 2048;
+    const bits = inputs.rsaBits === undefined ? 2048 : num(inputs, "rsaBits", "tls PrivateKey");
     const { privateKey: key } = await generate("rsa", { modulusLength: bits });
-    const publicDer = createPublicKey(key).export({ format: "der", type: "spki" });
-    return {
-      // The provider's id is the SHA-1 of the public key.
-      id: createHash("sha1").update(publicDer).digest("hex"),
-      outputs: {
-        algorithm: "RSA",
-        rsaBits: bits,
-        privateKeyPem: key.export({ format: "pem", type: "pkcs1" }).toString(),
-        privateKeyPemPkcs8: key.export({ format: "pem", type: "pkcs8" }).toString(),
-        publicKeyPem: createPublicKey(key).export({ format: "pem", type: "spki" }).toString(),
-        publicKeyFingerprintSha256: `SHA256:${createHash("sha256").update(publicDer).digest("base64").replace(/=+$/, "")}`,
-      },
-      secretOutputs: ["privateKeyPem", "privateKeyPemPkcs8"],
-    };
+    return privateKeyCreated(key, bits);
   },
 };
 
-const keyUsages: Record<string, number> = {
-  digital_signature: KeyUsageFlags.digitalSignature,
-  content_commitment: KeyUsageFlags.nonRepudiation,
-  key_encipherment: KeyUsageFlags.keyEncipherment,
-  data_encipherment: KeyUsageFlags.dataEncipherment,
-  key_agreement: KeyUsageFlags.keyAgreement,
-  cert_signing: KeyUsageFlags.keyCertSign,
-  crl_signing: KeyUsageFlags.cRLSign,
-  encipher_only: KeyUsageFlags.encipherOnly,
-  decipher_only: KeyUsageFlags.decipherOnly,
-};
-
-const extendedUsages: Record<string, string> = {
-  server_auth: ExtendedKeyUsage.serverAuth,
-  client_auth: ExtendedKeyUsage.clientAuth,
-  code_signing: ExtendedKeyUsage.codeSigning,
-  email_protection: ExtendedKeyUsage.emailProtection,
-  timestamping: ExtendedKeyUsage.timeStamping,
-  ocsp_signing: ExtendedKeyUsage.ocspSigning,
-};
+/** What tls PrivateKey reports for an RSA key: its PEM forms, public key and fingerprint. */
+export function privateKeyCreated(key: KeyObject, bits: number): Created {
+  const publicDer = createPublicKey(key).export({ format: "der", type: "spki" });
+  return {
+    // The provider's id is the SHA-1 of the public key.
+    id: createHash("sha1").update(publicDer).digest("hex"),
+    outputs: {
+      algorithm: "RSA",
+      rsaBits: bits,
+      privateKeyPem: key.export({ format: "pem", type: "pkcs1" }).toString(),
+      privateKeyPemPkcs8: key.export({ format: "pem", type: "pkcs8" }).toString(),
+      publicKeyPem: createPublicKey(key).export({ format: "pem", type: "spki" }).toString(),
+      publicKeyFingerprintSha256: `SHA256:${createHash("sha256").update(publicDer).digest("base64").replace(/=+$/, "")}`,
+    },
+    secretOutputs: ["privateKeyPem", "privateKeyPemPkcs8"],
+  };
+}
 
 /** tls:index/selfSignedCert:SelfSignedCert: a real certificate honouring subject, validity and allowed uses. */
 export const selfSignedCert: ResourceHandler = {
   async create(inputs) {
-    const key = privateKeyOf(inputs.privateKeyPem);
+    const what = "tls SelfSignedCert";
+    const key = privateKeyOf(str(inputs, "privateKeyPem", what));
     const now = new Date();
-    const notAfter = new Date(now.getTime() + Number(inputs.validityPeriodHours) * 3600_000);
+    const notAfter = new Date(now.getTime() + num(inputs, "validityPeriodHours", what) * 3600_000);
+    const uses = strList(inputs, "allowedUses");
     const certPem = await issueCertificate({
       key,
-      subject: distinguishedName(inputs.subject ?? {}),
+      subject: distinguishedName(inputs.subject) || "CN=unnamed",
       notBefore: now,
       notAfter,
-      keyUsages: usageFlags(inputs.allowedUses ?? []),
-      extendedKeyUsages: (inputs.allowedUses ?? [])
-        .filter((u: string) => u in extendedUsages)
-        .map((u: string) => extendedUsages[u]),
-      dnsNames: inputs.dnsNames,
-      ipAddresses: inputs.ipAddresses,
-      ca: inputs.isCaCertificate ?? false,
+      keyUsages: usageFlags(uses),
+      extendedKeyUsages: uses.flatMap((u) => extendedUsages[u] ?? []),
+      dnsNames: strList(inputs, "dnsNames"),
+      ipAddresses: strList(inputs, "ipAddresses"),
+      ca: bool(inputs, "isCaCertificate", false),
     });
     const cert = new X509Certificate(certPem);
     return {
@@ -88,27 +74,12 @@ export const selfSignedCert: ResourceHandler = {
 function usageFlags(uses: string[]): number {
   let flags = 0;
   for (const use of uses) {
-    if (use in keyUsages) flags |= keyUsages[use];
+    const flag = keyUsages[use];
+    if (flag !== undefined) flags |= flag;
     else if (!(use in extendedUsages) && use !== "any_extended")
       throw new Error(`tls SelfSignedCert: allowed use ${use} is not known`);
   }
   return flags;
-}
-
-const dnFields: [string, string][] = [
-  ["commonName", "CN"],
-  ["organization", "O"],
-  ["organizationalUnit", "OU"],
-  ["locality", "L"],
-  ["province", "ST"],
-  ["country", "C"],
-];
-
-function distinguishedName(subject: Record<string, string>): string {
-  const parts = dnFields
-    .filter(([k]) => subject[k])
-    .map(([k, short]) => `${short}=${subject[k].replace(/([,+"\\<>;=])/g, "\\$1")}`);
-  return parts.join(", ") || "CN=unnamed";
 }
 
 const withNanoseconds = (d: Date) =>

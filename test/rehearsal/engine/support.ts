@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterEach, beforeEach, vi } from "vitest";
 import type { EngineEvent, EngineResult, EngineRun, ProviderContext, StepEvent } from "../../../rehearsal/engine";
 import { runEngine } from "../../../rehearsal/engine";
 
@@ -32,6 +33,25 @@ export function fixtureProject(dir: string, program: string, name = "fixture"): 
   writeFileSync(join(root, "index.ts"), program);
   return root;
 }
+
+/**
+ * Runs the file's programs as ts-node's transpile-only mode does (PULUMI_NODEJS_TRANSPILE_ONLY, read by the SDK's
+ * cmd/run; launchProgram passes the environment on). A cold type-check of a program against @pulumi/pulumi's types
+ * costs seconds per run; the tests that are about the type-check call `typeChecked()` to turn it back on.
+ */
+export function transpileOnlyByDefault(): void {
+  beforeEach(() => {
+    vi.stubEnv("PULUMI_NODEJS_TRANSPILE_ONLY", "true");
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+}
+
+/** Inside a test of a transpileOnlyByDefault file: this test's programs are type-checked, as on the CLI. */
+export const typeChecked = (): void => {
+  vi.stubEnv("PULUMI_NODEJS_TRANSPILE_ONLY", undefined);
+};
 
 /** Providers for fixtures that touch no directory: any Graph call would fail to connect. */
 export const offlineProviders: ProviderContext = {

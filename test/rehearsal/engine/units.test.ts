@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
@@ -37,6 +38,7 @@ describe("the wire adapter", () => {
     const back = fromStruct(toStruct(m));
     expect(back.a).toBeInstanceOf(Secret);
     expect(back.b).toBe(Unknown.value);
+    assert(back.c !== undefined, "the struct keeps the nested list");
     expect(encode(back.c)).toEqual([1, { d: { [specialSigKey]: specialSecretSig, value: true } }]);
   });
 
@@ -113,7 +115,9 @@ describe("the checkpoint", () => {
     const text = readFileSync(join(dir, "checkpoint.json"), "utf8");
     expect(text).toContain("visible");
     expect(text).not.toContain("s3cr3t-value");
-    const back = loadCheckpoint(dir).resources[0].outputs;
+    const [resource] = loadCheckpoint(dir).resources;
+    assert(resource, "the checkpoint holds the saved resource");
+    const back = resource.outputs;
     expect(back.hidden).toEqual(new Secret("s3cr3t-value"));
   });
 
