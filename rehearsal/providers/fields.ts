@@ -7,7 +7,7 @@ import { ProviderError } from "./provider";
  */
 export const known = (v: Value | undefined): boolean => v !== undefined && !(v instanceof Unknown);
 
-/** Any map of fields: the engine's PlainMap, or the legacy engine's unwrapped inputs. */
+/** Any map of fields: the engine's PlainMap, or the program tests' mock engine's unwrapped inputs. */
 type Fields = Readonly<Record<string, unknown>>;
 
 export function str(m: Fields, key: string, what: string): string {

@@ -25,10 +25,4 @@ export function localProviders(context: ProviderContext, outputsOf: StackOutputs
   };
 }
 
-/**
- * The mock-monitor engine's handlers, kept only for the program's unit tests
- * (test/support/program.ts) until they move off rehearsal/engine.ts.
- * @deprecated the rehearsal runs on runEngine and localProviders.
- */
-export { type Deployer, localProvider } from "./legacy";
 export type { Providers } from "./provider";

@@ -44,7 +44,7 @@ export const privateKey: ResourceProvider = {
   delete: async () => undefined,
 };
 
-/** The tls provider's allowed_uses names: key usage flags and extended key usage OIDs (the legacy engine reads them too). */
+/** The tls provider's allowed_uses names: key usage flags and extended key usage OIDs (the program tests' mock engine reads them too). */
 export const keyUsages: Record<string, number> = {
   digital_signature: KeyUsageFlags.digitalSignature,
   content_commitment: KeyUsageFlags.nonRepudiation,
@@ -150,7 +150,7 @@ const dnFields: [string, string][] = [
   ["country", "C"],
 ];
 
-/** The subject block as the provider writes it into a DN ("" when no field is set); the legacy engine shares it. */
+/** The subject block as the provider writes it into a DN ("" when no field is set); the program tests' mock engine shares it. */
 export function distinguishedName(subject: unknown): string {
   const s = isFields(subject) ? subject : {};
   const parts = dnFields.flatMap(([k, short]) => {

@@ -4,7 +4,7 @@ import { CertificateApp, type CertificateAppArgs } from "../../components/certif
 import { defaults, type Settings } from "../../components/defaults";
 import { planRotation, priorState, type RotationState } from "../../components/rotation";
 import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../entra/x509";
-import type { StateEntry, Step } from "../../rehearsal/providers/legacy/engine";
+import type { StateEntry, Step } from "../support/mockEngine/engine";
 import { makeCertificate } from "../support/certificates";
 import { installEngine, newDirectory, outputsOf, types } from "../support/program";
 

@@ -1,7 +1,7 @@
 import { createHash, createSign, generateKeyPairSync, randomUUID, X509Certificate } from "node:crypto";
 import { request } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { graphClient } from "../../rehearsal/graph";
+import { graphClient } from "../support/graphClient";
 import { makeCertificate } from "../support/certificates";
 import {
   assertion,

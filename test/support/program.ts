@@ -7,17 +7,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { afterAll, inject } from "vitest";
 import { directoryAdmin } from "../../entra/admin";
 import { openStore } from "../../entra/store";
-import { inProcessDirectory } from "../../rehearsal/directoryApi";
-import { legacyRandomPassword } from "../../rehearsal/legacyRandom";
-import { localProvider } from "../../rehearsal/providers";
-import {
-  LocalEngine,
-  type Registered,
-  type ResourceHandler,
-  type StateEntry,
-  type Step,
-} from "../../rehearsal/providers/legacy/engine";
-import { privateKeyCreated } from "../../rehearsal/providers/legacy/tls";
+import { localProvider } from "./mockEngine";
+import { inProcessDirectory } from "./mockEngine/directoryApi";
+import { LocalEngine, type Registered, type ResourceHandler, type StateEntry, type Step } from "./mockEngine/engine";
+import { legacyRandomPassword } from "./mockEngine/random";
+import { privateKeyCreated } from "./mockEngine/tls";
 
 export const project = "entra-cert-auth";
 export const stack = "test";

@@ -1,6 +1,6 @@
 import type { AppRole, NewApplication } from "../../../entra/directory";
-import type { DirectoryApi } from "../../directoryApi";
-import { bool, isFields, optStr, str, strList } from "../fields";
+import { bool, isFields, optStr, str, strList } from "../../../rehearsal/providers/fields";
+import type { DirectoryApi } from "./directoryApi";
 import type { Created, Inputs, Provider, ResourceHandler, StateEntry } from "./engine";
 
 /** The deploying identity, as azuread's getClientConfig reports it. */

@@ -1,3 +1,4 @@
+import type { DirectoryAdmin } from "../../../entra/admin";
 import type {
   Application,
   AppRole,
@@ -6,7 +7,7 @@ import type {
   NewApplication,
   NewKeyCredential,
   ServicePrincipal,
-} from "../entra/directory";
+} from "../../../entra/directory";
 
 /** The local Entra ID's admin interface, as the rehearsal's azuread handlers use it. */
 export interface DirectoryApi {
@@ -33,7 +34,7 @@ export type { AppRole };
  * room's) runs the mock-monitor engine (providers/legacy) against it without
  * a server; it goes when those tests stop using that engine.
  */
-export function inProcessDirectory(admin: import("../entra/admin").DirectoryAdmin): DirectoryApi {
+export function inProcessDirectory(admin: DirectoryAdmin): DirectoryApi {
   return {
     tenantId: admin.tenantId,
     createApplication: async (input) => admin.createApplication(input),

@@ -1,8 +1,8 @@
 import { createHash, createPublicKey, generateKeyPair, type KeyObject, X509Certificate } from "node:crypto";
 import { promisify } from "node:util";
 import { issueCertificate, privateKeyOf } from "../../../entra/x509";
-import { bool, num, str, strList } from "../fields";
-import { distinguishedName, extendedUsages, keyUsages } from "../tls";
+import { bool, num, str, strList } from "../../../rehearsal/providers/fields";
+import { distinguishedName, extendedUsages, keyUsages } from "../../../rehearsal/providers/tls";
 import type { Created, ResourceHandler } from "./engine";
 
 const generate = promisify(generateKeyPair);

@@ -1,5 +1,5 @@
 import { Agent, request } from "node:https";
-import type { DirectoryApi } from "./directoryApi";
+import type { DirectoryApi } from "./mockEngine/directoryApi";
 
 /** A Graph-shaped admin error from the local Entra ID. */
 export class GraphError extends Error {

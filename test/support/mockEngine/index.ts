@@ -1,5 +1,5 @@
-import type { DirectoryApi } from "../../directoryApi";
 import { azureadProvider, type Deployer } from "./azuread";
+import type { DirectoryApi } from "./directoryApi";
 import type { Provider } from "./engine";
 import { privateKey, selfSignedCert } from "./tls";
 

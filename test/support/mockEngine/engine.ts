@@ -1,3 +1,7 @@
+// The program tests' engine: Pulumi's mock monitor (setMocks' machinery) with handlers that make real keys and
+// certificates and write into an in-process local Entra ID. It lives with the tests because only they use it; the
+// rehearsal runs the program through the CLI's own path (rehearsal/engine). Pinned to @pulumi/pulumi 3.248 internals
+// (runtime/mocks, runtime/settings, runtime/state), which the program tests exercise on every run.
 import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegisterResourceRequest } from "@pulumi/pulumi/proto/resource_pb";
@@ -5,7 +9,7 @@ import { MockMonitor, type MockResourceArgs, type MockResourceResult } from "@pu
 import { deserializeProperty } from "@pulumi/pulumi/runtime/rpc";
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
 import * as runtimeState from "@pulumi/pulumi/runtime/state";
-import { unwrapSecrets } from "../../secrets";
+import { unwrapSecrets } from "./secrets";
 
 /** What a resource handler returns: the id and outputs a real provider would. */
 export interface Created {
