@@ -4,8 +4,8 @@ import { CertificateApp, type CertificateAppArgs } from "../../components/certif
 import { defaults, type Settings } from "../../components/defaults";
 import { planRotation, priorState, type RotationState } from "../../components/rotation";
 import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../entra/x509";
-import type { StateEntry, Step } from "../support/mockEngine/engine";
 import { makeCertificate } from "../support/certificates";
+import type { StateEntry, Step } from "../support/mockEngine/engine";
 import { installEngine, newDirectory, outputsOf, types } from "../support/program";
 
 const day = 86_400_000;

@@ -1,7 +1,6 @@
 import { createHash, createSign, generateKeyPairSync, randomUUID, X509Certificate } from "node:crypto";
 import { request } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { graphClient } from "../support/graphClient";
 import { makeCertificate } from "../support/certificates";
 import {
   assertion,
@@ -13,6 +12,7 @@ import {
   tokenEndpoint,
   unsigned,
 } from "../support/entra";
+import { graphClient } from "../support/graphClient";
 
 describe("the token endpoint answers like Entra ID", () => {
   let entra: Awaited<ReturnType<typeof startEntra>>;
