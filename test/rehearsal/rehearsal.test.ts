@@ -323,10 +323,14 @@ describe("rotation with overlap (issue 9)", () => {
     expect(code).toBe(0);
     const probes = stdout.split("\n").filter((l) => l.includes("probe "));
     expect(probes[0]).toBe("rehearsal:   probe before the update: previous certificate accepted");
-    // After each credential step; the new certificate is tried as soon as the engine's step hands it over.
-    expect(
-      probes.some((l) => /probe after (create|replace) of client-credential\S*: previous certificate accepted/.test(l)),
-    ).toBe(true);
+    // A probe after every applied step; from the new credential's attachment on, each tries both certificates.
+    const attached = probes.findIndex((l) => /probe after (create|replace) of client-credential/.test(l));
+    expect(attached).toBeGreaterThan(0);
+    const after = probes.slice(attached);
+    expect(after.length).toBeGreaterThanOrEqual(3);
+    for (const line of after) expect(line).toMatch(/: previous certificate (accepted|refused \(.+\)), new certificate /);
+    expect(after[0]).toMatch(/previous certificate accepted/);
+    // At every moment at least one of them gets a token.
     for (const line of probes) expect(line).toMatch(/ accepted/);
     expect(probes.at(-1)).toMatch(/^rehearsal: {3}probe after the update: .*new certificate accepted$/);
     expect(stdout).toContain("rotation kept a working certificate at every step");
