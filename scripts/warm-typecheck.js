@@ -83,7 +83,8 @@ function main() {
   }
   const started = performance.now();
   for (const file of files) service.compile(readFileSync(file, "utf8"), file);
-  return `type-checked ${files.length} files into ts-node's cache in ${((performance.now() - started) / 1000).toFixed(1)} s`;
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  return `${files.length} files type-checked or found already checked in ${seconds} s; ts-node's cache: ${service.cachedir}`;
 }
 
 try {
