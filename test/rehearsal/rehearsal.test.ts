@@ -15,8 +15,9 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requestJson } from "../../common/https";
 import { start } from "../../entra/server";
-import { engineTypeChecks } from "../../rehearsal/engineAdapter";
+import { type EngineRun, engineTypeChecks, runEngine } from "../../rehearsal/engineAdapter";
 import { main } from "../../rehearsal/main";
 import { type Holder, type ProbeResult, probe } from "../../rehearsal/probe";
 import { runVerify } from "../../verify/run";
@@ -37,9 +38,9 @@ const spawned: number[] = [];
 
 type Outputs = Record<string, unknown> & { tenantId: string; clientId: string };
 
-async function rehearse(args: string[], cwd = root) {
+async function rehearse(args: string[], cwd = root, engine = runEngine) {
   const io = capture();
-  const code = await main(args, io, { cwd });
+  const code = await main(args, io, { cwd, runEngine: engine });
   const result = { code, ...io.text() };
   printed.push(result.stdout, result.stderr);
   return result;
@@ -117,6 +118,33 @@ async function tryAll(holders: Holder[]): Promise<ProbeResult[]> {
 }
 
 let afterRotation2: ProbeResult[] = [];
+let afterRotation3: ProbeResult[] = [];
+
+/**
+ * The engine as is, except that when a rotation creates the new credential the old one is removed at once, as a
+ * program without overlap would: with the new one still propagating, no certificate gets a token.
+ */
+const withoutOverlap = (run: EngineRun) => {
+  const probeAfter = run.afterStep;
+  if (!probeAfter) return runEngine(run);
+  const before = outputsOf(shared);
+  return runEngine({
+    ...run,
+    async afterStep(step, outputs) {
+      if (step.type.endsWith(":ApplicationCertificate") && step.op === "create") {
+        const { authorityHost, caPem, adminKey } = run.providers.entra;
+        const url = `${authorityHost}/graph/v1.0/applications/${before.applicationObjectId}/keyCredentials/${before.keyId}`;
+        const removed = await requestJson(url, {
+          method: "DELETE",
+          headers: { authorization: `Bearer ${adminKey}` },
+          ca: caPem,
+        });
+        if (removed.status >= 300) throw new Error(`removing the old credential: HTTP ${removed.status}`);
+      }
+      await probeAfter(step, outputs);
+    },
+  });
+};
 /** ts-node's cache directory for this project, and its files before and after the spawned first run. */
 const cache = { dir: "", before: [] as string[], after: [] as string[] };
 const cacheFiles = () => (existsSync(cache.dir) ? readdirSync(cache.dir).sort() : []);
@@ -159,17 +187,23 @@ async function spawnFirstRun() {
 
 /**
  * One shared stack, rehearsed as a user would: `npm start` (spawned), `--config rotation=2`, `--rotate` (a run that
- * changes nothing, then a rotation probed at every step), a plain run, then a `--preview`. The tests read what
+ * changes nothing, then a rotation probed at every step), `--rotate --propagation-delay 1` with an engine that
+ * removes the old credential (a plain run, then a rotation with a gap), then a `--preview`. The tests read what
  * these runs printed and left; each of them passes alone (`-t`), since this runs before any of them.
  */
 beforeAll(async () => {
-  for (const args of [undefined, ["--config", "rotation=2"], ["--rotate"], []]) {
-    const result = args ? await rehearse(["--dir", shared, ...args]) : await spawnFirstRun();
-    runs.push({ ...result, outputs: outputsOf(shared) });
+  runs.push({ ...(await spawnFirstRun()), outputs: outputsOf(shared) });
+  for (const args of [["--config", "rotation=2"], ["--rotate"]]) {
+    runs.push({ ...(await rehearse(["--dir", shared, ...args])), outputs: outputsOf(shared) });
     const [first, second] = [runs[0], runs[1]];
-    if (runs.length === 2 && programOverlaps && first && second)
-      afterRotation2 = await tryAll([holder(first.outputs, "first"), holder(second.outputs, "second")]);
+    if (!programOverlaps || !first || !second) continue;
+    const tried = await tryAll([holder(first.outputs, "first"), holder(second.outputs, "second")]);
+    if (runs.length === 2) afterRotation2 = tried;
+    else afterRotation3 = tried;
   }
+  // A plain run after the rotation (its first half), then a rotation whose program does not overlap.
+  const gap = await rehearse(["--dir", shared, "--rotate", "--propagation-delay", "1"], root, withoutOverlap);
+  runs.push({ ...gap, outputs: outputsOf(shared) });
   const file = join(temp, "Pulumi.rehearsal.yaml");
   writeFileSync(file, "config:\n  entra-cert-auth:roles:\n    - Data.Read\n");
   if (existsSync(join(shared, "stacks"))) {
@@ -185,7 +219,7 @@ beforeAll(async () => {
     ]);
     Object.assign(previewed, { code, stdout, after: snapshot() });
   }
-  // Four runs (ten program starts, each type-checked) and a preview, on two shared cores.
+  // Four runs (twelve program starts, each type-checked) and a preview, on two shared cores.
 }, 300_000);
 
 afterAll(() => {
@@ -225,6 +259,7 @@ describe("npm start on a new folder", () => {
       "outputs-003.json",
       "outputs-004.json",
       "outputs-005.json",
+      "outputs-006.json",
     ]);
   });
 
@@ -319,13 +354,16 @@ describe("the folder holds the stack between runs", () => {
   });
 
   it("a plain run after a rotation changes nothing: the value is kept with the stack, as pulumi config set keeps it", () => {
-    const plain = run(3);
-    expect(plain.code).toBe(0);
-    expect(plain.stdout).toContain(
+    // The last run's first half: a run with no --config after the --rotate run, before it rotates again.
+    const last = run(3);
+    const plain = last.stdout.slice(0, last.stdout.indexOf("rehearsal: rotating:"));
+    expect(plain).toContain(
       "config from earlier runs' --config (as pulumi config set keeps it; --fresh forgets): rotation",
     );
-    expect(changed(plain.stdout)).toEqual([]);
-    expect(plain.outputs.certificatePem).toBe(run(2).outputs.certificatePem);
+    expect(plain).toContain("rehearsal: verified: ");
+    expect(changed(plain)).toEqual([]);
+    const afterPlain = JSON.parse(readFileSync(join(shared, "history", "outputs-005.json"), "utf8"));
+    expect(afterPlain.certificatePem).toBe(run(2).outputs.certificatePem);
   });
 
   it("--preview changes nothing: the directory and the stack are byte for byte the same", () => {
@@ -353,8 +391,7 @@ describe("rotation with overlap (issue 9)", () => {
   it.runIf(programOverlaps)(
     "after rotation=2 and another rotation (--rotate), the first run's certificate is refused with AADSTS700027 and the second's works",
     async () => {
-      const [first, second] = [run(0), run(1)];
-      const results = await tryAll([holder(first.outputs, "first"), holder(second.outputs, "second")]);
+      const results = afterRotation3;
       expect(results.map((r) => [r.label, r.accepted])).toEqual([
         ["first", false],
         ["second", true],
@@ -380,6 +417,16 @@ describe("rotation with overlap (issue 9)", () => {
     for (const line of probes) expect(line).toMatch(/ accepted/);
     expect(probes.at(-1)).toMatch(/^rehearsal: {3}probe after the update: .*new certificate accepted$/);
     expect(stdout).toContain("rotation kept a working certificate at every step");
+  });
+  it("--rotate with a propagation delay and no overlap finds the gap: exit 8, naming the step where nothing was accepted", () => {
+    const gap = run(3);
+    expect(gap.code).toBe(8);
+    expect(gap.stdout).toMatch(
+      /^rehearsal: {3}probe after create of client-credential\S*: previous certificate refused \(.+\), new certificate refused \(.+\)$/m,
+    );
+    expect(gap.stdout).toMatch(
+      /^rehearsal: ROTATION GAP: no certificate was accepted after create of client-credential/m,
+    );
   });
 });
 
