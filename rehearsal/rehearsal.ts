@@ -7,12 +7,12 @@ import { humanReport } from "../verify/report";
 import { runVerify } from "../verify/run";
 import { writeClientFiles } from "./clientFiles";
 import { type ConfigValue, readRemembered, stackConfig, stackNameOf } from "./config";
-import type { EngineResult, EngineRun, RunEngine, StepEvent } from "./engineAdapter";
+import type { EngineResult, EngineRun, RunEngine } from "./engineAdapter";
 import { DeploymentError, exitCodes, RehearsalError, RehearsalInputError } from "./errors";
 import { claimFolder, markerName } from "./folder";
 import { planSummary, stepLine } from "./plan";
-import { type Holder, type ProbeResult, probe } from "./probe";
 import { type Redactor, redactor } from "./redact";
+import { rotationProber } from "./rotation";
 
 export interface RehearsalOptions {
   /** The rehearsal's folder: the stack, the local Entra ID's state, the outputs and the client's files. */
@@ -45,7 +45,6 @@ export interface RehearsalResult {
   phases: Record<string, number>;
 }
 
-const credentialType = "azuread:index/applicationCertificate:ApplicationCertificate";
 const secretOutputs = ["privateKeyPem", "certificatePfx", "pfxPassword"];
 
 /** The deploying identity getClientConfig reports: the same one across runs, or owners would change. */
@@ -252,60 +251,6 @@ function keep(result: EngineResult, dir: string, entra: LocalEntra, redact: Reda
   writeFileSync(join(history, `outputs-${String(n).padStart(3, "0")}.json`), text, { mode: 0o600 });
   writeClientFiles(dir, result.outputs, { authorityHost: entra.authorityHost, caPath: entra.caPath });
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
-const text = (v: unknown) => (typeof v === "string" ? v : "");
-
-/**
- * Tries the outgoing and the incoming certificate, so the rotation shows which
- * one works when. The incoming one is learnt from the steps that made it
- * (when the engine's step carries outputs) and from the final outputs.
- */
-function rotationProber(before: Record<string, unknown>, entra: LocalEntra, say: (line: string) => void) {
-  const target = {
-    tenantId: text(before.tenantId),
-    clientId: text(before.clientId),
-    scope: text(before.scope),
-    authorityHost: entra.authorityHost,
-    caPem: entra.caPem,
-  };
-  const old: Holder = {
-    label: "previous certificate",
-    certificatePem: text(before.certificatePem),
-    privateKeyPem: text(before.privateKeyPem),
-  };
-  const incoming = { certificatePem: "", privateKeyPem: "" };
-  const gaps: string[] = [];
-  const holders = (): Holder[] =>
-    incoming.certificatePem && incoming.privateKeyPem && incoming.certificatePem !== old.certificatePem
-      ? [old, { label: "new certificate", ...incoming }]
-      : [old];
-  const run = async (moment: string) => {
-    const results = await probe(target, holders());
-    say(`  probe ${moment}: ${results.map(probeText).join(", ")}`);
-    if (!results.some((r) => r.accepted)) gaps.push(moment);
-  };
-  return {
-    gaps,
-    probe: run,
-    learn(outputs: Record<string, unknown>) {
-      incoming.certificatePem = text(outputs.certificatePem) || incoming.certificatePem;
-      incoming.privateKeyPem = text(outputs.privateKeyPem) || incoming.privateKeyPem;
-    },
-    async afterStep(step: StepEvent) {
-      // Not in contract 7's StepEvent: the legacy engine adds the outputs of what it made.
-      const fields: Record<string, unknown> = { ...step };
-      const made = isRecord(fields.outputs) ? fields.outputs : {};
-      if (step.type === "tls:index/selfSignedCert:SelfSignedCert")
-        incoming.certificatePem = text(made.certPem) || incoming.certificatePem;
-      if (step.type === "tls:index/privateKey:PrivateKey")
-        incoming.privateKeyPem = text(made.privateKeyPem) || incoming.privateKeyPem;
-      if (step.type === credentialType && step.op !== "same") await run(`after ${step.op} of ${step.name}`);
-    },
-  };
-}
-
-const probeText = (r: ProbeResult) => `${r.label} ${r.accepted ? "accepted" : `refused (${r.reason})`}`;
 
 async function verifyOutputs(
   options: RehearsalOptions,

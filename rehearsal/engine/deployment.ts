@@ -37,7 +37,7 @@ export interface DeploymentOptions {
   /** Persists the working checkpoint; never called in a preview. */
   save(checkpoint: Checkpoint): void;
   onStep(step: StepEvent): void;
-  afterStep?(step: StepEvent): Promise<void>;
+  afterStep?(step: StepEvent, outputs: PlainMap): Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -267,7 +267,7 @@ export class Deployment {
     this.save();
     this.steps.push(step);
     this.o.onStep(step);
-    if (!this.o.dryRun) await this.o.afterStep?.(step);
+    if (!this.o.dryRun && this.o.afterStep) await this.o.afterStep(step, toPlainMap(e.outputs));
   }
 
   private save(): void {

@@ -65,8 +65,12 @@ export interface EngineRun {
   stateDir: string;
   providers: ProviderContext;
   onEvent(e: EngineEvent): void;
-  /** Awaited after each applied step (not in a preview); rotation probes use it. */
-  afterStep?(step: StepEvent): Promise<void>;
+  /**
+   * Awaited after each applied step (not in a preview); rotation probes use it.
+   * `outputs` are the resource's outputs after the step (for a delete, its last ones),
+   * secrets unwrapped: for in-process use only, never to be printed.
+   */
+  afterStep?(step: StepEvent, outputs: Record<string, unknown>): Promise<void>;
   /** Ctrl-C: stop between steps, checkpoint what exists, kill the program child. */
   signal?: AbortSignal;
 }
