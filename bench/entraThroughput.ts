@@ -1,10 +1,11 @@
 import { spawn } from "node:child_process";
-import { createHash, randomUUID, X509Certificate } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SignJWT } from "jose";
+import { x5t } from "../common/thumbprint";
 import { benchCertificate } from "./certificate";
 
 /**
@@ -90,10 +91,10 @@ export async function entraThroughput(root: string, concurrencies = [1, 16], tot
     );
 
     const endpoint = `${host}/${tenant}/oauth2/v2.0/token`;
-    const x5t = createHash("sha256").update(new X509Certificate(certificatePem).raw).digest("base64url");
+    const thumbprint = x5t(certificatePem, "sha256");
     const iat = Math.floor(Date.now() / 1000);
     const assertion = await new SignJWT({ aud: endpoint, iss: app.appId, sub: app.appId, jti: randomUUID() })
-      .setProtectedHeader({ alg: "PS256", typ: "JWT", "x5t#S256": x5t })
+      .setProtectedHeader({ alg: "PS256", typ: "JWT", "x5t#S256": thumbprint })
       .setIssuedAt(iat)
       .setNotBefore(iat)
       .setExpirationTime(iat + 600)

@@ -1,11 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { createPrivateKey, X509Certificate } from "node:crypto";
+import { createPrivateKey } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ConfidentialClientApplication } from "@azure/msal-node";
 import { SignJWT } from "jose";
 import { projectRoot } from "../common/root";
+import { thumbprints, x5t } from "../common/thumbprint";
 import { verifyClientAssertion } from "../entra/assertion";
 import { loadOrCreatePki } from "../entra/pki";
 import { start } from "../entra/server";
@@ -105,7 +106,7 @@ async function tokenThroughput(entra: Awaited<ReturnType<typeof start>>, c: Clie
       authority: `${entra.authorityHost}/${entra.tenantId}`,
       knownAuthorities: [new URL(entra.authorityHost).host],
       clientCertificate: {
-        thumbprintSha256: new X509Certificate(c.certificatePem).fingerprint256.replaceAll(":", ""),
+        thumbprintSha256: thumbprints(c.certificatePem).sha256,
         privateKey: c.privateKeyPem,
       },
     },
@@ -132,9 +133,7 @@ async function tokenThroughput(entra: Awaited<ReturnType<typeof start>>, c: Clie
 
 async function cryptoCosts(entra: Awaited<ReturnType<typeof start>>, c: Client, statePath: string) {
   const endpoint = `${entra.authorityHost}/${entra.tenantId}/oauth2/v2.0/token`;
-  const x5t = Buffer.from(new X509Certificate(c.certificatePem).fingerprint256.replaceAll(":", ""), "hex").toString(
-    "base64url",
-  );
+  const x5tS256 = x5t(c.certificatePem, "sha256");
   const now = Math.floor(Date.now() / 1000);
   const assertion = await new SignJWT({
     aud: endpoint,
@@ -145,7 +144,7 @@ async function cryptoCosts(entra: Awaited<ReturnType<typeof start>>, c: Client, 
     nbf: now,
     exp: now + 600,
   })
-    .setProtectedHeader({ alg: "PS256", typ: "JWT", "x5t#S256": x5t })
+    .setProtectedHeader({ alg: "PS256", typ: "JWT", "x5t#S256": x5tS256 })
     .sign(c.key);
   const view = { state: entra.admin.state, now: new Date(), delayMs: 0 };
   const app = entra.admin.state.applications.find((a) => a.id === c.app.id);

@@ -1,6 +1,7 @@
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { thumbprints } from "../common/thumbprint";
 import { companionApi, existingApi, type ResourceApi } from "./api";
 import { type ClientCertificate, clientCertificate } from "./certificate";
 import { validityOf } from "./dates";
@@ -10,7 +11,6 @@ import { buildPfx } from "./pfx";
 import { grantedRoles } from "./roles";
 import { planRotation, priorState, type RotationPlan, type RotationState } from "./rotation";
 import { stackPath } from "./stack";
-import { thumbprints } from "./thumbprint";
 import { needsTokenVersion2, settingsProblems } from "./validation";
 
 /**

@@ -1,4 +1,5 @@
 import { createHash, X509Certificate } from "node:crypto";
+import { thumbprints } from "../common/thumbprint";
 import type { Settings } from "./defaults";
 
 /**
@@ -107,4 +108,4 @@ function asGeneration(value: unknown): Generation | undefined {
 }
 
 const shortHash = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 12);
-const sha256Of = (pem: string) => new X509Certificate(pem).fingerprint256;
+const sha256Of = (pem: string) => thumbprints(pem).sha256;
