@@ -64,7 +64,7 @@ describe("a refused request changes nothing and the server keeps serving", () =>
     });
 
     it("answers 401 to reads, deletes and fault injection without the key", async () => {
-      const requests: [method: string, path: string][] = [
+      const requests: [method: "GET" | "POST" | "DELETE", path: string][] = [
         ["GET", "/graph/v1.0/applications"],
         ["DELETE", `/graph/v1.0/applications/${apiId}`],
         ["POST", "/_local/faults"],

@@ -1,11 +1,11 @@
 import { createHash, type KeyObject, randomUUID, X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "node:tls";
 import { ConfidentialClientApplication } from "@azure/msal-node";
 import { SignJWT } from "jose";
+import { type JsonResponse, requestJson } from "../../common/https";
 import { createPki, type Pki, pkiPaths } from "../../entra/pki";
 import { type LocalEntra, type StartOptions, start } from "../../entra/server";
 import { networkClient } from "../../verify/networkClient";
@@ -219,39 +219,22 @@ export function graphErrorOf(res: RawResponse): GraphErrorBody {
   return error;
 }
 
-/** A form POST to the token endpoint over real HTTPS. */
-export function postForm(
+/** A form POST to the token endpoint over real HTTPS, trusting only the server's CA. */
+export async function postForm(
   entra: LocalEntra,
   path: string,
   form: Record<string, string>,
   timeoutMs = 10_000,
 ): Promise<RawResponse> {
-  const body = new URLSearchParams(form).toString();
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${entra.authorityHost}${path}`,
-      {
-        method: "POST",
-        ca: entra.caPem,
-        timeout: timeoutMs,
-        headers: {
-          "Content-Type": "application/x-www-form-urlencoded;charset=utf-8",
-          "Content-Length": Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined });
-        });
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
-    req.end(body);
-  });
+  return rawResponse(
+    await requestJson<ResponseBody>(`${entra.authorityHost}${path}`, {
+      method: "POST",
+      ca: entra.caPem,
+      timeoutMs,
+      headers: { "Content-Type": "application/x-www-form-urlencoded;charset=utf-8" },
+      body: new URLSearchParams(form).toString(),
+    }),
+  );
 }
 
 /** The form a certificate client sends, with one assertion. */
@@ -270,33 +253,24 @@ export const clientCredentialsForm = (
  * An admin request over real HTTPS. `auth` defaults to the server's admin key;
  * `null` sends no Authorization header. `raw` sends a body as is.
  */
-export function adminRequest(
+export async function adminRequest(
   entra: LocalEntra,
-  method: string,
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
   path: string,
-  options: { json?: unknown; raw?: string | Buffer; contentType?: string; auth?: string | null } = {},
+  options: { json?: unknown; raw?: string; contentType?: string; auth?: string | null } = {},
 ): Promise<RawResponse> {
   const body = options.raw ?? (options.json === undefined ? undefined : JSON.stringify(options.json));
   const auth = options.auth === undefined ? `Bearer ${entra.adminKey}` : options.auth;
-  const headers: Record<string, string | number> = {};
+  const headers: Record<string, string> = {};
   if (auth !== null) headers.Authorization = auth;
-  if (body !== undefined) {
-    headers["Content-Type"] = options.contentType ?? "application/json";
-    headers["Content-Length"] = Buffer.byteLength(body);
-  }
-  return new Promise((resolve, reject) => {
-    const req = request(`${entra.authorityHost}${path}`, { method, ca: entra.caPem, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined });
-      });
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
+  if (body !== undefined) headers["Content-Type"] = options.contentType ?? "application/json";
+  return rawResponse(
+    await requestJson<ResponseBody>(`${entra.authorityHost}${path}`, { method, ca: entra.caPem, headers, body }),
+  );
 }
+
+// A test reads a body it expects; a missing one reads as an empty object, so its assertions fail with the status.
+const rawResponse = (res: JsonResponse<ResponseBody>): RawResponse => ({ ...res, body: res.body ?? {} });
 
 /** A request written byte for byte over TLS, for headers no HTTP client would send. */
 export function rawRequest(entra: LocalEntra, head: string, body = ""): Promise<{ status: number; text: string }> {
