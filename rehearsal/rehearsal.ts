@@ -2,13 +2,14 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot } from "../common/root";
+import { LocalEntraError } from "../entra/errors";
 import { type LocalEntra, start } from "../entra/server";
 import { humanReport } from "../verify/report";
 import { runVerify } from "../verify/run";
 import { writeClientFiles } from "./clientFiles";
 import { type ConfigValue, readRemembered, stackConfig, stackNameOf } from "./config";
 import type { EngineResult, EngineRun, RunEngine } from "./engineAdapter";
-import { DeploymentError, exitCodes, RehearsalError, RehearsalInputError } from "./errors";
+import { DeploymentError, exitCodes, FolderError, RehearsalError, RehearsalInputError } from "./errors";
 import { claimFolder, markerName } from "./folder";
 import { planSummary, stepLine } from "./plan";
 import { type Redactor, redactor } from "./redact";
@@ -94,7 +95,17 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
   try {
     const resumed = existsSync(join(options.dir, "stacks", base.stack));
     const entra = await timed("start local Entra ID", () =>
-      start({ state: join(options.dir, "entra.json"), propagationDelaySeconds: options.propagationDelaySeconds }),
+      start({ state: join(options.dir, "entra.json"), propagationDelaySeconds: options.propagationDelaySeconds }).catch(
+        (err: unknown) => {
+          // `npm run entra` serving this folder holds its state: the fix here is the rehearsal's, not the server's.
+          if (err instanceof LocalEntraError && err.code === "ERR_STATE_LOCKED")
+            throw new FolderError(
+              "ERR_FOLDER_LOCKED",
+              `${options.dir} is being served by a local Entra ID (npm run entra); stop it, or pass another --dir`,
+            );
+          throw err;
+        },
+      ),
     );
     const adminKey = entra.adminKey;
     redact.add(adminKey);

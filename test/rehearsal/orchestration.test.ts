@@ -141,6 +141,22 @@ describe("--config is kept with the stack, as `pulumi config set` keeps it", () 
 });
 
 describe("failures and interruptions", () => {
+  it("a folder that `npm run entra` is serving is refused with exit 2, the engine never run, pointing at --dir", async () => {
+    const dir = seeded();
+    const serving = await start({ state: join(dir, "entra.json") });
+    try {
+      const engine = scripted({});
+      const { code, stderr } = await rehearse(["--dir", dir], engine);
+      expect(code).toBe(2);
+      expect(stderr).toBe(
+        `rehearsal: ${dir} is being served by a local Entra ID (npm run entra); stop it, or pass another --dir`,
+      );
+      expect(engine.runs).toEqual([]);
+    } finally {
+      await serving.stop();
+    }
+  });
+
   it("an update that fails is exit 7, after a preview that passed", async () => {
     const dir = seeded();
     const engine = scripted({
