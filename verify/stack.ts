@@ -24,7 +24,9 @@ export async function stackOutputs(stackName: string, workDir: string): Promise<
  */
 export function stackFailure(stackName: string, workDir: string, err: unknown): InputError {
   const message = err instanceof Error ? err.message : "";
-  const line = message.split("\n").find((l) => /error|not found|no stack/i.test(l)) ?? "the pulumi CLI failed";
+  // The Automation API's CommandError lists "code:", "stdout:", "stderr:" and "err?:" lines; keep the cause alone.
+  const found = message.split("\n").find((l) => /error|not found|no stack/i.test(l));
+  const line = found?.replace(/^\s*(err\?|stderr):\s*/, "") ?? "the pulumi CLI failed";
   const why = [stackName, workDir]
     .filter((s) => s.length > 0)
     .reduce((text, s) => text.split(s).join("…"), line)

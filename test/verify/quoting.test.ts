@@ -122,6 +122,15 @@ describe("verify never prints a value pasted where a path or a name belongs", ()
     );
   });
 
+  it("keeps only the cause of an Automation API CommandError, without its err?: label", () => {
+    const err = new Error(
+      "code: -2\n stdout: \n stderr: \n err?: Error: Command failed with ENOENT: pulumi version\nspawn pulumi ENOENT\n",
+    );
+    expect(stackFailure("dev", "", err).message).toBe(
+      "cannot read the outputs of the stack given by --stack: Error: Command failed with ENOENT: pulumi version; is the Pulumi CLI installed and logged in?",
+    );
+  });
+
   it("checks --expected-roles against the shape of an app role value, without echoing it", async () => {
     const { code, message } = await failure(["--outputs", outputsFile, `--expected-roles=${cert.privateKeyPem}`]);
     expect(code).toBe(exitCodes.badInput);
