@@ -12,7 +12,8 @@ const shared = [
   "test/verify/**/*.test.ts",
   "test/entra/**/*.test.ts",
   "test/common/**/*.test.ts",
-  "test/rehearsal/{config,folder,redact}.test.ts",
+  "test/rehearsal/{config,folder,redact,rotation}.test.ts",
+  "test/rehearsal/providers/*.test.ts",
 ];
 
 export default defineConfig({
