@@ -6,18 +6,39 @@ const held = { lines: 90, branches: 85 };
 // test/entra`) reports coverage without failing on rooms it did not run.
 const wholeSuite = process.argv.slice(2).every((arg) => arg.startsWith("-") || arg === "run");
 
+const timeouts = { testTimeout: 60_000, hookTimeout: 60_000 };
+// Files that neither load @pulumi/pulumi in-process nor change process-wide state that outlives them.
+const shared = [
+  "test/verify/**/*.test.ts",
+  "test/entra/**/*.test.ts",
+  "test/common/**/*.test.ts",
+  "test/rehearsal/{config,folder,redact,rotation}.test.ts",
+  "test/rehearsal/providers/*.test.ts",
+];
+
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     // Builds dist/ (tests that spawn a CLI run the compiled JavaScript) and makes the test RSA keys, once per run.
     globalSetup: ["test/support/globalSetup.ts"],
-    // Each file gets fresh modules, and with them fresh Pulumi runtime globals.
-    pool: "forks",
-    isolate: true,
+    // Two groups of files. Those that load the Pulumi runtime in-process (its globals are per process) or drive the
+    // rehearsal engine get fresh modules per file; the rest (verify, entra, common, the rehearsal's pure parts) share
+    // their worker's module cache, which saves loading the same imports once per file.
+    projects: [
+      {
+        test: {
+          name: "isolated",
+          include: ["test/components/**/*.test.ts", "test/rehearsal/**/*.test.ts"],
+          exclude: shared,
+          pool: "forks",
+          isolate: true,
+          ...timeouts,
+        },
+      },
+      { test: { name: "shared", include: shared, pool: "forks", isolate: false, ...timeouts } },
+    ],
     // vitest's default on a 2-core machine is one worker; files are independent, so run two.
     maxWorkers: 2,
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
     // `npm test` reports coverage (vitest run --coverage). Only in-process runs count, so every CLI keeps its logic in
     // an in-process command and its executable is a one-line wrapper, left out here.
     coverage: {
