@@ -2,6 +2,27 @@ import { X509Certificate } from "node:crypto";
 import type { LocalEntra } from "../../entra/server";
 import type { RegisteredClient } from "./entra";
 
+/** Every output the program exports: the contract verify reads (README, "Stack outputs") and contract 4's. */
+export const stackOutputNames = [
+  "tenantId",
+  "clientId",
+  "applicationObjectId",
+  "servicePrincipalObjectId",
+  "authority",
+  "scope",
+  "apiClientId",
+  "expectedRoles",
+  "certificatePem",
+  "privateKeyPem",
+  "thumbprint",
+  "thumbprintSha256",
+  "keyId",
+  "certificateNotAfter",
+  "certificatePfx",
+  "pfxPassword",
+  "attachedCertificates",
+] as const;
+
 /** Stack outputs as `pulumi stack output --json --show-secrets` prints them, for a registered client. */
 export function stackOutputsFor(
   entra: LocalEntra,

@@ -3,28 +3,10 @@ import { runCommand } from "../../common/cli";
 import { verifyCommand } from "../../verify/command";
 import { inProcess, keyRunIn, stopAndRemove } from "../support/cli";
 import { type RegisteredClient, registerClient, startEntra } from "../support/entra";
-import { stackOutputsFor } from "../support/outputs";
+import { stackOutputNames, stackOutputsFor } from "../support/outputs";
 
-/** Every output the program exports (README, "Stack outputs"; contract 4), except privateKeyPem itself. */
-const fields = [
-  "tenantId",
-  "clientId",
-  "applicationObjectId",
-  "servicePrincipalObjectId",
-  "authority",
-  "scope",
-  "apiClientId",
-  "expectedRoles",
-  "certificatePem",
-  "thumbprint",
-  "thumbprintSha256",
-  "keyId",
-  "certificateNotAfter",
-  // Outputs of contract 4 that verify does not read.
-  "certificatePfx",
-  "pfxPassword",
-  "attachedCertificates",
-];
+/** Every output the program exports, except privateKeyPem itself. */
+const fields = stackOutputNames.filter((name) => name !== "privateKeyPem");
 
 describe("verify never prints the private key, whichever output it is pasted into", () => {
   let entra: Awaited<ReturnType<typeof startEntra>>;
