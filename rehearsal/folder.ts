@@ -1,5 +1,5 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { FolderError } from "./errors";
 
 /**
@@ -45,14 +45,30 @@ function unusable(dir: string, err: unknown): FolderError {
   );
 }
 
+/**
+ * A name the rehearsal could have written: one entry directly in the folder. The marker is a file anyone can
+ * edit, and `--fresh` deletes what it lists, so `..`, paths and the marker's own names never count.
+ */
+const isOwnEntry = (name: unknown): name is string =>
+  typeof name === "string" &&
+  name !== "" &&
+  name !== "." &&
+  name !== ".." &&
+  name !== markerName &&
+  name !== lockName &&
+  basename(name) === name &&
+  !/[/\\]/.test(name);
+
 function readMarker(dir: string): Marker | undefined {
   try {
     const parsed: unknown = JSON.parse(readFileSync(join(dir, markerName), "utf8"));
-    if (typeof parsed === "object" && parsed !== null && Array.isArray((parsed as Marker).wrote))
-      return {
-        madeBy: "entra-cert-auth rehearsal",
-        wrote: (parsed as Marker).wrote.filter((w) => typeof w === "string"),
-      };
+    if (
+      typeof parsed === "object" &&
+      parsed !== null &&
+      (parsed as Marker).madeBy === "entra-cert-auth rehearsal" &&
+      Array.isArray((parsed as Marker).wrote)
+    )
+      return { madeBy: "entra-cert-auth rehearsal", wrote: (parsed as Marker).wrote.filter(isOwnEntry) };
   } catch {
     // No marker, or not ours.
   }

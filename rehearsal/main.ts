@@ -37,11 +37,16 @@ const flags = {
 
 /** Checks the parsed flags; paths are resolved against the working directory, as the user typed them there. */
 export function parseOptions(values: Flags<typeof flags>, cwd: string): RehearsalOptions {
-  const delay = Number(values["propagation-delay"]);
-  const timeout = Number(values.timeout);
-  if (!Number.isFinite(delay) || delay < 0) throw new ArgumentError("--propagation-delay must be 0 or more seconds");
-  if (!Number.isFinite(timeout) || timeout <= 0)
-    throw new ArgumentError("--timeout must be a positive number of seconds");
+  // Plain decimal seconds only: Number() would also take "", "0x10" and "1e12".
+  const seconds = (text: string) => (/^\d{1,6}(\.\d+)?$/.test(text) ? Number(text) : Number.NaN);
+  const delay = seconds(values["propagation-delay"]);
+  const timeout = seconds(values.timeout);
+  if (!(delay >= 0 && delay <= 3600))
+    throw new ArgumentError("--propagation-delay must be a number of seconds from 0 to 3600");
+  if (!(timeout > 0 && timeout <= 86400))
+    throw new ArgumentError("--timeout must be a positive number of seconds, at most 86400");
+  if (values.preview && values.fresh)
+    throw new ArgumentError("--preview changes nothing and --fresh deletes the stack: use one of them");
   const stackFile = values["stack-config"];
   return {
     dir: resolve(cwd, values.dir),

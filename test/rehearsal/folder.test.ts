@@ -77,6 +77,28 @@ describe("the rehearsal's folder is never someone else's", () => {
     claimed.release();
   });
 
+  it("--fresh deletes only entries directly in the folder, whatever a hand-edited marker lists", () => {
+    const parent = fresh();
+    const dir = join(parent, "child");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(parent, "victim.txt"), "keep");
+    writeFileSync(join(dir, "mine.json"), "{}");
+    const listed = ["..", "../victim.txt", ".", "", "/etc", "a/../../victim.txt", markerName, lockName, "mine.json"];
+    writeFileSync(join(dir, markerName), JSON.stringify({ madeBy: "entra-cert-auth rehearsal", wrote: listed }));
+    claimFolder(dir, { fresh: true }).release();
+    expect(readFileSync(join(parent, "victim.txt"), "utf8")).toBe("keep");
+    expect(readdirSync(dir).sort()).toEqual([markerName]);
+  });
+
+  it("takes a marker someone else wrote for a foreign folder's, and refuses it", () => {
+    const dir = fresh();
+    mkdirSync(dir);
+    writeFileSync(join(dir, "precious.txt"), "keep");
+    writeFileSync(join(dir, markerName), JSON.stringify({ madeBy: "x", wrote: ["precious.txt"] }));
+    expect(refused(() => claimFolder(dir, { fresh: true })).code).toBe("ERR_FOLDER_FOREIGN");
+    expect(readFileSync(join(dir, "precious.txt"), "utf8")).toBe("keep");
+  });
+
   it("--fresh deletes what earlier runs wrote, and only that", () => {
     const dir = fresh();
     const first = claimFolder(dir, { fresh: false });

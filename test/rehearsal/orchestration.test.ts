@@ -134,7 +134,7 @@ describe("--config is kept with the stack, as `pulumi config set` keeps it", () 
     });
     await rehearse(["--dir", dir, "--config", "rotation=9"], failing);
     await rehearse(["--dir", dir, "--preview"], engine);
-    await rehearse(["--dir", dir, "--preview", "--fresh"], engine);
+    await rehearse(["--dir", dir, "--fresh"], engine);
     const rotations = engine.runs.filter((r) => r.dryRun).map((r) => r.config["entra-cert-auth:rotation"]);
     expect(rotations).toEqual(["2", "2", "2", "1"]);
   });
@@ -209,8 +209,12 @@ describe("failures and interruptions", () => {
 describe("arguments", () => {
   it.each([
     [["--bogus"], "rehearsal: unknown option --bogus; see --help"],
-    [["--timeout", "0"], "rehearsal: --timeout must be a positive number of seconds"],
-    [["--propagation-delay=-1"], "rehearsal: --propagation-delay must be 0 or more seconds"],
+    [["--timeout", "0"], "rehearsal: --timeout must be a positive number of seconds, at most 86400"],
+    [["--timeout", "1e12"], "rehearsal: --timeout must be a positive number of seconds, at most 86400"],
+    [["--propagation-delay=-1"], "rehearsal: --propagation-delay must be a number of seconds from 0 to 3600"],
+    [["--propagation-delay="], "rehearsal: --propagation-delay must be a number of seconds from 0 to 3600"],
+    [["--propagation-delay", "0x10"], "rehearsal: --propagation-delay must be a number of seconds from 0 to 3600"],
+    [["--preview", "--fresh"], "rehearsal: --preview changes nothing and --fresh deletes the stack: use one of them"],
     [
       ["--config", 'roles=["a"]'],
       "rehearsal: Stack 'rehearsal' with configuration key 'roles' must be of type 'array<string>'",
