@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parse } from "yaml";
 import { RehearsalInputError } from "./errors";
@@ -63,12 +63,20 @@ export function stackNameOf(stackFile: string | undefined): string {
   return match?.[1] ?? "rehearsal";
 }
 
+const maxStackFileBytes = 1 << 20;
+
 /** Reads the `config:` block of a stack file. `secure:` values are refused: there is no secrets provider offline. */
 export function readStackFile(path: string, project: Project): Map<string, ConfigValue> {
   let raw: unknown;
   try {
+    // A stack file is a few KiB; /dev/zero or a FIFO would grow or block forever, and readFileSync cannot be interrupted.
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new RehearsalInputError(`--stack-config ${path}: not a regular file`);
+    if (stat.size > maxStackFileBytes)
+      throw new RehearsalInputError(`--stack-config ${path}: larger than ${maxStackFileBytes} bytes; not a stack file`);
     raw = parse(readFileSync(path, "utf8"));
   } catch (err) {
+    if (err instanceof RehearsalInputError) throw err;
     const reason = err instanceof Error ? err.message.split("\n")[0] : String(err);
     throw new RehearsalInputError(`--stack-config ${path}: cannot read it (${reason})`);
   }

@@ -123,6 +123,22 @@ describe("a stack file (--stack-config Pulumi.<stack>.yaml)", () => {
   });
 });
 
+describe("special files as --stack-config", () => {
+  it("refuses what is not a regular file (a device, a folder) at once, without reading it", () => {
+    expect(refusal(() => stackConfig(root, { stackFile: "/dev/zero", overrides: [] }))).toBe(
+      "--stack-config /dev/zero: not a regular file",
+    );
+    expect(refusal(() => stackConfig(root, { stackFile: temp, overrides: [] }))).toMatch(/: not a regular file$/);
+  });
+
+  it("refuses a file over 1 MiB as no stack file", () => {
+    const big = stackFile("Pulumi.big.yaml", `config: {}\n#${"x".repeat(1 << 20)}\n`);
+    expect(refusal(() => stackConfig(root, { stackFile: big, overrides: [] }))).toMatch(
+      /: larger than 1048576 bytes; not a stack file$/,
+    );
+  });
+});
+
 describe("ValidateConfigValue's rules", () => {
   it.each([
     [{ type: "string" }, "x", true],
