@@ -82,7 +82,9 @@ export function application(graph: GraphCall): ResourceProvider {
     create: async (inputs) => state(await graph("POST", "applications", applicationBody(inputs)), inputs),
     async update(prior: PriorState, news) {
       const objectId = String(prior.outputs.objectId);
-      return state(await graph("PATCH", `applications/${objectId}`, applicationBody(news)), news);
+      // Graph answers a PATCH with 204 and no body; read the application back, as the provider does after an update.
+      await graph("PATCH", `applications/${objectId}`, applicationBody(news));
+      return state(await graph("GET", `applications/${objectId}`), news);
     },
     delete: (prior) => deleted(graph("DELETE", `applications/${prior.outputs.objectId}`)),
   };

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadOrCreatePki } from "../../../entra/pki";
 import { application, appRoleAssignment } from "../../../rehearsal/providers/azuread";
 import { GraphError, graphClient } from "../../../rehearsal/providers/graph";
+import { stopAndRemove } from "../../support/cli";
+import { startEntra } from "../../support/entra";
 import { tempDir } from "../engine/support";
 
 // A Graph-shaped HTTPS server with the local Entra ID's PKI (made once for this file), recording what it is sent.
@@ -97,5 +99,25 @@ describe("azuread AppRoleAssignment over Graph", () => {
     await expect(
       provider.delete({ id: "/servicePrincipals/gone/appRoleAssignedTo/x", inputs: {}, outputs: {} }),
     ).resolves.toBeUndefined();
+  });
+});
+
+describe("the azuread Application against the local Entra ID", () => {
+  it("updates in place: Graph answers the PATCH with 204, and the state is read back", async () => {
+    const entra = await startEntra();
+    try {
+      const provider = application(graphClient(entra.authorityHost, entra.caPem, entra.adminKey));
+      const inputs = { displayName: "before", identifierUris: [], appRoles: [] };
+      const created = await provider.create(inputs);
+      const update = provider.update;
+      if (!update) throw new Error("Application updates in place");
+      const news = { ...inputs, displayName: "after" };
+      const updated = await update({ id: created.id, inputs, outputs: created.outputs }, news);
+      expect(updated.outputs.displayName).toBe("after");
+      expect(updated.outputs.objectId).toBe(created.outputs.objectId);
+      expect(entra.admin.state.applications.map((a) => a.displayName)).toEqual(["after"]);
+    } finally {
+      await stopAndRemove(entra);
+    }
   });
 });
