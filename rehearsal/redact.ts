@@ -26,17 +26,36 @@ function pieces(secret: string): string[] {
   return [...out].sort((a, b) => b.length - a.length);
 }
 
+/**
+ * A program can print a secret in pieces too short for any window above (a key body cut into 32-character lines,
+ * one log call each). So every 24-character run of each secret, whitespace removed, is known as well, and a line
+ * that still holds one after the replacements above is withheld whole.
+ */
+const runLength = 24;
+const compact = (text: string) => text.replace(/\s+/g, "");
+const withheld = "[withheld: this line held part of a secret]";
+
 export function redactor(): Redactor {
   const known: string[] = [];
+  const runs = new Set<string>();
   const redact = ((line: string) => {
     let out = line.replace(pemKey, "[redacted private key]").replace(jwt, "[redacted token]");
     for (const piece of known) if (out.includes(piece)) out = out.split(piece).join("[redacted]");
+    const text = compact(out);
+    for (let i = 0; i + runLength <= text.length; i++) if (runs.has(text.slice(i, i + runLength))) return withheld;
     return out;
   }) as Redactor;
   redact.add = (secret: unknown) => {
     if (typeof secret !== "string" || secret.length < 8) return;
     for (const piece of pieces(secret)) if (!known.includes(piece)) known.push(piece);
     known.sort((a, b) => b.length - a.length);
+    const body = compact(
+      secret
+        .split(/\r?\n/)
+        .filter((l) => !l.startsWith("-----"))
+        .join(""),
+    );
+    for (let i = 0; i + runLength <= body.length; i++) runs.add(body.slice(i, i + runLength));
   };
   return redact;
 }

@@ -13,6 +13,19 @@ describe("what the rehearsal prints is scrubbed", () => {
     expect(redact(`a piece ${body.slice(7, 60)}`)).not.toContain(body.slice(20, 60));
   });
 
+  it("withholds a line holding a piece of a secret too short for the windows: a body printed 32 characters a line", () => {
+    const redact = redactor();
+    const pfx = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 37) % 256)).toString("base64");
+    redact.add(pfx);
+    for (const piece of pfx.match(/.{1,32}/g) ?? []) {
+      if (piece.length < 24) continue;
+      expect(redact(`info: ${piece}`)).toBe("[withheld: this line held part of a secret]");
+    }
+    expect(redact("info: a line of the program's own, nothing secret in it")).toBe(
+      "info: a line of the program's own, nothing secret in it",
+    );
+  });
+
   it("replaces JWTs and PEM private keys by shape, known or not", () => {
     const redact = redactor();
     expect(redact("token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl end")).toBe("token [redacted token] end");
