@@ -45,7 +45,9 @@ export interface StackConfig {
   undeclared: string[];
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+// A YAML mapping parses to a plain object; `!!binary` and the like parse to other objects, which are no mapping.
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && [Object.prototype, null].includes(Object.getPrototypeOf(v));
 
 /** The project name and declared config of Pulumi.yaml. */
 export function readProject(root: string): Project {
@@ -91,9 +93,23 @@ export function readStackFile(path: string, project: Project): Map<string, Confi
       throw new RehearsalInputError(
         `--stack-config ${path}: ${key} is a secure (encrypted) value, and the rehearsal has no secrets provider to decrypt it; put a plain value in a copy of the file used only for the rehearsal, or pass it with --config`,
       );
+    if (!serializable(value))
+      throw new RehearsalInputError(
+        `--stack-config ${path}: the value of ${key} refers to itself (a YAML alias cycle); write the value out`,
+      );
     values.set(name, fromYaml(value));
   }
   return values;
+}
+
+// PULUMI_CONFIG carries lists and maps as JSON text; a cycle (`a: &a [*a]`) has none.
+function serializable(value: unknown): boolean {
+  try {
+    JSON.stringify(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 // config.Value's YAML form: scalars are kept as their text, lists and maps as objects.
@@ -251,7 +267,7 @@ export function resolveStackConfig(stack: string, project: Project, values: Map<
   const setKeys = [...values.keys()].map(bare);
   // The CLI passes keys Pulumi.yaml does not declare on to the program without a word (the current mergeConfig
   // no longer refuses them); the rehearsal says so, since a typo is the likely cause.
-  const undeclared = setKeys.filter((k) => !k.includes(":") && !(k in project.config));
+  const undeclared = setKeys.filter((k) => !k.includes(":") && !Object.hasOwn(project.config, k));
   return { config, secretKeys: [], setKeys, undeclared };
 }
 

@@ -123,6 +123,27 @@ describe("a stack file (--stack-config Pulumi.<stack>.yaml)", () => {
   });
 });
 
+describe("odd stack files and keys", () => {
+  it("refuses a value that refers to itself through a YAML alias, naming the key", () => {
+    const file = stackFile("Pulumi.cycle.yaml", "a: &a [*a]\nconfig:\n  entra-cert-auth:roles: *a\n");
+    expect(refusal(() => stackConfig(root, { stackFile: file, overrides: [] }))).toMatch(
+      /: the value of entra-cert-auth:roles refers to itself \(a YAML alias cycle\); write the value out$/,
+    );
+  });
+
+  it("refuses a config block that is no mapping, such as !!binary", () => {
+    const file = stackFile("Pulumi.binary.yaml", "config: !!binary AAAA\n");
+    expect(refusal(() => stackConfig(root, { stackFile: file, overrides: [] }))).toMatch(
+      /: 'config' must be a mapping$/,
+    );
+  });
+
+  it("names __proto__ and constructor as undeclared keys, not as inherited ones", () => {
+    const { undeclared } = stackConfig(root, { overrides: ["__proto__=1", "constructor=2"] });
+    expect(undeclared).toEqual(expect.arrayContaining(["__proto__", "constructor"]));
+  });
+});
+
 describe("special files as --stack-config", () => {
   it("refuses what is not a regular file (a device, a folder) at once, without reading it", () => {
     expect(refusal(() => stackConfig(root, { stackFile: "/dev/zero", overrides: [] }))).toBe(
