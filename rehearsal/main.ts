@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { type CliIO, type Command, type Flags, runCommand } from "../common/cli";
 import { ArgumentError } from "../common/errors";
-import { runEngine } from "./engineAdapter";
+import { runEngine } from "./engine";
 import { exitCodes } from "./errors";
 import { type RehearsalIO, type RehearsalOptions, runRehearsal } from "./rehearsal";
 

@@ -1,4 +1,4 @@
-import type { StepEvent } from "./engineAdapter";
+import type { StepEvent } from "./engine";
 
 const shortType = (type: string) => type.split(":").pop() ?? type;
 

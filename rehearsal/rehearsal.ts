@@ -8,7 +8,7 @@ import { humanReport } from "../verify/report";
 import { runVerify } from "../verify/run";
 import { writeClientFiles } from "./clientFiles";
 import { type ConfigValue, readRemembered, stackConfig, stackNameOf } from "./config";
-import type { EngineResult, EngineRun, RunEngine } from "./engineAdapter";
+import type { EngineResult, EngineRun, RunEngine } from "./engine";
 import { DeploymentError, exitCodes, FolderError, RehearsalError, RehearsalInputError } from "./errors";
 import { claimFolder, markerName } from "./folder";
 import { planSummary, stepLine } from "./plan";
@@ -277,8 +277,6 @@ async function verifyOutputs(
       thumbprint: "sha256",
       timeoutSeconds: options.timeoutSeconds,
       warnDays: 30,
-      json: false,
-      help: false,
     },
     // The outputs come from the file, never stdin.
     { env: {}, readStdin: async () => "", progress: (line) => say(`  ${line}`) },

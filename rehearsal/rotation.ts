@@ -1,5 +1,5 @@
 import type { LocalEntra } from "../entra/server";
-import type { StepEvent } from "./engineAdapter";
+import type { StepEvent } from "./engine";
 import { type Holder, type ProbeResult, type ProbeTarget, probe as realProbe } from "./probe";
 
 const certType = "tls:index/selfSignedCert:SelfSignedCert";

@@ -18,14 +18,11 @@ export const verifyCommand: Command<typeof flags, VerifyOptions> = {
   parse: toOptions,
   async run(options, io, json) {
     const { runVerify } = await import("./run.js");
-    const report = await runVerify(
-      { ...options, json },
-      {
-        env: io.env,
-        readStdin: async () => (await readStreamBounded(io.stdin, "--outputs - (stdin)")).toString("utf8"),
-        progress: (line) => io.stderr.write(`verify: ${line}\n`),
-      },
-    );
+    const report = await runVerify(options, {
+      env: io.env,
+      readStdin: async () => (await readStreamBounded(io.stdin, "--outputs - (stdin)")).toString("utf8"),
+      progress: (line) => io.stderr.write(`verify: ${line}\n`),
+    });
     // Reports are built from safe values only (see run.ts); nothing is scrubbed here because nothing needs to be.
     const text = json ? jsonReport(report) : humanReport(report);
     (report.exitCode === 0 || json ? io.stdout : io.stderr).write(text);

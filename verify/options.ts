@@ -18,10 +18,6 @@ export interface VerifyOptions {
   thumbprint: "sha256" | "sha1";
   timeoutSeconds: number;
   warnDays: number;
-  /** The report's form; the CLI sets it from --json. */
-  json?: boolean;
-  /** Accepted for callers built against the earlier shape; --help is the CLI edge's. */
-  help?: boolean;
 }
 
 export const usage = `usage: entra-cert-auth-verify [source] [options]   (in this project: npm run verify -- ...)

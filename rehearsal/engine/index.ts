@@ -21,6 +21,9 @@
  * Error diagnostics the program logs are also carried in ProgramError's message.
  */
 export { AbortedError, CheckpointError, type EngineError, ProgramError, ResourceError } from "./errors";
+
+import type { EngineResult, EngineRun } from "./types";
+
 export { runEngine } from "./run";
 export type {
   EngineEvent,
@@ -31,3 +34,6 @@ export type {
   StepEvent,
   StepOp,
 } from "./types";
+
+/** runEngine's shape, so the rehearsal's tests can pass a scripted engine in its place. */
+export type RunEngine = (run: EngineRun) => Promise<EngineResult>;

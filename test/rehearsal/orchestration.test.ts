@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { start } from "../../entra/server";
-import type { EngineResult, EngineRun, StepEvent } from "../../rehearsal/engineAdapter";
+import type { EngineResult, EngineRun, StepEvent } from "../../rehearsal/engine";
 import { RehearsalInputError } from "../../rehearsal/errors";
 import { lockName, markerName } from "../../rehearsal/folder";
 import { main } from "../../rehearsal/main";

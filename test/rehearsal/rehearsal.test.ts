@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestJson } from "../../common/https";
 import { start } from "../../entra/server";
-import { type EngineRun, engineTypeChecks, runEngine } from "../../rehearsal/engineAdapter";
+import { type EngineRun, runEngine } from "../../rehearsal/engine";
 import { main } from "../../rehearsal/main";
 import { type Holder, type ProbeResult, probe } from "../../rehearsal/probe";
 import { runVerify } from "../../verify/run";
@@ -458,26 +458,19 @@ describe("stack config and the program, checked before anything is created", () 
     expect(readFileSync(join(shared, "entra.json")).equals(before)).toBe(true);
   });
 
-  it.runIf(engineTypeChecks)(
-    "a type error in a copy of index.ts fails with the compiler's message and file:line before anything is created",
-    async () => {
-      const copy = join(temp, "project-copy");
-      mkdirSync(copy);
-      for (const f of ["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts"])
-        cpSync(join(root, f), join(copy, f));
-      cpSync(join(root, "components"), join(copy, "components"), { recursive: true });
-      symlinkSync(join(root, "node_modules"), join(copy, "node_modules"));
-      writeFileSync(
-        join(copy, "index.ts"),
-        `${readFileSync(join(copy, "index.ts"), "utf8")}\nconst n: number = "x";\n`,
-      );
-      const dir = seeded("type-error");
-      const { code, stderr } = await rehearse(["--dir", dir], copy);
-      expect(code).toBe(2);
-      expect(stderr).toMatch(/index\.ts[(:]\d+[,:]\d+\)?.*TS2322: Type 'string' is not assignable to type 'number'/);
-      expect(JSON.parse(readFileSync(join(dir, "entra.json"), "utf8")).applications).toEqual([]);
-    },
-  );
+  it("a type error in a copy of index.ts fails with the compiler's message and file:line before anything is created", async () => {
+    const copy = join(temp, "project-copy");
+    mkdirSync(copy);
+    for (const f of ["Pulumi.yaml", "package.json", "tsconfig.json", "index.ts"]) cpSync(join(root, f), join(copy, f));
+    cpSync(join(root, "components"), join(copy, "components"), { recursive: true });
+    symlinkSync(join(root, "node_modules"), join(copy, "node_modules"));
+    writeFileSync(join(copy, "index.ts"), `${readFileSync(join(copy, "index.ts"), "utf8")}\nconst n: number = "x";\n`);
+    const dir = seeded("type-error");
+    const { code, stderr } = await rehearse(["--dir", dir], copy);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/index\.ts[(:]\d+[,:]\d+\)?.*TS2322: Type 'string' is not assignable to type 'number'/);
+    expect(JSON.parse(readFileSync(join(dir, "entra.json"), "utf8")).applications).toEqual([]);
+  });
 });
 
 describe("the folder is never someone else's", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { StepEvent } from "../../rehearsal/engineAdapter";
+import type { StepEvent } from "../../rehearsal/engine";
 import type { Holder } from "../../rehearsal/probe";
 import { rotationProber } from "../../rehearsal/rotation";
 
