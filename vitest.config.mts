@@ -7,12 +7,17 @@ const held = { lines: 90, branches: 85 };
 const wholeSuite = process.argv.slice(2).every((arg) => arg.startsWith("-") || arg === "run");
 
 const timeouts = { testTimeout: 60_000, hookTimeout: 60_000 };
-// Files that neither load @pulumi/pulumi in-process nor change process-wide state that outlives them.
+// Files that never set Pulumi's runtime up in-process (mocks, a program) nor change process-wide state that outlives
+// them.
 const shared = [
   "test/verify/**/*.test.ts",
   "test/entra/**/*.test.ts",
   "test/common/**/*.test.ts",
-  "test/rehearsal/{config,folder,redact,rotation}.test.ts",
+  "test/rehearsal/{config,folder,redact,rotation,orchestration}.test.ts",
+  // The engine's units and its gRPC monitor load only Pulumi's protocol code, never its runtime.
+  "test/rehearsal/engine/{units,monitor}.test.ts",
+  // Pure PKCS#12 code: components/pfx.ts does not import @pulumi/pulumi.
+  "test/components/pfx.test.ts",
   "test/rehearsal/providers/*.test.ts",
 ];
 

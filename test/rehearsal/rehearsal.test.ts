@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, X509Certificate } from "node:crypto";
 import {
   cpSync,
   existsSync,
@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestJson } from "../../common/https";
 import { start } from "../../entra/server";
-import { type EngineRun, runEngine } from "../../rehearsal/engine";
+import { type EngineResult, type EngineRun, type RunEngine, runEngine } from "../../rehearsal/engine";
 import { main } from "../../rehearsal/main";
 import { type Holder, type ProbeResult, probe } from "../../rehearsal/probe";
 import { runVerify } from "../../verify/run";
@@ -145,6 +145,47 @@ const withoutOverlap = (run: EngineRun) => {
     },
   });
 };
+/** What the engine itself returned for each program run of a rehearsal, beside what the rehearsal printed. */
+interface Observed extends EngineResult {
+  dryRun: boolean;
+  /** For each applied ApplicationCertificate step: `op:<the application's key credentials after it>`. */
+  credentialsDuring: string[];
+}
+const observed: Record<string, Observed[]> = {};
+
+/**
+ * The engine as given, with every program run's result kept under `label`: the engine's own view of the project's
+ * program (steps, ids, secret outputs) is read from the rehearsal's runs instead of deploying it again, since each
+ * program start costs about a second of CPU (issue 12).
+ */
+const observing =
+  (label: string, engine: RunEngine = runEngine): RunEngine =>
+  async (run) => {
+    const credentialsDuring: string[] = [];
+    const { authorityHost, caPem, adminKey } = run.providers.entra;
+    const appObjectId = outputsOf(shared).applicationObjectId;
+    const result = await engine({
+      ...run,
+      async afterStep(step, outputs) {
+        if (step.type.endsWith(":ApplicationCertificate")) {
+          const app = await requestJson<{ keyCredentials?: unknown[] }>(
+            `${authorityHost}/graph/v1.0/applications/${appObjectId}`,
+            { headers: { authorization: `Bearer ${adminKey}` }, ca: caPem },
+          );
+          credentialsDuring.push(`${step.op}:${app.body?.keyCredentials?.length}`);
+        }
+        await run.afterStep?.(step, outputs);
+      },
+    });
+    observed[label] = [...(observed[label] ?? []), { ...result, dryRun: run.dryRun, credentialsDuring }];
+    return result;
+  };
+const observedRuns = (label: string) => {
+  const seen = observed[label];
+  if (!seen) throw new Error(`no program run was observed for ${label}`);
+  return seen;
+};
+
 /** ts-node's cache directory for this project, and its files before and after the spawned first run. */
 const cache = { dir: "", before: [] as string[], after: [] as string[] };
 const cacheFiles = () => (existsSync(cache.dir) ? readdirSync(cache.dir).sort() : []);
@@ -187,22 +228,32 @@ async function spawnFirstRun() {
 
 /**
  * One shared stack, rehearsed as a user would: `npm start` (spawned), `--config rotation=2`, `--rotate` (a run that
- * changes nothing, then a rotation probed at every step), `--rotate --propagation-delay 1` with an engine that
- * removes the old credential (a plain run, then a rotation with a gap), then a `--preview`. The tests read what
- * these runs printed and left; each of them passes alone (`-t`), since this runs before any of them.
+ * changes nothing, then a rotation probed at every step), `--rotate --propagation-delay 1 --config validityDays=100`
+ * with an engine that removes the old credential (a plain run, then a rotation with a gap), then a `--preview`. The
+ * tests read what these runs printed and left, and what the engine returned for the in-process ones; each of them
+ * passes alone (`-t`), since this runs before any of them. The engine's tests of the project's own program read
+ * these runs too, rather than deploying it again: every program start costs about a second of CPU (issue 12).
  */
 beforeAll(async () => {
   runs.push({ ...(await spawnFirstRun()), outputs: outputsOf(shared) });
-  for (const args of [["--config", "rotation=2"], ["--rotate"]]) {
-    runs.push({ ...(await rehearse(["--dir", shared, ...args])), outputs: outputsOf(shared) });
+  for (const [label, args] of [
+    ["rotation=2", ["--config", "rotation=2"]],
+    ["rotate", ["--rotate"]],
+  ] as const) {
+    runs.push({ ...(await rehearse(["--dir", shared, ...args], root, observing(label))), outputs: outputsOf(shared) });
     const [first, second] = [runs[0], runs[1]];
     if (!programOverlaps || !first || !second) continue;
     const tried = await tryAll([holder(first.outputs, "first"), holder(second.outputs, "second")]);
     if (runs.length === 2) afterRotation2 = tried;
     else afterRotation3 = tried;
   }
-  // A plain run after the rotation (its first half), then a rotation whose program does not overlap.
-  const gap = await rehearse(["--dir", shared, "--rotate", "--propagation-delay", "1"], root, withoutOverlap);
+  // A plain run after the rotation (its first half) with a certificate setting changed, which waits for the next
+  // rotation, then a rotation whose program does not overlap.
+  const gap = await rehearse(
+    ["--dir", shared, "--rotate", "--propagation-delay", "1", "--config", "validityDays=100"],
+    root,
+    withoutOverlap,
+  );
   runs.push({ ...gap, outputs: outputsOf(shared) });
   const file = join(temp, "Pulumi.rehearsal.yaml");
   writeFileSync(file, "config:\n  entra-cert-auth:roles:\n    - Data.Read\n");
@@ -252,6 +303,8 @@ describe("npm start on a new folder", () => {
     expect(first.stdout).toMatch(/^rehearsal: verified: a certificate-authenticated token for .+ with Data.Read/m);
     const directory = JSON.parse(readFileSync(join(shared, "entra.json"), "utf8"));
     expect(directory.applications.map((a: { appId: string }) => a.appId)).toContain(first.outputs.clientId);
+    // The client and its API, still only those after every later run and rotation of the stack.
+    expect(directory.applications).toHaveLength(2);
     expect(readFileSync(join(shared, "ca.pem"), "utf8")).toContain("BEGIN CERTIFICATE");
     expect(readdirSync(join(shared, "history"))).toEqual([
       "outputs-001.json",
@@ -374,6 +427,69 @@ describe("the folder holds the stack between runs", () => {
       /^rehearsal: preview: 3 to (create|replace), .*\d+ unchanged; nothing was changed$/m,
     );
     expect(previewed.after).toEqual(previewed.before);
+  });
+});
+
+/** Steps other than same and read, as `op:name` without the generation suffix. */
+const changesOf = (result: EngineResult) =>
+  result.steps
+    .filter((s) => s.op !== "same" && s.op !== "read" && s.type.split(":")[0] !== "pulumi")
+    .filter((s) => !s.type.startsWith("entra-cert-auth:"))
+    .map((s) => `${s.op}:${s.name.replace(/-[0-9a-f]{12}$/, "")}`);
+
+describe("the engine on the project's program, as the rehearsal's runs drove it", () => {
+  it("a preview on a new folder plans every create, creates nothing and writes no stack", async () => {
+    const dir = seeded("new-preview");
+    const { code } = await rehearse(["--dir", dir, "--preview"], root, observing("new-preview"));
+    expect(code).toBe(0);
+    const [preview, ...more] = observedRuns("new-preview");
+    expect(more).toEqual([]);
+    expect(preview?.dryRun).toBe(true);
+    expect(preview?.steps.map((s) => `${s.op}:${s.name}`)).toContain("create:client-app");
+    expect(preview?.steps.every((s) => s.op === "create" || s.op === "read")).toBe(true);
+    expect(preview?.outputs.clientId).toBeUndefined();
+    expect(JSON.parse(readFileSync(join(dir, "entra.json"), "utf8")).applications).toEqual([]);
+    const stackFiles = existsSync(join(dir, "stacks")) ? readdirSync(join(dir, "stacks"), { recursive: true }) : [];
+    expect(stackFiles.filter((f) => String(f).endsWith("checkpoint.json"))).toEqual([]);
+  });
+
+  it("a second run is all same, with the same ids and the private key still a secret output", () => {
+    // The --rotate run's first half: its preview, then its update.
+    const [, update] = observedRuns("rotate");
+    const before = run(1).outputs;
+    expect(update?.dryRun).toBe(false);
+    expect(update?.steps.every((s) => s.op === "same" || s.op === "read")).toBe(true);
+    expect([update?.outputs.tenantId, update?.outputs.clientId]).toEqual([before.tenantId, before.clientId]);
+    expect(update?.outputs.thumbprint).toBe(before.thumbprint);
+    expect(update?.secretOutputNames).toEqual(expect.arrayContaining(["privateKeyPem", "certificatePfx"]));
+  });
+
+  it("a changed rotation adds a new key, certificate and credential before the old key and certificate go", () => {
+    const [preview, update] = observedRuns("rotation=2");
+    const planned = [
+      "create:client-key",
+      "create:client-cert",
+      "create:client-credential",
+      "delete:client-cert",
+      "delete:client-key",
+    ];
+    expect(preview && changesOf(preview)).toEqual(planned);
+    expect(update && changesOf(update)).toEqual(planned);
+    // The previous credential stays attached while the new one is added: one, then two.
+    expect(update?.credentialsDuring).toEqual(["same:1", "create:2"]);
+    expect(update?.outputs.clientId).toBe(run(0).outputs.clientId);
+    expect(update?.outputs.thumbprint).not.toBe(run(0).outputs.thumbprint);
+    expect(update?.outputs.attachedCertificates).toHaveLength(2);
+  });
+
+  it("honours ignoreChanges: a certificate setting waits for the next rotation instead of replacing", () => {
+    // The last run set validityDays=100: its plain first half kept the certificate and the credential...
+    const afterPlain = JSON.parse(readFileSync(join(shared, "history", "outputs-005.json"), "utf8"));
+    expect([afterPlain.thumbprint, afterPlain.keyId]).toEqual([run(2).outputs.thumbprint, run(2).outputs.keyId]);
+    // ...and its rotation made the next certificate with the new validity.
+    const next = new X509Certificate(String(run(3).outputs.certificatePem));
+    const days = (Date.parse(next.validTo) - Date.parse(next.validFrom)) / 86_400_000;
+    expect(Math.round(days)).toBe(100);
   });
 });
 
@@ -544,6 +660,14 @@ describe("secrets", () => {
       }
       for (let i = 0; i + 40 <= body.length; i += 40) expect(squashed).not.toContain(body.slice(i, i + 40));
     }
+  });
+
+  it("the stack's checkpoint holds no private key in the clear", () => {
+    const checkpoint = readFileSync(join(shared, "stacks", "rehearsal", "checkpoint.json"), "utf8");
+    expect(checkpoint).not.toContain("PRIVATE KEY");
+    const keys = secrets.filter((s) => s.includes("PRIVATE KEY"));
+    expect(keys.length).toBeGreaterThanOrEqual(1);
+    expectNoSecrets(checkpoint, keys);
   });
 
   it("leaves no process it started running", () => {

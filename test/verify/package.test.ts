@@ -1,11 +1,11 @@
 import { execFile } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stopAndRemove } from "../support/cli";
 import { registerClient, startEntra } from "../support/entra";
+import { memoryTempDir } from "../support/memoryDir";
 import { stackOutputsFor } from "../support/outputs";
 import { root } from "../support/processes";
 
@@ -35,7 +35,7 @@ describe("verify as a shipped tool", () => {
     let dir: string;
     beforeAll(async () => {
       entra = await startEntra();
-      dir = mkdtempSync(join(tmpdir(), "eca-pack-"));
+      dir = memoryTempDir("eca-pack-");
     });
     afterAll(async () => {
       await stopAndRemove(entra);
