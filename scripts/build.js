@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run build` (and `prepare`, so `npm ci` builds): compile to dist/ with tsc, incrementally, then remove
+// `npm run build` (and `prepare`, so `npm ci` builds): compile to dist/ with tsc in build mode, then remove
 // compiled files whose source is gone. tsc never deletes outputs, so a renamed module (rehearsal/engine.ts ->
 // rehearsal/engine/index.ts) would otherwise leave a stale dist/rehearsal/engine.js that `require("./engine")`
 // resolves first.
@@ -9,7 +9,9 @@ const { join, relative } = require("node:path");
 
 const root = join(__dirname, "..");
 const dist = join(root, "dist");
-execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
+// Build mode (-b) skips the compile when no input is newer than the last build: about 0.2 s instead of 1.3 s for
+// the test run's globalSetup, which builds before every run.
+execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-b", "tsconfig.build.json"], {
   cwd: root,
   stdio: "inherit",
 });
