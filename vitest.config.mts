@@ -14,8 +14,8 @@ const shared = [
   "test/entra/**/*.test.ts",
   "test/common/**/*.test.ts",
   "test/rehearsal/{config,folder,redact,rotation,orchestration}.test.ts",
-  // The engine's units and its gRPC monitor load only Pulumi's protocol code, never its runtime.
-  "test/rehearsal/engine/{units,monitor}.test.ts",
+  // The engine's tests load only Pulumi's protocol code, never its runtime: programs run in child processes.
+  "test/rehearsal/engine/*.test.ts",
   // Pure PKCS#12 code: components/pfx.ts does not import @pulumi/pulumi.
   "test/components/pfx.test.ts",
   "test/rehearsal/providers/*.test.ts",
