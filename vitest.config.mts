@@ -7,40 +7,34 @@ const held = { lines: 90, branches: 85 };
 const wholeSuite = process.argv.slice(2).every((arg) => arg.startsWith("-") || arg === "run");
 
 const timeouts = { testTimeout: 60_000, hookTimeout: 60_000 };
-// Files that never set Pulumi's runtime up in-process (mocks, a program) nor change process-wide state that outlives
-// them.
-const shared = [
-  "test/verify/**/*.test.ts",
-  "test/entra/**/*.test.ts",
-  "test/common/**/*.test.ts",
-  "test/rehearsal/{config,folder,redact,rotation,orchestration}.test.ts",
-  // The engine's tests load only Pulumi's protocol code, never its runtime: programs run in child processes.
-  "test/rehearsal/engine/*.test.ts",
-  // Pure PKCS#12 code: components/pfx.ts does not import @pulumi/pulumi.
-  "test/components/pfx.test.ts",
-  "test/rehearsal/providers/*.test.ts",
-];
+// The end-to-end rehearsal test runs first and alone in a fresh process: it is the longest file, and it starts the
+// CLI and the program in child processes while its own process serves the local Entra ID.
+const isolated = ["test/rehearsal/rehearsal.test.ts"];
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     // Builds dist/ (tests that spawn a CLI run the compiled JavaScript) and makes the test RSA keys, once per run.
     globalSetup: ["test/support/globalSetup.ts"],
-    // Two groups of files. Those that load the Pulumi runtime in-process (its globals are per process) or drive the
-    // rehearsal engine get fresh modules per file; the rest (verify, entra, common, the rehearsal's pure parts) share
-    // their worker's module cache, which saves loading the same imports once per file.
+    // Two groups of files. The rehearsal test gets a process of its own and runs first (vitest queues a project whose
+    // files are isolated ahead of one whose are not). Every other file shares its worker's module cache
+    // (isolate: false), which saves loading the same imports, @pulumi/pulumi among them, once per file. What that
+    // asks of them: the program tests reinstall the mock engine and reimport the program per run (importProgram in
+    // test/support/program.ts), and hooks a helper needs per file are registered by the setup file, not at a
+    // helper's top level, which runs once per worker.
     projects: [
+      { test: { name: "isolated", include: isolated, pool: "forks", isolate: true, ...timeouts } },
       {
         test: {
-          name: "isolated",
-          include: ["test/components/**/*.test.ts", "test/rehearsal/**/*.test.ts"],
-          exclude: shared,
+          name: "shared",
+          include: ["test/**/*.test.ts"],
+          exclude: isolated,
           pool: "forks",
-          isolate: true,
+          isolate: false,
+          setupFiles: ["test/support/perFile.ts"],
           ...timeouts,
         },
       },
-      { test: { name: "shared", include: shared, pool: "forks", isolate: false, ...timeouts } },
     ],
     // vitest's default on a 2-core machine is one worker; files are independent, so run two.
     maxWorkers: 2,

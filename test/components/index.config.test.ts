@@ -1,7 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { expect, it } from "vitest";
-import { installEngine, ofType, promiseOf, types } from "../support/program";
+import { importProgram, installEngine, ofType, promiseOf, types } from "../support/program";
 import { openPfx } from "./openPfx";
 
 it("reads stack configuration as `pulumi config set` stores it", async () => {
@@ -18,7 +18,7 @@ it("reads stack configuration as `pulumi config set` stores it", async () => {
       pfxPassword: "from-config",
     },
   });
-  const program = await import("../../index.js");
+  const program = await importProgram();
   const get = (o: unknown) => promiseOf(o as pulumi.Output<unknown>);
   const cert = new X509Certificate(String(await get(program.certificatePem)));
   await env.engine.settled();

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { identifierPath } from "../../components/api";
 import { stackOutputNames } from "../support/outputs";
-import { firstOfType, installEngine, outputsOf, project, stack, types } from "../support/program";
+import { firstOfType, importProgram, installEngine, outputsOf, project, stack, types } from "../support/program";
 import { openPfx } from "./openPfx";
 
 type Program = typeof import("../../index.js");
@@ -22,7 +22,7 @@ describe("the program with default configuration", () => {
     env = installEngine();
     // Imported only after the engine is installed: a static import would run
     // the program against no monitor and every output would be undefined.
-    program = await import("../../index.js");
+    program = await importProgram();
     outputs = await outputsOf(program);
     await env.engine.settled();
   });

@@ -1,10 +1,10 @@
 import { createPrivateKey, generateKeyPair, type KeyObject } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
-import { afterAll, inject } from "vitest";
+import { inject, vi } from "vitest";
 import { directoryAdmin } from "../../entra/admin";
 import { openStore } from "../../entra/store";
 import { localProvider } from "./mockEngine";
@@ -12,6 +12,7 @@ import { inProcessDirectory } from "./mockEngine/directoryApi";
 import { LocalEngine, type Registered, type ResourceHandler, type StateEntry, type Step } from "./mockEngine/engine";
 import { legacyRandomPassword } from "./mockEngine/random";
 import { privateKeyCreated } from "./mockEngine/tls";
+import { track } from "./tempFolders";
 
 export const project = "entra-cert-auth";
 export const stack = "test";
@@ -54,14 +55,8 @@ export function installEngine(options: EngineOptions = {}) {
 /** The engine installed last: the one whose failures promiseOf reports. */
 let current: LocalEngine | undefined;
 
-const folders: string[] = [];
-afterAll(() => {
-  for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
 export const newDirectory = () => {
-  const dir = mkdtempSync(join(tmpdir(), "eca-program-"));
-  folders.push(dir);
+  const dir = track(mkdtempSync(join(tmpdir(), "eca-program-")));
   return directoryAdmin(openStore(join(dir, "entra.json")));
 };
 
@@ -187,4 +182,15 @@ export async function capturingRejections<T>(
     process.off("unhandledRejection", collect);
     for (const listener of saved) process.on("unhandledRejection", listener);
   }
+}
+
+/**
+ * The program (index.ts) run once more against the engine installed last. Test files share their worker's module
+ * cache (isolate: false), so the module graph is reset first: an import of a module already loaded would return it
+ * without running the program again. @pulumi/pulumi itself is not reset (vitest loads node_modules natively);
+ * installEngine has given its runtime a new monitor and config.
+ */
+export function importProgram(): Promise<typeof import("../../index.js")> {
+  vi.resetModules();
+  return import("../../index.js");
 }
