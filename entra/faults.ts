@@ -25,6 +25,8 @@ export function faultQueue() {
       return head.fault;
     },
     clear: () => void queue.splice(0),
+    /** Faults still waiting for a request: 0 once the last one injected has been served (a hang: is hanging). */
+    pending: queued,
   };
 }
 
