@@ -10,11 +10,16 @@ const { join, relative } = require("node:path");
 const root = join(__dirname, "..");
 const dist = join(root, "dist");
 // Build mode (-b) skips the compile when no input is newer than the last build: about 0.2 s instead of 1.3 s for
-// the test run's globalSetup, which builds before every run.
-execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-b", "tsconfig.build.json"], {
-  cwd: root,
-  stdio: "inherit",
-});
+// the test run's globalSetup, which builds before every run. It judges by modification times, so a source copied in
+// with an older time (cp -p, rsync -t, tar) is not noticed: `npm run build -- --force`, or `rm -rf dist`, then.
+execFileSync(
+  process.execPath,
+  [require.resolve("typescript/bin/tsc"), "-b", "tsconfig.build.json", ...process.argv.slice(2)],
+  {
+    cwd: root,
+    stdio: "inherit",
+  },
+);
 
 function prune(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {

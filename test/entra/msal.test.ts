@@ -281,7 +281,11 @@ describe("local Entra ID lifecycle", () => {
       .acquireTokenByClientCredential({ scopes: [client.scope], skipCache: true })
       .catch((e) => e);
     // Until the token request has reached the server and hangs there: the fault is taken by that request.
-    while (entra.faults.pending() > 0) await new Promise((r) => setTimeout(r, 5));
+    const deadline = Date.now() + 10_000;
+    while (entra.faults.pending() > 0) {
+      if (Date.now() > deadline) throw new Error("the token request never reached the token endpoint");
+      await new Promise((r) => setTimeout(r, 5));
+    }
     const started = Date.now();
     await entra.stop();
     expect(Date.now() - started).toBeLessThan(2000);

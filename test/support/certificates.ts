@@ -67,7 +67,7 @@ function poolOf(): string[] {
 }
 
 let shared: Promise<TestCertificate> | undefined;
-/** One certificate for a whole test file, for tests that only read it. */
+/** One certificate for the worker's test files (they share modules), for tests that only read it. */
 export const sharedCertificate = (): Promise<TestCertificate> => {
   shared ??= makeCertificate();
   return shared;

@@ -15,7 +15,7 @@ let seeded: Promise<Pki> | undefined;
 
 /**
  * Writes one set of key material (CA, TLS and signing keys), made once per
- * test file, beside a fresh state file (and the CA in `ca.pem`, unless
+ * worker (test files share modules), beside a fresh state file (and the CA in `ca.pem`, unless
  * `caFile` is false): a start then reuses it instead of making three RSA
  * keys per server.
  */

@@ -1,16 +1,21 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statfsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** /dev/shm when it is a tmpfs that allows executables (npx runs the installed bin from there), else undefined. */
-function execableShm(): string | undefined {
+/** Room the npm install needs with some to spare: it peaks at about 111 MB (Docker's default /dev/shm is 64 MB). */
+const neededBytes = 512 * 1024 * 1024;
+
+/** /dev/shm when it is a tmpfs that allows executables (npx runs the installed bin) and has room, else undefined. */
+function usableShm(): string | undefined {
   if (!existsSync("/proc/mounts") || !existsSync("/dev/shm")) return undefined;
   const mount = readFileSync("/proc/mounts", "utf8")
     .split("\n")
     .map((line) => line.split(" "))
     .find(([, target, type]) => target === "/dev/shm" && type === "tmpfs");
   const options = mount?.[3]?.split(",") ?? ["noexec"];
-  return options.includes("noexec") ? undefined : "/dev/shm";
+  if (options.includes("noexec")) return undefined;
+  const { bavail, bsize } = statfsSync("/dev/shm");
+  return bavail * bsize >= neededBytes ? "/dev/shm" : undefined;
 }
 
 /**
@@ -18,4 +23,4 @@ function execableShm(): string | undefined {
  * `npm install` of the packed tarball writes about 11,000 files, and on this machine's ext4 disk that cost about
  * 10 s of system CPU against under 2 s on /dev/shm (measured side by side). Falls back to os.tmpdir().
  */
-export const memoryTempDir = (prefix: string) => mkdtempSync(join(execableShm() ?? tmpdir(), prefix));
+export const memoryTempDir = (prefix: string) => mkdtempSync(join(usableShm() ?? tmpdir(), prefix));

@@ -124,9 +124,9 @@ function runKeys(): string[] {
 }
 
 /**
- * Keys taken in turn: 2048-bit ones from the run's pool, counted from its end so that they differ from the
- * certificates makeCertificate issues from its start; other sizes from three made here on first use.
- * Consecutive keys differ, as a rotation needs.
+ * Keys taken in turn: 2048-bit ones from the run's pool, counted from its end (makeCertificate counts from its
+ * start, so the two seldom meet, and no test relies on their differing); other sizes from three made here on first
+ * use. The counters live as long as the worker (files share modules). Consecutive keys differ, as a rotation needs.
  */
 function nextKey(bits: number): Promise<KeyObject> {
   const slot = drawn++ % poolSize;
