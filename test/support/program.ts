@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
-import { inject, vi } from "vitest";
+import { inject } from "vitest";
 import { directoryAdmin } from "../../entra/admin";
 import { openStore } from "../../entra/store";
 import { localProvider } from "./mockEngine";
@@ -184,13 +184,14 @@ export async function capturingRejections<T>(
   }
 }
 
+let programRuns = 0;
+
 /**
  * The program (index.ts) run once more against the engine installed last. Test files share their worker's module
- * cache (isolate: false), so the module graph is reset first: an import of a module already loaded would return it
- * without running the program again. @pulumi/pulumi itself is not reset (vitest loads node_modules natively);
- * installEngine has given its runtime a new monitor and config.
+ * cache (isolate: false), and an import of a module already loaded returns it without running it again, so each run
+ * imports index.ts under a new query, which is a new module to vitest. Its imports (components/, @pulumi/pulumi) stay
+ * loaded, as the keys and PKI the helpers made do; installEngine has given Pulumi's runtime a new monitor and config.
  */
 export function importProgram(): Promise<typeof import("../../index.js")> {
-  vi.resetModules();
-  return import("../../index.js");
+  return import(/* @vite-ignore */ `../../index.ts?run=${++programRuns}`);
 }
