@@ -4,8 +4,15 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadOrCreatePki } from "../../../entra/pki";
-import { application, appRoleAssignment } from "../../../rehearsal/providers/azuread";
+import {
+  application,
+  applicationCertificate,
+  appRoleAssignment,
+  azureadInvokes,
+  servicePrincipal,
+} from "../../../rehearsal/providers/azuread";
 import { GraphError, graphClient } from "../../../rehearsal/providers/graph";
+import { makeCertificate } from "../../support/certificates";
 import { stopAndRemove } from "../../support/cli";
 import { startEntra } from "../../support/entra";
 import { tempDir } from "../engine/support";
@@ -116,6 +123,56 @@ describe("the azuread Application against the local Entra ID", () => {
       expect(updated.outputs.displayName).toBe("after");
       expect(updated.outputs.objectId).toBe(created.outputs.objectId);
       expect(entra.admin.state.applications.map((a) => a.displayName)).toEqual(["after"]);
+    } finally {
+      await stopAndRemove(entra);
+    }
+  });
+});
+
+describe("the azuread provider against the local Entra ID, in-process", () => {
+  it("makes an application with a role, its service principal, a certificate credential and a role grant, and reads them back", async () => {
+    const entra = await startEntra();
+    try {
+      const graph = graphClient(entra.authorityHost, entra.caPem, entra.adminKey);
+      const roleId = "4e2b1a7c-0d5f-4b8e-9a3c-6f1d2e8b7a90";
+      const role = { id: roleId, value: "Data.Read", allowedMemberTypes: ["Application"], enabled: true };
+      const api = await application(graph).create({
+        displayName: "api",
+        identifierUris: ["api://x"],
+        appRoles: [role],
+      });
+      const client = await application(graph).create({ displayName: "client", identifierUris: [], appRoles: [] });
+      const sps = servicePrincipal(graph, entra.tenantId);
+      const apiSp = await sps.create({ clientId: String(api.outputs.clientId) });
+      const clientSp = await sps.create({ clientId: String(client.outputs.clientId) });
+      expect(apiSp.outputs.appRoleIds).toEqual({ "Data.Read": roleId });
+      expect(clientSp.outputs.applicationTenantId).toBe(entra.tenantId);
+      const cert = await makeCertificate();
+      const credential = await applicationCertificate(graph).create({
+        applicationId: client.id,
+        type: "AsymmetricX509Cert",
+        encoding: "pem",
+        value: cert.certificatePem,
+      });
+      await appRoleAssignment(graph).create({
+        appRoleId: roleId,
+        principalObjectId: String(clientSp.outputs.objectId),
+        resourceObjectId: String(apiSp.outputs.objectId),
+      });
+      const directoryClient = entra.admin.state.applications.find((a) => a.displayName === "client");
+      expect(directoryClient?.keyCredentials.map((k) => k.keyId)).toEqual([credential.outputs.keyId]);
+      const invokes = azureadInvokes(graph, { tenantId: entra.tenantId, clientId: "c", objectId: "o" });
+      const bySp = await invokes["azuread:index/getServicePrincipal:getServicePrincipal"]?.({
+        clientId: String(api.outputs.clientId),
+      });
+      expect(bySp?.appRoleIds).toEqual({ "Data.Read": roleId });
+      const byUri = await invokes["azuread:index/getApplication:getApplication"]?.({ identifierUri: "api://x" });
+      expect(byUri?.id).toBe(api.id);
+      await expect(invokes["azuread:index/getApplication:getApplication"]?.({ displayName: "nobody" })).rejects.toThrow(
+        "azuread getApplication: no application matches",
+      );
+      await sps.delete({ id: clientSp.id, inputs: {}, outputs: clientSp.outputs });
+      expect(entra.admin.state.servicePrincipals.map((sp) => sp.id)).toEqual([apiSp.outputs.objectId]);
     } finally {
       await stopAndRemove(entra);
     }
