@@ -178,7 +178,7 @@ async function cryptoCosts(entra: Awaited<ReturnType<typeof start>>, c: Client, 
  * through ts-node, which type-checks with the project's TypeScript and
  * tsconfig), timed on its own: a fresh TypeScript program over index.ts.
  * The rehearsal's own closing line has the engine's figure for it
- * ("program load and type-check", summed over the preview and the update).
+ * ("the program's load and type-check took … of the preview and update").
  */
 function typeCheckMs(): { ms: number; errors: number } {
   const ts: typeof import("typescript") = require("typescript");

@@ -41,6 +41,9 @@ export interface RehearsalIO {
   signal?: AbortSignal;
 }
 
+/** The phase that is part of the program runs (preview, update, rotate): the engine's load, type-check included. */
+export const loadPhase = "program load and type-check";
+
 export interface RehearsalResult {
   exitCode: number;
   phases: Record<string, number>;
@@ -140,8 +143,7 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
             if (e.kind === "diagnostic" && e.severity !== "debug") say(`  ${e.severity}: ${e.message}`);
             if (e.kind === "step" && !dryRun && e.step.op !== "same") say(stepLine(e.step));
             // The program's load, type-check included, as a figure of its own (issue 8).
-            if (e.kind === "timings")
-              phases["program load and type-check"] = (phases["program load and type-check"] ?? 0) + e.timings.load;
+            if (e.kind === "timings") phases[loadPhase] = (phases[loadPhase] ?? 0) + e.timings.load;
           },
           signal: io.signal,
           ...extra,
