@@ -1,12 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { projectRoot } from "../../common/root";
+import { fileTempDir } from "../support/tempFolders";
 
 describe("projectRoot", () => {
-  const dir = mkdtempSync(join(tmpdir(), "eca-root-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = fileTempDir("eca-root-");
 
   it("finds the folder holding package.json from any depth, as from dist/verify", () => {
     writeFileSync(join(dir, "package.json"), "{}");

@@ -1,13 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { stackConfig, stackNameOf, validateConfigValue } from "../../rehearsal/config";
 import { RehearsalInputError } from "../../rehearsal/errors";
 import { root } from "../support/processes";
+import { fileTempDir } from "../support/tempFolders";
 
-const temp = mkdtempSync(join(tmpdir(), "eca-config-"));
-afterAll(() => rmSync(temp, { recursive: true, force: true }));
+const temp = fileTempDir("eca-config-");
 
 const stackFile = (name: string, text: string) => {
   const path = join(temp, name);

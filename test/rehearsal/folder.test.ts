@@ -1,12 +1,11 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FolderError } from "../../rehearsal/errors";
 import { claimFolder, lockName, markerName } from "../../rehearsal/folder";
+import { fileTempDir } from "../support/tempFolders";
 
-const temp = mkdtempSync(join(tmpdir(), "eca-folder-"));
-afterAll(() => rmSync(temp, { recursive: true, force: true }));
+const temp = fileTempDir("eca-folder-");
 let n = 0;
 const fresh = () => join(temp, `f${n++}`);
 

@@ -1,13 +1,13 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { start } from "../../entra/server";
 import type { EngineResult, EngineRun, StepEvent } from "../../rehearsal/engine";
 import { RehearsalInputError } from "../../rehearsal/errors";
 import { lockName, markerName } from "../../rehearsal/folder";
 import { main } from "../../rehearsal/main";
 import { root } from "../support/processes";
+import { fileTempDir } from "../support/tempFolders";
 import { capture } from "./capture";
 
 /**
@@ -15,9 +15,8 @@ import { capture } from "./capture";
  * the real one: what runs when, what stops what, what is printed. The real
  * engine's runs are in rehearsal.test.ts.
  */
-const temp = mkdtempSync(join(tmpdir(), "eca-orchestration-"));
+const temp = fileTempDir("eca-orchestration-");
 const template = join(temp, "template");
-afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 // The local Entra ID's CA and keys, made once for the file and copied into each folder.
 beforeAll(async () => {

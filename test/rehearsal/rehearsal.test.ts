@@ -4,17 +4,14 @@ import {
   cpSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
-  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { requestJson } from "../../common/https";
 import { start } from "../../entra/server";
 import { type EngineResult, type EngineRun, type RunEngine, runEngine } from "../../rehearsal/engine";
@@ -23,6 +20,7 @@ import { type Holder, type ProbeResult, probe } from "../../rehearsal/probe";
 import { runVerify } from "../../verify/run";
 import { isRunning, root, runScript } from "../support/processes";
 import { expectNoSecrets } from "../support/secrets";
+import { fileTempDir } from "../support/tempFolders";
 import { capture } from "./capture";
 
 /**
@@ -31,7 +29,7 @@ import { capture } from "./capture";
  * (the first run as the spawned CLI, the others in-process through `main`);
  * the tests only read what those runs printed and left.
  */
-const temp = mkdtempSync(join(tmpdir(), "eca-rehearsal-"));
+const temp = fileTempDir("eca-rehearsal-");
 const printed: string[] = [];
 const secrets: string[] = [];
 const spawned: number[] = [];
@@ -298,10 +296,6 @@ beforeAll(async () => {
   }
   // Three runs (ten program starts, each type-checked) and two previews, on two shared cores.
 }, 300_000);
-
-afterAll(() => {
-  rmSync(temp, { recursive: true, force: true });
-});
 
 const run = (i: number) => {
   const r = runs[i];

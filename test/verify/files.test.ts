@@ -1,13 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { maxInputBytes, readBounded, readStreamBounded } from "../../verify/files";
+import { fileTempDir } from "../support/tempFolders";
 
 describe("reading input with a bound", () => {
-  const dir = mkdtempSync(join(tmpdir(), "eca-verify-files-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = fileTempDir("eca-verify-files-");
 
   it("reads a file up to exactly 1 MiB, and refuses one byte more", () => {
     const ok = join(dir, "ok.json");

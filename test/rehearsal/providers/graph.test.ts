@@ -1,4 +1,3 @@
-import { rmSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -15,14 +14,14 @@ import { GraphError, graphClient } from "../../../rehearsal/providers/graph";
 import { makeCertificate } from "../../support/certificates";
 import { stopAndRemove } from "../../support/cli";
 import { startEntra } from "../../support/entra";
-import { tempDir } from "../engine/support";
+import { fileTempDir } from "../../support/tempFolders";
 
 // A Graph-shaped HTTPS server with the local Entra ID's PKI (made once for this file), recording what it is sent.
 const seen: { method: string; url: string; authorization: string; body: string }[] = [];
 let server: Server;
 let host = "";
 let caPem = "";
-const dir = tempDir("graph");
+const dir = fileTempDir("eca-engine-graph-");
 
 beforeAll(async () => {
   const pki = await loadOrCreatePki(join(dir, "entra.json"));
@@ -51,7 +50,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe("the Graph client", () => {
