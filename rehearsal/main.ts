@@ -3,7 +3,7 @@ import { type CliIO, type Command, type Flags, runCommand } from "../common/cli"
 import { ArgumentError } from "../common/errors";
 import { runEngine } from "./engine";
 import { exitCodes } from "./errors";
-import { loadPhase, type RehearsalIO, type RehearsalOptions, runRehearsal } from "./rehearsal";
+import { closingTimings, type RehearsalIO, type RehearsalOptions, runRehearsal } from "./rehearsal";
 
 export const usage = `usage: npm start -- [--stack-config Pulumi.<stack>.yaml] [--config key=value ...] [--preview]
                  [--dir <folder>] [--fresh] [--rotate] [--propagation-delay <seconds>] [--timeout <seconds>]
@@ -89,23 +89,6 @@ export function rehearsalCommand(deps: RehearsalDeps): Command<typeof flags, Reh
       return exitCode;
     },
   };
-}
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-/**
- * The phases one after another, then the program's load and type-check, which happens inside the program runs
- * (preview, update, rotate) and so is named as a part of them rather than beside them.
- */
-function closingTimings(phases: Record<string, number>): string {
-  const { [loadPhase]: load, ...sequential } = phases;
-  const listed = Object.entries(sequential)
-    .map(([k, ms]) => `${k} ${seconds(ms)}`)
-    .join(", ");
-  if (load === undefined) return listed;
-  const runs = ["preview", "update", "rotate"].filter((p) => p in sequential);
-  const of = runs.length > 1 ? `${runs.slice(0, -1).join(", ")} and ${runs.at(-1)}` : (runs[0] ?? "program runs");
-  return `${listed}; the program's load and type-check took ${seconds(load)} of the ${of}`;
 }
 
 /** The CLI in-process: parse, run, turn a typed error into one line and an exit code. Never exits. */

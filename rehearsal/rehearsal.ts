@@ -41,8 +41,27 @@ export interface RehearsalIO {
   signal?: AbortSignal;
 }
 
-/** The phase that is part of the program runs (preview, update, rotate): the engine's load, type-check included. */
-export const loadPhase = "program load and type-check";
+/** The phase that is part of the program runs (programPhases): the engine's load, type-check included. */
+const loadPhase = "program load and type-check";
+/** The phases that run the program, in the order they happen. */
+const programPhases = ["preview", "update", "rotate preview", "rotate"];
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * The closing line's figures: the phases one after another, then the program's load and type-check, which happens
+ * inside the program runs (programPhases) and so is named as a part of them rather than beside them.
+ */
+export function closingTimings(phases: Record<string, number>): string {
+  const { [loadPhase]: load, ...sequential } = phases;
+  const listed = Object.entries(sequential)
+    .map(([k, ms]) => `${k} ${seconds(ms)}`)
+    .join(", ");
+  if (load === undefined) return listed;
+  const runs = programPhases.filter((p) => p in sequential);
+  const of = runs.length > 1 ? `${runs.slice(0, -1).join(", ")} and ${runs.at(-1)}` : runs.join("");
+  return `${listed}; the program's load and type-check took ${seconds(load)} of the ${of}`;
+}
 
 export interface RehearsalResult {
   exitCode: number;
@@ -166,7 +185,7 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
         const rotation = `${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
         say(`rotating: an update with rotation=${rotation}, probing the previous and the new certificate at each step`);
         const overrides = [...options.config, `rotation=${rotation}`];
-        const rotatePlan = await timed("preview", () => preview(io.runEngine, engineRun(overrides, true)));
+        const rotatePlan = await timed("rotate preview", () => preview(io.runEngine, engineRun(overrides, true)));
         say(`preview: ${planSummary(rotatePlan.steps)}`);
         const prober = rotationProber(result.outputs, entra, say);
         await prober.probe("before the update");

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type CliIO, type Command, runCommand } from "../../common/cli";
 import { ArgumentError, CliError } from "../../common/errors";
+import { expectHolds } from "../support/secrets";
 
 /** An in-memory terminal: what a command printed, per stream. */
 function terminal(env: NodeJS.ProcessEnv = {}) {
@@ -87,7 +88,7 @@ describe("runCommand, the one CLI edge", () => {
     ]) {
       const { io, out } = terminal();
       expect(await runCommand(ok, argv, io)).toBe(2);
-      expect(out.stderr).not.toContain(secret.slice(0, 20));
+      expectHolds(out.stderr, secret.slice(0, 20), "stderr holds the secret", false);
     }
   });
 

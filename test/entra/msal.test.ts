@@ -283,7 +283,10 @@ describe("local Entra ID lifecycle", () => {
     // Until the token request has reached the server and hangs there: the fault is taken by that request.
     const deadline = Date.now() + 10_000;
     while (entra.faults.pending() > 0) {
-      if (Date.now() > deadline) throw new Error("the token request never reached the token endpoint");
+      if (Date.now() > deadline) {
+        await entra.stop();
+        throw new Error("the token request never reached the token endpoint");
+      }
       await new Promise((r) => setTimeout(r, 5));
     }
     const started = Date.now();

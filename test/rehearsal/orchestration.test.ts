@@ -6,6 +6,7 @@ import type { EngineResult, EngineRun, StepEvent } from "../../rehearsal/engine"
 import { RehearsalInputError } from "../../rehearsal/errors";
 import { lockName, markerName } from "../../rehearsal/folder";
 import { main } from "../../rehearsal/main";
+import { closingTimings } from "../../rehearsal/rehearsal";
 import { root } from "../support/processes";
 import { fileTempDir } from "../support/tempFolders";
 import { capture } from "./capture";
@@ -203,7 +204,7 @@ describe("failures and interruptions", () => {
     });
     const { stdout } = await rehearse(["--dir", dir, "--preview"], engine);
     expect(stdout).toContain("rehearsal:   warning: saw [redacted private key] and [redacted token]");
-    expect(stdout).not.toMatch(/MIIEvQ|eyJhbGci/);
+    expect(/MIIEvQ|eyJhbGci/.test(stdout), "the output holds a key or a token").toBe(false);
   });
 });
 
@@ -247,5 +248,19 @@ describe("arguments", () => {
     const { code, stdout } = await rehearse(["--help"], scripted({}));
     expect(code).toBe(0);
     expect(stdout).toMatch(/^usage: npm start -- /);
+  });
+});
+
+describe("the closing line's figures", () => {
+  it("names the program's load and type-check as a part of the program runs, after the phases one after another", () => {
+    const ms = { "start local Entra ID": 200, preview: 1000, update: 1100, verify: 40 };
+    expect(closingTimings({ ...ms, "program load and type-check": 700 })).toBe(
+      "start local Entra ID 0.2 s, preview 1.0 s, update 1.1 s, verify 0.0 s; the program's load and type-check took 0.7 s of the preview and update",
+    );
+    const rotation = { ...ms, "rotate preview": 900, rotate: 1200, "program load and type-check": 1400 };
+    expect(closingTimings(rotation)).toMatch(
+      /rotate 1\.2 s; .* took 1\.4 s of the preview, update, rotate preview and rotate$/,
+    );
+    expect(closingTimings({ preview: 50 })).toBe("preview 0.1 s");
   });
 });

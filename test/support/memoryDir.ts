@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, statfsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { freemem, tmpdir } from "node:os";
 import { join } from "node:path";
 
 /** Room the npm install needs with some to spare: it peaks at about 111 MB (Docker's default /dev/shm is 64 MB). */
@@ -14,8 +14,9 @@ function usableShm(): string | undefined {
     .find(([, target, type]) => target === "/dev/shm" && type === "tmpfs");
   const options = mount?.[3]?.split(",") ?? ["noexec"];
   if (options.includes("noexec")) return undefined;
+  // A tmpfs's free space is its size limit less what it holds, which may be more than the memory there is.
   const { bavail, bsize } = statfsSync("/dev/shm");
-  return bavail * bsize >= neededBytes ? "/dev/shm" : undefined;
+  return bavail * bsize >= neededBytes && freemem() >= neededBytes ? "/dev/shm" : undefined;
 }
 
 /**

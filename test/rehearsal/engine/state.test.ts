@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AbortedError, type EngineEvent } from "../../../rehearsal/engine";
+import { expectHolds } from "../../support/secrets";
 import { passwords, removeFixtures, setup } from "./fixture";
 import { opsOf, type Ran, run } from "./support";
 
@@ -205,13 +206,13 @@ describe("secrets", () => {
     expect(first.secretOutputNames).toContain("first");
     const { after, key } = recorded("first");
     const text = after?.toString("utf8") ?? "";
-    expect(text).not.toContain(password);
+    expectHolds(text, password, "the checkpoint holds the password in the clear", false);
     expect(text).toContain("ciphertext");
     expect(key?.text.trim()).toHaveLength(44);
     expect((key?.mode ?? 0) & 0o777).toBe(0o600);
     const messages = first.events.flatMap((e) => (e.kind === "diagnostic" ? [e.message] : []));
     expect(messages.some((m) => m.includes("the pin is [secret]"))).toBe(true);
-    expect(messages.join("\n")).not.toContain(pin);
+    expectHolds(messages.join("\n"), pin, "a diagnostic holds the pin", false);
     const second = returned("trigger appears");
     expect(second.outputs.first).toBe(password);
     expect(second.secretOutputNames).toContain("first");

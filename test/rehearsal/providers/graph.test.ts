@@ -152,11 +152,14 @@ describe("the azuread provider against the local Entra ID, in-process", () => {
         encoding: "pem",
         value: cert.certificatePem,
       });
-      await appRoleAssignment(graph).create({
+      const grants = appRoleAssignment(graph);
+      const grant = await grants.create({
         appRoleId: roleId,
         principalObjectId: String(clientSp.outputs.objectId),
         resourceObjectId: String(apiSp.outputs.objectId),
       });
+      const granted = () => entra.admin.state.appRoleAssignments.map((a) => [a.principalId, a.resourceId, a.appRoleId]);
+      expect(granted()).toEqual([[clientSp.outputs.objectId, apiSp.outputs.objectId, roleId]]);
       const directoryClient = entra.admin.state.applications.find((a) => a.displayName === "client");
       expect(directoryClient?.keyCredentials.map((k) => k.keyId)).toEqual([credential.outputs.keyId]);
       const invokes = azureadInvokes(graph, { tenantId: entra.tenantId, clientId: "c", objectId: "o" });
@@ -169,6 +172,8 @@ describe("the azuread provider against the local Entra ID, in-process", () => {
       await expect(invokes["azuread:index/getApplication:getApplication"]?.({ displayName: "nobody" })).rejects.toThrow(
         "azuread getApplication: no application matches",
       );
+      await grants.delete({ id: grant.id, inputs: {}, outputs: grant.outputs });
+      expect(granted()).toEqual([]);
       await sps.delete({ id: clientSp.id, inputs: {}, outputs: clientSp.outputs });
       expect(entra.admin.state.servicePrincipals.map((sp) => sp.id)).toEqual([apiSp.outputs.objectId]);
     } finally {
