@@ -44,14 +44,24 @@ async function rehearse(args: string[], cwd = root, engine = runEngine) {
   return result;
 }
 
-function outputsOf(dir: string): Outputs {
+/** Outputs a run saved, their secrets remembered for the secrets tests. */
+function readOutputs(file: string): Outputs {
   // A run that failed left none: the tests reading them fail on their own, the others still run.
-  if (!existsSync(join(dir, "outputs.json"))) return { tenantId: "", clientId: "" };
-  const outputs = JSON.parse(readFileSync(join(dir, "outputs.json"), "utf8"));
-  for (const name of ["privateKeyPem", "certificatePfx", "pfxPassword"]) if (outputs[name]) secrets.push(outputs[name]);
-  const adminKey = join(dir, "entra.json.admin-key");
-  if (existsSync(adminKey)) secrets.push(readFileSync(adminKey, "utf8").trim());
+  if (!existsSync(file)) return { tenantId: "", clientId: "" };
+  const outputs = JSON.parse(readFileSync(file, "utf8"));
+  for (const name of ["privateKeyPem", "certificatePfx", "pfxPassword"]) remember(outputs[name]);
   return outputs;
+}
+
+const remember = (secret: unknown) => {
+  if (typeof secret === "string" && secret !== "" && !secrets.includes(secret)) secrets.push(secret);
+};
+
+/** The folder's last outputs; its admin key is remembered as a secret too. */
+function outputsOf(dir: string): Outputs {
+  const adminKey = join(dir, "entra.json.admin-key");
+  if (existsSync(adminKey)) remember(readFileSync(adminKey, "utf8").trim());
+  return readOutputs(join(dir, "outputs.json"));
 }
 
 const shortType = (line: string) => line.split(" ")[0] ?? "";
@@ -236,10 +246,8 @@ async function spawnFirstRun() {
 }
 
 /** Outputs the n-th update of the shared stack saved (history/outputs-00n.json). */
-const savedOutputs = (n: number): Outputs => {
-  const file = join(shared, "history", `outputs-${String(n).padStart(3, "0")}.json`);
-  return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : { tenantId: "", clientId: "" };
-};
+const savedOutputs = (n: number): Outputs =>
+  readOutputs(join(shared, "history", `outputs-${String(n).padStart(3, "0")}.json`));
 
 /**
  * One shared stack, rehearsed as a user would: `npm start` (spawned); `--rotate --config rotation=2` (a run that
@@ -301,6 +309,9 @@ beforeAll(async () => {
     ]);
     Object.assign(previewed, { code, stdout, after: snapshot() });
   }
+  // Every update's outputs, so that the secrets tests know each generation's key, not only each run's last.
+  const history = join(shared, "history");
+  if (existsSync(history)) for (const file of readdirSync(history)) readOutputs(join(history, file));
   // Three runs (ten program starts, each type-checked) and two previews, on two shared cores.
 }, 300_000);
 
