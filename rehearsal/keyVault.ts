@@ -1,7 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { Agent } from "node:https";
 import { join } from "node:path";
-import { requestJson } from "../common/https";
 import type { LocalEntra } from "../entra/server";
 import { type LocalKeyVault, start } from "../keyvault/server";
 import { type LocalIdentity, localIdentity, tokenFor } from "./identities";
@@ -48,8 +47,8 @@ export async function startRehearsalVault(dir: string, entra: LocalEntra): Promi
     const context = { authorityHost: entra.authorityHost, tenantId: entra.tenantId, agent };
     const deployer = await localIdentity(dir, "deployer", graph, context);
     const pipeline = await localIdentity(dir, "pipeline", graph, context);
-    await grant(vault, agent, deployer.objectId, ["Key Vault Certificates Officer"]);
-    await grant(vault, agent, pipeline.objectId, ["Key Vault Crypto User"]);
+    vault.assignRoles(deployer.objectId, ["Key Vault Certificates Officer"]);
+    vault.assignRoles(pipeline.objectId, ["Key Vault Crypto User"]);
     const caBundlePath = join(dir, "ca-bundle.pem");
     writeFileSync(caBundlePath, caBundle);
     const keyVaultId = localVaultId(entra.tenantId);
@@ -90,17 +89,12 @@ async function ensureVaultPrincipal(graph: ReturnType<typeof graphClient>): Prom
       a.identifierUris.includes(vaultResource),
   );
   if (known) return;
-  const app = await graph("POST", "applications", { displayName: "Azure Key Vault", identifierUris: [vaultResource] });
+  const app = await graph("POST", "applications", {
+    displayName: "Azure Key Vault",
+    identifierUris: [vaultResource],
+    // Key Vault takes v1.0 tokens: aud is the resource URI.
+    api: { requestedAccessTokenVersion: 1 },
+  });
   const appId = typeof app === "object" && app !== null && !Array.isArray(app) ? app.appId : undefined;
   await graph("POST", "servicePrincipals", { appId: String(appId) });
-}
-
-async function grant(vault: LocalKeyVault, agent: Agent, principal: string, roles: string[]): Promise<void> {
-  const res = await requestJson(`${vault.vaultUrl}/_local/roleAssignments/${principal}`, {
-    method: "PUT",
-    agent,
-    headers: { Authorization: `Bearer ${vault.adminKey}` },
-    json: { roles },
-  });
-  if (res.status >= 300) throw new Error(`the local Key Vault refused a role assignment (HTTP ${res.status})`);
 }
