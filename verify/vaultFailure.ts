@@ -61,7 +61,7 @@ export function classifyVaultFailure(err: unknown, keyId: string, action: VaultA
     return {
       kind: "credential",
       transient: false,
-      reason: `cannot get a Key Vault token for the signing identity (${name}${aadsts ? `, AADSTS${aadsts}` : ""}): in a pipeline give the job its workload identity (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE), locally sign in with az login; DefaultAzureCredential found none that works`,
+      reason: `cannot get a Key Vault token for the signing identity (${name}${aadsts ? `, AADSTS${aadsts}` : ""}): check the identity verify reaches the vault as; DefaultAzureCredential takes the job's workload identity in a pipeline (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE) and az login's locally`,
     };
   }
   if (status === 403)
