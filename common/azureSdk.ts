@@ -1,61 +1,35 @@
 import { Agent } from "node:https";
 
 /**
- * Options that make Azure SDK clients (`@azure/keyvault-*`, `@azure/identity`)
- * trust an explicit CA and talk to a vault or authority that is not Azure's,
- * without touching the process environment. Types are structural so that
- * importing this file loads no SDK.
+ * A per-call pipeline policy that sends every request of an Azure SDK client (Key Vault clients,
+ * Azure Identity credentials) through an HTTPS agent trusting `caPem` (one CA or a PEM bundle), and
+ * nothing else: the process environment (NODE_EXTRA_CA_CERTS) is never touched. The SDKs' Node HTTP
+ * client uses `request.agent` when it is set (Azure/azure-sdk-for-js
+ * sdk/core/core-rest-pipeline/src/nodeHttpClient.ts, `getOrCreateAgent`).
+ *
+ * Pass it as `additionalPolicies: [trustCaPolicy(ca)]` in a client's or credential's options.
  */
-
-/** A pipeline policy as `@azure/core-rest-pipeline` takes it, reduced to what the trust policy touches. */
-export interface AgentPolicyConfig {
-  policy: {
-    name: string;
-    // The SDK's own Agent type is a structural subset of node's https.Agent.
-    sendRequest<R extends { agent?: unknown }, S>(request: R, next: (request: R) => Promise<S>): Promise<S>;
-  };
-  position: "perCall";
-}
-
-/**
- * Sets `request.agent` to an https.Agent that trusts `ca` (one PEM or a
- * bundle), for every request of a client. The SDK's Node HTTP client uses
- * `request.agent` when it is set (@typespec/ts-http-runtime
- * `src/nodeHttpClient.ts`: `request.agent ?? this.getOrCreateAgent(...)`),
- * so the CA never has to be in NODE_EXTRA_CA_CERTS, which Node reads once at
- * start. One keep-alive agent per CA for the process.
- */
-export function trustPolicy(ca: string): AgentPolicyConfig {
-  const agent = agentFor(ca);
+export function trustCaPolicy(caPem: string) {
+  const agent = new Agent({ ca: caPem, keepAlive: true });
   return {
     policy: {
-      name: "entraCertAuthTrustPolicy",
-      sendRequest: (request, next) => {
-        request.agent = agent as typeof request.agent;
+      name: "trustCaPolicy",
+      sendRequest<Q extends { agent?: unknown }, R>(request: Q, next: (request: Q) => Promise<R>): Promise<R> {
+        request.agent = agent;
         return next(request);
       },
     },
-    position: "perCall",
+    position: "perCall" as const,
   };
 }
 
-const agents = new Map<string, Agent>();
-function agentFor(ca: string): Agent {
-  let agent = agents.get(ca);
-  if (!agent) {
-    agent = new Agent({ ca, keepAlive: true });
-    agents.set(ca, agent);
-  }
-  return agent;
-}
-
 /**
- * The DNS suffixes of Azure's Key Vault and Managed HSM data planes, by
- * cloud. The SDKs check that a vault's host ends in the challenge's resource
- * domain (@azure/keyvault-common `keyVaultAuthenticationPolicy.ts`,
- * `verifyChallengeResource`), which only these hosts can.
+ * Key Vault's own hosts: the SDKs check that a challenge's resource matches the vault's host for these
+ * (Azure/azure-sdk-for-js sdk/keyvault/keyvault-common/src/keyVaultAuthenticationPolicy.ts,
+ * `verifyChallengeResource`); any other host (a local vault on localhost) needs
+ * `disableChallengeResourceVerification: true`.
  */
-const azureVaultSuffixes = [
+const vaultDomains = [
   ".vault.azure.net",
   ".vault.azure.cn",
   ".vault.usgovcloudapi.net",
@@ -65,9 +39,11 @@ const azureVaultSuffixes = [
   ".managedhsm.usgovcloudapi.net",
 ];
 
-/** Whether a host name is one of Azure's vault domains (then the SDK's challenge-resource check stays on). */
-export const isAzureVaultHost = (hostname: string): boolean =>
-  azureVaultSuffixes.some((suffix) => hostname.toLowerCase().endsWith(suffix));
+/** Whether a vault URL is on one of Azure's Key Vault domains. */
+export const isAzureVaultHost = (vaultUrl: string): boolean => {
+  const host = URL.canParse(vaultUrl) ? new URL(vaultUrl).hostname.toLowerCase() : "";
+  return vaultDomains.some((d) => host.endsWith(d));
+};
 
 /** Microsoft's authority hosts, which @azure/identity knows (its `AzureAuthorityHosts`). */
 const microsoftAuthorityHosts = [
@@ -78,27 +54,30 @@ const microsoftAuthorityHosts = [
   "login.microsoftonline.de",
 ];
 
-export const isMicrosoftAuthorityHost = (hostname: string): boolean =>
-  microsoftAuthorityHosts.includes(hostname.toLowerCase());
+/** Whether an authority host (an https origin) is one of Microsoft's. */
+export const isMicrosoftAuthorityHost = (authorityHost: string): boolean =>
+  URL.canParse(authorityHost) && microsoftAuthorityHosts.includes(new URL(authorityHost).hostname.toLowerCase());
+
+type CaPolicy = ReturnType<typeof trustCaPolicy>;
 
 /**
  * Options for a Key Vault client (`KeyClient`, `CryptographyClient`,
  * `CertificateClient`) of the vault at `vaultUrl`: the CA when given, and
  * `disableChallengeResourceVerification` only for a host outside Azure's
  * vault domains (a loopback vault can never end in `.vault.azure.net`).
- * `maxRetries` 0 leaves retrying to the caller, who has a deadline.
+ * `maxRetries` 0 leaves retrying to a caller that has its own deadline.
  */
 export function vaultClientOptions(
   vaultUrl: string,
   options: { ca?: string; maxRetries?: number } = {},
 ): {
-  additionalPolicies: AgentPolicyConfig[];
+  additionalPolicies: CaPolicy[];
   disableChallengeResourceVerification: boolean;
   retryOptions?: { maxRetries: number };
 } {
   return {
-    additionalPolicies: options.ca === undefined ? [] : [trustPolicy(options.ca)],
-    disableChallengeResourceVerification: !isAzureVaultHost(new URL(vaultUrl).hostname),
+    additionalPolicies: options.ca === undefined ? [] : [trustCaPolicy(options.ca)],
+    disableChallengeResourceVerification: !isAzureVaultHost(vaultUrl),
     ...(options.maxRetries === undefined ? {} : { retryOptions: { maxRetries: options.maxRetries } }),
   };
 }
@@ -113,11 +92,10 @@ export function vaultClientOptions(
 export function identityOptions(
   authorityHost: string,
   options: { ca?: string } = {},
-): { authorityHost: string; disableInstanceDiscovery?: boolean; additionalPolicies: AgentPolicyConfig[] } {
-  const microsoft = isMicrosoftAuthorityHost(new URL(authorityHost).hostname);
+): { authorityHost: string; disableInstanceDiscovery?: boolean; additionalPolicies: CaPolicy[] } {
   return {
     authorityHost,
-    ...(microsoft ? {} : { disableInstanceDiscovery: true }),
-    additionalPolicies: options.ca === undefined ? [] : [trustPolicy(options.ca)],
+    ...(isMicrosoftAuthorityHost(authorityHost) ? {} : { disableInstanceDiscovery: true }),
+    additionalPolicies: options.ca === undefined ? [] : [trustCaPolicy(options.ca)],
   };
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { parse } from "yaml";
+import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../common/x509";
 import { identifierPath } from "../../components/api";
 import { toWholeSeconds } from "../../components/dates";
 import { defaults, type Settings } from "../../components/defaults";
@@ -8,7 +9,6 @@ import { ConfigError } from "../../components/errors";
 import { appRoleDefinitions, appRoleId, grantedRoles, uuidV5 } from "../../components/roles";
 import { type KeysOf, readSettings } from "../../components/settings";
 import { settingsProblems } from "../../components/validation";
-import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../entra/x509";
 import { makeCertificate } from "../support/certificates";
 import { installEngine } from "../support/program";
 import { expectHolds } from "../support/secrets";

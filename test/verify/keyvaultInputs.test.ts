@@ -357,11 +357,11 @@ describe("what a vault failure means", () => {
 
 describe("Azure SDK options for a vault and an authority that may be local", () => {
   it("turns challenge-resource verification off only outside Azure's vault domains", () => {
-    expect(isAzureVaultHost("my-vault.vault.azure.net")).toBe(true);
-    expect(isAzureVaultHost("my-vault.vault.usgovcloudapi.net")).toBe(true);
-    expect(isAzureVaultHost("my-hsm.managedhsm.azure.net")).toBe(true);
-    expect(isAzureVaultHost("localhost")).toBe(false);
-    expect(isAzureVaultHost("vault.azure.net.example.com")).toBe(false);
+    expect(isAzureVaultHost("https://my-vault.vault.azure.net")).toBe(true);
+    expect(isAzureVaultHost("https://my-vault.vault.usgovcloudapi.net/")).toBe(true);
+    expect(isAzureVaultHost("https://my-hsm.managedhsm.azure.net")).toBe(true);
+    expect(isAzureVaultHost("https://localhost:8443")).toBe(false);
+    expect(isAzureVaultHost("https://vault.azure.net.example.com")).toBe(false);
     expect(vaultClientOptions("https://localhost:8443").disableChallengeResourceVerification).toBe(true);
     expect(vaultClientOptions("https://v.vault.azure.net", { maxRetries: 0 })).toMatchObject({
       disableChallengeResourceVerification: false,
@@ -378,7 +378,7 @@ describe("Azure SDK options for a vault and an authority that may be local", () 
     const local = identityOptions("https://localhost:9443", { ca: "-----BEGIN CERTIFICATE-----" });
     expect(local).toMatchObject({ authorityHost: "https://localhost:9443", disableInstanceDiscovery: true });
     expect(local.additionalPolicies.map((p) => [p.policy.name, p.position])).toEqual([
-      ["entraCertAuthTrustPolicy", "perCall"],
+      ["trustCaPolicy", "perCall"],
     ]);
   });
 
