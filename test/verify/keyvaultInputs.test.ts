@@ -377,9 +377,7 @@ describe("Azure SDK options for a vault and an authority that may be local", () 
     });
     const local = identityOptions("https://localhost:9443", { ca: "-----BEGIN CERTIFICATE-----" });
     expect(local).toMatchObject({ authorityHost: "https://localhost:9443", disableInstanceDiscovery: true });
-    expect(local.additionalPolicies.map((p) => [p.policy.name, p.position])).toEqual([
-      ["trustCaPolicy", "perCall"],
-    ]);
+    expect(local.additionalPolicies.map((p) => [p.policy.name, p.position])).toEqual([["trustCaPolicy", "perCall"]]);
   });
 
   it("sets every request's agent to one that trusts the CA", async () => {
