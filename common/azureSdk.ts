@@ -44,3 +44,58 @@ export const isAzureVaultHost = (vaultUrl: string): boolean => {
   const host = URL.canParse(vaultUrl) ? new URL(vaultUrl).hostname.toLowerCase() : "";
   return vaultDomains.some((d) => host.endsWith(d));
 };
+
+/** Microsoft's authority hosts, which @azure/identity knows (its `AzureAuthorityHosts`). */
+const microsoftAuthorityHosts = [
+  "login.microsoftonline.com",
+  "login.microsoftonline.us",
+  "login.chinacloudapi.cn",
+  "login.partner.microsoftonline.cn",
+  "login.microsoftonline.de",
+];
+
+/** Whether an authority host (an https origin) is one of Microsoft's. */
+export const isMicrosoftAuthorityHost = (authorityHost: string): boolean =>
+  URL.canParse(authorityHost) && microsoftAuthorityHosts.includes(new URL(authorityHost).hostname.toLowerCase());
+
+type CaPolicy = ReturnType<typeof trustCaPolicy>;
+
+/**
+ * Options for a Key Vault client (`KeyClient`, `CryptographyClient`,
+ * `CertificateClient`) of the vault at `vaultUrl`: the CA when given, and
+ * `disableChallengeResourceVerification` only for a host outside Azure's
+ * vault domains (a loopback vault can never end in `.vault.azure.net`).
+ * `maxRetries` 0 leaves retrying to a caller that has its own deadline.
+ */
+export function vaultClientOptions(
+  vaultUrl: string,
+  options: { ca?: string; maxRetries?: number } = {},
+): {
+  additionalPolicies: CaPolicy[];
+  disableChallengeResourceVerification: boolean;
+  retryOptions?: { maxRetries: number };
+} {
+  return {
+    additionalPolicies: options.ca === undefined ? [] : [trustCaPolicy(options.ca)],
+    disableChallengeResourceVerification: !isAzureVaultHost(vaultUrl),
+    ...(options.maxRetries === undefined ? {} : { retryOptions: { maxRetries: options.maxRetries } }),
+  };
+}
+
+/**
+ * Options for an `@azure/identity` credential (DefaultAzureCredential and
+ * the others) against `authorityHost`: the CA when given, and for a host
+ * that is not one of Microsoft's, `disableInstanceDiscovery` (instance
+ * discovery asks login.microsoftonline.com about the host, which only
+ * Microsoft's hosts pass).
+ */
+export function identityOptions(
+  authorityHost: string,
+  options: { ca?: string } = {},
+): { authorityHost: string; disableInstanceDiscovery?: boolean; additionalPolicies: CaPolicy[] } {
+  return {
+    authorityHost,
+    ...(isMicrosoftAuthorityHost(authorityHost) ? {} : { disableInstanceDiscovery: true }),
+    additionalPolicies: options.ca === undefined ? [] : [trustCaPolicy(options.ca)],
+  };
+}
