@@ -209,7 +209,13 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
         const overrides = [...options.config, `rotation=${rotation}`];
         const rotatePlan = await timed("rotate preview", () => preview(io.runEngine, engineRun(overrides, true)));
         say(`preview: ${planSummary(rotatePlan.steps)}`);
-        const prober = rotationProber(result.outputs, entra, say);
+        const prober = rotationProber(
+          result.outputs,
+          entra,
+          say,
+          undefined,
+          vault ? { credential: vault.pipeline.credential, caPem: readFileSync(vault.caBundlePath, "utf8") } : undefined,
+        );
         await prober.probe("before the update");
         const rotated = await timed("rotate", () =>
           update(io.runEngine, engineRun(overrides, false, { afterStep: prober.afterStep })),
