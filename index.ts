@@ -2,8 +2,11 @@ import { CertificateApp } from "./components/certificateApp";
 import { readSettings } from "./components/settings";
 
 // The Pulumi entry: read config, build one certificate-authenticated app,
-// export what a client needs. The output names are the contract verify and the rehearsal read
-// (contract 4); rotationState is read back by the program itself on the next deployment.
+// export what a client needs. The output names are the contract verify and the rehearsal read;
+// rotationState is read back by the program itself on the next deployment. In Key Vault mode
+// privateKeyPem, certificatePfx and pfxPassword are undefined and the keyVault* ids are set; outside it the
+// reverse. An undefined export is no stack output at all (@pulumi/pulumi runtime/stack.ts, massage, which
+// also warns once per run that it "will not show as a stack output").
 const app = new CertificateApp("client", readSettings());
 
 export const tenantId = app.tenantId;
@@ -22,5 +25,8 @@ export const keyId = app.keyId;
 export const certificateNotAfter = app.certificateNotAfter;
 export const certificatePfx = app.certificatePfx;
 export const pfxPassword = app.pfxPassword;
+export const keyVaultKeyId = app.keyVaultKeyId;
+export const keyVaultCertificateId = app.keyVaultCertificateId;
+export const keyVaultSecretId = app.keyVaultSecretId;
 export const attachedCertificates = app.attachedCertificates;
 export const rotationState = app.rotationState;

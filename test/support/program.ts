@@ -74,7 +74,9 @@ type Settled<T> = { value: T } | { error: unknown };
  * The value of an Output, or its failure at once: `apply` alone never runs when a resource behind the
  * Output failed, which would leave a test waiting for its timeout with no cause.
  */
-export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+export function promiseOf<T>(output: pulumi.Output<T> | undefined): Promise<T> {
+  // An output of the other mode (privateKeyPem in Key Vault mode, keyVaultKeyId outside it) is undefined.
+  if (output === undefined) return Promise.reject(new Error("the program does not make this output in this mode"));
   const settled = new Promise<T>((resolve, reject) => {
     pulumi
       .recover(
@@ -85,6 +87,12 @@ export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
   });
   // A failed registration never settles its outputs (the SDK leaves that to the CLI): the engine says so.
   return current ? Promise.race([settled, current.failed]) : settled;
+}
+
+/** An export the test expects in this mode: an undefined one fails here, by name. */
+export function exported<T>(value: T | undefined, name: string): T {
+  if (value === undefined) throw new Error(`the program does not export ${name} in this mode`);
+  return value;
 }
 
 /** Resources of a type whose name starts with `prefix`. */
