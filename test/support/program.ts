@@ -10,6 +10,7 @@ import { openStore } from "../../entra/store";
 import { localProvider } from "./mockEngine";
 import { inProcessDirectory } from "./mockEngine/directoryApi";
 import { LocalEngine, type Registered, type ResourceHandler, type StateEntry, type Step } from "./mockEngine/engine";
+import { type MockVaults, newVaults, vaultCertificate } from "./mockEngine/keyvault";
 import { legacyRandomPassword } from "./mockEngine/random";
 import { privateKeyCreated } from "./mockEngine/tls";
 import { track } from "./tempFolders";
@@ -27,6 +28,8 @@ export interface EngineOptions {
   onStep?: (s: Step) => void;
   /** Resource types to leave without a handler, so that registering one fails. */
   omit?: string[];
+  /** The Key Vaults, kept across deployments like the directory. */
+  vaults?: MockVaults;
 }
 
 /**
@@ -39,8 +42,10 @@ export function installEngine(options: EngineOptions = {}) {
     clientId: "11111111-1111-4111-8111-111111111111",
     objectId: "22222222-2222-4222-8222-222222222222",
   };
-  const provider = localProvider(inProcessDirectory(admin), deployer);
+  const vaults = options.vaults ?? newVaults();
+  const provider = localProvider(inProcessDirectory(admin), deployer, vaults);
   provider.resources["tls:index/privateKey:PrivateKey"] = pooledPrivateKey;
+  provider.resources[types.vaultCertificate] = vaultCertificate(vaults, nextKey);
   provider.resources["random:index/randomPassword:RandomPassword"] = legacyRandomPassword;
   for (const type of options.omit ?? []) delete provider.resources[type];
   const engine = new LocalEngine(provider, options.previous ?? [], options.onStep, options.outputs ?? {}).install(
@@ -49,7 +54,7 @@ export function installEngine(options: EngineOptions = {}) {
   );
   setConfig(options.config ?? {});
   current = engine;
-  return { engine, admin, deployer };
+  return { engine, admin, deployer, vaults };
 }
 
 /** The engine installed last: the one whose failures promiseOf reports. */
@@ -114,6 +119,7 @@ export const types = {
   certificate: "azuread:index/applicationCertificate:ApplicationCertificate",
   roleAssignment: "azuread:index/appRoleAssignment:AppRoleAssignment",
   password: "random:index/randomPassword:RandomPassword",
+  vaultCertificate: "azure:keyvault/certificate:Certificate",
   stackReference: "pulumi:pulumi:StackReference",
 };
 
