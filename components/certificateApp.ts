@@ -210,8 +210,10 @@ export class CertificateApp extends pulumi.ComponentResource {
     if (plan.previous) {
       // A vault generation's certificate stays while its credential does: its key signs for the clients that
       // have not moved to the new certificate yet. It goes (deleted, and purged by default) with the credential.
-      if (plan.previous.keyVaultId) vaultCertificate(name, plan.previous.id, plan.previous.keyVaultId, settings, this);
-      this.credential(name, plan.previous, app, pulumi.output(plan.previous.certificatePem));
+      const kept = plan.previous.keyVaultId
+        ? vaultCertificate(name, plan.previous.id, plan.previous.keyVaultId, settings, this)
+        : undefined;
+      this.credential(name, plan.previous, app, pulumi.output(plan.previous.certificatePem), kept?.resource);
     }
     return { plan, certificate, credential };
   }
@@ -246,6 +248,7 @@ export class CertificateApp extends pulumi.ComponentResource {
     generation: Generation,
     app: azuread.Application,
     certificatePem: pulumi.Output<string>,
+    vaultCertificate?: pulumi.Resource,
   ): azuread.ApplicationCertificate {
     const hex = generation.keyVaultId !== undefined;
     // Generation "" is the single credential of stacks deployed before generations existed.
@@ -259,7 +262,9 @@ export class CertificateApp extends pulumi.ComponentResource {
         startDate: certificatePem.apply((pem) => validityOf(pem).notBefore),
         endDate: certificatePem.apply((pem) => validityOf(pem).notAfter),
       },
-      { parent: this },
+      // A kept credential's value comes from the remembered PEM, not from its vault certificate: the dependency
+      // says that the credential goes first when both go, so no credential outlives its key.
+      { parent: this, ...(vaultCertificate ? { dependsOn: [vaultCertificate] } : {}) },
     );
   }
 

@@ -9,6 +9,7 @@ import { keyIdOfCertificate, pemOfHex, subjectOf, validityInMonths, vaultCertifi
 
 /** One generation's certificate in Key Vault: the public certificate and the ids of the vault objects. */
 export interface VaultCertificate {
+  resource: Certificate;
   /** Public; made from the vault's hex DER. */
   certificatePem: pulumi.Output<string>;
   /** The versioned key id, what a client signs with (`https://<vault>/keys/<name>/<version>`). */
@@ -47,6 +48,7 @@ export function vaultCertificate(
     { parent, ignoreChanges: ["certificatePolicy"] },
   );
   return {
+    resource: cert,
     certificatePem: cert.certificateData.apply(pemOfHex),
     // The provider's id is the versioned certificate id (key_vault_certificate_resource.go, d.SetId).
     keyId: cert.id.apply(keyIdOfCertificate),
