@@ -28,7 +28,8 @@ describe("Pulumi.yaml and the program's defaults", () => {
   it.each(Object.entries(defaults))("agree on the default, type and description of %s", (key, value) => {
     const declared = pulumiYaml.config[key];
     expect(declared?.default).toEqual(value);
-    expect(declared?.type).toBe(Array.isArray(value) ? "array" : typeof value === "number" ? "integer" : "string");
+    const types: Record<string, string> = { number: "integer", boolean: "boolean" };
+    expect(declared?.type).toBe(Array.isArray(value) ? "array" : (types[typeof value] ?? "string"));
     expect(declared?.description.length).toBeGreaterThan(20);
   });
 
