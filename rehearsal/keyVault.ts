@@ -1,8 +1,9 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { Agent } from "node:https";
 import { join } from "node:path";
 import type { LocalEntra } from "../entra/server";
 import { type LocalKeyVault, start } from "../keyvault/server";
+import { FolderError } from "./errors";
 import { type LocalIdentity, localIdentity, tokenFor } from "./identities";
 import { graphClient } from "./providers/graph";
 import { localVaultId } from "./providers/keyVault";
@@ -37,10 +38,7 @@ export interface RehearsalVault {
 export async function startRehearsalVault(dir: string, entra: LocalEntra): Promise<RehearsalVault> {
   const graph = graphClient(entra.authorityHost, entra.caPem, entra.adminKey);
   await ensureVaultPrincipal(graph);
-  const vault = await start({
-    state: join(dir, "keyvault.json"),
-    entra: { authorityHost: entra.authorityHost, tenantId: entra.tenantId, caPem: entra.caPem },
-  });
+  const vault = await startOnKeptPort(dir, entra);
   try {
     const caBundle = `${entra.caPem.trim()}\n${vault.caPem.trim()}\n`;
     const agent = new Agent({ ca: caBundle, keepAlive: true });
@@ -73,6 +71,33 @@ export async function startRehearsalVault(dir: string, entra: LocalEntra): Promi
     await vault.stop();
     throw err;
   }
+}
+
+/**
+ * A vault's URL is part of every id the stack keeps (the certificate's id, keyVaultKeyId): a real vault keeps
+ * its host name for life, so the local one keeps its port across runs of the same folder.
+ */
+async function startOnKeptPort(dir: string, entra: LocalEntra): Promise<LocalKeyVault> {
+  const portFile = join(dir, "keyvault.port");
+  const kept = existsSync(portFile) ? Number(readFileSync(portFile, "utf8").trim()) : 0;
+  const port = Number.isInteger(kept) && kept > 0 && kept < 65536 ? kept : 0;
+  let vault: LocalKeyVault;
+  try {
+    vault = await start({
+      state: join(dir, "keyvault.json"),
+      entra: { authorityHost: entra.authorityHost, tenantId: entra.tenantId, caPem: entra.caPem },
+      port,
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === "EADDRINUSE")
+      throw new FolderError(
+        "ERR_FOLDER_PORT",
+        `the local Key Vault of ${dir} serves on port ${port}, which its stack's vault ids name, and that port is taken: free it, or start over with --fresh`,
+      );
+    throw err;
+  }
+  if (vault.port !== port) writeFileSync(portFile, `${vault.port}\n`);
+  return vault;
 }
 
 /** Key Vault's first-party application, as every tenant has it: its service principal answers for the resource. */

@@ -214,7 +214,9 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
           entra,
           say,
           undefined,
-          vault ? { credential: vault.pipeline.credential, caPem: readFileSync(vault.caBundlePath, "utf8") } : undefined,
+          vault
+            ? { credential: vault.pipeline.credential, caPem: readFileSync(vault.caBundlePath, "utf8") }
+            : undefined,
         );
         await prober.probe("before the update");
         const rotated = await timed("rotate", () =>

@@ -11,11 +11,12 @@ const vaultCertType = "azure:keyvault/certificate:Certificate";
 /** A vault certificate's PEM and its key's id, from the provider's outputs (hex DER; the key shares name and version). */
 function vaultHolder(outputs: Record<string, unknown>): { certificatePem: string; keyVaultKeyId: string } | undefined {
   const hex = text(outputs.certificateData);
-  const id = text(outputs.id);
-  if (!hex || !/\/certificates\/[^/]+\/[0-9a-f]{32}$/.test(id)) return undefined;
+  const versionless = text(outputs.versionlessId);
+  const version = text(outputs.version);
+  if (!hex || !/\/certificates\/[^/]+$/.test(versionless) || !/^[0-9a-f]{32}$/.test(version)) return undefined;
   return {
     certificatePem: new X509Certificate(Buffer.from(hex, "hex")).toString(),
-    keyVaultKeyId: id.replace(/\/certificates\/([^/]+)\/([0-9a-f]{32})$/, "/keys/$1/$2"),
+    keyVaultKeyId: `${versionless.replace(/\/certificates\/([^/]+)$/, "/keys/$1")}/${version}`,
   };
 }
 

@@ -1,6 +1,6 @@
 import { createHash, generateKeyPair, type KeyObject, randomBytes, X509Certificate } from "node:crypto";
 import { promisify } from "node:util";
-import { issueCertificate, KeyUsageFlags } from "../../../entra/x509";
+import { issueCertificate, KeyUsageFlags } from "../../../common/x509";
 import { isFields, num, str, strList } from "../../../rehearsal/providers/fields";
 import type { Created, Inputs, ResourceHandler, StateEntry } from "./engine";
 
