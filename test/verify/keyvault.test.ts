@@ -180,6 +180,23 @@ describe("verify signs through the local Key Vault: real SDK, real msal-node, th
     );
   });
 
+  it("waits out a vault that refuses connections, as it waits for the authority, and gives up at the deadline (exit 6)", async () => {
+    // A port nothing listens on: the vault's host as the key id names it, but closed.
+    const closed = current.keyId.replace(/:\d+\//, ":1/");
+    const before = progress.length;
+    const report = await verify(vaultOutputs(closed), signer, ["--timeout", "5"]);
+    expect(report.exitCode).toBe(exitCodes.timeout);
+    expect(report.error?.message).toBe(
+      "gave up reaching Key Vault at the deadline; last: network error reaching Key Vault (ECONNREFUSED); raise --timeout or look at the cause",
+    );
+    const waits = progress.slice(before);
+    expect(waits.length).toBeGreaterThanOrEqual(3);
+    expect(waits[0]).toMatch(
+      /^network error reaching Key Vault \(ECONNREFUSED\), reading the vault key, attempt 1, retrying in /,
+    );
+    expect(report.attempts).toEqual([]);
+  });
+
   it("takes the certificate from --certificate (a PEM with the certificate only) and the key id from the flag", async () => {
     const pem = join(dir, "client-cert.pem");
     writeFileSync(pem, current.certificatePem);
