@@ -170,6 +170,33 @@ describe("verify signs through the local Key Vault: real SDK, real msal-node, th
     expect(report.preflight.find((c) => c.name === "vault key matches certificate")?.ok).toBe(true);
   });
 
+  it("fails at once (exit 4) when the vault refuses the identity's token and a fresh one does not help (401)", async () => {
+    // A token for another resource: the vault answers 401 with its challenge, the SDK asks the credential again
+    // and gets the same kind of token, and the second 401 is the SDK's answer.
+    const real = t.credential(signer);
+    const asked: string[] = [];
+    const wrongResource = {
+      getToken: async (scopes: string | string[], options?: Parameters<typeof real.getToken>[1]) => {
+        asked.push(String(scopes));
+        return real.getToken(client.scope, options);
+      },
+    };
+    const report = await runVerify(parseOptions(["--outputs", "-", "--ca-file", caFile, "--timeout", "120"]), {
+      env: {},
+      readStdin: async () => JSON.stringify(vaultOutputs()),
+      progress: (l) => progress.push(l),
+      clock: skippingClock(),
+      vaultCredential: wrongResource,
+    });
+    expect(report.exitCode).toBe(exitCodes.authentication);
+    expect(report.error?.message).toMatch(
+      /^Key Vault refused the signing identity's token for https:\/\/localhost:\d+\/keys\/client-cert\/[0-9a-f]{32} \(401 Unauthorized\): /,
+    );
+    expect(asked.every((s) => s === "https://vault.azure.net/.default")).toBe(true);
+    expect(asked.length).toBeLessThanOrEqual(2);
+    expectNothingSecretPrinted(report);
+  });
+
   it("stops at once (exit 4) when the vault's TLS certificate is not trusted, saying how to pass the CA", async () => {
     const entraOnly = join(dir, "entra-ca.pem");
     writeFileSync(entraOnly, t.entra.caPem);
