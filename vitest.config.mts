@@ -42,8 +42,8 @@ export default defineConfig({
     // an in-process command and its executable is a one-line wrapper, left out here.
     coverage: {
       provider: "v8",
-      include: ["index.ts", "components/**", "verify/**", "entra/**", "rehearsal/**", "common/**"],
-      exclude: ["verify/main.ts", "entra/main.ts", "rehearsal/main.ts"],
+      include: ["index.ts", "components/**", "verify/**", "entra/**", "keyvault/**", "rehearsal/**", "common/**"],
+      exclude: ["verify/main.ts", "entra/main.ts", "keyvault/main.ts", "rehearsal/main.ts"],
       reporter: ["text-summary", "text"],
       thresholds: wholeSuite ? { "components/**": held, "verify/**": held, "entra/**": held } : {},
     },

@@ -5,6 +5,7 @@ import { ClientCertificateCredential } from "@azure/identity";
 import { CertificateClient } from "@azure/keyvault-certificates";
 import { CryptographyClient, KeyClient } from "@azure/keyvault-keys";
 import { trustCaPolicy } from "../../common/azureSdk";
+import { requestJson } from "../../common/https";
 import { type LocalKeyVault, type RoleName, start } from "../../keyvault/server";
 import { makeCertificate, type TestCertificate } from "./certificates";
 import { startEntra, type TestEntra } from "./entra";
@@ -106,3 +107,61 @@ export async function startVault(options: { now?: () => Date } = {}): Promise<Te
     },
   };
 }
+
+/** A Key Vault answer: status, lower-case headers, and the parsed JSON body (`{}` when there is none). */
+export interface VaultResponse {
+  status: number;
+  headers: Record<string, string>;
+  // biome-ignore lint/suspicious/noExplicitAny: a test reads whichever fields it expects
+  body: any;
+}
+
+/** An access token for Key Vault's resource, from the local Entra ID through Azure Identity. */
+export async function vaultToken(t: TestVault, identity: VaultIdentity): Promise<string> {
+  const token = await t.credential(identity).getToken(`${vaultResource}/.default`);
+  return token.token;
+}
+
+/**
+ * A request to the local vault over real HTTPS trusting only its CA. `token` is sent as the bearer (none
+ * when absent); `path` is taken as is, with `api-version=2025-07-01` added unless `apiVersion` is null.
+ */
+export async function vaultRequest(
+  vault: LocalKeyVault,
+  method: "GET" | "POST" | "PUT" | "DELETE",
+  path: string,
+  options: { token?: string; json?: unknown; raw?: string; apiVersion?: string | null } = {},
+): Promise<VaultResponse> {
+  const apiVersion = options.apiVersion === undefined ? "2025-07-01" : options.apiVersion;
+  const url = new URL(`${vault.vaultUrl}${path}`);
+  if (apiVersion !== null) url.searchParams.set("api-version", apiVersion);
+  const headers: Record<string, string> = {};
+  if (options.token !== undefined) headers.Authorization = `Bearer ${options.token}`;
+  const body = options.raw ?? (options.json === undefined ? undefined : JSON.stringify(options.json));
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const res = await requestJson(url.toString(), { method, headers, body, ca: vault.caPem });
+  return { status: res.status, headers: res.headers, body: res.body ?? {} };
+}
+
+/** A create body with a self-signed policy, as the SDKs send it (snake_case, Key Vault REST). */
+export const createBody = (
+  overrides: { exportable?: boolean; keySize?: number; kty?: string; subject?: string } = {},
+) => ({
+  policy: {
+    key_props: {
+      exportable: overrides.exportable ?? false,
+      kty: overrides.kty ?? "RSA",
+      key_size: overrides.keySize ?? 2048,
+      reuse_key: false,
+    },
+    secret_props: { contentType: "application/x-pkcs12" },
+    x509_props: {
+      subject: overrides.subject ?? "CN=raw test",
+      validity_months: 12,
+      ekus: ["1.3.6.1.5.5.7.3.2"],
+      key_usage: ["digitalSignature"],
+    },
+    issuer: { name: "Self" },
+  },
+  attributes: { enabled: true },
+});

@@ -170,6 +170,33 @@ describe("verify signs through the local Key Vault: real SDK, real msal-node, th
     expect(report.preflight.find((c) => c.name === "vault key matches certificate")?.ok).toBe(true);
   });
 
+  it("fails at once (exit 4) when the vault refuses the identity's token and a fresh one does not help (401)", async () => {
+    // A token for another resource: the vault answers 401 with its challenge, the SDK asks the credential again
+    // and gets the same kind of token, and the second 401 is the SDK's answer.
+    const real = t.credential(signer);
+    const asked: string[] = [];
+    const wrongResource = {
+      getToken: async (scopes: string | string[], options?: Parameters<typeof real.getToken>[1]) => {
+        asked.push(String(scopes));
+        return real.getToken(client.scope, options);
+      },
+    };
+    const report = await runVerify(parseOptions(["--outputs", "-", "--ca-file", caFile, "--timeout", "120"]), {
+      env: {},
+      readStdin: async () => JSON.stringify(vaultOutputs()),
+      progress: (l) => progress.push(l),
+      clock: skippingClock(),
+      vaultCredential: wrongResource,
+    });
+    expect(report.exitCode).toBe(exitCodes.authentication);
+    expect(report.error?.message).toMatch(
+      /^Key Vault refused the signing identity's token for https:\/\/localhost:\d+\/keys\/client-cert\/[0-9a-f]{32} \(401 Unauthorized\): /,
+    );
+    expect(asked.every((s) => s === "https://vault.azure.net/.default")).toBe(true);
+    expect(asked.length).toBeLessThanOrEqual(2);
+    expectNothingSecretPrinted(report);
+  });
+
   it("stops at once (exit 4) when the vault's TLS certificate is not trusted, saying how to pass the CA", async () => {
     const entraOnly = join(dir, "entra-ca.pem");
     writeFileSync(entraOnly, t.entra.caPem);
@@ -178,6 +205,23 @@ describe("verify signs through the local Key Vault: real SDK, real msal-node, th
     expect(report.error?.message).toMatch(
       /^Key Vault's TLS certificate is not trusted \([A-Z_]+\): pass the CA that issued it with --ca-file <pem>/,
     );
+  });
+
+  it("waits out a vault that refuses connections, as it waits for the authority, and gives up at the deadline (exit 6)", async () => {
+    // A port nothing listens on: the vault's host as the key id names it, but closed.
+    const closed = current.keyId.replace(/:\d+\//, ":1/");
+    const before = progress.length;
+    const report = await verify(vaultOutputs(closed), signer, ["--timeout", "5"]);
+    expect(report.exitCode).toBe(exitCodes.timeout);
+    expect(report.error?.message).toBe(
+      "gave up reaching Key Vault at the deadline; last: network error reaching Key Vault (ECONNREFUSED); raise --timeout or look at the cause",
+    );
+    const waits = progress.slice(before);
+    expect(waits.length).toBeGreaterThanOrEqual(3);
+    expect(waits[0]).toMatch(
+      /^network error reaching Key Vault \(ECONNREFUSED\), reading the vault key, attempt 1, retrying in /,
+    );
+    expect(report.attempts).toEqual([]);
   });
 
   it("takes the certificate from --certificate (a PEM with the certificate only) and the key id from the flag", async () => {
