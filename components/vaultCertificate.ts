@@ -44,7 +44,9 @@ export function vaultCertificate(
     // Policy settings take effect at the next rotation, through a new certificate: azurerm answers a policy
     // change with a new version under the same name (key_vault_certificate_resource.go, Update calls
     // createCertificate), whose new key the attached credential does not know, and the credential would be
-    // replaced within one update, without overlap.
+    // replaced within one update, without overlap. The whole block is ignored, which also keeps a policy that
+    // Key Vault reads back in its own form (key usages as a set, computed subject alternative names) from
+    // showing as a change.
     { parent, ignoreChanges: ["certificatePolicy"] },
   );
   return {

@@ -178,3 +178,19 @@ describe("an exportable vault key", () => {
     expect(custom.x509CertificateProperties).toMatchObject({ subject: "CN=orders\\, eu\\+west", validityInMonths: 3 });
   });
 });
+
+describe("without keyVaultId", () => {
+  it("makes nothing in Key Vault and exports no vault ids, the private key, PFX and password as before", async () => {
+    const env = installEngine();
+    const program = await importProgram();
+    const outputs = await outputsOf(program);
+    await env.engine.settled();
+    expect(ofType(env.engine, types.vaultCertificate)).toEqual([]);
+    expect(env.vaults.size).toBe(0);
+    for (const name of ["keyVaultKeyId", "keyVaultCertificateId", "keyVaultSecretId"])
+      expect(Object.keys(outputs), name).not.toContain(name);
+    for (const name of privateOutputs) expect(Object.keys(outputs), name).toContain(name);
+    expect(firstOfType(env.engine, types.certificate).inputs.encoding).toBe("pem");
+    expect((outputs.rotationState as { current: object }).current).not.toHaveProperty("keyVaultId");
+  });
+});

@@ -176,7 +176,10 @@ function checkLifetimeActions(value: unknown): void {
 }
 
 const wholeSeconds = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000);
-/** Go's time.Format(time.RFC3339) of a UTC time: whole seconds, `Z`. */
+/**
+ * Go's time.Format(time.RFC3339) of the attributes' times: Key Vault sends Unix seconds, which go-autorest's
+ * date.UnixTime holds as UTC, so whole seconds and `Z`.
+ */
 const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 
 function addMonths(d: Date, months: number): Date {
