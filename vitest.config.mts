@@ -9,7 +9,7 @@ const wholeSuite = process.argv.slice(2).every((arg) => arg.startsWith("-") || a
 const timeouts = { testTimeout: 60_000, hookTimeout: 60_000 };
 // The end-to-end rehearsal test runs first and alone in a fresh process: it is the longest file, and it starts the
 // CLI and the program in child processes while its own process serves the local Entra ID.
-const isolated = ["test/rehearsal/rehearsal.test.ts"];
+const isolated = ["test/rehearsal/rehearsal.test.ts", "test/rehearsal/keyVault.test.ts"];
 
 export default defineConfig({
   test: {
