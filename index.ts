@@ -2,8 +2,10 @@ import { CertificateApp } from "./components/certificateApp";
 import { readSettings } from "./components/settings";
 
 // The Pulumi entry: read config, build one certificate-authenticated app,
-// export what a client needs. The output names are the contract verify and the rehearsal read
-// (contract 4); rotationState is read back by the program itself on the next deployment.
+// export what a client needs. The output names are the contract verify and the rehearsal read;
+// rotationState is read back by the program itself on the next deployment. In Key Vault mode
+// privateKeyPem, certificatePfx and pfxPassword are undefined and the keyVault* ids are set; outside it the
+// reverse (keyVaultSecretId only when exportable). An undefined export is no stack output at all.
 const app = new CertificateApp("client", readSettings());
 
 export const tenantId = app.tenantId;
@@ -22,5 +24,17 @@ export const keyId = app.keyId;
 export const certificateNotAfter = app.certificateNotAfter;
 export const certificatePfx = app.certificatePfx;
 export const pfxPassword = app.pfxPassword;
+export const keyVaultKeyId = app.keyVaultKeyId;
+export const keyVaultCertificateId = app.keyVaultCertificateId;
+export const keyVaultSecretId = app.keyVaultSecretId;
 export const attachedCertificates = app.attachedCertificates;
 export const rotationState = app.rotationState;
+
+// `pulumi up` requires this file as CommonJS and records every enumerable export (@pulumi/pulumi cmd/run/run.js,
+// runtime/stack.ts massage), warning on each run that an undefined one "will not show as a stack output". The
+// other mode's names are removed so that neither mode prints three warnings every run. (Loaded as an ES module,
+// as the program tests load it, there is no `module` and nothing to remove: undefined exports are dropped anyway.)
+if (typeof module !== "undefined") {
+  const exported = module.exports as Record<string, unknown>;
+  for (const name of Object.keys(exported)) if (exported[name] === undefined) delete exported[name];
+}

@@ -9,7 +9,7 @@ const wholeSuite = process.argv.slice(2).every((arg) => arg.startsWith("-") || a
 const timeouts = { testTimeout: 60_000, hookTimeout: 60_000 };
 // The end-to-end rehearsal test runs first and alone in a fresh process: it is the longest file, and it starts the
 // CLI and the program in child processes while its own process serves the local Entra ID.
-const isolated = ["test/rehearsal/rehearsal.test.ts"];
+const isolated = ["test/rehearsal/rehearsal.test.ts", "test/rehearsal/keyVault.test.ts"];
 
 export default defineConfig({
   test: {
@@ -42,8 +42,8 @@ export default defineConfig({
     // an in-process command and its executable is a one-line wrapper, left out here.
     coverage: {
       provider: "v8",
-      include: ["index.ts", "components/**", "verify/**", "entra/**", "rehearsal/**", "common/**"],
-      exclude: ["verify/main.ts", "entra/main.ts", "rehearsal/main.ts"],
+      include: ["index.ts", "components/**", "verify/**", "entra/**", "keyvault/**", "rehearsal/**", "common/**"],
+      exclude: ["verify/main.ts", "entra/main.ts", "keyvault/main.ts", "rehearsal/main.ts"],
       reporter: ["text-summary", "text"],
       thresholds: wholeSuite ? { "components/**": held, "verify/**": held, "entra/**": held } : {},
     },

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
-import { issueCertificate, KeyUsageFlags } from "../entra/x509";
+import { issueCertificate, KeyUsageFlags } from "../common/x509";
 
 /** A fresh RSA key and a day-long signing certificate for a bench client (benches measure, so no shared pool). */
 export async function benchCertificate(): Promise<{ key: KeyObject; certificatePem: string }> {

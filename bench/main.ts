@@ -195,23 +195,33 @@ function typeCheckMs(): { ms: number; errors: number } {
 
 function rehearsalPhases() {
   const runs = 3;
-  const lines: string[] = [];
-  const totals: number[] = [];
+  const modes = { plain: [] as string[], "--key-vault": ["--key-vault"] };
+  const lines: Record<string, string[]> = { plain: [], "--key-vault": [] };
+  const totals: Record<string, number[]> = { plain: [], "--key-vault": [] };
+  // Interleaved, so that a busy moment on the machine falls on both modes alike.
   for (let i = 0; i < runs; i++) {
-    const dir = join(mkdtempSync(join(tmpdir(), "eca-bench-rehearsal-")), "out");
-    const t = performance.now();
-    const out = execFileSync(process.execPath, ["dist/rehearsal/main.js", "--dir", dir], {
-      cwd: root,
-      encoding: "utf8",
-    });
-    totals.push(performance.now() - t);
-    rmSync(dirname(dir), { recursive: true, force: true });
-    lines.push(out.split("\n").find((l) => l.startsWith("rehearsal: done in")) ?? "rehearsal: (no closing line)");
+    for (const [mode, extra] of Object.entries(modes)) {
+      const dir = join(mkdtempSync(join(tmpdir(), "eca-bench-rehearsal-")), "out");
+      const t = performance.now();
+      const out = execFileSync(process.execPath, ["dist/rehearsal/main.js", "--dir", dir, ...extra], {
+        cwd: root,
+        encoding: "utf8",
+      });
+      totals[mode]?.push(performance.now() - t);
+      rmSync(dirname(dir), { recursive: true, force: true });
+      lines[mode]?.push(
+        out.split("\n").find((l) => l.startsWith("rehearsal: done in")) ?? "rehearsal: (no closing line)",
+      );
+    }
   }
-  console.log(
-    `\nrehearsal (npm start on a new folder), ${runs} runs, process start to exit: median ${ms(median(totals))}`,
-  );
-  for (const l of lines) console.log(`  ${l.replace("rehearsal: ", "")}`);
+  for (const mode of Object.keys(modes)) {
+    console.log(
+      `\nrehearsal (npm start${mode === "plain" ? "" : ` -- ${mode}`} on a new folder), ${runs} runs, process start to exit: median ${ms(median(totals[mode] ?? []))}`,
+    );
+    for (const l of lines[mode] ?? []) console.log(`  ${l.replace("rehearsal: ", "")}`);
+  }
+  const ratio = median(totals["--key-vault"] ?? []) / median(totals.plain ?? []);
+  console.log(`  --key-vault / plain, medians of the interleaved runs: ${ratio.toFixed(2)}x`);
   const checks = [typeCheckMs(), typeCheckMs(), typeCheckMs()];
   const errors = checks[0]?.errors ? ` (${checks[0].errors} errors)` : "";
   console.log(

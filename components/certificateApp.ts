@@ -3,15 +3,17 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { thumbprints } from "../common/thumbprint";
 import { companionApi, existingApi, type ResourceApi } from "./api";
-import { type ClientCertificate, clientCertificate } from "./certificate";
+import { clientCertificate } from "./certificate";
 import { validityOf } from "./dates";
 import { defaults, type Settings } from "./defaults";
 import { ConfigError } from "./errors";
 import { buildPfx } from "./pfx";
 import { grantedRoles } from "./roles";
-import { planRotation, priorState, type RotationPlan, type RotationState } from "./rotation";
+import { type Generation, planRotation, priorState, type RotationPlan, type RotationState } from "./rotation";
 import { stackPath } from "./stack";
 import { needsTokenVersion2, settingsProblems } from "./validation";
+import { hexOfPem } from "./vault";
+import { type VaultCertificate, vaultCertificate } from "./vaultCertificate";
 
 /**
  * Settings of one certificate-authenticated app. Every field is optional and defaults as documented in
@@ -27,17 +29,27 @@ export interface AttachedCertificate {
   notAfter: string;
 }
 
+/** The current generation's certificate: its private key when it is in the state, its vault objects when not. */
+interface CurrentCertificate {
+  certificatePem: pulumi.Output<string>;
+  /** Secret; absent for a certificate generated in Key Vault. */
+  privateKeyPem?: pulumi.Output<string>;
+  vault?: VaultCertificate;
+}
+
 /** What one deployment attached: made once the previous deployment's outputs are read. */
 interface Attached {
   plan: RotationPlan;
-  certificate: ClientCertificate;
+  certificate: CurrentCertificate;
   credential: azuread.ApplicationCertificate;
 }
 
 /**
  * An Entra ID app registration that authenticates with a certificate: key and certificate (generated or
  * brought), application, service principal, key credentials (the current certificate and, after a
- * rotation, the previous one), and admin-consented app roles on an API.
+ * rotation, the previous one), and admin-consented app roles on an API. With keyVaultId the certificate is
+ * generated in Key Vault and its key never leaves it: the private key, PFX and password outputs are then
+ * undefined (a Pulumi program drops undefined exports) and the vault ids take their place.
  */
 export class CertificateApp extends pulumi.ComponentResource {
   readonly tenantId: pulumi.Output<string>;
@@ -50,16 +62,22 @@ export class CertificateApp extends pulumi.ComponentResource {
   readonly apiClientId: pulumi.Output<string>;
   readonly expectedRoles: pulumi.Output<string[]>;
   readonly certificatePem: pulumi.Output<string>;
-  /** Secret. */
-  readonly privateKeyPem: pulumi.Output<string>;
+  /** Secret. Undefined in Key Vault mode. */
+  readonly privateKeyPem: pulumi.Output<string> | undefined;
   readonly thumbprint: pulumi.Output<string>;
   readonly thumbprintSha256: pulumi.Output<string>;
   readonly keyId: pulumi.Output<string>;
   readonly certificateNotAfter: pulumi.Output<string>;
-  /** Base64 PKCS#12 with the certificate and its key. Secret. */
-  readonly certificatePfx: pulumi.Output<string>;
-  /** Secret. */
-  readonly pfxPassword: pulumi.Output<string>;
+  /** Base64 PKCS#12 with the certificate and its key. Secret. Undefined in Key Vault mode. */
+  readonly certificatePfx: pulumi.Output<string> | undefined;
+  /** Secret. Undefined in Key Vault mode. */
+  readonly pfxPassword: pulumi.Output<string> | undefined;
+  /** Key Vault mode: the versioned id of the current certificate's key, what a client signs with. */
+  readonly keyVaultKeyId: pulumi.Output<string> | undefined;
+  /** Key Vault mode: the versioned id of the current certificate. */
+  readonly keyVaultCertificateId: pulumi.Output<string> | undefined;
+  /** Key Vault mode with keyVaultExportable: the versioned id of the certificate's secret, the PFX with its key. */
+  readonly keyVaultSecretId: pulumi.Output<string> | undefined;
   /** Current first, then the previous one while it stays attached. */
   readonly attachedCertificates: pulumi.Output<AttachedCertificate[]>;
   /** The program's memory between deployments, read back through a StackReference to this stack. */
@@ -101,8 +119,11 @@ export class CertificateApp extends pulumi.ComponentResource {
     this.scope = pulumi.interpolate`${api.identifier}/.default`;
     this.apiClientId = api.clientId;
     this.expectedRoles = pulumi.output(grantedRoles(settings));
+    const inVault = settings.keyVaultId !== "";
     this.certificatePem = pulumi.output(attached.then((a) => a.certificate.certificatePem));
-    this.privateKeyPem = pulumi.output(attached.then((a) => a.certificate.privateKeyPem));
+    this.privateKeyPem = inVault
+      ? undefined
+      : pulumi.output(attached.then((a) => present(a.certificate.privateKeyPem)));
     this.thumbprint = this.certificatePem.apply((pem) => thumbprints(pem).sha1);
     this.thumbprintSha256 = this.certificatePem.apply((pem) => thumbprints(pem).sha256);
     this.keyId = pulumi.output(attached.then((a) => a.credential.keyId));
@@ -117,17 +138,14 @@ export class CertificateApp extends pulumi.ComponentResource {
     this.rotationState = pulumi.output(
       attached.then((a) => a.certificate.certificatePem.apply((certificatePem) => stateAfter(a.plan, certificatePem))),
     );
-    // Alphanumeric: it ends up in environment files and shell variables, where quoting bites. `result` is
-    // secret in the provider already (additionalSecretOutputs); wrapping says so here too.
-    this.pfxPassword = pulumi.secret(
-      settings.pfxPassword ||
-        new random.RandomPassword(`${name}-pfx-password`, { length: 32, special: false }, { parent: this }).result,
-    );
-    this.certificatePfx = pulumi.secret(
-      pulumi
-        .all([this.certificatePem, this.privateKeyPem, this.pfxPassword])
-        .apply(([cert, key, password]) => buildPfx(cert, key, password, settings.pfxEncryption)),
-    );
+    const vault = (pick: (v: VaultCertificate) => pulumi.Output<string>) =>
+      pulumi.output(attached.then((a) => pick(present(a.certificate.vault))));
+    this.keyVaultKeyId = inVault ? vault((v) => v.keyId) : undefined;
+    this.keyVaultCertificateId = inVault ? vault((v) => v.certificateId) : undefined;
+    this.keyVaultSecretId = inVault && settings.keyVaultExportable ? vault((v) => v.secretId) : undefined;
+    const pfx = this.privateKeyPem ? this.pfx(name, this.certificatePem, this.privateKeyPem, settings) : undefined;
+    this.pfxPassword = pfx?.password;
+    this.certificatePfx = pfx?.pfx;
     this.registerOutputs({
       tenantId: this.tenantId,
       clientId: this.clientId,
@@ -145,9 +163,33 @@ export class CertificateApp extends pulumi.ComponentResource {
       certificateNotAfter: this.certificateNotAfter,
       certificatePfx: this.certificatePfx,
       pfxPassword: this.pfxPassword,
+      keyVaultKeyId: this.keyVaultKeyId,
+      keyVaultCertificateId: this.keyVaultCertificateId,
+      keyVaultSecretId: this.keyVaultSecretId,
       attachedCertificates: this.attachedCertificates,
       rotationState: this.rotationState,
     });
+  }
+
+  /** The PFX of a certificate whose key is in the state, and its password. */
+  private pfx(
+    name: string,
+    certificatePem: pulumi.Output<string>,
+    privateKeyPem: pulumi.Output<string>,
+    settings: Settings,
+  ): { pfx: pulumi.Output<string>; password: pulumi.Output<string> } {
+    // Alphanumeric: it ends up in environment files and shell variables, where quoting bites. `result` is
+    // secret in the provider already (additionalSecretOutputs); wrapping says so here too.
+    const password = pulumi.secret(
+      settings.pfxPassword ||
+        new random.RandomPassword(`${name}-pfx-password`, { length: 32, special: false }, { parent: this }).result,
+    );
+    const pfx = pulumi.secret(
+      pulumi
+        .all([certificatePem, privateKeyPem, password])
+        .apply(([cert, key, pass]) => buildPfx(cert, key, pass, settings.pfxEncryption)),
+    );
+    return { pfx, password };
   }
 
   /**
@@ -163,41 +205,66 @@ export class CertificateApp extends pulumi.ComponentResource {
       ref.getOutputDetails("certificatePem"),
     ]);
     const plan = planRotation(priorState(state.value, pem.value), settings, new Date());
-    const made = clientCertificate(name, plan.current.id, settings, this);
+    const certificate = this.currentCertificate(name, plan.current, settings);
+    const credential = this.credential(name, plan.current, app, certificate.certificatePem);
+    if (plan.previous) {
+      // A vault generation's certificate stays while its credential does: its key signs for the clients that
+      // have not moved to the new certificate yet. It goes (deleted, and purged by default) with the credential.
+      const kept = plan.previous.keyVaultId
+        ? vaultCertificate(name, plan.previous.id, plan.previous.keyVaultId, settings, this)
+        : undefined;
+      this.credential(name, plan.previous, app, pulumi.output(plan.previous.certificatePem), kept?.resource);
+    }
+    return { plan, certificate, credential };
+  }
+
+  /** The current generation's certificate: generated in Key Vault, by the tls provider, or brought. */
+  private currentCertificate(name: string, current: Generation, settings: Settings): CurrentCertificate {
+    const vault = current.keyVaultId
+      ? vaultCertificate(name, current.id, current.keyVaultId, settings, this)
+      : undefined;
+    if (vault && !settings.certificatePem) return { certificatePem: vault.certificatePem, vault };
+    const made = clientCertificate(name, current.id, settings, this);
     // A brought certificate that is already attached keeps the PEM text its credential was made with:
     // the same certificate written differently would replace the credential and attach it twice.
-    const certificate =
-      settings.certificatePem && plan.current.certificatePem
-        ? { ...made, certificatePem: pulumi.output(plan.current.certificatePem) }
-        : made;
-    const credential = this.credential(name, plan.current.id, app, certificate.certificatePem);
-    if (plan.previous) this.credential(name, plan.previous.id, app, pulumi.output(plan.previous.certificatePem));
-    return { plan, certificate, credential };
+    const certificatePem =
+      settings.certificatePem && current.certificatePem ? pulumi.output(current.certificatePem) : made.certificatePem;
+    return { certificatePem, privateKeyPem: made.privateKeyPem };
   }
 
   /**
    * A key credential, one per generation for its whole life. No keyId and no deleteBeforeReplace: were it
    * ever replaced, the new one would be attached before the old one is removed. Dates come from the PEM
    * itself, so a credential's inputs are the same whether its certificate is current or previous.
+   *
+   * A vault generation is attached as hex DER (`encoding: "hex"`, the documented pattern for a Key Vault
+   * certificate's certificate_data): the uppercase hex azurerm reports (key_vault_certificate_resource.go), made
+   * here from the DER so that the kept credential of a previous generation, rebuilt from the remembered PEM, has
+   * exactly the inputs it was created with. Its dates are the certificate's own, to the second, as Key Vault's
+   * certificate attributes (nbf, exp) have them.
    */
   private credential(
     name: string,
-    generation: string,
+    generation: Generation,
     app: azuread.Application,
     certificatePem: pulumi.Output<string>,
+    vaultCertificate?: pulumi.Resource,
   ): azuread.ApplicationCertificate {
+    const hex = generation.keyVaultId !== undefined;
     // Generation "" is the single credential of stacks deployed before generations existed.
     return new azuread.ApplicationCertificate(
-      generation ? `${name}-credential-${generation}` : `${name}-credential`,
+      generation.id ? `${name}-credential-${generation.id}` : `${name}-credential`,
       {
         applicationId: app.id,
         type: "AsymmetricX509Cert",
-        encoding: "pem",
-        value: certificatePem,
+        encoding: hex ? "hex" : "pem",
+        value: hex ? certificatePem.apply(hexOfPem) : certificatePem,
         startDate: certificatePem.apply((pem) => validityOf(pem).notBefore),
         endDate: certificatePem.apply((pem) => validityOf(pem).notAfter),
       },
-      { parent: this },
+      // A kept credential's value comes from the remembered PEM, not from its vault certificate: the dependency
+      // says that the credential goes first when both go, so no credential outlives its key.
+      { parent: this, ...(vaultCertificate ? { dependsOn: [vaultCertificate] } : {}) },
     );
   }
 
@@ -214,6 +281,12 @@ export class CertificateApp extends pulumi.ComponentResource {
       );
     }
   }
+}
+
+/** A value the mode guarantees; its absence is a bug in this file, not a setting. */
+function present<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error("CertificateApp: a certificate of the current mode is missing");
+  return value;
 }
 
 function describe(certificatePem: string): AttachedCertificate {

@@ -75,6 +75,17 @@ export interface Settings {
    * writes) or legacy3des (3DES with a SHA-1 MAC, for Windows before Server 2019).
    */
   pfxEncryption: PfxEncryption;
+  /**
+   * ARM id of an existing Key Vault, /subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>.
+   * Set, each certificate is generated in the vault and its key never leaves it: no private key, PFX or password in
+   * outputs or state. Takes effect at the next rotation, which setting it makes.
+   */
+  keyVaultId: string;
+  /**
+   * Let Key Vault export the private key (in the certificate's secret) for hosts that load the certificate from the
+   * vault, such as App Service. Only with keyVaultId; takes effect at the next rotation.
+   */
+  keyVaultExportable: boolean;
 }
 
 /**
@@ -102,6 +113,8 @@ export const defaults: Settings = {
   privateKeyPem: "",
   pfxPassword: "",
   pfxEncryption: "aes256",
+  keyVaultId: "",
+  keyVaultExportable: false,
 };
 
 /** RSA key sizes Entra ID and the tls provider both accept. */

@@ -13,6 +13,12 @@ export interface Generation {
   rotation?: string;
   /** Known once made; a generation about to be generated has none yet. */
   certificatePem?: string;
+  /**
+   * The ARM id of the vault that generated it and keeps its key; absent for a tls or brought certificate. It
+   * decides how the generation is attached (hex, from the vault certificate) and keeps its vault certificate
+   * declared for as long as the generation stays attached.
+   */
+  keyVaultId?: string;
 }
 
 /** What the previous deployment attached: the current certificate first, then the one kept for overlap. */
@@ -46,10 +52,26 @@ export function planRotation(prior: RotationState | undefined, settings: Setting
 
 function planGenerated(prior: RotationState | undefined, settings: Settings, now: Date): RotationPlan {
   const current = prior?.current;
-  if (current && current.rotation === settings.rotation && !dueForRenewal(current, settings, now)) return { ...prior };
+  if (
+    current &&
+    current.rotation === settings.rotation &&
+    sameHome(current, settings) &&
+    !dueForRenewal(current, settings, now)
+  )
+    return { ...prior };
   // Chained to the outgoing id, so going back to an earlier rotation value still makes a new generation.
   const id = shortHash(`${settings.rotation}\n${current?.id ?? ""}`);
-  return { current: { id, rotation: settings.rotation }, previous: outgoing(current) };
+  const home = settings.keyVaultId ? { keyVaultId: settings.keyVaultId } : {};
+  return { current: { id, rotation: settings.rotation, ...home }, previous: outgoing(current) };
+}
+
+/**
+ * Whether the generation's key lives where the settings want new keys: moving to Key Vault, out of it or to
+ * another vault is a rotation with overlap, never a change in place of the attached certificate. ARM ids compare
+ * without case, as Azure Resource Manager does.
+ */
+function sameHome(g: Generation, settings: Settings): boolean {
+  return (g.keyVaultId ?? "").toLowerCase() === settings.keyVaultId.toLowerCase();
 }
 
 function planBrought(prior: RotationState | undefined, certificatePem: string): RotationPlan {
@@ -58,7 +80,12 @@ function planBrought(prior: RotationState | undefined, certificatePem: string): 
     g?.certificatePem !== undefined && sha256Of(g.certificatePem) === thumbprint;
   // The same certificate keeps its credential, whichever slot it is in: never attached twice. It is brought
   // now, so it forgets its rotation value: going back to generating makes a new generation, with overlap.
-  const brought = (g: Generation): Generation => ({ id: g.id, certificatePem: g.certificatePem });
+  // A vault generation brought back (its key exported) keeps its vault certificate and its hex credential.
+  const brought = (g: Generation): Generation => ({
+    id: g.id,
+    certificatePem: g.certificatePem,
+    ...(g.keyVaultId ? { keyVaultId: g.keyVaultId } : {}),
+  });
   if (prior && same(prior.current)) return { current: brought(prior.current), previous: prior.previous };
   if (prior?.previous && same(prior.previous))
     return { current: brought(prior.previous), previous: outgoing(prior.current) };
@@ -100,10 +127,12 @@ function asGeneration(value: unknown): Generation | undefined {
   const text = (k: string) => (k in value ? (value as Record<string, unknown>)[k] : undefined);
   const rotation = text("rotation");
   const pem = text("certificatePem");
+  const keyVaultId = text("keyVaultId");
   return {
     id: value.id,
     ...(typeof rotation === "string" ? { rotation } : {}),
     ...(typeof pem === "string" ? { certificatePem: pem } : {}),
+    ...(typeof keyVaultId === "string" && keyVaultId ? { keyVaultId } : {}),
   };
 }
 

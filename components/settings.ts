@@ -14,6 +14,7 @@ export function readSettings(config: pulumi.Config = new pulumi.Config()): Setti
   const text = (key: KeysOf<string>): string => config.get(key) ?? defaults[key];
   const number = (key: KeysOf<number>): number => config.getNumber(key) ?? defaults[key];
   const list = (key: KeysOf<string[]>): string[] => config.getObject<string[]>(key) ?? defaults[key];
+  const flag = (key: KeysOf<boolean>): boolean => config.getBoolean(key) ?? defaults[key];
   if (config.get("previousCertificatePem") !== undefined) {
     throw new ConfigError([
       "previousCertificatePem is no longer read: the previous certificate stays attached by itself after a rotation; remove it with `pulumi config rm previousCertificatePem`",
@@ -41,6 +42,8 @@ export function readSettings(config: pulumi.Config = new pulumi.Config()): Setti
     privateKeyPem: text("privateKeyPem"),
     pfxPassword: text("pfxPassword"),
     pfxEncryption: pfxEncryptionOf(config.get("pfxEncryption") ?? defaults.pfxEncryption),
+    keyVaultId: text("keyVaultId"),
+    keyVaultExportable: flag("keyVaultExportable"),
   };
 }
 

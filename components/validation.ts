@@ -1,6 +1,7 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { rsaKeySizes, type Settings, signInAudiences } from "./defaults";
 import { grantedRoles } from "./roles";
+import { maxValidityMonths, parseKeyVaultId, validityInMonths } from "./vault";
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Microsoft Graph, appRole resource type, "value": letters, digits and ! # $ % & ' ( ) * + , - . / : ; = ? @
@@ -22,6 +23,7 @@ export function settingsProblems(settings: Settings, now: Date = new Date()): st
     ...broughtCertificateProblems(settings, now),
     ...audienceProblems(settings),
     ...identifierUriProblems(settings),
+    ...keyVaultProblems(settings),
   ];
 }
 
@@ -74,7 +76,9 @@ function keyProblems(settings: Settings): string[] {
     );
   }
   if (!(rsaKeySizes as readonly number[]).includes(settings.keySize)) {
-    problems.push(`keySize ${settings.keySize} is not supported: use one of ${rsaKeySizes.join(", ")}`);
+    // Key Vault creates RSA keys of the same three sizes (azurerm key_vault_certificate_resource.go, key_size).
+    const who = settings.keyVaultId ? " by Key Vault" : "";
+    problems.push(`keySize ${settings.keySize} is not supported${who}: use one of ${rsaKeySizes.join(", ")}`);
   }
   return problems;
 }
@@ -163,6 +167,36 @@ function broughtCertificateProblems(settings: Settings, now: Date): string[] {
   if (new Date(cert.validTo) <= now)
     problems.push(
       `certificatePem expired on ${new Date(cert.validTo).toISOString()}: renew it and set the new certificate and key`,
+    );
+  return problems;
+}
+
+/**
+ * Key Vault mode's settings. keyVaultId is never quoted: only its shape is described, since a value pasted into
+ * the wrong setting could be a secret.
+ */
+function keyVaultProblems(settings: Settings): string[] {
+  if (!settings.keyVaultId) {
+    return settings.keyVaultExportable
+      ? [
+          "keyVaultExportable is set without keyVaultId: it applies only to keys kept in Key Vault; set keyVaultId or remove it with `pulumi config rm keyVaultExportable`",
+        ]
+      : [];
+  }
+  const problems: string[] = [];
+  const parsed = parseKeyVaultId(settings.keyVaultId);
+  if ("problem" in parsed) problems.push(`keyVaultId ${parsed.problem}`);
+  if (settings.certificatePem || settings.privateKeyPem)
+    problems.push(
+      "certificatePem and privateKeyPem are set with keyVaultId: a brought certificate is not generated in the vault; import it into the vault yourself (`az keyvault certificate import`) and remove certificatePem and privateKeyPem, or remove keyVaultId",
+    );
+  if (settings.pfxPassword)
+    problems.push(
+      "pfxPassword is set with keyVaultId: Key Vault mode has no certificatePfx output; remove it with `pulumi config rm pfxPassword`",
+    );
+  if (Number.isInteger(settings.validityDays) && validityInMonths(settings.validityDays) > maxValidityMonths)
+    problems.push(
+      `validityDays ${settings.validityDays} is longer than Key Vault's longest validity, ${maxValidityMonths} months: use at most ${Math.floor((maxValidityMonths * 365.2425) / 12)}`,
     );
   return problems;
 }

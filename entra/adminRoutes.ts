@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { readBody, sendJson } from "../common/httpServer";
 import { DirectoryError, sameId } from "./directory";
 import type { Fault } from "./faults";
 import { maxQueuedFaults } from "./faults";
-import { graphError, readBody, sendJson } from "./http";
+import { graphError } from "./http";
 import type { EntraContext } from "./routes";
 import {
   assertApplicationPatch,

@@ -1,7 +1,7 @@
 import type { Command } from "../common/cli";
 import { ArgumentError } from "../common/errors";
+import { watchLineage } from "../common/lifeline";
 import { LocalEntraError } from "./errors";
-import { watchLineage } from "./lifeline";
 import { type LocalEntra, start } from "./server";
 
 export const usage = `usage: npm run entra -- --state <file> [--port N] [--propagation-delay <seconds>]

@@ -3,8 +3,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { x5t } from "../common/thumbprint";
+import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../common/x509";
 import { LocalEntraError } from "./errors";
-import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "./x509";
 
 /** The local Entra ID's key material: its CA, TLS identity and token-signing key. */
 export interface Pki {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { bearerMatches } from "../common/adminKey";
+import { BodyTooLargeError, describeUnexpected, readBody, sendJson } from "../common/httpServer";
 import type { DirectoryAdmin } from "./admin";
-import { bearerMatches } from "./adminKey";
 import { adminRoute, faultRoute } from "./adminRoutes";
 import { DirectoryError } from "./directory";
 import {
@@ -14,7 +15,7 @@ import {
 import { aadsts, EntraError, errorBody } from "./errors";
 import type { FaultQueue } from "./faults";
 import { clientCredentialsGrant } from "./grant";
-import { BodyTooLargeError, correlationIdOf, describeUnexpected, graphError, readBody, sendJson } from "./http";
+import { correlationIdOf, graphError } from "./http";
 import { lifetimeSeconds, type SigningKey } from "./token";
 
 /** Everything the routes need; `host` is known only once the server listens. */

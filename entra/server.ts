@@ -1,10 +1,11 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { loadAdminKey } from "../common/adminKey";
+import { lockState } from "../common/lock";
 import { type DirectoryAdmin, directoryAdmin } from "./admin";
-import { loadAdminKey } from "./adminKey";
+import { LocalEntraError } from "./errors";
 import { type FaultQueue, faultQueue } from "./faults";
-import { lockState } from "./lock";
 import { loadPki, x5tOf } from "./pki";
 import { createHandler } from "./routes";
 import { readStore } from "./store";
@@ -49,7 +50,10 @@ export interface LocalEntra {
  * before anything is written: a refused start leaves the folder as it was.
  */
 export async function start(options: StartOptions): Promise<LocalEntra> {
-  const lock = lockState(options.state);
+  const lock = lockState(options.state, {
+    server: "local Entra ID",
+    refuse: (message) => new LocalEntraError("ERR_STATE_LOCKED", message),
+  });
   try {
     return await listen(options, lock.release);
   } catch (err) {
@@ -61,7 +65,7 @@ export async function start(options: StartOptions): Promise<LocalEntra> {
 async function listen(options: StartOptions, release: () => void): Promise<LocalEntra> {
   const now = options.now ?? (() => new Date());
   const store = readStore(options.state);
-  const key = loadAdminKey(options.state);
+  const key = loadAdminKey(options.state, (message) => new LocalEntraError("ERR_ADMIN_KEY_INVALID", message));
   const { adminKey, adminKeyPath } = key;
   const loaded = await loadPki(options.state);
   const pki = loaded.pki;

@@ -15,6 +15,7 @@ export type RehearsalErrorCode =
   | "ERR_FOLDER_FOREIGN"
   | "ERR_FOLDER_UNUSABLE"
   | "ERR_FOLDER_LOCKED"
+  | "ERR_FOLDER_PORT"
   | "ERR_PROJECT_ROOT"
   | "ERR_DEPLOYMENT"
   | "ERR_INTERRUPTED";
@@ -35,7 +36,10 @@ export class RehearsalInputError extends RehearsalError {
 
 /** The folder cannot be used: someone else's, locked by a live run, or unusable. */
 export class FolderError extends RehearsalError {
-  constructor(code: "ERR_FOLDER_FOREIGN" | "ERR_FOLDER_UNUSABLE" | "ERR_FOLDER_LOCKED", message: string) {
+  constructor(
+    code: "ERR_FOLDER_FOREIGN" | "ERR_FOLDER_UNUSABLE" | "ERR_FOLDER_LOCKED" | "ERR_FOLDER_PORT",
+    message: string,
+  ) {
     super(code, message, exitCodes.folder);
   }
 }

@@ -6,7 +6,8 @@ import { exitCodes } from "./errors";
 import { closingTimings, type RehearsalIO, type RehearsalOptions, runRehearsal } from "./rehearsal";
 
 export const usage = `usage: npm start -- [--stack-config Pulumi.<stack>.yaml] [--config key=value ...] [--preview]
-                 [--dir <folder>] [--fresh] [--rotate] [--propagation-delay <seconds>] [--timeout <seconds>]
+                 [--dir <folder>] [--fresh] [--rotate] [--key-vault] [--propagation-delay <seconds>]
+                 [--timeout <seconds>]
 
 Runs the real program (index.ts) the way \`pulumi up\` does, against a local
 Entra ID with real keys and certificates, then verifies it with msal-node.
@@ -20,6 +21,8 @@ Nothing reaches Azure. The folder keeps the stack: a second run updates it.
   --rotate                  then rotate the certificate and show that a credential works at every step
   --propagation-delay <s>   make new apps and credentials usable only after <s> seconds, as in a real tenant
   --timeout <s>             verify's deadline (default 120)
+  --key-vault               Key Vault mode: the client's key is made in a local Key Vault, never exported,
+                            and verify signs the client assertion through the vault
 
 Exit codes: verify's (0 verified, 2-6); 2 also for bad arguments, config, a failed preview
 or an unusable folder; 7 update failed; 8 rotation gap; 130 interrupted.`;
@@ -33,6 +36,7 @@ const flags = {
   rotate: { type: "boolean", default: false },
   dir: { type: "string", default: ".rehearsal" },
   timeout: { type: "string", default: "120" },
+  "key-vault": { type: "boolean", default: false },
 } as const;
 
 /** Checks the parsed flags; paths are resolved against the working directory, as the user typed them there. */
@@ -57,6 +61,7 @@ export function parseOptions(values: Flags<typeof flags>, cwd: string): Rehearsa
     propagationDelaySeconds: delay,
     rotate: values.rotate,
     timeoutSeconds: timeout,
+    keyVault: values["key-vault"],
   };
 }
 

@@ -1,12 +1,17 @@
-import { requestToken } from "../verify/acquire";
+import type { TokenCredential } from "@azure/identity";
+import { realClock, requestToken } from "../verify/acquire";
 import type { ClientInputs } from "../verify/inputs";
+import { parseKeyVaultKeyId } from "../verify/keyVaultKeyId";
 import { preflight } from "../verify/preflight";
+import { prepareVaultSigning } from "../verify/vaultSigning";
 
-/** A certificate a client holds, to try against the local Entra ID. */
+/** A certificate a client holds, to try against the local Entra ID: with its key, or with its key's id in a vault. */
 export interface Holder {
   label: string;
   certificatePem: string;
-  privateKeyPem: string;
+  privateKeyPem?: string;
+  /** Key Vault mode: the versioned key id that signs for this certificate. */
+  keyVaultKeyId?: string;
 }
 
 export interface ProbeTarget {
@@ -15,6 +20,8 @@ export interface ProbeTarget {
   scope: string;
   authorityHost: string;
   caPem: string;
+  /** Key Vault mode: who signs through the vault (the pipeline identity). */
+  vaultCredential?: TokenCredential;
 }
 
 export interface ProbeResult {
@@ -27,19 +34,40 @@ export interface ProbeResult {
 export async function probe(target: ProbeTarget, holders: Holder[]): Promise<ProbeResult[]> {
   return Promise.all(
     holders.map(async (h) => {
+      const { vaultCredential, ...where } = target;
+      const key = h.keyVaultKeyId === undefined ? undefined : parseKeyVaultKeyId(h.keyVaultKeyId);
       const inputs: ClientInputs = {
         source: "outputs",
-        ...target,
+        ...where,
         expectedRoles: [],
         certificatePem: h.certificatePem,
-        privateKeyPem: h.privateKeyPem,
+        ...(h.privateKeyPem === undefined ? {} : { privateKeyPem: h.privateKeyPem }),
+        ...(key && typeof key === "object"
+          ? { keyVault: { key, names: { keyId: "keyVaultKeyId", certificate: "certificatePem" } } }
+          : {}),
       };
-      const outcome = await requestToken(inputs, preflight(inputs, 0), "sha256", 10_000);
-      return {
-        label: h.label,
-        accepted: outcome.token !== undefined,
-        reason: outcome.token ? "accepted" : outcome.reason,
-      };
+      try {
+        const pre = preflight(inputs, 0);
+        if (inputs.keyVault)
+          await prepareVaultSigning({
+            inputs: { ...inputs, keyVault: inputs.keyVault },
+            preflight: pre,
+            credential: vaultCredential,
+            deadline: Date.now() + 10_000,
+            clock: realClock,
+            onWait: () => undefined,
+            secrets: [],
+          });
+        const outcome = await requestToken(inputs, pre, "sha256", 10_000);
+        return {
+          label: h.label,
+          accepted: outcome.token !== undefined,
+          reason: outcome.token ? "accepted" : outcome.reason,
+        };
+      } catch (err) {
+        // Preflight and the vault's own refusals say what is wrong in their message, never a secret.
+        return { label: h.label, accepted: false, reason: err instanceof Error ? err.message : String(err) };
+      }
     }),
   );
 }

@@ -11,6 +11,7 @@ import { type ConfigValue, readRemembered, stackConfig, stackNameOf } from "./co
 import type { EngineResult, EngineRun, RunEngine } from "./engine";
 import { DeploymentError, exitCodes, FolderError, RehearsalError, RehearsalInputError } from "./errors";
 import { claimFolder, markerName } from "./folder";
+import { type RehearsalVault, startRehearsalVault } from "./keyVault";
 import { planSummary, stepLine } from "./plan";
 import { type Redactor, redactor } from "./redact";
 import { rotationProber } from "./rotation";
@@ -30,6 +31,8 @@ export interface RehearsalOptions {
   rotate: boolean;
   /** verify's deadline, seconds. */
   timeoutSeconds: number;
+  /** Key Vault mode: the client's key is made in a local Key Vault and verify signs through it. */
+  keyVault?: boolean;
 }
 
 /** How a run reaches the world; tests pass their own. */
@@ -100,7 +103,8 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
   const root = pulumiProject(io.cwd);
   // What `--config` set in earlier runs that updated this stack, read only from a folder the rehearsal made.
   const rememberedPath = join(options.dir, `config-${stackNameOf(options.stackFile)}.json`);
-  const remembered = existsSync(join(options.dir, markerName)) && !options.fresh ? readRemembered(rememberedPath) : {};
+  const ours = existsSync(join(options.dir, markerName));
+  const remembered = ours && !options.fresh ? readRemembered(rememberedPath) : {};
   const base = stackConfig(root, { stackFile: options.stackFile, overrides: options.config, remembered });
   const carried = Object.keys(remembered).filter(
     (k) => !options.config.some((c) => c.startsWith(`${k.split(":").pop()}`)),
@@ -113,6 +117,11 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
     say(
       `warning: ${key} is not declared in Pulumi.yaml; like the CLI the rehearsal passes it on, and the program never reads it (declared: ${Object.keys(base.project.config).join(", ")})`,
     );
+  // A stack deployed in Key Vault mode stays in it: without the vault its certificates could not even be deleted.
+  const keptVault = !options.keyVault && !options.fresh && ours && existsSync(join(options.dir, "keyvault.json"));
+  if (keptVault)
+    say("this folder's stack was deployed with --key-vault: continuing in Key Vault mode (--fresh starts over)");
+  const keyVaultMode = options.keyVault === true || keptVault;
   const folder = claimFolder(options.dir, { fresh: options.fresh });
   try {
     const resumed = existsSync(join(options.dir, "stacks", base.stack));
@@ -134,7 +143,15 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
     say(
       `local Entra ID at ${entra.authorityHost}, tenant ${entra.tenantId}${resumed ? ` (stack ${base.stack} from an earlier run, continued)` : ""}${options.propagationDelaySeconds ? `, propagation delay ${options.propagationDelaySeconds} s` : ""}`,
     );
+    let vault: RehearsalVault | undefined;
     try {
+      if (keyVaultMode) {
+        vault = await timed("start local Key Vault", () => startRehearsalVault(options.dir, entra));
+        for (const secret of vault.secrets) redact.add(secret);
+        say(
+          `local Key Vault at ${vault.vault.vaultUrl} (keyVaultId ${vault.keyVaultId}); the deployer may manage certificates, the pipeline identity may sign`,
+        );
+      }
       const deployer = deployerOf(options.dir);
       const engineRun = (overrides: string[], dryRun: boolean, extra: Partial<EngineRun> = {}): EngineRun => {
         const { config, secretKeys, setKeys, stack, project } = stackConfig(root, {
@@ -144,6 +161,10 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
         });
         // Point the exported authority at the local Entra ID unless the user chose one.
         if (!setKeys.includes("authorityHost")) config[`${project.name}:authorityHost`] = entra.authorityHost;
+        // Key Vault mode: the local vault's ARM id, and the subscription azurerm needs to look it up.
+        if (vault && !setKeys.includes("keyVaultId")) config[`${project.name}:keyVaultId`] = vault.keyVaultId;
+        if (vault && config["azure:subscriptionId"] === undefined)
+          config["azure:subscriptionId"] = vault.keyVaultId.split("/")[2] ?? "";
         return {
           root,
           project: project.name,
@@ -157,6 +178,7 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
           providers: {
             entra: { authorityHost: entra.authorityHost, caPem: entra.caPem, tenantId: entra.tenantId, adminKey },
             deployer,
+            ...(vault ? { keyVault: vault.access } : {}),
           },
           onEvent: (e) => {
             if (e.kind === "diagnostic" && e.severity !== "debug") say(`  ${e.severity}: ${e.message}`);
@@ -178,21 +200,29 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
       say(`preview: ${planSummary(planned.steps)}`);
       say(`updating the stack ${base.stack} (index.ts) with the local engine`);
       const result = await timed("update", () => update(io.runEngine, engineRun(options.config, false)));
-      keep(result, options.dir, entra, redact);
+      keep(result, options.dir, entra, redact, vault);
       remember(rememberedPath, base.remember);
-      let exitCode = await timed("verify", () => verifyOutputs(options, entra, say));
+      let exitCode = await timed("verify", () => verifyOutputs(options, entra, say, vault));
       if (exitCode === 0 && options.rotate) {
         const rotation = `${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
         say(`rotating: an update with rotation=${rotation}, probing the previous and the new certificate at each step`);
         const overrides = [...options.config, `rotation=${rotation}`];
         const rotatePlan = await timed("rotate preview", () => preview(io.runEngine, engineRun(overrides, true)));
         say(`preview: ${planSummary(rotatePlan.steps)}`);
-        const prober = rotationProber(result.outputs, entra, say);
+        const prober = rotationProber(
+          result.outputs,
+          entra,
+          say,
+          undefined,
+          vault
+            ? { credential: vault.pipeline.credential, caPem: readFileSync(vault.caBundlePath, "utf8") }
+            : undefined,
+        );
         await prober.probe("before the update");
         const rotated = await timed("rotate", () =>
           update(io.runEngine, engineRun(overrides, false, { afterStep: prober.afterStep })),
         );
-        keep(rotated, options.dir, entra, redact);
+        keep(rotated, options.dir, entra, redact, vault);
         remember(rememberedPath, stackConfig(root, { stackFile: options.stackFile, overrides, remembered }).remember);
         prober.learn(rotated.outputs);
         await prober.probe("after the update");
@@ -203,11 +233,12 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
           return { exitCode: exitCodes.rotationGap, phases };
         }
         say("rotation kept a working certificate at every step");
-        exitCode = await timed("verify after rotation", () => verifyOutputs(options, entra, say));
+        exitCode = await timed("verify after rotation", () => verifyOutputs(options, entra, say, vault));
       }
-      if (exitCode === 0) for (const line of nextSteps(options.dir, entra)) say(line);
+      if (exitCode === 0) for (const line of nextSteps(options.dir, entra, vault)) say(line);
       return { exitCode, phases };
     } finally {
+      await vault?.stop();
       await entra.stop();
     }
   } finally {
@@ -273,7 +304,7 @@ async function update(runEngine: RunEngine, run: EngineRun): Promise<EngineResul
 }
 
 /** Leaves the run's outputs: outputs.json (the latest), history/ (every run's), and the client's files. */
-function keep(result: EngineResult, dir: string, entra: LocalEntra, redact: Redactor): void {
+function keep(result: EngineResult, dir: string, entra: LocalEntra, redact: Redactor, vault?: RehearsalVault): void {
   for (const name of [...secretOutputs, ...result.secretOutputNames]) redact.add(result.outputs[name]);
   const text = `${JSON.stringify(result.outputs, null, 2)}\n`;
   writeFileSync(join(dir, "outputs.json"), text, { mode: 0o600 });
@@ -281,26 +312,37 @@ function keep(result: EngineResult, dir: string, entra: LocalEntra, redact: Reda
   mkdirSync(history, { recursive: true });
   const n = readdirSync(history).filter((f) => /^outputs-\d+\.json$/.test(f)).length + 1;
   writeFileSync(join(history, `outputs-${String(n).padStart(3, "0")}.json`), text, { mode: 0o600 });
-  writeClientFiles(dir, result.outputs, { authorityHost: entra.authorityHost, caPath: entra.caPath });
+  // In Key Vault mode the client holds no key file: it signs through the vault.
+  if (!vault) writeClientFiles(dir, result.outputs, { authorityHost: entra.authorityHost, caPath: entra.caPath });
 }
 
 async function verifyOutputs(
   options: RehearsalOptions,
   entra: LocalEntra,
   say: (line: string) => void,
+  vault?: RehearsalVault,
 ): Promise<number> {
-  say("verifying: token with msal-node, then the checks");
+  say(
+    vault
+      ? "verifying: token with msal-node, the client assertion signed in the local Key Vault as the pipeline identity, then the checks"
+      : "verifying: token with msal-node, then the checks",
+  );
   const report = await runVerify(
     {
       outputs: join(options.dir, "outputs.json"),
-      caFile: entra.caPath,
+      caFile: vault ? vault.caBundlePath : entra.caPath,
       authorityHost: entra.authorityHost,
       thumbprint: "sha256",
       timeoutSeconds: options.timeoutSeconds,
       warnDays: 30,
     },
-    // The outputs come from the file, never stdin.
-    { env: {}, readStdin: async () => "", progress: (line) => say(`  ${line}`) },
+    // The outputs come from the file, never stdin. In Key Vault mode verify signs as the pipeline identity.
+    {
+      env: {},
+      readStdin: async () => "",
+      progress: (line) => say(`  ${line}`),
+      ...(vault ? { vaultCredential: vault.pipeline.credential } : {}),
+    },
   );
   const printed = humanReport(report);
   const redactRun = redactor();
@@ -309,7 +351,14 @@ async function verifyOutputs(
   return report.exitCode;
 }
 
-function nextSteps(dir: string, entra: LocalEntra): string[] {
+function nextSteps(dir: string, entra: LocalEntra, vault?: RehearsalVault): string[] {
+  if (vault)
+    return [
+      `left in ${dir}: outputs.json (no private key: the client's key was made in the local Key Vault and never left it; every run's outputs in history/), entra.json and keyvault.json (the local services' state), ca-bundle.pem (both CAs), identities/ (the deployer's and the pipeline's own keys, mode 0600)`,
+      "run it again with --key-vault to update the same stack; --rotate shows the overlap. Serve both again and verify as the pipeline identity:",
+      `  npm run entra -- --state ${join(dir, "entra.json")} --port ${entra.port}`,
+      `  npm run keyvault -- --state ${join(dir, "keyvault.json")} --entra ${entra.authorityHost}/${entra.tenantId} --entra-ca ${entra.caPath} --port ${new URL(vault.vault.vaultUrl).port}`,
+    ];
   return [
     `left in ${dir}: outputs.json (what \`pulumi stack output --json --show-secrets\` prints; every run's in history/), entra.json (the directory), ca.pem, and the client's files client.pem, client.pfx, client.env (mode 0600)`,
     "run it again to update the same stack; --fresh starts over. Serve it again and verify it again:",

@@ -1,4 +1,5 @@
 import {
+  type ClientAssertionCallback,
   ConfidentialClientApplication,
   type INetworkModule,
   LogLevel,
@@ -6,6 +7,7 @@ import {
 } from "@azure/msal-node";
 import { tlsTrustFailure } from "../common/https";
 import { isRecord } from "../common/json";
+import { signedAssertion } from "./assertion";
 import { type Backoff, backoffDelay, defaultBackoff, pollDelay, retryAfterMs } from "./backoff";
 import { diagnose } from "./diagnosis";
 import { formatSeconds } from "./duration";
@@ -13,6 +15,7 @@ import { AuthenticationError, DeadlineError } from "./errors";
 import type { ClientInputs } from "./inputs";
 import { networkClient } from "./networkClient";
 import type { Preflight } from "./preflight";
+import { classifyVaultFailure, VaultCallError, type VaultFailure } from "./vaultFailure";
 
 /** One try at a token, as reported. */
 export interface Attempt {
@@ -49,6 +52,8 @@ export interface AcquireRequest {
   clock?: Clock;
   /** Filled as attempts finish, so a failure still reports them. */
   attempts: Attempt[];
+  /** Told each client assertion signed through Key Vault, so the run can scrub it like the token. */
+  onSecret?: (secret: string) => void;
 }
 
 export interface Acquired {
@@ -137,6 +142,7 @@ export async function requestToken(
   preflight: Preflight,
   thumbprint: "sha256" | "sha1",
   timeoutMs: number,
+  onSecret?: (secret: string) => void,
 ): Promise<Outcome> {
   return tryOnce(
     {
@@ -147,6 +153,7 @@ export async function requestToken(
       missingRoles: () => [],
       onWait: () => undefined,
       attempts: [],
+      onSecret,
     },
     timeoutMs,
   );
@@ -159,7 +166,7 @@ async function tryOnce(req: AcquireRequest, remainingMs: number): Promise<Outcom
   // throttle for 60 s (or Retry-After) and would answer from that instead of
   // asking again (msal-common docs/throttling.md; ThrottlingUtils.ts,
   // DEFAULT_THROTTLE_TIME_SECONDS = 60).
-  const app = clientApplication(req, recorder.client);
+  const app = clientApplication(req, recorder);
   try {
     const result = await withTimeout(
       app.acquireTokenByClientCredential({ scopes: [req.inputs.scope], skipCache: true }),
@@ -172,9 +179,11 @@ async function tryOnce(req: AcquireRequest, remainingMs: number): Promise<Outcom
   }
 }
 
-function clientApplication(req: AcquireRequest, client: INetworkModule): ConfidentialClientApplication {
-  const { inputs, preflight } = req;
-  const privateKey = preflight.key.export({ format: "pem", type: "pkcs8" }).toString();
+function clientApplication(
+  req: AcquireRequest,
+  recorder: { client: INetworkModule; last: LastResponse },
+): ConfidentialClientApplication {
+  const { inputs } = req;
   return new ConfidentialClientApplication({
     auth: {
       clientId: inputs.clientId,
@@ -183,19 +192,73 @@ function clientApplication(req: AcquireRequest, client: INetworkModule): Confide
       // openid-configuration and skips instance discovery, which only
       // Microsoft's hosts answer (msal-node docs/configuration.md, `knownAuthorities`).
       knownAuthorities: [new URL(inputs.authorityHost).host],
-      clientCertificate:
-        req.thumbprint === "sha256"
-          ? { thumbprintSha256: preflight.thumbprint.sha256, privateKey }
-          : { thumbprint: preflight.thumbprint.sha1, privateKey },
+      ...credential(req, recorder.last),
     },
     system: {
-      networkClient: client,
+      networkClient: recorder.client,
       loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => undefined },
     },
   });
 }
 
+/**
+ * The application's credential: the certificate and its local key, as
+ * msal-node signs with them; or, when Key Vault holds the key, an assertion
+ * callback. msal-node calls the callback (`auth.clientAssertion`) with the
+ * token endpoint it will post to (msal-node `ClientApplication.ts`,
+ * `getClientAssertion`: `authority.tokenEndpoint`), which is the assertion's
+ * audience; the assertion is built here as msal-node builds its own and Key
+ * Vault signs its digest.
+ */
+function credential(
+  req: AcquireRequest,
+  last: LastResponse,
+):
+  | { clientCertificate: { thumbprint?: string; thumbprintSha256?: string; privateKey: string } }
+  | {
+      clientAssertion: ClientAssertionCallback;
+    } {
+  const { inputs, preflight } = req;
+  const { signer, key } = preflight;
+  if (signer) {
+    const clock = req.clock ?? realClock;
+    const keyId = inputs.keyVault?.key.id ?? "the vault key";
+    return {
+      clientAssertion: async (config) => {
+        try {
+          const assertion = await signedAssertion(
+            {
+              clientId: inputs.clientId,
+              audience: config.tokenEndpoint ?? `${inputs.authorityHost}/${inputs.tenantId}/oauth2/v2.0/token`,
+              certificate: preflight.certificate,
+              thumbprint: req.thumbprint,
+              now: clock.now(),
+            },
+            signer,
+          );
+          req.onSecret?.(assertion);
+          return assertion;
+        } catch (err) {
+          // msal-node passes the callback's error on; the classified failure is kept for classify().
+          last.vault = err instanceof VaultCallError ? err.failure : classifyVaultFailure(err, keyId, "sign");
+          throw err;
+        }
+      },
+    };
+  }
+  if (!key) throw new TypeError("preflight has neither a private key nor a Key Vault signer");
+  const privateKey = key.export({ format: "pem", type: "pkcs8" }).toString();
+  return {
+    clientCertificate:
+      req.thumbprint === "sha256"
+        ? { thumbprintSha256: preflight.thumbprint.sha256, privateKey }
+        : { thumbprint: preflight.thumbprint.sha1, privateKey },
+  };
+}
+
 interface LastResponse {
+  /** A Key Vault call that failed while signing the assertion, already classified. */
+  vault?: VaultFailure;
   status?: number;
   retryAfter?: string;
   /** AADSTS codes of an error answer, which msal-node drops when discovery fails. */
@@ -244,6 +307,8 @@ interface MsalLikeError {
 }
 
 function classify(err: unknown, last: LastResponse): Outcome {
+  if (last.vault)
+    return { transient: last.vault.transient, reason: last.vault.reason, retryAfterMs: last.vault.retryAfterMs };
   const e: MsalLikeError = isRecord(err) ? err : {};
   const untrusted = tlsTrustFailure(last.failure) ?? tlsTrustFailure(err);
   if (untrusted)

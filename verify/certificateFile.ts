@@ -12,7 +12,12 @@ import type { ClientCertificate } from "./inputs";
  * its password. Errors name the file and the problem, never the password
  * or any of the file's content.
  */
-export async function readCertificateFile(path: string, what: string, password: string): Promise<ClientCertificate> {
+export async function readCertificateFile(
+  path: string,
+  what: string,
+  password: string,
+  content: "certificate and key" | "certificate only" = "certificate and key",
+): Promise<ClientCertificate> {
   const bytes = readBounded(path, what);
   const text = bytes.toString("latin1");
   const named = `${what}${quotedPath(path)}`;
@@ -21,6 +26,7 @@ export async function readCertificateFile(path: string, what: string, password: 
     throw new InputError(
       `${named} is JSON (stack outputs?), not a certificate file: give outputs with --outputs, and ${what} a PEM (certificate and key) or PFX file`,
     );
+  if (content === "certificate only") return certificateOnly(text, named);
   if (text.includes("-----BEGIN")) return fromPem(text, named, password);
   const { readPfx } = await import("./pfx.js");
   return readPfx(bytes, named, password);
@@ -49,4 +55,25 @@ function fromPem(text: string, what: string, password: string): ClientCertificat
   } catch {
     throw new PreflightError(`${what}: the password does not open the private key; check the password variable`);
   }
+}
+
+/**
+ * The certificate alone, for Key Vault signing: a PEM with a CERTIFICATE
+ * block and no private key (the key stays in the vault; a key given here is
+ * a mistake and one more secret to carry). A PFX always holds a key.
+ */
+function certificateOnly(text: string, what: string): ClientCertificate {
+  const blocks = pemBlocks(text);
+  if (!text.includes("-----BEGIN") || blocks.some((b) => /PRIVATE KEY$/.test(pemLabel(b) ?? "")))
+    throw new InputError(
+      `${what} must be a PEM holding the certificate only: with Key Vault signing the private key stays in the vault`,
+    );
+  const certificatePem = blocks.find((b) => pemLabel(b) === "CERTIFICATE");
+  if (!certificatePem) throw new InputError(`${what} holds no PEM CERTIFICATE block`);
+  try {
+    new X509Certificate(certificatePem);
+  } catch {
+    throw new InputError(`${what} holds a CERTIFICATE block that does not parse as an X.509 certificate`);
+  }
+  return { certificatePem };
 }

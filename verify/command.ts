@@ -7,8 +7,8 @@ import { failureReport, humanReport, jsonReport, markdownReport } from "./report
 /**
  * verify as a command: the CLI edge parses, this runs and prints. Only
  * options, files and report are loaded up front; msal-node, jose and (for
- * --stack) Pulumi load with `run`, so --help and argument errors answer
- * without them.
+ * --stack) Pulumi load with `run`, and the Azure SDKs only when Key Vault
+ * signs, so --help and argument errors answer without them.
  */
 export const verifyCommand: Command<typeof flags, VerifyOptions> = {
   name: "verify",

@@ -3,6 +3,7 @@ import { isGuid, isSafeUrl, isThumbprintHex, quoted } from "../common/safe";
 import { normalizeThumbprint } from "../common/thumbprint";
 import { InputError } from "./errors";
 import { readBounded } from "./files";
+import { type KeyVaultKeyId, keyIdProblemMessage, parseKeyVaultKeyId } from "./keyVaultKeyId";
 import type { VerifyOptions } from "./options";
 import { isRoleValue } from "./roles";
 
@@ -16,17 +17,20 @@ export interface ClientInputs {
   expectedRoles: string[];
   apiClientId?: string;
   certificatePem: string;
-  privateKeyPem: string;
+  /** The client's private key; absent when Key Vault signs (`keyVault`). */
+  privateKeyPem?: string;
+  /** Key Vault signing: the vault key that signs the client assertion, and what the run calls its inputs. */
+  keyVault?: { key: KeyVaultKeyId; names: { keyId: string; certificate: string } };
   /** As the stack declared them (uppercase hex), to be checked against the certificate. */
   thumbprint?: string;
   thumbprintSha256?: string;
   caPem?: string;
 }
 
-/** The client's certificate and key, read from --certificate or AZURE_CLIENT_CERTIFICATE_PATH. */
+/** The client's certificate and key, read from --certificate or AZURE_CLIENT_CERTIFICATE_PATH; the certificate alone for Key Vault signing. */
 export interface ClientCertificate {
   certificatePem: string;
-  privateKeyPem: string;
+  privateKeyPem?: string;
 }
 
 const defaultAuthorityHost = "https://login.microsoftonline.com";
@@ -64,6 +68,18 @@ export function fromStackOutputs(
   };
   const tenantId = guidOf("output tenantId", required("tenantId"), "tenant id");
   const authority = optional("authority");
+  const keyVault = vaultMode(options, outputs)
+    ? {
+        key: keyIdOf(
+          options.keyVaultKeyId !== undefined ? "--key-vault-key-id" : "output keyVaultKeyId",
+          options.keyVaultKeyId ?? required("keyVaultKeyId"),
+        ),
+        names: {
+          keyId: options.keyVaultKeyId !== undefined ? "--key-vault-key-id" : "keyVaultKeyId",
+          certificate: certificate ? "--certificate" : "certificatePem",
+        },
+      }
+    : undefined;
   return checked({
     source,
     tenantId,
@@ -73,7 +89,8 @@ export function fromStackOutputs(
     expectedRoles: options.expectedRoles ?? roleList(outputs.expectedRoles),
     apiClientId: options.apiClientId ?? optional("apiClientId"),
     certificatePem: certificate?.certificatePem ?? required("certificatePem"),
-    privateKeyPem: certificate?.privateKeyPem ?? required("privateKeyPem"),
+    privateKeyPem: keyVault ? undefined : (certificate?.privateKeyPem ?? required("privateKeyPem")),
+    keyVault,
     thumbprint: thumbprintOf("output thumbprint", optional("thumbprint"), 40),
     thumbprintSha256: thumbprintOf("output thumbprintSha256", optional("thumbprintSha256"), 64),
   });
@@ -94,6 +111,16 @@ export function fromEnvironment(
     throw new InputError(
       "--scope is required with the AZURE_* environment variables, e.g. --scope api://my-api/.default",
     );
+  const keyVault =
+    options.keyVaultKeyId === undefined
+      ? undefined
+      : {
+          key: keyIdOf("--key-vault-key-id", options.keyVaultKeyId),
+          names: {
+            keyId: "--key-vault-key-id",
+            certificate: options.certificate ? "--certificate" : "AZURE_CLIENT_CERTIFICATE_PATH",
+          },
+        };
   return checked({
     source: "environment",
     tenantId: guidOf("AZURE_TENANT_ID", need(env, "AZURE_TENANT_ID"), "tenant id"),
@@ -103,8 +130,28 @@ export function fromEnvironment(
     expectedRoles: options.expectedRoles ?? [],
     apiClientId: options.apiClientId,
     certificatePem: certificate.certificatePem,
-    privateKeyPem: certificate.privateKeyPem,
+    privateKeyPem: keyVault ? undefined : certificate.privateKeyPem,
+    keyVault,
   });
+}
+
+/**
+ * Whether Key Vault signs: --key-vault-key-id is given, or the outputs name
+ * a vault key (`keyVaultKeyId`) and hold no private key (Key Vault mode's
+ * outputs never do). Decided before --certificate is read, which then must
+ * hold the certificate alone.
+ */
+export function vaultMode(options: VerifyOptions, outputs?: unknown): boolean {
+  if (options.keyVaultKeyId !== undefined) return true;
+  if (!isRecord(outputs)) return false;
+  const present = (name: string) => outputs[name] !== undefined && outputs[name] !== null && outputs[name] !== "";
+  return present("keyVaultKeyId") && !present("privateKeyPem");
+}
+
+function keyIdOf(what: string, value: string): KeyVaultKeyId {
+  const parsed = parseKeyVaultKeyId(value);
+  if (typeof parsed === "string") throw new InputError(keyIdProblemMessage(what, parsed));
+  return parsed;
 }
 
 /** An environment variable that must be set. */

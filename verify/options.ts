@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import type { Flags } from "../common/cli";
 import { ArgumentError } from "../common/errors";
+import { keyIdProblemMessage, parseKeyVaultKeyId } from "./keyVaultKeyId";
 import { isRoleValue } from "./roles";
 
 /** What a verify run was asked to do. */
@@ -15,6 +16,8 @@ export interface VerifyOptions {
   apiClientId?: string;
   authorityHost?: string;
   caFile?: string;
+  /** Sign the client assertion with this Key Vault key (a versioned key id), instead of a private key. */
+  keyVaultKeyId?: string;
   thumbprint: "sha256" | "sha1";
   timeoutSeconds: number;
   warnDays: number;
@@ -31,14 +34,20 @@ Sources (one of them; the environment is used when neither flag is given):
 
 Options:
   --certificate <file>      the client's certificate and key: PEM (both in one file) or PFX/PKCS#12; overrides the
-                            outputs' certificatePem and privateKeyPem, or AZURE_CLIENT_CERTIFICATE_PATH
+                            outputs' certificatePem and privateKeyPem, or AZURE_CLIENT_CERTIFICATE_PATH; with Key Vault
+                            signing, a PEM holding the certificate only
+  --key-vault-key-id <url>  sign the client assertion with this Key Vault key, https://<vault>/keys/<name>/<version>
+                            (default: the outputs' keyVaultKeyId when they hold no privateKeyPem); the vault is reached
+                            as DefaultAzureCredential's identity, which needs the Key Vault Crypto User role
   --certificate-password-env <VAR>  the environment variable holding the PFX password (never the password itself)
   --scope <scope>           resource scope, <api>/.default (overrides the outputs' scope)
   --expected-roles <a,b>    roles the token must carry (overrides the outputs' expectedRoles)
   --api-client-id <id>      the API's client id, the audience of v2.0 tokens
   --authority-host <url>    authority host, e.g. https://login.microsoftonline.us or the local Entra ID
-  --ca-file <pem>           CA to trust for the authority host (given to msal-node, not the environment)
-  --thumbprint <sha256|sha1>  certificate thumbprint the client assertion names (default sha256, PS256)
+  --ca-file <pem>           CA(s) to trust for the authority host and Key Vault (a PEM bundle; given to msal-node and
+                            the Azure SDK clients, not the environment)
+  --thumbprint <sha256|sha1>  certificate thumbprint the client assertion names: sha256 (default) signs PS256 with
+                            x5t#S256, sha1 RS256 with x5t; the same with Key Vault signing
   --timeout <seconds>       overall deadline including retries (default 300)
   --warn-days <days>        warn when the certificate expires within this many days (default 30)
   --json                    one JSON object on stdout instead of the table, on every path
@@ -59,6 +68,7 @@ export const flags = {
   "api-client-id": { type: "string" },
   "authority-host": { type: "string" },
   "ca-file": { type: "string" },
+  "key-vault-key-id": { type: "string" },
   thumbprint: { type: "string", default: "sha256" },
   timeout: { type: "string", default: "300" },
   "warn-days": { type: "string", default: "30" },
@@ -75,6 +85,12 @@ export function toOptions(values: Flags<typeof flags>): VerifyOptions {
     throw new ArgumentError(
       "--certificate-password-env takes the name of an environment variable (e.g. PFX_PASSWORD), not the password",
     );
+  const keyVaultKeyId = values["key-vault-key-id"];
+  if (keyVaultKeyId !== undefined) {
+    // The value is never echoed: a secret pasted after the flag has to stay unprinted.
+    const parsed = parseKeyVaultKeyId(keyVaultKeyId);
+    if (typeof parsed === "string") throw new ArgumentError(keyIdProblemMessage("--key-vault-key-id", parsed));
+  }
   return {
     outputs: values.outputs,
     stack: values.stack,
@@ -86,6 +102,7 @@ export function toOptions(values: Flags<typeof flags>): VerifyOptions {
     apiClientId: values["api-client-id"],
     authorityHost: values["authority-host"],
     caFile: values["ca-file"],
+    keyVaultKeyId,
     thumbprint,
     timeoutSeconds: timeoutSeconds(values.timeout),
     warnDays: positiveNumber("--warn-days", values["warn-days"], true),

@@ -1,37 +1,48 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { type Thumbprints, thumbprints } from "../common/thumbprint";
+import type { DigestSigner } from "./assertion";
 import { type Check, fail, pass } from "./check";
 import { InputError, PreflightError } from "./errors";
 import type { ClientInputs } from "./inputs";
 
-/** What preflight found; `key` and `certificate` are parsed for the token request. */
+/** What preflight found; `key` (or `signer`, for Key Vault) and `certificate` are parsed for the token request. */
 export interface Preflight {
   checks: Check[];
   warnings: string[];
   certificate: X509Certificate;
-  key: KeyObject;
+  /** The local private key; absent when Key Vault signs. */
+  key?: KeyObject;
+  /** Key Vault signing: signs the SHA-256 digest of the assertion in the vault (set by the run after vaultPreflight). */
+  signer?: DigestSigner;
   thumbprint: Thumbprints;
 }
 
 /**
  * Checks that need no network: the certificate and key parse, belong
  * together, are RSA, are in their validity period, and match the declared
- * thumbprints. Throws PreflightError naming the first failure.
+ * thumbprints. Throws PreflightError naming the first failure. With Key
+ * Vault signing there is no key here: the certificate's checks run, and the
+ * vault key's (vaultPreflight.ts) follow over the network.
  */
 export function preflight(inputs: ClientInputs, warnDays: number, now = new Date()): Preflight {
   const certificate = parse(
     () => new X509Certificate(inputs.certificatePem),
     "certificatePem is not a PEM certificate",
   );
+  const { privateKeyPem } = inputs;
+  if (!inputs.keyVault && privateKeyPem === undefined)
+    throw new InputError("privateKeyPem is missing: give the certificate's key, or a Key Vault key to sign with");
   // Only the fact is reported: a key parser's message may quote the key.
-  const key = parse(
-    () => createPrivateKey(inputs.privateKeyPem),
-    "privateKeyPem is not an unencrypted PEM private key (PKCS#1 or PKCS#8)",
-  );
+  const key =
+    privateKeyPem === undefined
+      ? undefined
+      : parse(
+          () => createPrivateKey(privateKeyPem),
+          "privateKeyPem is not an unencrypted PEM private key (PKCS#1 or PKCS#8)",
+        );
   const thumbprint = thumbprints(certificate);
   const checks = [
-    rsaCheck(key),
-    keyMatchCheck(certificate, key),
+    ...(key ? [rsaCheck(key), keyMatchCheck(certificate, key)] : [certificateKeyCheck(certificate)]),
     validityCheck(certificate, now),
     ...thumbprintChecks(inputs, thumbprint),
   ];
@@ -46,6 +57,17 @@ function rsaCheck(key: KeyObject): Check {
     : fail(
         "key type",
         `the key is ${key.asymmetricKeyType}: Entra ID accepts only RSA certificate credentials; issue an RSA certificate`,
+      );
+}
+
+/** With Key Vault signing: the certificate's own key must be RSA (the vault key is compared with it later). */
+function certificateKeyCheck(certificate: X509Certificate): Check {
+  const type = certificate.publicKey.asymmetricKeyType;
+  return type === "rsa"
+    ? pass("certificate key type", `RSA ${certificate.publicKey.asymmetricKeyDetails?.modulusLength} bits`)
+    : fail(
+        "certificate key type",
+        `the certificate's key is ${type}: Entra ID accepts only RSA certificate credentials; issue an RSA certificate`,
       );
 }
 

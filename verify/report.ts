@@ -6,7 +6,10 @@ import type { VerifyReport } from "./run";
 /** The table a person reads, and a one-line verdict. */
 export function humanReport(r: VerifyReport): string {
   const lines: string[] = [];
-  if (r.inputs) lines.push(`verify: client ${r.inputs.clientId} at ${r.inputs.authority}, scope ${r.inputs.scope}`);
+  if (r.inputs)
+    lines.push(
+      `verify: client ${r.inputs.clientId} at ${r.inputs.authority}, scope ${r.inputs.scope}${r.inputs.keyVaultKeyId ? `, signing with Key Vault key ${r.inputs.keyVaultKeyId}` : ""}`,
+    );
   for (const w of r.warnings) lines.push(`  WARN  ${w}`);
   const rows = [...r.preflight, ...r.checks];
   const width = Math.max(0, ...rows.map((c) => c.name.length));

@@ -1,4 +1,5 @@
 import { X509Certificate } from "node:crypto";
+import type { TokenCredential } from "@azure/identity";
 import { pemBlocks, pemLabel } from "../common/pem";
 import { isQuotablePath, oneLine, quotedPath } from "../common/safe";
 import { type Attempt, acquire, type Clock, realClock } from "./acquire";
@@ -14,11 +15,13 @@ import {
   need,
   parseJson,
   readText,
+  vaultMode,
 } from "./inputs";
 import type { VerifyOptions } from "./options";
 import { preflight } from "./preflight";
 import { emptyReport, scrub, scrubReport } from "./report";
 import { checkToken, fetchJwks, missingRoles } from "./tokenChecks";
+import { prepareVaultSigning } from "./vaultSigning";
 
 /** How a run reaches the world; tests pass their own. */
 export interface VerifyIO {
@@ -30,6 +33,12 @@ export interface VerifyIO {
   backoff?: Backoff;
   /** Time and waiting (tests pass a fake clock so that nothing waits for real). */
   clock?: Clock;
+  /**
+   * The identity that reaches Key Vault when Key Vault signs (the rehearsal
+   * and tests pass one); absent, @azure/identity's DefaultAzureCredential,
+   * which reads the process environment (not `env`).
+   */
+  vaultCredential?: TokenCredential;
 }
 
 /** Everything a run found, with secrets left out by construction. */
@@ -49,7 +58,10 @@ export interface VerifyReport {
     assertion: string;
     caFile?: string;
     certificate: string;
-    privateKey: "[redacted]";
+    /** "[redacted]" for a local key; "in Key Vault" when the vault signs. */
+    privateKey: "[redacted]" | "in Key Vault";
+    /** The versioned id of the vault key that signs the assertion (Key Vault signing only). */
+    keyVaultKeyId?: string;
   };
   warnings: string[];
   preflight: Check[];
@@ -95,14 +107,31 @@ async function run(
 ): Promise<void> {
   const { clock } = io;
   const inputs = await loadInputs(options, io, report.secrets);
-  report.secrets.push(inputs.privateKeyPem);
+  if (inputs.privateKeyPem !== undefined) report.secrets.push(inputs.privateKeyPem);
   if (options.caFile) inputs.caPem = readCa(options.caFile);
   report.inputs = describeInputs(inputs, options);
 
   const t0 = clock.now();
+  const deadline = started + options.timeoutSeconds * 1000;
   const pre = preflight(inputs, options.warnDays, new Date(clock.now()));
   report.preflight = pre.checks;
   report.warnings.push(...pre.warnings);
+  const { keyVault } = inputs;
+  if (keyVault) {
+    const vaultChecks = await prepareVaultSigning({
+      inputs: { ...inputs, keyVault },
+      preflight: pre,
+      credential: io.vaultCredential,
+      deadline,
+      clock,
+      backoff: io.backoff,
+      onWait: io.progress,
+      secrets: report.secrets,
+    }).finally(() => {
+      report.timings.preflightMs = clock.now() - t0;
+    });
+    report.preflight = [...pre.checks, ...vaultChecks];
+  }
   report.timings.preflightMs = clock.now() - t0;
 
   const t1 = clock.now();
@@ -110,12 +139,13 @@ async function run(
     inputs,
     preflight: pre,
     thumbprint: options.thumbprint,
-    deadline: started + options.timeoutSeconds * 1000,
+    deadline,
     missingRoles: (token) => missingRoles(token, inputs.expectedRoles),
     onWait: io.progress,
     backoff: io.backoff,
     clock,
     attempts: report.attempts,
+    onSecret: (assertion) => report.secrets.push(assertion),
   }).finally(() => {
     report.timings.acquireMs = clock.now() - t1;
   });
@@ -136,23 +166,35 @@ async function run(
 }
 
 async function loadInputs(options: VerifyOptions, io: VerifyIO, secrets: string[]): Promise<ClientInputs> {
-  const certificate = options.certificate
-    ? await readCertificateFile(options.certificate, "--certificate", certificatePassword(options, io.env, secrets))
-    : undefined;
+  // With Key Vault signing, --certificate holds the certificate alone; which mode it is depends on the outputs.
+  const certificateFor = async (outputs?: unknown) =>
+    options.certificate
+      ? await readCertificateFile(
+          options.certificate,
+          "--certificate",
+          certificatePassword(options, io.env, secrets),
+          vaultMode(options, outputs) ? "certificate only" : "certificate and key",
+        )
+      : undefined;
   if (options.outputs !== undefined) {
     const text = options.outputs === "-" ? await io.readStdin() : readText(options.outputs, "--outputs");
     const what = options.outputs === "-" ? "--outputs - (stdin)" : `--outputs${quotedPath(options.outputs)}`;
     if (!text.trim()) throw new InputError(`${what} is empty: pipe in \`pulumi stack output --json --show-secrets\``);
-    return fromStackOutputs(parseJson(text, what), options, "outputs", certificate);
+    const outputs = parseJson(text, what);
+    return fromStackOutputs(outputs, options, "outputs", await certificateFor(outputs));
   }
   if (options.stack !== undefined) {
     // Loaded only here: the Automation API pulls in the whole Pulumi SDK, which
     // would otherwise dominate verify's start-up time.
     const { stackOutputs } = await import("./stack.js");
     const outputs = await stackOutputs(options.stack, options.cwd ?? process.cwd());
-    return fromStackOutputs(outputs, options, "stack", certificate);
+    return fromStackOutputs(outputs, options, "stack", await certificateFor(outputs));
   }
-  return fromEnvironment(io.env, options, certificate ?? (await environmentCertificate(options, io.env, secrets)));
+  return fromEnvironment(
+    io.env,
+    options,
+    (await certificateFor()) ?? (await environmentCertificate(options, io.env, secrets)),
+  );
 }
 
 /** AZURE_CLIENT_CERTIFICATE_PATH: PEM (certificate and key) or PFX with AZURE_CLIENT_CERTIFICATE_PASSWORD. */
@@ -164,7 +206,12 @@ async function environmentCertificate(
   need(env, "AZURE_TENANT_ID");
   need(env, "AZURE_CLIENT_ID");
   const path = need(env, "AZURE_CLIENT_CERTIFICATE_PATH");
-  return readCertificateFile(path, "AZURE_CLIENT_CERTIFICATE_PATH", certificatePassword(options, env, secrets));
+  return readCertificateFile(
+    path,
+    "AZURE_CLIENT_CERTIFICATE_PATH",
+    certificatePassword(options, env, secrets),
+    vaultMode(options) ? "certificate only" : "certificate and key",
+  );
 }
 
 /**
@@ -217,9 +264,10 @@ function describeInputs(inputs: ClientInputs, options: VerifyOptions): NonNullab
     expectedRoles: inputs.expectedRoles,
     thumbprint: inputs.thumbprint,
     thumbprintSha256: inputs.thumbprintSha256,
-    assertion: options.thumbprint === "sha256" ? "PS256 with x5t#S256" : "RS256 with x5t",
+    assertion: `${options.thumbprint === "sha256" ? "PS256 with x5t#S256" : "RS256 with x5t"}${inputs.keyVault ? ", signed by Key Vault" : ""}`,
     caFile: options.caFile === undefined ? undefined : isQuotablePath(options.caFile) ? options.caFile : "[given]",
     certificate: options.certificate ? "from --certificate" : "from inputs",
-    privateKey: "[redacted]",
+    privateKey: inputs.keyVault ? "in Key Vault" : "[redacted]",
+    keyVaultKeyId: inputs.keyVault?.key.id,
   };
 }

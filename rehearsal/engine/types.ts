@@ -1,3 +1,15 @@
+import type { Agent } from "node:https";
+
+/** How the local azure provider reaches vaults: what azurerm gets from ARM and from its credential. */
+export interface VaultAccess {
+  /** The data-plane URL of a vault, by its ARM id, as azurerm's BaseUriForKeyVault looks it up through ARM. */
+  vaultUrl(keyVaultId: string): string | undefined;
+  /** Trusted for the vaults' TLS. */
+  agent: Agent;
+  /** A bearer token for `https://vault.azure.net` as the deploying identity. */
+  token(): Promise<string>;
+}
+
 /** What the providers need to reach the local Entra ID and to answer getClientConfig. */
 export interface ProviderContext {
   entra: {
@@ -11,6 +23,8 @@ export interface ProviderContext {
   };
   /** The deploying identity, as azuread's getClientConfig reports it. */
   deployer: { clientId: string; objectId: string };
+  /** The local Key Vault, as the azure provider reaches it (ARM id to URL, TLS trust, the deployer's token); absent without one. */
+  keyVault?: VaultAccess;
 }
 
 /** What the engine did (or, in a preview, would do) to one resource. */

@@ -1,6 +1,7 @@
-import type { ProviderContext } from "../engine/types";
+import type { ProviderContext, VaultAccess } from "../engine/types";
 import { application, applicationCertificate, appRoleAssignment, azureadInvokes, servicePrincipal } from "./azuread";
 import { graphClient } from "./graph";
+import { keyVaultCertificate } from "./keyVault";
 import type { Providers } from "./provider";
 import { randomPassword } from "./random";
 import { type StackOutputs, stackReference } from "./stackReference";
@@ -19,6 +20,7 @@ export function localProviders(context: ProviderContext, outputsOf: StackOutputs
       "azuread:index/servicePrincipal:ServicePrincipal": servicePrincipal(graph, entra.tenantId),
       "azuread:index/applicationCertificate:ApplicationCertificate": applicationCertificate(graph),
       "azuread:index/appRoleAssignment:AppRoleAssignment": appRoleAssignment(graph),
+      "azure:keyvault/certificate:Certificate": keyVaultCertificate(context.keyVault ?? noVault),
     },
     reads: { "pulumi:pulumi:StackReference": stackReference(outputsOf) },
     invokes: azureadInvokes(graph, { tenantId: entra.tenantId, ...deployer }),
@@ -26,3 +28,12 @@ export function localProviders(context: ProviderContext, outputsOf: StackOutputs
 }
 
 export type { Providers } from "./provider";
+
+/** Without --key-vault there is no vault to reach: the provider says so when the program asks for one. */
+const noVault: VaultAccess = {
+  vaultUrl: () => undefined,
+  agent: undefined as never,
+  token: async () => {
+    throw new Error("no local Key Vault: run the rehearsal with --key-vault");
+  },
+};

@@ -1,6 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPair, X509Certificate } from "node:crypto";
 import { promisify } from "node:util";
-import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../entra/x509";
+import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../common/x509";
 import type { PlainMap, ValueMap } from "../engine/wire";
 import { asSet, bool, isFields, known, num, optStr, str, strList, withDefaults } from "./fields";
 import { type Created, type Diff, diffKeys, type PriorState, ProviderError, type ResourceProvider } from "./provider";

@@ -8,7 +8,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { identifierPath } from "../../components/api";
 import { stackOutputNames } from "../support/outputs";
-import { firstOfType, importProgram, installEngine, outputsOf, project, stack, types } from "../support/program";
+import {
+  exported,
+  firstOfType,
+  importProgram,
+  installEngine,
+  outputsOf,
+  project,
+  stack,
+  types,
+} from "../support/program";
 import { openPfx } from "./openPfx";
 
 type Program = typeof import("../../index.js");
@@ -51,7 +60,7 @@ describe("the program with default configuration", () => {
   it("exports the private key that belongs to the certificate, as a secret", async () => {
     const x509 = new X509Certificate(String(outputs.certificatePem));
     expect(x509.checkPrivateKey(createPrivateKey(String(outputs.privateKeyPem)))).toBe(true);
-    expect(await pulumi.isSecret(program.privateKeyPem)).toBe(true);
+    expect(await pulumi.isSecret(exported(program.privateKeyPem, "privateKeyPem"))).toBe(true);
     expect(await pulumi.isSecret(program.certificatePem)).toBe(false);
   });
 
@@ -147,8 +156,8 @@ describe("the program with default configuration", () => {
   });
 
   it("exports a PFX of the certificate and its key, under a generated password, both secret", async () => {
-    expect(await pulumi.isSecret(program.certificatePfx)).toBe(true);
-    expect(await pulumi.isSecret(program.pfxPassword)).toBe(true);
+    expect(await pulumi.isSecret(exported(program.certificatePfx, "certificatePfx"))).toBe(true);
+    expect(await pulumi.isSecret(exported(program.pfxPassword, "pfxPassword"))).toBe(true);
     const password = firstOfType(env.engine, types.password);
     expect(password?.inputs).toMatchObject({ length: 32, special: false });
     expect(String(outputs.pfxPassword)).toMatch(/^[A-Za-z0-9]{32}$/);

@@ -1,9 +1,9 @@
 import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../common/x509";
 import { CertificateApp, type CertificateAppArgs } from "../../components/certificateApp";
 import { defaults, type Settings } from "../../components/defaults";
 import { planRotation, priorState, type RotationState } from "../../components/rotation";
-import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../entra/x509";
 import { makeCertificate } from "../support/certificates";
 import type { StateEntry, Step } from "../support/mockEngine/engine";
 import { installEngine, newDirectory, outputsOf, types } from "../support/program";

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { parse } from "yaml";
+import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../common/x509";
 import { identifierPath } from "../../components/api";
 import { toWholeSeconds } from "../../components/dates";
 import { defaults, type Settings } from "../../components/defaults";
@@ -8,7 +9,6 @@ import { ConfigError } from "../../components/errors";
 import { appRoleDefinitions, appRoleId, grantedRoles, uuidV5 } from "../../components/roles";
 import { type KeysOf, readSettings } from "../../components/settings";
 import { settingsProblems } from "../../components/validation";
-import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../entra/x509";
 import { makeCertificate } from "../support/certificates";
 import { installEngine } from "../support/program";
 import { expectHolds } from "../support/secrets";
@@ -28,7 +28,8 @@ describe("Pulumi.yaml and the program's defaults", () => {
   it.each(Object.entries(defaults))("agree on the default, type and description of %s", (key, value) => {
     const declared = pulumiYaml.config[key];
     expect(declared?.default).toEqual(value);
-    expect(declared?.type).toBe(Array.isArray(value) ? "array" : typeof value === "number" ? "integer" : "string");
+    const types: Record<string, string> = { number: "integer", boolean: "boolean" };
+    expect(declared?.type).toBe(Array.isArray(value) ? "array" : (types[typeof value] ?? "string"));
     expect(declared?.description.length).toBeGreaterThan(20);
   });
 

@@ -1,7 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, KeyObject, webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 import { inject } from "vitest";
-import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../entra/x509";
+import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../common/x509";
 
 export interface TestCertificate {
   certificatePem: string;

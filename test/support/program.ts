@@ -10,6 +10,7 @@ import { openStore } from "../../entra/store";
 import { localProvider } from "./mockEngine";
 import { inProcessDirectory } from "./mockEngine/directoryApi";
 import { LocalEngine, type Registered, type ResourceHandler, type StateEntry, type Step } from "./mockEngine/engine";
+import { type MockVaults, newVaults, vaultCertificate } from "./mockEngine/keyvault";
 import { legacyRandomPassword } from "./mockEngine/random";
 import { privateKeyCreated } from "./mockEngine/tls";
 import { track } from "./tempFolders";
@@ -27,6 +28,8 @@ export interface EngineOptions {
   onStep?: (s: Step) => void;
   /** Resource types to leave without a handler, so that registering one fails. */
   omit?: string[];
+  /** The Key Vaults, kept across deployments like the directory. */
+  vaults?: MockVaults;
 }
 
 /**
@@ -39,8 +42,10 @@ export function installEngine(options: EngineOptions = {}) {
     clientId: "11111111-1111-4111-8111-111111111111",
     objectId: "22222222-2222-4222-8222-222222222222",
   };
-  const provider = localProvider(inProcessDirectory(admin), deployer);
+  const vaults = options.vaults ?? newVaults();
+  const provider = localProvider(inProcessDirectory(admin), deployer, vaults);
   provider.resources["tls:index/privateKey:PrivateKey"] = pooledPrivateKey;
+  provider.resources[types.vaultCertificate] = vaultCertificate(vaults, nextKey);
   provider.resources["random:index/randomPassword:RandomPassword"] = legacyRandomPassword;
   for (const type of options.omit ?? []) delete provider.resources[type];
   const engine = new LocalEngine(provider, options.previous ?? [], options.onStep, options.outputs ?? {}).install(
@@ -49,7 +54,7 @@ export function installEngine(options: EngineOptions = {}) {
   );
   setConfig(options.config ?? {});
   current = engine;
-  return { engine, admin, deployer };
+  return { engine, admin, deployer, vaults };
 }
 
 /** The engine installed last: the one whose failures promiseOf reports. */
@@ -74,7 +79,9 @@ type Settled<T> = { value: T } | { error: unknown };
  * The value of an Output, or its failure at once: `apply` alone never runs when a resource behind the
  * Output failed, which would leave a test waiting for its timeout with no cause.
  */
-export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+export function promiseOf<T>(output: pulumi.Output<T> | undefined): Promise<T> {
+  // An output of the other mode (privateKeyPem in Key Vault mode, keyVaultKeyId outside it) is undefined.
+  if (output === undefined) return Promise.reject(new Error("the program does not make this output in this mode"));
   const settled = new Promise<T>((resolve, reject) => {
     pulumi
       .recover(
@@ -85,6 +92,12 @@ export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
   });
   // A failed registration never settles its outputs (the SDK leaves that to the CLI): the engine says so.
   return current ? Promise.race([settled, current.failed]) : settled;
+}
+
+/** An export the test expects in this mode: an undefined one fails here, by name. */
+export function exported<T>(value: T | undefined, name: string): T {
+  if (value === undefined) throw new Error(`the program does not export ${name} in this mode`);
+  return value;
 }
 
 /** Resources of a type whose name starts with `prefix`. */
@@ -106,6 +119,7 @@ export const types = {
   certificate: "azuread:index/applicationCertificate:ApplicationCertificate",
   roleAssignment: "azuread:index/appRoleAssignment:AppRoleAssignment",
   password: "random:index/randomPassword:RandomPassword",
+  vaultCertificate: "azure:keyvault/certificate:Certificate",
   stackReference: "pulumi:pulumi:StackReference",
 };
 

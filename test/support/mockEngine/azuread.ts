@@ -116,7 +116,12 @@ function certificateValue(inputs: Inputs): string {
   const value = str(inputs, "value", "azuread ApplicationCertificate");
   if (encoding === "pem") return value;
   if (encoding === "base64") return value;
-  if (encoding === "hex") return Buffer.from(value, "hex").toString("base64");
+  // Key Vault's certificate_data, as the documented Key Vault pattern attaches it; Buffer.from would skip bad digits.
+  if (encoding === "hex") {
+    if (!/^(?:[0-9a-fA-F]{2})+$/.test(value))
+      throw new Error("azuread ApplicationCertificate: value is not hex while encoding is hex");
+    return Buffer.from(value, "hex").toString("base64");
+  }
   throw new Error(`azuread ApplicationCertificate: encoding ${encoding} is not pem, base64 or hex`);
 }
 

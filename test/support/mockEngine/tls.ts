@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, generateKeyPair, type KeyObject, X509Certificate } from "node:crypto";
 import { promisify } from "node:util";
-import { issueCertificate, privateKeyOf } from "../../../entra/x509";
+import { issueCertificate, privateKeyOf } from "../../../common/x509";
 import { bool, num, str, strList } from "../../../rehearsal/providers/fields";
 import { distinguishedName, extendedUsages, keyUsages } from "../../../rehearsal/providers/tls";
 import type { Created, ResourceHandler } from "./engine";

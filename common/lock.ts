@@ -1,6 +1,21 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { LocalEntraError } from "./errors";
+import { CliError } from "./errors";
+
+/** A state file another running server holds. Exit code 1: the server cannot start. */
+export class StateLockedError extends CliError {
+  constructor(message: string) {
+    super("ERR_STATE_LOCKED", 1, message);
+  }
+}
+
+/** How a refusal reads: the server's name in it, and the typed error each server throws. */
+export interface LockOptions {
+  /** e.g. "local Entra ID", "local Key Vault". */
+  server?: string;
+  /** The error to throw; a StateLockedError by default. */
+  refuse?: (message: string) => Error;
+}
 
 /** Holds `<state>.lock` while a server uses the state file. */
 export interface StateLock {
@@ -67,7 +82,9 @@ function removeEmpty(from: string, upTo: string | undefined): void {
  * this process included, means the start is refused, since two servers on one
  * file would overwrite each other's writes.
  */
-export function lockState(statePath: string): StateLock {
+export function lockState(statePath: string, options: LockOptions = {}): StateLock {
+  const server = options.server ?? "server";
+  const refuse = options.refuse ?? ((message: string) => new StateLockedError(message));
   const path = `${statePath}.lock`;
   const dir = dirname(statePath);
   const made = mkdirSync(dir, { recursive: true });
@@ -88,12 +105,11 @@ export function lockState(statePath: string): StateLock {
     const [pidText = "", start] = readFileSync(path, "utf8").slice(0, 100).trim().split(/\s+/);
     const owner = /^\d{1,10}$/.test(pidText) ? Number(pidText) : 0;
     if (owner > 0 && ownerRunning(owner, start)) {
-      throw new LocalEntraError(
-        "ERR_STATE_LOCKED",
-        `state file ${statePath} is in use by another local Entra ID (pid ${owner}); stop that one or pass another --state (if none is running, delete ${path})`,
+      throw refuse(
+        `state file ${statePath} is in use by another ${server} (pid ${owner}); stop that one or pass another --state (if none is running, delete ${path})`,
       );
     }
     rmSync(path, { force: true }); // stale: its owner died without releasing it
   }
-  throw new LocalEntraError("ERR_STATE_LOCKED", `could not lock ${statePath}: ${path} keeps reappearing`);
+  throw refuse(`could not lock ${statePath}: ${path} keeps reappearing`);
 }

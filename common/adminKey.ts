@@ -1,9 +1,16 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { LocalEntraError } from "./errors";
+import { CliError } from "./errors";
 
-/** `<state>.admin-key`: the bearer key every `/graph/...` and `/_local/...` request must carry. */
+/** An admin key file that holds no key. Exit code 1: the server cannot start. */
+export class AdminKeyError extends CliError {
+  constructor(message: string) {
+    super("ERR_ADMIN_KEY_INVALID", 1, message);
+  }
+}
+
+/** `<state>.admin-key`: the bearer key every admin request (`/graph/...`, `/_local/...`) must carry. */
 export const adminKeyPath = (statePath: string) => `${statePath}.admin-key`;
 
 const keyPattern = /^[A-Za-z0-9_-]{43}$/;
@@ -19,13 +26,15 @@ export interface AdminKey {
  * Reads the key beside the state file, or makes one in memory, writing
  * nothing: a start that is refused afterwards leaves no key behind.
  */
-export function loadAdminKey(statePath: string): AdminKey {
+export function loadAdminKey(
+  statePath: string,
+  refuse: (message: string) => Error = (message) => new AdminKeyError(message),
+): AdminKey {
   const path = adminKeyPath(statePath);
   if (existsSync(path)) {
     const adminKey = readFileSync(path, "utf8").trim();
     if (!keyPattern.test(adminKey))
-      throw new LocalEntraError(
-        "ERR_ADMIN_KEY_INVALID",
+      throw refuse(
         `${path} does not hold an admin key (43 base64url characters); delete it and a new one is made at start`,
       );
     return { adminKey, adminKeyPath: path, save: () => chmodSync(path, 0o600) };

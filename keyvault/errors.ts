@@ -1,0 +1,134 @@
+import { CliError } from "../common/errors";
+
+/**
+ * An error as Key Vault answers it: `{"error": {"code", "message", "innererror"?}}` with its HTTP status
+ * (Key Vault REST reference, "KeyVaultError"; bodies seen in Azure/azure-sdk-for-js sdk/keyvault recordings).
+ */
+export class KeyVaultError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly innerCode?: string,
+  ) {
+    super(message);
+    this.name = "KeyVaultError";
+  }
+
+  get body() {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.innerCode ? { innererror: { code: this.innerCode } } : {}),
+      },
+    };
+  }
+}
+
+/** The errors the local vault answers, worded as Key Vault words them. */
+export const akv = {
+  /** The first, unauthenticated request of every SDK call (the challenge probe). */
+  missingToken: () => new KeyVaultError(401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token."),
+  malformedToken: () => new KeyVaultError(401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token."),
+  /** Wording from the service's answers quoted in MicrosoftDocs/azure-docs#109562 and go-autorest#525. */
+  invalidAudience: (found: string) =>
+    new KeyVaultError(
+      401,
+      "Unauthorized",
+      `AKV10022: Invalid audience. Expected https://vault.azure.net, found: ${found}.`,
+    ),
+  /** Wording from Azure/azure-sdk-for-js#12539. */
+  invalidIssuer: (expected: string, found: string) =>
+    new KeyVaultError(401, "Unauthorized", `AKV10032: Invalid issuer. Expected one of ${expected}, found ${found}.`),
+  /** A key the tenant does not publish (terraform-provider-azurerm#30912 quotes the service). */
+  unknownKey: () =>
+    new KeyVaultError(401, "Unauthorized", "AKV10046: Unable to resolve the key used for signature validation."),
+  badSignature: () => new KeyVaultError(401, "Unauthorized", "Error validating token: IDX10511 (signature)."),
+  /** IDX10223: lifetime validation failed, the token is expired (Azure/azure-sdk-for-python#12368). */
+  expired: () => new KeyVaultError(401, "Unauthorized", "Error validating token: IDX10223"),
+  notYetValid: () => new KeyVaultError(401, "Unauthorized", "Error validating token: IDX10222"),
+  /**
+   * An RBAC refusal, in the shape the service answers (quoted in terraform-provider-azurerm#27817 and
+   * piyushsachdeva/Terraform_AKS#2): the caller, the action, the resource, and innererror ForbiddenByRbac.
+   */
+  forbidden: (caller: { appid?: string; oid: string; iss: string }, action: string, resource: string, vault: string) =>
+    new KeyVaultError(
+      403,
+      "Forbidden",
+      [
+        "Caller is not authorized to perform action on resource.",
+        "If role assignments, deny assignments or role definitions were changed recently, please observe propagation time.",
+        `Caller: ${caller.appid ? `appid=${caller.appid};` : ""}oid=${caller.oid};iss=${caller.iss}`,
+        `Action: '${action}'`,
+        `Resource: '${resource}'`,
+        "Assignment: (not found)",
+        "DenyAssignmentId: null",
+        "DecisionReason: 'DeniedWithNoValidRBAC' ",
+        `Vault: ${vault};location=local`,
+        "",
+      ].join("\r\n"),
+      "ForbiddenByRbac",
+    ),
+  badParameter: (message: string) => new KeyVaultError(400, "BadParameter", message),
+  certificateNotFound: (name: string, version?: string) =>
+    new KeyVaultError(
+      404,
+      "CertificateNotFound",
+      version
+        ? `A certificate with (name/id) ${name}/${version} was not found in this key vault. If you recently deleted this certificate you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`
+        : `A certificate with (name/id) ${name} was not found in this key vault. If you recently deleted this certificate you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
+    ),
+  pendingNotFound: (name: string) =>
+    new KeyVaultError(404, "CertificateNotFound", `Pending certificate not found: ${name}`),
+  deletedNotFound: (name: string) =>
+    new KeyVaultError(404, "CertificateNotFound", `Deleted Certificate not found: ${name}`),
+  keyNotFound: (name: string, version: string) =>
+    new KeyVaultError(
+      404,
+      "KeyNotFound",
+      `A key with (name/id) ${name}/${version} was not found in this key vault. If you recently deleted this key you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
+    ),
+  secretNotFound: (name: string, version: string) =>
+    new KeyVaultError(
+      404,
+      "SecretNotFound",
+      `A secret with (name/id) ${name}/${version} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
+    ),
+  /** Wording quoted in rcl-letsencrypt-auto-ssl/Lets-Encrypt-Auto#16. */
+  deletedButRecoverable: (name: string) =>
+    new KeyVaultError(
+      409,
+      "Conflict",
+      `Certificate ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the certificate can only be recovered or purged.`,
+      "ObjectIsDeletedButRecoverable",
+    ),
+  badRoute: (method: string, path: string) =>
+    new KeyVaultError(400, "BadParameter", `The request URI ${method} ${path} is not valid.`),
+  bodyTooLarge: (limit: number) =>
+    new KeyVaultError(400, "BadParameter", `The request body must be at most ${limit} bytes.`),
+  missingApiVersion: () => new KeyVaultError(400, "BadParameter", "The 'api-version' query parameter is missing."),
+  badApiVersion: () =>
+    new KeyVaultError(
+      400,
+      "BadParameter",
+      "The specified version of the api is not supported. Supported versions: 7.0 to 7.6, 2025-07-01.",
+    ),
+  internal: () => new KeyVaultError(500, "InternalServerError", "An unexpected error occurred."),
+};
+
+/** Why the local Key Vault cannot start; the CLI edge prints the message and exits 1. */
+export class LocalKeyVaultError extends CliError {
+  constructor(
+    override readonly code:
+      | "ERR_STATE_LOCKED"
+      | "ERR_STATE_INVALID"
+      | "ERR_ADMIN_KEY_INVALID"
+      | "ERR_KEYS_INVALID"
+      | "ERR_PORT_IN_USE"
+      | "ERR_ENTRA_CA",
+    message: string,
+  ) {
+    super(code, 1, message);
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Azure's built-in Key Vault data-plane roles and the dataActions each grants, from the built-in role
+ * definitions ("Azure built-in roles for Security", learn.microsoft.com/azure/role-based-access-control/built-in-roles/security):
+ * - Key Vault Administrator  ...00482a5a-887f-4fb3-b363-3b7fe8e74483: Microsoft.KeyVault/vaults/*
+ * - Key Vault Certificates Officer a4417e6f-fecd-4de8-b567-7b0420556985: certificatecas/*, certificates/*,
+ *   certificatecontacts/write. It is not granted the secret's value nor key operations; reading a key's public part
+ *   (keys/read) is granted here because a certificate's key is part of what its officer manages and shows.
+ * - Key Vault Crypto User 12338af0-0e69-4776-bea7-57ae8d297424: keys/read, keys/update/action, keys/backup/action,
+ *   keys/encrypt|decrypt|wrap|unwrap|sign|verify/action.
+ * - Key Vault Reader 21090545-7ca7-4776-b22c-e363652d74d2: Microsoft.KeyVault/vaults/*\/read,
+ *   secrets/readMetadata/action.
+ * - Key Vault Secrets User 4633458b-17de-408a-b874-0445c86b69e6: secrets/getSecret/action, secrets/readMetadata/action.
+ */
+export const roleNames = [
+  "Key Vault Administrator",
+  "Key Vault Certificates Officer",
+  "Key Vault Crypto User",
+  "Key Vault Reader",
+  "Key Vault Secrets User",
+] as const;
+
+export type RoleName = (typeof roleNames)[number];
+
+export const isRoleName = (value: unknown): value is RoleName => roleNames.includes(value as RoleName);
+
+const v = "Microsoft.KeyVault/vaults";
+
+export const dataActionsOf: Record<RoleName, readonly string[]> = {
+  "Key Vault Administrator": [`${v}/*`],
+  "Key Vault Certificates Officer": [
+    `${v}/certificatecas/*`,
+    `${v}/certificates/*`,
+    `${v}/certificatecontacts/write`,
+    `${v}/keys/read`,
+  ],
+  "Key Vault Crypto User": [
+    `${v}/keys/read`,
+    `${v}/keys/update/action`,
+    `${v}/keys/backup/action`,
+    `${v}/keys/encrypt/action`,
+    `${v}/keys/decrypt/action`,
+    `${v}/keys/wrap/action`,
+    `${v}/keys/unwrap/action`,
+    `${v}/keys/sign/action`,
+    `${v}/keys/verify/action`,
+  ],
+  "Key Vault Reader": [`${v}/*/read`, `${v}/secrets/readMetadata/action`],
+  "Key Vault Secrets User": [`${v}/secrets/getSecret/action`, `${v}/secrets/readMetadata/action`],
+};
+
+/** The dataActions the routes check. */
+export const actions = {
+  certificateRead: `${v}/certificates/read`,
+  certificateCreate: `${v}/certificates/create/action`,
+  certificateDelete: `${v}/certificates/delete`,
+  certificatePurge: `${v}/certificates/purge/action`,
+  keyRead: `${v}/keys/read`,
+  keySign: `${v}/keys/sign/action`,
+  secretGet: `${v}/secrets/getSecret/action`,
+} as const;
+
+/** Whether a pattern (with `*` standing for one or more path segments, as in role definitions) matches. */
+function matches(pattern: string, action: string): boolean {
+  const re = new RegExp(`^${pattern.split("*").map(escapeRegExp).join("[^]+")}$`, "i");
+  return re.test(action);
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+
+/** Whether any of the roles grants the dataAction. */
+export const grants = (roles: readonly RoleName[], action: string): boolean =>
+  roles.some((role) => dataActionsOf[role].some((pattern) => matches(pattern, action)));

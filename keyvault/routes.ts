@@ -1,0 +1,360 @@
+import { createPrivateKey, randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { bearerMatches } from "../common/adminKey";
+import { BodyTooLargeError, describeUnexpected, readBody, sendJson } from "../common/httpServer";
+import { isRecord } from "../common/json";
+import { isGuid } from "../common/safe";
+import {
+  certificateBundle,
+  certificateItem,
+  deletedBundle,
+  keyBundle,
+  pendingOperation,
+  policyBundle,
+  recoverableDays,
+  secretBundle,
+} from "./bundles";
+import { akv, KeyVaultError } from "./errors";
+import { issue } from "./issue";
+import { parseCreateRequest } from "./policy";
+import { actions, grants, isRoleName, type RoleName } from "./rbac";
+import { secretValue } from "./secret";
+import { isSignAlgorithm, signDigest } from "./sign";
+import type { CertificateObject, CertificateVersion, VaultStore } from "./store";
+import type { Principal, TrustedIssuer } from "./token";
+
+/** Everything the routes need; `vaultUrl` is known only once the server listens. */
+export interface VaultContext {
+  store: VaultStore;
+  adminKey: string;
+  issuer: TrustedIssuer;
+  checkToken: (authorization: string | undefined) => Promise<Principal>;
+  vaultUrl: () => string;
+  now: () => Date;
+  /** Where unexpected errors are reported (never with request content); stderr by default. */
+  log?: (line: string) => void;
+}
+
+/** Bodies are small JSON documents (a policy, a digest); Key Vault's own limit is larger, this is plenty. */
+export const maxBody = 256 * 1024;
+
+/** The request handler, exported so tests can drive it without a port. */
+export function createHandler(ctx: VaultContext) {
+  const log = ctx.log ?? ((line: string) => console.error(line));
+  return (req: IncomingMessage, res: ServerResponse) => {
+    route(ctx, req, res).catch((err: unknown) => {
+      if (err instanceof KeyVaultError) return sendError(ctx, res, err);
+      if (err instanceof BodyTooLargeError) return sendError(ctx, res, akv.bodyTooLarge(err.limit));
+      // Never echo the request: a body or header can hold a token.
+      log(`keyvault: unexpected ${describeUnexpected(err)} on ${req.method}`);
+      sendError(ctx, res, akv.internal());
+    });
+  };
+}
+
+function sendError(ctx: VaultContext, res: ServerResponse, err: KeyVaultError): void {
+  if (err.status === 401)
+    res.setHeader(
+      "WWW-Authenticate",
+      `Bearer authorization="${ctx.issuer.authorityHost}/${ctx.issuer.tenantId}", resource="https://vault.azure.net"`,
+    );
+  sendJson(res, err.status, err.body);
+}
+
+/** Key Vault's object names: 1-127 letters, digits and dashes. */
+const namePattern = /^[0-9A-Za-z-]{1,127}$/;
+const versionPattern = /^[0-9a-f]{32}$/i;
+/** The api-versions the SDKs send: 7.0 to 7.6 (and previews) and the dated ones from 2025-07-01. */
+const apiVersionPattern = /^(?:7\.\d(?:-preview(?:\.\d+)?)?|20\d\d-\d\d-\d\d(?:-preview)?)$/;
+
+async function route(ctx: VaultContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = URL.canParse(req.url ?? "/", "https://localhost")
+    ? new URL(req.url ?? "/", "https://localhost")
+    : undefined;
+  if (!url) throw akv.badParameter("The request target is not a valid URL.");
+  const parts = url.pathname.split("/").slice(1).map(safeDecode);
+  const method = req.method ?? "GET";
+  if (parts[0] === "_local") return adminRoute(ctx, req, res, parts.slice(1));
+  // Every data-plane request is authenticated first: the SDKs' first request is the unauthenticated probe.
+  const caller = await ctx.checkToken(req.headers.authorization);
+  const apiVersion = url.searchParams.get("api-version");
+  if (apiVersion === null) throw akv.missingApiVersion();
+  if (!apiVersionPattern.test(apiVersion)) throw akv.badApiVersion();
+  const [collection = "", name = "", sub, third, ...extra] = parts;
+  const op = { ctx, req, res, caller };
+  if (collection === "certificates" && name === "" && sub === undefined && method === "GET")
+    return listCertificates(op);
+  if (collection === "deletedcertificates" && name === "" && sub === undefined && method === "GET")
+    return listDeleted(op);
+  if (!namePattern.test(name) || extra.length > 0) throw akv.badRoute(method, routeShape(parts));
+  if (collection === "certificates") {
+    if (method === "POST" && sub === "create" && third === undefined) return createCertificate(op, name);
+    if (method === "GET" && sub === "pending" && third === undefined) return getPending(op, name);
+    if (method === "GET" && sub === "versions" && third === undefined) return listVersions(op, name);
+    if (method === "GET" && sub === "policy" && third === undefined) return getPolicy(op, name);
+    if (method === "GET" && third === undefined) return getCertificate(op, name, sub ?? "");
+    if (method === "DELETE" && (sub === undefined || sub === "") && third === undefined)
+      return deleteCertificate(op, name);
+  }
+  if (collection === "deletedcertificates" && (sub === undefined || sub === "")) {
+    if (method === "GET") return getDeleted(op, name);
+    if (method === "DELETE") return purge(op, name);
+  }
+  if (collection === "keys") {
+    if (method === "GET" && third === undefined) return getKey(op, name, sub ?? "");
+    if (method === "POST" && sub !== undefined && third === "sign") return sign(op, name, sub);
+  }
+  if (collection === "secrets" && method === "GET" && third === undefined) return getSecret(op, name, sub ?? "");
+  throw akv.badRoute(method, routeShape(parts));
+}
+
+const safeDecode = (s: string) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return "\u0000";
+  }
+};
+
+/** A path as the error may quote it: names and versions replaced by their kind, so no client text is echoed. */
+const routeShape = (parts: string[]) =>
+  `/${parts.map((p, i) => (i === 0 && /^[a-z]{1,30}$/.test(p) ? p : "{…}")).join("/")}`;
+
+interface Op {
+  ctx: VaultContext;
+  req: IncomingMessage;
+  res: ServerResponse;
+  caller: Principal;
+}
+
+/** Refuses the caller without a role that grants the dataAction, as Key Vault's RBAC does (403 ForbiddenByRbac). */
+function authorize({ ctx, caller }: Op, action: string, resource: string): void {
+  const roles = ctx.store.state.roleAssignments[caller.oid] ?? [];
+  if (grants(roles, action)) return;
+  const vault = "local";
+  throw akv.forbidden(
+    caller,
+    action,
+    `/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/local/providers/microsoft.keyvault/vaults/${vault}/${resource}`,
+    vault,
+  );
+}
+
+const key = (name: string) => name.toLowerCase();
+const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+
+function findCertificate(op: Op, name: string): CertificateObject {
+  const c = op.ctx.store.state.certificates[key(name)];
+  if (!c || c.versions.length === 0) throw akv.certificateNotFound(name);
+  return c;
+}
+
+function findVersion(c: CertificateObject, version: string, notFound: () => KeyVaultError): CertificateVersion {
+  if (version === "") return c.versions[c.versions.length - 1] ?? raise(notFound());
+  if (!versionPattern.test(version)) throw notFound();
+  return c.versions.find((v) => v.version === version.toLowerCase()) ?? raise(notFound());
+}
+
+const raise = (err: Error): never => {
+  throw err;
+};
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = await readBody(req, maxBody);
+  if (text.trim() === "") throw akv.badParameter("The request body is empty; a JSON object is required.");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw akv.badParameter("The request body is not valid JSON.");
+  }
+}
+
+async function createCertificate(op: Op, name: string): Promise<void> {
+  authorize(op, actions.certificateCreate, `certificates/${name}`);
+  const request = parseCreateRequest(await readJson(op.req));
+  const { store, now } = op.ctx;
+  if (store.state.deletedCertificates[key(name)]) throw akv.deletedButRecoverable(name);
+  const issued = await issue(request.policy, now(), { enabled: request.enabled, tags: request.tags });
+  const c = store.change((s) => {
+    // Checked again: another create may have deleted or changed it while the key was made.
+    if (s.deletedCertificates[key(name)]) throw akv.deletedButRecoverable(name);
+    const existing = s.certificates[key(name)];
+    const next: CertificateObject = {
+      name: existing?.name ?? name,
+      versions: [...(existing?.versions ?? []), issued.version],
+      pending: { requestId: randomHex(), csr: issued.csr, version: issued.version.version, polled: false },
+    };
+    s.certificates[key(name)] = next;
+    return next;
+  });
+  const vault = op.ctx.vaultUrl();
+  op.res.setHeader("Location", `${vault}/certificates/${c.name}/pending?api-version=7.6`);
+  op.res.setHeader("Retry-After", "0");
+  sendJson(op.res, 202, pendingOperation(vault, c, false));
+}
+
+const randomHex = () => randomUUID().replaceAll("-", "");
+
+/** The create operation completes when it is first polled: the key and certificate are already made. */
+function getPending(op: Op, name: string): void {
+  authorize(op, actions.certificateRead, `certificates/${name}`);
+  const c = op.ctx.store.state.certificates[key(name)];
+  if (!c?.pending) throw akv.pendingNotFound(name);
+  if (!c.pending.polled)
+    op.ctx.store.change((s) => {
+      const p = s.certificates[key(name)]?.pending;
+      if (p) p.polled = true;
+    });
+  sendJson(op.res, 200, pendingOperation(op.ctx.vaultUrl(), c, true));
+}
+
+function getCertificate(op: Op, name: string, version: string): void {
+  authorize(op, actions.certificateRead, `certificates/${name}`);
+  const c = findCertificate(op, name);
+  const v = findVersion(c, version, () => akv.certificateNotFound(name, version || undefined));
+  sendJson(op.res, 200, certificateBundle(op.ctx.vaultUrl(), c, v));
+}
+
+function getPolicy(op: Op, name: string): void {
+  authorize(op, actions.certificateRead, `certificates/${name}`);
+  const c = findCertificate(op, name);
+  const v = findVersion(c, "", () => akv.certificateNotFound(name));
+  sendJson(op.res, 200, policyBundle(op.ctx.vaultUrl(), c.name, v));
+}
+
+function listVersions(op: Op, name: string): void {
+  authorize(op, actions.certificateRead, `certificates/${name}`);
+  const c = findCertificate(op, name);
+  const vault = op.ctx.vaultUrl();
+  sendJson(op.res, 200, { value: c.versions.map((v) => certificateItem(vault, c, v, true)), nextLink: null });
+}
+
+function listCertificates(op: Op): void {
+  authorize(op, actions.certificateRead, "certificates");
+  const vault = op.ctx.vaultUrl();
+  const value = Object.values(op.ctx.store.state.certificates).flatMap((c) => {
+    const latest = c.versions[c.versions.length - 1];
+    return latest ? [certificateItem(vault, c, latest, false)] : [];
+  });
+  sendJson(op.res, 200, { value, nextLink: null });
+}
+
+function listDeleted(op: Op): void {
+  authorize(op, actions.certificateRead, "deletedcertificates");
+  const vault = op.ctx.vaultUrl();
+  const value = Object.values(op.ctx.store.state.deletedCertificates).flatMap((d) => {
+    const latest = d.certificate.versions[d.certificate.versions.length - 1];
+    if (!latest) return [];
+    const { recoveryId, deletedDate, scheduledPurgeDate } = deletedBundle(vault, d, latest);
+    return [{ ...certificateItem(vault, d.certificate, latest, false), recoveryId, deletedDate, scheduledPurgeDate }];
+  });
+  sendJson(op.res, 200, { value, nextLink: null });
+}
+
+/** Soft-delete: the certificate, its key and secret move aside for `recoverableDays`, the name stays taken. */
+function deleteCertificate(op: Op, name: string): void {
+  authorize(op, actions.certificateDelete, `certificates/${name}`);
+  findCertificate(op, name);
+  const at = seconds(op.ctx.now());
+  const deleted = op.ctx.store.change((s) => {
+    const c = s.certificates[key(name)];
+    if (!c) throw akv.certificateNotFound(name);
+    delete s.certificates[key(name)];
+    const { pending: _, ...certificate } = c;
+    const d = { certificate, deletedDate: at, scheduledPurgeDate: at + recoverableDays * 86400 };
+    s.deletedCertificates[key(name)] = d;
+    return d;
+  });
+  const latest = findVersion(deleted.certificate, "", () => akv.certificateNotFound(name));
+  sendJson(op.res, 200, deletedBundle(op.ctx.vaultUrl(), deleted, latest));
+}
+
+function getDeleted(op: Op, name: string): void {
+  authorize(op, actions.certificateRead, `deletedcertificates/${name}`);
+  const d = op.ctx.store.state.deletedCertificates[key(name)];
+  const latest = d?.certificate.versions[d.certificate.versions.length - 1];
+  if (!d || !latest) throw akv.deletedNotFound(name);
+  sendJson(op.res, 200, deletedBundle(op.ctx.vaultUrl(), d, latest));
+}
+
+function purge(op: Op, name: string): void {
+  authorize(op, actions.certificatePurge, `deletedcertificates/${name}`);
+  if (!op.ctx.store.state.deletedCertificates[key(name)]) throw akv.deletedNotFound(name);
+  op.ctx.store.change((s) => {
+    delete s.deletedCertificates[key(name)];
+  });
+  sendJson(op.res, 204, undefined);
+}
+
+function keyVersion(op: Op, name: string, version: string) {
+  const notFound = () => akv.keyNotFound(name, version);
+  const c = op.ctx.store.state.certificates[key(name)] ?? raise(notFound());
+  return { c, v: findVersion(c, version, notFound) };
+}
+
+function getKey(op: Op, name: string, version: string): void {
+  authorize(op, actions.keyRead, `keys/${name}`);
+  const { c, v } = keyVersion(op, name, version);
+  sendJson(op.res, 200, keyBundle(op.ctx.vaultUrl(), c, v));
+}
+
+async function sign(op: Op, name: string, version: string): Promise<void> {
+  authorize(op, actions.keySign, `keys/${name}`);
+  const body = await readJson(op.req);
+  const { c, v } = keyVersion(op, name, version);
+  if (!isRecord(body)) throw akv.badParameter("The request body must be a JSON object with alg and value.");
+  if (!isSignAlgorithm(body.alg))
+    throw akv.badParameter("alg: must be one of RS256, RS384, RS512, PS256, PS384, PS512 for an RSA key");
+  if (typeof body.value !== "string" || !/^[A-Za-z0-9_-]*={0,2}$/.test(body.value))
+    throw akv.badParameter("value: must be the digest, base64url");
+  if (!v.enabled) throw new KeyVaultError(403, "Forbidden", "Operation sign is not allowed on a disabled key.");
+  const signature = signDigest(createPrivateKey(v.privateKeyPem), body.alg, Buffer.from(body.value, "base64url"));
+  sendJson(op.res, 200, {
+    kid: `${op.ctx.vaultUrl()}/keys/${c.name}/${v.version}`,
+    value: signature.toString("base64url"),
+  });
+}
+
+/** A certificate's secret: the PFX (or PEM) with the key when it is exportable; never the key when it is not. */
+async function getSecret(op: Op, name: string, version: string): Promise<void> {
+  authorize(op, actions.secretGet, `secrets/${name}`);
+  const notFound = () => akv.secretNotFound(name, version);
+  const c = op.ctx.store.state.certificates[key(name)] ?? raise(notFound());
+  const v = findVersion(c, version, notFound);
+  sendJson(op.res, 200, secretBundle(op.ctx.vaultUrl(), c, v, await secretValue(v)));
+}
+
+/**
+ * `PUT /_local/roleAssignments/<principal object id>` `{"roles": [...]}` replaces a principal's roles (`[]`
+ * removes them); `GET /_local/roleAssignments` lists them. Both carry the admin key as their bearer.
+ */
+async function adminRoute(ctx: VaultContext, req: IncomingMessage, res: ServerResponse, parts: string[]) {
+  if (!bearerMatches(req.headers.authorization, ctx.adminKey))
+    throw new KeyVaultError(401, "Unauthorized", "The admin routes need the admin key as the bearer token.");
+  const [collection, id, ...extra] = parts;
+  if (collection !== "roleAssignments" || extra.length > 0) throw akv.badRoute(req.method ?? "", routeShape(parts));
+  if (req.method === "GET" && (id === undefined || id === ""))
+    return sendJson(res, 200, { value: roleAssignmentList(ctx.store.state.roleAssignments) });
+  if (req.method === "PUT" && id !== undefined && isGuid(id)) {
+    const body = await readJson(req);
+    if (!isRecord(body) || !Array.isArray(body.roles) || !body.roles.every(isRoleName))
+      throw akv.badParameter(
+        'roles: must be a list of "Key Vault Administrator", "Key Vault Certificates Officer", "Key Vault Crypto User", "Key Vault Reader", "Key Vault Secrets User"',
+      );
+    const roles = [...new Set(body.roles as RoleName[])];
+    assignRoles(ctx, id, roles);
+    return sendJson(res, 200, { principalId: id.toLowerCase(), roles });
+  }
+  if (req.method === "PUT") throw akv.badParameter("The principal id must be an object id (a GUID).");
+  throw akv.badRoute(req.method ?? "", routeShape(parts));
+}
+
+export const roleAssignmentList = (assignments: Record<string, RoleName[]>) =>
+  Object.entries(assignments).map(([principalId, roles]) => ({ principalId, roles }));
+
+export function assignRoles(ctx: Pick<VaultContext, "store">, principalId: string, roles: RoleName[]): void {
+  ctx.store.change((s) => {
+    if (roles.length === 0) delete s.roleAssignments[principalId.toLowerCase()];
+    else s.roleAssignments[principalId.toLowerCase()] = roles;
+  });
+}

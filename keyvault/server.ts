@@ -1,0 +1,121 @@
+import { createServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { loadAdminKey } from "../common/adminKey";
+import { lockState } from "../common/lock";
+import { LocalKeyVaultError } from "./errors";
+import { loadPki } from "./pki";
+import type { RoleName } from "./rbac";
+import { assignRoles, createHandler, roleAssignmentList } from "./routes";
+import { readStore } from "./store";
+import { tokenChecker } from "./token";
+
+export type { RoleName } from "./rbac";
+export { roleNames } from "./rbac";
+
+export interface LocalKeyVaultOptions {
+  /** JSON state file (the vault's objects, soft-deleted ones, role assignments); mode 0600, it holds keys. */
+  state: string;
+  /** Whose tokens it trusts: the local Entra ID's authority host (`https://localhost:<port>`), tenant and CA. */
+  entra: { authorityHost: string; tenantId: string; caPem: string };
+  /** 0 / absent = a free port; binds 127.0.0.1 only. */
+  port?: number;
+  /** Injected clock (token exp/nbf, certificate validity, deletedDate). */
+  now?: () => Date;
+  /** Where unexpected errors are reported; stderr by default. */
+  log?: (line: string) => void;
+}
+
+/** A running local Key Vault. */
+export interface LocalKeyVault {
+  /** `https://localhost:<port>`: what SDK clients take as vaultUrl. */
+  vaultUrl: string;
+  port: number;
+  /** The CA that issued the server's certificate (`<state>.ca.pem`): trust this, for this host only. */
+  caPem: string;
+  caPath: string;
+  /** The bearer key of `/_local/...`; a secret. */
+  adminKey: string;
+  /** `<state>.admin-key`, mode 0600. */
+  adminKeyPath: string;
+  /** The tenant whose tokens it accepts. */
+  tenantId: string;
+  /** In-process role assignment, the same as `PUT /_local/roleAssignments/<principal>`; `[]` removes. */
+  assignRoles(principalId: string, roles: RoleName[]): void;
+  roleAssignments(): { principalId: string; roles: RoleName[] }[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the local Key Vault on 127.0.0.1 only. The state file is locked for the server's life: a second
+ * start on it throws `LocalKeyVaultError` with code `ERR_STATE_LOCKED`. Everything is read and checked,
+ * and the port bound, before anything is written: a refused start leaves the folder as it was.
+ */
+export async function start(options: LocalKeyVaultOptions): Promise<LocalKeyVault> {
+  const lock = lockState(options.state, {
+    server: "local Key Vault",
+    refuse: (message) => new LocalKeyVaultError("ERR_STATE_LOCKED", message),
+  });
+  try {
+    return await listen(options, lock.release);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function listen(options: LocalKeyVaultOptions, release: () => void): Promise<LocalKeyVault> {
+  const now = options.now ?? (() => new Date());
+  const store = readStore(options.state);
+  const key = loadAdminKey(options.state, (message) => new LocalKeyVaultError("ERR_ADMIN_KEY_INVALID", message));
+  const loaded = await loadPki(options.state);
+  const issuer = { ...options.entra, authorityHost: options.entra.authorityHost.replace(/\/+$/, "") };
+  let vaultUrl = "";
+  const handler = createHandler({
+    store,
+    adminKey: key.adminKey,
+    issuer,
+    checkToken: tokenChecker(issuer, now),
+    vaultUrl: () => vaultUrl,
+    now,
+    log: options.log,
+  });
+  const server = createServer({ cert: loaded.pki.serverCertPem, key: loaded.pki.serverKeyPem }, handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  let caPath: string;
+  try {
+    store.save();
+    key.save();
+    caPath = loaded.save();
+  } catch (err) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    throw err;
+  }
+  const { port } = server.address() as AddressInfo;
+  vaultUrl = `https://localhost:${port}`;
+  let stopping: Promise<void> | undefined;
+  return {
+    vaultUrl,
+    port,
+    caPem: loaded.pki.caPem,
+    caPath,
+    adminKey: key.adminKey,
+    adminKeyPath: key.adminKeyPath,
+    tenantId: issuer.tenantId,
+    assignRoles: (principalId, roles) => assignRoles({ store }, principalId, roles),
+    roleAssignments: () => roleAssignmentList(store.state.roleAssignments),
+    stop: () => {
+      stopping ??= new Promise<void>((resolve) => {
+        server.close(() => {
+          release();
+          resolve();
+        });
+        server.closeAllConnections();
+      });
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,57 @@
+"""The Python Key Vault SDKs against the local vault (run by test/keyvault/python.test.ts).
+
+Reads its configuration as JSON on stdin (the client certificates' PEM, key included, never on the
+command line), creates a certificate as the officer, signs a digest as the signer, and prints
+{"keyId", "cer", "signature"} as JSON. The CA reaches the SDKs as azure-core's `connection_verify`
+(a file), the challenge's resource check is off because the vault's host is localhost.
+"""
+import base64
+import json
+import sys
+
+from azure.identity import CertificateCredential
+from azure.keyvault.certificates import CertificateClient, CertificatePolicy
+from azure.keyvault.keys.crypto import CryptographyClient, SignatureAlgorithm
+
+config = json.load(sys.stdin)
+transport = {"connection_verify": config["caPath"]}
+
+
+def credential(identity):
+    return CertificateCredential(
+        config["tenantId"],
+        identity["clientId"],
+        certificate_data=identity["pem"].encode(),
+        authority=config["authorityHost"],
+        # No instance discovery at login.microsoftonline.com: the authority is the local Entra ID.
+        instance_discovery=False,
+        **transport,
+    )
+
+
+certificates = CertificateClient(
+    config["vaultUrl"], credential(config["officer"]), verify_challenge_resource=False, **transport
+)
+policy = CertificatePolicy(
+    issuer_name="Self",
+    subject="CN=python sdk",
+    key_type="RSA",
+    key_size=2048,
+    exportable=False,
+    reuse_key=False,
+    validity_in_months=6,
+)
+certificate = certificates.begin_create_certificate(config["name"], policy).result()
+crypto = CryptographyClient(
+    certificate.key_id, credential(config["signer"]), verify_challenge_resource=False, **transport
+)
+signed = crypto.sign(SignatureAlgorithm.ps256, base64.b64decode(config["digest"]))
+print(
+    json.dumps(
+        {
+            "keyId": certificate.key_id,
+            "cer": base64.b64encode(certificate.cer).decode(),
+            "signature": base64.b64encode(signed.signature).decode(),
+        }
+    )
+)

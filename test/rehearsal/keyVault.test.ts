@@ -1,0 +1,111 @@
+import { createPrivateKey } from "node:crypto";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadCheckpoint } from "../../rehearsal/engine/checkpoint";
+import { reveal, toPlain } from "../../rehearsal/engine/wire";
+import { main } from "../../rehearsal/main";
+import { root } from "../support/processes";
+import { expectHolds, expectNoSecrets } from "../support/secrets";
+import { fileTempDir } from "../support/tempFolders";
+import { capture } from "./capture";
+
+/**
+ * `npm start -- --key-vault --rotate` end to end, once, in-process: the real program in Key Vault mode,
+ * the local Key Vault and Entra ID, verify signing through the vault, and a rotation probed at every step.
+ * The tests read what the run printed and left.
+ */
+const temp = fileTempDir("eca-rehearsal-kv-");
+let run: { code: number; stdout: string; stderr: string };
+let dir: string;
+
+/** Every file the run left, by path relative to the folder. */
+function filesOf(folder: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const path = join(d, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else files.set(relative(folder, path), readFileSync(path, "latin1"));
+    }
+  };
+  walk(folder);
+  return files;
+}
+
+/** The client's keys as the vault keeps them (its own storage, the state file): PEM, and the DER in base64 and hex. */
+function clientKeyForms(): string[] {
+  const state = JSON.parse(readFileSync(join(dir, "keyvault.json"), "utf8"));
+  const versions = Object.values<{ versions: { privateKeyPem: string }[] }>(state.certificates).flatMap(
+    (c) => c.versions,
+  );
+  return versions.flatMap(({ privateKeyPem }) => {
+    const key = createPrivateKey(privateKeyPem);
+    const der = key.export({ format: "der", type: "pkcs8" });
+    const jwk = key.export({ format: "jwk" });
+    return [
+      privateKeyPem.split("\n")[3] ?? "",
+      der.toString("base64").slice(40, 104),
+      der.toString("hex").slice(80, 208),
+      String(jwk.d).slice(10, 74),
+      String(jwk.p).slice(10, 60),
+    ];
+  });
+}
+
+describe("npm start -- --key-vault --rotate", () => {
+  beforeAll(async () => {
+    dir = join(temp, "kv");
+    const io = capture();
+    const code = await main(["--dir", dir, "--key-vault", "--rotate", "--timeout", "60"], io, { cwd: root });
+    run = { code, ...io.text() };
+  });
+
+  it("deploys in Key Vault mode and verifies with a client assertion the local Key Vault signed", () => {
+    expect(run.code, run.stderr).toBe(0);
+    expectHolds(run.stdout, "create  Certificate client-vault-cert-", "a vault certificate is created");
+    expectHolds(run.stdout, "the client assertion signed in the local Key Vault", "verify signs through the vault");
+    expectHolds(run.stdout, "PASS  vault key matches certificate", "the vault key is checked before any token");
+    expectHolds(run.stdout, "verified: a certificate-authenticated token", "a token comes back");
+  });
+
+  it("leaves outputs with the vault's ids and no private key, PFX or password", () => {
+    const outputs = JSON.parse(readFileSync(join(dir, "outputs.json"), "utf8"));
+    for (const name of ["privateKeyPem", "certificatePfx", "pfxPassword", "keyVaultSecretId"])
+      expect(name in outputs, `${name} is not an output`).toBe(false);
+    expect(outputs.keyVaultKeyId).toMatch(/^https:\/\/localhost:\d+\/keys\/[A-Za-z0-9-]+\/[0-9a-f]{32}$/);
+    expect(outputs.keyVaultCertificateId).toBe(outputs.keyVaultKeyId.replace("/keys/", "/certificates/"));
+  });
+
+  it("keeps the previous certificate working at every step of the rotation", () => {
+    const probes = run.stdout.split("\n").filter((l) => l.includes("probe "));
+    expect(probes.length).toBeGreaterThanOrEqual(4);
+    for (const line of probes) expectHolds(line, "accepted", `a certificate is accepted: ${line.split(":")[1]}`);
+    expectHolds(run.stdout, "new certificate accepted", "the new certificate works once attached");
+    expectHolds(run.stdout, "rotation kept a working certificate at every step", "no gap");
+  });
+
+  it("leaves the client's private key nowhere but in the vault's own state: no output, history, checkpoint or client file", () => {
+    const forms = clientKeyForms();
+    expect(forms.length).toBeGreaterThanOrEqual(8);
+    const vaultOwn = (path: string) => path.startsWith("keyvault.json");
+    for (const [path, text] of filesOf(dir)) {
+      if (vaultOwn(path)) continue;
+      for (const form of forms) expect(text.includes(form), `${path} holds a form of the client's key`).toBe(false);
+    }
+    // The checkpoint keeps secrets encrypted: read it as the engine does and look inside every value.
+    const checkpoint = loadCheckpoint(join(dir, "stacks", "rehearsal"));
+    const plain = JSON.stringify(
+      checkpoint.resources.map((r) => [toPlain(reveal(r.inputs as never)), toPlain(reveal(r.outputs as never))]),
+    );
+    expectHolds(plain, "PRIVATE KEY", "the checkpoint holds a private key", false);
+    for (const form of forms) expect(plain.includes(form), "the checkpoint holds the client's key").toBe(false);
+    expect(checkpoint.resources.some((r) => r.type === "tls:index/privateKey:PrivateKey")).toBe(false);
+  });
+
+  it("prints no key, token or assertion", () => {
+    expectNoSecrets(`${run.stdout}\n${run.stderr}`);
+    const identities = ["deployer", "pipeline"].map((n) => readFileSync(join(dir, "identities", `${n}.pem`), "utf8"));
+    expectNoSecrets(`${run.stdout}\n${run.stderr}`, identities);
+  });
+});
