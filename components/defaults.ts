@@ -19,7 +19,8 @@ export interface Settings {
   validityDays: number;
   /**
    * Days before expiry from which `pulumi up` rotates the generated certificate, with overlap, as if rotation had
-   * changed. 0 means never: rotate explicitly. Must be shorter than validityDays.
+   * changed. 0 means only in its last hour, or once it has expired: rotate explicitly before. Must be shorter than
+   * validityDays.
    */
   earlyRenewalDays: number;
   /**
@@ -75,6 +76,12 @@ export interface Settings {
    * writes) or legacy3des (3DES with a SHA-1 MAC, for Windows before Server 2019).
    */
   pfxEncryption: PfxEncryption;
+  /**
+   * Accept that this stack's rotation memory (its rotationState and certificatePem outputs) is lost: the next update
+   * starts a new generation and removes the credentials attached before, without overlap. Set it for that one update,
+   * then remove it.
+   */
+  allowRotationReset: boolean;
 }
 
 /**
@@ -102,6 +109,7 @@ export const defaults: Settings = {
   privateKeyPem: "",
   pfxPassword: "",
   pfxEncryption: "aes256",
+  allowRotationReset: false,
 };
 
 /** RSA key sizes Entra ID and the tls provider both accept. */

@@ -2,7 +2,7 @@ import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { CertificateApp, type CertificateAppArgs } from "../../components/certificateApp";
 import { defaults, type Settings } from "../../components/defaults";
-import { planRotation, priorState, type RotationState } from "../../components/rotation";
+import { expiryMargin, planRotation, priorState, type RotationState, rotationDigest } from "../../components/rotation";
 import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../entra/x509";
 import { makeCertificate } from "../support/certificates";
 import type { StateEntry, Step } from "../support/mockEngine/engine";
@@ -190,7 +190,7 @@ describe("planRotation", () => {
   it("starts from nothing with one generation named by the rotation value", async () => {
     const plan = planRotation(undefined, settings({ rotation: "x" }), now);
     expect(plan.previous).toBeUndefined();
-    expect(plan.current).toEqual({ id: expect.stringMatching(/^[0-9a-f]{12}$/), rotation: "x" });
+    expect(plan.current).toEqual({ id: expect.stringMatching(/^[0-9a-f]{12}$/), rotation: rotationDigest("x") });
     expect(planRotation(undefined, settings({ rotation: "x" }), now)).toEqual(plan);
   });
 
@@ -201,7 +201,7 @@ describe("planRotation", () => {
     expect(planRotation(prior, early, now).current.id).toBe("g1");
     const inWindow = planRotation(prior, early, new Date(now.getTime() + 21 * day));
     expect(inWindow.current.id).not.toBe("g1");
-    expect(inWindow.previous).toEqual({ id: "g1", rotation: "1", certificatePem: pem });
+    expect(inWindow.previous).toEqual({ id: "g1", rotation: rotationDigest("1"), certificatePem: pem });
     expect(planRotation(prior, settings({ rotation: "1" }), new Date(now.getTime() + 29 * day)).current.id).toBe("g1");
   });
 
