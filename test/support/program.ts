@@ -27,6 +27,10 @@ export interface EngineOptions {
   onStep?: (s: Step) => void;
   /** Resource types to leave without a handler, so that registering one fails. */
   omit?: string[];
+  /** Outputs of the previous deployment that the backend holds as secrets (default: the program's secret outputs). */
+  secretOutputs?: string[];
+  /** The providers' clock (tls makes certificates from it and renews by it); the program keeps the real one. */
+  now?: () => Date;
 }
 
 /**
@@ -39,14 +43,17 @@ export function installEngine(options: EngineOptions = {}) {
     clientId: "11111111-1111-4111-8111-111111111111",
     objectId: "22222222-2222-4222-8222-222222222222",
   };
-  const provider = localProvider(inProcessDirectory(admin), deployer);
+  const provider = localProvider(inProcessDirectory(admin), deployer, options.now);
   provider.resources["tls:index/privateKey:PrivateKey"] = pooledPrivateKey;
   provider.resources["random:index/randomPassword:RandomPassword"] = legacyRandomPassword;
   for (const type of options.omit ?? []) delete provider.resources[type];
-  const engine = new LocalEngine(provider, options.previous ?? [], options.onStep, options.outputs ?? {}).install(
-    project,
-    stack,
-  );
+  const engine = new LocalEngine(
+    provider,
+    options.previous ?? [],
+    options.onStep,
+    options.outputs ?? {},
+    options.secretOutputs,
+  ).install(project, stack);
   setConfig(options.config ?? {});
   current = engine;
   return { engine, admin, deployer };
