@@ -33,7 +33,7 @@ afterEach(() => vi.restoreAllMocks());
 async function plainOutputs(program: Record<string, unknown>): Promise<Record<string, unknown>> {
   const plain: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(program)) {
-    if (!pulumi.Output.isInstance(value) || (await value.isSecret)) continue;
+    if (!pulumi.Output.isInstance(value) || (await pulumi.isSecret(value))) continue;
     plain[name] = await promiseOf(value);
   }
   return plain;
@@ -62,7 +62,10 @@ describe("a private key given to any setting", () => {
       expectNoSecrets(seen, [pem]);
       // The resources hold the program's own generated key (secret in the real engine), but never this one.
       const resources = JSON.stringify(env.engine.registered);
-      for (const [i, line] of pem.split("\n").filter((l) => l.length > 20 && !l.startsWith("-----")).entries())
+      for (const [i, line] of pem
+        .split("\n")
+        .filter((l) => l.length > 20 && !l.startsWith("-----"))
+        .entries())
         expectHolds(resources, line, `a resource holds line ${i + 1} of the pasted key`, false);
       // Refused at preview, except where a secret belongs (the PFX password is itself a secret output).
       if (key === "pfxPassword") expect(error).toBeUndefined();

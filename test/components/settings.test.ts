@@ -116,6 +116,30 @@ describe("settings validation", () => {
     expectHolds(String(problem), "PRIVATE KEY", "the message quotes the key", false);
   });
 
+  it("rejects a private key in certificatePem, a plain output, even beside a valid certificate", async () => {
+    const [first] = await pair;
+    const combined = `${first.certificatePem}\n${first.privateKeyPem}`;
+    const problems = settingsProblems(settings({ certificatePem: combined, privateKeyPem: first.privateKeyPem }));
+    expect(problems).toEqual([expect.stringMatching(/^certificatePem holds a private key: set only the certificate/)]);
+  });
+
+  it.each(["displayName", "certificateSubject", "rotation", "apiIdentifierUri"] as const)(
+    "rejects a PEM block or a line break in %s, which becomes a name or an output",
+    (key) => {
+      for (const value of ["-----BEGIN PRIVATE KEY-----", "two\nlines"])
+        expect(settingsProblems(settings({ [key]: value }))[0]).toMatch(new RegExp(`^${key} holds a PEM block`));
+    },
+  );
+
+  it("quotes an authority host only when it is a safe https URL", () => {
+    expect(settingsProblems(settings({ authorityHost: "https://login.example.com/tenant" }))).toEqual([
+      expect.stringMatching(/^authorityHost https:\/\/login.example.com\/tenant must be an https origin/),
+    ]);
+    expect(settingsProblems(settings({ authorityHost: "https://user:pw@login.example.com/x" }))[0]).toMatch(
+      /^authorityHost must be/,
+    );
+  });
+
   it("rejects a brought certificate that has expired", async () => {
     const [, second] = await pair;
     const old = await issueCertificate({
@@ -218,6 +242,29 @@ describe("readSettings", () => {
     expect(readSettings()).toMatchObject({ pfxEncryption: "legacy3des", pfxPassword: "p", earlyRenewalDays: 0 });
     installEngine({ config: { pfxEncryption: "rc2" } });
     expect(() => readSettings()).toThrow(/pfxEncryption is not a known encryption: use aes256 or legacy3des/);
+  });
+
+  it.each([
+    ["keySize", "a number"],
+    ["roles", "a list of strings"],
+    ["allowRotationReset", "true or false"],
+  ])("refuses a %s that is not %s, naming the type and never the value", (key, type) => {
+    installEngine({ config: { [key]: "s3cr3t-value" } });
+    const error = (() => {
+      try {
+        readSettings();
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([expect.stringMatching(new RegExp(`^${key} is not ${type}`))]);
+    expect(String(error)).not.toContain("s3cr3t");
+  });
+
+  it("reads lists and flags as the CLI stores them", () => {
+    installEngine({ config: { roles: ["A", "B"], allowRotationReset: "true", keySize: "3072" } });
+    expect(readSettings()).toMatchObject({ roles: ["A", "B"], allowRotationReset: true, keySize: 3072 });
   });
 
   it("refuses the retired previousCertificatePem, naming how to remove it", () => {
