@@ -2,10 +2,10 @@ import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { CertificateApp, type CertificateAppArgs } from "../../components/certificateApp";
 import { defaults, type Settings } from "../../components/defaults";
+import type { ConfigError } from "../../components/errors";
 import { expiryMargin, planRotation, priorState, type RotationState, rotationDigest } from "../../components/rotation";
 import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../entra/x509";
 import { makeCertificate } from "../support/certificates";
-import { ConfigError } from "../../components/errors";
 import type { StateEntry, Step } from "../support/mockEngine/engine";
 import {
   capturingRejections,
