@@ -98,11 +98,12 @@ export function pickRoles(
   roles: string[],
   apiClientId: string,
 ): Record<string, string> {
-  const unknown = roles.filter((role) => !(role in available));
+  // The offered roles come from the directory and may be shown; the configured ones are named by position.
+  const unknown = roles.flatMap((role, i) => (role in available ? [] : [`roles[${i}]`]));
   if (unknown.length > 0) {
     const offered = Object.keys(available).join(", ") || "none";
     throw new ConfigError(
-      unknown.map((role) => `role ${role} is unknown: API ${apiClientId} exposes ${offered}; fix roles`),
+      unknown.map((at) => `${at} is not a role API ${apiClientId} exposes (it exposes ${offered}): fix roles`),
     );
   }
   return Object.fromEntries(roles.flatMap((role) => (available[role] ? [[role, available[role]]] : [])));

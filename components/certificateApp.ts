@@ -200,11 +200,16 @@ export class CertificateApp extends pulumi.ComponentResource {
    */
   private async attach(name: string, app: azuread.Application, settings: Settings): Promise<Attached> {
     const ref = new pulumi.StackReference(`${name}-previous-outputs`, { name: stackPath() }, { parent: this });
-    const [state, pem] = await Promise.all([
-      ref.getOutputDetails("rotationState"),
-      ref.getOutputDetails("certificatePem"),
-    ]);
-    const plan = planRotation(priorState(state.value, pem.value), settings, new Date());
+    // An output the previous deployment (or a later `pulumi stack` edit) marked secret comes back in
+    // secretValue, not value (@pulumi/pulumi stackReference.ts, getOutputDetails): read either.
+    const read = async (output: string) => {
+      const details = await ref.getOutputDetails(output);
+      return details.value ?? details.secretValue;
+    };
+    const [state, pem, clientId] = await Promise.all([read("rotationState"), read("certificatePem"), read("clientId")]);
+    const prior = priorState(state, pem);
+    if (!prior && clientId !== undefined && !settings.allowRotationReset) throw new ConfigError([memoryLost]);
+    const plan = planRotation(prior, settings, new Date());
     const certificate = this.currentCertificate(name, plan.current, settings);
     const credential = this.credential(name, plan.current, app, certificate.certificatePem);
     if (plan.previous) {
@@ -288,6 +293,15 @@ function present<T>(value: T | undefined): T {
   if (value === undefined) throw new Error("CertificateApp: a certificate of the current mode is missing");
   return value;
 }
+
+/**
+ * The previous outputs show a deployed app but not what it has attached. Planning from nothing would start
+ * a new generation and delete every credential the app has at the end of the update, without overlap. The
+ * engine reads a stack whose outputs were lost (state surgery, an import, a backend migration) as `{}`;
+ * when even clientId is gone the program cannot tell that stack from a new one (see README, Rotation).
+ */
+const memoryLost =
+  "the previous outputs have clientId but neither rotationState nor certificatePem, so the program does not know which certificates are attached: restore the stack's outputs (`pulumi stack export`/`import` from a backup or the history), or accept a new certificate and the removal of the attached ones for this one update with `pulumi config set allowRotationReset true` (then `pulumi config rm allowRotationReset`)";
 
 function describe(certificatePem: string): AttachedCertificate {
   const { sha1, sha256 } = thumbprints(certificatePem);

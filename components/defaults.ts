@@ -19,7 +19,8 @@ export interface Settings {
   validityDays: number;
   /**
    * Days before expiry from which `pulumi up` rotates the generated certificate, with overlap, as if rotation had
-   * changed. 0 means never: rotate explicitly. Must be shorter than validityDays.
+   * changed. 0 means only in its last hour, or once it has expired: rotate explicitly before. Must be shorter than
+   * validityDays.
    */
   earlyRenewalDays: number;
   /**
@@ -86,6 +87,12 @@ export interface Settings {
    * vault, such as App Service. Only with keyVaultId; takes effect at the next rotation.
    */
   keyVaultExportable: boolean;
+  /**
+   * Accept that this stack's rotation memory (its rotationState and certificatePem outputs) is lost: the next update
+   * starts a new generation and removes the credentials attached before, without overlap. Set it for that one update,
+   * then remove it.
+   */
+  allowRotationReset: boolean;
 }
 
 /**
@@ -115,6 +122,7 @@ export const defaults: Settings = {
   pfxEncryption: "aes256",
   keyVaultId: "",
   keyVaultExportable: false,
+  allowRotationReset: false,
 };
 
 /** RSA key sizes Entra ID and the tls provider both accept. */

@@ -9,7 +9,11 @@ import type { Settings } from "./defaults";
  */
 export interface Generation {
   id: string;
-  /** The rotation value that made it; absent for a brought certificate. */
+  /**
+   * A digest of the rotation value that made it (rotationDigest), never its text: rotationState is a plain
+   * output, and the value typed there may be anything. Stacks deployed before kept the text; it is still
+   * recognised, and written back as a digest. Absent for a brought certificate.
+   */
   rotation?: string;
   /** Known once made; a generation about to be generated has none yet. */
   certificatePem?: string;
@@ -52,17 +56,14 @@ export function planRotation(prior: RotationState | undefined, settings: Setting
 
 function planGenerated(prior: RotationState | undefined, settings: Settings, now: Date): RotationPlan {
   const current = prior?.current;
-  if (
-    current &&
-    current.rotation === settings.rotation &&
-    sameHome(current, settings) &&
-    !dueForRenewal(current, settings, now)
-  )
-    return { ...prior };
+  const digest = rotationDigest(settings.rotation);
+  const same = current?.rotation === digest || current?.rotation === settings.rotation;
+  if (prior && current && same && sameHome(current, settings) && !dueForRenewal(current, settings, now))
+    return { current: { ...current, rotation: digest }, previous: digested(prior.previous) };
   // Chained to the outgoing id, so going back to an earlier rotation value still makes a new generation.
   const id = shortHash(`${settings.rotation}\n${current?.id ?? ""}`);
   const home = settings.keyVaultId ? { keyVaultId: settings.keyVaultId } : {};
-  return { current: { id, rotation: settings.rotation, ...home }, previous: outgoing(current) };
+  return { current: { id, rotation: digest, ...home }, previous: digested(outgoing(current)) };
 }
 
 /**
@@ -72,6 +73,20 @@ function planGenerated(prior: RotationState | undefined, settings: Settings, now
  */
 function sameHome(g: Generation, settings: Settings): boolean {
   return (g.keyVaultId ?? "").toLowerCase() === settings.keyVaultId.toLowerCase();
+}
+
+/**
+ * How rotationState remembers a rotation value: `sha256:` and the hex SHA-256 of the value under this
+ * program's label. Equal values compare equal; the text is not kept.
+ */
+export function rotationDigest(rotation: string): string {
+  return `sha256:${createHash("sha256").update(`entra-cert-auth rotation\n${rotation}`).digest("hex")}`;
+}
+
+/** A kept generation with its rotation value as a digest (a stack deployed before digests kept the text). */
+function digested<G extends Generation>(g: G | undefined): G | undefined {
+  if (!g?.rotation || /^sha256:[0-9a-f]{64}$/.test(g.rotation)) return g;
+  return { ...g, rotation: rotationDigest(g.rotation) };
 }
 
 function planBrought(prior: RotationState | undefined, certificatePem: string): RotationPlan {
@@ -92,11 +107,24 @@ function planBrought(prior: RotationState | undefined, certificatePem: string): 
   return { current: { id: `byo-${thumbprint.slice(0, 12)}`, certificatePem }, previous: outgoing(prior?.current) };
 }
 
+/**
+ * Whether the current generated certificate is to be replaced by a new generation: inside the early-renewal
+ * window, or (whatever earlyRenewalDays says) expired or about to be. The tls provider re-issues a
+ * certificate whose end has passed even with earlyRenewalHours 0 (terraform-provider-tls
+ * internal/provider/common_cert.go, modifyPlanIfCertificateReadyForRenewal: `timeToEarlyRenewal <= 0`
+ * sets ready_for_renewal and requires replacement), which would replace the current credential inside one
+ * update. A new generation instead declares new resources and no longer declares the expired ones, so the
+ * provider is never asked. `expiryMargin` covers the time between this decision and the provider's plan.
+ */
 function dueForRenewal(current: Generation, settings: Settings, now: Date): boolean {
-  if (settings.earlyRenewalDays <= 0 || !current.certificatePem) return false;
+  if (!current.certificatePem) return false;
   const notAfter = new Date(new X509Certificate(current.certificatePem).validTo).getTime();
-  return notAfter - settings.earlyRenewalDays * 86_400_000 <= now.getTime();
+  const window = Math.max(settings.earlyRenewalDays * 86_400_000, expiryMargin);
+  return notAfter - window <= now.getTime();
 }
+
+/** How long before its end a certificate counts as expired here: longer than an update takes. */
+export const expiryMargin = 3_600_000;
 
 function outgoing(g: Generation | undefined): RotationPlan["previous"] {
   return g?.certificatePem ? { ...g, certificatePem: g.certificatePem } : undefined;

@@ -1,6 +1,6 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
+import { isSafeUrl } from "../common/safe";
 import { rsaKeySizes, type Settings, signInAudiences } from "./defaults";
-import { grantedRoles } from "./roles";
 import { maxValidityMonths, parseKeyVaultId, validityInMonths } from "./vault";
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -11,9 +11,14 @@ const roleValue = /^(?!\.)[A-Za-z0-9!#$%&'()*+,\-./:;=?@[\]^_{}~]+$/;
 /**
  * Every problem with the settings, one line each, naming the setting and the
  * fix. Pure, so preview can stop before a single resource is registered.
+ *
+ * A message names the setting and says which shapes are allowed; it quotes a value only once its shape is
+ * known to be safe (a number, a known name from a fixed list, a GUID, an https URL; common/safe.ts). A
+ * private key pasted into the wrong setting reaches these messages, and they are printed into CI logs.
  */
 export function settingsProblems(settings: Settings, now: Date = new Date()): string[] {
   return [
+    ...pastedProblems(settings),
     ...nameProblems(settings),
     ...keyProblems(settings),
     ...validityProblems(settings),
@@ -36,9 +41,41 @@ export function needsTokenVersion2(signInAudience: string): boolean {
   return signInAudience === "AzureADandPersonalMicrosoftAccount" || signInAudience === "PersonalMicrosoftAccount";
 }
 
+/** Settings whose value is a name, a URI or a lever, never a PEM block: a key there would end up in a name or an output. */
+const plainTextKeys = [
+  "displayName",
+  "certificateSubject",
+  "keyAlgorithm",
+  "rotation",
+  "authorityHost",
+  "apiClientId",
+  "apiIdentifierUri",
+  "signInAudience",
+] as const;
+
+/**
+ * A PEM block (a private key, most likely) or a line break in a setting that holds a name or a lever: the
+ * value would become an app's display name, a certificate's subject or part of an output. Also a private
+ * key pasted into certificatePem, which is a plain output. (List items are refused by their own checks:
+ * neither a role value nor a GUID holds a space or a line break.)
+ */
+function pastedProblems(settings: Settings): string[] {
+  const pasted = (value: string) => value.includes("-----BEGIN") || /PRIVATE KEY|[\r\n]/.test(value);
+  const problems = plainTextKeys
+    .filter((key) => pasted(settings[key]))
+    .map(
+      (key) => `${key} holds a PEM block or a line break: it takes a single line of text, never a key or certificate`,
+    );
+  if (settings.certificatePem.includes("PRIVATE KEY"))
+    problems.push(
+      "certificatePem holds a private key: set only the certificate there (it is a plain output) and the key with `pulumi config set --secret privateKeyPem < key.pem`",
+    );
+  return problems;
+}
+
 function audienceProblems(settings: Settings): string[] {
   if (!(signInAudiences as readonly string[]).includes(settings.signInAudience))
-    return [`signInAudience ${settings.signInAudience} is not known: use one of ${signInAudiences.join(", ")}`];
+    return [`signInAudience is not a known sign-in audience: use one of ${signInAudiences.join(", ")}`];
   if (needsTokenVersion2(settings.signInAudience) && settings.accessTokenVersion !== 2)
     return [`signInAudience ${settings.signInAudience} includes personal accounts, which need accessTokenVersion 2`];
   return [];
@@ -55,10 +92,10 @@ function identifierUriProblems(settings: Settings): string[] {
   try {
     url = new URL(settings.apiIdentifierUri);
   } catch {
-    return [`apiIdentifierUri ${settings.apiIdentifierUri} is not a URI: ${fix}`];
+    return [`apiIdentifierUri is not a URI: ${fix}`];
   }
   if (!["api:", "https:"].includes(url.protocol) || /\s/.test(settings.apiIdentifierUri) || url.search || url.hash)
-    return [`apiIdentifierUri ${settings.apiIdentifierUri} is not a valid identifier URI: ${fix}`];
+    return [`apiIdentifierUri is not a valid identifier URI: ${fix}`];
   return [];
 }
 
@@ -72,7 +109,7 @@ function keyProblems(settings: Settings): string[] {
   const problems: string[] = [];
   if (settings.keyAlgorithm.toUpperCase() !== "RSA") {
     problems.push(
-      `keyAlgorithm ${settings.keyAlgorithm} is not supported: Entra ID accepts only RSA certificate credentials; set keyAlgorithm to RSA`,
+      "keyAlgorithm is not supported: Entra ID accepts only RSA certificate credentials; set keyAlgorithm to RSA",
     );
   }
   if (!(rsaKeySizes as readonly number[]).includes(settings.keySize)) {
@@ -102,20 +139,22 @@ function validityProblems(settings: Settings): string[] {
 
 function roleProblems(settings: Settings): string[] {
   const problems: string[] = [];
-  const declared = settings.apiClientId ? [] : settings.apiRoles;
-  for (const value of [...declared, ...settings.roles]) {
+  // Role values are named by their place in the list, not quoted: a value that passes Graph's character
+  // list may still be a pasted password or token.
+  const listed = (key: "apiRoles" | "roles") => settings[key].map((value, i) => ({ value, at: `${key}[${i}]` }));
+  for (const { value, at } of [...(settings.apiClientId ? [] : listed("apiRoles")), ...listed("roles")]) {
     if (!roleValue.test(value))
       problems.push(
-        `role "${value}" is not a valid app role value: use printable characters without spaces, for example Data.Read`,
+        `${at} is not a valid app role value: use printable characters without spaces, not starting with a dot, for example Data.Read`,
       );
   }
   if (!settings.apiClientId) {
     if (settings.apiRoles.length === 0)
       problems.push('apiRoles is empty: the companion API needs at least one role, for example ["Data.Read"]');
-    for (const role of grantedRoles(settings)) {
-      if (!settings.apiRoles.includes(role))
+    for (const { value, at } of listed("roles")) {
+      if (!settings.apiRoles.includes(value))
         problems.push(
-          `role ${role} is unknown: the API exposes ${settings.apiRoles.join(", ")}; add it to apiRoles or remove it from roles`,
+          `${at} is not one of apiRoles, the roles the companion API exposes: add it to apiRoles or remove it from roles`,
         );
     }
   }
@@ -126,19 +165,23 @@ function apiProblems(settings: Settings): string[] {
   const problems: string[] = [];
   if (settings.apiClientId && !guid.test(settings.apiClientId))
     problems.push(
-      `apiClientId ${settings.apiClientId} is not a client id (GUID); leave it empty to create a companion API`,
+      "apiClientId is not a client id (a GUID such as 00000000-0000-0000-0000-000000000000): set the API's client id, or leave it empty to create a companion API",
     );
   if (settings.accessTokenVersion !== 1 && settings.accessTokenVersion !== 2)
     problems.push(`accessTokenVersion ${settings.accessTokenVersion} must be 1 or 2`);
   if (!/^https:\/\/[^/\s]+\/?$/.test(settings.authorityHost))
     problems.push(
-      `authorityHost ${settings.authorityHost} must be an https origin, for example https://login.microsoftonline.com`,
+      `authorityHost${isSafeUrl(settings.authorityHost) ? ` ${settings.authorityHost}` : ""} must be an https origin without a path, for example https://login.microsoftonline.com`,
     );
   return problems;
 }
 
 function ownerProblems(settings: Settings): string[] {
-  return settings.owners.filter((o) => !guid.test(o)).map((o) => `owner ${o} is not an object id (GUID)`);
+  return settings.owners.flatMap((o, i) =>
+    guid.test(o)
+      ? []
+      : [`owners[${i}] is not an object id: owners takes the object ids (GUIDs) of users or service principals`],
+  );
 }
 
 function broughtCertificateProblems(settings: Settings, now: Date): string[] {

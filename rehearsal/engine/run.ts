@@ -30,16 +30,14 @@ export async function runEngine(run: EngineRun): Promise<EngineResult> {
     }
   }
   const priorOutputs = stackOutputsOf(prior);
-  const ownNames = new Set([
-    `${run.organization}/${run.project}/${run.stack}`,
-    `${run.project}/${run.stack}`,
-    run.stack,
-  ]);
   const deployment: Deployment = new Deployment({
     project: run.project,
     stack: run.stack,
     dryRun: run.dryRun,
-    providers: localProviders(run.providers, (name) => (ownNames.has(name) ? priorOutputs : undefined)),
+    // A name without a project names one in the current project, as the DIY backend reads it.
+    providers: localProviders(run.providers, (ref) =>
+      (ref.project ?? run.project) === run.project && ref.stack === run.stack ? priorOutputs : undefined,
+    ),
     prior,
     save: (c) => saveCheckpoint(run.stateDir, c),
     onStep: (step) => run.onEvent({ kind: "step", step }),

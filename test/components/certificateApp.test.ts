@@ -162,8 +162,8 @@ describe("CertificateApp", () => {
   });
 
   it("refuses a role the existing API does not expose, naming the roles it does", () => {
-    expect(() => pickRoles({ "Orders.Read": "id-1" }, ["Orders.Write"], "api-1")).toThrow(
-      "invalid configuration:\n  - role Orders.Write is unknown: API api-1 exposes Orders.Read; fix roles",
+    expect(() => pickRoles({ "Orders.Read": "id-1" }, ["Orders.Read", "Orders.Write"], "api-1")).toThrow(
+      "invalid configuration:\n  - roles[1] is not a role API api-1 exposes (it exposes Orders.Read): fix roles",
     );
     expect(pickRoles({ "Orders.Read": "id-1", Other: "id-2" }, ["Orders.Read"], "api-1")).toEqual({
       "Orders.Read": "id-1",

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { identifierPath } from "../../components/api";
+import { rotationDigest } from "../../components/rotation";
 import { stackOutputNames } from "../support/outputs";
 import {
   exported,
@@ -141,7 +142,7 @@ describe("the program with default configuration", () => {
     for (const r of env.engine.registered) expect(r.options.replacementTrigger, r.name).toBeUndefined();
     expect(cred?.options.deleteBeforeReplace).toBe(false);
     expect(outputs.rotationState).toEqual({
-      current: { id: generation, rotation: "1", certificatePem: outputs.certificatePem },
+      current: { id: generation, rotation: rotationDigest("1"), certificatePem: outputs.certificatePem },
     });
   });
 

@@ -3,10 +3,20 @@ import { describe, expect, it } from "vitest";
 import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../common/x509";
 import { CertificateApp, type CertificateAppArgs } from "../../components/certificateApp";
 import { defaults, type Settings } from "../../components/defaults";
-import { planRotation, priorState, type RotationState } from "../../components/rotation";
+import type { ConfigError } from "../../components/errors";
+import { expiryMargin, planRotation, priorState, type RotationState, rotationDigest } from "../../components/rotation";
 import { makeCertificate } from "../support/certificates";
 import type { StateEntry, Step } from "../support/mockEngine/engine";
-import { installEngine, newDirectory, outputsOf, types } from "../support/program";
+import {
+  capturingRejections,
+  type EngineOptions,
+  installEngine,
+  newDirectory,
+  ofType,
+  outputsOf,
+  promiseOf,
+  types,
+} from "../support/program";
 
 const day = 86_400_000;
 // One key for every hand-made certificate in this file, from the run's pool; generated ones come from the
@@ -35,9 +45,15 @@ type Directory = ReturnType<typeof newDirectory>;
  * One `pulumi up` of a CertificateApp against the previous deployment's checkpoint and outputs. After every
  * step it checks that the application never holds the same certificate twice.
  */
-async function up(admin: Directory, args: CertificateAppArgs, before?: Deployment): Promise<Deployment> {
+async function up(
+  admin: Directory,
+  args: CertificateAppArgs,
+  before?: Deployment,
+  engine: Pick<EngineOptions, "secretOutputs" | "now"> = {},
+): Promise<Deployment> {
   const steps: Step[] = [];
   const env = installEngine({
+    ...engine,
     admin,
     previous: before?.checkpoint,
     outputs: before?.outputs,
@@ -183,6 +199,101 @@ describe("one-step rotation with overlap", () => {
   });
 });
 
+describe("a stack whose previous outputs cannot be read as before", () => {
+  const withOutputs = (d: Deployment, outputs: Record<string, unknown>): Deployment => ({ ...d, outputs });
+
+  /** Two generations attached (rotation 1, then 2), as a stack is after its first rotation. */
+  const rotated = async (admin: Directory) => up(admin, { rotation: "2" }, await up(admin, { rotation: "1" }));
+
+  it("stops before planning anything when the outputs show a deployed app but no rotation memory", async () => {
+    const admin = newDirectory();
+    const before = await rotated(admin);
+    // What the engine reads after state surgery kept clientId but lost the rest.
+    const lost = withOutputs(before, { clientId: before.outputs.clientId });
+    const env = installEngine({ admin, previous: lost.checkpoint, outputs: lost.outputs });
+    const { result } = await capturingRejections(env.engine, () =>
+      promiseOf(new CertificateApp("rot", { rotation: "2" }).certificatePem).then(
+        () => undefined,
+        (err: unknown) => err,
+      ),
+    );
+    const { code, problems } = result as ConfigError;
+    expect(code).toBe("ERR_CONFIG_INVALID");
+    expect(problems.join("\n")).toMatch(/clientId but neither rotationState nor certificatePem/);
+    expect(problems.join("\n")).toMatch(/restore the stack's outputs.*allowRotationReset true/);
+    expect(ofType(env.engine, types.certificate)).toEqual([]);
+    expect(attachedInDirectory(admin, before)).toHaveLength(2);
+  });
+
+  it("starts a new generation when allowRotationReset accepts it, removing the forgotten credentials at the end", async () => {
+    const admin = newDirectory();
+    const before = await rotated(admin);
+    const lost = withOutputs(before, { clientId: before.outputs.clientId });
+    const reset = await up(admin, { rotation: "2", allowRotationReset: true }, lost);
+    expect(reset.outputs.thumbprint).not.toBe(before.outputs.thumbprint);
+    expect(credentialSteps(reset).map((s) => s.split(" ")[0])).toEqual(["create", "delete", "delete"]);
+    expect(attachedInDirectory(admin, reset)).toEqual([reset.outputs.thumbprint]);
+  });
+
+  it("cannot tell outputs that were lost entirely from a new stack: it starts over (the limit the README states)", async () => {
+    const admin = newDirectory();
+    const before = await rotated(admin);
+    const blank = await up(admin, { rotation: "2" }, withOutputs(before, {}));
+    expect(credentialSteps(blank).map((s) => s.split(" ")[0])).toEqual(["create", "delete", "delete"]);
+  });
+
+  it("reads rotationState, certificatePem and clientId that come back as secrets, and changes nothing", async () => {
+    const admin = newDirectory();
+    const first = await up(admin, { rotation: "1" });
+    const second = await up(admin, { rotation: "2" }, first);
+    const secretOutputs = ["rotationState", "certificatePem", "clientId", "privateKeyPem"];
+    const again = await up(admin, { rotation: "2" }, second, { secretOutputs });
+    expect(new Set(again.steps.map((s) => s.op))).toEqual(new Set(["same"]));
+    expect(listed(again)).toEqual(listed(second));
+  });
+
+  it("keeps a generation whose rotationState holds the rotation value as text, and writes it back as a digest", async () => {
+    const admin = newDirectory();
+    const first = await up(admin, { rotation: "2026-11" });
+    const state = first.outputs.rotationState as RotationState;
+    const legacy = withOutputs(first, {
+      ...first.outputs,
+      rotationState: { current: { ...state.current, rotation: "2026-11" } },
+    });
+    const again = await up(admin, { rotation: "2026-11" }, legacy);
+    expect(new Set(again.steps.map((s) => s.op))).toEqual(new Set(["same"]));
+    expect((again.outputs.rotationState as RotationState).current.rotation).toBe(rotationDigest("2026-11"));
+    expect(JSON.stringify(again.outputs.rotationState)).not.toContain("2026-11");
+  });
+});
+
+describe("a generated certificate at its end", () => {
+  it("is replaced by the tls provider's plan once its end has passed, even with earlyRenewalHours 0", async () => {
+    // The provider's clock runs ahead of the program's: the program still sees a valid certificate.
+    const admin = newDirectory();
+    const first = await up(admin, { rotation: "1", validityDays: 1 });
+    const later = () => new Date(Date.now() + 2 * day);
+    const second = await up(admin, { rotation: "1", validityDays: 1 }, first, { now: later });
+    expect(second.steps.filter((s) => s.type === types.selfSignedCert).map((s) => s.op)).toEqual(["replace", "delete"]);
+    // Which replaces the current credential inside one update: the old one goes at its end, with no overlap.
+    expect(credentialSteps(second).map((s) => s.split(" ")[0])).toEqual(["replace", "delete"]);
+  });
+
+  it("makes a new generation in the program, so the provider is never asked to renew it in place", async () => {
+    const admin = newDirectory();
+    // Made 366 days ago by the provider's clock: expired now by the program's.
+    const first = await up(admin, { rotation: "1" }, undefined, { now: () => new Date(Date.now() - 366 * day) });
+    const second = await up(admin, { rotation: "1" }, first);
+    const tlsSteps = second.steps.filter((s) => s.type === types.selfSignedCert || s.type === types.privateKey);
+    expect(tlsSteps.map((s) => s.op).sort()).toEqual(["create", "create", "delete", "delete"]);
+    expect(second.outputs.thumbprint).not.toBe(first.outputs.thumbprint);
+    // The expired certificate authenticates nobody: it is not kept for overlap, and goes after the new one is attached.
+    expect(listed(second)).toEqual([second.outputs.thumbprint]);
+    const ops = credentialSteps(second).map((o) => o.split(" ")[0]);
+    expect(ops).toEqual(["create", "delete"]);
+  });
+});
+
 describe("planRotation", () => {
   const settings = (over: Partial<Settings>): Settings => ({ ...defaults, ...over });
   const now = new Date();
@@ -190,7 +301,7 @@ describe("planRotation", () => {
   it("starts from nothing with one generation named by the rotation value", async () => {
     const plan = planRotation(undefined, settings({ rotation: "x" }), now);
     expect(plan.previous).toBeUndefined();
-    expect(plan.current).toEqual({ id: expect.stringMatching(/^[0-9a-f]{12}$/), rotation: "x" });
+    expect(plan.current).toEqual({ id: expect.stringMatching(/^[0-9a-f]{12}$/), rotation: rotationDigest("x") });
     expect(planRotation(undefined, settings({ rotation: "x" }), now)).toEqual(plan);
   });
 
@@ -201,7 +312,7 @@ describe("planRotation", () => {
     expect(planRotation(prior, early, now).current.id).toBe("g1");
     const inWindow = planRotation(prior, early, new Date(now.getTime() + 21 * day));
     expect(inWindow.current.id).not.toBe("g1");
-    expect(inWindow.previous).toEqual({ id: "g1", rotation: "1", certificatePem: pem });
+    expect(inWindow.previous).toEqual({ id: "g1", rotation: rotationDigest("1"), certificatePem: pem });
     expect(planRotation(prior, settings({ rotation: "1" }), new Date(now.getTime() + 29 * day)).current.id).toBe("g1");
   });
 
@@ -210,6 +321,35 @@ describe("planRotation", () => {
     const prior: RotationState = { current: { id: "g1", rotation: "1", certificatePem: expired } };
     const plan = planRotation(prior, settings({ rotation: "2" }), now);
     expect(plan.previous).toBeUndefined();
+  });
+
+  it("treats a current certificate in its last hour, or past its end, as due whatever earlyRenewalDays says", async () => {
+    const pem = await certificate(new Date(now.getTime() + 2 * day));
+    const prior: RotationState = { current: { id: "g1", rotation: rotationDigest("1"), certificatePem: pem } };
+    const at = (ms: number) => planRotation(prior, settings({ rotation: "1" }), new Date(now.getTime() + ms));
+    expect(at(2 * day - expiryMargin - 60_000).current.id).toBe("g1");
+    const lastHour = at(2 * day - expiryMargin + 60_000);
+    expect(lastHour.current.id).not.toBe("g1");
+    expect(lastHour.previous?.id).toBe("g1");
+    const expired = at(2 * day + 60_000);
+    expect(expired.current.id).not.toBe("g1");
+    expect(expired.previous).toBeUndefined();
+  });
+
+  it("remembers the rotation value by a digest, and still knows one kept as text", async () => {
+    const pem = await certificate(new Date(now.getTime() + 30 * day));
+    const plan = planRotation(undefined, settings({ rotation: "2027-01" }), now);
+    expect(plan.current.rotation).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(rotationDigest("2027-01")).not.toBe(rotationDigest("2027-02"));
+    const text: RotationState = {
+      current: { id: "g2", rotation: "2027-01" },
+      previous: { id: "g1", rotation: "2026-01", certificatePem: pem },
+    };
+    expect(planRotation(text, settings({ rotation: "2027-01" }), now)).toEqual({
+      current: { id: "g2", rotation: rotationDigest("2027-01") },
+      previous: { id: "g1", rotation: rotationDigest("2026-01"), certificatePem: pem },
+    });
+    expect(planRotation(text, settings({ rotation: "2027-02" }), now).current.id).not.toBe("g2");
   });
 
   it("reads the previous outputs defensively", () => {

@@ -28,8 +28,8 @@ describe("Pulumi.yaml and the program's defaults", () => {
   it.each(Object.entries(defaults))("agree on the default, type and description of %s", (key, value) => {
     const declared = pulumiYaml.config[key];
     expect(declared?.default).toEqual(value);
-    const types: Record<string, string> = { number: "integer", boolean: "boolean" };
-    expect(declared?.type).toBe(Array.isArray(value) ? "array" : (types[typeof value] ?? "string"));
+    const type = Array.isArray(value) ? "array" : typeof value === "number" ? "integer" : typeof value;
+    expect(declared?.type).toBe(type);
     expect(declared?.description.length).toBeGreaterThan(20);
   });
 
@@ -56,7 +56,7 @@ describe("Pulumi.yaml and the program's defaults", () => {
 describe("settings validation", () => {
   it.each<[string, Partial<Settings>, RegExp]>([
     ["an empty display name", { displayName: "  " }, /^displayName is empty/],
-    ["a non-RSA key", { keyAlgorithm: "ECDSA" }, /^keyAlgorithm ECDSA is not supported: Entra ID accepts only RSA/],
+    ["a non-RSA key", { keyAlgorithm: "ECDSA" }, /^keyAlgorithm is not supported: Entra ID accepts only RSA/],
     ["an odd key size", { keySize: 1024 }, /^keySize 1024 is not supported: use one of 2048, 3072, 4096/],
     [
       "validity no longer than the renewal window",
@@ -66,30 +66,30 @@ describe("settings validation", () => {
     ["a fractional validity", { validityDays: 1.5 }, /^validityDays 1.5 must be a whole number/],
     [
       "a role the API does not expose",
-      { roles: ["Data.Write"] },
-      /^role Data.Write is unknown: the API exposes Data.Read/,
+      { roles: ["Data.Read", "Data.Write"] },
+      /^roles\[1\] is not one of apiRoles, the roles the companion API exposes: add it to apiRoles or remove it/,
     ],
-    ["a role with a space", { apiRoles: ["Data Read"], roles: [] }, /^role "Data Read" is not a valid app role value/],
+    ["a role with a space", { apiRoles: ["Data Read"], roles: [] }, /^apiRoles\[0\] is not a valid app role value/],
     ["no API roles", { apiRoles: [] }, /^apiRoles is empty/],
-    ["an API client id that is not a GUID", { apiClientId: "my-api" }, /^apiClientId my-api is not a client id/],
+    ["an API client id that is not a GUID", { apiClientId: "my-api" }, /^apiClientId is not a client id \(a GUID/],
     ["a token version other than 1 or 2", { accessTokenVersion: 3 }, /^accessTokenVersion 3 must be 1 or 2/],
     [
       "an http authority host",
       { authorityHost: "http://login.microsoftonline.com" },
-      /^authorityHost .* must be an https origin/,
+      /^authorityHost must be an https origin without a path/,
     ],
-    ["an owner that is not an object id", { owners: ["alice"] }, /^owner alice is not an object id/],
+    ["an owner that is not an object id", { owners: ["alice"] }, /^owners\[0\] is not an object id/],
     ["a key without a certificate", { privateKeyPem: "x" }, /^privateKeyPem is set without certificatePem/],
-    ["a role value starting with a dot", { apiRoles: [".Data"], roles: [] }, /^role ".Data" is not a valid/],
-    ["a role value with a quote", { apiRoles: ['Data"Read'], roles: [] }, /^role "Data"Read" is not a valid/],
-    ["an unknown sign-in audience", { signInAudience: "Everyone" }, /^signInAudience Everyone is not known/],
+    ["a role value starting with a dot", { apiRoles: ["A", ".Data"], roles: ["A"] }, /^apiRoles\[1\] is not a valid/],
+    ["a role value with a quote", { apiRoles: ['Data"Read'], roles: [] }, /^apiRoles\[0\] is not a valid/],
+    ["an unknown sign-in audience", { signInAudience: "Everyone" }, /^signInAudience is not a known sign-in audience/],
     [
       "personal accounts with v1 tokens",
       { signInAudience: "PersonalMicrosoftAccount", accessTokenVersion: 1 },
       /^signInAudience PersonalMicrosoftAccount includes personal accounts, which need accessTokenVersion 2/,
     ],
-    ["an identifier URI with a space", { apiIdentifierUri: "api://t/my api" }, /^apiIdentifierUri .* is not a valid/],
-    ["an identifier URI that is not a URI", { apiIdentifierUri: "my-api" }, /^apiIdentifierUri my-api is not a URI/],
+    ["an identifier URI with a space", { apiIdentifierUri: "api://t/my api" }, /^apiIdentifierUri is not a valid/],
+    ["an identifier URI that is not a URI", { apiIdentifierUri: "my-api" }, /^apiIdentifierUri is not a URI/],
     ["an http identifier URI", { apiIdentifierUri: "http://example.com/api" }, /is not a valid identifier URI/],
     ["an identifier URI with a query", { apiIdentifierUri: "api://x/y?z=1" }, /is not a valid identifier URI/],
   ])("rejects %s with a message that names the setting", (_what, over, message) => {
@@ -114,6 +114,30 @@ describe("settings validation", () => {
     expect(rest).toEqual([]);
     expect(problem).toMatch(/^privateKeyPem does not match certificatePem/);
     expectHolds(String(problem), "PRIVATE KEY", "the message quotes the key", false);
+  });
+
+  it("rejects a private key in certificatePem, a plain output, even beside a valid certificate", async () => {
+    const [first] = await pair;
+    const combined = `${first.certificatePem}\n${first.privateKeyPem}`;
+    const problems = settingsProblems(settings({ certificatePem: combined, privateKeyPem: first.privateKeyPem }));
+    expect(problems).toEqual([expect.stringMatching(/^certificatePem holds a private key: set only the certificate/)]);
+  });
+
+  it.each(["displayName", "certificateSubject", "rotation", "apiIdentifierUri"] as const)(
+    "rejects a PEM block or a line break in %s, which becomes a name or an output",
+    (key) => {
+      for (const value of ["-----BEGIN PRIVATE KEY-----", "two\nlines"])
+        expect(settingsProblems(settings({ [key]: value }))[0]).toMatch(new RegExp(`^${key} holds a PEM block`));
+    },
+  );
+
+  it("quotes an authority host only when it is a safe https URL", () => {
+    expect(settingsProblems(settings({ authorityHost: "https://login.example.com/tenant" }))).toEqual([
+      expect.stringMatching(/^authorityHost https:\/\/login.example.com\/tenant must be an https origin/),
+    ]);
+    expect(settingsProblems(settings({ authorityHost: "https://user:pw@login.example.com/x" }))[0]).toMatch(
+      /^authorityHost must be/,
+    );
   });
 
   it("rejects a brought certificate that has expired", async () => {
@@ -217,7 +241,30 @@ describe("readSettings", () => {
     installEngine({ config: { pfxEncryption: "legacy3des", pfxPassword: "p" } });
     expect(readSettings()).toMatchObject({ pfxEncryption: "legacy3des", pfxPassword: "p", earlyRenewalDays: 0 });
     installEngine({ config: { pfxEncryption: "rc2" } });
-    expect(() => readSettings()).toThrow(/pfxEncryption rc2 is not known: use aes256 or legacy3des/);
+    expect(() => readSettings()).toThrow(/pfxEncryption is not a known encryption: use aes256 or legacy3des/);
+  });
+
+  it.each([
+    ["keySize", "a number"],
+    ["roles", "a list of strings"],
+    ["allowRotationReset", "true or false"],
+  ])("refuses a %s that is not %s, naming the type and never the value", (key, type) => {
+    installEngine({ config: { [key]: "s3cr3t-value" } });
+    const error = (() => {
+      try {
+        readSettings();
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([expect.stringMatching(new RegExp(`^${key} is not ${type}`))]);
+    expect(String(error)).not.toContain("s3cr3t");
+  });
+
+  it("reads lists and flags as the CLI stores them", () => {
+    installEngine({ config: { roles: ["A", "B"], allowRotationReset: "true", keySize: "3072" } });
+    expect(readSettings()).toMatchObject({ roles: ["A", "B"], allowRotationReset: true, keySize: 3072 });
   });
 
   it("refuses the retired previousCertificatePem, naming how to remove it", () => {

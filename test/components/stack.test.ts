@@ -7,9 +7,14 @@ const mocks: pulumi.runtime.Mocks = {
   call: async (args) => args.inputs,
 };
 
-it("names the stack with its organization, or without one when the CLI passes none", async () => {
+it("names the stack in full with the organization the CLI passes, Pulumi Cloud's or the DIY backend's", async () => {
   await pulumi.runtime.setMocks(mocks, "proj", "dev", false, "acme");
   expect(stackPath()).toBe("acme/proj/dev");
+  await pulumi.runtime.setMocks(mocks, "proj", "dev", false, "organization");
+  expect(stackPath()).toBe("organization/proj/dev");
+});
+
+it("names only the stack when the CLI passes no organization: never <project>/<stack>, which reads as <org>/<stack>", async () => {
   await pulumi.runtime.setMocks(mocks, "proj", "dev", false);
-  expect(stackPath()).toBe("proj/dev");
+  expect(stackPath()).toBe("dev");
 });

@@ -11,7 +11,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { requestJson } from "../../common/https";
 import { start } from "../../entra/server";
 import { type EngineResult, type EngineRun, type RunEngine, runEngine } from "../../rehearsal/engine";
@@ -607,12 +607,23 @@ describe("stack config and the program, checked before anything is created", () 
     expect(plan).not.toContain("to update");
   });
 
-  it("a config value the program refuses stops the preview: exit 2, nothing changed", async () => {
+  it("a config value the program refuses stops the preview: exit 2, nothing changed, and a pasted key is named, never printed", async () => {
     const before = readFileSync(join(shared, "entra.json"));
-    const { code, stderr } = await rehearse(["--dir", shared, "--config", "keySize=1000"]);
+    // The slip `--config "apiClientId=$(cat key.pem)"`, in the same run (a program start costs a second).
+    const [pasted = ""] = inject("rsaKeys");
+    const { code, stdout, stderr } = await rehearse([
+      "--dir",
+      shared,
+      "--config",
+      "keySize=1000",
+      "--config",
+      `apiClientId=${pasted}`,
+    ]);
     expect(code).toBe(2);
     expect(stderr).toContain("preview failed, nothing was changed: ");
     expect(stderr).toContain("keySize 1000 is not supported: use one of 2048, 3072, 4096");
+    expect(stderr).toContain("apiClientId holds a PEM block");
+    expectNoSecrets(`${stdout}\n${stderr}`, [pasted]);
     expect(readFileSync(join(shared, "entra.json")).equals(before)).toBe(true);
   });
 

@@ -30,6 +30,10 @@ export interface EngineOptions {
   omit?: string[];
   /** The Key Vaults, kept across deployments like the directory. */
   vaults?: MockVaults;
+  /** Outputs of the previous deployment that the backend holds as secrets (default: the program's secret outputs). */
+  secretOutputs?: string[];
+  /** The providers' clock (tls makes certificates from it and renews by it); the program keeps the real one. */
+  now?: () => Date;
 }
 
 /**
@@ -43,15 +47,18 @@ export function installEngine(options: EngineOptions = {}) {
     objectId: "22222222-2222-4222-8222-222222222222",
   };
   const vaults = options.vaults ?? newVaults();
-  const provider = localProvider(inProcessDirectory(admin), deployer, vaults);
+  const provider = localProvider(inProcessDirectory(admin), deployer, vaults, options.now);
   provider.resources["tls:index/privateKey:PrivateKey"] = pooledPrivateKey;
   provider.resources[types.vaultCertificate] = vaultCertificate(vaults, nextKey);
   provider.resources["random:index/randomPassword:RandomPassword"] = legacyRandomPassword;
   for (const type of options.omit ?? []) delete provider.resources[type];
-  const engine = new LocalEngine(provider, options.previous ?? [], options.onStep, options.outputs ?? {}).install(
-    project,
-    stack,
-  );
+  const engine = new LocalEngine(
+    provider,
+    options.previous ?? [],
+    options.onStep,
+    options.outputs ?? {},
+    options.secretOutputs,
+  ).install(project, stack);
   setConfig(options.config ?? {});
   current = engine;
   return { engine, admin, deployer, vaults };

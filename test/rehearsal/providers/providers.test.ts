@@ -4,7 +4,7 @@ import { applicationCertificate, normaliseDate } from "../../../rehearsal/provid
 import type { GraphCall } from "../../../rehearsal/providers/graph";
 import { ProviderError } from "../../../rehearsal/providers/provider";
 import { randomPassword, randomString } from "../../../rehearsal/providers/random";
-import { stackReference } from "../../../rehearsal/providers/stackReference";
+import { parseStackName, stackReference } from "../../../rehearsal/providers/stackReference";
 import { privateKey, rfc3339Nano, selfSignedCert } from "../../../rehearsal/providers/tls";
 
 const noGraph: GraphCall = async () => {
@@ -33,6 +33,14 @@ describe("tls", () => {
     expect(cert.diff(inputs, outputs, { ...inputs, validityPeriodHours: 48 }).replace).toEqual(["validityPeriodHours"]);
     const late = { ...inputs, earlyRenewalHours: 24 * 365 };
     expect(cert.diff(inputs, outputs, late).replace).toEqual(["readyForRenewal"]);
+  });
+
+  it("replaces a certificate whose end has passed even with earlyRenewalHours 0, as the provider's ModifyPlan does", () => {
+    const at = (iso: string) => selfSignedCert(() => new Date(iso));
+    const end = { validityEndTime: "2027-01-01T00:00:00.5Z" };
+    expect(at("2027-01-01T00:00:00.499Z").diff(inputs, end, inputs)).toEqual({ changed: [], replace: [] });
+    for (const now of ["2027-01-01T00:00:00.500Z", "2027-03-01T00:00:00Z"])
+      expect(at(now).diff(inputs, end, inputs)).toEqual({ changed: ["readyForRenewal"], replace: ["readyForRenewal"] });
   });
 
   it("allowed uses are a set, and unknown uses are refused", () => {
@@ -108,13 +116,35 @@ describe("random RandomPassword", () => {
 });
 
 describe("StackReference", () => {
+  const own = { a: "1", b: new Secret("2") };
+  const reader = stackReference((ref) => ((ref.project ?? "p") === "p" && ref.stack === "dev" ? own : undefined));
+
   it("returns the stack's saved outputs with their secret names, and refuses other stacks", async () => {
-    const reader = stackReference((name) =>
-      name === "organization/p/dev" ? { a: "1", b: new Secret("2") } : undefined,
-    );
     const read = await reader.read("organization/p/dev", { name: "organization/p/dev" });
     expect(read.outputs.secretOutputNames).toEqual(["b"]);
     expect(read.outputs.outputs).toEqual({ a: "1", b: new Secret("2") });
     await expect(reader.read("x", { name: "organization/other/dev" })).rejects.toThrow(ProviderError);
+  });
+
+  it.each(["dev", "organization/dev", "organization/p/dev"])(
+    "reads %s as the DIY backend's project layout does",
+    async (name) => {
+      expect((await reader.read(name, { name })).outputs.outputs).toEqual(own);
+    },
+  );
+
+  it.each([
+    ["p/dev", /organization name must be 'organization'/],
+    ["acme/p/dev", /organization name must be 'organization'/],
+    ["organization/p/dev/x", /could not parse/],
+    ["", /must not be empty/],
+    ["organization/p/dev env", /may only contain/],
+  ])("refuses %j as the DIY backend does", async (name, message) => {
+    await expect(reader.read(name, { name })).rejects.toThrow(message);
+  });
+
+  it("parses names into project and stack", () => {
+    expect(parseStackName("dev")).toEqual({ stack: "dev" });
+    expect(parseStackName("organization/p/dev")).toEqual({ project: "p", stack: "dev" });
   });
 });

@@ -27,6 +27,11 @@ export interface ResourceHandler {
   create(inputs: Inputs, name: string): Promise<Created>;
   /** Input keys that change in place; a change to any other key replaces the resource. */
   updatable?: string[];
+  /**
+   * Keys the provider's own plan changes whatever the inputs, as a Terraform provider's ModifyPlan does (tls
+   * marks `readyForRenewal` for replacement once a certificate's renewal time has passed).
+   */
+  planned?(previous: StateEntry, inputs: Inputs): string[];
   update?(id: string, inputs: Inputs, previous: StateEntry): Promise<Created>;
   delete?(entry: StateEntry): Promise<void>;
 }
@@ -94,6 +99,8 @@ export class LocalEngine extends MockMonitor {
     private readonly onStep: (step: Step) => void | Promise<void> = () => undefined,
     /** The stack's outputs from its last deployment, which a StackReference to this stack reads. */
     private readonly stackOutputs: Record<string, unknown> = {},
+    /** Which of those outputs the backend holds as secrets. */
+    private readonly secretOutputNames: string[] = defaultSecretOutputs,
   ) {
     super({ newResource: (args) => this.newResource(args), call: (args) => this.call(args.token, args.inputs) });
     this.failed.catch(() => undefined);
@@ -155,7 +162,7 @@ export class LocalEngine extends MockMonitor {
   private readStackReference(name: string): MockResourceResult {
     const own = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
     if (name !== own) throw new Error(`the local engine can only reference its own stack ${own}, not ${name}`);
-    const secretOutputNames = Object.keys(this.stackOutputs).filter((k) => secretOutputNames_.includes(k));
+    const secretOutputNames = Object.keys(this.stackOutputs).filter((k) => this.secretOutputNames.includes(k));
     return { id: name, state: { name, outputs: this.stackOutputs, secretOutputNames } };
   }
 
@@ -171,7 +178,7 @@ export class LocalEngine extends MockMonitor {
     const inputs = { ...given, ...Object.fromEntries(ignored.map((k) => [k, prior?.inputs[k]])) };
     const base = { urn, type: args.type, name: args.name, inputs, replacementTrigger: opts.replacementTrigger };
     if (!prior) return this.step(await handler.create(inputs, args.name), base, opts, "create");
-    const changed = changedKeys(prior.inputs, inputs);
+    const changed = [...changedKeys(prior.inputs, inputs), ...(handler.planned?.(prior, inputs) ?? [])];
     const triggered =
       opts.replacementTrigger !== undefined && !isDeepStrictEqual(opts.replacementTrigger, prior.replacementTrigger);
     if (changed.length === 0 && !triggered)
@@ -254,8 +261,8 @@ export class LocalEngine extends MockMonitor {
 }
 
 const stackReferenceType = "pulumi:pulumi:StackReference";
-// The outputs the program marks secret; the saved outputs file holds them in plain text.
-const secretOutputNames_ = ["privateKeyPem", "certificatePfx", "pfxPassword"];
+/** The outputs the program marks secret; the saved outputs file holds them in plain text. */
+export const defaultSecretOutputs = ["privateKeyPem", "certificatePfx", "pfxPassword"];
 
 function urnOf(parent: string, type: string, name: string): string {
   // A parent URN is urn:pulumi:<stack>::<project>::<qualified type>::<name>; children qualify their type with it.

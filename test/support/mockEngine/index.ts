@@ -8,12 +8,17 @@ import { privateKey, selfSignedCert } from "./tls";
  * Every resource type and function the program uses, done for real against the local Entra ID (and, in Key Vault
  * mode, in-memory vaults whose keys never reach the state).
  */
-export function localProvider(directory: DirectoryApi, deployer: Deployer, vaults: MockVaults = newVaults()): Provider {
+export function localProvider(
+  directory: DirectoryApi,
+  deployer: Deployer,
+  vaults: MockVaults = newVaults(),
+  now?: () => Date,
+): Provider {
   const azuread = azureadProvider(directory, deployer);
   return {
     resources: {
       "tls:index/privateKey:PrivateKey": privateKey,
-      "tls:index/selfSignedCert:SelfSignedCert": selfSignedCert,
+      "tls:index/selfSignedCert:SelfSignedCert": selfSignedCert(now),
       "azure:keyvault/certificate:Certificate": vaultCertificate(vaults),
       ...azuread.resources,
     },

@@ -3,7 +3,7 @@ import { promisify } from "node:util";
 import { issueCertificate, privateKeyOf } from "../../../common/x509";
 import { bool, num, str, strList } from "../../../rehearsal/providers/fields";
 import { distinguishedName, extendedUsages, keyUsages } from "../../../rehearsal/providers/tls";
-import type { Created, ResourceHandler } from "./engine";
+import type { Created, ResourceHandler, StateEntry } from "./engine";
 
 const generate = promisify(generateKeyPair);
 
@@ -38,12 +38,18 @@ export function privateKeyCreated(key: KeyObject, bits: number): Created {
   };
 }
 
-/** tls:index/selfSignedCert:SelfSignedCert: a real certificate honouring subject, validity and allowed uses. */
-export const selfSignedCert: ResourceHandler = {
+/**
+ * tls:index/selfSignedCert:SelfSignedCert: a real certificate honouring subject, validity and allowed uses, made
+ * and judged by `clock`. Once its early-renewal time (its end less earlyRenewalHours, so its end itself with 0) has
+ * passed, the plan replaces it, as the provider's ModifyPlan does (terraform-provider-tls
+ * internal/provider/common_cert.go, modifyPlanIfCertificateReadyForRenewal: `timeToEarlyRenewal <= 0`).
+ */
+export const selfSignedCert = (clock: () => Date = () => new Date()): ResourceHandler => ({
+  planned: (previous, inputs) => (readyForRenewal(previous, inputs, clock()) ? ["readyForRenewal"] : []),
   async create(inputs) {
     const what = "tls SelfSignedCert";
     const key = privateKeyOf(str(inputs, "privateKeyPem", what));
-    const now = new Date();
+    const now = clock();
     const notAfter = new Date(now.getTime() + num(inputs, "validityPeriodHours", what) * 3600_000);
     const uses = strList(inputs, "allowedUses");
     const certPem = await issueCertificate({
@@ -69,7 +75,15 @@ export const selfSignedCert: ResourceHandler = {
       },
     };
   },
-};
+});
+
+/** The provider's renewal test: now at or past validityEndTime less earlyRenewalHours (0 when unset). */
+export function readyForRenewal(previous: StateEntry, inputs: Record<string, unknown>, now: Date): boolean {
+  const end = previous.outputs.validityEndTime;
+  if (typeof end !== "string") return false;
+  const hours = typeof inputs.earlyRenewalHours === "number" ? inputs.earlyRenewalHours : 0;
+  return Date.parse(end) - hours * 3_600_000 - now.getTime() <= 0;
+}
 
 function usageFlags(uses: string[]): number {
   let flags = 0;
