@@ -4,6 +4,7 @@ import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CertificateApp } from "../../components/certificateApp";
 import { defaults } from "../../components/defaults";
+import { rotationDigest } from "../../components/rotation";
 import { certificatePolicy } from "../../components/vaultCertificate";
 import type { StateEntry } from "../support/mockEngine/engine";
 import { firstOfType, importProgram, installEngine, ofType, outputsOf, promiseOf, types } from "../support/program";
@@ -116,7 +117,7 @@ describe("the program in Key Vault mode", () => {
     expect(cert.options.parent).toBe(component?.urn);
     expect(firstOfType(env.engine, types.certificate).name).toBe(`client-credential-${generation}`);
     expect(outputs.rotationState).toEqual({
-      current: { id: generation, rotation: "1", certificatePem: outputs.certificatePem, keyVaultId },
+      current: { id: generation, rotation: rotationDigest("1"), certificatePem: outputs.certificatePem, keyVaultId },
     });
   });
 
