@@ -5,10 +5,10 @@ import { CliError } from "../common/errors";
 import { oneLine } from "../common/safe";
 import { readCertificateFile } from "../verify/certificateFile";
 import { exitCodes } from "../verify/errors";
-import { type ExpiryReport, humanExpiry, jsonExpiry, markdownExpiry, runExpiryCheck } from "../verify/expiry";
+import type { ExpiryReport } from "../verify/expiry";
 import { readBounded } from "../verify/files";
 import { failureReport, humanReport, jsonReport, markdownReport, verdictLine } from "../verify/report";
-import { runVerify, type VerifyReport } from "../verify/run";
+import type { VerifyReport } from "../verify/run";
 import { type ActionInputs, actionInputs, inInputTerms, input, passwordVariable, pathOf, reportFileOf } from "./inputs";
 import { escapeData, maskCommands, secretOutputs } from "./mask";
 import { writeOutputs } from "./outputs";
@@ -50,6 +50,7 @@ export async function runAction(io: ActionIO): Promise<number> {
   const now = io.now ?? Date.now;
   const readStdin = async () => read.stackText ?? "";
   if (inputs.options.expiryWithinDays !== undefined) {
+    const { humanExpiry, jsonExpiry, markdownExpiry, runExpiryCheck } = await import("../verify/expiry.js");
     const report = inTerms(await runExpiryCheck(inputs.options, inputs.options.expiryWithinDays, { readStdin, now }));
     for (const line of humanExpiry(report).trimEnd().split("\n").slice(0, -1)) print(line);
     announce(print, report.exitCode, humanExpiry(report).trimEnd().split("\n").at(-1) ?? "");
@@ -62,6 +63,8 @@ export async function runAction(io: ActionIO): Promise<number> {
     });
   }
 
+  // Loaded only now, as verify's CLI does: a bad input is answered without evaluating msal-node and jose.
+  const { runVerify } = await import("../verify/run.js");
   const report = inTerms(
     await runVerify(inputs.options, {
       env: inputs.certificatePassword === undefined ? env : { ...env, [passwordVariable]: inputs.certificatePassword },

@@ -161,6 +161,49 @@ var init_errors2 = __esm({
   }
 });
 
+// verify/files.ts
+function unreadable(what, path, err) {
+  const code = err.code ?? "error";
+  const hint = code === "ENAMETOOLONG" || looksLikeContent(path) ? ": it must be a file path, not the file's content" : "";
+  return new InputError(`${what}${quotedPath(path)} cannot be read (${code})${hint}`);
+}
+function readBounded(path, what) {
+  let fd;
+  try {
+    fd = (0, import_node_fs.openSync)(path, "r");
+  } catch (err) {
+    throw unreadable(what, path, err);
+  }
+  try {
+    const buffer = Buffer.alloc(maxInputBytes + 1);
+    let length = 0;
+    for (; ; ) {
+      let n;
+      try {
+        n = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
+      } catch (err) {
+        throw unreadable(what, path, err);
+      }
+      if (n === 0) return buffer.subarray(0, length);
+      length += n;
+      if (length > maxInputBytes) throw tooLarge(`${what}${quotedPath(path)}`);
+    }
+  } finally {
+    (0, import_node_fs.closeSync)(fd);
+  }
+}
+var import_node_fs, maxInputBytes, tooLarge;
+var init_files = __esm({
+  "verify/files.ts"() {
+    "use strict";
+    import_node_fs = require("node:fs");
+    init_safe();
+    init_errors2();
+    maxInputBytes = 1024 * 1024;
+    tooLarge = (what) => new InputError(`${what} is larger than 1 MiB: stack outputs are a few KiB; check that this is the right file`);
+  }
+});
+
 // node_modules/asn1js/node_modules/@peculiar/utils/build/bytes/buffer-source.js
 function tagOf(value) {
   return Object.prototype.toString.call(value);
@@ -21917,6 +21960,329 @@ var init_pfx = __esm({
   }
 });
 
+// verify/certificateFile.ts
+async function readCertificateFile(path, what, password) {
+  const bytes = readBounded(path, what);
+  const text = bytes.toString("latin1");
+  const named = `${what}${quotedPath(path)}`;
+  if (/^\s*\{/.test(text))
+    throw new InputError(
+      `${named} is JSON (stack outputs?), not a certificate file: give outputs with --outputs, and ${what} a PEM (certificate and key) or PFX file`
+    );
+  if (text.includes("-----BEGIN")) return fromPem(text, named, password);
+  const { readPfx: readPfx2 } = await Promise.resolve().then(() => (init_pfx(), pfx_exports));
+  return readPfx2(bytes, named, password);
+}
+function fromPem(text, what, password) {
+  const blocks = pemBlocks(text);
+  const certificatePem = blocks.find((b) => pemLabel(b) === "CERTIFICATE");
+  const keyBlock = blocks.find((b) => /PRIVATE KEY$/.test(pemLabel(b) ?? ""));
+  if (!certificatePem || !keyBlock)
+    throw new InputError(`${what} must hold a PEM certificate and its private key, or be a PFX (PKCS#12) file`);
+  try {
+    new import_node_crypto3.X509Certificate(certificatePem);
+  } catch {
+    throw new InputError(`${what} holds a CERTIFICATE block that does not parse as an X.509 certificate`);
+  }
+  if (pemLabel(keyBlock) !== "ENCRYPTED PRIVATE KEY" && !/Proc-Type: 4,ENCRYPTED/.test(keyBlock))
+    return { certificatePem, privateKeyPem: keyBlock };
+  if (!password)
+    throw new InputError(
+      `${what} holds an encrypted private key: give its password with --certificate-password-env <VAR> or AZURE_CLIENT_CERTIFICATE_PASSWORD`
+    );
+  try {
+    const key = (0, import_node_crypto3.createPrivateKey)({ key: keyBlock, passphrase: password });
+    return { certificatePem, privateKeyPem: key.export({ format: "pem", type: "pkcs8" }).toString() };
+  } catch {
+    throw new PreflightError(`${what}: the password does not open the private key; check the password variable`);
+  }
+}
+var import_node_crypto3;
+var init_certificateFile = __esm({
+  "verify/certificateFile.ts"() {
+    "use strict";
+    import_node_crypto3 = require("node:crypto");
+    init_pem();
+    init_safe();
+    init_errors2();
+    init_files();
+  }
+});
+
+// verify/duration.ts
+var formatSeconds;
+var init_duration = __esm({
+  "verify/duration.ts"() {
+    "use strict";
+    formatSeconds = (ms) => ms < 1e3 ? `${ms} ms` : `${ms < 1e4 ? (ms / 1e3).toFixed(1) : Math.round(ms / 1e3)} s`;
+  }
+});
+
+// verify/report.ts
+function humanReport(r) {
+  const lines = [];
+  if (r.inputs) lines.push(`verify: client ${r.inputs.clientId} at ${r.inputs.authority}, scope ${r.inputs.scope}`);
+  for (const w of r.warnings) lines.push(`  WARN  ${w}`);
+  const rows = [...r.preflight, ...r.checks];
+  const width = Math.max(0, ...rows.map((c) => c.name.length));
+  for (const c of rows) lines.push(`  ${c.ok ? "PASS" : "FAIL"}  ${c.name.padEnd(width)}  ${c.detail}`);
+  lines.push(verdictLine(r));
+  return `${lines.join("\n")}
+`;
+}
+function verdictLine(r) {
+  const tries = r.attempts.length === 1 ? "1 attempt" : `${r.attempts.length} attempts`;
+  if (r.verdict === "verified") {
+    const roles2 = r.inputs?.expectedRoles.length ? ` with ${r.inputs.expectedRoles.join(", ")}` : "";
+    return `verified: a certificate-authenticated token for ${r.inputs?.scope}${roles2} (${tries}, ${formatSeconds(r.timings.totalMs)})`;
+  }
+  return `FAILED (${r.error?.code}, exit ${r.exitCode}): ${r.error?.message}`;
+}
+function emptyReport(exitCode) {
+  const report = {
+    verdict: "failed",
+    exitCode,
+    warnings: [],
+    preflight: [],
+    attempts: [],
+    checks: [],
+    timings: { totalMs: 0 },
+    secrets: []
+  };
+  Object.defineProperty(report, "secrets", { enumerable: false });
+  return report;
+}
+function failureReport(failure) {
+  const report = emptyReport(failure.exitCode);
+  report.error = { code: failure.code, message: failure.message };
+  return report;
+}
+function jsonReport(r) {
+  const { verdict, exitCode, error, inputs, warnings, preflight: preflight2, attempts, checks, timings } = r;
+  const ordered = {
+    schema: "entra-cert-auth/verify@1",
+    verdict,
+    exitCode,
+    error,
+    inputs,
+    warnings,
+    preflight: preflight2,
+    attempts,
+    checks,
+    timings
+  };
+  return `${JSON.stringify(ordered, null, 2)}
+`;
+}
+function markdownReport(r) {
+  const row = (c) => `| ${c.ok ? "\u2705" : "\u274C"} | ${c.name} | ${c.detail.replaceAll("|", "\\|")} |`;
+  const lines = [
+    `### Entra ID certificate check: ${r.verdict === "verified" ? "verified \u2705" : "failed \u274C"}`,
+    "",
+    r.inputs ? `Client \`${r.inputs.clientId}\` at \`${r.inputs.authority}\`, scope \`${r.inputs.scope}\`.` : "",
+    "",
+    "| | check | detail |",
+    "|---|---|---|",
+    ...[...r.preflight, ...r.checks].map(row),
+    "",
+    ...r.warnings.map((w) => `> \u26A0\uFE0F ${w}`),
+    "",
+    verdictLine(r),
+    ""
+  ];
+  return lines.join("\n");
+}
+function scrub(text, secrets) {
+  let out = text;
+  for (const secret of secrets) {
+    for (const piece of secretPieces(secret)) out = out.split(piece).join("[redacted]");
+  }
+  return out;
+}
+function scrubReport(r) {
+  if (r.secrets.length === 0) return r;
+  const clean2 = (text) => scrub(text, r.secrets);
+  if (r.error) r.error.message = clean2(r.error.message);
+  if (r.inputs) {
+    r.inputs.expectedRoles = r.inputs.expectedRoles.map(clean2);
+    r.inputs.scope = clean2(r.inputs.scope);
+  }
+  r.warnings = r.warnings.map(clean2);
+  for (const c of [...r.preflight, ...r.checks]) c.detail = clean2(c.detail);
+  for (const a of r.attempts) a.reason = clean2(a.reason);
+  return r;
+}
+var secretPieces;
+var init_report = __esm({
+  "verify/report.ts"() {
+    "use strict";
+    init_duration();
+    secretPieces = (secret) => secret.includes("-----BEGIN") ? secret.split("\n").map((l) => l.trim()).filter((l) => l.length >= 16 && !l.startsWith("-----")) : secret.length >= 4 ? [secret] : [];
+  }
+});
+
+// verify/roles.ts
+var roleValue, isRoleValue;
+var init_roles = __esm({
+  "verify/roles.ts"() {
+    "use strict";
+    roleValue = /^(?!\.)[A-Za-z0-9!#$%&'()*+,\-./:;<=>?@[\]^_`{|}~]{1,120}$/;
+    isRoleValue = (value) => roleValue.test(value);
+  }
+});
+
+// common/json.ts
+var isRecord;
+var init_json = __esm({
+  "common/json.ts"() {
+    "use strict";
+    isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+  }
+});
+
+// common/thumbprint.ts
+function thumbprints(cert) {
+  const x509 = certificateOf(cert);
+  return { sha1: hexOf(x509.fingerprint), sha256: hexOf(x509.fingerprint256) };
+}
+var import_node_crypto5, certificateOf, normalizeThumbprint, hexOf;
+var init_thumbprint = __esm({
+  "common/thumbprint.ts"() {
+    "use strict";
+    import_node_crypto5 = require("node:crypto");
+    certificateOf = (cert) => cert instanceof import_node_crypto5.X509Certificate ? cert : new import_node_crypto5.X509Certificate(cert);
+    normalizeThumbprint = (text) => text.replace(/[:\s]/g, "").toUpperCase();
+    hexOf = (fingerprint) => fingerprint.replaceAll(":", "").toUpperCase();
+  }
+});
+
+// verify/inputs.ts
+function fromStackOutputs(outputs, options, source = "outputs", certificate) {
+  if (!isRecord(outputs))
+    throw new InputError(
+      "stack outputs are not a JSON object: pass the output of `pulumi stack output --json --show-secrets`"
+    );
+  const optional = (name3) => {
+    const value = outputs[name3];
+    if (value === "[secret]")
+      throw new InputError(
+        `output ${name3} is redacted ("[secret]"): run \`pulumi stack output --json --show-secrets\``
+      );
+    if (value === void 0 || value === null || value === "") return void 0;
+    if (typeof value !== "string") throw new InputError(`output ${name3} must be a string`);
+    return value;
+  };
+  const required = (name3) => {
+    const value = optional(name3);
+    if (value === void 0) throw new InputError(`output ${name3} is missing: ${fix}`);
+    return value;
+  };
+  const tenantId = guidOf("output tenantId", required("tenantId"), "tenant id");
+  const authority = optional("authority");
+  return checked({
+    source,
+    tenantId,
+    clientId: guidOf("output clientId", required("clientId"), "client id"),
+    authorityHost: options.authorityHost ?? (authority ? hostOf(authority, tenantId) : defaultAuthorityHost),
+    scope: options.scope ?? required("scope"),
+    expectedRoles: options.expectedRoles ?? roleList(outputs.expectedRoles),
+    apiClientId: options.apiClientId ?? optional("apiClientId"),
+    certificatePem: certificate?.certificatePem ?? required("certificatePem"),
+    privateKeyPem: certificate?.privateKeyPem ?? required("privateKeyPem"),
+    thumbprint: thumbprintOf("output thumbprint", optional("thumbprint"), 40),
+    thumbprintSha256: thumbprintOf("output thumbprintSha256", optional("thumbprintSha256"), 64)
+  });
+}
+function fromEnvironment(env, options, certificate) {
+  if (!options.scope)
+    throw new InputError(
+      "--scope is required with the AZURE_* environment variables, e.g. --scope api://my-api/.default"
+    );
+  return checked({
+    source: "environment",
+    tenantId: guidOf("AZURE_TENANT_ID", need(env, "AZURE_TENANT_ID"), "tenant id"),
+    clientId: guidOf("AZURE_CLIENT_ID", need(env, "AZURE_CLIENT_ID"), "client id"),
+    authorityHost: options.authorityHost ?? env.AZURE_AUTHORITY_HOST ?? defaultAuthorityHost,
+    scope: options.scope,
+    expectedRoles: options.expectedRoles ?? [],
+    apiClientId: options.apiClientId,
+    certificatePem: certificate.certificatePem,
+    privateKeyPem: certificate.privateKeyPem
+  });
+}
+function need(env, name3) {
+  const value = env[name3];
+  if (!value)
+    throw new InputError(
+      `${name3} is not set: give --outputs, --stack, or the AZURE_* environment variables (see --help)`
+    );
+  return value;
+}
+function parseJson(text, what) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InputError(`${what} is not valid JSON: pass the output of \`pulumi stack output --json --show-secrets\``);
+  }
+}
+function checked(inputs) {
+  if (inputs.apiClientId !== void 0) guidOf("apiClientId", inputs.apiClientId, "client id");
+  const host = inputs.authorityHost.replace(/\/$/, "");
+  if (!isSafeUrl(host) || new URL(host).origin !== host)
+    throw new InputError(
+      `authority host${quoted(inputs.authorityHost)} must be an https origin, e.g. https://login.microsoftonline.com`
+    );
+  inputs.authorityHost = host;
+  if (!scopePattern.test(inputs.scope))
+    throw new InputError(
+      "scope must be <api>/.default (e.g. api://my-api/.default): the client-credentials flow asks for all of an API's granted roles"
+    );
+  return inputs;
+}
+function guidOf(what, value, kind) {
+  if (!isGuid(value)) throw new InputError(`${what} is not a ${kind} (a GUID)`);
+  return value;
+}
+function thumbprintOf(what, value, digits) {
+  if (value === void 0) return void 0;
+  const hex3 = normalizeThumbprint(value);
+  if (!isThumbprintHex(hex3) || hex3.length !== digits)
+    throw new InputError(`${what} is not a ${digits}-hex-digit thumbprint`);
+  return hex3;
+}
+function hostOf(authority, tenantId) {
+  if (!isSafeUrl(authority))
+    throw new InputError("output authority is not an https URL (<authority host>/<tenant id>)");
+  const url = new URL(authority);
+  if (url.pathname.replace(/\/$/, "") !== `/${tenantId}`)
+    throw new InputError(`output authority ${authority} does not end with the tenant id ${tenantId}`);
+  return url.origin;
+}
+function roleList(value) {
+  if (value === void 0 || value === null) return [];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string" && isRoleValue(v)))
+    throw new InputError(
+      "output expectedRoles must be a list of app role values (at most 120 characters each, no spaces)"
+    );
+  return value;
+}
+var defaultAuthorityHost, fix, readText, scopePattern;
+var init_inputs = __esm({
+  "verify/inputs.ts"() {
+    "use strict";
+    init_json();
+    init_safe();
+    init_thumbprint();
+    init_errors2();
+    init_files();
+    init_roles();
+    defaultAuthorityHost = "https://login.microsoftonline.com";
+    fix = "pass the outputs of this project's stack (pulumi stack output --json --show-secrets)";
+    readText = (path, what) => readBounded(path, what).toString("utf8");
+    scopePattern = /^[A-Za-z0-9][A-Za-z0-9+.-]*:\/\/[A-Za-z0-9._~%:/-]+\/\.default$|^[0-9a-f-]{36}\/\.default$/i;
+  }
+});
+
 // verify/stack.ts
 var stack_exports = {};
 __export(stack_exports, {
@@ -21948,6 +22314,9037 @@ var init_stack = __esm({
     import_automation = require("@pulumi/pulumi/automation");
     init_safe();
     init_errors2();
+  }
+});
+
+// verify/expiry.ts
+var expiry_exports = {};
+__export(expiry_exports, {
+  attachedCertificates: () => attachedCertificates,
+  expiryVerdict: () => expiryVerdict,
+  humanExpiry: () => humanExpiry,
+  jsonExpiry: () => jsonExpiry,
+  markdownExpiry: () => markdownExpiry,
+  runExpiryCheck: () => runExpiryCheck
+});
+async function runExpiryCheck(options, withinDays, io) {
+  const now = new Date((io.now ?? Date.now)());
+  const report = {
+    verdict: "failed",
+    exitCode: exitCodes.unexpected,
+    withinDays,
+    checkedAt: now.toISOString(),
+    certificates: []
+  };
+  try {
+    const { source, certificates } = attachedCertificates(await readOutputs(options, io), withinDays, now);
+    report.source = source;
+    report.certificates = certificates;
+    const expiring = certificates.some((c) => c.expiring);
+    report.verdict = expiring ? "expiring" : "ok";
+    report.exitCode = expiring ? exitCodes.expiring : exitCodes.verified;
+  } catch (err) {
+    report.exitCode = err instanceof VerifyError ? err.exitCode : exitCodes.unexpected;
+    report.error = err instanceof VerifyError ? { code: err.code, message: oneLine(err.message) } : { code: "ERR_UNEXPECTED", message: `unexpected ${err instanceof Error ? err.name : typeof err}` };
+  }
+  return report;
+}
+async function readOutputs(options, io) {
+  if (options.outputs !== void 0) {
+    const what = options.outputs === "-" ? "--outputs - (stdin)" : "--outputs";
+    const text = options.outputs === "-" ? await io.readStdin() : readText(options.outputs, "--outputs");
+    return parseJson(text, what);
+  }
+  if (options.stack !== void 0) {
+    const { stackOutputs: stackOutputs2 } = await Promise.resolve().then(() => (init_stack(), stack_exports));
+    return stackOutputs2(options.stack, options.cwd ?? process.cwd());
+  }
+  throw new InputError("--check-expiry reads the stack's outputs: give --outputs <file|-> or --stack <name>");
+}
+function attachedCertificates(outputs, withinDays, now) {
+  if (!isRecord(outputs))
+    throw new InputError(
+      "stack outputs are not a JSON object: pass the output of `pulumi stack output --json --show-secrets`"
+    );
+  const listed = outputs.attachedCertificates;
+  if (listed === "[secret]")
+    throw new InputError('output attachedCertificates is redacted ("[secret]"): run `pulumi stack output --json`');
+  const describe2 = (thumbprint2, thumbprintSha256, end, i) => {
+    const daysLeft2 = Math.floor((end.getTime() - now.getTime()) / day);
+    return {
+      thumbprint: thumbprint2,
+      thumbprintSha256,
+      notAfter: end.toISOString(),
+      daysLeft: daysLeft2,
+      role: i === 0 ? "current" : "previous",
+      expiring: end.getTime() - now.getTime() <= withinDays * day
+    };
+  };
+  if (listed === void 0 || listed === null) {
+    const pem = outputs.certificatePem;
+    if (typeof pem !== "string" || !pem.includes("-----BEGIN CERTIFICATE-----"))
+      throw new InputError(
+        "outputs have neither attachedCertificates nor certificatePem: pass the outputs of this project's stack"
+      );
+    let certificate;
+    try {
+      certificate = new import_node_crypto6.X509Certificate(pem);
+    } catch {
+      throw new InputError("output certificatePem is not a PEM certificate");
+    }
+    const t = thumbprints(certificate);
+    return { source: "certificatePem", certificates: [describe2(t.sha1, t.sha256, new Date(certificate.validTo), 0)] };
+  }
+  if (!Array.isArray(listed) || listed.length === 0)
+    throw new InputError("output attachedCertificates must be a non-empty list of certificates");
+  const certificates = listed.map((entry, i) => {
+    const where = `output attachedCertificates[${i}]`;
+    if (!isRecord(entry)) throw new InputError(`${where} is not an object`);
+    const { thumbprint: thumbprint2, thumbprintSha256, notAfter } = entry;
+    if (typeof thumbprint2 !== "string" || thumbprint2.length !== 40 || !isThumbprintHex(thumbprint2))
+      throw new InputError(`${where}.thumbprint is not a 40-hex-digit thumbprint`);
+    if (thumbprintSha256 !== void 0 && (typeof thumbprintSha256 !== "string" || thumbprintSha256.length !== 64 || !isThumbprintHex(thumbprintSha256)))
+      throw new InputError(`${where}.thumbprintSha256 is not a 64-hex-digit thumbprint`);
+    const end = typeof notAfter === "string" && isoDate.test(notAfter) ? new Date(notAfter) : void 0;
+    if (!end || Number.isNaN(end.getTime()))
+      throw new InputError(`${where}.notAfter is not an RFC 3339 date (e.g. 2027-01-31T12:00:00Z)`);
+    return describe2(thumbprint2.toUpperCase(), thumbprintSha256?.toUpperCase(), end, i);
+  });
+  return { source: "attachedCertificates", certificates };
+}
+function humanExpiry(r) {
+  const lines = [];
+  for (const c of r.certificates)
+    lines.push(`  ${c.expiring ? "EXPIRING" : "OK      "}  ${c.role.padEnd(8)}  ${c.thumbprint}  ${ends(c)}`);
+  lines.push(expiryVerdict(r));
+  return `${lines.join("\n")}
+`;
+}
+function expiryVerdict(r) {
+  const n = r.certificates.length;
+  const attached = `${n} attached certificate${n === 1 ? "" : "s"}`;
+  if (r.verdict === "ok") return `ok: none of ${attached} ends within ${r.withinDays} days`;
+  if (r.verdict === "expiring") {
+    const count = r.certificates.filter((c) => c.expiring).length;
+    return `EXPIRING (exit ${r.exitCode}): ${count} of ${attached} end${count === 1 ? "s" : ""} within ${r.withinDays} days; ${rotate}`;
+  }
+  return `FAILED (${r.error?.code}, exit ${r.exitCode}): ${r.error?.message}`;
+}
+function jsonExpiry(r) {
+  const { verdict, exitCode, error, withinDays, checkedAt, source, certificates } = r;
+  const ordered = { schema: "entra-cert-auth/expiry@1", verdict, exitCode, error, withinDays, checkedAt, source };
+  return `${JSON.stringify({ ...ordered, certificates }, null, 2)}
+`;
+}
+function markdownExpiry(r) {
+  const title = { ok: "ok \u2705", expiring: "expiring \u26A0\uFE0F", failed: "failed \u274C" }[r.verdict];
+  return [
+    `### Entra ID certificate expiry: ${title}`,
+    "",
+    "| | certificate | thumbprint (SHA-1) | ends |",
+    "|---|---|---|---|",
+    ...r.certificates.map((c) => `| ${c.expiring ? "\u26A0\uFE0F" : "\u2705"} | ${c.role} | \`${c.thumbprint}\` | ${ends(c)} |`),
+    "",
+    expiryVerdict(r),
+    ""
+  ].join("\n");
+}
+var import_node_crypto6, day, isoDate, ends, rotate;
+var init_expiry = __esm({
+  "verify/expiry.ts"() {
+    "use strict";
+    import_node_crypto6 = require("node:crypto");
+    init_json();
+    init_safe();
+    init_thumbprint();
+    init_errors2();
+    init_inputs();
+    day = 864e5;
+    isoDate = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+    ends = (c) => c.daysLeft < 0 ? `ended ${c.notAfter}` : `ends ${c.notAfter} (in ${c.daysLeft} day${c.daysLeft === 1 ? "" : "s"})`;
+    rotate = "rotate: pulumi config set rotation <new value> && pulumi up, then verify";
+  }
+});
+
+// node_modules/@azure/msal-node/dist/cache/serializer/Serializer.mjs
+var Serializer;
+var init_Serializer = __esm({
+  "node_modules/@azure/msal-node/dist/cache/serializer/Serializer.mjs"() {
+    "use strict";
+    Serializer = class {
+      /**
+       * serialize the JSON blob
+       * @param data - JSON blob cache
+       */
+      static serializeJSONBlob(data) {
+        return JSON.stringify(data);
+      }
+      /**
+       * Serialize Accounts
+       * @param accCache - cache of accounts
+       */
+      static serializeAccounts(accCache) {
+        const accounts = {};
+        Object.keys(accCache).map(function(key) {
+          const accountEntity = accCache[key];
+          accounts[key] = {
+            home_account_id: accountEntity.homeAccountId,
+            environment: accountEntity.environment,
+            realm: accountEntity.realm,
+            local_account_id: accountEntity.localAccountId,
+            username: accountEntity.username,
+            authority_type: accountEntity.authorityType,
+            name: accountEntity.name,
+            client_info: accountEntity.clientInfo,
+            last_modification_time: accountEntity.lastModificationTime,
+            last_modification_app: accountEntity.lastModificationApp,
+            tenantProfiles: accountEntity.tenantProfiles?.map((tenantProfile) => {
+              return JSON.stringify(tenantProfile);
+            })
+          };
+        });
+        return accounts;
+      }
+      /**
+       * Serialize IdTokens
+       * @param idTCache - cache of ID tokens
+       */
+      static serializeIdTokens(idTCache) {
+        const idTokens = {};
+        Object.keys(idTCache).map(function(key) {
+          const idTEntity = idTCache[key];
+          idTokens[key] = {
+            home_account_id: idTEntity.homeAccountId,
+            environment: idTEntity.environment,
+            credential_type: idTEntity.credentialType,
+            client_id: idTEntity.clientId,
+            secret: idTEntity.secret,
+            realm: idTEntity.realm
+          };
+        });
+        return idTokens;
+      }
+      /**
+       * Serializes AccessTokens
+       * @param atCache - cache of access tokens
+       */
+      static serializeAccessTokens(atCache) {
+        const accessTokens = {};
+        Object.keys(atCache).map(function(key) {
+          const atEntity = atCache[key];
+          accessTokens[key] = {
+            home_account_id: atEntity.homeAccountId,
+            environment: atEntity.environment,
+            credential_type: atEntity.credentialType,
+            client_id: atEntity.clientId,
+            secret: atEntity.secret,
+            realm: atEntity.realm,
+            target: atEntity.target,
+            cached_at: atEntity.cachedAt,
+            expires_on: atEntity.expiresOn,
+            extended_expires_on: atEntity.extendedExpiresOn,
+            refresh_on: atEntity.refreshOn,
+            key_id: atEntity.keyId,
+            token_type: atEntity.tokenType,
+            userAssertionHash: atEntity.userAssertionHash,
+            resource: atEntity.resource,
+            additionalCacheKeyComponents: atEntity.additionalCacheKeyComponents
+          };
+        });
+        return accessTokens;
+      }
+      /**
+       * Serialize refreshTokens
+       * @param rtCache - cache of refresh tokens
+       */
+      static serializeRefreshTokens(rtCache) {
+        const refreshTokens = {};
+        Object.keys(rtCache).map(function(key) {
+          const rtEntity = rtCache[key];
+          refreshTokens[key] = {
+            home_account_id: rtEntity.homeAccountId,
+            environment: rtEntity.environment,
+            credential_type: rtEntity.credentialType,
+            client_id: rtEntity.clientId,
+            secret: rtEntity.secret,
+            family_id: rtEntity.familyId,
+            target: rtEntity.target,
+            realm: rtEntity.realm
+          };
+        });
+        return refreshTokens;
+      }
+      /**
+       * Serialize amdtCache
+       * @param amdtCache - cache of app metadata
+       */
+      static serializeAppMetadata(amdtCache) {
+        const appMetadata = {};
+        Object.keys(amdtCache).map(function(key) {
+          const amdtEntity = amdtCache[key];
+          appMetadata[key] = {
+            client_id: amdtEntity.clientId,
+            environment: amdtEntity.environment,
+            family_id: amdtEntity.familyId
+          };
+        });
+        return appMetadata;
+      }
+      /**
+       * Serialize the cache
+       * @param inMemCache - itemised cache read from the JSON
+       */
+      static serializeAllCache(inMemCache) {
+        return {
+          Account: this.serializeAccounts(inMemCache.accounts),
+          IdToken: this.serializeIdTokens(inMemCache.idTokens),
+          AccessToken: this.serializeAccessTokens(inMemCache.accessTokens),
+          RefreshToken: this.serializeRefreshTokens(inMemCache.refreshTokens),
+          AppMetadata: this.serializeAppMetadata(inMemCache.appMetadata)
+        };
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/constants/AADServerParamKeys.mjs
+var AADServerParamKeys_exports = {};
+__export(AADServerParamKeys_exports, {
+  ACCESS_TOKEN: () => ACCESS_TOKEN,
+  ATTRIBUTE_TOKENS: () => ATTRIBUTE_TOKENS,
+  BROKER_CLIENT_ID: () => BROKER_CLIENT_ID,
+  BROKER_REDIRECT_URI: () => BROKER_REDIRECT_URI,
+  CCS_HEADER: () => CCS_HEADER,
+  CLAIMS: () => CLAIMS,
+  CLIENT_ASSERTION: () => CLIENT_ASSERTION,
+  CLIENT_ASSERTION_TYPE: () => CLIENT_ASSERTION_TYPE,
+  CLIENT_ID: () => CLIENT_ID,
+  CLIENT_INFO: () => CLIENT_INFO,
+  CLIENT_REQUEST_ID: () => CLIENT_REQUEST_ID,
+  CLIENT_SECRET: () => CLIENT_SECRET,
+  CLI_DATA: () => CLI_DATA,
+  CODE: () => CODE,
+  CODE_CHALLENGE: () => CODE_CHALLENGE,
+  CODE_CHALLENGE_METHOD: () => CODE_CHALLENGE_METHOD,
+  CODE_VERIFIER: () => CODE_VERIFIER,
+  DEVICE_CODE: () => DEVICE_CODE,
+  DOMAIN_HINT: () => DOMAIN_HINT,
+  DPOP_JKT: () => DPOP_JKT,
+  EAR_JWE_CRYPTO: () => EAR_JWE_CRYPTO,
+  EAR_JWK: () => EAR_JWK,
+  ERROR: () => ERROR,
+  ERROR_DESCRIPTION: () => ERROR_DESCRIPTION,
+  EXPIRES_IN: () => EXPIRES_IN,
+  FMI_PATH: () => FMI_PATH,
+  FOCI: () => FOCI,
+  GRANT_TYPE: () => GRANT_TYPE,
+  ID_TOKEN: () => ID_TOKEN,
+  ID_TOKEN_HINT: () => ID_TOKEN_HINT,
+  INSTANCE_AWARE: () => INSTANCE_AWARE,
+  LOGIN_HINT: () => LOGIN_HINT,
+  LOGOUT_HINT: () => LOGOUT_HINT,
+  NATIVE_BROKER: () => NATIVE_BROKER,
+  NONCE: () => NONCE2,
+  OBO_ASSERTION: () => OBO_ASSERTION,
+  ON_BEHALF_OF: () => ON_BEHALF_OF,
+  POPUP_ORIGIN_CHECK_DONE: () => POPUP_ORIGIN_CHECK_DONE,
+  POST_LOGOUT_URI: () => POST_LOGOUT_URI,
+  PROMPT: () => PROMPT,
+  REDIRECT_URI: () => REDIRECT_URI,
+  REFRESH_TOKEN: () => REFRESH_TOKEN,
+  REFRESH_TOKEN_EXPIRES_IN: () => REFRESH_TOKEN_EXPIRES_IN,
+  REQUESTED_TOKEN_USE: () => REQUESTED_TOKEN_USE,
+  REQ_CNF: () => REQ_CNF,
+  RESOURCE: () => RESOURCE,
+  RESPONSE_MODE: () => RESPONSE_MODE,
+  RESPONSE_TYPE: () => RESPONSE_TYPE2,
+  RETURN_SPA_CODE: () => RETURN_SPA_CODE,
+  SCOPE: () => SCOPE,
+  SESSION_STATE: () => SESSION_STATE,
+  SID: () => SID2,
+  STATE: () => STATE,
+  TOKEN_TYPE: () => TOKEN_TYPE,
+  USERNAME: () => USERNAME,
+  USER_FEDERATED_IDENTITY_CREDENTIAL: () => USER_FEDERATED_IDENTITY_CREDENTIAL,
+  USER_ID: () => USER_ID,
+  X_APP_NAME: () => X_APP_NAME,
+  X_APP_VER: () => X_APP_VER,
+  X_CLIENT_CPU: () => X_CLIENT_CPU,
+  X_CLIENT_CURR_TELEM: () => X_CLIENT_CURR_TELEM,
+  X_CLIENT_EXTRA_SKU: () => X_CLIENT_EXTRA_SKU,
+  X_CLIENT_LAST_TELEM: () => X_CLIENT_LAST_TELEM,
+  X_CLIENT_OS: () => X_CLIENT_OS,
+  X_CLIENT_SKU: () => X_CLIENT_SKU,
+  X_CLIENT_VER: () => X_CLIENT_VER,
+  X_MS_LIB_CAPABILITY: () => X_MS_LIB_CAPABILITY
+});
+var CLIENT_ID, REDIRECT_URI, RESPONSE_TYPE2, RESPONSE_MODE, GRANT_TYPE, CLAIMS, SCOPE, ERROR, ERROR_DESCRIPTION, ACCESS_TOKEN, ID_TOKEN, REFRESH_TOKEN, EXPIRES_IN, REFRESH_TOKEN_EXPIRES_IN, STATE, NONCE2, PROMPT, SESSION_STATE, CLIENT_INFO, CODE, CODE_CHALLENGE, CODE_CHALLENGE_METHOD, CODE_VERIFIER, CLIENT_REQUEST_ID, X_CLIENT_SKU, X_CLIENT_VER, X_CLIENT_OS, X_CLIENT_CPU, X_CLIENT_CURR_TELEM, X_CLIENT_LAST_TELEM, X_MS_LIB_CAPABILITY, X_APP_NAME, X_APP_VER, POST_LOGOUT_URI, ID_TOKEN_HINT, DEVICE_CODE, CLIENT_SECRET, CLIENT_ASSERTION, CLIENT_ASSERTION_TYPE, TOKEN_TYPE, REQ_CNF, DPOP_JKT, OBO_ASSERTION, REQUESTED_TOKEN_USE, ON_BEHALF_OF, FOCI, CCS_HEADER, RETURN_SPA_CODE, NATIVE_BROKER, LOGOUT_HINT, SID2, LOGIN_HINT, DOMAIN_HINT, X_CLIENT_EXTRA_SKU, BROKER_CLIENT_ID, BROKER_REDIRECT_URI, INSTANCE_AWARE, EAR_JWK, EAR_JWE_CRYPTO, RESOURCE, CLI_DATA, USER_FEDERATED_IDENTITY_CREDENTIAL, USERNAME, USER_ID, FMI_PATH, ATTRIBUTE_TOKENS, POPUP_ORIGIN_CHECK_DONE;
+var init_AADServerParamKeys = __esm({
+  "node_modules/@azure/msal-common/dist/constants/AADServerParamKeys.mjs"() {
+    "use strict";
+    CLIENT_ID = "client_id";
+    REDIRECT_URI = "redirect_uri";
+    RESPONSE_TYPE2 = "response_type";
+    RESPONSE_MODE = "response_mode";
+    GRANT_TYPE = "grant_type";
+    CLAIMS = "claims";
+    SCOPE = "scope";
+    ERROR = "error";
+    ERROR_DESCRIPTION = "error_description";
+    ACCESS_TOKEN = "access_token";
+    ID_TOKEN = "id_token";
+    REFRESH_TOKEN = "refresh_token";
+    EXPIRES_IN = "expires_in";
+    REFRESH_TOKEN_EXPIRES_IN = "refresh_token_expires_in";
+    STATE = "state";
+    NONCE2 = "nonce";
+    PROMPT = "prompt";
+    SESSION_STATE = "session_state";
+    CLIENT_INFO = "client_info";
+    CODE = "code";
+    CODE_CHALLENGE = "code_challenge";
+    CODE_CHALLENGE_METHOD = "code_challenge_method";
+    CODE_VERIFIER = "code_verifier";
+    CLIENT_REQUEST_ID = "client-request-id";
+    X_CLIENT_SKU = "x-client-SKU";
+    X_CLIENT_VER = "x-client-VER";
+    X_CLIENT_OS = "x-client-OS";
+    X_CLIENT_CPU = "x-client-CPU";
+    X_CLIENT_CURR_TELEM = "x-client-current-telemetry";
+    X_CLIENT_LAST_TELEM = "x-client-last-telemetry";
+    X_MS_LIB_CAPABILITY = "x-ms-lib-capability";
+    X_APP_NAME = "x-app-name";
+    X_APP_VER = "x-app-ver";
+    POST_LOGOUT_URI = "post_logout_redirect_uri";
+    ID_TOKEN_HINT = "id_token_hint";
+    DEVICE_CODE = "device_code";
+    CLIENT_SECRET = "client_secret";
+    CLIENT_ASSERTION = "client_assertion";
+    CLIENT_ASSERTION_TYPE = "client_assertion_type";
+    TOKEN_TYPE = "token_type";
+    REQ_CNF = "req_cnf";
+    DPOP_JKT = "dpop_jkt";
+    OBO_ASSERTION = "assertion";
+    REQUESTED_TOKEN_USE = "requested_token_use";
+    ON_BEHALF_OF = "on_behalf_of";
+    FOCI = "foci";
+    CCS_HEADER = "X-AnchorMailbox";
+    RETURN_SPA_CODE = "return_spa_code";
+    NATIVE_BROKER = "nativebroker";
+    LOGOUT_HINT = "logout_hint";
+    SID2 = "sid";
+    LOGIN_HINT = "login_hint";
+    DOMAIN_HINT = "domain_hint";
+    X_CLIENT_EXTRA_SKU = "x-client-xtra-sku";
+    BROKER_CLIENT_ID = "brk_client_id";
+    BROKER_REDIRECT_URI = "brk_redirect_uri";
+    INSTANCE_AWARE = "instance_aware";
+    EAR_JWK = "ear_jwk";
+    EAR_JWE_CRYPTO = "ear_jwe_crypto";
+    RESOURCE = "resource";
+    CLI_DATA = "clidata";
+    USER_FEDERATED_IDENTITY_CREDENTIAL = "user_federated_identity_credential";
+    USERNAME = "username";
+    USER_ID = "user_id";
+    FMI_PATH = "fmi_path";
+    ATTRIBUTE_TOKENS = "attribute_tokens";
+    POPUP_ORIGIN_CHECK_DONE = "pocd";
+  }
+});
+
+// node_modules/@azure/msal-common/dist/utils/Constants.mjs
+var Constants_exports = {};
+__export(Constants_exports, {
+  AADAuthority: () => AADAuthority,
+  AAD_INSTANCE_DISCOVERY_ENDPT: () => AAD_INSTANCE_DISCOVERY_ENDPT,
+  AAD_TENANT_DOMAIN_SUFFIX: () => AAD_TENANT_DOMAIN_SUFFIX,
+  ADFS: () => ADFS,
+  APP_METADATA: () => APP_METADATA,
+  AUTHORITY_METADATA_CACHE_KEY: () => AUTHORITY_METADATA_CACHE_KEY,
+  AUTHORITY_METADATA_REFRESH_TIME_SECONDS: () => AUTHORITY_METADATA_REFRESH_TIME_SECONDS,
+  AUTHORIZATION_PENDING: () => AUTHORIZATION_PENDING,
+  AZURE_REGION_AUTO_DISCOVER_FLAG: () => AZURE_REGION_AUTO_DISCOVER_FLAG,
+  AuthenticationScheme: () => AuthenticationScheme,
+  AuthorityMetadataSource: () => AuthorityMetadataSource,
+  CACHE_ACCOUNT_TYPE_ADFS: () => CACHE_ACCOUNT_TYPE_ADFS,
+  CACHE_ACCOUNT_TYPE_GENERIC: () => CACHE_ACCOUNT_TYPE_GENERIC,
+  CACHE_ACCOUNT_TYPE_MSAV1: () => CACHE_ACCOUNT_TYPE_MSAV1,
+  CACHE_ACCOUNT_TYPE_MSSTS: () => CACHE_ACCOUNT_TYPE_MSSTS,
+  CACHE_KEY_SEPARATOR: () => CACHE_KEY_SEPARATOR,
+  CIAM_AUTH_URL: () => CIAM_AUTH_URL,
+  CLIENT_INFO: () => CLIENT_INFO2,
+  CLIENT_INFO_SEPARATOR: () => CLIENT_INFO_SEPARATOR,
+  CLIENT_MISMATCH_ERROR: () => CLIENT_MISMATCH_ERROR,
+  CODE_GRANT_TYPE: () => CODE_GRANT_TYPE,
+  CONSUMER_UTID: () => CONSUMER_UTID,
+  CacheOutcome: () => CacheOutcome,
+  CacheType: () => CacheType,
+  ClaimsRequestKeys: () => ClaimsRequestKeys,
+  CodeChallengeMethodValues: () => CodeChallengeMethodValues,
+  CredentialType: () => CredentialType,
+  DEFAULT_AUTHORITY: () => DEFAULT_AUTHORITY,
+  DEFAULT_AUTHORITY_HOST: () => DEFAULT_AUTHORITY_HOST,
+  DEFAULT_COMMON_TENANT: () => DEFAULT_COMMON_TENANT,
+  DEFAULT_MAX_THROTTLE_TIME_SECONDS: () => DEFAULT_MAX_THROTTLE_TIME_SECONDS,
+  DEFAULT_THROTTLE_TIME_SECONDS: () => DEFAULT_THROTTLE_TIME_SECONDS,
+  DEFAULT_TOKEN_RENEWAL_OFFSET_SEC: () => DEFAULT_TOKEN_RENEWAL_OFFSET_SEC,
+  EMAIL_SCOPE: () => EMAIL_SCOPE,
+  EncodingTypes: () => EncodingTypes,
+  FORWARD_SLASH: () => FORWARD_SLASH,
+  GrantType: () => GrantType,
+  HTTP_BAD_REQUEST: () => HTTP_BAD_REQUEST,
+  HTTP_CLIENT_ERROR: () => HTTP_CLIENT_ERROR,
+  HTTP_CLIENT_ERROR_RANGE_END: () => HTTP_CLIENT_ERROR_RANGE_END,
+  HTTP_CLIENT_ERROR_RANGE_START: () => HTTP_CLIENT_ERROR_RANGE_START,
+  HTTP_GATEWAY_TIMEOUT: () => HTTP_GATEWAY_TIMEOUT,
+  HTTP_GONE: () => HTTP_GONE,
+  HTTP_MULTI_SIDED_ERROR: () => HTTP_MULTI_SIDED_ERROR,
+  HTTP_NOT_FOUND: () => HTTP_NOT_FOUND,
+  HTTP_REDIRECT: () => HTTP_REDIRECT,
+  HTTP_REQUEST_TIMEOUT: () => HTTP_REQUEST_TIMEOUT,
+  HTTP_SERVER_ERROR: () => HTTP_SERVER_ERROR,
+  HTTP_SERVER_ERROR_RANGE_END: () => HTTP_SERVER_ERROR_RANGE_END,
+  HTTP_SERVER_ERROR_RANGE_START: () => HTTP_SERVER_ERROR_RANGE_START,
+  HTTP_SERVICE_UNAVAILABLE: () => HTTP_SERVICE_UNAVAILABLE,
+  HTTP_SUCCESS: () => HTTP_SUCCESS,
+  HTTP_SUCCESS_RANGE_END: () => HTTP_SUCCESS_RANGE_END,
+  HTTP_SUCCESS_RANGE_START: () => HTTP_SUCCESS_RANGE_START,
+  HTTP_TOO_MANY_REQUESTS: () => HTTP_TOO_MANY_REQUESTS,
+  HTTP_UNAUTHORIZED: () => HTTP_UNAUTHORIZED,
+  HeaderNames: () => HeaderNames,
+  HttpMethod: () => HttpMethod,
+  IMDS_ENDPOINT: () => IMDS_ENDPOINT,
+  IMDS_TIMEOUT: () => IMDS_TIMEOUT,
+  IMDS_VERSION: () => IMDS_VERSION,
+  INVALID_GRANT_ERROR: () => INVALID_GRANT_ERROR,
+  INVALID_INSTANCE: () => INVALID_INSTANCE,
+  JsonWebTokenTypes: () => JsonWebTokenTypes,
+  KNOWN_PUBLIC_CLOUDS: () => KNOWN_PUBLIC_CLOUDS,
+  NOT_APPLICABLE: () => NOT_APPLICABLE,
+  NOT_AVAILABLE: () => NOT_AVAILABLE,
+  OAuthResponseType: () => OAuthResponseType,
+  OFFLINE_ACCESS_SCOPE: () => OFFLINE_ACCESS_SCOPE,
+  OIDC_DEFAULT_SCOPES: () => OIDC_DEFAULT_SCOPES,
+  OIDC_SCOPES: () => OIDC_SCOPES,
+  ONE_DAY_IN_MS: () => ONE_DAY_IN_MS,
+  OPENID_SCOPE: () => OPENID_SCOPE,
+  PROFILE_SCOPE: () => PROFILE_SCOPE,
+  PasswordGrantConstants: () => PasswordGrantConstants,
+  PersistentCacheKeys: () => PersistentCacheKeys,
+  PromptValue: () => PromptValue,
+  REGIONAL_AUTH_PUBLIC_CLOUD_SUFFIX: () => REGIONAL_AUTH_PUBLIC_CLOUD_SUFFIX,
+  RESOURCE_DELIM: () => RESOURCE_DELIM,
+  RegionDiscoveryOutcomes: () => RegionDiscoveryOutcomes,
+  RegionDiscoverySources: () => RegionDiscoverySources,
+  ResponseMode: () => ResponseMode,
+  S256_CODE_CHALLENGE_METHOD: () => S256_CODE_CHALLENGE_METHOD,
+  SERVER_TELEM_CACHE_KEY: () => SERVER_TELEM_CACHE_KEY,
+  SERVER_TELEM_CATEGORY_SEPARATOR: () => SERVER_TELEM_CATEGORY_SEPARATOR,
+  SERVER_TELEM_MAX_CACHED_ERRORS: () => SERVER_TELEM_MAX_CACHED_ERRORS,
+  SERVER_TELEM_MAX_CUR_HEADER_BYTES: () => SERVER_TELEM_MAX_CUR_HEADER_BYTES,
+  SERVER_TELEM_MAX_LAST_HEADER_BYTES: () => SERVER_TELEM_MAX_LAST_HEADER_BYTES,
+  SERVER_TELEM_OVERFLOW_FALSE: () => SERVER_TELEM_OVERFLOW_FALSE,
+  SERVER_TELEM_OVERFLOW_TRUE: () => SERVER_TELEM_OVERFLOW_TRUE,
+  SERVER_TELEM_SCHEMA_VERSION: () => SERVER_TELEM_SCHEMA_VERSION,
+  SERVER_TELEM_UNKNOWN_ERROR: () => SERVER_TELEM_UNKNOWN_ERROR,
+  SERVER_TELEM_VALUE_SEPARATOR: () => SERVER_TELEM_VALUE_SEPARATOR,
+  SHR_NONCE_VALIDITY: () => SHR_NONCE_VALIDITY,
+  SKU: () => SKU,
+  THE_FAMILY_ID: () => THE_FAMILY_ID,
+  THROTTLING_PREFIX: () => THROTTLING_PREFIX,
+  URL_FORM_CONTENT_TYPE: () => URL_FORM_CONTENT_TYPE,
+  X_MS_LIB_CAPABILITY_VALUE: () => X_MS_LIB_CAPABILITY_VALUE
+});
+var SKU, DEFAULT_AUTHORITY, DEFAULT_AUTHORITY_HOST, DEFAULT_COMMON_TENANT, ADFS, AAD_INSTANCE_DISCOVERY_ENDPT, CIAM_AUTH_URL, AAD_TENANT_DOMAIN_SUFFIX, RESOURCE_DELIM, CONSUMER_UTID, OPENID_SCOPE, PROFILE_SCOPE, OFFLINE_ACCESS_SCOPE, EMAIL_SCOPE, CODE_GRANT_TYPE, S256_CODE_CHALLENGE_METHOD, URL_FORM_CONTENT_TYPE, AUTHORIZATION_PENDING, NOT_APPLICABLE, NOT_AVAILABLE, FORWARD_SLASH, IMDS_ENDPOINT, IMDS_VERSION, IMDS_TIMEOUT, AZURE_REGION_AUTO_DISCOVER_FLAG, REGIONAL_AUTH_PUBLIC_CLOUD_SUFFIX, KNOWN_PUBLIC_CLOUDS, SHR_NONCE_VALIDITY, INVALID_INSTANCE, HTTP_SUCCESS, HTTP_SUCCESS_RANGE_START, HTTP_SUCCESS_RANGE_END, HTTP_REDIRECT, HTTP_CLIENT_ERROR, HTTP_CLIENT_ERROR_RANGE_START, HTTP_BAD_REQUEST, HTTP_UNAUTHORIZED, HTTP_NOT_FOUND, HTTP_REQUEST_TIMEOUT, HTTP_GONE, HTTP_TOO_MANY_REQUESTS, HTTP_CLIENT_ERROR_RANGE_END, HTTP_SERVER_ERROR, HTTP_SERVER_ERROR_RANGE_START, HTTP_SERVICE_UNAVAILABLE, HTTP_GATEWAY_TIMEOUT, HTTP_SERVER_ERROR_RANGE_END, HTTP_MULTI_SIDED_ERROR, HttpMethod, OIDC_DEFAULT_SCOPES, OIDC_SCOPES, HeaderNames, PersistentCacheKeys, AADAuthority, ClaimsRequestKeys, PromptValue, CodeChallengeMethodValues, OAuthResponseType, ResponseMode, GrantType, CACHE_ACCOUNT_TYPE_MSSTS, CACHE_ACCOUNT_TYPE_ADFS, CACHE_ACCOUNT_TYPE_MSAV1, CACHE_ACCOUNT_TYPE_GENERIC, CACHE_KEY_SEPARATOR, CLIENT_INFO_SEPARATOR, CredentialType, CacheType, APP_METADATA, CLIENT_INFO2, THE_FAMILY_ID, AUTHORITY_METADATA_CACHE_KEY, AUTHORITY_METADATA_REFRESH_TIME_SECONDS, AuthorityMetadataSource, SERVER_TELEM_SCHEMA_VERSION, SERVER_TELEM_MAX_CUR_HEADER_BYTES, SERVER_TELEM_MAX_LAST_HEADER_BYTES, SERVER_TELEM_MAX_CACHED_ERRORS, SERVER_TELEM_CACHE_KEY, SERVER_TELEM_CATEGORY_SEPARATOR, SERVER_TELEM_VALUE_SEPARATOR, SERVER_TELEM_OVERFLOW_TRUE, SERVER_TELEM_OVERFLOW_FALSE, SERVER_TELEM_UNKNOWN_ERROR, AuthenticationScheme, DEFAULT_THROTTLE_TIME_SECONDS, DEFAULT_MAX_THROTTLE_TIME_SECONDS, THROTTLING_PREFIX, X_MS_LIB_CAPABILITY_VALUE, INVALID_GRANT_ERROR, CLIENT_MISMATCH_ERROR, PasswordGrantConstants, RegionDiscoverySources, RegionDiscoveryOutcomes, CacheOutcome, JsonWebTokenTypes, ONE_DAY_IN_MS, DEFAULT_TOKEN_RENEWAL_OFFSET_SEC, EncodingTypes;
+var init_Constants = __esm({
+  "node_modules/@azure/msal-common/dist/utils/Constants.mjs"() {
+    "use strict";
+    SKU = "msal.js.common";
+    DEFAULT_AUTHORITY = "https://login.microsoftonline.com/common/";
+    DEFAULT_AUTHORITY_HOST = "login.microsoftonline.com";
+    DEFAULT_COMMON_TENANT = "common";
+    ADFS = "adfs";
+    AAD_INSTANCE_DISCOVERY_ENDPT = `${DEFAULT_AUTHORITY}discovery/instance?api-version=1.1&authorization_endpoint=`;
+    CIAM_AUTH_URL = ".ciamlogin.com";
+    AAD_TENANT_DOMAIN_SUFFIX = ".onmicrosoft.com";
+    RESOURCE_DELIM = "|";
+    CONSUMER_UTID = "9188040d-6c67-4c5b-b112-36a304b66dad";
+    OPENID_SCOPE = "openid";
+    PROFILE_SCOPE = "profile";
+    OFFLINE_ACCESS_SCOPE = "offline_access";
+    EMAIL_SCOPE = "email";
+    CODE_GRANT_TYPE = "authorization_code";
+    S256_CODE_CHALLENGE_METHOD = "S256";
+    URL_FORM_CONTENT_TYPE = "application/x-www-form-urlencoded;charset=utf-8";
+    AUTHORIZATION_PENDING = "authorization_pending";
+    NOT_APPLICABLE = "N/A";
+    NOT_AVAILABLE = "Not Available";
+    FORWARD_SLASH = "/";
+    IMDS_ENDPOINT = "http://169.254.169.254/metadata/instance/compute";
+    IMDS_VERSION = "2021-02-01";
+    IMDS_TIMEOUT = 2e3;
+    AZURE_REGION_AUTO_DISCOVER_FLAG = "TryAutoDetect";
+    REGIONAL_AUTH_PUBLIC_CLOUD_SUFFIX = "login.microsoft.com";
+    KNOWN_PUBLIC_CLOUDS = [
+      "login.microsoftonline.com",
+      "login.windows.net",
+      "login.microsoft.com",
+      "sts.windows.net"
+    ];
+    SHR_NONCE_VALIDITY = 240;
+    INVALID_INSTANCE = "invalid_instance";
+    HTTP_SUCCESS = 200;
+    HTTP_SUCCESS_RANGE_START = 200;
+    HTTP_SUCCESS_RANGE_END = 299;
+    HTTP_REDIRECT = 302;
+    HTTP_CLIENT_ERROR = 400;
+    HTTP_CLIENT_ERROR_RANGE_START = 400;
+    HTTP_BAD_REQUEST = 400;
+    HTTP_UNAUTHORIZED = 401;
+    HTTP_NOT_FOUND = 404;
+    HTTP_REQUEST_TIMEOUT = 408;
+    HTTP_GONE = 410;
+    HTTP_TOO_MANY_REQUESTS = 429;
+    HTTP_CLIENT_ERROR_RANGE_END = 499;
+    HTTP_SERVER_ERROR = 500;
+    HTTP_SERVER_ERROR_RANGE_START = 500;
+    HTTP_SERVICE_UNAVAILABLE = 503;
+    HTTP_GATEWAY_TIMEOUT = 504;
+    HTTP_SERVER_ERROR_RANGE_END = 599;
+    HTTP_MULTI_SIDED_ERROR = 600;
+    HttpMethod = {
+      GET: "GET",
+      POST: "POST"
+    };
+    OIDC_DEFAULT_SCOPES = [
+      OPENID_SCOPE,
+      PROFILE_SCOPE,
+      OFFLINE_ACCESS_SCOPE
+    ];
+    OIDC_SCOPES = [...OIDC_DEFAULT_SCOPES, EMAIL_SCOPE];
+    HeaderNames = {
+      CONTENT_TYPE: "Content-Type",
+      CONTENT_LENGTH: "Content-Length",
+      DPOP: "DPoP",
+      RETRY_AFTER: "Retry-After",
+      CCS_HEADER: "X-AnchorMailbox",
+      WWWAuthenticate: "WWW-Authenticate",
+      AuthenticationInfo: "Authentication-Info",
+      X_MS_REQUEST_ID: "x-ms-request-id",
+      X_MS_HTTP_VERSION: "x-ms-httpver"
+    };
+    PersistentCacheKeys = {
+      ACTIVE_ACCOUNT_FILTERS: "active-account-filters"
+      // new cache entry for active_account for a more robust version for browser
+    };
+    AADAuthority = {
+      COMMON: "common",
+      ORGANIZATIONS: "organizations",
+      CONSUMERS: "consumers"
+    };
+    ClaimsRequestKeys = {
+      ACCESS_TOKEN: "access_token",
+      XMS_CC: "xms_cc",
+      ID_TOKEN: "id_token",
+      SIGNIN_STATE: "signin_state",
+      LOGIN_HINT: "login_hint",
+      TENANT_REGION_SUB_SCOPE: "tenant_region_sub_scope"
+    };
+    PromptValue = {
+      LOGIN: "login",
+      SELECT_ACCOUNT: "select_account",
+      CONSENT: "consent",
+      NONE: "none",
+      CREATE: "create",
+      NO_SESSION: "no_session"
+    };
+    CodeChallengeMethodValues = {
+      PLAIN: "plain",
+      S256: "S256"
+    };
+    OAuthResponseType = {
+      CODE: "code",
+      IDTOKEN_TOKEN: "id_token token",
+      IDTOKEN_TOKEN_REFRESHTOKEN: "id_token token refresh_token"
+    };
+    ResponseMode = {
+      QUERY: "query",
+      FRAGMENT: "fragment",
+      FORM_POST: "form_post"
+    };
+    GrantType = {
+      IMPLICIT_GRANT: "implicit",
+      AUTHORIZATION_CODE_GRANT: "authorization_code",
+      CLIENT_CREDENTIALS_GRANT: "client_credentials",
+      RESOURCE_OWNER_PASSWORD_GRANT: "password",
+      REFRESH_TOKEN_GRANT: "refresh_token",
+      DEVICE_CODE_GRANT: "device_code",
+      JWT_BEARER: "urn:ietf:params:oauth:grant-type:jwt-bearer",
+      USER_FIC: "user_fic"
+    };
+    CACHE_ACCOUNT_TYPE_MSSTS = "MSSTS";
+    CACHE_ACCOUNT_TYPE_ADFS = "ADFS";
+    CACHE_ACCOUNT_TYPE_MSAV1 = "MSA";
+    CACHE_ACCOUNT_TYPE_GENERIC = "Generic";
+    CACHE_KEY_SEPARATOR = "-";
+    CLIENT_INFO_SEPARATOR = ".";
+    CredentialType = {
+      ID_TOKEN: "IdToken",
+      ACCESS_TOKEN: "AccessToken",
+      ACCESS_TOKEN_WITH_AUTH_SCHEME: "AccessToken_With_AuthScheme",
+      REFRESH_TOKEN: "RefreshToken"
+    };
+    CacheType = {
+      ADFS: 1001,
+      MSA: 1002,
+      MSSTS: 1003,
+      GENERIC: 1004,
+      ACCESS_TOKEN: 2001,
+      REFRESH_TOKEN: 2002,
+      ID_TOKEN: 2003,
+      APP_METADATA: 3001,
+      UNDEFINED: 9999
+    };
+    APP_METADATA = "appmetadata";
+    CLIENT_INFO2 = "client_info";
+    THE_FAMILY_ID = "1";
+    AUTHORITY_METADATA_CACHE_KEY = "authority-metadata";
+    AUTHORITY_METADATA_REFRESH_TIME_SECONDS = 3600 * 24;
+    AuthorityMetadataSource = {
+      CONFIG: "config",
+      CACHE: "cache",
+      NETWORK: "network",
+      HARDCODED_VALUES: "hardcoded_values"
+    };
+    SERVER_TELEM_SCHEMA_VERSION = 5;
+    SERVER_TELEM_MAX_CUR_HEADER_BYTES = 80;
+    SERVER_TELEM_MAX_LAST_HEADER_BYTES = 330;
+    SERVER_TELEM_MAX_CACHED_ERRORS = 50;
+    SERVER_TELEM_CACHE_KEY = "server-telemetry";
+    SERVER_TELEM_CATEGORY_SEPARATOR = "|";
+    SERVER_TELEM_VALUE_SEPARATOR = ",";
+    SERVER_TELEM_OVERFLOW_TRUE = "1";
+    SERVER_TELEM_OVERFLOW_FALSE = "0";
+    SERVER_TELEM_UNKNOWN_ERROR = "unknown_error";
+    AuthenticationScheme = {
+      BEARER: "Bearer",
+      POP: "pop",
+      DPOP: "DPoP",
+      SSH: "ssh-cert"
+    };
+    DEFAULT_THROTTLE_TIME_SECONDS = 60;
+    DEFAULT_MAX_THROTTLE_TIME_SECONDS = 3600;
+    THROTTLING_PREFIX = "throttling";
+    X_MS_LIB_CAPABILITY_VALUE = "retry-after, h429";
+    INVALID_GRANT_ERROR = "invalid_grant";
+    CLIENT_MISMATCH_ERROR = "client_mismatch";
+    PasswordGrantConstants = {
+      username: "username",
+      password: "password"
+    };
+    RegionDiscoverySources = {
+      FAILED_AUTO_DETECTION: "1",
+      INTERNAL_CACHE: "2",
+      ENVIRONMENT_VARIABLE: "3",
+      IMDS: "4"
+    };
+    RegionDiscoveryOutcomes = {
+      CONFIGURED_MATCHES_DETECTED: "1",
+      CONFIGURED_NO_AUTO_DETECTION: "2",
+      CONFIGURED_NOT_DETECTED: "3",
+      AUTO_DETECTION_REQUESTED_SUCCESSFUL: "4",
+      AUTO_DETECTION_REQUESTED_FAILED: "5"
+    };
+    CacheOutcome = {
+      // When a token is found in the cache or the cache is not supposed to be hit when making the request
+      NOT_APPLICABLE: "0",
+      // When the token request goes to the identity provider because force_refresh was set to true. Also occurs if claims were requested
+      FORCE_REFRESH_OR_CLAIMS: "1",
+      // When the token request goes to the identity provider because no cached access token exists
+      NO_CACHED_ACCESS_TOKEN: "2",
+      // When the token request goes to the identity provider because cached access token expired
+      CACHED_ACCESS_TOKEN_EXPIRED: "3",
+      // When the token request goes to the identity provider because refresh_in was used and the existing token needs to be refreshed
+      PROACTIVELY_REFRESHED: "4"
+    };
+    JsonWebTokenTypes = {
+      Jwt: "JWT",
+      Jwk: "JWK",
+      Pop: "pop",
+      Dpop: "dpop+jwt"
+    };
+    ONE_DAY_IN_MS = 864e5;
+    DEFAULT_TOKEN_RENEWAL_OFFSET_SEC = 300;
+    EncodingTypes = {
+      BASE64: "base64",
+      HEX: "hex",
+      UTF8: "utf-8"
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/error/AuthError.mjs
+function getDefaultErrorMessage(code) {
+  return `See https://aka.ms/msal.js.errors#${code} for details`;
+}
+function createAuthError(code, correlationId, additionalMessage) {
+  return new AuthError(code, correlationId, additionalMessage || getDefaultErrorMessage(code));
+}
+var AuthError;
+var init_AuthError = __esm({
+  "node_modules/@azure/msal-common/dist/error/AuthError.mjs"() {
+    "use strict";
+    AuthError = class _AuthError extends Error {
+      constructor(errorCode, correlationId, errorMessage, suberror) {
+        const message2 = errorMessage || (errorCode ? getDefaultErrorMessage(errorCode) : "");
+        const errorString = message2 ? `${errorCode}: ${message2}` : errorCode;
+        super(errorString);
+        Object.setPrototypeOf(this, _AuthError.prototype);
+        this.errorCode = errorCode || "";
+        this.errorMessage = message2 || "";
+        this.subError = suberror || "";
+        this.correlationId = correlationId;
+        this.name = "AuthError";
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/error/ClientAuthError.mjs
+function createClientAuthError(errorCode, correlationId, additionalMessage) {
+  return new ClientAuthError(errorCode, correlationId, additionalMessage);
+}
+var ClientAuthError;
+var init_ClientAuthError = __esm({
+  "node_modules/@azure/msal-common/dist/error/ClientAuthError.mjs"() {
+    "use strict";
+    init_AuthError();
+    ClientAuthError = class _ClientAuthError extends AuthError {
+      constructor(errorCode, correlationId, additionalMessage) {
+        super(errorCode, correlationId, additionalMessage);
+        this.name = "ClientAuthError";
+        Object.setPrototypeOf(this, _ClientAuthError.prototype);
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/error/ClientAuthErrorCodes.mjs
+var ClientAuthErrorCodes_exports = {};
+__export(ClientAuthErrorCodes_exports, {
+  authorizationCodeMissingFromServerResponse: () => authorizationCodeMissingFromServerResponse,
+  bindingKeyNotRemoved: () => bindingKeyNotRemoved,
+  cannotAppendScopeSet: () => cannotAppendScopeSet,
+  cannotRemoveEmptyScope: () => cannotRemoveEmptyScope,
+  clientInfoDecodingError: () => clientInfoDecodingError,
+  clientInfoEmptyError: () => clientInfoEmptyError,
+  dpopTokenTypeMismatch: () => dpopTokenTypeMismatch,
+  emptyInputScopeSet: () => emptyInputScopeSet,
+  endSessionEndpointNotSupported: () => endSessionEndpointNotSupported,
+  endpointResolutionError: () => endpointResolutionError,
+  hashNotDeserialized: () => hashNotDeserialized,
+  invalidCacheEnvironment: () => invalidCacheEnvironment,
+  invalidCacheRecord: () => invalidCacheRecord,
+  invalidState: () => invalidState,
+  keyIdMissing: () => keyIdMissing,
+  methodNotImplemented: () => methodNotImplemented,
+  misplacedResourceParam: () => misplacedResourceParam,
+  multipleMatchingAppMetadata: () => multipleMatchingAppMetadata,
+  multipleMatchingTokens: () => multipleMatchingTokens,
+  nestedAppAuthBridgeDisabled: () => nestedAppAuthBridgeDisabled,
+  networkError: () => networkError,
+  noAccountFound: () => noAccountFound,
+  noAccountInSilentRequest: () => noAccountInSilentRequest,
+  noCryptoObject: () => noCryptoObject,
+  noNetworkConnectivity: () => noNetworkConnectivity,
+  nonceMismatch: () => nonceMismatch,
+  nullOrEmptyToken: () => nullOrEmptyToken,
+  openIdConfigError: () => openIdConfigError,
+  platformBrokerError: () => platformBrokerError,
+  requestCannotBeMade: () => requestCannotBeMade,
+  resourceParameterRequired: () => resourceParameterRequired,
+  stateMismatch: () => stateMismatch,
+  stateNotFound: () => stateNotFound,
+  tokenClaimsCnfRequiredForSignedJwt: () => tokenClaimsCnfRequiredForSignedJwt,
+  tokenParsingError: () => tokenParsingError,
+  tokenRefreshRequired: () => tokenRefreshRequired,
+  unexpectedCredentialType: () => unexpectedCredentialType,
+  userCanceled: () => userCanceled
+});
+var clientInfoDecodingError, clientInfoEmptyError, tokenParsingError, nullOrEmptyToken, endpointResolutionError, networkError, openIdConfigError, hashNotDeserialized, invalidState, stateMismatch, stateNotFound, nonceMismatch, multipleMatchingTokens, multipleMatchingAppMetadata, requestCannotBeMade, cannotRemoveEmptyScope, cannotAppendScopeSet, emptyInputScopeSet, noAccountInSilentRequest, invalidCacheRecord, invalidCacheEnvironment, noAccountFound, noCryptoObject, unexpectedCredentialType, dpopTokenTypeMismatch, tokenRefreshRequired, tokenClaimsCnfRequiredForSignedJwt, authorizationCodeMissingFromServerResponse, bindingKeyNotRemoved, endSessionEndpointNotSupported, keyIdMissing, noNetworkConnectivity, userCanceled, methodNotImplemented, nestedAppAuthBridgeDisabled, platformBrokerError, resourceParameterRequired, misplacedResourceParam;
+var init_ClientAuthErrorCodes = __esm({
+  "node_modules/@azure/msal-common/dist/error/ClientAuthErrorCodes.mjs"() {
+    "use strict";
+    clientInfoDecodingError = "client_info_decoding_error";
+    clientInfoEmptyError = "client_info_empty_error";
+    tokenParsingError = "token_parsing_error";
+    nullOrEmptyToken = "null_or_empty_token";
+    endpointResolutionError = "endpoints_resolution_error";
+    networkError = "network_error";
+    openIdConfigError = "openid_config_error";
+    hashNotDeserialized = "hash_not_deserialized";
+    invalidState = "invalid_state";
+    stateMismatch = "state_mismatch";
+    stateNotFound = "state_not_found";
+    nonceMismatch = "nonce_mismatch";
+    multipleMatchingTokens = "multiple_matching_tokens";
+    multipleMatchingAppMetadata = "multiple_matching_appMetadata";
+    requestCannotBeMade = "request_cannot_be_made";
+    cannotRemoveEmptyScope = "cannot_remove_empty_scope";
+    cannotAppendScopeSet = "cannot_append_scopeset";
+    emptyInputScopeSet = "empty_input_scopeset";
+    noAccountInSilentRequest = "no_account_in_silent_request";
+    invalidCacheRecord = "invalid_cache_record";
+    invalidCacheEnvironment = "invalid_cache_environment";
+    noAccountFound = "no_account_found";
+    noCryptoObject = "no_crypto_object";
+    unexpectedCredentialType = "unexpected_credential_type";
+    dpopTokenTypeMismatch = "dpop_token_type_mismatch";
+    tokenRefreshRequired = "token_refresh_required";
+    tokenClaimsCnfRequiredForSignedJwt = "token_claims_cnf_required_for_signedjwt";
+    authorizationCodeMissingFromServerResponse = "authorization_code_missing_from_server_response";
+    bindingKeyNotRemoved = "binding_key_not_removed";
+    endSessionEndpointNotSupported = "end_session_endpoint_not_supported";
+    keyIdMissing = "key_id_missing";
+    noNetworkConnectivity = "no_network_connectivity";
+    userCanceled = "user_canceled";
+    methodNotImplemented = "method_not_implemented";
+    nestedAppAuthBridgeDisabled = "nested_app_auth_bridge_disabled";
+    platformBrokerError = "platform_broker_error";
+    resourceParameterRequired = "resource_parameter_required";
+    misplacedResourceParam = "misplaced_resource_parameter";
+  }
+});
+
+// node_modules/@azure/msal-common/dist/account/ClientInfo.mjs
+function buildClientInfo(rawClientInfo, base64Decode) {
+  if (!rawClientInfo) {
+    throw createClientAuthError(clientInfoEmptyError, "");
+  }
+  try {
+    const decodedClientInfo = base64Decode(rawClientInfo);
+    return JSON.parse(decodedClientInfo);
+  } catch (e) {
+    throw createClientAuthError(clientInfoDecodingError, "");
+  }
+}
+function buildClientInfoFromHomeAccountId(homeAccountId) {
+  if (!homeAccountId) {
+    throw createClientAuthError(clientInfoDecodingError, "");
+  }
+  const clientInfoParts = homeAccountId.split(CLIENT_INFO_SEPARATOR, 2);
+  return {
+    uid: clientInfoParts[0],
+    utid: clientInfoParts.length < 2 ? "" : clientInfoParts[1]
+  };
+}
+var init_ClientInfo = __esm({
+  "node_modules/@azure/msal-common/dist/account/ClientInfo.mjs"() {
+    "use strict";
+    init_ClientAuthError();
+    init_Constants();
+    init_ClientAuthErrorCodes();
+  }
+});
+
+// node_modules/@azure/msal-common/dist/account/AuthToken.mjs
+var AuthToken_exports = {};
+__export(AuthToken_exports, {
+  extractTokenClaims: () => extractTokenClaims,
+  getJWSPayload: () => getJWSPayload,
+  isKmsi: () => isKmsi
+});
+function extractTokenClaims(encodedToken, base64Decode, correlationId) {
+  const jswPayload = getJWSPayload(encodedToken, correlationId);
+  try {
+    const base64Decoded = base64Decode(jswPayload);
+    return JSON.parse(base64Decoded);
+  } catch (err) {
+    throw createClientAuthError(tokenParsingError, correlationId);
+  }
+}
+function isKmsi(idTokenClaims) {
+  if (!idTokenClaims.signin_state) {
+    return false;
+  }
+  const kmsiClaims = ["kmsi", "dvc_dmjd"];
+  return idTokenClaims.signin_state.some((value) => kmsiClaims.includes(value.trim().toLowerCase()));
+}
+function getJWSPayload(authToken, correlationId) {
+  if (!authToken) {
+    throw createClientAuthError(nullOrEmptyToken, correlationId);
+  }
+  const tokenPartsRegex = /^([^\.\s]*)\.([^\.\s]+)\.([^\.\s]*)$/;
+  const matches = tokenPartsRegex.exec(authToken);
+  if (!matches || matches.length < 4) {
+    throw createClientAuthError(tokenParsingError, correlationId);
+  }
+  return matches[2];
+}
+var init_AuthToken = __esm({
+  "node_modules/@azure/msal-common/dist/account/AuthToken.mjs"() {
+    "use strict";
+    init_ClientAuthError();
+    init_ClientAuthErrorCodes();
+  }
+});
+
+// node_modules/@azure/msal-common/dist/account/AccountInfo.mjs
+function tenantIdMatchesHomeTenant(tenantId, homeAccountId) {
+  return !!tenantId && !!homeAccountId && tenantId === homeAccountId.split(".")[1];
+}
+function buildTenantProfile(homeAccountId, localAccountId, tenantId, nativeAccountId, idTokenClaims) {
+  if (idTokenClaims) {
+    const { oid: oid2, sub, tid, name: name3, tfp, acr, preferred_username, upn, login_hint } = idTokenClaims;
+    const tenantId2 = tid || tfp || acr || "";
+    return {
+      tenantId: tenantId2,
+      localAccountId: oid2 || sub || "",
+      name: name3,
+      username: preferred_username || upn || "",
+      loginHint: login_hint,
+      isHomeTenant: tenantIdMatchesHomeTenant(tenantId2, homeAccountId),
+      upn,
+      ...nativeAccountId && { nativeAccountId }
+    };
+  } else {
+    return {
+      tenantId,
+      localAccountId,
+      username: "",
+      isHomeTenant: tenantIdMatchesHomeTenant(tenantId, homeAccountId),
+      ...nativeAccountId && { nativeAccountId }
+    };
+  }
+}
+function updateAccountTenantProfileData(baseAccountInfo, tenantProfile, idTokenClaims, idTokenSecret) {
+  let updatedAccountInfo = baseAccountInfo;
+  if (tenantProfile) {
+    const { isHomeTenant, ...tenantProfileOverride } = tenantProfile;
+    updatedAccountInfo = { ...baseAccountInfo, ...tenantProfileOverride };
+  }
+  if (idTokenClaims) {
+    const { isHomeTenant, ...claimsSourcedTenantProfile } = buildTenantProfile(baseAccountInfo.homeAccountId, baseAccountInfo.localAccountId, baseAccountInfo.tenantId, updatedAccountInfo.nativeAccountId, idTokenClaims);
+    updatedAccountInfo = {
+      ...updatedAccountInfo,
+      ...claimsSourcedTenantProfile,
+      idTokenClaims,
+      idToken: idTokenSecret,
+      kmsi: isKmsi(idTokenClaims)
+    };
+    return updatedAccountInfo;
+  }
+  return updatedAccountInfo;
+}
+var init_AccountInfo = __esm({
+  "node_modules/@azure/msal-common/dist/account/AccountInfo.mjs"() {
+    "use strict";
+    init_AuthToken();
+  }
+});
+
+// node_modules/@azure/msal-common/dist/authority/AuthorityType.mjs
+var AuthorityType;
+var init_AuthorityType = __esm({
+  "node_modules/@azure/msal-common/dist/authority/AuthorityType.mjs"() {
+    "use strict";
+    AuthorityType = {
+      Default: 0,
+      Adfs: 1,
+      Ciam: 3
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/account/TokenClaims.mjs
+function getTenantIdFromIdTokenClaims(idTokenClaims) {
+  if (idTokenClaims) {
+    const tenantId = idTokenClaims.tid || idTokenClaims.tfp || idTokenClaims.acr;
+    return tenantId || null;
+  }
+  return null;
+}
+var init_TokenClaims = __esm({
+  "node_modules/@azure/msal-common/dist/account/TokenClaims.mjs"() {
+    "use strict";
+  }
+});
+
+// node_modules/@azure/msal-common/dist/authority/ProtocolMode.mjs
+var ProtocolMode;
+var init_ProtocolMode = __esm({
+  "node_modules/@azure/msal-common/dist/authority/ProtocolMode.mjs"() {
+    "use strict";
+    ProtocolMode = {
+      /**
+       * Auth Code + PKCE with Entra ID (formerly AAD) specific optimizations and features
+       */
+      AAD: "AAD",
+      /**
+       * Auth Code + PKCE without Entra ID specific optimizations and features. For use only with non-Microsoft owned authorities.
+       * Support is limited for this mode.
+       */
+      OIDC: "OIDC",
+      /**
+       * Encrypted Authorize Response (EAR) with Entra ID specific optimizations and features
+       */
+      EAR: "EAR"
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/cache/utils/AccountEntityUtils.mjs
+var AccountEntityUtils_exports = {};
+__export(AccountEntityUtils_exports, {
+  createAccountEntity: () => createAccountEntity,
+  createAccountEntityFromAccountInfo: () => createAccountEntityFromAccountInfo,
+  generateAccountId: () => generateAccountId,
+  generateHomeAccountId: () => generateHomeAccountId,
+  getAccountInfo: () => getAccountInfo,
+  isAccountEntity: () => isAccountEntity,
+  isSingleTenant: () => isSingleTenant
+});
+function generateAccountId(accountEntity) {
+  const accountId = [
+    accountEntity.homeAccountId,
+    accountEntity.environment
+  ];
+  return accountId.join(CACHE_KEY_SEPARATOR).toLowerCase();
+}
+function getAccountInfo(accountEntity) {
+  const tenantProfiles = accountEntity.tenantProfiles || [];
+  if (tenantProfiles.length === 0 && accountEntity.realm && accountEntity.localAccountId) {
+    tenantProfiles.push(buildTenantProfile(accountEntity.homeAccountId, accountEntity.localAccountId, accountEntity.realm, accountEntity.nativeAccountId));
+  }
+  const homeTenantProfile = tenantProfiles.find((tp) => tp.tenantId === accountEntity.realm);
+  const nativeAccountId = homeTenantProfile?.nativeAccountId || accountEntity.nativeAccountId;
+  return {
+    homeAccountId: accountEntity.homeAccountId,
+    environment: accountEntity.environment,
+    tenantId: accountEntity.realm,
+    username: accountEntity.username,
+    localAccountId: accountEntity.localAccountId,
+    loginHint: accountEntity.loginHint,
+    name: accountEntity.name,
+    nativeAccountId,
+    authorityType: accountEntity.authorityType,
+    // Deserialize tenant profiles array into a Map
+    tenantProfiles: new Map(tenantProfiles.map((tenantProfile) => {
+      return [tenantProfile.tenantId, tenantProfile];
+    })),
+    dataBoundary: accountEntity.dataBoundary
+  };
+}
+function isSingleTenant(accountEntity) {
+  return !accountEntity.tenantProfiles;
+}
+function createAccountEntity(accountDetails, authority, correlationId, base64Decode) {
+  let authorityType;
+  if (authority.authorityType === AuthorityType.Adfs) {
+    authorityType = CACHE_ACCOUNT_TYPE_ADFS;
+  } else if (authority.protocolMode === ProtocolMode.OIDC) {
+    authorityType = CACHE_ACCOUNT_TYPE_GENERIC;
+  } else {
+    authorityType = CACHE_ACCOUNT_TYPE_MSSTS;
+  }
+  let clientInfo;
+  let dataBoundary;
+  if (accountDetails.clientInfo && base64Decode) {
+    clientInfo = buildClientInfo(accountDetails.clientInfo, base64Decode);
+    if (clientInfo.xms_tdbr) {
+      dataBoundary = clientInfo.xms_tdbr === "EU" ? "EU" : "None";
+    }
+  }
+  const env = accountDetails.environment || authority && authority.getPreferredCache();
+  if (!env) {
+    throw createClientAuthError(invalidCacheEnvironment, correlationId);
+  }
+  const preferredUsername = accountDetails.idTokenClaims?.preferred_username || accountDetails.idTokenClaims?.upn;
+  const email = accountDetails.idTokenClaims?.emails ? accountDetails.idTokenClaims.emails[0] : null;
+  const username = preferredUsername || email || "";
+  const loginHint = accountDetails.idTokenClaims?.login_hint;
+  const realm = clientInfo?.utid || getTenantIdFromIdTokenClaims(accountDetails.idTokenClaims) || "";
+  const localAccountId = clientInfo?.uid || accountDetails.idTokenClaims?.oid || accountDetails.idTokenClaims?.sub || "";
+  let tenantProfiles;
+  if (accountDetails.tenantProfiles) {
+    tenantProfiles = accountDetails.tenantProfiles;
+  } else {
+    const tenantProfile = buildTenantProfile(accountDetails.homeAccountId, localAccountId, realm, accountDetails.nativeAccountId, accountDetails.idTokenClaims);
+    tenantProfiles = [tenantProfile];
+  }
+  return {
+    homeAccountId: accountDetails.homeAccountId,
+    environment: env,
+    realm,
+    localAccountId,
+    username,
+    authorityType,
+    loginHint,
+    clientInfo: accountDetails.clientInfo,
+    name: accountDetails.idTokenClaims?.name || "",
+    lastModificationTime: void 0,
+    lastModificationApp: void 0,
+    cloudGraphHostName: accountDetails.cloudGraphHostName,
+    msGraphHost: accountDetails.msGraphHost,
+    nativeAccountId: accountDetails.nativeAccountId,
+    tenantProfiles,
+    dataBoundary
+  };
+}
+function createAccountEntityFromAccountInfo(accountInfo, cloudGraphHostName, msGraphHost) {
+  const tenantProfiles = Array.from(accountInfo.tenantProfiles?.values() || []);
+  if (tenantProfiles.length === 0 && accountInfo.tenantId && accountInfo.localAccountId) {
+    tenantProfiles.push(buildTenantProfile(accountInfo.homeAccountId, accountInfo.localAccountId, accountInfo.tenantId, accountInfo.nativeAccountId, accountInfo.idTokenClaims));
+  } else if (accountInfo.nativeAccountId) {
+    const matchingProfile = tenantProfiles.find((tp) => tp.tenantId === accountInfo.tenantId);
+    if (matchingProfile && !matchingProfile.nativeAccountId) {
+      matchingProfile.nativeAccountId = accountInfo.nativeAccountId;
+    }
+  }
+  return {
+    authorityType: accountInfo.authorityType || CACHE_ACCOUNT_TYPE_GENERIC,
+    homeAccountId: accountInfo.homeAccountId,
+    localAccountId: accountInfo.localAccountId,
+    nativeAccountId: accountInfo.nativeAccountId,
+    realm: accountInfo.tenantId,
+    environment: accountInfo.environment,
+    username: accountInfo.username,
+    loginHint: accountInfo.loginHint,
+    name: accountInfo.name,
+    cloudGraphHostName,
+    msGraphHost,
+    tenantProfiles,
+    dataBoundary: accountInfo.dataBoundary
+  };
+}
+function generateHomeAccountId(serverClientInfo, authType, logger, cryptoObj, correlationId, idTokenClaims) {
+  if (authType !== AuthorityType.Adfs) {
+    if (serverClientInfo) {
+      try {
+        const clientInfo = buildClientInfo(serverClientInfo, cryptoObj.base64Decode);
+        if (clientInfo.uid && clientInfo.utid) {
+          return `${clientInfo.uid}.${clientInfo.utid}`;
+        }
+      } catch (e) {
+      }
+    }
+    logger.warning("No client info in response", correlationId);
+  }
+  return idTokenClaims?.sub || "";
+}
+function isAccountEntity(entity) {
+  if (!entity) {
+    return false;
+  }
+  return entity.hasOwnProperty("homeAccountId") && entity.hasOwnProperty("environment") && entity.hasOwnProperty("realm") && entity.hasOwnProperty("localAccountId") && entity.hasOwnProperty("username") && entity.hasOwnProperty("authorityType");
+}
+var init_AccountEntityUtils = __esm({
+  "node_modules/@azure/msal-common/dist/cache/utils/AccountEntityUtils.mjs"() {
+    "use strict";
+    init_Constants();
+    init_ClientInfo();
+    init_AccountInfo();
+    init_ClientAuthError();
+    init_AuthorityType();
+    init_TokenClaims();
+    init_ProtocolMode();
+    init_ClientAuthErrorCodes();
+  }
+});
+
+// node_modules/@azure/msal-common/dist/error/ClientConfigurationError.mjs
+function createClientConfigurationError(errorCode, correlationId) {
+  return new ClientConfigurationError(errorCode, correlationId);
+}
+var ClientConfigurationError;
+var init_ClientConfigurationError = __esm({
+  "node_modules/@azure/msal-common/dist/error/ClientConfigurationError.mjs"() {
+    "use strict";
+    init_AuthError();
+    ClientConfigurationError = class _ClientConfigurationError extends AuthError {
+      constructor(errorCode, correlationId) {
+        super(errorCode, correlationId);
+        this.name = "ClientConfigurationError";
+        Object.setPrototypeOf(this, _ClientConfigurationError.prototype);
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/network/ResponseHeaders.mjs
+function normalizeResponseHeaders(headers) {
+  if (normalizedHeaderRecords.has(headers)) {
+    return headers;
+  }
+  const normalized = Object.fromEntries(Object.entries(headers).map(([name3, value]) => [
+    name3.toLowerCase(),
+    value
+  ]));
+  normalizedHeaderRecords.add(normalized);
+  return normalized;
+}
+function getResponseHeader(headers, name3) {
+  const key = name3.toLowerCase();
+  if (Object.prototype.hasOwnProperty.call(headers, key)) {
+    return headers[key];
+  }
+  if (normalizedHeaderRecords.has(headers)) {
+    return void 0;
+  }
+  const headerName = Object.keys(headers).find((header) => header.toLowerCase() === key);
+  return headerName === void 0 ? void 0 : headers[headerName];
+}
+var normalizedHeaderRecords;
+var init_ResponseHeaders = __esm({
+  "node_modules/@azure/msal-common/dist/network/ResponseHeaders.mjs"() {
+    "use strict";
+    normalizedHeaderRecords = /* @__PURE__ */ new WeakSet();
+  }
+});
+
+// node_modules/@azure/msal-common/dist/error/ClientConfigurationErrorCodes.mjs
+var redirectUriEmpty, authorityUriInsecure, urlParseError, urlEmptyError, emptyInputScopesError, invalidClaims, tokenRequestEmpty, logoutRequestEmpty, pkceParamsMissing, invalidCloudDiscoveryMetadata, invalidAuthorityMetadata, untrustedAuthority, missingSshJwk, issuerValidationFailed, invalidDpopHtm, invalidDpopHtu, invalidDpopNonce, dpopMissingResourceContext;
+var init_ClientConfigurationErrorCodes = __esm({
+  "node_modules/@azure/msal-common/dist/error/ClientConfigurationErrorCodes.mjs"() {
+    "use strict";
+    redirectUriEmpty = "redirect_uri_empty";
+    authorityUriInsecure = "authority_uri_insecure";
+    urlParseError = "url_parse_error";
+    urlEmptyError = "empty_url_error";
+    emptyInputScopesError = "empty_input_scopes_error";
+    invalidClaims = "invalid_claims";
+    tokenRequestEmpty = "token_request_empty";
+    logoutRequestEmpty = "logout_request_empty";
+    pkceParamsMissing = "pkce_params_missing";
+    invalidCloudDiscoveryMetadata = "invalid_cloud_discovery_metadata";
+    invalidAuthorityMetadata = "invalid_authority_metadata";
+    untrustedAuthority = "untrusted_authority";
+    missingSshJwk = "missing_ssh_jwk";
+    issuerValidationFailed = "issuer_validation_failed";
+    invalidDpopHtm = "invalid_dpop_htm";
+    invalidDpopHtu = "invalid_dpop_htu";
+    invalidDpopNonce = "invalid_dpop_nonce";
+    dpopMissingResourceContext = "dpop_missing_resource_context";
+  }
+});
+
+// node_modules/@azure/msal-common/dist/authority/OpenIdConfigResponse.mjs
+function isOpenIdConfigResponse(response) {
+  return response.hasOwnProperty("authorization_endpoint") && response.hasOwnProperty("token_endpoint") && response.hasOwnProperty("issuer") && response.hasOwnProperty("jwks_uri");
+}
+var init_OpenIdConfigResponse = __esm({
+  "node_modules/@azure/msal-common/dist/authority/OpenIdConfigResponse.mjs"() {
+    "use strict";
+  }
+});
+
+// node_modules/@azure/msal-common/dist/utils/StringUtils.mjs
+var StringUtils;
+var init_StringUtils = __esm({
+  "node_modules/@azure/msal-common/dist/utils/StringUtils.mjs"() {
+    "use strict";
+    StringUtils = class {
+      /**
+       * Check if stringified object is empty
+       * @param strObj
+       */
+      static isEmptyObj(strObj) {
+        if (strObj) {
+          try {
+            const obj = JSON.parse(strObj);
+            return Object.keys(obj).length === 0;
+          } catch (e) {
+          }
+        }
+        return true;
+      }
+      static startsWith(str, search) {
+        return str.indexOf(search) === 0;
+      }
+      static endsWith(str, search) {
+        return str.length >= search.length && str.lastIndexOf(search) === str.length - search.length;
+      }
+      /**
+       * Parses string into an object.
+       *
+       * @param query
+       */
+      static queryStringToObject(query) {
+        const obj = {};
+        const params = query.split("&");
+        const decode13 = (s) => decodeURIComponent(s.replace(/\+/g, " "));
+        params.forEach((pair) => {
+          if (pair.trim()) {
+            const [key, value] = pair.split(/=(.+)/g, 2);
+            if (key && value) {
+              obj[decode13(key)] = decode13(value);
+            }
+          }
+        });
+        return obj;
+      }
+      /**
+       * Trims entries in an array.
+       *
+       * @param arr
+       */
+      static trimArrayEntries(arr) {
+        return arr.map((entry) => entry.trim());
+      }
+      /**
+       * Removes empty strings from array
+       * @param arr
+       */
+      static removeEmptyStringsFromArray(arr) {
+        return arr.filter((entry) => {
+          return !!entry;
+        });
+      }
+      /**
+       * Attempts to parse a string into JSON
+       * @param str
+       */
+      static jsonParseHelper(str) {
+        try {
+          return JSON.parse(str);
+        } catch (e) {
+          return null;
+        }
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/url/UrlString.mjs
+var UNSAFE_AUTHORITY, DEFAULT_PORTS, UrlString;
+var init_UrlString = __esm({
+  "node_modules/@azure/msal-common/dist/url/UrlString.mjs"() {
+    "use strict";
+    init_ClientConfigurationError();
+    init_StringUtils();
+    init_Constants();
+    init_ClientConfigurationErrorCodes();
+    UNSAFE_AUTHORITY = /[\x00-\x20\x7f\\@]/;
+    DEFAULT_PORTS = {
+      "https:": ":443",
+      "http:": ":80"
+    };
+    UrlString = class _UrlString {
+      get urlString() {
+        return this._urlString;
+      }
+      constructor(url, correlationId) {
+        this._urlString = url;
+        this.correlationId = correlationId;
+        if (!this._urlString) {
+          throw createClientConfigurationError(urlEmptyError, correlationId);
+        }
+        if (!url.includes("#")) {
+          this._urlString = _UrlString.canonicalizeUri(url);
+        }
+      }
+      /**
+       * Ensure urls are lower case and end with a / character.
+       * @param url
+       */
+      static canonicalizeUri(url) {
+        if (url) {
+          let lowerCaseUrl = url.toLowerCase();
+          if (StringUtils.endsWith(lowerCaseUrl, "?")) {
+            lowerCaseUrl = lowerCaseUrl.slice(0, -1);
+          } else if (StringUtils.endsWith(lowerCaseUrl, "?/")) {
+            lowerCaseUrl = lowerCaseUrl.slice(0, -2);
+          }
+          if (!StringUtils.endsWith(lowerCaseUrl, "/")) {
+            lowerCaseUrl += "/";
+          }
+          return lowerCaseUrl;
+        }
+        return url;
+      }
+      /**
+       * Throws if urlString passed is not a valid authority URI string.
+       */
+      validateAsUri() {
+        let components;
+        try {
+          components = this.getUrlComponents();
+        } catch (e) {
+          throw createClientConfigurationError(urlParseError, this.correlationId);
+        }
+        if (!components.HostNameAndPort || !components.PathSegments) {
+          throw createClientConfigurationError(urlParseError, this.correlationId);
+        }
+        if (!components.Protocol || components.Protocol.toLowerCase() !== "https:") {
+          throw createClientConfigurationError(authorityUriInsecure, this.correlationId);
+        }
+      }
+      /**
+       * Given a url and a query string return the url with provided query string appended
+       * @param url
+       * @param queryString
+       */
+      static appendQueryString(url, queryString) {
+        if (!queryString) {
+          return url;
+        }
+        return url.indexOf("?") < 0 ? `${url}?${queryString}` : `${url}&${queryString}`;
+      }
+      /**
+       * Returns a url with the hash removed
+       * @param url
+       */
+      static removeHashFromUrl(url) {
+        return _UrlString.canonicalizeUri(url.split("#")[0]);
+      }
+      /**
+       * Given a url like https://a:b/common/d?e=f#g, and a tenantId, returns https://a:b/tenantId/d
+       * @param href The url
+       * @param tenantId The tenant id to replace
+       */
+      replaceTenantPath(tenantId) {
+        const urlObject = this.getUrlComponents();
+        const pathArray = urlObject.PathSegments;
+        if (tenantId && pathArray.length !== 0 && (pathArray[0] === AADAuthority.COMMON || pathArray[0] === AADAuthority.ORGANIZATIONS)) {
+          pathArray[0] = tenantId;
+        }
+        return _UrlString.constructAuthorityUriFromObject(urlObject, this.correlationId);
+      }
+      /**
+       * Parses out the components from a url string.
+       * @returns An object with the various components. Please cache this value insted of calling this multiple times on the same url.
+       */
+      getUrlComponents() {
+        const regEx = RegExp("^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?");
+        const match = this.urlString.match(regEx);
+        if (!match) {
+          throw createClientConfigurationError(urlParseError, this.correlationId);
+        }
+        const urlComponents = {
+          Protocol: match[1],
+          HostNameAndPort: match[4],
+          AbsolutePath: match[5],
+          QueryString: match[7]
+        };
+        let parsedUrl;
+        try {
+          parsedUrl = new URL(this.urlString);
+        } catch {
+          throw createClientConfigurationError(urlParseError, this.correlationId);
+        }
+        const host = urlComponents.HostNameAndPort?.toLowerCase();
+        const schemeAndAuthority = `${urlComponents.Protocol}//${host}`;
+        const defaultPort = DEFAULT_PORTS[parsedUrl.protocol] ?? "";
+        const hostMatches = host === parsedUrl.host || host === `${parsedUrl.host}${defaultPort}` || host?.startsWith("[") && new URL(`${urlComponents.Protocol}//${host}`).host === parsedUrl.host;
+        if (UNSAFE_AUTHORITY.test(schemeAndAuthority) || !hostMatches) {
+          throw createClientConfigurationError(urlParseError, this.correlationId);
+        }
+        let pathSegments = urlComponents.AbsolutePath.split("/");
+        pathSegments = pathSegments.filter((val) => val && val.length > 0);
+        urlComponents.PathSegments = pathSegments;
+        if (urlComponents.QueryString && urlComponents.QueryString.endsWith("/")) {
+          urlComponents.QueryString = urlComponents.QueryString.substring(0, urlComponents.QueryString.length - 1);
+        }
+        return urlComponents;
+      }
+      static getDomainFromUrl(url, correlationId) {
+        const regEx = RegExp("^([^:/?#]+://)?([^/?#]*)");
+        const match = url.match(regEx);
+        if (!match) {
+          throw createClientConfigurationError(urlParseError, correlationId);
+        }
+        return match[2];
+      }
+      static getAbsoluteUrl(relativeUrl, baseUrl, correlationId) {
+        if (relativeUrl[0] === FORWARD_SLASH) {
+          const url = new _UrlString(baseUrl, correlationId);
+          const baseComponents = url.getUrlComponents();
+          return baseComponents.Protocol + "//" + baseComponents.HostNameAndPort + relativeUrl;
+        }
+        return relativeUrl;
+      }
+      static constructAuthorityUriFromObject(urlObject, correlationId) {
+        return new _UrlString(urlObject.Protocol + "//" + urlObject.HostNameAndPort + "/" + urlObject.PathSegments.join("/"), correlationId);
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/authority/AuthorityMetadata.mjs
+function buildOpenIdConfig(host, issuerHost) {
+  return {
+    token_endpoint: `https://${host}/{tenantid}/oauth2/v2.0/token`,
+    jwks_uri: `https://${host}/{tenantid}/discovery/v2.0/keys`,
+    issuer: `https://${issuerHost}/{tenantid}/v2.0`,
+    authorization_endpoint: `https://${host}/{tenantid}/oauth2/v2.0/authorize`,
+    end_session_endpoint: `https://${host}/{tenantid}/oauth2/v2.0/logout`
+  };
+}
+function getAliasesFromStaticSources(staticAuthorityOptions, logger, correlationId) {
+  let staticAliases;
+  const canonicalAuthority = staticAuthorityOptions.canonicalAuthority;
+  if (canonicalAuthority) {
+    const authorityHost = new UrlString(canonicalAuthority, correlationId).getUrlComponents().HostNameAndPort;
+    staticAliases = getAliasesFromMetadata(logger, correlationId, authorityHost, staticAuthorityOptions.cloudDiscoveryMetadata?.metadata, AuthorityMetadataSource.CONFIG) || getAliasesFromMetadata(logger, correlationId, authorityHost, InstanceDiscoveryMetadata.metadata, AuthorityMetadataSource.HARDCODED_VALUES) || staticAuthorityOptions.knownAuthorities;
+  }
+  return staticAliases || [];
+}
+function getAliasesFromMetadata(logger, correlationId, authorityHost, cloudDiscoveryMetadata, source) {
+  logger.trace(`getAliasesFromMetadata called with source: '${source}'`, correlationId);
+  if (authorityHost && cloudDiscoveryMetadata) {
+    const metadata = getCloudDiscoveryMetadataFromNetworkResponse(cloudDiscoveryMetadata, authorityHost);
+    if (metadata) {
+      logger.trace(`getAliasesFromMetadata: found cloud discovery metadata in '${source}', returning aliases`, correlationId);
+      return metadata.aliases;
+    } else {
+      logger.trace(`getAliasesFromMetadata: did not find cloud discovery metadata in '${source}'`, correlationId);
+    }
+  }
+  return null;
+}
+function getCloudDiscoveryMetadataFromHardcodedValues(authorityHost) {
+  const metadata = getCloudDiscoveryMetadataFromNetworkResponse(InstanceDiscoveryMetadata.metadata, authorityHost);
+  return metadata;
+}
+function getCloudDiscoveryMetadataFromNetworkResponse(response, authorityHost) {
+  for (let i = 0; i < response.length; i++) {
+    const metadata = response[i];
+    if (metadata.aliases.includes(authorityHost)) {
+      return metadata;
+    }
+  }
+  return null;
+}
+var endpointHosts, dynamicEndpointMetadata, rawMetdataJSON, EndpointMetadata, InstanceDiscoveryMetadata, InstanceDiscoveryMetadataAliases;
+var init_AuthorityMetadata = __esm({
+  "node_modules/@azure/msal-common/dist/authority/AuthorityMetadata.mjs"() {
+    "use strict";
+    init_UrlString();
+    init_Constants();
+    endpointHosts = [
+      { host: "login.microsoftonline.com" },
+      { host: "login.partner.microsoftonline.cn" },
+      { host: "login.microsoftonline.us" },
+      { host: "login.sovcloud-identity.fr" },
+      { host: "login.sovcloud-identity.de" },
+      { host: "login.sovcloud-identity.sg" }
+    ];
+    dynamicEndpointMetadata = endpointHosts.reduce((acc, { host, issuerHost }) => {
+      acc[host] = buildOpenIdConfig(host, issuerHost || host);
+      return acc;
+    }, {});
+    rawMetdataJSON = {
+      endpointMetadata: dynamicEndpointMetadata,
+      instanceDiscoveryMetadata: {
+        metadata: [
+          {
+            preferred_network: "login.microsoftonline.com",
+            preferred_cache: "login.windows.net",
+            aliases: [
+              "login.microsoftonline.com",
+              "login.windows.net",
+              "login.microsoft.com",
+              "sts.windows.net"
+            ]
+          },
+          {
+            preferred_network: "login.partner.microsoftonline.cn",
+            preferred_cache: "login.partner.microsoftonline.cn",
+            aliases: [
+              "login.partner.microsoftonline.cn",
+              "login.chinacloudapi.cn"
+            ]
+          },
+          {
+            preferred_network: "login.microsoftonline.de",
+            preferred_cache: "login.microsoftonline.de",
+            aliases: ["login.microsoftonline.de"]
+          },
+          {
+            preferred_network: "login.microsoftonline.us",
+            preferred_cache: "login.microsoftonline.us",
+            aliases: [
+              "login.microsoftonline.us",
+              "login.usgovcloudapi.net"
+            ]
+          },
+          {
+            preferred_network: "login-us.microsoftonline.com",
+            preferred_cache: "login-us.microsoftonline.com",
+            aliases: ["login-us.microsoftonline.com"]
+          },
+          {
+            preferred_network: "login.sovcloud-identity.fr",
+            preferred_cache: "login.sovcloud-identity.fr",
+            aliases: ["login.sovcloud-identity.fr"]
+          },
+          {
+            preferred_network: "login.sovcloud-identity.de",
+            preferred_cache: "login.sovcloud-identity.de",
+            aliases: ["login.sovcloud-identity.de"]
+          },
+          {
+            preferred_network: "login.sovcloud-identity.sg",
+            preferred_cache: "login.sovcloud-identity.sg",
+            aliases: ["login.sovcloud-identity.sg"]
+          }
+        ]
+      }
+    };
+    EndpointMetadata = rawMetdataJSON.endpointMetadata;
+    InstanceDiscoveryMetadata = rawMetdataJSON.instanceDiscoveryMetadata;
+    InstanceDiscoveryMetadataAliases = /* @__PURE__ */ new Set();
+    InstanceDiscoveryMetadata.metadata.forEach((metadataEntry) => {
+      metadataEntry.aliases.forEach((alias) => {
+        InstanceDiscoveryMetadataAliases.add(alias);
+      });
+    });
+  }
+});
+
+// node_modules/@azure/msal-common/dist/authority/AuthorityOptions.mjs
+var AzureCloudInstance;
+var init_AuthorityOptions = __esm({
+  "node_modules/@azure/msal-common/dist/authority/AuthorityOptions.mjs"() {
+    "use strict";
+    AzureCloudInstance = {
+      // AzureCloudInstance is not specified.
+      None: "none",
+      // Microsoft Azure public cloud
+      AzurePublic: "https://login.microsoftonline.com",
+      // Microsoft Chinese national/regional cloud
+      AzureChina: "https://login.chinacloudapi.cn",
+      // Microsoft German national/regional cloud ("Black Forest")
+      AzureGermany: "https://login.microsoftonline.de",
+      // US Government cloud
+      AzureUsGovernment: "https://login.microsoftonline.us"
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/authority/CloudInstanceDiscoveryResponse.mjs
+function isCloudInstanceDiscoveryResponse(response) {
+  return response.hasOwnProperty("tenant_discovery_endpoint") && response.hasOwnProperty("metadata");
+}
+var init_CloudInstanceDiscoveryResponse = __esm({
+  "node_modules/@azure/msal-common/dist/authority/CloudInstanceDiscoveryResponse.mjs"() {
+    "use strict";
+  }
+});
+
+// node_modules/@azure/msal-common/dist/authority/CloudInstanceDiscoveryErrorResponse.mjs
+function isCloudInstanceDiscoveryErrorResponse(response) {
+  return response.hasOwnProperty("error") && response.hasOwnProperty("error_description");
+}
+var init_CloudInstanceDiscoveryErrorResponse = __esm({
+  "node_modules/@azure/msal-common/dist/authority/CloudInstanceDiscoveryErrorResponse.mjs"() {
+    "use strict";
+  }
+});
+
+// node_modules/@azure/msal-common/dist/telemetry/performance/PerformanceEvents.mjs
+var NetworkClientSendPostRequestAsync, RefreshTokenClientExecutePostToTokenEndpoint, AuthorizationCodeClientExecutePostToTokenEndpoint, RefreshTokenClientExecuteTokenRequest, RefreshTokenClientAcquireToken, RefreshTokenClientAcquireTokenWithCachedRefreshToken, RefreshTokenClientCreateTokenRequestBody, SilentFlowClientGenerateResultFromCacheRecord, AuthClientExecuteTokenRequest, AuthClientCreateTokenRequestBody, UpdateTokenEndpointAuthority, PopTokenGenerateCnf, HandleServerTokenResponse, AuthorityResolveEndpointsAsync, AuthorityGetCloudDiscoveryMetadataFromNetwork, AuthorityUpdateCloudDiscoveryMetadata, AuthorityGetEndpointMetadataFromNetwork, AuthorityUpdateEndpointMetadata, AuthorityUpdateMetadataWithRegionalInformation, RegionDiscoveryDetectRegion, RegionDiscoveryGetRegionFromIMDS, RegionDiscoveryGetCurrentVersion, CacheManagerGetRefreshToken;
+var init_PerformanceEvents = __esm({
+  "node_modules/@azure/msal-common/dist/telemetry/performance/PerformanceEvents.mjs"() {
+    "use strict";
+    NetworkClientSendPostRequestAsync = "networkClientSendPostRequestAsync";
+    RefreshTokenClientExecutePostToTokenEndpoint = "refreshTokenClientExecutePostToTokenEndpoint";
+    AuthorizationCodeClientExecutePostToTokenEndpoint = "authorizationCodeClientExecutePostToTokenEndpoint";
+    RefreshTokenClientExecuteTokenRequest = "refreshTokenClientExecuteTokenRequest";
+    RefreshTokenClientAcquireToken = "refreshTokenClientAcquireToken";
+    RefreshTokenClientAcquireTokenWithCachedRefreshToken = "refreshTokenClientAcquireTokenWithCachedRefreshToken";
+    RefreshTokenClientCreateTokenRequestBody = "refreshTokenClientCreateTokenRequestBody";
+    SilentFlowClientGenerateResultFromCacheRecord = "silentFlowClientGenerateResultFromCacheRecord";
+    AuthClientExecuteTokenRequest = "authClientExecuteTokenRequest";
+    AuthClientCreateTokenRequestBody = "authClientCreateTokenRequestBody";
+    UpdateTokenEndpointAuthority = "updateTokenEndpointAuthority";
+    PopTokenGenerateCnf = "popTokenGenerateCnf";
+    HandleServerTokenResponse = "handleServerTokenResponse";
+    AuthorityResolveEndpointsAsync = "authorityResolveEndpointsAsync";
+    AuthorityGetCloudDiscoveryMetadataFromNetwork = "authorityGetCloudDiscoveryMetadataFromNetwork";
+    AuthorityUpdateCloudDiscoveryMetadata = "authorityUpdateCloudDiscoveryMetadata";
+    AuthorityGetEndpointMetadataFromNetwork = "authorityGetEndpointMetadataFromNetwork";
+    AuthorityUpdateEndpointMetadata = "authorityUpdateEndpointMetadata";
+    AuthorityUpdateMetadataWithRegionalInformation = "authorityUpdateMetadataWithRegionalInformation";
+    RegionDiscoveryDetectRegion = "regionDiscoveryDetectRegion";
+    RegionDiscoveryGetRegionFromIMDS = "regionDiscoveryGetRegionFromIMDS";
+    RegionDiscoveryGetCurrentVersion = "regionDiscoveryGetCurrentVersion";
+    CacheManagerGetRefreshToken = "cacheManagerGetRefreshToken";
+  }
+});
+
+// node_modules/@azure/msal-common/dist/utils/FunctionWrappers.mjs
+var invoke, invokeAsync;
+var init_FunctionWrappers = __esm({
+  "node_modules/@azure/msal-common/dist/utils/FunctionWrappers.mjs"() {
+    "use strict";
+    invoke = (callback, eventName, logger, telemetryClient, correlationId) => {
+      return (...args) => {
+        logger.trace(`Executing function '${eventName}'`, correlationId);
+        const inProgressEvent = telemetryClient.startMeasurement(eventName, correlationId);
+        if (correlationId) {
+          telemetryClient.incrementFields({ [`ext.${eventName}CallCount`]: 1 }, correlationId);
+        }
+        try {
+          const result = callback(...args);
+          inProgressEvent.end({
+            success: true
+          });
+          logger.trace(`Returning result from '${eventName}'`, correlationId);
+          return result;
+        } catch (e) {
+          logger.trace(`Error occurred in '${eventName}'`, correlationId);
+          try {
+            logger.tracePii(`Error details: '${JSON.stringify(e)}'`, correlationId);
+          } catch (e2) {
+            logger.trace("Unable to print error message.", correlationId);
+          }
+          inProgressEvent.end({
+            success: false
+          }, e);
+          throw e;
+        }
+      };
+    };
+    invokeAsync = (callback, eventName, logger, telemetryClient, correlationId) => {
+      return (...args) => {
+        logger.trace(`Executing function '${eventName}'`, correlationId);
+        const inProgressEvent = telemetryClient.startMeasurement(eventName, correlationId);
+        if (correlationId) {
+          telemetryClient.incrementFields({ [`ext.${eventName}CallCount`]: 1 }, correlationId);
+        }
+        return callback(...args).then((response) => {
+          logger.trace(`Returning result from '${eventName}'`, correlationId);
+          inProgressEvent.end({
+            success: true
+          });
+          return response;
+        }).catch((e) => {
+          logger.trace(`Error occurred in '${eventName}'`, correlationId);
+          try {
+            logger.tracePii(`Error details: '${JSON.stringify(e)}'`, correlationId);
+          } catch (e2) {
+            logger.trace("Unable to print error message.", correlationId);
+          }
+          inProgressEvent.end({
+            success: false
+          }, e);
+          throw e;
+        });
+      };
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/authority/RegionDiscovery.mjs
+function isValidRegion(region) {
+  return typeof region === "string" && region.length <= MAX_REGION_NAME_LENGTH && REGION_NAME_PATTERN.test(region) && // Keep the trailing-hyphen rule explicit rather than complicating the pattern.
+  !region.endsWith("-");
+}
+var REGION_NAME_PATTERN, MAX_REGION_NAME_LENGTH, RegionDiscovery;
+var init_RegionDiscovery = __esm({
+  "node_modules/@azure/msal-common/dist/authority/RegionDiscovery.mjs"() {
+    "use strict";
+    init_Constants();
+    init_PerformanceEvents();
+    init_FunctionWrappers();
+    REGION_NAME_PATTERN = /^[a-z][a-z0-9-]*$/i;
+    MAX_REGION_NAME_LENGTH = 63;
+    RegionDiscovery = class _RegionDiscovery {
+      constructor(networkInterface, logger, performanceClient, correlationId) {
+        this.networkInterface = networkInterface;
+        this.logger = logger;
+        this.performanceClient = performanceClient;
+        this.correlationId = correlationId;
+      }
+      /**
+       * Detect the region from the application's environment.
+       *
+       * @returns Promise<string | null>
+       */
+      async detectRegion(environmentRegion, regionDiscoveryMetadata) {
+        let autodetectedRegionName = environmentRegion;
+        if (!autodetectedRegionName) {
+          const options = _RegionDiscovery.IMDS_OPTIONS;
+          try {
+            const localIMDSVersionResponse = await invokeAsync(this.getRegionFromIMDS.bind(this), RegionDiscoveryGetRegionFromIMDS, this.logger, this.performanceClient, this.correlationId)(IMDS_VERSION, options);
+            if (localIMDSVersionResponse.status === HTTP_SUCCESS) {
+              autodetectedRegionName = localIMDSVersionResponse.body?.location;
+              if (autodetectedRegionName) {
+                regionDiscoveryMetadata.region_source = RegionDiscoverySources.IMDS;
+              }
+            }
+            if (localIMDSVersionResponse.status === HTTP_BAD_REQUEST) {
+              const currentIMDSVersion = await invokeAsync(this.getCurrentVersion.bind(this), RegionDiscoveryGetCurrentVersion, this.logger, this.performanceClient, this.correlationId)(options);
+              if (!currentIMDSVersion) {
+                regionDiscoveryMetadata.region_source = RegionDiscoverySources.FAILED_AUTO_DETECTION;
+                return null;
+              }
+              const currentIMDSVersionResponse = await invokeAsync(this.getRegionFromIMDS.bind(this), RegionDiscoveryGetRegionFromIMDS, this.logger, this.performanceClient, this.correlationId)(currentIMDSVersion, options);
+              if (currentIMDSVersionResponse.status === HTTP_SUCCESS) {
+                autodetectedRegionName = currentIMDSVersionResponse.body?.location;
+                if (autodetectedRegionName) {
+                  regionDiscoveryMetadata.region_source = RegionDiscoverySources.IMDS;
+                }
+              }
+            }
+          } catch (e) {
+            regionDiscoveryMetadata.region_source = RegionDiscoverySources.FAILED_AUTO_DETECTION;
+            return null;
+          }
+        } else {
+          regionDiscoveryMetadata.region_source = RegionDiscoverySources.ENVIRONMENT_VARIABLE;
+        }
+        if (!autodetectedRegionName || !isValidRegion(autodetectedRegionName)) {
+          if (autodetectedRegionName) {
+            this.logger.warning("Region discovery returned an invalid region. Using the global authority.", this.correlationId);
+          }
+          regionDiscoveryMetadata.region_source = RegionDiscoverySources.FAILED_AUTO_DETECTION;
+          return null;
+        }
+        return autodetectedRegionName;
+      }
+      /**
+       * Make the call to the IMDS endpoint
+       *
+       * @param version
+       * @param options
+       * @returns Promise<NetworkResponse<ImdsComputeResponse>>
+       */
+      async getRegionFromIMDS(version3, options) {
+        return this.networkInterface.sendGetRequestAsync(`${IMDS_ENDPOINT}?api-version=${version3}`, options, IMDS_TIMEOUT);
+      }
+      /**
+       * Get the most recent version of the IMDS endpoint available
+       *
+       * @returns Promise<string | null>
+       */
+      async getCurrentVersion(options) {
+        try {
+          const response = await this.networkInterface.sendGetRequestAsync(`${IMDS_ENDPOINT}?format=json`, options);
+          if (response.status === HTTP_BAD_REQUEST && response.body && response.body["newest-versions"] && response.body["newest-versions"].length > 0) {
+            return response.body["newest-versions"][0];
+          }
+          return null;
+        } catch (e) {
+          return null;
+        }
+      }
+    };
+    RegionDiscovery.IMDS_OPTIONS = {
+      headers: {
+        Metadata: "true"
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/utils/TimeUtils.mjs
+var TimeUtils_exports = {};
+__export(TimeUtils_exports, {
+  delay: () => delay,
+  isCacheExpired: () => isCacheExpired,
+  isTokenExpired: () => isTokenExpired,
+  nowSeconds: () => nowSeconds,
+  toDateFromSeconds: () => toDateFromSeconds,
+  toSecondsFromDate: () => toSecondsFromDate,
+  wasClockTurnedBack: () => wasClockTurnedBack
+});
+function nowSeconds() {
+  return Math.round((/* @__PURE__ */ new Date()).getTime() / 1e3);
+}
+function toSecondsFromDate(date) {
+  return date.getTime() / 1e3;
+}
+function toDateFromSeconds(seconds) {
+  if (seconds) {
+    return new Date(Number(seconds) * 1e3);
+  }
+  return /* @__PURE__ */ new Date();
+}
+function isTokenExpired(expiresOn, offset) {
+  const expirationSec = Number(expiresOn) || 0;
+  const offsetCurrentTimeSec = nowSeconds() + offset;
+  return offsetCurrentTimeSec > expirationSec;
+}
+function isCacheExpired(lastUpdatedAt, cacheRetentionDays) {
+  const cacheExpirationTimestamp = Number(lastUpdatedAt) + cacheRetentionDays * 24 * 60 * 60 * 1e3;
+  return Date.now() > cacheExpirationTimestamp;
+}
+function wasClockTurnedBack(cachedAt) {
+  const cachedAtSec = Number(cachedAt);
+  return cachedAtSec > nowSeconds();
+}
+function delay(t, value) {
+  return new Promise((resolve2) => setTimeout(() => resolve2(value), t));
+}
+var init_TimeUtils = __esm({
+  "node_modules/@azure/msal-common/dist/utils/TimeUtils.mjs"() {
+    "use strict";
+  }
+});
+
+// node_modules/@azure/msal-common/dist/cache/utils/CacheHelpers.mjs
+var CacheHelpers_exports = {};
+__export(CacheHelpers_exports, {
+  createAccessTokenEntity: () => createAccessTokenEntity,
+  createIdTokenEntity: () => createIdTokenEntity,
+  createRefreshTokenEntity: () => createRefreshTokenEntity,
+  generateAppMetadataKey: () => generateAppMetadataKey,
+  generateAuthorityMetadataExpiresAt: () => generateAuthorityMetadataExpiresAt,
+  isAccessTokenEntity: () => isAccessTokenEntity,
+  isAppMetadataEntity: () => isAppMetadataEntity,
+  isAuthorityMetadataEntity: () => isAuthorityMetadataEntity,
+  isAuthorityMetadataExpired: () => isAuthorityMetadataExpired,
+  isCredentialEntity: () => isCredentialEntity,
+  isIdTokenEntity: () => isIdTokenEntity,
+  isRefreshTokenEntity: () => isRefreshTokenEntity,
+  isServerTelemetryEntity: () => isServerTelemetryEntity,
+  isThrottlingEntity: () => isThrottlingEntity,
+  serializeAttributeTokens: () => serializeAttributeTokens,
+  updateAuthorityEndpointMetadata: () => updateAuthorityEndpointMetadata,
+  updateCloudDiscoveryMetadata: () => updateCloudDiscoveryMetadata
+});
+function createIdTokenEntity(homeAccountId, environment, idToken, clientId, tenantId) {
+  const idTokenEntity = {
+    credentialType: CredentialType.ID_TOKEN,
+    homeAccountId,
+    environment,
+    clientId,
+    secret: idToken,
+    realm: tenantId,
+    lastUpdatedAt: Date.now().toString()
+    // Set the last updated time to now
+  };
+  return idTokenEntity;
+}
+function createAccessTokenEntity(homeAccountId, environment, accessToken, clientId, tenantId, scopes, expiresOn, extExpiresOn, base64Decode, correlationId, refreshOn, tokenType, userAssertionHash, keyId, additionalCacheKeyComponents) {
+  const atEntity = {
+    homeAccountId,
+    credentialType: CredentialType.ACCESS_TOKEN,
+    secret: accessToken,
+    cachedAt: nowSeconds().toString(),
+    expiresOn: expiresOn.toString(),
+    extendedExpiresOn: extExpiresOn.toString(),
+    environment,
+    clientId,
+    realm: tenantId,
+    target: scopes,
+    tokenType: tokenType || AuthenticationScheme.BEARER,
+    lastUpdatedAt: Date.now().toString()
+    // Set the last updated time to now
+  };
+  if (userAssertionHash) {
+    atEntity.userAssertionHash = userAssertionHash;
+  }
+  if (refreshOn) {
+    atEntity.refreshOn = refreshOn.toString();
+  }
+  const normalizedTokenType = atEntity.tokenType?.toLowerCase();
+  if (atEntity.tokenType?.toLowerCase() !== AuthenticationScheme.BEARER.toLowerCase()) {
+    atEntity.credentialType = CredentialType.ACCESS_TOKEN_WITH_AUTH_SCHEME;
+    switch (normalizedTokenType) {
+      case AuthenticationScheme.POP:
+        const tokenClaims = extractTokenClaims(accessToken, base64Decode, correlationId);
+        if (!tokenClaims?.cnf?.kid) {
+          throw createClientAuthError(tokenClaimsCnfRequiredForSignedJwt, correlationId);
+        }
+        atEntity.keyId = tokenClaims.cnf.kid;
+        break;
+      case "dpop":
+        if (!keyId) {
+          throw createClientAuthError(keyIdMissing, correlationId);
+        }
+        atEntity.keyId = keyId;
+        break;
+      case AuthenticationScheme.SSH:
+        atEntity.keyId = keyId;
+    }
+  }
+  if (additionalCacheKeyComponents && Object.keys(additionalCacheKeyComponents).length > 0) {
+    atEntity.additionalCacheKeyComponents = additionalCacheKeyComponents;
+  }
+  return atEntity;
+}
+function createRefreshTokenEntity(homeAccountId, environment, refreshToken, clientId, familyId, userAssertionHash, expiresOn) {
+  const rtEntity = {
+    credentialType: CredentialType.REFRESH_TOKEN,
+    homeAccountId,
+    environment,
+    clientId,
+    secret: refreshToken,
+    lastUpdatedAt: Date.now().toString()
+  };
+  if (userAssertionHash) {
+    rtEntity.userAssertionHash = userAssertionHash;
+  }
+  if (familyId) {
+    rtEntity.familyId = familyId;
+  }
+  if (expiresOn) {
+    rtEntity.expiresOn = expiresOn.toString();
+  }
+  return rtEntity;
+}
+function isCredentialEntity(entity) {
+  return entity.hasOwnProperty("homeAccountId") && entity.hasOwnProperty("environment") && entity.hasOwnProperty("credentialType") && entity.hasOwnProperty("clientId") && entity.hasOwnProperty("secret");
+}
+function isAccessTokenEntity(entity) {
+  if (!entity) {
+    return false;
+  }
+  return isCredentialEntity(entity) && entity.hasOwnProperty("realm") && entity.hasOwnProperty("target") && (entity["credentialType"] === CredentialType.ACCESS_TOKEN || entity["credentialType"] === CredentialType.ACCESS_TOKEN_WITH_AUTH_SCHEME);
+}
+function isIdTokenEntity(entity) {
+  if (!entity) {
+    return false;
+  }
+  return isCredentialEntity(entity) && entity.hasOwnProperty("realm") && entity["credentialType"] === CredentialType.ID_TOKEN;
+}
+function isRefreshTokenEntity(entity) {
+  if (!entity) {
+    return false;
+  }
+  return isCredentialEntity(entity) && entity["credentialType"] === CredentialType.REFRESH_TOKEN;
+}
+function isServerTelemetryEntity(key, entity) {
+  const validateKey = key.indexOf(SERVER_TELEM_CACHE_KEY) === 0;
+  let validateEntity = true;
+  if (entity) {
+    validateEntity = entity.hasOwnProperty("failedRequests") && entity.hasOwnProperty("errors") && entity.hasOwnProperty("cacheHits");
+  }
+  return validateKey && validateEntity;
+}
+function isThrottlingEntity(key, entity) {
+  let validateKey = false;
+  if (key) {
+    validateKey = key.indexOf(THROTTLING_PREFIX) === 0;
+  }
+  let validateEntity = true;
+  if (entity) {
+    validateEntity = entity.hasOwnProperty("throttleTime");
+  }
+  return validateKey && validateEntity;
+}
+function generateAppMetadataKey({ environment, clientId }) {
+  const appMetaDataKeyArray = [
+    APP_METADATA,
+    environment,
+    clientId
+  ];
+  return appMetaDataKeyArray.join(CACHE_KEY_SEPARATOR).toLowerCase();
+}
+function isAppMetadataEntity(key, entity) {
+  if (!entity) {
+    return false;
+  }
+  return key.indexOf(APP_METADATA) === 0 && entity.hasOwnProperty("clientId") && entity.hasOwnProperty("environment");
+}
+function isAuthorityMetadataEntity(key, entity) {
+  if (!entity) {
+    return false;
+  }
+  return key.indexOf(AUTHORITY_METADATA_CACHE_KEY) === 0 && entity.hasOwnProperty("aliases") && entity.hasOwnProperty("preferred_cache") && entity.hasOwnProperty("preferred_network") && entity.hasOwnProperty("canonical_authority") && entity.hasOwnProperty("authorization_endpoint") && entity.hasOwnProperty("token_endpoint") && entity.hasOwnProperty("issuer") && entity.hasOwnProperty("aliasesFromNetwork") && entity.hasOwnProperty("endpointsFromNetwork") && entity.hasOwnProperty("expiresAt") && entity.hasOwnProperty("jwks_uri");
+}
+function generateAuthorityMetadataExpiresAt() {
+  return nowSeconds() + AUTHORITY_METADATA_REFRESH_TIME_SECONDS;
+}
+function updateAuthorityEndpointMetadata(authorityMetadata, updatedValues, fromNetwork) {
+  authorityMetadata.authorization_endpoint = updatedValues.authorization_endpoint;
+  authorityMetadata.token_endpoint = updatedValues.token_endpoint;
+  authorityMetadata.end_session_endpoint = updatedValues.end_session_endpoint;
+  authorityMetadata.issuer = updatedValues.issuer;
+  authorityMetadata.endpointsFromNetwork = fromNetwork;
+  authorityMetadata.jwks_uri = updatedValues.jwks_uri;
+}
+function updateCloudDiscoveryMetadata(authorityMetadata, updatedValues, fromNetwork) {
+  authorityMetadata.aliases = updatedValues.aliases;
+  authorityMetadata.preferred_cache = updatedValues.preferred_cache;
+  authorityMetadata.preferred_network = updatedValues.preferred_network;
+  authorityMetadata.aliasesFromNetwork = fromNetwork;
+}
+function isAuthorityMetadataExpired(metadata) {
+  return metadata.expiresAt <= nowSeconds();
+}
+function serializeAttributeTokens(attributeTokens) {
+  if (!attributeTokens || attributeTokens.length === 0) {
+    return void 0;
+  }
+  return [...attributeTokens].sort().join(" ");
+}
+var init_CacheHelpers = __esm({
+  "node_modules/@azure/msal-common/dist/cache/utils/CacheHelpers.mjs"() {
+    "use strict";
+    init_AuthToken();
+    init_ClientAuthError();
+    init_Constants();
+    init_TimeUtils();
+    init_ClientAuthErrorCodes();
+  }
+});
+
+// node_modules/@azure/msal-common/dist/authority/Authority.mjs
+function getTenantFromAuthorityString(authority, correlationId) {
+  const authorityUrl = new UrlString(authority, correlationId);
+  const authorityUrlComponents = authorityUrl.getUrlComponents();
+  const tenantId = authorityUrlComponents.PathSegments.slice(-1)[0]?.toLowerCase();
+  switch (tenantId) {
+    case AADAuthority.COMMON:
+    case AADAuthority.ORGANIZATIONS:
+    case AADAuthority.CONSUMERS:
+      return void 0;
+    default:
+      return tenantId;
+  }
+}
+function formatAuthorityUri(authorityUri) {
+  return authorityUri.endsWith(FORWARD_SLASH) ? authorityUri : `${authorityUri}${FORWARD_SLASH}`;
+}
+function buildStaticAuthorityOptions(authOptions) {
+  const rawCloudDiscoveryMetadata = authOptions.cloudDiscoveryMetadata;
+  let cloudDiscoveryMetadata = void 0;
+  if (rawCloudDiscoveryMetadata) {
+    try {
+      cloudDiscoveryMetadata = JSON.parse(rawCloudDiscoveryMetadata);
+    } catch (e) {
+      throw createClientConfigurationError(invalidCloudDiscoveryMetadata, "");
+    }
+  }
+  return {
+    canonicalAuthority: authOptions.authority ? formatAuthorityUri(authOptions.authority) : void 0,
+    knownAuthorities: authOptions.knownAuthorities,
+    cloudDiscoveryMetadata
+  };
+}
+var Authority;
+var init_Authority = __esm({
+  "node_modules/@azure/msal-common/dist/authority/Authority.mjs"() {
+    "use strict";
+    init_AuthorityType();
+    init_OpenIdConfigResponse();
+    init_UrlString();
+    init_ClientAuthError();
+    init_Constants();
+    init_AuthorityMetadata();
+    init_ClientConfigurationError();
+    init_ProtocolMode();
+    init_AuthorityOptions();
+    init_CloudInstanceDiscoveryResponse();
+    init_CloudInstanceDiscoveryErrorResponse();
+    init_RegionDiscovery();
+    init_AuthError();
+    init_PerformanceEvents();
+    init_FunctionWrappers();
+    init_CacheHelpers();
+    init_ClientAuthErrorCodes();
+    init_ClientConfigurationErrorCodes();
+    Authority = class _Authority {
+      constructor(authority, networkInterface, cacheManager, authorityOptions, logger, correlationId, performanceClient, managedIdentity) {
+        this.canonicalAuthority = authority;
+        this._canonicalAuthority.validateAsUri();
+        this.networkInterface = networkInterface;
+        this.cacheManager = cacheManager;
+        this.authorityOptions = authorityOptions;
+        this.regionDiscoveryMetadata = {
+          region_used: void 0,
+          region_source: void 0,
+          region_outcome: void 0
+        };
+        this.logger = logger;
+        this.performanceClient = performanceClient;
+        this.correlationId = correlationId;
+        this.managedIdentity = managedIdentity || false;
+        this.regionDiscovery = new RegionDiscovery(networkInterface, this.logger, this.performanceClient, this.correlationId);
+      }
+      /**
+       * Get {@link AuthorityType:type}
+       * @param authorityUri {@link IUri}
+       * @private
+       */
+      getAuthorityType(authorityUri) {
+        if (authorityUri.HostNameAndPort.endsWith(CIAM_AUTH_URL)) {
+          return AuthorityType.Ciam;
+        }
+        const pathSegments = authorityUri.PathSegments;
+        if (pathSegments.length) {
+          switch (pathSegments[0].toLowerCase()) {
+            case ADFS:
+              return AuthorityType.Adfs;
+          }
+        }
+        return AuthorityType.Default;
+      }
+      // See above for AuthorityType
+      get authorityType() {
+        return this.getAuthorityType(this.canonicalAuthorityUrlComponents);
+      }
+      /**
+       * ProtocolMode enum representing the way endpoints are constructed.
+       */
+      get protocolMode() {
+        return this.authorityOptions.protocolMode;
+      }
+      /**
+       * Returns authorityOptions which can be used to reinstantiate a new authority instance
+       */
+      get options() {
+        return this.authorityOptions;
+      }
+      /**
+       * A URL that is the authority set by the developer
+       */
+      get canonicalAuthority() {
+        return this._canonicalAuthority.urlString;
+      }
+      /**
+       * Sets canonical authority.
+       */
+      set canonicalAuthority(url) {
+        this._canonicalAuthority = new UrlString(url, this.correlationId);
+        this._canonicalAuthority.validateAsUri();
+        this._canonicalAuthorityUrlComponents = null;
+      }
+      /**
+       * Get authority components.
+       */
+      get canonicalAuthorityUrlComponents() {
+        if (!this._canonicalAuthorityUrlComponents) {
+          this._canonicalAuthorityUrlComponents = this._canonicalAuthority.getUrlComponents();
+        }
+        return this._canonicalAuthorityUrlComponents;
+      }
+      /**
+       * Get hostname and port i.e. login.microsoftonline.com
+       */
+      get hostnameAndPort() {
+        return this.canonicalAuthorityUrlComponents.HostNameAndPort.toLowerCase();
+      }
+      /**
+       * Get tenant for authority.
+       */
+      get tenant() {
+        return this.canonicalAuthorityUrlComponents.PathSegments[0];
+      }
+      /**
+       * OAuth /authorize endpoint for requests
+       */
+      get authorizationEndpoint() {
+        if (this.discoveryComplete()) {
+          return this.replacePath(this.metadata.authorization_endpoint);
+        } else {
+          throw createClientAuthError(endpointResolutionError, this.correlationId);
+        }
+      }
+      /**
+       * OAuth /token endpoint for requests
+       */
+      get tokenEndpoint() {
+        if (this.discoveryComplete()) {
+          return this.replacePath(this.metadata.token_endpoint);
+        } else {
+          throw createClientAuthError(endpointResolutionError, this.correlationId);
+        }
+      }
+      get deviceCodeEndpoint() {
+        if (this.discoveryComplete()) {
+          return this.replacePath(this.metadata.token_endpoint.replace("/token", "/devicecode"));
+        } else {
+          throw createClientAuthError(endpointResolutionError, this.correlationId);
+        }
+      }
+      /**
+       * OAuth logout endpoint for requests
+       */
+      get endSessionEndpoint() {
+        if (this.discoveryComplete()) {
+          if (!this.metadata.end_session_endpoint) {
+            throw createClientAuthError(endSessionEndpointNotSupported, this.correlationId);
+          }
+          return this.replacePath(this.metadata.end_session_endpoint);
+        } else {
+          throw createClientAuthError(endpointResolutionError, this.correlationId);
+        }
+      }
+      /**
+       * OAuth issuer for requests
+       */
+      get selfSignedJwtAudience() {
+        if (this.discoveryComplete()) {
+          return this.replacePath(this.metadata.issuer);
+        } else {
+          throw createClientAuthError(endpointResolutionError, this.correlationId);
+        }
+      }
+      /**
+       * Jwks_uri for token signing keys
+       */
+      get jwksUri() {
+        if (this.discoveryComplete()) {
+          return this.replacePath(this.metadata.jwks_uri);
+        } else {
+          throw createClientAuthError(endpointResolutionError, this.correlationId);
+        }
+      }
+      /**
+       * Returns a flag indicating that tenant name can be replaced in authority {@link IUri}
+       * @param authorityUri {@link IUri}
+       * @private
+       */
+      canReplaceTenant(authorityUri) {
+        return authorityUri.PathSegments.length === 1 && !_Authority.reservedTenantDomains.has(authorityUri.PathSegments[0]) && this.getAuthorityType(authorityUri) === AuthorityType.Default && this.protocolMode !== ProtocolMode.OIDC;
+      }
+      /**
+       * Replaces tenant in url path with current tenant. Defaults to common.
+       * @param urlString
+       */
+      replaceTenant(urlString) {
+        return urlString.replace(/{tenant}|{tenantid}/g, this.tenant);
+      }
+      /**
+       * Replaces path such as tenant or policy with the current tenant or policy.
+       * @param urlString
+       */
+      replacePath(urlString) {
+        let endpoint = urlString;
+        const cachedAuthorityUrl = new UrlString(this.metadata.canonical_authority, this.correlationId);
+        const cachedAuthorityUrlComponents = cachedAuthorityUrl.getUrlComponents();
+        const cachedAuthorityParts = cachedAuthorityUrlComponents.PathSegments;
+        const currentAuthorityParts = this.canonicalAuthorityUrlComponents.PathSegments;
+        currentAuthorityParts.forEach((currentPart, index) => {
+          let cachedPart = cachedAuthorityParts[index];
+          if (index === 0 && this.canReplaceTenant(cachedAuthorityUrlComponents)) {
+            const tenantId = new UrlString(this.metadata.authorization_endpoint, this.correlationId).getUrlComponents().PathSegments[0];
+            if (cachedPart !== tenantId) {
+              this.logger.verbose(`Replacing tenant domain name '${cachedPart}' with id '${tenantId}'`, this.correlationId);
+              cachedPart = tenantId;
+            }
+          }
+          if (currentPart !== cachedPart) {
+            endpoint = endpoint.replace(`/${cachedPart}/`, `/${currentPart}/`);
+          }
+        });
+        return this.replaceTenant(endpoint);
+      }
+      /**
+       * The default open id configuration endpoint for any canonical authority.
+       */
+      get defaultOpenIdConfigurationEndpoint() {
+        const canonicalAuthorityHost = this.hostnameAndPort;
+        if (this.canonicalAuthority.endsWith("v2.0/") || this.authorityType === AuthorityType.Adfs || this.protocolMode === ProtocolMode.OIDC && !this.isAliasOfKnownMicrosoftAuthority(canonicalAuthorityHost)) {
+          return `${this.canonicalAuthority}.well-known/openid-configuration`;
+        }
+        return `${this.canonicalAuthority}v2.0/.well-known/openid-configuration`;
+      }
+      /**
+       * Boolean that returns whether or not tenant discovery has been completed.
+       */
+      discoveryComplete() {
+        return !!this.metadata;
+      }
+      /**
+       * Perform endpoint discovery to discover aliases, preferred_cache, preferred_network
+       * and the /authorize, /token and logout endpoints.
+       */
+      async resolveEndpointsAsync() {
+        const metadataEntity = this.getCurrentMetadataEntity();
+        const cloudDiscoverySource = await invokeAsync(this.updateCloudDiscoveryMetadata.bind(this), AuthorityUpdateCloudDiscoveryMetadata, this.logger, this.performanceClient, this.correlationId)(metadataEntity);
+        this.canonicalAuthority = this.canonicalAuthority.replace(this.hostnameAndPort, metadataEntity.preferred_network);
+        const endpointSource = await invokeAsync(this.updateEndpointMetadata.bind(this), AuthorityUpdateEndpointMetadata, this.logger, this.performanceClient, this.correlationId)(metadataEntity);
+        this.updateCachedMetadata(metadataEntity, cloudDiscoverySource, {
+          source: endpointSource
+        });
+        this.performanceClient?.addFields({
+          cloudDiscoverySource,
+          authorityEndpointSource: endpointSource
+        }, this.correlationId);
+      }
+      /**
+       * Returns metadata entity from cache if it exists, otherwise returns a new metadata entity built
+       * from the configured canonical authority
+       * @returns
+       */
+      getCurrentMetadataEntity() {
+        let metadataEntity = this.cacheManager.getAuthorityMetadataByAlias(this.hostnameAndPort, this.correlationId);
+        if (!metadataEntity) {
+          metadataEntity = {
+            aliases: [],
+            preferred_cache: this.hostnameAndPort,
+            preferred_network: this.hostnameAndPort,
+            canonical_authority: this.canonicalAuthority,
+            authorization_endpoint: "",
+            token_endpoint: "",
+            end_session_endpoint: "",
+            issuer: "",
+            aliasesFromNetwork: false,
+            endpointsFromNetwork: false,
+            expiresAt: generateAuthorityMetadataExpiresAt(),
+            jwks_uri: ""
+          };
+        }
+        return metadataEntity;
+      }
+      /**
+       * Updates cached metadata based on metadata source and sets the instance's metadata
+       * property to the same value
+       * @param metadataEntity
+       * @param cloudDiscoverySource
+       * @param endpointMetadataResult
+       */
+      updateCachedMetadata(metadataEntity, cloudDiscoverySource, endpointMetadataResult) {
+        if (cloudDiscoverySource !== AuthorityMetadataSource.CACHE && endpointMetadataResult?.source !== AuthorityMetadataSource.CACHE) {
+          metadataEntity.expiresAt = generateAuthorityMetadataExpiresAt();
+          metadataEntity.canonical_authority = this.canonicalAuthority;
+        }
+        const cacheKey = this.cacheManager.generateAuthorityMetadataCacheKey(metadataEntity.preferred_cache, this.correlationId);
+        this.cacheManager.setAuthorityMetadata(cacheKey, metadataEntity, this.correlationId);
+        this.metadata = metadataEntity;
+      }
+      /**
+       * Update AuthorityMetadataEntity with new endpoints and return where the information came from
+       * @param metadataEntity
+       */
+      async updateEndpointMetadata(metadataEntity) {
+        const localMetadata = this.updateEndpointMetadataFromLocalSources(metadataEntity);
+        if (localMetadata) {
+          if (localMetadata.source === AuthorityMetadataSource.HARDCODED_VALUES) {
+            if (this.authorityOptions.azureRegionConfiguration?.azureRegion) {
+              if (localMetadata.metadata) {
+                const hardcodedMetadata = await invokeAsync(this.updateMetadataWithRegionalInformation.bind(this), AuthorityUpdateMetadataWithRegionalInformation, this.logger, this.performanceClient, this.correlationId)(localMetadata.metadata);
+                updateAuthorityEndpointMetadata(metadataEntity, hardcodedMetadata, false);
+                metadataEntity.canonical_authority = this.canonicalAuthority;
+              }
+            }
+          }
+          return localMetadata.source;
+        }
+        let metadata = await invokeAsync(this.getEndpointMetadataFromNetwork.bind(this), AuthorityGetEndpointMetadataFromNetwork, this.logger, this.performanceClient, this.correlationId)();
+        if (metadata) {
+          this.validateIssuer(metadata.issuer);
+          if (this.authorityOptions.azureRegionConfiguration?.azureRegion) {
+            metadata = await invokeAsync(this.updateMetadataWithRegionalInformation.bind(this), AuthorityUpdateMetadataWithRegionalInformation, this.logger, this.performanceClient, this.correlationId)(metadata);
+          }
+          updateAuthorityEndpointMetadata(metadataEntity, metadata, true);
+          return AuthorityMetadataSource.NETWORK;
+        } else {
+          throw createClientAuthError(openIdConfigError, this.defaultOpenIdConfigurationEndpoint, this.correlationId);
+        }
+      }
+      /**
+       * Updates endpoint metadata from local sources and returns where the information was retrieved from and the metadata config
+       * response if the source is hardcoded metadata
+       * @param metadataEntity
+       * @returns
+       */
+      updateEndpointMetadataFromLocalSources(metadataEntity) {
+        this.logger.verbose("Attempting to get endpoint metadata from authority configuration", this.correlationId);
+        const configMetadata = this.getEndpointMetadataFromConfig();
+        if (configMetadata) {
+          this.logger.verbose("Found endpoint metadata in authority configuration", this.correlationId);
+          updateAuthorityEndpointMetadata(metadataEntity, configMetadata, false);
+          return {
+            source: AuthorityMetadataSource.CONFIG
+          };
+        }
+        this.logger.verbose("Did not find endpoint metadata in the config... Attempting to get endpoint metadata from the hardcoded values.", this.correlationId);
+        const hardcodedMetadata = this.getEndpointMetadataFromHardcodedValues();
+        if (hardcodedMetadata) {
+          updateAuthorityEndpointMetadata(metadataEntity, hardcodedMetadata, false);
+          return {
+            source: AuthorityMetadataSource.HARDCODED_VALUES,
+            metadata: hardcodedMetadata
+          };
+        } else {
+          this.logger.verbose("Did not find endpoint metadata in hardcoded values... Attempting to get endpoint metadata from the network metadata cache.", this.correlationId);
+        }
+        const metadataEntityExpired = isAuthorityMetadataExpired(metadataEntity);
+        if (this.isAuthoritySameType(metadataEntity) && metadataEntity.endpointsFromNetwork && !metadataEntityExpired) {
+          this.logger.verbose("Found endpoint metadata in the cache.", "");
+          return { source: AuthorityMetadataSource.CACHE };
+        } else if (metadataEntityExpired) {
+          this.logger.verbose("The metadata entity is expired.", "");
+        }
+        return null;
+      }
+      /**
+       * Compares the number of url components after the domain to determine if the cached
+       * authority metadata can be used for the requested authority. Protects against same domain different
+       * authority such as login.microsoftonline.com/tenant and login.microsoftonline.com/tfp/tenant/policy
+       * @param metadataEntity
+       */
+      isAuthoritySameType(metadataEntity) {
+        const cachedAuthorityUrl = new UrlString(metadataEntity.canonical_authority, this.correlationId);
+        const cachedParts = cachedAuthorityUrl.getUrlComponents().PathSegments;
+        return cachedParts.length === this.canonicalAuthorityUrlComponents.PathSegments.length;
+      }
+      /**
+       * Parse authorityMetadata config option
+       */
+      getEndpointMetadataFromConfig() {
+        if (this.authorityOptions.authorityMetadata) {
+          try {
+            return JSON.parse(this.authorityOptions.authorityMetadata);
+          } catch (e) {
+            throw createClientConfigurationError(invalidAuthorityMetadata, this.correlationId);
+          }
+        }
+        return null;
+      }
+      /**
+       * Gets OAuth endpoints from the given OpenID configuration endpoint.
+       *
+       * @param hasHardcodedMetadata boolean
+       */
+      async getEndpointMetadataFromNetwork() {
+        const options = {};
+        const openIdConfigurationEndpoint = this.defaultOpenIdConfigurationEndpoint;
+        this.logger.verbose(`Authority.getEndpointMetadataFromNetwork: attempting to retrieve OAuth endpoints from '${openIdConfigurationEndpoint}'`, this.correlationId);
+        try {
+          const response = await this.networkInterface.sendGetRequestAsync(openIdConfigurationEndpoint, options);
+          const isValidResponse = isOpenIdConfigResponse(response.body);
+          if (isValidResponse) {
+            return response.body;
+          } else {
+            this.logger.verbose(`Authority.getEndpointMetadataFromNetwork: could not parse response as OpenID configuration`, this.correlationId);
+            return null;
+          }
+        } catch (e) {
+          this.logger.verbose(`Authority.getEndpointMetadataFromNetwork: '${e}'`, this.correlationId);
+          return null;
+        }
+      }
+      /**
+       * Get OAuth endpoints for common authorities.
+       */
+      getEndpointMetadataFromHardcodedValues() {
+        if (this.hostnameAndPort in EndpointMetadata) {
+          return EndpointMetadata[this.hostnameAndPort];
+        }
+        return null;
+      }
+      /**
+       * Update the retrieved metadata with regional information.
+       * User selected Azure region will be used if configured.
+       */
+      async updateMetadataWithRegionalInformation(metadata) {
+        const userConfiguredAzureRegion = this.authorityOptions.azureRegionConfiguration?.azureRegion;
+        if (userConfiguredAzureRegion) {
+          if (userConfiguredAzureRegion !== AZURE_REGION_AUTO_DISCOVER_FLAG) {
+            this.regionDiscoveryMetadata.region_outcome = RegionDiscoveryOutcomes.CONFIGURED_NO_AUTO_DETECTION;
+            this.regionDiscoveryMetadata.region_used = userConfiguredAzureRegion;
+            return _Authority.replaceWithRegionalInformation(metadata, userConfiguredAzureRegion, this.correlationId);
+          }
+          const autodetectedRegionName = await invokeAsync(this.regionDiscovery.detectRegion.bind(this.regionDiscovery), RegionDiscoveryDetectRegion, this.logger, this.performanceClient, this.correlationId)(this.authorityOptions.azureRegionConfiguration?.environmentRegion, this.regionDiscoveryMetadata);
+          if (autodetectedRegionName) {
+            this.regionDiscoveryMetadata.region_outcome = RegionDiscoveryOutcomes.AUTO_DETECTION_REQUESTED_SUCCESSFUL;
+            this.regionDiscoveryMetadata.region_used = autodetectedRegionName;
+            return _Authority.replaceWithRegionalInformation(metadata, autodetectedRegionName, this.correlationId);
+          }
+          this.regionDiscoveryMetadata.region_outcome = RegionDiscoveryOutcomes.AUTO_DETECTION_REQUESTED_FAILED;
+        }
+        return metadata;
+      }
+      /**
+       * Updates the AuthorityMetadataEntity with new aliases, preferred_network and preferred_cache
+       * and returns where the information was retrieved from
+       * @param metadataEntity
+       * @returns AuthorityMetadataSource
+       */
+      async updateCloudDiscoveryMetadata(metadataEntity) {
+        const localMetadataSource = this.updateCloudDiscoveryMetadataFromLocalSources(metadataEntity);
+        if (localMetadataSource) {
+          return localMetadataSource;
+        }
+        const metadata = await invokeAsync(this.getCloudDiscoveryMetadataFromNetwork.bind(this), AuthorityGetCloudDiscoveryMetadataFromNetwork, this.logger, this.performanceClient, this.correlationId)();
+        if (metadata) {
+          updateCloudDiscoveryMetadata(metadataEntity, metadata, true);
+          return AuthorityMetadataSource.NETWORK;
+        }
+        throw createClientConfigurationError(untrustedAuthority, this.correlationId);
+      }
+      updateCloudDiscoveryMetadataFromLocalSources(metadataEntity) {
+        this.logger.verbose("Attempting to get cloud discovery metadata from authority configuration", this.correlationId);
+        this.logger.verbosePii(`Known Authorities: '${this.authorityOptions.knownAuthorities || NOT_APPLICABLE}'`, this.correlationId);
+        this.logger.verbosePii(`Authority Metadata: '${this.authorityOptions.authorityMetadata || NOT_APPLICABLE}'`, this.correlationId);
+        this.logger.verbosePii(`Canonical Authority: '${metadataEntity.canonical_authority || NOT_APPLICABLE}'`, this.correlationId);
+        const metadata = this.getCloudDiscoveryMetadataFromConfig();
+        if (metadata) {
+          this.logger.verbose("Found cloud discovery metadata in authority configuration", this.correlationId);
+          updateCloudDiscoveryMetadata(metadataEntity, metadata, false);
+          return AuthorityMetadataSource.CONFIG;
+        }
+        this.logger.verbose("Did not find cloud discovery metadata in the config... Attempting to get cloud discovery metadata from the hardcoded values.", this.correlationId);
+        const hardcodedMetadata = getCloudDiscoveryMetadataFromHardcodedValues(this.hostnameAndPort);
+        if (hardcodedMetadata) {
+          this.logger.verbose("Found cloud discovery metadata from hardcoded values.", this.correlationId);
+          updateCloudDiscoveryMetadata(metadataEntity, hardcodedMetadata, false);
+          return AuthorityMetadataSource.HARDCODED_VALUES;
+        }
+        this.logger.verbose("Did not find cloud discovery metadata in hardcoded values... Attempting to get cloud discovery metadata from the network metadata cache.", this.correlationId);
+        const metadataEntityExpired = isAuthorityMetadataExpired(metadataEntity);
+        if (this.isAuthoritySameType(metadataEntity) && metadataEntity.aliasesFromNetwork && !metadataEntityExpired) {
+          this.logger.verbose("Found cloud discovery metadata in the cache.", "");
+          return AuthorityMetadataSource.CACHE;
+        } else if (metadataEntityExpired) {
+          this.logger.verbose("The metadata entity is expired.", "");
+        }
+        return null;
+      }
+      /**
+       * Parse cloudDiscoveryMetadata config or check knownAuthorities
+       */
+      getCloudDiscoveryMetadataFromConfig() {
+        if (this.authorityType === AuthorityType.Ciam) {
+          this.logger.verbose("CIAM authorities do not support cloud discovery metadata, generate the aliases from authority host.", this.correlationId);
+          return _Authority.createCloudDiscoveryMetadataFromHost(this.hostnameAndPort);
+        }
+        if (this.authorityOptions.cloudDiscoveryMetadata) {
+          this.logger.verbose("The cloud discovery metadata has been provided as a network response, in the config.", this.correlationId);
+          try {
+            this.logger.verbose("Attempting to parse the cloud discovery metadata.", this.correlationId);
+            const parsedResponse = JSON.parse(this.authorityOptions.cloudDiscoveryMetadata);
+            const metadata = getCloudDiscoveryMetadataFromNetworkResponse(parsedResponse.metadata, this.hostnameAndPort);
+            this.logger.verbose("Parsed the cloud discovery metadata.", "");
+            if (metadata) {
+              this.logger.verbose("There is returnable metadata attached to the parsed cloud discovery metadata.", this.correlationId);
+              return metadata;
+            } else {
+              this.logger.verbose("There is no metadata attached to the parsed cloud discovery metadata.", this.correlationId);
+            }
+          } catch (e) {
+            this.logger.verbose("Unable to parse the cloud discovery metadata. Throwing Invalid Cloud Discovery Metadata Error.", this.correlationId);
+            throw createClientConfigurationError(invalidCloudDiscoveryMetadata, this.correlationId);
+          }
+        }
+        if (this.isInKnownAuthorities(this.hostnameAndPort)) {
+          this.logger.verbose("The host is included in knownAuthorities. Creating new cloud discovery metadata from the host.", this.correlationId);
+          return _Authority.createCloudDiscoveryMetadataFromHost(this.hostnameAndPort);
+        }
+        return null;
+      }
+      /**
+       * Called to get metadata from network if CloudDiscoveryMetadata was not populated by config
+       *
+       * @param hasHardcodedMetadata boolean
+       */
+      async getCloudDiscoveryMetadataFromNetwork() {
+        const instanceDiscoveryEndpoint = `${AAD_INSTANCE_DISCOVERY_ENDPT}${this.canonicalAuthority}oauth2/v2.0/authorize`;
+        const options = {};
+        let match = null;
+        try {
+          const response = await this.networkInterface.sendGetRequestAsync(instanceDiscoveryEndpoint, options);
+          let typedResponseBody;
+          let metadata;
+          if (isCloudInstanceDiscoveryResponse(response.body)) {
+            typedResponseBody = response.body;
+            metadata = typedResponseBody.metadata;
+            this.logger.verbosePii(`tenant_discovery_endpoint is: '${typedResponseBody.tenant_discovery_endpoint}'`, this.correlationId);
+          } else if (isCloudInstanceDiscoveryErrorResponse(response.body)) {
+            this.logger.warning(`A CloudInstanceDiscoveryErrorResponse was returned. The cloud instance discovery network request's status code is: '${response.status}'`, this.correlationId);
+            typedResponseBody = response.body;
+            if (typedResponseBody.error === INVALID_INSTANCE) {
+              this.logger.error("The CloudInstanceDiscoveryErrorResponse error is invalid_instance.", this.correlationId);
+              return null;
+            }
+            this.logger.warning(`The CloudInstanceDiscoveryErrorResponse error is '${typedResponseBody.error}'`, this.correlationId);
+            this.logger.warning(`The CloudInstanceDiscoveryErrorResponse error description is '${typedResponseBody.error_description}'`, this.correlationId);
+            this.logger.warning("Setting the value of the CloudInstanceDiscoveryMetadata (returned from the network, correlationId) to []", this.correlationId);
+            metadata = [];
+          } else {
+            this.logger.error("AAD did not return a CloudInstanceDiscoveryResponse or CloudInstanceDiscoveryErrorResponse", this.correlationId);
+            return null;
+          }
+          this.logger.verbose("Attempting to find a match between the developer's authority and the CloudInstanceDiscoveryMetadata returned from the network request.", this.correlationId);
+          match = getCloudDiscoveryMetadataFromNetworkResponse(metadata, this.hostnameAndPort);
+        } catch (error) {
+          if (error instanceof AuthError) {
+            this.logger.error(`There was a network error while attempting to get the cloud discovery instance metadata.
+Error: '${error.errorCode}'
+Error Description: '${error.errorMessage}'`, this.correlationId);
+          } else {
+            const typedError = error;
+            this.logger.error(`A non-MSALJS error was thrown while attempting to get the cloud instance discovery metadata.
+Error: '${typedError.name}'
+Error Description: '${typedError.message}'`, this.correlationId);
+          }
+          return null;
+        }
+        if (!match) {
+          this.logger.warning("The developer's authority was not found within the CloudInstanceDiscoveryMetadata returned from the network request.", this.correlationId);
+          this.logger.verbose("Creating custom Authority for custom domain scenario.", this.correlationId);
+          match = _Authority.createCloudDiscoveryMetadataFromHost(this.hostnameAndPort);
+        }
+        return match;
+      }
+      /**
+       * Helper function to determine if a host is included in the knownAuthorities config option.
+       */
+      isInKnownAuthorities(host) {
+        const normalizedHost = host.toLowerCase();
+        const matches = this.authorityOptions.knownAuthorities.filter((authority) => {
+          return authority && UrlString.getDomainFromUrl(authority, this.correlationId).toLowerCase() === normalizedHost;
+        });
+        return matches.length > 0;
+      }
+      /**
+       * helper function to populate the authority based on azureCloudOptions
+       * @param authorityString
+       * @param azureCloudOptions
+       */
+      static generateAuthority(authorityString, azureCloudOptions) {
+        let authorityAzureCloudInstance;
+        if (azureCloudOptions && azureCloudOptions.azureCloudInstance !== AzureCloudInstance.None) {
+          const tenant = azureCloudOptions.tenant ? azureCloudOptions.tenant : DEFAULT_COMMON_TENANT;
+          authorityAzureCloudInstance = `${azureCloudOptions.azureCloudInstance}/${tenant}/`;
+        }
+        return authorityAzureCloudInstance ? authorityAzureCloudInstance : authorityString;
+      }
+      /**
+       * Creates cloud discovery metadata object from a given host
+       * @param host
+       */
+      static createCloudDiscoveryMetadataFromHost(host) {
+        return {
+          preferred_network: host,
+          preferred_cache: host,
+          aliases: [host]
+        };
+      }
+      /**
+       * helper function to generate environment from authority object
+       */
+      getPreferredCache() {
+        if (this.managedIdentity) {
+          return DEFAULT_AUTHORITY_HOST;
+        } else if (this.discoveryComplete()) {
+          return this.metadata.preferred_cache;
+        } else {
+          throw createClientAuthError(endpointResolutionError, this.correlationId);
+        }
+      }
+      /**
+       * Returns whether or not the provided host is an alias of this authority instance
+       * @param host
+       */
+      isAlias(host) {
+        return this.metadata.aliases.indexOf(host) > -1;
+      }
+      /**
+       * Returns whether or not the provided host is an alias of a known Microsoft authority for purposes of endpoint discovery
+       * @param host
+       */
+      isAliasOfKnownMicrosoftAuthority(host) {
+        return InstanceDiscoveryMetadataAliases.has(host);
+      }
+      /**
+       * Validates the `issuer` returned by an OIDC discovery document against
+       * this authority, per
+       * https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfigurationValidation
+       *
+       * The issuer is accepted when ANY of the following holds:
+       *  1. The issuer scheme + host + port match the authority's (path may
+       *     differ). Applies to all authorities.
+       *  2. The authority is a Microsoft cloud authority (public, sovereign,
+       *     or CIAM), the issuer is HTTPS, and the issuer host is in the known
+       *     Microsoft authority host set.
+       *  3. Same as (2), but the issuer host is a single-label regional variant
+       *     of a known Microsoft host (e.g. `westus.login.microsoftonline.com`).
+       *  4. Same as (2), but the issuer host matches the CIAM tenant pattern
+       *     `{tenant}.ciamlogin.com` with an optional `/{tenant}[.onmicrosoft.com][/v2.0]`
+       *     path.
+       *  5. The issuer host is HTTPS and is explicitly listed in the
+       *     developer-configured `knownAuthorities`. This covers scenarios where
+       *     the OIDC discovery document returns an issuer host that differs from
+       *     the authority (e.g., a GUID-based issuer for a name-based CIAM authority).
+       *
+       * @param issuer The `issuer` value returned in the OIDC discovery document.
+       * @throws ClientConfigurationError("issuer_validation_failed") on failure.
+       */
+      validateIssuer(issuer) {
+        if (!issuer) {
+          throw createClientConfigurationError(issuerValidationFailed, this.correlationId);
+        }
+        let issuerUrl;
+        try {
+          issuerUrl = new URL(issuer);
+        } catch {
+          throw createClientConfigurationError(issuerValidationFailed, this.correlationId);
+        }
+        const issuerScheme = issuerUrl.protocol;
+        const issuerHost = issuerUrl.host;
+        const authorityScheme = (this.canonicalAuthorityUrlComponents.Protocol || "").toLowerCase();
+        const authorityHost = (this.canonicalAuthorityUrlComponents.HostNameAndPort || "").toLowerCase();
+        const matchesAuthorityOrigin = this.matchesAuthorityOrigin(issuerScheme, issuerHost, authorityScheme, authorityHost);
+        const matchesKnownMicrosoftHost = issuerScheme === "https:" && this.isAliasOfKnownMicrosoftAuthority(issuerHost);
+        const matchesRegionalMicrosoftHost = issuerScheme === "https:" && this.matchesRegionalMicrosoftHost(issuerHost);
+        const matchesCiamTenantPattern = this.matchesCiamTenantPattern(issuerUrl, authorityHost, this.canonicalAuthorityUrlComponents.PathSegments);
+        const matchesKnownAuthority = issuerScheme === "https:" && this.isInKnownAuthorities(issuerHost);
+        if (matchesAuthorityOrigin || matchesKnownMicrosoftHost || matchesRegionalMicrosoftHost || matchesCiamTenantPattern || matchesKnownAuthority) {
+          return;
+        }
+        throw createClientConfigurationError(issuerValidationFailed, this.correlationId);
+      }
+      /**
+       * Rule 1: The issuer scheme + host (and port) match the authority's. Path
+       * may differ. Applies to all authorities.
+       */
+      matchesAuthorityOrigin(issuerScheme, issuerHost, authorityScheme, authorityHost) {
+        return issuerScheme === authorityScheme && issuerHost === authorityHost;
+      }
+      /**
+       * Rule 3: The issuer host is a regional variant
+       * (`{region}.{host}`) of a known Microsoft authority host.
+       * E.g. `westus2.login.microsoft.com`.
+       */
+      matchesRegionalMicrosoftHost(issuerHost) {
+        const firstDot = issuerHost.indexOf(".");
+        if (firstDot > 0 && firstDot < issuerHost.length - 1) {
+          const hostWithoutRegion = issuerHost.substring(firstDot + 1);
+          return this.isAliasOfKnownMicrosoftAuthority(hostWithoutRegion);
+        }
+        return false;
+      }
+      /**
+       * Rule 4: The issuer matches one of the well-known CIAM tenant patterns
+       * (`https://{tenant}.ciamlogin.com[/{tenant}[.onmicrosoft.com][/v2.0]]`).
+       *
+       * The bare tenant name is extracted from the authority's first path segment
+       * when available (stripping the `.onmicrosoft.com` suffix that
+       * `transformCIAMAuthority` adds), or otherwise from the leftmost label of
+       * the authority host (to support CIAM custom domain scenarios).
+       *
+       * Both `/{tenant}` and `/{tenant}.onmicrosoft.com` path forms are accepted
+       * because the OIDC issuer may use either form depending on the authority URL
+       * that was used to trigger discovery.
+       */
+      matchesCiamTenantPattern(issuerUrl, authorityHost, authorityPathSegments) {
+        const pathSegment = authorityPathSegments[0];
+        const tenantName = pathSegment ? pathSegment.endsWith(AAD_TENANT_DOMAIN_SUFFIX) ? pathSegment.slice(0, -AAD_TENANT_DOMAIN_SUFFIX.length) : pathSegment : authorityHost.split(".")[0];
+        if (!tenantName) {
+          return false;
+        }
+        const ciamBaseURL = `https://${tenantName}${CIAM_AUTH_URL}`;
+        const validCiamPatterns = [
+          ciamBaseURL,
+          `${ciamBaseURL}/${tenantName}`,
+          `${ciamBaseURL}/${tenantName}/v2.0`,
+          `${ciamBaseURL}/${tenantName}${AAD_TENANT_DOMAIN_SUFFIX}`,
+          `${ciamBaseURL}/${tenantName}${AAD_TENANT_DOMAIN_SUFFIX}/v2.0`
+          // https://{tenant}.ciamlogin.com/{tenant}.onmicrosoft.com/v2.0
+        ];
+        const issuerPath = issuerUrl.pathname.replace(/\/+$/, "");
+        const normalizedIssuer = `${issuerUrl.protocol}//${issuerUrl.host}${issuerPath}`;
+        return validCiamPatterns.some((pattern) => pattern === normalizedIssuer);
+      }
+      /**
+       * Checks whether the provided host is that of a public cloud authority
+       *
+       * @param authority string
+       * @returns bool
+       */
+      static isPublicCloudAuthority(host) {
+        return KNOWN_PUBLIC_CLOUDS.indexOf(host) >= 0;
+      }
+      /**
+       * Rebuild the authority string with the region
+       *
+       * @param host string
+       * @param region string
+       */
+      static buildRegionalAuthorityString(host, region, correlationId, queryString) {
+        if (!isValidRegion(region)) {
+          throw createClientConfigurationError(urlParseError, correlationId);
+        }
+        const authorityUrlInstance = new UrlString(host, correlationId);
+        authorityUrlInstance.validateAsUri();
+        const authorityUrlParts = authorityUrlInstance.getUrlComponents();
+        let hostNameAndPort = `${region}.${authorityUrlParts.HostNameAndPort}`;
+        if (this.isPublicCloudAuthority(authorityUrlParts.HostNameAndPort)) {
+          hostNameAndPort = `${region}.${REGIONAL_AUTH_PUBLIC_CLOUD_SUFFIX}`;
+        }
+        const url = UrlString.constructAuthorityUriFromObject({
+          ...authorityUrlParts,
+          HostNameAndPort: hostNameAndPort
+        }, correlationId).urlString;
+        if (queryString)
+          return `${url}?${queryString}`;
+        return url;
+      }
+      /**
+       * Replace the endpoints in the metadata object with their regional equivalents.
+       *
+       * @param metadata OpenIdConfigResponse
+       * @param azureRegion string
+       */
+      static replaceWithRegionalInformation(metadata, azureRegion, correlationId) {
+        const regionalMetadata = { ...metadata };
+        regionalMetadata.authorization_endpoint = _Authority.buildRegionalAuthorityString(regionalMetadata.authorization_endpoint, azureRegion, correlationId);
+        regionalMetadata.token_endpoint = _Authority.buildRegionalAuthorityString(regionalMetadata.token_endpoint, azureRegion, correlationId);
+        if (regionalMetadata.end_session_endpoint) {
+          regionalMetadata.end_session_endpoint = _Authority.buildRegionalAuthorityString(regionalMetadata.end_session_endpoint, azureRegion, correlationId);
+        }
+        return regionalMetadata;
+      }
+      /**
+       * Transform CIAM_AUTHORIY as per the below rules:
+       * If no path segments found and it is a CIAM authority (hostname ends with .ciamlogin.com), then transform it
+       *
+       * NOTE: The transformation path should go away once STS supports CIAM with the format: `tenantIdorDomain.ciamlogin.com`
+       * `ciamlogin.com` can also change in the future and we should accommodate the same
+       *
+       * @param authority
+       */
+      static transformCIAMAuthority(authority, correlationId) {
+        let ciamAuthority = authority;
+        const authorityUrl = new UrlString(authority, correlationId);
+        const authorityUrlComponents = authorityUrl.getUrlComponents();
+        if (authorityUrlComponents.PathSegments.length === 0 && authorityUrlComponents.HostNameAndPort.endsWith(CIAM_AUTH_URL)) {
+          const tenantIdOrDomain = authorityUrlComponents.HostNameAndPort.split(".")[0];
+          ciamAuthority = `${ciamAuthority}${tenantIdOrDomain}${AAD_TENANT_DOMAIN_SUFFIX}`;
+        }
+        return ciamAuthority;
+      }
+    };
+    Authority.reservedTenantDomains = /* @__PURE__ */ new Set([
+      "{tenant}",
+      "{tenantid}",
+      AADAuthority.COMMON,
+      AADAuthority.CONSUMERS,
+      AADAuthority.ORGANIZATIONS
+    ]);
+  }
+});
+
+// node_modules/@azure/msal-common/dist/authority/AuthorityFactory.mjs
+var AuthorityFactory_exports = {};
+__export(AuthorityFactory_exports, {
+  createDiscoveredInstance: () => createDiscoveredInstance
+});
+async function createDiscoveredInstance(authorityUri, networkClient2, cacheManager, authorityOptions, logger, correlationId, performanceClient) {
+  const authorityUriFinal = Authority.transformCIAMAuthority(formatAuthorityUri(authorityUri), correlationId);
+  const acquireTokenAuthority = new Authority(authorityUriFinal, networkClient2, cacheManager, authorityOptions, logger, correlationId, performanceClient);
+  try {
+    await invokeAsync(acquireTokenAuthority.resolveEndpointsAsync.bind(acquireTokenAuthority), AuthorityResolveEndpointsAsync, logger, performanceClient, correlationId)();
+    return acquireTokenAuthority;
+  } catch (e) {
+    throw createClientAuthError(endpointResolutionError, correlationId);
+  }
+}
+var init_AuthorityFactory = __esm({
+  "node_modules/@azure/msal-common/dist/authority/AuthorityFactory.mjs"() {
+    "use strict";
+    init_Authority();
+    init_ClientAuthError();
+    init_PerformanceEvents();
+    init_FunctionWrappers();
+    init_ClientAuthErrorCodes();
+  }
+});
+
+// node_modules/@azure/msal-common/dist/request/ScopeSet.mjs
+var ScopeSet;
+var init_ScopeSet = __esm({
+  "node_modules/@azure/msal-common/dist/request/ScopeSet.mjs"() {
+    "use strict";
+    init_ClientConfigurationError();
+    init_StringUtils();
+    init_ClientAuthError();
+    init_Constants();
+    init_ClientConfigurationErrorCodes();
+    init_ClientAuthErrorCodes();
+    ScopeSet = class _ScopeSet {
+      constructor(inputScopes, correlationId) {
+        this.correlationId = correlationId;
+        const scopeArr = inputScopes ? StringUtils.trimArrayEntries([...inputScopes]) : [];
+        const filteredInput = scopeArr ? StringUtils.removeEmptyStringsFromArray(scopeArr) : [];
+        if (!filteredInput || !filteredInput.length) {
+          throw createClientConfigurationError(emptyInputScopesError, correlationId);
+        }
+        this.scopes = /* @__PURE__ */ new Set();
+        filteredInput.forEach((scope) => this.scopes.add(scope));
+      }
+      /**
+       * Factory method to create ScopeSet from space-delimited string
+       * @param inputScopeString
+       * @param appClientId
+       * @param scopesRequired
+       */
+      static fromString(inputScopeString, correlationId) {
+        const scopeString = inputScopeString || "";
+        const inputScopes = scopeString.split(" ");
+        return new _ScopeSet(inputScopes, correlationId);
+      }
+      /**
+       * Creates the set of scopes to search for in cache lookups
+       * @param inputScopeString
+       * @returns
+       */
+      static createSearchScopes(inputScopeString, correlationId) {
+        const scopesToUse = inputScopeString && inputScopeString.length > 0 ? inputScopeString : [...OIDC_DEFAULT_SCOPES];
+        const scopeSet = new _ScopeSet(scopesToUse, correlationId);
+        if (!scopeSet.containsOnlyOIDCScopes()) {
+          scopeSet.removeOIDCScopes();
+        } else {
+          scopeSet.removeScope(OFFLINE_ACCESS_SCOPE);
+        }
+        return scopeSet;
+      }
+      /**
+       * Check if a given scope is present in this set of scopes.
+       * @param scope
+       */
+      containsScope(scope) {
+        const lowerCaseScopes = this.printScopesLowerCase().split(" ");
+        const lowerCaseScopesSet = new _ScopeSet(lowerCaseScopes, this.correlationId);
+        return scope ? lowerCaseScopesSet.scopes.has(scope.toLowerCase()) : false;
+      }
+      /**
+       * Check if a set of scopes is present in this set of scopes.
+       * @param scopeSet
+       */
+      containsScopeSet(scopeSet) {
+        if (!scopeSet || scopeSet.scopes.size <= 0) {
+          return false;
+        }
+        return this.scopes.size >= scopeSet.scopes.size && scopeSet.asArray().every((scope) => this.containsScope(scope));
+      }
+      /**
+       * Check if set of scopes contains only the defaults
+       */
+      containsOnlyOIDCScopes() {
+        let defaultScopeCount = 0;
+        OIDC_SCOPES.forEach((defaultScope) => {
+          if (this.containsScope(defaultScope)) {
+            defaultScopeCount += 1;
+          }
+        });
+        return this.scopes.size === defaultScopeCount;
+      }
+      /**
+       * Appends single scope if passed
+       * @param newScope
+       */
+      appendScope(newScope) {
+        if (newScope) {
+          this.scopes.add(newScope.trim());
+        }
+      }
+      /**
+       * Appends multiple scopes if passed
+       * @param newScopes
+       */
+      appendScopes(newScopes) {
+        try {
+          newScopes.forEach((newScope) => this.appendScope(newScope));
+        } catch (e) {
+          throw createClientAuthError(cannotAppendScopeSet, this.correlationId);
+        }
+      }
+      /**
+       * Removes element from set of scopes.
+       * @param scope
+       */
+      removeScope(scope) {
+        if (!scope) {
+          throw createClientAuthError(cannotRemoveEmptyScope, this.correlationId);
+        }
+        this.scopes.delete(scope.trim());
+      }
+      /**
+       * Removes default scopes from set of scopes
+       * Primarily used to prevent cache misses if the default scopes are not returned from the server
+       */
+      removeOIDCScopes() {
+        OIDC_SCOPES.forEach((defaultScope) => {
+          this.scopes.delete(defaultScope);
+        });
+      }
+      /**
+       * Combines an array of scopes with the current set of scopes.
+       * @param otherScopes
+       */
+      unionScopeSets(otherScopes) {
+        if (!otherScopes) {
+          throw createClientAuthError(emptyInputScopeSet, this.correlationId);
+        }
+        const unionScopes = /* @__PURE__ */ new Set();
+        otherScopes.scopes.forEach((scope) => unionScopes.add(scope.toLowerCase()));
+        this.scopes.forEach((scope) => unionScopes.add(scope.toLowerCase()));
+        return unionScopes;
+      }
+      /**
+       * Check if scopes intersect between this set and another.
+       * @param otherScopes
+       */
+      intersectingScopeSets(otherScopes) {
+        if (!otherScopes) {
+          throw createClientAuthError(emptyInputScopeSet, this.correlationId);
+        }
+        if (!otherScopes.containsOnlyOIDCScopes()) {
+          otherScopes.removeOIDCScopes();
+        }
+        const unionScopes = this.unionScopeSets(otherScopes);
+        const sizeOtherScopes = otherScopes.getScopeCount();
+        const sizeThisScopes = this.getScopeCount();
+        const sizeUnionScopes = unionScopes.size;
+        return sizeUnionScopes < sizeThisScopes + sizeOtherScopes;
+      }
+      /**
+       * Returns size of set of scopes.
+       */
+      getScopeCount() {
+        return this.scopes.size;
+      }
+      /**
+       * Returns the scopes as an array of string values
+       */
+      asArray() {
+        const array = [];
+        this.scopes.forEach((val) => array.push(val));
+        return array;
+      }
+      /**
+       * Prints scopes into a space-delimited string
+       */
+      printScopes() {
+        if (this.scopes) {
+          const scopeArr = this.asArray();
+          return scopeArr.join(" ");
+        }
+        return "";
+      }
+      /**
+       * Prints scopes into a space-delimited lower-case string (used for caching)
+       */
+      printScopesLowerCase() {
+        return this.printScopes().toLowerCase();
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/request/RequestParameterBuilder.mjs
+var RequestParameterBuilder_exports = {};
+__export(RequestParameterBuilder_exports, {
+  addApplicationTelemetry: () => addApplicationTelemetry,
+  addAttributeTokens: () => addAttributeTokens,
+  addAuthorizationCode: () => addAuthorizationCode,
+  addBrokerParameters: () => addBrokerParameters,
+  addCcsOid: () => addCcsOid,
+  addCcsUpn: () => addCcsUpn,
+  addClaims: () => addClaims,
+  addCliData: () => addCliData,
+  addClientAssertion: () => addClientAssertion,
+  addClientAssertionType: () => addClientAssertionType,
+  addClientId: () => addClientId,
+  addClientInfo: () => addClientInfo,
+  addClientSecret: () => addClientSecret,
+  addCodeChallengeParams: () => addCodeChallengeParams,
+  addCodeVerifier: () => addCodeVerifier,
+  addCorrelationId: () => addCorrelationId,
+  addDeviceCode: () => addDeviceCode,
+  addDomainHint: () => addDomainHint,
+  addEARParameters: () => addEARParameters,
+  addExtraParameters: () => addExtraParameters,
+  addGrantType: () => addGrantType,
+  addIdTokenHint: () => addIdTokenHint,
+  addInstanceAware: () => addInstanceAware,
+  addLibraryInfo: () => addLibraryInfo,
+  addLoginHint: () => addLoginHint,
+  addLogoutHint: () => addLogoutHint,
+  addNativeBroker: () => addNativeBroker,
+  addNonce: () => addNonce,
+  addOboAssertion: () => addOboAssertion,
+  addPassword: () => addPassword,
+  addPopToken: () => addPopToken,
+  addPopupOriginCheckDone: () => addPopupOriginCheckDone,
+  addPostLogoutRedirectUri: () => addPostLogoutRedirectUri,
+  addPrompt: () => addPrompt,
+  addRedirectUri: () => addRedirectUri,
+  addRefreshToken: () => addRefreshToken,
+  addRequestTokenUse: () => addRequestTokenUse,
+  addResource: () => addResource,
+  addResponseMode: () => addResponseMode,
+  addResponseType: () => addResponseType,
+  addScopes: () => addScopes,
+  addServerTelemetry: () => addServerTelemetry,
+  addSid: () => addSid,
+  addSshJwk: () => addSshJwk,
+  addState: () => addState,
+  addThrottling: () => addThrottling,
+  addUsername: () => addUsername,
+  buildMergedClaims: () => buildMergedClaims,
+  instrumentBrokerParams: () => instrumentBrokerParams
+});
+function instrumentBrokerParams(parameters, correlationId, performanceClient) {
+  if (!correlationId) {
+    return;
+  }
+  const clientId = parameters.get(CLIENT_ID);
+  if (clientId && parameters.has(BROKER_CLIENT_ID)) {
+    performanceClient?.addFields({
+      embeddedClientId: clientId,
+      embeddedRedirectUri: parameters.get(REDIRECT_URI)
+    }, correlationId);
+  }
+}
+function addResponseType(parameters, responseType) {
+  parameters.set(RESPONSE_TYPE2, responseType);
+}
+function addResponseMode(parameters, responseMode) {
+  parameters.set(RESPONSE_MODE, responseMode ? responseMode : ResponseMode.QUERY);
+}
+function addNativeBroker(parameters) {
+  parameters.set(NATIVE_BROKER, "1");
+}
+function addScopes(parameters, scopes, correlationId, addOidcScopes = true, defaultScopes = OIDC_DEFAULT_SCOPES) {
+  if (addOidcScopes && !defaultScopes.includes("openid") && !scopes.includes("openid")) {
+    defaultScopes.push("openid");
+  }
+  const requestScopes = addOidcScopes ? [...scopes || [], ...defaultScopes] : scopes || [];
+  const scopeSet = new ScopeSet(requestScopes, correlationId);
+  parameters.set(SCOPE, scopeSet.printScopes());
+}
+function addClientId(parameters, clientId) {
+  parameters.set(CLIENT_ID, clientId);
+}
+function addRedirectUri(parameters, redirectUri) {
+  parameters.set(REDIRECT_URI, redirectUri);
+}
+function addPostLogoutRedirectUri(parameters, redirectUri) {
+  parameters.set(POST_LOGOUT_URI, redirectUri);
+}
+function addIdTokenHint(parameters, idTokenHint) {
+  parameters.set(ID_TOKEN_HINT, idTokenHint);
+}
+function addDomainHint(parameters, domainHint) {
+  parameters.set(DOMAIN_HINT, domainHint);
+}
+function addLoginHint(parameters, loginHint) {
+  parameters.set(LOGIN_HINT, loginHint);
+}
+function addCcsUpn(parameters, loginHint) {
+  parameters.set(HeaderNames.CCS_HEADER, `UPN:${loginHint}`);
+}
+function addCcsOid(parameters, clientInfo) {
+  parameters.set(HeaderNames.CCS_HEADER, `Oid:${clientInfo.uid}@${clientInfo.utid}`);
+}
+function addSid(parameters, sid) {
+  parameters.set(SID2, sid);
+}
+function addClaims(parameters, correlationId, claims, clientCapabilities, skipBrokerClaims, claimsToMerge) {
+  const configClaims = skipBrokerClaims && parameters.has(BROKER_CLIENT_ID) ? void 0 : clientCapabilities;
+  const mergedClaims = buildMergedClaims(claims, configClaims, correlationId, claimsToMerge);
+  parameters.set(CLAIMS, mergedClaims);
+}
+function addCorrelationId(parameters, correlationId) {
+  parameters.set(CLIENT_REQUEST_ID, correlationId);
+}
+function addLibraryInfo(parameters, libraryInfo) {
+  parameters.set(X_CLIENT_SKU, libraryInfo.sku);
+  parameters.set(X_CLIENT_VER, libraryInfo.version);
+  if (libraryInfo.os) {
+    parameters.set(X_CLIENT_OS, libraryInfo.os);
+  }
+  if (libraryInfo.cpu) {
+    parameters.set(X_CLIENT_CPU, libraryInfo.cpu);
+  }
+}
+function addApplicationTelemetry(parameters, appTelemetry) {
+  if (appTelemetry?.appName) {
+    parameters.set(X_APP_NAME, appTelemetry.appName);
+  }
+  if (appTelemetry?.appVersion) {
+    parameters.set(X_APP_VER, appTelemetry.appVersion);
+  }
+}
+function addPrompt(parameters, prompt) {
+  parameters.set(PROMPT, prompt);
+}
+function addState(parameters, state) {
+  if (state) {
+    parameters.set(STATE, state);
+  }
+}
+function addNonce(parameters, nonce) {
+  parameters.set(NONCE2, nonce);
+}
+function addCodeChallengeParams(parameters, codeChallenge, codeChallengeMethod) {
+  if (codeChallenge && codeChallengeMethod) {
+    parameters.set(CODE_CHALLENGE, codeChallenge);
+    parameters.set(CODE_CHALLENGE_METHOD, codeChallengeMethod);
+  } else {
+    throw createClientConfigurationError(pkceParamsMissing, "");
+  }
+}
+function addAuthorizationCode(parameters, code) {
+  parameters.set(CODE, code);
+}
+function addDeviceCode(parameters, code) {
+  parameters.set(DEVICE_CODE, code);
+}
+function addRefreshToken(parameters, refreshToken) {
+  parameters.set(REFRESH_TOKEN, refreshToken);
+}
+function addCodeVerifier(parameters, codeVerifier) {
+  parameters.set(CODE_VERIFIER, codeVerifier);
+}
+function addClientSecret(parameters, clientSecret) {
+  parameters.set(CLIENT_SECRET, clientSecret);
+}
+function addClientAssertion(parameters, clientAssertion) {
+  if (clientAssertion) {
+    parameters.set(CLIENT_ASSERTION, clientAssertion);
+  }
+}
+function addClientAssertionType(parameters, clientAssertionType) {
+  if (clientAssertionType) {
+    parameters.set(CLIENT_ASSERTION_TYPE, clientAssertionType);
+  }
+}
+function addOboAssertion(parameters, oboAssertion) {
+  parameters.set(OBO_ASSERTION, oboAssertion);
+}
+function addRequestTokenUse(parameters, tokenUse) {
+  parameters.set(REQUESTED_TOKEN_USE, tokenUse);
+}
+function addGrantType(parameters, grantType) {
+  parameters.set(GRANT_TYPE, grantType);
+}
+function addClientInfo(parameters) {
+  parameters.set(CLIENT_INFO2, "1");
+}
+function addCliData(parameters) {
+  parameters.set(CLI_DATA, "1");
+}
+function addInstanceAware(parameters) {
+  if (!parameters.has(INSTANCE_AWARE)) {
+    parameters.set(INSTANCE_AWARE, "true");
+  }
+}
+function addPopupOriginCheckDone(parameters) {
+  if (!parameters.has(POPUP_ORIGIN_CHECK_DONE)) {
+    parameters.set(POPUP_ORIGIN_CHECK_DONE, "1");
+  }
+}
+function addExtraParameters(parameters, extraParams) {
+  Object.entries(extraParams).forEach(([key, value]) => {
+    if (!parameters.has(key) && value) {
+      parameters.set(key, value);
+    }
+  });
+}
+function parseClaims(claims, correlationId = "") {
+  let parsed;
+  try {
+    parsed = JSON.parse(claims);
+  } catch (e) {
+    throw createClientConfigurationError(invalidClaims, correlationId);
+  }
+  if (!isPlainObject(parsed)) {
+    throw createClientConfigurationError(invalidClaims, correlationId);
+  }
+  return parsed;
+}
+function isPlainObject(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function deepMergeClaims(baseClaims, claimsToMerge) {
+  const merged = { ...baseClaims };
+  for (const [key, mergeInValue] of Object.entries(claimsToMerge)) {
+    const baseValue = merged[key];
+    if (isPlainObject(baseValue) && isPlainObject(mergeInValue)) {
+      merged[key] = deepMergeClaims(baseValue, mergeInValue);
+    } else {
+      merged[key] = mergeInValue;
+    }
+  }
+  return merged;
+}
+function buildMergedClaims(claims, clientCapabilities, correlationId = "", claimsToMerge) {
+  let mergedClaims = claims ? parseClaims(claims, correlationId) : {};
+  if (claimsToMerge?.trim()) {
+    mergedClaims = deepMergeClaims(mergedClaims, parseClaims(claimsToMerge, correlationId));
+  }
+  if (!Object.prototype.hasOwnProperty.call(mergedClaims, ClaimsRequestKeys.ID_TOKEN)) {
+    mergedClaims[ClaimsRequestKeys.ID_TOKEN] = {};
+  }
+  const idTokenClaims = mergedClaims[ClaimsRequestKeys.ID_TOKEN];
+  for (const [key, value] of Object.entries(DEFAULT_ID_TOKEN_CLAIMS)) {
+    if (!(key in idTokenClaims)) {
+      idTokenClaims[key] = value;
+    }
+  }
+  if (clientCapabilities && clientCapabilities.length > 0) {
+    if (!Object.prototype.hasOwnProperty.call(mergedClaims, ClaimsRequestKeys.ACCESS_TOKEN)) {
+      mergedClaims[ClaimsRequestKeys.ACCESS_TOKEN] = {};
+    }
+    mergedClaims[ClaimsRequestKeys.ACCESS_TOKEN][ClaimsRequestKeys.XMS_CC] = {
+      values: clientCapabilities
+    };
+  }
+  return JSON.stringify(mergedClaims);
+}
+function addUsername(parameters, username) {
+  parameters.set(PasswordGrantConstants.username, username);
+}
+function addPassword(parameters, password) {
+  parameters.set(PasswordGrantConstants.password, password);
+}
+function addPopToken(parameters, cnfString) {
+  if (cnfString) {
+    parameters.set(TOKEN_TYPE, AuthenticationScheme.POP);
+    parameters.set(REQ_CNF, cnfString);
+  }
+}
+function addSshJwk(parameters, sshJwkString) {
+  if (sshJwkString) {
+    parameters.set(TOKEN_TYPE, AuthenticationScheme.SSH);
+    parameters.set(REQ_CNF, sshJwkString);
+  }
+}
+function addServerTelemetry(parameters, serverTelemetryManager) {
+  parameters.set(X_CLIENT_CURR_TELEM, serverTelemetryManager.generateCurrentRequestHeaderValue());
+  parameters.set(X_CLIENT_LAST_TELEM, serverTelemetryManager.generateLastRequestHeaderValue());
+}
+function addThrottling(parameters) {
+  parameters.set(X_MS_LIB_CAPABILITY, X_MS_LIB_CAPABILITY_VALUE);
+}
+function addLogoutHint(parameters, logoutHint) {
+  parameters.set(LOGOUT_HINT, logoutHint);
+}
+function addBrokerParameters(parameters, brokerClientId, brokerRedirectUri) {
+  if (!parameters.has(BROKER_CLIENT_ID)) {
+    parameters.set(BROKER_CLIENT_ID, brokerClientId);
+  }
+  if (!parameters.has(BROKER_REDIRECT_URI)) {
+    parameters.set(BROKER_REDIRECT_URI, brokerRedirectUri);
+  }
+}
+function addEARParameters(parameters, jwk, jweCrypto) {
+  parameters.set(EAR_JWK, encodeURIComponent(jwk));
+  const jweCryptoB64Encoded = "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0";
+  parameters.set(EAR_JWE_CRYPTO, jweCrypto ?? jweCryptoB64Encoded);
+}
+function addResource(parameters, resource) {
+  if (resource) {
+    parameters.set(RESOURCE, resource);
+  }
+}
+function addAttributeTokens(parameters, attributeTokens) {
+  const serialized = serializeAttributeTokens(attributeTokens);
+  if (serialized) {
+    parameters.set(ATTRIBUTE_TOKENS, serialized);
+  } else {
+    parameters.delete(ATTRIBUTE_TOKENS);
+  }
+}
+var DEFAULT_ID_TOKEN_CLAIMS;
+var init_RequestParameterBuilder = __esm({
+  "node_modules/@azure/msal-common/dist/request/RequestParameterBuilder.mjs"() {
+    "use strict";
+    init_Constants();
+    init_AADServerParamKeys();
+    init_ScopeSet();
+    init_CacheHelpers();
+    init_ClientConfigurationError();
+    init_ClientConfigurationErrorCodes();
+    DEFAULT_ID_TOKEN_CLAIMS = {
+      [ClaimsRequestKeys.SIGNIN_STATE]: { essential: false },
+      [ClaimsRequestKeys.LOGIN_HINT]: { essential: false },
+      [ClaimsRequestKeys.TENANT_REGION_SUB_SCOPE]: {
+        essential: false
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/utils/UrlUtils.mjs
+var UrlUtils_exports = {};
+__export(UrlUtils_exports, {
+  getDeserializedResponse: () => getDeserializedResponse,
+  mapToQueryString: () => mapToQueryString,
+  normalizeUrlForComparison: () => normalizeUrlForComparison,
+  stripLeadingHashOrQuery: () => stripLeadingHashOrQuery,
+  validateUrl: () => validateUrl
+});
+function stripLeadingHashOrQuery(responseString) {
+  if (responseString.startsWith("#/")) {
+    return responseString.substring(2);
+  } else if (responseString.startsWith("#") || responseString.startsWith("?")) {
+    return responseString.substring(1);
+  }
+  return responseString;
+}
+function getDeserializedResponse(responseString) {
+  if (!responseString || responseString.indexOf("=") < 0) {
+    return null;
+  }
+  try {
+    const normalizedResponse = stripLeadingHashOrQuery(responseString);
+    if (!/^[^=&?#/]+(?:=|&|$)/.test(normalizedResponse)) {
+      return null;
+    }
+    const deserializedHash = Object.fromEntries(new URLSearchParams(normalizedResponse));
+    if (deserializedHash.code || deserializedHash.ear_jwe || deserializedHash.error || deserializedHash.error_description || deserializedHash.state) {
+      return deserializedHash;
+    }
+  } catch (e) {
+    throw createClientAuthError(hashNotDeserialized, "");
+  }
+  return null;
+}
+function mapToQueryString(parameters) {
+  const queryParameterArray = new Array();
+  parameters.forEach((value, key) => {
+    queryParameterArray.push(`${key}=${encodeURIComponent(value)}`);
+  });
+  return queryParameterArray.join("&");
+}
+function normalizeUrlForComparison(url, logger, correlationId) {
+  if (!url) {
+    return url;
+  }
+  const urlWithoutHash = url.split("#")[0];
+  if (!urlWithoutHash) {
+    return urlWithoutHash;
+  }
+  try {
+    const urlObj = new URL(urlWithoutHash);
+    if (!urlObj.search) {
+      urlObj.search = "";
+    }
+    let pathname;
+    try {
+      pathname = decodeURIComponent(urlObj.pathname);
+    } catch (e) {
+      pathname = urlObj.pathname;
+    }
+    if (!pathname.endsWith("/")) {
+      pathname += "/";
+    }
+    urlObj.pathname = pathname;
+    return urlObj.href;
+  } catch (e) {
+    logger?.error(`Failed to normalize URL for comparison: '${e}'`, correlationId || "");
+    throw createClientConfigurationError(urlParseError, correlationId || "");
+  }
+}
+function validateUrl(url, logger, correlationId) {
+  try {
+    new URL(url);
+  } catch (e) {
+    logger?.error(`Failed to validate URL: '${e}'`, correlationId || "");
+    throw createClientConfigurationError(urlParseError, correlationId || "");
+  }
+}
+var init_UrlUtils = __esm({
+  "node_modules/@azure/msal-common/dist/utils/UrlUtils.mjs"() {
+    "use strict";
+    init_ClientAuthError();
+    init_ClientConfigurationError();
+    init_ClientAuthErrorCodes();
+    init_ClientConfigurationErrorCodes();
+  }
+});
+
+// node_modules/@azure/msal-common/dist/crypto/ICrypto.mjs
+var JsonWebTokenAlgorithms, DEFAULT_CRYPTO_IMPLEMENTATION;
+var init_ICrypto = __esm({
+  "node_modules/@azure/msal-common/dist/crypto/ICrypto.mjs"() {
+    "use strict";
+    init_ClientAuthError();
+    init_ClientAuthErrorCodes();
+    JsonWebTokenAlgorithms = {
+      ES256: "ES256",
+      RS256: "RS256"
+    };
+    DEFAULT_CRYPTO_IMPLEMENTATION = {
+      createNewGuid: () => {
+        throw createClientAuthError(methodNotImplemented, "");
+      },
+      base64Decode: () => {
+        throw createClientAuthError(methodNotImplemented, "");
+      },
+      base64Encode: () => {
+        throw createClientAuthError(methodNotImplemented, "");
+      },
+      base64UrlEncode: () => {
+        throw createClientAuthError(methodNotImplemented, "");
+      },
+      encodeKid: () => {
+        throw createClientAuthError(methodNotImplemented, "");
+      },
+      async removeTokenBindingKey(kid, correlationId) {
+        throw createClientAuthError(methodNotImplemented, correlationId);
+      },
+      async clearKeystore(correlationId) {
+        throw createClientAuthError(methodNotImplemented, correlationId);
+      },
+      async signTokenBindingJwt(header, payload, kid, correlationId) {
+        throw createClientAuthError(methodNotImplemented, correlationId);
+      },
+      async hashString() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/crypto/ITokenBindingKeyManager.mjs
+var DEFAULT_TOKEN_BINDING_KEY_MANAGER;
+var init_ITokenBindingKeyManager = __esm({
+  "node_modules/@azure/msal-common/dist/crypto/ITokenBindingKeyManager.mjs"() {
+    "use strict";
+    init_ClientAuthError();
+    init_ClientAuthErrorCodes();
+    DEFAULT_TOKEN_BINDING_KEY_MANAGER = {
+      async provisionTokenBindingKey(request2) {
+        throw createClientAuthError(methodNotImplemented, request2.correlationId);
+      },
+      async removeTokenBindingKey(_kid, correlationId) {
+        throw createClientAuthError(methodNotImplemented, correlationId);
+      },
+      async getTokenBindingPublicKeyJwk(_kid, correlationId) {
+        throw createClientAuthError(methodNotImplemented, correlationId);
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/logger/Logger.mjs
+function markAsRecentlyUsed(correlationId, data) {
+  correlationCache.delete(correlationId);
+  correlationCache.set(correlationId, data);
+}
+function addLogToCache(correlationId, loggedMessage) {
+  const currentTime = Date.now();
+  let data = correlationCache.get(correlationId);
+  if (data) {
+    markAsRecentlyUsed(correlationId, data);
+  } else {
+    data = { logs: [], firstEventTime: currentTime };
+    correlationCache.set(correlationId, data);
+    if (correlationCache.size > CACHE_CAPACITY) {
+      const firstKey = correlationCache.keys().next().value;
+      if (firstKey !== void 0) {
+        correlationCache.delete(firstKey);
+      }
+    }
+  }
+  data.logs.push({
+    ...loggedMessage,
+    milliseconds: currentTime - data.firstEventTime
+  });
+  if (data.logs.length > MAX_LOGS_PER_CORRELATION) {
+    data.logs.shift();
+  }
+}
+function getMessageHash(str) {
+  if (str.length < 6) {
+    return null;
+  }
+  if (str.length > 6 && str[6] !== " ") {
+    return null;
+  }
+  for (let i = 0; i < 6; i++) {
+    const char = str[i];
+    const isAlphaNumeric = char >= "a" && char <= "z" || char >= "A" && char <= "Z" || char >= "0" && char <= "9";
+    if (!isAlphaNumeric) {
+      return null;
+    }
+  }
+  return str.substring(0, 6);
+}
+var LogLevel, CACHE_CAPACITY, MAX_LOGS_PER_CORRELATION, correlationCache, Logger;
+var init_Logger = __esm({
+  "node_modules/@azure/msal-common/dist/logger/Logger.mjs"() {
+    "use strict";
+    (function(LogLevel2) {
+      LogLevel2[LogLevel2["Error"] = 0] = "Error";
+      LogLevel2[LogLevel2["Warning"] = 1] = "Warning";
+      LogLevel2[LogLevel2["Info"] = 2] = "Info";
+      LogLevel2[LogLevel2["Verbose"] = 3] = "Verbose";
+      LogLevel2[LogLevel2["Trace"] = 4] = "Trace";
+    })(LogLevel || (LogLevel = {}));
+    CACHE_CAPACITY = 50;
+    MAX_LOGS_PER_CORRELATION = 500;
+    correlationCache = /* @__PURE__ */ new Map();
+    Logger = class _Logger {
+      constructor(loggerOptions, packageName, packageVersion) {
+        this.level = LogLevel.Info;
+        const defaultLoggerCallback = () => {
+          return;
+        };
+        const setLoggerOptions = loggerOptions || _Logger.createDefaultLoggerOptions();
+        this.localCallback = setLoggerOptions.loggerCallback || defaultLoggerCallback;
+        this.piiLoggingEnabled = setLoggerOptions.piiLoggingEnabled || false;
+        this.level = typeof setLoggerOptions.logLevel === "number" ? setLoggerOptions.logLevel : LogLevel.Info;
+        this.packageName = packageName || "";
+        this.packageVersion = packageVersion || "";
+      }
+      static createDefaultLoggerOptions() {
+        return {
+          loggerCallback: () => {
+          },
+          piiLoggingEnabled: false,
+          logLevel: LogLevel.Info
+        };
+      }
+      /**
+       * Create new Logger with existing configurations.
+       */
+      clone(packageName, packageVersion) {
+        return new _Logger({
+          loggerCallback: this.localCallback,
+          piiLoggingEnabled: this.piiLoggingEnabled,
+          logLevel: this.level
+        }, packageName, packageVersion);
+      }
+      /**
+       * Log message with required options.
+       */
+      logMessage(logMessage, options) {
+        const correlationId = options.correlationId;
+        const messageHash = getMessageHash(logMessage);
+        if (messageHash) {
+          const loggedMessage = {
+            hash: messageHash,
+            level: options.logLevel,
+            containsPii: options.containsPii || false,
+            milliseconds: 0
+            // Will be calculated in addLogToCache
+          };
+          addLogToCache(correlationId, loggedMessage);
+        }
+        if (options.logLevel > this.level || !this.piiLoggingEnabled && options.containsPii) {
+          return;
+        }
+        const timestamp = (/* @__PURE__ */ new Date()).toUTCString();
+        const logHeader = `[${timestamp}] : [${correlationId}]`;
+        const log = `${logHeader} : ${this.packageName}@${this.packageVersion} : ${LogLevel[options.logLevel]} - ${logMessage}`;
+        this.executeCallback(options.logLevel, log, options.containsPii || false);
+      }
+      /**
+       * Execute callback with message.
+       */
+      executeCallback(level, message2, containsPii) {
+        if (this.localCallback) {
+          this.localCallback(level, message2, containsPii);
+        }
+      }
+      /**
+       * Logs error messages.
+       */
+      error(message2, correlationId) {
+        this.logMessage(message2, {
+          logLevel: LogLevel.Error,
+          containsPii: false,
+          correlationId
+        });
+      }
+      /**
+       * Logs error messages with PII.
+       */
+      errorPii(message2, correlationId) {
+        this.logMessage(message2, {
+          logLevel: LogLevel.Error,
+          containsPii: true,
+          correlationId
+        });
+      }
+      /**
+       * Logs warning messages.
+       */
+      warning(message2, correlationId) {
+        this.logMessage(message2, {
+          logLevel: LogLevel.Warning,
+          containsPii: false,
+          correlationId
+        });
+      }
+      /**
+       * Logs warning messages with PII.
+       */
+      warningPii(message2, correlationId) {
+        this.logMessage(message2, {
+          logLevel: LogLevel.Warning,
+          containsPii: true,
+          correlationId
+        });
+      }
+      /**
+       * Logs info messages.
+       */
+      info(message2, correlationId) {
+        this.logMessage(message2, {
+          logLevel: LogLevel.Info,
+          containsPii: false,
+          correlationId
+        });
+      }
+      /**
+       * Logs info messages with PII.
+       */
+      infoPii(message2, correlationId) {
+        this.logMessage(message2, {
+          logLevel: LogLevel.Info,
+          containsPii: true,
+          correlationId
+        });
+      }
+      /**
+       * Logs verbose messages.
+       */
+      verbose(message2, correlationId) {
+        this.logMessage(message2, {
+          logLevel: LogLevel.Verbose,
+          containsPii: false,
+          correlationId
+        });
+      }
+      /**
+       * Logs verbose messages with PII.
+       */
+      verbosePii(message2, correlationId) {
+        this.logMessage(message2, {
+          logLevel: LogLevel.Verbose,
+          containsPii: true,
+          correlationId
+        });
+      }
+      /**
+       * Logs trace messages.
+       */
+      trace(message2, correlationId) {
+        this.logMessage(message2, {
+          logLevel: LogLevel.Trace,
+          containsPii: false,
+          correlationId
+        });
+      }
+      /**
+       * Logs trace messages with PII.
+       */
+      tracePii(message2, correlationId) {
+        this.logMessage(message2, {
+          logLevel: LogLevel.Trace,
+          containsPii: true,
+          correlationId
+        });
+      }
+      /**
+       * Returns whether PII Logging is enabled or not.
+       */
+      isPiiLoggingEnabled() {
+        return this.piiLoggingEnabled || false;
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/packageMetadata.mjs
+var name, version;
+var init_packageMetadata = __esm({
+  "node_modules/@azure/msal-common/dist/packageMetadata.mjs"() {
+    "use strict";
+    name = "@azure/msal-common";
+    version = "16.17.0";
+  }
+});
+
+// node_modules/@azure/msal-common/dist/error/CacheErrorCodes.mjs
+var cacheQuotaExceeded, cacheErrorUnknown;
+var init_CacheErrorCodes = __esm({
+  "node_modules/@azure/msal-common/dist/error/CacheErrorCodes.mjs"() {
+    "use strict";
+    cacheQuotaExceeded = "cache_quota_exceeded";
+    cacheErrorUnknown = "cache_error_unknown";
+  }
+});
+
+// node_modules/@azure/msal-common/dist/error/CacheError.mjs
+function createCacheError(e) {
+  if (!(e instanceof Error)) {
+    return new CacheError(cacheErrorUnknown);
+  }
+  if (e.name === "QuotaExceededError" || e.name === "NS_ERROR_DOM_QUOTA_REACHED" || e.message.includes("exceeded the quota")) {
+    return new CacheError(cacheQuotaExceeded);
+  } else {
+    return new CacheError(e.name, e.message);
+  }
+}
+var CacheError;
+var init_CacheError = __esm({
+  "node_modules/@azure/msal-common/dist/error/CacheError.mjs"() {
+    "use strict";
+    init_CacheErrorCodes();
+    init_AuthError();
+    CacheError = class _CacheError extends Error {
+      constructor(errorCode, errorMessage) {
+        const message2 = errorMessage || getDefaultErrorMessage(errorCode);
+        super(message2);
+        Object.setPrototypeOf(this, _CacheError.prototype);
+        this.name = "CacheError";
+        this.errorCode = errorCode;
+        this.errorMessage = message2;
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/cache/CacheManager.mjs
+var CacheManager, DefaultStorageClass;
+var init_CacheManager = __esm({
+  "node_modules/@azure/msal-common/dist/cache/CacheManager.mjs"() {
+    "use strict";
+    init_AccountInfo();
+    init_AuthToken();
+    init_AuthorityMetadata();
+    init_AuthError();
+    init_CacheError();
+    init_ClientAuthError();
+    init_packageMetadata();
+    init_ScopeSet();
+    init_Constants();
+    init_AccountEntityUtils();
+    init_CacheHelpers();
+    init_ClientAuthErrorCodes();
+    CacheManager = class {
+      constructor(clientId, cryptoImpl, logger, performanceClient, staticAuthorityOptions, tokenBindingKeyManager) {
+        this.clientId = clientId;
+        this.cryptoImpl = cryptoImpl;
+        this.tokenBindingKeyManager = tokenBindingKeyManager;
+        this.commonLogger = logger.clone(name, version);
+        this.staticAuthorityOptions = staticAuthorityOptions;
+        this.performanceClient = performanceClient;
+      }
+      /**
+       * Returns all the accounts in the cache that match the optional filter. If no filter is provided, all accounts are returned.
+       * @param accountFilter - (Optional) filter to narrow down the accounts returned
+       * @returns Array of AccountInfo objects in cache
+       */
+      getAllAccounts(accountFilter = {}, correlationId) {
+        return this.buildTenantProfiles(this.getAccountsFilteredBy(accountFilter, correlationId), correlationId, accountFilter);
+      }
+      /**
+       * Gets first tenanted AccountInfo object found based on provided filters
+       */
+      getAccountInfoFilteredBy(accountFilter, correlationId) {
+        if (Object.keys(accountFilter).length === 0 || Object.values(accountFilter).every((value) => value === null || value === void 0 || value === "")) {
+          this.commonLogger.warning("getAccountInfoFilteredBy: Account filter is empty or invalid, returning null", correlationId);
+          return null;
+        }
+        const allAccounts = this.getAllAccounts(accountFilter, correlationId);
+        if (allAccounts.length > 1) {
+          const sortedAccounts = allAccounts.sort((a, b) => {
+            const aHasClaims = a.idTokenClaims ? 1 : 0;
+            const bHasClaims = b.idTokenClaims ? 1 : 0;
+            return bHasClaims - aHasClaims;
+          });
+          return sortedAccounts[0];
+        } else if (allAccounts.length === 1) {
+          return allAccounts[0];
+        } else {
+          return null;
+        }
+      }
+      /**
+       * Returns a single matching
+       * @param accountFilter
+       * @returns
+       */
+      getBaseAccountInfo(accountFilter, correlationId) {
+        const accountEntities = this.getAccountsFilteredBy(accountFilter, correlationId);
+        if (accountEntities.length > 0) {
+          return getAccountInfo(accountEntities[0]);
+        } else {
+          return null;
+        }
+      }
+      /**
+       * Matches filtered account entities with cached ID tokens that match the tenant profile-specific account filters
+       * and builds the account info objects from the matching ID token's claims
+       * @param cachedAccounts
+       * @param accountFilter
+       * @returns Array of AccountInfo objects that match account and tenant profile filters
+       */
+      buildTenantProfiles(cachedAccounts, correlationId, accountFilter) {
+        return cachedAccounts.flatMap((accountEntity) => {
+          return this.getTenantProfilesFromAccountEntity(accountEntity, correlationId, accountFilter?.tenantId, accountFilter);
+        });
+      }
+      getTenantedAccountInfoByFilter(accountInfo, tokenKeys, tenantProfile, correlationId, tenantProfileFilter) {
+        let tenantedAccountInfo = null;
+        let idTokenClaims;
+        if (tenantProfileFilter) {
+          if (!this.tenantProfileMatchesFilter(tenantProfile, tenantProfileFilter)) {
+            return null;
+          }
+        }
+        const idToken = this.getIdToken(accountInfo, correlationId, tokenKeys, tenantProfile.tenantId);
+        if (idToken) {
+          idTokenClaims = extractTokenClaims(idToken.secret, this.cryptoImpl.base64Decode, correlationId);
+          if (!this.idTokenClaimsMatchTenantProfileFilter(idTokenClaims, tenantProfileFilter)) {
+            return null;
+          }
+        }
+        tenantedAccountInfo = updateAccountTenantProfileData(accountInfo, tenantProfile, idTokenClaims, idToken?.secret);
+        return tenantedAccountInfo;
+      }
+      getTenantProfilesFromAccountEntity(accountEntity, correlationId, targetTenantId, tenantProfileFilter) {
+        const accountInfo = getAccountInfo(accountEntity);
+        let searchTenantProfiles = accountInfo.tenantProfiles || /* @__PURE__ */ new Map();
+        const tokenKeys = this.getTokenKeys();
+        if (targetTenantId) {
+          const tenantProfile = searchTenantProfiles.get(targetTenantId);
+          if (tenantProfile) {
+            searchTenantProfiles = /* @__PURE__ */ new Map([
+              [targetTenantId, tenantProfile]
+            ]);
+          } else {
+            return [];
+          }
+        }
+        const matchingTenantProfiles = [];
+        searchTenantProfiles.forEach((tenantProfile) => {
+          const tenantedAccountInfo = this.getTenantedAccountInfoByFilter(accountInfo, tokenKeys, tenantProfile, correlationId, tenantProfileFilter);
+          if (tenantedAccountInfo) {
+            matchingTenantProfiles.push(tenantedAccountInfo);
+          }
+        });
+        return matchingTenantProfiles;
+      }
+      tenantProfileMatchesFilter(tenantProfile, tenantProfileFilter) {
+        if (!!tenantProfileFilter.localAccountId && !this.matchLocalAccountIdFromTenantProfile(tenantProfile, tenantProfileFilter.localAccountId)) {
+          return false;
+        }
+        if (!!tenantProfileFilter.name && !(tenantProfile.name === tenantProfileFilter.name)) {
+          return false;
+        }
+        if (tenantProfileFilter.isHomeTenant !== void 0 && !(tenantProfile.isHomeTenant === tenantProfileFilter.isHomeTenant)) {
+          return false;
+        }
+        if (!!tenantProfileFilter.username && !this.matchUsername(tenantProfile.username, tenantProfileFilter.username) && !this.matchUsername(tenantProfile.upn, tenantProfileFilter.username)) {
+          return false;
+        }
+        if (!!tenantProfileFilter.loginHint && !this.matchLoginHintWithTenantProfile(tenantProfile, tenantProfileFilter.loginHint)) {
+          return false;
+        }
+        if (!!tenantProfileFilter.upn && !(tenantProfile.upn === tenantProfileFilter.upn)) {
+          return false;
+        }
+        if (!!tenantProfileFilter.nativeAccountId && tenantProfile.nativeAccountId !== tenantProfileFilter.nativeAccountId) {
+          return false;
+        }
+        return true;
+      }
+      idTokenClaimsMatchTenantProfileFilter(idTokenClaims, tenantProfileFilter) {
+        if (tenantProfileFilter) {
+          if (!!tenantProfileFilter.localAccountId && !this.matchLocalAccountIdFromTokenClaims(idTokenClaims, tenantProfileFilter.localAccountId)) {
+            return false;
+          }
+          if (!!tenantProfileFilter.loginHint && !this.matchLoginHintFromTokenClaims(idTokenClaims, tenantProfileFilter.loginHint)) {
+            return false;
+          }
+          if (!!tenantProfileFilter.username && !this.matchUsername(idTokenClaims.preferred_username, tenantProfileFilter.username) && !this.matchUsername(idTokenClaims.upn, tenantProfileFilter.username)) {
+            return false;
+          }
+          if (!!tenantProfileFilter.name && !this.matchName(idTokenClaims, tenantProfileFilter.name)) {
+            return false;
+          }
+          if (!!tenantProfileFilter.sid && !this.matchSid(idTokenClaims, tenantProfileFilter.sid)) {
+            return false;
+          }
+        }
+        return true;
+      }
+      /**
+       * saves a cache record
+       * @param cacheRecord {CacheRecord}
+       * @param storeInCache {?StoreInCache}
+       * @param correlationId {?string} correlation id
+       */
+      async saveCacheRecord(cacheRecord, correlationId, kmsi, apiId, storeInCache) {
+        if (!cacheRecord) {
+          throw createClientAuthError(invalidCacheRecord, correlationId);
+        }
+        try {
+          if (!!cacheRecord.account) {
+            await this.setAccount(cacheRecord.account, correlationId, kmsi, apiId);
+          }
+          if (!!cacheRecord.idToken && storeInCache?.idToken !== false) {
+            await this.setIdTokenCredential(cacheRecord.idToken, correlationId, kmsi);
+          }
+          if (!!cacheRecord.accessToken && storeInCache?.accessToken !== false) {
+            await this.saveAccessToken(cacheRecord.accessToken, correlationId, kmsi);
+          }
+          if (!!cacheRecord.refreshToken && storeInCache?.refreshToken !== false) {
+            await this.setRefreshTokenCredential(cacheRecord.refreshToken, correlationId, kmsi);
+          }
+          if (!!cacheRecord.appMetadata) {
+            this.setAppMetadata(cacheRecord.appMetadata, correlationId);
+          }
+        } catch (e) {
+          this.commonLogger?.error(`CacheManager.saveCacheRecord: failed`, correlationId);
+          if (e instanceof AuthError) {
+            throw e;
+          } else {
+            throw createCacheError(e);
+          }
+        }
+      }
+      /**
+       * saves access token credential
+       * @param credential - the access token entity to save
+       * @param correlationId - unique identifier for the request
+       * @param kmsi - keep me signed in flag
+       */
+      async saveAccessToken(credential, correlationId, kmsi) {
+        let additionalCacheKeyHash;
+        if (credential.additionalCacheKeyComponents && Object.keys(credential.additionalCacheKeyComponents).length > 0) {
+          additionalCacheKeyHash = await this.cryptoImpl.hashString(JSON.stringify(credential.additionalCacheKeyComponents));
+        }
+        const accessTokenFilter = {
+          clientId: credential.clientId,
+          credentialType: credential.credentialType,
+          environment: credential.environment,
+          homeAccountId: credential.homeAccountId,
+          realm: credential.realm,
+          tokenType: credential.tokenType
+        };
+        const tokenKeys = this.getTokenKeys();
+        const currentScopes = ScopeSet.fromString(credential.target, correlationId);
+        const accessTokenKeysToRemove = [];
+        tokenKeys.accessToken.forEach((key) => {
+          if (!this.accessTokenKeyMatchesFilter(key, accessTokenFilter, false)) {
+            return;
+          }
+          const tokenEntity = this.getAccessTokenCredential(key, correlationId);
+          if (tokenEntity && this.credentialMatchesFilter(tokenEntity, accessTokenFilter, correlationId)) {
+            const tokenScopeSet = ScopeSet.fromString(tokenEntity.target, correlationId);
+            if (tokenScopeSet.intersectingScopeSets(currentScopes)) {
+              accessTokenKeysToRemove.push(key);
+            }
+          }
+        });
+        for (const key of accessTokenKeysToRemove) {
+          await this.removeAccessTokenAndTokenBindingKey(key, correlationId, credential.keyId);
+        }
+        await this.setAccessTokenCredential(credential, correlationId, kmsi, additionalCacheKeyHash);
+      }
+      /**
+       * Retrieve account entities matching all provided tenant-agnostic filters; if no filter is set, get all account entities in the cache
+       * Not checking for casing as keys are all generated in lower case, remember to convert to lower case if object properties are compared
+       * @param accountFilter - An object containing Account properties to filter by
+       */
+      getAccountsFilteredBy(accountFilter, correlationId) {
+        const allAccountKeys = this.getAccountKeys();
+        const matchingAccounts = [];
+        allAccountKeys.forEach((cacheKey) => {
+          const entity = this.getAccount(cacheKey, correlationId);
+          if (!entity) {
+            return;
+          }
+          if (!!accountFilter.homeAccountId && !this.matchHomeAccountId(entity, accountFilter.homeAccountId)) {
+            return;
+          }
+          if (!!accountFilter.environment && !this.matchEnvironment(entity, accountFilter.environment, correlationId)) {
+            return;
+          }
+          if (!!accountFilter.realm && !this.matchRealm(entity, accountFilter.realm)) {
+            return;
+          }
+          if (!!accountFilter.authorityType && !this.matchAuthorityType(entity, accountFilter.authorityType)) {
+            return;
+          }
+          const tenantProfileFilter = {
+            localAccountId: accountFilter?.localAccountId,
+            name: accountFilter?.name,
+            username: accountFilter?.username,
+            loginHint: accountFilter?.loginHint,
+            upn: accountFilter?.upn,
+            nativeAccountId: accountFilter?.nativeAccountId
+          };
+          const matchingTenantProfiles = entity.tenantProfiles?.filter((tenantProfile) => {
+            return this.tenantProfileMatchesFilter(tenantProfile, tenantProfileFilter);
+          });
+          if (matchingTenantProfiles && matchingTenantProfiles.length === 0) {
+            return;
+          }
+          matchingAccounts.push(entity);
+        });
+        return matchingAccounts;
+      }
+      /**
+       * Returns whether or not the given credential entity matches the filter
+       * @param entity
+       * @param filter
+       * @param correlationId
+       * @returns
+       */
+      credentialMatchesFilter(entity, filter, correlationId) {
+        if (!!filter.clientId && !this.matchClientId(entity, filter.clientId)) {
+          return false;
+        }
+        if (!!filter.userAssertionHash && !this.matchUserAssertionHash(entity, filter.userAssertionHash)) {
+          return false;
+        }
+        if (typeof filter.homeAccountId === "string" && !this.matchHomeAccountId(entity, filter.homeAccountId)) {
+          return false;
+        }
+        if (!!filter.environment && !this.matchEnvironment(entity, filter.environment, correlationId)) {
+          return false;
+        }
+        if (!!filter.realm && !this.matchRealm(entity, filter.realm)) {
+          return false;
+        }
+        if (!!filter.credentialType && !this.matchCredentialType(entity, filter.credentialType)) {
+          return false;
+        }
+        if (!!filter.familyId && !this.matchFamilyId(entity, filter.familyId)) {
+          return false;
+        }
+        if (!!filter.target && !this.matchTarget(entity, filter.target, correlationId)) {
+          return false;
+        }
+        if (entity.credentialType === CredentialType.ACCESS_TOKEN_WITH_AUTH_SCHEME) {
+          if (!this.matchAccessTokenWithAuthScheme(entity, filter)) {
+            return false;
+          }
+        }
+        const entityComponents = entity.additionalCacheKeyComponents;
+        const filterComponents = filter.additionalCacheKeyComponents;
+        const entityHasComponents = !!entityComponents && Object.keys(entityComponents).length > 0;
+        const filterHasComponents = !!filterComponents && Object.keys(filterComponents).length > 0;
+        if (entityHasComponents !== filterHasComponents) {
+          return false;
+        }
+        if (entityHasComponents && filterHasComponents) {
+          const entityKeys = Object.keys(entityComponents).sort();
+          const filterKeys = Object.keys(filterComponents).sort();
+          if (entityKeys.length !== filterKeys.length) {
+            return false;
+          }
+          for (let i = 0; i < entityKeys.length; i++) {
+            if (entityKeys[i] !== filterKeys[i] || entityComponents[entityKeys[i]] !== filterComponents[filterKeys[i]]) {
+              return false;
+            }
+          }
+        }
+        return true;
+      }
+      /**
+       * retrieve appMetadata matching all provided filters; if no filter is set, get all appMetadata
+       * @param filter
+       * @param correlationId
+       */
+      getAppMetadataFilteredBy(filter, correlationId) {
+        const allCacheKeys = this.getKeys();
+        const matchingAppMetadata = {};
+        allCacheKeys.forEach((cacheKey) => {
+          if (!this.isAppMetadata(cacheKey)) {
+            return;
+          }
+          const entity = this.getAppMetadata(cacheKey, correlationId);
+          if (!entity) {
+            return;
+          }
+          if (!!filter.environment && !this.matchEnvironment(entity, filter.environment, correlationId)) {
+            return;
+          }
+          if (!!filter.clientId && !this.matchClientId(entity, filter.clientId)) {
+            return;
+          }
+          matchingAppMetadata[cacheKey] = entity;
+        });
+        return matchingAppMetadata;
+      }
+      /**
+       * retrieve authorityMetadata that contains a matching alias
+       * @param host
+       * @param correlationId
+       */
+      getAuthorityMetadataByAlias(host, correlationId) {
+        const allCacheKeys = this.getAuthorityMetadataKeys();
+        let matchedEntity = null;
+        allCacheKeys.forEach((cacheKey) => {
+          if (!this.isAuthorityMetadata(cacheKey) || cacheKey.indexOf(this.clientId) === -1) {
+            return;
+          }
+          const entity = this.getAuthorityMetadata(cacheKey, correlationId);
+          if (!entity) {
+            return;
+          }
+          if (entity.aliases.indexOf(host) === -1) {
+            return;
+          }
+          matchedEntity = entity;
+        });
+        return matchedEntity;
+      }
+      /**
+       * Removes all accounts and related tokens from cache.
+       */
+      removeAllAccounts(correlationId) {
+        const accounts = this.getAllAccounts({}, correlationId);
+        accounts.forEach((account) => {
+          this.removeAccount(account, correlationId);
+        });
+      }
+      /**
+       * Removes the account and related tokens for a given account key
+       * @param account
+       */
+      removeAccount(account, correlationId) {
+        const accountKeys = this.getAccountKeys();
+        const keyFilter = (key) => {
+          return key.includes(account.homeAccountId) && key.includes(account.environment);
+        };
+        this.getTokenKeys().idToken.filter(keyFilter).forEach((key) => {
+          this.removeIdToken(key, correlationId);
+        });
+        this.removeAccountContext(account, correlationId);
+        accountKeys.filter(keyFilter).forEach((key) => {
+          this.removeItem(key, correlationId);
+          this.performanceClient.incrementFields({ accountsRemoved: 1 }, correlationId);
+        });
+      }
+      /**
+       * Removes access and refresh tokens associated with the provided account,
+       * preserving the account and its ID tokens.
+       * @param account
+       */
+      removeAccountContext(account, correlationId) {
+        const allTokenKeys = this.getTokenKeys();
+        const keyFilter = (key) => {
+          return key.includes(account.homeAccountId) && key.includes(account.environment);
+        };
+        allTokenKeys.accessToken.filter(keyFilter).forEach((key) => {
+          this.removeAccessToken(key, correlationId);
+        });
+        allTokenKeys.refreshToken.filter(keyFilter).forEach((key) => {
+          this.removeRefreshToken(key, correlationId);
+        });
+      }
+      /**
+       * returns a boolean if the given credential is removed
+       * @param key
+       * @param correlationId
+       */
+      removeAccessToken(key, correlationId) {
+        const credential = this.removeAccessTokenCredential(key, correlationId);
+        if (credential) {
+          void this.removeTokenBindingKeyForCredential(credential, correlationId);
+        }
+      }
+      /**
+       * Removes an access token and waits for any unreferenced token-binding key
+       * cleanup. Internal callers that require deterministic cleanup should use
+       * this method instead of the synchronous public cache contract.
+       */
+      async removeAccessTokenAndTokenBindingKey(key, correlationId, preservedKeyId) {
+        const credential = this.removeAccessTokenCredential(key, correlationId);
+        if (credential) {
+          await this.removeTokenBindingKeyForCredential(credential, correlationId, preservedKeyId);
+        }
+      }
+      removeAccessTokenCredential(key, correlationId) {
+        const credential = this.getAccessTokenCredential(key, correlationId);
+        if (!credential) {
+          return null;
+        }
+        this.removeItem(key, correlationId);
+        this.performanceClient.incrementFields({ accessTokensRemoved: 1 }, correlationId);
+        return credential;
+      }
+      async removeTokenBindingKeyForCredential(credential, correlationId, preservedKeyId) {
+        if (credential.credentialType.toLowerCase() === CredentialType.ACCESS_TOKEN_WITH_AUTH_SCHEME.toLowerCase()) {
+          const tokenType = credential.tokenType?.toLowerCase();
+          switch (tokenType) {
+            case AuthenticationScheme.POP:
+            case AuthenticationScheme.DPOP.toLowerCase(): {
+              const accessTokenWithAuthSchemeEntity = credential;
+              const kid = accessTokenWithAuthSchemeEntity.keyId;
+              if (kid && kid !== preservedKeyId && !this.isTokenBindingKeyReferenced(kid, correlationId)) {
+                try {
+                  await this.tokenBindingKeyManager.removeTokenBindingKey(kid, correlationId);
+                } catch {
+                  this.commonLogger.error("Failed to remove token binding key", correlationId);
+                  this.performanceClient?.incrementFields({ removeTokenBindingKeyFailure: 1 }, correlationId);
+                }
+              }
+              break;
+            }
+          }
+        }
+      }
+      isTokenBindingKeyReferenced(keyId, correlationId) {
+        return this.getTokenKeys().accessToken.some((accessTokenKey) => {
+          const accessToken = this.getAccessTokenCredential(accessTokenKey, correlationId);
+          return accessToken?.keyId === keyId;
+        });
+      }
+      /**
+       * Removes all app metadata objects from cache.
+       */
+      removeAppMetadata(correlationId) {
+        const allCacheKeys = this.getKeys();
+        allCacheKeys.forEach((cacheKey) => {
+          if (this.isAppMetadata(cacheKey)) {
+            this.removeItem(cacheKey, correlationId);
+          }
+        });
+        return true;
+      }
+      /**
+       * Retrieve IdTokenEntity from cache
+       * @param account {AccountInfo}
+       * @param tokenKeys {?TokenKeys}
+       * @param targetRealm {?string}
+       * @param performanceClient {?IPerformanceClient}
+       * @param correlationId {?string}
+       */
+      getIdToken(account, correlationId, tokenKeys, targetRealm) {
+        this.commonLogger.trace("CacheManager - getIdToken called", correlationId);
+        const idTokenFilter = {
+          homeAccountId: account.homeAccountId,
+          environment: account.environment,
+          credentialType: CredentialType.ID_TOKEN,
+          clientId: this.clientId,
+          realm: targetRealm
+        };
+        const idTokenMap = this.getIdTokensByFilter(idTokenFilter, correlationId, tokenKeys);
+        const numIdTokens = idTokenMap.size;
+        if (numIdTokens < 1) {
+          this.commonLogger.info("CacheManager:getIdToken - No token found", correlationId);
+          return null;
+        } else if (numIdTokens > 1) {
+          let tokensToBeRemoved = idTokenMap;
+          if (!targetRealm) {
+            const homeIdTokenMap = /* @__PURE__ */ new Map();
+            idTokenMap.forEach((idToken, key) => {
+              if (idToken.realm === account.tenantId) {
+                homeIdTokenMap.set(key, idToken);
+              }
+            });
+            const numHomeIdTokens = homeIdTokenMap.size;
+            if (numHomeIdTokens < 1) {
+              this.commonLogger.info("CacheManager:getIdToken - Multiple ID tokens found for account but none match account entity tenant id, returning first result", correlationId);
+              return idTokenMap.values().next().value ?? null;
+            } else if (numHomeIdTokens === 1) {
+              this.commonLogger.info("CacheManager:getIdToken - Multiple ID tokens found for account, defaulting to home tenant profile", correlationId);
+              return homeIdTokenMap.values().next().value ?? null;
+            } else {
+              tokensToBeRemoved = homeIdTokenMap;
+            }
+          }
+          this.commonLogger.info("CacheManager:getIdToken - Multiple matching ID tokens found, clearing them", correlationId);
+          tokensToBeRemoved.forEach((idToken, key) => {
+            this.removeIdToken(key, correlationId);
+          });
+          this.performanceClient.addFields({ multiMatchedID: idTokenMap.size }, correlationId);
+          return null;
+        }
+        this.commonLogger.info("CacheManager:getIdToken - Returning ID token", correlationId);
+        return idTokenMap.values().next().value ?? null;
+      }
+      /**
+       * Gets all idTokens matching the given filter
+       * @param filter
+       * @returns
+       */
+      getIdTokensByFilter(filter, correlationId, tokenKeys) {
+        const idTokenKeys = tokenKeys && tokenKeys.idToken || this.getTokenKeys().idToken;
+        const idTokens = /* @__PURE__ */ new Map();
+        idTokenKeys.forEach((key) => {
+          if (!this.idTokenKeyMatchesFilter(key, {
+            clientId: this.clientId,
+            ...filter
+          })) {
+            return;
+          }
+          const idToken = this.getIdTokenCredential(key, correlationId);
+          if (idToken && this.credentialMatchesFilter(idToken, filter, correlationId)) {
+            idTokens.set(key, idToken);
+          }
+        });
+        return idTokens;
+      }
+      /**
+       * Validate the cache key against filter before retrieving and parsing cache value
+       * @param key
+       * @param filter
+       * @returns
+       */
+      idTokenKeyMatchesFilter(inputKey, filter) {
+        const key = inputKey.toLowerCase();
+        if (filter.clientId && key.indexOf(filter.clientId.toLowerCase()) === -1) {
+          return false;
+        }
+        if (filter.homeAccountId && key.indexOf(filter.homeAccountId.toLowerCase()) === -1) {
+          return false;
+        }
+        return true;
+      }
+      /**
+       * Removes idToken from the cache
+       * @param key
+       */
+      removeIdToken(key, correlationId) {
+        this.removeItem(key, correlationId);
+      }
+      /**
+       * Removes refresh token from the cache
+       * @param key
+       */
+      removeRefreshToken(key, correlationId) {
+        this.removeItem(key, correlationId);
+      }
+      /**
+       * Retrieve AccessTokenEntity from cache
+       * @param account {AccountInfo}
+       * @param request {BaseAuthRequest}
+       * @param tokenKeys {?TokenKeys}
+       * @param performanceClient {?IPerformanceClient}
+       */
+      getAccessToken(account, request2, tokenKeys, targetRealm) {
+        const correlationId = request2.correlationId;
+        this.commonLogger.trace("CacheManager - getAccessToken called", correlationId);
+        const scopes = ScopeSet.createSearchScopes(request2.scopes, correlationId);
+        const authScheme = request2.authenticationScheme || AuthenticationScheme.BEARER;
+        const normalizedAuthScheme = authScheme.toLowerCase();
+        const credentialType = authScheme && authScheme.toLowerCase() !== AuthenticationScheme.BEARER.toLowerCase() ? CredentialType.ACCESS_TOKEN_WITH_AUTH_SCHEME : CredentialType.ACCESS_TOKEN;
+        const attributeTokenPartition = serializeAttributeTokens(request2.attributeTokens);
+        const additionalCacheKeyComponents = attributeTokenPartition ? {
+          attribute_tokens: attributeTokenPartition
+        } : void 0;
+        const accessTokenFilter = {
+          homeAccountId: account.homeAccountId,
+          environment: account.environment,
+          credentialType,
+          clientId: this.clientId,
+          realm: targetRealm || account.tenantId,
+          target: scopes,
+          tokenType: authScheme,
+          keyId: authScheme === AuthenticationScheme.SSH ? request2.sshKid : normalizedAuthScheme === AuthenticationScheme.DPOP.toLowerCase() ? request2.popKid || request2.dpopJkt : void 0,
+          additionalCacheKeyComponents
+        };
+        const accessTokenKeys = tokenKeys && tokenKeys.accessToken || this.getTokenKeys().accessToken;
+        const accessTokens = [];
+        const matchedKeys = [];
+        accessTokenKeys.forEach((key) => {
+          if (this.accessTokenKeyMatchesFilter(key, accessTokenFilter, true)) {
+            const accessToken = this.getAccessTokenCredential(key, correlationId);
+            if (accessToken && this.credentialMatchesFilter(accessToken, accessTokenFilter, correlationId)) {
+              accessTokens.push(accessToken);
+              matchedKeys.push(key);
+            }
+          }
+        });
+        if (accessTokens.length < 1) {
+          this.commonLogger.info("CacheManager:getAccessToken - No token found", correlationId);
+          return null;
+        } else if (accessTokens.length > 1) {
+          this.commonLogger.info("CacheManager:getAccessToken - Multiple access tokens found, clearing them", correlationId);
+          matchedKeys.forEach((key) => {
+            this.removeAccessToken(key, correlationId);
+          });
+          this.performanceClient.addFields({ multiMatchedAT: accessTokens.length }, correlationId);
+          return null;
+        }
+        this.commonLogger.info("CacheManager:getAccessToken - Returning access token", correlationId);
+        return accessTokens[0];
+      }
+      /**
+       * Validate the cache key against filter before retrieving and parsing cache value
+       * @param key
+       * @param filter
+       * @param keyMustContainAllScopes
+       * @returns
+       */
+      accessTokenKeyMatchesFilter(inputKey, filter, keyMustContainAllScopes) {
+        const key = inputKey.toLowerCase();
+        if (filter.clientId && key.indexOf(filter.clientId.toLowerCase()) === -1) {
+          return false;
+        }
+        if (filter.homeAccountId && key.indexOf(filter.homeAccountId.toLowerCase()) === -1) {
+          return false;
+        }
+        if (filter.realm && key.indexOf(filter.realm.toLowerCase()) === -1) {
+          return false;
+        }
+        if (filter.target) {
+          const scopes = filter.target.asArray();
+          for (let i = 0; i < scopes.length; i++) {
+            if (keyMustContainAllScopes && !key.includes(scopes[i].toLowerCase())) {
+              return false;
+            } else if (!keyMustContainAllScopes && key.includes(scopes[i].toLowerCase())) {
+              return true;
+            }
+          }
+        }
+        return true;
+      }
+      /**
+       * Gets all access tokens matching the filter
+       * @param filter
+       * @returns
+       */
+      getAccessTokensByFilter(filter, correlationId) {
+        const tokenKeys = this.getTokenKeys();
+        const accessTokens = [];
+        tokenKeys.accessToken.forEach((key) => {
+          if (!this.accessTokenKeyMatchesFilter(key, filter, true)) {
+            return;
+          }
+          const accessToken = this.getAccessTokenCredential(key, correlationId);
+          if (accessToken && this.credentialMatchesFilter(accessToken, filter, correlationId)) {
+            accessTokens.push(accessToken);
+          }
+        });
+        return accessTokens;
+      }
+      /**
+       * Helper to retrieve the appropriate refresh token from cache
+       * @param account {AccountInfo}
+       * @param familyRT {boolean}
+       * @param tokenKeys {?TokenKeys}
+       * @param performanceClient {?IPerformanceClient}
+       * @param correlationId {?string}
+       */
+      getRefreshToken(account, familyRT, correlationId, tokenKeys) {
+        this.commonLogger.trace("CacheManager - getRefreshToken called", correlationId);
+        const id = familyRT ? THE_FAMILY_ID : void 0;
+        const refreshTokenFilter = {
+          homeAccountId: account.homeAccountId,
+          environment: account.environment,
+          credentialType: CredentialType.REFRESH_TOKEN,
+          clientId: this.clientId,
+          familyId: id
+        };
+        const refreshTokenKeys = tokenKeys && tokenKeys.refreshToken || this.getTokenKeys().refreshToken;
+        const refreshTokens = [];
+        refreshTokenKeys.forEach((key) => {
+          if (this.refreshTokenKeyMatchesFilter(key, refreshTokenFilter)) {
+            const refreshToken = this.getRefreshTokenCredential(key, correlationId);
+            if (refreshToken && this.credentialMatchesFilter(refreshToken, refreshTokenFilter, correlationId)) {
+              refreshTokens.push(refreshToken);
+            }
+          }
+        });
+        const numRefreshTokens = refreshTokens.length;
+        if (numRefreshTokens < 1) {
+          this.commonLogger.info("CacheManager:getRefreshToken - No refresh token found.", correlationId);
+          return null;
+        }
+        if (numRefreshTokens > 1) {
+          this.performanceClient.addFields({ multiMatchedRT: numRefreshTokens }, correlationId);
+        }
+        this.commonLogger.info("CacheManager:getRefreshToken - returning refresh token", correlationId);
+        return refreshTokens[0];
+      }
+      /**
+       * Validate the cache key against filter before retrieving and parsing cache value
+       * @param key
+       * @param filter
+       */
+      refreshTokenKeyMatchesFilter(inputKey, filter) {
+        const key = inputKey.toLowerCase();
+        if (filter.familyId && key.indexOf(filter.familyId.toLowerCase()) === -1) {
+          return false;
+        }
+        if (!filter.familyId && filter.clientId && key.indexOf(filter.clientId.toLowerCase()) === -1) {
+          return false;
+        }
+        if (filter.homeAccountId && key.indexOf(filter.homeAccountId.toLowerCase()) === -1) {
+          return false;
+        }
+        return true;
+      }
+      /**
+       * Retrieve AppMetadataEntity from cache
+       */
+      readAppMetadataFromCache(environment, correlationId) {
+        const appMetadataFilter = {
+          environment,
+          clientId: this.clientId
+        };
+        const appMetadata = this.getAppMetadataFilteredBy(appMetadataFilter, correlationId);
+        const appMetadataEntries = Object.keys(appMetadata).map((key) => appMetadata[key]);
+        const numAppMetadata = appMetadataEntries.length;
+        if (numAppMetadata < 1) {
+          return null;
+        } else if (numAppMetadata > 1) {
+          throw createClientAuthError(multipleMatchingAppMetadata, correlationId);
+        }
+        return appMetadataEntries[0];
+      }
+      /**
+       * Return the family_id value associated  with FOCI
+       * @param environment
+       * @param clientId
+       */
+      isAppMetadataFOCI(environment, correlationId) {
+        const appMetadata = this.readAppMetadataFromCache(environment, correlationId);
+        return !!(appMetadata && appMetadata.familyId === THE_FAMILY_ID);
+      }
+      /**
+       * helper to match account ids
+       * @param value
+       * @param homeAccountId
+       */
+      matchHomeAccountId(entity, homeAccountId) {
+        return !!(typeof entity.homeAccountId === "string" && homeAccountId === entity.homeAccountId);
+      }
+      /**
+       * helper to match account ids
+       * @param entity
+       * @param localAccountId
+       * @returns
+       */
+      matchLocalAccountIdFromTokenClaims(tokenClaims, localAccountId) {
+        const idTokenLocalAccountId = tokenClaims.oid || tokenClaims.sub;
+        return localAccountId === idTokenLocalAccountId;
+      }
+      matchLocalAccountIdFromTenantProfile(tenantProfile, localAccountId) {
+        return tenantProfile.localAccountId === localAccountId;
+      }
+      /**
+       * helper to match names
+       * @param entity
+       * @param name
+       * @returns true if the downcased name properties are present and match in the filter and the entity
+       */
+      matchName(claims, name3) {
+        return !!(name3.toLowerCase() === claims.name?.toLowerCase());
+      }
+      /**
+       * helper to match usernames
+       * @param entity
+       * @param username
+       * @returns
+       */
+      matchUsername(cachedUsername, filterUsername) {
+        return !!(cachedUsername && typeof cachedUsername === "string" && filterUsername?.toLowerCase() === cachedUsername.toLowerCase());
+      }
+      /**
+       * helper to match loginhints
+       * @param entity
+       * @param loginHint
+       * @returns
+       */
+      matchLoginHintWithTenantProfile(tenantProfile, loginHintFilter) {
+        return tenantProfile.loginHint === loginHintFilter || tenantProfile.username === loginHintFilter || tenantProfile.upn === loginHintFilter;
+      }
+      /**
+       * helper to match assertion
+       * @param value
+       * @param oboAssertion
+       */
+      matchUserAssertionHash(entity, userAssertionHash) {
+        return !!(entity.userAssertionHash && userAssertionHash === entity.userAssertionHash);
+      }
+      /**
+       * helper to match environment
+       * @param value
+       * @param environment
+       */
+      matchEnvironment(entity, environment, correlationId) {
+        if (this.staticAuthorityOptions) {
+          const staticAliases = getAliasesFromStaticSources(this.staticAuthorityOptions, this.commonLogger, correlationId);
+          if (staticAliases.includes(environment) && staticAliases.includes(entity.environment)) {
+            return true;
+          }
+        }
+        const cloudMetadata = this.getAuthorityMetadataByAlias(environment, correlationId);
+        if (cloudMetadata && cloudMetadata.aliases.indexOf(entity.environment) > -1) {
+          return true;
+        }
+        return false;
+      }
+      /**
+       * helper to match credential type
+       * @param entity
+       * @param credentialType
+       */
+      matchCredentialType(entity, credentialType) {
+        return entity.credentialType && credentialType.toLowerCase() === entity.credentialType.toLowerCase();
+      }
+      /**
+       * helper to match client ids
+       * @param entity
+       * @param clientId
+       */
+      matchClientId(entity, clientId) {
+        return !!(entity.clientId && clientId === entity.clientId);
+      }
+      /**
+       * helper to match family ids
+       * @param entity
+       * @param familyId
+       */
+      matchFamilyId(entity, familyId) {
+        return !!(entity.familyId && familyId === entity.familyId);
+      }
+      /**
+       * helper to match realm
+       * @param entity
+       * @param realm
+       */
+      matchRealm(entity, realm) {
+        return !!(entity.realm?.toLowerCase() === realm.toLowerCase());
+      }
+      /**
+       * helper to match loginHint which can be either:
+       * 1. login_hint ID token claim
+       * 2. username in cached account object
+       * 3. upn in ID token claims
+       * @param entity
+       * @param loginHint
+       * @returns
+       */
+      matchLoginHintFromTokenClaims(tokenClaims, loginHint) {
+        if (tokenClaims.login_hint === loginHint) {
+          return true;
+        }
+        if (tokenClaims.preferred_username === loginHint) {
+          return true;
+        }
+        if (tokenClaims.upn === loginHint) {
+          return true;
+        }
+        if (tokenClaims.emails && tokenClaims.emails.includes(loginHint)) {
+          return true;
+        }
+        return false;
+      }
+      /**
+       * Helper to match sid
+       * @param entity
+       * @param sid
+       * @returns true if the sid claim is present and matches the filter
+       */
+      matchSid(idTokenClaims, sid) {
+        return idTokenClaims.sid === sid;
+      }
+      matchAuthorityType(entity, authorityType) {
+        return !!(entity.authorityType && authorityType.toLowerCase() === entity.authorityType.toLowerCase());
+      }
+      /**
+       * Returns true if the target scopes are a subset of the current entity's scopes, false otherwise.
+       * @param entity
+       * @param target
+       */
+      matchTarget(entity, target, correlationId) {
+        const isNotAccessTokenCredential = entity.credentialType !== CredentialType.ACCESS_TOKEN && entity.credentialType !== CredentialType.ACCESS_TOKEN_WITH_AUTH_SCHEME;
+        if (isNotAccessTokenCredential || !entity.target) {
+          return false;
+        }
+        const entityScopeSet = ScopeSet.fromString(entity.target, correlationId);
+        return entityScopeSet.containsScopeSet(target);
+      }
+      /**
+       * Returns true if the credential's tokenType or Authentication Scheme matches the one in the request, false otherwise
+       * @param entity
+       * @param tokenType
+       */
+      matchTokenType(entity, tokenType) {
+        return !!(entity.tokenType && entity.tokenType.toLowerCase() === tokenType.toLowerCase());
+      }
+      matchAccessTokenWithAuthScheme(entity, filter) {
+        const normalizedFilterTokenType = filter.tokenType?.toLowerCase();
+        if (!!filter.tokenType && !this.matchTokenType(entity, filter.tokenType)) {
+          return false;
+        }
+        switch (normalizedFilterTokenType) {
+          case "dpop":
+          case AuthenticationScheme.SSH:
+            return this.matchKeyBoundAccessToken(entity, filter);
+          default:
+            return true;
+        }
+      }
+      matchKeyBoundAccessToken(entity, filter) {
+        if (!filter.keyId) {
+          return true;
+        }
+        return this.matchKeyId(entity, filter.keyId);
+      }
+      /**
+       * Returns true if the credential's keyId matches the one in the request, false otherwise
+       * @param entity
+       * @param keyId
+       */
+      matchKeyId(entity, keyId) {
+        return !!(entity.keyId && entity.keyId === keyId);
+      }
+      /**
+       * returns if a given cache entity is of the type appmetadata
+       * @param key
+       */
+      isAppMetadata(key) {
+        return key.indexOf(APP_METADATA) !== -1;
+      }
+      /**
+       * returns if a given cache entity is of the type authoritymetadata
+       * @param key
+       */
+      isAuthorityMetadata(key) {
+        return key.indexOf(AUTHORITY_METADATA_CACHE_KEY) !== -1;
+      }
+      /**
+       * returns cache key used for cloud instance metadata
+       */
+      generateAuthorityMetadataCacheKey(authority) {
+        return `${AUTHORITY_METADATA_CACHE_KEY}-${this.clientId}-${authority}`;
+      }
+      /**
+       * Helper to convert serialized data to object
+       * @param obj
+       * @param json
+       */
+      static toObject(obj, json) {
+        for (const propertyName in json) {
+          obj[propertyName] = json[propertyName];
+        }
+        return obj;
+      }
+    };
+    DefaultStorageClass = class extends CacheManager {
+      async setAccount() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+      getAccount() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+      async setIdTokenCredential() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+      getIdTokenCredential() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+      async setAccessTokenCredential() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+      getAccessTokenCredential() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+      async setRefreshTokenCredential() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+      getRefreshTokenCredential() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+      setAppMetadata() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+      getAppMetadata() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+      setServerTelemetry() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+      getServerTelemetry() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+      setAuthorityMetadata() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+      getAuthorityMetadata() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+      getAuthorityMetadataKeys() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+      setThrottlingCache() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+      getThrottlingCache() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+      removeItem() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+      getKeys() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+      getAccountKeys() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+      getTokenKeys() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+      /* eslint-disable @typescript-eslint/no-unused-vars */
+      generateCredentialKey(_credential, _hash) {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+      generateAccountKey() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/telemetry/performance/PerformanceEvent.mjs
+var PerformanceEventStatus;
+var init_PerformanceEvent = __esm({
+  "node_modules/@azure/msal-common/dist/telemetry/performance/PerformanceEvent.mjs"() {
+    "use strict";
+    PerformanceEventStatus = {
+      NotStarted: 0,
+      InProgress: 1,
+      Completed: 2
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/telemetry/performance/StubPerformanceClient.mjs
+var StubPerformanceClient;
+var init_StubPerformanceClient = __esm({
+  "node_modules/@azure/msal-common/dist/telemetry/performance/StubPerformanceClient.mjs"() {
+    "use strict";
+    init_PerformanceEvent();
+    StubPerformanceClient = class {
+      generateId() {
+        return "callback-id";
+      }
+      startMeasurement(measureName, correlationId) {
+        return {
+          end: () => null,
+          discard: () => {
+          },
+          add: () => {
+          },
+          increment: () => {
+          },
+          event: {
+            eventId: this.generateId(),
+            status: PerformanceEventStatus.InProgress,
+            authority: "",
+            libraryName: "",
+            libraryVersion: "",
+            clientId: "",
+            name: measureName,
+            startTimeMs: Date.now(),
+            correlationId: correlationId || ""
+          }
+        };
+      }
+      endMeasurement() {
+        return null;
+      }
+      discardMeasurements() {
+        return;
+      }
+      removePerformanceCallback() {
+        return true;
+      }
+      addPerformanceCallback() {
+        return "";
+      }
+      emitEvents() {
+        return;
+      }
+      addFields() {
+        return;
+      }
+      addGlobalFields() {
+        return;
+      }
+      incrementFields() {
+        return;
+      }
+      cacheEventByCorrelationId() {
+        return;
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/config/ClientConfiguration.mjs
+function buildClientConfiguration({ authOptions: userAuthOptions, systemOptions: userSystemOptions, loggerOptions: userLoggerOption, storageInterface: storageImplementation, networkInterface: networkImplementation, cryptoInterface: cryptoImplementation, tokenBindingKeyManager, clientCredentials, libraryInfo, telemetry, serverTelemetryManager, persistencePlugin, serializableCache }) {
+  const loggerOptions = {
+    ...DEFAULT_LOGGER_IMPLEMENTATION,
+    ...userLoggerOption
+  };
+  const resolvedTokenBindingKeyManager = tokenBindingKeyManager || DEFAULT_TOKEN_BINDING_KEY_MANAGER;
+  return {
+    authOptions: buildAuthOptions(userAuthOptions),
+    systemOptions: { ...DEFAULT_SYSTEM_OPTIONS, ...userSystemOptions },
+    loggerOptions,
+    storageInterface: storageImplementation || new DefaultStorageClass(userAuthOptions.clientId, DEFAULT_CRYPTO_IMPLEMENTATION, new Logger(loggerOptions, name, version), new StubPerformanceClient(), void 0, resolvedTokenBindingKeyManager),
+    networkInterface: networkImplementation || DEFAULT_NETWORK_IMPLEMENTATION,
+    cryptoInterface: cryptoImplementation || DEFAULT_CRYPTO_IMPLEMENTATION,
+    tokenBindingKeyManager: resolvedTokenBindingKeyManager,
+    clientCredentials: clientCredentials || DEFAULT_CLIENT_CREDENTIALS,
+    libraryInfo: { ...DEFAULT_LIBRARY_INFO, ...libraryInfo },
+    telemetry: { ...DEFAULT_TELEMETRY_OPTIONS, ...telemetry },
+    serverTelemetryManager: serverTelemetryManager || null,
+    persistencePlugin: persistencePlugin || null,
+    serializableCache: serializableCache || null
+  };
+}
+function buildAuthOptions(authOptions) {
+  return {
+    clientCapabilities: [],
+    azureCloudOptions: DEFAULT_AZURE_CLOUD_OPTIONS,
+    instanceAware: false,
+    isMcp: false,
+    ...authOptions
+  };
+}
+function isOidcProtocolMode(config) {
+  return config.authOptions.authority.options.protocolMode === ProtocolMode.OIDC;
+}
+var DEFAULT_SYSTEM_OPTIONS, DEFAULT_LOGGER_IMPLEMENTATION, DEFAULT_NETWORK_IMPLEMENTATION, DEFAULT_LIBRARY_INFO, DEFAULT_CLIENT_CREDENTIALS, DEFAULT_AZURE_CLOUD_OPTIONS, DEFAULT_TELEMETRY_OPTIONS;
+var init_ClientConfiguration = __esm({
+  "node_modules/@azure/msal-common/dist/config/ClientConfiguration.mjs"() {
+    "use strict";
+    init_ICrypto();
+    init_ITokenBindingKeyManager();
+    init_Logger();
+    init_Constants();
+    init_packageMetadata();
+    init_AuthorityOptions();
+    init_CacheManager();
+    init_ProtocolMode();
+    init_ClientAuthError();
+    init_StubPerformanceClient();
+    init_ClientAuthErrorCodes();
+    DEFAULT_SYSTEM_OPTIONS = {
+      tokenRenewalOffsetSeconds: DEFAULT_TOKEN_RENEWAL_OFFSET_SEC,
+      preventCorsPreflight: false
+    };
+    DEFAULT_LOGGER_IMPLEMENTATION = {
+      loggerCallback: () => {
+      },
+      piiLoggingEnabled: false,
+      logLevel: LogLevel.Info,
+      correlationId: ""
+    };
+    DEFAULT_NETWORK_IMPLEMENTATION = {
+      async sendGetRequestAsync() {
+        throw createClientAuthError(methodNotImplemented, "");
+      },
+      async sendPostRequestAsync() {
+        throw createClientAuthError(methodNotImplemented, "");
+      }
+    };
+    DEFAULT_LIBRARY_INFO = {
+      sku: SKU,
+      version,
+      cpu: "",
+      os: ""
+    };
+    DEFAULT_CLIENT_CREDENTIALS = {
+      clientSecret: "",
+      clientAssertion: void 0
+    };
+    DEFAULT_AZURE_CLOUD_OPTIONS = {
+      azureCloudInstance: AzureCloudInstance.None,
+      tenant: `${DEFAULT_COMMON_TENANT}`
+    };
+    DEFAULT_TELEMETRY_OPTIONS = {
+      application: {
+        appName: "",
+        appVersion: ""
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/cache/persistence/TokenCacheContext.mjs
+var TokenCacheContext;
+var init_TokenCacheContext = __esm({
+  "node_modules/@azure/msal-common/dist/cache/persistence/TokenCacheContext.mjs"() {
+    "use strict";
+    TokenCacheContext = class {
+      constructor(tokenCache, hasChanged) {
+        this.cache = tokenCache;
+        this.hasChanged = hasChanged;
+      }
+      /**
+       * boolean which indicates the changes in cache
+       */
+      get cacheHasChanged() {
+        return this.hasChanged;
+      }
+      /**
+       * function to retrieve the token cache
+       */
+      get tokenCache() {
+        return this.cache;
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/error/JoseHeaderError.mjs
+function createJoseHeaderError(code, correlationId) {
+  return new JoseHeaderError(code, correlationId);
+}
+var JoseHeaderError;
+var init_JoseHeaderError = __esm({
+  "node_modules/@azure/msal-common/dist/error/JoseHeaderError.mjs"() {
+    "use strict";
+    init_AuthError();
+    JoseHeaderError = class _JoseHeaderError extends AuthError {
+      constructor(errorCode, correlationId, errorMessage) {
+        super(errorCode, correlationId, errorMessage);
+        this.name = "JoseHeaderError";
+        Object.setPrototypeOf(this, _JoseHeaderError.prototype);
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/utils/ObjectUtils.mjs
+function isPlainObject2(value) {
+  if (typeof value !== "object" || value === null || Object.prototype.toString.call(value) !== "[object Object]") {
+    return false;
+  }
+  if (Object.getPrototypeOf(value) === null) {
+    return true;
+  }
+  let proto = value;
+  while (Object.getPrototypeOf(proto) !== null) {
+    proto = Object.getPrototypeOf(proto);
+  }
+  return Object.getPrototypeOf(value) === proto;
+}
+var init_ObjectUtils = __esm({
+  "node_modules/@azure/msal-common/dist/utils/ObjectUtils.mjs"() {
+    "use strict";
+  }
+});
+
+// node_modules/@azure/msal-common/dist/error/JoseHeaderErrorCodes.mjs
+var missingKidError, missingAlgError, missingJwkError, invalidJwkError;
+var init_JoseHeaderErrorCodes = __esm({
+  "node_modules/@azure/msal-common/dist/error/JoseHeaderErrorCodes.mjs"() {
+    "use strict";
+    missingKidError = "missing_kid_error";
+    missingAlgError = "missing_alg_error";
+    missingJwkError = "missing_jwk_error";
+    invalidJwkError = "invalid_jwk_error";
+  }
+});
+
+// node_modules/@azure/msal-common/dist/crypto/JoseHeader.mjs
+var JoseHeader;
+var init_JoseHeader = __esm({
+  "node_modules/@azure/msal-common/dist/crypto/JoseHeader.mjs"() {
+    "use strict";
+    init_JoseHeaderError();
+    init_ObjectUtils();
+    init_Constants();
+    init_JoseHeaderErrorCodes();
+    JoseHeader = class _JoseHeader {
+      constructor(options, correlationId) {
+        if (typeof options.alg !== "string" || !options.alg) {
+          throw createJoseHeaderError(missingAlgError, correlationId);
+        }
+        this.typ = options.typ;
+        this.alg = options.alg;
+        this.kid = options.kid;
+        this.jwk = options.jwk;
+      }
+      /**
+       * Builds SignedHttpRequest formatted JOSE Header from the
+       * JOSE Header options provided or previously set on the object.
+       * Throws if keyId or algorithm aren't provided since they are required for Access Token Binding.
+       * @param shrHeaderOptions
+       * @param correlationId
+       * @returns
+       */
+      static getShrHeader(shrHeaderOptions, correlationId) {
+        if (!shrHeaderOptions.kid) {
+          throw createJoseHeaderError(missingKidError, correlationId);
+        }
+        if (!shrHeaderOptions.alg) {
+          throw createJoseHeaderError(missingAlgError, correlationId);
+        }
+        return new _JoseHeader({
+          // Access Token PoP headers must have type pop, but the type header can be overriden for special cases
+          typ: shrHeaderOptions.typ || JsonWebTokenTypes.Pop,
+          kid: shrHeaderOptions.kid,
+          alg: shrHeaderOptions.alg
+        }, correlationId);
+      }
+      /**
+       * Builds a DPoP formatted JOSE Header from the JOSE Header options provided.
+       * Throws if public JWK or algorithm aren't provided since they are required for DPoP.
+       * @param dpopHeaderOptions
+       * @param correlationId
+       * @returns
+       */
+      static getDpopHeader(dpopHeaderOptions, correlationId) {
+        if (!isPlainObject2(dpopHeaderOptions.jwk)) {
+          throw createJoseHeaderError(missingJwkError, correlationId);
+        }
+        if (!dpopHeaderOptions.alg) {
+          throw createJoseHeaderError(missingAlgError, correlationId);
+        }
+        if (Object.keys(dpopHeaderOptions.jwk).length === 0) {
+          throw createJoseHeaderError(invalidJwkError, correlationId);
+        }
+        return new _JoseHeader({
+          typ: JsonWebTokenTypes.Dpop,
+          alg: dpopHeaderOptions.alg,
+          jwk: dpopHeaderOptions.jwk
+        }, correlationId);
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/crypto/PopTokenGenerator.mjs
+var KeyLocation, SHR_TOKEN_BINDING_KEY_TYPE, SHR_TOKEN_BINDING_KEY_ALGORITHM, PopTokenGenerator;
+var init_PopTokenGenerator = __esm({
+  "node_modules/@azure/msal-common/dist/crypto/PopTokenGenerator.mjs"() {
+    "use strict";
+    init_ICrypto();
+    init_TimeUtils();
+    init_UrlString();
+    init_PerformanceEvents();
+    init_FunctionWrappers();
+    init_JoseHeader();
+    KeyLocation = {
+      SW: "sw"
+    };
+    SHR_TOKEN_BINDING_KEY_TYPE = "shr";
+    SHR_TOKEN_BINDING_KEY_ALGORITHM = JsonWebTokenAlgorithms.RS256;
+    PopTokenGenerator = class {
+      constructor(cryptoUtils, tokenBindingKeyManager, performanceClient) {
+        this.cryptoUtils = cryptoUtils;
+        this.tokenBindingKeyManager = tokenBindingKeyManager;
+        this.performanceClient = performanceClient;
+      }
+      /**
+       * Generates the req_cnf validated at the RP in the POP protocol for SHR parameters
+       * and returns an object containing the keyid, the full req_cnf string and the req_cnf string hash
+       * @param request
+       * @returns
+       */
+      async generateCnf(request2, logger) {
+        const reqCnf = await invokeAsync(this.generateKid.bind(this), PopTokenGenerateCnf, logger, this.performanceClient, request2.correlationId)(request2);
+        const reqCnfString = this.cryptoUtils.base64UrlEncode(JSON.stringify(reqCnf));
+        return {
+          kid: reqCnf.kid,
+          reqCnfString
+        };
+      }
+      /**
+       * Generates key_id for a SHR token request
+       * @param request
+       * @returns
+       */
+      async generateKid(request2) {
+        const kidThumbprint = await this.tokenBindingKeyManager.provisionTokenBindingKey({
+          correlationId: request2.correlationId,
+          tokenBindingKeyType: SHR_TOKEN_BINDING_KEY_TYPE,
+          tokenBindingKeyAlgorithm: SHR_TOKEN_BINDING_KEY_ALGORITHM
+        });
+        return {
+          kid: kidThumbprint,
+          xms_ksl: KeyLocation.SW
+        };
+      }
+      /**
+       * Signs the POP access_token with the local generated key-pair
+       * @param accessToken
+       * @param request
+       * @returns
+       */
+      async signPopToken(accessToken, keyId, request2) {
+        return this.signPayload(accessToken, keyId, request2);
+      }
+      /**
+       * Utility function to generate the signed JWT for an access_token
+       * @param payload
+       * @param kid
+       * @param request
+       * @param claims
+       * @returns
+       */
+      async signPayload(payload, keyId, request2, claims) {
+        const { resourceRequestMethod, resourceRequestUri, shrClaims, shrNonce, shrOptions } = request2;
+        const resourceUrlString = resourceRequestUri ? new UrlString(resourceRequestUri, request2.correlationId) : void 0;
+        const resourceUrlComponents = resourceUrlString?.getUrlComponents();
+        const publicKeyJwk = await this.tokenBindingKeyManager.getTokenBindingPublicKeyJwk(keyId, request2.correlationId);
+        const encodedKeyIdThumbprint = this.cryptoUtils.base64UrlEncode(JSON.stringify({ kid: keyId }));
+        const shrAlgorithm = shrOptions?.header?.alg || publicKeyJwk.alg || SHR_TOKEN_BINDING_KEY_ALGORITHM;
+        const shrHeader = JoseHeader.getShrHeader({
+          ...shrOptions?.header,
+          alg: shrAlgorithm,
+          kid: encodedKeyIdThumbprint
+        }, request2.correlationId);
+        const shrPayload = {
+          at: payload,
+          ts: nowSeconds(),
+          m: resourceRequestMethod?.toUpperCase(),
+          u: resourceUrlComponents?.HostNameAndPort,
+          nonce: shrNonce || this.cryptoUtils.createNewGuid(),
+          p: resourceUrlComponents?.AbsolutePath,
+          q: resourceUrlComponents?.QueryString ? [[], resourceUrlComponents.QueryString] : void 0,
+          client_claims: shrClaims || void 0,
+          ...claims,
+          cnf: {
+            jwk: publicKeyJwk
+          }
+        };
+        return this.cryptoUtils.signTokenBindingJwt(shrHeader, shrPayload, keyId, request2.correlationId);
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/crypto/DpopProofGenerator.mjs
+function buildProofHeader(publicJwk, correlationId) {
+  return JoseHeader.getDpopHeader({
+    alg: DPOP_JWT_HEADER_ALGORITHM,
+    jwk: publicJwk
+  }, correlationId);
+}
+function normalizeHtm(htm, correlationId) {
+  if (typeof htm !== "string" || !DPOP_HTM_REGEX.test(htm)) {
+    throw createClientConfigurationError(invalidDpopHtm, correlationId);
+  }
+  return htm.toUpperCase();
+}
+function normalizeHtu(url, correlationId) {
+  let parsedUrl;
+  try {
+    parsedUrl = new URL(url);
+  } catch {
+    throw createClientConfigurationError(urlParseError, correlationId);
+  }
+  if (!/^https:\/\//i.test(url) || parsedUrl.protocol !== "https:" || parsedUrl.username || parsedUrl.password) {
+    throw createClientConfigurationError(invalidDpopHtu, correlationId);
+  }
+  parsedUrl.search = "";
+  parsedUrl.hash = "";
+  return parsedUrl.href;
+}
+function validateDpopNonce(nonce, correlationId) {
+  if (nonce !== void 0 && nonce.trim().length === 0) {
+    throw createClientConfigurationError(invalidDpopNonce, correlationId);
+  }
+}
+function normalizeDpopResourceRequestContext(context, correlationId = "") {
+  return {
+    htm: normalizeHtm(context.htm, correlationId),
+    htu: normalizeHtu(context.htu, correlationId)
+  };
+}
+var DPOP_HTM_REGEX, DPOP_TOKEN_BINDING_KEY_TYPE, DPOP_JWT_HEADER_ALGORITHM, DpopProofGenerator;
+var init_DpopProofGenerator = __esm({
+  "node_modules/@azure/msal-common/dist/crypto/DpopProofGenerator.mjs"() {
+    "use strict";
+    init_ICrypto();
+    init_TimeUtils();
+    init_ClientConfigurationError();
+    init_JoseHeader();
+    init_ClientConfigurationErrorCodes();
+    DPOP_HTM_REGEX = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+    DPOP_TOKEN_BINDING_KEY_TYPE = "dpop";
+    DPOP_JWT_HEADER_ALGORITHM = JsonWebTokenAlgorithms.ES256;
+    DpopProofGenerator = class {
+      constructor(cryptoUtils, tokenBindingKeyManager) {
+        this.cryptoUtils = cryptoUtils;
+        this.tokenBindingKeyManager = tokenBindingKeyManager;
+      }
+      /**
+       * Provisions a fresh DPoP key and returns the RFC 7638 JWK thumbprint used
+       * as `dpop_jkt`.
+       */
+      async generateJkt(correlationId = "") {
+        return this.tokenBindingKeyManager.provisionTokenBindingKey({
+          tokenBindingKeyType: DPOP_TOKEN_BINDING_KEY_TYPE,
+          tokenBindingKeyAlgorithm: DPOP_JWT_HEADER_ALGORITHM,
+          correlationId
+        });
+      }
+      /**
+       * Builds RFC 9449 claims for a token-endpoint DPoP proof.
+       * - htm is always "POST" because token endpoint requests use HTTP POST (RFC 9449 §5).
+       * - htu is the normalized token endpoint URI (query and fragment stripped).
+       * - jti is a fresh CSPRNG-backed unique identifier for every proof.
+       */
+      buildTokenProofClaims(params, correlationId = "") {
+        validateDpopNonce(params.nonce, correlationId);
+        const claims = {
+          jti: this.cryptoUtils.createNewGuid(),
+          htm: "POST",
+          htu: normalizeHtu(params.tokenEndpoint, correlationId),
+          iat: nowSeconds()
+        };
+        if (params.nonce !== void 0) {
+          claims.nonce = params.nonce;
+        }
+        return claims;
+      }
+      /**
+       * Builds and signs a compact DPoP proof JWT for a token-endpoint request.
+       */
+      async generateTokenProof(params, keyId, correlationId = "") {
+        return this.generateProof(this.buildTokenProofClaims(params, correlationId), keyId, correlationId);
+      }
+      /**
+       * Builds RFC 9449 claims for a resource-endpoint DPoP proof.
+       * - htm is uppercased per RFC 9449 §4.2.
+       * - htu is the normalized resource URI (query and fragment stripped).
+       * - ath is the base64url-encoded SHA-256 hash of the ASCII access token.
+       * - jti is a fresh CSPRNG-backed unique identifier for every proof.
+       */
+      buildResourceProofClaims(params, correlationId = "") {
+        validateDpopNonce(params.nonce, correlationId);
+        const resourceContext = normalizeDpopResourceRequestContext(params, correlationId);
+        const claims = {
+          jti: this.cryptoUtils.createNewGuid(),
+          htm: resourceContext.htm,
+          htu: resourceContext.htu,
+          ath: params.ath,
+          iat: nowSeconds()
+        };
+        if (params.nonce !== void 0) {
+          claims.nonce = params.nonce;
+        }
+        return claims;
+      }
+      /**
+       * Builds and signs a compact DPoP proof JWT for a resource request.
+       */
+      async generateResourceProof(params, keyId, correlationId = "") {
+        const { htu, htm, nonce } = params;
+        if (!htu || !htm) {
+          throw createClientConfigurationError(dpopMissingResourceContext, correlationId);
+        }
+        const ath = await this.cryptoUtils.hashString(params.accessToken);
+        return this.generateProof(this.buildResourceProofClaims({
+          htu,
+          htm,
+          ath,
+          nonce
+        }, correlationId), keyId, correlationId);
+      }
+      async generateProof(claims, keyId, correlationId) {
+        const publicJwk = await this.tokenBindingKeyManager.getTokenBindingPublicKeyJwk(keyId, correlationId);
+        return this.cryptoUtils.signTokenBindingJwt(buildProofHeader(publicJwk, correlationId), claims, keyId, correlationId);
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/error/InteractionRequiredAuthErrorCodes.mjs
+var noTokensFound, refreshTokenExpired, uiNotAllowed, interactionRequired, consentRequired, loginRequired, badToken, interruptedUser;
+var init_InteractionRequiredAuthErrorCodes = __esm({
+  "node_modules/@azure/msal-common/dist/error/InteractionRequiredAuthErrorCodes.mjs"() {
+    "use strict";
+    noTokensFound = "no_tokens_found";
+    refreshTokenExpired = "refresh_token_expired";
+    uiNotAllowed = "ui_not_allowed";
+    interactionRequired = "interaction_required";
+    consentRequired = "consent_required";
+    loginRequired = "login_required";
+    badToken = "bad_token";
+    interruptedUser = "interrupted_user";
+  }
+});
+
+// node_modules/@azure/msal-common/dist/error/InteractionRequiredAuthError.mjs
+function isInteractionRequiredError(errorCode, errorString, subError) {
+  const isInteractionRequiredErrorCode = !!errorCode && InteractionRequiredServerErrorMessage.indexOf(errorCode) > -1;
+  const isInteractionRequiredSubError = !!subError && InteractionRequiredAuthSubErrorMessage.indexOf(subError) > -1;
+  const isInteractionRequiredErrorDesc = !!errorString && InteractionRequiredServerErrorMessage.some((irErrorCode) => {
+    return errorString.indexOf(irErrorCode) > -1;
+  });
+  return isInteractionRequiredErrorCode || isInteractionRequiredErrorDesc || isInteractionRequiredSubError;
+}
+function createInteractionRequiredAuthError(errorCode, correlationId, errorMessage) {
+  return new InteractionRequiredAuthError(errorCode, correlationId, errorMessage);
+}
+var InteractionRequiredServerErrorMessage, InteractionRequiredAuthSubErrorMessage, InteractionRequiredAuthError;
+var init_InteractionRequiredAuthError = __esm({
+  "node_modules/@azure/msal-common/dist/error/InteractionRequiredAuthError.mjs"() {
+    "use strict";
+    init_AuthError();
+    init_InteractionRequiredAuthErrorCodes();
+    InteractionRequiredServerErrorMessage = [
+      interactionRequired,
+      consentRequired,
+      loginRequired,
+      badToken,
+      uiNotAllowed,
+      interruptedUser
+    ];
+    InteractionRequiredAuthSubErrorMessage = [
+      "message_only",
+      "additional_action",
+      "basic_action",
+      "user_password_expired",
+      "consent_required",
+      "bad_token",
+      "ui_not_allowed",
+      "interrupted_user"
+    ];
+    InteractionRequiredAuthError = class _InteractionRequiredAuthError extends AuthError {
+      constructor(errorCode, correlationId, errorMessage, subError, timestamp, traceId, claims, errorNo) {
+        super(errorCode, correlationId, errorMessage, subError);
+        Object.setPrototypeOf(this, _InteractionRequiredAuthError.prototype);
+        this.timestamp = timestamp || "";
+        this.traceId = traceId || "";
+        this.claims = claims || "";
+        this.name = "InteractionRequiredAuthError";
+        this.errorNo = errorNo;
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/error/ServerError.mjs
+var ServerError;
+var init_ServerError = __esm({
+  "node_modules/@azure/msal-common/dist/error/ServerError.mjs"() {
+    "use strict";
+    init_AuthError();
+    ServerError = class _ServerError extends AuthError {
+      constructor(errorCode, correlationId, errorMessage, subError, errorNo, status) {
+        super(errorCode, correlationId, errorMessage, subError);
+        this.name = "ServerError";
+        this.errorNo = errorNo;
+        this.status = status;
+        Object.setPrototypeOf(this, _ServerError.prototype);
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/utils/ProtocolUtils.mjs
+function parseRequestState(base64Decode, state, correlationId) {
+  if (!base64Decode) {
+    throw createClientAuthError(noCryptoObject, correlationId);
+  }
+  if (!state) {
+    throw createClientAuthError(invalidState, correlationId);
+  }
+  try {
+    const splitState = state.split(RESOURCE_DELIM);
+    const libraryState = splitState[0];
+    const userState = splitState.length > 1 ? splitState.slice(1).join(RESOURCE_DELIM) : "";
+    const libraryStateString = base64Decode(libraryState);
+    const libraryStateObj = JSON.parse(libraryStateString);
+    return {
+      userRequestState: userState || "",
+      libraryState: libraryStateObj
+    };
+  } catch (e) {
+    throw createClientAuthError(invalidState, correlationId);
+  }
+}
+var init_ProtocolUtils = __esm({
+  "node_modules/@azure/msal-common/dist/utils/ProtocolUtils.mjs"() {
+    "use strict";
+    init_Constants();
+    init_ClientAuthError();
+    init_ClientAuthErrorCodes();
+  }
+});
+
+// node_modules/@azure/msal-common/dist/response/ResponseHandler.mjs
+function buildAccountToCache(cacheStorage, authority, homeAccountId, base64Decode, correlationId, idTokenClaims, clientInfo, environment, claimsTenantId, authCodePayload, nativeAccountId, logger, performanceClient) {
+  logger?.verbose("setCachedAccount called", correlationId);
+  const accountEnvironment = environment || authority.getPreferredCache();
+  const matchedAccounts = cacheStorage.getAccountsFilteredBy({ homeAccountId, environment: accountEnvironment }, correlationId);
+  performanceClient?.addFields({ cacheMatchedAccounts: matchedAccounts.length }, correlationId);
+  if (matchedAccounts.length > 1) {
+    logger?.warning("Multiple base accounts matched homeAccountId. Ignoring cached account and creating a new base account.", correlationId);
+  }
+  const cachedAccount = matchedAccounts.length === 1 ? matchedAccounts[0] : null;
+  const baseAccount = cachedAccount || createAccountEntity({
+    homeAccountId,
+    idTokenClaims,
+    clientInfo,
+    environment,
+    cloudGraphHostName: authCodePayload?.cloud_graph_host_name,
+    msGraphHost: authCodePayload?.msgraph_host,
+    nativeAccountId
+  }, authority, correlationId, base64Decode);
+  const tenantProfiles = baseAccount.tenantProfiles || [];
+  const tenantId = claimsTenantId || baseAccount.realm;
+  if (tenantId && !tenantProfiles.find((tenantProfile) => {
+    return tenantProfile.tenantId === tenantId;
+  })) {
+    const newTenantProfile = buildTenantProfile(homeAccountId, baseAccount.localAccountId, tenantId, nativeAccountId, idTokenClaims);
+    tenantProfiles.push(newTenantProfile);
+  }
+  baseAccount.tenantProfiles = tenantProfiles;
+  return baseAccount;
+}
+var ResponseHandler;
+var init_ResponseHandler = __esm({
+  "node_modules/@azure/msal-common/dist/response/ResponseHandler.mjs"() {
+    "use strict";
+    init_AccountInfo();
+    init_AuthToken();
+    init_TokenClaims();
+    init_TokenCacheContext();
+    init_AccountEntityUtils();
+    init_CacheHelpers();
+    init_PopTokenGenerator();
+    init_DpopProofGenerator();
+    init_ITokenBindingKeyManager();
+    init_ClientAuthError();
+    init_InteractionRequiredAuthError();
+    init_ServerError();
+    init_ScopeSet();
+    init_Constants();
+    init_ProtocolUtils();
+    init_TimeUtils();
+    init_ClientAuthErrorCodes();
+    ResponseHandler = class _ResponseHandler {
+      constructor(clientId, cacheStorage, cryptoObj, logger, performanceClient, serializableCache, persistencePlugin, tokenBindingKeyManager = DEFAULT_TOKEN_BINDING_KEY_MANAGER) {
+        this.clientId = clientId;
+        this.cacheStorage = cacheStorage;
+        this.cryptoObj = cryptoObj;
+        this.tokenBindingKeyManager = tokenBindingKeyManager;
+        this.logger = logger;
+        this.performanceClient = performanceClient;
+        this.serializableCache = serializableCache;
+        this.persistencePlugin = persistencePlugin;
+      }
+      /**
+       * Function which validates server authorization token response.
+       * @param serverResponse
+       * @param correlationId
+       * @param refreshAccessToken
+       */
+      validateTokenResponse(serverResponse, correlationId, refreshAccessToken) {
+        if (serverResponse.error || serverResponse.error_description || serverResponse.suberror) {
+          const errString = `Error(s): ${serverResponse.error_codes || NOT_AVAILABLE} - Timestamp: ${serverResponse.timestamp || NOT_AVAILABLE} - Description: ${serverResponse.error_description || NOT_AVAILABLE} - Correlation ID: ${serverResponse.correlation_id || NOT_AVAILABLE} - Trace ID: ${serverResponse.trace_id || NOT_AVAILABLE}`;
+          const serverErrorNo = serverResponse.error_codes?.length ? serverResponse.error_codes[0] : void 0;
+          const serverError = new ServerError(serverResponse.error || "", serverResponse.correlation_id || "", errString, serverResponse.suberror, serverErrorNo, serverResponse.status);
+          if (refreshAccessToken && serverResponse.status && serverResponse.status >= HTTP_SERVER_ERROR_RANGE_START && serverResponse.status <= HTTP_SERVER_ERROR_RANGE_END) {
+            this.logger.warning(`executeTokenRequest:validateTokenResponse - AAD is currently unavailable and the access token is unable to be refreshed.
+${serverError}`, correlationId);
+            return;
+          } else if (refreshAccessToken && serverResponse.status && serverResponse.status >= HTTP_CLIENT_ERROR_RANGE_START && serverResponse.status <= HTTP_CLIENT_ERROR_RANGE_END) {
+            this.logger.warning(`executeTokenRequest:validateTokenResponse - AAD is currently available but is unable to refresh the access token.
+${serverError}`, correlationId);
+            return;
+          }
+          if (isInteractionRequiredError(serverResponse.error, serverResponse.error_description, serverResponse.suberror)) {
+            throw new InteractionRequiredAuthError(serverResponse.error || "", serverResponse.correlation_id || "", serverResponse.error_description, serverResponse.suberror, serverResponse.timestamp || "", serverResponse.trace_id || "", serverResponse.claims || "", serverErrorNo);
+          }
+          throw serverError;
+        }
+      }
+      /**
+       * Returns a constructed token response based on given string. Also manages the cache updates and cleanups.
+       * @param serverTokenResponse
+       * @param authority
+       */
+      async handleServerTokenResponse(serverTokenResponse, authority, reqTimestamp, request2, apiId, authCodePayload, userAssertionHash, handlingRefreshTokenResponse, forceCacheRefreshTokenResponse, serverRequestId, additionalCacheKeyComponents) {
+        let idTokenClaims;
+        if (serverTokenResponse.id_token) {
+          idTokenClaims = extractTokenClaims(serverTokenResponse.id_token || "", this.cryptoObj.base64Decode, request2.correlationId);
+        }
+        if (authCodePayload && Object.prototype.hasOwnProperty.call(authCodePayload, "nonce")) {
+          const expectedNonce = authCodePayload.nonce;
+          const tokenNonce = idTokenClaims?.nonce;
+          if (tokenNonce !== void 0 && expectedNonce === void 0) {
+            this.logger.warning("Authorization code response contains an ID Token nonce, but no expected nonce was supplied. Rejecting the response.", request2.correlationId);
+            throw createClientAuthError(nonceMismatch, request2.correlationId);
+          }
+          if (expectedNonce !== void 0 && (typeof expectedNonce !== "string" || typeof tokenNonce !== "string" || expectedNonce !== tokenNonce)) {
+            throw createClientAuthError(nonceMismatch, request2.correlationId);
+          }
+        }
+        this.homeAccountIdentifier = generateHomeAccountId(serverTokenResponse.client_info || "", authority.authorityType, this.logger, this.cryptoObj, request2.correlationId, idTokenClaims);
+        let requestStateObj;
+        if (!!authCodePayload && !!authCodePayload.state) {
+          requestStateObj = parseRequestState(this.cryptoObj.base64Decode, authCodePayload.state, request2.correlationId);
+        }
+        serverTokenResponse.key_id = serverTokenResponse.key_id || request2.dpopJkt || request2.sshKid || void 0;
+        if (request2.authenticationScheme === AuthenticationScheme.DPOP) {
+          if (serverTokenResponse.token_type?.toLowerCase() !== AuthenticationScheme.DPOP.toLowerCase()) {
+            this.performanceClient?.addFields({
+              dpopTokenTypeMismatch: serverTokenResponse.token_type
+            }, request2.correlationId);
+            throw createClientAuthError(dpopTokenTypeMismatch, request2.correlationId);
+          }
+          serverTokenResponse.token_type = AuthenticationScheme.DPOP;
+        }
+        const attributeTokenPartition = serializeAttributeTokens(request2.attributeTokens);
+        const cacheKeyComponents = additionalCacheKeyComponents ?? (attributeTokenPartition ? {
+          attribute_tokens: attributeTokenPartition
+        } : void 0);
+        const cacheRecord = this.generateCacheRecord(serverTokenResponse, authority, reqTimestamp, request2, idTokenClaims, userAssertionHash, authCodePayload, cacheKeyComponents);
+        let cacheContext;
+        try {
+          if (this.persistencePlugin && this.serializableCache) {
+            this.logger.verbose("Persistence enabled, calling beforeCacheAccess", request2.correlationId);
+            cacheContext = new TokenCacheContext(this.serializableCache, true);
+            await this.persistencePlugin.beforeCacheAccess(cacheContext);
+          }
+          if (handlingRefreshTokenResponse && !forceCacheRefreshTokenResponse && cacheRecord.account) {
+            const cachedAccounts = this.cacheStorage.getAllAccounts({
+              homeAccountId: cacheRecord.account.homeAccountId,
+              environment: cacheRecord.account.environment
+            }, request2.correlationId);
+            if (cachedAccounts.length < 1) {
+              this.logger.warning("Account used to refresh tokens not in persistence, refreshed tokens will not be stored in the cache", request2.correlationId);
+              this.performanceClient?.addFields({
+                acntLoggedOut: true
+              }, request2.correlationId);
+              return await _ResponseHandler.generateAuthenticationResult(this.cryptoObj, authority, cacheRecord, false, request2, this.performanceClient, {
+                idTokenClaims,
+                requestState: requestStateObj,
+                requestId: serverRequestId,
+                tokenBindingKeyManager: this.tokenBindingKeyManager
+              });
+            }
+          }
+          await this.cacheStorage.saveCacheRecord(cacheRecord, request2.correlationId, isKmsi(idTokenClaims || {}), apiId, request2.storeInCache);
+        } finally {
+          if (this.persistencePlugin && this.serializableCache && cacheContext) {
+            this.logger.verbose("Persistence enabled, calling afterCacheAccess", request2.correlationId);
+            await this.persistencePlugin.afterCacheAccess(cacheContext);
+          }
+        }
+        return _ResponseHandler.generateAuthenticationResult(this.cryptoObj, authority, cacheRecord, false, request2, this.performanceClient, {
+          idTokenClaims,
+          requestState: requestStateObj,
+          serverTokenResponse,
+          requestId: serverRequestId,
+          tokenBindingKeyManager: this.tokenBindingKeyManager
+        });
+      }
+      /**
+       * Generates CacheRecord
+       * @param serverTokenResponse
+       * @param idTokenObj
+       * @param authority
+       */
+      generateCacheRecord(serverTokenResponse, authority, reqTimestamp, request2, idTokenClaims, userAssertionHash, authCodePayload, additionalCacheKeyComponents) {
+        const env = authority.getPreferredCache();
+        if (!env) {
+          throw createClientAuthError(invalidCacheEnvironment, request2.correlationId);
+        }
+        const claimsTenantId = getTenantIdFromIdTokenClaims(idTokenClaims);
+        let cachedIdToken;
+        let cachedAccount;
+        if (serverTokenResponse.id_token && !!idTokenClaims) {
+          cachedIdToken = createIdTokenEntity(this.homeAccountIdentifier, env, serverTokenResponse.id_token, this.clientId, claimsTenantId || "");
+          cachedAccount = buildAccountToCache(
+            this.cacheStorage,
+            authority,
+            this.homeAccountIdentifier,
+            this.cryptoObj.base64Decode,
+            request2.correlationId,
+            idTokenClaims,
+            serverTokenResponse.client_info,
+            env,
+            claimsTenantId,
+            authCodePayload,
+            void 0,
+            // nativeAccountId
+            this.logger,
+            this.performanceClient
+          );
+        }
+        let cachedAccessToken = null;
+        if (serverTokenResponse.access_token) {
+          const responseScopes = serverTokenResponse.scope ? ScopeSet.fromString(serverTokenResponse.scope, request2.correlationId) : new ScopeSet(request2.scopes || [], request2.correlationId);
+          const expiresIn = (typeof serverTokenResponse.expires_in === "string" ? parseInt(serverTokenResponse.expires_in, 10) : serverTokenResponse.expires_in) || 0;
+          const extExpiresIn = (typeof serverTokenResponse.ext_expires_in === "string" ? parseInt(serverTokenResponse.ext_expires_in, 10) : serverTokenResponse.ext_expires_in) || 0;
+          const refreshIn = (typeof serverTokenResponse.refresh_in === "string" ? parseInt(serverTokenResponse.refresh_in, 10) : serverTokenResponse.refresh_in) || void 0;
+          const tokenExpirationSeconds = reqTimestamp + expiresIn;
+          const extendedTokenExpirationSeconds = tokenExpirationSeconds + extExpiresIn;
+          const refreshOnSeconds = refreshIn && refreshIn > 0 ? reqTimestamp + refreshIn : void 0;
+          cachedAccessToken = createAccessTokenEntity(this.homeAccountIdentifier, env, serverTokenResponse.access_token, this.clientId, claimsTenantId || authority.tenant || "", responseScopes.printScopes(), tokenExpirationSeconds, extendedTokenExpirationSeconds, this.cryptoObj.base64Decode, request2.correlationId, refreshOnSeconds, serverTokenResponse.token_type, userAssertionHash, serverTokenResponse.key_id, additionalCacheKeyComponents);
+          const resource = request2.resource || null;
+          if (resource) {
+            cachedAccessToken.resource = resource;
+          }
+        }
+        let cachedRefreshToken = null;
+        if (serverTokenResponse.refresh_token) {
+          let rtExpiresOn;
+          if (serverTokenResponse.refresh_token_expires_in) {
+            const rtExpiresIn = typeof serverTokenResponse.refresh_token_expires_in === "string" ? parseInt(serverTokenResponse.refresh_token_expires_in, 10) : serverTokenResponse.refresh_token_expires_in;
+            rtExpiresOn = reqTimestamp + rtExpiresIn;
+            this.performanceClient?.addFields({ ntwkRtExpiresOnSeconds: rtExpiresOn }, request2.correlationId);
+          }
+          cachedRefreshToken = createRefreshTokenEntity(this.homeAccountIdentifier, env, serverTokenResponse.refresh_token, this.clientId, serverTokenResponse.foci, userAssertionHash, rtExpiresOn);
+        }
+        let cachedAppMetadata = null;
+        if (serverTokenResponse.foci) {
+          cachedAppMetadata = {
+            clientId: this.clientId,
+            environment: env,
+            familyId: serverTokenResponse.foci
+          };
+        }
+        return {
+          account: cachedAccount,
+          idToken: cachedIdToken,
+          accessToken: cachedAccessToken,
+          refreshToken: cachedRefreshToken,
+          appMetadata: cachedAppMetadata
+        };
+      }
+      /**
+       * Creates an @AuthenticationResult from @CacheRecord , @IdToken , and a boolean that states whether or not the result is from cache.
+       *
+       * Optionally takes a state string that is set as-is in the response.
+       *
+       * @param cacheRecord
+       * @param idTokenObj
+       * @param fromTokenCache
+       * @param stateString
+       */
+      static async generateAuthenticationResult(cryptoObj, authority, cacheRecord, fromTokenCache, request2, performanceClient, options = {}) {
+        const { idTokenClaims, requestState, serverTokenResponse, requestId, tokenBindingKeyManager = DEFAULT_TOKEN_BINDING_KEY_MANAGER } = options;
+        let accessToken = "";
+        let responseScopes = [];
+        let expiresOn = null;
+        let extExpiresOn;
+        let refreshOn;
+        let familyId = "";
+        let dpopProof;
+        if (cacheRecord.accessToken) {
+          const accessTokenType = cacheRecord.accessToken.tokenType?.toLowerCase();
+          if (cacheRecord.accessToken.tokenType === AuthenticationScheme.POP && !request2.popKid) {
+            const popTokenGenerator = new PopTokenGenerator(cryptoObj, tokenBindingKeyManager, performanceClient);
+            const { secret, keyId } = cacheRecord.accessToken;
+            if (!keyId) {
+              throw createClientAuthError(keyIdMissing, request2.correlationId);
+            }
+            accessToken = await popTokenGenerator.signPopToken(secret, keyId, request2);
+          } else {
+            accessToken = cacheRecord.accessToken.secret;
+          }
+          if (accessTokenType === AuthenticationScheme.DPOP.toLowerCase()) {
+            if (!cacheRecord.accessToken.keyId) {
+              throw createClientAuthError(keyIdMissing, request2.correlationId);
+            }
+            const dpopProofGenerator = new DpopProofGenerator(cryptoObj, tokenBindingKeyManager);
+            dpopProof = await dpopProofGenerator.generateResourceProof({
+              htu: request2.resourceRequestUri,
+              htm: request2.resourceRequestMethod,
+              accessToken: cacheRecord.accessToken.secret
+            }, cacheRecord.accessToken.keyId, request2.correlationId);
+          }
+          responseScopes = ScopeSet.fromString(cacheRecord.accessToken.target, request2.correlationId).asArray();
+          expiresOn = toDateFromSeconds(cacheRecord.accessToken.expiresOn);
+          extExpiresOn = toDateFromSeconds(cacheRecord.accessToken.extendedExpiresOn);
+          if (cacheRecord.accessToken.refreshOn) {
+            refreshOn = toDateFromSeconds(cacheRecord.accessToken.refreshOn);
+          }
+        }
+        if (cacheRecord.appMetadata) {
+          familyId = cacheRecord.appMetadata.familyId === THE_FAMILY_ID ? THE_FAMILY_ID : "";
+        }
+        const uid = idTokenClaims?.oid || idTokenClaims?.sub || "";
+        const tid = idTokenClaims?.tid || "";
+        const regionSubScope = idTokenClaims?.tenant_region_sub_scope;
+        if (typeof regionSubScope === "string") {
+          performanceClient?.addFields({ regionSubScope }, request2.correlationId);
+        }
+        if (serverTokenResponse?.spa_accountid && !!cacheRecord.account) {
+          cacheRecord.account.nativeAccountId = serverTokenResponse?.spa_accountid;
+          const targetTenantId = tid || cacheRecord.account.realm;
+          if (cacheRecord.account.tenantProfiles) {
+            const matchingProfile = cacheRecord.account.tenantProfiles.find((tp) => tp.tenantId === targetTenantId);
+            if (matchingProfile) {
+              matchingProfile.nativeAccountId = serverTokenResponse.spa_accountid;
+            }
+          }
+        }
+        const accountInfo = cacheRecord.account ? updateAccountTenantProfileData(
+          getAccountInfo(cacheRecord.account),
+          void 0,
+          // tenantProfile optional
+          idTokenClaims,
+          cacheRecord.idToken?.secret
+        ) : null;
+        return {
+          authority: authority.canonicalAuthority,
+          uniqueId: uid,
+          tenantId: tid,
+          scopes: responseScopes,
+          account: accountInfo,
+          idToken: cacheRecord?.idToken?.secret || "",
+          idTokenClaims: idTokenClaims || {},
+          accessToken,
+          dpopProof,
+          fromCache: fromTokenCache,
+          expiresOn,
+          extExpiresOn,
+          refreshOn,
+          correlationId: request2.correlationId,
+          requestId: requestId || "",
+          familyId,
+          tokenType: cacheRecord.accessToken?.tokenType?.toLowerCase() === AuthenticationScheme.DPOP.toLowerCase() ? AuthenticationScheme.DPOP : cacheRecord.accessToken?.tokenType || "",
+          state: requestState ? requestState.userRequestState : "",
+          cloudGraphHostName: cacheRecord.account?.cloudGraphHostName || "",
+          msGraphHost: cacheRecord.account?.msGraphHost || "",
+          code: serverTokenResponse?.spa_code,
+          fromPlatformBroker: false
+        };
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/account/CcsCredential.mjs
+var CcsCredentialType;
+var init_CcsCredential = __esm({
+  "node_modules/@azure/msal-common/dist/account/CcsCredential.mjs"() {
+    "use strict";
+    CcsCredentialType = {
+      HOME_ACCOUNT_ID: "home_account_id",
+      UPN: "UPN"
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/utils/ClientAssertionUtils.mjs
+async function getClientAssertion(clientAssertion, clientId, tokenEndpoint, fmiPath) {
+  if (typeof clientAssertion === "string") {
+    return clientAssertion;
+  } else {
+    const config = {
+      clientId,
+      tokenEndpoint,
+      fmiPath
+    };
+    return clientAssertion(config);
+  }
+}
+var init_ClientAssertionUtils = __esm({
+  "node_modules/@azure/msal-common/dist/utils/ClientAssertionUtils.mjs"() {
+    "use strict";
+  }
+});
+
+// node_modules/@azure/msal-common/dist/network/RequestThumbprint.mjs
+function getRequestThumbprint(clientId, request2, homeAccountId) {
+  return {
+    clientId,
+    authority: request2.authority,
+    scopes: request2.scopes,
+    homeAccountIdentifier: homeAccountId,
+    claims: request2.claims,
+    authenticationScheme: request2.authenticationScheme,
+    resourceRequestMethod: request2.resourceRequestMethod,
+    resourceRequestUri: request2.resourceRequestUri,
+    shrClaims: request2.shrClaims,
+    sshKid: request2.sshKid,
+    embeddedClientId: request2.embeddedClientId || request2.extraParameters?.clientId,
+    resource: request2.resource,
+    attributeTokens: serializeAttributeTokens(request2.attributeTokens)
+  };
+}
+var init_RequestThumbprint = __esm({
+  "node_modules/@azure/msal-common/dist/network/RequestThumbprint.mjs"() {
+    "use strict";
+    init_CacheHelpers();
+  }
+});
+
+// node_modules/@azure/msal-common/dist/network/ThrottlingUtils.mjs
+function getRetryAfterHeader(response) {
+  if ((response.status < 200 || response.status >= 300) && response.headers) {
+    return getResponseHeader(response.headers, HeaderNames.RETRY_AFTER);
+  }
+  return void 0;
+}
+var ThrottlingUtils;
+var init_ThrottlingUtils = __esm({
+  "node_modules/@azure/msal-common/dist/network/ThrottlingUtils.mjs"() {
+    "use strict";
+    init_Constants();
+    init_ServerError();
+    init_RequestThumbprint();
+    init_ResponseHeaders();
+    ThrottlingUtils = class _ThrottlingUtils {
+      /**
+       * Prepares a RequestThumbprint to be stored as a key.
+       * @param thumbprint
+       */
+      static generateThrottlingStorageKey(thumbprint2) {
+        return `${THROTTLING_PREFIX}.${JSON.stringify(thumbprint2)}`;
+      }
+      /**
+       * Performs necessary throttling checks before a network request.
+       * @param cacheManager
+       * @param thumbprint
+       */
+      static preProcess(cacheManager, thumbprint2, correlationId) {
+        const key = _ThrottlingUtils.generateThrottlingStorageKey(thumbprint2);
+        const value = cacheManager.getThrottlingCache(key, correlationId);
+        if (value) {
+          if (value.throttleTime < Date.now()) {
+            cacheManager.removeItem(key, correlationId);
+            return;
+          }
+          throw new ServerError(value.errorCodes?.join(" ") || "", correlationId, value.errorMessage, value.subError);
+        }
+      }
+      /**
+       * Performs necessary throttling checks after a network request.
+       * @param cacheManager
+       * @param thumbprint
+       * @param response - Token response with case-insensitive header names.
+       */
+      static postProcess(cacheManager, thumbprint2, response, correlationId) {
+        const retryAfter = getRetryAfterHeader(response);
+        if (_ThrottlingUtils.checkResponseStatus(response) || retryAfter !== void 0) {
+          const thumbprintValue = {
+            throttleTime: _ThrottlingUtils.calculateThrottleTime(parseInt(retryAfter || "")),
+            error: response.body.error,
+            errorCodes: response.body.error_codes,
+            errorMessage: response.body.error_description,
+            subError: response.body.suberror
+          };
+          cacheManager.setThrottlingCache(_ThrottlingUtils.generateThrottlingStorageKey(thumbprint2), thumbprintValue, correlationId);
+        }
+      }
+      /**
+       * Checks a NetworkResponse object's status codes against 429 or 5xx
+       * @param response
+       */
+      static checkResponseStatus(response) {
+        return response.status === 429 || response.status >= 500 && response.status < 600;
+      }
+      /**
+       * Checks a NetworkResponse object's RetryAfter header
+       * @param response - Token response with case-insensitive header names.
+       */
+      static checkResponseForRetryAfter(response) {
+        return getRetryAfterHeader(response) !== void 0;
+      }
+      /**
+       * Calculates the Unix-time value for a throttle to expire given throttleTime in seconds.
+       * @param throttleTime
+       */
+      static calculateThrottleTime(throttleTime) {
+        const time = throttleTime <= 0 ? 0 : throttleTime;
+        const currentSeconds = Date.now() / 1e3;
+        return Math.floor(Math.min(currentSeconds + (time || DEFAULT_THROTTLE_TIME_SECONDS), currentSeconds + DEFAULT_MAX_THROTTLE_TIME_SECONDS) * 1e3);
+      }
+      static removeThrottle(cacheManager, clientId, request2, homeAccountIdentifier) {
+        const thumbprint2 = getRequestThumbprint(clientId, request2, homeAccountIdentifier);
+        const key = this.generateThrottlingStorageKey(thumbprint2);
+        cacheManager.removeItem(key, request2.correlationId);
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/error/NetworkError.mjs
+function createNetworkError(error, httpStatus, responseHeaders, additionalError) {
+  error.errorMessage = `${error.errorMessage}, additionalErrorInfo: error.name:${additionalError?.name}, error.message:${additionalError?.message}`;
+  return new NetworkError(error, httpStatus, responseHeaders);
+}
+var NetworkError;
+var init_NetworkError = __esm({
+  "node_modules/@azure/msal-common/dist/error/NetworkError.mjs"() {
+    "use strict";
+    init_AuthError();
+    NetworkError = class _NetworkError extends AuthError {
+      constructor(error, httpStatus, responseHeaders) {
+        super(error.errorCode, error.correlationId, error.errorMessage, error.subError);
+        Object.setPrototypeOf(this, _NetworkError.prototype);
+        this.name = "NetworkError";
+        this.error = error;
+        this.httpStatus = httpStatus;
+        this.responseHeaders = responseHeaders;
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/protocol/Token.mjs
+var Token_exports = {};
+__export(Token_exports, {
+  addDpopTokenProofHeader: () => addDpopTokenProofHeader,
+  createTokenQueryParameters: () => createTokenQueryParameters,
+  createTokenRequestHeaders: () => createTokenRequestHeaders,
+  executePostToTokenEndpoint: () => executePostToTokenEndpoint,
+  sendPostRequest: () => sendPostRequest
+});
+function createTokenRequestHeaders(logger, preventCorsPreflight, ccsCred) {
+  const headers = {};
+  headers[HeaderNames.CONTENT_TYPE] = URL_FORM_CONTENT_TYPE;
+  if (!preventCorsPreflight && ccsCred) {
+    switch (ccsCred.type) {
+      case CcsCredentialType.HOME_ACCOUNT_ID:
+        try {
+          const clientInfo = buildClientInfoFromHomeAccountId(ccsCred.credential);
+          headers[HeaderNames.CCS_HEADER] = `Oid:${clientInfo.uid}@${clientInfo.utid}`;
+        } catch (e) {
+          logger.verbose(`Could not parse home account ID for CCS Header: '${e}'`, "");
+        }
+        break;
+      case CcsCredentialType.UPN:
+        headers[HeaderNames.CCS_HEADER] = `UPN: ${ccsCred.credential}`;
+        break;
+    }
+  }
+  return headers;
+}
+async function addDpopTokenProofHeader(headers, request2, tokenEndpoint, cryptoUtils, tokenBindingKeyManager) {
+  if (request2.authenticationScheme !== AuthenticationScheme.DPOP) {
+    return;
+  }
+  const dpopProofGenerator = new DpopProofGenerator(cryptoUtils, tokenBindingKeyManager);
+  const keyId = request2.dpopJkt;
+  if (!keyId?.trim()) {
+    throw createClientAuthError(keyIdMissing, request2.correlationId);
+  }
+  headers[HeaderNames.DPOP] = await dpopProofGenerator.generateTokenProof({
+    tokenEndpoint
+  }, keyId, request2.correlationId);
+}
+function createTokenQueryParameters(request2, clientId, redirectUri, performanceClient) {
+  const parameters = /* @__PURE__ */ new Map();
+  if (request2.embeddedClientId) {
+    addBrokerParameters(parameters, clientId, redirectUri);
+  }
+  if (request2.extraQueryParameters) {
+    addExtraParameters(parameters, request2.extraQueryParameters);
+  }
+  addCorrelationId(parameters, request2.correlationId);
+  instrumentBrokerParams(parameters, request2.correlationId, performanceClient);
+  return mapToQueryString(parameters);
+}
+async function executePostToTokenEndpoint(tokenEndpoint, queryString, headers, thumbprint2, correlationId, cacheManager, networkClient2, logger, performanceClient, serverTelemetryManager) {
+  const response = await sendPostRequest(thumbprint2, tokenEndpoint, { body: queryString, headers }, correlationId, cacheManager, networkClient2, logger, performanceClient);
+  if (serverTelemetryManager && response.status < 500 && response.status !== 429) {
+    serverTelemetryManager.clearTelemetryCache();
+  }
+  return response;
+}
+async function sendPostRequest(thumbprint2, tokenEndpoint, options, correlationId, cacheManager, networkClient2, logger, performanceClient) {
+  ThrottlingUtils.preProcess(cacheManager, thumbprint2, correlationId);
+  let response;
+  try {
+    response = await invokeAsync(networkClient2.sendPostRequestAsync.bind(networkClient2), NetworkClientSendPostRequestAsync, logger, performanceClient, correlationId)(tokenEndpoint, { ...options, correlationId, performanceClient });
+    const responseHeaders = normalizeResponseHeaders(response.headers || {});
+    response = { ...response, headers: responseHeaders };
+    performanceClient?.addFields({
+      refreshTokenSize: response.body.refresh_token?.length || 0,
+      httpVerToken: responseHeaders[HeaderNames.X_MS_HTTP_VERSION] || "",
+      requestId: responseHeaders[HeaderNames.X_MS_REQUEST_ID] || ""
+    }, correlationId);
+  } catch (e) {
+    if (e instanceof NetworkError) {
+      const responseHeaders = e.responseHeaders ? normalizeResponseHeaders(e.responseHeaders) : void 0;
+      if (responseHeaders) {
+        performanceClient?.addFields({
+          httpVerToken: responseHeaders[HeaderNames.X_MS_HTTP_VERSION] || "",
+          requestId: responseHeaders[HeaderNames.X_MS_REQUEST_ID] || "",
+          contentTypeHeader: getResponseHeader(responseHeaders, HeaderNames.CONTENT_TYPE) || void 0,
+          contentLengthHeader: getResponseHeader(responseHeaders, HeaderNames.CONTENT_LENGTH) || void 0,
+          httpStatus: e.httpStatus
+        }, correlationId);
+      }
+      throw e.error;
+    }
+    if (e instanceof AuthError) {
+      throw e;
+    } else {
+      throw createClientAuthError(networkError, correlationId);
+    }
+  }
+  ThrottlingUtils.postProcess(cacheManager, thumbprint2, response, correlationId);
+  return response;
+}
+var init_Token = __esm({
+  "node_modules/@azure/msal-common/dist/protocol/Token.mjs"() {
+    "use strict";
+    init_CcsCredential();
+    init_ClientInfo();
+    init_DpopProofGenerator();
+    init_Constants();
+    init_RequestParameterBuilder();
+    init_UrlUtils();
+    init_ResponseHeaders();
+    init_ThrottlingUtils();
+    init_NetworkError();
+    init_AuthError();
+    init_ClientAuthError();
+    init_FunctionWrappers();
+    init_PerformanceEvents();
+    init_ClientAuthErrorCodes();
+  }
+});
+
+// node_modules/@azure/msal-common/dist/client/AuthorizationCodeClient.mjs
+var AuthorizationCodeClient;
+var init_AuthorizationCodeClient = __esm({
+  "node_modules/@azure/msal-common/dist/client/AuthorizationCodeClient.mjs"() {
+    "use strict";
+    init_RequestParameterBuilder();
+    init_UrlUtils();
+    init_Constants();
+    init_AADServerParamKeys();
+    init_ClientConfiguration();
+    init_ResponseHandler();
+    init_ClientAuthError();
+    init_UrlString();
+    init_PopTokenGenerator();
+    init_TimeUtils();
+    init_ClientInfo();
+    init_CcsCredential();
+    init_ClientConfigurationError();
+    init_PerformanceEvents();
+    init_FunctionWrappers();
+    init_ClientAssertionUtils();
+    init_RequestThumbprint();
+    init_Token();
+    init_AuthorityFactory();
+    init_Logger();
+    init_packageMetadata();
+    init_ClientAuthErrorCodes();
+    init_ClientConfigurationErrorCodes();
+    AuthorizationCodeClient = class {
+      constructor(configuration, performanceClient) {
+        this.includeRedirectUri = true;
+        this.config = buildClientConfiguration(configuration);
+        this.logger = new Logger(this.config.loggerOptions, name, version);
+        this.cryptoUtils = this.config.cryptoInterface;
+        this.cacheManager = this.config.storageInterface;
+        this.networkClient = this.config.networkInterface;
+        this.serverTelemetryManager = this.config.serverTelemetryManager;
+        this.authority = this.config.authOptions.authority;
+        this.performanceClient = performanceClient;
+        this.oidcDefaultScopes = this.config.authOptions.authority.options.OIDCOptions?.defaultScopes;
+      }
+      /**
+       * API to acquire a token in exchange of 'authorization_code` acquired by the user in the first leg of the
+       * authorization_code_grant
+       * @param request
+       */
+      async acquireToken(request2, apiId, authCodePayload) {
+        if (!request2.code) {
+          throw createClientAuthError(requestCannotBeMade, request2.correlationId);
+        }
+        if (this.config.authOptions.instanceAware === true && authCodePayload?.cloud_instance_host_name) {
+          await invokeAsync(this.updateTokenEndpointAuthority.bind(this), UpdateTokenEndpointAuthority, this.logger, this.performanceClient, request2.correlationId)(authCodePayload.cloud_instance_host_name, request2.correlationId);
+        }
+        const reqTimestamp = nowSeconds();
+        const response = await invokeAsync(this.executeTokenRequest.bind(this), AuthClientExecuteTokenRequest, this.logger, this.performanceClient, request2.correlationId)(this.authority, request2, this.serverTelemetryManager);
+        const requestId = response.headers?.[HeaderNames.X_MS_REQUEST_ID];
+        const responseHandler = new ResponseHandler(this.config.authOptions.clientId, this.cacheManager, this.cryptoUtils, this.logger, this.performanceClient, this.config.serializableCache, this.config.persistencePlugin, this.config.tokenBindingKeyManager);
+        responseHandler.validateTokenResponse(response.body, request2.correlationId);
+        return invokeAsync(responseHandler.handleServerTokenResponse.bind(responseHandler), HandleServerTokenResponse, this.logger, this.performanceClient, request2.correlationId)(response.body, this.authority, reqTimestamp, request2, apiId, authCodePayload, void 0, void 0, void 0, requestId);
+      }
+      /**
+       * Used to log out the current user, and redirect the user to the postLogoutRedirectUri.
+       * Default behaviour is to redirect the user to `window.location.href`.
+       * @param authorityUri
+       */
+      getLogoutUri(logoutRequest) {
+        if (!logoutRequest) {
+          throw createClientConfigurationError(logoutRequestEmpty, "");
+        }
+        const queryString = this.createLogoutUrlQueryString(logoutRequest);
+        return UrlString.appendQueryString(this.authority.endSessionEndpoint, queryString);
+      }
+      /**
+       * Executes POST request to token endpoint
+       * @param authority
+       * @param request
+       */
+      async executeTokenRequest(authority, request2, serverTelemetryManager) {
+        const queryParametersString = createTokenQueryParameters(request2, this.config.authOptions.clientId, this.config.authOptions.redirectUri, this.performanceClient);
+        const endpoint = UrlString.appendQueryString(authority.tokenEndpoint, queryParametersString);
+        const requestBody = await invokeAsync(this.createTokenRequestBody.bind(this), AuthClientCreateTokenRequestBody, this.logger, this.performanceClient, request2.correlationId)(request2);
+        let ccsCredential = void 0;
+        if (request2.clientInfo) {
+          try {
+            const clientInfo = buildClientInfo(request2.clientInfo, this.cryptoUtils.base64Decode);
+            ccsCredential = {
+              credential: `${clientInfo.uid}${CLIENT_INFO_SEPARATOR}${clientInfo.utid}`,
+              type: CcsCredentialType.HOME_ACCOUNT_ID
+            };
+          } catch (e) {
+            this.logger.verbose(`Could not parse client info for CCS Header: '${e}'`, request2.correlationId);
+          }
+        }
+        const headers = createTokenRequestHeaders(this.logger, this.config.systemOptions.preventCorsPreflight, ccsCredential || request2.ccsCredential);
+        await addDpopTokenProofHeader(headers, request2, endpoint, this.cryptoUtils, this.config.tokenBindingKeyManager);
+        const thumbprint2 = getRequestThumbprint(this.config.authOptions.clientId, request2);
+        return invokeAsync(executePostToTokenEndpoint, AuthorizationCodeClientExecutePostToTokenEndpoint, this.logger, this.performanceClient, request2.correlationId)(endpoint, requestBody, headers, thumbprint2, request2.correlationId, this.cacheManager, this.networkClient, this.logger, this.performanceClient, serverTelemetryManager);
+      }
+      /**
+       * Generates a map for all the params to be sent to the service
+       * @param request
+       */
+      async createTokenRequestBody(request2) {
+        const parameters = /* @__PURE__ */ new Map();
+        addClientId(parameters, request2.embeddedClientId || request2.extraParameters?.[CLIENT_ID] || this.config.authOptions.clientId);
+        if (!this.includeRedirectUri) {
+          if (!request2.redirectUri) {
+            throw createClientConfigurationError(redirectUriEmpty, request2.correlationId);
+          }
+        } else {
+          addRedirectUri(parameters, request2.redirectUri);
+        }
+        addScopes(parameters, request2.scopes, request2.correlationId, true, this.oidcDefaultScopes);
+        addResource(parameters, request2.resource);
+        if (request2.attributeTokens) {
+          addAttributeTokens(parameters, request2.attributeTokens);
+        }
+        this.performanceClient?.addFields({
+          hasAttributeTokens: !!request2.attributeTokens?.length
+        }, request2.correlationId);
+        addAuthorizationCode(parameters, request2.code);
+        addLibraryInfo(parameters, this.config.libraryInfo);
+        addApplicationTelemetry(parameters, this.config.telemetry.application);
+        addThrottling(parameters);
+        if (this.serverTelemetryManager && !isOidcProtocolMode(this.config)) {
+          addServerTelemetry(parameters, this.serverTelemetryManager);
+        }
+        if (request2.codeVerifier) {
+          addCodeVerifier(parameters, request2.codeVerifier);
+        }
+        if (this.config.clientCredentials.clientSecret) {
+          addClientSecret(parameters, this.config.clientCredentials.clientSecret);
+        }
+        if (this.config.clientCredentials.clientAssertion) {
+          const clientAssertion = this.config.clientCredentials.clientAssertion;
+          addClientAssertion(parameters, await getClientAssertion(clientAssertion.assertion, this.config.authOptions.clientId, request2.resourceRequestUri));
+          addClientAssertionType(parameters, clientAssertion.assertionType);
+        }
+        addGrantType(parameters, GrantType.AUTHORIZATION_CODE_GRANT);
+        addClientInfo(parameters);
+        if (request2.authenticationScheme === AuthenticationScheme.POP) {
+          const popTokenGenerator = new PopTokenGenerator(this.cryptoUtils, this.config.tokenBindingKeyManager, this.performanceClient);
+          let reqCnfData;
+          if (!request2.popKid) {
+            const generatedReqCnfData = await invokeAsync(popTokenGenerator.generateCnf.bind(popTokenGenerator), PopTokenGenerateCnf, this.logger, this.performanceClient, request2.correlationId)(request2, this.logger);
+            reqCnfData = generatedReqCnfData.reqCnfString;
+          } else {
+            reqCnfData = this.cryptoUtils.encodeKid(request2.popKid);
+          }
+          addPopToken(parameters, reqCnfData);
+        } else if (request2.authenticationScheme === AuthenticationScheme.SSH) {
+          if (request2.sshJwk) {
+            addSshJwk(parameters, request2.sshJwk);
+          } else {
+            throw createClientConfigurationError(missingSshJwk, request2.correlationId);
+          }
+        }
+        let ccsCred = void 0;
+        if (request2.clientInfo) {
+          try {
+            const clientInfo = buildClientInfo(request2.clientInfo, this.cryptoUtils.base64Decode);
+            ccsCred = {
+              credential: `${clientInfo.uid}${CLIENT_INFO_SEPARATOR}${clientInfo.utid}`,
+              type: CcsCredentialType.HOME_ACCOUNT_ID
+            };
+          } catch (e) {
+            this.logger.verbose(`Could not parse client info for CCS Header: '${e}'`, request2.correlationId);
+          }
+        } else {
+          ccsCred = request2.ccsCredential;
+        }
+        if (this.config.systemOptions.preventCorsPreflight && ccsCred) {
+          switch (ccsCred.type) {
+            case CcsCredentialType.HOME_ACCOUNT_ID:
+              try {
+                const clientInfo = buildClientInfoFromHomeAccountId(ccsCred.credential);
+                addCcsOid(parameters, clientInfo);
+              } catch (e) {
+                this.logger.verbose(`Could not parse home account ID for CCS Header: '${e}'`, request2.correlationId);
+              }
+              break;
+            case CcsCredentialType.UPN:
+              addCcsUpn(parameters, ccsCred.credential);
+              break;
+          }
+        }
+        if (request2.embeddedClientId) {
+          addBrokerParameters(parameters, this.config.authOptions.clientId, this.config.authOptions.redirectUri);
+        }
+        if (request2.extraParameters) {
+          addExtraParameters(parameters, request2.extraParameters);
+        }
+        if (request2.enableSpaAuthorizationCode && (!request2.extraParameters || !request2.extraParameters[RETURN_SPA_CODE])) {
+          addExtraParameters(parameters, {
+            [RETURN_SPA_CODE]: "1"
+          });
+        }
+        instrumentBrokerParams(parameters, request2.correlationId, this.performanceClient);
+        addClaims(parameters, request2.correlationId, request2.claims, this.config.authOptions.clientCapabilities, request2.skipBrokerClaims);
+        return mapToQueryString(parameters);
+      }
+      /**
+       * This API validates the `EndSessionRequest` and creates a URL
+       * @param request
+       */
+      createLogoutUrlQueryString(request2) {
+        const parameters = /* @__PURE__ */ new Map();
+        if (request2.postLogoutRedirectUri) {
+          addPostLogoutRedirectUri(parameters, request2.postLogoutRedirectUri);
+        }
+        if (request2.correlationId) {
+          addCorrelationId(parameters, request2.correlationId);
+        }
+        if (request2.idTokenHint) {
+          addIdTokenHint(parameters, request2.idTokenHint);
+        }
+        if (request2.state) {
+          addState(parameters, request2.state);
+        }
+        if (request2.logoutHint) {
+          addLogoutHint(parameters, request2.logoutHint);
+        }
+        if (request2.popupOriginCheckDone) {
+          addPopupOriginCheckDone(parameters);
+        }
+        if (request2.extraQueryParameters) {
+          addExtraParameters(parameters, request2.extraQueryParameters);
+        }
+        if (this.config.authOptions.instanceAware) {
+          addInstanceAware(parameters);
+        }
+        return mapToQueryString(parameters);
+      }
+      /**
+       * Updates the authority to the cloud instance provided in the authorization response
+       * @param cloudInstanceHostName - cloud instance host name from authorization code payload
+       * @param correlationId - request correlation id
+       */
+      async updateTokenEndpointAuthority(cloudInstanceHostName, correlationId) {
+        const cloudInstanceAuthorityUri = `https://${cloudInstanceHostName}/${this.authority.tenant}/`;
+        const cloudInstanceAuthority = await createDiscoveredInstance(cloudInstanceAuthorityUri, this.networkClient, this.cacheManager, this.authority.options, this.logger, correlationId, this.performanceClient);
+        this.authority = cloudInstanceAuthority;
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/protocol/Authorize.mjs
+var Authorize_exports = {};
+__export(Authorize_exports, {
+  getAuthorizationCodePayload: () => getAuthorizationCodePayload,
+  getAuthorizeUrl: () => getAuthorizeUrl,
+  getStandardAuthorizeRequestParameters: () => getStandardAuthorizeRequestParameters,
+  validateAuthorizationResponse: () => validateAuthorizationResponse
+});
+function getStandardAuthorizeRequestParameters(authOptions, request2, logger, performanceClient) {
+  const correlationId = request2.correlationId;
+  const parameters = /* @__PURE__ */ new Map();
+  addClientId(parameters, request2.embeddedClientId || request2.extraQueryParameters?.[CLIENT_ID] || authOptions.clientId);
+  const requestScopes = [
+    ...request2.scopes || [],
+    ...request2.extraScopesToConsent || []
+  ];
+  addScopes(parameters, requestScopes, request2.correlationId, true, authOptions.authority.options.OIDCOptions?.defaultScopes);
+  addResource(parameters, request2.resource);
+  addRedirectUri(parameters, request2.redirectUri);
+  addCorrelationId(parameters, correlationId);
+  addResponseMode(parameters, request2.responseMode);
+  addClientInfo(parameters);
+  addCliData(parameters);
+  if (request2.prompt) {
+    addPrompt(parameters, request2.prompt);
+    performanceClient?.addFields({ prompt: request2.prompt }, correlationId);
+  }
+  if (request2.domainHint) {
+    addDomainHint(parameters, request2.domainHint);
+    performanceClient?.addFields({ domainHintFromRequest: true }, correlationId);
+  }
+  if (request2.prompt !== PromptValue.SELECT_ACCOUNT) {
+    if (request2.sid && request2.prompt === PromptValue.NONE) {
+      logger.verbose("createAuthCodeUrlQueryString: Prompt is none, adding sid from request", request2.correlationId);
+      addSid(parameters, request2.sid);
+      performanceClient?.addFields({ sidFromRequest: true }, correlationId);
+    } else if (request2.account) {
+      const accountSid = extractAccountSid(request2.account);
+      let accountLoginHintClaim = extractLoginHint(request2.account);
+      if (accountLoginHintClaim && request2.domainHint) {
+        logger.warning(`AuthorizationCodeClient.createAuthCodeUrlQueryString: "domainHint" param is set, skipping opaque "login_hint" claim. Please consider not passing domainHint`, request2.correlationId);
+        accountLoginHintClaim = null;
+      }
+      if (accountLoginHintClaim) {
+        logger.verbose("createAuthCodeUrlQueryString: login_hint claim present on account", request2.correlationId);
+        addLoginHint(parameters, accountLoginHintClaim);
+        performanceClient?.addFields({ loginHintFromClaim: true }, correlationId);
+        try {
+          const clientInfo = buildClientInfoFromHomeAccountId(request2.account.homeAccountId);
+          addCcsOid(parameters, clientInfo);
+        } catch (e) {
+          logger.verbose("createAuthCodeUrlQueryString: Could not parse home account ID for CCS Header", request2.correlationId);
+        }
+      } else if (accountSid && request2.prompt === PromptValue.NONE) {
+        logger.verbose("createAuthCodeUrlQueryString: Prompt is none, adding sid from account", request2.correlationId);
+        addSid(parameters, accountSid);
+        performanceClient?.addFields({ sidFromClaim: true }, correlationId);
+        try {
+          const clientInfo = buildClientInfoFromHomeAccountId(request2.account.homeAccountId);
+          addCcsOid(parameters, clientInfo);
+        } catch (e) {
+          logger.verbose("createAuthCodeUrlQueryString: Could not parse home account ID for CCS Header", request2.correlationId);
+        }
+      } else if (request2.loginHint) {
+        logger.verbose("createAuthCodeUrlQueryString: Adding login_hint from request", request2.correlationId);
+        addLoginHint(parameters, request2.loginHint);
+        addCcsUpn(parameters, request2.loginHint);
+        performanceClient?.addFields({ loginHintFromRequest: true }, correlationId);
+      } else if (request2.account.username) {
+        logger.verbose("createAuthCodeUrlQueryString: Adding login_hint from account", request2.correlationId);
+        addLoginHint(parameters, request2.account.username);
+        performanceClient?.addFields({ loginHintFromUpn: true }, correlationId);
+        try {
+          const clientInfo = buildClientInfoFromHomeAccountId(request2.account.homeAccountId);
+          addCcsOid(parameters, clientInfo);
+        } catch (e) {
+          logger.verbose("createAuthCodeUrlQueryString: Could not parse home account ID for CCS Header", request2.correlationId);
+        }
+      }
+    } else if (request2.loginHint) {
+      logger.verbose("createAuthCodeUrlQueryString: No account, adding login_hint from request", request2.correlationId);
+      addLoginHint(parameters, request2.loginHint);
+      addCcsUpn(parameters, request2.loginHint);
+      performanceClient?.addFields({ loginHintFromRequest: true }, correlationId);
+    }
+  } else {
+    logger.verbose("createAuthCodeUrlQueryString: Prompt is select_account, ignoring account hints", request2.correlationId);
+  }
+  if (request2.nonce) {
+    addNonce(parameters, request2.nonce);
+  }
+  if (request2.state) {
+    addState(parameters, request2.state);
+  }
+  if (request2.embeddedClientId) {
+    addBrokerParameters(parameters, authOptions.clientId, authOptions.redirectUri);
+  }
+  addClaims(parameters, request2.correlationId, request2.claims, authOptions.clientCapabilities, request2.skipBrokerClaims);
+  if (authOptions.instanceAware && (!request2.extraQueryParameters || !Object.keys(request2.extraQueryParameters).includes(INSTANCE_AWARE))) {
+    addInstanceAware(parameters);
+  }
+  if (request2.popupOriginCheckDone) {
+    addPopupOriginCheckDone(parameters);
+  }
+  return parameters;
+}
+function getAuthorizeUrl(authority, requestParameters) {
+  const queryString = mapToQueryString(requestParameters);
+  return UrlString.appendQueryString(authority.authorizationEndpoint, queryString);
+}
+function getAuthorizationCodePayload(serverParams, cachedState, correlationId) {
+  validateAuthorizationResponse(serverParams, cachedState, correlationId);
+  if (!serverParams.code) {
+    throw createClientAuthError(authorizationCodeMissingFromServerResponse, correlationId);
+  }
+  return serverParams;
+}
+function validateAuthorizationResponse(serverResponse, requestState, correlationId) {
+  if (!serverResponse.state || !requestState) {
+    throw serverResponse.state ? createClientAuthError(stateNotFound, correlationId, "Cached State") : createClientAuthError(stateNotFound, correlationId, "Server State");
+  }
+  let decodedServerResponseState;
+  let decodedRequestState;
+  try {
+    decodedServerResponseState = decodeURIComponent(serverResponse.state);
+  } catch (e) {
+    throw createClientAuthError(invalidState, correlationId);
+  }
+  try {
+    decodedRequestState = decodeURIComponent(requestState);
+  } catch (e) {
+    throw createClientAuthError(invalidState, correlationId);
+  }
+  if (decodedServerResponseState !== decodedRequestState) {
+    throw createClientAuthError(stateMismatch, correlationId);
+  }
+  if (serverResponse.error || serverResponse.error_description || serverResponse.suberror) {
+    const serverErrorNo = parseServerErrorNo(serverResponse);
+    if (isInteractionRequiredError(serverResponse.error, serverResponse.error_description, serverResponse.suberror)) {
+      throw new InteractionRequiredAuthError(serverResponse.error || "", serverResponse.correlation_id || correlationId, serverResponse.error_description, serverResponse.suberror, serverResponse.timestamp || "", serverResponse.trace_id || "", serverResponse.claims || "", serverErrorNo);
+    }
+    throw new ServerError(serverResponse.error || "", serverResponse.correlation_id || correlationId, serverResponse.error_description, serverResponse.suberror, serverErrorNo);
+  }
+}
+function parseServerErrorNo(serverResponse) {
+  const errorCodePrefix = "code=";
+  const errorCodePrefixIndex = serverResponse.error_uri?.lastIndexOf(errorCodePrefix);
+  return errorCodePrefixIndex && errorCodePrefixIndex >= 0 ? serverResponse.error_uri?.substring(errorCodePrefixIndex + errorCodePrefix.length) : void 0;
+}
+function extractAccountSid(account) {
+  return account.idTokenClaims?.sid || null;
+}
+function extractLoginHint(account) {
+  return account.loginHint || account.idTokenClaims?.login_hint || null;
+}
+var init_Authorize = __esm({
+  "node_modules/@azure/msal-common/dist/protocol/Authorize.mjs"() {
+    "use strict";
+    init_RequestParameterBuilder();
+    init_AADServerParamKeys();
+    init_Constants();
+    init_ClientInfo();
+    init_UrlUtils();
+    init_UrlString();
+    init_ClientAuthError();
+    init_InteractionRequiredAuthError();
+    init_ServerError();
+    init_ClientAuthErrorCodes();
+  }
+});
+
+// node_modules/@azure/msal-common/dist/client/RefreshTokenClient.mjs
+var DEFAULT_REFRESH_TOKEN_EXPIRATION_OFFSET_SECONDS, RefreshTokenClient;
+var init_RefreshTokenClient = __esm({
+  "node_modules/@azure/msal-common/dist/client/RefreshTokenClient.mjs"() {
+    "use strict";
+    init_ClientConfiguration();
+    init_RequestParameterBuilder();
+    init_UrlUtils();
+    init_Constants();
+    init_AADServerParamKeys();
+    init_ResponseHandler();
+    init_PopTokenGenerator();
+    init_DpopProofGenerator();
+    init_ClientConfigurationError();
+    init_ClientAuthError();
+    init_ServerError();
+    init_TimeUtils();
+    init_UrlString();
+    init_CcsCredential();
+    init_ClientInfo();
+    init_InteractionRequiredAuthError();
+    init_PerformanceEvents();
+    init_FunctionWrappers();
+    init_ClientAssertionUtils();
+    init_RequestThumbprint();
+    init_Token();
+    init_Logger();
+    init_packageMetadata();
+    init_InteractionRequiredAuthErrorCodes();
+    init_ClientConfigurationErrorCodes();
+    init_ClientAuthErrorCodes();
+    DEFAULT_REFRESH_TOKEN_EXPIRATION_OFFSET_SECONDS = 300;
+    RefreshTokenClient = class {
+      constructor(configuration, performanceClient) {
+        this.config = buildClientConfiguration(configuration);
+        this.logger = new Logger(this.config.loggerOptions, name, version);
+        this.cryptoUtils = this.config.cryptoInterface;
+        this.cacheManager = this.config.storageInterface;
+        this.networkClient = this.config.networkInterface;
+        this.serverTelemetryManager = this.config.serverTelemetryManager;
+        this.authority = this.config.authOptions.authority;
+        this.performanceClient = performanceClient;
+      }
+      async acquireToken(request2, apiId) {
+        const reqTimestamp = nowSeconds();
+        const response = await invokeAsync(this.executeTokenRequest.bind(this), RefreshTokenClientExecuteTokenRequest, this.logger, this.performanceClient, request2.correlationId)(request2, this.authority);
+        const requestId = response.headers?.[HeaderNames.X_MS_REQUEST_ID];
+        const responseHandler = new ResponseHandler(this.config.authOptions.clientId, this.cacheManager, this.cryptoUtils, this.logger, this.performanceClient, this.config.serializableCache, this.config.persistencePlugin, this.config.tokenBindingKeyManager);
+        responseHandler.validateTokenResponse(response.body, request2.correlationId);
+        return invokeAsync(responseHandler.handleServerTokenResponse.bind(responseHandler), HandleServerTokenResponse, this.logger, this.performanceClient, request2.correlationId)(response.body, this.authority, reqTimestamp, request2, apiId, void 0, void 0, true, request2.forceCache, requestId);
+      }
+      /**
+       * Gets cached refresh token and attaches to request, then calls acquireToken API
+       * @param request
+       */
+      async acquireTokenByRefreshToken(request2, apiId) {
+        if (!request2) {
+          throw createClientConfigurationError(tokenRequestEmpty, "");
+        }
+        if (!request2.account) {
+          throw createClientAuthError(noAccountInSilentRequest, request2.correlationId);
+        }
+        const isFOCI = this.cacheManager.isAppMetadataFOCI(request2.account.environment, request2.correlationId);
+        if (isFOCI) {
+          try {
+            return await invokeAsync(this.acquireTokenWithCachedRefreshToken.bind(this), RefreshTokenClientAcquireTokenWithCachedRefreshToken, this.logger, this.performanceClient, request2.correlationId)(request2, true, apiId);
+          } catch (e) {
+            const noFamilyRTInCache = e instanceof InteractionRequiredAuthError && e.errorCode === noTokensFound;
+            const clientMismatchErrorWithFamilyRT = e instanceof ServerError && e.errorCode === INVALID_GRANT_ERROR && e.subError === CLIENT_MISMATCH_ERROR;
+            if (noFamilyRTInCache || clientMismatchErrorWithFamilyRT) {
+              return invokeAsync(this.acquireTokenWithCachedRefreshToken.bind(this), RefreshTokenClientAcquireTokenWithCachedRefreshToken, this.logger, this.performanceClient, request2.correlationId)(request2, false, apiId);
+            } else {
+              throw e;
+            }
+          }
+        }
+        return invokeAsync(this.acquireTokenWithCachedRefreshToken.bind(this), RefreshTokenClientAcquireTokenWithCachedRefreshToken, this.logger, this.performanceClient, request2.correlationId)(request2, false, apiId);
+      }
+      /**
+       * makes a network call to acquire tokens by exchanging RefreshToken available in userCache; throws if refresh token is not cached
+       * @param request
+       */
+      async acquireTokenWithCachedRefreshToken(request2, foci, apiId) {
+        const refreshToken = invoke(this.cacheManager.getRefreshToken.bind(this.cacheManager), CacheManagerGetRefreshToken, this.logger, this.performanceClient, request2.correlationId)(request2.account, foci, request2.correlationId, void 0);
+        if (!refreshToken) {
+          throw createInteractionRequiredAuthError(noTokensFound, request2.correlationId);
+        }
+        if (refreshToken.expiresOn) {
+          const offset = request2.refreshTokenExpirationOffsetSeconds || DEFAULT_REFRESH_TOKEN_EXPIRATION_OFFSET_SECONDS;
+          this.performanceClient?.addFields({
+            cacheRtExpiresOnSeconds: Number(refreshToken.expiresOn),
+            rtOffsetSeconds: offset
+          }, request2.correlationId);
+          if (isTokenExpired(refreshToken.expiresOn, offset)) {
+            throw createInteractionRequiredAuthError(refreshTokenExpired, request2.correlationId);
+          }
+        }
+        const refreshTokenRequest = {
+          ...request2,
+          refreshToken: refreshToken.secret,
+          authenticationScheme: request2.authenticationScheme || AuthenticationScheme.BEARER,
+          ccsCredential: {
+            credential: request2.account.homeAccountId,
+            type: CcsCredentialType.HOME_ACCOUNT_ID
+          }
+        };
+        if (refreshTokenRequest.authenticationScheme === AuthenticationScheme.DPOP && !refreshTokenRequest.dpopJkt) {
+          const dpopProofGenerator = new DpopProofGenerator(this.cryptoUtils, this.config.tokenBindingKeyManager);
+          refreshTokenRequest.dpopJkt = await dpopProofGenerator.generateJkt(request2.correlationId);
+        }
+        try {
+          return await invokeAsync(this.acquireToken.bind(this), RefreshTokenClientAcquireToken, this.logger, this.performanceClient, request2.correlationId)(refreshTokenRequest, apiId);
+        } catch (e) {
+          if (e instanceof InteractionRequiredAuthError) {
+            if (e.subError === badToken) {
+              this.logger.verbose("acquireTokenWithRefreshToken: bad refresh token, removing from cache", request2.correlationId);
+              const badRefreshTokenKey = this.cacheManager.generateCredentialKey(refreshToken);
+              this.cacheManager.removeRefreshToken(badRefreshTokenKey, request2.correlationId);
+            }
+          }
+          throw e;
+        }
+      }
+      /**
+       * Constructs the network message and makes a NW call to the underlying secure token service
+       * @param request
+       * @param authority
+       */
+      async executeTokenRequest(request2, authority) {
+        const queryParametersString = createTokenQueryParameters(request2, this.config.authOptions.clientId, this.config.authOptions.redirectUri, this.performanceClient);
+        const endpoint = UrlString.appendQueryString(authority.tokenEndpoint, queryParametersString);
+        const requestBody = await invokeAsync(this.createTokenRequestBody.bind(this), RefreshTokenClientCreateTokenRequestBody, this.logger, this.performanceClient, request2.correlationId)(request2);
+        const headers = createTokenRequestHeaders(this.logger, this.config.systemOptions.preventCorsPreflight, request2.ccsCredential);
+        await addDpopTokenProofHeader(headers, request2, endpoint, this.cryptoUtils, this.config.tokenBindingKeyManager);
+        const thumbprint2 = getRequestThumbprint(this.config.authOptions.clientId, request2);
+        return invokeAsync(executePostToTokenEndpoint, RefreshTokenClientExecutePostToTokenEndpoint, this.logger, this.performanceClient, request2.correlationId)(endpoint, requestBody, headers, thumbprint2, request2.correlationId, this.cacheManager, this.networkClient, this.logger, this.performanceClient, this.serverTelemetryManager);
+      }
+      /**
+       * Helper function to create the token request body
+       * @param request
+       */
+      async createTokenRequestBody(request2) {
+        const parameters = /* @__PURE__ */ new Map();
+        addClientId(parameters, request2.embeddedClientId || request2.extraParameters?.[CLIENT_ID] || this.config.authOptions.clientId);
+        if (request2.redirectUri) {
+          addRedirectUri(parameters, request2.redirectUri);
+        }
+        addScopes(parameters, request2.scopes, request2.correlationId, true, this.config.authOptions.authority.options.OIDCOptions?.defaultScopes);
+        addResource(parameters, request2.resource);
+        addGrantType(parameters, GrantType.REFRESH_TOKEN_GRANT);
+        addClientInfo(parameters);
+        addLibraryInfo(parameters, this.config.libraryInfo);
+        addApplicationTelemetry(parameters, this.config.telemetry.application);
+        addThrottling(parameters);
+        if (this.serverTelemetryManager && !isOidcProtocolMode(this.config)) {
+          addServerTelemetry(parameters, this.serverTelemetryManager);
+        }
+        addRefreshToken(parameters, request2.refreshToken);
+        if (request2.attributeTokens) {
+          addAttributeTokens(parameters, request2.attributeTokens);
+        }
+        this.performanceClient?.addFields({
+          hasAttributeTokens: !!request2.attributeTokens?.length
+        }, request2.correlationId);
+        if (this.config.clientCredentials.clientSecret) {
+          addClientSecret(parameters, this.config.clientCredentials.clientSecret);
+        }
+        if (this.config.clientCredentials.clientAssertion) {
+          const clientAssertion = this.config.clientCredentials.clientAssertion;
+          addClientAssertion(parameters, await getClientAssertion(clientAssertion.assertion, this.config.authOptions.clientId, request2.resourceRequestUri));
+          addClientAssertionType(parameters, clientAssertion.assertionType);
+        }
+        if (request2.authenticationScheme === AuthenticationScheme.POP) {
+          const popTokenGenerator = new PopTokenGenerator(this.cryptoUtils, this.config.tokenBindingKeyManager, this.performanceClient);
+          let reqCnfData;
+          if (!request2.popKid) {
+            const generatedReqCnfData = await invokeAsync(popTokenGenerator.generateCnf.bind(popTokenGenerator), PopTokenGenerateCnf, this.logger, this.performanceClient, request2.correlationId)(request2, this.logger);
+            reqCnfData = generatedReqCnfData.reqCnfString;
+          } else {
+            reqCnfData = this.cryptoUtils.encodeKid(request2.popKid);
+          }
+          addPopToken(parameters, reqCnfData);
+        } else if (request2.authenticationScheme === AuthenticationScheme.SSH) {
+          if (request2.sshJwk) {
+            addSshJwk(parameters, request2.sshJwk);
+          } else {
+            throw createClientConfigurationError(missingSshJwk, request2.correlationId);
+          }
+        }
+        if (this.config.systemOptions.preventCorsPreflight && request2.ccsCredential) {
+          switch (request2.ccsCredential.type) {
+            case CcsCredentialType.HOME_ACCOUNT_ID:
+              try {
+                const clientInfo = buildClientInfoFromHomeAccountId(request2.ccsCredential.credential);
+                addCcsOid(parameters, clientInfo);
+              } catch (e) {
+                this.logger.verbose(`Could not parse home account ID for CCS Header: '${e}'`, request2.correlationId);
+              }
+              break;
+            case CcsCredentialType.UPN:
+              addCcsUpn(parameters, request2.ccsCredential.credential);
+              break;
+          }
+        }
+        if (request2.embeddedClientId) {
+          addBrokerParameters(parameters, this.config.authOptions.clientId, this.config.authOptions.redirectUri);
+        }
+        if (request2.extraParameters) {
+          addExtraParameters(parameters, {
+            ...request2.extraParameters
+          });
+        }
+        instrumentBrokerParams(parameters, request2.correlationId, this.performanceClient);
+        addClaims(parameters, request2.correlationId, request2.claims, this.config.authOptions.clientCapabilities, request2.skipBrokerClaims);
+        return mapToQueryString(parameters);
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/telemetry/server/ServerTelemetryManager.mjs
+function makeExtraSkuString(params) {
+  const { skus, libraryName, libraryVersion, extensionName, extensionVersion } = params;
+  const skuMap = /* @__PURE__ */ new Map([
+    [0, [libraryName, libraryVersion]],
+    [2, [extensionName, extensionVersion]]
+  ]);
+  let skuArr = [];
+  if (skus?.length) {
+    skuArr = skus.split(skuGroupSeparator);
+    if (skuArr.length < 4) {
+      return skus;
+    }
+  } else {
+    skuArr = Array.from({ length: 4 }, () => skuValueSeparator);
+  }
+  skuMap.forEach((value, key) => {
+    if (value.length === 2 && value[0]?.length && value[1]?.length) {
+      setSku({
+        skuArr,
+        index: key,
+        skuName: value[0],
+        skuVersion: value[1]
+      });
+    }
+  });
+  return skuArr.join(skuGroupSeparator);
+}
+function setSku(params) {
+  const { skuArr, index, skuName, skuVersion } = params;
+  if (index >= skuArr.length) {
+    return;
+  }
+  skuArr[index] = [skuName, skuVersion].join(skuValueSeparator);
+}
+var skuGroupSeparator, skuValueSeparator, ServerTelemetryManager;
+var init_ServerTelemetryManager = __esm({
+  "node_modules/@azure/msal-common/dist/telemetry/server/ServerTelemetryManager.mjs"() {
+    "use strict";
+    init_Constants();
+    init_AuthError();
+    skuGroupSeparator = ",";
+    skuValueSeparator = "|";
+    ServerTelemetryManager = class _ServerTelemetryManager {
+      constructor(telemetryRequest, cacheManager) {
+        this.cacheOutcome = CacheOutcome.NOT_APPLICABLE;
+        this.cacheManager = cacheManager;
+        this.apiId = telemetryRequest.apiId;
+        this.correlationId = telemetryRequest.correlationId;
+        this.wrapperSKU = telemetryRequest.wrapperSKU || "";
+        this.wrapperVer = telemetryRequest.wrapperVer || "";
+        this.telemetryCacheKey = SERVER_TELEM_CACHE_KEY + CACHE_KEY_SEPARATOR + telemetryRequest.clientId;
+      }
+      /**
+       * API to add MSER Telemetry to request
+       */
+      generateCurrentRequestHeaderValue() {
+        const request2 = `${this.apiId}${SERVER_TELEM_VALUE_SEPARATOR}${this.cacheOutcome}`;
+        const platformFieldsArr = [this.wrapperSKU, this.wrapperVer];
+        const nativeBrokerErrorCode = this.getNativeBrokerErrorCode();
+        if (nativeBrokerErrorCode?.length) {
+          platformFieldsArr.push(`broker_error=${nativeBrokerErrorCode}`);
+        }
+        const platformFields = platformFieldsArr.join(SERVER_TELEM_VALUE_SEPARATOR);
+        const regionDiscoveryFields = this.getRegionDiscoveryFields();
+        const requestWithRegionDiscoveryFields = [
+          request2,
+          regionDiscoveryFields
+        ].join(SERVER_TELEM_VALUE_SEPARATOR);
+        return [
+          SERVER_TELEM_SCHEMA_VERSION,
+          requestWithRegionDiscoveryFields,
+          platformFields
+        ].join(SERVER_TELEM_CATEGORY_SEPARATOR);
+      }
+      /**
+       * API to add MSER Telemetry for the last failed request
+       */
+      generateLastRequestHeaderValue() {
+        const lastRequests = this.getLastRequests();
+        const maxErrors = _ServerTelemetryManager.maxErrorsToSend(lastRequests);
+        const failedRequests = lastRequests.failedRequests.slice(0, 2 * maxErrors).join(SERVER_TELEM_VALUE_SEPARATOR);
+        const errors = lastRequests.errors.slice(0, maxErrors).join(SERVER_TELEM_VALUE_SEPARATOR);
+        const errorCount = lastRequests.errors.length;
+        const overflow = maxErrors < errorCount ? SERVER_TELEM_OVERFLOW_TRUE : SERVER_TELEM_OVERFLOW_FALSE;
+        const platformFields = [errorCount, overflow].join(SERVER_TELEM_VALUE_SEPARATOR);
+        return [
+          SERVER_TELEM_SCHEMA_VERSION,
+          lastRequests.cacheHits,
+          failedRequests,
+          errors,
+          platformFields
+        ].join(SERVER_TELEM_CATEGORY_SEPARATOR);
+      }
+      /**
+       * API to cache token failures for MSER data capture
+       * @param error
+       */
+      cacheFailedRequest(error) {
+        try {
+          const lastRequests = this.getLastRequests();
+          if (lastRequests.errors.length >= SERVER_TELEM_MAX_CACHED_ERRORS) {
+            lastRequests.failedRequests.shift();
+            lastRequests.failedRequests.shift();
+            lastRequests.errors.shift();
+          }
+          lastRequests.failedRequests.push(this.apiId, this.correlationId);
+          if (error instanceof Error && !!error && error.toString()) {
+            if (error instanceof AuthError) {
+              if (error.subError) {
+                lastRequests.errors.push(error.subError);
+              } else if (error.errorCode) {
+                lastRequests.errors.push(error.errorCode);
+              } else {
+                lastRequests.errors.push(error.toString());
+              }
+            } else {
+              lastRequests.errors.push(error.toString());
+            }
+          } else {
+            lastRequests.errors.push(SERVER_TELEM_UNKNOWN_ERROR);
+          }
+          this.cacheManager.setServerTelemetry(this.telemetryCacheKey, lastRequests, this.correlationId);
+        } catch {
+        }
+        return;
+      }
+      /**
+       * Update server telemetry cache entry by incrementing cache hit counter
+       */
+      incrementCacheHits() {
+        const lastRequests = this.getLastRequests();
+        lastRequests.cacheHits += 1;
+        this.cacheManager.setServerTelemetry(this.telemetryCacheKey, lastRequests, this.correlationId);
+        return lastRequests.cacheHits;
+      }
+      /**
+       * Get the server telemetry entity from cache or initialize a new one
+       */
+      getLastRequests() {
+        const initialValue = {
+          failedRequests: [],
+          errors: [],
+          cacheHits: 0
+        };
+        const lastRequests = this.cacheManager.getServerTelemetry(this.telemetryCacheKey, this.correlationId);
+        return lastRequests || initialValue;
+      }
+      /**
+       * Remove server telemetry cache entry
+       */
+      clearTelemetryCache() {
+        const lastRequests = this.getLastRequests();
+        const numErrorsFlushed = _ServerTelemetryManager.maxErrorsToSend(lastRequests);
+        const errorCount = lastRequests.errors.length;
+        if (numErrorsFlushed === errorCount) {
+          this.cacheManager.removeItem(this.telemetryCacheKey, this.correlationId);
+        } else {
+          const serverTelemEntity = {
+            failedRequests: lastRequests.failedRequests.slice(numErrorsFlushed * 2),
+            errors: lastRequests.errors.slice(numErrorsFlushed),
+            cacheHits: 0
+          };
+          this.cacheManager.setServerTelemetry(this.telemetryCacheKey, serverTelemEntity, this.correlationId);
+        }
+      }
+      /**
+       * Returns the maximum number of errors that can be flushed to the server in the next network request
+       * @param serverTelemetryEntity
+       */
+      static maxErrorsToSend(serverTelemetryEntity) {
+        let i;
+        let maxErrors = 0;
+        let dataSize = 0;
+        const errorCount = serverTelemetryEntity.errors.length;
+        for (i = 0; i < errorCount; i++) {
+          const apiId = serverTelemetryEntity.failedRequests[2 * i] || "";
+          const correlationId = serverTelemetryEntity.failedRequests[2 * i + 1] || "";
+          const errorCode = serverTelemetryEntity.errors[i] || "";
+          dataSize += apiId.toString().length + correlationId.toString().length + errorCode.length + 3;
+          if (dataSize < SERVER_TELEM_MAX_LAST_HEADER_BYTES) {
+            maxErrors += 1;
+          } else {
+            break;
+          }
+        }
+        return maxErrors;
+      }
+      /**
+       * Get the region discovery fields
+       *
+       * @returns string
+       */
+      getRegionDiscoveryFields() {
+        const regionDiscoveryFields = [];
+        regionDiscoveryFields.push(this.regionUsed || "");
+        regionDiscoveryFields.push(this.regionSource || "");
+        regionDiscoveryFields.push(this.regionOutcome || "");
+        return regionDiscoveryFields.join(",");
+      }
+      /**
+       * Update the region discovery metadata
+       *
+       * @param regionDiscoveryMetadata
+       * @returns void
+       */
+      updateRegionDiscoveryMetadata(regionDiscoveryMetadata) {
+        this.regionUsed = regionDiscoveryMetadata.region_used;
+        this.regionSource = regionDiscoveryMetadata.region_source;
+        this.regionOutcome = regionDiscoveryMetadata.region_outcome;
+      }
+      /**
+       * Set cache outcome
+       */
+      setCacheOutcome(cacheOutcome) {
+        this.cacheOutcome = cacheOutcome;
+      }
+      setNativeBrokerErrorCode(errorCode) {
+        const lastRequests = this.getLastRequests();
+        lastRequests.nativeBrokerErrorCode = errorCode;
+        this.cacheManager.setServerTelemetry(this.telemetryCacheKey, lastRequests, this.correlationId);
+      }
+      getNativeBrokerErrorCode() {
+        return this.getLastRequests().nativeBrokerErrorCode;
+      }
+      clearNativeBrokerErrorCode() {
+        const lastRequests = this.getLastRequests();
+        delete lastRequests.nativeBrokerErrorCode;
+        this.cacheManager.setServerTelemetry(this.telemetryCacheKey, lastRequests, this.correlationId);
+      }
+      static makeExtraSkuString(params) {
+        return makeExtraSkuString(params);
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/client/SilentFlowClient.mjs
+var SilentFlowClient;
+var init_SilentFlowClient = __esm({
+  "node_modules/@azure/msal-common/dist/client/SilentFlowClient.mjs"() {
+    "use strict";
+    init_ClientConfiguration();
+    init_TimeUtils();
+    init_ClientAuthError();
+    init_ResponseHandler();
+    init_Constants();
+    init_StringUtils();
+    init_AuthToken();
+    init_PerformanceEvents();
+    init_FunctionWrappers();
+    init_Authority();
+    init_Logger();
+    init_packageMetadata();
+    init_ClientAuthErrorCodes();
+    SilentFlowClient = class {
+      constructor(configuration, performanceClient) {
+        this.config = buildClientConfiguration(configuration);
+        this.logger = new Logger(this.config.loggerOptions, name, version);
+        this.cryptoUtils = this.config.cryptoInterface;
+        this.cacheManager = this.config.storageInterface;
+        this.networkClient = this.config.networkInterface;
+        this.serverTelemetryManager = this.config.serverTelemetryManager;
+        this.authority = this.config.authOptions.authority;
+        this.performanceClient = performanceClient;
+      }
+      /**
+       * Retrieves token from cache or throws an error if it must be refreshed.
+       * @param request
+       */
+      async acquireCachedToken(request2) {
+        let lastCacheOutcome = CacheOutcome.NOT_APPLICABLE;
+        if (request2.forceRefresh || !StringUtils.isEmptyObj(request2.claims)) {
+          this.setCacheOutcome(CacheOutcome.FORCE_REFRESH_OR_CLAIMS, request2.correlationId);
+          throw createClientAuthError(tokenRefreshRequired, request2.correlationId);
+        }
+        if (!request2.account) {
+          throw createClientAuthError(noAccountInSilentRequest, request2.correlationId);
+        }
+        const requestTenantId = request2.account.tenantId || getTenantFromAuthorityString(request2.authority, request2.correlationId);
+        const tokenKeys = this.cacheManager.getTokenKeys();
+        const cachedAccessToken = this.cacheManager.getAccessToken(request2.account, request2, tokenKeys, requestTenantId);
+        if (!cachedAccessToken) {
+          this.setCacheOutcome(CacheOutcome.NO_CACHED_ACCESS_TOKEN, request2.correlationId);
+          throw createClientAuthError(tokenRefreshRequired, request2.correlationId);
+        } else if (wasClockTurnedBack(cachedAccessToken.cachedAt) || isTokenExpired(cachedAccessToken.expiresOn, this.config.systemOptions.tokenRenewalOffsetSeconds)) {
+          this.setCacheOutcome(CacheOutcome.CACHED_ACCESS_TOKEN_EXPIRED, request2.correlationId);
+          throw createClientAuthError(tokenRefreshRequired, request2.correlationId);
+        } else if (request2.resource) {
+          if (cachedAccessToken.resource !== request2.resource) {
+            this.setCacheOutcome(CacheOutcome.NO_CACHED_ACCESS_TOKEN, request2.correlationId);
+            throw createClientAuthError(tokenRefreshRequired, request2.correlationId);
+          }
+        } else if (cachedAccessToken.refreshOn && isTokenExpired(cachedAccessToken.refreshOn, 0)) {
+          lastCacheOutcome = CacheOutcome.PROACTIVELY_REFRESHED;
+        }
+        const cachedAccessTokenType = cachedAccessToken.tokenType?.toLowerCase();
+        if (cachedAccessTokenType === AuthenticationScheme.DPOP.toLowerCase()) {
+          if (!cachedAccessToken.keyId) {
+            this.logger.info("SilentFlowClient:acquireCachedToken - Cached DPoP access token is missing keyId; refresh required", request2.correlationId);
+            this.setCacheOutcome(CacheOutcome.NO_CACHED_ACCESS_TOKEN, request2.correlationId);
+            throw createClientAuthError(tokenRefreshRequired, request2.correlationId);
+          }
+          try {
+            await this.config.tokenBindingKeyManager.getTokenBindingPublicKeyJwk(cachedAccessToken.keyId, request2.correlationId);
+          } catch {
+            this.logger.info("SilentFlowClient:acquireCachedToken - Local DPoP key was not found for cached access token; refresh required", request2.correlationId);
+            this.setCacheOutcome(CacheOutcome.NO_CACHED_ACCESS_TOKEN, request2.correlationId);
+            throw createClientAuthError(tokenRefreshRequired, request2.correlationId);
+          }
+        }
+        const environment = request2.authority || this.authority.getPreferredCache();
+        const cacheRecord = {
+          account: this.cacheManager.getAccount(this.cacheManager.generateAccountKey(request2.account), request2.correlationId),
+          accessToken: cachedAccessToken,
+          idToken: this.cacheManager.getIdToken(request2.account, request2.correlationId, tokenKeys, requestTenantId),
+          refreshToken: null,
+          appMetadata: this.cacheManager.readAppMetadataFromCache(environment, request2.correlationId)
+        };
+        this.setCacheOutcome(lastCacheOutcome, request2.correlationId);
+        if (this.config.serverTelemetryManager) {
+          this.config.serverTelemetryManager.incrementCacheHits();
+        }
+        return [
+          await invokeAsync(this.generateResultFromCacheRecord.bind(this), SilentFlowClientGenerateResultFromCacheRecord, this.logger, this.performanceClient, request2.correlationId)(cacheRecord, request2),
+          lastCacheOutcome
+        ];
+      }
+      setCacheOutcome(cacheOutcome, correlationId) {
+        this.serverTelemetryManager?.setCacheOutcome(cacheOutcome);
+        this.performanceClient?.addFields({
+          cacheOutcome
+        }, correlationId);
+        if (cacheOutcome !== CacheOutcome.NOT_APPLICABLE) {
+          this.logger.info(`Token refresh is required due to cache outcome: '${cacheOutcome}'`, correlationId);
+        }
+      }
+      /**
+       * Helper function to build response object from the CacheRecord
+       * @param cacheRecord
+       */
+      async generateResultFromCacheRecord(cacheRecord, request2) {
+        let idTokenClaims;
+        if (cacheRecord.idToken) {
+          idTokenClaims = extractTokenClaims(cacheRecord.idToken.secret, this.config.cryptoInterface.base64Decode, request2.correlationId);
+        }
+        return ResponseHandler.generateAuthenticationResult(this.cryptoUtils, this.authority, cacheRecord, true, request2, this.performanceClient, {
+          idTokenClaims,
+          tokenBindingKeyManager: this.config.tokenBindingKeyManager
+        });
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-common/dist/index-node.mjs
+var init_index_node = __esm({
+  "node_modules/@azure/msal-common/dist/index-node.mjs"() {
+    "use strict";
+    init_AADServerParamKeys();
+    init_AccountEntityUtils();
+    init_AuthError();
+    init_AuthToken();
+    init_Authority();
+    init_AuthorityFactory();
+    init_AuthorizationCodeClient();
+    init_Authorize();
+    init_AuthorityOptions();
+    init_CacheHelpers();
+    init_CacheManager();
+    init_CcsCredential();
+    init_ClientAssertionUtils();
+    init_ClientAuthError();
+    init_ClientAuthErrorCodes();
+    init_Constants();
+    init_ClientConfiguration();
+    init_ITokenBindingKeyManager();
+    init_Logger();
+    init_NetworkError();
+    init_ProtocolMode();
+    init_RefreshTokenClient();
+    init_RequestParameterBuilder();
+    init_ResponseHandler();
+    init_ScopeSet();
+    init_ServerTelemetryManager();
+    init_SilentFlowClient();
+    init_StringUtils();
+    init_StubPerformanceClient();
+    init_TimeUtils();
+    init_TokenCacheContext();
+    init_Token();
+    init_UrlString();
+    init_UrlUtils();
+    init_RequestThumbprint();
+  }
+});
+
+// node_modules/@azure/msal-node/dist/cache/serializer/Deserializer.mjs
+var Deserializer;
+var init_Deserializer = __esm({
+  "node_modules/@azure/msal-node/dist/cache/serializer/Deserializer.mjs"() {
+    "use strict";
+    init_index_node();
+    Deserializer = class {
+      /**
+       * Parse the JSON blob in memory and deserialize the content
+       * @param cachedJson - JSON blob cache
+       */
+      static deserializeJSONBlob(jsonFile) {
+        const deserializedCache = !jsonFile ? {} : JSON.parse(jsonFile);
+        return deserializedCache;
+      }
+      /**
+       * Deserializes accounts to AccountEntity objects
+       * @param accounts - accounts of type SerializedAccountEntity
+       */
+      static deserializeAccounts(accounts) {
+        const accountObjects = {};
+        if (accounts) {
+          Object.keys(accounts).map(function(key) {
+            const serializedAcc = accounts[key];
+            const mappedAcc = {
+              homeAccountId: serializedAcc.home_account_id,
+              environment: serializedAcc.environment,
+              realm: serializedAcc.realm,
+              localAccountId: serializedAcc.local_account_id,
+              username: serializedAcc.username,
+              authorityType: serializedAcc.authority_type,
+              name: serializedAcc.name,
+              clientInfo: serializedAcc.client_info,
+              lastModificationTime: serializedAcc.last_modification_time,
+              lastModificationApp: serializedAcc.last_modification_app,
+              tenantProfiles: serializedAcc.tenantProfiles?.map((serializedTenantProfile) => {
+                return JSON.parse(serializedTenantProfile);
+              }),
+              lastUpdatedAt: Date.now().toString()
+            };
+            const account = {};
+            CacheManager.toObject(account, mappedAcc);
+            accountObjects[key] = account;
+          });
+        }
+        return accountObjects;
+      }
+      /**
+       * Deserializes id tokens to IdTokenEntity objects
+       * @param idTokens - credentials of type SerializedIdTokenEntity
+       */
+      static deserializeIdTokens(idTokens) {
+        const idObjects = {};
+        if (idTokens) {
+          Object.keys(idTokens).map(function(key) {
+            const serializedIdT = idTokens[key];
+            const idToken = {
+              homeAccountId: serializedIdT.home_account_id,
+              environment: serializedIdT.environment,
+              credentialType: serializedIdT.credential_type,
+              clientId: serializedIdT.client_id,
+              secret: serializedIdT.secret,
+              realm: serializedIdT.realm,
+              lastUpdatedAt: Date.now().toString()
+            };
+            idObjects[key] = idToken;
+          });
+        }
+        return idObjects;
+      }
+      /**
+       * Deserializes access tokens to AccessTokenEntity objects
+       * @param accessTokens - access tokens of type SerializedAccessTokenEntity
+       */
+      static deserializeAccessTokens(accessTokens) {
+        const atObjects = {};
+        if (accessTokens) {
+          Object.keys(accessTokens).map(function(key) {
+            const serializedAT = accessTokens[key];
+            const accessToken = {
+              homeAccountId: serializedAT.home_account_id,
+              environment: serializedAT.environment,
+              credentialType: serializedAT.credential_type,
+              clientId: serializedAT.client_id,
+              secret: serializedAT.secret,
+              realm: serializedAT.realm,
+              target: serializedAT.target,
+              cachedAt: serializedAT.cached_at,
+              expiresOn: serializedAT.expires_on,
+              extendedExpiresOn: serializedAT.extended_expires_on,
+              refreshOn: serializedAT.refresh_on,
+              keyId: serializedAT.key_id,
+              tokenType: serializedAT.token_type,
+              userAssertionHash: serializedAT.userAssertionHash,
+              resource: serializedAT.resource,
+              additionalCacheKeyComponents: serializedAT.additionalCacheKeyComponents,
+              lastUpdatedAt: Date.now().toString()
+            };
+            atObjects[key] = accessToken;
+          });
+        }
+        return atObjects;
+      }
+      /**
+       * Deserializes refresh tokens to RefreshTokenEntity objects
+       * @param refreshTokens - refresh tokens of type SerializedRefreshTokenEntity
+       */
+      static deserializeRefreshTokens(refreshTokens) {
+        const rtObjects = {};
+        if (refreshTokens) {
+          Object.keys(refreshTokens).map(function(key) {
+            const serializedRT = refreshTokens[key];
+            const refreshToken = {
+              homeAccountId: serializedRT.home_account_id,
+              environment: serializedRT.environment,
+              credentialType: serializedRT.credential_type,
+              clientId: serializedRT.client_id,
+              secret: serializedRT.secret,
+              familyId: serializedRT.family_id,
+              target: serializedRT.target,
+              realm: serializedRT.realm,
+              lastUpdatedAt: Date.now().toString()
+            };
+            rtObjects[key] = refreshToken;
+          });
+        }
+        return rtObjects;
+      }
+      /**
+       * Deserializes appMetadata to AppMetaData objects
+       * @param appMetadata - app metadata of type SerializedAppMetadataEntity
+       */
+      static deserializeAppMetadata(appMetadata) {
+        const appMetadataObjects = {};
+        if (appMetadata) {
+          Object.keys(appMetadata).map(function(key) {
+            const serializedAmdt = appMetadata[key];
+            appMetadataObjects[key] = {
+              clientId: serializedAmdt.client_id,
+              environment: serializedAmdt.environment,
+              familyId: serializedAmdt.family_id
+            };
+          });
+        }
+        return appMetadataObjects;
+      }
+      /**
+       * Deserialize an inMemory Cache
+       * @param jsonCache - JSON blob cache
+       */
+      static deserializeAllCache(jsonCache) {
+        return {
+          accounts: jsonCache.Account ? this.deserializeAccounts(jsonCache.Account) : {},
+          idTokens: jsonCache.IdToken ? this.deserializeIdTokens(jsonCache.IdToken) : {},
+          accessTokens: jsonCache.AccessToken ? this.deserializeAccessTokens(jsonCache.AccessToken) : {},
+          refreshTokens: jsonCache.RefreshToken ? this.deserializeRefreshTokens(jsonCache.RefreshToken) : {},
+          appMetadata: jsonCache.AppMetadata ? this.deserializeAppMetadata(jsonCache.AppMetadata) : {}
+        };
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-node/dist/internals.mjs
+var init_internals = __esm({
+  "node_modules/@azure/msal-node/dist/internals.mjs"() {
+    "use strict";
+    init_Serializer();
+    init_Deserializer();
+  }
+});
+
+// node_modules/@azure/msal-node/dist/utils/Constants.mjs
+var MANAGED_IDENTITY_DEFAULT_TENANT, DEFAULT_AUTHORITY_FOR_MANAGED_IDENTITY, ManagedIdentityHeaders, ManagedIdentityQueryParameters, ManagedIdentityEnvironmentVariableNames, ManagedIdentitySourceNames, ManagedIdentityIdType, HttpMethod2, REGION_ENVIRONMENT_VARIABLE, MSAL_FORCE_REGION, RANDOM_OCTET_SIZE, Hash, CharSet, CACHE, Constants, ApiId, JwtConstants;
+var init_Constants2 = __esm({
+  "node_modules/@azure/msal-node/dist/utils/Constants.mjs"() {
+    "use strict";
+    init_index_node();
+    MANAGED_IDENTITY_DEFAULT_TENANT = "managed_identity";
+    DEFAULT_AUTHORITY_FOR_MANAGED_IDENTITY = `https://login.microsoftonline.com/${MANAGED_IDENTITY_DEFAULT_TENANT}/`;
+    ManagedIdentityHeaders = {
+      AUTHORIZATION_HEADER_NAME: "Authorization",
+      METADATA_HEADER_NAME: "Metadata",
+      APP_SERVICE_SECRET_HEADER_NAME: "X-IDENTITY-HEADER",
+      ML_AND_SF_SECRET_HEADER_NAME: "secret",
+      CLIENT_SKU: AADServerParamKeys_exports.X_CLIENT_SKU,
+      CLIENT_VER: AADServerParamKeys_exports.X_CLIENT_VER,
+      CLIENT_REQUEST_ID: "x-ms-client-request-id"
+    };
+    ManagedIdentityQueryParameters = {
+      API_VERSION: "api-version",
+      RESOURCE: "resource",
+      SHA256_TOKEN_TO_REFRESH: "token_sha256_to_refresh",
+      XMS_CC: "xms_cc"
+    };
+    ManagedIdentityEnvironmentVariableNames = {
+      AZURE_POD_IDENTITY_AUTHORITY_HOST: "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+      DEFAULT_IDENTITY_CLIENT_ID: "DEFAULT_IDENTITY_CLIENT_ID",
+      IDENTITY_ENDPOINT: "IDENTITY_ENDPOINT",
+      IDENTITY_HEADER: "IDENTITY_HEADER",
+      IDENTITY_SERVER_THUMBPRINT: "IDENTITY_SERVER_THUMBPRINT",
+      IMDS_ENDPOINT: "IMDS_ENDPOINT",
+      MSI_ENDPOINT: "MSI_ENDPOINT",
+      MSI_SECRET: "MSI_SECRET"
+    };
+    ManagedIdentitySourceNames = {
+      APP_SERVICE: "AppService",
+      AZURE_ARC: "AzureArc",
+      CLOUD_SHELL: "CloudShell",
+      DEFAULT_TO_IMDS: "DefaultToImds",
+      IMDS: "Imds",
+      MACHINE_LEARNING: "MachineLearning",
+      SERVICE_FABRIC: "ServiceFabric"
+    };
+    ManagedIdentityIdType = {
+      SYSTEM_ASSIGNED: "system-assigned",
+      USER_ASSIGNED_CLIENT_ID: "user-assigned-client-id",
+      USER_ASSIGNED_RESOURCE_ID: "user-assigned-resource-id",
+      USER_ASSIGNED_OBJECT_ID: "user-assigned-object-id"
+    };
+    HttpMethod2 = {
+      GET: "GET",
+      POST: "POST"
+    };
+    REGION_ENVIRONMENT_VARIABLE = "REGION_NAME";
+    MSAL_FORCE_REGION = "MSAL_FORCE_REGION";
+    RANDOM_OCTET_SIZE = 32;
+    Hash = {
+      SHA256: "sha256"
+    };
+    CharSet = {
+      CV_CHARSET: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+    };
+    CACHE = {
+      KEY_SEPARATOR: "-"
+    };
+    Constants = {
+      MSAL_SKU: "msal.js.node",
+      JWT_BEARER_ASSERTION_TYPE: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+      HTTP_PROTOCOL: "http://",
+      LOCALHOST: "localhost"
+    };
+    ApiId = {
+      acquireTokenSilent: 62,
+      acquireTokenByUsernamePassword: 371,
+      acquireTokenByDeviceCode: 671,
+      acquireTokenByClientCredential: 771,
+      acquireTokenByOBO: 772,
+      acquireTokenWithManagedIdentity: 773,
+      acquireTokenByUserFederatedIdentityCredential: 774,
+      acquireTokenByCode: 871,
+      acquireTokenByRefreshToken: 872
+    };
+    JwtConstants = {
+      RSA_256: "RS256",
+      PSS_256: "PS256",
+      X5T_256: "x5t#S256",
+      X5T: "x5t",
+      X5C: "x5c",
+      AUDIENCE: "aud",
+      EXPIRATION_TIME: "exp",
+      ISSUER: "iss",
+      SUBJECT: "sub",
+      NOT_BEFORE: "nbf",
+      JWT_ID: "jti"
+    };
+  }
+});
+
+// node_modules/@azure/msal-node/dist/network/HttpClient.mjs
+function getHeaderDict(headers) {
+  const headerDict = {};
+  headers.forEach((value, key) => {
+    headerDict[key] = value;
+  });
+  return headerDict;
+}
+function getFetchHeaders(options) {
+  const headers = new Headers();
+  if (!(options && options.headers)) {
+    return headers;
+  }
+  Object.entries(options.headers).forEach(([key, value]) => {
+    headers.append(key, value);
+  });
+  return headers;
+}
+var HttpClient;
+var init_HttpClient = __esm({
+  "node_modules/@azure/msal-node/dist/network/HttpClient.mjs"() {
+    "use strict";
+    init_index_node();
+    init_Constants2();
+    HttpClient = class {
+      /**
+       * Sends an HTTP GET request to the specified URL.
+       *
+       * This method handles GET requests with optional timeout support. The timeout
+       * is implemented using AbortController, which provides a clean way to cancel
+       * fetch requests that take too long to complete.
+       *
+       * @param url - The target URL for the GET request
+       * @param options - Optional request configuration including headers
+       * @param timeout - Optional timeout in milliseconds. If specified, the request
+       *                  will be aborted if it doesn't complete within this time
+       * @returns Promise that resolves to a NetworkResponse containing headers, body, and status
+       * @throws {AuthError} When the request times out or response parsing fails
+       * @throws {NetworkError} When the network request fails
+       */
+      async sendGetRequestAsync(url, options, timeout) {
+        return this.sendRequest(url, HttpMethod2.GET, options, timeout);
+      }
+      /**
+       * Sends an HTTP POST request to the specified URL.
+       *
+       * This method handles POST requests with request body support. Currently,
+       * timeout functionality is not exposed for POST requests, but the underlying
+       * implementation supports it through the shared sendRequest method.
+       *
+       * @param url - The target URL for the POST request
+       * @param options - Optional request configuration including headers and body
+       * @returns Promise that resolves to a NetworkResponse containing headers, body, and status
+       * @throws {AuthError} When the request times out or response parsing fails
+       * @throws {NetworkError} When the network request fails
+       */
+      async sendPostRequestAsync(url, options) {
+        return this.sendRequest(url, HttpMethod2.POST, options);
+      }
+      /**
+       * Core HTTP request implementation using native fetch API.
+       *
+       * This method handles GET and POST HTTP requests with comprehensive
+       * timeout support and error handling. The timeout mechanism works as follows:
+       *
+       * 1. An AbortController is created for each request
+       * 2. If a timeout is specified, setTimeout is used to call abort() after the delay
+       * 3. The abort signal is passed to fetch, which will reject the promise if aborted
+       * 4. Cleanup occurs in both success and error cases to prevent timer leaks
+       *
+       * Error handling priority:
+       * 1. Timeout errors (AbortError) are converted to "Request timeout" messages
+       * 2. Network/connection errors are wrapped with "Network request failed" prefix
+       * 3. JSON parsing errors are wrapped with "Failed to parse response" prefix
+       *
+       * @param url - The target URL for the request
+       * @param method - HTTP method (GET or POST)
+       * @param options - Optional request configuration (headers, body)
+       * @param timeout - Optional timeout in milliseconds for request cancellation
+       * @returns Promise resolving to NetworkResponse with parsed JSON body
+       * @throws {AuthError} For timeouts or JSON parsing errors
+       * @throws {NetworkError} For network failures
+       */
+      async sendRequest(url, method, options, timeout) {
+        const controller = new AbortController();
+        let timeoutId;
+        if (timeout) {
+          timeoutId = setTimeout(() => {
+            controller.abort();
+          }, timeout);
+        }
+        const fetchOptions = {
+          method,
+          headers: getFetchHeaders(options),
+          signal: controller.signal
+          // Enable cancellation via AbortController
+        };
+        if (method === HttpMethod2.POST) {
+          fetchOptions.body = options?.body || "";
+        }
+        let response;
+        try {
+          response = await fetch(url, fetchOptions);
+        } catch (error) {
+          if (timeoutId) {
+            clearTimeout(timeoutId);
+          }
+          if (error instanceof Error && error.name === "AbortError") {
+            throw createAuthError(ClientAuthErrorCodes_exports.networkError, "", "Request timeout");
+          }
+          const baseAuthError = createAuthError(ClientAuthErrorCodes_exports.networkError, "", `Network request failed: ${error instanceof Error ? error.message : "unknown"}`);
+          throw createNetworkError(baseAuthError, void 0, void 0, error instanceof Error ? error : void 0);
+        }
+        if (timeoutId) {
+          clearTimeout(timeoutId);
+        }
+        try {
+          return {
+            headers: getHeaderDict(response.headers),
+            body: await response.json(),
+            status: response.status
+          };
+        } catch (error) {
+          throw createAuthError(ClientAuthErrorCodes_exports.tokenParsingError, "", `Failed to parse response: ${error instanceof Error ? error.message : "unknown"}`);
+        }
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-node/dist/error/ManagedIdentityErrorCodes.mjs
+var invalidFileExtension, invalidFilePath, invalidManagedIdentityIdType, invalidSecret, missingId, networkUnavailable, platformNotSupported, unableToCreateAzureArc, unableToCreateCloudShell, unableToCreateSource, unableToReadSecretFile, userAssignedNotAvailableAtRuntime, userAssignedManagedIdentityNotConfirmed, wwwAuthenticateHeaderMissing, wwwAuthenticateHeaderUnsupportedFormat, MsiEnvironmentVariableUrlMalformedErrorCodes;
+var init_ManagedIdentityErrorCodes = __esm({
+  "node_modules/@azure/msal-node/dist/error/ManagedIdentityErrorCodes.mjs"() {
+    "use strict";
+    init_Constants2();
+    invalidFileExtension = "invalid_file_extension";
+    invalidFilePath = "invalid_file_path";
+    invalidManagedIdentityIdType = "invalid_managed_identity_id_type";
+    invalidSecret = "invalid_secret";
+    missingId = "missing_client_id";
+    networkUnavailable = "network_unavailable";
+    platformNotSupported = "platform_not_supported";
+    unableToCreateAzureArc = "unable_to_create_azure_arc";
+    unableToCreateCloudShell = "unable_to_create_cloud_shell";
+    unableToCreateSource = "unable_to_create_source";
+    unableToReadSecretFile = "unable_to_read_secret_file";
+    userAssignedNotAvailableAtRuntime = "user_assigned_not_available_at_runtime";
+    userAssignedManagedIdentityNotConfirmed = "user_assigned_managed_identity_not_confirmed";
+    wwwAuthenticateHeaderMissing = "www_authenticate_header_missing";
+    wwwAuthenticateHeaderUnsupportedFormat = "www_authenticate_header_unsupported_format";
+    MsiEnvironmentVariableUrlMalformedErrorCodes = {
+      [ManagedIdentityEnvironmentVariableNames.AZURE_POD_IDENTITY_AUTHORITY_HOST]: "azure_pod_identity_authority_host_url_malformed",
+      [ManagedIdentityEnvironmentVariableNames.IDENTITY_ENDPOINT]: "identity_endpoint_url_malformed",
+      [ManagedIdentityEnvironmentVariableNames.IMDS_ENDPOINT]: "imds_endpoint_url_malformed",
+      [ManagedIdentityEnvironmentVariableNames.MSI_ENDPOINT]: "msi_endpoint_url_malformed"
+    };
+  }
+});
+
+// node_modules/@azure/msal-node/dist/error/ManagedIdentityError.mjs
+function createManagedIdentityError(errorCode, correlationId) {
+  return new ManagedIdentityError(errorCode, correlationId);
+}
+var ManagedIdentityErrorMessages, ManagedIdentityError;
+var init_ManagedIdentityError = __esm({
+  "node_modules/@azure/msal-node/dist/error/ManagedIdentityError.mjs"() {
+    "use strict";
+    init_index_node();
+    init_ManagedIdentityErrorCodes();
+    init_Constants2();
+    ManagedIdentityErrorMessages = {
+      [invalidFileExtension]: "The file path in the WWW-Authenticate header does not contain a .key file.",
+      [invalidFilePath]: "The file path in the WWW-Authenticate header is not in a valid Windows or Linux Format.",
+      [invalidManagedIdentityIdType]: "More than one ManagedIdentityIdType was provided.",
+      [invalidSecret]: "The secret in the file on the file path in the WWW-Authenticate header is greater than 4096 bytes.",
+      [platformNotSupported]: "The platform is not supported by Azure Arc. Azure Arc only supports Windows and Linux.",
+      [missingId]: "A ManagedIdentityId id was not provided.",
+      [MsiEnvironmentVariableUrlMalformedErrorCodes.AZURE_POD_IDENTITY_AUTHORITY_HOST]: `The Managed Identity's '${ManagedIdentityEnvironmentVariableNames.AZURE_POD_IDENTITY_AUTHORITY_HOST}' environment variable is malformed.`,
+      [MsiEnvironmentVariableUrlMalformedErrorCodes.IDENTITY_ENDPOINT]: `The Managed Identity's '${ManagedIdentityEnvironmentVariableNames.IDENTITY_ENDPOINT}' environment variable is malformed.`,
+      [MsiEnvironmentVariableUrlMalformedErrorCodes.IMDS_ENDPOINT]: `The Managed Identity's '${ManagedIdentityEnvironmentVariableNames.IMDS_ENDPOINT}' environment variable is malformed.`,
+      [MsiEnvironmentVariableUrlMalformedErrorCodes.MSI_ENDPOINT]: `The Managed Identity's '${ManagedIdentityEnvironmentVariableNames.MSI_ENDPOINT}' environment variable is malformed.`,
+      [networkUnavailable]: "Authentication unavailable. The request to the managed identity endpoint timed out.",
+      [unableToCreateAzureArc]: "Azure Arc Managed Identities can only be system assigned.",
+      [unableToCreateCloudShell]: "Cloud Shell Managed Identities can only be system assigned.",
+      [unableToCreateSource]: "Unable to create a Managed Identity source based on environment variables.",
+      [unableToReadSecretFile]: "Unable to read the secret file.",
+      [userAssignedNotAvailableAtRuntime]: "Service Fabric user assigned managed identity ClientId or ResourceId is not configurable at runtime.",
+      [userAssignedManagedIdentityNotConfirmed]: "Azure Arc did not confirm the requested user-assigned managed identity in the token response. The agent likely does not support user-assigned managed identity and returned the system-assigned identity.",
+      [wwwAuthenticateHeaderMissing]: "A 401 response was received from the Azure Arc Managed Identity, but the www-authenticate header is missing.",
+      [wwwAuthenticateHeaderUnsupportedFormat]: "A 401 response was received from the Azure Arc Managed Identity, but the www-authenticate header is in an unsupported format."
+    };
+    ManagedIdentityError = class _ManagedIdentityError extends AuthError {
+      constructor(errorCode, correlationId) {
+        super(errorCode, correlationId, ManagedIdentityErrorMessages[errorCode]);
+        this.name = "ManagedIdentityError";
+        Object.setPrototypeOf(this, _ManagedIdentityError.prototype);
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-node/dist/config/ManagedIdentityId.mjs
+var init_ManagedIdentityId = __esm({
+  "node_modules/@azure/msal-node/dist/config/ManagedIdentityId.mjs"() {
+    "use strict";
+    init_ManagedIdentityError();
+    init_Constants2();
+    init_ManagedIdentityErrorCodes();
+  }
+});
+
+// node_modules/@azure/msal-node/dist/error/NodeAuthError.mjs
+var NodeAuthErrorMessage, NodeAuthError;
+var init_NodeAuthError = __esm({
+  "node_modules/@azure/msal-node/dist/error/NodeAuthError.mjs"() {
+    "use strict";
+    init_index_node();
+    NodeAuthErrorMessage = {
+      invalidLoopbackAddressType: {
+        code: "invalid_loopback_server_address_type",
+        desc: "Loopback server address is not type string. This is unexpected."
+      },
+      unableToLoadRedirectUri: {
+        code: "unable_to_load_redirectUrl",
+        desc: "Loopback server callback was invoked without a url. This is unexpected."
+      },
+      noAuthCodeInResponse: {
+        code: "no_auth_code_in_response",
+        desc: "No auth code found in the server response. Please check your network trace to determine what happened."
+      },
+      noLoopbackServerExists: {
+        code: "no_loopback_server_exists",
+        desc: "No loopback server exists yet."
+      },
+      loopbackServerAlreadyExists: {
+        code: "loopback_server_already_exists",
+        desc: "Loopback server already exists. Cannot create another."
+      },
+      loopbackServerTimeout: {
+        code: "loopback_server_timeout",
+        desc: "Timed out waiting for auth code listener to be registered."
+      },
+      loopbackServerQueryResponseNotSupported: {
+        code: "loopback_server_query_response_not_supported",
+        desc: "The loopback server received an OAuth response in the URL. Interactive authentication requires form_post."
+      },
+      stateNotFoundError: {
+        code: "state_not_found",
+        desc: "State not found. Please verify that the request originated from msal."
+      },
+      thumbprintMissing: {
+        code: "thumbprint_missing_from_client_certificate",
+        desc: "Client certificate does not contain a SHA-1 or SHA-256 thumbprint."
+      },
+      redirectUriNotSupported: {
+        code: "redirect_uri_not_supported",
+        desc: "RedirectUri is not supported in this scenario. Please remove redirectUri from the request."
+      },
+      unsupportedCcaInstanceAware: {
+        code: "unsupported_cca_instance_aware",
+        desc: "Instance-aware configuration is not supported by ConfidentialClientApplication."
+      }
+    };
+    NodeAuthError = class _NodeAuthError extends AuthError {
+      constructor(errorCode, correlationId, errorMessage) {
+        super(errorCode, correlationId, errorMessage);
+        this.name = "NodeAuthError";
+      }
+      /**
+       * Creates an error thrown if loopback server address is of type string.
+       */
+      static createInvalidLoopbackAddressTypeError() {
+        return new _NodeAuthError(NodeAuthErrorMessage.invalidLoopbackAddressType.code, "", `${NodeAuthErrorMessage.invalidLoopbackAddressType.desc}`);
+      }
+      /**
+       * Creates an error thrown if the loopback server is unable to get a url.
+       */
+      static createUnableToLoadRedirectUrlError() {
+        return new _NodeAuthError(NodeAuthErrorMessage.unableToLoadRedirectUri.code, "", `${NodeAuthErrorMessage.unableToLoadRedirectUri.desc}`);
+      }
+      /**
+       * Creates an error thrown if the server response does not contain an auth code.
+       */
+      static createNoAuthCodeInResponseError(correlationId = "") {
+        return new _NodeAuthError(NodeAuthErrorMessage.noAuthCodeInResponse.code, correlationId, `${NodeAuthErrorMessage.noAuthCodeInResponse.desc}`);
+      }
+      /**
+       * Creates an error thrown if the loopback server has not been spun up yet.
+       */
+      static createNoLoopbackServerExistsError() {
+        return new _NodeAuthError(NodeAuthErrorMessage.noLoopbackServerExists.code, "", `${NodeAuthErrorMessage.noLoopbackServerExists.desc}`);
+      }
+      /**
+       * Creates an error thrown if a loopback server already exists when attempting to create another one.
+       */
+      static createLoopbackServerAlreadyExistsError() {
+        return new _NodeAuthError(NodeAuthErrorMessage.loopbackServerAlreadyExists.code, "", `${NodeAuthErrorMessage.loopbackServerAlreadyExists.desc}`);
+      }
+      /**
+       * Creates an error thrown if the loopback server times out registering the auth code listener.
+       */
+      static createLoopbackServerTimeoutError(correlationId = "") {
+        return new _NodeAuthError(NodeAuthErrorMessage.loopbackServerTimeout.code, correlationId, `${NodeAuthErrorMessage.loopbackServerTimeout.desc}`);
+      }
+      /**
+       * Creates an error thrown if the loopback server receives an OAuth response in a query string.
+       */
+      static createLoopbackServerQueryResponseNotSupportedError() {
+        return new _NodeAuthError(NodeAuthErrorMessage.loopbackServerQueryResponseNotSupported.code, "", NodeAuthErrorMessage.loopbackServerQueryResponseNotSupported.desc);
+      }
+      /**
+       * Creates an error thrown when the state is not present.
+       */
+      static createStateNotFoundError(correlationId = "") {
+        return new _NodeAuthError(NodeAuthErrorMessage.stateNotFoundError.code, correlationId, NodeAuthErrorMessage.stateNotFoundError.desc);
+      }
+      /**
+       * Creates an error thrown when client certificate was provided, but neither the SHA-1 or SHA-256 thumbprints were provided
+       */
+      static createThumbprintMissingError() {
+        return new _NodeAuthError(NodeAuthErrorMessage.thumbprintMissing.code, "", NodeAuthErrorMessage.thumbprintMissing.desc);
+      }
+      /**
+       * Creates an error thrown when redirectUri is provided in an unsupported scenario
+       */
+      static createRedirectUriNotSupportedError(correlationId = "") {
+        return new _NodeAuthError(NodeAuthErrorMessage.redirectUriNotSupported.code, correlationId, NodeAuthErrorMessage.redirectUriNotSupported.desc);
+      }
+      /**
+       * Creates an error thrown when instance-aware behavior is requested for a confidential client.
+       */
+      static createUnsupportedCcaInstanceAwareError(correlationId = "") {
+        return new _NodeAuthError(NodeAuthErrorMessage.unsupportedCcaInstanceAware.code, correlationId, NodeAuthErrorMessage.unsupportedCcaInstanceAware.desc);
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-node/dist/config/Configuration.mjs
+function buildAppConfiguration({ auth, broker, cache: cache2, system, telemetry }) {
+  const systemOptions = {
+    ...DEFAULT_SYSTEM_OPTIONS2,
+    networkClient: new HttpClient(),
+    loggerOptions: system?.loggerOptions || DEFAULT_LOGGER_OPTIONS,
+    disableInternalRetries: system?.disableInternalRetries || false
+  };
+  if (!!auth.clientCertificate && !!!auth.clientCertificate.thumbprint && !!!auth.clientCertificate.thumbprintSha256) {
+    throw NodeAuthError.createStateNotFoundError();
+  }
+  return {
+    auth: { ...DEFAULT_AUTH_OPTIONS, ...auth },
+    broker: { ...broker },
+    cache: { ...cache2 },
+    system: { ...systemOptions, ...system },
+    telemetry: { ...DEFAULT_TELEMETRY_OPTIONS2, ...telemetry }
+  };
+}
+var DEFAULT_AUTH_OPTIONS, DEFAULT_LOGGER_OPTIONS, DEFAULT_SYSTEM_OPTIONS2, DEFAULT_TELEMETRY_OPTIONS2;
+var init_Configuration = __esm({
+  "node_modules/@azure/msal-node/dist/config/Configuration.mjs"() {
+    "use strict";
+    init_index_node();
+    init_HttpClient();
+    init_ManagedIdentityId();
+    init_NodeAuthError();
+    DEFAULT_AUTH_OPTIONS = {
+      clientId: "",
+      authority: Constants_exports.DEFAULT_AUTHORITY,
+      clientSecret: "",
+      clientAssertion: "",
+      clientCertificate: {
+        thumbprint: "",
+        thumbprintSha256: "",
+        privateKey: "",
+        x5c: ""
+      },
+      knownAuthorities: [],
+      cloudDiscoveryMetadata: "",
+      authorityMetadata: "",
+      clientCapabilities: [],
+      azureCloudOptions: {
+        azureCloudInstance: AzureCloudInstance.None,
+        tenant: ""
+      },
+      isMcp: false
+    };
+    DEFAULT_LOGGER_OPTIONS = {
+      loggerCallback: () => {
+      },
+      piiLoggingEnabled: false,
+      logLevel: LogLevel.Info
+    };
+    DEFAULT_SYSTEM_OPTIONS2 = {
+      loggerOptions: DEFAULT_LOGGER_OPTIONS,
+      networkClient: new HttpClient(),
+      disableInternalRetries: false,
+      protocolMode: ProtocolMode.AAD
+    };
+    DEFAULT_TELEMETRY_OPTIONS2 = {
+      application: {
+        appName: "",
+        appVersion: ""
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-node/dist/crypto/GuidGenerator.mjs
+var import_node_crypto7, GuidGenerator;
+var init_GuidGenerator = __esm({
+  "node_modules/@azure/msal-node/dist/crypto/GuidGenerator.mjs"() {
+    "use strict";
+    import_node_crypto7 = require("node:crypto");
+    GuidGenerator = class {
+      /**
+       * Generates a random [RFC 4122](https://www.rfc-editor.org/rfc/rfc4122.txt) version 4 UUID. The UUID is generated using a
+       * cryptographic pseudorandom number generator.
+       */
+      generateGuid() {
+        return (0, import_node_crypto7.randomUUID)();
+      }
+      /**
+       * verifies if a string is  GUID
+       * @param guid
+       */
+      isGuid(guid2) {
+        const regexGuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+        return regexGuid.test(guid2);
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-node/dist/utils/EncodingUtils.mjs
+var EncodingUtils;
+var init_EncodingUtils = __esm({
+  "node_modules/@azure/msal-node/dist/utils/EncodingUtils.mjs"() {
+    "use strict";
+    init_index_node();
+    EncodingUtils = class _EncodingUtils {
+      /**
+       * 'utf8': Multibyte encoded Unicode characters. Many web pages and other document formats use UTF-8.
+       * 'base64': Base64 encoding.
+       *
+       * @param str text
+       */
+      static base64Encode(str, encoding) {
+        return Buffer.from(str, encoding).toString(Constants_exports.EncodingTypes.BASE64);
+      }
+      /**
+       * encode a URL
+       * @param str
+       */
+      static base64EncodeUrl(str, encoding) {
+        return _EncodingUtils.base64Encode(str, encoding).replace(/=/g, "").replace(/\+/g, "-").replace(/\//g, "_");
+      }
+      /**
+       * 'utf8': Multibyte encoded Unicode characters. Many web pages and other document formats use UTF-8.
+       * 'base64': Base64 encoding.
+       *
+       * @param base64Str Base64 encoded text
+       */
+      static base64Decode(base64Str) {
+        return Buffer.from(base64Str, Constants_exports.EncodingTypes.BASE64).toString("utf8");
+      }
+      /**
+       * @param base64Str Base64 encoded Url
+       */
+      static base64DecodeUrl(base64Str) {
+        let str = base64Str.replace(/-/g, "+").replace(/_/g, "/");
+        while (str.length % 4) {
+          str += "=";
+        }
+        return _EncodingUtils.base64Decode(str);
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-node/dist/crypto/HashUtils.mjs
+var import_crypto, HashUtils;
+var init_HashUtils = __esm({
+  "node_modules/@azure/msal-node/dist/crypto/HashUtils.mjs"() {
+    "use strict";
+    init_Constants2();
+    import_crypto = __toESM(require("crypto"), 1);
+    HashUtils = class {
+      /**
+       * generate 'SHA256' hash
+       * @param buffer
+       */
+      sha256(buffer) {
+        return import_crypto.default.createHash(Hash.SHA256).update(buffer).digest();
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-node/dist/crypto/PkceGenerator.mjs
+var import_crypto2, PkceGenerator;
+var init_PkceGenerator = __esm({
+  "node_modules/@azure/msal-node/dist/crypto/PkceGenerator.mjs"() {
+    "use strict";
+    init_index_node();
+    init_Constants2();
+    init_EncodingUtils();
+    init_HashUtils();
+    import_crypto2 = __toESM(require("crypto"), 1);
+    PkceGenerator = class {
+      constructor() {
+        this.hashUtils = new HashUtils();
+      }
+      /**
+       * generates the codeVerfier and the challenge from the codeVerfier
+       * reference: https://tools.ietf.org/html/rfc7636#section-4.1 and https://tools.ietf.org/html/rfc7636#section-4.2
+       */
+      async generatePkceCodes() {
+        const verifier = this.generateCodeVerifier();
+        const challenge = this.generateCodeChallengeFromVerifier(verifier);
+        return { verifier, challenge };
+      }
+      /**
+       * generates the codeVerfier; reference: https://tools.ietf.org/html/rfc7636#section-4.1
+       */
+      generateCodeVerifier() {
+        const charArr = [];
+        const maxNumber = 256 - 256 % CharSet.CV_CHARSET.length;
+        while (charArr.length <= RANDOM_OCTET_SIZE) {
+          const byte = import_crypto2.default.randomBytes(1)[0];
+          if (byte >= maxNumber) {
+            continue;
+          }
+          const index = byte % CharSet.CV_CHARSET.length;
+          charArr.push(CharSet.CV_CHARSET[index]);
+        }
+        const verifier = charArr.join("");
+        return EncodingUtils.base64EncodeUrl(verifier);
+      }
+      /**
+       * generate the challenge from the codeVerfier; reference: https://tools.ietf.org/html/rfc7636#section-4.2
+       * @param codeVerifier
+       */
+      generateCodeChallengeFromVerifier(codeVerifier) {
+        return EncodingUtils.base64EncodeUrl(this.hashUtils.sha256(codeVerifier).toString(Constants_exports.EncodingTypes.BASE64), Constants_exports.EncodingTypes.BASE64);
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-node/dist/crypto/CryptoProvider.mjs
+var CryptoProvider;
+var init_CryptoProvider = __esm({
+  "node_modules/@azure/msal-node/dist/crypto/CryptoProvider.mjs"() {
+    "use strict";
+    init_index_node();
+    init_GuidGenerator();
+    init_EncodingUtils();
+    init_PkceGenerator();
+    init_HashUtils();
+    CryptoProvider = class {
+      constructor() {
+        this.pkceGenerator = new PkceGenerator();
+        this.guidGenerator = new GuidGenerator();
+        this.hashUtils = new HashUtils();
+      }
+      /**
+       * base64 URL safe encoded string
+       */
+      base64UrlEncode() {
+        throw new Error("Method not implemented.");
+      }
+      /**
+       * Stringifies and base64Url encodes input public key
+       * @param inputKid - public key id
+       * @returns Base64Url encoded public key
+       */
+      encodeKid() {
+        throw new Error("Method not implemented.");
+      }
+      /**
+       * Creates a new random GUID - used to populate state and nonce.
+       * @returns string (GUID)
+       */
+      createNewGuid() {
+        return this.guidGenerator.generateGuid();
+      }
+      /**
+       * Encodes input string to base64.
+       * @param input - string to be encoded
+       */
+      base64Encode(input2) {
+        return EncodingUtils.base64Encode(input2);
+      }
+      /**
+       * Decodes input string from base64.
+       * @param input - string to be decoded
+       */
+      base64Decode(input2) {
+        return EncodingUtils.base64Decode(input2);
+      }
+      /**
+       * Generates PKCE codes used in Authorization Code Flow.
+       */
+      generatePkceCodes() {
+        return this.pkceGenerator.generatePkceCodes();
+      }
+      /**
+       * Removes cryptographic keypair from key store matching the keyId passed in
+       * @param kid - public key id
+       * @param correlationId - correlation id
+       */
+      removeTokenBindingKey(kid, correlationId) {
+        throw new Error("Method not implemented.");
+      }
+      /**
+       * Removes all cryptographic keys from Keystore
+       * @param correlationId - correlation id
+       */
+      clearKeystore(correlationId) {
+        throw new Error("Method not implemented.");
+      }
+      /**
+       * Signs a compact JWT with a token-binding key - not yet implemented for node
+       * @param header - JOSE header
+       * @param payload - JWT payload
+       * @param kid - public key id
+       * @param correlationId - correlation id
+       */
+      signTokenBindingJwt(header, payload, kid, correlationId) {
+        throw createClientAuthError(ClientAuthErrorCodes_exports.methodNotImplemented, correlationId);
+      }
+      /**
+       * Returns the SHA-256 hash of an input string
+       */
+      async hashString(plainText) {
+        return EncodingUtils.base64EncodeUrl(this.hashUtils.sha256(plainText).toString(Constants_exports.EncodingTypes.BASE64), Constants_exports.EncodingTypes.BASE64);
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-node/dist/cache/CacheHelpers.mjs
+function computeAdditionalCacheKeyHash(components) {
+  const sortedKeys = Object.keys(components).sort();
+  let input2 = "";
+  for (const key of sortedKeys) {
+    const value = components[key];
+    input2 += `${Buffer.byteLength(key, "utf8")}:${key}${Buffer.byteLength(value, "utf8")}:${value}`;
+  }
+  return (0, import_crypto3.createHash)("sha256").update(input2, "utf8").digest("base64url");
+}
+function generateCredentialKey(credential, hash) {
+  const familyId = credential.credentialType === Constants_exports.CredentialType.REFRESH_TOKEN && credential.familyId || credential.clientId;
+  const scheme = credential.tokenType && credential.tokenType.toLowerCase() !== Constants_exports.AuthenticationScheme.BEARER.toLowerCase() ? credential.tokenType.toLowerCase() : "";
+  const credentialKey = [
+    credential.homeAccountId,
+    credential.environment,
+    credential.credentialType,
+    familyId,
+    credential.realm || "",
+    credential.target || "",
+    scheme
+  ];
+  if (credential.additionalCacheKeyComponents && Object.keys(credential.additionalCacheKeyComponents).length > 0) {
+    credentialKey.push(hash ?? computeAdditionalCacheKeyHash(credential.additionalCacheKeyComponents));
+  }
+  return credentialKey.join(CACHE.KEY_SEPARATOR).toLowerCase();
+}
+function generateAccountKey(account) {
+  const homeTenantId = account.homeAccountId.split(".")[1];
+  const accountKey = [
+    account.homeAccountId,
+    account.environment,
+    homeTenantId || account.tenantId || ""
+  ];
+  return accountKey.join(CACHE.KEY_SEPARATOR).toLowerCase();
+}
+var import_crypto3;
+var init_CacheHelpers2 = __esm({
+  "node_modules/@azure/msal-node/dist/cache/CacheHelpers.mjs"() {
+    "use strict";
+    init_index_node();
+    import_crypto3 = require("crypto");
+    init_Constants2();
+  }
+});
+
+// node_modules/@azure/msal-node/dist/cache/NodeStorage.mjs
+var NodeStorage;
+var init_NodeStorage = __esm({
+  "node_modules/@azure/msal-node/dist/cache/NodeStorage.mjs"() {
+    "use strict";
+    init_index_node();
+    init_Deserializer();
+    init_Serializer();
+    init_CacheHelpers2();
+    NodeStorage = class extends CacheManager {
+      constructor(logger, clientId, cryptoImpl, staticAuthorityOptions) {
+        super(clientId, cryptoImpl, logger, new StubPerformanceClient(), staticAuthorityOptions, DEFAULT_TOKEN_BINDING_KEY_MANAGER);
+        this.cache = {};
+        this.changeEmitters = [];
+        this.logger = logger;
+      }
+      /**
+       * Queue up callbacks
+       * @param func - a callback function for cache change indication
+       */
+      registerChangeEmitter(func) {
+        this.changeEmitters.push(func);
+      }
+      /**
+       * Invoke the callback when cache changes
+       */
+      emitChange() {
+        this.changeEmitters.forEach((func) => func.call(null));
+      }
+      /**
+       * Converts cacheKVStore to InMemoryCache
+       * @param cache - key value store
+       */
+      cacheToInMemoryCache(cache2) {
+        const inMemoryCache = {
+          accounts: {},
+          idTokens: {},
+          accessTokens: {},
+          refreshTokens: {},
+          appMetadata: {}
+        };
+        for (const key in cache2) {
+          const value = cache2[key];
+          if (typeof value !== "object") {
+            continue;
+          }
+          if (AccountEntityUtils_exports.isAccountEntity(value)) {
+            inMemoryCache.accounts[key] = value;
+          } else if (CacheHelpers_exports.isIdTokenEntity(value)) {
+            inMemoryCache.idTokens[key] = value;
+          } else if (CacheHelpers_exports.isAccessTokenEntity(value)) {
+            inMemoryCache.accessTokens[key] = value;
+          } else if (CacheHelpers_exports.isRefreshTokenEntity(value)) {
+            inMemoryCache.refreshTokens[key] = value;
+          } else if (CacheHelpers_exports.isAppMetadataEntity(key, value)) {
+            inMemoryCache.appMetadata[key] = value;
+          } else {
+            continue;
+          }
+        }
+        return inMemoryCache;
+      }
+      /**
+       * converts inMemoryCache to CacheKVStore
+       * @param inMemoryCache - kvstore map for inmemory
+       */
+      inMemoryCacheToCache(inMemoryCache) {
+        let cache2 = this.getCache();
+        cache2 = {
+          ...cache2,
+          ...inMemoryCache.accounts,
+          ...inMemoryCache.idTokens,
+          ...inMemoryCache.accessTokens,
+          ...inMemoryCache.refreshTokens,
+          ...inMemoryCache.appMetadata
+        };
+        return cache2;
+      }
+      /**
+       * gets the current in memory cache for the client
+       */
+      getInMemoryCache() {
+        this.logger.trace("Getting in-memory cache", "");
+        const inMemoryCache = this.cacheToInMemoryCache(this.getCache());
+        return inMemoryCache;
+      }
+      /**
+       * sets the current in memory cache for the client
+       * @param inMemoryCache - key value map in memory
+       */
+      setInMemoryCache(inMemoryCache) {
+        this.logger.trace("Setting in-memory cache", "");
+        const cache2 = this.inMemoryCacheToCache(inMemoryCache);
+        this.setCache(cache2);
+        this.emitChange();
+      }
+      /**
+       * get the current cache key-value store
+       */
+      getCache() {
+        this.logger.trace("Getting cache key-value store", "");
+        return this.cache;
+      }
+      /**
+       * sets the current cache (key value store)
+       * @param cacheMap - key value map
+       */
+      setCache(cache2) {
+        this.logger.trace("Setting cache key value store", "");
+        this.cache = cache2;
+        this.emitChange();
+      }
+      /**
+       * Gets cache item with given key.
+       * @param key - lookup key for the cache entry
+       */
+      getItem(key) {
+        this.logger.tracePii(`Item key: ${key}`, "");
+        const cache2 = this.getCache();
+        return cache2[key];
+      }
+      /**
+       * Gets cache item with given key-value
+       * @param key - lookup key for the cache entry
+       * @param value - value of the cache entry
+       */
+      setItem(key, value) {
+        this.logger.tracePii(`Item key: ${key}`, "");
+        const cache2 = this.getCache();
+        cache2[key] = value;
+        this.setCache(cache2);
+      }
+      generateCredentialKey(credential, additionalCacheKeyHash) {
+        return generateCredentialKey(credential, additionalCacheKeyHash);
+      }
+      generateAccountKey(account) {
+        return generateAccountKey(account);
+      }
+      getAccountKeys() {
+        const inMemoryCache = this.getInMemoryCache();
+        const accountKeys = Object.keys(inMemoryCache.accounts);
+        return accountKeys;
+      }
+      getTokenKeys() {
+        const inMemoryCache = this.getInMemoryCache();
+        const tokenKeys = {
+          idToken: Object.keys(inMemoryCache.idTokens),
+          accessToken: Object.keys(inMemoryCache.accessTokens),
+          refreshToken: Object.keys(inMemoryCache.refreshTokens)
+        };
+        return tokenKeys;
+      }
+      /**
+       * Reads account from cache, builds it into an account entity and returns it.
+       * @param accountKey - lookup key to fetch cache type AccountEntity
+       * @returns
+       */
+      getAccount(accountKey) {
+        const cachedAccount = this.getItem(accountKey);
+        return cachedAccount && typeof cachedAccount === "object" ? { ...cachedAccount } : null;
+      }
+      /**
+       * set account entity
+       * @param account - cache value to be set of type AccountEntity
+       */
+      async setAccount(account) {
+        const accountKey = this.generateAccountKey(AccountEntityUtils_exports.getAccountInfo(account));
+        this.setItem(accountKey, account);
+      }
+      /**
+       * fetch the idToken credential
+       * @param idTokenKey - lookup key to fetch cache type IdTokenEntity
+       */
+      getIdTokenCredential(idTokenKey) {
+        const idToken = this.getItem(idTokenKey);
+        if (CacheHelpers_exports.isIdTokenEntity(idToken)) {
+          return idToken;
+        }
+        return null;
+      }
+      /**
+       * set idToken credential
+       * @param idToken - cache value to be set of type IdTokenEntity
+       */
+      async setIdTokenCredential(idToken) {
+        const idTokenKey = this.generateCredentialKey(idToken);
+        this.setItem(idTokenKey, idToken);
+      }
+      /**
+       * fetch the accessToken credential
+       * @param accessTokenKey - lookup key to fetch cache type AccessTokenEntity
+       */
+      getAccessTokenCredential(accessTokenKey) {
+        const accessToken = this.getItem(accessTokenKey);
+        if (CacheHelpers_exports.isAccessTokenEntity(accessToken)) {
+          return accessToken;
+        }
+        return null;
+      }
+      /**
+       * Set accessToken credential to the cache
+       * @param accessToken - the access token entity to cache
+       * @param _correlationId - unique identifier for the request
+       * @param _kmsi - keep me signed in flag
+       * @param additionalCacheKeyHash - optional precomputed hash of additionalCacheKeyComponents used in key generation
+       */
+      async setAccessTokenCredential(accessToken, _correlationId, _kmsi, additionalCacheKeyHash) {
+        const accessTokenKey = this.generateCredentialKey(accessToken, additionalCacheKeyHash);
+        this.setItem(accessTokenKey, accessToken);
+      }
+      /**
+       * fetch the refreshToken credential
+       * @param refreshTokenKey - lookup key to fetch cache type RefreshTokenEntity
+       */
+      getRefreshTokenCredential(refreshTokenKey) {
+        const refreshToken = this.getItem(refreshTokenKey);
+        if (CacheHelpers_exports.isRefreshTokenEntity(refreshToken)) {
+          return refreshToken;
+        }
+        return null;
+      }
+      /**
+       * set refreshToken credential
+       * @param refreshToken - cache value to be set of type RefreshTokenEntity
+       */
+      async setRefreshTokenCredential(refreshToken) {
+        const refreshTokenKey = this.generateCredentialKey(refreshToken);
+        this.setItem(refreshTokenKey, refreshToken);
+      }
+      /**
+       * fetch appMetadata entity from the platform cache
+       * @param appMetadataKey - lookup key to fetch cache type AppMetadataEntity
+       */
+      getAppMetadata(appMetadataKey) {
+        const appMetadata = this.getItem(appMetadataKey);
+        if (CacheHelpers_exports.isAppMetadataEntity(appMetadataKey, appMetadata)) {
+          return appMetadata;
+        }
+        return null;
+      }
+      /**
+       * set appMetadata entity to the platform cache
+       * @param appMetadata - cache value to be set of type AppMetadataEntity
+       */
+      setAppMetadata(appMetadata) {
+        const appMetadataKey = CacheHelpers_exports.generateAppMetadataKey(appMetadata);
+        this.setItem(appMetadataKey, appMetadata);
+      }
+      /**
+       * fetch server telemetry entity from the platform cache
+       * @param serverTelemetrykey - lookup key to fetch cache type ServerTelemetryEntity
+       */
+      getServerTelemetry(serverTelemetrykey) {
+        const serverTelemetryEntity = this.getItem(serverTelemetrykey);
+        if (serverTelemetryEntity && CacheHelpers_exports.isServerTelemetryEntity(serverTelemetrykey, serverTelemetryEntity)) {
+          return serverTelemetryEntity;
+        }
+        return null;
+      }
+      /**
+       * set server telemetry entity to the platform cache
+       * @param serverTelemetryKey - lookup key to fetch cache type ServerTelemetryEntity
+       * @param serverTelemetry - cache value to be set of type ServerTelemetryEntity
+       */
+      setServerTelemetry(serverTelemetryKey, serverTelemetry) {
+        this.setItem(serverTelemetryKey, serverTelemetry);
+      }
+      /**
+       * fetch authority metadata entity from the platform cache
+       * @param key - lookup key to fetch cache type AuthorityMetadataEntity
+       */
+      getAuthorityMetadata(key) {
+        const authorityMetadataEntity = this.getItem(key);
+        if (authorityMetadataEntity && CacheHelpers_exports.isAuthorityMetadataEntity(key, authorityMetadataEntity)) {
+          return authorityMetadataEntity;
+        }
+        return null;
+      }
+      /**
+       * Get all authority metadata keys
+       */
+      getAuthorityMetadataKeys() {
+        return this.getKeys().filter((key) => {
+          return this.isAuthorityMetadata(key);
+        });
+      }
+      /**
+       * set authority metadata entity to the platform cache
+       * @param key - lookup key to fetch cache type AuthorityMetadataEntity
+       * @param metadata - cache value to be set of type AuthorityMetadataEntity
+       */
+      setAuthorityMetadata(key, metadata) {
+        this.setItem(key, metadata);
+      }
+      /**
+       * fetch throttling entity from the platform cache
+       * @param throttlingCacheKey - lookup key to fetch cache type ThrottlingEntity
+       */
+      getThrottlingCache(throttlingCacheKey) {
+        const throttlingCache = this.getItem(throttlingCacheKey);
+        if (throttlingCache && CacheHelpers_exports.isThrottlingEntity(throttlingCacheKey, throttlingCache)) {
+          return throttlingCache;
+        }
+        return null;
+      }
+      /**
+       * set throttling entity to the platform cache
+       * @param throttlingCacheKey - lookup key to fetch cache type ThrottlingEntity
+       * @param throttlingCache - cache value to be set of type ThrottlingEntity
+       */
+      setThrottlingCache(throttlingCacheKey, throttlingCache) {
+        this.setItem(throttlingCacheKey, throttlingCache);
+      }
+      /**
+       * Removes the cache item from memory with the given key.
+       * @param key - lookup key to remove a cache entity
+       * @param inMemory - key value map of the cache
+       */
+      removeItem(key) {
+        this.logger.tracePii(`Item key: ${key}`, "");
+        let result = false;
+        const cache2 = this.getCache();
+        if (!!cache2[key]) {
+          delete cache2[key];
+          result = true;
+        }
+        if (result) {
+          this.setCache(cache2);
+          this.emitChange();
+        }
+        return result;
+      }
+      /**
+       * Remove account entity from the platform cache if it's outdated
+       * @param accountKey - lookup key to fetch cache type AccountEntity
+       */
+      removeOutdatedAccount(accountKey) {
+        this.removeItem(accountKey);
+      }
+      /**
+       * Checks whether key is in cache.
+       * @param key - look up key for a cache entity
+       */
+      containsKey(key) {
+        return this.getKeys().includes(key);
+      }
+      /**
+       * Gets all keys in window.
+       */
+      getKeys() {
+        this.logger.trace("Retrieving all cache keys", "");
+        const cache2 = this.getCache();
+        return [...Object.keys(cache2)];
+      }
+      /**
+       * Clears all cache entries created by MSAL except authority metadata..
+       */
+      clear() {
+        this.logger.trace("Clearing cache entries created by MSAL", "");
+        const cacheKeys = this.getKeys();
+        cacheKeys.forEach((key) => {
+          if (this.isAuthorityMetadata(key)) {
+            return;
+          }
+          this.removeItem(key);
+        });
+        this.emitChange();
+      }
+      /**
+       * Initialize in memory cache from an exisiting cache vault
+       * @param cache - blob formatted cache (JSON)
+       */
+      static generateInMemoryCache(cache2) {
+        return Deserializer.deserializeAllCache(Deserializer.deserializeJSONBlob(cache2));
+      }
+      /**
+       * retrieves the final JSON
+       * @param inMemoryCache - itemised cache read from the JSON
+       */
+      static generateJsonCache(inMemoryCache) {
+        return Serializer.serializeAllCache(inMemoryCache);
+      }
+      /**
+       * Updates a credential's cache key if the current cache key is outdated
+       */
+      updateCredentialCacheKey(currentCacheKey, credential) {
+        const updatedCacheKey = this.generateCredentialKey(credential);
+        if (currentCacheKey !== updatedCacheKey) {
+          const cacheItem = this.getItem(currentCacheKey);
+          if (cacheItem) {
+            this.removeItem(currentCacheKey);
+            this.setItem(updatedCacheKey, cacheItem);
+            this.logger.verbose(`Updated an outdated ${credential.credentialType} cache key`, "");
+            return updatedCacheKey;
+          } else {
+            this.logger.error(`Attempted to update an outdated ${credential.credentialType} cache key but no item matching the outdated key was found in storage`, "");
+          }
+        }
+        return currentCacheKey;
+      }
+    };
+  }
+});
+
+// node_modules/@azure/msal-node/dist/cache/TokenCache.mjs
+var defaultSerializedCache, TokenCache;
+var init_TokenCache = __esm({
+  "node_modules/@azure/msal-node/dist/cache/TokenCache.mjs"() {
+    "use strict";
+    init_NodeStorage();
+    init_index_node();
+    init_Deserializer();
+    init_Serializer();
+    init_GuidGenerator();
+    init_CryptoProvider();
+    defaultSerializedCache = {
+      Account: {},
+      IdToken: {},
+      AccessToken: {},
+      RefreshToken: {},
+      AppMetadata: {}
+    };
+    TokenCache = class {
+      constructor(storage, logger, cachePlugin) {
+        this.cacheHasChanged = false;
+        this.storage = storage;
+        this.storage.registerChangeEmitter(this.handleChangeEvent.bind(this));
+        if (cachePlugin) {
+          this.persistence = cachePlugin;
+        }
+        this.logger = logger;
+      }
+      /**
+       * Set to true if cache state has changed since last time serialize or writeToPersistence was called
+       */
+      hasChanged() {
+        return this.cacheHasChanged;
+      }
+      /**
+       * Serializes in memory cache to JSON
+       */
+      serialize() {
+        this.logger.trace("Serializing in-memory cache", "");
+        let finalState = Serializer.serializeAllCache(this.storage.getInMemoryCache());
+        if (this.cacheSnapshot) {
+          this.logger.trace("Reading cache snapshot from disk", "");
+          finalState = this.mergeState(JSON.parse(this.cacheSnapshot), finalState);
+        } else {
+          this.logger.trace("No cache snapshot to merge", "");
+        }
+        this.cacheHasChanged = false;
+        return JSON.stringify(finalState);
+      }
+      /**
+       * Deserializes JSON to in-memory cache. JSON should be in MSAL cache schema format
+       * @param cache - blob formatted cache
+       */
+      deserialize(cache2) {
+        this.logger.trace("Deserializing JSON to in-memory cache", "");
+        this.cacheSnapshot = cache2;
+        if (this.cacheSnapshot) {
+          this.logger.trace("Reading cache snapshot from disk", "");
+          const deserializedCache = Deserializer.deserializeAllCache(this.overlayDefaults(JSON.parse(this.cacheSnapshot)));
+          this.storage.setInMemoryCache(deserializedCache);
+        } else {
+          this.logger.trace("No cache snapshot to deserialize", "");
+        }
+      }
+      /**
+       * Fetches the cache key-value map
+       */
+      getKVStore() {
+        return this.storage.getCache();
+      }
+      /**
+       * Gets cache snapshot in CacheKVStore format
+       */
+      getCacheSnapshot() {
+        const deserializedPersistentStorage = NodeStorage.generateInMemoryCache(this.cacheSnapshot);
+        return this.storage.inMemoryCacheToCache(deserializedPersistentStorage);
+      }
+      /**
+       * API that retrieves all accounts currently in cache to the user
+       */
+      async getAllAccounts(correlationId = new CryptoProvider().createNewGuid()) {
+        this.logger.trace("getAllAccounts called", correlationId);
+        let cacheContext;
+        try {
+          if (this.persistence) {
+            cacheContext = new TokenCacheContext(this, false);
+            await this.persistence.beforeCacheAccess(cacheContext);
+          }
+          return this.storage.getAllAccounts({}, correlationId);
+        } finally {
+          if (this.persistence && cacheContext) {
+            await this.persistence.afterCacheAccess(cacheContext);
+          }
+        }
+      }
+      /**
+       * Returns the signed in account matching homeAccountId.
+       * (the account object is created at the time of successful login)
+       * or null when no matching account is found
+       * @param homeAccountId - unique identifier for an account (uid.utid)
+       */
+      async getAccountByHomeId(homeAccountId) {
+        const allAccounts = await this.getAllAccounts();
+        if (homeAccountId && allAccounts && allAccounts.length) {
+          return allAccounts.filter((accountObj) => accountObj.homeAccountId === homeAccountId)[0] || null;
+        } else {
+          return null;
+        }
+      }
+      /**
+       * Returns the signed in account matching localAccountId.
+       * (the account object is created at the time of successful login)
+       * or null when no matching account is found
+       * @param localAccountId - unique identifier of an account (sub/obj when homeAccountId cannot be populated)
+       */
+      async getAccountByLocalId(localAccountId) {
+        const allAccounts = await this.getAllAccounts();
+        if (localAccountId && allAccounts && allAccounts.length) {
+          return allAccounts.filter((accountObj) => accountObj.localAccountId === localAccountId)[0] || null;
+        } else {
+          return null;
+        }
+      }
+      /**
+       * API to remove a specific account and the relevant data from cache
+       * @param account - AccountInfo passed by the user
+       */
+      async removeAccount(account, correlationId) {
+        this.logger.trace("removeAccount called", correlationId || "");
+        let cacheContext;
+        try {
+          if (this.persistence) {
+            cacheContext = new TokenCacheContext(this, true);
+            await this.persistence.beforeCacheAccess(cacheContext);
+          }
+          this.storage.removeAccount(account, correlationId || new GuidGenerator().generateGuid());
+        } finally {
+          if (this.persistence && cacheContext) {
+            await this.persistence.afterCacheAccess(cacheContext);
+          }
+        }
+      }
+      /**
+       * Overwrites in-memory cache with persistent cache
+       */
+      async overwriteCache() {
+        if (!this.persistence) {
+          this.logger.info("No persistence layer specified, cache cannot be overwritten", "");
+          return;
+        }
+        this.logger.info("Overwriting in-memory cache with persistent cache", "");
+        this.storage.clear();
+        const cacheContext = new TokenCacheContext(this, false);
+        await this.persistence.beforeCacheAccess(cacheContext);
+        const cacheSnapshot = this.getCacheSnapshot();
+        this.storage.setCache(cacheSnapshot);
+        await this.persistence.afterCacheAccess(cacheContext);
+      }
+      /**
+       * Called when the cache has changed state.
+       */
+      handleChangeEvent() {
+        this.cacheHasChanged = true;
+      }
+      /**
+       * Merge in memory cache with the cache snapshot.
+       * @param oldState - cache before changes
+       * @param currentState - current cache state in the library
+       */
+      mergeState(oldState, currentState) {
+        this.logger.trace("Merging in-memory cache with cache snapshot", "");
+        const stateAfterRemoval = this.mergeRemovals(oldState, currentState);
+        return this.mergeUpdates(stateAfterRemoval, currentState);
+      }
+      /**
+       * Deep update of oldState based on newState values
+       * @param oldState - cache before changes
+       * @param newState - updated cache
+       */
+      mergeUpdates(oldState, newState) {
+        Object.keys(newState).forEach((newKey) => {
+          const newValue = newState[newKey];
+          if (!oldState.hasOwnProperty(newKey)) {
+            if (newValue !== null) {
+              oldState[newKey] = newValue;
+            }
+          } else {
+            const newValueNotNull = newValue !== null;
+            const newValueIsObject = typeof newValue === "object";
+            const newValueIsNotArray = !Array.isArray(newValue);
+            const oldStateNotUndefinedOrNull = typeof oldState[newKey] !== "undefined" && oldState[newKey] !== null;
+            if (newValueNotNull && newValueIsObject && newValueIsNotArray && oldStateNotUndefinedOrNull) {
+              this.mergeUpdates(oldState[newKey], newValue);
+            } else {
+              oldState[newKey] = newValue;
+            }
+          }
+        });
+        return oldState;
+      }
+      /**
+       * Removes entities in oldState that the were removed from newState. If there are any unknown values in root of
+       * oldState that are not recognized, they are left untouched.
+       * @param oldState - cache before changes
+       * @param newState - updated cache
+       */
+      mergeRemovals(oldState, newState) {
+        this.logger.trace("Remove updated entries in cache", "");
+        const accounts = oldState.Account ? this.mergeRemovalsDict(oldState.Account, newState.Account) : oldState.Account;
+        const accessTokens = oldState.AccessToken ? this.mergeRemovalsDict(oldState.AccessToken, newState.AccessToken) : oldState.AccessToken;
+        const refreshTokens = oldState.RefreshToken ? this.mergeRemovalsDict(oldState.RefreshToken, newState.RefreshToken) : oldState.RefreshToken;
+        const idTokens = oldState.IdToken ? this.mergeRemovalsDict(oldState.IdToken, newState.IdToken) : oldState.IdToken;
+        const appMetadata = oldState.AppMetadata ? this.mergeRemovalsDict(oldState.AppMetadata, newState.AppMetadata) : oldState.AppMetadata;
+        return {
+          ...oldState,
+          Account: accounts,
+          AccessToken: accessTokens,
+          RefreshToken: refreshTokens,
+          IdToken: idTokens,
+          AppMetadata: appMetadata
+        };
+      }
+      /**
+       * Helper to merge new cache with the old one
+       * @param oldState - cache before changes
+       * @param newState - updated cache
+       */
+      mergeRemovalsDict(oldState, newState) {
+        const finalState = { ...oldState };
+        Object.keys(oldState).forEach((oldKey) => {
+          if (!newState || !newState.hasOwnProperty(oldKey)) {
+            delete finalState[oldKey];
+          }
+        });
+        return finalState;
+      }
+      /**
+       * Helper to overlay as a part of cache merge
+       * @param passedInCache - cache read from the blob
+       */
+      overlayDefaults(passedInCache) {
+        this.logger.trace("Overlaying input cache with the default cache", "");
+        return {
+          Account: {
+            ...defaultSerializedCache.Account,
+            ...passedInCache.Account
+          },
+          IdToken: {
+            ...defaultSerializedCache.IdToken,
+            ...passedInCache.IdToken
+          },
+          AccessToken: {
+            ...defaultSerializedCache.AccessToken,
+            ...passedInCache.AccessToken
+          },
+          RefreshToken: {
+            ...defaultSerializedCache.RefreshToken,
+            ...passedInCache.RefreshToken
+          },
+          AppMetadata: {
+            ...defaultSerializedCache.AppMetadata,
+            ...passedInCache.AppMetadata
+          }
+        };
+      }
+    };
   }
 });
 
@@ -26099,8828 +35496,303 @@ var require_jsonwebtoken = __commonJS({
   }
 });
 
-// action/action.ts
-var import_node_crypto10 = require("node:crypto");
-var import_node_fs3 = require("node:fs");
-var import_node_path2 = require("node:path");
-init_errors();
-init_safe();
-
-// verify/certificateFile.ts
-var import_node_crypto3 = require("node:crypto");
-init_pem();
-init_safe();
-init_errors2();
-
-// verify/files.ts
-var import_node_fs = require("node:fs");
-init_safe();
-init_errors2();
-var maxInputBytes = 1024 * 1024;
-var tooLarge = (what) => new InputError(`${what} is larger than 1 MiB: stack outputs are a few KiB; check that this is the right file`);
-function unreadable(what, path, err) {
-  const code = err.code ?? "error";
-  const hint = code === "ENAMETOOLONG" || looksLikeContent(path) ? ": it must be a file path, not the file's content" : "";
-  return new InputError(`${what}${quotedPath(path)} cannot be read (${code})${hint}`);
-}
-function readBounded(path, what) {
-  let fd;
-  try {
-    fd = (0, import_node_fs.openSync)(path, "r");
-  } catch (err) {
-    throw unreadable(what, path, err);
+// node_modules/@azure/msal-node/dist/error/ClientAuthErrorCodes.mjs
+var missingTenantIdError, invalidAssertion, invalidClientCredential, emptyFicAssertion, conflictingUserIdentifiers, missingUserIdentifier;
+var init_ClientAuthErrorCodes2 = __esm({
+  "node_modules/@azure/msal-node/dist/error/ClientAuthErrorCodes.mjs"() {
+    "use strict";
+    missingTenantIdError = "missing_tenant_id_error";
+    invalidAssertion = "invalid_assertion";
+    invalidClientCredential = "invalid_client_credential";
+    emptyFicAssertion = "empty_fic_assertion";
+    conflictingUserIdentifiers = "conflicting_user_identifiers";
+    missingUserIdentifier = "missing_user_identifier";
   }
-  try {
-    const buffer = Buffer.alloc(maxInputBytes + 1);
-    let length = 0;
-    for (; ; ) {
-      let n;
-      try {
-        n = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
-      } catch (err) {
-        throw unreadable(what, path, err);
+});
+
+// node_modules/@azure/msal-node/dist/client/ClientAssertion.mjs
+var import_jsonwebtoken, ClientAssertion;
+var init_ClientAssertion = __esm({
+  "node_modules/@azure/msal-node/dist/client/ClientAssertion.mjs"() {
+    "use strict";
+    import_jsonwebtoken = __toESM(require_jsonwebtoken(), 1);
+    init_index_node();
+    init_EncodingUtils();
+    init_Constants2();
+    init_ClientAuthErrorCodes2();
+    ClientAssertion = class _ClientAssertion {
+      /**
+       * Initialize the ClientAssertion class from the clientAssertion passed by the user
+       * @param assertion - refer https://tools.ietf.org/html/rfc7521
+       */
+      static fromAssertion(assertion) {
+        const clientAssertion = new _ClientAssertion();
+        clientAssertion.jwt = assertion;
+        return clientAssertion;
       }
-      if (n === 0) return buffer.subarray(0, length);
-      length += n;
-      if (length > maxInputBytes) throw tooLarge(`${what}${quotedPath(path)}`);
-    }
-  } finally {
-    (0, import_node_fs.closeSync)(fd);
-  }
-}
-
-// verify/certificateFile.ts
-async function readCertificateFile(path, what, password) {
-  const bytes = readBounded(path, what);
-  const text = bytes.toString("latin1");
-  const named = `${what}${quotedPath(path)}`;
-  if (/^\s*\{/.test(text))
-    throw new InputError(
-      `${named} is JSON (stack outputs?), not a certificate file: give outputs with --outputs, and ${what} a PEM (certificate and key) or PFX file`
-    );
-  if (text.includes("-----BEGIN")) return fromPem(text, named, password);
-  const { readPfx: readPfx2 } = await Promise.resolve().then(() => (init_pfx(), pfx_exports));
-  return readPfx2(bytes, named, password);
-}
-function fromPem(text, what, password) {
-  const blocks = pemBlocks(text);
-  const certificatePem = blocks.find((b) => pemLabel(b) === "CERTIFICATE");
-  const keyBlock = blocks.find((b) => /PRIVATE KEY$/.test(pemLabel(b) ?? ""));
-  if (!certificatePem || !keyBlock)
-    throw new InputError(`${what} must hold a PEM certificate and its private key, or be a PFX (PKCS#12) file`);
-  try {
-    new import_node_crypto3.X509Certificate(certificatePem);
-  } catch {
-    throw new InputError(`${what} holds a CERTIFICATE block that does not parse as an X.509 certificate`);
-  }
-  if (pemLabel(keyBlock) !== "ENCRYPTED PRIVATE KEY" && !/Proc-Type: 4,ENCRYPTED/.test(keyBlock))
-    return { certificatePem, privateKeyPem: keyBlock };
-  if (!password)
-    throw new InputError(
-      `${what} holds an encrypted private key: give its password with --certificate-password-env <VAR> or AZURE_CLIENT_CERTIFICATE_PASSWORD`
-    );
-  try {
-    const key = (0, import_node_crypto3.createPrivateKey)({ key: keyBlock, passphrase: password });
-    return { certificatePem, privateKeyPem: key.export({ format: "pem", type: "pkcs8" }).toString() };
-  } catch {
-    throw new PreflightError(`${what}: the password does not open the private key; check the password variable`);
-  }
-}
-
-// action/action.ts
-init_errors2();
-
-// verify/expiry.ts
-var import_node_crypto5 = require("node:crypto");
-
-// common/json.ts
-var isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
-
-// verify/expiry.ts
-init_safe();
-
-// common/thumbprint.ts
-var import_node_crypto4 = require("node:crypto");
-var certificateOf = (cert) => cert instanceof import_node_crypto4.X509Certificate ? cert : new import_node_crypto4.X509Certificate(cert);
-function thumbprints(cert) {
-  const x509 = certificateOf(cert);
-  return { sha1: hexOf(x509.fingerprint), sha256: hexOf(x509.fingerprint256) };
-}
-var normalizeThumbprint = (text) => text.replace(/[:\s]/g, "").toUpperCase();
-var hexOf = (fingerprint) => fingerprint.replaceAll(":", "").toUpperCase();
-
-// verify/expiry.ts
-init_errors2();
-
-// verify/inputs.ts
-init_safe();
-init_errors2();
-
-// verify/roles.ts
-var roleValue = /^(?!\.)[A-Za-z0-9!#$%&'()*+,\-./:;<=>?@[\]^_`{|}~]{1,120}$/;
-var isRoleValue = (value) => roleValue.test(value);
-
-// verify/inputs.ts
-var defaultAuthorityHost = "https://login.microsoftonline.com";
-var fix = "pass the outputs of this project's stack (pulumi stack output --json --show-secrets)";
-function fromStackOutputs(outputs, options, source = "outputs", certificate) {
-  if (!isRecord(outputs))
-    throw new InputError(
-      "stack outputs are not a JSON object: pass the output of `pulumi stack output --json --show-secrets`"
-    );
-  const optional = (name3) => {
-    const value = outputs[name3];
-    if (value === "[secret]")
-      throw new InputError(
-        `output ${name3} is redacted ("[secret]"): run \`pulumi stack output --json --show-secrets\``
-      );
-    if (value === void 0 || value === null || value === "") return void 0;
-    if (typeof value !== "string") throw new InputError(`output ${name3} must be a string`);
-    return value;
-  };
-  const required = (name3) => {
-    const value = optional(name3);
-    if (value === void 0) throw new InputError(`output ${name3} is missing: ${fix}`);
-    return value;
-  };
-  const tenantId = guidOf("output tenantId", required("tenantId"), "tenant id");
-  const authority = optional("authority");
-  return checked({
-    source,
-    tenantId,
-    clientId: guidOf("output clientId", required("clientId"), "client id"),
-    authorityHost: options.authorityHost ?? (authority ? hostOf(authority, tenantId) : defaultAuthorityHost),
-    scope: options.scope ?? required("scope"),
-    expectedRoles: options.expectedRoles ?? roleList(outputs.expectedRoles),
-    apiClientId: options.apiClientId ?? optional("apiClientId"),
-    certificatePem: certificate?.certificatePem ?? required("certificatePem"),
-    privateKeyPem: certificate?.privateKeyPem ?? required("privateKeyPem"),
-    thumbprint: thumbprintOf("output thumbprint", optional("thumbprint"), 40),
-    thumbprintSha256: thumbprintOf("output thumbprintSha256", optional("thumbprintSha256"), 64)
-  });
-}
-function fromEnvironment(env, options, certificate) {
-  if (!options.scope)
-    throw new InputError(
-      "--scope is required with the AZURE_* environment variables, e.g. --scope api://my-api/.default"
-    );
-  return checked({
-    source: "environment",
-    tenantId: guidOf("AZURE_TENANT_ID", need(env, "AZURE_TENANT_ID"), "tenant id"),
-    clientId: guidOf("AZURE_CLIENT_ID", need(env, "AZURE_CLIENT_ID"), "client id"),
-    authorityHost: options.authorityHost ?? env.AZURE_AUTHORITY_HOST ?? defaultAuthorityHost,
-    scope: options.scope,
-    expectedRoles: options.expectedRoles ?? [],
-    apiClientId: options.apiClientId,
-    certificatePem: certificate.certificatePem,
-    privateKeyPem: certificate.privateKeyPem
-  });
-}
-function need(env, name3) {
-  const value = env[name3];
-  if (!value)
-    throw new InputError(
-      `${name3} is not set: give --outputs, --stack, or the AZURE_* environment variables (see --help)`
-    );
-  return value;
-}
-var readText = (path, what) => readBounded(path, what).toString("utf8");
-function parseJson(text, what) {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new InputError(`${what} is not valid JSON: pass the output of \`pulumi stack output --json --show-secrets\``);
-  }
-}
-function checked(inputs) {
-  if (inputs.apiClientId !== void 0) guidOf("apiClientId", inputs.apiClientId, "client id");
-  const host = inputs.authorityHost.replace(/\/$/, "");
-  if (!isSafeUrl(host) || new URL(host).origin !== host)
-    throw new InputError(
-      `authority host${quoted(inputs.authorityHost)} must be an https origin, e.g. https://login.microsoftonline.com`
-    );
-  inputs.authorityHost = host;
-  if (!scopePattern.test(inputs.scope))
-    throw new InputError(
-      "scope must be <api>/.default (e.g. api://my-api/.default): the client-credentials flow asks for all of an API's granted roles"
-    );
-  return inputs;
-}
-var scopePattern = /^[A-Za-z0-9][A-Za-z0-9+.-]*:\/\/[A-Za-z0-9._~%:/-]+\/\.default$|^[0-9a-f-]{36}\/\.default$/i;
-function guidOf(what, value, kind) {
-  if (!isGuid(value)) throw new InputError(`${what} is not a ${kind} (a GUID)`);
-  return value;
-}
-function thumbprintOf(what, value, digits) {
-  if (value === void 0) return void 0;
-  const hex3 = normalizeThumbprint(value);
-  if (!isThumbprintHex(hex3) || hex3.length !== digits)
-    throw new InputError(`${what} is not a ${digits}-hex-digit thumbprint`);
-  return hex3;
-}
-function hostOf(authority, tenantId) {
-  if (!isSafeUrl(authority))
-    throw new InputError("output authority is not an https URL (<authority host>/<tenant id>)");
-  const url = new URL(authority);
-  if (url.pathname.replace(/\/$/, "") !== `/${tenantId}`)
-    throw new InputError(`output authority ${authority} does not end with the tenant id ${tenantId}`);
-  return url.origin;
-}
-function roleList(value) {
-  if (value === void 0 || value === null) return [];
-  if (!Array.isArray(value) || !value.every((v) => typeof v === "string" && isRoleValue(v)))
-    throw new InputError(
-      "output expectedRoles must be a list of app role values (at most 120 characters each, no spaces)"
-    );
-  return value;
-}
-
-// verify/expiry.ts
-var day = 864e5;
-async function runExpiryCheck(options, withinDays, io) {
-  const now = new Date((io.now ?? Date.now)());
-  const report = {
-    verdict: "failed",
-    exitCode: exitCodes.unexpected,
-    withinDays,
-    checkedAt: now.toISOString(),
-    certificates: []
-  };
-  try {
-    const { source, certificates } = attachedCertificates(await readOutputs(options, io), withinDays, now);
-    report.source = source;
-    report.certificates = certificates;
-    const expiring = certificates.some((c) => c.expiring);
-    report.verdict = expiring ? "expiring" : "ok";
-    report.exitCode = expiring ? exitCodes.expiring : exitCodes.verified;
-  } catch (err) {
-    report.exitCode = err instanceof VerifyError ? err.exitCode : exitCodes.unexpected;
-    report.error = err instanceof VerifyError ? { code: err.code, message: oneLine(err.message) } : { code: "ERR_UNEXPECTED", message: `unexpected ${err instanceof Error ? err.name : typeof err}` };
-  }
-  return report;
-}
-async function readOutputs(options, io) {
-  if (options.outputs !== void 0) {
-    const what = options.outputs === "-" ? "--outputs - (stdin)" : "--outputs";
-    const text = options.outputs === "-" ? await io.readStdin() : readText(options.outputs, "--outputs");
-    return parseJson(text, what);
-  }
-  if (options.stack !== void 0) {
-    const { stackOutputs: stackOutputs2 } = await Promise.resolve().then(() => (init_stack(), stack_exports));
-    return stackOutputs2(options.stack, options.cwd ?? process.cwd());
-  }
-  throw new InputError("--check-expiry reads the stack's outputs: give --outputs <file|-> or --stack <name>");
-}
-function attachedCertificates(outputs, withinDays, now) {
-  if (!isRecord(outputs))
-    throw new InputError(
-      "stack outputs are not a JSON object: pass the output of `pulumi stack output --json --show-secrets`"
-    );
-  const listed = outputs.attachedCertificates;
-  if (listed === "[secret]")
-    throw new InputError('output attachedCertificates is redacted ("[secret]"): run `pulumi stack output --json`');
-  const describe2 = (thumbprint2, thumbprintSha256, end, i) => {
-    const daysLeft2 = Math.floor((end.getTime() - now.getTime()) / day);
-    return {
-      thumbprint: thumbprint2,
-      thumbprintSha256,
-      notAfter: end.toISOString(),
-      daysLeft: daysLeft2,
-      role: i === 0 ? "current" : "previous",
-      expiring: end.getTime() - now.getTime() <= withinDays * day
-    };
-  };
-  if (listed === void 0 || listed === null) {
-    const pem = outputs.certificatePem;
-    if (typeof pem !== "string" || !pem.includes("-----BEGIN CERTIFICATE-----"))
-      throw new InputError(
-        "outputs have neither attachedCertificates nor certificatePem: pass the outputs of this project's stack"
-      );
-    let certificate;
-    try {
-      certificate = new import_node_crypto5.X509Certificate(pem);
-    } catch {
-      throw new InputError("output certificatePem is not a PEM certificate");
-    }
-    const t = thumbprints(certificate);
-    return { source: "certificatePem", certificates: [describe2(t.sha1, t.sha256, new Date(certificate.validTo), 0)] };
-  }
-  if (!Array.isArray(listed) || listed.length === 0)
-    throw new InputError("output attachedCertificates must be a non-empty list of certificates");
-  const certificates = listed.map((entry, i) => {
-    const where = `output attachedCertificates[${i}]`;
-    if (!isRecord(entry)) throw new InputError(`${where} is not an object`);
-    const { thumbprint: thumbprint2, thumbprintSha256, notAfter } = entry;
-    if (typeof thumbprint2 !== "string" || thumbprint2.length !== 40 || !isThumbprintHex(thumbprint2))
-      throw new InputError(`${where}.thumbprint is not a 40-hex-digit thumbprint`);
-    if (thumbprintSha256 !== void 0 && (typeof thumbprintSha256 !== "string" || thumbprintSha256.length !== 64 || !isThumbprintHex(thumbprintSha256)))
-      throw new InputError(`${where}.thumbprintSha256 is not a 64-hex-digit thumbprint`);
-    const end = typeof notAfter === "string" && isoDate.test(notAfter) ? new Date(notAfter) : void 0;
-    if (!end || Number.isNaN(end.getTime()))
-      throw new InputError(`${where}.notAfter is not an RFC 3339 date (e.g. 2027-01-31T12:00:00Z)`);
-    return describe2(thumbprint2.toUpperCase(), thumbprintSha256?.toUpperCase(), end, i);
-  });
-  return { source: "attachedCertificates", certificates };
-}
-var isoDate = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-var ends = (c) => c.daysLeft < 0 ? `ended ${c.notAfter}` : `ends ${c.notAfter} (in ${c.daysLeft} day${c.daysLeft === 1 ? "" : "s"})`;
-var rotate = "rotate: pulumi config set rotation <new value> && pulumi up, then verify";
-function humanExpiry(r) {
-  const lines = [];
-  for (const c of r.certificates)
-    lines.push(`  ${c.expiring ? "EXPIRING" : "OK      "}  ${c.role.padEnd(8)}  ${c.thumbprint}  ${ends(c)}`);
-  lines.push(expiryVerdict(r));
-  return `${lines.join("\n")}
-`;
-}
-function expiryVerdict(r) {
-  const n = r.certificates.length;
-  const attached = `${n} attached certificate${n === 1 ? "" : "s"}`;
-  if (r.verdict === "ok") return `ok: none of ${attached} ends within ${r.withinDays} days`;
-  if (r.verdict === "expiring") {
-    const count = r.certificates.filter((c) => c.expiring).length;
-    return `EXPIRING (exit ${r.exitCode}): ${count} of ${attached} end${count === 1 ? "s" : ""} within ${r.withinDays} days; ${rotate}`;
-  }
-  return `FAILED (${r.error?.code}, exit ${r.exitCode}): ${r.error?.message}`;
-}
-function jsonExpiry(r) {
-  const { verdict, exitCode, error, withinDays, checkedAt, source, certificates } = r;
-  const ordered = { schema: "entra-cert-auth/expiry@1", verdict, exitCode, error, withinDays, checkedAt, source };
-  return `${JSON.stringify({ ...ordered, certificates }, null, 2)}
-`;
-}
-function markdownExpiry(r) {
-  const title = { ok: "ok \u2705", expiring: "expiring \u26A0\uFE0F", failed: "failed \u274C" }[r.verdict];
-  return [
-    `### Entra ID certificate expiry: ${title}`,
-    "",
-    "| | certificate | thumbprint (SHA-1) | ends |",
-    "|---|---|---|---|",
-    ...r.certificates.map((c) => `| ${c.expiring ? "\u26A0\uFE0F" : "\u2705"} | ${c.role} | \`${c.thumbprint}\` | ${ends(c)} |`),
-    "",
-    expiryVerdict(r),
-    ""
-  ].join("\n");
-}
-
-// verify/duration.ts
-var formatSeconds = (ms) => ms < 1e3 ? `${ms} ms` : `${ms < 1e4 ? (ms / 1e3).toFixed(1) : Math.round(ms / 1e3)} s`;
-
-// verify/report.ts
-function humanReport(r) {
-  const lines = [];
-  if (r.inputs) lines.push(`verify: client ${r.inputs.clientId} at ${r.inputs.authority}, scope ${r.inputs.scope}`);
-  for (const w of r.warnings) lines.push(`  WARN  ${w}`);
-  const rows = [...r.preflight, ...r.checks];
-  const width = Math.max(0, ...rows.map((c) => c.name.length));
-  for (const c of rows) lines.push(`  ${c.ok ? "PASS" : "FAIL"}  ${c.name.padEnd(width)}  ${c.detail}`);
-  lines.push(verdictLine(r));
-  return `${lines.join("\n")}
-`;
-}
-function verdictLine(r) {
-  const tries = r.attempts.length === 1 ? "1 attempt" : `${r.attempts.length} attempts`;
-  if (r.verdict === "verified") {
-    const roles2 = r.inputs?.expectedRoles.length ? ` with ${r.inputs.expectedRoles.join(", ")}` : "";
-    return `verified: a certificate-authenticated token for ${r.inputs?.scope}${roles2} (${tries}, ${formatSeconds(r.timings.totalMs)})`;
-  }
-  return `FAILED (${r.error?.code}, exit ${r.exitCode}): ${r.error?.message}`;
-}
-function emptyReport(exitCode) {
-  const report = {
-    verdict: "failed",
-    exitCode,
-    warnings: [],
-    preflight: [],
-    attempts: [],
-    checks: [],
-    timings: { totalMs: 0 },
-    secrets: []
-  };
-  Object.defineProperty(report, "secrets", { enumerable: false });
-  return report;
-}
-function failureReport(failure) {
-  const report = emptyReport(failure.exitCode);
-  report.error = { code: failure.code, message: failure.message };
-  return report;
-}
-function jsonReport(r) {
-  const { verdict, exitCode, error, inputs, warnings, preflight: preflight2, attempts, checks, timings } = r;
-  const ordered = {
-    schema: "entra-cert-auth/verify@1",
-    verdict,
-    exitCode,
-    error,
-    inputs,
-    warnings,
-    preflight: preflight2,
-    attempts,
-    checks,
-    timings
-  };
-  return `${JSON.stringify(ordered, null, 2)}
-`;
-}
-function markdownReport(r) {
-  const row = (c) => `| ${c.ok ? "\u2705" : "\u274C"} | ${c.name} | ${c.detail.replaceAll("|", "\\|")} |`;
-  const lines = [
-    `### Entra ID certificate check: ${r.verdict === "verified" ? "verified \u2705" : "failed \u274C"}`,
-    "",
-    r.inputs ? `Client \`${r.inputs.clientId}\` at \`${r.inputs.authority}\`, scope \`${r.inputs.scope}\`.` : "",
-    "",
-    "| | check | detail |",
-    "|---|---|---|",
-    ...[...r.preflight, ...r.checks].map(row),
-    "",
-    ...r.warnings.map((w) => `> \u26A0\uFE0F ${w}`),
-    "",
-    verdictLine(r),
-    ""
-  ];
-  return lines.join("\n");
-}
-function scrub(text, secrets) {
-  let out = text;
-  for (const secret of secrets) {
-    for (const piece of secretPieces(secret)) out = out.split(piece).join("[redacted]");
-  }
-  return out;
-}
-function scrubReport(r) {
-  if (r.secrets.length === 0) return r;
-  const clean2 = (text) => scrub(text, r.secrets);
-  if (r.error) r.error.message = clean2(r.error.message);
-  if (r.inputs) {
-    r.inputs.expectedRoles = r.inputs.expectedRoles.map(clean2);
-    r.inputs.scope = clean2(r.inputs.scope);
-  }
-  r.warnings = r.warnings.map(clean2);
-  for (const c of [...r.preflight, ...r.checks]) c.detail = clean2(c.detail);
-  for (const a of r.attempts) a.reason = clean2(a.reason);
-  return r;
-}
-var secretPieces = (secret) => secret.includes("-----BEGIN") ? secret.split("\n").map((l) => l.trim()).filter((l) => l.length >= 16 && !l.startsWith("-----")) : secret.length >= 4 ? [secret] : [];
-
-// verify/run.ts
-var import_node_crypto8 = require("node:crypto");
-init_pem();
-init_safe();
-
-// node_modules/@azure/msal-node/dist/cache/serializer/Serializer.mjs
-var Serializer = class {
-  /**
-   * serialize the JSON blob
-   * @param data - JSON blob cache
-   */
-  static serializeJSONBlob(data) {
-    return JSON.stringify(data);
-  }
-  /**
-   * Serialize Accounts
-   * @param accCache - cache of accounts
-   */
-  static serializeAccounts(accCache) {
-    const accounts = {};
-    Object.keys(accCache).map(function(key) {
-      const accountEntity = accCache[key];
-      accounts[key] = {
-        home_account_id: accountEntity.homeAccountId,
-        environment: accountEntity.environment,
-        realm: accountEntity.realm,
-        local_account_id: accountEntity.localAccountId,
-        username: accountEntity.username,
-        authority_type: accountEntity.authorityType,
-        name: accountEntity.name,
-        client_info: accountEntity.clientInfo,
-        last_modification_time: accountEntity.lastModificationTime,
-        last_modification_app: accountEntity.lastModificationApp,
-        tenantProfiles: accountEntity.tenantProfiles?.map((tenantProfile) => {
-          return JSON.stringify(tenantProfile);
-        })
-      };
-    });
-    return accounts;
-  }
-  /**
-   * Serialize IdTokens
-   * @param idTCache - cache of ID tokens
-   */
-  static serializeIdTokens(idTCache) {
-    const idTokens = {};
-    Object.keys(idTCache).map(function(key) {
-      const idTEntity = idTCache[key];
-      idTokens[key] = {
-        home_account_id: idTEntity.homeAccountId,
-        environment: idTEntity.environment,
-        credential_type: idTEntity.credentialType,
-        client_id: idTEntity.clientId,
-        secret: idTEntity.secret,
-        realm: idTEntity.realm
-      };
-    });
-    return idTokens;
-  }
-  /**
-   * Serializes AccessTokens
-   * @param atCache - cache of access tokens
-   */
-  static serializeAccessTokens(atCache) {
-    const accessTokens = {};
-    Object.keys(atCache).map(function(key) {
-      const atEntity = atCache[key];
-      accessTokens[key] = {
-        home_account_id: atEntity.homeAccountId,
-        environment: atEntity.environment,
-        credential_type: atEntity.credentialType,
-        client_id: atEntity.clientId,
-        secret: atEntity.secret,
-        realm: atEntity.realm,
-        target: atEntity.target,
-        cached_at: atEntity.cachedAt,
-        expires_on: atEntity.expiresOn,
-        extended_expires_on: atEntity.extendedExpiresOn,
-        refresh_on: atEntity.refreshOn,
-        key_id: atEntity.keyId,
-        token_type: atEntity.tokenType,
-        userAssertionHash: atEntity.userAssertionHash,
-        resource: atEntity.resource,
-        additionalCacheKeyComponents: atEntity.additionalCacheKeyComponents
-      };
-    });
-    return accessTokens;
-  }
-  /**
-   * Serialize refreshTokens
-   * @param rtCache - cache of refresh tokens
-   */
-  static serializeRefreshTokens(rtCache) {
-    const refreshTokens = {};
-    Object.keys(rtCache).map(function(key) {
-      const rtEntity = rtCache[key];
-      refreshTokens[key] = {
-        home_account_id: rtEntity.homeAccountId,
-        environment: rtEntity.environment,
-        credential_type: rtEntity.credentialType,
-        client_id: rtEntity.clientId,
-        secret: rtEntity.secret,
-        family_id: rtEntity.familyId,
-        target: rtEntity.target,
-        realm: rtEntity.realm
-      };
-    });
-    return refreshTokens;
-  }
-  /**
-   * Serialize amdtCache
-   * @param amdtCache - cache of app metadata
-   */
-  static serializeAppMetadata(amdtCache) {
-    const appMetadata = {};
-    Object.keys(amdtCache).map(function(key) {
-      const amdtEntity = amdtCache[key];
-      appMetadata[key] = {
-        client_id: amdtEntity.clientId,
-        environment: amdtEntity.environment,
-        family_id: amdtEntity.familyId
-      };
-    });
-    return appMetadata;
-  }
-  /**
-   * Serialize the cache
-   * @param inMemCache - itemised cache read from the JSON
-   */
-  static serializeAllCache(inMemCache) {
-    return {
-      Account: this.serializeAccounts(inMemCache.accounts),
-      IdToken: this.serializeIdTokens(inMemCache.idTokens),
-      AccessToken: this.serializeAccessTokens(inMemCache.accessTokens),
-      RefreshToken: this.serializeRefreshTokens(inMemCache.refreshTokens),
-      AppMetadata: this.serializeAppMetadata(inMemCache.appMetadata)
-    };
-  }
-};
-
-// node_modules/@azure/msal-common/dist/constants/AADServerParamKeys.mjs
-var AADServerParamKeys_exports = {};
-__export(AADServerParamKeys_exports, {
-  ACCESS_TOKEN: () => ACCESS_TOKEN,
-  ATTRIBUTE_TOKENS: () => ATTRIBUTE_TOKENS,
-  BROKER_CLIENT_ID: () => BROKER_CLIENT_ID,
-  BROKER_REDIRECT_URI: () => BROKER_REDIRECT_URI,
-  CCS_HEADER: () => CCS_HEADER,
-  CLAIMS: () => CLAIMS,
-  CLIENT_ASSERTION: () => CLIENT_ASSERTION,
-  CLIENT_ASSERTION_TYPE: () => CLIENT_ASSERTION_TYPE,
-  CLIENT_ID: () => CLIENT_ID,
-  CLIENT_INFO: () => CLIENT_INFO,
-  CLIENT_REQUEST_ID: () => CLIENT_REQUEST_ID,
-  CLIENT_SECRET: () => CLIENT_SECRET,
-  CLI_DATA: () => CLI_DATA,
-  CODE: () => CODE,
-  CODE_CHALLENGE: () => CODE_CHALLENGE,
-  CODE_CHALLENGE_METHOD: () => CODE_CHALLENGE_METHOD,
-  CODE_VERIFIER: () => CODE_VERIFIER,
-  DEVICE_CODE: () => DEVICE_CODE,
-  DOMAIN_HINT: () => DOMAIN_HINT,
-  DPOP_JKT: () => DPOP_JKT,
-  EAR_JWE_CRYPTO: () => EAR_JWE_CRYPTO,
-  EAR_JWK: () => EAR_JWK,
-  ERROR: () => ERROR,
-  ERROR_DESCRIPTION: () => ERROR_DESCRIPTION,
-  EXPIRES_IN: () => EXPIRES_IN,
-  FMI_PATH: () => FMI_PATH,
-  FOCI: () => FOCI,
-  GRANT_TYPE: () => GRANT_TYPE,
-  ID_TOKEN: () => ID_TOKEN,
-  ID_TOKEN_HINT: () => ID_TOKEN_HINT,
-  INSTANCE_AWARE: () => INSTANCE_AWARE,
-  LOGIN_HINT: () => LOGIN_HINT,
-  LOGOUT_HINT: () => LOGOUT_HINT,
-  NATIVE_BROKER: () => NATIVE_BROKER,
-  NONCE: () => NONCE2,
-  OBO_ASSERTION: () => OBO_ASSERTION,
-  ON_BEHALF_OF: () => ON_BEHALF_OF,
-  POPUP_ORIGIN_CHECK_DONE: () => POPUP_ORIGIN_CHECK_DONE,
-  POST_LOGOUT_URI: () => POST_LOGOUT_URI,
-  PROMPT: () => PROMPT,
-  REDIRECT_URI: () => REDIRECT_URI,
-  REFRESH_TOKEN: () => REFRESH_TOKEN,
-  REFRESH_TOKEN_EXPIRES_IN: () => REFRESH_TOKEN_EXPIRES_IN,
-  REQUESTED_TOKEN_USE: () => REQUESTED_TOKEN_USE,
-  REQ_CNF: () => REQ_CNF,
-  RESOURCE: () => RESOURCE,
-  RESPONSE_MODE: () => RESPONSE_MODE,
-  RESPONSE_TYPE: () => RESPONSE_TYPE2,
-  RETURN_SPA_CODE: () => RETURN_SPA_CODE,
-  SCOPE: () => SCOPE,
-  SESSION_STATE: () => SESSION_STATE,
-  SID: () => SID2,
-  STATE: () => STATE,
-  TOKEN_TYPE: () => TOKEN_TYPE,
-  USERNAME: () => USERNAME,
-  USER_FEDERATED_IDENTITY_CREDENTIAL: () => USER_FEDERATED_IDENTITY_CREDENTIAL,
-  USER_ID: () => USER_ID,
-  X_APP_NAME: () => X_APP_NAME,
-  X_APP_VER: () => X_APP_VER,
-  X_CLIENT_CPU: () => X_CLIENT_CPU,
-  X_CLIENT_CURR_TELEM: () => X_CLIENT_CURR_TELEM,
-  X_CLIENT_EXTRA_SKU: () => X_CLIENT_EXTRA_SKU,
-  X_CLIENT_LAST_TELEM: () => X_CLIENT_LAST_TELEM,
-  X_CLIENT_OS: () => X_CLIENT_OS,
-  X_CLIENT_SKU: () => X_CLIENT_SKU,
-  X_CLIENT_VER: () => X_CLIENT_VER,
-  X_MS_LIB_CAPABILITY: () => X_MS_LIB_CAPABILITY
-});
-var CLIENT_ID = "client_id";
-var REDIRECT_URI = "redirect_uri";
-var RESPONSE_TYPE2 = "response_type";
-var RESPONSE_MODE = "response_mode";
-var GRANT_TYPE = "grant_type";
-var CLAIMS = "claims";
-var SCOPE = "scope";
-var ERROR = "error";
-var ERROR_DESCRIPTION = "error_description";
-var ACCESS_TOKEN = "access_token";
-var ID_TOKEN = "id_token";
-var REFRESH_TOKEN = "refresh_token";
-var EXPIRES_IN = "expires_in";
-var REFRESH_TOKEN_EXPIRES_IN = "refresh_token_expires_in";
-var STATE = "state";
-var NONCE2 = "nonce";
-var PROMPT = "prompt";
-var SESSION_STATE = "session_state";
-var CLIENT_INFO = "client_info";
-var CODE = "code";
-var CODE_CHALLENGE = "code_challenge";
-var CODE_CHALLENGE_METHOD = "code_challenge_method";
-var CODE_VERIFIER = "code_verifier";
-var CLIENT_REQUEST_ID = "client-request-id";
-var X_CLIENT_SKU = "x-client-SKU";
-var X_CLIENT_VER = "x-client-VER";
-var X_CLIENT_OS = "x-client-OS";
-var X_CLIENT_CPU = "x-client-CPU";
-var X_CLIENT_CURR_TELEM = "x-client-current-telemetry";
-var X_CLIENT_LAST_TELEM = "x-client-last-telemetry";
-var X_MS_LIB_CAPABILITY = "x-ms-lib-capability";
-var X_APP_NAME = "x-app-name";
-var X_APP_VER = "x-app-ver";
-var POST_LOGOUT_URI = "post_logout_redirect_uri";
-var ID_TOKEN_HINT = "id_token_hint";
-var DEVICE_CODE = "device_code";
-var CLIENT_SECRET = "client_secret";
-var CLIENT_ASSERTION = "client_assertion";
-var CLIENT_ASSERTION_TYPE = "client_assertion_type";
-var TOKEN_TYPE = "token_type";
-var REQ_CNF = "req_cnf";
-var DPOP_JKT = "dpop_jkt";
-var OBO_ASSERTION = "assertion";
-var REQUESTED_TOKEN_USE = "requested_token_use";
-var ON_BEHALF_OF = "on_behalf_of";
-var FOCI = "foci";
-var CCS_HEADER = "X-AnchorMailbox";
-var RETURN_SPA_CODE = "return_spa_code";
-var NATIVE_BROKER = "nativebroker";
-var LOGOUT_HINT = "logout_hint";
-var SID2 = "sid";
-var LOGIN_HINT = "login_hint";
-var DOMAIN_HINT = "domain_hint";
-var X_CLIENT_EXTRA_SKU = "x-client-xtra-sku";
-var BROKER_CLIENT_ID = "brk_client_id";
-var BROKER_REDIRECT_URI = "brk_redirect_uri";
-var INSTANCE_AWARE = "instance_aware";
-var EAR_JWK = "ear_jwk";
-var EAR_JWE_CRYPTO = "ear_jwe_crypto";
-var RESOURCE = "resource";
-var CLI_DATA = "clidata";
-var USER_FEDERATED_IDENTITY_CREDENTIAL = "user_federated_identity_credential";
-var USERNAME = "username";
-var USER_ID = "user_id";
-var FMI_PATH = "fmi_path";
-var ATTRIBUTE_TOKENS = "attribute_tokens";
-var POPUP_ORIGIN_CHECK_DONE = "pocd";
-
-// node_modules/@azure/msal-common/dist/cache/utils/AccountEntityUtils.mjs
-var AccountEntityUtils_exports = {};
-__export(AccountEntityUtils_exports, {
-  createAccountEntity: () => createAccountEntity,
-  createAccountEntityFromAccountInfo: () => createAccountEntityFromAccountInfo,
-  generateAccountId: () => generateAccountId,
-  generateHomeAccountId: () => generateHomeAccountId,
-  getAccountInfo: () => getAccountInfo,
-  isAccountEntity: () => isAccountEntity,
-  isSingleTenant: () => isSingleTenant
-});
-
-// node_modules/@azure/msal-common/dist/utils/Constants.mjs
-var Constants_exports = {};
-__export(Constants_exports, {
-  AADAuthority: () => AADAuthority,
-  AAD_INSTANCE_DISCOVERY_ENDPT: () => AAD_INSTANCE_DISCOVERY_ENDPT,
-  AAD_TENANT_DOMAIN_SUFFIX: () => AAD_TENANT_DOMAIN_SUFFIX,
-  ADFS: () => ADFS,
-  APP_METADATA: () => APP_METADATA,
-  AUTHORITY_METADATA_CACHE_KEY: () => AUTHORITY_METADATA_CACHE_KEY,
-  AUTHORITY_METADATA_REFRESH_TIME_SECONDS: () => AUTHORITY_METADATA_REFRESH_TIME_SECONDS,
-  AUTHORIZATION_PENDING: () => AUTHORIZATION_PENDING,
-  AZURE_REGION_AUTO_DISCOVER_FLAG: () => AZURE_REGION_AUTO_DISCOVER_FLAG,
-  AuthenticationScheme: () => AuthenticationScheme,
-  AuthorityMetadataSource: () => AuthorityMetadataSource,
-  CACHE_ACCOUNT_TYPE_ADFS: () => CACHE_ACCOUNT_TYPE_ADFS,
-  CACHE_ACCOUNT_TYPE_GENERIC: () => CACHE_ACCOUNT_TYPE_GENERIC,
-  CACHE_ACCOUNT_TYPE_MSAV1: () => CACHE_ACCOUNT_TYPE_MSAV1,
-  CACHE_ACCOUNT_TYPE_MSSTS: () => CACHE_ACCOUNT_TYPE_MSSTS,
-  CACHE_KEY_SEPARATOR: () => CACHE_KEY_SEPARATOR,
-  CIAM_AUTH_URL: () => CIAM_AUTH_URL,
-  CLIENT_INFO: () => CLIENT_INFO2,
-  CLIENT_INFO_SEPARATOR: () => CLIENT_INFO_SEPARATOR,
-  CLIENT_MISMATCH_ERROR: () => CLIENT_MISMATCH_ERROR,
-  CODE_GRANT_TYPE: () => CODE_GRANT_TYPE,
-  CONSUMER_UTID: () => CONSUMER_UTID,
-  CacheOutcome: () => CacheOutcome,
-  CacheType: () => CacheType,
-  ClaimsRequestKeys: () => ClaimsRequestKeys,
-  CodeChallengeMethodValues: () => CodeChallengeMethodValues,
-  CredentialType: () => CredentialType,
-  DEFAULT_AUTHORITY: () => DEFAULT_AUTHORITY,
-  DEFAULT_AUTHORITY_HOST: () => DEFAULT_AUTHORITY_HOST,
-  DEFAULT_COMMON_TENANT: () => DEFAULT_COMMON_TENANT,
-  DEFAULT_MAX_THROTTLE_TIME_SECONDS: () => DEFAULT_MAX_THROTTLE_TIME_SECONDS,
-  DEFAULT_THROTTLE_TIME_SECONDS: () => DEFAULT_THROTTLE_TIME_SECONDS,
-  DEFAULT_TOKEN_RENEWAL_OFFSET_SEC: () => DEFAULT_TOKEN_RENEWAL_OFFSET_SEC,
-  EMAIL_SCOPE: () => EMAIL_SCOPE,
-  EncodingTypes: () => EncodingTypes,
-  FORWARD_SLASH: () => FORWARD_SLASH,
-  GrantType: () => GrantType,
-  HTTP_BAD_REQUEST: () => HTTP_BAD_REQUEST,
-  HTTP_CLIENT_ERROR: () => HTTP_CLIENT_ERROR,
-  HTTP_CLIENT_ERROR_RANGE_END: () => HTTP_CLIENT_ERROR_RANGE_END,
-  HTTP_CLIENT_ERROR_RANGE_START: () => HTTP_CLIENT_ERROR_RANGE_START,
-  HTTP_GATEWAY_TIMEOUT: () => HTTP_GATEWAY_TIMEOUT,
-  HTTP_GONE: () => HTTP_GONE,
-  HTTP_MULTI_SIDED_ERROR: () => HTTP_MULTI_SIDED_ERROR,
-  HTTP_NOT_FOUND: () => HTTP_NOT_FOUND,
-  HTTP_REDIRECT: () => HTTP_REDIRECT,
-  HTTP_REQUEST_TIMEOUT: () => HTTP_REQUEST_TIMEOUT,
-  HTTP_SERVER_ERROR: () => HTTP_SERVER_ERROR,
-  HTTP_SERVER_ERROR_RANGE_END: () => HTTP_SERVER_ERROR_RANGE_END,
-  HTTP_SERVER_ERROR_RANGE_START: () => HTTP_SERVER_ERROR_RANGE_START,
-  HTTP_SERVICE_UNAVAILABLE: () => HTTP_SERVICE_UNAVAILABLE,
-  HTTP_SUCCESS: () => HTTP_SUCCESS,
-  HTTP_SUCCESS_RANGE_END: () => HTTP_SUCCESS_RANGE_END,
-  HTTP_SUCCESS_RANGE_START: () => HTTP_SUCCESS_RANGE_START,
-  HTTP_TOO_MANY_REQUESTS: () => HTTP_TOO_MANY_REQUESTS,
-  HTTP_UNAUTHORIZED: () => HTTP_UNAUTHORIZED,
-  HeaderNames: () => HeaderNames,
-  HttpMethod: () => HttpMethod,
-  IMDS_ENDPOINT: () => IMDS_ENDPOINT,
-  IMDS_TIMEOUT: () => IMDS_TIMEOUT,
-  IMDS_VERSION: () => IMDS_VERSION,
-  INVALID_GRANT_ERROR: () => INVALID_GRANT_ERROR,
-  INVALID_INSTANCE: () => INVALID_INSTANCE,
-  JsonWebTokenTypes: () => JsonWebTokenTypes,
-  KNOWN_PUBLIC_CLOUDS: () => KNOWN_PUBLIC_CLOUDS,
-  NOT_APPLICABLE: () => NOT_APPLICABLE,
-  NOT_AVAILABLE: () => NOT_AVAILABLE,
-  OAuthResponseType: () => OAuthResponseType,
-  OFFLINE_ACCESS_SCOPE: () => OFFLINE_ACCESS_SCOPE,
-  OIDC_DEFAULT_SCOPES: () => OIDC_DEFAULT_SCOPES,
-  OIDC_SCOPES: () => OIDC_SCOPES,
-  ONE_DAY_IN_MS: () => ONE_DAY_IN_MS,
-  OPENID_SCOPE: () => OPENID_SCOPE,
-  PROFILE_SCOPE: () => PROFILE_SCOPE,
-  PasswordGrantConstants: () => PasswordGrantConstants,
-  PersistentCacheKeys: () => PersistentCacheKeys,
-  PromptValue: () => PromptValue,
-  REGIONAL_AUTH_PUBLIC_CLOUD_SUFFIX: () => REGIONAL_AUTH_PUBLIC_CLOUD_SUFFIX,
-  RESOURCE_DELIM: () => RESOURCE_DELIM,
-  RegionDiscoveryOutcomes: () => RegionDiscoveryOutcomes,
-  RegionDiscoverySources: () => RegionDiscoverySources,
-  ResponseMode: () => ResponseMode,
-  S256_CODE_CHALLENGE_METHOD: () => S256_CODE_CHALLENGE_METHOD,
-  SERVER_TELEM_CACHE_KEY: () => SERVER_TELEM_CACHE_KEY,
-  SERVER_TELEM_CATEGORY_SEPARATOR: () => SERVER_TELEM_CATEGORY_SEPARATOR,
-  SERVER_TELEM_MAX_CACHED_ERRORS: () => SERVER_TELEM_MAX_CACHED_ERRORS,
-  SERVER_TELEM_MAX_CUR_HEADER_BYTES: () => SERVER_TELEM_MAX_CUR_HEADER_BYTES,
-  SERVER_TELEM_MAX_LAST_HEADER_BYTES: () => SERVER_TELEM_MAX_LAST_HEADER_BYTES,
-  SERVER_TELEM_OVERFLOW_FALSE: () => SERVER_TELEM_OVERFLOW_FALSE,
-  SERVER_TELEM_OVERFLOW_TRUE: () => SERVER_TELEM_OVERFLOW_TRUE,
-  SERVER_TELEM_SCHEMA_VERSION: () => SERVER_TELEM_SCHEMA_VERSION,
-  SERVER_TELEM_UNKNOWN_ERROR: () => SERVER_TELEM_UNKNOWN_ERROR,
-  SERVER_TELEM_VALUE_SEPARATOR: () => SERVER_TELEM_VALUE_SEPARATOR,
-  SHR_NONCE_VALIDITY: () => SHR_NONCE_VALIDITY,
-  SKU: () => SKU,
-  THE_FAMILY_ID: () => THE_FAMILY_ID,
-  THROTTLING_PREFIX: () => THROTTLING_PREFIX,
-  URL_FORM_CONTENT_TYPE: () => URL_FORM_CONTENT_TYPE,
-  X_MS_LIB_CAPABILITY_VALUE: () => X_MS_LIB_CAPABILITY_VALUE
-});
-var SKU = "msal.js.common";
-var DEFAULT_AUTHORITY = "https://login.microsoftonline.com/common/";
-var DEFAULT_AUTHORITY_HOST = "login.microsoftonline.com";
-var DEFAULT_COMMON_TENANT = "common";
-var ADFS = "adfs";
-var AAD_INSTANCE_DISCOVERY_ENDPT = `${DEFAULT_AUTHORITY}discovery/instance?api-version=1.1&authorization_endpoint=`;
-var CIAM_AUTH_URL = ".ciamlogin.com";
-var AAD_TENANT_DOMAIN_SUFFIX = ".onmicrosoft.com";
-var RESOURCE_DELIM = "|";
-var CONSUMER_UTID = "9188040d-6c67-4c5b-b112-36a304b66dad";
-var OPENID_SCOPE = "openid";
-var PROFILE_SCOPE = "profile";
-var OFFLINE_ACCESS_SCOPE = "offline_access";
-var EMAIL_SCOPE = "email";
-var CODE_GRANT_TYPE = "authorization_code";
-var S256_CODE_CHALLENGE_METHOD = "S256";
-var URL_FORM_CONTENT_TYPE = "application/x-www-form-urlencoded;charset=utf-8";
-var AUTHORIZATION_PENDING = "authorization_pending";
-var NOT_APPLICABLE = "N/A";
-var NOT_AVAILABLE = "Not Available";
-var FORWARD_SLASH = "/";
-var IMDS_ENDPOINT = "http://169.254.169.254/metadata/instance/compute";
-var IMDS_VERSION = "2021-02-01";
-var IMDS_TIMEOUT = 2e3;
-var AZURE_REGION_AUTO_DISCOVER_FLAG = "TryAutoDetect";
-var REGIONAL_AUTH_PUBLIC_CLOUD_SUFFIX = "login.microsoft.com";
-var KNOWN_PUBLIC_CLOUDS = [
-  "login.microsoftonline.com",
-  "login.windows.net",
-  "login.microsoft.com",
-  "sts.windows.net"
-];
-var SHR_NONCE_VALIDITY = 240;
-var INVALID_INSTANCE = "invalid_instance";
-var HTTP_SUCCESS = 200;
-var HTTP_SUCCESS_RANGE_START = 200;
-var HTTP_SUCCESS_RANGE_END = 299;
-var HTTP_REDIRECT = 302;
-var HTTP_CLIENT_ERROR = 400;
-var HTTP_CLIENT_ERROR_RANGE_START = 400;
-var HTTP_BAD_REQUEST = 400;
-var HTTP_UNAUTHORIZED = 401;
-var HTTP_NOT_FOUND = 404;
-var HTTP_REQUEST_TIMEOUT = 408;
-var HTTP_GONE = 410;
-var HTTP_TOO_MANY_REQUESTS = 429;
-var HTTP_CLIENT_ERROR_RANGE_END = 499;
-var HTTP_SERVER_ERROR = 500;
-var HTTP_SERVER_ERROR_RANGE_START = 500;
-var HTTP_SERVICE_UNAVAILABLE = 503;
-var HTTP_GATEWAY_TIMEOUT = 504;
-var HTTP_SERVER_ERROR_RANGE_END = 599;
-var HTTP_MULTI_SIDED_ERROR = 600;
-var HttpMethod = {
-  GET: "GET",
-  POST: "POST"
-};
-var OIDC_DEFAULT_SCOPES = [
-  OPENID_SCOPE,
-  PROFILE_SCOPE,
-  OFFLINE_ACCESS_SCOPE
-];
-var OIDC_SCOPES = [...OIDC_DEFAULT_SCOPES, EMAIL_SCOPE];
-var HeaderNames = {
-  CONTENT_TYPE: "Content-Type",
-  CONTENT_LENGTH: "Content-Length",
-  DPOP: "DPoP",
-  RETRY_AFTER: "Retry-After",
-  CCS_HEADER: "X-AnchorMailbox",
-  WWWAuthenticate: "WWW-Authenticate",
-  AuthenticationInfo: "Authentication-Info",
-  X_MS_REQUEST_ID: "x-ms-request-id",
-  X_MS_HTTP_VERSION: "x-ms-httpver"
-};
-var PersistentCacheKeys = {
-  ACTIVE_ACCOUNT_FILTERS: "active-account-filters"
-  // new cache entry for active_account for a more robust version for browser
-};
-var AADAuthority = {
-  COMMON: "common",
-  ORGANIZATIONS: "organizations",
-  CONSUMERS: "consumers"
-};
-var ClaimsRequestKeys = {
-  ACCESS_TOKEN: "access_token",
-  XMS_CC: "xms_cc",
-  ID_TOKEN: "id_token",
-  SIGNIN_STATE: "signin_state",
-  LOGIN_HINT: "login_hint",
-  TENANT_REGION_SUB_SCOPE: "tenant_region_sub_scope"
-};
-var PromptValue = {
-  LOGIN: "login",
-  SELECT_ACCOUNT: "select_account",
-  CONSENT: "consent",
-  NONE: "none",
-  CREATE: "create",
-  NO_SESSION: "no_session"
-};
-var CodeChallengeMethodValues = {
-  PLAIN: "plain",
-  S256: "S256"
-};
-var OAuthResponseType = {
-  CODE: "code",
-  IDTOKEN_TOKEN: "id_token token",
-  IDTOKEN_TOKEN_REFRESHTOKEN: "id_token token refresh_token"
-};
-var ResponseMode = {
-  QUERY: "query",
-  FRAGMENT: "fragment",
-  FORM_POST: "form_post"
-};
-var GrantType = {
-  IMPLICIT_GRANT: "implicit",
-  AUTHORIZATION_CODE_GRANT: "authorization_code",
-  CLIENT_CREDENTIALS_GRANT: "client_credentials",
-  RESOURCE_OWNER_PASSWORD_GRANT: "password",
-  REFRESH_TOKEN_GRANT: "refresh_token",
-  DEVICE_CODE_GRANT: "device_code",
-  JWT_BEARER: "urn:ietf:params:oauth:grant-type:jwt-bearer",
-  USER_FIC: "user_fic"
-};
-var CACHE_ACCOUNT_TYPE_MSSTS = "MSSTS";
-var CACHE_ACCOUNT_TYPE_ADFS = "ADFS";
-var CACHE_ACCOUNT_TYPE_MSAV1 = "MSA";
-var CACHE_ACCOUNT_TYPE_GENERIC = "Generic";
-var CACHE_KEY_SEPARATOR = "-";
-var CLIENT_INFO_SEPARATOR = ".";
-var CredentialType = {
-  ID_TOKEN: "IdToken",
-  ACCESS_TOKEN: "AccessToken",
-  ACCESS_TOKEN_WITH_AUTH_SCHEME: "AccessToken_With_AuthScheme",
-  REFRESH_TOKEN: "RefreshToken"
-};
-var CacheType = {
-  ADFS: 1001,
-  MSA: 1002,
-  MSSTS: 1003,
-  GENERIC: 1004,
-  ACCESS_TOKEN: 2001,
-  REFRESH_TOKEN: 2002,
-  ID_TOKEN: 2003,
-  APP_METADATA: 3001,
-  UNDEFINED: 9999
-};
-var APP_METADATA = "appmetadata";
-var CLIENT_INFO2 = "client_info";
-var THE_FAMILY_ID = "1";
-var AUTHORITY_METADATA_CACHE_KEY = "authority-metadata";
-var AUTHORITY_METADATA_REFRESH_TIME_SECONDS = 3600 * 24;
-var AuthorityMetadataSource = {
-  CONFIG: "config",
-  CACHE: "cache",
-  NETWORK: "network",
-  HARDCODED_VALUES: "hardcoded_values"
-};
-var SERVER_TELEM_SCHEMA_VERSION = 5;
-var SERVER_TELEM_MAX_CUR_HEADER_BYTES = 80;
-var SERVER_TELEM_MAX_LAST_HEADER_BYTES = 330;
-var SERVER_TELEM_MAX_CACHED_ERRORS = 50;
-var SERVER_TELEM_CACHE_KEY = "server-telemetry";
-var SERVER_TELEM_CATEGORY_SEPARATOR = "|";
-var SERVER_TELEM_VALUE_SEPARATOR = ",";
-var SERVER_TELEM_OVERFLOW_TRUE = "1";
-var SERVER_TELEM_OVERFLOW_FALSE = "0";
-var SERVER_TELEM_UNKNOWN_ERROR = "unknown_error";
-var AuthenticationScheme = {
-  BEARER: "Bearer",
-  POP: "pop",
-  DPOP: "DPoP",
-  SSH: "ssh-cert"
-};
-var DEFAULT_THROTTLE_TIME_SECONDS = 60;
-var DEFAULT_MAX_THROTTLE_TIME_SECONDS = 3600;
-var THROTTLING_PREFIX = "throttling";
-var X_MS_LIB_CAPABILITY_VALUE = "retry-after, h429";
-var INVALID_GRANT_ERROR = "invalid_grant";
-var CLIENT_MISMATCH_ERROR = "client_mismatch";
-var PasswordGrantConstants = {
-  username: "username",
-  password: "password"
-};
-var RegionDiscoverySources = {
-  FAILED_AUTO_DETECTION: "1",
-  INTERNAL_CACHE: "2",
-  ENVIRONMENT_VARIABLE: "3",
-  IMDS: "4"
-};
-var RegionDiscoveryOutcomes = {
-  CONFIGURED_MATCHES_DETECTED: "1",
-  CONFIGURED_NO_AUTO_DETECTION: "2",
-  CONFIGURED_NOT_DETECTED: "3",
-  AUTO_DETECTION_REQUESTED_SUCCESSFUL: "4",
-  AUTO_DETECTION_REQUESTED_FAILED: "5"
-};
-var CacheOutcome = {
-  // When a token is found in the cache or the cache is not supposed to be hit when making the request
-  NOT_APPLICABLE: "0",
-  // When the token request goes to the identity provider because force_refresh was set to true. Also occurs if claims were requested
-  FORCE_REFRESH_OR_CLAIMS: "1",
-  // When the token request goes to the identity provider because no cached access token exists
-  NO_CACHED_ACCESS_TOKEN: "2",
-  // When the token request goes to the identity provider because cached access token expired
-  CACHED_ACCESS_TOKEN_EXPIRED: "3",
-  // When the token request goes to the identity provider because refresh_in was used and the existing token needs to be refreshed
-  PROACTIVELY_REFRESHED: "4"
-};
-var JsonWebTokenTypes = {
-  Jwt: "JWT",
-  Jwk: "JWK",
-  Pop: "pop",
-  Dpop: "dpop+jwt"
-};
-var ONE_DAY_IN_MS = 864e5;
-var DEFAULT_TOKEN_RENEWAL_OFFSET_SEC = 300;
-var EncodingTypes = {
-  BASE64: "base64",
-  HEX: "hex",
-  UTF8: "utf-8"
-};
-
-// node_modules/@azure/msal-common/dist/error/AuthError.mjs
-function getDefaultErrorMessage(code) {
-  return `See https://aka.ms/msal.js.errors#${code} for details`;
-}
-var AuthError = class _AuthError extends Error {
-  constructor(errorCode, correlationId, errorMessage, suberror) {
-    const message2 = errorMessage || (errorCode ? getDefaultErrorMessage(errorCode) : "");
-    const errorString = message2 ? `${errorCode}: ${message2}` : errorCode;
-    super(errorString);
-    Object.setPrototypeOf(this, _AuthError.prototype);
-    this.errorCode = errorCode || "";
-    this.errorMessage = message2 || "";
-    this.subError = suberror || "";
-    this.correlationId = correlationId;
-    this.name = "AuthError";
-  }
-};
-function createAuthError(code, correlationId, additionalMessage) {
-  return new AuthError(code, correlationId, additionalMessage || getDefaultErrorMessage(code));
-}
-
-// node_modules/@azure/msal-common/dist/error/ClientAuthError.mjs
-var ClientAuthError = class _ClientAuthError extends AuthError {
-  constructor(errorCode, correlationId, additionalMessage) {
-    super(errorCode, correlationId, additionalMessage);
-    this.name = "ClientAuthError";
-    Object.setPrototypeOf(this, _ClientAuthError.prototype);
-  }
-};
-function createClientAuthError(errorCode, correlationId, additionalMessage) {
-  return new ClientAuthError(errorCode, correlationId, additionalMessage);
-}
-
-// node_modules/@azure/msal-common/dist/error/ClientAuthErrorCodes.mjs
-var ClientAuthErrorCodes_exports = {};
-__export(ClientAuthErrorCodes_exports, {
-  authorizationCodeMissingFromServerResponse: () => authorizationCodeMissingFromServerResponse,
-  bindingKeyNotRemoved: () => bindingKeyNotRemoved,
-  cannotAppendScopeSet: () => cannotAppendScopeSet,
-  cannotRemoveEmptyScope: () => cannotRemoveEmptyScope,
-  clientInfoDecodingError: () => clientInfoDecodingError,
-  clientInfoEmptyError: () => clientInfoEmptyError,
-  dpopTokenTypeMismatch: () => dpopTokenTypeMismatch,
-  emptyInputScopeSet: () => emptyInputScopeSet,
-  endSessionEndpointNotSupported: () => endSessionEndpointNotSupported,
-  endpointResolutionError: () => endpointResolutionError,
-  hashNotDeserialized: () => hashNotDeserialized,
-  invalidCacheEnvironment: () => invalidCacheEnvironment,
-  invalidCacheRecord: () => invalidCacheRecord,
-  invalidState: () => invalidState,
-  keyIdMissing: () => keyIdMissing,
-  methodNotImplemented: () => methodNotImplemented,
-  misplacedResourceParam: () => misplacedResourceParam,
-  multipleMatchingAppMetadata: () => multipleMatchingAppMetadata,
-  multipleMatchingTokens: () => multipleMatchingTokens,
-  nestedAppAuthBridgeDisabled: () => nestedAppAuthBridgeDisabled,
-  networkError: () => networkError,
-  noAccountFound: () => noAccountFound,
-  noAccountInSilentRequest: () => noAccountInSilentRequest,
-  noCryptoObject: () => noCryptoObject,
-  noNetworkConnectivity: () => noNetworkConnectivity,
-  nonceMismatch: () => nonceMismatch,
-  nullOrEmptyToken: () => nullOrEmptyToken,
-  openIdConfigError: () => openIdConfigError,
-  platformBrokerError: () => platformBrokerError,
-  requestCannotBeMade: () => requestCannotBeMade,
-  resourceParameterRequired: () => resourceParameterRequired,
-  stateMismatch: () => stateMismatch,
-  stateNotFound: () => stateNotFound,
-  tokenClaimsCnfRequiredForSignedJwt: () => tokenClaimsCnfRequiredForSignedJwt,
-  tokenParsingError: () => tokenParsingError,
-  tokenRefreshRequired: () => tokenRefreshRequired,
-  unexpectedCredentialType: () => unexpectedCredentialType,
-  userCanceled: () => userCanceled
-});
-var clientInfoDecodingError = "client_info_decoding_error";
-var clientInfoEmptyError = "client_info_empty_error";
-var tokenParsingError = "token_parsing_error";
-var nullOrEmptyToken = "null_or_empty_token";
-var endpointResolutionError = "endpoints_resolution_error";
-var networkError = "network_error";
-var openIdConfigError = "openid_config_error";
-var hashNotDeserialized = "hash_not_deserialized";
-var invalidState = "invalid_state";
-var stateMismatch = "state_mismatch";
-var stateNotFound = "state_not_found";
-var nonceMismatch = "nonce_mismatch";
-var multipleMatchingTokens = "multiple_matching_tokens";
-var multipleMatchingAppMetadata = "multiple_matching_appMetadata";
-var requestCannotBeMade = "request_cannot_be_made";
-var cannotRemoveEmptyScope = "cannot_remove_empty_scope";
-var cannotAppendScopeSet = "cannot_append_scopeset";
-var emptyInputScopeSet = "empty_input_scopeset";
-var noAccountInSilentRequest = "no_account_in_silent_request";
-var invalidCacheRecord = "invalid_cache_record";
-var invalidCacheEnvironment = "invalid_cache_environment";
-var noAccountFound = "no_account_found";
-var noCryptoObject = "no_crypto_object";
-var unexpectedCredentialType = "unexpected_credential_type";
-var dpopTokenTypeMismatch = "dpop_token_type_mismatch";
-var tokenRefreshRequired = "token_refresh_required";
-var tokenClaimsCnfRequiredForSignedJwt = "token_claims_cnf_required_for_signedjwt";
-var authorizationCodeMissingFromServerResponse = "authorization_code_missing_from_server_response";
-var bindingKeyNotRemoved = "binding_key_not_removed";
-var endSessionEndpointNotSupported = "end_session_endpoint_not_supported";
-var keyIdMissing = "key_id_missing";
-var noNetworkConnectivity = "no_network_connectivity";
-var userCanceled = "user_canceled";
-var methodNotImplemented = "method_not_implemented";
-var nestedAppAuthBridgeDisabled = "nested_app_auth_bridge_disabled";
-var platformBrokerError = "platform_broker_error";
-var resourceParameterRequired = "resource_parameter_required";
-var misplacedResourceParam = "misplaced_resource_parameter";
-
-// node_modules/@azure/msal-common/dist/account/ClientInfo.mjs
-function buildClientInfo(rawClientInfo, base64Decode) {
-  if (!rawClientInfo) {
-    throw createClientAuthError(clientInfoEmptyError, "");
-  }
-  try {
-    const decodedClientInfo = base64Decode(rawClientInfo);
-    return JSON.parse(decodedClientInfo);
-  } catch (e) {
-    throw createClientAuthError(clientInfoDecodingError, "");
-  }
-}
-function buildClientInfoFromHomeAccountId(homeAccountId) {
-  if (!homeAccountId) {
-    throw createClientAuthError(clientInfoDecodingError, "");
-  }
-  const clientInfoParts = homeAccountId.split(CLIENT_INFO_SEPARATOR, 2);
-  return {
-    uid: clientInfoParts[0],
-    utid: clientInfoParts.length < 2 ? "" : clientInfoParts[1]
-  };
-}
-
-// node_modules/@azure/msal-common/dist/account/AuthToken.mjs
-var AuthToken_exports = {};
-__export(AuthToken_exports, {
-  extractTokenClaims: () => extractTokenClaims,
-  getJWSPayload: () => getJWSPayload,
-  isKmsi: () => isKmsi
-});
-function extractTokenClaims(encodedToken, base64Decode, correlationId) {
-  const jswPayload = getJWSPayload(encodedToken, correlationId);
-  try {
-    const base64Decoded = base64Decode(jswPayload);
-    return JSON.parse(base64Decoded);
-  } catch (err) {
-    throw createClientAuthError(tokenParsingError, correlationId);
-  }
-}
-function isKmsi(idTokenClaims) {
-  if (!idTokenClaims.signin_state) {
-    return false;
-  }
-  const kmsiClaims = ["kmsi", "dvc_dmjd"];
-  return idTokenClaims.signin_state.some((value) => kmsiClaims.includes(value.trim().toLowerCase()));
-}
-function getJWSPayload(authToken, correlationId) {
-  if (!authToken) {
-    throw createClientAuthError(nullOrEmptyToken, correlationId);
-  }
-  const tokenPartsRegex = /^([^\.\s]*)\.([^\.\s]+)\.([^\.\s]*)$/;
-  const matches = tokenPartsRegex.exec(authToken);
-  if (!matches || matches.length < 4) {
-    throw createClientAuthError(tokenParsingError, correlationId);
-  }
-  return matches[2];
-}
-
-// node_modules/@azure/msal-common/dist/account/AccountInfo.mjs
-function tenantIdMatchesHomeTenant(tenantId, homeAccountId) {
-  return !!tenantId && !!homeAccountId && tenantId === homeAccountId.split(".")[1];
-}
-function buildTenantProfile(homeAccountId, localAccountId, tenantId, nativeAccountId, idTokenClaims) {
-  if (idTokenClaims) {
-    const { oid: oid2, sub, tid, name: name3, tfp, acr, preferred_username, upn, login_hint } = idTokenClaims;
-    const tenantId2 = tid || tfp || acr || "";
-    return {
-      tenantId: tenantId2,
-      localAccountId: oid2 || sub || "",
-      name: name3,
-      username: preferred_username || upn || "",
-      loginHint: login_hint,
-      isHomeTenant: tenantIdMatchesHomeTenant(tenantId2, homeAccountId),
-      upn,
-      ...nativeAccountId && { nativeAccountId }
-    };
-  } else {
-    return {
-      tenantId,
-      localAccountId,
-      username: "",
-      isHomeTenant: tenantIdMatchesHomeTenant(tenantId, homeAccountId),
-      ...nativeAccountId && { nativeAccountId }
-    };
-  }
-}
-function updateAccountTenantProfileData(baseAccountInfo, tenantProfile, idTokenClaims, idTokenSecret) {
-  let updatedAccountInfo = baseAccountInfo;
-  if (tenantProfile) {
-    const { isHomeTenant, ...tenantProfileOverride } = tenantProfile;
-    updatedAccountInfo = { ...baseAccountInfo, ...tenantProfileOverride };
-  }
-  if (idTokenClaims) {
-    const { isHomeTenant, ...claimsSourcedTenantProfile } = buildTenantProfile(baseAccountInfo.homeAccountId, baseAccountInfo.localAccountId, baseAccountInfo.tenantId, updatedAccountInfo.nativeAccountId, idTokenClaims);
-    updatedAccountInfo = {
-      ...updatedAccountInfo,
-      ...claimsSourcedTenantProfile,
-      idTokenClaims,
-      idToken: idTokenSecret,
-      kmsi: isKmsi(idTokenClaims)
-    };
-    return updatedAccountInfo;
-  }
-  return updatedAccountInfo;
-}
-
-// node_modules/@azure/msal-common/dist/authority/AuthorityType.mjs
-var AuthorityType = {
-  Default: 0,
-  Adfs: 1,
-  Ciam: 3
-};
-
-// node_modules/@azure/msal-common/dist/account/TokenClaims.mjs
-function getTenantIdFromIdTokenClaims(idTokenClaims) {
-  if (idTokenClaims) {
-    const tenantId = idTokenClaims.tid || idTokenClaims.tfp || idTokenClaims.acr;
-    return tenantId || null;
-  }
-  return null;
-}
-
-// node_modules/@azure/msal-common/dist/authority/ProtocolMode.mjs
-var ProtocolMode = {
-  /**
-   * Auth Code + PKCE with Entra ID (formerly AAD) specific optimizations and features
-   */
-  AAD: "AAD",
-  /**
-   * Auth Code + PKCE without Entra ID specific optimizations and features. For use only with non-Microsoft owned authorities.
-   * Support is limited for this mode.
-   */
-  OIDC: "OIDC",
-  /**
-   * Encrypted Authorize Response (EAR) with Entra ID specific optimizations and features
-   */
-  EAR: "EAR"
-};
-
-// node_modules/@azure/msal-common/dist/cache/utils/AccountEntityUtils.mjs
-function generateAccountId(accountEntity) {
-  const accountId = [
-    accountEntity.homeAccountId,
-    accountEntity.environment
-  ];
-  return accountId.join(CACHE_KEY_SEPARATOR).toLowerCase();
-}
-function getAccountInfo(accountEntity) {
-  const tenantProfiles = accountEntity.tenantProfiles || [];
-  if (tenantProfiles.length === 0 && accountEntity.realm && accountEntity.localAccountId) {
-    tenantProfiles.push(buildTenantProfile(accountEntity.homeAccountId, accountEntity.localAccountId, accountEntity.realm, accountEntity.nativeAccountId));
-  }
-  const homeTenantProfile = tenantProfiles.find((tp) => tp.tenantId === accountEntity.realm);
-  const nativeAccountId = homeTenantProfile?.nativeAccountId || accountEntity.nativeAccountId;
-  return {
-    homeAccountId: accountEntity.homeAccountId,
-    environment: accountEntity.environment,
-    tenantId: accountEntity.realm,
-    username: accountEntity.username,
-    localAccountId: accountEntity.localAccountId,
-    loginHint: accountEntity.loginHint,
-    name: accountEntity.name,
-    nativeAccountId,
-    authorityType: accountEntity.authorityType,
-    // Deserialize tenant profiles array into a Map
-    tenantProfiles: new Map(tenantProfiles.map((tenantProfile) => {
-      return [tenantProfile.tenantId, tenantProfile];
-    })),
-    dataBoundary: accountEntity.dataBoundary
-  };
-}
-function isSingleTenant(accountEntity) {
-  return !accountEntity.tenantProfiles;
-}
-function createAccountEntity(accountDetails, authority, correlationId, base64Decode) {
-  let authorityType;
-  if (authority.authorityType === AuthorityType.Adfs) {
-    authorityType = CACHE_ACCOUNT_TYPE_ADFS;
-  } else if (authority.protocolMode === ProtocolMode.OIDC) {
-    authorityType = CACHE_ACCOUNT_TYPE_GENERIC;
-  } else {
-    authorityType = CACHE_ACCOUNT_TYPE_MSSTS;
-  }
-  let clientInfo;
-  let dataBoundary;
-  if (accountDetails.clientInfo && base64Decode) {
-    clientInfo = buildClientInfo(accountDetails.clientInfo, base64Decode);
-    if (clientInfo.xms_tdbr) {
-      dataBoundary = clientInfo.xms_tdbr === "EU" ? "EU" : "None";
-    }
-  }
-  const env = accountDetails.environment || authority && authority.getPreferredCache();
-  if (!env) {
-    throw createClientAuthError(invalidCacheEnvironment, correlationId);
-  }
-  const preferredUsername = accountDetails.idTokenClaims?.preferred_username || accountDetails.idTokenClaims?.upn;
-  const email = accountDetails.idTokenClaims?.emails ? accountDetails.idTokenClaims.emails[0] : null;
-  const username = preferredUsername || email || "";
-  const loginHint = accountDetails.idTokenClaims?.login_hint;
-  const realm = clientInfo?.utid || getTenantIdFromIdTokenClaims(accountDetails.idTokenClaims) || "";
-  const localAccountId = clientInfo?.uid || accountDetails.idTokenClaims?.oid || accountDetails.idTokenClaims?.sub || "";
-  let tenantProfiles;
-  if (accountDetails.tenantProfiles) {
-    tenantProfiles = accountDetails.tenantProfiles;
-  } else {
-    const tenantProfile = buildTenantProfile(accountDetails.homeAccountId, localAccountId, realm, accountDetails.nativeAccountId, accountDetails.idTokenClaims);
-    tenantProfiles = [tenantProfile];
-  }
-  return {
-    homeAccountId: accountDetails.homeAccountId,
-    environment: env,
-    realm,
-    localAccountId,
-    username,
-    authorityType,
-    loginHint,
-    clientInfo: accountDetails.clientInfo,
-    name: accountDetails.idTokenClaims?.name || "",
-    lastModificationTime: void 0,
-    lastModificationApp: void 0,
-    cloudGraphHostName: accountDetails.cloudGraphHostName,
-    msGraphHost: accountDetails.msGraphHost,
-    nativeAccountId: accountDetails.nativeAccountId,
-    tenantProfiles,
-    dataBoundary
-  };
-}
-function createAccountEntityFromAccountInfo(accountInfo, cloudGraphHostName, msGraphHost) {
-  const tenantProfiles = Array.from(accountInfo.tenantProfiles?.values() || []);
-  if (tenantProfiles.length === 0 && accountInfo.tenantId && accountInfo.localAccountId) {
-    tenantProfiles.push(buildTenantProfile(accountInfo.homeAccountId, accountInfo.localAccountId, accountInfo.tenantId, accountInfo.nativeAccountId, accountInfo.idTokenClaims));
-  } else if (accountInfo.nativeAccountId) {
-    const matchingProfile = tenantProfiles.find((tp) => tp.tenantId === accountInfo.tenantId);
-    if (matchingProfile && !matchingProfile.nativeAccountId) {
-      matchingProfile.nativeAccountId = accountInfo.nativeAccountId;
-    }
-  }
-  return {
-    authorityType: accountInfo.authorityType || CACHE_ACCOUNT_TYPE_GENERIC,
-    homeAccountId: accountInfo.homeAccountId,
-    localAccountId: accountInfo.localAccountId,
-    nativeAccountId: accountInfo.nativeAccountId,
-    realm: accountInfo.tenantId,
-    environment: accountInfo.environment,
-    username: accountInfo.username,
-    loginHint: accountInfo.loginHint,
-    name: accountInfo.name,
-    cloudGraphHostName,
-    msGraphHost,
-    tenantProfiles,
-    dataBoundary: accountInfo.dataBoundary
-  };
-}
-function generateHomeAccountId(serverClientInfo, authType, logger, cryptoObj, correlationId, idTokenClaims) {
-  if (authType !== AuthorityType.Adfs) {
-    if (serverClientInfo) {
-      try {
-        const clientInfo = buildClientInfo(serverClientInfo, cryptoObj.base64Decode);
-        if (clientInfo.uid && clientInfo.utid) {
-          return `${clientInfo.uid}.${clientInfo.utid}`;
+      /**
+       * @deprecated Use fromCertificateWithSha256Thumbprint instead, with a SHA-256 thumprint
+       * Initialize the ClientAssertion class from the certificate passed by the user
+       * @param thumbprint - identifier of a certificate
+       * @param privateKey - secret key
+       * @param publicCertificate - electronic document provided to prove the ownership of the public key
+       */
+      static fromCertificate(thumbprint2, privateKey, publicCertificate) {
+        const clientAssertion = new _ClientAssertion();
+        clientAssertion.privateKey = privateKey;
+        clientAssertion.thumbprint = thumbprint2;
+        clientAssertion.useSha256 = false;
+        if (publicCertificate) {
+          clientAssertion.publicCertificate = this.parseCertificate(publicCertificate);
         }
-      } catch (e) {
+        return clientAssertion;
       }
-    }
-    logger.warning("No client info in response", correlationId);
-  }
-  return idTokenClaims?.sub || "";
-}
-function isAccountEntity(entity) {
-  if (!entity) {
-    return false;
-  }
-  return entity.hasOwnProperty("homeAccountId") && entity.hasOwnProperty("environment") && entity.hasOwnProperty("realm") && entity.hasOwnProperty("localAccountId") && entity.hasOwnProperty("username") && entity.hasOwnProperty("authorityType");
-}
-
-// node_modules/@azure/msal-common/dist/error/ClientConfigurationError.mjs
-var ClientConfigurationError = class _ClientConfigurationError extends AuthError {
-  constructor(errorCode, correlationId) {
-    super(errorCode, correlationId);
-    this.name = "ClientConfigurationError";
-    Object.setPrototypeOf(this, _ClientConfigurationError.prototype);
-  }
-};
-function createClientConfigurationError(errorCode, correlationId) {
-  return new ClientConfigurationError(errorCode, correlationId);
-}
-
-// node_modules/@azure/msal-common/dist/network/ResponseHeaders.mjs
-var normalizedHeaderRecords = /* @__PURE__ */ new WeakSet();
-function normalizeResponseHeaders(headers) {
-  if (normalizedHeaderRecords.has(headers)) {
-    return headers;
-  }
-  const normalized = Object.fromEntries(Object.entries(headers).map(([name3, value]) => [
-    name3.toLowerCase(),
-    value
-  ]));
-  normalizedHeaderRecords.add(normalized);
-  return normalized;
-}
-function getResponseHeader(headers, name3) {
-  const key = name3.toLowerCase();
-  if (Object.prototype.hasOwnProperty.call(headers, key)) {
-    return headers[key];
-  }
-  if (normalizedHeaderRecords.has(headers)) {
-    return void 0;
-  }
-  const headerName = Object.keys(headers).find((header) => header.toLowerCase() === key);
-  return headerName === void 0 ? void 0 : headers[headerName];
-}
-
-// node_modules/@azure/msal-common/dist/error/ClientConfigurationErrorCodes.mjs
-var redirectUriEmpty = "redirect_uri_empty";
-var authorityUriInsecure = "authority_uri_insecure";
-var urlParseError = "url_parse_error";
-var urlEmptyError = "empty_url_error";
-var emptyInputScopesError = "empty_input_scopes_error";
-var invalidClaims = "invalid_claims";
-var tokenRequestEmpty = "token_request_empty";
-var logoutRequestEmpty = "logout_request_empty";
-var pkceParamsMissing = "pkce_params_missing";
-var invalidCloudDiscoveryMetadata = "invalid_cloud_discovery_metadata";
-var invalidAuthorityMetadata = "invalid_authority_metadata";
-var untrustedAuthority = "untrusted_authority";
-var missingSshJwk = "missing_ssh_jwk";
-var issuerValidationFailed = "issuer_validation_failed";
-var invalidDpopHtm = "invalid_dpop_htm";
-var invalidDpopHtu = "invalid_dpop_htu";
-var invalidDpopNonce = "invalid_dpop_nonce";
-var dpopMissingResourceContext = "dpop_missing_resource_context";
-
-// node_modules/@azure/msal-common/dist/authority/OpenIdConfigResponse.mjs
-function isOpenIdConfigResponse(response) {
-  return response.hasOwnProperty("authorization_endpoint") && response.hasOwnProperty("token_endpoint") && response.hasOwnProperty("issuer") && response.hasOwnProperty("jwks_uri");
-}
-
-// node_modules/@azure/msal-common/dist/utils/StringUtils.mjs
-var StringUtils = class {
-  /**
-   * Check if stringified object is empty
-   * @param strObj
-   */
-  static isEmptyObj(strObj) {
-    if (strObj) {
-      try {
-        const obj = JSON.parse(strObj);
-        return Object.keys(obj).length === 0;
-      } catch (e) {
-      }
-    }
-    return true;
-  }
-  static startsWith(str, search) {
-    return str.indexOf(search) === 0;
-  }
-  static endsWith(str, search) {
-    return str.length >= search.length && str.lastIndexOf(search) === str.length - search.length;
-  }
-  /**
-   * Parses string into an object.
-   *
-   * @param query
-   */
-  static queryStringToObject(query) {
-    const obj = {};
-    const params = query.split("&");
-    const decode13 = (s) => decodeURIComponent(s.replace(/\+/g, " "));
-    params.forEach((pair) => {
-      if (pair.trim()) {
-        const [key, value] = pair.split(/=(.+)/g, 2);
-        if (key && value) {
-          obj[decode13(key)] = decode13(value);
+      /**
+       * Initialize the ClientAssertion class from the certificate passed by the user
+       * @param thumbprint - identifier of a certificate
+       * @param privateKey - secret key
+       * @param publicCertificate - electronic document provided to prove the ownership of the public key
+       */
+      static fromCertificateWithSha256Thumbprint(thumbprint2, privateKey, publicCertificate) {
+        const clientAssertion = new _ClientAssertion();
+        clientAssertion.privateKey = privateKey;
+        clientAssertion.thumbprint = thumbprint2;
+        clientAssertion.useSha256 = true;
+        if (publicCertificate) {
+          clientAssertion.publicCertificate = this.parseCertificate(publicCertificate);
         }
+        return clientAssertion;
       }
-    });
-    return obj;
-  }
-  /**
-   * Trims entries in an array.
-   *
-   * @param arr
-   */
-  static trimArrayEntries(arr) {
-    return arr.map((entry) => entry.trim());
-  }
-  /**
-   * Removes empty strings from array
-   * @param arr
-   */
-  static removeEmptyStringsFromArray(arr) {
-    return arr.filter((entry) => {
-      return !!entry;
-    });
-  }
-  /**
-   * Attempts to parse a string into JSON
-   * @param str
-   */
-  static jsonParseHelper(str) {
-    try {
-      return JSON.parse(str);
-    } catch (e) {
-      return null;
-    }
-  }
-};
-
-// node_modules/@azure/msal-common/dist/url/UrlString.mjs
-var UNSAFE_AUTHORITY = /[\x00-\x20\x7f\\@]/;
-var DEFAULT_PORTS = {
-  "https:": ":443",
-  "http:": ":80"
-};
-var UrlString = class _UrlString {
-  get urlString() {
-    return this._urlString;
-  }
-  constructor(url, correlationId) {
-    this._urlString = url;
-    this.correlationId = correlationId;
-    if (!this._urlString) {
-      throw createClientConfigurationError(urlEmptyError, correlationId);
-    }
-    if (!url.includes("#")) {
-      this._urlString = _UrlString.canonicalizeUri(url);
-    }
-  }
-  /**
-   * Ensure urls are lower case and end with a / character.
-   * @param url
-   */
-  static canonicalizeUri(url) {
-    if (url) {
-      let lowerCaseUrl = url.toLowerCase();
-      if (StringUtils.endsWith(lowerCaseUrl, "?")) {
-        lowerCaseUrl = lowerCaseUrl.slice(0, -1);
-      } else if (StringUtils.endsWith(lowerCaseUrl, "?/")) {
-        lowerCaseUrl = lowerCaseUrl.slice(0, -2);
-      }
-      if (!StringUtils.endsWith(lowerCaseUrl, "/")) {
-        lowerCaseUrl += "/";
-      }
-      return lowerCaseUrl;
-    }
-    return url;
-  }
-  /**
-   * Throws if urlString passed is not a valid authority URI string.
-   */
-  validateAsUri() {
-    let components;
-    try {
-      components = this.getUrlComponents();
-    } catch (e) {
-      throw createClientConfigurationError(urlParseError, this.correlationId);
-    }
-    if (!components.HostNameAndPort || !components.PathSegments) {
-      throw createClientConfigurationError(urlParseError, this.correlationId);
-    }
-    if (!components.Protocol || components.Protocol.toLowerCase() !== "https:") {
-      throw createClientConfigurationError(authorityUriInsecure, this.correlationId);
-    }
-  }
-  /**
-   * Given a url and a query string return the url with provided query string appended
-   * @param url
-   * @param queryString
-   */
-  static appendQueryString(url, queryString) {
-    if (!queryString) {
-      return url;
-    }
-    return url.indexOf("?") < 0 ? `${url}?${queryString}` : `${url}&${queryString}`;
-  }
-  /**
-   * Returns a url with the hash removed
-   * @param url
-   */
-  static removeHashFromUrl(url) {
-    return _UrlString.canonicalizeUri(url.split("#")[0]);
-  }
-  /**
-   * Given a url like https://a:b/common/d?e=f#g, and a tenantId, returns https://a:b/tenantId/d
-   * @param href The url
-   * @param tenantId The tenant id to replace
-   */
-  replaceTenantPath(tenantId) {
-    const urlObject = this.getUrlComponents();
-    const pathArray = urlObject.PathSegments;
-    if (tenantId && pathArray.length !== 0 && (pathArray[0] === AADAuthority.COMMON || pathArray[0] === AADAuthority.ORGANIZATIONS)) {
-      pathArray[0] = tenantId;
-    }
-    return _UrlString.constructAuthorityUriFromObject(urlObject, this.correlationId);
-  }
-  /**
-   * Parses out the components from a url string.
-   * @returns An object with the various components. Please cache this value insted of calling this multiple times on the same url.
-   */
-  getUrlComponents() {
-    const regEx = RegExp("^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?");
-    const match = this.urlString.match(regEx);
-    if (!match) {
-      throw createClientConfigurationError(urlParseError, this.correlationId);
-    }
-    const urlComponents = {
-      Protocol: match[1],
-      HostNameAndPort: match[4],
-      AbsolutePath: match[5],
-      QueryString: match[7]
-    };
-    let parsedUrl;
-    try {
-      parsedUrl = new URL(this.urlString);
-    } catch {
-      throw createClientConfigurationError(urlParseError, this.correlationId);
-    }
-    const host = urlComponents.HostNameAndPort?.toLowerCase();
-    const schemeAndAuthority = `${urlComponents.Protocol}//${host}`;
-    const defaultPort = DEFAULT_PORTS[parsedUrl.protocol] ?? "";
-    const hostMatches = host === parsedUrl.host || host === `${parsedUrl.host}${defaultPort}` || host?.startsWith("[") && new URL(`${urlComponents.Protocol}//${host}`).host === parsedUrl.host;
-    if (UNSAFE_AUTHORITY.test(schemeAndAuthority) || !hostMatches) {
-      throw createClientConfigurationError(urlParseError, this.correlationId);
-    }
-    let pathSegments = urlComponents.AbsolutePath.split("/");
-    pathSegments = pathSegments.filter((val) => val && val.length > 0);
-    urlComponents.PathSegments = pathSegments;
-    if (urlComponents.QueryString && urlComponents.QueryString.endsWith("/")) {
-      urlComponents.QueryString = urlComponents.QueryString.substring(0, urlComponents.QueryString.length - 1);
-    }
-    return urlComponents;
-  }
-  static getDomainFromUrl(url, correlationId) {
-    const regEx = RegExp("^([^:/?#]+://)?([^/?#]*)");
-    const match = url.match(regEx);
-    if (!match) {
-      throw createClientConfigurationError(urlParseError, correlationId);
-    }
-    return match[2];
-  }
-  static getAbsoluteUrl(relativeUrl, baseUrl, correlationId) {
-    if (relativeUrl[0] === FORWARD_SLASH) {
-      const url = new _UrlString(baseUrl, correlationId);
-      const baseComponents = url.getUrlComponents();
-      return baseComponents.Protocol + "//" + baseComponents.HostNameAndPort + relativeUrl;
-    }
-    return relativeUrl;
-  }
-  static constructAuthorityUriFromObject(urlObject, correlationId) {
-    return new _UrlString(urlObject.Protocol + "//" + urlObject.HostNameAndPort + "/" + urlObject.PathSegments.join("/"), correlationId);
-  }
-};
-
-// node_modules/@azure/msal-common/dist/authority/AuthorityMetadata.mjs
-var endpointHosts = [
-  { host: "login.microsoftonline.com" },
-  { host: "login.partner.microsoftonline.cn" },
-  { host: "login.microsoftonline.us" },
-  { host: "login.sovcloud-identity.fr" },
-  { host: "login.sovcloud-identity.de" },
-  { host: "login.sovcloud-identity.sg" }
-];
-function buildOpenIdConfig(host, issuerHost) {
-  return {
-    token_endpoint: `https://${host}/{tenantid}/oauth2/v2.0/token`,
-    jwks_uri: `https://${host}/{tenantid}/discovery/v2.0/keys`,
-    issuer: `https://${issuerHost}/{tenantid}/v2.0`,
-    authorization_endpoint: `https://${host}/{tenantid}/oauth2/v2.0/authorize`,
-    end_session_endpoint: `https://${host}/{tenantid}/oauth2/v2.0/logout`
-  };
-}
-var dynamicEndpointMetadata = endpointHosts.reduce((acc, { host, issuerHost }) => {
-  acc[host] = buildOpenIdConfig(host, issuerHost || host);
-  return acc;
-}, {});
-var rawMetdataJSON = {
-  endpointMetadata: dynamicEndpointMetadata,
-  instanceDiscoveryMetadata: {
-    metadata: [
-      {
-        preferred_network: "login.microsoftonline.com",
-        preferred_cache: "login.windows.net",
-        aliases: [
-          "login.microsoftonline.com",
-          "login.windows.net",
-          "login.microsoft.com",
-          "sts.windows.net"
-        ]
-      },
-      {
-        preferred_network: "login.partner.microsoftonline.cn",
-        preferred_cache: "login.partner.microsoftonline.cn",
-        aliases: [
-          "login.partner.microsoftonline.cn",
-          "login.chinacloudapi.cn"
-        ]
-      },
-      {
-        preferred_network: "login.microsoftonline.de",
-        preferred_cache: "login.microsoftonline.de",
-        aliases: ["login.microsoftonline.de"]
-      },
-      {
-        preferred_network: "login.microsoftonline.us",
-        preferred_cache: "login.microsoftonline.us",
-        aliases: [
-          "login.microsoftonline.us",
-          "login.usgovcloudapi.net"
-        ]
-      },
-      {
-        preferred_network: "login-us.microsoftonline.com",
-        preferred_cache: "login-us.microsoftonline.com",
-        aliases: ["login-us.microsoftonline.com"]
-      },
-      {
-        preferred_network: "login.sovcloud-identity.fr",
-        preferred_cache: "login.sovcloud-identity.fr",
-        aliases: ["login.sovcloud-identity.fr"]
-      },
-      {
-        preferred_network: "login.sovcloud-identity.de",
-        preferred_cache: "login.sovcloud-identity.de",
-        aliases: ["login.sovcloud-identity.de"]
-      },
-      {
-        preferred_network: "login.sovcloud-identity.sg",
-        preferred_cache: "login.sovcloud-identity.sg",
-        aliases: ["login.sovcloud-identity.sg"]
-      }
-    ]
-  }
-};
-var EndpointMetadata = rawMetdataJSON.endpointMetadata;
-var InstanceDiscoveryMetadata = rawMetdataJSON.instanceDiscoveryMetadata;
-var InstanceDiscoveryMetadataAliases = /* @__PURE__ */ new Set();
-InstanceDiscoveryMetadata.metadata.forEach((metadataEntry) => {
-  metadataEntry.aliases.forEach((alias) => {
-    InstanceDiscoveryMetadataAliases.add(alias);
-  });
-});
-function getAliasesFromStaticSources(staticAuthorityOptions, logger, correlationId) {
-  let staticAliases;
-  const canonicalAuthority = staticAuthorityOptions.canonicalAuthority;
-  if (canonicalAuthority) {
-    const authorityHost = new UrlString(canonicalAuthority, correlationId).getUrlComponents().HostNameAndPort;
-    staticAliases = getAliasesFromMetadata(logger, correlationId, authorityHost, staticAuthorityOptions.cloudDiscoveryMetadata?.metadata, AuthorityMetadataSource.CONFIG) || getAliasesFromMetadata(logger, correlationId, authorityHost, InstanceDiscoveryMetadata.metadata, AuthorityMetadataSource.HARDCODED_VALUES) || staticAuthorityOptions.knownAuthorities;
-  }
-  return staticAliases || [];
-}
-function getAliasesFromMetadata(logger, correlationId, authorityHost, cloudDiscoveryMetadata, source) {
-  logger.trace(`getAliasesFromMetadata called with source: '${source}'`, correlationId);
-  if (authorityHost && cloudDiscoveryMetadata) {
-    const metadata = getCloudDiscoveryMetadataFromNetworkResponse(cloudDiscoveryMetadata, authorityHost);
-    if (metadata) {
-      logger.trace(`getAliasesFromMetadata: found cloud discovery metadata in '${source}', returning aliases`, correlationId);
-      return metadata.aliases;
-    } else {
-      logger.trace(`getAliasesFromMetadata: did not find cloud discovery metadata in '${source}'`, correlationId);
-    }
-  }
-  return null;
-}
-function getCloudDiscoveryMetadataFromHardcodedValues(authorityHost) {
-  const metadata = getCloudDiscoveryMetadataFromNetworkResponse(InstanceDiscoveryMetadata.metadata, authorityHost);
-  return metadata;
-}
-function getCloudDiscoveryMetadataFromNetworkResponse(response, authorityHost) {
-  for (let i = 0; i < response.length; i++) {
-    const metadata = response[i];
-    if (metadata.aliases.includes(authorityHost)) {
-      return metadata;
-    }
-  }
-  return null;
-}
-
-// node_modules/@azure/msal-common/dist/authority/AuthorityOptions.mjs
-var AzureCloudInstance = {
-  // AzureCloudInstance is not specified.
-  None: "none",
-  // Microsoft Azure public cloud
-  AzurePublic: "https://login.microsoftonline.com",
-  // Microsoft Chinese national/regional cloud
-  AzureChina: "https://login.chinacloudapi.cn",
-  // Microsoft German national/regional cloud ("Black Forest")
-  AzureGermany: "https://login.microsoftonline.de",
-  // US Government cloud
-  AzureUsGovernment: "https://login.microsoftonline.us"
-};
-
-// node_modules/@azure/msal-common/dist/authority/CloudInstanceDiscoveryResponse.mjs
-function isCloudInstanceDiscoveryResponse(response) {
-  return response.hasOwnProperty("tenant_discovery_endpoint") && response.hasOwnProperty("metadata");
-}
-
-// node_modules/@azure/msal-common/dist/authority/CloudInstanceDiscoveryErrorResponse.mjs
-function isCloudInstanceDiscoveryErrorResponse(response) {
-  return response.hasOwnProperty("error") && response.hasOwnProperty("error_description");
-}
-
-// node_modules/@azure/msal-common/dist/telemetry/performance/PerformanceEvents.mjs
-var NetworkClientSendPostRequestAsync = "networkClientSendPostRequestAsync";
-var RefreshTokenClientExecutePostToTokenEndpoint = "refreshTokenClientExecutePostToTokenEndpoint";
-var AuthorizationCodeClientExecutePostToTokenEndpoint = "authorizationCodeClientExecutePostToTokenEndpoint";
-var RefreshTokenClientExecuteTokenRequest = "refreshTokenClientExecuteTokenRequest";
-var RefreshTokenClientAcquireToken = "refreshTokenClientAcquireToken";
-var RefreshTokenClientAcquireTokenWithCachedRefreshToken = "refreshTokenClientAcquireTokenWithCachedRefreshToken";
-var RefreshTokenClientCreateTokenRequestBody = "refreshTokenClientCreateTokenRequestBody";
-var SilentFlowClientGenerateResultFromCacheRecord = "silentFlowClientGenerateResultFromCacheRecord";
-var AuthClientExecuteTokenRequest = "authClientExecuteTokenRequest";
-var AuthClientCreateTokenRequestBody = "authClientCreateTokenRequestBody";
-var UpdateTokenEndpointAuthority = "updateTokenEndpointAuthority";
-var PopTokenGenerateCnf = "popTokenGenerateCnf";
-var HandleServerTokenResponse = "handleServerTokenResponse";
-var AuthorityResolveEndpointsAsync = "authorityResolveEndpointsAsync";
-var AuthorityGetCloudDiscoveryMetadataFromNetwork = "authorityGetCloudDiscoveryMetadataFromNetwork";
-var AuthorityUpdateCloudDiscoveryMetadata = "authorityUpdateCloudDiscoveryMetadata";
-var AuthorityGetEndpointMetadataFromNetwork = "authorityGetEndpointMetadataFromNetwork";
-var AuthorityUpdateEndpointMetadata = "authorityUpdateEndpointMetadata";
-var AuthorityUpdateMetadataWithRegionalInformation = "authorityUpdateMetadataWithRegionalInformation";
-var RegionDiscoveryDetectRegion = "regionDiscoveryDetectRegion";
-var RegionDiscoveryGetRegionFromIMDS = "regionDiscoveryGetRegionFromIMDS";
-var RegionDiscoveryGetCurrentVersion = "regionDiscoveryGetCurrentVersion";
-var CacheManagerGetRefreshToken = "cacheManagerGetRefreshToken";
-
-// node_modules/@azure/msal-common/dist/utils/FunctionWrappers.mjs
-var invoke = (callback, eventName, logger, telemetryClient, correlationId) => {
-  return (...args) => {
-    logger.trace(`Executing function '${eventName}'`, correlationId);
-    const inProgressEvent = telemetryClient.startMeasurement(eventName, correlationId);
-    if (correlationId) {
-      telemetryClient.incrementFields({ [`ext.${eventName}CallCount`]: 1 }, correlationId);
-    }
-    try {
-      const result = callback(...args);
-      inProgressEvent.end({
-        success: true
-      });
-      logger.trace(`Returning result from '${eventName}'`, correlationId);
-      return result;
-    } catch (e) {
-      logger.trace(`Error occurred in '${eventName}'`, correlationId);
-      try {
-        logger.tracePii(`Error details: '${JSON.stringify(e)}'`, correlationId);
-      } catch (e2) {
-        logger.trace("Unable to print error message.", correlationId);
-      }
-      inProgressEvent.end({
-        success: false
-      }, e);
-      throw e;
-    }
-  };
-};
-var invokeAsync = (callback, eventName, logger, telemetryClient, correlationId) => {
-  return (...args) => {
-    logger.trace(`Executing function '${eventName}'`, correlationId);
-    const inProgressEvent = telemetryClient.startMeasurement(eventName, correlationId);
-    if (correlationId) {
-      telemetryClient.incrementFields({ [`ext.${eventName}CallCount`]: 1 }, correlationId);
-    }
-    return callback(...args).then((response) => {
-      logger.trace(`Returning result from '${eventName}'`, correlationId);
-      inProgressEvent.end({
-        success: true
-      });
-      return response;
-    }).catch((e) => {
-      logger.trace(`Error occurred in '${eventName}'`, correlationId);
-      try {
-        logger.tracePii(`Error details: '${JSON.stringify(e)}'`, correlationId);
-      } catch (e2) {
-        logger.trace("Unable to print error message.", correlationId);
-      }
-      inProgressEvent.end({
-        success: false
-      }, e);
-      throw e;
-    });
-  };
-};
-
-// node_modules/@azure/msal-common/dist/authority/RegionDiscovery.mjs
-var REGION_NAME_PATTERN = /^[a-z][a-z0-9-]*$/i;
-var MAX_REGION_NAME_LENGTH = 63;
-function isValidRegion(region) {
-  return typeof region === "string" && region.length <= MAX_REGION_NAME_LENGTH && REGION_NAME_PATTERN.test(region) && // Keep the trailing-hyphen rule explicit rather than complicating the pattern.
-  !region.endsWith("-");
-}
-var RegionDiscovery = class _RegionDiscovery {
-  constructor(networkInterface, logger, performanceClient, correlationId) {
-    this.networkInterface = networkInterface;
-    this.logger = logger;
-    this.performanceClient = performanceClient;
-    this.correlationId = correlationId;
-  }
-  /**
-   * Detect the region from the application's environment.
-   *
-   * @returns Promise<string | null>
-   */
-  async detectRegion(environmentRegion, regionDiscoveryMetadata) {
-    let autodetectedRegionName = environmentRegion;
-    if (!autodetectedRegionName) {
-      const options = _RegionDiscovery.IMDS_OPTIONS;
-      try {
-        const localIMDSVersionResponse = await invokeAsync(this.getRegionFromIMDS.bind(this), RegionDiscoveryGetRegionFromIMDS, this.logger, this.performanceClient, this.correlationId)(IMDS_VERSION, options);
-        if (localIMDSVersionResponse.status === HTTP_SUCCESS) {
-          autodetectedRegionName = localIMDSVersionResponse.body?.location;
-          if (autodetectedRegionName) {
-            regionDiscoveryMetadata.region_source = RegionDiscoverySources.IMDS;
+      /**
+       * Update JWT for certificate based clientAssertion, if passed by the user, uses it as is
+       * @param cryptoProvider - library's crypto helper
+       * @param issuer - iss claim
+       * @param jwtAudience - aud claim
+       */
+      getJwt(cryptoProvider, issuer, jwtAudience) {
+        if (this.privateKey && this.thumbprint) {
+          if (this.jwt && !this.isExpired() && issuer === this.issuer && jwtAudience === this.jwtAudience) {
+            return this.jwt;
           }
+          return this.createJwt(cryptoProvider, issuer, jwtAudience);
         }
-        if (localIMDSVersionResponse.status === HTTP_BAD_REQUEST) {
-          const currentIMDSVersion = await invokeAsync(this.getCurrentVersion.bind(this), RegionDiscoveryGetCurrentVersion, this.logger, this.performanceClient, this.correlationId)(options);
-          if (!currentIMDSVersion) {
-            regionDiscoveryMetadata.region_source = RegionDiscoverySources.FAILED_AUTO_DETECTION;
-            return null;
-          }
-          const currentIMDSVersionResponse = await invokeAsync(this.getRegionFromIMDS.bind(this), RegionDiscoveryGetRegionFromIMDS, this.logger, this.performanceClient, this.correlationId)(currentIMDSVersion, options);
-          if (currentIMDSVersionResponse.status === HTTP_SUCCESS) {
-            autodetectedRegionName = currentIMDSVersionResponse.body?.location;
-            if (autodetectedRegionName) {
-              regionDiscoveryMetadata.region_source = RegionDiscoverySources.IMDS;
-            }
-          }
+        if (this.jwt) {
+          return this.jwt;
         }
-      } catch (e) {
-        regionDiscoveryMetadata.region_source = RegionDiscoverySources.FAILED_AUTO_DETECTION;
-        return null;
+        throw createClientAuthError(invalidAssertion, "");
       }
-    } else {
-      regionDiscoveryMetadata.region_source = RegionDiscoverySources.ENVIRONMENT_VARIABLE;
-    }
-    if (!autodetectedRegionName || !isValidRegion(autodetectedRegionName)) {
-      if (autodetectedRegionName) {
-        this.logger.warning("Region discovery returned an invalid region. Using the global authority.", this.correlationId);
-      }
-      regionDiscoveryMetadata.region_source = RegionDiscoverySources.FAILED_AUTO_DETECTION;
-      return null;
-    }
-    return autodetectedRegionName;
-  }
-  /**
-   * Make the call to the IMDS endpoint
-   *
-   * @param version
-   * @param options
-   * @returns Promise<NetworkResponse<ImdsComputeResponse>>
-   */
-  async getRegionFromIMDS(version3, options) {
-    return this.networkInterface.sendGetRequestAsync(`${IMDS_ENDPOINT}?api-version=${version3}`, options, IMDS_TIMEOUT);
-  }
-  /**
-   * Get the most recent version of the IMDS endpoint available
-   *
-   * @returns Promise<string | null>
-   */
-  async getCurrentVersion(options) {
-    try {
-      const response = await this.networkInterface.sendGetRequestAsync(`${IMDS_ENDPOINT}?format=json`, options);
-      if (response.status === HTTP_BAD_REQUEST && response.body && response.body["newest-versions"] && response.body["newest-versions"].length > 0) {
-        return response.body["newest-versions"][0];
-      }
-      return null;
-    } catch (e) {
-      return null;
-    }
-  }
-};
-RegionDiscovery.IMDS_OPTIONS = {
-  headers: {
-    Metadata: "true"
-  }
-};
-
-// node_modules/@azure/msal-common/dist/cache/utils/CacheHelpers.mjs
-var CacheHelpers_exports = {};
-__export(CacheHelpers_exports, {
-  createAccessTokenEntity: () => createAccessTokenEntity,
-  createIdTokenEntity: () => createIdTokenEntity,
-  createRefreshTokenEntity: () => createRefreshTokenEntity,
-  generateAppMetadataKey: () => generateAppMetadataKey,
-  generateAuthorityMetadataExpiresAt: () => generateAuthorityMetadataExpiresAt,
-  isAccessTokenEntity: () => isAccessTokenEntity,
-  isAppMetadataEntity: () => isAppMetadataEntity,
-  isAuthorityMetadataEntity: () => isAuthorityMetadataEntity,
-  isAuthorityMetadataExpired: () => isAuthorityMetadataExpired,
-  isCredentialEntity: () => isCredentialEntity,
-  isIdTokenEntity: () => isIdTokenEntity,
-  isRefreshTokenEntity: () => isRefreshTokenEntity,
-  isServerTelemetryEntity: () => isServerTelemetryEntity,
-  isThrottlingEntity: () => isThrottlingEntity,
-  serializeAttributeTokens: () => serializeAttributeTokens,
-  updateAuthorityEndpointMetadata: () => updateAuthorityEndpointMetadata,
-  updateCloudDiscoveryMetadata: () => updateCloudDiscoveryMetadata
-});
-
-// node_modules/@azure/msal-common/dist/utils/TimeUtils.mjs
-var TimeUtils_exports = {};
-__export(TimeUtils_exports, {
-  delay: () => delay,
-  isCacheExpired: () => isCacheExpired,
-  isTokenExpired: () => isTokenExpired,
-  nowSeconds: () => nowSeconds,
-  toDateFromSeconds: () => toDateFromSeconds,
-  toSecondsFromDate: () => toSecondsFromDate,
-  wasClockTurnedBack: () => wasClockTurnedBack
-});
-function nowSeconds() {
-  return Math.round((/* @__PURE__ */ new Date()).getTime() / 1e3);
-}
-function toSecondsFromDate(date) {
-  return date.getTime() / 1e3;
-}
-function toDateFromSeconds(seconds) {
-  if (seconds) {
-    return new Date(Number(seconds) * 1e3);
-  }
-  return /* @__PURE__ */ new Date();
-}
-function isTokenExpired(expiresOn, offset) {
-  const expirationSec = Number(expiresOn) || 0;
-  const offsetCurrentTimeSec = nowSeconds() + offset;
-  return offsetCurrentTimeSec > expirationSec;
-}
-function isCacheExpired(lastUpdatedAt, cacheRetentionDays) {
-  const cacheExpirationTimestamp = Number(lastUpdatedAt) + cacheRetentionDays * 24 * 60 * 60 * 1e3;
-  return Date.now() > cacheExpirationTimestamp;
-}
-function wasClockTurnedBack(cachedAt) {
-  const cachedAtSec = Number(cachedAt);
-  return cachedAtSec > nowSeconds();
-}
-function delay(t, value) {
-  return new Promise((resolve2) => setTimeout(() => resolve2(value), t));
-}
-
-// node_modules/@azure/msal-common/dist/cache/utils/CacheHelpers.mjs
-function createIdTokenEntity(homeAccountId, environment, idToken, clientId, tenantId) {
-  const idTokenEntity = {
-    credentialType: CredentialType.ID_TOKEN,
-    homeAccountId,
-    environment,
-    clientId,
-    secret: idToken,
-    realm: tenantId,
-    lastUpdatedAt: Date.now().toString()
-    // Set the last updated time to now
-  };
-  return idTokenEntity;
-}
-function createAccessTokenEntity(homeAccountId, environment, accessToken, clientId, tenantId, scopes, expiresOn, extExpiresOn, base64Decode, correlationId, refreshOn, tokenType, userAssertionHash, keyId, additionalCacheKeyComponents) {
-  const atEntity = {
-    homeAccountId,
-    credentialType: CredentialType.ACCESS_TOKEN,
-    secret: accessToken,
-    cachedAt: nowSeconds().toString(),
-    expiresOn: expiresOn.toString(),
-    extendedExpiresOn: extExpiresOn.toString(),
-    environment,
-    clientId,
-    realm: tenantId,
-    target: scopes,
-    tokenType: tokenType || AuthenticationScheme.BEARER,
-    lastUpdatedAt: Date.now().toString()
-    // Set the last updated time to now
-  };
-  if (userAssertionHash) {
-    atEntity.userAssertionHash = userAssertionHash;
-  }
-  if (refreshOn) {
-    atEntity.refreshOn = refreshOn.toString();
-  }
-  const normalizedTokenType = atEntity.tokenType?.toLowerCase();
-  if (atEntity.tokenType?.toLowerCase() !== AuthenticationScheme.BEARER.toLowerCase()) {
-    atEntity.credentialType = CredentialType.ACCESS_TOKEN_WITH_AUTH_SCHEME;
-    switch (normalizedTokenType) {
-      case AuthenticationScheme.POP:
-        const tokenClaims = extractTokenClaims(accessToken, base64Decode, correlationId);
-        if (!tokenClaims?.cnf?.kid) {
-          throw createClientAuthError(tokenClaimsCnfRequiredForSignedJwt, correlationId);
-        }
-        atEntity.keyId = tokenClaims.cnf.kid;
-        break;
-      case "dpop":
-        if (!keyId) {
-          throw createClientAuthError(keyIdMissing, correlationId);
-        }
-        atEntity.keyId = keyId;
-        break;
-      case AuthenticationScheme.SSH:
-        atEntity.keyId = keyId;
-    }
-  }
-  if (additionalCacheKeyComponents && Object.keys(additionalCacheKeyComponents).length > 0) {
-    atEntity.additionalCacheKeyComponents = additionalCacheKeyComponents;
-  }
-  return atEntity;
-}
-function createRefreshTokenEntity(homeAccountId, environment, refreshToken, clientId, familyId, userAssertionHash, expiresOn) {
-  const rtEntity = {
-    credentialType: CredentialType.REFRESH_TOKEN,
-    homeAccountId,
-    environment,
-    clientId,
-    secret: refreshToken,
-    lastUpdatedAt: Date.now().toString()
-  };
-  if (userAssertionHash) {
-    rtEntity.userAssertionHash = userAssertionHash;
-  }
-  if (familyId) {
-    rtEntity.familyId = familyId;
-  }
-  if (expiresOn) {
-    rtEntity.expiresOn = expiresOn.toString();
-  }
-  return rtEntity;
-}
-function isCredentialEntity(entity) {
-  return entity.hasOwnProperty("homeAccountId") && entity.hasOwnProperty("environment") && entity.hasOwnProperty("credentialType") && entity.hasOwnProperty("clientId") && entity.hasOwnProperty("secret");
-}
-function isAccessTokenEntity(entity) {
-  if (!entity) {
-    return false;
-  }
-  return isCredentialEntity(entity) && entity.hasOwnProperty("realm") && entity.hasOwnProperty("target") && (entity["credentialType"] === CredentialType.ACCESS_TOKEN || entity["credentialType"] === CredentialType.ACCESS_TOKEN_WITH_AUTH_SCHEME);
-}
-function isIdTokenEntity(entity) {
-  if (!entity) {
-    return false;
-  }
-  return isCredentialEntity(entity) && entity.hasOwnProperty("realm") && entity["credentialType"] === CredentialType.ID_TOKEN;
-}
-function isRefreshTokenEntity(entity) {
-  if (!entity) {
-    return false;
-  }
-  return isCredentialEntity(entity) && entity["credentialType"] === CredentialType.REFRESH_TOKEN;
-}
-function isServerTelemetryEntity(key, entity) {
-  const validateKey = key.indexOf(SERVER_TELEM_CACHE_KEY) === 0;
-  let validateEntity = true;
-  if (entity) {
-    validateEntity = entity.hasOwnProperty("failedRequests") && entity.hasOwnProperty("errors") && entity.hasOwnProperty("cacheHits");
-  }
-  return validateKey && validateEntity;
-}
-function isThrottlingEntity(key, entity) {
-  let validateKey = false;
-  if (key) {
-    validateKey = key.indexOf(THROTTLING_PREFIX) === 0;
-  }
-  let validateEntity = true;
-  if (entity) {
-    validateEntity = entity.hasOwnProperty("throttleTime");
-  }
-  return validateKey && validateEntity;
-}
-function generateAppMetadataKey({ environment, clientId }) {
-  const appMetaDataKeyArray = [
-    APP_METADATA,
-    environment,
-    clientId
-  ];
-  return appMetaDataKeyArray.join(CACHE_KEY_SEPARATOR).toLowerCase();
-}
-function isAppMetadataEntity(key, entity) {
-  if (!entity) {
-    return false;
-  }
-  return key.indexOf(APP_METADATA) === 0 && entity.hasOwnProperty("clientId") && entity.hasOwnProperty("environment");
-}
-function isAuthorityMetadataEntity(key, entity) {
-  if (!entity) {
-    return false;
-  }
-  return key.indexOf(AUTHORITY_METADATA_CACHE_KEY) === 0 && entity.hasOwnProperty("aliases") && entity.hasOwnProperty("preferred_cache") && entity.hasOwnProperty("preferred_network") && entity.hasOwnProperty("canonical_authority") && entity.hasOwnProperty("authorization_endpoint") && entity.hasOwnProperty("token_endpoint") && entity.hasOwnProperty("issuer") && entity.hasOwnProperty("aliasesFromNetwork") && entity.hasOwnProperty("endpointsFromNetwork") && entity.hasOwnProperty("expiresAt") && entity.hasOwnProperty("jwks_uri");
-}
-function generateAuthorityMetadataExpiresAt() {
-  return nowSeconds() + AUTHORITY_METADATA_REFRESH_TIME_SECONDS;
-}
-function updateAuthorityEndpointMetadata(authorityMetadata, updatedValues, fromNetwork) {
-  authorityMetadata.authorization_endpoint = updatedValues.authorization_endpoint;
-  authorityMetadata.token_endpoint = updatedValues.token_endpoint;
-  authorityMetadata.end_session_endpoint = updatedValues.end_session_endpoint;
-  authorityMetadata.issuer = updatedValues.issuer;
-  authorityMetadata.endpointsFromNetwork = fromNetwork;
-  authorityMetadata.jwks_uri = updatedValues.jwks_uri;
-}
-function updateCloudDiscoveryMetadata(authorityMetadata, updatedValues, fromNetwork) {
-  authorityMetadata.aliases = updatedValues.aliases;
-  authorityMetadata.preferred_cache = updatedValues.preferred_cache;
-  authorityMetadata.preferred_network = updatedValues.preferred_network;
-  authorityMetadata.aliasesFromNetwork = fromNetwork;
-}
-function isAuthorityMetadataExpired(metadata) {
-  return metadata.expiresAt <= nowSeconds();
-}
-function serializeAttributeTokens(attributeTokens) {
-  if (!attributeTokens || attributeTokens.length === 0) {
-    return void 0;
-  }
-  return [...attributeTokens].sort().join(" ");
-}
-
-// node_modules/@azure/msal-common/dist/authority/Authority.mjs
-var Authority = class _Authority {
-  constructor(authority, networkInterface, cacheManager, authorityOptions, logger, correlationId, performanceClient, managedIdentity) {
-    this.canonicalAuthority = authority;
-    this._canonicalAuthority.validateAsUri();
-    this.networkInterface = networkInterface;
-    this.cacheManager = cacheManager;
-    this.authorityOptions = authorityOptions;
-    this.regionDiscoveryMetadata = {
-      region_used: void 0,
-      region_source: void 0,
-      region_outcome: void 0
-    };
-    this.logger = logger;
-    this.performanceClient = performanceClient;
-    this.correlationId = correlationId;
-    this.managedIdentity = managedIdentity || false;
-    this.regionDiscovery = new RegionDiscovery(networkInterface, this.logger, this.performanceClient, this.correlationId);
-  }
-  /**
-   * Get {@link AuthorityType:type}
-   * @param authorityUri {@link IUri}
-   * @private
-   */
-  getAuthorityType(authorityUri) {
-    if (authorityUri.HostNameAndPort.endsWith(CIAM_AUTH_URL)) {
-      return AuthorityType.Ciam;
-    }
-    const pathSegments = authorityUri.PathSegments;
-    if (pathSegments.length) {
-      switch (pathSegments[0].toLowerCase()) {
-        case ADFS:
-          return AuthorityType.Adfs;
-      }
-    }
-    return AuthorityType.Default;
-  }
-  // See above for AuthorityType
-  get authorityType() {
-    return this.getAuthorityType(this.canonicalAuthorityUrlComponents);
-  }
-  /**
-   * ProtocolMode enum representing the way endpoints are constructed.
-   */
-  get protocolMode() {
-    return this.authorityOptions.protocolMode;
-  }
-  /**
-   * Returns authorityOptions which can be used to reinstantiate a new authority instance
-   */
-  get options() {
-    return this.authorityOptions;
-  }
-  /**
-   * A URL that is the authority set by the developer
-   */
-  get canonicalAuthority() {
-    return this._canonicalAuthority.urlString;
-  }
-  /**
-   * Sets canonical authority.
-   */
-  set canonicalAuthority(url) {
-    this._canonicalAuthority = new UrlString(url, this.correlationId);
-    this._canonicalAuthority.validateAsUri();
-    this._canonicalAuthorityUrlComponents = null;
-  }
-  /**
-   * Get authority components.
-   */
-  get canonicalAuthorityUrlComponents() {
-    if (!this._canonicalAuthorityUrlComponents) {
-      this._canonicalAuthorityUrlComponents = this._canonicalAuthority.getUrlComponents();
-    }
-    return this._canonicalAuthorityUrlComponents;
-  }
-  /**
-   * Get hostname and port i.e. login.microsoftonline.com
-   */
-  get hostnameAndPort() {
-    return this.canonicalAuthorityUrlComponents.HostNameAndPort.toLowerCase();
-  }
-  /**
-   * Get tenant for authority.
-   */
-  get tenant() {
-    return this.canonicalAuthorityUrlComponents.PathSegments[0];
-  }
-  /**
-   * OAuth /authorize endpoint for requests
-   */
-  get authorizationEndpoint() {
-    if (this.discoveryComplete()) {
-      return this.replacePath(this.metadata.authorization_endpoint);
-    } else {
-      throw createClientAuthError(endpointResolutionError, this.correlationId);
-    }
-  }
-  /**
-   * OAuth /token endpoint for requests
-   */
-  get tokenEndpoint() {
-    if (this.discoveryComplete()) {
-      return this.replacePath(this.metadata.token_endpoint);
-    } else {
-      throw createClientAuthError(endpointResolutionError, this.correlationId);
-    }
-  }
-  get deviceCodeEndpoint() {
-    if (this.discoveryComplete()) {
-      return this.replacePath(this.metadata.token_endpoint.replace("/token", "/devicecode"));
-    } else {
-      throw createClientAuthError(endpointResolutionError, this.correlationId);
-    }
-  }
-  /**
-   * OAuth logout endpoint for requests
-   */
-  get endSessionEndpoint() {
-    if (this.discoveryComplete()) {
-      if (!this.metadata.end_session_endpoint) {
-        throw createClientAuthError(endSessionEndpointNotSupported, this.correlationId);
-      }
-      return this.replacePath(this.metadata.end_session_endpoint);
-    } else {
-      throw createClientAuthError(endpointResolutionError, this.correlationId);
-    }
-  }
-  /**
-   * OAuth issuer for requests
-   */
-  get selfSignedJwtAudience() {
-    if (this.discoveryComplete()) {
-      return this.replacePath(this.metadata.issuer);
-    } else {
-      throw createClientAuthError(endpointResolutionError, this.correlationId);
-    }
-  }
-  /**
-   * Jwks_uri for token signing keys
-   */
-  get jwksUri() {
-    if (this.discoveryComplete()) {
-      return this.replacePath(this.metadata.jwks_uri);
-    } else {
-      throw createClientAuthError(endpointResolutionError, this.correlationId);
-    }
-  }
-  /**
-   * Returns a flag indicating that tenant name can be replaced in authority {@link IUri}
-   * @param authorityUri {@link IUri}
-   * @private
-   */
-  canReplaceTenant(authorityUri) {
-    return authorityUri.PathSegments.length === 1 && !_Authority.reservedTenantDomains.has(authorityUri.PathSegments[0]) && this.getAuthorityType(authorityUri) === AuthorityType.Default && this.protocolMode !== ProtocolMode.OIDC;
-  }
-  /**
-   * Replaces tenant in url path with current tenant. Defaults to common.
-   * @param urlString
-   */
-  replaceTenant(urlString) {
-    return urlString.replace(/{tenant}|{tenantid}/g, this.tenant);
-  }
-  /**
-   * Replaces path such as tenant or policy with the current tenant or policy.
-   * @param urlString
-   */
-  replacePath(urlString) {
-    let endpoint = urlString;
-    const cachedAuthorityUrl = new UrlString(this.metadata.canonical_authority, this.correlationId);
-    const cachedAuthorityUrlComponents = cachedAuthorityUrl.getUrlComponents();
-    const cachedAuthorityParts = cachedAuthorityUrlComponents.PathSegments;
-    const currentAuthorityParts = this.canonicalAuthorityUrlComponents.PathSegments;
-    currentAuthorityParts.forEach((currentPart, index) => {
-      let cachedPart = cachedAuthorityParts[index];
-      if (index === 0 && this.canReplaceTenant(cachedAuthorityUrlComponents)) {
-        const tenantId = new UrlString(this.metadata.authorization_endpoint, this.correlationId).getUrlComponents().PathSegments[0];
-        if (cachedPart !== tenantId) {
-          this.logger.verbose(`Replacing tenant domain name '${cachedPart}' with id '${tenantId}'`, this.correlationId);
-          cachedPart = tenantId;
-        }
-      }
-      if (currentPart !== cachedPart) {
-        endpoint = endpoint.replace(`/${cachedPart}/`, `/${currentPart}/`);
-      }
-    });
-    return this.replaceTenant(endpoint);
-  }
-  /**
-   * The default open id configuration endpoint for any canonical authority.
-   */
-  get defaultOpenIdConfigurationEndpoint() {
-    const canonicalAuthorityHost = this.hostnameAndPort;
-    if (this.canonicalAuthority.endsWith("v2.0/") || this.authorityType === AuthorityType.Adfs || this.protocolMode === ProtocolMode.OIDC && !this.isAliasOfKnownMicrosoftAuthority(canonicalAuthorityHost)) {
-      return `${this.canonicalAuthority}.well-known/openid-configuration`;
-    }
-    return `${this.canonicalAuthority}v2.0/.well-known/openid-configuration`;
-  }
-  /**
-   * Boolean that returns whether or not tenant discovery has been completed.
-   */
-  discoveryComplete() {
-    return !!this.metadata;
-  }
-  /**
-   * Perform endpoint discovery to discover aliases, preferred_cache, preferred_network
-   * and the /authorize, /token and logout endpoints.
-   */
-  async resolveEndpointsAsync() {
-    const metadataEntity = this.getCurrentMetadataEntity();
-    const cloudDiscoverySource = await invokeAsync(this.updateCloudDiscoveryMetadata.bind(this), AuthorityUpdateCloudDiscoveryMetadata, this.logger, this.performanceClient, this.correlationId)(metadataEntity);
-    this.canonicalAuthority = this.canonicalAuthority.replace(this.hostnameAndPort, metadataEntity.preferred_network);
-    const endpointSource = await invokeAsync(this.updateEndpointMetadata.bind(this), AuthorityUpdateEndpointMetadata, this.logger, this.performanceClient, this.correlationId)(metadataEntity);
-    this.updateCachedMetadata(metadataEntity, cloudDiscoverySource, {
-      source: endpointSource
-    });
-    this.performanceClient?.addFields({
-      cloudDiscoverySource,
-      authorityEndpointSource: endpointSource
-    }, this.correlationId);
-  }
-  /**
-   * Returns metadata entity from cache if it exists, otherwise returns a new metadata entity built
-   * from the configured canonical authority
-   * @returns
-   */
-  getCurrentMetadataEntity() {
-    let metadataEntity = this.cacheManager.getAuthorityMetadataByAlias(this.hostnameAndPort, this.correlationId);
-    if (!metadataEntity) {
-      metadataEntity = {
-        aliases: [],
-        preferred_cache: this.hostnameAndPort,
-        preferred_network: this.hostnameAndPort,
-        canonical_authority: this.canonicalAuthority,
-        authorization_endpoint: "",
-        token_endpoint: "",
-        end_session_endpoint: "",
-        issuer: "",
-        aliasesFromNetwork: false,
-        endpointsFromNetwork: false,
-        expiresAt: generateAuthorityMetadataExpiresAt(),
-        jwks_uri: ""
-      };
-    }
-    return metadataEntity;
-  }
-  /**
-   * Updates cached metadata based on metadata source and sets the instance's metadata
-   * property to the same value
-   * @param metadataEntity
-   * @param cloudDiscoverySource
-   * @param endpointMetadataResult
-   */
-  updateCachedMetadata(metadataEntity, cloudDiscoverySource, endpointMetadataResult) {
-    if (cloudDiscoverySource !== AuthorityMetadataSource.CACHE && endpointMetadataResult?.source !== AuthorityMetadataSource.CACHE) {
-      metadataEntity.expiresAt = generateAuthorityMetadataExpiresAt();
-      metadataEntity.canonical_authority = this.canonicalAuthority;
-    }
-    const cacheKey = this.cacheManager.generateAuthorityMetadataCacheKey(metadataEntity.preferred_cache, this.correlationId);
-    this.cacheManager.setAuthorityMetadata(cacheKey, metadataEntity, this.correlationId);
-    this.metadata = metadataEntity;
-  }
-  /**
-   * Update AuthorityMetadataEntity with new endpoints and return where the information came from
-   * @param metadataEntity
-   */
-  async updateEndpointMetadata(metadataEntity) {
-    const localMetadata = this.updateEndpointMetadataFromLocalSources(metadataEntity);
-    if (localMetadata) {
-      if (localMetadata.source === AuthorityMetadataSource.HARDCODED_VALUES) {
-        if (this.authorityOptions.azureRegionConfiguration?.azureRegion) {
-          if (localMetadata.metadata) {
-            const hardcodedMetadata = await invokeAsync(this.updateMetadataWithRegionalInformation.bind(this), AuthorityUpdateMetadataWithRegionalInformation, this.logger, this.performanceClient, this.correlationId)(localMetadata.metadata);
-            updateAuthorityEndpointMetadata(metadataEntity, hardcodedMetadata, false);
-            metadataEntity.canonical_authority = this.canonicalAuthority;
-          }
-        }
-      }
-      return localMetadata.source;
-    }
-    let metadata = await invokeAsync(this.getEndpointMetadataFromNetwork.bind(this), AuthorityGetEndpointMetadataFromNetwork, this.logger, this.performanceClient, this.correlationId)();
-    if (metadata) {
-      this.validateIssuer(metadata.issuer);
-      if (this.authorityOptions.azureRegionConfiguration?.azureRegion) {
-        metadata = await invokeAsync(this.updateMetadataWithRegionalInformation.bind(this), AuthorityUpdateMetadataWithRegionalInformation, this.logger, this.performanceClient, this.correlationId)(metadata);
-      }
-      updateAuthorityEndpointMetadata(metadataEntity, metadata, true);
-      return AuthorityMetadataSource.NETWORK;
-    } else {
-      throw createClientAuthError(openIdConfigError, this.defaultOpenIdConfigurationEndpoint, this.correlationId);
-    }
-  }
-  /**
-   * Updates endpoint metadata from local sources and returns where the information was retrieved from and the metadata config
-   * response if the source is hardcoded metadata
-   * @param metadataEntity
-   * @returns
-   */
-  updateEndpointMetadataFromLocalSources(metadataEntity) {
-    this.logger.verbose("Attempting to get endpoint metadata from authority configuration", this.correlationId);
-    const configMetadata = this.getEndpointMetadataFromConfig();
-    if (configMetadata) {
-      this.logger.verbose("Found endpoint metadata in authority configuration", this.correlationId);
-      updateAuthorityEndpointMetadata(metadataEntity, configMetadata, false);
-      return {
-        source: AuthorityMetadataSource.CONFIG
-      };
-    }
-    this.logger.verbose("Did not find endpoint metadata in the config... Attempting to get endpoint metadata from the hardcoded values.", this.correlationId);
-    const hardcodedMetadata = this.getEndpointMetadataFromHardcodedValues();
-    if (hardcodedMetadata) {
-      updateAuthorityEndpointMetadata(metadataEntity, hardcodedMetadata, false);
-      return {
-        source: AuthorityMetadataSource.HARDCODED_VALUES,
-        metadata: hardcodedMetadata
-      };
-    } else {
-      this.logger.verbose("Did not find endpoint metadata in hardcoded values... Attempting to get endpoint metadata from the network metadata cache.", this.correlationId);
-    }
-    const metadataEntityExpired = isAuthorityMetadataExpired(metadataEntity);
-    if (this.isAuthoritySameType(metadataEntity) && metadataEntity.endpointsFromNetwork && !metadataEntityExpired) {
-      this.logger.verbose("Found endpoint metadata in the cache.", "");
-      return { source: AuthorityMetadataSource.CACHE };
-    } else if (metadataEntityExpired) {
-      this.logger.verbose("The metadata entity is expired.", "");
-    }
-    return null;
-  }
-  /**
-   * Compares the number of url components after the domain to determine if the cached
-   * authority metadata can be used for the requested authority. Protects against same domain different
-   * authority such as login.microsoftonline.com/tenant and login.microsoftonline.com/tfp/tenant/policy
-   * @param metadataEntity
-   */
-  isAuthoritySameType(metadataEntity) {
-    const cachedAuthorityUrl = new UrlString(metadataEntity.canonical_authority, this.correlationId);
-    const cachedParts = cachedAuthorityUrl.getUrlComponents().PathSegments;
-    return cachedParts.length === this.canonicalAuthorityUrlComponents.PathSegments.length;
-  }
-  /**
-   * Parse authorityMetadata config option
-   */
-  getEndpointMetadataFromConfig() {
-    if (this.authorityOptions.authorityMetadata) {
-      try {
-        return JSON.parse(this.authorityOptions.authorityMetadata);
-      } catch (e) {
-        throw createClientConfigurationError(invalidAuthorityMetadata, this.correlationId);
-      }
-    }
-    return null;
-  }
-  /**
-   * Gets OAuth endpoints from the given OpenID configuration endpoint.
-   *
-   * @param hasHardcodedMetadata boolean
-   */
-  async getEndpointMetadataFromNetwork() {
-    const options = {};
-    const openIdConfigurationEndpoint = this.defaultOpenIdConfigurationEndpoint;
-    this.logger.verbose(`Authority.getEndpointMetadataFromNetwork: attempting to retrieve OAuth endpoints from '${openIdConfigurationEndpoint}'`, this.correlationId);
-    try {
-      const response = await this.networkInterface.sendGetRequestAsync(openIdConfigurationEndpoint, options);
-      const isValidResponse = isOpenIdConfigResponse(response.body);
-      if (isValidResponse) {
-        return response.body;
-      } else {
-        this.logger.verbose(`Authority.getEndpointMetadataFromNetwork: could not parse response as OpenID configuration`, this.correlationId);
-        return null;
-      }
-    } catch (e) {
-      this.logger.verbose(`Authority.getEndpointMetadataFromNetwork: '${e}'`, this.correlationId);
-      return null;
-    }
-  }
-  /**
-   * Get OAuth endpoints for common authorities.
-   */
-  getEndpointMetadataFromHardcodedValues() {
-    if (this.hostnameAndPort in EndpointMetadata) {
-      return EndpointMetadata[this.hostnameAndPort];
-    }
-    return null;
-  }
-  /**
-   * Update the retrieved metadata with regional information.
-   * User selected Azure region will be used if configured.
-   */
-  async updateMetadataWithRegionalInformation(metadata) {
-    const userConfiguredAzureRegion = this.authorityOptions.azureRegionConfiguration?.azureRegion;
-    if (userConfiguredAzureRegion) {
-      if (userConfiguredAzureRegion !== AZURE_REGION_AUTO_DISCOVER_FLAG) {
-        this.regionDiscoveryMetadata.region_outcome = RegionDiscoveryOutcomes.CONFIGURED_NO_AUTO_DETECTION;
-        this.regionDiscoveryMetadata.region_used = userConfiguredAzureRegion;
-        return _Authority.replaceWithRegionalInformation(metadata, userConfiguredAzureRegion, this.correlationId);
-      }
-      const autodetectedRegionName = await invokeAsync(this.regionDiscovery.detectRegion.bind(this.regionDiscovery), RegionDiscoveryDetectRegion, this.logger, this.performanceClient, this.correlationId)(this.authorityOptions.azureRegionConfiguration?.environmentRegion, this.regionDiscoveryMetadata);
-      if (autodetectedRegionName) {
-        this.regionDiscoveryMetadata.region_outcome = RegionDiscoveryOutcomes.AUTO_DETECTION_REQUESTED_SUCCESSFUL;
-        this.regionDiscoveryMetadata.region_used = autodetectedRegionName;
-        return _Authority.replaceWithRegionalInformation(metadata, autodetectedRegionName, this.correlationId);
-      }
-      this.regionDiscoveryMetadata.region_outcome = RegionDiscoveryOutcomes.AUTO_DETECTION_REQUESTED_FAILED;
-    }
-    return metadata;
-  }
-  /**
-   * Updates the AuthorityMetadataEntity with new aliases, preferred_network and preferred_cache
-   * and returns where the information was retrieved from
-   * @param metadataEntity
-   * @returns AuthorityMetadataSource
-   */
-  async updateCloudDiscoveryMetadata(metadataEntity) {
-    const localMetadataSource = this.updateCloudDiscoveryMetadataFromLocalSources(metadataEntity);
-    if (localMetadataSource) {
-      return localMetadataSource;
-    }
-    const metadata = await invokeAsync(this.getCloudDiscoveryMetadataFromNetwork.bind(this), AuthorityGetCloudDiscoveryMetadataFromNetwork, this.logger, this.performanceClient, this.correlationId)();
-    if (metadata) {
-      updateCloudDiscoveryMetadata(metadataEntity, metadata, true);
-      return AuthorityMetadataSource.NETWORK;
-    }
-    throw createClientConfigurationError(untrustedAuthority, this.correlationId);
-  }
-  updateCloudDiscoveryMetadataFromLocalSources(metadataEntity) {
-    this.logger.verbose("Attempting to get cloud discovery metadata from authority configuration", this.correlationId);
-    this.logger.verbosePii(`Known Authorities: '${this.authorityOptions.knownAuthorities || NOT_APPLICABLE}'`, this.correlationId);
-    this.logger.verbosePii(`Authority Metadata: '${this.authorityOptions.authorityMetadata || NOT_APPLICABLE}'`, this.correlationId);
-    this.logger.verbosePii(`Canonical Authority: '${metadataEntity.canonical_authority || NOT_APPLICABLE}'`, this.correlationId);
-    const metadata = this.getCloudDiscoveryMetadataFromConfig();
-    if (metadata) {
-      this.logger.verbose("Found cloud discovery metadata in authority configuration", this.correlationId);
-      updateCloudDiscoveryMetadata(metadataEntity, metadata, false);
-      return AuthorityMetadataSource.CONFIG;
-    }
-    this.logger.verbose("Did not find cloud discovery metadata in the config... Attempting to get cloud discovery metadata from the hardcoded values.", this.correlationId);
-    const hardcodedMetadata = getCloudDiscoveryMetadataFromHardcodedValues(this.hostnameAndPort);
-    if (hardcodedMetadata) {
-      this.logger.verbose("Found cloud discovery metadata from hardcoded values.", this.correlationId);
-      updateCloudDiscoveryMetadata(metadataEntity, hardcodedMetadata, false);
-      return AuthorityMetadataSource.HARDCODED_VALUES;
-    }
-    this.logger.verbose("Did not find cloud discovery metadata in hardcoded values... Attempting to get cloud discovery metadata from the network metadata cache.", this.correlationId);
-    const metadataEntityExpired = isAuthorityMetadataExpired(metadataEntity);
-    if (this.isAuthoritySameType(metadataEntity) && metadataEntity.aliasesFromNetwork && !metadataEntityExpired) {
-      this.logger.verbose("Found cloud discovery metadata in the cache.", "");
-      return AuthorityMetadataSource.CACHE;
-    } else if (metadataEntityExpired) {
-      this.logger.verbose("The metadata entity is expired.", "");
-    }
-    return null;
-  }
-  /**
-   * Parse cloudDiscoveryMetadata config or check knownAuthorities
-   */
-  getCloudDiscoveryMetadataFromConfig() {
-    if (this.authorityType === AuthorityType.Ciam) {
-      this.logger.verbose("CIAM authorities do not support cloud discovery metadata, generate the aliases from authority host.", this.correlationId);
-      return _Authority.createCloudDiscoveryMetadataFromHost(this.hostnameAndPort);
-    }
-    if (this.authorityOptions.cloudDiscoveryMetadata) {
-      this.logger.verbose("The cloud discovery metadata has been provided as a network response, in the config.", this.correlationId);
-      try {
-        this.logger.verbose("Attempting to parse the cloud discovery metadata.", this.correlationId);
-        const parsedResponse = JSON.parse(this.authorityOptions.cloudDiscoveryMetadata);
-        const metadata = getCloudDiscoveryMetadataFromNetworkResponse(parsedResponse.metadata, this.hostnameAndPort);
-        this.logger.verbose("Parsed the cloud discovery metadata.", "");
-        if (metadata) {
-          this.logger.verbose("There is returnable metadata attached to the parsed cloud discovery metadata.", this.correlationId);
-          return metadata;
-        } else {
-          this.logger.verbose("There is no metadata attached to the parsed cloud discovery metadata.", this.correlationId);
-        }
-      } catch (e) {
-        this.logger.verbose("Unable to parse the cloud discovery metadata. Throwing Invalid Cloud Discovery Metadata Error.", this.correlationId);
-        throw createClientConfigurationError(invalidCloudDiscoveryMetadata, this.correlationId);
-      }
-    }
-    if (this.isInKnownAuthorities(this.hostnameAndPort)) {
-      this.logger.verbose("The host is included in knownAuthorities. Creating new cloud discovery metadata from the host.", this.correlationId);
-      return _Authority.createCloudDiscoveryMetadataFromHost(this.hostnameAndPort);
-    }
-    return null;
-  }
-  /**
-   * Called to get metadata from network if CloudDiscoveryMetadata was not populated by config
-   *
-   * @param hasHardcodedMetadata boolean
-   */
-  async getCloudDiscoveryMetadataFromNetwork() {
-    const instanceDiscoveryEndpoint = `${AAD_INSTANCE_DISCOVERY_ENDPT}${this.canonicalAuthority}oauth2/v2.0/authorize`;
-    const options = {};
-    let match = null;
-    try {
-      const response = await this.networkInterface.sendGetRequestAsync(instanceDiscoveryEndpoint, options);
-      let typedResponseBody;
-      let metadata;
-      if (isCloudInstanceDiscoveryResponse(response.body)) {
-        typedResponseBody = response.body;
-        metadata = typedResponseBody.metadata;
-        this.logger.verbosePii(`tenant_discovery_endpoint is: '${typedResponseBody.tenant_discovery_endpoint}'`, this.correlationId);
-      } else if (isCloudInstanceDiscoveryErrorResponse(response.body)) {
-        this.logger.warning(`A CloudInstanceDiscoveryErrorResponse was returned. The cloud instance discovery network request's status code is: '${response.status}'`, this.correlationId);
-        typedResponseBody = response.body;
-        if (typedResponseBody.error === INVALID_INSTANCE) {
-          this.logger.error("The CloudInstanceDiscoveryErrorResponse error is invalid_instance.", this.correlationId);
-          return null;
-        }
-        this.logger.warning(`The CloudInstanceDiscoveryErrorResponse error is '${typedResponseBody.error}'`, this.correlationId);
-        this.logger.warning(`The CloudInstanceDiscoveryErrorResponse error description is '${typedResponseBody.error_description}'`, this.correlationId);
-        this.logger.warning("Setting the value of the CloudInstanceDiscoveryMetadata (returned from the network, correlationId) to []", this.correlationId);
-        metadata = [];
-      } else {
-        this.logger.error("AAD did not return a CloudInstanceDiscoveryResponse or CloudInstanceDiscoveryErrorResponse", this.correlationId);
-        return null;
-      }
-      this.logger.verbose("Attempting to find a match between the developer's authority and the CloudInstanceDiscoveryMetadata returned from the network request.", this.correlationId);
-      match = getCloudDiscoveryMetadataFromNetworkResponse(metadata, this.hostnameAndPort);
-    } catch (error) {
-      if (error instanceof AuthError) {
-        this.logger.error(`There was a network error while attempting to get the cloud discovery instance metadata.
-Error: '${error.errorCode}'
-Error Description: '${error.errorMessage}'`, this.correlationId);
-      } else {
-        const typedError = error;
-        this.logger.error(`A non-MSALJS error was thrown while attempting to get the cloud instance discovery metadata.
-Error: '${typedError.name}'
-Error Description: '${typedError.message}'`, this.correlationId);
-      }
-      return null;
-    }
-    if (!match) {
-      this.logger.warning("The developer's authority was not found within the CloudInstanceDiscoveryMetadata returned from the network request.", this.correlationId);
-      this.logger.verbose("Creating custom Authority for custom domain scenario.", this.correlationId);
-      match = _Authority.createCloudDiscoveryMetadataFromHost(this.hostnameAndPort);
-    }
-    return match;
-  }
-  /**
-   * Helper function to determine if a host is included in the knownAuthorities config option.
-   */
-  isInKnownAuthorities(host) {
-    const normalizedHost = host.toLowerCase();
-    const matches = this.authorityOptions.knownAuthorities.filter((authority) => {
-      return authority && UrlString.getDomainFromUrl(authority, this.correlationId).toLowerCase() === normalizedHost;
-    });
-    return matches.length > 0;
-  }
-  /**
-   * helper function to populate the authority based on azureCloudOptions
-   * @param authorityString
-   * @param azureCloudOptions
-   */
-  static generateAuthority(authorityString, azureCloudOptions) {
-    let authorityAzureCloudInstance;
-    if (azureCloudOptions && azureCloudOptions.azureCloudInstance !== AzureCloudInstance.None) {
-      const tenant = azureCloudOptions.tenant ? azureCloudOptions.tenant : DEFAULT_COMMON_TENANT;
-      authorityAzureCloudInstance = `${azureCloudOptions.azureCloudInstance}/${tenant}/`;
-    }
-    return authorityAzureCloudInstance ? authorityAzureCloudInstance : authorityString;
-  }
-  /**
-   * Creates cloud discovery metadata object from a given host
-   * @param host
-   */
-  static createCloudDiscoveryMetadataFromHost(host) {
-    return {
-      preferred_network: host,
-      preferred_cache: host,
-      aliases: [host]
-    };
-  }
-  /**
-   * helper function to generate environment from authority object
-   */
-  getPreferredCache() {
-    if (this.managedIdentity) {
-      return DEFAULT_AUTHORITY_HOST;
-    } else if (this.discoveryComplete()) {
-      return this.metadata.preferred_cache;
-    } else {
-      throw createClientAuthError(endpointResolutionError, this.correlationId);
-    }
-  }
-  /**
-   * Returns whether or not the provided host is an alias of this authority instance
-   * @param host
-   */
-  isAlias(host) {
-    return this.metadata.aliases.indexOf(host) > -1;
-  }
-  /**
-   * Returns whether or not the provided host is an alias of a known Microsoft authority for purposes of endpoint discovery
-   * @param host
-   */
-  isAliasOfKnownMicrosoftAuthority(host) {
-    return InstanceDiscoveryMetadataAliases.has(host);
-  }
-  /**
-   * Validates the `issuer` returned by an OIDC discovery document against
-   * this authority, per
-   * https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfigurationValidation
-   *
-   * The issuer is accepted when ANY of the following holds:
-   *  1. The issuer scheme + host + port match the authority's (path may
-   *     differ). Applies to all authorities.
-   *  2. The authority is a Microsoft cloud authority (public, sovereign,
-   *     or CIAM), the issuer is HTTPS, and the issuer host is in the known
-   *     Microsoft authority host set.
-   *  3. Same as (2), but the issuer host is a single-label regional variant
-   *     of a known Microsoft host (e.g. `westus.login.microsoftonline.com`).
-   *  4. Same as (2), but the issuer host matches the CIAM tenant pattern
-   *     `{tenant}.ciamlogin.com` with an optional `/{tenant}[.onmicrosoft.com][/v2.0]`
-   *     path.
-   *  5. The issuer host is HTTPS and is explicitly listed in the
-   *     developer-configured `knownAuthorities`. This covers scenarios where
-   *     the OIDC discovery document returns an issuer host that differs from
-   *     the authority (e.g., a GUID-based issuer for a name-based CIAM authority).
-   *
-   * @param issuer The `issuer` value returned in the OIDC discovery document.
-   * @throws ClientConfigurationError("issuer_validation_failed") on failure.
-   */
-  validateIssuer(issuer) {
-    if (!issuer) {
-      throw createClientConfigurationError(issuerValidationFailed, this.correlationId);
-    }
-    let issuerUrl;
-    try {
-      issuerUrl = new URL(issuer);
-    } catch {
-      throw createClientConfigurationError(issuerValidationFailed, this.correlationId);
-    }
-    const issuerScheme = issuerUrl.protocol;
-    const issuerHost = issuerUrl.host;
-    const authorityScheme = (this.canonicalAuthorityUrlComponents.Protocol || "").toLowerCase();
-    const authorityHost = (this.canonicalAuthorityUrlComponents.HostNameAndPort || "").toLowerCase();
-    const matchesAuthorityOrigin = this.matchesAuthorityOrigin(issuerScheme, issuerHost, authorityScheme, authorityHost);
-    const matchesKnownMicrosoftHost = issuerScheme === "https:" && this.isAliasOfKnownMicrosoftAuthority(issuerHost);
-    const matchesRegionalMicrosoftHost = issuerScheme === "https:" && this.matchesRegionalMicrosoftHost(issuerHost);
-    const matchesCiamTenantPattern = this.matchesCiamTenantPattern(issuerUrl, authorityHost, this.canonicalAuthorityUrlComponents.PathSegments);
-    const matchesKnownAuthority = issuerScheme === "https:" && this.isInKnownAuthorities(issuerHost);
-    if (matchesAuthorityOrigin || matchesKnownMicrosoftHost || matchesRegionalMicrosoftHost || matchesCiamTenantPattern || matchesKnownAuthority) {
-      return;
-    }
-    throw createClientConfigurationError(issuerValidationFailed, this.correlationId);
-  }
-  /**
-   * Rule 1: The issuer scheme + host (and port) match the authority's. Path
-   * may differ. Applies to all authorities.
-   */
-  matchesAuthorityOrigin(issuerScheme, issuerHost, authorityScheme, authorityHost) {
-    return issuerScheme === authorityScheme && issuerHost === authorityHost;
-  }
-  /**
-   * Rule 3: The issuer host is a regional variant
-   * (`{region}.{host}`) of a known Microsoft authority host.
-   * E.g. `westus2.login.microsoft.com`.
-   */
-  matchesRegionalMicrosoftHost(issuerHost) {
-    const firstDot = issuerHost.indexOf(".");
-    if (firstDot > 0 && firstDot < issuerHost.length - 1) {
-      const hostWithoutRegion = issuerHost.substring(firstDot + 1);
-      return this.isAliasOfKnownMicrosoftAuthority(hostWithoutRegion);
-    }
-    return false;
-  }
-  /**
-   * Rule 4: The issuer matches one of the well-known CIAM tenant patterns
-   * (`https://{tenant}.ciamlogin.com[/{tenant}[.onmicrosoft.com][/v2.0]]`).
-   *
-   * The bare tenant name is extracted from the authority's first path segment
-   * when available (stripping the `.onmicrosoft.com` suffix that
-   * `transformCIAMAuthority` adds), or otherwise from the leftmost label of
-   * the authority host (to support CIAM custom domain scenarios).
-   *
-   * Both `/{tenant}` and `/{tenant}.onmicrosoft.com` path forms are accepted
-   * because the OIDC issuer may use either form depending on the authority URL
-   * that was used to trigger discovery.
-   */
-  matchesCiamTenantPattern(issuerUrl, authorityHost, authorityPathSegments) {
-    const pathSegment = authorityPathSegments[0];
-    const tenantName = pathSegment ? pathSegment.endsWith(AAD_TENANT_DOMAIN_SUFFIX) ? pathSegment.slice(0, -AAD_TENANT_DOMAIN_SUFFIX.length) : pathSegment : authorityHost.split(".")[0];
-    if (!tenantName) {
-      return false;
-    }
-    const ciamBaseURL = `https://${tenantName}${CIAM_AUTH_URL}`;
-    const validCiamPatterns = [
-      ciamBaseURL,
-      `${ciamBaseURL}/${tenantName}`,
-      `${ciamBaseURL}/${tenantName}/v2.0`,
-      `${ciamBaseURL}/${tenantName}${AAD_TENANT_DOMAIN_SUFFIX}`,
-      `${ciamBaseURL}/${tenantName}${AAD_TENANT_DOMAIN_SUFFIX}/v2.0`
-      // https://{tenant}.ciamlogin.com/{tenant}.onmicrosoft.com/v2.0
-    ];
-    const issuerPath = issuerUrl.pathname.replace(/\/+$/, "");
-    const normalizedIssuer = `${issuerUrl.protocol}//${issuerUrl.host}${issuerPath}`;
-    return validCiamPatterns.some((pattern) => pattern === normalizedIssuer);
-  }
-  /**
-   * Checks whether the provided host is that of a public cloud authority
-   *
-   * @param authority string
-   * @returns bool
-   */
-  static isPublicCloudAuthority(host) {
-    return KNOWN_PUBLIC_CLOUDS.indexOf(host) >= 0;
-  }
-  /**
-   * Rebuild the authority string with the region
-   *
-   * @param host string
-   * @param region string
-   */
-  static buildRegionalAuthorityString(host, region, correlationId, queryString) {
-    if (!isValidRegion(region)) {
-      throw createClientConfigurationError(urlParseError, correlationId);
-    }
-    const authorityUrlInstance = new UrlString(host, correlationId);
-    authorityUrlInstance.validateAsUri();
-    const authorityUrlParts = authorityUrlInstance.getUrlComponents();
-    let hostNameAndPort = `${region}.${authorityUrlParts.HostNameAndPort}`;
-    if (this.isPublicCloudAuthority(authorityUrlParts.HostNameAndPort)) {
-      hostNameAndPort = `${region}.${REGIONAL_AUTH_PUBLIC_CLOUD_SUFFIX}`;
-    }
-    const url = UrlString.constructAuthorityUriFromObject({
-      ...authorityUrlParts,
-      HostNameAndPort: hostNameAndPort
-    }, correlationId).urlString;
-    if (queryString)
-      return `${url}?${queryString}`;
-    return url;
-  }
-  /**
-   * Replace the endpoints in the metadata object with their regional equivalents.
-   *
-   * @param metadata OpenIdConfigResponse
-   * @param azureRegion string
-   */
-  static replaceWithRegionalInformation(metadata, azureRegion, correlationId) {
-    const regionalMetadata = { ...metadata };
-    regionalMetadata.authorization_endpoint = _Authority.buildRegionalAuthorityString(regionalMetadata.authorization_endpoint, azureRegion, correlationId);
-    regionalMetadata.token_endpoint = _Authority.buildRegionalAuthorityString(regionalMetadata.token_endpoint, azureRegion, correlationId);
-    if (regionalMetadata.end_session_endpoint) {
-      regionalMetadata.end_session_endpoint = _Authority.buildRegionalAuthorityString(regionalMetadata.end_session_endpoint, azureRegion, correlationId);
-    }
-    return regionalMetadata;
-  }
-  /**
-   * Transform CIAM_AUTHORIY as per the below rules:
-   * If no path segments found and it is a CIAM authority (hostname ends with .ciamlogin.com), then transform it
-   *
-   * NOTE: The transformation path should go away once STS supports CIAM with the format: `tenantIdorDomain.ciamlogin.com`
-   * `ciamlogin.com` can also change in the future and we should accommodate the same
-   *
-   * @param authority
-   */
-  static transformCIAMAuthority(authority, correlationId) {
-    let ciamAuthority = authority;
-    const authorityUrl = new UrlString(authority, correlationId);
-    const authorityUrlComponents = authorityUrl.getUrlComponents();
-    if (authorityUrlComponents.PathSegments.length === 0 && authorityUrlComponents.HostNameAndPort.endsWith(CIAM_AUTH_URL)) {
-      const tenantIdOrDomain = authorityUrlComponents.HostNameAndPort.split(".")[0];
-      ciamAuthority = `${ciamAuthority}${tenantIdOrDomain}${AAD_TENANT_DOMAIN_SUFFIX}`;
-    }
-    return ciamAuthority;
-  }
-};
-Authority.reservedTenantDomains = /* @__PURE__ */ new Set([
-  "{tenant}",
-  "{tenantid}",
-  AADAuthority.COMMON,
-  AADAuthority.CONSUMERS,
-  AADAuthority.ORGANIZATIONS
-]);
-function getTenantFromAuthorityString(authority, correlationId) {
-  const authorityUrl = new UrlString(authority, correlationId);
-  const authorityUrlComponents = authorityUrl.getUrlComponents();
-  const tenantId = authorityUrlComponents.PathSegments.slice(-1)[0]?.toLowerCase();
-  switch (tenantId) {
-    case AADAuthority.COMMON:
-    case AADAuthority.ORGANIZATIONS:
-    case AADAuthority.CONSUMERS:
-      return void 0;
-    default:
-      return tenantId;
-  }
-}
-function formatAuthorityUri(authorityUri) {
-  return authorityUri.endsWith(FORWARD_SLASH) ? authorityUri : `${authorityUri}${FORWARD_SLASH}`;
-}
-function buildStaticAuthorityOptions(authOptions) {
-  const rawCloudDiscoveryMetadata = authOptions.cloudDiscoveryMetadata;
-  let cloudDiscoveryMetadata = void 0;
-  if (rawCloudDiscoveryMetadata) {
-    try {
-      cloudDiscoveryMetadata = JSON.parse(rawCloudDiscoveryMetadata);
-    } catch (e) {
-      throw createClientConfigurationError(invalidCloudDiscoveryMetadata, "");
-    }
-  }
-  return {
-    canonicalAuthority: authOptions.authority ? formatAuthorityUri(authOptions.authority) : void 0,
-    knownAuthorities: authOptions.knownAuthorities,
-    cloudDiscoveryMetadata
-  };
-}
-
-// node_modules/@azure/msal-common/dist/authority/AuthorityFactory.mjs
-var AuthorityFactory_exports = {};
-__export(AuthorityFactory_exports, {
-  createDiscoveredInstance: () => createDiscoveredInstance
-});
-async function createDiscoveredInstance(authorityUri, networkClient2, cacheManager, authorityOptions, logger, correlationId, performanceClient) {
-  const authorityUriFinal = Authority.transformCIAMAuthority(formatAuthorityUri(authorityUri), correlationId);
-  const acquireTokenAuthority = new Authority(authorityUriFinal, networkClient2, cacheManager, authorityOptions, logger, correlationId, performanceClient);
-  try {
-    await invokeAsync(acquireTokenAuthority.resolveEndpointsAsync.bind(acquireTokenAuthority), AuthorityResolveEndpointsAsync, logger, performanceClient, correlationId)();
-    return acquireTokenAuthority;
-  } catch (e) {
-    throw createClientAuthError(endpointResolutionError, correlationId);
-  }
-}
-
-// node_modules/@azure/msal-common/dist/request/RequestParameterBuilder.mjs
-var RequestParameterBuilder_exports = {};
-__export(RequestParameterBuilder_exports, {
-  addApplicationTelemetry: () => addApplicationTelemetry,
-  addAttributeTokens: () => addAttributeTokens,
-  addAuthorizationCode: () => addAuthorizationCode,
-  addBrokerParameters: () => addBrokerParameters,
-  addCcsOid: () => addCcsOid,
-  addCcsUpn: () => addCcsUpn,
-  addClaims: () => addClaims,
-  addCliData: () => addCliData,
-  addClientAssertion: () => addClientAssertion,
-  addClientAssertionType: () => addClientAssertionType,
-  addClientId: () => addClientId,
-  addClientInfo: () => addClientInfo,
-  addClientSecret: () => addClientSecret,
-  addCodeChallengeParams: () => addCodeChallengeParams,
-  addCodeVerifier: () => addCodeVerifier,
-  addCorrelationId: () => addCorrelationId,
-  addDeviceCode: () => addDeviceCode,
-  addDomainHint: () => addDomainHint,
-  addEARParameters: () => addEARParameters,
-  addExtraParameters: () => addExtraParameters,
-  addGrantType: () => addGrantType,
-  addIdTokenHint: () => addIdTokenHint,
-  addInstanceAware: () => addInstanceAware,
-  addLibraryInfo: () => addLibraryInfo,
-  addLoginHint: () => addLoginHint,
-  addLogoutHint: () => addLogoutHint,
-  addNativeBroker: () => addNativeBroker,
-  addNonce: () => addNonce,
-  addOboAssertion: () => addOboAssertion,
-  addPassword: () => addPassword,
-  addPopToken: () => addPopToken,
-  addPopupOriginCheckDone: () => addPopupOriginCheckDone,
-  addPostLogoutRedirectUri: () => addPostLogoutRedirectUri,
-  addPrompt: () => addPrompt,
-  addRedirectUri: () => addRedirectUri,
-  addRefreshToken: () => addRefreshToken,
-  addRequestTokenUse: () => addRequestTokenUse,
-  addResource: () => addResource,
-  addResponseMode: () => addResponseMode,
-  addResponseType: () => addResponseType,
-  addScopes: () => addScopes,
-  addServerTelemetry: () => addServerTelemetry,
-  addSid: () => addSid,
-  addSshJwk: () => addSshJwk,
-  addState: () => addState,
-  addThrottling: () => addThrottling,
-  addUsername: () => addUsername,
-  buildMergedClaims: () => buildMergedClaims,
-  instrumentBrokerParams: () => instrumentBrokerParams
-});
-
-// node_modules/@azure/msal-common/dist/request/ScopeSet.mjs
-var ScopeSet = class _ScopeSet {
-  constructor(inputScopes, correlationId) {
-    this.correlationId = correlationId;
-    const scopeArr = inputScopes ? StringUtils.trimArrayEntries([...inputScopes]) : [];
-    const filteredInput = scopeArr ? StringUtils.removeEmptyStringsFromArray(scopeArr) : [];
-    if (!filteredInput || !filteredInput.length) {
-      throw createClientConfigurationError(emptyInputScopesError, correlationId);
-    }
-    this.scopes = /* @__PURE__ */ new Set();
-    filteredInput.forEach((scope) => this.scopes.add(scope));
-  }
-  /**
-   * Factory method to create ScopeSet from space-delimited string
-   * @param inputScopeString
-   * @param appClientId
-   * @param scopesRequired
-   */
-  static fromString(inputScopeString, correlationId) {
-    const scopeString = inputScopeString || "";
-    const inputScopes = scopeString.split(" ");
-    return new _ScopeSet(inputScopes, correlationId);
-  }
-  /**
-   * Creates the set of scopes to search for in cache lookups
-   * @param inputScopeString
-   * @returns
-   */
-  static createSearchScopes(inputScopeString, correlationId) {
-    const scopesToUse = inputScopeString && inputScopeString.length > 0 ? inputScopeString : [...OIDC_DEFAULT_SCOPES];
-    const scopeSet = new _ScopeSet(scopesToUse, correlationId);
-    if (!scopeSet.containsOnlyOIDCScopes()) {
-      scopeSet.removeOIDCScopes();
-    } else {
-      scopeSet.removeScope(OFFLINE_ACCESS_SCOPE);
-    }
-    return scopeSet;
-  }
-  /**
-   * Check if a given scope is present in this set of scopes.
-   * @param scope
-   */
-  containsScope(scope) {
-    const lowerCaseScopes = this.printScopesLowerCase().split(" ");
-    const lowerCaseScopesSet = new _ScopeSet(lowerCaseScopes, this.correlationId);
-    return scope ? lowerCaseScopesSet.scopes.has(scope.toLowerCase()) : false;
-  }
-  /**
-   * Check if a set of scopes is present in this set of scopes.
-   * @param scopeSet
-   */
-  containsScopeSet(scopeSet) {
-    if (!scopeSet || scopeSet.scopes.size <= 0) {
-      return false;
-    }
-    return this.scopes.size >= scopeSet.scopes.size && scopeSet.asArray().every((scope) => this.containsScope(scope));
-  }
-  /**
-   * Check if set of scopes contains only the defaults
-   */
-  containsOnlyOIDCScopes() {
-    let defaultScopeCount = 0;
-    OIDC_SCOPES.forEach((defaultScope) => {
-      if (this.containsScope(defaultScope)) {
-        defaultScopeCount += 1;
-      }
-    });
-    return this.scopes.size === defaultScopeCount;
-  }
-  /**
-   * Appends single scope if passed
-   * @param newScope
-   */
-  appendScope(newScope) {
-    if (newScope) {
-      this.scopes.add(newScope.trim());
-    }
-  }
-  /**
-   * Appends multiple scopes if passed
-   * @param newScopes
-   */
-  appendScopes(newScopes) {
-    try {
-      newScopes.forEach((newScope) => this.appendScope(newScope));
-    } catch (e) {
-      throw createClientAuthError(cannotAppendScopeSet, this.correlationId);
-    }
-  }
-  /**
-   * Removes element from set of scopes.
-   * @param scope
-   */
-  removeScope(scope) {
-    if (!scope) {
-      throw createClientAuthError(cannotRemoveEmptyScope, this.correlationId);
-    }
-    this.scopes.delete(scope.trim());
-  }
-  /**
-   * Removes default scopes from set of scopes
-   * Primarily used to prevent cache misses if the default scopes are not returned from the server
-   */
-  removeOIDCScopes() {
-    OIDC_SCOPES.forEach((defaultScope) => {
-      this.scopes.delete(defaultScope);
-    });
-  }
-  /**
-   * Combines an array of scopes with the current set of scopes.
-   * @param otherScopes
-   */
-  unionScopeSets(otherScopes) {
-    if (!otherScopes) {
-      throw createClientAuthError(emptyInputScopeSet, this.correlationId);
-    }
-    const unionScopes = /* @__PURE__ */ new Set();
-    otherScopes.scopes.forEach((scope) => unionScopes.add(scope.toLowerCase()));
-    this.scopes.forEach((scope) => unionScopes.add(scope.toLowerCase()));
-    return unionScopes;
-  }
-  /**
-   * Check if scopes intersect between this set and another.
-   * @param otherScopes
-   */
-  intersectingScopeSets(otherScopes) {
-    if (!otherScopes) {
-      throw createClientAuthError(emptyInputScopeSet, this.correlationId);
-    }
-    if (!otherScopes.containsOnlyOIDCScopes()) {
-      otherScopes.removeOIDCScopes();
-    }
-    const unionScopes = this.unionScopeSets(otherScopes);
-    const sizeOtherScopes = otherScopes.getScopeCount();
-    const sizeThisScopes = this.getScopeCount();
-    const sizeUnionScopes = unionScopes.size;
-    return sizeUnionScopes < sizeThisScopes + sizeOtherScopes;
-  }
-  /**
-   * Returns size of set of scopes.
-   */
-  getScopeCount() {
-    return this.scopes.size;
-  }
-  /**
-   * Returns the scopes as an array of string values
-   */
-  asArray() {
-    const array = [];
-    this.scopes.forEach((val) => array.push(val));
-    return array;
-  }
-  /**
-   * Prints scopes into a space-delimited string
-   */
-  printScopes() {
-    if (this.scopes) {
-      const scopeArr = this.asArray();
-      return scopeArr.join(" ");
-    }
-    return "";
-  }
-  /**
-   * Prints scopes into a space-delimited lower-case string (used for caching)
-   */
-  printScopesLowerCase() {
-    return this.printScopes().toLowerCase();
-  }
-};
-
-// node_modules/@azure/msal-common/dist/request/RequestParameterBuilder.mjs
-function instrumentBrokerParams(parameters, correlationId, performanceClient) {
-  if (!correlationId) {
-    return;
-  }
-  const clientId = parameters.get(CLIENT_ID);
-  if (clientId && parameters.has(BROKER_CLIENT_ID)) {
-    performanceClient?.addFields({
-      embeddedClientId: clientId,
-      embeddedRedirectUri: parameters.get(REDIRECT_URI)
-    }, correlationId);
-  }
-}
-function addResponseType(parameters, responseType) {
-  parameters.set(RESPONSE_TYPE2, responseType);
-}
-function addResponseMode(parameters, responseMode) {
-  parameters.set(RESPONSE_MODE, responseMode ? responseMode : ResponseMode.QUERY);
-}
-function addNativeBroker(parameters) {
-  parameters.set(NATIVE_BROKER, "1");
-}
-function addScopes(parameters, scopes, correlationId, addOidcScopes = true, defaultScopes = OIDC_DEFAULT_SCOPES) {
-  if (addOidcScopes && !defaultScopes.includes("openid") && !scopes.includes("openid")) {
-    defaultScopes.push("openid");
-  }
-  const requestScopes = addOidcScopes ? [...scopes || [], ...defaultScopes] : scopes || [];
-  const scopeSet = new ScopeSet(requestScopes, correlationId);
-  parameters.set(SCOPE, scopeSet.printScopes());
-}
-function addClientId(parameters, clientId) {
-  parameters.set(CLIENT_ID, clientId);
-}
-function addRedirectUri(parameters, redirectUri) {
-  parameters.set(REDIRECT_URI, redirectUri);
-}
-function addPostLogoutRedirectUri(parameters, redirectUri) {
-  parameters.set(POST_LOGOUT_URI, redirectUri);
-}
-function addIdTokenHint(parameters, idTokenHint) {
-  parameters.set(ID_TOKEN_HINT, idTokenHint);
-}
-function addDomainHint(parameters, domainHint) {
-  parameters.set(DOMAIN_HINT, domainHint);
-}
-function addLoginHint(parameters, loginHint) {
-  parameters.set(LOGIN_HINT, loginHint);
-}
-function addCcsUpn(parameters, loginHint) {
-  parameters.set(HeaderNames.CCS_HEADER, `UPN:${loginHint}`);
-}
-function addCcsOid(parameters, clientInfo) {
-  parameters.set(HeaderNames.CCS_HEADER, `Oid:${clientInfo.uid}@${clientInfo.utid}`);
-}
-function addSid(parameters, sid) {
-  parameters.set(SID2, sid);
-}
-function addClaims(parameters, correlationId, claims, clientCapabilities, skipBrokerClaims, claimsToMerge) {
-  const configClaims = skipBrokerClaims && parameters.has(BROKER_CLIENT_ID) ? void 0 : clientCapabilities;
-  const mergedClaims = buildMergedClaims(claims, configClaims, correlationId, claimsToMerge);
-  parameters.set(CLAIMS, mergedClaims);
-}
-function addCorrelationId(parameters, correlationId) {
-  parameters.set(CLIENT_REQUEST_ID, correlationId);
-}
-function addLibraryInfo(parameters, libraryInfo) {
-  parameters.set(X_CLIENT_SKU, libraryInfo.sku);
-  parameters.set(X_CLIENT_VER, libraryInfo.version);
-  if (libraryInfo.os) {
-    parameters.set(X_CLIENT_OS, libraryInfo.os);
-  }
-  if (libraryInfo.cpu) {
-    parameters.set(X_CLIENT_CPU, libraryInfo.cpu);
-  }
-}
-function addApplicationTelemetry(parameters, appTelemetry) {
-  if (appTelemetry?.appName) {
-    parameters.set(X_APP_NAME, appTelemetry.appName);
-  }
-  if (appTelemetry?.appVersion) {
-    parameters.set(X_APP_VER, appTelemetry.appVersion);
-  }
-}
-function addPrompt(parameters, prompt) {
-  parameters.set(PROMPT, prompt);
-}
-function addState(parameters, state) {
-  if (state) {
-    parameters.set(STATE, state);
-  }
-}
-function addNonce(parameters, nonce) {
-  parameters.set(NONCE2, nonce);
-}
-function addCodeChallengeParams(parameters, codeChallenge, codeChallengeMethod) {
-  if (codeChallenge && codeChallengeMethod) {
-    parameters.set(CODE_CHALLENGE, codeChallenge);
-    parameters.set(CODE_CHALLENGE_METHOD, codeChallengeMethod);
-  } else {
-    throw createClientConfigurationError(pkceParamsMissing, "");
-  }
-}
-function addAuthorizationCode(parameters, code) {
-  parameters.set(CODE, code);
-}
-function addDeviceCode(parameters, code) {
-  parameters.set(DEVICE_CODE, code);
-}
-function addRefreshToken(parameters, refreshToken) {
-  parameters.set(REFRESH_TOKEN, refreshToken);
-}
-function addCodeVerifier(parameters, codeVerifier) {
-  parameters.set(CODE_VERIFIER, codeVerifier);
-}
-function addClientSecret(parameters, clientSecret) {
-  parameters.set(CLIENT_SECRET, clientSecret);
-}
-function addClientAssertion(parameters, clientAssertion) {
-  if (clientAssertion) {
-    parameters.set(CLIENT_ASSERTION, clientAssertion);
-  }
-}
-function addClientAssertionType(parameters, clientAssertionType) {
-  if (clientAssertionType) {
-    parameters.set(CLIENT_ASSERTION_TYPE, clientAssertionType);
-  }
-}
-function addOboAssertion(parameters, oboAssertion) {
-  parameters.set(OBO_ASSERTION, oboAssertion);
-}
-function addRequestTokenUse(parameters, tokenUse) {
-  parameters.set(REQUESTED_TOKEN_USE, tokenUse);
-}
-function addGrantType(parameters, grantType) {
-  parameters.set(GRANT_TYPE, grantType);
-}
-function addClientInfo(parameters) {
-  parameters.set(CLIENT_INFO2, "1");
-}
-function addCliData(parameters) {
-  parameters.set(CLI_DATA, "1");
-}
-function addInstanceAware(parameters) {
-  if (!parameters.has(INSTANCE_AWARE)) {
-    parameters.set(INSTANCE_AWARE, "true");
-  }
-}
-function addPopupOriginCheckDone(parameters) {
-  if (!parameters.has(POPUP_ORIGIN_CHECK_DONE)) {
-    parameters.set(POPUP_ORIGIN_CHECK_DONE, "1");
-  }
-}
-function addExtraParameters(parameters, extraParams) {
-  Object.entries(extraParams).forEach(([key, value]) => {
-    if (!parameters.has(key) && value) {
-      parameters.set(key, value);
-    }
-  });
-}
-var DEFAULT_ID_TOKEN_CLAIMS = {
-  [ClaimsRequestKeys.SIGNIN_STATE]: { essential: false },
-  [ClaimsRequestKeys.LOGIN_HINT]: { essential: false },
-  [ClaimsRequestKeys.TENANT_REGION_SUB_SCOPE]: {
-    essential: false
-  }
-};
-function parseClaims(claims, correlationId = "") {
-  let parsed;
-  try {
-    parsed = JSON.parse(claims);
-  } catch (e) {
-    throw createClientConfigurationError(invalidClaims, correlationId);
-  }
-  if (!isPlainObject(parsed)) {
-    throw createClientConfigurationError(invalidClaims, correlationId);
-  }
-  return parsed;
-}
-function isPlainObject(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-function deepMergeClaims(baseClaims, claimsToMerge) {
-  const merged = { ...baseClaims };
-  for (const [key, mergeInValue] of Object.entries(claimsToMerge)) {
-    const baseValue = merged[key];
-    if (isPlainObject(baseValue) && isPlainObject(mergeInValue)) {
-      merged[key] = deepMergeClaims(baseValue, mergeInValue);
-    } else {
-      merged[key] = mergeInValue;
-    }
-  }
-  return merged;
-}
-function buildMergedClaims(claims, clientCapabilities, correlationId = "", claimsToMerge) {
-  let mergedClaims = claims ? parseClaims(claims, correlationId) : {};
-  if (claimsToMerge?.trim()) {
-    mergedClaims = deepMergeClaims(mergedClaims, parseClaims(claimsToMerge, correlationId));
-  }
-  if (!Object.prototype.hasOwnProperty.call(mergedClaims, ClaimsRequestKeys.ID_TOKEN)) {
-    mergedClaims[ClaimsRequestKeys.ID_TOKEN] = {};
-  }
-  const idTokenClaims = mergedClaims[ClaimsRequestKeys.ID_TOKEN];
-  for (const [key, value] of Object.entries(DEFAULT_ID_TOKEN_CLAIMS)) {
-    if (!(key in idTokenClaims)) {
-      idTokenClaims[key] = value;
-    }
-  }
-  if (clientCapabilities && clientCapabilities.length > 0) {
-    if (!Object.prototype.hasOwnProperty.call(mergedClaims, ClaimsRequestKeys.ACCESS_TOKEN)) {
-      mergedClaims[ClaimsRequestKeys.ACCESS_TOKEN] = {};
-    }
-    mergedClaims[ClaimsRequestKeys.ACCESS_TOKEN][ClaimsRequestKeys.XMS_CC] = {
-      values: clientCapabilities
-    };
-  }
-  return JSON.stringify(mergedClaims);
-}
-function addUsername(parameters, username) {
-  parameters.set(PasswordGrantConstants.username, username);
-}
-function addPassword(parameters, password) {
-  parameters.set(PasswordGrantConstants.password, password);
-}
-function addPopToken(parameters, cnfString) {
-  if (cnfString) {
-    parameters.set(TOKEN_TYPE, AuthenticationScheme.POP);
-    parameters.set(REQ_CNF, cnfString);
-  }
-}
-function addSshJwk(parameters, sshJwkString) {
-  if (sshJwkString) {
-    parameters.set(TOKEN_TYPE, AuthenticationScheme.SSH);
-    parameters.set(REQ_CNF, sshJwkString);
-  }
-}
-function addServerTelemetry(parameters, serverTelemetryManager) {
-  parameters.set(X_CLIENT_CURR_TELEM, serverTelemetryManager.generateCurrentRequestHeaderValue());
-  parameters.set(X_CLIENT_LAST_TELEM, serverTelemetryManager.generateLastRequestHeaderValue());
-}
-function addThrottling(parameters) {
-  parameters.set(X_MS_LIB_CAPABILITY, X_MS_LIB_CAPABILITY_VALUE);
-}
-function addLogoutHint(parameters, logoutHint) {
-  parameters.set(LOGOUT_HINT, logoutHint);
-}
-function addBrokerParameters(parameters, brokerClientId, brokerRedirectUri) {
-  if (!parameters.has(BROKER_CLIENT_ID)) {
-    parameters.set(BROKER_CLIENT_ID, brokerClientId);
-  }
-  if (!parameters.has(BROKER_REDIRECT_URI)) {
-    parameters.set(BROKER_REDIRECT_URI, brokerRedirectUri);
-  }
-}
-function addEARParameters(parameters, jwk, jweCrypto) {
-  parameters.set(EAR_JWK, encodeURIComponent(jwk));
-  const jweCryptoB64Encoded = "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0";
-  parameters.set(EAR_JWE_CRYPTO, jweCrypto ?? jweCryptoB64Encoded);
-}
-function addResource(parameters, resource) {
-  if (resource) {
-    parameters.set(RESOURCE, resource);
-  }
-}
-function addAttributeTokens(parameters, attributeTokens) {
-  const serialized = serializeAttributeTokens(attributeTokens);
-  if (serialized) {
-    parameters.set(ATTRIBUTE_TOKENS, serialized);
-  } else {
-    parameters.delete(ATTRIBUTE_TOKENS);
-  }
-}
-
-// node_modules/@azure/msal-common/dist/utils/UrlUtils.mjs
-var UrlUtils_exports = {};
-__export(UrlUtils_exports, {
-  getDeserializedResponse: () => getDeserializedResponse,
-  mapToQueryString: () => mapToQueryString,
-  normalizeUrlForComparison: () => normalizeUrlForComparison,
-  stripLeadingHashOrQuery: () => stripLeadingHashOrQuery,
-  validateUrl: () => validateUrl
-});
-function stripLeadingHashOrQuery(responseString) {
-  if (responseString.startsWith("#/")) {
-    return responseString.substring(2);
-  } else if (responseString.startsWith("#") || responseString.startsWith("?")) {
-    return responseString.substring(1);
-  }
-  return responseString;
-}
-function getDeserializedResponse(responseString) {
-  if (!responseString || responseString.indexOf("=") < 0) {
-    return null;
-  }
-  try {
-    const normalizedResponse = stripLeadingHashOrQuery(responseString);
-    if (!/^[^=&?#/]+(?:=|&|$)/.test(normalizedResponse)) {
-      return null;
-    }
-    const deserializedHash = Object.fromEntries(new URLSearchParams(normalizedResponse));
-    if (deserializedHash.code || deserializedHash.ear_jwe || deserializedHash.error || deserializedHash.error_description || deserializedHash.state) {
-      return deserializedHash;
-    }
-  } catch (e) {
-    throw createClientAuthError(hashNotDeserialized, "");
-  }
-  return null;
-}
-function mapToQueryString(parameters) {
-  const queryParameterArray = new Array();
-  parameters.forEach((value, key) => {
-    queryParameterArray.push(`${key}=${encodeURIComponent(value)}`);
-  });
-  return queryParameterArray.join("&");
-}
-function normalizeUrlForComparison(url, logger, correlationId) {
-  if (!url) {
-    return url;
-  }
-  const urlWithoutHash = url.split("#")[0];
-  if (!urlWithoutHash) {
-    return urlWithoutHash;
-  }
-  try {
-    const urlObj = new URL(urlWithoutHash);
-    if (!urlObj.search) {
-      urlObj.search = "";
-    }
-    let pathname;
-    try {
-      pathname = decodeURIComponent(urlObj.pathname);
-    } catch (e) {
-      pathname = urlObj.pathname;
-    }
-    if (!pathname.endsWith("/")) {
-      pathname += "/";
-    }
-    urlObj.pathname = pathname;
-    return urlObj.href;
-  } catch (e) {
-    logger?.error(`Failed to normalize URL for comparison: '${e}'`, correlationId || "");
-    throw createClientConfigurationError(urlParseError, correlationId || "");
-  }
-}
-function validateUrl(url, logger, correlationId) {
-  try {
-    new URL(url);
-  } catch (e) {
-    logger?.error(`Failed to validate URL: '${e}'`, correlationId || "");
-    throw createClientConfigurationError(urlParseError, correlationId || "");
-  }
-}
-
-// node_modules/@azure/msal-common/dist/crypto/ICrypto.mjs
-var JsonWebTokenAlgorithms = {
-  ES256: "ES256",
-  RS256: "RS256"
-};
-var DEFAULT_CRYPTO_IMPLEMENTATION = {
-  createNewGuid: () => {
-    throw createClientAuthError(methodNotImplemented, "");
-  },
-  base64Decode: () => {
-    throw createClientAuthError(methodNotImplemented, "");
-  },
-  base64Encode: () => {
-    throw createClientAuthError(methodNotImplemented, "");
-  },
-  base64UrlEncode: () => {
-    throw createClientAuthError(methodNotImplemented, "");
-  },
-  encodeKid: () => {
-    throw createClientAuthError(methodNotImplemented, "");
-  },
-  async removeTokenBindingKey(kid, correlationId) {
-    throw createClientAuthError(methodNotImplemented, correlationId);
-  },
-  async clearKeystore(correlationId) {
-    throw createClientAuthError(methodNotImplemented, correlationId);
-  },
-  async signTokenBindingJwt(header, payload, kid, correlationId) {
-    throw createClientAuthError(methodNotImplemented, correlationId);
-  },
-  async hashString() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-};
-
-// node_modules/@azure/msal-common/dist/crypto/ITokenBindingKeyManager.mjs
-var DEFAULT_TOKEN_BINDING_KEY_MANAGER = {
-  async provisionTokenBindingKey(request2) {
-    throw createClientAuthError(methodNotImplemented, request2.correlationId);
-  },
-  async removeTokenBindingKey(_kid, correlationId) {
-    throw createClientAuthError(methodNotImplemented, correlationId);
-  },
-  async getTokenBindingPublicKeyJwk(_kid, correlationId) {
-    throw createClientAuthError(methodNotImplemented, correlationId);
-  }
-};
-
-// node_modules/@azure/msal-common/dist/logger/Logger.mjs
-var LogLevel;
-(function(LogLevel2) {
-  LogLevel2[LogLevel2["Error"] = 0] = "Error";
-  LogLevel2[LogLevel2["Warning"] = 1] = "Warning";
-  LogLevel2[LogLevel2["Info"] = 2] = "Info";
-  LogLevel2[LogLevel2["Verbose"] = 3] = "Verbose";
-  LogLevel2[LogLevel2["Trace"] = 4] = "Trace";
-})(LogLevel || (LogLevel = {}));
-var CACHE_CAPACITY = 50;
-var MAX_LOGS_PER_CORRELATION = 500;
-var correlationCache = /* @__PURE__ */ new Map();
-function markAsRecentlyUsed(correlationId, data) {
-  correlationCache.delete(correlationId);
-  correlationCache.set(correlationId, data);
-}
-function addLogToCache(correlationId, loggedMessage) {
-  const currentTime = Date.now();
-  let data = correlationCache.get(correlationId);
-  if (data) {
-    markAsRecentlyUsed(correlationId, data);
-  } else {
-    data = { logs: [], firstEventTime: currentTime };
-    correlationCache.set(correlationId, data);
-    if (correlationCache.size > CACHE_CAPACITY) {
-      const firstKey = correlationCache.keys().next().value;
-      if (firstKey !== void 0) {
-        correlationCache.delete(firstKey);
-      }
-    }
-  }
-  data.logs.push({
-    ...loggedMessage,
-    milliseconds: currentTime - data.firstEventTime
-  });
-  if (data.logs.length > MAX_LOGS_PER_CORRELATION) {
-    data.logs.shift();
-  }
-}
-function getMessageHash(str) {
-  if (str.length < 6) {
-    return null;
-  }
-  if (str.length > 6 && str[6] !== " ") {
-    return null;
-  }
-  for (let i = 0; i < 6; i++) {
-    const char = str[i];
-    const isAlphaNumeric = char >= "a" && char <= "z" || char >= "A" && char <= "Z" || char >= "0" && char <= "9";
-    if (!isAlphaNumeric) {
-      return null;
-    }
-  }
-  return str.substring(0, 6);
-}
-var Logger = class _Logger {
-  constructor(loggerOptions, packageName, packageVersion) {
-    this.level = LogLevel.Info;
-    const defaultLoggerCallback = () => {
-      return;
-    };
-    const setLoggerOptions = loggerOptions || _Logger.createDefaultLoggerOptions();
-    this.localCallback = setLoggerOptions.loggerCallback || defaultLoggerCallback;
-    this.piiLoggingEnabled = setLoggerOptions.piiLoggingEnabled || false;
-    this.level = typeof setLoggerOptions.logLevel === "number" ? setLoggerOptions.logLevel : LogLevel.Info;
-    this.packageName = packageName || "";
-    this.packageVersion = packageVersion || "";
-  }
-  static createDefaultLoggerOptions() {
-    return {
-      loggerCallback: () => {
-      },
-      piiLoggingEnabled: false,
-      logLevel: LogLevel.Info
-    };
-  }
-  /**
-   * Create new Logger with existing configurations.
-   */
-  clone(packageName, packageVersion) {
-    return new _Logger({
-      loggerCallback: this.localCallback,
-      piiLoggingEnabled: this.piiLoggingEnabled,
-      logLevel: this.level
-    }, packageName, packageVersion);
-  }
-  /**
-   * Log message with required options.
-   */
-  logMessage(logMessage, options) {
-    const correlationId = options.correlationId;
-    const messageHash = getMessageHash(logMessage);
-    if (messageHash) {
-      const loggedMessage = {
-        hash: messageHash,
-        level: options.logLevel,
-        containsPii: options.containsPii || false,
-        milliseconds: 0
-        // Will be calculated in addLogToCache
-      };
-      addLogToCache(correlationId, loggedMessage);
-    }
-    if (options.logLevel > this.level || !this.piiLoggingEnabled && options.containsPii) {
-      return;
-    }
-    const timestamp = (/* @__PURE__ */ new Date()).toUTCString();
-    const logHeader = `[${timestamp}] : [${correlationId}]`;
-    const log = `${logHeader} : ${this.packageName}@${this.packageVersion} : ${LogLevel[options.logLevel]} - ${logMessage}`;
-    this.executeCallback(options.logLevel, log, options.containsPii || false);
-  }
-  /**
-   * Execute callback with message.
-   */
-  executeCallback(level, message2, containsPii) {
-    if (this.localCallback) {
-      this.localCallback(level, message2, containsPii);
-    }
-  }
-  /**
-   * Logs error messages.
-   */
-  error(message2, correlationId) {
-    this.logMessage(message2, {
-      logLevel: LogLevel.Error,
-      containsPii: false,
-      correlationId
-    });
-  }
-  /**
-   * Logs error messages with PII.
-   */
-  errorPii(message2, correlationId) {
-    this.logMessage(message2, {
-      logLevel: LogLevel.Error,
-      containsPii: true,
-      correlationId
-    });
-  }
-  /**
-   * Logs warning messages.
-   */
-  warning(message2, correlationId) {
-    this.logMessage(message2, {
-      logLevel: LogLevel.Warning,
-      containsPii: false,
-      correlationId
-    });
-  }
-  /**
-   * Logs warning messages with PII.
-   */
-  warningPii(message2, correlationId) {
-    this.logMessage(message2, {
-      logLevel: LogLevel.Warning,
-      containsPii: true,
-      correlationId
-    });
-  }
-  /**
-   * Logs info messages.
-   */
-  info(message2, correlationId) {
-    this.logMessage(message2, {
-      logLevel: LogLevel.Info,
-      containsPii: false,
-      correlationId
-    });
-  }
-  /**
-   * Logs info messages with PII.
-   */
-  infoPii(message2, correlationId) {
-    this.logMessage(message2, {
-      logLevel: LogLevel.Info,
-      containsPii: true,
-      correlationId
-    });
-  }
-  /**
-   * Logs verbose messages.
-   */
-  verbose(message2, correlationId) {
-    this.logMessage(message2, {
-      logLevel: LogLevel.Verbose,
-      containsPii: false,
-      correlationId
-    });
-  }
-  /**
-   * Logs verbose messages with PII.
-   */
-  verbosePii(message2, correlationId) {
-    this.logMessage(message2, {
-      logLevel: LogLevel.Verbose,
-      containsPii: true,
-      correlationId
-    });
-  }
-  /**
-   * Logs trace messages.
-   */
-  trace(message2, correlationId) {
-    this.logMessage(message2, {
-      logLevel: LogLevel.Trace,
-      containsPii: false,
-      correlationId
-    });
-  }
-  /**
-   * Logs trace messages with PII.
-   */
-  tracePii(message2, correlationId) {
-    this.logMessage(message2, {
-      logLevel: LogLevel.Trace,
-      containsPii: true,
-      correlationId
-    });
-  }
-  /**
-   * Returns whether PII Logging is enabled or not.
-   */
-  isPiiLoggingEnabled() {
-    return this.piiLoggingEnabled || false;
-  }
-};
-
-// node_modules/@azure/msal-common/dist/packageMetadata.mjs
-var name = "@azure/msal-common";
-var version = "16.17.0";
-
-// node_modules/@azure/msal-common/dist/error/CacheErrorCodes.mjs
-var cacheQuotaExceeded = "cache_quota_exceeded";
-var cacheErrorUnknown = "cache_error_unknown";
-
-// node_modules/@azure/msal-common/dist/error/CacheError.mjs
-var CacheError = class _CacheError extends Error {
-  constructor(errorCode, errorMessage) {
-    const message2 = errorMessage || getDefaultErrorMessage(errorCode);
-    super(message2);
-    Object.setPrototypeOf(this, _CacheError.prototype);
-    this.name = "CacheError";
-    this.errorCode = errorCode;
-    this.errorMessage = message2;
-  }
-};
-function createCacheError(e) {
-  if (!(e instanceof Error)) {
-    return new CacheError(cacheErrorUnknown);
-  }
-  if (e.name === "QuotaExceededError" || e.name === "NS_ERROR_DOM_QUOTA_REACHED" || e.message.includes("exceeded the quota")) {
-    return new CacheError(cacheQuotaExceeded);
-  } else {
-    return new CacheError(e.name, e.message);
-  }
-}
-
-// node_modules/@azure/msal-common/dist/cache/CacheManager.mjs
-var CacheManager = class {
-  constructor(clientId, cryptoImpl, logger, performanceClient, staticAuthorityOptions, tokenBindingKeyManager) {
-    this.clientId = clientId;
-    this.cryptoImpl = cryptoImpl;
-    this.tokenBindingKeyManager = tokenBindingKeyManager;
-    this.commonLogger = logger.clone(name, version);
-    this.staticAuthorityOptions = staticAuthorityOptions;
-    this.performanceClient = performanceClient;
-  }
-  /**
-   * Returns all the accounts in the cache that match the optional filter. If no filter is provided, all accounts are returned.
-   * @param accountFilter - (Optional) filter to narrow down the accounts returned
-   * @returns Array of AccountInfo objects in cache
-   */
-  getAllAccounts(accountFilter = {}, correlationId) {
-    return this.buildTenantProfiles(this.getAccountsFilteredBy(accountFilter, correlationId), correlationId, accountFilter);
-  }
-  /**
-   * Gets first tenanted AccountInfo object found based on provided filters
-   */
-  getAccountInfoFilteredBy(accountFilter, correlationId) {
-    if (Object.keys(accountFilter).length === 0 || Object.values(accountFilter).every((value) => value === null || value === void 0 || value === "")) {
-      this.commonLogger.warning("getAccountInfoFilteredBy: Account filter is empty or invalid, returning null", correlationId);
-      return null;
-    }
-    const allAccounts = this.getAllAccounts(accountFilter, correlationId);
-    if (allAccounts.length > 1) {
-      const sortedAccounts = allAccounts.sort((a, b) => {
-        const aHasClaims = a.idTokenClaims ? 1 : 0;
-        const bHasClaims = b.idTokenClaims ? 1 : 0;
-        return bHasClaims - aHasClaims;
-      });
-      return sortedAccounts[0];
-    } else if (allAccounts.length === 1) {
-      return allAccounts[0];
-    } else {
-      return null;
-    }
-  }
-  /**
-   * Returns a single matching
-   * @param accountFilter
-   * @returns
-   */
-  getBaseAccountInfo(accountFilter, correlationId) {
-    const accountEntities = this.getAccountsFilteredBy(accountFilter, correlationId);
-    if (accountEntities.length > 0) {
-      return getAccountInfo(accountEntities[0]);
-    } else {
-      return null;
-    }
-  }
-  /**
-   * Matches filtered account entities with cached ID tokens that match the tenant profile-specific account filters
-   * and builds the account info objects from the matching ID token's claims
-   * @param cachedAccounts
-   * @param accountFilter
-   * @returns Array of AccountInfo objects that match account and tenant profile filters
-   */
-  buildTenantProfiles(cachedAccounts, correlationId, accountFilter) {
-    return cachedAccounts.flatMap((accountEntity) => {
-      return this.getTenantProfilesFromAccountEntity(accountEntity, correlationId, accountFilter?.tenantId, accountFilter);
-    });
-  }
-  getTenantedAccountInfoByFilter(accountInfo, tokenKeys, tenantProfile, correlationId, tenantProfileFilter) {
-    let tenantedAccountInfo = null;
-    let idTokenClaims;
-    if (tenantProfileFilter) {
-      if (!this.tenantProfileMatchesFilter(tenantProfile, tenantProfileFilter)) {
-        return null;
-      }
-    }
-    const idToken = this.getIdToken(accountInfo, correlationId, tokenKeys, tenantProfile.tenantId);
-    if (idToken) {
-      idTokenClaims = extractTokenClaims(idToken.secret, this.cryptoImpl.base64Decode, correlationId);
-      if (!this.idTokenClaimsMatchTenantProfileFilter(idTokenClaims, tenantProfileFilter)) {
-        return null;
-      }
-    }
-    tenantedAccountInfo = updateAccountTenantProfileData(accountInfo, tenantProfile, idTokenClaims, idToken?.secret);
-    return tenantedAccountInfo;
-  }
-  getTenantProfilesFromAccountEntity(accountEntity, correlationId, targetTenantId, tenantProfileFilter) {
-    const accountInfo = getAccountInfo(accountEntity);
-    let searchTenantProfiles = accountInfo.tenantProfiles || /* @__PURE__ */ new Map();
-    const tokenKeys = this.getTokenKeys();
-    if (targetTenantId) {
-      const tenantProfile = searchTenantProfiles.get(targetTenantId);
-      if (tenantProfile) {
-        searchTenantProfiles = /* @__PURE__ */ new Map([
-          [targetTenantId, tenantProfile]
-        ]);
-      } else {
-        return [];
-      }
-    }
-    const matchingTenantProfiles = [];
-    searchTenantProfiles.forEach((tenantProfile) => {
-      const tenantedAccountInfo = this.getTenantedAccountInfoByFilter(accountInfo, tokenKeys, tenantProfile, correlationId, tenantProfileFilter);
-      if (tenantedAccountInfo) {
-        matchingTenantProfiles.push(tenantedAccountInfo);
-      }
-    });
-    return matchingTenantProfiles;
-  }
-  tenantProfileMatchesFilter(tenantProfile, tenantProfileFilter) {
-    if (!!tenantProfileFilter.localAccountId && !this.matchLocalAccountIdFromTenantProfile(tenantProfile, tenantProfileFilter.localAccountId)) {
-      return false;
-    }
-    if (!!tenantProfileFilter.name && !(tenantProfile.name === tenantProfileFilter.name)) {
-      return false;
-    }
-    if (tenantProfileFilter.isHomeTenant !== void 0 && !(tenantProfile.isHomeTenant === tenantProfileFilter.isHomeTenant)) {
-      return false;
-    }
-    if (!!tenantProfileFilter.username && !this.matchUsername(tenantProfile.username, tenantProfileFilter.username) && !this.matchUsername(tenantProfile.upn, tenantProfileFilter.username)) {
-      return false;
-    }
-    if (!!tenantProfileFilter.loginHint && !this.matchLoginHintWithTenantProfile(tenantProfile, tenantProfileFilter.loginHint)) {
-      return false;
-    }
-    if (!!tenantProfileFilter.upn && !(tenantProfile.upn === tenantProfileFilter.upn)) {
-      return false;
-    }
-    if (!!tenantProfileFilter.nativeAccountId && tenantProfile.nativeAccountId !== tenantProfileFilter.nativeAccountId) {
-      return false;
-    }
-    return true;
-  }
-  idTokenClaimsMatchTenantProfileFilter(idTokenClaims, tenantProfileFilter) {
-    if (tenantProfileFilter) {
-      if (!!tenantProfileFilter.localAccountId && !this.matchLocalAccountIdFromTokenClaims(idTokenClaims, tenantProfileFilter.localAccountId)) {
-        return false;
-      }
-      if (!!tenantProfileFilter.loginHint && !this.matchLoginHintFromTokenClaims(idTokenClaims, tenantProfileFilter.loginHint)) {
-        return false;
-      }
-      if (!!tenantProfileFilter.username && !this.matchUsername(idTokenClaims.preferred_username, tenantProfileFilter.username) && !this.matchUsername(idTokenClaims.upn, tenantProfileFilter.username)) {
-        return false;
-      }
-      if (!!tenantProfileFilter.name && !this.matchName(idTokenClaims, tenantProfileFilter.name)) {
-        return false;
-      }
-      if (!!tenantProfileFilter.sid && !this.matchSid(idTokenClaims, tenantProfileFilter.sid)) {
-        return false;
-      }
-    }
-    return true;
-  }
-  /**
-   * saves a cache record
-   * @param cacheRecord {CacheRecord}
-   * @param storeInCache {?StoreInCache}
-   * @param correlationId {?string} correlation id
-   */
-  async saveCacheRecord(cacheRecord, correlationId, kmsi, apiId, storeInCache) {
-    if (!cacheRecord) {
-      throw createClientAuthError(invalidCacheRecord, correlationId);
-    }
-    try {
-      if (!!cacheRecord.account) {
-        await this.setAccount(cacheRecord.account, correlationId, kmsi, apiId);
-      }
-      if (!!cacheRecord.idToken && storeInCache?.idToken !== false) {
-        await this.setIdTokenCredential(cacheRecord.idToken, correlationId, kmsi);
-      }
-      if (!!cacheRecord.accessToken && storeInCache?.accessToken !== false) {
-        await this.saveAccessToken(cacheRecord.accessToken, correlationId, kmsi);
-      }
-      if (!!cacheRecord.refreshToken && storeInCache?.refreshToken !== false) {
-        await this.setRefreshTokenCredential(cacheRecord.refreshToken, correlationId, kmsi);
-      }
-      if (!!cacheRecord.appMetadata) {
-        this.setAppMetadata(cacheRecord.appMetadata, correlationId);
-      }
-    } catch (e) {
-      this.commonLogger?.error(`CacheManager.saveCacheRecord: failed`, correlationId);
-      if (e instanceof AuthError) {
-        throw e;
-      } else {
-        throw createCacheError(e);
-      }
-    }
-  }
-  /**
-   * saves access token credential
-   * @param credential - the access token entity to save
-   * @param correlationId - unique identifier for the request
-   * @param kmsi - keep me signed in flag
-   */
-  async saveAccessToken(credential, correlationId, kmsi) {
-    let additionalCacheKeyHash;
-    if (credential.additionalCacheKeyComponents && Object.keys(credential.additionalCacheKeyComponents).length > 0) {
-      additionalCacheKeyHash = await this.cryptoImpl.hashString(JSON.stringify(credential.additionalCacheKeyComponents));
-    }
-    const accessTokenFilter = {
-      clientId: credential.clientId,
-      credentialType: credential.credentialType,
-      environment: credential.environment,
-      homeAccountId: credential.homeAccountId,
-      realm: credential.realm,
-      tokenType: credential.tokenType
-    };
-    const tokenKeys = this.getTokenKeys();
-    const currentScopes = ScopeSet.fromString(credential.target, correlationId);
-    const accessTokenKeysToRemove = [];
-    tokenKeys.accessToken.forEach((key) => {
-      if (!this.accessTokenKeyMatchesFilter(key, accessTokenFilter, false)) {
-        return;
-      }
-      const tokenEntity = this.getAccessTokenCredential(key, correlationId);
-      if (tokenEntity && this.credentialMatchesFilter(tokenEntity, accessTokenFilter, correlationId)) {
-        const tokenScopeSet = ScopeSet.fromString(tokenEntity.target, correlationId);
-        if (tokenScopeSet.intersectingScopeSets(currentScopes)) {
-          accessTokenKeysToRemove.push(key);
-        }
-      }
-    });
-    for (const key of accessTokenKeysToRemove) {
-      await this.removeAccessTokenAndTokenBindingKey(key, correlationId, credential.keyId);
-    }
-    await this.setAccessTokenCredential(credential, correlationId, kmsi, additionalCacheKeyHash);
-  }
-  /**
-   * Retrieve account entities matching all provided tenant-agnostic filters; if no filter is set, get all account entities in the cache
-   * Not checking for casing as keys are all generated in lower case, remember to convert to lower case if object properties are compared
-   * @param accountFilter - An object containing Account properties to filter by
-   */
-  getAccountsFilteredBy(accountFilter, correlationId) {
-    const allAccountKeys = this.getAccountKeys();
-    const matchingAccounts = [];
-    allAccountKeys.forEach((cacheKey) => {
-      const entity = this.getAccount(cacheKey, correlationId);
-      if (!entity) {
-        return;
-      }
-      if (!!accountFilter.homeAccountId && !this.matchHomeAccountId(entity, accountFilter.homeAccountId)) {
-        return;
-      }
-      if (!!accountFilter.environment && !this.matchEnvironment(entity, accountFilter.environment, correlationId)) {
-        return;
-      }
-      if (!!accountFilter.realm && !this.matchRealm(entity, accountFilter.realm)) {
-        return;
-      }
-      if (!!accountFilter.authorityType && !this.matchAuthorityType(entity, accountFilter.authorityType)) {
-        return;
-      }
-      const tenantProfileFilter = {
-        localAccountId: accountFilter?.localAccountId,
-        name: accountFilter?.name,
-        username: accountFilter?.username,
-        loginHint: accountFilter?.loginHint,
-        upn: accountFilter?.upn,
-        nativeAccountId: accountFilter?.nativeAccountId
-      };
-      const matchingTenantProfiles = entity.tenantProfiles?.filter((tenantProfile) => {
-        return this.tenantProfileMatchesFilter(tenantProfile, tenantProfileFilter);
-      });
-      if (matchingTenantProfiles && matchingTenantProfiles.length === 0) {
-        return;
-      }
-      matchingAccounts.push(entity);
-    });
-    return matchingAccounts;
-  }
-  /**
-   * Returns whether or not the given credential entity matches the filter
-   * @param entity
-   * @param filter
-   * @param correlationId
-   * @returns
-   */
-  credentialMatchesFilter(entity, filter, correlationId) {
-    if (!!filter.clientId && !this.matchClientId(entity, filter.clientId)) {
-      return false;
-    }
-    if (!!filter.userAssertionHash && !this.matchUserAssertionHash(entity, filter.userAssertionHash)) {
-      return false;
-    }
-    if (typeof filter.homeAccountId === "string" && !this.matchHomeAccountId(entity, filter.homeAccountId)) {
-      return false;
-    }
-    if (!!filter.environment && !this.matchEnvironment(entity, filter.environment, correlationId)) {
-      return false;
-    }
-    if (!!filter.realm && !this.matchRealm(entity, filter.realm)) {
-      return false;
-    }
-    if (!!filter.credentialType && !this.matchCredentialType(entity, filter.credentialType)) {
-      return false;
-    }
-    if (!!filter.familyId && !this.matchFamilyId(entity, filter.familyId)) {
-      return false;
-    }
-    if (!!filter.target && !this.matchTarget(entity, filter.target, correlationId)) {
-      return false;
-    }
-    if (entity.credentialType === CredentialType.ACCESS_TOKEN_WITH_AUTH_SCHEME) {
-      if (!this.matchAccessTokenWithAuthScheme(entity, filter)) {
-        return false;
-      }
-    }
-    const entityComponents = entity.additionalCacheKeyComponents;
-    const filterComponents = filter.additionalCacheKeyComponents;
-    const entityHasComponents = !!entityComponents && Object.keys(entityComponents).length > 0;
-    const filterHasComponents = !!filterComponents && Object.keys(filterComponents).length > 0;
-    if (entityHasComponents !== filterHasComponents) {
-      return false;
-    }
-    if (entityHasComponents && filterHasComponents) {
-      const entityKeys = Object.keys(entityComponents).sort();
-      const filterKeys = Object.keys(filterComponents).sort();
-      if (entityKeys.length !== filterKeys.length) {
-        return false;
-      }
-      for (let i = 0; i < entityKeys.length; i++) {
-        if (entityKeys[i] !== filterKeys[i] || entityComponents[entityKeys[i]] !== filterComponents[filterKeys[i]]) {
-          return false;
-        }
-      }
-    }
-    return true;
-  }
-  /**
-   * retrieve appMetadata matching all provided filters; if no filter is set, get all appMetadata
-   * @param filter
-   * @param correlationId
-   */
-  getAppMetadataFilteredBy(filter, correlationId) {
-    const allCacheKeys = this.getKeys();
-    const matchingAppMetadata = {};
-    allCacheKeys.forEach((cacheKey) => {
-      if (!this.isAppMetadata(cacheKey)) {
-        return;
-      }
-      const entity = this.getAppMetadata(cacheKey, correlationId);
-      if (!entity) {
-        return;
-      }
-      if (!!filter.environment && !this.matchEnvironment(entity, filter.environment, correlationId)) {
-        return;
-      }
-      if (!!filter.clientId && !this.matchClientId(entity, filter.clientId)) {
-        return;
-      }
-      matchingAppMetadata[cacheKey] = entity;
-    });
-    return matchingAppMetadata;
-  }
-  /**
-   * retrieve authorityMetadata that contains a matching alias
-   * @param host
-   * @param correlationId
-   */
-  getAuthorityMetadataByAlias(host, correlationId) {
-    const allCacheKeys = this.getAuthorityMetadataKeys();
-    let matchedEntity = null;
-    allCacheKeys.forEach((cacheKey) => {
-      if (!this.isAuthorityMetadata(cacheKey) || cacheKey.indexOf(this.clientId) === -1) {
-        return;
-      }
-      const entity = this.getAuthorityMetadata(cacheKey, correlationId);
-      if (!entity) {
-        return;
-      }
-      if (entity.aliases.indexOf(host) === -1) {
-        return;
-      }
-      matchedEntity = entity;
-    });
-    return matchedEntity;
-  }
-  /**
-   * Removes all accounts and related tokens from cache.
-   */
-  removeAllAccounts(correlationId) {
-    const accounts = this.getAllAccounts({}, correlationId);
-    accounts.forEach((account) => {
-      this.removeAccount(account, correlationId);
-    });
-  }
-  /**
-   * Removes the account and related tokens for a given account key
-   * @param account
-   */
-  removeAccount(account, correlationId) {
-    const accountKeys = this.getAccountKeys();
-    const keyFilter = (key) => {
-      return key.includes(account.homeAccountId) && key.includes(account.environment);
-    };
-    this.getTokenKeys().idToken.filter(keyFilter).forEach((key) => {
-      this.removeIdToken(key, correlationId);
-    });
-    this.removeAccountContext(account, correlationId);
-    accountKeys.filter(keyFilter).forEach((key) => {
-      this.removeItem(key, correlationId);
-      this.performanceClient.incrementFields({ accountsRemoved: 1 }, correlationId);
-    });
-  }
-  /**
-   * Removes access and refresh tokens associated with the provided account,
-   * preserving the account and its ID tokens.
-   * @param account
-   */
-  removeAccountContext(account, correlationId) {
-    const allTokenKeys = this.getTokenKeys();
-    const keyFilter = (key) => {
-      return key.includes(account.homeAccountId) && key.includes(account.environment);
-    };
-    allTokenKeys.accessToken.filter(keyFilter).forEach((key) => {
-      this.removeAccessToken(key, correlationId);
-    });
-    allTokenKeys.refreshToken.filter(keyFilter).forEach((key) => {
-      this.removeRefreshToken(key, correlationId);
-    });
-  }
-  /**
-   * returns a boolean if the given credential is removed
-   * @param key
-   * @param correlationId
-   */
-  removeAccessToken(key, correlationId) {
-    const credential = this.removeAccessTokenCredential(key, correlationId);
-    if (credential) {
-      void this.removeTokenBindingKeyForCredential(credential, correlationId);
-    }
-  }
-  /**
-   * Removes an access token and waits for any unreferenced token-binding key
-   * cleanup. Internal callers that require deterministic cleanup should use
-   * this method instead of the synchronous public cache contract.
-   */
-  async removeAccessTokenAndTokenBindingKey(key, correlationId, preservedKeyId) {
-    const credential = this.removeAccessTokenCredential(key, correlationId);
-    if (credential) {
-      await this.removeTokenBindingKeyForCredential(credential, correlationId, preservedKeyId);
-    }
-  }
-  removeAccessTokenCredential(key, correlationId) {
-    const credential = this.getAccessTokenCredential(key, correlationId);
-    if (!credential) {
-      return null;
-    }
-    this.removeItem(key, correlationId);
-    this.performanceClient.incrementFields({ accessTokensRemoved: 1 }, correlationId);
-    return credential;
-  }
-  async removeTokenBindingKeyForCredential(credential, correlationId, preservedKeyId) {
-    if (credential.credentialType.toLowerCase() === CredentialType.ACCESS_TOKEN_WITH_AUTH_SCHEME.toLowerCase()) {
-      const tokenType = credential.tokenType?.toLowerCase();
-      switch (tokenType) {
-        case AuthenticationScheme.POP:
-        case AuthenticationScheme.DPOP.toLowerCase(): {
-          const accessTokenWithAuthSchemeEntity = credential;
-          const kid = accessTokenWithAuthSchemeEntity.keyId;
-          if (kid && kid !== preservedKeyId && !this.isTokenBindingKeyReferenced(kid, correlationId)) {
-            try {
-              await this.tokenBindingKeyManager.removeTokenBindingKey(kid, correlationId);
-            } catch {
-              this.commonLogger.error("Failed to remove token binding key", correlationId);
-              this.performanceClient?.incrementFields({ removeTokenBindingKeyFailure: 1 }, correlationId);
-            }
-          }
-          break;
-        }
-      }
-    }
-  }
-  isTokenBindingKeyReferenced(keyId, correlationId) {
-    return this.getTokenKeys().accessToken.some((accessTokenKey) => {
-      const accessToken = this.getAccessTokenCredential(accessTokenKey, correlationId);
-      return accessToken?.keyId === keyId;
-    });
-  }
-  /**
-   * Removes all app metadata objects from cache.
-   */
-  removeAppMetadata(correlationId) {
-    const allCacheKeys = this.getKeys();
-    allCacheKeys.forEach((cacheKey) => {
-      if (this.isAppMetadata(cacheKey)) {
-        this.removeItem(cacheKey, correlationId);
-      }
-    });
-    return true;
-  }
-  /**
-   * Retrieve IdTokenEntity from cache
-   * @param account {AccountInfo}
-   * @param tokenKeys {?TokenKeys}
-   * @param targetRealm {?string}
-   * @param performanceClient {?IPerformanceClient}
-   * @param correlationId {?string}
-   */
-  getIdToken(account, correlationId, tokenKeys, targetRealm) {
-    this.commonLogger.trace("CacheManager - getIdToken called", correlationId);
-    const idTokenFilter = {
-      homeAccountId: account.homeAccountId,
-      environment: account.environment,
-      credentialType: CredentialType.ID_TOKEN,
-      clientId: this.clientId,
-      realm: targetRealm
-    };
-    const idTokenMap = this.getIdTokensByFilter(idTokenFilter, correlationId, tokenKeys);
-    const numIdTokens = idTokenMap.size;
-    if (numIdTokens < 1) {
-      this.commonLogger.info("CacheManager:getIdToken - No token found", correlationId);
-      return null;
-    } else if (numIdTokens > 1) {
-      let tokensToBeRemoved = idTokenMap;
-      if (!targetRealm) {
-        const homeIdTokenMap = /* @__PURE__ */ new Map();
-        idTokenMap.forEach((idToken, key) => {
-          if (idToken.realm === account.tenantId) {
-            homeIdTokenMap.set(key, idToken);
-          }
+      /**
+       * JWT format and required claims specified: https://tools.ietf.org/html/rfc7523#section-3
+       */
+      createJwt(cryptoProvider, issuer, jwtAudience) {
+        this.issuer = issuer;
+        this.jwtAudience = jwtAudience;
+        const issuedAt = TimeUtils_exports.nowSeconds();
+        this.expirationTime = issuedAt + 600;
+        const algorithm = this.useSha256 ? JwtConstants.PSS_256 : JwtConstants.RSA_256;
+        const header = {
+          alg: algorithm
+        };
+        const thumbprintHeader = this.useSha256 ? JwtConstants.X5T_256 : JwtConstants.X5T;
+        Object.assign(header, {
+          [thumbprintHeader]: EncodingUtils.base64EncodeUrl(this.thumbprint, Constants_exports.EncodingTypes.HEX)
         });
-        const numHomeIdTokens = homeIdTokenMap.size;
-        if (numHomeIdTokens < 1) {
-          this.commonLogger.info("CacheManager:getIdToken - Multiple ID tokens found for account but none match account entity tenant id, returning first result", correlationId);
-          return idTokenMap.values().next().value ?? null;
-        } else if (numHomeIdTokens === 1) {
-          this.commonLogger.info("CacheManager:getIdToken - Multiple ID tokens found for account, defaulting to home tenant profile", correlationId);
-          return homeIdTokenMap.values().next().value ?? null;
-        } else {
-          tokensToBeRemoved = homeIdTokenMap;
-        }
-      }
-      this.commonLogger.info("CacheManager:getIdToken - Multiple matching ID tokens found, clearing them", correlationId);
-      tokensToBeRemoved.forEach((idToken, key) => {
-        this.removeIdToken(key, correlationId);
-      });
-      this.performanceClient.addFields({ multiMatchedID: idTokenMap.size }, correlationId);
-      return null;
-    }
-    this.commonLogger.info("CacheManager:getIdToken - Returning ID token", correlationId);
-    return idTokenMap.values().next().value ?? null;
-  }
-  /**
-   * Gets all idTokens matching the given filter
-   * @param filter
-   * @returns
-   */
-  getIdTokensByFilter(filter, correlationId, tokenKeys) {
-    const idTokenKeys = tokenKeys && tokenKeys.idToken || this.getTokenKeys().idToken;
-    const idTokens = /* @__PURE__ */ new Map();
-    idTokenKeys.forEach((key) => {
-      if (!this.idTokenKeyMatchesFilter(key, {
-        clientId: this.clientId,
-        ...filter
-      })) {
-        return;
-      }
-      const idToken = this.getIdTokenCredential(key, correlationId);
-      if (idToken && this.credentialMatchesFilter(idToken, filter, correlationId)) {
-        idTokens.set(key, idToken);
-      }
-    });
-    return idTokens;
-  }
-  /**
-   * Validate the cache key against filter before retrieving and parsing cache value
-   * @param key
-   * @param filter
-   * @returns
-   */
-  idTokenKeyMatchesFilter(inputKey, filter) {
-    const key = inputKey.toLowerCase();
-    if (filter.clientId && key.indexOf(filter.clientId.toLowerCase()) === -1) {
-      return false;
-    }
-    if (filter.homeAccountId && key.indexOf(filter.homeAccountId.toLowerCase()) === -1) {
-      return false;
-    }
-    return true;
-  }
-  /**
-   * Removes idToken from the cache
-   * @param key
-   */
-  removeIdToken(key, correlationId) {
-    this.removeItem(key, correlationId);
-  }
-  /**
-   * Removes refresh token from the cache
-   * @param key
-   */
-  removeRefreshToken(key, correlationId) {
-    this.removeItem(key, correlationId);
-  }
-  /**
-   * Retrieve AccessTokenEntity from cache
-   * @param account {AccountInfo}
-   * @param request {BaseAuthRequest}
-   * @param tokenKeys {?TokenKeys}
-   * @param performanceClient {?IPerformanceClient}
-   */
-  getAccessToken(account, request2, tokenKeys, targetRealm) {
-    const correlationId = request2.correlationId;
-    this.commonLogger.trace("CacheManager - getAccessToken called", correlationId);
-    const scopes = ScopeSet.createSearchScopes(request2.scopes, correlationId);
-    const authScheme = request2.authenticationScheme || AuthenticationScheme.BEARER;
-    const normalizedAuthScheme = authScheme.toLowerCase();
-    const credentialType = authScheme && authScheme.toLowerCase() !== AuthenticationScheme.BEARER.toLowerCase() ? CredentialType.ACCESS_TOKEN_WITH_AUTH_SCHEME : CredentialType.ACCESS_TOKEN;
-    const attributeTokenPartition = serializeAttributeTokens(request2.attributeTokens);
-    const additionalCacheKeyComponents = attributeTokenPartition ? {
-      attribute_tokens: attributeTokenPartition
-    } : void 0;
-    const accessTokenFilter = {
-      homeAccountId: account.homeAccountId,
-      environment: account.environment,
-      credentialType,
-      clientId: this.clientId,
-      realm: targetRealm || account.tenantId,
-      target: scopes,
-      tokenType: authScheme,
-      keyId: authScheme === AuthenticationScheme.SSH ? request2.sshKid : normalizedAuthScheme === AuthenticationScheme.DPOP.toLowerCase() ? request2.popKid || request2.dpopJkt : void 0,
-      additionalCacheKeyComponents
-    };
-    const accessTokenKeys = tokenKeys && tokenKeys.accessToken || this.getTokenKeys().accessToken;
-    const accessTokens = [];
-    const matchedKeys = [];
-    accessTokenKeys.forEach((key) => {
-      if (this.accessTokenKeyMatchesFilter(key, accessTokenFilter, true)) {
-        const accessToken = this.getAccessTokenCredential(key, correlationId);
-        if (accessToken && this.credentialMatchesFilter(accessToken, accessTokenFilter, correlationId)) {
-          accessTokens.push(accessToken);
-          matchedKeys.push(key);
-        }
-      }
-    });
-    if (accessTokens.length < 1) {
-      this.commonLogger.info("CacheManager:getAccessToken - No token found", correlationId);
-      return null;
-    } else if (accessTokens.length > 1) {
-      this.commonLogger.info("CacheManager:getAccessToken - Multiple access tokens found, clearing them", correlationId);
-      matchedKeys.forEach((key) => {
-        this.removeAccessToken(key, correlationId);
-      });
-      this.performanceClient.addFields({ multiMatchedAT: accessTokens.length }, correlationId);
-      return null;
-    }
-    this.commonLogger.info("CacheManager:getAccessToken - Returning access token", correlationId);
-    return accessTokens[0];
-  }
-  /**
-   * Validate the cache key against filter before retrieving and parsing cache value
-   * @param key
-   * @param filter
-   * @param keyMustContainAllScopes
-   * @returns
-   */
-  accessTokenKeyMatchesFilter(inputKey, filter, keyMustContainAllScopes) {
-    const key = inputKey.toLowerCase();
-    if (filter.clientId && key.indexOf(filter.clientId.toLowerCase()) === -1) {
-      return false;
-    }
-    if (filter.homeAccountId && key.indexOf(filter.homeAccountId.toLowerCase()) === -1) {
-      return false;
-    }
-    if (filter.realm && key.indexOf(filter.realm.toLowerCase()) === -1) {
-      return false;
-    }
-    if (filter.target) {
-      const scopes = filter.target.asArray();
-      for (let i = 0; i < scopes.length; i++) {
-        if (keyMustContainAllScopes && !key.includes(scopes[i].toLowerCase())) {
-          return false;
-        } else if (!keyMustContainAllScopes && key.includes(scopes[i].toLowerCase())) {
-          return true;
-        }
-      }
-    }
-    return true;
-  }
-  /**
-   * Gets all access tokens matching the filter
-   * @param filter
-   * @returns
-   */
-  getAccessTokensByFilter(filter, correlationId) {
-    const tokenKeys = this.getTokenKeys();
-    const accessTokens = [];
-    tokenKeys.accessToken.forEach((key) => {
-      if (!this.accessTokenKeyMatchesFilter(key, filter, true)) {
-        return;
-      }
-      const accessToken = this.getAccessTokenCredential(key, correlationId);
-      if (accessToken && this.credentialMatchesFilter(accessToken, filter, correlationId)) {
-        accessTokens.push(accessToken);
-      }
-    });
-    return accessTokens;
-  }
-  /**
-   * Helper to retrieve the appropriate refresh token from cache
-   * @param account {AccountInfo}
-   * @param familyRT {boolean}
-   * @param tokenKeys {?TokenKeys}
-   * @param performanceClient {?IPerformanceClient}
-   * @param correlationId {?string}
-   */
-  getRefreshToken(account, familyRT, correlationId, tokenKeys) {
-    this.commonLogger.trace("CacheManager - getRefreshToken called", correlationId);
-    const id = familyRT ? THE_FAMILY_ID : void 0;
-    const refreshTokenFilter = {
-      homeAccountId: account.homeAccountId,
-      environment: account.environment,
-      credentialType: CredentialType.REFRESH_TOKEN,
-      clientId: this.clientId,
-      familyId: id
-    };
-    const refreshTokenKeys = tokenKeys && tokenKeys.refreshToken || this.getTokenKeys().refreshToken;
-    const refreshTokens = [];
-    refreshTokenKeys.forEach((key) => {
-      if (this.refreshTokenKeyMatchesFilter(key, refreshTokenFilter)) {
-        const refreshToken = this.getRefreshTokenCredential(key, correlationId);
-        if (refreshToken && this.credentialMatchesFilter(refreshToken, refreshTokenFilter, correlationId)) {
-          refreshTokens.push(refreshToken);
-        }
-      }
-    });
-    const numRefreshTokens = refreshTokens.length;
-    if (numRefreshTokens < 1) {
-      this.commonLogger.info("CacheManager:getRefreshToken - No refresh token found.", correlationId);
-      return null;
-    }
-    if (numRefreshTokens > 1) {
-      this.performanceClient.addFields({ multiMatchedRT: numRefreshTokens }, correlationId);
-    }
-    this.commonLogger.info("CacheManager:getRefreshToken - returning refresh token", correlationId);
-    return refreshTokens[0];
-  }
-  /**
-   * Validate the cache key against filter before retrieving and parsing cache value
-   * @param key
-   * @param filter
-   */
-  refreshTokenKeyMatchesFilter(inputKey, filter) {
-    const key = inputKey.toLowerCase();
-    if (filter.familyId && key.indexOf(filter.familyId.toLowerCase()) === -1) {
-      return false;
-    }
-    if (!filter.familyId && filter.clientId && key.indexOf(filter.clientId.toLowerCase()) === -1) {
-      return false;
-    }
-    if (filter.homeAccountId && key.indexOf(filter.homeAccountId.toLowerCase()) === -1) {
-      return false;
-    }
-    return true;
-  }
-  /**
-   * Retrieve AppMetadataEntity from cache
-   */
-  readAppMetadataFromCache(environment, correlationId) {
-    const appMetadataFilter = {
-      environment,
-      clientId: this.clientId
-    };
-    const appMetadata = this.getAppMetadataFilteredBy(appMetadataFilter, correlationId);
-    const appMetadataEntries = Object.keys(appMetadata).map((key) => appMetadata[key]);
-    const numAppMetadata = appMetadataEntries.length;
-    if (numAppMetadata < 1) {
-      return null;
-    } else if (numAppMetadata > 1) {
-      throw createClientAuthError(multipleMatchingAppMetadata, correlationId);
-    }
-    return appMetadataEntries[0];
-  }
-  /**
-   * Return the family_id value associated  with FOCI
-   * @param environment
-   * @param clientId
-   */
-  isAppMetadataFOCI(environment, correlationId) {
-    const appMetadata = this.readAppMetadataFromCache(environment, correlationId);
-    return !!(appMetadata && appMetadata.familyId === THE_FAMILY_ID);
-  }
-  /**
-   * helper to match account ids
-   * @param value
-   * @param homeAccountId
-   */
-  matchHomeAccountId(entity, homeAccountId) {
-    return !!(typeof entity.homeAccountId === "string" && homeAccountId === entity.homeAccountId);
-  }
-  /**
-   * helper to match account ids
-   * @param entity
-   * @param localAccountId
-   * @returns
-   */
-  matchLocalAccountIdFromTokenClaims(tokenClaims, localAccountId) {
-    const idTokenLocalAccountId = tokenClaims.oid || tokenClaims.sub;
-    return localAccountId === idTokenLocalAccountId;
-  }
-  matchLocalAccountIdFromTenantProfile(tenantProfile, localAccountId) {
-    return tenantProfile.localAccountId === localAccountId;
-  }
-  /**
-   * helper to match names
-   * @param entity
-   * @param name
-   * @returns true if the downcased name properties are present and match in the filter and the entity
-   */
-  matchName(claims, name3) {
-    return !!(name3.toLowerCase() === claims.name?.toLowerCase());
-  }
-  /**
-   * helper to match usernames
-   * @param entity
-   * @param username
-   * @returns
-   */
-  matchUsername(cachedUsername, filterUsername) {
-    return !!(cachedUsername && typeof cachedUsername === "string" && filterUsername?.toLowerCase() === cachedUsername.toLowerCase());
-  }
-  /**
-   * helper to match loginhints
-   * @param entity
-   * @param loginHint
-   * @returns
-   */
-  matchLoginHintWithTenantProfile(tenantProfile, loginHintFilter) {
-    return tenantProfile.loginHint === loginHintFilter || tenantProfile.username === loginHintFilter || tenantProfile.upn === loginHintFilter;
-  }
-  /**
-   * helper to match assertion
-   * @param value
-   * @param oboAssertion
-   */
-  matchUserAssertionHash(entity, userAssertionHash) {
-    return !!(entity.userAssertionHash && userAssertionHash === entity.userAssertionHash);
-  }
-  /**
-   * helper to match environment
-   * @param value
-   * @param environment
-   */
-  matchEnvironment(entity, environment, correlationId) {
-    if (this.staticAuthorityOptions) {
-      const staticAliases = getAliasesFromStaticSources(this.staticAuthorityOptions, this.commonLogger, correlationId);
-      if (staticAliases.includes(environment) && staticAliases.includes(entity.environment)) {
-        return true;
-      }
-    }
-    const cloudMetadata = this.getAuthorityMetadataByAlias(environment, correlationId);
-    if (cloudMetadata && cloudMetadata.aliases.indexOf(entity.environment) > -1) {
-      return true;
-    }
-    return false;
-  }
-  /**
-   * helper to match credential type
-   * @param entity
-   * @param credentialType
-   */
-  matchCredentialType(entity, credentialType) {
-    return entity.credentialType && credentialType.toLowerCase() === entity.credentialType.toLowerCase();
-  }
-  /**
-   * helper to match client ids
-   * @param entity
-   * @param clientId
-   */
-  matchClientId(entity, clientId) {
-    return !!(entity.clientId && clientId === entity.clientId);
-  }
-  /**
-   * helper to match family ids
-   * @param entity
-   * @param familyId
-   */
-  matchFamilyId(entity, familyId) {
-    return !!(entity.familyId && familyId === entity.familyId);
-  }
-  /**
-   * helper to match realm
-   * @param entity
-   * @param realm
-   */
-  matchRealm(entity, realm) {
-    return !!(entity.realm?.toLowerCase() === realm.toLowerCase());
-  }
-  /**
-   * helper to match loginHint which can be either:
-   * 1. login_hint ID token claim
-   * 2. username in cached account object
-   * 3. upn in ID token claims
-   * @param entity
-   * @param loginHint
-   * @returns
-   */
-  matchLoginHintFromTokenClaims(tokenClaims, loginHint) {
-    if (tokenClaims.login_hint === loginHint) {
-      return true;
-    }
-    if (tokenClaims.preferred_username === loginHint) {
-      return true;
-    }
-    if (tokenClaims.upn === loginHint) {
-      return true;
-    }
-    if (tokenClaims.emails && tokenClaims.emails.includes(loginHint)) {
-      return true;
-    }
-    return false;
-  }
-  /**
-   * Helper to match sid
-   * @param entity
-   * @param sid
-   * @returns true if the sid claim is present and matches the filter
-   */
-  matchSid(idTokenClaims, sid) {
-    return idTokenClaims.sid === sid;
-  }
-  matchAuthorityType(entity, authorityType) {
-    return !!(entity.authorityType && authorityType.toLowerCase() === entity.authorityType.toLowerCase());
-  }
-  /**
-   * Returns true if the target scopes are a subset of the current entity's scopes, false otherwise.
-   * @param entity
-   * @param target
-   */
-  matchTarget(entity, target, correlationId) {
-    const isNotAccessTokenCredential = entity.credentialType !== CredentialType.ACCESS_TOKEN && entity.credentialType !== CredentialType.ACCESS_TOKEN_WITH_AUTH_SCHEME;
-    if (isNotAccessTokenCredential || !entity.target) {
-      return false;
-    }
-    const entityScopeSet = ScopeSet.fromString(entity.target, correlationId);
-    return entityScopeSet.containsScopeSet(target);
-  }
-  /**
-   * Returns true if the credential's tokenType or Authentication Scheme matches the one in the request, false otherwise
-   * @param entity
-   * @param tokenType
-   */
-  matchTokenType(entity, tokenType) {
-    return !!(entity.tokenType && entity.tokenType.toLowerCase() === tokenType.toLowerCase());
-  }
-  matchAccessTokenWithAuthScheme(entity, filter) {
-    const normalizedFilterTokenType = filter.tokenType?.toLowerCase();
-    if (!!filter.tokenType && !this.matchTokenType(entity, filter.tokenType)) {
-      return false;
-    }
-    switch (normalizedFilterTokenType) {
-      case "dpop":
-      case AuthenticationScheme.SSH:
-        return this.matchKeyBoundAccessToken(entity, filter);
-      default:
-        return true;
-    }
-  }
-  matchKeyBoundAccessToken(entity, filter) {
-    if (!filter.keyId) {
-      return true;
-    }
-    return this.matchKeyId(entity, filter.keyId);
-  }
-  /**
-   * Returns true if the credential's keyId matches the one in the request, false otherwise
-   * @param entity
-   * @param keyId
-   */
-  matchKeyId(entity, keyId) {
-    return !!(entity.keyId && entity.keyId === keyId);
-  }
-  /**
-   * returns if a given cache entity is of the type appmetadata
-   * @param key
-   */
-  isAppMetadata(key) {
-    return key.indexOf(APP_METADATA) !== -1;
-  }
-  /**
-   * returns if a given cache entity is of the type authoritymetadata
-   * @param key
-   */
-  isAuthorityMetadata(key) {
-    return key.indexOf(AUTHORITY_METADATA_CACHE_KEY) !== -1;
-  }
-  /**
-   * returns cache key used for cloud instance metadata
-   */
-  generateAuthorityMetadataCacheKey(authority) {
-    return `${AUTHORITY_METADATA_CACHE_KEY}-${this.clientId}-${authority}`;
-  }
-  /**
-   * Helper to convert serialized data to object
-   * @param obj
-   * @param json
-   */
-  static toObject(obj, json) {
-    for (const propertyName in json) {
-      obj[propertyName] = json[propertyName];
-    }
-    return obj;
-  }
-};
-var DefaultStorageClass = class extends CacheManager {
-  async setAccount() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-  getAccount() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-  async setIdTokenCredential() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-  getIdTokenCredential() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-  async setAccessTokenCredential() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-  getAccessTokenCredential() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-  async setRefreshTokenCredential() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-  getRefreshTokenCredential() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-  setAppMetadata() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-  getAppMetadata() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-  setServerTelemetry() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-  getServerTelemetry() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-  setAuthorityMetadata() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-  getAuthorityMetadata() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-  getAuthorityMetadataKeys() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-  setThrottlingCache() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-  getThrottlingCache() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-  removeItem() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-  getKeys() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-  getAccountKeys() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-  getTokenKeys() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-  /* eslint-disable @typescript-eslint/no-unused-vars */
-  generateCredentialKey(_credential, _hash) {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-  generateAccountKey() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-};
-
-// node_modules/@azure/msal-common/dist/telemetry/performance/PerformanceEvent.mjs
-var PerformanceEventStatus = {
-  NotStarted: 0,
-  InProgress: 1,
-  Completed: 2
-};
-
-// node_modules/@azure/msal-common/dist/telemetry/performance/StubPerformanceClient.mjs
-var StubPerformanceClient = class {
-  generateId() {
-    return "callback-id";
-  }
-  startMeasurement(measureName, correlationId) {
-    return {
-      end: () => null,
-      discard: () => {
-      },
-      add: () => {
-      },
-      increment: () => {
-      },
-      event: {
-        eventId: this.generateId(),
-        status: PerformanceEventStatus.InProgress,
-        authority: "",
-        libraryName: "",
-        libraryVersion: "",
-        clientId: "",
-        name: measureName,
-        startTimeMs: Date.now(),
-        correlationId: correlationId || ""
-      }
-    };
-  }
-  endMeasurement() {
-    return null;
-  }
-  discardMeasurements() {
-    return;
-  }
-  removePerformanceCallback() {
-    return true;
-  }
-  addPerformanceCallback() {
-    return "";
-  }
-  emitEvents() {
-    return;
-  }
-  addFields() {
-    return;
-  }
-  addGlobalFields() {
-    return;
-  }
-  incrementFields() {
-    return;
-  }
-  cacheEventByCorrelationId() {
-    return;
-  }
-};
-
-// node_modules/@azure/msal-common/dist/config/ClientConfiguration.mjs
-var DEFAULT_SYSTEM_OPTIONS = {
-  tokenRenewalOffsetSeconds: DEFAULT_TOKEN_RENEWAL_OFFSET_SEC,
-  preventCorsPreflight: false
-};
-var DEFAULT_LOGGER_IMPLEMENTATION = {
-  loggerCallback: () => {
-  },
-  piiLoggingEnabled: false,
-  logLevel: LogLevel.Info,
-  correlationId: ""
-};
-var DEFAULT_NETWORK_IMPLEMENTATION = {
-  async sendGetRequestAsync() {
-    throw createClientAuthError(methodNotImplemented, "");
-  },
-  async sendPostRequestAsync() {
-    throw createClientAuthError(methodNotImplemented, "");
-  }
-};
-var DEFAULT_LIBRARY_INFO = {
-  sku: SKU,
-  version,
-  cpu: "",
-  os: ""
-};
-var DEFAULT_CLIENT_CREDENTIALS = {
-  clientSecret: "",
-  clientAssertion: void 0
-};
-var DEFAULT_AZURE_CLOUD_OPTIONS = {
-  azureCloudInstance: AzureCloudInstance.None,
-  tenant: `${DEFAULT_COMMON_TENANT}`
-};
-var DEFAULT_TELEMETRY_OPTIONS = {
-  application: {
-    appName: "",
-    appVersion: ""
-  }
-};
-function buildClientConfiguration({ authOptions: userAuthOptions, systemOptions: userSystemOptions, loggerOptions: userLoggerOption, storageInterface: storageImplementation, networkInterface: networkImplementation, cryptoInterface: cryptoImplementation, tokenBindingKeyManager, clientCredentials, libraryInfo, telemetry, serverTelemetryManager, persistencePlugin, serializableCache }) {
-  const loggerOptions = {
-    ...DEFAULT_LOGGER_IMPLEMENTATION,
-    ...userLoggerOption
-  };
-  const resolvedTokenBindingKeyManager = tokenBindingKeyManager || DEFAULT_TOKEN_BINDING_KEY_MANAGER;
-  return {
-    authOptions: buildAuthOptions(userAuthOptions),
-    systemOptions: { ...DEFAULT_SYSTEM_OPTIONS, ...userSystemOptions },
-    loggerOptions,
-    storageInterface: storageImplementation || new DefaultStorageClass(userAuthOptions.clientId, DEFAULT_CRYPTO_IMPLEMENTATION, new Logger(loggerOptions, name, version), new StubPerformanceClient(), void 0, resolvedTokenBindingKeyManager),
-    networkInterface: networkImplementation || DEFAULT_NETWORK_IMPLEMENTATION,
-    cryptoInterface: cryptoImplementation || DEFAULT_CRYPTO_IMPLEMENTATION,
-    tokenBindingKeyManager: resolvedTokenBindingKeyManager,
-    clientCredentials: clientCredentials || DEFAULT_CLIENT_CREDENTIALS,
-    libraryInfo: { ...DEFAULT_LIBRARY_INFO, ...libraryInfo },
-    telemetry: { ...DEFAULT_TELEMETRY_OPTIONS, ...telemetry },
-    serverTelemetryManager: serverTelemetryManager || null,
-    persistencePlugin: persistencePlugin || null,
-    serializableCache: serializableCache || null
-  };
-}
-function buildAuthOptions(authOptions) {
-  return {
-    clientCapabilities: [],
-    azureCloudOptions: DEFAULT_AZURE_CLOUD_OPTIONS,
-    instanceAware: false,
-    isMcp: false,
-    ...authOptions
-  };
-}
-function isOidcProtocolMode(config) {
-  return config.authOptions.authority.options.protocolMode === ProtocolMode.OIDC;
-}
-
-// node_modules/@azure/msal-common/dist/cache/persistence/TokenCacheContext.mjs
-var TokenCacheContext = class {
-  constructor(tokenCache, hasChanged) {
-    this.cache = tokenCache;
-    this.hasChanged = hasChanged;
-  }
-  /**
-   * boolean which indicates the changes in cache
-   */
-  get cacheHasChanged() {
-    return this.hasChanged;
-  }
-  /**
-   * function to retrieve the token cache
-   */
-  get tokenCache() {
-    return this.cache;
-  }
-};
-
-// node_modules/@azure/msal-common/dist/error/JoseHeaderError.mjs
-var JoseHeaderError = class _JoseHeaderError extends AuthError {
-  constructor(errorCode, correlationId, errorMessage) {
-    super(errorCode, correlationId, errorMessage);
-    this.name = "JoseHeaderError";
-    Object.setPrototypeOf(this, _JoseHeaderError.prototype);
-  }
-};
-function createJoseHeaderError(code, correlationId) {
-  return new JoseHeaderError(code, correlationId);
-}
-
-// node_modules/@azure/msal-common/dist/utils/ObjectUtils.mjs
-function isPlainObject2(value) {
-  if (typeof value !== "object" || value === null || Object.prototype.toString.call(value) !== "[object Object]") {
-    return false;
-  }
-  if (Object.getPrototypeOf(value) === null) {
-    return true;
-  }
-  let proto = value;
-  while (Object.getPrototypeOf(proto) !== null) {
-    proto = Object.getPrototypeOf(proto);
-  }
-  return Object.getPrototypeOf(value) === proto;
-}
-
-// node_modules/@azure/msal-common/dist/error/JoseHeaderErrorCodes.mjs
-var missingKidError = "missing_kid_error";
-var missingAlgError = "missing_alg_error";
-var missingJwkError = "missing_jwk_error";
-var invalidJwkError = "invalid_jwk_error";
-
-// node_modules/@azure/msal-common/dist/crypto/JoseHeader.mjs
-var JoseHeader = class _JoseHeader {
-  constructor(options, correlationId) {
-    if (typeof options.alg !== "string" || !options.alg) {
-      throw createJoseHeaderError(missingAlgError, correlationId);
-    }
-    this.typ = options.typ;
-    this.alg = options.alg;
-    this.kid = options.kid;
-    this.jwk = options.jwk;
-  }
-  /**
-   * Builds SignedHttpRequest formatted JOSE Header from the
-   * JOSE Header options provided or previously set on the object.
-   * Throws if keyId or algorithm aren't provided since they are required for Access Token Binding.
-   * @param shrHeaderOptions
-   * @param correlationId
-   * @returns
-   */
-  static getShrHeader(shrHeaderOptions, correlationId) {
-    if (!shrHeaderOptions.kid) {
-      throw createJoseHeaderError(missingKidError, correlationId);
-    }
-    if (!shrHeaderOptions.alg) {
-      throw createJoseHeaderError(missingAlgError, correlationId);
-    }
-    return new _JoseHeader({
-      // Access Token PoP headers must have type pop, but the type header can be overriden for special cases
-      typ: shrHeaderOptions.typ || JsonWebTokenTypes.Pop,
-      kid: shrHeaderOptions.kid,
-      alg: shrHeaderOptions.alg
-    }, correlationId);
-  }
-  /**
-   * Builds a DPoP formatted JOSE Header from the JOSE Header options provided.
-   * Throws if public JWK or algorithm aren't provided since they are required for DPoP.
-   * @param dpopHeaderOptions
-   * @param correlationId
-   * @returns
-   */
-  static getDpopHeader(dpopHeaderOptions, correlationId) {
-    if (!isPlainObject2(dpopHeaderOptions.jwk)) {
-      throw createJoseHeaderError(missingJwkError, correlationId);
-    }
-    if (!dpopHeaderOptions.alg) {
-      throw createJoseHeaderError(missingAlgError, correlationId);
-    }
-    if (Object.keys(dpopHeaderOptions.jwk).length === 0) {
-      throw createJoseHeaderError(invalidJwkError, correlationId);
-    }
-    return new _JoseHeader({
-      typ: JsonWebTokenTypes.Dpop,
-      alg: dpopHeaderOptions.alg,
-      jwk: dpopHeaderOptions.jwk
-    }, correlationId);
-  }
-};
-
-// node_modules/@azure/msal-common/dist/crypto/PopTokenGenerator.mjs
-var KeyLocation = {
-  SW: "sw"
-};
-var SHR_TOKEN_BINDING_KEY_TYPE = "shr";
-var SHR_TOKEN_BINDING_KEY_ALGORITHM = JsonWebTokenAlgorithms.RS256;
-var PopTokenGenerator = class {
-  constructor(cryptoUtils, tokenBindingKeyManager, performanceClient) {
-    this.cryptoUtils = cryptoUtils;
-    this.tokenBindingKeyManager = tokenBindingKeyManager;
-    this.performanceClient = performanceClient;
-  }
-  /**
-   * Generates the req_cnf validated at the RP in the POP protocol for SHR parameters
-   * and returns an object containing the keyid, the full req_cnf string and the req_cnf string hash
-   * @param request
-   * @returns
-   */
-  async generateCnf(request2, logger) {
-    const reqCnf = await invokeAsync(this.generateKid.bind(this), PopTokenGenerateCnf, logger, this.performanceClient, request2.correlationId)(request2);
-    const reqCnfString = this.cryptoUtils.base64UrlEncode(JSON.stringify(reqCnf));
-    return {
-      kid: reqCnf.kid,
-      reqCnfString
-    };
-  }
-  /**
-   * Generates key_id for a SHR token request
-   * @param request
-   * @returns
-   */
-  async generateKid(request2) {
-    const kidThumbprint = await this.tokenBindingKeyManager.provisionTokenBindingKey({
-      correlationId: request2.correlationId,
-      tokenBindingKeyType: SHR_TOKEN_BINDING_KEY_TYPE,
-      tokenBindingKeyAlgorithm: SHR_TOKEN_BINDING_KEY_ALGORITHM
-    });
-    return {
-      kid: kidThumbprint,
-      xms_ksl: KeyLocation.SW
-    };
-  }
-  /**
-   * Signs the POP access_token with the local generated key-pair
-   * @param accessToken
-   * @param request
-   * @returns
-   */
-  async signPopToken(accessToken, keyId, request2) {
-    return this.signPayload(accessToken, keyId, request2);
-  }
-  /**
-   * Utility function to generate the signed JWT for an access_token
-   * @param payload
-   * @param kid
-   * @param request
-   * @param claims
-   * @returns
-   */
-  async signPayload(payload, keyId, request2, claims) {
-    const { resourceRequestMethod, resourceRequestUri, shrClaims, shrNonce, shrOptions } = request2;
-    const resourceUrlString = resourceRequestUri ? new UrlString(resourceRequestUri, request2.correlationId) : void 0;
-    const resourceUrlComponents = resourceUrlString?.getUrlComponents();
-    const publicKeyJwk = await this.tokenBindingKeyManager.getTokenBindingPublicKeyJwk(keyId, request2.correlationId);
-    const encodedKeyIdThumbprint = this.cryptoUtils.base64UrlEncode(JSON.stringify({ kid: keyId }));
-    const shrAlgorithm = shrOptions?.header?.alg || publicKeyJwk.alg || SHR_TOKEN_BINDING_KEY_ALGORITHM;
-    const shrHeader = JoseHeader.getShrHeader({
-      ...shrOptions?.header,
-      alg: shrAlgorithm,
-      kid: encodedKeyIdThumbprint
-    }, request2.correlationId);
-    const shrPayload = {
-      at: payload,
-      ts: nowSeconds(),
-      m: resourceRequestMethod?.toUpperCase(),
-      u: resourceUrlComponents?.HostNameAndPort,
-      nonce: shrNonce || this.cryptoUtils.createNewGuid(),
-      p: resourceUrlComponents?.AbsolutePath,
-      q: resourceUrlComponents?.QueryString ? [[], resourceUrlComponents.QueryString] : void 0,
-      client_claims: shrClaims || void 0,
-      ...claims,
-      cnf: {
-        jwk: publicKeyJwk
-      }
-    };
-    return this.cryptoUtils.signTokenBindingJwt(shrHeader, shrPayload, keyId, request2.correlationId);
-  }
-};
-
-// node_modules/@azure/msal-common/dist/crypto/DpopProofGenerator.mjs
-var DPOP_HTM_REGEX = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-var DPOP_TOKEN_BINDING_KEY_TYPE = "dpop";
-var DPOP_JWT_HEADER_ALGORITHM = JsonWebTokenAlgorithms.ES256;
-function buildProofHeader(publicJwk, correlationId) {
-  return JoseHeader.getDpopHeader({
-    alg: DPOP_JWT_HEADER_ALGORITHM,
-    jwk: publicJwk
-  }, correlationId);
-}
-function normalizeHtm(htm, correlationId) {
-  if (typeof htm !== "string" || !DPOP_HTM_REGEX.test(htm)) {
-    throw createClientConfigurationError(invalidDpopHtm, correlationId);
-  }
-  return htm.toUpperCase();
-}
-function normalizeHtu(url, correlationId) {
-  let parsedUrl;
-  try {
-    parsedUrl = new URL(url);
-  } catch {
-    throw createClientConfigurationError(urlParseError, correlationId);
-  }
-  if (!/^https:\/\//i.test(url) || parsedUrl.protocol !== "https:" || parsedUrl.username || parsedUrl.password) {
-    throw createClientConfigurationError(invalidDpopHtu, correlationId);
-  }
-  parsedUrl.search = "";
-  parsedUrl.hash = "";
-  return parsedUrl.href;
-}
-function validateDpopNonce(nonce, correlationId) {
-  if (nonce !== void 0 && nonce.trim().length === 0) {
-    throw createClientConfigurationError(invalidDpopNonce, correlationId);
-  }
-}
-function normalizeDpopResourceRequestContext(context, correlationId = "") {
-  return {
-    htm: normalizeHtm(context.htm, correlationId),
-    htu: normalizeHtu(context.htu, correlationId)
-  };
-}
-var DpopProofGenerator = class {
-  constructor(cryptoUtils, tokenBindingKeyManager) {
-    this.cryptoUtils = cryptoUtils;
-    this.tokenBindingKeyManager = tokenBindingKeyManager;
-  }
-  /**
-   * Provisions a fresh DPoP key and returns the RFC 7638 JWK thumbprint used
-   * as `dpop_jkt`.
-   */
-  async generateJkt(correlationId = "") {
-    return this.tokenBindingKeyManager.provisionTokenBindingKey({
-      tokenBindingKeyType: DPOP_TOKEN_BINDING_KEY_TYPE,
-      tokenBindingKeyAlgorithm: DPOP_JWT_HEADER_ALGORITHM,
-      correlationId
-    });
-  }
-  /**
-   * Builds RFC 9449 claims for a token-endpoint DPoP proof.
-   * - htm is always "POST" because token endpoint requests use HTTP POST (RFC 9449 §5).
-   * - htu is the normalized token endpoint URI (query and fragment stripped).
-   * - jti is a fresh CSPRNG-backed unique identifier for every proof.
-   */
-  buildTokenProofClaims(params, correlationId = "") {
-    validateDpopNonce(params.nonce, correlationId);
-    const claims = {
-      jti: this.cryptoUtils.createNewGuid(),
-      htm: "POST",
-      htu: normalizeHtu(params.tokenEndpoint, correlationId),
-      iat: nowSeconds()
-    };
-    if (params.nonce !== void 0) {
-      claims.nonce = params.nonce;
-    }
-    return claims;
-  }
-  /**
-   * Builds and signs a compact DPoP proof JWT for a token-endpoint request.
-   */
-  async generateTokenProof(params, keyId, correlationId = "") {
-    return this.generateProof(this.buildTokenProofClaims(params, correlationId), keyId, correlationId);
-  }
-  /**
-   * Builds RFC 9449 claims for a resource-endpoint DPoP proof.
-   * - htm is uppercased per RFC 9449 §4.2.
-   * - htu is the normalized resource URI (query and fragment stripped).
-   * - ath is the base64url-encoded SHA-256 hash of the ASCII access token.
-   * - jti is a fresh CSPRNG-backed unique identifier for every proof.
-   */
-  buildResourceProofClaims(params, correlationId = "") {
-    validateDpopNonce(params.nonce, correlationId);
-    const resourceContext = normalizeDpopResourceRequestContext(params, correlationId);
-    const claims = {
-      jti: this.cryptoUtils.createNewGuid(),
-      htm: resourceContext.htm,
-      htu: resourceContext.htu,
-      ath: params.ath,
-      iat: nowSeconds()
-    };
-    if (params.nonce !== void 0) {
-      claims.nonce = params.nonce;
-    }
-    return claims;
-  }
-  /**
-   * Builds and signs a compact DPoP proof JWT for a resource request.
-   */
-  async generateResourceProof(params, keyId, correlationId = "") {
-    const { htu, htm, nonce } = params;
-    if (!htu || !htm) {
-      throw createClientConfigurationError(dpopMissingResourceContext, correlationId);
-    }
-    const ath = await this.cryptoUtils.hashString(params.accessToken);
-    return this.generateProof(this.buildResourceProofClaims({
-      htu,
-      htm,
-      ath,
-      nonce
-    }, correlationId), keyId, correlationId);
-  }
-  async generateProof(claims, keyId, correlationId) {
-    const publicJwk = await this.tokenBindingKeyManager.getTokenBindingPublicKeyJwk(keyId, correlationId);
-    return this.cryptoUtils.signTokenBindingJwt(buildProofHeader(publicJwk, correlationId), claims, keyId, correlationId);
-  }
-};
-
-// node_modules/@azure/msal-common/dist/error/InteractionRequiredAuthErrorCodes.mjs
-var noTokensFound = "no_tokens_found";
-var refreshTokenExpired = "refresh_token_expired";
-var uiNotAllowed = "ui_not_allowed";
-var interactionRequired = "interaction_required";
-var consentRequired = "consent_required";
-var loginRequired = "login_required";
-var badToken = "bad_token";
-var interruptedUser = "interrupted_user";
-
-// node_modules/@azure/msal-common/dist/error/InteractionRequiredAuthError.mjs
-var InteractionRequiredServerErrorMessage = [
-  interactionRequired,
-  consentRequired,
-  loginRequired,
-  badToken,
-  uiNotAllowed,
-  interruptedUser
-];
-var InteractionRequiredAuthSubErrorMessage = [
-  "message_only",
-  "additional_action",
-  "basic_action",
-  "user_password_expired",
-  "consent_required",
-  "bad_token",
-  "ui_not_allowed",
-  "interrupted_user"
-];
-var InteractionRequiredAuthError = class _InteractionRequiredAuthError extends AuthError {
-  constructor(errorCode, correlationId, errorMessage, subError, timestamp, traceId, claims, errorNo) {
-    super(errorCode, correlationId, errorMessage, subError);
-    Object.setPrototypeOf(this, _InteractionRequiredAuthError.prototype);
-    this.timestamp = timestamp || "";
-    this.traceId = traceId || "";
-    this.claims = claims || "";
-    this.name = "InteractionRequiredAuthError";
-    this.errorNo = errorNo;
-  }
-};
-function isInteractionRequiredError(errorCode, errorString, subError) {
-  const isInteractionRequiredErrorCode = !!errorCode && InteractionRequiredServerErrorMessage.indexOf(errorCode) > -1;
-  const isInteractionRequiredSubError = !!subError && InteractionRequiredAuthSubErrorMessage.indexOf(subError) > -1;
-  const isInteractionRequiredErrorDesc = !!errorString && InteractionRequiredServerErrorMessage.some((irErrorCode) => {
-    return errorString.indexOf(irErrorCode) > -1;
-  });
-  return isInteractionRequiredErrorCode || isInteractionRequiredErrorDesc || isInteractionRequiredSubError;
-}
-function createInteractionRequiredAuthError(errorCode, correlationId, errorMessage) {
-  return new InteractionRequiredAuthError(errorCode, correlationId, errorMessage);
-}
-
-// node_modules/@azure/msal-common/dist/error/ServerError.mjs
-var ServerError = class _ServerError extends AuthError {
-  constructor(errorCode, correlationId, errorMessage, subError, errorNo, status) {
-    super(errorCode, correlationId, errorMessage, subError);
-    this.name = "ServerError";
-    this.errorNo = errorNo;
-    this.status = status;
-    Object.setPrototypeOf(this, _ServerError.prototype);
-  }
-};
-
-// node_modules/@azure/msal-common/dist/utils/ProtocolUtils.mjs
-function parseRequestState(base64Decode, state, correlationId) {
-  if (!base64Decode) {
-    throw createClientAuthError(noCryptoObject, correlationId);
-  }
-  if (!state) {
-    throw createClientAuthError(invalidState, correlationId);
-  }
-  try {
-    const splitState = state.split(RESOURCE_DELIM);
-    const libraryState = splitState[0];
-    const userState = splitState.length > 1 ? splitState.slice(1).join(RESOURCE_DELIM) : "";
-    const libraryStateString = base64Decode(libraryState);
-    const libraryStateObj = JSON.parse(libraryStateString);
-    return {
-      userRequestState: userState || "",
-      libraryState: libraryStateObj
-    };
-  } catch (e) {
-    throw createClientAuthError(invalidState, correlationId);
-  }
-}
-
-// node_modules/@azure/msal-common/dist/response/ResponseHandler.mjs
-var ResponseHandler = class _ResponseHandler {
-  constructor(clientId, cacheStorage, cryptoObj, logger, performanceClient, serializableCache, persistencePlugin, tokenBindingKeyManager = DEFAULT_TOKEN_BINDING_KEY_MANAGER) {
-    this.clientId = clientId;
-    this.cacheStorage = cacheStorage;
-    this.cryptoObj = cryptoObj;
-    this.tokenBindingKeyManager = tokenBindingKeyManager;
-    this.logger = logger;
-    this.performanceClient = performanceClient;
-    this.serializableCache = serializableCache;
-    this.persistencePlugin = persistencePlugin;
-  }
-  /**
-   * Function which validates server authorization token response.
-   * @param serverResponse
-   * @param correlationId
-   * @param refreshAccessToken
-   */
-  validateTokenResponse(serverResponse, correlationId, refreshAccessToken) {
-    if (serverResponse.error || serverResponse.error_description || serverResponse.suberror) {
-      const errString = `Error(s): ${serverResponse.error_codes || NOT_AVAILABLE} - Timestamp: ${serverResponse.timestamp || NOT_AVAILABLE} - Description: ${serverResponse.error_description || NOT_AVAILABLE} - Correlation ID: ${serverResponse.correlation_id || NOT_AVAILABLE} - Trace ID: ${serverResponse.trace_id || NOT_AVAILABLE}`;
-      const serverErrorNo = serverResponse.error_codes?.length ? serverResponse.error_codes[0] : void 0;
-      const serverError = new ServerError(serverResponse.error || "", serverResponse.correlation_id || "", errString, serverResponse.suberror, serverErrorNo, serverResponse.status);
-      if (refreshAccessToken && serverResponse.status && serverResponse.status >= HTTP_SERVER_ERROR_RANGE_START && serverResponse.status <= HTTP_SERVER_ERROR_RANGE_END) {
-        this.logger.warning(`executeTokenRequest:validateTokenResponse - AAD is currently unavailable and the access token is unable to be refreshed.
-${serverError}`, correlationId);
-        return;
-      } else if (refreshAccessToken && serverResponse.status && serverResponse.status >= HTTP_CLIENT_ERROR_RANGE_START && serverResponse.status <= HTTP_CLIENT_ERROR_RANGE_END) {
-        this.logger.warning(`executeTokenRequest:validateTokenResponse - AAD is currently available but is unable to refresh the access token.
-${serverError}`, correlationId);
-        return;
-      }
-      if (isInteractionRequiredError(serverResponse.error, serverResponse.error_description, serverResponse.suberror)) {
-        throw new InteractionRequiredAuthError(serverResponse.error || "", serverResponse.correlation_id || "", serverResponse.error_description, serverResponse.suberror, serverResponse.timestamp || "", serverResponse.trace_id || "", serverResponse.claims || "", serverErrorNo);
-      }
-      throw serverError;
-    }
-  }
-  /**
-   * Returns a constructed token response based on given string. Also manages the cache updates and cleanups.
-   * @param serverTokenResponse
-   * @param authority
-   */
-  async handleServerTokenResponse(serverTokenResponse, authority, reqTimestamp, request2, apiId, authCodePayload, userAssertionHash, handlingRefreshTokenResponse, forceCacheRefreshTokenResponse, serverRequestId, additionalCacheKeyComponents) {
-    let idTokenClaims;
-    if (serverTokenResponse.id_token) {
-      idTokenClaims = extractTokenClaims(serverTokenResponse.id_token || "", this.cryptoObj.base64Decode, request2.correlationId);
-    }
-    if (authCodePayload && Object.prototype.hasOwnProperty.call(authCodePayload, "nonce")) {
-      const expectedNonce = authCodePayload.nonce;
-      const tokenNonce = idTokenClaims?.nonce;
-      if (tokenNonce !== void 0 && expectedNonce === void 0) {
-        this.logger.warning("Authorization code response contains an ID Token nonce, but no expected nonce was supplied. Rejecting the response.", request2.correlationId);
-        throw createClientAuthError(nonceMismatch, request2.correlationId);
-      }
-      if (expectedNonce !== void 0 && (typeof expectedNonce !== "string" || typeof tokenNonce !== "string" || expectedNonce !== tokenNonce)) {
-        throw createClientAuthError(nonceMismatch, request2.correlationId);
-      }
-    }
-    this.homeAccountIdentifier = generateHomeAccountId(serverTokenResponse.client_info || "", authority.authorityType, this.logger, this.cryptoObj, request2.correlationId, idTokenClaims);
-    let requestStateObj;
-    if (!!authCodePayload && !!authCodePayload.state) {
-      requestStateObj = parseRequestState(this.cryptoObj.base64Decode, authCodePayload.state, request2.correlationId);
-    }
-    serverTokenResponse.key_id = serverTokenResponse.key_id || request2.dpopJkt || request2.sshKid || void 0;
-    if (request2.authenticationScheme === AuthenticationScheme.DPOP) {
-      if (serverTokenResponse.token_type?.toLowerCase() !== AuthenticationScheme.DPOP.toLowerCase()) {
-        this.performanceClient?.addFields({
-          dpopTokenTypeMismatch: serverTokenResponse.token_type
-        }, request2.correlationId);
-        throw createClientAuthError(dpopTokenTypeMismatch, request2.correlationId);
-      }
-      serverTokenResponse.token_type = AuthenticationScheme.DPOP;
-    }
-    const attributeTokenPartition = serializeAttributeTokens(request2.attributeTokens);
-    const cacheKeyComponents = additionalCacheKeyComponents ?? (attributeTokenPartition ? {
-      attribute_tokens: attributeTokenPartition
-    } : void 0);
-    const cacheRecord = this.generateCacheRecord(serverTokenResponse, authority, reqTimestamp, request2, idTokenClaims, userAssertionHash, authCodePayload, cacheKeyComponents);
-    let cacheContext;
-    try {
-      if (this.persistencePlugin && this.serializableCache) {
-        this.logger.verbose("Persistence enabled, calling beforeCacheAccess", request2.correlationId);
-        cacheContext = new TokenCacheContext(this.serializableCache, true);
-        await this.persistencePlugin.beforeCacheAccess(cacheContext);
-      }
-      if (handlingRefreshTokenResponse && !forceCacheRefreshTokenResponse && cacheRecord.account) {
-        const cachedAccounts = this.cacheStorage.getAllAccounts({
-          homeAccountId: cacheRecord.account.homeAccountId,
-          environment: cacheRecord.account.environment
-        }, request2.correlationId);
-        if (cachedAccounts.length < 1) {
-          this.logger.warning("Account used to refresh tokens not in persistence, refreshed tokens will not be stored in the cache", request2.correlationId);
-          this.performanceClient?.addFields({
-            acntLoggedOut: true
-          }, request2.correlationId);
-          return await _ResponseHandler.generateAuthenticationResult(this.cryptoObj, authority, cacheRecord, false, request2, this.performanceClient, {
-            idTokenClaims,
-            requestState: requestStateObj,
-            requestId: serverRequestId,
-            tokenBindingKeyManager: this.tokenBindingKeyManager
+        if (this.publicCertificate) {
+          Object.assign(header, {
+            [JwtConstants.X5C]: this.publicCertificate
           });
         }
-      }
-      await this.cacheStorage.saveCacheRecord(cacheRecord, request2.correlationId, isKmsi(idTokenClaims || {}), apiId, request2.storeInCache);
-    } finally {
-      if (this.persistencePlugin && this.serializableCache && cacheContext) {
-        this.logger.verbose("Persistence enabled, calling afterCacheAccess", request2.correlationId);
-        await this.persistencePlugin.afterCacheAccess(cacheContext);
-      }
-    }
-    return _ResponseHandler.generateAuthenticationResult(this.cryptoObj, authority, cacheRecord, false, request2, this.performanceClient, {
-      idTokenClaims,
-      requestState: requestStateObj,
-      serverTokenResponse,
-      requestId: serverRequestId,
-      tokenBindingKeyManager: this.tokenBindingKeyManager
-    });
-  }
-  /**
-   * Generates CacheRecord
-   * @param serverTokenResponse
-   * @param idTokenObj
-   * @param authority
-   */
-  generateCacheRecord(serverTokenResponse, authority, reqTimestamp, request2, idTokenClaims, userAssertionHash, authCodePayload, additionalCacheKeyComponents) {
-    const env = authority.getPreferredCache();
-    if (!env) {
-      throw createClientAuthError(invalidCacheEnvironment, request2.correlationId);
-    }
-    const claimsTenantId = getTenantIdFromIdTokenClaims(idTokenClaims);
-    let cachedIdToken;
-    let cachedAccount;
-    if (serverTokenResponse.id_token && !!idTokenClaims) {
-      cachedIdToken = createIdTokenEntity(this.homeAccountIdentifier, env, serverTokenResponse.id_token, this.clientId, claimsTenantId || "");
-      cachedAccount = buildAccountToCache(
-        this.cacheStorage,
-        authority,
-        this.homeAccountIdentifier,
-        this.cryptoObj.base64Decode,
-        request2.correlationId,
-        idTokenClaims,
-        serverTokenResponse.client_info,
-        env,
-        claimsTenantId,
-        authCodePayload,
-        void 0,
-        // nativeAccountId
-        this.logger,
-        this.performanceClient
-      );
-    }
-    let cachedAccessToken = null;
-    if (serverTokenResponse.access_token) {
-      const responseScopes = serverTokenResponse.scope ? ScopeSet.fromString(serverTokenResponse.scope, request2.correlationId) : new ScopeSet(request2.scopes || [], request2.correlationId);
-      const expiresIn = (typeof serverTokenResponse.expires_in === "string" ? parseInt(serverTokenResponse.expires_in, 10) : serverTokenResponse.expires_in) || 0;
-      const extExpiresIn = (typeof serverTokenResponse.ext_expires_in === "string" ? parseInt(serverTokenResponse.ext_expires_in, 10) : serverTokenResponse.ext_expires_in) || 0;
-      const refreshIn = (typeof serverTokenResponse.refresh_in === "string" ? parseInt(serverTokenResponse.refresh_in, 10) : serverTokenResponse.refresh_in) || void 0;
-      const tokenExpirationSeconds = reqTimestamp + expiresIn;
-      const extendedTokenExpirationSeconds = tokenExpirationSeconds + extExpiresIn;
-      const refreshOnSeconds = refreshIn && refreshIn > 0 ? reqTimestamp + refreshIn : void 0;
-      cachedAccessToken = createAccessTokenEntity(this.homeAccountIdentifier, env, serverTokenResponse.access_token, this.clientId, claimsTenantId || authority.tenant || "", responseScopes.printScopes(), tokenExpirationSeconds, extendedTokenExpirationSeconds, this.cryptoObj.base64Decode, request2.correlationId, refreshOnSeconds, serverTokenResponse.token_type, userAssertionHash, serverTokenResponse.key_id, additionalCacheKeyComponents);
-      const resource = request2.resource || null;
-      if (resource) {
-        cachedAccessToken.resource = resource;
-      }
-    }
-    let cachedRefreshToken = null;
-    if (serverTokenResponse.refresh_token) {
-      let rtExpiresOn;
-      if (serverTokenResponse.refresh_token_expires_in) {
-        const rtExpiresIn = typeof serverTokenResponse.refresh_token_expires_in === "string" ? parseInt(serverTokenResponse.refresh_token_expires_in, 10) : serverTokenResponse.refresh_token_expires_in;
-        rtExpiresOn = reqTimestamp + rtExpiresIn;
-        this.performanceClient?.addFields({ ntwkRtExpiresOnSeconds: rtExpiresOn }, request2.correlationId);
-      }
-      cachedRefreshToken = createRefreshTokenEntity(this.homeAccountIdentifier, env, serverTokenResponse.refresh_token, this.clientId, serverTokenResponse.foci, userAssertionHash, rtExpiresOn);
-    }
-    let cachedAppMetadata = null;
-    if (serverTokenResponse.foci) {
-      cachedAppMetadata = {
-        clientId: this.clientId,
-        environment: env,
-        familyId: serverTokenResponse.foci
-      };
-    }
-    return {
-      account: cachedAccount,
-      idToken: cachedIdToken,
-      accessToken: cachedAccessToken,
-      refreshToken: cachedRefreshToken,
-      appMetadata: cachedAppMetadata
-    };
-  }
-  /**
-   * Creates an @AuthenticationResult from @CacheRecord , @IdToken , and a boolean that states whether or not the result is from cache.
-   *
-   * Optionally takes a state string that is set as-is in the response.
-   *
-   * @param cacheRecord
-   * @param idTokenObj
-   * @param fromTokenCache
-   * @param stateString
-   */
-  static async generateAuthenticationResult(cryptoObj, authority, cacheRecord, fromTokenCache, request2, performanceClient, options = {}) {
-    const { idTokenClaims, requestState, serverTokenResponse, requestId, tokenBindingKeyManager = DEFAULT_TOKEN_BINDING_KEY_MANAGER } = options;
-    let accessToken = "";
-    let responseScopes = [];
-    let expiresOn = null;
-    let extExpiresOn;
-    let refreshOn;
-    let familyId = "";
-    let dpopProof;
-    if (cacheRecord.accessToken) {
-      const accessTokenType = cacheRecord.accessToken.tokenType?.toLowerCase();
-      if (cacheRecord.accessToken.tokenType === AuthenticationScheme.POP && !request2.popKid) {
-        const popTokenGenerator = new PopTokenGenerator(cryptoObj, tokenBindingKeyManager, performanceClient);
-        const { secret, keyId } = cacheRecord.accessToken;
-        if (!keyId) {
-          throw createClientAuthError(keyIdMissing, request2.correlationId);
-        }
-        accessToken = await popTokenGenerator.signPopToken(secret, keyId, request2);
-      } else {
-        accessToken = cacheRecord.accessToken.secret;
-      }
-      if (accessTokenType === AuthenticationScheme.DPOP.toLowerCase()) {
-        if (!cacheRecord.accessToken.keyId) {
-          throw createClientAuthError(keyIdMissing, request2.correlationId);
-        }
-        const dpopProofGenerator = new DpopProofGenerator(cryptoObj, tokenBindingKeyManager);
-        dpopProof = await dpopProofGenerator.generateResourceProof({
-          htu: request2.resourceRequestUri,
-          htm: request2.resourceRequestMethod,
-          accessToken: cacheRecord.accessToken.secret
-        }, cacheRecord.accessToken.keyId, request2.correlationId);
-      }
-      responseScopes = ScopeSet.fromString(cacheRecord.accessToken.target, request2.correlationId).asArray();
-      expiresOn = toDateFromSeconds(cacheRecord.accessToken.expiresOn);
-      extExpiresOn = toDateFromSeconds(cacheRecord.accessToken.extendedExpiresOn);
-      if (cacheRecord.accessToken.refreshOn) {
-        refreshOn = toDateFromSeconds(cacheRecord.accessToken.refreshOn);
-      }
-    }
-    if (cacheRecord.appMetadata) {
-      familyId = cacheRecord.appMetadata.familyId === THE_FAMILY_ID ? THE_FAMILY_ID : "";
-    }
-    const uid = idTokenClaims?.oid || idTokenClaims?.sub || "";
-    const tid = idTokenClaims?.tid || "";
-    const regionSubScope = idTokenClaims?.tenant_region_sub_scope;
-    if (typeof regionSubScope === "string") {
-      performanceClient?.addFields({ regionSubScope }, request2.correlationId);
-    }
-    if (serverTokenResponse?.spa_accountid && !!cacheRecord.account) {
-      cacheRecord.account.nativeAccountId = serverTokenResponse?.spa_accountid;
-      const targetTenantId = tid || cacheRecord.account.realm;
-      if (cacheRecord.account.tenantProfiles) {
-        const matchingProfile = cacheRecord.account.tenantProfiles.find((tp) => tp.tenantId === targetTenantId);
-        if (matchingProfile) {
-          matchingProfile.nativeAccountId = serverTokenResponse.spa_accountid;
-        }
-      }
-    }
-    const accountInfo = cacheRecord.account ? updateAccountTenantProfileData(
-      getAccountInfo(cacheRecord.account),
-      void 0,
-      // tenantProfile optional
-      idTokenClaims,
-      cacheRecord.idToken?.secret
-    ) : null;
-    return {
-      authority: authority.canonicalAuthority,
-      uniqueId: uid,
-      tenantId: tid,
-      scopes: responseScopes,
-      account: accountInfo,
-      idToken: cacheRecord?.idToken?.secret || "",
-      idTokenClaims: idTokenClaims || {},
-      accessToken,
-      dpopProof,
-      fromCache: fromTokenCache,
-      expiresOn,
-      extExpiresOn,
-      refreshOn,
-      correlationId: request2.correlationId,
-      requestId: requestId || "",
-      familyId,
-      tokenType: cacheRecord.accessToken?.tokenType?.toLowerCase() === AuthenticationScheme.DPOP.toLowerCase() ? AuthenticationScheme.DPOP : cacheRecord.accessToken?.tokenType || "",
-      state: requestState ? requestState.userRequestState : "",
-      cloudGraphHostName: cacheRecord.account?.cloudGraphHostName || "",
-      msGraphHost: cacheRecord.account?.msGraphHost || "",
-      code: serverTokenResponse?.spa_code,
-      fromPlatformBroker: false
-    };
-  }
-};
-function buildAccountToCache(cacheStorage, authority, homeAccountId, base64Decode, correlationId, idTokenClaims, clientInfo, environment, claimsTenantId, authCodePayload, nativeAccountId, logger, performanceClient) {
-  logger?.verbose("setCachedAccount called", correlationId);
-  const accountEnvironment = environment || authority.getPreferredCache();
-  const matchedAccounts = cacheStorage.getAccountsFilteredBy({ homeAccountId, environment: accountEnvironment }, correlationId);
-  performanceClient?.addFields({ cacheMatchedAccounts: matchedAccounts.length }, correlationId);
-  if (matchedAccounts.length > 1) {
-    logger?.warning("Multiple base accounts matched homeAccountId. Ignoring cached account and creating a new base account.", correlationId);
-  }
-  const cachedAccount = matchedAccounts.length === 1 ? matchedAccounts[0] : null;
-  const baseAccount = cachedAccount || createAccountEntity({
-    homeAccountId,
-    idTokenClaims,
-    clientInfo,
-    environment,
-    cloudGraphHostName: authCodePayload?.cloud_graph_host_name,
-    msGraphHost: authCodePayload?.msgraph_host,
-    nativeAccountId
-  }, authority, correlationId, base64Decode);
-  const tenantProfiles = baseAccount.tenantProfiles || [];
-  const tenantId = claimsTenantId || baseAccount.realm;
-  if (tenantId && !tenantProfiles.find((tenantProfile) => {
-    return tenantProfile.tenantId === tenantId;
-  })) {
-    const newTenantProfile = buildTenantProfile(homeAccountId, baseAccount.localAccountId, tenantId, nativeAccountId, idTokenClaims);
-    tenantProfiles.push(newTenantProfile);
-  }
-  baseAccount.tenantProfiles = tenantProfiles;
-  return baseAccount;
-}
-
-// node_modules/@azure/msal-common/dist/account/CcsCredential.mjs
-var CcsCredentialType = {
-  HOME_ACCOUNT_ID: "home_account_id",
-  UPN: "UPN"
-};
-
-// node_modules/@azure/msal-common/dist/utils/ClientAssertionUtils.mjs
-async function getClientAssertion(clientAssertion, clientId, tokenEndpoint, fmiPath) {
-  if (typeof clientAssertion === "string") {
-    return clientAssertion;
-  } else {
-    const config = {
-      clientId,
-      tokenEndpoint,
-      fmiPath
-    };
-    return clientAssertion(config);
-  }
-}
-
-// node_modules/@azure/msal-common/dist/network/RequestThumbprint.mjs
-function getRequestThumbprint(clientId, request2, homeAccountId) {
-  return {
-    clientId,
-    authority: request2.authority,
-    scopes: request2.scopes,
-    homeAccountIdentifier: homeAccountId,
-    claims: request2.claims,
-    authenticationScheme: request2.authenticationScheme,
-    resourceRequestMethod: request2.resourceRequestMethod,
-    resourceRequestUri: request2.resourceRequestUri,
-    shrClaims: request2.shrClaims,
-    sshKid: request2.sshKid,
-    embeddedClientId: request2.embeddedClientId || request2.extraParameters?.clientId,
-    resource: request2.resource,
-    attributeTokens: serializeAttributeTokens(request2.attributeTokens)
-  };
-}
-
-// node_modules/@azure/msal-common/dist/protocol/Token.mjs
-var Token_exports = {};
-__export(Token_exports, {
-  addDpopTokenProofHeader: () => addDpopTokenProofHeader,
-  createTokenQueryParameters: () => createTokenQueryParameters,
-  createTokenRequestHeaders: () => createTokenRequestHeaders,
-  executePostToTokenEndpoint: () => executePostToTokenEndpoint,
-  sendPostRequest: () => sendPostRequest
-});
-
-// node_modules/@azure/msal-common/dist/network/ThrottlingUtils.mjs
-var ThrottlingUtils = class _ThrottlingUtils {
-  /**
-   * Prepares a RequestThumbprint to be stored as a key.
-   * @param thumbprint
-   */
-  static generateThrottlingStorageKey(thumbprint2) {
-    return `${THROTTLING_PREFIX}.${JSON.stringify(thumbprint2)}`;
-  }
-  /**
-   * Performs necessary throttling checks before a network request.
-   * @param cacheManager
-   * @param thumbprint
-   */
-  static preProcess(cacheManager, thumbprint2, correlationId) {
-    const key = _ThrottlingUtils.generateThrottlingStorageKey(thumbprint2);
-    const value = cacheManager.getThrottlingCache(key, correlationId);
-    if (value) {
-      if (value.throttleTime < Date.now()) {
-        cacheManager.removeItem(key, correlationId);
-        return;
-      }
-      throw new ServerError(value.errorCodes?.join(" ") || "", correlationId, value.errorMessage, value.subError);
-    }
-  }
-  /**
-   * Performs necessary throttling checks after a network request.
-   * @param cacheManager
-   * @param thumbprint
-   * @param response - Token response with case-insensitive header names.
-   */
-  static postProcess(cacheManager, thumbprint2, response, correlationId) {
-    const retryAfter = getRetryAfterHeader(response);
-    if (_ThrottlingUtils.checkResponseStatus(response) || retryAfter !== void 0) {
-      const thumbprintValue = {
-        throttleTime: _ThrottlingUtils.calculateThrottleTime(parseInt(retryAfter || "")),
-        error: response.body.error,
-        errorCodes: response.body.error_codes,
-        errorMessage: response.body.error_description,
-        subError: response.body.suberror
-      };
-      cacheManager.setThrottlingCache(_ThrottlingUtils.generateThrottlingStorageKey(thumbprint2), thumbprintValue, correlationId);
-    }
-  }
-  /**
-   * Checks a NetworkResponse object's status codes against 429 or 5xx
-   * @param response
-   */
-  static checkResponseStatus(response) {
-    return response.status === 429 || response.status >= 500 && response.status < 600;
-  }
-  /**
-   * Checks a NetworkResponse object's RetryAfter header
-   * @param response - Token response with case-insensitive header names.
-   */
-  static checkResponseForRetryAfter(response) {
-    return getRetryAfterHeader(response) !== void 0;
-  }
-  /**
-   * Calculates the Unix-time value for a throttle to expire given throttleTime in seconds.
-   * @param throttleTime
-   */
-  static calculateThrottleTime(throttleTime) {
-    const time = throttleTime <= 0 ? 0 : throttleTime;
-    const currentSeconds = Date.now() / 1e3;
-    return Math.floor(Math.min(currentSeconds + (time || DEFAULT_THROTTLE_TIME_SECONDS), currentSeconds + DEFAULT_MAX_THROTTLE_TIME_SECONDS) * 1e3);
-  }
-  static removeThrottle(cacheManager, clientId, request2, homeAccountIdentifier) {
-    const thumbprint2 = getRequestThumbprint(clientId, request2, homeAccountIdentifier);
-    const key = this.generateThrottlingStorageKey(thumbprint2);
-    cacheManager.removeItem(key, request2.correlationId);
-  }
-};
-function getRetryAfterHeader(response) {
-  if ((response.status < 200 || response.status >= 300) && response.headers) {
-    return getResponseHeader(response.headers, HeaderNames.RETRY_AFTER);
-  }
-  return void 0;
-}
-
-// node_modules/@azure/msal-common/dist/error/NetworkError.mjs
-var NetworkError = class _NetworkError extends AuthError {
-  constructor(error, httpStatus, responseHeaders) {
-    super(error.errorCode, error.correlationId, error.errorMessage, error.subError);
-    Object.setPrototypeOf(this, _NetworkError.prototype);
-    this.name = "NetworkError";
-    this.error = error;
-    this.httpStatus = httpStatus;
-    this.responseHeaders = responseHeaders;
-  }
-};
-function createNetworkError(error, httpStatus, responseHeaders, additionalError) {
-  error.errorMessage = `${error.errorMessage}, additionalErrorInfo: error.name:${additionalError?.name}, error.message:${additionalError?.message}`;
-  return new NetworkError(error, httpStatus, responseHeaders);
-}
-
-// node_modules/@azure/msal-common/dist/protocol/Token.mjs
-function createTokenRequestHeaders(logger, preventCorsPreflight, ccsCred) {
-  const headers = {};
-  headers[HeaderNames.CONTENT_TYPE] = URL_FORM_CONTENT_TYPE;
-  if (!preventCorsPreflight && ccsCred) {
-    switch (ccsCred.type) {
-      case CcsCredentialType.HOME_ACCOUNT_ID:
-        try {
-          const clientInfo = buildClientInfoFromHomeAccountId(ccsCred.credential);
-          headers[HeaderNames.CCS_HEADER] = `Oid:${clientInfo.uid}@${clientInfo.utid}`;
-        } catch (e) {
-          logger.verbose(`Could not parse home account ID for CCS Header: '${e}'`, "");
-        }
-        break;
-      case CcsCredentialType.UPN:
-        headers[HeaderNames.CCS_HEADER] = `UPN: ${ccsCred.credential}`;
-        break;
-    }
-  }
-  return headers;
-}
-async function addDpopTokenProofHeader(headers, request2, tokenEndpoint, cryptoUtils, tokenBindingKeyManager) {
-  if (request2.authenticationScheme !== AuthenticationScheme.DPOP) {
-    return;
-  }
-  const dpopProofGenerator = new DpopProofGenerator(cryptoUtils, tokenBindingKeyManager);
-  const keyId = request2.dpopJkt;
-  if (!keyId?.trim()) {
-    throw createClientAuthError(keyIdMissing, request2.correlationId);
-  }
-  headers[HeaderNames.DPOP] = await dpopProofGenerator.generateTokenProof({
-    tokenEndpoint
-  }, keyId, request2.correlationId);
-}
-function createTokenQueryParameters(request2, clientId, redirectUri, performanceClient) {
-  const parameters = /* @__PURE__ */ new Map();
-  if (request2.embeddedClientId) {
-    addBrokerParameters(parameters, clientId, redirectUri);
-  }
-  if (request2.extraQueryParameters) {
-    addExtraParameters(parameters, request2.extraQueryParameters);
-  }
-  addCorrelationId(parameters, request2.correlationId);
-  instrumentBrokerParams(parameters, request2.correlationId, performanceClient);
-  return mapToQueryString(parameters);
-}
-async function executePostToTokenEndpoint(tokenEndpoint, queryString, headers, thumbprint2, correlationId, cacheManager, networkClient2, logger, performanceClient, serverTelemetryManager) {
-  const response = await sendPostRequest(thumbprint2, tokenEndpoint, { body: queryString, headers }, correlationId, cacheManager, networkClient2, logger, performanceClient);
-  if (serverTelemetryManager && response.status < 500 && response.status !== 429) {
-    serverTelemetryManager.clearTelemetryCache();
-  }
-  return response;
-}
-async function sendPostRequest(thumbprint2, tokenEndpoint, options, correlationId, cacheManager, networkClient2, logger, performanceClient) {
-  ThrottlingUtils.preProcess(cacheManager, thumbprint2, correlationId);
-  let response;
-  try {
-    response = await invokeAsync(networkClient2.sendPostRequestAsync.bind(networkClient2), NetworkClientSendPostRequestAsync, logger, performanceClient, correlationId)(tokenEndpoint, { ...options, correlationId, performanceClient });
-    const responseHeaders = normalizeResponseHeaders(response.headers || {});
-    response = { ...response, headers: responseHeaders };
-    performanceClient?.addFields({
-      refreshTokenSize: response.body.refresh_token?.length || 0,
-      httpVerToken: responseHeaders[HeaderNames.X_MS_HTTP_VERSION] || "",
-      requestId: responseHeaders[HeaderNames.X_MS_REQUEST_ID] || ""
-    }, correlationId);
-  } catch (e) {
-    if (e instanceof NetworkError) {
-      const responseHeaders = e.responseHeaders ? normalizeResponseHeaders(e.responseHeaders) : void 0;
-      if (responseHeaders) {
-        performanceClient?.addFields({
-          httpVerToken: responseHeaders[HeaderNames.X_MS_HTTP_VERSION] || "",
-          requestId: responseHeaders[HeaderNames.X_MS_REQUEST_ID] || "",
-          contentTypeHeader: getResponseHeader(responseHeaders, HeaderNames.CONTENT_TYPE) || void 0,
-          contentLengthHeader: getResponseHeader(responseHeaders, HeaderNames.CONTENT_LENGTH) || void 0,
-          httpStatus: e.httpStatus
-        }, correlationId);
-      }
-      throw e.error;
-    }
-    if (e instanceof AuthError) {
-      throw e;
-    } else {
-      throw createClientAuthError(networkError, correlationId);
-    }
-  }
-  ThrottlingUtils.postProcess(cacheManager, thumbprint2, response, correlationId);
-  return response;
-}
-
-// node_modules/@azure/msal-common/dist/client/AuthorizationCodeClient.mjs
-var AuthorizationCodeClient = class {
-  constructor(configuration, performanceClient) {
-    this.includeRedirectUri = true;
-    this.config = buildClientConfiguration(configuration);
-    this.logger = new Logger(this.config.loggerOptions, name, version);
-    this.cryptoUtils = this.config.cryptoInterface;
-    this.cacheManager = this.config.storageInterface;
-    this.networkClient = this.config.networkInterface;
-    this.serverTelemetryManager = this.config.serverTelemetryManager;
-    this.authority = this.config.authOptions.authority;
-    this.performanceClient = performanceClient;
-    this.oidcDefaultScopes = this.config.authOptions.authority.options.OIDCOptions?.defaultScopes;
-  }
-  /**
-   * API to acquire a token in exchange of 'authorization_code` acquired by the user in the first leg of the
-   * authorization_code_grant
-   * @param request
-   */
-  async acquireToken(request2, apiId, authCodePayload) {
-    if (!request2.code) {
-      throw createClientAuthError(requestCannotBeMade, request2.correlationId);
-    }
-    if (this.config.authOptions.instanceAware === true && authCodePayload?.cloud_instance_host_name) {
-      await invokeAsync(this.updateTokenEndpointAuthority.bind(this), UpdateTokenEndpointAuthority, this.logger, this.performanceClient, request2.correlationId)(authCodePayload.cloud_instance_host_name, request2.correlationId);
-    }
-    const reqTimestamp = nowSeconds();
-    const response = await invokeAsync(this.executeTokenRequest.bind(this), AuthClientExecuteTokenRequest, this.logger, this.performanceClient, request2.correlationId)(this.authority, request2, this.serverTelemetryManager);
-    const requestId = response.headers?.[HeaderNames.X_MS_REQUEST_ID];
-    const responseHandler = new ResponseHandler(this.config.authOptions.clientId, this.cacheManager, this.cryptoUtils, this.logger, this.performanceClient, this.config.serializableCache, this.config.persistencePlugin, this.config.tokenBindingKeyManager);
-    responseHandler.validateTokenResponse(response.body, request2.correlationId);
-    return invokeAsync(responseHandler.handleServerTokenResponse.bind(responseHandler), HandleServerTokenResponse, this.logger, this.performanceClient, request2.correlationId)(response.body, this.authority, reqTimestamp, request2, apiId, authCodePayload, void 0, void 0, void 0, requestId);
-  }
-  /**
-   * Used to log out the current user, and redirect the user to the postLogoutRedirectUri.
-   * Default behaviour is to redirect the user to `window.location.href`.
-   * @param authorityUri
-   */
-  getLogoutUri(logoutRequest) {
-    if (!logoutRequest) {
-      throw createClientConfigurationError(logoutRequestEmpty, "");
-    }
-    const queryString = this.createLogoutUrlQueryString(logoutRequest);
-    return UrlString.appendQueryString(this.authority.endSessionEndpoint, queryString);
-  }
-  /**
-   * Executes POST request to token endpoint
-   * @param authority
-   * @param request
-   */
-  async executeTokenRequest(authority, request2, serverTelemetryManager) {
-    const queryParametersString = createTokenQueryParameters(request2, this.config.authOptions.clientId, this.config.authOptions.redirectUri, this.performanceClient);
-    const endpoint = UrlString.appendQueryString(authority.tokenEndpoint, queryParametersString);
-    const requestBody = await invokeAsync(this.createTokenRequestBody.bind(this), AuthClientCreateTokenRequestBody, this.logger, this.performanceClient, request2.correlationId)(request2);
-    let ccsCredential = void 0;
-    if (request2.clientInfo) {
-      try {
-        const clientInfo = buildClientInfo(request2.clientInfo, this.cryptoUtils.base64Decode);
-        ccsCredential = {
-          credential: `${clientInfo.uid}${CLIENT_INFO_SEPARATOR}${clientInfo.utid}`,
-          type: CcsCredentialType.HOME_ACCOUNT_ID
+        const payload = {
+          [JwtConstants.AUDIENCE]: this.jwtAudience,
+          [JwtConstants.EXPIRATION_TIME]: this.expirationTime,
+          [JwtConstants.ISSUER]: this.issuer,
+          [JwtConstants.SUBJECT]: this.issuer,
+          [JwtConstants.NOT_BEFORE]: issuedAt,
+          [JwtConstants.JWT_ID]: cryptoProvider.createNewGuid()
         };
-      } catch (e) {
-        this.logger.verbose(`Could not parse client info for CCS Header: '${e}'`, request2.correlationId);
-      }
-    }
-    const headers = createTokenRequestHeaders(this.logger, this.config.systemOptions.preventCorsPreflight, ccsCredential || request2.ccsCredential);
-    await addDpopTokenProofHeader(headers, request2, endpoint, this.cryptoUtils, this.config.tokenBindingKeyManager);
-    const thumbprint2 = getRequestThumbprint(this.config.authOptions.clientId, request2);
-    return invokeAsync(executePostToTokenEndpoint, AuthorizationCodeClientExecutePostToTokenEndpoint, this.logger, this.performanceClient, request2.correlationId)(endpoint, requestBody, headers, thumbprint2, request2.correlationId, this.cacheManager, this.networkClient, this.logger, this.performanceClient, serverTelemetryManager);
-  }
-  /**
-   * Generates a map for all the params to be sent to the service
-   * @param request
-   */
-  async createTokenRequestBody(request2) {
-    const parameters = /* @__PURE__ */ new Map();
-    addClientId(parameters, request2.embeddedClientId || request2.extraParameters?.[CLIENT_ID] || this.config.authOptions.clientId);
-    if (!this.includeRedirectUri) {
-      if (!request2.redirectUri) {
-        throw createClientConfigurationError(redirectUriEmpty, request2.correlationId);
-      }
-    } else {
-      addRedirectUri(parameters, request2.redirectUri);
-    }
-    addScopes(parameters, request2.scopes, request2.correlationId, true, this.oidcDefaultScopes);
-    addResource(parameters, request2.resource);
-    if (request2.attributeTokens) {
-      addAttributeTokens(parameters, request2.attributeTokens);
-    }
-    this.performanceClient?.addFields({
-      hasAttributeTokens: !!request2.attributeTokens?.length
-    }, request2.correlationId);
-    addAuthorizationCode(parameters, request2.code);
-    addLibraryInfo(parameters, this.config.libraryInfo);
-    addApplicationTelemetry(parameters, this.config.telemetry.application);
-    addThrottling(parameters);
-    if (this.serverTelemetryManager && !isOidcProtocolMode(this.config)) {
-      addServerTelemetry(parameters, this.serverTelemetryManager);
-    }
-    if (request2.codeVerifier) {
-      addCodeVerifier(parameters, request2.codeVerifier);
-    }
-    if (this.config.clientCredentials.clientSecret) {
-      addClientSecret(parameters, this.config.clientCredentials.clientSecret);
-    }
-    if (this.config.clientCredentials.clientAssertion) {
-      const clientAssertion = this.config.clientCredentials.clientAssertion;
-      addClientAssertion(parameters, await getClientAssertion(clientAssertion.assertion, this.config.authOptions.clientId, request2.resourceRequestUri));
-      addClientAssertionType(parameters, clientAssertion.assertionType);
-    }
-    addGrantType(parameters, GrantType.AUTHORIZATION_CODE_GRANT);
-    addClientInfo(parameters);
-    if (request2.authenticationScheme === AuthenticationScheme.POP) {
-      const popTokenGenerator = new PopTokenGenerator(this.cryptoUtils, this.config.tokenBindingKeyManager, this.performanceClient);
-      let reqCnfData;
-      if (!request2.popKid) {
-        const generatedReqCnfData = await invokeAsync(popTokenGenerator.generateCnf.bind(popTokenGenerator), PopTokenGenerateCnf, this.logger, this.performanceClient, request2.correlationId)(request2, this.logger);
-        reqCnfData = generatedReqCnfData.reqCnfString;
-      } else {
-        reqCnfData = this.cryptoUtils.encodeKid(request2.popKid);
-      }
-      addPopToken(parameters, reqCnfData);
-    } else if (request2.authenticationScheme === AuthenticationScheme.SSH) {
-      if (request2.sshJwk) {
-        addSshJwk(parameters, request2.sshJwk);
-      } else {
-        throw createClientConfigurationError(missingSshJwk, request2.correlationId);
-      }
-    }
-    let ccsCred = void 0;
-    if (request2.clientInfo) {
-      try {
-        const clientInfo = buildClientInfo(request2.clientInfo, this.cryptoUtils.base64Decode);
-        ccsCred = {
-          credential: `${clientInfo.uid}${CLIENT_INFO_SEPARATOR}${clientInfo.utid}`,
-          type: CcsCredentialType.HOME_ACCOUNT_ID
-        };
-      } catch (e) {
-        this.logger.verbose(`Could not parse client info for CCS Header: '${e}'`, request2.correlationId);
-      }
-    } else {
-      ccsCred = request2.ccsCredential;
-    }
-    if (this.config.systemOptions.preventCorsPreflight && ccsCred) {
-      switch (ccsCred.type) {
-        case CcsCredentialType.HOME_ACCOUNT_ID:
-          try {
-            const clientInfo = buildClientInfoFromHomeAccountId(ccsCred.credential);
-            addCcsOid(parameters, clientInfo);
-          } catch (e) {
-            this.logger.verbose(`Could not parse home account ID for CCS Header: '${e}'`, request2.correlationId);
-          }
-          break;
-        case CcsCredentialType.UPN:
-          addCcsUpn(parameters, ccsCred.credential);
-          break;
-      }
-    }
-    if (request2.embeddedClientId) {
-      addBrokerParameters(parameters, this.config.authOptions.clientId, this.config.authOptions.redirectUri);
-    }
-    if (request2.extraParameters) {
-      addExtraParameters(parameters, request2.extraParameters);
-    }
-    if (request2.enableSpaAuthorizationCode && (!request2.extraParameters || !request2.extraParameters[RETURN_SPA_CODE])) {
-      addExtraParameters(parameters, {
-        [RETURN_SPA_CODE]: "1"
-      });
-    }
-    instrumentBrokerParams(parameters, request2.correlationId, this.performanceClient);
-    addClaims(parameters, request2.correlationId, request2.claims, this.config.authOptions.clientCapabilities, request2.skipBrokerClaims);
-    return mapToQueryString(parameters);
-  }
-  /**
-   * This API validates the `EndSessionRequest` and creates a URL
-   * @param request
-   */
-  createLogoutUrlQueryString(request2) {
-    const parameters = /* @__PURE__ */ new Map();
-    if (request2.postLogoutRedirectUri) {
-      addPostLogoutRedirectUri(parameters, request2.postLogoutRedirectUri);
-    }
-    if (request2.correlationId) {
-      addCorrelationId(parameters, request2.correlationId);
-    }
-    if (request2.idTokenHint) {
-      addIdTokenHint(parameters, request2.idTokenHint);
-    }
-    if (request2.state) {
-      addState(parameters, request2.state);
-    }
-    if (request2.logoutHint) {
-      addLogoutHint(parameters, request2.logoutHint);
-    }
-    if (request2.popupOriginCheckDone) {
-      addPopupOriginCheckDone(parameters);
-    }
-    if (request2.extraQueryParameters) {
-      addExtraParameters(parameters, request2.extraQueryParameters);
-    }
-    if (this.config.authOptions.instanceAware) {
-      addInstanceAware(parameters);
-    }
-    return mapToQueryString(parameters);
-  }
-  /**
-   * Updates the authority to the cloud instance provided in the authorization response
-   * @param cloudInstanceHostName - cloud instance host name from authorization code payload
-   * @param correlationId - request correlation id
-   */
-  async updateTokenEndpointAuthority(cloudInstanceHostName, correlationId) {
-    const cloudInstanceAuthorityUri = `https://${cloudInstanceHostName}/${this.authority.tenant}/`;
-    const cloudInstanceAuthority = await createDiscoveredInstance(cloudInstanceAuthorityUri, this.networkClient, this.cacheManager, this.authority.options, this.logger, correlationId, this.performanceClient);
-    this.authority = cloudInstanceAuthority;
-  }
-};
-
-// node_modules/@azure/msal-common/dist/protocol/Authorize.mjs
-var Authorize_exports = {};
-__export(Authorize_exports, {
-  getAuthorizationCodePayload: () => getAuthorizationCodePayload,
-  getAuthorizeUrl: () => getAuthorizeUrl,
-  getStandardAuthorizeRequestParameters: () => getStandardAuthorizeRequestParameters,
-  validateAuthorizationResponse: () => validateAuthorizationResponse
-});
-function getStandardAuthorizeRequestParameters(authOptions, request2, logger, performanceClient) {
-  const correlationId = request2.correlationId;
-  const parameters = /* @__PURE__ */ new Map();
-  addClientId(parameters, request2.embeddedClientId || request2.extraQueryParameters?.[CLIENT_ID] || authOptions.clientId);
-  const requestScopes = [
-    ...request2.scopes || [],
-    ...request2.extraScopesToConsent || []
-  ];
-  addScopes(parameters, requestScopes, request2.correlationId, true, authOptions.authority.options.OIDCOptions?.defaultScopes);
-  addResource(parameters, request2.resource);
-  addRedirectUri(parameters, request2.redirectUri);
-  addCorrelationId(parameters, correlationId);
-  addResponseMode(parameters, request2.responseMode);
-  addClientInfo(parameters);
-  addCliData(parameters);
-  if (request2.prompt) {
-    addPrompt(parameters, request2.prompt);
-    performanceClient?.addFields({ prompt: request2.prompt }, correlationId);
-  }
-  if (request2.domainHint) {
-    addDomainHint(parameters, request2.domainHint);
-    performanceClient?.addFields({ domainHintFromRequest: true }, correlationId);
-  }
-  if (request2.prompt !== PromptValue.SELECT_ACCOUNT) {
-    if (request2.sid && request2.prompt === PromptValue.NONE) {
-      logger.verbose("createAuthCodeUrlQueryString: Prompt is none, adding sid from request", request2.correlationId);
-      addSid(parameters, request2.sid);
-      performanceClient?.addFields({ sidFromRequest: true }, correlationId);
-    } else if (request2.account) {
-      const accountSid = extractAccountSid(request2.account);
-      let accountLoginHintClaim = extractLoginHint(request2.account);
-      if (accountLoginHintClaim && request2.domainHint) {
-        logger.warning(`AuthorizationCodeClient.createAuthCodeUrlQueryString: "domainHint" param is set, skipping opaque "login_hint" claim. Please consider not passing domainHint`, request2.correlationId);
-        accountLoginHintClaim = null;
-      }
-      if (accountLoginHintClaim) {
-        logger.verbose("createAuthCodeUrlQueryString: login_hint claim present on account", request2.correlationId);
-        addLoginHint(parameters, accountLoginHintClaim);
-        performanceClient?.addFields({ loginHintFromClaim: true }, correlationId);
-        try {
-          const clientInfo = buildClientInfoFromHomeAccountId(request2.account.homeAccountId);
-          addCcsOid(parameters, clientInfo);
-        } catch (e) {
-          logger.verbose("createAuthCodeUrlQueryString: Could not parse home account ID for CCS Header", request2.correlationId);
-        }
-      } else if (accountSid && request2.prompt === PromptValue.NONE) {
-        logger.verbose("createAuthCodeUrlQueryString: Prompt is none, adding sid from account", request2.correlationId);
-        addSid(parameters, accountSid);
-        performanceClient?.addFields({ sidFromClaim: true }, correlationId);
-        try {
-          const clientInfo = buildClientInfoFromHomeAccountId(request2.account.homeAccountId);
-          addCcsOid(parameters, clientInfo);
-        } catch (e) {
-          logger.verbose("createAuthCodeUrlQueryString: Could not parse home account ID for CCS Header", request2.correlationId);
-        }
-      } else if (request2.loginHint) {
-        logger.verbose("createAuthCodeUrlQueryString: Adding login_hint from request", request2.correlationId);
-        addLoginHint(parameters, request2.loginHint);
-        addCcsUpn(parameters, request2.loginHint);
-        performanceClient?.addFields({ loginHintFromRequest: true }, correlationId);
-      } else if (request2.account.username) {
-        logger.verbose("createAuthCodeUrlQueryString: Adding login_hint from account", request2.correlationId);
-        addLoginHint(parameters, request2.account.username);
-        performanceClient?.addFields({ loginHintFromUpn: true }, correlationId);
-        try {
-          const clientInfo = buildClientInfoFromHomeAccountId(request2.account.homeAccountId);
-          addCcsOid(parameters, clientInfo);
-        } catch (e) {
-          logger.verbose("createAuthCodeUrlQueryString: Could not parse home account ID for CCS Header", request2.correlationId);
-        }
-      }
-    } else if (request2.loginHint) {
-      logger.verbose("createAuthCodeUrlQueryString: No account, adding login_hint from request", request2.correlationId);
-      addLoginHint(parameters, request2.loginHint);
-      addCcsUpn(parameters, request2.loginHint);
-      performanceClient?.addFields({ loginHintFromRequest: true }, correlationId);
-    }
-  } else {
-    logger.verbose("createAuthCodeUrlQueryString: Prompt is select_account, ignoring account hints", request2.correlationId);
-  }
-  if (request2.nonce) {
-    addNonce(parameters, request2.nonce);
-  }
-  if (request2.state) {
-    addState(parameters, request2.state);
-  }
-  if (request2.embeddedClientId) {
-    addBrokerParameters(parameters, authOptions.clientId, authOptions.redirectUri);
-  }
-  addClaims(parameters, request2.correlationId, request2.claims, authOptions.clientCapabilities, request2.skipBrokerClaims);
-  if (authOptions.instanceAware && (!request2.extraQueryParameters || !Object.keys(request2.extraQueryParameters).includes(INSTANCE_AWARE))) {
-    addInstanceAware(parameters);
-  }
-  if (request2.popupOriginCheckDone) {
-    addPopupOriginCheckDone(parameters);
-  }
-  return parameters;
-}
-function getAuthorizeUrl(authority, requestParameters) {
-  const queryString = mapToQueryString(requestParameters);
-  return UrlString.appendQueryString(authority.authorizationEndpoint, queryString);
-}
-function getAuthorizationCodePayload(serverParams, cachedState, correlationId) {
-  validateAuthorizationResponse(serverParams, cachedState, correlationId);
-  if (!serverParams.code) {
-    throw createClientAuthError(authorizationCodeMissingFromServerResponse, correlationId);
-  }
-  return serverParams;
-}
-function validateAuthorizationResponse(serverResponse, requestState, correlationId) {
-  if (!serverResponse.state || !requestState) {
-    throw serverResponse.state ? createClientAuthError(stateNotFound, correlationId, "Cached State") : createClientAuthError(stateNotFound, correlationId, "Server State");
-  }
-  let decodedServerResponseState;
-  let decodedRequestState;
-  try {
-    decodedServerResponseState = decodeURIComponent(serverResponse.state);
-  } catch (e) {
-    throw createClientAuthError(invalidState, correlationId);
-  }
-  try {
-    decodedRequestState = decodeURIComponent(requestState);
-  } catch (e) {
-    throw createClientAuthError(invalidState, correlationId);
-  }
-  if (decodedServerResponseState !== decodedRequestState) {
-    throw createClientAuthError(stateMismatch, correlationId);
-  }
-  if (serverResponse.error || serverResponse.error_description || serverResponse.suberror) {
-    const serverErrorNo = parseServerErrorNo(serverResponse);
-    if (isInteractionRequiredError(serverResponse.error, serverResponse.error_description, serverResponse.suberror)) {
-      throw new InteractionRequiredAuthError(serverResponse.error || "", serverResponse.correlation_id || correlationId, serverResponse.error_description, serverResponse.suberror, serverResponse.timestamp || "", serverResponse.trace_id || "", serverResponse.claims || "", serverErrorNo);
-    }
-    throw new ServerError(serverResponse.error || "", serverResponse.correlation_id || correlationId, serverResponse.error_description, serverResponse.suberror, serverErrorNo);
-  }
-}
-function parseServerErrorNo(serverResponse) {
-  const errorCodePrefix = "code=";
-  const errorCodePrefixIndex = serverResponse.error_uri?.lastIndexOf(errorCodePrefix);
-  return errorCodePrefixIndex && errorCodePrefixIndex >= 0 ? serverResponse.error_uri?.substring(errorCodePrefixIndex + errorCodePrefix.length) : void 0;
-}
-function extractAccountSid(account) {
-  return account.idTokenClaims?.sid || null;
-}
-function extractLoginHint(account) {
-  return account.loginHint || account.idTokenClaims?.login_hint || null;
-}
-
-// node_modules/@azure/msal-common/dist/client/RefreshTokenClient.mjs
-var DEFAULT_REFRESH_TOKEN_EXPIRATION_OFFSET_SECONDS = 300;
-var RefreshTokenClient = class {
-  constructor(configuration, performanceClient) {
-    this.config = buildClientConfiguration(configuration);
-    this.logger = new Logger(this.config.loggerOptions, name, version);
-    this.cryptoUtils = this.config.cryptoInterface;
-    this.cacheManager = this.config.storageInterface;
-    this.networkClient = this.config.networkInterface;
-    this.serverTelemetryManager = this.config.serverTelemetryManager;
-    this.authority = this.config.authOptions.authority;
-    this.performanceClient = performanceClient;
-  }
-  async acquireToken(request2, apiId) {
-    const reqTimestamp = nowSeconds();
-    const response = await invokeAsync(this.executeTokenRequest.bind(this), RefreshTokenClientExecuteTokenRequest, this.logger, this.performanceClient, request2.correlationId)(request2, this.authority);
-    const requestId = response.headers?.[HeaderNames.X_MS_REQUEST_ID];
-    const responseHandler = new ResponseHandler(this.config.authOptions.clientId, this.cacheManager, this.cryptoUtils, this.logger, this.performanceClient, this.config.serializableCache, this.config.persistencePlugin, this.config.tokenBindingKeyManager);
-    responseHandler.validateTokenResponse(response.body, request2.correlationId);
-    return invokeAsync(responseHandler.handleServerTokenResponse.bind(responseHandler), HandleServerTokenResponse, this.logger, this.performanceClient, request2.correlationId)(response.body, this.authority, reqTimestamp, request2, apiId, void 0, void 0, true, request2.forceCache, requestId);
-  }
-  /**
-   * Gets cached refresh token and attaches to request, then calls acquireToken API
-   * @param request
-   */
-  async acquireTokenByRefreshToken(request2, apiId) {
-    if (!request2) {
-      throw createClientConfigurationError(tokenRequestEmpty, "");
-    }
-    if (!request2.account) {
-      throw createClientAuthError(noAccountInSilentRequest, request2.correlationId);
-    }
-    const isFOCI = this.cacheManager.isAppMetadataFOCI(request2.account.environment, request2.correlationId);
-    if (isFOCI) {
-      try {
-        return await invokeAsync(this.acquireTokenWithCachedRefreshToken.bind(this), RefreshTokenClientAcquireTokenWithCachedRefreshToken, this.logger, this.performanceClient, request2.correlationId)(request2, true, apiId);
-      } catch (e) {
-        const noFamilyRTInCache = e instanceof InteractionRequiredAuthError && e.errorCode === noTokensFound;
-        const clientMismatchErrorWithFamilyRT = e instanceof ServerError && e.errorCode === INVALID_GRANT_ERROR && e.subError === CLIENT_MISMATCH_ERROR;
-        if (noFamilyRTInCache || clientMismatchErrorWithFamilyRT) {
-          return invokeAsync(this.acquireTokenWithCachedRefreshToken.bind(this), RefreshTokenClientAcquireTokenWithCachedRefreshToken, this.logger, this.performanceClient, request2.correlationId)(request2, false, apiId);
-        } else {
-          throw e;
-        }
-      }
-    }
-    return invokeAsync(this.acquireTokenWithCachedRefreshToken.bind(this), RefreshTokenClientAcquireTokenWithCachedRefreshToken, this.logger, this.performanceClient, request2.correlationId)(request2, false, apiId);
-  }
-  /**
-   * makes a network call to acquire tokens by exchanging RefreshToken available in userCache; throws if refresh token is not cached
-   * @param request
-   */
-  async acquireTokenWithCachedRefreshToken(request2, foci, apiId) {
-    const refreshToken = invoke(this.cacheManager.getRefreshToken.bind(this.cacheManager), CacheManagerGetRefreshToken, this.logger, this.performanceClient, request2.correlationId)(request2.account, foci, request2.correlationId, void 0);
-    if (!refreshToken) {
-      throw createInteractionRequiredAuthError(noTokensFound, request2.correlationId);
-    }
-    if (refreshToken.expiresOn) {
-      const offset = request2.refreshTokenExpirationOffsetSeconds || DEFAULT_REFRESH_TOKEN_EXPIRATION_OFFSET_SECONDS;
-      this.performanceClient?.addFields({
-        cacheRtExpiresOnSeconds: Number(refreshToken.expiresOn),
-        rtOffsetSeconds: offset
-      }, request2.correlationId);
-      if (isTokenExpired(refreshToken.expiresOn, offset)) {
-        throw createInteractionRequiredAuthError(refreshTokenExpired, request2.correlationId);
-      }
-    }
-    const refreshTokenRequest = {
-      ...request2,
-      refreshToken: refreshToken.secret,
-      authenticationScheme: request2.authenticationScheme || AuthenticationScheme.BEARER,
-      ccsCredential: {
-        credential: request2.account.homeAccountId,
-        type: CcsCredentialType.HOME_ACCOUNT_ID
-      }
-    };
-    if (refreshTokenRequest.authenticationScheme === AuthenticationScheme.DPOP && !refreshTokenRequest.dpopJkt) {
-      const dpopProofGenerator = new DpopProofGenerator(this.cryptoUtils, this.config.tokenBindingKeyManager);
-      refreshTokenRequest.dpopJkt = await dpopProofGenerator.generateJkt(request2.correlationId);
-    }
-    try {
-      return await invokeAsync(this.acquireToken.bind(this), RefreshTokenClientAcquireToken, this.logger, this.performanceClient, request2.correlationId)(refreshTokenRequest, apiId);
-    } catch (e) {
-      if (e instanceof InteractionRequiredAuthError) {
-        if (e.subError === badToken) {
-          this.logger.verbose("acquireTokenWithRefreshToken: bad refresh token, removing from cache", request2.correlationId);
-          const badRefreshTokenKey = this.cacheManager.generateCredentialKey(refreshToken);
-          this.cacheManager.removeRefreshToken(badRefreshTokenKey, request2.correlationId);
-        }
-      }
-      throw e;
-    }
-  }
-  /**
-   * Constructs the network message and makes a NW call to the underlying secure token service
-   * @param request
-   * @param authority
-   */
-  async executeTokenRequest(request2, authority) {
-    const queryParametersString = createTokenQueryParameters(request2, this.config.authOptions.clientId, this.config.authOptions.redirectUri, this.performanceClient);
-    const endpoint = UrlString.appendQueryString(authority.tokenEndpoint, queryParametersString);
-    const requestBody = await invokeAsync(this.createTokenRequestBody.bind(this), RefreshTokenClientCreateTokenRequestBody, this.logger, this.performanceClient, request2.correlationId)(request2);
-    const headers = createTokenRequestHeaders(this.logger, this.config.systemOptions.preventCorsPreflight, request2.ccsCredential);
-    await addDpopTokenProofHeader(headers, request2, endpoint, this.cryptoUtils, this.config.tokenBindingKeyManager);
-    const thumbprint2 = getRequestThumbprint(this.config.authOptions.clientId, request2);
-    return invokeAsync(executePostToTokenEndpoint, RefreshTokenClientExecutePostToTokenEndpoint, this.logger, this.performanceClient, request2.correlationId)(endpoint, requestBody, headers, thumbprint2, request2.correlationId, this.cacheManager, this.networkClient, this.logger, this.performanceClient, this.serverTelemetryManager);
-  }
-  /**
-   * Helper function to create the token request body
-   * @param request
-   */
-  async createTokenRequestBody(request2) {
-    const parameters = /* @__PURE__ */ new Map();
-    addClientId(parameters, request2.embeddedClientId || request2.extraParameters?.[CLIENT_ID] || this.config.authOptions.clientId);
-    if (request2.redirectUri) {
-      addRedirectUri(parameters, request2.redirectUri);
-    }
-    addScopes(parameters, request2.scopes, request2.correlationId, true, this.config.authOptions.authority.options.OIDCOptions?.defaultScopes);
-    addResource(parameters, request2.resource);
-    addGrantType(parameters, GrantType.REFRESH_TOKEN_GRANT);
-    addClientInfo(parameters);
-    addLibraryInfo(parameters, this.config.libraryInfo);
-    addApplicationTelemetry(parameters, this.config.telemetry.application);
-    addThrottling(parameters);
-    if (this.serverTelemetryManager && !isOidcProtocolMode(this.config)) {
-      addServerTelemetry(parameters, this.serverTelemetryManager);
-    }
-    addRefreshToken(parameters, request2.refreshToken);
-    if (request2.attributeTokens) {
-      addAttributeTokens(parameters, request2.attributeTokens);
-    }
-    this.performanceClient?.addFields({
-      hasAttributeTokens: !!request2.attributeTokens?.length
-    }, request2.correlationId);
-    if (this.config.clientCredentials.clientSecret) {
-      addClientSecret(parameters, this.config.clientCredentials.clientSecret);
-    }
-    if (this.config.clientCredentials.clientAssertion) {
-      const clientAssertion = this.config.clientCredentials.clientAssertion;
-      addClientAssertion(parameters, await getClientAssertion(clientAssertion.assertion, this.config.authOptions.clientId, request2.resourceRequestUri));
-      addClientAssertionType(parameters, clientAssertion.assertionType);
-    }
-    if (request2.authenticationScheme === AuthenticationScheme.POP) {
-      const popTokenGenerator = new PopTokenGenerator(this.cryptoUtils, this.config.tokenBindingKeyManager, this.performanceClient);
-      let reqCnfData;
-      if (!request2.popKid) {
-        const generatedReqCnfData = await invokeAsync(popTokenGenerator.generateCnf.bind(popTokenGenerator), PopTokenGenerateCnf, this.logger, this.performanceClient, request2.correlationId)(request2, this.logger);
-        reqCnfData = generatedReqCnfData.reqCnfString;
-      } else {
-        reqCnfData = this.cryptoUtils.encodeKid(request2.popKid);
-      }
-      addPopToken(parameters, reqCnfData);
-    } else if (request2.authenticationScheme === AuthenticationScheme.SSH) {
-      if (request2.sshJwk) {
-        addSshJwk(parameters, request2.sshJwk);
-      } else {
-        throw createClientConfigurationError(missingSshJwk, request2.correlationId);
-      }
-    }
-    if (this.config.systemOptions.preventCorsPreflight && request2.ccsCredential) {
-      switch (request2.ccsCredential.type) {
-        case CcsCredentialType.HOME_ACCOUNT_ID:
-          try {
-            const clientInfo = buildClientInfoFromHomeAccountId(request2.ccsCredential.credential);
-            addCcsOid(parameters, clientInfo);
-          } catch (e) {
-            this.logger.verbose(`Could not parse home account ID for CCS Header: '${e}'`, request2.correlationId);
-          }
-          break;
-        case CcsCredentialType.UPN:
-          addCcsUpn(parameters, request2.ccsCredential.credential);
-          break;
-      }
-    }
-    if (request2.embeddedClientId) {
-      addBrokerParameters(parameters, this.config.authOptions.clientId, this.config.authOptions.redirectUri);
-    }
-    if (request2.extraParameters) {
-      addExtraParameters(parameters, {
-        ...request2.extraParameters
-      });
-    }
-    instrumentBrokerParams(parameters, request2.correlationId, this.performanceClient);
-    addClaims(parameters, request2.correlationId, request2.claims, this.config.authOptions.clientCapabilities, request2.skipBrokerClaims);
-    return mapToQueryString(parameters);
-  }
-};
-
-// node_modules/@azure/msal-common/dist/telemetry/server/ServerTelemetryManager.mjs
-var skuGroupSeparator = ",";
-var skuValueSeparator = "|";
-function makeExtraSkuString(params) {
-  const { skus, libraryName, libraryVersion, extensionName, extensionVersion } = params;
-  const skuMap = /* @__PURE__ */ new Map([
-    [0, [libraryName, libraryVersion]],
-    [2, [extensionName, extensionVersion]]
-  ]);
-  let skuArr = [];
-  if (skus?.length) {
-    skuArr = skus.split(skuGroupSeparator);
-    if (skuArr.length < 4) {
-      return skus;
-    }
-  } else {
-    skuArr = Array.from({ length: 4 }, () => skuValueSeparator);
-  }
-  skuMap.forEach((value, key) => {
-    if (value.length === 2 && value[0]?.length && value[1]?.length) {
-      setSku({
-        skuArr,
-        index: key,
-        skuName: value[0],
-        skuVersion: value[1]
-      });
-    }
-  });
-  return skuArr.join(skuGroupSeparator);
-}
-function setSku(params) {
-  const { skuArr, index, skuName, skuVersion } = params;
-  if (index >= skuArr.length) {
-    return;
-  }
-  skuArr[index] = [skuName, skuVersion].join(skuValueSeparator);
-}
-var ServerTelemetryManager = class _ServerTelemetryManager {
-  constructor(telemetryRequest, cacheManager) {
-    this.cacheOutcome = CacheOutcome.NOT_APPLICABLE;
-    this.cacheManager = cacheManager;
-    this.apiId = telemetryRequest.apiId;
-    this.correlationId = telemetryRequest.correlationId;
-    this.wrapperSKU = telemetryRequest.wrapperSKU || "";
-    this.wrapperVer = telemetryRequest.wrapperVer || "";
-    this.telemetryCacheKey = SERVER_TELEM_CACHE_KEY + CACHE_KEY_SEPARATOR + telemetryRequest.clientId;
-  }
-  /**
-   * API to add MSER Telemetry to request
-   */
-  generateCurrentRequestHeaderValue() {
-    const request2 = `${this.apiId}${SERVER_TELEM_VALUE_SEPARATOR}${this.cacheOutcome}`;
-    const platformFieldsArr = [this.wrapperSKU, this.wrapperVer];
-    const nativeBrokerErrorCode = this.getNativeBrokerErrorCode();
-    if (nativeBrokerErrorCode?.length) {
-      platformFieldsArr.push(`broker_error=${nativeBrokerErrorCode}`);
-    }
-    const platformFields = platformFieldsArr.join(SERVER_TELEM_VALUE_SEPARATOR);
-    const regionDiscoveryFields = this.getRegionDiscoveryFields();
-    const requestWithRegionDiscoveryFields = [
-      request2,
-      regionDiscoveryFields
-    ].join(SERVER_TELEM_VALUE_SEPARATOR);
-    return [
-      SERVER_TELEM_SCHEMA_VERSION,
-      requestWithRegionDiscoveryFields,
-      platformFields
-    ].join(SERVER_TELEM_CATEGORY_SEPARATOR);
-  }
-  /**
-   * API to add MSER Telemetry for the last failed request
-   */
-  generateLastRequestHeaderValue() {
-    const lastRequests = this.getLastRequests();
-    const maxErrors = _ServerTelemetryManager.maxErrorsToSend(lastRequests);
-    const failedRequests = lastRequests.failedRequests.slice(0, 2 * maxErrors).join(SERVER_TELEM_VALUE_SEPARATOR);
-    const errors = lastRequests.errors.slice(0, maxErrors).join(SERVER_TELEM_VALUE_SEPARATOR);
-    const errorCount = lastRequests.errors.length;
-    const overflow = maxErrors < errorCount ? SERVER_TELEM_OVERFLOW_TRUE : SERVER_TELEM_OVERFLOW_FALSE;
-    const platformFields = [errorCount, overflow].join(SERVER_TELEM_VALUE_SEPARATOR);
-    return [
-      SERVER_TELEM_SCHEMA_VERSION,
-      lastRequests.cacheHits,
-      failedRequests,
-      errors,
-      platformFields
-    ].join(SERVER_TELEM_CATEGORY_SEPARATOR);
-  }
-  /**
-   * API to cache token failures for MSER data capture
-   * @param error
-   */
-  cacheFailedRequest(error) {
-    try {
-      const lastRequests = this.getLastRequests();
-      if (lastRequests.errors.length >= SERVER_TELEM_MAX_CACHED_ERRORS) {
-        lastRequests.failedRequests.shift();
-        lastRequests.failedRequests.shift();
-        lastRequests.errors.shift();
-      }
-      lastRequests.failedRequests.push(this.apiId, this.correlationId);
-      if (error instanceof Error && !!error && error.toString()) {
-        if (error instanceof AuthError) {
-          if (error.subError) {
-            lastRequests.errors.push(error.subError);
-          } else if (error.errorCode) {
-            lastRequests.errors.push(error.errorCode);
-          } else {
-            lastRequests.errors.push(error.toString());
-          }
-        } else {
-          lastRequests.errors.push(error.toString());
-        }
-      } else {
-        lastRequests.errors.push(SERVER_TELEM_UNKNOWN_ERROR);
-      }
-      this.cacheManager.setServerTelemetry(this.telemetryCacheKey, lastRequests, this.correlationId);
-    } catch {
-    }
-    return;
-  }
-  /**
-   * Update server telemetry cache entry by incrementing cache hit counter
-   */
-  incrementCacheHits() {
-    const lastRequests = this.getLastRequests();
-    lastRequests.cacheHits += 1;
-    this.cacheManager.setServerTelemetry(this.telemetryCacheKey, lastRequests, this.correlationId);
-    return lastRequests.cacheHits;
-  }
-  /**
-   * Get the server telemetry entity from cache or initialize a new one
-   */
-  getLastRequests() {
-    const initialValue = {
-      failedRequests: [],
-      errors: [],
-      cacheHits: 0
-    };
-    const lastRequests = this.cacheManager.getServerTelemetry(this.telemetryCacheKey, this.correlationId);
-    return lastRequests || initialValue;
-  }
-  /**
-   * Remove server telemetry cache entry
-   */
-  clearTelemetryCache() {
-    const lastRequests = this.getLastRequests();
-    const numErrorsFlushed = _ServerTelemetryManager.maxErrorsToSend(lastRequests);
-    const errorCount = lastRequests.errors.length;
-    if (numErrorsFlushed === errorCount) {
-      this.cacheManager.removeItem(this.telemetryCacheKey, this.correlationId);
-    } else {
-      const serverTelemEntity = {
-        failedRequests: lastRequests.failedRequests.slice(numErrorsFlushed * 2),
-        errors: lastRequests.errors.slice(numErrorsFlushed),
-        cacheHits: 0
-      };
-      this.cacheManager.setServerTelemetry(this.telemetryCacheKey, serverTelemEntity, this.correlationId);
-    }
-  }
-  /**
-   * Returns the maximum number of errors that can be flushed to the server in the next network request
-   * @param serverTelemetryEntity
-   */
-  static maxErrorsToSend(serverTelemetryEntity) {
-    let i;
-    let maxErrors = 0;
-    let dataSize = 0;
-    const errorCount = serverTelemetryEntity.errors.length;
-    for (i = 0; i < errorCount; i++) {
-      const apiId = serverTelemetryEntity.failedRequests[2 * i] || "";
-      const correlationId = serverTelemetryEntity.failedRequests[2 * i + 1] || "";
-      const errorCode = serverTelemetryEntity.errors[i] || "";
-      dataSize += apiId.toString().length + correlationId.toString().length + errorCode.length + 3;
-      if (dataSize < SERVER_TELEM_MAX_LAST_HEADER_BYTES) {
-        maxErrors += 1;
-      } else {
-        break;
-      }
-    }
-    return maxErrors;
-  }
-  /**
-   * Get the region discovery fields
-   *
-   * @returns string
-   */
-  getRegionDiscoveryFields() {
-    const regionDiscoveryFields = [];
-    regionDiscoveryFields.push(this.regionUsed || "");
-    regionDiscoveryFields.push(this.regionSource || "");
-    regionDiscoveryFields.push(this.regionOutcome || "");
-    return regionDiscoveryFields.join(",");
-  }
-  /**
-   * Update the region discovery metadata
-   *
-   * @param regionDiscoveryMetadata
-   * @returns void
-   */
-  updateRegionDiscoveryMetadata(regionDiscoveryMetadata) {
-    this.regionUsed = regionDiscoveryMetadata.region_used;
-    this.regionSource = regionDiscoveryMetadata.region_source;
-    this.regionOutcome = regionDiscoveryMetadata.region_outcome;
-  }
-  /**
-   * Set cache outcome
-   */
-  setCacheOutcome(cacheOutcome) {
-    this.cacheOutcome = cacheOutcome;
-  }
-  setNativeBrokerErrorCode(errorCode) {
-    const lastRequests = this.getLastRequests();
-    lastRequests.nativeBrokerErrorCode = errorCode;
-    this.cacheManager.setServerTelemetry(this.telemetryCacheKey, lastRequests, this.correlationId);
-  }
-  getNativeBrokerErrorCode() {
-    return this.getLastRequests().nativeBrokerErrorCode;
-  }
-  clearNativeBrokerErrorCode() {
-    const lastRequests = this.getLastRequests();
-    delete lastRequests.nativeBrokerErrorCode;
-    this.cacheManager.setServerTelemetry(this.telemetryCacheKey, lastRequests, this.correlationId);
-  }
-  static makeExtraSkuString(params) {
-    return makeExtraSkuString(params);
-  }
-};
-
-// node_modules/@azure/msal-common/dist/client/SilentFlowClient.mjs
-var SilentFlowClient = class {
-  constructor(configuration, performanceClient) {
-    this.config = buildClientConfiguration(configuration);
-    this.logger = new Logger(this.config.loggerOptions, name, version);
-    this.cryptoUtils = this.config.cryptoInterface;
-    this.cacheManager = this.config.storageInterface;
-    this.networkClient = this.config.networkInterface;
-    this.serverTelemetryManager = this.config.serverTelemetryManager;
-    this.authority = this.config.authOptions.authority;
-    this.performanceClient = performanceClient;
-  }
-  /**
-   * Retrieves token from cache or throws an error if it must be refreshed.
-   * @param request
-   */
-  async acquireCachedToken(request2) {
-    let lastCacheOutcome = CacheOutcome.NOT_APPLICABLE;
-    if (request2.forceRefresh || !StringUtils.isEmptyObj(request2.claims)) {
-      this.setCacheOutcome(CacheOutcome.FORCE_REFRESH_OR_CLAIMS, request2.correlationId);
-      throw createClientAuthError(tokenRefreshRequired, request2.correlationId);
-    }
-    if (!request2.account) {
-      throw createClientAuthError(noAccountInSilentRequest, request2.correlationId);
-    }
-    const requestTenantId = request2.account.tenantId || getTenantFromAuthorityString(request2.authority, request2.correlationId);
-    const tokenKeys = this.cacheManager.getTokenKeys();
-    const cachedAccessToken = this.cacheManager.getAccessToken(request2.account, request2, tokenKeys, requestTenantId);
-    if (!cachedAccessToken) {
-      this.setCacheOutcome(CacheOutcome.NO_CACHED_ACCESS_TOKEN, request2.correlationId);
-      throw createClientAuthError(tokenRefreshRequired, request2.correlationId);
-    } else if (wasClockTurnedBack(cachedAccessToken.cachedAt) || isTokenExpired(cachedAccessToken.expiresOn, this.config.systemOptions.tokenRenewalOffsetSeconds)) {
-      this.setCacheOutcome(CacheOutcome.CACHED_ACCESS_TOKEN_EXPIRED, request2.correlationId);
-      throw createClientAuthError(tokenRefreshRequired, request2.correlationId);
-    } else if (request2.resource) {
-      if (cachedAccessToken.resource !== request2.resource) {
-        this.setCacheOutcome(CacheOutcome.NO_CACHED_ACCESS_TOKEN, request2.correlationId);
-        throw createClientAuthError(tokenRefreshRequired, request2.correlationId);
-      }
-    } else if (cachedAccessToken.refreshOn && isTokenExpired(cachedAccessToken.refreshOn, 0)) {
-      lastCacheOutcome = CacheOutcome.PROACTIVELY_REFRESHED;
-    }
-    const cachedAccessTokenType = cachedAccessToken.tokenType?.toLowerCase();
-    if (cachedAccessTokenType === AuthenticationScheme.DPOP.toLowerCase()) {
-      if (!cachedAccessToken.keyId) {
-        this.logger.info("SilentFlowClient:acquireCachedToken - Cached DPoP access token is missing keyId; refresh required", request2.correlationId);
-        this.setCacheOutcome(CacheOutcome.NO_CACHED_ACCESS_TOKEN, request2.correlationId);
-        throw createClientAuthError(tokenRefreshRequired, request2.correlationId);
-      }
-      try {
-        await this.config.tokenBindingKeyManager.getTokenBindingPublicKeyJwk(cachedAccessToken.keyId, request2.correlationId);
-      } catch {
-        this.logger.info("SilentFlowClient:acquireCachedToken - Local DPoP key was not found for cached access token; refresh required", request2.correlationId);
-        this.setCacheOutcome(CacheOutcome.NO_CACHED_ACCESS_TOKEN, request2.correlationId);
-        throw createClientAuthError(tokenRefreshRequired, request2.correlationId);
-      }
-    }
-    const environment = request2.authority || this.authority.getPreferredCache();
-    const cacheRecord = {
-      account: this.cacheManager.getAccount(this.cacheManager.generateAccountKey(request2.account), request2.correlationId),
-      accessToken: cachedAccessToken,
-      idToken: this.cacheManager.getIdToken(request2.account, request2.correlationId, tokenKeys, requestTenantId),
-      refreshToken: null,
-      appMetadata: this.cacheManager.readAppMetadataFromCache(environment, request2.correlationId)
-    };
-    this.setCacheOutcome(lastCacheOutcome, request2.correlationId);
-    if (this.config.serverTelemetryManager) {
-      this.config.serverTelemetryManager.incrementCacheHits();
-    }
-    return [
-      await invokeAsync(this.generateResultFromCacheRecord.bind(this), SilentFlowClientGenerateResultFromCacheRecord, this.logger, this.performanceClient, request2.correlationId)(cacheRecord, request2),
-      lastCacheOutcome
-    ];
-  }
-  setCacheOutcome(cacheOutcome, correlationId) {
-    this.serverTelemetryManager?.setCacheOutcome(cacheOutcome);
-    this.performanceClient?.addFields({
-      cacheOutcome
-    }, correlationId);
-    if (cacheOutcome !== CacheOutcome.NOT_APPLICABLE) {
-      this.logger.info(`Token refresh is required due to cache outcome: '${cacheOutcome}'`, correlationId);
-    }
-  }
-  /**
-   * Helper function to build response object from the CacheRecord
-   * @param cacheRecord
-   */
-  async generateResultFromCacheRecord(cacheRecord, request2) {
-    let idTokenClaims;
-    if (cacheRecord.idToken) {
-      idTokenClaims = extractTokenClaims(cacheRecord.idToken.secret, this.config.cryptoInterface.base64Decode, request2.correlationId);
-    }
-    return ResponseHandler.generateAuthenticationResult(this.cryptoUtils, this.authority, cacheRecord, true, request2, this.performanceClient, {
-      idTokenClaims,
-      tokenBindingKeyManager: this.config.tokenBindingKeyManager
-    });
-  }
-};
-
-// node_modules/@azure/msal-node/dist/cache/serializer/Deserializer.mjs
-var Deserializer = class {
-  /**
-   * Parse the JSON blob in memory and deserialize the content
-   * @param cachedJson - JSON blob cache
-   */
-  static deserializeJSONBlob(jsonFile) {
-    const deserializedCache = !jsonFile ? {} : JSON.parse(jsonFile);
-    return deserializedCache;
-  }
-  /**
-   * Deserializes accounts to AccountEntity objects
-   * @param accounts - accounts of type SerializedAccountEntity
-   */
-  static deserializeAccounts(accounts) {
-    const accountObjects = {};
-    if (accounts) {
-      Object.keys(accounts).map(function(key) {
-        const serializedAcc = accounts[key];
-        const mappedAcc = {
-          homeAccountId: serializedAcc.home_account_id,
-          environment: serializedAcc.environment,
-          realm: serializedAcc.realm,
-          localAccountId: serializedAcc.local_account_id,
-          username: serializedAcc.username,
-          authorityType: serializedAcc.authority_type,
-          name: serializedAcc.name,
-          clientInfo: serializedAcc.client_info,
-          lastModificationTime: serializedAcc.last_modification_time,
-          lastModificationApp: serializedAcc.last_modification_app,
-          tenantProfiles: serializedAcc.tenantProfiles?.map((serializedTenantProfile) => {
-            return JSON.parse(serializedTenantProfile);
-          }),
-          lastUpdatedAt: Date.now().toString()
-        };
-        const account = {};
-        CacheManager.toObject(account, mappedAcc);
-        accountObjects[key] = account;
-      });
-    }
-    return accountObjects;
-  }
-  /**
-   * Deserializes id tokens to IdTokenEntity objects
-   * @param idTokens - credentials of type SerializedIdTokenEntity
-   */
-  static deserializeIdTokens(idTokens) {
-    const idObjects = {};
-    if (idTokens) {
-      Object.keys(idTokens).map(function(key) {
-        const serializedIdT = idTokens[key];
-        const idToken = {
-          homeAccountId: serializedIdT.home_account_id,
-          environment: serializedIdT.environment,
-          credentialType: serializedIdT.credential_type,
-          clientId: serializedIdT.client_id,
-          secret: serializedIdT.secret,
-          realm: serializedIdT.realm,
-          lastUpdatedAt: Date.now().toString()
-        };
-        idObjects[key] = idToken;
-      });
-    }
-    return idObjects;
-  }
-  /**
-   * Deserializes access tokens to AccessTokenEntity objects
-   * @param accessTokens - access tokens of type SerializedAccessTokenEntity
-   */
-  static deserializeAccessTokens(accessTokens) {
-    const atObjects = {};
-    if (accessTokens) {
-      Object.keys(accessTokens).map(function(key) {
-        const serializedAT = accessTokens[key];
-        const accessToken = {
-          homeAccountId: serializedAT.home_account_id,
-          environment: serializedAT.environment,
-          credentialType: serializedAT.credential_type,
-          clientId: serializedAT.client_id,
-          secret: serializedAT.secret,
-          realm: serializedAT.realm,
-          target: serializedAT.target,
-          cachedAt: serializedAT.cached_at,
-          expiresOn: serializedAT.expires_on,
-          extendedExpiresOn: serializedAT.extended_expires_on,
-          refreshOn: serializedAT.refresh_on,
-          keyId: serializedAT.key_id,
-          tokenType: serializedAT.token_type,
-          userAssertionHash: serializedAT.userAssertionHash,
-          resource: serializedAT.resource,
-          additionalCacheKeyComponents: serializedAT.additionalCacheKeyComponents,
-          lastUpdatedAt: Date.now().toString()
-        };
-        atObjects[key] = accessToken;
-      });
-    }
-    return atObjects;
-  }
-  /**
-   * Deserializes refresh tokens to RefreshTokenEntity objects
-   * @param refreshTokens - refresh tokens of type SerializedRefreshTokenEntity
-   */
-  static deserializeRefreshTokens(refreshTokens) {
-    const rtObjects = {};
-    if (refreshTokens) {
-      Object.keys(refreshTokens).map(function(key) {
-        const serializedRT = refreshTokens[key];
-        const refreshToken = {
-          homeAccountId: serializedRT.home_account_id,
-          environment: serializedRT.environment,
-          credentialType: serializedRT.credential_type,
-          clientId: serializedRT.client_id,
-          secret: serializedRT.secret,
-          familyId: serializedRT.family_id,
-          target: serializedRT.target,
-          realm: serializedRT.realm,
-          lastUpdatedAt: Date.now().toString()
-        };
-        rtObjects[key] = refreshToken;
-      });
-    }
-    return rtObjects;
-  }
-  /**
-   * Deserializes appMetadata to AppMetaData objects
-   * @param appMetadata - app metadata of type SerializedAppMetadataEntity
-   */
-  static deserializeAppMetadata(appMetadata) {
-    const appMetadataObjects = {};
-    if (appMetadata) {
-      Object.keys(appMetadata).map(function(key) {
-        const serializedAmdt = appMetadata[key];
-        appMetadataObjects[key] = {
-          clientId: serializedAmdt.client_id,
-          environment: serializedAmdt.environment,
-          familyId: serializedAmdt.family_id
-        };
-      });
-    }
-    return appMetadataObjects;
-  }
-  /**
-   * Deserialize an inMemory Cache
-   * @param jsonCache - JSON blob cache
-   */
-  static deserializeAllCache(jsonCache) {
-    return {
-      accounts: jsonCache.Account ? this.deserializeAccounts(jsonCache.Account) : {},
-      idTokens: jsonCache.IdToken ? this.deserializeIdTokens(jsonCache.IdToken) : {},
-      accessTokens: jsonCache.AccessToken ? this.deserializeAccessTokens(jsonCache.AccessToken) : {},
-      refreshTokens: jsonCache.RefreshToken ? this.deserializeRefreshTokens(jsonCache.RefreshToken) : {},
-      appMetadata: jsonCache.AppMetadata ? this.deserializeAppMetadata(jsonCache.AppMetadata) : {}
-    };
-  }
-};
-
-// node_modules/@azure/msal-node/dist/utils/Constants.mjs
-var MANAGED_IDENTITY_DEFAULT_TENANT = "managed_identity";
-var DEFAULT_AUTHORITY_FOR_MANAGED_IDENTITY = `https://login.microsoftonline.com/${MANAGED_IDENTITY_DEFAULT_TENANT}/`;
-var ManagedIdentityHeaders = {
-  AUTHORIZATION_HEADER_NAME: "Authorization",
-  METADATA_HEADER_NAME: "Metadata",
-  APP_SERVICE_SECRET_HEADER_NAME: "X-IDENTITY-HEADER",
-  ML_AND_SF_SECRET_HEADER_NAME: "secret",
-  CLIENT_SKU: AADServerParamKeys_exports.X_CLIENT_SKU,
-  CLIENT_VER: AADServerParamKeys_exports.X_CLIENT_VER,
-  CLIENT_REQUEST_ID: "x-ms-client-request-id"
-};
-var ManagedIdentityQueryParameters = {
-  API_VERSION: "api-version",
-  RESOURCE: "resource",
-  SHA256_TOKEN_TO_REFRESH: "token_sha256_to_refresh",
-  XMS_CC: "xms_cc"
-};
-var ManagedIdentityEnvironmentVariableNames = {
-  AZURE_POD_IDENTITY_AUTHORITY_HOST: "AZURE_POD_IDENTITY_AUTHORITY_HOST",
-  DEFAULT_IDENTITY_CLIENT_ID: "DEFAULT_IDENTITY_CLIENT_ID",
-  IDENTITY_ENDPOINT: "IDENTITY_ENDPOINT",
-  IDENTITY_HEADER: "IDENTITY_HEADER",
-  IDENTITY_SERVER_THUMBPRINT: "IDENTITY_SERVER_THUMBPRINT",
-  IMDS_ENDPOINT: "IMDS_ENDPOINT",
-  MSI_ENDPOINT: "MSI_ENDPOINT",
-  MSI_SECRET: "MSI_SECRET"
-};
-var ManagedIdentitySourceNames = {
-  APP_SERVICE: "AppService",
-  AZURE_ARC: "AzureArc",
-  CLOUD_SHELL: "CloudShell",
-  DEFAULT_TO_IMDS: "DefaultToImds",
-  IMDS: "Imds",
-  MACHINE_LEARNING: "MachineLearning",
-  SERVICE_FABRIC: "ServiceFabric"
-};
-var ManagedIdentityIdType = {
-  SYSTEM_ASSIGNED: "system-assigned",
-  USER_ASSIGNED_CLIENT_ID: "user-assigned-client-id",
-  USER_ASSIGNED_RESOURCE_ID: "user-assigned-resource-id",
-  USER_ASSIGNED_OBJECT_ID: "user-assigned-object-id"
-};
-var HttpMethod2 = {
-  GET: "GET",
-  POST: "POST"
-};
-var REGION_ENVIRONMENT_VARIABLE = "REGION_NAME";
-var MSAL_FORCE_REGION = "MSAL_FORCE_REGION";
-var RANDOM_OCTET_SIZE = 32;
-var Hash = {
-  SHA256: "sha256"
-};
-var CharSet = {
-  CV_CHARSET: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
-};
-var CACHE = {
-  KEY_SEPARATOR: "-"
-};
-var Constants = {
-  MSAL_SKU: "msal.js.node",
-  JWT_BEARER_ASSERTION_TYPE: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-  HTTP_PROTOCOL: "http://",
-  LOCALHOST: "localhost"
-};
-var ApiId = {
-  acquireTokenSilent: 62,
-  acquireTokenByUsernamePassword: 371,
-  acquireTokenByDeviceCode: 671,
-  acquireTokenByClientCredential: 771,
-  acquireTokenByOBO: 772,
-  acquireTokenWithManagedIdentity: 773,
-  acquireTokenByUserFederatedIdentityCredential: 774,
-  acquireTokenByCode: 871,
-  acquireTokenByRefreshToken: 872
-};
-var JwtConstants = {
-  RSA_256: "RS256",
-  PSS_256: "PS256",
-  X5T_256: "x5t#S256",
-  X5T: "x5t",
-  X5C: "x5c",
-  AUDIENCE: "aud",
-  EXPIRATION_TIME: "exp",
-  ISSUER: "iss",
-  SUBJECT: "sub",
-  NOT_BEFORE: "nbf",
-  JWT_ID: "jti"
-};
-
-// node_modules/@azure/msal-node/dist/network/HttpClient.mjs
-var HttpClient = class {
-  /**
-   * Sends an HTTP GET request to the specified URL.
-   *
-   * This method handles GET requests with optional timeout support. The timeout
-   * is implemented using AbortController, which provides a clean way to cancel
-   * fetch requests that take too long to complete.
-   *
-   * @param url - The target URL for the GET request
-   * @param options - Optional request configuration including headers
-   * @param timeout - Optional timeout in milliseconds. If specified, the request
-   *                  will be aborted if it doesn't complete within this time
-   * @returns Promise that resolves to a NetworkResponse containing headers, body, and status
-   * @throws {AuthError} When the request times out or response parsing fails
-   * @throws {NetworkError} When the network request fails
-   */
-  async sendGetRequestAsync(url, options, timeout) {
-    return this.sendRequest(url, HttpMethod2.GET, options, timeout);
-  }
-  /**
-   * Sends an HTTP POST request to the specified URL.
-   *
-   * This method handles POST requests with request body support. Currently,
-   * timeout functionality is not exposed for POST requests, but the underlying
-   * implementation supports it through the shared sendRequest method.
-   *
-   * @param url - The target URL for the POST request
-   * @param options - Optional request configuration including headers and body
-   * @returns Promise that resolves to a NetworkResponse containing headers, body, and status
-   * @throws {AuthError} When the request times out or response parsing fails
-   * @throws {NetworkError} When the network request fails
-   */
-  async sendPostRequestAsync(url, options) {
-    return this.sendRequest(url, HttpMethod2.POST, options);
-  }
-  /**
-   * Core HTTP request implementation using native fetch API.
-   *
-   * This method handles GET and POST HTTP requests with comprehensive
-   * timeout support and error handling. The timeout mechanism works as follows:
-   *
-   * 1. An AbortController is created for each request
-   * 2. If a timeout is specified, setTimeout is used to call abort() after the delay
-   * 3. The abort signal is passed to fetch, which will reject the promise if aborted
-   * 4. Cleanup occurs in both success and error cases to prevent timer leaks
-   *
-   * Error handling priority:
-   * 1. Timeout errors (AbortError) are converted to "Request timeout" messages
-   * 2. Network/connection errors are wrapped with "Network request failed" prefix
-   * 3. JSON parsing errors are wrapped with "Failed to parse response" prefix
-   *
-   * @param url - The target URL for the request
-   * @param method - HTTP method (GET or POST)
-   * @param options - Optional request configuration (headers, body)
-   * @param timeout - Optional timeout in milliseconds for request cancellation
-   * @returns Promise resolving to NetworkResponse with parsed JSON body
-   * @throws {AuthError} For timeouts or JSON parsing errors
-   * @throws {NetworkError} For network failures
-   */
-  async sendRequest(url, method, options, timeout) {
-    const controller = new AbortController();
-    let timeoutId;
-    if (timeout) {
-      timeoutId = setTimeout(() => {
-        controller.abort();
-      }, timeout);
-    }
-    const fetchOptions = {
-      method,
-      headers: getFetchHeaders(options),
-      signal: controller.signal
-      // Enable cancellation via AbortController
-    };
-    if (method === HttpMethod2.POST) {
-      fetchOptions.body = options?.body || "";
-    }
-    let response;
-    try {
-      response = await fetch(url, fetchOptions);
-    } catch (error) {
-      if (timeoutId) {
-        clearTimeout(timeoutId);
-      }
-      if (error instanceof Error && error.name === "AbortError") {
-        throw createAuthError(ClientAuthErrorCodes_exports.networkError, "", "Request timeout");
-      }
-      const baseAuthError = createAuthError(ClientAuthErrorCodes_exports.networkError, "", `Network request failed: ${error instanceof Error ? error.message : "unknown"}`);
-      throw createNetworkError(baseAuthError, void 0, void 0, error instanceof Error ? error : void 0);
-    }
-    if (timeoutId) {
-      clearTimeout(timeoutId);
-    }
-    try {
-      return {
-        headers: getHeaderDict(response.headers),
-        body: await response.json(),
-        status: response.status
-      };
-    } catch (error) {
-      throw createAuthError(ClientAuthErrorCodes_exports.tokenParsingError, "", `Failed to parse response: ${error instanceof Error ? error.message : "unknown"}`);
-    }
-  }
-};
-function getHeaderDict(headers) {
-  const headerDict = {};
-  headers.forEach((value, key) => {
-    headerDict[key] = value;
-  });
-  return headerDict;
-}
-function getFetchHeaders(options) {
-  const headers = new Headers();
-  if (!(options && options.headers)) {
-    return headers;
-  }
-  Object.entries(options.headers).forEach(([key, value]) => {
-    headers.append(key, value);
-  });
-  return headers;
-}
-
-// node_modules/@azure/msal-node/dist/error/ManagedIdentityErrorCodes.mjs
-var invalidFileExtension = "invalid_file_extension";
-var invalidFilePath = "invalid_file_path";
-var invalidManagedIdentityIdType = "invalid_managed_identity_id_type";
-var invalidSecret = "invalid_secret";
-var missingId = "missing_client_id";
-var networkUnavailable = "network_unavailable";
-var platformNotSupported = "platform_not_supported";
-var unableToCreateAzureArc = "unable_to_create_azure_arc";
-var unableToCreateCloudShell = "unable_to_create_cloud_shell";
-var unableToCreateSource = "unable_to_create_source";
-var unableToReadSecretFile = "unable_to_read_secret_file";
-var userAssignedNotAvailableAtRuntime = "user_assigned_not_available_at_runtime";
-var userAssignedManagedIdentityNotConfirmed = "user_assigned_managed_identity_not_confirmed";
-var wwwAuthenticateHeaderMissing = "www_authenticate_header_missing";
-var wwwAuthenticateHeaderUnsupportedFormat = "www_authenticate_header_unsupported_format";
-var MsiEnvironmentVariableUrlMalformedErrorCodes = {
-  [ManagedIdentityEnvironmentVariableNames.AZURE_POD_IDENTITY_AUTHORITY_HOST]: "azure_pod_identity_authority_host_url_malformed",
-  [ManagedIdentityEnvironmentVariableNames.IDENTITY_ENDPOINT]: "identity_endpoint_url_malformed",
-  [ManagedIdentityEnvironmentVariableNames.IMDS_ENDPOINT]: "imds_endpoint_url_malformed",
-  [ManagedIdentityEnvironmentVariableNames.MSI_ENDPOINT]: "msi_endpoint_url_malformed"
-};
-
-// node_modules/@azure/msal-node/dist/error/ManagedIdentityError.mjs
-var ManagedIdentityErrorMessages = {
-  [invalidFileExtension]: "The file path in the WWW-Authenticate header does not contain a .key file.",
-  [invalidFilePath]: "The file path in the WWW-Authenticate header is not in a valid Windows or Linux Format.",
-  [invalidManagedIdentityIdType]: "More than one ManagedIdentityIdType was provided.",
-  [invalidSecret]: "The secret in the file on the file path in the WWW-Authenticate header is greater than 4096 bytes.",
-  [platformNotSupported]: "The platform is not supported by Azure Arc. Azure Arc only supports Windows and Linux.",
-  [missingId]: "A ManagedIdentityId id was not provided.",
-  [MsiEnvironmentVariableUrlMalformedErrorCodes.AZURE_POD_IDENTITY_AUTHORITY_HOST]: `The Managed Identity's '${ManagedIdentityEnvironmentVariableNames.AZURE_POD_IDENTITY_AUTHORITY_HOST}' environment variable is malformed.`,
-  [MsiEnvironmentVariableUrlMalformedErrorCodes.IDENTITY_ENDPOINT]: `The Managed Identity's '${ManagedIdentityEnvironmentVariableNames.IDENTITY_ENDPOINT}' environment variable is malformed.`,
-  [MsiEnvironmentVariableUrlMalformedErrorCodes.IMDS_ENDPOINT]: `The Managed Identity's '${ManagedIdentityEnvironmentVariableNames.IMDS_ENDPOINT}' environment variable is malformed.`,
-  [MsiEnvironmentVariableUrlMalformedErrorCodes.MSI_ENDPOINT]: `The Managed Identity's '${ManagedIdentityEnvironmentVariableNames.MSI_ENDPOINT}' environment variable is malformed.`,
-  [networkUnavailable]: "Authentication unavailable. The request to the managed identity endpoint timed out.",
-  [unableToCreateAzureArc]: "Azure Arc Managed Identities can only be system assigned.",
-  [unableToCreateCloudShell]: "Cloud Shell Managed Identities can only be system assigned.",
-  [unableToCreateSource]: "Unable to create a Managed Identity source based on environment variables.",
-  [unableToReadSecretFile]: "Unable to read the secret file.",
-  [userAssignedNotAvailableAtRuntime]: "Service Fabric user assigned managed identity ClientId or ResourceId is not configurable at runtime.",
-  [userAssignedManagedIdentityNotConfirmed]: "Azure Arc did not confirm the requested user-assigned managed identity in the token response. The agent likely does not support user-assigned managed identity and returned the system-assigned identity.",
-  [wwwAuthenticateHeaderMissing]: "A 401 response was received from the Azure Arc Managed Identity, but the www-authenticate header is missing.",
-  [wwwAuthenticateHeaderUnsupportedFormat]: "A 401 response was received from the Azure Arc Managed Identity, but the www-authenticate header is in an unsupported format."
-};
-var ManagedIdentityError = class _ManagedIdentityError extends AuthError {
-  constructor(errorCode, correlationId) {
-    super(errorCode, correlationId, ManagedIdentityErrorMessages[errorCode]);
-    this.name = "ManagedIdentityError";
-    Object.setPrototypeOf(this, _ManagedIdentityError.prototype);
-  }
-};
-function createManagedIdentityError(errorCode, correlationId) {
-  return new ManagedIdentityError(errorCode, correlationId);
-}
-
-// node_modules/@azure/msal-node/dist/error/NodeAuthError.mjs
-var NodeAuthErrorMessage = {
-  invalidLoopbackAddressType: {
-    code: "invalid_loopback_server_address_type",
-    desc: "Loopback server address is not type string. This is unexpected."
-  },
-  unableToLoadRedirectUri: {
-    code: "unable_to_load_redirectUrl",
-    desc: "Loopback server callback was invoked without a url. This is unexpected."
-  },
-  noAuthCodeInResponse: {
-    code: "no_auth_code_in_response",
-    desc: "No auth code found in the server response. Please check your network trace to determine what happened."
-  },
-  noLoopbackServerExists: {
-    code: "no_loopback_server_exists",
-    desc: "No loopback server exists yet."
-  },
-  loopbackServerAlreadyExists: {
-    code: "loopback_server_already_exists",
-    desc: "Loopback server already exists. Cannot create another."
-  },
-  loopbackServerTimeout: {
-    code: "loopback_server_timeout",
-    desc: "Timed out waiting for auth code listener to be registered."
-  },
-  loopbackServerQueryResponseNotSupported: {
-    code: "loopback_server_query_response_not_supported",
-    desc: "The loopback server received an OAuth response in the URL. Interactive authentication requires form_post."
-  },
-  stateNotFoundError: {
-    code: "state_not_found",
-    desc: "State not found. Please verify that the request originated from msal."
-  },
-  thumbprintMissing: {
-    code: "thumbprint_missing_from_client_certificate",
-    desc: "Client certificate does not contain a SHA-1 or SHA-256 thumbprint."
-  },
-  redirectUriNotSupported: {
-    code: "redirect_uri_not_supported",
-    desc: "RedirectUri is not supported in this scenario. Please remove redirectUri from the request."
-  },
-  unsupportedCcaInstanceAware: {
-    code: "unsupported_cca_instance_aware",
-    desc: "Instance-aware configuration is not supported by ConfidentialClientApplication."
-  }
-};
-var NodeAuthError = class _NodeAuthError extends AuthError {
-  constructor(errorCode, correlationId, errorMessage) {
-    super(errorCode, correlationId, errorMessage);
-    this.name = "NodeAuthError";
-  }
-  /**
-   * Creates an error thrown if loopback server address is of type string.
-   */
-  static createInvalidLoopbackAddressTypeError() {
-    return new _NodeAuthError(NodeAuthErrorMessage.invalidLoopbackAddressType.code, "", `${NodeAuthErrorMessage.invalidLoopbackAddressType.desc}`);
-  }
-  /**
-   * Creates an error thrown if the loopback server is unable to get a url.
-   */
-  static createUnableToLoadRedirectUrlError() {
-    return new _NodeAuthError(NodeAuthErrorMessage.unableToLoadRedirectUri.code, "", `${NodeAuthErrorMessage.unableToLoadRedirectUri.desc}`);
-  }
-  /**
-   * Creates an error thrown if the server response does not contain an auth code.
-   */
-  static createNoAuthCodeInResponseError(correlationId = "") {
-    return new _NodeAuthError(NodeAuthErrorMessage.noAuthCodeInResponse.code, correlationId, `${NodeAuthErrorMessage.noAuthCodeInResponse.desc}`);
-  }
-  /**
-   * Creates an error thrown if the loopback server has not been spun up yet.
-   */
-  static createNoLoopbackServerExistsError() {
-    return new _NodeAuthError(NodeAuthErrorMessage.noLoopbackServerExists.code, "", `${NodeAuthErrorMessage.noLoopbackServerExists.desc}`);
-  }
-  /**
-   * Creates an error thrown if a loopback server already exists when attempting to create another one.
-   */
-  static createLoopbackServerAlreadyExistsError() {
-    return new _NodeAuthError(NodeAuthErrorMessage.loopbackServerAlreadyExists.code, "", `${NodeAuthErrorMessage.loopbackServerAlreadyExists.desc}`);
-  }
-  /**
-   * Creates an error thrown if the loopback server times out registering the auth code listener.
-   */
-  static createLoopbackServerTimeoutError(correlationId = "") {
-    return new _NodeAuthError(NodeAuthErrorMessage.loopbackServerTimeout.code, correlationId, `${NodeAuthErrorMessage.loopbackServerTimeout.desc}`);
-  }
-  /**
-   * Creates an error thrown if the loopback server receives an OAuth response in a query string.
-   */
-  static createLoopbackServerQueryResponseNotSupportedError() {
-    return new _NodeAuthError(NodeAuthErrorMessage.loopbackServerQueryResponseNotSupported.code, "", NodeAuthErrorMessage.loopbackServerQueryResponseNotSupported.desc);
-  }
-  /**
-   * Creates an error thrown when the state is not present.
-   */
-  static createStateNotFoundError(correlationId = "") {
-    return new _NodeAuthError(NodeAuthErrorMessage.stateNotFoundError.code, correlationId, NodeAuthErrorMessage.stateNotFoundError.desc);
-  }
-  /**
-   * Creates an error thrown when client certificate was provided, but neither the SHA-1 or SHA-256 thumbprints were provided
-   */
-  static createThumbprintMissingError() {
-    return new _NodeAuthError(NodeAuthErrorMessage.thumbprintMissing.code, "", NodeAuthErrorMessage.thumbprintMissing.desc);
-  }
-  /**
-   * Creates an error thrown when redirectUri is provided in an unsupported scenario
-   */
-  static createRedirectUriNotSupportedError(correlationId = "") {
-    return new _NodeAuthError(NodeAuthErrorMessage.redirectUriNotSupported.code, correlationId, NodeAuthErrorMessage.redirectUriNotSupported.desc);
-  }
-  /**
-   * Creates an error thrown when instance-aware behavior is requested for a confidential client.
-   */
-  static createUnsupportedCcaInstanceAwareError(correlationId = "") {
-    return new _NodeAuthError(NodeAuthErrorMessage.unsupportedCcaInstanceAware.code, correlationId, NodeAuthErrorMessage.unsupportedCcaInstanceAware.desc);
-  }
-};
-
-// node_modules/@azure/msal-node/dist/config/Configuration.mjs
-var DEFAULT_AUTH_OPTIONS = {
-  clientId: "",
-  authority: Constants_exports.DEFAULT_AUTHORITY,
-  clientSecret: "",
-  clientAssertion: "",
-  clientCertificate: {
-    thumbprint: "",
-    thumbprintSha256: "",
-    privateKey: "",
-    x5c: ""
-  },
-  knownAuthorities: [],
-  cloudDiscoveryMetadata: "",
-  authorityMetadata: "",
-  clientCapabilities: [],
-  azureCloudOptions: {
-    azureCloudInstance: AzureCloudInstance.None,
-    tenant: ""
-  },
-  isMcp: false
-};
-var DEFAULT_LOGGER_OPTIONS = {
-  loggerCallback: () => {
-  },
-  piiLoggingEnabled: false,
-  logLevel: LogLevel.Info
-};
-var DEFAULT_SYSTEM_OPTIONS2 = {
-  loggerOptions: DEFAULT_LOGGER_OPTIONS,
-  networkClient: new HttpClient(),
-  disableInternalRetries: false,
-  protocolMode: ProtocolMode.AAD
-};
-var DEFAULT_TELEMETRY_OPTIONS2 = {
-  application: {
-    appName: "",
-    appVersion: ""
-  }
-};
-function buildAppConfiguration({ auth, broker, cache: cache2, system, telemetry }) {
-  const systemOptions = {
-    ...DEFAULT_SYSTEM_OPTIONS2,
-    networkClient: new HttpClient(),
-    loggerOptions: system?.loggerOptions || DEFAULT_LOGGER_OPTIONS,
-    disableInternalRetries: system?.disableInternalRetries || false
-  };
-  if (!!auth.clientCertificate && !!!auth.clientCertificate.thumbprint && !!!auth.clientCertificate.thumbprintSha256) {
-    throw NodeAuthError.createStateNotFoundError();
-  }
-  return {
-    auth: { ...DEFAULT_AUTH_OPTIONS, ...auth },
-    broker: { ...broker },
-    cache: { ...cache2 },
-    system: { ...systemOptions, ...system },
-    telemetry: { ...DEFAULT_TELEMETRY_OPTIONS2, ...telemetry }
-  };
-}
-
-// node_modules/@azure/msal-node/dist/crypto/GuidGenerator.mjs
-var import_node_crypto6 = require("node:crypto");
-var GuidGenerator = class {
-  /**
-   * Generates a random [RFC 4122](https://www.rfc-editor.org/rfc/rfc4122.txt) version 4 UUID. The UUID is generated using a
-   * cryptographic pseudorandom number generator.
-   */
-  generateGuid() {
-    return (0, import_node_crypto6.randomUUID)();
-  }
-  /**
-   * verifies if a string is  GUID
-   * @param guid
-   */
-  isGuid(guid2) {
-    const regexGuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
-    return regexGuid.test(guid2);
-  }
-};
-
-// node_modules/@azure/msal-node/dist/utils/EncodingUtils.mjs
-var EncodingUtils = class _EncodingUtils {
-  /**
-   * 'utf8': Multibyte encoded Unicode characters. Many web pages and other document formats use UTF-8.
-   * 'base64': Base64 encoding.
-   *
-   * @param str text
-   */
-  static base64Encode(str, encoding) {
-    return Buffer.from(str, encoding).toString(Constants_exports.EncodingTypes.BASE64);
-  }
-  /**
-   * encode a URL
-   * @param str
-   */
-  static base64EncodeUrl(str, encoding) {
-    return _EncodingUtils.base64Encode(str, encoding).replace(/=/g, "").replace(/\+/g, "-").replace(/\//g, "_");
-  }
-  /**
-   * 'utf8': Multibyte encoded Unicode characters. Many web pages and other document formats use UTF-8.
-   * 'base64': Base64 encoding.
-   *
-   * @param base64Str Base64 encoded text
-   */
-  static base64Decode(base64Str) {
-    return Buffer.from(base64Str, Constants_exports.EncodingTypes.BASE64).toString("utf8");
-  }
-  /**
-   * @param base64Str Base64 encoded Url
-   */
-  static base64DecodeUrl(base64Str) {
-    let str = base64Str.replace(/-/g, "+").replace(/_/g, "/");
-    while (str.length % 4) {
-      str += "=";
-    }
-    return _EncodingUtils.base64Decode(str);
-  }
-};
-
-// node_modules/@azure/msal-node/dist/crypto/HashUtils.mjs
-var import_crypto = __toESM(require("crypto"), 1);
-var HashUtils = class {
-  /**
-   * generate 'SHA256' hash
-   * @param buffer
-   */
-  sha256(buffer) {
-    return import_crypto.default.createHash(Hash.SHA256).update(buffer).digest();
-  }
-};
-
-// node_modules/@azure/msal-node/dist/crypto/PkceGenerator.mjs
-var import_crypto2 = __toESM(require("crypto"), 1);
-var PkceGenerator = class {
-  constructor() {
-    this.hashUtils = new HashUtils();
-  }
-  /**
-   * generates the codeVerfier and the challenge from the codeVerfier
-   * reference: https://tools.ietf.org/html/rfc7636#section-4.1 and https://tools.ietf.org/html/rfc7636#section-4.2
-   */
-  async generatePkceCodes() {
-    const verifier = this.generateCodeVerifier();
-    const challenge = this.generateCodeChallengeFromVerifier(verifier);
-    return { verifier, challenge };
-  }
-  /**
-   * generates the codeVerfier; reference: https://tools.ietf.org/html/rfc7636#section-4.1
-   */
-  generateCodeVerifier() {
-    const charArr = [];
-    const maxNumber = 256 - 256 % CharSet.CV_CHARSET.length;
-    while (charArr.length <= RANDOM_OCTET_SIZE) {
-      const byte = import_crypto2.default.randomBytes(1)[0];
-      if (byte >= maxNumber) {
-        continue;
-      }
-      const index = byte % CharSet.CV_CHARSET.length;
-      charArr.push(CharSet.CV_CHARSET[index]);
-    }
-    const verifier = charArr.join("");
-    return EncodingUtils.base64EncodeUrl(verifier);
-  }
-  /**
-   * generate the challenge from the codeVerfier; reference: https://tools.ietf.org/html/rfc7636#section-4.2
-   * @param codeVerifier
-   */
-  generateCodeChallengeFromVerifier(codeVerifier) {
-    return EncodingUtils.base64EncodeUrl(this.hashUtils.sha256(codeVerifier).toString(Constants_exports.EncodingTypes.BASE64), Constants_exports.EncodingTypes.BASE64);
-  }
-};
-
-// node_modules/@azure/msal-node/dist/crypto/CryptoProvider.mjs
-var CryptoProvider = class {
-  constructor() {
-    this.pkceGenerator = new PkceGenerator();
-    this.guidGenerator = new GuidGenerator();
-    this.hashUtils = new HashUtils();
-  }
-  /**
-   * base64 URL safe encoded string
-   */
-  base64UrlEncode() {
-    throw new Error("Method not implemented.");
-  }
-  /**
-   * Stringifies and base64Url encodes input public key
-   * @param inputKid - public key id
-   * @returns Base64Url encoded public key
-   */
-  encodeKid() {
-    throw new Error("Method not implemented.");
-  }
-  /**
-   * Creates a new random GUID - used to populate state and nonce.
-   * @returns string (GUID)
-   */
-  createNewGuid() {
-    return this.guidGenerator.generateGuid();
-  }
-  /**
-   * Encodes input string to base64.
-   * @param input - string to be encoded
-   */
-  base64Encode(input2) {
-    return EncodingUtils.base64Encode(input2);
-  }
-  /**
-   * Decodes input string from base64.
-   * @param input - string to be decoded
-   */
-  base64Decode(input2) {
-    return EncodingUtils.base64Decode(input2);
-  }
-  /**
-   * Generates PKCE codes used in Authorization Code Flow.
-   */
-  generatePkceCodes() {
-    return this.pkceGenerator.generatePkceCodes();
-  }
-  /**
-   * Removes cryptographic keypair from key store matching the keyId passed in
-   * @param kid - public key id
-   * @param correlationId - correlation id
-   */
-  removeTokenBindingKey(kid, correlationId) {
-    throw new Error("Method not implemented.");
-  }
-  /**
-   * Removes all cryptographic keys from Keystore
-   * @param correlationId - correlation id
-   */
-  clearKeystore(correlationId) {
-    throw new Error("Method not implemented.");
-  }
-  /**
-   * Signs a compact JWT with a token-binding key - not yet implemented for node
-   * @param header - JOSE header
-   * @param payload - JWT payload
-   * @param kid - public key id
-   * @param correlationId - correlation id
-   */
-  signTokenBindingJwt(header, payload, kid, correlationId) {
-    throw createClientAuthError(ClientAuthErrorCodes_exports.methodNotImplemented, correlationId);
-  }
-  /**
-   * Returns the SHA-256 hash of an input string
-   */
-  async hashString(plainText) {
-    return EncodingUtils.base64EncodeUrl(this.hashUtils.sha256(plainText).toString(Constants_exports.EncodingTypes.BASE64), Constants_exports.EncodingTypes.BASE64);
-  }
-};
-
-// node_modules/@azure/msal-node/dist/cache/CacheHelpers.mjs
-var import_crypto3 = require("crypto");
-function computeAdditionalCacheKeyHash(components) {
-  const sortedKeys = Object.keys(components).sort();
-  let input2 = "";
-  for (const key of sortedKeys) {
-    const value = components[key];
-    input2 += `${Buffer.byteLength(key, "utf8")}:${key}${Buffer.byteLength(value, "utf8")}:${value}`;
-  }
-  return (0, import_crypto3.createHash)("sha256").update(input2, "utf8").digest("base64url");
-}
-function generateCredentialKey(credential, hash) {
-  const familyId = credential.credentialType === Constants_exports.CredentialType.REFRESH_TOKEN && credential.familyId || credential.clientId;
-  const scheme = credential.tokenType && credential.tokenType.toLowerCase() !== Constants_exports.AuthenticationScheme.BEARER.toLowerCase() ? credential.tokenType.toLowerCase() : "";
-  const credentialKey = [
-    credential.homeAccountId,
-    credential.environment,
-    credential.credentialType,
-    familyId,
-    credential.realm || "",
-    credential.target || "",
-    scheme
-  ];
-  if (credential.additionalCacheKeyComponents && Object.keys(credential.additionalCacheKeyComponents).length > 0) {
-    credentialKey.push(hash ?? computeAdditionalCacheKeyHash(credential.additionalCacheKeyComponents));
-  }
-  return credentialKey.join(CACHE.KEY_SEPARATOR).toLowerCase();
-}
-function generateAccountKey(account) {
-  const homeTenantId = account.homeAccountId.split(".")[1];
-  const accountKey = [
-    account.homeAccountId,
-    account.environment,
-    homeTenantId || account.tenantId || ""
-  ];
-  return accountKey.join(CACHE.KEY_SEPARATOR).toLowerCase();
-}
-
-// node_modules/@azure/msal-node/dist/cache/NodeStorage.mjs
-var NodeStorage = class extends CacheManager {
-  constructor(logger, clientId, cryptoImpl, staticAuthorityOptions) {
-    super(clientId, cryptoImpl, logger, new StubPerformanceClient(), staticAuthorityOptions, DEFAULT_TOKEN_BINDING_KEY_MANAGER);
-    this.cache = {};
-    this.changeEmitters = [];
-    this.logger = logger;
-  }
-  /**
-   * Queue up callbacks
-   * @param func - a callback function for cache change indication
-   */
-  registerChangeEmitter(func) {
-    this.changeEmitters.push(func);
-  }
-  /**
-   * Invoke the callback when cache changes
-   */
-  emitChange() {
-    this.changeEmitters.forEach((func) => func.call(null));
-  }
-  /**
-   * Converts cacheKVStore to InMemoryCache
-   * @param cache - key value store
-   */
-  cacheToInMemoryCache(cache2) {
-    const inMemoryCache = {
-      accounts: {},
-      idTokens: {},
-      accessTokens: {},
-      refreshTokens: {},
-      appMetadata: {}
-    };
-    for (const key in cache2) {
-      const value = cache2[key];
-      if (typeof value !== "object") {
-        continue;
-      }
-      if (AccountEntityUtils_exports.isAccountEntity(value)) {
-        inMemoryCache.accounts[key] = value;
-      } else if (CacheHelpers_exports.isIdTokenEntity(value)) {
-        inMemoryCache.idTokens[key] = value;
-      } else if (CacheHelpers_exports.isAccessTokenEntity(value)) {
-        inMemoryCache.accessTokens[key] = value;
-      } else if (CacheHelpers_exports.isRefreshTokenEntity(value)) {
-        inMemoryCache.refreshTokens[key] = value;
-      } else if (CacheHelpers_exports.isAppMetadataEntity(key, value)) {
-        inMemoryCache.appMetadata[key] = value;
-      } else {
-        continue;
-      }
-    }
-    return inMemoryCache;
-  }
-  /**
-   * converts inMemoryCache to CacheKVStore
-   * @param inMemoryCache - kvstore map for inmemory
-   */
-  inMemoryCacheToCache(inMemoryCache) {
-    let cache2 = this.getCache();
-    cache2 = {
-      ...cache2,
-      ...inMemoryCache.accounts,
-      ...inMemoryCache.idTokens,
-      ...inMemoryCache.accessTokens,
-      ...inMemoryCache.refreshTokens,
-      ...inMemoryCache.appMetadata
-    };
-    return cache2;
-  }
-  /**
-   * gets the current in memory cache for the client
-   */
-  getInMemoryCache() {
-    this.logger.trace("Getting in-memory cache", "");
-    const inMemoryCache = this.cacheToInMemoryCache(this.getCache());
-    return inMemoryCache;
-  }
-  /**
-   * sets the current in memory cache for the client
-   * @param inMemoryCache - key value map in memory
-   */
-  setInMemoryCache(inMemoryCache) {
-    this.logger.trace("Setting in-memory cache", "");
-    const cache2 = this.inMemoryCacheToCache(inMemoryCache);
-    this.setCache(cache2);
-    this.emitChange();
-  }
-  /**
-   * get the current cache key-value store
-   */
-  getCache() {
-    this.logger.trace("Getting cache key-value store", "");
-    return this.cache;
-  }
-  /**
-   * sets the current cache (key value store)
-   * @param cacheMap - key value map
-   */
-  setCache(cache2) {
-    this.logger.trace("Setting cache key value store", "");
-    this.cache = cache2;
-    this.emitChange();
-  }
-  /**
-   * Gets cache item with given key.
-   * @param key - lookup key for the cache entry
-   */
-  getItem(key) {
-    this.logger.tracePii(`Item key: ${key}`, "");
-    const cache2 = this.getCache();
-    return cache2[key];
-  }
-  /**
-   * Gets cache item with given key-value
-   * @param key - lookup key for the cache entry
-   * @param value - value of the cache entry
-   */
-  setItem(key, value) {
-    this.logger.tracePii(`Item key: ${key}`, "");
-    const cache2 = this.getCache();
-    cache2[key] = value;
-    this.setCache(cache2);
-  }
-  generateCredentialKey(credential, additionalCacheKeyHash) {
-    return generateCredentialKey(credential, additionalCacheKeyHash);
-  }
-  generateAccountKey(account) {
-    return generateAccountKey(account);
-  }
-  getAccountKeys() {
-    const inMemoryCache = this.getInMemoryCache();
-    const accountKeys = Object.keys(inMemoryCache.accounts);
-    return accountKeys;
-  }
-  getTokenKeys() {
-    const inMemoryCache = this.getInMemoryCache();
-    const tokenKeys = {
-      idToken: Object.keys(inMemoryCache.idTokens),
-      accessToken: Object.keys(inMemoryCache.accessTokens),
-      refreshToken: Object.keys(inMemoryCache.refreshTokens)
-    };
-    return tokenKeys;
-  }
-  /**
-   * Reads account from cache, builds it into an account entity and returns it.
-   * @param accountKey - lookup key to fetch cache type AccountEntity
-   * @returns
-   */
-  getAccount(accountKey) {
-    const cachedAccount = this.getItem(accountKey);
-    return cachedAccount && typeof cachedAccount === "object" ? { ...cachedAccount } : null;
-  }
-  /**
-   * set account entity
-   * @param account - cache value to be set of type AccountEntity
-   */
-  async setAccount(account) {
-    const accountKey = this.generateAccountKey(AccountEntityUtils_exports.getAccountInfo(account));
-    this.setItem(accountKey, account);
-  }
-  /**
-   * fetch the idToken credential
-   * @param idTokenKey - lookup key to fetch cache type IdTokenEntity
-   */
-  getIdTokenCredential(idTokenKey) {
-    const idToken = this.getItem(idTokenKey);
-    if (CacheHelpers_exports.isIdTokenEntity(idToken)) {
-      return idToken;
-    }
-    return null;
-  }
-  /**
-   * set idToken credential
-   * @param idToken - cache value to be set of type IdTokenEntity
-   */
-  async setIdTokenCredential(idToken) {
-    const idTokenKey = this.generateCredentialKey(idToken);
-    this.setItem(idTokenKey, idToken);
-  }
-  /**
-   * fetch the accessToken credential
-   * @param accessTokenKey - lookup key to fetch cache type AccessTokenEntity
-   */
-  getAccessTokenCredential(accessTokenKey) {
-    const accessToken = this.getItem(accessTokenKey);
-    if (CacheHelpers_exports.isAccessTokenEntity(accessToken)) {
-      return accessToken;
-    }
-    return null;
-  }
-  /**
-   * Set accessToken credential to the cache
-   * @param accessToken - the access token entity to cache
-   * @param _correlationId - unique identifier for the request
-   * @param _kmsi - keep me signed in flag
-   * @param additionalCacheKeyHash - optional precomputed hash of additionalCacheKeyComponents used in key generation
-   */
-  async setAccessTokenCredential(accessToken, _correlationId, _kmsi, additionalCacheKeyHash) {
-    const accessTokenKey = this.generateCredentialKey(accessToken, additionalCacheKeyHash);
-    this.setItem(accessTokenKey, accessToken);
-  }
-  /**
-   * fetch the refreshToken credential
-   * @param refreshTokenKey - lookup key to fetch cache type RefreshTokenEntity
-   */
-  getRefreshTokenCredential(refreshTokenKey) {
-    const refreshToken = this.getItem(refreshTokenKey);
-    if (CacheHelpers_exports.isRefreshTokenEntity(refreshToken)) {
-      return refreshToken;
-    }
-    return null;
-  }
-  /**
-   * set refreshToken credential
-   * @param refreshToken - cache value to be set of type RefreshTokenEntity
-   */
-  async setRefreshTokenCredential(refreshToken) {
-    const refreshTokenKey = this.generateCredentialKey(refreshToken);
-    this.setItem(refreshTokenKey, refreshToken);
-  }
-  /**
-   * fetch appMetadata entity from the platform cache
-   * @param appMetadataKey - lookup key to fetch cache type AppMetadataEntity
-   */
-  getAppMetadata(appMetadataKey) {
-    const appMetadata = this.getItem(appMetadataKey);
-    if (CacheHelpers_exports.isAppMetadataEntity(appMetadataKey, appMetadata)) {
-      return appMetadata;
-    }
-    return null;
-  }
-  /**
-   * set appMetadata entity to the platform cache
-   * @param appMetadata - cache value to be set of type AppMetadataEntity
-   */
-  setAppMetadata(appMetadata) {
-    const appMetadataKey = CacheHelpers_exports.generateAppMetadataKey(appMetadata);
-    this.setItem(appMetadataKey, appMetadata);
-  }
-  /**
-   * fetch server telemetry entity from the platform cache
-   * @param serverTelemetrykey - lookup key to fetch cache type ServerTelemetryEntity
-   */
-  getServerTelemetry(serverTelemetrykey) {
-    const serverTelemetryEntity = this.getItem(serverTelemetrykey);
-    if (serverTelemetryEntity && CacheHelpers_exports.isServerTelemetryEntity(serverTelemetrykey, serverTelemetryEntity)) {
-      return serverTelemetryEntity;
-    }
-    return null;
-  }
-  /**
-   * set server telemetry entity to the platform cache
-   * @param serverTelemetryKey - lookup key to fetch cache type ServerTelemetryEntity
-   * @param serverTelemetry - cache value to be set of type ServerTelemetryEntity
-   */
-  setServerTelemetry(serverTelemetryKey, serverTelemetry) {
-    this.setItem(serverTelemetryKey, serverTelemetry);
-  }
-  /**
-   * fetch authority metadata entity from the platform cache
-   * @param key - lookup key to fetch cache type AuthorityMetadataEntity
-   */
-  getAuthorityMetadata(key) {
-    const authorityMetadataEntity = this.getItem(key);
-    if (authorityMetadataEntity && CacheHelpers_exports.isAuthorityMetadataEntity(key, authorityMetadataEntity)) {
-      return authorityMetadataEntity;
-    }
-    return null;
-  }
-  /**
-   * Get all authority metadata keys
-   */
-  getAuthorityMetadataKeys() {
-    return this.getKeys().filter((key) => {
-      return this.isAuthorityMetadata(key);
-    });
-  }
-  /**
-   * set authority metadata entity to the platform cache
-   * @param key - lookup key to fetch cache type AuthorityMetadataEntity
-   * @param metadata - cache value to be set of type AuthorityMetadataEntity
-   */
-  setAuthorityMetadata(key, metadata) {
-    this.setItem(key, metadata);
-  }
-  /**
-   * fetch throttling entity from the platform cache
-   * @param throttlingCacheKey - lookup key to fetch cache type ThrottlingEntity
-   */
-  getThrottlingCache(throttlingCacheKey) {
-    const throttlingCache = this.getItem(throttlingCacheKey);
-    if (throttlingCache && CacheHelpers_exports.isThrottlingEntity(throttlingCacheKey, throttlingCache)) {
-      return throttlingCache;
-    }
-    return null;
-  }
-  /**
-   * set throttling entity to the platform cache
-   * @param throttlingCacheKey - lookup key to fetch cache type ThrottlingEntity
-   * @param throttlingCache - cache value to be set of type ThrottlingEntity
-   */
-  setThrottlingCache(throttlingCacheKey, throttlingCache) {
-    this.setItem(throttlingCacheKey, throttlingCache);
-  }
-  /**
-   * Removes the cache item from memory with the given key.
-   * @param key - lookup key to remove a cache entity
-   * @param inMemory - key value map of the cache
-   */
-  removeItem(key) {
-    this.logger.tracePii(`Item key: ${key}`, "");
-    let result = false;
-    const cache2 = this.getCache();
-    if (!!cache2[key]) {
-      delete cache2[key];
-      result = true;
-    }
-    if (result) {
-      this.setCache(cache2);
-      this.emitChange();
-    }
-    return result;
-  }
-  /**
-   * Remove account entity from the platform cache if it's outdated
-   * @param accountKey - lookup key to fetch cache type AccountEntity
-   */
-  removeOutdatedAccount(accountKey) {
-    this.removeItem(accountKey);
-  }
-  /**
-   * Checks whether key is in cache.
-   * @param key - look up key for a cache entity
-   */
-  containsKey(key) {
-    return this.getKeys().includes(key);
-  }
-  /**
-   * Gets all keys in window.
-   */
-  getKeys() {
-    this.logger.trace("Retrieving all cache keys", "");
-    const cache2 = this.getCache();
-    return [...Object.keys(cache2)];
-  }
-  /**
-   * Clears all cache entries created by MSAL except authority metadata..
-   */
-  clear() {
-    this.logger.trace("Clearing cache entries created by MSAL", "");
-    const cacheKeys = this.getKeys();
-    cacheKeys.forEach((key) => {
-      if (this.isAuthorityMetadata(key)) {
-        return;
-      }
-      this.removeItem(key);
-    });
-    this.emitChange();
-  }
-  /**
-   * Initialize in memory cache from an exisiting cache vault
-   * @param cache - blob formatted cache (JSON)
-   */
-  static generateInMemoryCache(cache2) {
-    return Deserializer.deserializeAllCache(Deserializer.deserializeJSONBlob(cache2));
-  }
-  /**
-   * retrieves the final JSON
-   * @param inMemoryCache - itemised cache read from the JSON
-   */
-  static generateJsonCache(inMemoryCache) {
-    return Serializer.serializeAllCache(inMemoryCache);
-  }
-  /**
-   * Updates a credential's cache key if the current cache key is outdated
-   */
-  updateCredentialCacheKey(currentCacheKey, credential) {
-    const updatedCacheKey = this.generateCredentialKey(credential);
-    if (currentCacheKey !== updatedCacheKey) {
-      const cacheItem = this.getItem(currentCacheKey);
-      if (cacheItem) {
-        this.removeItem(currentCacheKey);
-        this.setItem(updatedCacheKey, cacheItem);
-        this.logger.verbose(`Updated an outdated ${credential.credentialType} cache key`, "");
-        return updatedCacheKey;
-      } else {
-        this.logger.error(`Attempted to update an outdated ${credential.credentialType} cache key but no item matching the outdated key was found in storage`, "");
-      }
-    }
-    return currentCacheKey;
-  }
-};
-
-// node_modules/@azure/msal-node/dist/cache/TokenCache.mjs
-var defaultSerializedCache = {
-  Account: {},
-  IdToken: {},
-  AccessToken: {},
-  RefreshToken: {},
-  AppMetadata: {}
-};
-var TokenCache = class {
-  constructor(storage, logger, cachePlugin) {
-    this.cacheHasChanged = false;
-    this.storage = storage;
-    this.storage.registerChangeEmitter(this.handleChangeEvent.bind(this));
-    if (cachePlugin) {
-      this.persistence = cachePlugin;
-    }
-    this.logger = logger;
-  }
-  /**
-   * Set to true if cache state has changed since last time serialize or writeToPersistence was called
-   */
-  hasChanged() {
-    return this.cacheHasChanged;
-  }
-  /**
-   * Serializes in memory cache to JSON
-   */
-  serialize() {
-    this.logger.trace("Serializing in-memory cache", "");
-    let finalState = Serializer.serializeAllCache(this.storage.getInMemoryCache());
-    if (this.cacheSnapshot) {
-      this.logger.trace("Reading cache snapshot from disk", "");
-      finalState = this.mergeState(JSON.parse(this.cacheSnapshot), finalState);
-    } else {
-      this.logger.trace("No cache snapshot to merge", "");
-    }
-    this.cacheHasChanged = false;
-    return JSON.stringify(finalState);
-  }
-  /**
-   * Deserializes JSON to in-memory cache. JSON should be in MSAL cache schema format
-   * @param cache - blob formatted cache
-   */
-  deserialize(cache2) {
-    this.logger.trace("Deserializing JSON to in-memory cache", "");
-    this.cacheSnapshot = cache2;
-    if (this.cacheSnapshot) {
-      this.logger.trace("Reading cache snapshot from disk", "");
-      const deserializedCache = Deserializer.deserializeAllCache(this.overlayDefaults(JSON.parse(this.cacheSnapshot)));
-      this.storage.setInMemoryCache(deserializedCache);
-    } else {
-      this.logger.trace("No cache snapshot to deserialize", "");
-    }
-  }
-  /**
-   * Fetches the cache key-value map
-   */
-  getKVStore() {
-    return this.storage.getCache();
-  }
-  /**
-   * Gets cache snapshot in CacheKVStore format
-   */
-  getCacheSnapshot() {
-    const deserializedPersistentStorage = NodeStorage.generateInMemoryCache(this.cacheSnapshot);
-    return this.storage.inMemoryCacheToCache(deserializedPersistentStorage);
-  }
-  /**
-   * API that retrieves all accounts currently in cache to the user
-   */
-  async getAllAccounts(correlationId = new CryptoProvider().createNewGuid()) {
-    this.logger.trace("getAllAccounts called", correlationId);
-    let cacheContext;
-    try {
-      if (this.persistence) {
-        cacheContext = new TokenCacheContext(this, false);
-        await this.persistence.beforeCacheAccess(cacheContext);
-      }
-      return this.storage.getAllAccounts({}, correlationId);
-    } finally {
-      if (this.persistence && cacheContext) {
-        await this.persistence.afterCacheAccess(cacheContext);
-      }
-    }
-  }
-  /**
-   * Returns the signed in account matching homeAccountId.
-   * (the account object is created at the time of successful login)
-   * or null when no matching account is found
-   * @param homeAccountId - unique identifier for an account (uid.utid)
-   */
-  async getAccountByHomeId(homeAccountId) {
-    const allAccounts = await this.getAllAccounts();
-    if (homeAccountId && allAccounts && allAccounts.length) {
-      return allAccounts.filter((accountObj) => accountObj.homeAccountId === homeAccountId)[0] || null;
-    } else {
-      return null;
-    }
-  }
-  /**
-   * Returns the signed in account matching localAccountId.
-   * (the account object is created at the time of successful login)
-   * or null when no matching account is found
-   * @param localAccountId - unique identifier of an account (sub/obj when homeAccountId cannot be populated)
-   */
-  async getAccountByLocalId(localAccountId) {
-    const allAccounts = await this.getAllAccounts();
-    if (localAccountId && allAccounts && allAccounts.length) {
-      return allAccounts.filter((accountObj) => accountObj.localAccountId === localAccountId)[0] || null;
-    } else {
-      return null;
-    }
-  }
-  /**
-   * API to remove a specific account and the relevant data from cache
-   * @param account - AccountInfo passed by the user
-   */
-  async removeAccount(account, correlationId) {
-    this.logger.trace("removeAccount called", correlationId || "");
-    let cacheContext;
-    try {
-      if (this.persistence) {
-        cacheContext = new TokenCacheContext(this, true);
-        await this.persistence.beforeCacheAccess(cacheContext);
-      }
-      this.storage.removeAccount(account, correlationId || new GuidGenerator().generateGuid());
-    } finally {
-      if (this.persistence && cacheContext) {
-        await this.persistence.afterCacheAccess(cacheContext);
-      }
-    }
-  }
-  /**
-   * Overwrites in-memory cache with persistent cache
-   */
-  async overwriteCache() {
-    if (!this.persistence) {
-      this.logger.info("No persistence layer specified, cache cannot be overwritten", "");
-      return;
-    }
-    this.logger.info("Overwriting in-memory cache with persistent cache", "");
-    this.storage.clear();
-    const cacheContext = new TokenCacheContext(this, false);
-    await this.persistence.beforeCacheAccess(cacheContext);
-    const cacheSnapshot = this.getCacheSnapshot();
-    this.storage.setCache(cacheSnapshot);
-    await this.persistence.afterCacheAccess(cacheContext);
-  }
-  /**
-   * Called when the cache has changed state.
-   */
-  handleChangeEvent() {
-    this.cacheHasChanged = true;
-  }
-  /**
-   * Merge in memory cache with the cache snapshot.
-   * @param oldState - cache before changes
-   * @param currentState - current cache state in the library
-   */
-  mergeState(oldState, currentState) {
-    this.logger.trace("Merging in-memory cache with cache snapshot", "");
-    const stateAfterRemoval = this.mergeRemovals(oldState, currentState);
-    return this.mergeUpdates(stateAfterRemoval, currentState);
-  }
-  /**
-   * Deep update of oldState based on newState values
-   * @param oldState - cache before changes
-   * @param newState - updated cache
-   */
-  mergeUpdates(oldState, newState) {
-    Object.keys(newState).forEach((newKey) => {
-      const newValue = newState[newKey];
-      if (!oldState.hasOwnProperty(newKey)) {
-        if (newValue !== null) {
-          oldState[newKey] = newValue;
-        }
-      } else {
-        const newValueNotNull = newValue !== null;
-        const newValueIsObject = typeof newValue === "object";
-        const newValueIsNotArray = !Array.isArray(newValue);
-        const oldStateNotUndefinedOrNull = typeof oldState[newKey] !== "undefined" && oldState[newKey] !== null;
-        if (newValueNotNull && newValueIsObject && newValueIsNotArray && oldStateNotUndefinedOrNull) {
-          this.mergeUpdates(oldState[newKey], newValue);
-        } else {
-          oldState[newKey] = newValue;
-        }
-      }
-    });
-    return oldState;
-  }
-  /**
-   * Removes entities in oldState that the were removed from newState. If there are any unknown values in root of
-   * oldState that are not recognized, they are left untouched.
-   * @param oldState - cache before changes
-   * @param newState - updated cache
-   */
-  mergeRemovals(oldState, newState) {
-    this.logger.trace("Remove updated entries in cache", "");
-    const accounts = oldState.Account ? this.mergeRemovalsDict(oldState.Account, newState.Account) : oldState.Account;
-    const accessTokens = oldState.AccessToken ? this.mergeRemovalsDict(oldState.AccessToken, newState.AccessToken) : oldState.AccessToken;
-    const refreshTokens = oldState.RefreshToken ? this.mergeRemovalsDict(oldState.RefreshToken, newState.RefreshToken) : oldState.RefreshToken;
-    const idTokens = oldState.IdToken ? this.mergeRemovalsDict(oldState.IdToken, newState.IdToken) : oldState.IdToken;
-    const appMetadata = oldState.AppMetadata ? this.mergeRemovalsDict(oldState.AppMetadata, newState.AppMetadata) : oldState.AppMetadata;
-    return {
-      ...oldState,
-      Account: accounts,
-      AccessToken: accessTokens,
-      RefreshToken: refreshTokens,
-      IdToken: idTokens,
-      AppMetadata: appMetadata
-    };
-  }
-  /**
-   * Helper to merge new cache with the old one
-   * @param oldState - cache before changes
-   * @param newState - updated cache
-   */
-  mergeRemovalsDict(oldState, newState) {
-    const finalState = { ...oldState };
-    Object.keys(oldState).forEach((oldKey) => {
-      if (!newState || !newState.hasOwnProperty(oldKey)) {
-        delete finalState[oldKey];
-      }
-    });
-    return finalState;
-  }
-  /**
-   * Helper to overlay as a part of cache merge
-   * @param passedInCache - cache read from the blob
-   */
-  overlayDefaults(passedInCache) {
-    this.logger.trace("Overlaying input cache with the default cache", "");
-    return {
-      Account: {
-        ...defaultSerializedCache.Account,
-        ...passedInCache.Account
-      },
-      IdToken: {
-        ...defaultSerializedCache.IdToken,
-        ...passedInCache.IdToken
-      },
-      AccessToken: {
-        ...defaultSerializedCache.AccessToken,
-        ...passedInCache.AccessToken
-      },
-      RefreshToken: {
-        ...defaultSerializedCache.RefreshToken,
-        ...passedInCache.RefreshToken
-      },
-      AppMetadata: {
-        ...defaultSerializedCache.AppMetadata,
-        ...passedInCache.AppMetadata
-      }
-    };
-  }
-};
-
-// node_modules/@azure/msal-node/dist/client/ClientAssertion.mjs
-var import_jsonwebtoken = __toESM(require_jsonwebtoken(), 1);
-
-// node_modules/@azure/msal-node/dist/error/ClientAuthErrorCodes.mjs
-var missingTenantIdError = "missing_tenant_id_error";
-var invalidAssertion = "invalid_assertion";
-var invalidClientCredential = "invalid_client_credential";
-var emptyFicAssertion = "empty_fic_assertion";
-var conflictingUserIdentifiers = "conflicting_user_identifiers";
-var missingUserIdentifier = "missing_user_identifier";
-
-// node_modules/@azure/msal-node/dist/client/ClientAssertion.mjs
-var ClientAssertion = class _ClientAssertion {
-  /**
-   * Initialize the ClientAssertion class from the clientAssertion passed by the user
-   * @param assertion - refer https://tools.ietf.org/html/rfc7521
-   */
-  static fromAssertion(assertion) {
-    const clientAssertion = new _ClientAssertion();
-    clientAssertion.jwt = assertion;
-    return clientAssertion;
-  }
-  /**
-   * @deprecated Use fromCertificateWithSha256Thumbprint instead, with a SHA-256 thumprint
-   * Initialize the ClientAssertion class from the certificate passed by the user
-   * @param thumbprint - identifier of a certificate
-   * @param privateKey - secret key
-   * @param publicCertificate - electronic document provided to prove the ownership of the public key
-   */
-  static fromCertificate(thumbprint2, privateKey, publicCertificate) {
-    const clientAssertion = new _ClientAssertion();
-    clientAssertion.privateKey = privateKey;
-    clientAssertion.thumbprint = thumbprint2;
-    clientAssertion.useSha256 = false;
-    if (publicCertificate) {
-      clientAssertion.publicCertificate = this.parseCertificate(publicCertificate);
-    }
-    return clientAssertion;
-  }
-  /**
-   * Initialize the ClientAssertion class from the certificate passed by the user
-   * @param thumbprint - identifier of a certificate
-   * @param privateKey - secret key
-   * @param publicCertificate - electronic document provided to prove the ownership of the public key
-   */
-  static fromCertificateWithSha256Thumbprint(thumbprint2, privateKey, publicCertificate) {
-    const clientAssertion = new _ClientAssertion();
-    clientAssertion.privateKey = privateKey;
-    clientAssertion.thumbprint = thumbprint2;
-    clientAssertion.useSha256 = true;
-    if (publicCertificate) {
-      clientAssertion.publicCertificate = this.parseCertificate(publicCertificate);
-    }
-    return clientAssertion;
-  }
-  /**
-   * Update JWT for certificate based clientAssertion, if passed by the user, uses it as is
-   * @param cryptoProvider - library's crypto helper
-   * @param issuer - iss claim
-   * @param jwtAudience - aud claim
-   */
-  getJwt(cryptoProvider, issuer, jwtAudience) {
-    if (this.privateKey && this.thumbprint) {
-      if (this.jwt && !this.isExpired() && issuer === this.issuer && jwtAudience === this.jwtAudience) {
+        this.jwt = import_jsonwebtoken.default.sign(payload, this.privateKey, { header });
         return this.jwt;
       }
-      return this.createJwt(cryptoProvider, issuer, jwtAudience);
-    }
-    if (this.jwt) {
-      return this.jwt;
-    }
-    throw createClientAuthError(invalidAssertion, "");
-  }
-  /**
-   * JWT format and required claims specified: https://tools.ietf.org/html/rfc7523#section-3
-   */
-  createJwt(cryptoProvider, issuer, jwtAudience) {
-    this.issuer = issuer;
-    this.jwtAudience = jwtAudience;
-    const issuedAt = TimeUtils_exports.nowSeconds();
-    this.expirationTime = issuedAt + 600;
-    const algorithm = this.useSha256 ? JwtConstants.PSS_256 : JwtConstants.RSA_256;
-    const header = {
-      alg: algorithm
+      /**
+       * Utility API to check expiration
+       */
+      isExpired() {
+        return this.expirationTime < TimeUtils_exports.nowSeconds();
+      }
+      /**
+       * Extracts the raw certs from a given certificate string and returns them in an array.
+       * @param publicCertificate - electronic document provided to prove the ownership of the public key
+       */
+      static parseCertificate(publicCertificate) {
+        const regexToFindCerts = /-----BEGIN CERTIFICATE-----\r*\n(.+?)\r*\n-----END CERTIFICATE-----/gs;
+        const certs = [];
+        let matches;
+        while ((matches = regexToFindCerts.exec(publicCertificate)) !== null) {
+          certs.push(matches[1].replace(/\r*\n/g, ""));
+        }
+        return certs;
+      }
     };
-    const thumbprintHeader = this.useSha256 ? JwtConstants.X5T_256 : JwtConstants.X5T;
-    Object.assign(header, {
-      [thumbprintHeader]: EncodingUtils.base64EncodeUrl(this.thumbprint, Constants_exports.EncodingTypes.HEX)
-    });
-    if (this.publicCertificate) {
-      Object.assign(header, {
-        [JwtConstants.X5C]: this.publicCertificate
-      });
-    }
-    const payload = {
-      [JwtConstants.AUDIENCE]: this.jwtAudience,
-      [JwtConstants.EXPIRATION_TIME]: this.expirationTime,
-      [JwtConstants.ISSUER]: this.issuer,
-      [JwtConstants.SUBJECT]: this.issuer,
-      [JwtConstants.NOT_BEFORE]: issuedAt,
-      [JwtConstants.JWT_ID]: cryptoProvider.createNewGuid()
-    };
-    this.jwt = import_jsonwebtoken.default.sign(payload, this.privateKey, { header });
-    return this.jwt;
   }
-  /**
-   * Utility API to check expiration
-   */
-  isExpired() {
-    return this.expirationTime < TimeUtils_exports.nowSeconds();
-  }
-  /**
-   * Extracts the raw certs from a given certificate string and returns them in an array.
-   * @param publicCertificate - electronic document provided to prove the ownership of the public key
-   */
-  static parseCertificate(publicCertificate) {
-    const regexToFindCerts = /-----BEGIN CERTIFICATE-----\r*\n(.+?)\r*\n-----END CERTIFICATE-----/gs;
-    const certs = [];
-    let matches;
-    while ((matches = regexToFindCerts.exec(publicCertificate)) !== null) {
-      certs.push(matches[1].replace(/\r*\n/g, ""));
-    }
-    return certs;
-  }
-};
+});
 
 // node_modules/@azure/msal-node/dist/packageMetadata.mjs
-var name2 = "@azure/msal-node";
-var version2 = "7.2.3";
+var name2, version2;
+var init_packageMetadata2 = __esm({
+  "node_modules/@azure/msal-node/dist/packageMetadata.mjs"() {
+    "use strict";
+    name2 = "@azure/msal-node";
+    version2 = "7.2.3";
+  }
+});
 
 // node_modules/@azure/msal-node/dist/client/BaseClient.mjs
-var BaseClient = class {
-  constructor(configuration) {
-    this.config = buildClientConfiguration(configuration);
-    this.logger = new Logger(this.config.loggerOptions, name2, version2);
-    this.cryptoUtils = this.config.cryptoInterface;
-    this.cacheManager = this.config.storageInterface;
-    this.networkClient = this.config.networkInterface;
-    this.serverTelemetryManager = this.config.serverTelemetryManager;
-    this.authority = this.config.authOptions.authority;
-    this.performanceClient = new StubPerformanceClient();
+var BaseClient;
+var init_BaseClient = __esm({
+  "node_modules/@azure/msal-node/dist/client/BaseClient.mjs"() {
+    "use strict";
+    init_index_node();
+    init_packageMetadata2();
+    BaseClient = class {
+      constructor(configuration) {
+        this.config = buildClientConfiguration(configuration);
+        this.logger = new Logger(this.config.loggerOptions, name2, version2);
+        this.cryptoUtils = this.config.cryptoInterface;
+        this.cacheManager = this.config.storageInterface;
+        this.networkClient = this.config.networkInterface;
+        this.serverTelemetryManager = this.config.serverTelemetryManager;
+        this.authority = this.config.authOptions.authority;
+        this.performanceClient = new StubPerformanceClient();
+      }
+      /**
+       * Creates default headers for requests to token endpoint
+       */
+      createTokenRequestHeaders(ccsCred) {
+        return Token_exports.createTokenRequestHeaders(this.logger, false, ccsCred);
+      }
+      /**
+       * Http post to token endpoint
+       * @param tokenEndpoint
+       * @param queryString
+       * @param headers
+       * @param thumbprint
+       */
+      async executePostToTokenEndpoint(tokenEndpoint, queryString, headers, thumbprint2, correlationId) {
+        return Token_exports.executePostToTokenEndpoint(tokenEndpoint, queryString, headers, thumbprint2, correlationId, this.cacheManager, this.networkClient, this.logger, this.performanceClient, this.serverTelemetryManager);
+      }
+      /**
+       * Wraps sendPostRequestAsync with necessary preflight and postflight logic
+       * @param thumbprint - Request thumbprint for throttling
+       * @param tokenEndpoint - Endpoint to make the POST to
+       * @param options - Body and Headers to include on the POST request
+       * @param correlationId - CorrelationId for telemetry
+       */
+      async sendPostRequest(thumbprint2, tokenEndpoint, options, correlationId) {
+        return Token_exports.sendPostRequest(thumbprint2, tokenEndpoint, options, correlationId, this.cacheManager, this.networkClient, this.logger, this.performanceClient);
+      }
+      /**
+       * Creates query string for the /token request
+       * @param request
+       */
+      createTokenQueryParameters(request2) {
+        return Token_exports.createTokenQueryParameters(request2, this.config.authOptions.clientId, this.config.authOptions.redirectUri, this.performanceClient);
+      }
+    };
   }
-  /**
-   * Creates default headers for requests to token endpoint
-   */
-  createTokenRequestHeaders(ccsCred) {
-    return Token_exports.createTokenRequestHeaders(this.logger, false, ccsCred);
-  }
-  /**
-   * Http post to token endpoint
-   * @param tokenEndpoint
-   * @param queryString
-   * @param headers
-   * @param thumbprint
-   */
-  async executePostToTokenEndpoint(tokenEndpoint, queryString, headers, thumbprint2, correlationId) {
-    return Token_exports.executePostToTokenEndpoint(tokenEndpoint, queryString, headers, thumbprint2, correlationId, this.cacheManager, this.networkClient, this.logger, this.performanceClient, this.serverTelemetryManager);
-  }
-  /**
-   * Wraps sendPostRequestAsync with necessary preflight and postflight logic
-   * @param thumbprint - Request thumbprint for throttling
-   * @param tokenEndpoint - Endpoint to make the POST to
-   * @param options - Body and Headers to include on the POST request
-   * @param correlationId - CorrelationId for telemetry
-   */
-  async sendPostRequest(thumbprint2, tokenEndpoint, options, correlationId) {
-    return Token_exports.sendPostRequest(thumbprint2, tokenEndpoint, options, correlationId, this.cacheManager, this.networkClient, this.logger, this.performanceClient);
-  }
-  /**
-   * Creates query string for the /token request
-   * @param request
-   */
-  createTokenQueryParameters(request2) {
-    return Token_exports.createTokenQueryParameters(request2, this.config.authOptions.clientId, this.config.authOptions.redirectUri, this.performanceClient);
-  }
-};
+});
 
 // node_modules/@azure/msal-node/dist/client/UsernamePasswordClient.mjs
-var UsernamePasswordClient = class extends BaseClient {
-  constructor(configuration) {
-    super(configuration);
-  }
-  /**
-   * API to acquire a token by passing the username and password to the service in exchage of credentials
-   * password_grant
-   * @param request - CommonUsernamePasswordRequest
-   */
-  async acquireToken(request2) {
-    this.logger.info("in acquireToken call in username-password client", request2.correlationId);
-    const reqTimestamp = TimeUtils_exports.nowSeconds();
-    const response = await this.executeTokenRequest(this.authority, request2);
-    const responseHandler = new ResponseHandler(this.config.authOptions.clientId, this.cacheManager, this.cryptoUtils, this.logger, this.performanceClient, this.config.serializableCache, this.config.persistencePlugin, this.config.tokenBindingKeyManager);
-    responseHandler.validateTokenResponse(response.body, request2.correlationId);
-    const tokenResponse = responseHandler.handleServerTokenResponse(response.body, this.authority, reqTimestamp, request2, ApiId.acquireTokenByUsernamePassword);
-    return tokenResponse;
-  }
-  /**
-   * Executes POST request to token endpoint
-   * @param authority - authority object
-   * @param request - CommonUsernamePasswordRequest provided by the developer
-   */
-  async executeTokenRequest(authority, request2) {
-    const queryParametersString = this.createTokenQueryParameters(request2);
-    const endpoint = UrlString.appendQueryString(authority.tokenEndpoint, queryParametersString);
-    const requestBody = await this.createTokenRequestBody(request2);
-    const headers = this.createTokenRequestHeaders({
-      credential: request2.username,
-      type: CcsCredentialType.UPN
-    });
-    const thumbprint2 = {
-      clientId: this.config.authOptions.clientId,
-      authority: authority.canonicalAuthority,
-      scopes: request2.scopes,
-      claims: request2.claims,
-      authenticationScheme: request2.authenticationScheme,
-      resourceRequestMethod: request2.resourceRequestMethod,
-      resourceRequestUri: request2.resourceRequestUri,
-      shrClaims: request2.shrClaims,
-      sshKid: request2.sshKid
+var UsernamePasswordClient;
+var init_UsernamePasswordClient = __esm({
+  "node_modules/@azure/msal-node/dist/client/UsernamePasswordClient.mjs"() {
+    "use strict";
+    init_index_node();
+    init_Constants2();
+    init_BaseClient();
+    UsernamePasswordClient = class extends BaseClient {
+      constructor(configuration) {
+        super(configuration);
+      }
+      /**
+       * API to acquire a token by passing the username and password to the service in exchage of credentials
+       * password_grant
+       * @param request - CommonUsernamePasswordRequest
+       */
+      async acquireToken(request2) {
+        this.logger.info("in acquireToken call in username-password client", request2.correlationId);
+        const reqTimestamp = TimeUtils_exports.nowSeconds();
+        const response = await this.executeTokenRequest(this.authority, request2);
+        const responseHandler = new ResponseHandler(this.config.authOptions.clientId, this.cacheManager, this.cryptoUtils, this.logger, this.performanceClient, this.config.serializableCache, this.config.persistencePlugin, this.config.tokenBindingKeyManager);
+        responseHandler.validateTokenResponse(response.body, request2.correlationId);
+        const tokenResponse = responseHandler.handleServerTokenResponse(response.body, this.authority, reqTimestamp, request2, ApiId.acquireTokenByUsernamePassword);
+        return tokenResponse;
+      }
+      /**
+       * Executes POST request to token endpoint
+       * @param authority - authority object
+       * @param request - CommonUsernamePasswordRequest provided by the developer
+       */
+      async executeTokenRequest(authority, request2) {
+        const queryParametersString = this.createTokenQueryParameters(request2);
+        const endpoint = UrlString.appendQueryString(authority.tokenEndpoint, queryParametersString);
+        const requestBody = await this.createTokenRequestBody(request2);
+        const headers = this.createTokenRequestHeaders({
+          credential: request2.username,
+          type: CcsCredentialType.UPN
+        });
+        const thumbprint2 = {
+          clientId: this.config.authOptions.clientId,
+          authority: authority.canonicalAuthority,
+          scopes: request2.scopes,
+          claims: request2.claims,
+          authenticationScheme: request2.authenticationScheme,
+          resourceRequestMethod: request2.resourceRequestMethod,
+          resourceRequestUri: request2.resourceRequestUri,
+          shrClaims: request2.shrClaims,
+          sshKid: request2.sshKid
+        };
+        return this.executePostToTokenEndpoint(endpoint, requestBody, headers, thumbprint2, request2.correlationId);
+      }
+      /**
+       * Generates a map for all the params to be sent to the service
+       * @param request - CommonUsernamePasswordRequest provided by the developer
+       */
+      async createTokenRequestBody(request2) {
+        const parameters = /* @__PURE__ */ new Map();
+        RequestParameterBuilder_exports.addClientId(parameters, this.config.authOptions.clientId);
+        RequestParameterBuilder_exports.addUsername(parameters, request2.username);
+        RequestParameterBuilder_exports.addPassword(parameters, request2.password);
+        RequestParameterBuilder_exports.addScopes(parameters, request2.scopes, request2.correlationId);
+        RequestParameterBuilder_exports.addResponseType(parameters, Constants_exports.OAuthResponseType.IDTOKEN_TOKEN);
+        RequestParameterBuilder_exports.addGrantType(parameters, Constants_exports.GrantType.RESOURCE_OWNER_PASSWORD_GRANT);
+        RequestParameterBuilder_exports.addClientInfo(parameters);
+        RequestParameterBuilder_exports.addLibraryInfo(parameters, this.config.libraryInfo);
+        RequestParameterBuilder_exports.addApplicationTelemetry(parameters, this.config.telemetry.application);
+        RequestParameterBuilder_exports.addThrottling(parameters);
+        if (this.serverTelemetryManager) {
+          RequestParameterBuilder_exports.addServerTelemetry(parameters, this.serverTelemetryManager);
+        }
+        const correlationId = request2.correlationId || this.config.cryptoInterface.createNewGuid();
+        RequestParameterBuilder_exports.addCorrelationId(parameters, correlationId);
+        if (this.config.clientCredentials.clientSecret) {
+          RequestParameterBuilder_exports.addClientSecret(parameters, this.config.clientCredentials.clientSecret);
+        }
+        const clientAssertion = this.config.clientCredentials.clientAssertion;
+        if (clientAssertion) {
+          RequestParameterBuilder_exports.addClientAssertion(parameters, await getClientAssertion(clientAssertion.assertion, this.config.authOptions.clientId, request2.resourceRequestUri));
+          RequestParameterBuilder_exports.addClientAssertionType(parameters, clientAssertion.assertionType);
+        }
+        if (!StringUtils.isEmptyObj(request2.claims) || this.config.authOptions.clientCapabilities && this.config.authOptions.clientCapabilities.length > 0) {
+          RequestParameterBuilder_exports.addClaims(parameters, request2.correlationId, request2.claims, this.config.authOptions.clientCapabilities);
+        }
+        if (this.config.systemOptions.preventCorsPreflight && request2.username) {
+          RequestParameterBuilder_exports.addCcsUpn(parameters, request2.username);
+        }
+        return UrlUtils_exports.mapToQueryString(parameters);
+      }
     };
-    return this.executePostToTokenEndpoint(endpoint, requestBody, headers, thumbprint2, request2.correlationId);
   }
-  /**
-   * Generates a map for all the params to be sent to the service
-   * @param request - CommonUsernamePasswordRequest provided by the developer
-   */
-  async createTokenRequestBody(request2) {
-    const parameters = /* @__PURE__ */ new Map();
-    RequestParameterBuilder_exports.addClientId(parameters, this.config.authOptions.clientId);
-    RequestParameterBuilder_exports.addUsername(parameters, request2.username);
-    RequestParameterBuilder_exports.addPassword(parameters, request2.password);
-    RequestParameterBuilder_exports.addScopes(parameters, request2.scopes, request2.correlationId);
-    RequestParameterBuilder_exports.addResponseType(parameters, Constants_exports.OAuthResponseType.IDTOKEN_TOKEN);
-    RequestParameterBuilder_exports.addGrantType(parameters, Constants_exports.GrantType.RESOURCE_OWNER_PASSWORD_GRANT);
-    RequestParameterBuilder_exports.addClientInfo(parameters);
-    RequestParameterBuilder_exports.addLibraryInfo(parameters, this.config.libraryInfo);
-    RequestParameterBuilder_exports.addApplicationTelemetry(parameters, this.config.telemetry.application);
-    RequestParameterBuilder_exports.addThrottling(parameters);
-    if (this.serverTelemetryManager) {
-      RequestParameterBuilder_exports.addServerTelemetry(parameters, this.serverTelemetryManager);
-    }
-    const correlationId = request2.correlationId || this.config.cryptoInterface.createNewGuid();
-    RequestParameterBuilder_exports.addCorrelationId(parameters, correlationId);
-    if (this.config.clientCredentials.clientSecret) {
-      RequestParameterBuilder_exports.addClientSecret(parameters, this.config.clientCredentials.clientSecret);
-    }
-    const clientAssertion = this.config.clientCredentials.clientAssertion;
-    if (clientAssertion) {
-      RequestParameterBuilder_exports.addClientAssertion(parameters, await getClientAssertion(clientAssertion.assertion, this.config.authOptions.clientId, request2.resourceRequestUri));
-      RequestParameterBuilder_exports.addClientAssertionType(parameters, clientAssertion.assertionType);
-    }
-    if (!StringUtils.isEmptyObj(request2.claims) || this.config.authOptions.clientCapabilities && this.config.authOptions.clientCapabilities.length > 0) {
-      RequestParameterBuilder_exports.addClaims(parameters, request2.correlationId, request2.claims, this.config.authOptions.clientCapabilities);
-    }
-    if (this.config.systemOptions.preventCorsPreflight && request2.username) {
-      RequestParameterBuilder_exports.addCcsUpn(parameters, request2.username);
-    }
-    return UrlUtils_exports.mapToQueryString(parameters);
-  }
-};
+});
 
 // node_modules/@azure/msal-node/dist/protocol/Authorize.mjs
 function getAuthCodeRequestUrl(config, authority, request2, logger) {
@@ -34945,9 +35817,16 @@ function getAuthCodeRequestUrl(config, authority, request2, logger) {
   RequestParameterBuilder_exports.addExtraParameters(parameters, request2.extraQueryParameters || {});
   return Authorize_exports.getAuthorizeUrl(authority, parameters);
 }
+var init_Authorize2 = __esm({
+  "node_modules/@azure/msal-node/dist/protocol/Authorize.mjs"() {
+    "use strict";
+    init_index_node();
+    init_Constants2();
+    init_packageMetadata2();
+  }
+});
 
 // node_modules/@azure/msal-node/dist/client/SilentRequestCoalescer.mjs
-var activeSilentTokenRequests = /* @__PURE__ */ new WeakMap();
 function acquireTokenSilentDeduped(owner, logger, silentRequestKey, correlationId, acquireToken) {
   const existingRequests = activeSilentTokenRequests.get(owner);
   const activeRequests = existingRequests || /* @__PURE__ */ new Map();
@@ -35020,1079 +35899,1181 @@ function applyCallerCorrelationIdToResult(activeRequest, correlationId) {
     correlationId
   }));
 }
+var activeSilentTokenRequests;
+var init_SilentRequestCoalescer = __esm({
+  "node_modules/@azure/msal-node/dist/client/SilentRequestCoalescer.mjs"() {
+    "use strict";
+    init_index_node();
+    activeSilentTokenRequests = /* @__PURE__ */ new WeakMap();
+  }
+});
 
 // node_modules/@azure/msal-node/dist/client/ClientApplication.mjs
-var ClientApplication = class {
-  /**
-   * Constructor for the ClientApplication
-   */
-  constructor(configuration) {
-    this.config = buildAppConfiguration(configuration);
-    this.cryptoProvider = new CryptoProvider();
-    this.logger = new Logger(this.config.system.loggerOptions, name2, version2);
-    this.storage = new NodeStorage(this.logger, this.config.auth.clientId, this.cryptoProvider, buildStaticAuthorityOptions(this.config.auth));
-    this.tokenCache = new TokenCache(this.storage, this.logger, this.config.cache.cachePlugin);
-  }
-  /**
-   * Creates the URL of the authorization request, letting the user input credentials and consent to the
-   * application. The URL targets the /authorize endpoint of the authority configured in the
-   * application object.
-   *
-   * Once the user inputs their credentials and consents, the authority will send a response to the redirect URI
-   * sent in the request and should contain an authorization code, which can then be used to acquire tokens via
-   * `acquireTokenByCode(AuthorizationCodeRequest)`.
-   */
-  async getAuthCodeUrl(request2) {
-    this.logger.info("getAuthCodeUrl called", request2.correlationId || "");
-    const validRequest = {
-      ...request2,
-      ...await this.initializeBaseRequest(request2),
-      responseMode: request2.responseMode || Constants_exports.ResponseMode.QUERY,
-      authenticationScheme: Constants_exports.AuthenticationScheme.BEARER,
-      state: request2.state || "",
-      nonce: request2.nonce || ""
-    };
-    const discoveredAuthority = await this.createAuthority(validRequest.authority, validRequest.correlationId, void 0, request2.azureCloudOptions);
-    return getAuthCodeRequestUrl(this.config, discoveredAuthority, validRequest, this.logger);
-  }
-  /**
-   * Acquires a token by exchanging the Authorization Code received from the first step of OAuth2.0
-   * Authorization Code flow.
-   *
-   * `getAuthCodeUrl(AuthorizationCodeUrlRequest)` can be used to create the URL for the first step of OAuth2.0
-   * Authorization Code flow. Ensure that values for redirectUri and scopes in AuthorizationCodeUrlRequest and
-   * AuthorizationCodeRequest are the same.
-   */
-  async acquireTokenByCode(request2, authCodePayLoad) {
-    this.logger.info("acquireTokenByCode called", request2.correlationId || "");
-    const validatedAuthCodePayload = {
-      code: request2.code,
-      nonce: request2.nonce
-    };
-    if (authCodePayLoad) {
-      validatedAuthCodePayload.state = authCodePayLoad.state;
-    }
-    if (request2.state && authCodePayLoad) {
-      this.logger.info("acquireTokenByCode - validating state", request2.correlationId || "");
-      this.validateState(request2.state, validatedAuthCodePayload.state || "", request2.correlationId || "");
-      validatedAuthCodePayload.state = "";
-    }
-    const validRequest = {
-      ...request2,
-      ...await this.initializeBaseRequest(request2),
-      authenticationScheme: Constants_exports.AuthenticationScheme.BEARER
-    };
-    const serverTelemetryManager = this.initializeServerTelemetryManager(ApiId.acquireTokenByCode, validRequest.correlationId);
-    try {
-      const discoveredAuthority = await this.createAuthority(validRequest.authority, validRequest.correlationId, void 0, request2.azureCloudOptions);
-      const authClientConfig = await this.buildOauthClientConfiguration(discoveredAuthority, validRequest.correlationId, validRequest.redirectUri, serverTelemetryManager);
-      const authorizationCodeClient = new AuthorizationCodeClient(authClientConfig, new StubPerformanceClient());
-      this.logger.verbose("Auth code client created", validRequest.correlationId);
-      return await authorizationCodeClient.acquireToken(validRequest, ApiId.acquireTokenByCode, validatedAuthCodePayload);
-    } catch (e) {
-      if (e instanceof AuthError) {
-        e.correlationId = validRequest.correlationId;
+var ClientApplication;
+var init_ClientApplication = __esm({
+  "node_modules/@azure/msal-node/dist/client/ClientApplication.mjs"() {
+    "use strict";
+    init_index_node();
+    init_Configuration();
+    init_CryptoProvider();
+    init_NodeStorage();
+    init_Constants2();
+    init_TokenCache();
+    init_ClientAssertion();
+    init_packageMetadata2();
+    init_NodeAuthError();
+    init_UsernamePasswordClient();
+    init_Authorize2();
+    init_SilentRequestCoalescer();
+    ClientApplication = class {
+      /**
+       * Constructor for the ClientApplication
+       */
+      constructor(configuration) {
+        this.config = buildAppConfiguration(configuration);
+        this.cryptoProvider = new CryptoProvider();
+        this.logger = new Logger(this.config.system.loggerOptions, name2, version2);
+        this.storage = new NodeStorage(this.logger, this.config.auth.clientId, this.cryptoProvider, buildStaticAuthorityOptions(this.config.auth));
+        this.tokenCache = new TokenCache(this.storage, this.logger, this.config.cache.cachePlugin);
       }
-      serverTelemetryManager.cacheFailedRequest(e);
-      throw e;
-    }
-  }
-  /**
-   * Acquires a token by exchanging the refresh token provided for a new set of tokens.
-   *
-   * This API is provided only for scenarios where you would like to migrate from ADAL to MSAL. Otherwise, it is
-   * recommended that you use `acquireTokenSilent()` for silent scenarios. When using `acquireTokenSilent()`, MSAL will
-   * handle the caching and refreshing of tokens automatically.
-   */
-  async acquireTokenByRefreshToken(request2) {
-    this.logger.info("acquireTokenByRefreshToken called", request2.correlationId || "");
-    const validRequest = {
-      ...request2,
-      ...await this.initializeBaseRequest(request2),
-      authenticationScheme: Constants_exports.AuthenticationScheme.BEARER
-    };
-    const serverTelemetryManager = this.initializeServerTelemetryManager(ApiId.acquireTokenByRefreshToken, validRequest.correlationId);
-    try {
-      const discoveredAuthority = await this.createAuthority(validRequest.authority, validRequest.correlationId, void 0, request2.azureCloudOptions);
-      const refreshTokenClientConfig = await this.buildOauthClientConfiguration(discoveredAuthority, validRequest.correlationId, validRequest.redirectUri || "", serverTelemetryManager);
-      const refreshTokenClient = new RefreshTokenClient(refreshTokenClientConfig, new StubPerformanceClient());
-      this.logger.verbose("Refresh token client created", validRequest.correlationId);
-      return await refreshTokenClient.acquireToken(validRequest, ApiId.acquireTokenByRefreshToken);
-    } catch (e) {
-      if (e instanceof AuthError) {
-        e.correlationId = validRequest.correlationId;
+      /**
+       * Creates the URL of the authorization request, letting the user input credentials and consent to the
+       * application. The URL targets the /authorize endpoint of the authority configured in the
+       * application object.
+       *
+       * Once the user inputs their credentials and consents, the authority will send a response to the redirect URI
+       * sent in the request and should contain an authorization code, which can then be used to acquire tokens via
+       * `acquireTokenByCode(AuthorizationCodeRequest)`.
+       */
+      async getAuthCodeUrl(request2) {
+        this.logger.info("getAuthCodeUrl called", request2.correlationId || "");
+        const validRequest = {
+          ...request2,
+          ...await this.initializeBaseRequest(request2),
+          responseMode: request2.responseMode || Constants_exports.ResponseMode.QUERY,
+          authenticationScheme: Constants_exports.AuthenticationScheme.BEARER,
+          state: request2.state || "",
+          nonce: request2.nonce || ""
+        };
+        const discoveredAuthority = await this.createAuthority(validRequest.authority, validRequest.correlationId, void 0, request2.azureCloudOptions);
+        return getAuthCodeRequestUrl(this.config, discoveredAuthority, validRequest, this.logger);
       }
-      serverTelemetryManager.cacheFailedRequest(e);
-      throw e;
-    }
-  }
-  /**
-   * Acquires a token silently when a user specifies the account the token is requested for.
-   *
-   * This API expects the user to provide an account object and looks into the cache to retrieve the token if present.
-   * There is also an optional "forceRefresh" boolean the user can send to bypass the cache for access_token and id_token.
-   * Concurrent requests with the same request thumbprint return the same in-progress result.
-   * In case the refresh_token is expired or not found, an error is thrown
-   * and the guidance is for the user to call any interactive token acquisition API (eg: `acquireTokenByCode()`).
-   */
-  async acquireTokenSilent(request2) {
-    const validRequest = {
-      ...request2,
-      ...await this.initializeBaseRequest(request2),
-      forceRefresh: request2.forceRefresh || false
-    };
-    if (!validRequest.account) {
-      return this.acquireTokenSilentAsync(validRequest, request2.azureCloudOptions);
-    }
-    const authorityForThumbprint = Authority.generateAuthority(validRequest.authority, request2.azureCloudOptions || this.config.auth.azureCloudOptions);
-    const silentRequestKey = getSilentRequestKey({
-      requestType: "non-native",
-      request: validRequest,
-      authority: authorityForThumbprint,
-      clientId: this.config.auth.clientId
-    });
-    return acquireTokenSilentDeduped(this, this.logger, silentRequestKey, validRequest.correlationId, () => this.acquireTokenSilentAsync(validRequest, request2.azureCloudOptions));
-  }
-  async acquireTokenSilentAsync(validRequest, azureCloudOptions) {
-    const serverTelemetryManager = this.initializeServerTelemetryManager(ApiId.acquireTokenSilent, validRequest.correlationId, validRequest.forceRefresh);
-    try {
-      const discoveredAuthority = await this.createAuthority(validRequest.authority, validRequest.correlationId, void 0, azureCloudOptions);
-      const clientConfiguration = await this.buildOauthClientConfiguration(discoveredAuthority, validRequest.correlationId, validRequest.redirectUri || "", serverTelemetryManager);
-      const silentFlowClient = new SilentFlowClient(clientConfiguration, new StubPerformanceClient());
-      this.logger.verbose("Silent flow client created", validRequest.correlationId);
-      try {
-        await this.tokenCache.overwriteCache();
-        return await this.acquireCachedTokenSilent(validRequest, silentFlowClient, clientConfiguration);
-      } catch (error) {
-        if (error instanceof ClientAuthError && error.errorCode === ClientAuthErrorCodes_exports.tokenRefreshRequired) {
-          const refreshTokenClient = new RefreshTokenClient(clientConfiguration, new StubPerformanceClient());
-          return refreshTokenClient.acquireTokenByRefreshToken(validRequest, ApiId.acquireTokenSilent);
+      /**
+       * Acquires a token by exchanging the Authorization Code received from the first step of OAuth2.0
+       * Authorization Code flow.
+       *
+       * `getAuthCodeUrl(AuthorizationCodeUrlRequest)` can be used to create the URL for the first step of OAuth2.0
+       * Authorization Code flow. Ensure that values for redirectUri and scopes in AuthorizationCodeUrlRequest and
+       * AuthorizationCodeRequest are the same.
+       */
+      async acquireTokenByCode(request2, authCodePayLoad) {
+        this.logger.info("acquireTokenByCode called", request2.correlationId || "");
+        const validatedAuthCodePayload = {
+          code: request2.code,
+          nonce: request2.nonce
+        };
+        if (authCodePayLoad) {
+          validatedAuthCodePayload.state = authCodePayLoad.state;
         }
-        throw error;
+        if (request2.state && authCodePayLoad) {
+          this.logger.info("acquireTokenByCode - validating state", request2.correlationId || "");
+          this.validateState(request2.state, validatedAuthCodePayload.state || "", request2.correlationId || "");
+          validatedAuthCodePayload.state = "";
+        }
+        const validRequest = {
+          ...request2,
+          ...await this.initializeBaseRequest(request2),
+          authenticationScheme: Constants_exports.AuthenticationScheme.BEARER
+        };
+        const serverTelemetryManager = this.initializeServerTelemetryManager(ApiId.acquireTokenByCode, validRequest.correlationId);
+        try {
+          const discoveredAuthority = await this.createAuthority(validRequest.authority, validRequest.correlationId, void 0, request2.azureCloudOptions);
+          const authClientConfig = await this.buildOauthClientConfiguration(discoveredAuthority, validRequest.correlationId, validRequest.redirectUri, serverTelemetryManager);
+          const authorizationCodeClient = new AuthorizationCodeClient(authClientConfig, new StubPerformanceClient());
+          this.logger.verbose("Auth code client created", validRequest.correlationId);
+          return await authorizationCodeClient.acquireToken(validRequest, ApiId.acquireTokenByCode, validatedAuthCodePayload);
+        } catch (e) {
+          if (e instanceof AuthError) {
+            e.correlationId = validRequest.correlationId;
+          }
+          serverTelemetryManager.cacheFailedRequest(e);
+          throw e;
+        }
       }
-    } catch (error) {
-      if (error instanceof AuthError) {
-        error.correlationId = validRequest.correlationId;
+      /**
+       * Acquires a token by exchanging the refresh token provided for a new set of tokens.
+       *
+       * This API is provided only for scenarios where you would like to migrate from ADAL to MSAL. Otherwise, it is
+       * recommended that you use `acquireTokenSilent()` for silent scenarios. When using `acquireTokenSilent()`, MSAL will
+       * handle the caching and refreshing of tokens automatically.
+       */
+      async acquireTokenByRefreshToken(request2) {
+        this.logger.info("acquireTokenByRefreshToken called", request2.correlationId || "");
+        const validRequest = {
+          ...request2,
+          ...await this.initializeBaseRequest(request2),
+          authenticationScheme: Constants_exports.AuthenticationScheme.BEARER
+        };
+        const serverTelemetryManager = this.initializeServerTelemetryManager(ApiId.acquireTokenByRefreshToken, validRequest.correlationId);
+        try {
+          const discoveredAuthority = await this.createAuthority(validRequest.authority, validRequest.correlationId, void 0, request2.azureCloudOptions);
+          const refreshTokenClientConfig = await this.buildOauthClientConfiguration(discoveredAuthority, validRequest.correlationId, validRequest.redirectUri || "", serverTelemetryManager);
+          const refreshTokenClient = new RefreshTokenClient(refreshTokenClientConfig, new StubPerformanceClient());
+          this.logger.verbose("Refresh token client created", validRequest.correlationId);
+          return await refreshTokenClient.acquireToken(validRequest, ApiId.acquireTokenByRefreshToken);
+        } catch (e) {
+          if (e instanceof AuthError) {
+            e.correlationId = validRequest.correlationId;
+          }
+          serverTelemetryManager.cacheFailedRequest(e);
+          throw e;
+        }
       }
-      serverTelemetryManager.cacheFailedRequest(error);
-      throw error;
-    }
-  }
-  async acquireCachedTokenSilent(validRequest, silentFlowClient, clientConfiguration) {
-    const [authResponse, cacheOutcome] = await silentFlowClient.acquireCachedToken({
-      ...validRequest,
-      scopes: validRequest.scopes?.length ? validRequest.scopes : [...Constants_exports.OIDC_DEFAULT_SCOPES]
-    });
-    if (cacheOutcome === Constants_exports.CacheOutcome.PROACTIVELY_REFRESHED) {
-      this.logger.info("ClientApplication:acquireCachedTokenSilent - Cached access token's refreshOn property has been exceeded'. It's not expired, but must be refreshed.", validRequest.correlationId);
-      const refreshTokenClient = new RefreshTokenClient(clientConfiguration, new StubPerformanceClient());
-      try {
-        await refreshTokenClient.acquireTokenByRefreshToken(validRequest, ApiId.acquireTokenSilent);
-      } catch {
+      /**
+       * Acquires a token silently when a user specifies the account the token is requested for.
+       *
+       * This API expects the user to provide an account object and looks into the cache to retrieve the token if present.
+       * There is also an optional "forceRefresh" boolean the user can send to bypass the cache for access_token and id_token.
+       * Concurrent requests with the same request thumbprint return the same in-progress result.
+       * In case the refresh_token is expired or not found, an error is thrown
+       * and the guidance is for the user to call any interactive token acquisition API (eg: `acquireTokenByCode()`).
+       */
+      async acquireTokenSilent(request2) {
+        const validRequest = {
+          ...request2,
+          ...await this.initializeBaseRequest(request2),
+          forceRefresh: request2.forceRefresh || false
+        };
+        if (!validRequest.account) {
+          return this.acquireTokenSilentAsync(validRequest, request2.azureCloudOptions);
+        }
+        const authorityForThumbprint = Authority.generateAuthority(validRequest.authority, request2.azureCloudOptions || this.config.auth.azureCloudOptions);
+        const silentRequestKey = getSilentRequestKey({
+          requestType: "non-native",
+          request: validRequest,
+          authority: authorityForThumbprint,
+          clientId: this.config.auth.clientId
+        });
+        return acquireTokenSilentDeduped(this, this.logger, silentRequestKey, validRequest.correlationId, () => this.acquireTokenSilentAsync(validRequest, request2.azureCloudOptions));
       }
-    }
-    return authResponse;
-  }
-  /**
-   * Acquires tokens with password grant by exchanging client applications username and password for credentials
-   *
-   * The latest OAuth 2.0 Security Best Current Practice disallows the password grant entirely.
-   * More details on this recommendation at https://tools.ietf.org/html/draft-ietf-oauth-security-topics-13#section-3.4
-   * Microsoft's documentation and recommendations are at:
-   * https://docs.microsoft.com/en-us/azure/active-directory/develop/msal-authentication-flows#usernamepassword
-   *
-   * @param request - UsenamePasswordRequest
-   * @deprecated - Use a more secure flow instead
-   */
-  async acquireTokenByUsernamePassword(request2) {
-    this.logger.info("acquireTokenByUsernamePassword called", request2.correlationId || "");
-    const validRequest = {
-      ...request2,
-      ...await this.initializeBaseRequest(request2)
-    };
-    const serverTelemetryManager = this.initializeServerTelemetryManager(ApiId.acquireTokenByUsernamePassword, validRequest.correlationId);
-    try {
-      const discoveredAuthority = await this.createAuthority(validRequest.authority, validRequest.correlationId, void 0, request2.azureCloudOptions);
-      const usernamePasswordClientConfig = await this.buildOauthClientConfiguration(discoveredAuthority, validRequest.correlationId, "", serverTelemetryManager);
-      const usernamePasswordClient = new UsernamePasswordClient(usernamePasswordClientConfig);
-      this.logger.verbose("Username password client created", validRequest.correlationId);
-      return await usernamePasswordClient.acquireToken(validRequest);
-    } catch (e) {
-      if (e instanceof AuthError) {
-        e.correlationId = validRequest.correlationId;
+      async acquireTokenSilentAsync(validRequest, azureCloudOptions) {
+        const serverTelemetryManager = this.initializeServerTelemetryManager(ApiId.acquireTokenSilent, validRequest.correlationId, validRequest.forceRefresh);
+        try {
+          const discoveredAuthority = await this.createAuthority(validRequest.authority, validRequest.correlationId, void 0, azureCloudOptions);
+          const clientConfiguration = await this.buildOauthClientConfiguration(discoveredAuthority, validRequest.correlationId, validRequest.redirectUri || "", serverTelemetryManager);
+          const silentFlowClient = new SilentFlowClient(clientConfiguration, new StubPerformanceClient());
+          this.logger.verbose("Silent flow client created", validRequest.correlationId);
+          try {
+            await this.tokenCache.overwriteCache();
+            return await this.acquireCachedTokenSilent(validRequest, silentFlowClient, clientConfiguration);
+          } catch (error) {
+            if (error instanceof ClientAuthError && error.errorCode === ClientAuthErrorCodes_exports.tokenRefreshRequired) {
+              const refreshTokenClient = new RefreshTokenClient(clientConfiguration, new StubPerformanceClient());
+              return refreshTokenClient.acquireTokenByRefreshToken(validRequest, ApiId.acquireTokenSilent);
+            }
+            throw error;
+          }
+        } catch (error) {
+          if (error instanceof AuthError) {
+            error.correlationId = validRequest.correlationId;
+          }
+          serverTelemetryManager.cacheFailedRequest(error);
+          throw error;
+        }
       }
-      serverTelemetryManager.cacheFailedRequest(e);
-      throw e;
-    }
-  }
-  /**
-   * Gets the token cache for the application.
-   */
-  getTokenCache() {
-    this.logger.info("getTokenCache called", "");
-    return this.tokenCache;
-  }
-  /**
-   * Validates OIDC state by comparing the user cached state with the state received from the server.
-   *
-   * This API is provided for scenarios where you would use OAuth2.0 state parameter to mitigate against
-   * CSRF attacks.
-   * For more information about state, visit https://datatracker.ietf.org/doc/html/rfc6819#section-3.6.
-   * @param state - Unique GUID generated by the user that is cached by the user and sent to the server during the first leg of the flow
-   * @param cachedState - This string is sent back by the server with the authorization code
-   */
-  validateState(state, cachedState, correlationId) {
-    if (!state) {
-      throw NodeAuthError.createStateNotFoundError(correlationId);
-    }
-    if (state !== cachedState) {
-      throw createClientAuthError(ClientAuthErrorCodes_exports.stateMismatch, correlationId);
-    }
-  }
-  /**
-   * Returns the logger instance
-   */
-  getLogger() {
-    return this.logger;
-  }
-  /**
-   * Replaces the default logger set in configurations with new Logger with new configurations
-   * @param logger - Logger instance
-   */
-  setLogger(logger) {
-    this.logger = logger;
-  }
-  /**
-   * Builds the common configuration to be passed to the common component based on the platform configurarion
-   * @param authority - user passed authority in configuration
-   * @param serverTelemetryManager - initializes servertelemetry if passed
-   */
-  async buildOauthClientConfiguration(discoveredAuthority, requestCorrelationId, redirectUri, serverTelemetryManager) {
-    this.logger.verbose("buildOauthClientConfiguration called", requestCorrelationId);
-    this.logger.info(`Building oauth client configuration with the following authority: ${discoveredAuthority.tokenEndpoint}.`, requestCorrelationId);
-    serverTelemetryManager?.updateRegionDiscoveryMetadata(discoveredAuthority.regionDiscoveryMetadata);
-    const clientConfiguration = {
-      authOptions: {
-        clientId: this.config.auth.clientId,
-        authority: discoveredAuthority,
-        clientCapabilities: this.config.auth.clientCapabilities,
-        redirectUri,
-        isMcp: this.config.auth.isMcp
-      },
-      loggerOptions: {
-        logLevel: this.config.system.loggerOptions.logLevel,
-        loggerCallback: this.config.system.loggerOptions.loggerCallback,
-        piiLoggingEnabled: this.config.system.loggerOptions.piiLoggingEnabled,
-        correlationId: requestCorrelationId
-      },
-      cryptoInterface: this.cryptoProvider,
-      networkInterface: this.config.system.networkClient,
-      storageInterface: this.storage,
-      serverTelemetryManager,
-      clientCredentials: {
-        clientSecret: this.clientSecret,
-        clientAssertion: await this.getClientAssertion(discoveredAuthority)
-      },
-      libraryInfo: {
-        sku: Constants.MSAL_SKU,
-        version: version2,
-        cpu: process.arch || "",
-        os: process.platform || ""
-      },
-      telemetry: this.config.telemetry,
-      persistencePlugin: this.config.cache.cachePlugin,
-      serializableCache: this.tokenCache
+      async acquireCachedTokenSilent(validRequest, silentFlowClient, clientConfiguration) {
+        const [authResponse, cacheOutcome] = await silentFlowClient.acquireCachedToken({
+          ...validRequest,
+          scopes: validRequest.scopes?.length ? validRequest.scopes : [...Constants_exports.OIDC_DEFAULT_SCOPES]
+        });
+        if (cacheOutcome === Constants_exports.CacheOutcome.PROACTIVELY_REFRESHED) {
+          this.logger.info("ClientApplication:acquireCachedTokenSilent - Cached access token's refreshOn property has been exceeded'. It's not expired, but must be refreshed.", validRequest.correlationId);
+          const refreshTokenClient = new RefreshTokenClient(clientConfiguration, new StubPerformanceClient());
+          try {
+            await refreshTokenClient.acquireTokenByRefreshToken(validRequest, ApiId.acquireTokenSilent);
+          } catch {
+          }
+        }
+        return authResponse;
+      }
+      /**
+       * Acquires tokens with password grant by exchanging client applications username and password for credentials
+       *
+       * The latest OAuth 2.0 Security Best Current Practice disallows the password grant entirely.
+       * More details on this recommendation at https://tools.ietf.org/html/draft-ietf-oauth-security-topics-13#section-3.4
+       * Microsoft's documentation and recommendations are at:
+       * https://docs.microsoft.com/en-us/azure/active-directory/develop/msal-authentication-flows#usernamepassword
+       *
+       * @param request - UsenamePasswordRequest
+       * @deprecated - Use a more secure flow instead
+       */
+      async acquireTokenByUsernamePassword(request2) {
+        this.logger.info("acquireTokenByUsernamePassword called", request2.correlationId || "");
+        const validRequest = {
+          ...request2,
+          ...await this.initializeBaseRequest(request2)
+        };
+        const serverTelemetryManager = this.initializeServerTelemetryManager(ApiId.acquireTokenByUsernamePassword, validRequest.correlationId);
+        try {
+          const discoveredAuthority = await this.createAuthority(validRequest.authority, validRequest.correlationId, void 0, request2.azureCloudOptions);
+          const usernamePasswordClientConfig = await this.buildOauthClientConfiguration(discoveredAuthority, validRequest.correlationId, "", serverTelemetryManager);
+          const usernamePasswordClient = new UsernamePasswordClient(usernamePasswordClientConfig);
+          this.logger.verbose("Username password client created", validRequest.correlationId);
+          return await usernamePasswordClient.acquireToken(validRequest);
+        } catch (e) {
+          if (e instanceof AuthError) {
+            e.correlationId = validRequest.correlationId;
+          }
+          serverTelemetryManager.cacheFailedRequest(e);
+          throw e;
+        }
+      }
+      /**
+       * Gets the token cache for the application.
+       */
+      getTokenCache() {
+        this.logger.info("getTokenCache called", "");
+        return this.tokenCache;
+      }
+      /**
+       * Validates OIDC state by comparing the user cached state with the state received from the server.
+       *
+       * This API is provided for scenarios where you would use OAuth2.0 state parameter to mitigate against
+       * CSRF attacks.
+       * For more information about state, visit https://datatracker.ietf.org/doc/html/rfc6819#section-3.6.
+       * @param state - Unique GUID generated by the user that is cached by the user and sent to the server during the first leg of the flow
+       * @param cachedState - This string is sent back by the server with the authorization code
+       */
+      validateState(state, cachedState, correlationId) {
+        if (!state) {
+          throw NodeAuthError.createStateNotFoundError(correlationId);
+        }
+        if (state !== cachedState) {
+          throw createClientAuthError(ClientAuthErrorCodes_exports.stateMismatch, correlationId);
+        }
+      }
+      /**
+       * Returns the logger instance
+       */
+      getLogger() {
+        return this.logger;
+      }
+      /**
+       * Replaces the default logger set in configurations with new Logger with new configurations
+       * @param logger - Logger instance
+       */
+      setLogger(logger) {
+        this.logger = logger;
+      }
+      /**
+       * Builds the common configuration to be passed to the common component based on the platform configurarion
+       * @param authority - user passed authority in configuration
+       * @param serverTelemetryManager - initializes servertelemetry if passed
+       */
+      async buildOauthClientConfiguration(discoveredAuthority, requestCorrelationId, redirectUri, serverTelemetryManager) {
+        this.logger.verbose("buildOauthClientConfiguration called", requestCorrelationId);
+        this.logger.info(`Building oauth client configuration with the following authority: ${discoveredAuthority.tokenEndpoint}.`, requestCorrelationId);
+        serverTelemetryManager?.updateRegionDiscoveryMetadata(discoveredAuthority.regionDiscoveryMetadata);
+        const clientConfiguration = {
+          authOptions: {
+            clientId: this.config.auth.clientId,
+            authority: discoveredAuthority,
+            clientCapabilities: this.config.auth.clientCapabilities,
+            redirectUri,
+            isMcp: this.config.auth.isMcp
+          },
+          loggerOptions: {
+            logLevel: this.config.system.loggerOptions.logLevel,
+            loggerCallback: this.config.system.loggerOptions.loggerCallback,
+            piiLoggingEnabled: this.config.system.loggerOptions.piiLoggingEnabled,
+            correlationId: requestCorrelationId
+          },
+          cryptoInterface: this.cryptoProvider,
+          networkInterface: this.config.system.networkClient,
+          storageInterface: this.storage,
+          serverTelemetryManager,
+          clientCredentials: {
+            clientSecret: this.clientSecret,
+            clientAssertion: await this.getClientAssertion(discoveredAuthority)
+          },
+          libraryInfo: {
+            sku: Constants.MSAL_SKU,
+            version: version2,
+            cpu: process.arch || "",
+            os: process.platform || ""
+          },
+          telemetry: this.config.telemetry,
+          persistencePlugin: this.config.cache.cachePlugin,
+          serializableCache: this.tokenCache
+        };
+        return clientConfiguration;
+      }
+      async getClientAssertion(authority) {
+        if (this.developerProvidedClientAssertion) {
+          this.clientAssertion = ClientAssertion.fromAssertion(await getClientAssertion(this.developerProvidedClientAssertion, this.config.auth.clientId, authority.tokenEndpoint));
+        }
+        return this.clientAssertion && {
+          assertion: this.clientAssertion.getJwt(this.cryptoProvider, this.config.auth.clientId, authority.tokenEndpoint),
+          assertionType: Constants.JWT_BEARER_ASSERTION_TYPE
+        };
+      }
+      /**
+       * Generates a request with the default scopes & generates a correlationId.
+       * @param authRequest - BaseAuthRequest for initialization
+       */
+      async initializeBaseRequest(authRequest) {
+        const correlationId = authRequest.correlationId || this.cryptoProvider.createNewGuid();
+        this.logger.verbose("initializeRequestScopes called", correlationId);
+        if (authRequest.authenticationScheme && authRequest.authenticationScheme === Constants_exports.AuthenticationScheme.POP) {
+          this.logger.verbose("Authentication Scheme 'pop' is not supported yet, setting Authentication Scheme to 'Bearer' for request", correlationId);
+        }
+        authRequest.authenticationScheme = Constants_exports.AuthenticationScheme.BEARER;
+        return {
+          ...authRequest,
+          scopes: [
+            ...authRequest && authRequest.scopes || [],
+            ...Constants_exports.OIDC_DEFAULT_SCOPES
+          ],
+          correlationId,
+          authority: authRequest.authority || this.config.auth.authority
+        };
+      }
+      /**
+       * Initializes the server telemetry payload
+       * @param apiId - Id for a specific request
+       * @param correlationId - GUID
+       * @param forceRefresh - boolean to indicate network call
+       */
+      initializeServerTelemetryManager(apiId, correlationId, forceRefresh) {
+        const telemetryPayload = {
+          clientId: this.config.auth.clientId,
+          correlationId,
+          apiId,
+          forceRefresh: forceRefresh || false
+        };
+        return new ServerTelemetryManager(telemetryPayload, this.storage);
+      }
+      /**
+       * Create authority instance. If authority not passed in request, default to authority set on the application
+       * object. If no authority set in application object, then default to common authority.
+       * @param authorityString - authority from user configuration
+       */
+      async createAuthority(authorityString, requestCorrelationId, azureRegionConfiguration, azureCloudOptions) {
+        this.logger.verbose("createAuthority called", requestCorrelationId);
+        const authorityUrl = Authority.generateAuthority(authorityString, azureCloudOptions || this.config.auth.azureCloudOptions);
+        const authorityOptions = {
+          protocolMode: this.config.system.protocolMode,
+          knownAuthorities: this.config.auth.knownAuthorities,
+          cloudDiscoveryMetadata: this.config.auth.cloudDiscoveryMetadata,
+          authorityMetadata: this.config.auth.authorityMetadata,
+          azureRegionConfiguration
+        };
+        return AuthorityFactory_exports.createDiscoveredInstance(authorityUrl, this.config.system.networkClient, this.storage, authorityOptions, this.logger, requestCorrelationId, new StubPerformanceClient());
+      }
+      /**
+       * Clear the cache except for authority metadata.
+       */
+      clearCache() {
+        this.storage.clear();
+      }
     };
-    return clientConfiguration;
   }
-  async getClientAssertion(authority) {
-    if (this.developerProvidedClientAssertion) {
-      this.clientAssertion = ClientAssertion.fromAssertion(await getClientAssertion(this.developerProvidedClientAssertion, this.config.auth.clientId, authority.tokenEndpoint));
-    }
-    return this.clientAssertion && {
-      assertion: this.clientAssertion.getJwt(this.cryptoProvider, this.config.auth.clientId, authority.tokenEndpoint),
-      assertionType: Constants.JWT_BEARER_ASSERTION_TYPE
-    };
+});
+
+// node_modules/@azure/msal-node/dist/network/LoopbackClient.mjs
+var init_LoopbackClient = __esm({
+  "node_modules/@azure/msal-node/dist/network/LoopbackClient.mjs"() {
+    "use strict";
+    init_NodeAuthError();
+    init_Constants2();
   }
-  /**
-   * Generates a request with the default scopes & generates a correlationId.
-   * @param authRequest - BaseAuthRequest for initialization
-   */
-  async initializeBaseRequest(authRequest) {
-    const correlationId = authRequest.correlationId || this.cryptoProvider.createNewGuid();
-    this.logger.verbose("initializeRequestScopes called", correlationId);
-    if (authRequest.authenticationScheme && authRequest.authenticationScheme === Constants_exports.AuthenticationScheme.POP) {
-      this.logger.verbose("Authentication Scheme 'pop' is not supported yet, setting Authentication Scheme to 'Bearer' for request", correlationId);
-    }
-    authRequest.authenticationScheme = Constants_exports.AuthenticationScheme.BEARER;
-    return {
-      ...authRequest,
-      scopes: [
-        ...authRequest && authRequest.scopes || [],
-        ...Constants_exports.OIDC_DEFAULT_SCOPES
-      ],
-      correlationId,
-      authority: authRequest.authority || this.config.auth.authority
-    };
+});
+
+// node_modules/@azure/msal-node/dist/client/DeviceCodeClient.mjs
+var init_DeviceCodeClient = __esm({
+  "node_modules/@azure/msal-node/dist/client/DeviceCodeClient.mjs"() {
+    "use strict";
+    init_Constants2();
+    init_ClientAuthErrorCodes2();
+    init_BaseClient();
   }
-  /**
-   * Initializes the server telemetry payload
-   * @param apiId - Id for a specific request
-   * @param correlationId - GUID
-   * @param forceRefresh - boolean to indicate network call
-   */
-  initializeServerTelemetryManager(apiId, correlationId, forceRefresh) {
-    const telemetryPayload = {
-      clientId: this.config.auth.clientId,
-      correlationId,
-      apiId,
-      forceRefresh: forceRefresh || false
-    };
-    return new ServerTelemetryManager(telemetryPayload, this.storage);
+});
+
+// node_modules/@azure/msal-node/dist/client/PublicClientApplication.mjs
+var init_PublicClientApplication = __esm({
+  "node_modules/@azure/msal-node/dist/client/PublicClientApplication.mjs"() {
+    "use strict";
+    init_Constants2();
+    init_ClientApplication();
+    init_NodeAuthError();
+    init_LoopbackClient();
+    init_DeviceCodeClient();
+    init_packageMetadata2();
+    init_SilentRequestCoalescer();
   }
-  /**
-   * Create authority instance. If authority not passed in request, default to authority set on the application
-   * object. If no authority set in application object, then default to common authority.
-   * @param authorityString - authority from user configuration
-   */
-  async createAuthority(authorityString, requestCorrelationId, azureRegionConfiguration, azureCloudOptions) {
-    this.logger.verbose("createAuthority called", requestCorrelationId);
-    const authorityUrl = Authority.generateAuthority(authorityString, azureCloudOptions || this.config.auth.azureCloudOptions);
-    const authorityOptions = {
-      protocolMode: this.config.system.protocolMode,
-      knownAuthorities: this.config.auth.knownAuthorities,
-      cloudDiscoveryMetadata: this.config.auth.cloudDiscoveryMetadata,
-      authorityMetadata: this.config.auth.authorityMetadata,
-      azureRegionConfiguration
-    };
-    return AuthorityFactory_exports.createDiscoveredInstance(authorityUrl, this.config.system.networkClient, this.storage, authorityOptions, this.logger, requestCorrelationId, new StubPerformanceClient());
-  }
-  /**
-   * Clear the cache except for authority metadata.
-   */
-  clearCache() {
-    this.storage.clear();
-  }
-};
+});
 
 // node_modules/@azure/msal-node/dist/client/ClientCredentialClient.mjs
-var ClientCredentialClient = class extends BaseClient {
-  constructor(configuration, appTokenProvider) {
-    super(configuration);
-    this.appTokenProvider = appTokenProvider;
-  }
-  /**
-   * Public API to acquire a token with ClientCredential Flow for Confidential clients
-   * @param request - CommonClientCredentialRequest provided by the developer
-   */
-  async acquireToken(request2) {
-    let additionalCacheKeyComponents;
-    if (request2.fmiPath) {
-      additionalCacheKeyComponents = {
-        ...additionalCacheKeyComponents,
-        fmi_path: request2.fmiPath
-      };
-    }
-    if (request2.claimsFromClient && !StringUtils.isEmptyObj(request2.claimsFromClient)) {
-      additionalCacheKeyComponents = {
-        ...additionalCacheKeyComponents,
-        client_claims: request2.claimsFromClient
-      };
-    }
-    if (request2.skipCache || !StringUtils.isEmptyObj(request2.claims)) {
-      return this.executeTokenRequest(
-        request2,
-        this.authority,
-        /* refreshAccessToken */
-        void 0,
-        additionalCacheKeyComponents
-      );
-    }
-    const [cachedAuthenticationResult, lastCacheOutcome] = await this.getCachedAuthenticationResult(request2, this.config, this.cryptoUtils, this.authority, this.cacheManager, this.serverTelemetryManager, additionalCacheKeyComponents);
-    if (cachedAuthenticationResult) {
-      if (lastCacheOutcome === Constants_exports.CacheOutcome.PROACTIVELY_REFRESHED) {
-        this.logger.info("ClientCredentialClient:getCachedAuthenticationResult - Cached access token's refreshOn property has been exceeded'. It's not expired, but must be refreshed.", request2.correlationId);
-        const refreshAccessToken = true;
-        await this.executeTokenRequest(request2, this.authority, refreshAccessToken, additionalCacheKeyComponents);
+var ClientCredentialClient;
+var init_ClientCredentialClient = __esm({
+  "node_modules/@azure/msal-node/dist/client/ClientCredentialClient.mjs"() {
+    "use strict";
+    init_index_node();
+    init_Constants2();
+    init_BaseClient();
+    ClientCredentialClient = class extends BaseClient {
+      constructor(configuration, appTokenProvider) {
+        super(configuration);
+        this.appTokenProvider = appTokenProvider;
       }
-      return cachedAuthenticationResult;
-    } else {
-      return this.executeTokenRequest(
-        request2,
-        this.authority,
-        /* refreshAccessToken */
-        void 0,
-        additionalCacheKeyComponents
-      );
-    }
-  }
-  /**
-   * looks up cache if the tokens are cached already
-   */
-  async getCachedAuthenticationResult(request2, config, cryptoUtils, authority, cacheManager, serverTelemetryManager, additionalCacheKeyComponents) {
-    const clientConfiguration = config;
-    const managedIdentityConfiguration = config;
-    let lastCacheOutcome = Constants_exports.CacheOutcome.NOT_APPLICABLE;
-    let cacheContext;
-    if (clientConfiguration.serializableCache && clientConfiguration.persistencePlugin) {
-      cacheContext = new TokenCacheContext(clientConfiguration.serializableCache, false);
-      await clientConfiguration.persistencePlugin.beforeCacheAccess(cacheContext);
-    }
-    const cachedAccessToken = this.readAccessTokenFromCache(authority, managedIdentityConfiguration.managedIdentityId?.id || clientConfiguration.authOptions.clientId, new ScopeSet(request2.scopes || [], request2.correlationId), cacheManager, request2.correlationId, additionalCacheKeyComponents);
-    if (clientConfiguration.serializableCache && clientConfiguration.persistencePlugin && cacheContext) {
-      await clientConfiguration.persistencePlugin.afterCacheAccess(cacheContext);
-    }
-    if (!cachedAccessToken) {
-      serverTelemetryManager?.setCacheOutcome(Constants_exports.CacheOutcome.NO_CACHED_ACCESS_TOKEN);
-      return [null, Constants_exports.CacheOutcome.NO_CACHED_ACCESS_TOKEN];
-    }
-    if (TimeUtils_exports.isTokenExpired(cachedAccessToken.expiresOn, clientConfiguration.systemOptions?.tokenRenewalOffsetSeconds || Constants_exports.DEFAULT_TOKEN_RENEWAL_OFFSET_SEC)) {
-      serverTelemetryManager?.setCacheOutcome(Constants_exports.CacheOutcome.CACHED_ACCESS_TOKEN_EXPIRED);
-      return [null, Constants_exports.CacheOutcome.CACHED_ACCESS_TOKEN_EXPIRED];
-    }
-    if (cachedAccessToken.refreshOn && TimeUtils_exports.isTokenExpired(cachedAccessToken.refreshOn.toString(), 0)) {
-      lastCacheOutcome = Constants_exports.CacheOutcome.PROACTIVELY_REFRESHED;
-      serverTelemetryManager?.setCacheOutcome(Constants_exports.CacheOutcome.PROACTIVELY_REFRESHED);
-    }
-    return [
-      await ResponseHandler.generateAuthenticationResult(cryptoUtils, authority, {
-        account: null,
-        idToken: null,
-        accessToken: cachedAccessToken,
-        refreshToken: null,
-        appMetadata: null
-      }, true, request2, this.performanceClient, {
-        tokenBindingKeyManager: this.config.tokenBindingKeyManager
-      }),
-      lastCacheOutcome
-    ];
-  }
-  /**
-   * Reads access token from the cache
-   */
-  readAccessTokenFromCache(authority, id, scopeSet, cacheManager, correlationId, additionalCacheKeyComponents) {
-    const accessTokenFilter = {
-      homeAccountId: "",
-      environment: authority.canonicalAuthorityUrlComponents.HostNameAndPort,
-      credentialType: Constants_exports.CredentialType.ACCESS_TOKEN,
-      clientId: id,
-      realm: authority.tenant,
-      target: ScopeSet.createSearchScopes(scopeSet.asArray(), correlationId),
-      additionalCacheKeyComponents
+      /**
+       * Public API to acquire a token with ClientCredential Flow for Confidential clients
+       * @param request - CommonClientCredentialRequest provided by the developer
+       */
+      async acquireToken(request2) {
+        let additionalCacheKeyComponents;
+        if (request2.fmiPath) {
+          additionalCacheKeyComponents = {
+            ...additionalCacheKeyComponents,
+            fmi_path: request2.fmiPath
+          };
+        }
+        if (request2.claimsFromClient && !StringUtils.isEmptyObj(request2.claimsFromClient)) {
+          additionalCacheKeyComponents = {
+            ...additionalCacheKeyComponents,
+            client_claims: request2.claimsFromClient
+          };
+        }
+        if (request2.skipCache || !StringUtils.isEmptyObj(request2.claims)) {
+          return this.executeTokenRequest(
+            request2,
+            this.authority,
+            /* refreshAccessToken */
+            void 0,
+            additionalCacheKeyComponents
+          );
+        }
+        const [cachedAuthenticationResult, lastCacheOutcome] = await this.getCachedAuthenticationResult(request2, this.config, this.cryptoUtils, this.authority, this.cacheManager, this.serverTelemetryManager, additionalCacheKeyComponents);
+        if (cachedAuthenticationResult) {
+          if (lastCacheOutcome === Constants_exports.CacheOutcome.PROACTIVELY_REFRESHED) {
+            this.logger.info("ClientCredentialClient:getCachedAuthenticationResult - Cached access token's refreshOn property has been exceeded'. It's not expired, but must be refreshed.", request2.correlationId);
+            const refreshAccessToken = true;
+            await this.executeTokenRequest(request2, this.authority, refreshAccessToken, additionalCacheKeyComponents);
+          }
+          return cachedAuthenticationResult;
+        } else {
+          return this.executeTokenRequest(
+            request2,
+            this.authority,
+            /* refreshAccessToken */
+            void 0,
+            additionalCacheKeyComponents
+          );
+        }
+      }
+      /**
+       * looks up cache if the tokens are cached already
+       */
+      async getCachedAuthenticationResult(request2, config, cryptoUtils, authority, cacheManager, serverTelemetryManager, additionalCacheKeyComponents) {
+        const clientConfiguration = config;
+        const managedIdentityConfiguration = config;
+        let lastCacheOutcome = Constants_exports.CacheOutcome.NOT_APPLICABLE;
+        let cacheContext;
+        if (clientConfiguration.serializableCache && clientConfiguration.persistencePlugin) {
+          cacheContext = new TokenCacheContext(clientConfiguration.serializableCache, false);
+          await clientConfiguration.persistencePlugin.beforeCacheAccess(cacheContext);
+        }
+        const cachedAccessToken = this.readAccessTokenFromCache(authority, managedIdentityConfiguration.managedIdentityId?.id || clientConfiguration.authOptions.clientId, new ScopeSet(request2.scopes || [], request2.correlationId), cacheManager, request2.correlationId, additionalCacheKeyComponents);
+        if (clientConfiguration.serializableCache && clientConfiguration.persistencePlugin && cacheContext) {
+          await clientConfiguration.persistencePlugin.afterCacheAccess(cacheContext);
+        }
+        if (!cachedAccessToken) {
+          serverTelemetryManager?.setCacheOutcome(Constants_exports.CacheOutcome.NO_CACHED_ACCESS_TOKEN);
+          return [null, Constants_exports.CacheOutcome.NO_CACHED_ACCESS_TOKEN];
+        }
+        if (TimeUtils_exports.isTokenExpired(cachedAccessToken.expiresOn, clientConfiguration.systemOptions?.tokenRenewalOffsetSeconds || Constants_exports.DEFAULT_TOKEN_RENEWAL_OFFSET_SEC)) {
+          serverTelemetryManager?.setCacheOutcome(Constants_exports.CacheOutcome.CACHED_ACCESS_TOKEN_EXPIRED);
+          return [null, Constants_exports.CacheOutcome.CACHED_ACCESS_TOKEN_EXPIRED];
+        }
+        if (cachedAccessToken.refreshOn && TimeUtils_exports.isTokenExpired(cachedAccessToken.refreshOn.toString(), 0)) {
+          lastCacheOutcome = Constants_exports.CacheOutcome.PROACTIVELY_REFRESHED;
+          serverTelemetryManager?.setCacheOutcome(Constants_exports.CacheOutcome.PROACTIVELY_REFRESHED);
+        }
+        return [
+          await ResponseHandler.generateAuthenticationResult(cryptoUtils, authority, {
+            account: null,
+            idToken: null,
+            accessToken: cachedAccessToken,
+            refreshToken: null,
+            appMetadata: null
+          }, true, request2, this.performanceClient, {
+            tokenBindingKeyManager: this.config.tokenBindingKeyManager
+          }),
+          lastCacheOutcome
+        ];
+      }
+      /**
+       * Reads access token from the cache
+       */
+      readAccessTokenFromCache(authority, id, scopeSet, cacheManager, correlationId, additionalCacheKeyComponents) {
+        const accessTokenFilter = {
+          homeAccountId: "",
+          environment: authority.canonicalAuthorityUrlComponents.HostNameAndPort,
+          credentialType: Constants_exports.CredentialType.ACCESS_TOKEN,
+          clientId: id,
+          realm: authority.tenant,
+          target: ScopeSet.createSearchScopes(scopeSet.asArray(), correlationId),
+          additionalCacheKeyComponents
+        };
+        const accessTokens = cacheManager.getAccessTokensByFilter(accessTokenFilter, correlationId);
+        if (accessTokens.length < 1) {
+          return null;
+        } else if (accessTokens.length > 1) {
+          throw createClientAuthError(ClientAuthErrorCodes_exports.multipleMatchingTokens, correlationId);
+        }
+        return accessTokens[0];
+      }
+      /**
+       * Makes a network call to request the token from the service
+       * @param request - CommonClientCredentialRequest provided by the developer
+       * @param authority - authority object
+       */
+      async executeTokenRequest(request2, authority, refreshAccessToken, additionalCacheKeyComponents) {
+        let serverTokenResponse;
+        let reqTimestamp;
+        if (this.appTokenProvider) {
+          this.logger.info("Using appTokenProvider extensibility.", request2.correlationId);
+          const appTokenPropviderParameters = {
+            correlationId: request2.correlationId,
+            tenantId: this.config.authOptions.authority.tenant,
+            scopes: request2.scopes,
+            claims: request2.claims
+          };
+          reqTimestamp = TimeUtils_exports.nowSeconds();
+          const appTokenProviderResult = await this.appTokenProvider(appTokenPropviderParameters);
+          serverTokenResponse = {
+            access_token: appTokenProviderResult.accessToken,
+            expires_in: appTokenProviderResult.expiresInSeconds,
+            refresh_in: appTokenProviderResult.refreshInSeconds,
+            token_type: Constants_exports.AuthenticationScheme.BEARER
+          };
+        } else {
+          const queryParametersString = this.createTokenQueryParameters(request2);
+          const endpoint = UrlString.appendQueryString(authority.tokenEndpoint, queryParametersString);
+          const requestBody = await this.createTokenRequestBody(request2);
+          const headers = this.createTokenRequestHeaders();
+          const thumbprint2 = {
+            clientId: this.config.authOptions.clientId,
+            authority: request2.authority,
+            scopes: request2.scopes,
+            claims: request2.claims,
+            authenticationScheme: request2.authenticationScheme,
+            resourceRequestMethod: request2.resourceRequestMethod,
+            resourceRequestUri: request2.resourceRequestUri,
+            shrClaims: request2.shrClaims,
+            sshKid: request2.sshKid
+          };
+          this.logger.info("Sending token request to endpoint: " + authority.tokenEndpoint, request2.correlationId);
+          reqTimestamp = TimeUtils_exports.nowSeconds();
+          const response = await this.executePostToTokenEndpoint(endpoint, requestBody, headers, thumbprint2, request2.correlationId);
+          serverTokenResponse = response.body;
+          serverTokenResponse.status = response.status;
+        }
+        const responseHandler = new ResponseHandler(this.config.authOptions.clientId, this.cacheManager, this.cryptoUtils, this.logger, this.performanceClient, this.config.serializableCache, this.config.persistencePlugin, this.config.tokenBindingKeyManager);
+        responseHandler.validateTokenResponse(serverTokenResponse, request2.correlationId, refreshAccessToken);
+        const tokenResponse = await responseHandler.handleServerTokenResponse(
+          serverTokenResponse,
+          this.authority,
+          reqTimestamp,
+          request2,
+          ApiId.acquireTokenByClientCredential,
+          void 0,
+          // authCodePayload
+          void 0,
+          // userAssertionHash
+          void 0,
+          // handlingRefreshTokenResponse
+          void 0,
+          // forceCacheRefreshTokenResponse
+          void 0,
+          // serverRequestId
+          additionalCacheKeyComponents
+        );
+        return tokenResponse;
+      }
+      /**
+       * generate the request to the server in the acceptable format
+       * @param request - CommonClientCredentialRequest provided by the developer
+       */
+      async createTokenRequestBody(request2) {
+        const parameters = /* @__PURE__ */ new Map();
+        RequestParameterBuilder_exports.addClientId(parameters, this.config.authOptions.clientId);
+        RequestParameterBuilder_exports.addScopes(parameters, request2.scopes, request2.correlationId, false);
+        RequestParameterBuilder_exports.addGrantType(parameters, Constants_exports.GrantType.CLIENT_CREDENTIALS_GRANT);
+        RequestParameterBuilder_exports.addLibraryInfo(parameters, this.config.libraryInfo);
+        RequestParameterBuilder_exports.addApplicationTelemetry(parameters, this.config.telemetry.application);
+        RequestParameterBuilder_exports.addThrottling(parameters);
+        if (this.serverTelemetryManager) {
+          RequestParameterBuilder_exports.addServerTelemetry(parameters, this.serverTelemetryManager);
+        }
+        const correlationId = request2.correlationId || this.config.cryptoInterface.createNewGuid();
+        RequestParameterBuilder_exports.addCorrelationId(parameters, correlationId);
+        if (this.config.clientCredentials.clientSecret) {
+          RequestParameterBuilder_exports.addClientSecret(parameters, this.config.clientCredentials.clientSecret);
+        }
+        const clientAssertion = request2.clientAssertion || this.config.clientCredentials.clientAssertion;
+        if (clientAssertion) {
+          RequestParameterBuilder_exports.addClientAssertion(parameters, await getClientAssertion(clientAssertion.assertion, this.config.authOptions.clientId, this.authority.tokenEndpoint, request2.fmiPath));
+          RequestParameterBuilder_exports.addClientAssertionType(parameters, clientAssertion.assertionType);
+        }
+        if (request2.fmiPath) {
+          parameters.set(AADServerParamKeys_exports.FMI_PATH, request2.fmiPath);
+        }
+        if (!StringUtils.isEmptyObj(request2.claims) || !StringUtils.isEmptyObj(request2.claimsFromClient) || this.config.authOptions.clientCapabilities && this.config.authOptions.clientCapabilities.length > 0) {
+          RequestParameterBuilder_exports.addClaims(parameters, request2.correlationId, request2.claims, this.config.authOptions.clientCapabilities, void 0, request2.claimsFromClient);
+        }
+        return UrlUtils_exports.mapToQueryString(parameters);
+      }
     };
-    const accessTokens = cacheManager.getAccessTokensByFilter(accessTokenFilter, correlationId);
-    if (accessTokens.length < 1) {
-      return null;
-    } else if (accessTokens.length > 1) {
-      throw createClientAuthError(ClientAuthErrorCodes_exports.multipleMatchingTokens, correlationId);
-    }
-    return accessTokens[0];
   }
-  /**
-   * Makes a network call to request the token from the service
-   * @param request - CommonClientCredentialRequest provided by the developer
-   * @param authority - authority object
-   */
-  async executeTokenRequest(request2, authority, refreshAccessToken, additionalCacheKeyComponents) {
-    let serverTokenResponse;
-    let reqTimestamp;
-    if (this.appTokenProvider) {
-      this.logger.info("Using appTokenProvider extensibility.", request2.correlationId);
-      const appTokenPropviderParameters = {
-        correlationId: request2.correlationId,
-        tenantId: this.config.authOptions.authority.tenant,
-        scopes: request2.scopes,
-        claims: request2.claims
-      };
-      reqTimestamp = TimeUtils_exports.nowSeconds();
-      const appTokenProviderResult = await this.appTokenProvider(appTokenPropviderParameters);
-      serverTokenResponse = {
-        access_token: appTokenProviderResult.accessToken,
-        expires_in: appTokenProviderResult.expiresInSeconds,
-        refresh_in: appTokenProviderResult.refreshInSeconds,
-        token_type: Constants_exports.AuthenticationScheme.BEARER
-      };
-    } else {
-      const queryParametersString = this.createTokenQueryParameters(request2);
-      const endpoint = UrlString.appendQueryString(authority.tokenEndpoint, queryParametersString);
-      const requestBody = await this.createTokenRequestBody(request2);
-      const headers = this.createTokenRequestHeaders();
-      const thumbprint2 = {
-        clientId: this.config.authOptions.clientId,
-        authority: request2.authority,
-        scopes: request2.scopes,
-        claims: request2.claims,
-        authenticationScheme: request2.authenticationScheme,
-        resourceRequestMethod: request2.resourceRequestMethod,
-        resourceRequestUri: request2.resourceRequestUri,
-        shrClaims: request2.shrClaims,
-        sshKid: request2.sshKid
-      };
-      this.logger.info("Sending token request to endpoint: " + authority.tokenEndpoint, request2.correlationId);
-      reqTimestamp = TimeUtils_exports.nowSeconds();
-      const response = await this.executePostToTokenEndpoint(endpoint, requestBody, headers, thumbprint2, request2.correlationId);
-      serverTokenResponse = response.body;
-      serverTokenResponse.status = response.status;
-    }
-    const responseHandler = new ResponseHandler(this.config.authOptions.clientId, this.cacheManager, this.cryptoUtils, this.logger, this.performanceClient, this.config.serializableCache, this.config.persistencePlugin, this.config.tokenBindingKeyManager);
-    responseHandler.validateTokenResponse(serverTokenResponse, request2.correlationId, refreshAccessToken);
-    const tokenResponse = await responseHandler.handleServerTokenResponse(
-      serverTokenResponse,
-      this.authority,
-      reqTimestamp,
-      request2,
-      ApiId.acquireTokenByClientCredential,
-      void 0,
-      // authCodePayload
-      void 0,
-      // userAssertionHash
-      void 0,
-      // handlingRefreshTokenResponse
-      void 0,
-      // forceCacheRefreshTokenResponse
-      void 0,
-      // serverRequestId
-      additionalCacheKeyComponents
-    );
-    return tokenResponse;
-  }
-  /**
-   * generate the request to the server in the acceptable format
-   * @param request - CommonClientCredentialRequest provided by the developer
-   */
-  async createTokenRequestBody(request2) {
-    const parameters = /* @__PURE__ */ new Map();
-    RequestParameterBuilder_exports.addClientId(parameters, this.config.authOptions.clientId);
-    RequestParameterBuilder_exports.addScopes(parameters, request2.scopes, request2.correlationId, false);
-    RequestParameterBuilder_exports.addGrantType(parameters, Constants_exports.GrantType.CLIENT_CREDENTIALS_GRANT);
-    RequestParameterBuilder_exports.addLibraryInfo(parameters, this.config.libraryInfo);
-    RequestParameterBuilder_exports.addApplicationTelemetry(parameters, this.config.telemetry.application);
-    RequestParameterBuilder_exports.addThrottling(parameters);
-    if (this.serverTelemetryManager) {
-      RequestParameterBuilder_exports.addServerTelemetry(parameters, this.serverTelemetryManager);
-    }
-    const correlationId = request2.correlationId || this.config.cryptoInterface.createNewGuid();
-    RequestParameterBuilder_exports.addCorrelationId(parameters, correlationId);
-    if (this.config.clientCredentials.clientSecret) {
-      RequestParameterBuilder_exports.addClientSecret(parameters, this.config.clientCredentials.clientSecret);
-    }
-    const clientAssertion = request2.clientAssertion || this.config.clientCredentials.clientAssertion;
-    if (clientAssertion) {
-      RequestParameterBuilder_exports.addClientAssertion(parameters, await getClientAssertion(clientAssertion.assertion, this.config.authOptions.clientId, this.authority.tokenEndpoint, request2.fmiPath));
-      RequestParameterBuilder_exports.addClientAssertionType(parameters, clientAssertion.assertionType);
-    }
-    if (request2.fmiPath) {
-      parameters.set(AADServerParamKeys_exports.FMI_PATH, request2.fmiPath);
-    }
-    if (!StringUtils.isEmptyObj(request2.claims) || !StringUtils.isEmptyObj(request2.claimsFromClient) || this.config.authOptions.clientCapabilities && this.config.authOptions.clientCapabilities.length > 0) {
-      RequestParameterBuilder_exports.addClaims(parameters, request2.correlationId, request2.claims, this.config.authOptions.clientCapabilities, void 0, request2.claimsFromClient);
-    }
-    return UrlUtils_exports.mapToQueryString(parameters);
-  }
-};
+});
 
 // node_modules/@azure/msal-node/dist/client/OnBehalfOfClient.mjs
-var OnBehalfOfClient = class extends BaseClient {
-  constructor(configuration) {
-    super(configuration);
-  }
-  /**
-   * Public API to acquire tokens with on behalf of flow
-   * @param request - developer provided CommonOnBehalfOfRequest
-   */
-  async acquireToken(request2) {
-    this.scopeSet = new ScopeSet(request2.scopes || [], request2.correlationId);
-    this.userAssertionHash = await this.cryptoUtils.hashString(request2.oboAssertion);
-    let additionalCacheKeyComponents;
-    if (request2.claimsFromClient && !StringUtils.isEmptyObj(request2.claimsFromClient)) {
-      additionalCacheKeyComponents = {
-        client_claims: request2.claimsFromClient
-      };
-    }
-    if (request2.skipCache || !StringUtils.isEmptyObj(request2.claims)) {
-      return this.executeTokenRequest(request2, this.authority, this.userAssertionHash, additionalCacheKeyComponents);
-    }
-    try {
-      return await this.getCachedAuthenticationResult(request2, additionalCacheKeyComponents);
-    } catch (e) {
-      return await this.executeTokenRequest(request2, this.authority, this.userAssertionHash, additionalCacheKeyComponents);
-    }
-  }
-  /**
-   * look up cache for tokens
-   * Find idtoken in the cache
-   * Find accessToken based on user assertion and account info in the cache
-   * Please note we are not yet supported OBO tokens refreshed with long lived RT. User will have to send a new assertion if the current access token expires
-   * This is to prevent security issues when the assertion changes over time, however, longlived RT helps retaining the session
-   * @param request - developer provided CommonOnBehalfOfRequest
-   */
-  async getCachedAuthenticationResult(request2, additionalCacheKeyComponents) {
-    const cachedAccessToken = this.readAccessTokenFromCacheForOBO(this.config.authOptions.clientId, request2, additionalCacheKeyComponents);
-    if (!cachedAccessToken) {
-      this.serverTelemetryManager?.setCacheOutcome(Constants_exports.CacheOutcome.NO_CACHED_ACCESS_TOKEN);
-      this.logger.info("SilentFlowClient:acquireCachedToken - No access token found in cache for the given properties.", request2.correlationId);
-      throw createClientAuthError(ClientAuthErrorCodes_exports.tokenRefreshRequired, request2.correlationId);
-    } else if (TimeUtils_exports.isTokenExpired(cachedAccessToken.expiresOn, this.config.systemOptions.tokenRenewalOffsetSeconds)) {
-      this.serverTelemetryManager?.setCacheOutcome(Constants_exports.CacheOutcome.CACHED_ACCESS_TOKEN_EXPIRED);
-      this.logger.info(`OnbehalfofFlow:getCachedAuthenticationResult - Cached access token is expired or will expire within ${this.config.systemOptions.tokenRenewalOffsetSeconds} seconds.`, request2.correlationId);
-      throw createClientAuthError(ClientAuthErrorCodes_exports.tokenRefreshRequired, request2.correlationId);
-    }
-    const cachedIdToken = this.readIdTokenFromCacheForOBO(cachedAccessToken.homeAccountId, request2.correlationId);
-    let idTokenClaims;
-    let cachedAccount = null;
-    if (cachedIdToken) {
-      idTokenClaims = AuthToken_exports.extractTokenClaims(cachedIdToken.secret, EncodingUtils.base64Decode, request2.correlationId);
-      const localAccountId = idTokenClaims.oid || idTokenClaims.sub;
-      const accountInfo = {
-        homeAccountId: cachedIdToken.homeAccountId,
-        environment: cachedIdToken.environment,
-        tenantId: cachedIdToken.realm,
-        username: "",
-        localAccountId: localAccountId || ""
-      };
-      cachedAccount = this.cacheManager.getAccount(this.cacheManager.generateAccountKey(accountInfo), request2.correlationId);
-    }
-    if (this.config.serverTelemetryManager) {
-      this.config.serverTelemetryManager.incrementCacheHits();
-    }
-    return ResponseHandler.generateAuthenticationResult(this.cryptoUtils, this.authority, {
-      account: cachedAccount,
-      accessToken: cachedAccessToken,
-      idToken: cachedIdToken,
-      refreshToken: null,
-      appMetadata: null
-    }, true, request2, this.performanceClient, {
-      idTokenClaims,
-      tokenBindingKeyManager: this.config.tokenBindingKeyManager
-    });
-  }
-  /**
-   * read idtoken from cache, this is a specific implementation for OBO as the requirements differ from a generic lookup in the cacheManager
-   * Certain use cases of OBO flow do not expect an idToken in the cache/or from the service
-   * @param atHomeAccountId - account id
-   */
-  readIdTokenFromCacheForOBO(atHomeAccountId, correlationId) {
-    const idTokenFilter = {
-      homeAccountId: atHomeAccountId,
-      environment: this.authority.canonicalAuthorityUrlComponents.HostNameAndPort,
-      credentialType: Constants_exports.CredentialType.ID_TOKEN,
-      clientId: this.config.authOptions.clientId,
-      realm: this.authority.tenant
+var OnBehalfOfClient;
+var init_OnBehalfOfClient = __esm({
+  "node_modules/@azure/msal-node/dist/client/OnBehalfOfClient.mjs"() {
+    "use strict";
+    init_index_node();
+    init_Constants2();
+    init_EncodingUtils();
+    init_BaseClient();
+    OnBehalfOfClient = class extends BaseClient {
+      constructor(configuration) {
+        super(configuration);
+      }
+      /**
+       * Public API to acquire tokens with on behalf of flow
+       * @param request - developer provided CommonOnBehalfOfRequest
+       */
+      async acquireToken(request2) {
+        this.scopeSet = new ScopeSet(request2.scopes || [], request2.correlationId);
+        this.userAssertionHash = await this.cryptoUtils.hashString(request2.oboAssertion);
+        let additionalCacheKeyComponents;
+        if (request2.claimsFromClient && !StringUtils.isEmptyObj(request2.claimsFromClient)) {
+          additionalCacheKeyComponents = {
+            client_claims: request2.claimsFromClient
+          };
+        }
+        if (request2.skipCache || !StringUtils.isEmptyObj(request2.claims)) {
+          return this.executeTokenRequest(request2, this.authority, this.userAssertionHash, additionalCacheKeyComponents);
+        }
+        try {
+          return await this.getCachedAuthenticationResult(request2, additionalCacheKeyComponents);
+        } catch (e) {
+          return await this.executeTokenRequest(request2, this.authority, this.userAssertionHash, additionalCacheKeyComponents);
+        }
+      }
+      /**
+       * look up cache for tokens
+       * Find idtoken in the cache
+       * Find accessToken based on user assertion and account info in the cache
+       * Please note we are not yet supported OBO tokens refreshed with long lived RT. User will have to send a new assertion if the current access token expires
+       * This is to prevent security issues when the assertion changes over time, however, longlived RT helps retaining the session
+       * @param request - developer provided CommonOnBehalfOfRequest
+       */
+      async getCachedAuthenticationResult(request2, additionalCacheKeyComponents) {
+        const cachedAccessToken = this.readAccessTokenFromCacheForOBO(this.config.authOptions.clientId, request2, additionalCacheKeyComponents);
+        if (!cachedAccessToken) {
+          this.serverTelemetryManager?.setCacheOutcome(Constants_exports.CacheOutcome.NO_CACHED_ACCESS_TOKEN);
+          this.logger.info("SilentFlowClient:acquireCachedToken - No access token found in cache for the given properties.", request2.correlationId);
+          throw createClientAuthError(ClientAuthErrorCodes_exports.tokenRefreshRequired, request2.correlationId);
+        } else if (TimeUtils_exports.isTokenExpired(cachedAccessToken.expiresOn, this.config.systemOptions.tokenRenewalOffsetSeconds)) {
+          this.serverTelemetryManager?.setCacheOutcome(Constants_exports.CacheOutcome.CACHED_ACCESS_TOKEN_EXPIRED);
+          this.logger.info(`OnbehalfofFlow:getCachedAuthenticationResult - Cached access token is expired or will expire within ${this.config.systemOptions.tokenRenewalOffsetSeconds} seconds.`, request2.correlationId);
+          throw createClientAuthError(ClientAuthErrorCodes_exports.tokenRefreshRequired, request2.correlationId);
+        }
+        const cachedIdToken = this.readIdTokenFromCacheForOBO(cachedAccessToken.homeAccountId, request2.correlationId);
+        let idTokenClaims;
+        let cachedAccount = null;
+        if (cachedIdToken) {
+          idTokenClaims = AuthToken_exports.extractTokenClaims(cachedIdToken.secret, EncodingUtils.base64Decode, request2.correlationId);
+          const localAccountId = idTokenClaims.oid || idTokenClaims.sub;
+          const accountInfo = {
+            homeAccountId: cachedIdToken.homeAccountId,
+            environment: cachedIdToken.environment,
+            tenantId: cachedIdToken.realm,
+            username: "",
+            localAccountId: localAccountId || ""
+          };
+          cachedAccount = this.cacheManager.getAccount(this.cacheManager.generateAccountKey(accountInfo), request2.correlationId);
+        }
+        if (this.config.serverTelemetryManager) {
+          this.config.serverTelemetryManager.incrementCacheHits();
+        }
+        return ResponseHandler.generateAuthenticationResult(this.cryptoUtils, this.authority, {
+          account: cachedAccount,
+          accessToken: cachedAccessToken,
+          idToken: cachedIdToken,
+          refreshToken: null,
+          appMetadata: null
+        }, true, request2, this.performanceClient, {
+          idTokenClaims,
+          tokenBindingKeyManager: this.config.tokenBindingKeyManager
+        });
+      }
+      /**
+       * read idtoken from cache, this is a specific implementation for OBO as the requirements differ from a generic lookup in the cacheManager
+       * Certain use cases of OBO flow do not expect an idToken in the cache/or from the service
+       * @param atHomeAccountId - account id
+       */
+      readIdTokenFromCacheForOBO(atHomeAccountId, correlationId) {
+        const idTokenFilter = {
+          homeAccountId: atHomeAccountId,
+          environment: this.authority.canonicalAuthorityUrlComponents.HostNameAndPort,
+          credentialType: Constants_exports.CredentialType.ID_TOKEN,
+          clientId: this.config.authOptions.clientId,
+          realm: this.authority.tenant
+        };
+        const idTokenMap = this.cacheManager.getIdTokensByFilter(idTokenFilter, correlationId);
+        if (Object.values(idTokenMap).length < 1) {
+          return null;
+        }
+        return Object.values(idTokenMap)[0];
+      }
+      /**
+       * Fetches the cached access token based on incoming assertion
+       * @param clientId - client id
+       * @param request - developer provided CommonOnBehalfOfRequest
+       */
+      readAccessTokenFromCacheForOBO(clientId, request2, additionalCacheKeyComponents) {
+        const authScheme = request2.authenticationScheme || Constants_exports.AuthenticationScheme.BEARER;
+        const credentialType = authScheme && authScheme.toLowerCase() !== Constants_exports.AuthenticationScheme.BEARER.toLowerCase() ? Constants_exports.CredentialType.ACCESS_TOKEN_WITH_AUTH_SCHEME : Constants_exports.CredentialType.ACCESS_TOKEN;
+        const accessTokenFilter = {
+          credentialType,
+          clientId,
+          target: ScopeSet.createSearchScopes(this.scopeSet.asArray(), request2.correlationId),
+          tokenType: authScheme,
+          keyId: request2.sshKid,
+          userAssertionHash: this.userAssertionHash,
+          additionalCacheKeyComponents
+        };
+        const accessTokens = this.cacheManager.getAccessTokensByFilter(accessTokenFilter, request2.correlationId);
+        const numAccessTokens = accessTokens.length;
+        if (numAccessTokens < 1) {
+          return null;
+        } else if (numAccessTokens > 1) {
+          throw createClientAuthError(ClientAuthErrorCodes_exports.multipleMatchingTokens, request2.correlationId);
+        }
+        return accessTokens[0];
+      }
+      /**
+       * Make a network call to the server requesting credentials
+       * @param request - developer provided CommonOnBehalfOfRequest
+       * @param authority - authority object
+       */
+      async executeTokenRequest(request2, authority, userAssertionHash, additionalCacheKeyComponents) {
+        const queryParametersString = this.createTokenQueryParameters(request2);
+        const endpoint = UrlString.appendQueryString(authority.tokenEndpoint, queryParametersString);
+        const requestBody = await this.createTokenRequestBody(request2);
+        const headers = this.createTokenRequestHeaders();
+        const thumbprint2 = {
+          clientId: this.config.authOptions.clientId,
+          authority: request2.authority,
+          scopes: request2.scopes,
+          claims: request2.claims,
+          authenticationScheme: request2.authenticationScheme,
+          resourceRequestMethod: request2.resourceRequestMethod,
+          resourceRequestUri: request2.resourceRequestUri,
+          shrClaims: request2.shrClaims,
+          sshKid: request2.sshKid
+        };
+        const reqTimestamp = TimeUtils_exports.nowSeconds();
+        const response = await this.executePostToTokenEndpoint(endpoint, requestBody, headers, thumbprint2, request2.correlationId);
+        const responseHandler = new ResponseHandler(this.config.authOptions.clientId, this.cacheManager, this.cryptoUtils, this.logger, this.performanceClient, this.config.serializableCache, this.config.persistencePlugin, this.config.tokenBindingKeyManager);
+        responseHandler.validateTokenResponse(response.body, request2.correlationId);
+        const tokenResponse = await responseHandler.handleServerTokenResponse(
+          response.body,
+          this.authority,
+          reqTimestamp,
+          request2,
+          ApiId.acquireTokenByOBO,
+          void 0,
+          // authCodePayload
+          userAssertionHash,
+          // userAssertionHash
+          void 0,
+          // handlingRefreshTokenResponse
+          void 0,
+          // forceCacheRefreshTokenResponse
+          void 0,
+          // serverRequestId
+          additionalCacheKeyComponents
+        );
+        return tokenResponse;
+      }
+      /**
+       * generate a server request in accepable format
+       * @param request - developer provided CommonOnBehalfOfRequest
+       */
+      async createTokenRequestBody(request2) {
+        const parameters = /* @__PURE__ */ new Map();
+        RequestParameterBuilder_exports.addClientId(parameters, this.config.authOptions.clientId);
+        RequestParameterBuilder_exports.addScopes(parameters, request2.scopes, request2.correlationId);
+        RequestParameterBuilder_exports.addGrantType(parameters, Constants_exports.GrantType.JWT_BEARER);
+        RequestParameterBuilder_exports.addClientInfo(parameters);
+        RequestParameterBuilder_exports.addLibraryInfo(parameters, this.config.libraryInfo);
+        RequestParameterBuilder_exports.addApplicationTelemetry(parameters, this.config.telemetry.application);
+        RequestParameterBuilder_exports.addThrottling(parameters);
+        if (this.serverTelemetryManager) {
+          RequestParameterBuilder_exports.addServerTelemetry(parameters, this.serverTelemetryManager);
+        }
+        const correlationId = request2.correlationId || this.config.cryptoInterface.createNewGuid();
+        RequestParameterBuilder_exports.addCorrelationId(parameters, correlationId);
+        RequestParameterBuilder_exports.addRequestTokenUse(parameters, AADServerParamKeys_exports.ON_BEHALF_OF);
+        RequestParameterBuilder_exports.addOboAssertion(parameters, request2.oboAssertion);
+        if (this.config.clientCredentials.clientSecret) {
+          RequestParameterBuilder_exports.addClientSecret(parameters, this.config.clientCredentials.clientSecret);
+        }
+        const clientAssertion = this.config.clientCredentials.clientAssertion;
+        if (clientAssertion) {
+          RequestParameterBuilder_exports.addClientAssertion(parameters, await getClientAssertion(clientAssertion.assertion, this.config.authOptions.clientId, request2.resourceRequestUri));
+          RequestParameterBuilder_exports.addClientAssertionType(parameters, clientAssertion.assertionType);
+        }
+        if (!StringUtils.isEmptyObj(request2.claims) || !StringUtils.isEmptyObj(request2.claimsFromClient) || this.config.authOptions.clientCapabilities && this.config.authOptions.clientCapabilities.length > 0) {
+          RequestParameterBuilder_exports.addClaims(parameters, request2.correlationId, request2.claims, this.config.authOptions.clientCapabilities, void 0, request2.claimsFromClient);
+        }
+        return UrlUtils_exports.mapToQueryString(parameters);
+      }
     };
-    const idTokenMap = this.cacheManager.getIdTokensByFilter(idTokenFilter, correlationId);
-    if (Object.values(idTokenMap).length < 1) {
-      return null;
-    }
-    return Object.values(idTokenMap)[0];
   }
-  /**
-   * Fetches the cached access token based on incoming assertion
-   * @param clientId - client id
-   * @param request - developer provided CommonOnBehalfOfRequest
-   */
-  readAccessTokenFromCacheForOBO(clientId, request2, additionalCacheKeyComponents) {
-    const authScheme = request2.authenticationScheme || Constants_exports.AuthenticationScheme.BEARER;
-    const credentialType = authScheme && authScheme.toLowerCase() !== Constants_exports.AuthenticationScheme.BEARER.toLowerCase() ? Constants_exports.CredentialType.ACCESS_TOKEN_WITH_AUTH_SCHEME : Constants_exports.CredentialType.ACCESS_TOKEN;
-    const accessTokenFilter = {
-      credentialType,
-      clientId,
-      target: ScopeSet.createSearchScopes(this.scopeSet.asArray(), request2.correlationId),
-      tokenType: authScheme,
-      keyId: request2.sshKid,
-      userAssertionHash: this.userAssertionHash,
-      additionalCacheKeyComponents
-    };
-    const accessTokens = this.cacheManager.getAccessTokensByFilter(accessTokenFilter, request2.correlationId);
-    const numAccessTokens = accessTokens.length;
-    if (numAccessTokens < 1) {
-      return null;
-    } else if (numAccessTokens > 1) {
-      throw createClientAuthError(ClientAuthErrorCodes_exports.multipleMatchingTokens, request2.correlationId);
-    }
-    return accessTokens[0];
-  }
-  /**
-   * Make a network call to the server requesting credentials
-   * @param request - developer provided CommonOnBehalfOfRequest
-   * @param authority - authority object
-   */
-  async executeTokenRequest(request2, authority, userAssertionHash, additionalCacheKeyComponents) {
-    const queryParametersString = this.createTokenQueryParameters(request2);
-    const endpoint = UrlString.appendQueryString(authority.tokenEndpoint, queryParametersString);
-    const requestBody = await this.createTokenRequestBody(request2);
-    const headers = this.createTokenRequestHeaders();
-    const thumbprint2 = {
-      clientId: this.config.authOptions.clientId,
-      authority: request2.authority,
-      scopes: request2.scopes,
-      claims: request2.claims,
-      authenticationScheme: request2.authenticationScheme,
-      resourceRequestMethod: request2.resourceRequestMethod,
-      resourceRequestUri: request2.resourceRequestUri,
-      shrClaims: request2.shrClaims,
-      sshKid: request2.sshKid
-    };
-    const reqTimestamp = TimeUtils_exports.nowSeconds();
-    const response = await this.executePostToTokenEndpoint(endpoint, requestBody, headers, thumbprint2, request2.correlationId);
-    const responseHandler = new ResponseHandler(this.config.authOptions.clientId, this.cacheManager, this.cryptoUtils, this.logger, this.performanceClient, this.config.serializableCache, this.config.persistencePlugin, this.config.tokenBindingKeyManager);
-    responseHandler.validateTokenResponse(response.body, request2.correlationId);
-    const tokenResponse = await responseHandler.handleServerTokenResponse(
-      response.body,
-      this.authority,
-      reqTimestamp,
-      request2,
-      ApiId.acquireTokenByOBO,
-      void 0,
-      // authCodePayload
-      userAssertionHash,
-      // userAssertionHash
-      void 0,
-      // handlingRefreshTokenResponse
-      void 0,
-      // forceCacheRefreshTokenResponse
-      void 0,
-      // serverRequestId
-      additionalCacheKeyComponents
-    );
-    return tokenResponse;
-  }
-  /**
-   * generate a server request in accepable format
-   * @param request - developer provided CommonOnBehalfOfRequest
-   */
-  async createTokenRequestBody(request2) {
-    const parameters = /* @__PURE__ */ new Map();
-    RequestParameterBuilder_exports.addClientId(parameters, this.config.authOptions.clientId);
-    RequestParameterBuilder_exports.addScopes(parameters, request2.scopes, request2.correlationId);
-    RequestParameterBuilder_exports.addGrantType(parameters, Constants_exports.GrantType.JWT_BEARER);
-    RequestParameterBuilder_exports.addClientInfo(parameters);
-    RequestParameterBuilder_exports.addLibraryInfo(parameters, this.config.libraryInfo);
-    RequestParameterBuilder_exports.addApplicationTelemetry(parameters, this.config.telemetry.application);
-    RequestParameterBuilder_exports.addThrottling(parameters);
-    if (this.serverTelemetryManager) {
-      RequestParameterBuilder_exports.addServerTelemetry(parameters, this.serverTelemetryManager);
-    }
-    const correlationId = request2.correlationId || this.config.cryptoInterface.createNewGuid();
-    RequestParameterBuilder_exports.addCorrelationId(parameters, correlationId);
-    RequestParameterBuilder_exports.addRequestTokenUse(parameters, AADServerParamKeys_exports.ON_BEHALF_OF);
-    RequestParameterBuilder_exports.addOboAssertion(parameters, request2.oboAssertion);
-    if (this.config.clientCredentials.clientSecret) {
-      RequestParameterBuilder_exports.addClientSecret(parameters, this.config.clientCredentials.clientSecret);
-    }
-    const clientAssertion = this.config.clientCredentials.clientAssertion;
-    if (clientAssertion) {
-      RequestParameterBuilder_exports.addClientAssertion(parameters, await getClientAssertion(clientAssertion.assertion, this.config.authOptions.clientId, request2.resourceRequestUri));
-      RequestParameterBuilder_exports.addClientAssertionType(parameters, clientAssertion.assertionType);
-    }
-    if (!StringUtils.isEmptyObj(request2.claims) || !StringUtils.isEmptyObj(request2.claimsFromClient) || this.config.authOptions.clientCapabilities && this.config.authOptions.clientCapabilities.length > 0) {
-      RequestParameterBuilder_exports.addClaims(parameters, request2.correlationId, request2.claims, this.config.authOptions.clientCapabilities, void 0, request2.claimsFromClient);
-    }
-    return UrlUtils_exports.mapToQueryString(parameters);
-  }
-};
+});
 
 // node_modules/@azure/msal-node/dist/client/UserFederatedIdentityCredentialClient.mjs
-var UserFederatedIdentityCredentialClient = class extends BaseClient {
-  constructor(configuration) {
-    super(configuration);
-  }
-  /**
-   * Acquires a token using the user_fic grant type.
-   * Always hits the network (no cache lookup for the network call).
-   * Developers use acquireTokenSilent for cached FIC tokens.
-   */
-  async acquireToken(request2) {
-    return this.executeTokenRequest(request2, this.authority);
-  }
-  /**
-   * Makes a network call to the token endpoint
-   */
-  async executeTokenRequest(request2, authority) {
-    const scopeSet = new ScopeSet(request2.scopes || [], request2.correlationId);
-    scopeSet.appendScopes(Constants_exports.OIDC_DEFAULT_SCOPES);
-    const augmentedScopes = scopeSet.asArray();
-    const queryParametersString = this.createTokenQueryParameters(request2);
-    const endpoint = UrlString.appendQueryString(authority.tokenEndpoint, queryParametersString);
-    const requestBody = await this.createTokenRequestBody(request2, augmentedScopes);
-    const headers = this.createTokenRequestHeaders();
-    const thumbprint2 = {
-      clientId: this.config.authOptions.clientId,
-      authority: request2.authority,
-      scopes: augmentedScopes,
-      claims: request2.claims,
-      authenticationScheme: request2.authenticationScheme,
-      resourceRequestMethod: request2.resourceRequestMethod,
-      resourceRequestUri: request2.resourceRequestUri,
-      shrClaims: request2.shrClaims,
-      sshKid: request2.sshKid
+var UserFederatedIdentityCredentialClient;
+var init_UserFederatedIdentityCredentialClient = __esm({
+  "node_modules/@azure/msal-node/dist/client/UserFederatedIdentityCredentialClient.mjs"() {
+    "use strict";
+    init_index_node();
+    init_Constants2();
+    init_BaseClient();
+    UserFederatedIdentityCredentialClient = class extends BaseClient {
+      constructor(configuration) {
+        super(configuration);
+      }
+      /**
+       * Acquires a token using the user_fic grant type.
+       * Always hits the network (no cache lookup for the network call).
+       * Developers use acquireTokenSilent for cached FIC tokens.
+       */
+      async acquireToken(request2) {
+        return this.executeTokenRequest(request2, this.authority);
+      }
+      /**
+       * Makes a network call to the token endpoint
+       */
+      async executeTokenRequest(request2, authority) {
+        const scopeSet = new ScopeSet(request2.scopes || [], request2.correlationId);
+        scopeSet.appendScopes(Constants_exports.OIDC_DEFAULT_SCOPES);
+        const augmentedScopes = scopeSet.asArray();
+        const queryParametersString = this.createTokenQueryParameters(request2);
+        const endpoint = UrlString.appendQueryString(authority.tokenEndpoint, queryParametersString);
+        const requestBody = await this.createTokenRequestBody(request2, augmentedScopes);
+        const headers = this.createTokenRequestHeaders();
+        const thumbprint2 = {
+          clientId: this.config.authOptions.clientId,
+          authority: request2.authority,
+          scopes: augmentedScopes,
+          claims: request2.claims,
+          authenticationScheme: request2.authenticationScheme,
+          resourceRequestMethod: request2.resourceRequestMethod,
+          resourceRequestUri: request2.resourceRequestUri,
+          shrClaims: request2.shrClaims,
+          sshKid: request2.sshKid
+        };
+        const reqTimestamp = TimeUtils_exports.nowSeconds();
+        const response = await this.executePostToTokenEndpoint(endpoint, requestBody, headers, thumbprint2, request2.correlationId);
+        const responseHandler = new ResponseHandler(this.config.authOptions.clientId, this.cacheManager, this.cryptoUtils, this.logger, this.performanceClient, this.config.serializableCache, this.config.persistencePlugin, this.config.tokenBindingKeyManager);
+        responseHandler.validateTokenResponse(response.body, request2.correlationId);
+        const tokenResponse = await responseHandler.handleServerTokenResponse(response.body, this.authority, reqTimestamp, request2, ApiId.acquireTokenByUserFederatedIdentityCredential);
+        return tokenResponse;
+      }
+      /**
+       * Builds the request body for the user_fic grant type
+       */
+      async createTokenRequestBody(request2, augmentedScopes) {
+        const parameters = /* @__PURE__ */ new Map();
+        RequestParameterBuilder_exports.addClientId(parameters, this.config.authOptions.clientId);
+        RequestParameterBuilder_exports.addScopes(parameters, augmentedScopes, request2.correlationId);
+        RequestParameterBuilder_exports.addGrantType(parameters, Constants_exports.GrantType.USER_FIC);
+        RequestParameterBuilder_exports.addClientInfo(parameters);
+        parameters.set(AADServerParamKeys_exports.USER_FEDERATED_IDENTITY_CREDENTIAL, request2.assertion);
+        if (request2.username) {
+          parameters.set(AADServerParamKeys_exports.USERNAME, request2.username);
+        } else if (request2.userObjectId) {
+          parameters.set(AADServerParamKeys_exports.USER_ID, request2.userObjectId);
+        }
+        RequestParameterBuilder_exports.addLibraryInfo(parameters, this.config.libraryInfo);
+        RequestParameterBuilder_exports.addApplicationTelemetry(parameters, this.config.telemetry.application);
+        RequestParameterBuilder_exports.addThrottling(parameters);
+        if (this.serverTelemetryManager) {
+          RequestParameterBuilder_exports.addServerTelemetry(parameters, this.serverTelemetryManager);
+        }
+        const correlationId = request2.correlationId || this.config.cryptoInterface.createNewGuid();
+        RequestParameterBuilder_exports.addCorrelationId(parameters, correlationId);
+        if (this.config.clientCredentials.clientSecret) {
+          RequestParameterBuilder_exports.addClientSecret(parameters, this.config.clientCredentials.clientSecret);
+        }
+        const clientAssertion = request2.clientAssertion || this.config.clientCredentials.clientAssertion;
+        if (clientAssertion) {
+          RequestParameterBuilder_exports.addClientAssertion(parameters, await getClientAssertion(clientAssertion.assertion, this.config.authOptions.clientId, this.authority.tokenEndpoint));
+          RequestParameterBuilder_exports.addClientAssertionType(parameters, clientAssertion.assertionType);
+        }
+        if (!StringUtils.isEmptyObj(request2.claims) || !StringUtils.isEmptyObj(request2.claimsFromClient) || this.config.authOptions.clientCapabilities && this.config.authOptions.clientCapabilities.length > 0) {
+          RequestParameterBuilder_exports.addClaims(parameters, request2.correlationId, request2.claims, this.config.authOptions.clientCapabilities, void 0, request2.claimsFromClient);
+        }
+        return UrlUtils_exports.mapToQueryString(parameters);
+      }
     };
-    const reqTimestamp = TimeUtils_exports.nowSeconds();
-    const response = await this.executePostToTokenEndpoint(endpoint, requestBody, headers, thumbprint2, request2.correlationId);
-    const responseHandler = new ResponseHandler(this.config.authOptions.clientId, this.cacheManager, this.cryptoUtils, this.logger, this.performanceClient, this.config.serializableCache, this.config.persistencePlugin, this.config.tokenBindingKeyManager);
-    responseHandler.validateTokenResponse(response.body, request2.correlationId);
-    const tokenResponse = await responseHandler.handleServerTokenResponse(response.body, this.authority, reqTimestamp, request2, ApiId.acquireTokenByUserFederatedIdentityCredential);
-    return tokenResponse;
   }
-  /**
-   * Builds the request body for the user_fic grant type
-   */
-  async createTokenRequestBody(request2, augmentedScopes) {
-    const parameters = /* @__PURE__ */ new Map();
-    RequestParameterBuilder_exports.addClientId(parameters, this.config.authOptions.clientId);
-    RequestParameterBuilder_exports.addScopes(parameters, augmentedScopes, request2.correlationId);
-    RequestParameterBuilder_exports.addGrantType(parameters, Constants_exports.GrantType.USER_FIC);
-    RequestParameterBuilder_exports.addClientInfo(parameters);
-    parameters.set(AADServerParamKeys_exports.USER_FEDERATED_IDENTITY_CREDENTIAL, request2.assertion);
-    if (request2.username) {
-      parameters.set(AADServerParamKeys_exports.USERNAME, request2.username);
-    } else if (request2.userObjectId) {
-      parameters.set(AADServerParamKeys_exports.USER_ID, request2.userObjectId);
-    }
-    RequestParameterBuilder_exports.addLibraryInfo(parameters, this.config.libraryInfo);
-    RequestParameterBuilder_exports.addApplicationTelemetry(parameters, this.config.telemetry.application);
-    RequestParameterBuilder_exports.addThrottling(parameters);
-    if (this.serverTelemetryManager) {
-      RequestParameterBuilder_exports.addServerTelemetry(parameters, this.serverTelemetryManager);
-    }
-    const correlationId = request2.correlationId || this.config.cryptoInterface.createNewGuid();
-    RequestParameterBuilder_exports.addCorrelationId(parameters, correlationId);
-    if (this.config.clientCredentials.clientSecret) {
-      RequestParameterBuilder_exports.addClientSecret(parameters, this.config.clientCredentials.clientSecret);
-    }
-    const clientAssertion = request2.clientAssertion || this.config.clientCredentials.clientAssertion;
-    if (clientAssertion) {
-      RequestParameterBuilder_exports.addClientAssertion(parameters, await getClientAssertion(clientAssertion.assertion, this.config.authOptions.clientId, this.authority.tokenEndpoint));
-      RequestParameterBuilder_exports.addClientAssertionType(parameters, clientAssertion.assertionType);
-    }
-    if (!StringUtils.isEmptyObj(request2.claims) || !StringUtils.isEmptyObj(request2.claimsFromClient) || this.config.authOptions.clientCapabilities && this.config.authOptions.clientCapabilities.length > 0) {
-      RequestParameterBuilder_exports.addClaims(parameters, request2.correlationId, request2.claims, this.config.authOptions.clientCapabilities, void 0, request2.claimsFromClient);
-    }
-    return UrlUtils_exports.mapToQueryString(parameters);
-  }
-};
+});
 
 // node_modules/@azure/msal-node/dist/client/ConfidentialClientApplication.mjs
-var ConfidentialClientApplication = class extends ClientApplication {
-  /**
-   * Constructor for the ConfidentialClientApplication
-   *
-   * Required attributes in the Configuration object are:
-   * - clientID: the application ID of your application. You can obtain one by registering your application with our application registration portal
-   * - authority: the authority URL for your application.
-   * - client credential: Must set either client secret, certificate, or assertion for confidential clients. You can obtain a client secret from the application registration portal.
-   *
-   * In Azure AD, authority is a URL indicating of the form https://login.microsoftonline.com/\{Enter_the_Tenant_Info_Here\}.
-   * If your application supports Accounts in one organizational directory, replace "Enter_the_Tenant_Info_Here" value with the Tenant Id or Tenant name (for example, contoso.microsoft.com).
-   * If your application supports Accounts in any organizational directory, replace "Enter_the_Tenant_Info_Here" value with organizations.
-   * If your application supports Accounts in any organizational directory and personal Microsoft accounts, replace "Enter_the_Tenant_Info_Here" value with common.
-   * To restrict support to Personal Microsoft accounts only, replace "Enter_the_Tenant_Info_Here" value with consumers.
-   *
-   * In Azure B2C, authority is of the form https://\{instance\}/tfp/\{tenant\}/\{policyName\}/
-   * Full B2C functionality will be available in this library in future versions.
-   *
-   * @param Configuration - configuration object for the MSAL ConfidentialClientApplication instance
-   */
-  constructor(configuration) {
-    if ("instanceAware" in configuration.auth && configuration.auth.instanceAware === true) {
-      throw NodeAuthError.createUnsupportedCcaInstanceAwareError();
-    }
-    super(configuration);
-    const clientSecretNotEmpty = !!this.config.auth.clientSecret;
-    const clientAssertionNotEmpty = !!this.config.auth.clientAssertion;
-    const certificateNotEmpty = (!!this.config.auth.clientCertificate?.thumbprint || !!this.config.auth.clientCertificate?.thumbprintSha256) && !!this.config.auth.clientCertificate?.privateKey;
-    if (this.appTokenProvider) {
-      return;
-    }
-    if (clientSecretNotEmpty && clientAssertionNotEmpty || clientAssertionNotEmpty && certificateNotEmpty || clientSecretNotEmpty && certificateNotEmpty) {
-      throw createClientAuthError(invalidClientCredential, "");
-    }
-    if (this.config.auth.clientSecret) {
-      this.clientSecret = this.config.auth.clientSecret;
-      return;
-    }
-    if (this.config.auth.clientAssertion) {
-      this.developerProvidedClientAssertion = this.config.auth.clientAssertion;
-      return;
-    }
-    if (!certificateNotEmpty) {
-      throw createClientAuthError(invalidClientCredential, "");
-    } else {
-      this.clientAssertion = !!this.config.auth.clientCertificate.thumbprintSha256 ? ClientAssertion.fromCertificateWithSha256Thumbprint(this.config.auth.clientCertificate.thumbprintSha256, this.config.auth.clientCertificate.privateKey, this.config.auth.clientCertificate.x5c) : ClientAssertion.fromCertificate(
-        // guaranteed to be a string, due to prior error checking in this function
-        this.config.auth.clientCertificate.thumbprint,
-        this.config.auth.clientCertificate.privateKey,
-        this.config.auth.clientCertificate.x5c
-      );
-    }
-    this.appTokenProvider = void 0;
-  }
-  /**
-   * Creates the URL of the authorization request.
-   */
-  async getAuthCodeUrl(request2) {
-    if (request2.extraQueryParameters && Object.prototype.hasOwnProperty.call(request2.extraQueryParameters, "instance_aware")) {
-      throw NodeAuthError.createUnsupportedCcaInstanceAwareError(request2.correlationId);
-    }
-    return super.getAuthCodeUrl(request2);
-  }
-  /**
-   * Acquires a token by exchanging an authorization code.
-   */
-  async acquireTokenByCode(request2, authCodePayload) {
-    const sanitizedAuthCodePayload = authCodePayload ? {
-      code: request2.code,
-      state: authCodePayload.state,
-      nonce: request2.nonce
-    } : void 0;
-    return super.acquireTokenByCode(request2, sanitizedAuthCodePayload);
-  }
-  /**
-   * This extensibility point only works for the client_credential flow, i.e. acquireTokenByClientCredential and
-   * is meant for Azure SDK to enhance Managed Identity support.
-   *
-   * @param IAppTokenProvider  - Extensibility interface, which allows the app developer to return a token from a custom source.
-   */
-  SetAppTokenProvider(provider) {
-    this.appTokenProvider = provider;
-  }
-  /**
-   * Acquires tokens from the authority for the application (not for an end user).
-   */
-  async acquireTokenByClientCredential(request2) {
-    this.logger.info("acquireTokenByClientCredential called", request2.correlationId || "");
-    let clientAssertion;
-    if (request2.clientAssertion) {
-      clientAssertion = {
-        assertion: await getClientAssertion(
-          request2.clientAssertion,
-          this.config.auth.clientId
-          // tokenEndpoint will be undefined. resourceRequestUri is omitted in ClientCredentialRequest
-        ),
-        assertionType: Constants.JWT_BEARER_ASSERTION_TYPE
-      };
-    }
-    const baseRequest = await this.initializeBaseRequest(request2);
-    const validBaseRequest = {
-      ...baseRequest,
-      scopes: baseRequest.scopes.filter((scope) => !Constants_exports.OIDC_DEFAULT_SCOPES.includes(scope))
-    };
-    const validRequest = {
-      ...request2,
-      ...validBaseRequest,
-      clientAssertion
-    };
-    const authority = new UrlString(validRequest.authority, validRequest.correlationId);
-    const tenantId = authority.getUrlComponents().PathSegments[0];
-    if (Object.values(Constants_exports.AADAuthority).includes(tenantId)) {
-      throw createClientAuthError(missingTenantIdError, validRequest.correlationId);
-    }
-    const ENV_MSAL_FORCE_REGION = process.env[MSAL_FORCE_REGION];
-    let region;
-    if (validRequest.azureRegion !== "DisableMsalForceRegion") {
-      if (!validRequest.azureRegion && ENV_MSAL_FORCE_REGION) {
-        region = ENV_MSAL_FORCE_REGION;
-      } else {
-        region = validRequest.azureRegion;
+var ConfidentialClientApplication;
+var init_ConfidentialClientApplication = __esm({
+  "node_modules/@azure/msal-node/dist/client/ConfidentialClientApplication.mjs"() {
+    "use strict";
+    init_ClientApplication();
+    init_ClientAssertion();
+    init_Constants2();
+    init_index_node();
+    init_ClientCredentialClient();
+    init_OnBehalfOfClient();
+    init_UserFederatedIdentityCredentialClient();
+    init_ClientAuthErrorCodes2();
+    init_NodeAuthError();
+    ConfidentialClientApplication = class extends ClientApplication {
+      /**
+       * Constructor for the ConfidentialClientApplication
+       *
+       * Required attributes in the Configuration object are:
+       * - clientID: the application ID of your application. You can obtain one by registering your application with our application registration portal
+       * - authority: the authority URL for your application.
+       * - client credential: Must set either client secret, certificate, or assertion for confidential clients. You can obtain a client secret from the application registration portal.
+       *
+       * In Azure AD, authority is a URL indicating of the form https://login.microsoftonline.com/\{Enter_the_Tenant_Info_Here\}.
+       * If your application supports Accounts in one organizational directory, replace "Enter_the_Tenant_Info_Here" value with the Tenant Id or Tenant name (for example, contoso.microsoft.com).
+       * If your application supports Accounts in any organizational directory, replace "Enter_the_Tenant_Info_Here" value with organizations.
+       * If your application supports Accounts in any organizational directory and personal Microsoft accounts, replace "Enter_the_Tenant_Info_Here" value with common.
+       * To restrict support to Personal Microsoft accounts only, replace "Enter_the_Tenant_Info_Here" value with consumers.
+       *
+       * In Azure B2C, authority is of the form https://\{instance\}/tfp/\{tenant\}/\{policyName\}/
+       * Full B2C functionality will be available in this library in future versions.
+       *
+       * @param Configuration - configuration object for the MSAL ConfidentialClientApplication instance
+       */
+      constructor(configuration) {
+        if ("instanceAware" in configuration.auth && configuration.auth.instanceAware === true) {
+          throw NodeAuthError.createUnsupportedCcaInstanceAwareError();
+        }
+        super(configuration);
+        const clientSecretNotEmpty = !!this.config.auth.clientSecret;
+        const clientAssertionNotEmpty = !!this.config.auth.clientAssertion;
+        const certificateNotEmpty = (!!this.config.auth.clientCertificate?.thumbprint || !!this.config.auth.clientCertificate?.thumbprintSha256) && !!this.config.auth.clientCertificate?.privateKey;
+        if (this.appTokenProvider) {
+          return;
+        }
+        if (clientSecretNotEmpty && clientAssertionNotEmpty || clientAssertionNotEmpty && certificateNotEmpty || clientSecretNotEmpty && certificateNotEmpty) {
+          throw createClientAuthError(invalidClientCredential, "");
+        }
+        if (this.config.auth.clientSecret) {
+          this.clientSecret = this.config.auth.clientSecret;
+          return;
+        }
+        if (this.config.auth.clientAssertion) {
+          this.developerProvidedClientAssertion = this.config.auth.clientAssertion;
+          return;
+        }
+        if (!certificateNotEmpty) {
+          throw createClientAuthError(invalidClientCredential, "");
+        } else {
+          this.clientAssertion = !!this.config.auth.clientCertificate.thumbprintSha256 ? ClientAssertion.fromCertificateWithSha256Thumbprint(this.config.auth.clientCertificate.thumbprintSha256, this.config.auth.clientCertificate.privateKey, this.config.auth.clientCertificate.x5c) : ClientAssertion.fromCertificate(
+            // guaranteed to be a string, due to prior error checking in this function
+            this.config.auth.clientCertificate.thumbprint,
+            this.config.auth.clientCertificate.privateKey,
+            this.config.auth.clientCertificate.x5c
+          );
+        }
+        this.appTokenProvider = void 0;
       }
-    }
-    const azureRegionConfiguration = {
-      azureRegion: region,
-      environmentRegion: process.env[REGION_ENVIRONMENT_VARIABLE]
-    };
-    const serverTelemetryManager = this.initializeServerTelemetryManager(ApiId.acquireTokenByClientCredential, validRequest.correlationId, validRequest.skipCache);
-    try {
-      const discoveredAuthority = await this.createAuthority(validRequest.authority, validRequest.correlationId, azureRegionConfiguration, request2.azureCloudOptions);
-      const clientCredentialConfig = await this.buildOauthClientConfiguration(discoveredAuthority, validRequest.correlationId, "", serverTelemetryManager);
-      const clientCredentialClient = new ClientCredentialClient(clientCredentialConfig, this.appTokenProvider);
-      this.logger.verbose("Client credential client created", validRequest.correlationId);
-      return await clientCredentialClient.acquireToken(validRequest);
-    } catch (e) {
-      if (e instanceof AuthError) {
-        e.correlationId = validRequest.correlationId;
+      /**
+       * Creates the URL of the authorization request.
+       */
+      async getAuthCodeUrl(request2) {
+        if (request2.extraQueryParameters && Object.prototype.hasOwnProperty.call(request2.extraQueryParameters, "instance_aware")) {
+          throw NodeAuthError.createUnsupportedCcaInstanceAwareError(request2.correlationId);
+        }
+        return super.getAuthCodeUrl(request2);
       }
-      serverTelemetryManager.cacheFailedRequest(e);
-      throw e;
-    }
-  }
-  /**
-   * Acquires tokens from the authority for the application.
-   *
-   * Used in scenarios where the current app is a middle-tier service which was called with a token
-   * representing an end user. The current app can use the token (oboAssertion) to request another
-   * token to access downstream web API, on behalf of that user.
-   *
-   * The current middle-tier app has no user interaction to obtain consent.
-   * See how to gain consent upfront for your middle-tier app from this article.
-   * https://docs.microsoft.com/en-us/azure/active-directory/develop/v2-oauth2-on-behalf-of-flow#gaining-consent-for-the-middle-tier-application
-   */
-  async acquireTokenOnBehalfOf(request2) {
-    this.logger.info("acquireTokenOnBehalfOf called", request2.correlationId || "");
-    const validRequest = {
-      ...request2,
-      ...await this.initializeBaseRequest(request2)
-    };
-    try {
-      const discoveredAuthority = await this.createAuthority(validRequest.authority, validRequest.correlationId, void 0, request2.azureCloudOptions);
-      const onBehalfOfConfig = await this.buildOauthClientConfiguration(discoveredAuthority, validRequest.correlationId, "", void 0);
-      const oboClient = new OnBehalfOfClient(onBehalfOfConfig);
-      this.logger.verbose("On behalf of client created", validRequest.correlationId);
-      return await oboClient.acquireToken(validRequest);
-    } catch (e) {
-      if (e instanceof AuthError) {
-        e.correlationId = validRequest.correlationId;
+      /**
+       * Acquires a token by exchanging an authorization code.
+       */
+      async acquireTokenByCode(request2, authCodePayload) {
+        const sanitizedAuthCodePayload = authCodePayload ? {
+          code: request2.code,
+          state: authCodePayload.state,
+          nonce: request2.nonce
+        } : void 0;
+        return super.acquireTokenByCode(request2, sanitizedAuthCodePayload);
       }
-      throw e;
-    }
-  }
-  /**
-   * Acquires a user-scoped token using the user_fic grant type (Leg 3 of Agent Identity).
-   *
-   * Exchanges a federated identity credential (instance token from Leg 2) for a user-scoped token.
-   * Exactly one of `userObjectId` or `username` must be provided to identify the target user.
-   *
-   * This method always makes a network call. Use `acquireTokenSilent` to retrieve cached FIC tokens.
-   */
-  async acquireTokenByUserFederatedIdentityCredential(request2) {
-    this.logger.info("acquireTokenByUserFederatedIdentityCredential called", request2.correlationId || "");
-    if (request2.userObjectId && request2.username) {
-      throw createClientAuthError(conflictingUserIdentifiers, request2.correlationId || "");
-    }
-    if (!request2.userObjectId && !request2.username) {
-      throw createClientAuthError(missingUserIdentifier, request2.correlationId || "");
-    }
-    if (!request2.assertion) {
-      throw createClientAuthError(emptyFicAssertion, request2.correlationId || "");
-    }
-    let clientAssertion;
-    if (request2.clientAssertion) {
-      clientAssertion = {
-        assertion: await getClientAssertion(request2.clientAssertion, this.config.auth.clientId),
-        assertionType: Constants.JWT_BEARER_ASSERTION_TYPE
-      };
-    }
-    const baseRequest = await this.initializeBaseRequest(request2);
-    const validRequest = {
-      ...request2,
-      ...baseRequest,
-      assertion: request2.assertion,
-      clientAssertion
-    };
-    const serverTelemetryManager = this.initializeServerTelemetryManager(ApiId.acquireTokenByUserFederatedIdentityCredential, validRequest.correlationId);
-    try {
-      const discoveredAuthority = await this.createAuthority(validRequest.authority, validRequest.correlationId, void 0, request2.azureCloudOptions);
-      const clientConfig = await this.buildOauthClientConfiguration(discoveredAuthority, validRequest.correlationId, "", serverTelemetryManager);
-      const ficClient = new UserFederatedIdentityCredentialClient(clientConfig);
-      this.logger.verbose("UserFederatedIdentityCredential client created", validRequest.correlationId);
-      return await ficClient.acquireToken(validRequest);
-    } catch (e) {
-      if (e instanceof AuthError) {
-        e.correlationId = validRequest.correlationId;
+      /**
+       * This extensibility point only works for the client_credential flow, i.e. acquireTokenByClientCredential and
+       * is meant for Azure SDK to enhance Managed Identity support.
+       *
+       * @param IAppTokenProvider  - Extensibility interface, which allows the app developer to return a token from a custom source.
+       */
+      SetAppTokenProvider(provider) {
+        this.appTokenProvider = provider;
       }
-      serverTelemetryManager.cacheFailedRequest(e);
-      throw e;
-    }
+      /**
+       * Acquires tokens from the authority for the application (not for an end user).
+       */
+      async acquireTokenByClientCredential(request2) {
+        this.logger.info("acquireTokenByClientCredential called", request2.correlationId || "");
+        let clientAssertion;
+        if (request2.clientAssertion) {
+          clientAssertion = {
+            assertion: await getClientAssertion(
+              request2.clientAssertion,
+              this.config.auth.clientId
+              // tokenEndpoint will be undefined. resourceRequestUri is omitted in ClientCredentialRequest
+            ),
+            assertionType: Constants.JWT_BEARER_ASSERTION_TYPE
+          };
+        }
+        const baseRequest = await this.initializeBaseRequest(request2);
+        const validBaseRequest = {
+          ...baseRequest,
+          scopes: baseRequest.scopes.filter((scope) => !Constants_exports.OIDC_DEFAULT_SCOPES.includes(scope))
+        };
+        const validRequest = {
+          ...request2,
+          ...validBaseRequest,
+          clientAssertion
+        };
+        const authority = new UrlString(validRequest.authority, validRequest.correlationId);
+        const tenantId = authority.getUrlComponents().PathSegments[0];
+        if (Object.values(Constants_exports.AADAuthority).includes(tenantId)) {
+          throw createClientAuthError(missingTenantIdError, validRequest.correlationId);
+        }
+        const ENV_MSAL_FORCE_REGION = process.env[MSAL_FORCE_REGION];
+        let region;
+        if (validRequest.azureRegion !== "DisableMsalForceRegion") {
+          if (!validRequest.azureRegion && ENV_MSAL_FORCE_REGION) {
+            region = ENV_MSAL_FORCE_REGION;
+          } else {
+            region = validRequest.azureRegion;
+          }
+        }
+        const azureRegionConfiguration = {
+          azureRegion: region,
+          environmentRegion: process.env[REGION_ENVIRONMENT_VARIABLE]
+        };
+        const serverTelemetryManager = this.initializeServerTelemetryManager(ApiId.acquireTokenByClientCredential, validRequest.correlationId, validRequest.skipCache);
+        try {
+          const discoveredAuthority = await this.createAuthority(validRequest.authority, validRequest.correlationId, azureRegionConfiguration, request2.azureCloudOptions);
+          const clientCredentialConfig = await this.buildOauthClientConfiguration(discoveredAuthority, validRequest.correlationId, "", serverTelemetryManager);
+          const clientCredentialClient = new ClientCredentialClient(clientCredentialConfig, this.appTokenProvider);
+          this.logger.verbose("Client credential client created", validRequest.correlationId);
+          return await clientCredentialClient.acquireToken(validRequest);
+        } catch (e) {
+          if (e instanceof AuthError) {
+            e.correlationId = validRequest.correlationId;
+          }
+          serverTelemetryManager.cacheFailedRequest(e);
+          throw e;
+        }
+      }
+      /**
+       * Acquires tokens from the authority for the application.
+       *
+       * Used in scenarios where the current app is a middle-tier service which was called with a token
+       * representing an end user. The current app can use the token (oboAssertion) to request another
+       * token to access downstream web API, on behalf of that user.
+       *
+       * The current middle-tier app has no user interaction to obtain consent.
+       * See how to gain consent upfront for your middle-tier app from this article.
+       * https://docs.microsoft.com/en-us/azure/active-directory/develop/v2-oauth2-on-behalf-of-flow#gaining-consent-for-the-middle-tier-application
+       */
+      async acquireTokenOnBehalfOf(request2) {
+        this.logger.info("acquireTokenOnBehalfOf called", request2.correlationId || "");
+        const validRequest = {
+          ...request2,
+          ...await this.initializeBaseRequest(request2)
+        };
+        try {
+          const discoveredAuthority = await this.createAuthority(validRequest.authority, validRequest.correlationId, void 0, request2.azureCloudOptions);
+          const onBehalfOfConfig = await this.buildOauthClientConfiguration(discoveredAuthority, validRequest.correlationId, "", void 0);
+          const oboClient = new OnBehalfOfClient(onBehalfOfConfig);
+          this.logger.verbose("On behalf of client created", validRequest.correlationId);
+          return await oboClient.acquireToken(validRequest);
+        } catch (e) {
+          if (e instanceof AuthError) {
+            e.correlationId = validRequest.correlationId;
+          }
+          throw e;
+        }
+      }
+      /**
+       * Acquires a user-scoped token using the user_fic grant type (Leg 3 of Agent Identity).
+       *
+       * Exchanges a federated identity credential (instance token from Leg 2) for a user-scoped token.
+       * Exactly one of `userObjectId` or `username` must be provided to identify the target user.
+       *
+       * This method always makes a network call. Use `acquireTokenSilent` to retrieve cached FIC tokens.
+       */
+      async acquireTokenByUserFederatedIdentityCredential(request2) {
+        this.logger.info("acquireTokenByUserFederatedIdentityCredential called", request2.correlationId || "");
+        if (request2.userObjectId && request2.username) {
+          throw createClientAuthError(conflictingUserIdentifiers, request2.correlationId || "");
+        }
+        if (!request2.userObjectId && !request2.username) {
+          throw createClientAuthError(missingUserIdentifier, request2.correlationId || "");
+        }
+        if (!request2.assertion) {
+          throw createClientAuthError(emptyFicAssertion, request2.correlationId || "");
+        }
+        let clientAssertion;
+        if (request2.clientAssertion) {
+          clientAssertion = {
+            assertion: await getClientAssertion(request2.clientAssertion, this.config.auth.clientId),
+            assertionType: Constants.JWT_BEARER_ASSERTION_TYPE
+          };
+        }
+        const baseRequest = await this.initializeBaseRequest(request2);
+        const validRequest = {
+          ...request2,
+          ...baseRequest,
+          assertion: request2.assertion,
+          clientAssertion
+        };
+        const serverTelemetryManager = this.initializeServerTelemetryManager(ApiId.acquireTokenByUserFederatedIdentityCredential, validRequest.correlationId);
+        try {
+          const discoveredAuthority = await this.createAuthority(validRequest.authority, validRequest.correlationId, void 0, request2.azureCloudOptions);
+          const clientConfig = await this.buildOauthClientConfiguration(discoveredAuthority, validRequest.correlationId, "", serverTelemetryManager);
+          const ficClient = new UserFederatedIdentityCredentialClient(clientConfig);
+          this.logger.verbose("UserFederatedIdentityCredential client created", validRequest.correlationId);
+          return await ficClient.acquireToken(validRequest);
+        } catch (e) {
+          if (e instanceof AuthError) {
+            e.correlationId = validRequest.correlationId;
+          }
+          serverTelemetryManager.cacheFailedRequest(e);
+          throw e;
+        }
+      }
+    };
   }
-};
+});
 
 // node_modules/@azure/msal-node/dist/utils/TimeUtils.mjs
 function isIso8601(dateString) {
@@ -36102,278 +37083,443 @@ function isIso8601(dateString) {
   const date = new Date(dateString);
   return !isNaN(date.getTime()) && date.toISOString() === dateString;
 }
+var init_TimeUtils2 = __esm({
+  "node_modules/@azure/msal-node/dist/utils/TimeUtils.mjs"() {
+    "use strict";
+  }
+});
 
 // node_modules/@azure/msal-node/dist/network/HttpClientWithRetries.mjs
-var HttpClientWithRetries = class {
-  constructor(httpClientNoRetries, retryPolicy, logger) {
-    this.httpClientNoRetries = httpClientNoRetries;
-    this.retryPolicy = retryPolicy;
-    this.logger = logger;
+var HttpClientWithRetries;
+var init_HttpClientWithRetries = __esm({
+  "node_modules/@azure/msal-node/dist/network/HttpClientWithRetries.mjs"() {
+    "use strict";
+    init_index_node();
+    init_Constants2();
+    HttpClientWithRetries = class {
+      constructor(httpClientNoRetries, retryPolicy, logger) {
+        this.httpClientNoRetries = httpClientNoRetries;
+        this.retryPolicy = retryPolicy;
+        this.logger = logger;
+      }
+      async sendNetworkRequestAsyncHelper(httpMethod, url, options) {
+        if (httpMethod === HttpMethod2.GET) {
+          return this.httpClientNoRetries.sendGetRequestAsync(url, options);
+        } else {
+          return this.httpClientNoRetries.sendPostRequestAsync(url, options);
+        }
+      }
+      async sendNetworkRequestAsync(httpMethod, url, options) {
+        let response = await this.sendNetworkRequestAsyncHelper(httpMethod, url, options);
+        if ("isNewRequest" in this.retryPolicy) {
+          this.retryPolicy.isNewRequest = true;
+        }
+        let currentRetry = 0;
+        while (await this.retryPolicy.pauseForRetry(response.status, currentRetry, this.logger, response.headers[Constants_exports.HeaderNames.RETRY_AFTER])) {
+          response = await this.sendNetworkRequestAsyncHelper(httpMethod, url, options);
+          currentRetry++;
+        }
+        return response;
+      }
+      async sendGetRequestAsync(url, options) {
+        return this.sendNetworkRequestAsync(HttpMethod2.GET, url, options);
+      }
+      async sendPostRequestAsync(url, options) {
+        return this.sendNetworkRequestAsync(HttpMethod2.POST, url, options);
+      }
+    };
   }
-  async sendNetworkRequestAsyncHelper(httpMethod, url, options) {
-    if (httpMethod === HttpMethod2.GET) {
-      return this.httpClientNoRetries.sendGetRequestAsync(url, options);
-    } else {
-      return this.httpClientNoRetries.sendPostRequestAsync(url, options);
-    }
-  }
-  async sendNetworkRequestAsync(httpMethod, url, options) {
-    let response = await this.sendNetworkRequestAsyncHelper(httpMethod, url, options);
-    if ("isNewRequest" in this.retryPolicy) {
-      this.retryPolicy.isNewRequest = true;
-    }
-    let currentRetry = 0;
-    while (await this.retryPolicy.pauseForRetry(response.status, currentRetry, this.logger, response.headers[Constants_exports.HeaderNames.RETRY_AFTER])) {
-      response = await this.sendNetworkRequestAsyncHelper(httpMethod, url, options);
-      currentRetry++;
-    }
-    return response;
-  }
-  async sendGetRequestAsync(url, options) {
-    return this.sendNetworkRequestAsync(HttpMethod2.GET, url, options);
-  }
-  async sendPostRequestAsync(url, options) {
-    return this.sendNetworkRequestAsync(HttpMethod2.POST, url, options);
-  }
-};
+});
 
 // node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/BaseManagedIdentitySource.mjs
-var ManagedIdentityUserAssignedIdQueryParameterNames = {
-  MANAGED_IDENTITY_CLIENT_ID_2017: "clientid",
-  MANAGED_IDENTITY_CLIENT_ID: "client_id",
-  MANAGED_IDENTITY_OBJECT_ID: "object_id",
-  MANAGED_IDENTITY_RESOURCE_ID_IMDS: "msi_res_id",
-  MANAGED_IDENTITY_RESOURCE_ID_NON_IMDS: "mi_res_id"
-};
-var BaseManagedIdentitySource = class {
-  /**
-   * Creates an instance of BaseManagedIdentitySource.
-   *
-   * @param logger - Logger instance for diagnostic information
-   * @param nodeStorage - Storage interface for caching tokens
-   * @param networkClient - Network client for making HTTP requests
-   * @param cryptoProvider - Cryptographic provider for token operations
-   * @param disableInternalRetries - Whether to disable automatic retry logic
-   */
-  constructor(logger, nodeStorage, networkClient2, cryptoProvider, disableInternalRetries) {
-    this.logger = logger;
-    this.nodeStorage = nodeStorage;
-    this.networkClient = networkClient2;
-    this.cryptoProvider = cryptoProvider;
-    this.disableInternalRetries = disableInternalRetries;
-  }
-  /**
-   * Generates a new correlation ID for request tracing.
-   *
-   * @returns A new GUID string for use as a correlation or request ID
-   */
-  createCorrelationId() {
-    return this.cryptoProvider.createNewGuid();
-  }
-  /**
-   * Processes the network response and converts it to a standardized server token response.
-   * This async version allows for source-specific response processing logic while maintaining
-   * backward compatibility with the synchronous version.
-   *
-   * @param response - The network response containing the managed identity token
-   * @param _networkClient - Network client used for the request (unused in base implementation)
-   * @param _networkRequest - The original network request parameters (unused in base implementation)
-   * @param _networkRequestOptions - The network request options (unused in base implementation)
-   *
-   * @returns Promise resolving to a standardized server authorization token response
-   */
-  async getServerTokenResponseAsync(response, _networkClient, _networkRequest, _networkRequestOptions) {
-    return this.getServerTokenResponse(response);
-  }
-  /**
-   * Converts a managed identity token response to a standardized server authorization token response.
-   * Handles time format conversion, expiration calculation, and error mapping to ensure
-   * compatibility with the MSAL response handling pipeline.
-   *
-   * @param response - The network response containing the managed identity token
-   *
-   * @returns Standardized server authorization token response with normalized fields
-   */
-  getServerTokenResponse(response) {
-    let refreshIn, expiresIn;
-    if (response.body.expires_on) {
-      if (isIso8601(response.body.expires_on)) {
-        response.body.expires_on = new Date(response.body.expires_on).getTime() / 1e3;
-      }
-      expiresIn = response.body.expires_on - TimeUtils_exports.nowSeconds();
-      if (expiresIn > 2 * 3600) {
-        refreshIn = expiresIn / 2;
-      }
-    }
-    const serverTokenResponse = {
-      status: response.status,
-      // success
-      access_token: response.body.access_token,
-      expires_in: expiresIn,
-      scope: response.body.resource,
-      token_type: response.body.token_type,
-      refresh_in: refreshIn,
-      // error
-      correlation_id: response.body.correlation_id || response.body.correlationId,
-      error: typeof response.body.error === "string" ? response.body.error : response.body.error?.code,
-      error_description: response.body.message || (typeof response.body.error === "string" ? response.body.error_description : response.body.error?.message),
-      error_codes: response.body.error_codes,
-      timestamp: response.body.timestamp,
-      trace_id: response.body.trace_id
+var ManagedIdentityUserAssignedIdQueryParameterNames, BaseManagedIdentitySource;
+var init_BaseManagedIdentitySource = __esm({
+  "node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/BaseManagedIdentitySource.mjs"() {
+    "use strict";
+    init_index_node();
+    init_Constants2();
+    init_ManagedIdentityError();
+    init_TimeUtils2();
+    init_HttpClientWithRetries();
+    init_ManagedIdentityErrorCodes();
+    ManagedIdentityUserAssignedIdQueryParameterNames = {
+      MANAGED_IDENTITY_CLIENT_ID_2017: "clientid",
+      MANAGED_IDENTITY_CLIENT_ID: "client_id",
+      MANAGED_IDENTITY_OBJECT_ID: "object_id",
+      MANAGED_IDENTITY_RESOURCE_ID_IMDS: "msi_res_id",
+      MANAGED_IDENTITY_RESOURCE_ID_NON_IMDS: "mi_res_id"
     };
-    return serverTokenResponse;
-  }
-  /**
-   * Acquires an access token using the managed identity endpoint for the specified resource.
-   * This is the primary method for token acquisition, handling the complete flow from
-   * request creation through response processing and token caching.
-   *
-   * @param managedIdentityRequest - The managed identity request containing resource and optional parameters
-   * @param managedIdentityId - The managed identity configuration (system or user-assigned)
-   * @param fakeAuthority - Authority instance used for token caching (managed identity uses a placeholder authority)
-   * @param refreshAccessToken - Whether this is a token refresh operation
-   *
-   * @returns Promise resolving to an authentication result containing the access token and metadata
-   *
-   * @throws {AuthError} When network requests fail or token validation fails
-   * @throws {ClientAuthError} When network errors occur during the request
-   */
-  async acquireTokenWithManagedIdentity(managedIdentityRequest, managedIdentityId, fakeAuthority, refreshAccessToken) {
-    const networkRequest = this.createRequest(managedIdentityRequest.resource, managedIdentityId);
-    if (managedIdentityRequest.revokedTokenSha256Hash) {
-      this.logger.info(`[Managed Identity] The following claims are present in the request: ${managedIdentityRequest.claims}`, "");
-      networkRequest.queryParameters[ManagedIdentityQueryParameters.SHA256_TOKEN_TO_REFRESH] = managedIdentityRequest.revokedTokenSha256Hash;
-    }
-    if (managedIdentityRequest.clientCapabilities?.length) {
-      const clientCapabilities = managedIdentityRequest.clientCapabilities.toString();
-      this.logger.info(`[Managed Identity] The following client capabilities are present in the request: ${clientCapabilities}`, "");
-      networkRequest.queryParameters[ManagedIdentityQueryParameters.XMS_CC] = clientCapabilities;
-    }
-    const headers = networkRequest.headers;
-    headers[Constants_exports.HeaderNames.CONTENT_TYPE] = Constants_exports.URL_FORM_CONTENT_TYPE;
-    const networkRequestOptions = { headers };
-    if (Object.keys(networkRequest.bodyParameters).length) {
-      networkRequestOptions.body = networkRequest.computeParametersBodyString();
-    }
-    const networkClientHelper = this.disableInternalRetries ? this.networkClient : new HttpClientWithRetries(this.networkClient, networkRequest.retryPolicy, this.logger);
-    const reqTimestamp = TimeUtils_exports.nowSeconds();
-    let response;
-    try {
-      if (networkRequest.httpMethod === HttpMethod2.POST) {
-        response = await networkClientHelper.sendPostRequestAsync(networkRequest.computeUri(), networkRequestOptions);
-      } else {
-        response = await networkClientHelper.sendGetRequestAsync(networkRequest.computeUri(), networkRequestOptions);
+    BaseManagedIdentitySource = class {
+      /**
+       * Creates an instance of BaseManagedIdentitySource.
+       *
+       * @param logger - Logger instance for diagnostic information
+       * @param nodeStorage - Storage interface for caching tokens
+       * @param networkClient - Network client for making HTTP requests
+       * @param cryptoProvider - Cryptographic provider for token operations
+       * @param disableInternalRetries - Whether to disable automatic retry logic
+       */
+      constructor(logger, nodeStorage, networkClient2, cryptoProvider, disableInternalRetries) {
+        this.logger = logger;
+        this.nodeStorage = nodeStorage;
+        this.networkClient = networkClient2;
+        this.cryptoProvider = cryptoProvider;
+        this.disableInternalRetries = disableInternalRetries;
       }
-    } catch (error) {
-      if (error instanceof AuthError) {
-        throw error;
-      } else {
-        throw createClientAuthError(ClientAuthErrorCodes_exports.networkError, managedIdentityRequest.correlationId);
+      /**
+       * Generates a new correlation ID for request tracing.
+       *
+       * @returns A new GUID string for use as a correlation or request ID
+       */
+      createCorrelationId() {
+        return this.cryptoProvider.createNewGuid();
       }
-    }
-    const responseHandler = new ResponseHandler(managedIdentityId.id, this.nodeStorage, this.cryptoProvider, this.logger, new StubPerformanceClient(), null, null);
-    const serverTokenResponse = await this.getServerTokenResponseAsync(response, networkClientHelper, networkRequest, networkRequestOptions);
-    responseHandler.validateTokenResponse(serverTokenResponse, serverTokenResponse.correlation_id || "", refreshAccessToken);
-    return responseHandler.handleServerTokenResponse(serverTokenResponse, fakeAuthority, reqTimestamp, managedIdentityRequest, ApiId.acquireTokenWithManagedIdentity);
+      /**
+       * Processes the network response and converts it to a standardized server token response.
+       * This async version allows for source-specific response processing logic while maintaining
+       * backward compatibility with the synchronous version.
+       *
+       * @param response - The network response containing the managed identity token
+       * @param _networkClient - Network client used for the request (unused in base implementation)
+       * @param _networkRequest - The original network request parameters (unused in base implementation)
+       * @param _networkRequestOptions - The network request options (unused in base implementation)
+       *
+       * @returns Promise resolving to a standardized server authorization token response
+       */
+      async getServerTokenResponseAsync(response, _networkClient, _networkRequest, _networkRequestOptions) {
+        return this.getServerTokenResponse(response);
+      }
+      /**
+       * Converts a managed identity token response to a standardized server authorization token response.
+       * Handles time format conversion, expiration calculation, and error mapping to ensure
+       * compatibility with the MSAL response handling pipeline.
+       *
+       * @param response - The network response containing the managed identity token
+       *
+       * @returns Standardized server authorization token response with normalized fields
+       */
+      getServerTokenResponse(response) {
+        let refreshIn, expiresIn;
+        if (response.body.expires_on) {
+          if (isIso8601(response.body.expires_on)) {
+            response.body.expires_on = new Date(response.body.expires_on).getTime() / 1e3;
+          }
+          expiresIn = response.body.expires_on - TimeUtils_exports.nowSeconds();
+          if (expiresIn > 2 * 3600) {
+            refreshIn = expiresIn / 2;
+          }
+        }
+        const serverTokenResponse = {
+          status: response.status,
+          // success
+          access_token: response.body.access_token,
+          expires_in: expiresIn,
+          scope: response.body.resource,
+          token_type: response.body.token_type,
+          refresh_in: refreshIn,
+          // error
+          correlation_id: response.body.correlation_id || response.body.correlationId,
+          error: typeof response.body.error === "string" ? response.body.error : response.body.error?.code,
+          error_description: response.body.message || (typeof response.body.error === "string" ? response.body.error_description : response.body.error?.message),
+          error_codes: response.body.error_codes,
+          timestamp: response.body.timestamp,
+          trace_id: response.body.trace_id
+        };
+        return serverTokenResponse;
+      }
+      /**
+       * Acquires an access token using the managed identity endpoint for the specified resource.
+       * This is the primary method for token acquisition, handling the complete flow from
+       * request creation through response processing and token caching.
+       *
+       * @param managedIdentityRequest - The managed identity request containing resource and optional parameters
+       * @param managedIdentityId - The managed identity configuration (system or user-assigned)
+       * @param fakeAuthority - Authority instance used for token caching (managed identity uses a placeholder authority)
+       * @param refreshAccessToken - Whether this is a token refresh operation
+       *
+       * @returns Promise resolving to an authentication result containing the access token and metadata
+       *
+       * @throws {AuthError} When network requests fail or token validation fails
+       * @throws {ClientAuthError} When network errors occur during the request
+       */
+      async acquireTokenWithManagedIdentity(managedIdentityRequest, managedIdentityId, fakeAuthority, refreshAccessToken) {
+        const networkRequest = this.createRequest(managedIdentityRequest.resource, managedIdentityId);
+        if (managedIdentityRequest.revokedTokenSha256Hash) {
+          this.logger.info(`[Managed Identity] The following claims are present in the request: ${managedIdentityRequest.claims}`, "");
+          networkRequest.queryParameters[ManagedIdentityQueryParameters.SHA256_TOKEN_TO_REFRESH] = managedIdentityRequest.revokedTokenSha256Hash;
+        }
+        if (managedIdentityRequest.clientCapabilities?.length) {
+          const clientCapabilities = managedIdentityRequest.clientCapabilities.toString();
+          this.logger.info(`[Managed Identity] The following client capabilities are present in the request: ${clientCapabilities}`, "");
+          networkRequest.queryParameters[ManagedIdentityQueryParameters.XMS_CC] = clientCapabilities;
+        }
+        const headers = networkRequest.headers;
+        headers[Constants_exports.HeaderNames.CONTENT_TYPE] = Constants_exports.URL_FORM_CONTENT_TYPE;
+        const networkRequestOptions = { headers };
+        if (Object.keys(networkRequest.bodyParameters).length) {
+          networkRequestOptions.body = networkRequest.computeParametersBodyString();
+        }
+        const networkClientHelper = this.disableInternalRetries ? this.networkClient : new HttpClientWithRetries(this.networkClient, networkRequest.retryPolicy, this.logger);
+        const reqTimestamp = TimeUtils_exports.nowSeconds();
+        let response;
+        try {
+          if (networkRequest.httpMethod === HttpMethod2.POST) {
+            response = await networkClientHelper.sendPostRequestAsync(networkRequest.computeUri(), networkRequestOptions);
+          } else {
+            response = await networkClientHelper.sendGetRequestAsync(networkRequest.computeUri(), networkRequestOptions);
+          }
+        } catch (error) {
+          if (error instanceof AuthError) {
+            throw error;
+          } else {
+            throw createClientAuthError(ClientAuthErrorCodes_exports.networkError, managedIdentityRequest.correlationId);
+          }
+        }
+        const responseHandler = new ResponseHandler(managedIdentityId.id, this.nodeStorage, this.cryptoProvider, this.logger, new StubPerformanceClient(), null, null);
+        const serverTokenResponse = await this.getServerTokenResponseAsync(response, networkClientHelper, networkRequest, networkRequestOptions);
+        responseHandler.validateTokenResponse(serverTokenResponse, serverTokenResponse.correlation_id || "", refreshAccessToken);
+        return responseHandler.handleServerTokenResponse(serverTokenResponse, fakeAuthority, reqTimestamp, managedIdentityRequest, ApiId.acquireTokenWithManagedIdentity);
+      }
+      /**
+       * Determines the appropriate query parameter name for user-assigned managed identity
+       * based on the identity type, API version, and endpoint characteristics.
+       * Different Azure services and API versions use different parameter names for the same identity types.
+       *
+       * @param managedIdentityIdType - The type of user-assigned managed identity (client ID, object ID, or resource ID)
+       * @param isImds - Whether the request is being made to the IMDS (Instance Metadata Service) endpoint
+       * @param usesApi2017 - Whether the endpoint uses the 2017-09-01 API version (affects client ID parameter name)
+       *
+       * @returns The correct query parameter name for the specified identity type and endpoint
+       *
+       * @throws {ManagedIdentityError} When an invalid managed identity ID type is provided
+       */
+      getManagedIdentityUserAssignedIdQueryParameterKey(managedIdentityIdType, isImds, usesApi2017) {
+        switch (managedIdentityIdType) {
+          case ManagedIdentityIdType.USER_ASSIGNED_CLIENT_ID:
+            this.logger.info(`[Managed Identity] [API version ${usesApi2017 ? "2017+" : "2019+"}] Adding user assigned client id to the request.`, "");
+            return usesApi2017 ? ManagedIdentityUserAssignedIdQueryParameterNames.MANAGED_IDENTITY_CLIENT_ID_2017 : ManagedIdentityUserAssignedIdQueryParameterNames.MANAGED_IDENTITY_CLIENT_ID;
+          case ManagedIdentityIdType.USER_ASSIGNED_RESOURCE_ID:
+            this.logger.info("[Managed Identity] Adding user assigned resource id to the request.", "");
+            return isImds ? ManagedIdentityUserAssignedIdQueryParameterNames.MANAGED_IDENTITY_RESOURCE_ID_IMDS : ManagedIdentityUserAssignedIdQueryParameterNames.MANAGED_IDENTITY_RESOURCE_ID_NON_IMDS;
+          case ManagedIdentityIdType.USER_ASSIGNED_OBJECT_ID:
+            this.logger.info("[Managed Identity] Adding user assigned object id to the request.", "");
+            return ManagedIdentityUserAssignedIdQueryParameterNames.MANAGED_IDENTITY_OBJECT_ID;
+          default:
+            throw createManagedIdentityError(invalidManagedIdentityIdType, "");
+        }
+      }
+    };
+    BaseManagedIdentitySource.getValidatedEnvVariableUrlString = (envVariableStringName, envVariable, sourceName, logger) => {
+      try {
+        return new UrlString(envVariable, "").urlString;
+      } catch (error) {
+        logger.info(`[Managed Identity] ${sourceName} managed identity is unavailable because the '${envVariableStringName}' environment variable is malformed.`, "");
+        throw createManagedIdentityError(MsiEnvironmentVariableUrlMalformedErrorCodes[envVariableStringName], "");
+      }
+    };
   }
-  /**
-   * Determines the appropriate query parameter name for user-assigned managed identity
-   * based on the identity type, API version, and endpoint characteristics.
-   * Different Azure services and API versions use different parameter names for the same identity types.
-   *
-   * @param managedIdentityIdType - The type of user-assigned managed identity (client ID, object ID, or resource ID)
-   * @param isImds - Whether the request is being made to the IMDS (Instance Metadata Service) endpoint
-   * @param usesApi2017 - Whether the endpoint uses the 2017-09-01 API version (affects client ID parameter name)
-   *
-   * @returns The correct query parameter name for the specified identity type and endpoint
-   *
-   * @throws {ManagedIdentityError} When an invalid managed identity ID type is provided
-   */
-  getManagedIdentityUserAssignedIdQueryParameterKey(managedIdentityIdType, isImds, usesApi2017) {
-    switch (managedIdentityIdType) {
-      case ManagedIdentityIdType.USER_ASSIGNED_CLIENT_ID:
-        this.logger.info(`[Managed Identity] [API version ${usesApi2017 ? "2017+" : "2019+"}] Adding user assigned client id to the request.`, "");
-        return usesApi2017 ? ManagedIdentityUserAssignedIdQueryParameterNames.MANAGED_IDENTITY_CLIENT_ID_2017 : ManagedIdentityUserAssignedIdQueryParameterNames.MANAGED_IDENTITY_CLIENT_ID;
-      case ManagedIdentityIdType.USER_ASSIGNED_RESOURCE_ID:
-        this.logger.info("[Managed Identity] Adding user assigned resource id to the request.", "");
-        return isImds ? ManagedIdentityUserAssignedIdQueryParameterNames.MANAGED_IDENTITY_RESOURCE_ID_IMDS : ManagedIdentityUserAssignedIdQueryParameterNames.MANAGED_IDENTITY_RESOURCE_ID_NON_IMDS;
-      case ManagedIdentityIdType.USER_ASSIGNED_OBJECT_ID:
-        this.logger.info("[Managed Identity] Adding user assigned object id to the request.", "");
-        return ManagedIdentityUserAssignedIdQueryParameterNames.MANAGED_IDENTITY_OBJECT_ID;
-      default:
-        throw createManagedIdentityError(invalidManagedIdentityIdType, "");
-    }
+});
+
+// node_modules/@azure/msal-node/dist/retry/LinearRetryStrategy.mjs
+var init_LinearRetryStrategy = __esm({
+  "node_modules/@azure/msal-node/dist/retry/LinearRetryStrategy.mjs"() {
+    "use strict";
   }
-};
-BaseManagedIdentitySource.getValidatedEnvVariableUrlString = (envVariableStringName, envVariable, sourceName, logger) => {
-  try {
-    return new UrlString(envVariable, "").urlString;
-  } catch (error) {
-    logger.info(`[Managed Identity] ${sourceName} managed identity is unavailable because the '${envVariableStringName}' environment variable is malformed.`, "");
-    throw createManagedIdentityError(MsiEnvironmentVariableUrlMalformedErrorCodes[envVariableStringName], "");
-  }
-};
+});
 
 // node_modules/@azure/msal-node/dist/retry/DefaultManagedIdentityRetryPolicy.mjs
-var DEFAULT_MANAGED_IDENTITY_HTTP_STATUS_CODES_TO_RETRY_ON = [
-  Constants_exports.HTTP_NOT_FOUND,
-  Constants_exports.HTTP_REQUEST_TIMEOUT,
-  Constants_exports.HTTP_TOO_MANY_REQUESTS,
-  Constants_exports.HTTP_SERVER_ERROR,
-  Constants_exports.HTTP_SERVICE_UNAVAILABLE,
-  Constants_exports.HTTP_GATEWAY_TIMEOUT
-];
+var DEFAULT_MANAGED_IDENTITY_HTTP_STATUS_CODES_TO_RETRY_ON;
+var init_DefaultManagedIdentityRetryPolicy = __esm({
+  "node_modules/@azure/msal-node/dist/retry/DefaultManagedIdentityRetryPolicy.mjs"() {
+    "use strict";
+    init_index_node();
+    init_LinearRetryStrategy();
+    DEFAULT_MANAGED_IDENTITY_HTTP_STATUS_CODES_TO_RETRY_ON = [
+      Constants_exports.HTTP_NOT_FOUND,
+      Constants_exports.HTTP_REQUEST_TIMEOUT,
+      Constants_exports.HTTP_TOO_MANY_REQUESTS,
+      Constants_exports.HTTP_SERVER_ERROR,
+      Constants_exports.HTTP_SERVICE_UNAVAILABLE,
+      Constants_exports.HTTP_GATEWAY_TIMEOUT
+    ];
+  }
+});
+
+// node_modules/@azure/msal-node/dist/config/ManagedIdentityRequestParameters.mjs
+var init_ManagedIdentityRequestParameters = __esm({
+  "node_modules/@azure/msal-node/dist/config/ManagedIdentityRequestParameters.mjs"() {
+    "use strict";
+    init_DefaultManagedIdentityRetryPolicy();
+  }
+});
+
+// node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/AppService.mjs
+var init_AppService = __esm({
+  "node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/AppService.mjs"() {
+    "use strict";
+    init_BaseManagedIdentitySource();
+    init_Constants2();
+    init_ManagedIdentityRequestParameters();
+  }
+});
 
 // node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/AzureArc.mjs
-var SUPPORTED_AZURE_ARC_PLATFORMS = {
-  win32: `${process.env["ProgramData"]}\\AzureConnectedMachineAgent\\Tokens\\`,
-  linux: "/var/opt/azcmagent/tokens/"
-};
-var AZURE_ARC_FILE_DETECTION = {
-  win32: `${process.env["ProgramFiles"]}\\AzureConnectedMachineAgent\\himds.exe`,
-  linux: "/opt/azcmagent/bin/himds"
-};
+var SUPPORTED_AZURE_ARC_PLATFORMS, AZURE_ARC_FILE_DETECTION;
+var init_AzureArc = __esm({
+  "node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/AzureArc.mjs"() {
+    "use strict";
+    init_ManagedIdentityRequestParameters();
+    init_BaseManagedIdentitySource();
+    init_ManagedIdentityError();
+    init_Constants2();
+    init_ManagedIdentityErrorCodes();
+    SUPPORTED_AZURE_ARC_PLATFORMS = {
+      win32: `${process.env["ProgramData"]}\\AzureConnectedMachineAgent\\Tokens\\`,
+      linux: "/var/opt/azcmagent/tokens/"
+    };
+    AZURE_ARC_FILE_DETECTION = {
+      win32: `${process.env["ProgramFiles"]}\\AzureConnectedMachineAgent\\himds.exe`,
+      linux: "/opt/azcmagent/bin/himds"
+    };
+  }
+});
+
+// node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/CloudShell.mjs
+var init_CloudShell = __esm({
+  "node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/CloudShell.mjs"() {
+    "use strict";
+    init_ManagedIdentityRequestParameters();
+    init_BaseManagedIdentitySource();
+    init_Constants2();
+    init_ManagedIdentityError();
+    init_ManagedIdentityErrorCodes();
+  }
+});
+
+// node_modules/@azure/msal-node/dist/retry/ExponentialRetryStrategy.mjs
+var init_ExponentialRetryStrategy = __esm({
+  "node_modules/@azure/msal-node/dist/retry/ExponentialRetryStrategy.mjs"() {
+    "use strict";
+  }
+});
 
 // node_modules/@azure/msal-node/dist/retry/ImdsRetryPolicy.mjs
-var HTTP_STATUS_400_CODES_FOR_EXPONENTIAL_STRATEGY = [
-  Constants_exports.HTTP_NOT_FOUND,
-  Constants_exports.HTTP_REQUEST_TIMEOUT,
-  Constants_exports.HTTP_GONE,
-  Constants_exports.HTTP_TOO_MANY_REQUESTS
-];
-var HTTP_STATUS_GONE_RETRY_AFTER_MS = 10 * 1e3;
+var HTTP_STATUS_400_CODES_FOR_EXPONENTIAL_STRATEGY, HTTP_STATUS_GONE_RETRY_AFTER_MS;
+var init_ImdsRetryPolicy = __esm({
+  "node_modules/@azure/msal-node/dist/retry/ImdsRetryPolicy.mjs"() {
+    "use strict";
+    init_index_node();
+    init_ExponentialRetryStrategy();
+    HTTP_STATUS_400_CODES_FOR_EXPONENTIAL_STRATEGY = [
+      Constants_exports.HTTP_NOT_FOUND,
+      Constants_exports.HTTP_REQUEST_TIMEOUT,
+      Constants_exports.HTTP_GONE,
+      Constants_exports.HTTP_TOO_MANY_REQUESTS
+    ];
+    HTTP_STATUS_GONE_RETRY_AFTER_MS = 10 * 1e3;
+  }
+});
 
 // node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/Imds.mjs
-var IMDS_TOKEN_PATH = "/metadata/identity/oauth2/token";
-var DEFAULT_IMDS_ENDPOINT = `http://169.254.169.254${IMDS_TOKEN_PATH}`;
+var IMDS_TOKEN_PATH, DEFAULT_IMDS_ENDPOINT;
+var init_Imds = __esm({
+  "node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/Imds.mjs"() {
+    "use strict";
+    init_ManagedIdentityRequestParameters();
+    init_BaseManagedIdentitySource();
+    init_Constants2();
+    init_ImdsRetryPolicy();
+    init_packageMetadata2();
+    IMDS_TOKEN_PATH = "/metadata/identity/oauth2/token";
+    DEFAULT_IMDS_ENDPOINT = `http://169.254.169.254${IMDS_TOKEN_PATH}`;
+  }
+});
+
+// node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/ServiceFabric.mjs
+var init_ServiceFabric = __esm({
+  "node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/ServiceFabric.mjs"() {
+    "use strict";
+    init_ManagedIdentityRequestParameters();
+    init_BaseManagedIdentitySource();
+    init_Constants2();
+  }
+});
 
 // node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/MachineLearning.mjs
-var MANAGED_IDENTITY_MACHINE_LEARNING_UNSUPPORTED_ID_TYPE_ERROR = `Only client id is supported for user-assigned managed identity in ${ManagedIdentitySourceNames.MACHINE_LEARNING}.`;
+var MANAGED_IDENTITY_MACHINE_LEARNING_UNSUPPORTED_ID_TYPE_ERROR;
+var init_MachineLearning = __esm({
+  "node_modules/@azure/msal-node/dist/client/ManagedIdentitySources/MachineLearning.mjs"() {
+    "use strict";
+    init_BaseManagedIdentitySource();
+    init_Constants2();
+    init_ManagedIdentityRequestParameters();
+    MANAGED_IDENTITY_MACHINE_LEARNING_UNSUPPORTED_ID_TYPE_ERROR = `Only client id is supported for user-assigned managed identity in ${ManagedIdentitySourceNames.MACHINE_LEARNING}.`;
+  }
+});
+
+// node_modules/@azure/msal-node/dist/client/ManagedIdentityClient.mjs
+var init_ManagedIdentityClient = __esm({
+  "node_modules/@azure/msal-node/dist/client/ManagedIdentityClient.mjs"() {
+    "use strict";
+    init_AppService();
+    init_AzureArc();
+    init_CloudShell();
+    init_Imds();
+    init_ServiceFabric();
+    init_ManagedIdentityError();
+    init_Constants2();
+    init_MachineLearning();
+    init_ManagedIdentityErrorCodes();
+  }
+});
 
 // node_modules/@azure/msal-node/dist/client/ManagedIdentityApplication.mjs
-var SOURCES_THAT_SUPPORT_TOKEN_REVOCATION = [ManagedIdentitySourceNames.SERVICE_FABRIC];
+var SOURCES_THAT_SUPPORT_TOKEN_REVOCATION;
+var init_ManagedIdentityApplication = __esm({
+  "node_modules/@azure/msal-node/dist/client/ManagedIdentityApplication.mjs"() {
+    "use strict";
+    init_Configuration();
+    init_packageMetadata2();
+    init_CryptoProvider();
+    init_ClientCredentialClient();
+    init_ManagedIdentityClient();
+    init_NodeStorage();
+    init_Constants2();
+    init_HashUtils();
+    SOURCES_THAT_SUPPORT_TOKEN_REVOCATION = [ManagedIdentitySourceNames.SERVICE_FABRIC];
+  }
+});
+
+// node_modules/@azure/msal-node/dist/cache/distributed/DistributedCachePlugin.mjs
+var init_DistributedCachePlugin = __esm({
+  "node_modules/@azure/msal-node/dist/cache/distributed/DistributedCachePlugin.mjs"() {
+    "use strict";
+  }
+});
 
 // node_modules/@azure/msal-node/dist/index.mjs
-var PromptValue2 = Constants_exports.PromptValue;
-var ResponseMode2 = Constants_exports.ResponseMode;
+var PromptValue2, ResponseMode2;
+var init_dist = __esm({
+  "node_modules/@azure/msal-node/dist/index.mjs"() {
+    "use strict";
+    init_internals();
+    init_index_node();
+    init_index_node();
+    init_PublicClientApplication();
+    init_ConfidentialClientApplication();
+    init_ManagedIdentityApplication();
+    init_ClientAssertion();
+    init_TokenCache();
+    init_DistributedCachePlugin();
+    init_Constants2();
+    init_CryptoProvider();
+    init_packageMetadata2();
+    PromptValue2 = Constants_exports.PromptValue;
+    ResponseMode2 = Constants_exports.ResponseMode;
+  }
+});
 
 // common/https.ts
-var import_node_https = require("node:https");
-var HttpTimeoutError = class extends Error {
-  code = "ERR_HTTP_TIMEOUT";
-  constructor(url, timeoutMs) {
-    super(`no answer from ${new URL(url).origin} within ${timeoutMs} ms`);
-    this.name = "HttpTimeoutError";
-  }
-};
-var HttpResponseTooLargeError = class extends Error {
-  code = "ERR_HTTP_RESPONSE_TOO_LARGE";
-  constructor(url, limit) {
-    super(`the answer from ${new URL(url).origin} is larger than ${limit} bytes`);
-    this.name = "HttpResponseTooLargeError";
-  }
-};
-var maxResponseBytes = 4 * 1024 * 1024;
 function requestJson(url, init = {}) {
   const timeoutMs = init.timeoutMs ?? 3e4;
   const headers = { Accept: "application/json", ...init.headers };
@@ -36408,19 +37554,6 @@ function requestJson(url, init = {}) {
     req.end(body);
   });
 }
-var trustErrorCodes = /* @__PURE__ */ new Set([
-  "UNABLE_TO_GET_ISSUER_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "CERT_SIGNATURE_FAILURE",
-  "CERT_UNTRUSTED",
-  "CERT_REJECTED",
-  "CERT_HAS_EXPIRED",
-  "CERT_NOT_YET_VALID",
-  "ERR_TLS_CERT_ALTNAME_INVALID"
-]);
 function tlsTrustFailure(err) {
   for (let e = err, depth = 0; e && typeof e === "object" && depth < 5; depth++) {
     const code = e.code;
@@ -36443,11 +37576,43 @@ function parseJson2(text) {
     return void 0;
   }
 }
+var import_node_https, HttpTimeoutError, HttpResponseTooLargeError, maxResponseBytes, trustErrorCodes;
+var init_https = __esm({
+  "common/https.ts"() {
+    "use strict";
+    import_node_https = require("node:https");
+    HttpTimeoutError = class extends Error {
+      code = "ERR_HTTP_TIMEOUT";
+      constructor(url, timeoutMs) {
+        super(`no answer from ${new URL(url).origin} within ${timeoutMs} ms`);
+        this.name = "HttpTimeoutError";
+      }
+    };
+    HttpResponseTooLargeError = class extends Error {
+      code = "ERR_HTTP_RESPONSE_TOO_LARGE";
+      constructor(url, limit) {
+        super(`the answer from ${new URL(url).origin} is larger than ${limit} bytes`);
+        this.name = "HttpResponseTooLargeError";
+      }
+    };
+    maxResponseBytes = 4 * 1024 * 1024;
+    trustErrorCodes = /* @__PURE__ */ new Set([
+      "UNABLE_TO_GET_ISSUER_CERT",
+      "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+      "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+      "SELF_SIGNED_CERT_IN_CHAIN",
+      "DEPTH_ZERO_SELF_SIGNED_CERT",
+      "CERT_SIGNATURE_FAILURE",
+      "CERT_UNTRUSTED",
+      "CERT_REJECTED",
+      "CERT_HAS_EXPIRED",
+      "CERT_NOT_YET_VALID",
+      "ERR_TLS_CERT_ALTNAME_INVALID"
+    ]);
+  }
+});
 
 // verify/backoff.ts
-var defaultBackoff = { baseMs: 1e3, capMs: 3e4 };
-var pollIntervalMs = 1e3;
-var pollJitterMs = 250;
 function backoffDelay(attempt, backoff, retryAfterMs2 = 0, random = Math.random) {
   const exponential = Math.min(backoff.capMs, backoff.baseMs * 2 ** (attempt - 1));
   const jittered = exponential / 2 + random() * (exponential / 2);
@@ -36463,69 +37628,17 @@ function retryAfterMs(header, now = Date.now()) {
   const date = Date.parse(header);
   return Number.isNaN(date) ? 0 : Math.max(0, date - now);
 }
+var defaultBackoff, pollIntervalMs, pollJitterMs;
+var init_backoff = __esm({
+  "verify/backoff.ts"() {
+    "use strict";
+    defaultBackoff = { baseMs: 1e3, capMs: 3e4 };
+    pollIntervalMs = 1e3;
+    pollJitterMs = 250;
+  }
+});
 
 // verify/diagnosis.ts
-var table = {
-  700016: {
-    meaning: "the application is not (yet) in the tenant",
-    fix: "check clientId and tenantId; a new app registration can take a minute to appear",
-    transient: true
-  },
-  7000229: {
-    meaning: "the application has no service principal (yet) in the tenant",
-    fix: "create the service principal (pulumi up creates it); it can take a minute to appear",
-    transient: true
-  },
-  700024: {
-    meaning: "the client assertion is outside its valid time range",
-    fix: "check this machine's clock (NTP)",
-    transient: false
-  },
-  700023: {
-    meaning: "the client assertion is for another audience",
-    fix: "check the authority host and tenant id",
-    transient: false
-  },
-  700021: { meaning: "the client assertion names another application", fix: "check clientId", transient: false },
-  1002012: {
-    meaning: "the scope is not <resource>/.default",
-    fix: "ask for <api identifier>/.default in the client-credentials flow",
-    transient: false
-  },
-  500011: {
-    meaning: "the API (resource) is not in the tenant",
-    fix: "check the scope; the API needs a service principal in this tenant",
-    transient: false
-  },
-  90002: {
-    meaning: "the tenant does not exist at this authority",
-    fix: "check tenantId and the authority host (cloud)",
-    transient: false
-  },
-  7000216: {
-    meaning: "the request carried no client credential",
-    fix: "configure the certificate credential",
-    transient: false
-  },
-  70003: { meaning: "the grant type is not supported", fix: "use the client-credentials flow", transient: false },
-  900144: { meaning: "the request is missing a parameter", fix: "upgrade or fix the client library", transient: false },
-  5002730: {
-    meaning: "the client assertion uses an unsupported algorithm",
-    fix: "use --thumbprint sha256 (PS256) or sha1 (RS256)",
-    transient: false
-  },
-  50027: { meaning: "the client assertion is malformed", fix: "check the certificate and key", transient: false }
-};
-var keyNotFound = {
-  meaning: "the certificate is not registered on the app (or not visible yet)",
-  fix: "compare the thumbprint with the app's Certificates & secrets page, and run pulumi up",
-  transient: true
-};
-var badSignature = {
-  meaning: "the assertion's signature does not match the registered certificate",
-  fix: "use the private key that was issued with the registered certificate",
-  transient: false
-};
 function diagnose(code, description) {
   if (code === 700027) return /key was not found/i.test(description) ? keyNotFound : badSignature;
   return table[code] ?? {
@@ -36534,12 +37647,75 @@ function diagnose(code, description) {
     transient: false
   };
 }
-
-// verify/acquire.ts
-init_errors2();
+var table, keyNotFound, badSignature;
+var init_diagnosis = __esm({
+  "verify/diagnosis.ts"() {
+    "use strict";
+    table = {
+      700016: {
+        meaning: "the application is not (yet) in the tenant",
+        fix: "check clientId and tenantId; a new app registration can take a minute to appear",
+        transient: true
+      },
+      7000229: {
+        meaning: "the application has no service principal (yet) in the tenant",
+        fix: "create the service principal (pulumi up creates it); it can take a minute to appear",
+        transient: true
+      },
+      700024: {
+        meaning: "the client assertion is outside its valid time range",
+        fix: "check this machine's clock (NTP)",
+        transient: false
+      },
+      700023: {
+        meaning: "the client assertion is for another audience",
+        fix: "check the authority host and tenant id",
+        transient: false
+      },
+      700021: { meaning: "the client assertion names another application", fix: "check clientId", transient: false },
+      1002012: {
+        meaning: "the scope is not <resource>/.default",
+        fix: "ask for <api identifier>/.default in the client-credentials flow",
+        transient: false
+      },
+      500011: {
+        meaning: "the API (resource) is not in the tenant",
+        fix: "check the scope; the API needs a service principal in this tenant",
+        transient: false
+      },
+      90002: {
+        meaning: "the tenant does not exist at this authority",
+        fix: "check tenantId and the authority host (cloud)",
+        transient: false
+      },
+      7000216: {
+        meaning: "the request carried no client credential",
+        fix: "configure the certificate credential",
+        transient: false
+      },
+      70003: { meaning: "the grant type is not supported", fix: "use the client-credentials flow", transient: false },
+      900144: { meaning: "the request is missing a parameter", fix: "upgrade or fix the client library", transient: false },
+      5002730: {
+        meaning: "the client assertion uses an unsupported algorithm",
+        fix: "use --thumbprint sha256 (PS256) or sha1 (RS256)",
+        transient: false
+      },
+      50027: { meaning: "the client assertion is malformed", fix: "check the certificate and key", transient: false }
+    };
+    keyNotFound = {
+      meaning: "the certificate is not registered on the app (or not visible yet)",
+      fix: "compare the thumbprint with the app's Certificates & secrets page, and run pulumi up",
+      transient: true
+    };
+    badSignature = {
+      meaning: "the assertion's signature does not match the registered certificate",
+      fix: "use the private key that was issued with the registered certificate",
+      transient: false
+    };
+  }
+});
 
 // verify/networkClient.ts
-var import_node_https2 = require("node:https");
 function networkClient(options = {}) {
   const agent = agentFor(options.ca);
   const send = async (method, url, opts, timeout) => {
@@ -36557,7 +37733,6 @@ function networkClient(options = {}) {
     sendPostRequestAsync: (url, opts) => send("POST", url, opts)
   };
 }
-var agents = /* @__PURE__ */ new Map();
 function agentFor(ca) {
   const key = ca ?? "";
   let agent = agents.get(key);
@@ -36567,13 +37742,17 @@ function agentFor(ca) {
   }
   return agent;
 }
+var import_node_https2, agents;
+var init_networkClient = __esm({
+  "verify/networkClient.ts"() {
+    "use strict";
+    import_node_https2 = require("node:https");
+    init_https();
+    agents = /* @__PURE__ */ new Map();
+  }
+});
 
 // verify/acquire.ts
-var realClock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve2) => setTimeout(resolve2, ms)),
-  random: Math.random
-};
 async function acquire(req) {
   const clock = req.clock ?? realClock;
   const attempts = req.attempts;
@@ -36700,11 +37879,6 @@ function classify(err, last) {
 function isNetworkError(e, failure) {
   return failure !== void 0 || e.name === "HttpTimeoutError" || e.name === "AttemptTimeoutError" || /network_error|endpoints_resolution_error|openid_config_error/i.test(e.errorCode ?? "") || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up/.test(e.message ?? "");
 }
-var firstLine = (text) => text.replace(/\n[\s\S]*$/, "").slice(0, 300);
-var attemptTimeoutMs = (remainingMs) => Math.max(1, Math.min(remainingMs, 3e4));
-var AttemptTimeoutError = class extends Error {
-  name = "AttemptTimeoutError";
-};
 function withTimeout(promise, ms) {
   let timer;
   const timeout = new Promise((_, reject) => {
@@ -36712,26 +37886,49 @@ function withTimeout(promise, ms) {
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
-
-// verify/run.ts
-init_errors2();
-
-// verify/preflight.ts
-var import_node_crypto7 = require("node:crypto");
+var realClock, firstLine, attemptTimeoutMs, AttemptTimeoutError;
+var init_acquire = __esm({
+  "verify/acquire.ts"() {
+    "use strict";
+    init_dist();
+    init_https();
+    init_json();
+    init_backoff();
+    init_diagnosis();
+    init_duration();
+    init_errors2();
+    init_networkClient();
+    realClock = {
+      now: () => Date.now(),
+      sleep: (ms) => new Promise((resolve2) => setTimeout(resolve2, ms)),
+      random: Math.random
+    };
+    firstLine = (text) => text.replace(/\n[\s\S]*$/, "").slice(0, 300);
+    attemptTimeoutMs = (remainingMs) => Math.max(1, Math.min(remainingMs, 3e4));
+    AttemptTimeoutError = class extends Error {
+      name = "AttemptTimeoutError";
+    };
+  }
+});
 
 // verify/check.ts
-var pass = (name3, detail) => ({ name: name3, ok: true, detail });
-var fail = (name3, detail) => ({ name: name3, ok: false, detail });
+var pass, fail;
+var init_check = __esm({
+  "verify/check.ts"() {
+    "use strict";
+    pass = (name3, detail) => ({ name: name3, ok: true, detail });
+    fail = (name3, detail) => ({ name: name3, ok: false, detail });
+  }
+});
 
 // verify/preflight.ts
-init_errors2();
 function preflight(inputs, warnDays, now = /* @__PURE__ */ new Date()) {
   const certificate = parse4(
-    () => new import_node_crypto7.X509Certificate(inputs.certificatePem),
+    () => new import_node_crypto8.X509Certificate(inputs.certificatePem),
     "certificatePem is not a PEM certificate"
   );
   const key = parse4(
-    () => (0, import_node_crypto7.createPrivateKey)(inputs.privateKeyPem),
+    () => (0, import_node_crypto8.createPrivateKey)(inputs.privateKeyPem),
     "privateKeyPem is not an unencrypted PEM private key (PKCS#1 or PKCS#8)"
   );
   const thumbprint2 = thumbprints(certificate);
@@ -36797,64 +37994,75 @@ function parse4(make, message2) {
     throw new InputError(message2);
   }
 }
+var import_node_crypto8;
+var init_preflight = __esm({
+  "verify/preflight.ts"() {
+    "use strict";
+    import_node_crypto8 = require("node:crypto");
+    init_thumbprint();
+    init_check();
+    init_errors2();
+  }
+});
 
 // node_modules/jose/dist/webapi/util/errors.js
-var JOSEError = class extends Error {
-  static code = "ERR_JOSE_GENERIC";
-  code = "ERR_JOSE_GENERIC";
-  constructor(message2, options) {
-    super(message2, options), this.name = this.constructor.name, Error.captureStackTrace?.(this, this.constructor);
+var JOSEError, JOSEAlgNotAllowed, JOSENotSupported, JWSInvalid, JWTInvalid, JWKSInvalid, JWKSNoMatchingKey, JWKSMultipleMatchingKeys, JWSSignatureVerificationFailed;
+var init_errors3 = __esm({
+  "node_modules/jose/dist/webapi/util/errors.js"() {
+    JOSEError = class extends Error {
+      static code = "ERR_JOSE_GENERIC";
+      code = "ERR_JOSE_GENERIC";
+      constructor(message2, options) {
+        super(message2, options), this.name = this.constructor.name, Error.captureStackTrace?.(this, this.constructor);
+      }
+    };
+    JOSEAlgNotAllowed = class extends JOSEError {
+      static code = "ERR_JOSE_ALG_NOT_ALLOWED";
+      code = "ERR_JOSE_ALG_NOT_ALLOWED";
+    };
+    JOSENotSupported = class extends JOSEError {
+      static code = "ERR_JOSE_NOT_SUPPORTED";
+      code = "ERR_JOSE_NOT_SUPPORTED";
+    };
+    JWSInvalid = class extends JOSEError {
+      static code = "ERR_JWS_INVALID";
+      code = "ERR_JWS_INVALID";
+    };
+    JWTInvalid = class extends JOSEError {
+      static code = "ERR_JWT_INVALID";
+      code = "ERR_JWT_INVALID";
+    };
+    JWKSInvalid = class extends JOSEError {
+      static code = "ERR_JWKS_INVALID";
+      code = "ERR_JWKS_INVALID";
+    };
+    JWKSNoMatchingKey = class extends JOSEError {
+      static code = "ERR_JWKS_NO_MATCHING_KEY";
+      code = "ERR_JWKS_NO_MATCHING_KEY";
+      constructor(message2 = "no applicable key found in the JSON Web Key Set", options) {
+        super(message2, options);
+      }
+    };
+    JWKSMultipleMatchingKeys = class extends JOSEError {
+      [Symbol.asyncIterator] = async function* () {
+      };
+      static code = "ERR_JWKS_MULTIPLE_MATCHING_KEYS";
+      code = "ERR_JWKS_MULTIPLE_MATCHING_KEYS";
+      constructor(message2 = "multiple matching keys found in the JSON Web Key Set", options) {
+        super(message2, options);
+      }
+    };
+    JWSSignatureVerificationFailed = class extends JOSEError {
+      static code = "ERR_JWS_SIGNATURE_VERIFICATION_FAILED";
+      code = "ERR_JWS_SIGNATURE_VERIFICATION_FAILED";
+      constructor(message2 = "signature verification failed", options) {
+        super(message2, options);
+      }
+    };
   }
-};
-var JOSEAlgNotAllowed = class extends JOSEError {
-  static code = "ERR_JOSE_ALG_NOT_ALLOWED";
-  code = "ERR_JOSE_ALG_NOT_ALLOWED";
-};
-var JOSENotSupported = class extends JOSEError {
-  static code = "ERR_JOSE_NOT_SUPPORTED";
-  code = "ERR_JOSE_NOT_SUPPORTED";
-};
-var JWSInvalid = class extends JOSEError {
-  static code = "ERR_JWS_INVALID";
-  code = "ERR_JWS_INVALID";
-};
-var JWTInvalid = class extends JOSEError {
-  static code = "ERR_JWT_INVALID";
-  code = "ERR_JWT_INVALID";
-};
-var JWKSInvalid = class extends JOSEError {
-  static code = "ERR_JWKS_INVALID";
-  code = "ERR_JWKS_INVALID";
-};
-var JWKSNoMatchingKey = class extends JOSEError {
-  static code = "ERR_JWKS_NO_MATCHING_KEY";
-  code = "ERR_JWKS_NO_MATCHING_KEY";
-  constructor(message2 = "no applicable key found in the JSON Web Key Set", options) {
-    super(message2, options);
-  }
-};
-var JWKSMultipleMatchingKeys = class extends JOSEError {
-  [Symbol.asyncIterator] = async function* () {
-  };
-  static code = "ERR_JWKS_MULTIPLE_MATCHING_KEYS";
-  code = "ERR_JWKS_MULTIPLE_MATCHING_KEYS";
-  constructor(message2 = "multiple matching keys found in the JSON Web Key Set", options) {
-    super(message2, options);
-  }
-};
-var JWSSignatureVerificationFailed = class extends JOSEError {
-  static code = "ERR_JWS_SIGNATURE_VERIFICATION_FAILED";
-  code = "ERR_JWS_SIGNATURE_VERIFICATION_FAILED";
-  constructor(message2 = "signature verification failed", options) {
-    super(message2, options);
-  }
-};
+});
 
 // node_modules/jose/dist/webapi/lib/buffer_utils.js
-var encoder = new TextEncoder();
-var decoder = new TextDecoder();
-var strictDecoder = new TextDecoder("utf-8", { fatal: true });
-var UINT32_RANGE = 2 ** 32;
 function concat4(...buffers) {
   const size = buffers.reduce((acc, { length }) => acc + length, 0), buf = new Uint8Array(size);
   let i = 0;
@@ -36862,7 +38070,6 @@ function concat4(...buffers) {
     buf.set(buffer, i), i += buffer.length;
   return buf;
 }
-var NON_ASCII = /[^\x00-\x7f]/;
 function encode12(string) {
   if (typeof string == "string" && string.length >= 128) {
     if (NON_ASCII.test(string))
@@ -36891,9 +38098,18 @@ function decodeBase64(encoded, url = false) {
     bytes[i] = binary3.charCodeAt(i);
   return bytes;
 }
+var encoder, decoder, strictDecoder, UINT32_RANGE, NON_ASCII;
+var init_buffer_utils = __esm({
+  "node_modules/jose/dist/webapi/lib/buffer_utils.js"() {
+    encoder = new TextEncoder();
+    decoder = new TextDecoder();
+    strictDecoder = new TextDecoder("utf-8", { fatal: true });
+    UINT32_RANGE = 2 ** 32;
+    NON_ASCII = /[^\x00-\x7f]/;
+  }
+});
 
 // node_modules/jose/dist/webapi/util/base64url.js
-var invalid = "The input to be decoded is not correctly encoded.";
 function decode12(input2) {
   try {
     return decodeBase64(typeof input2 == "string" ? input2 : decoder.decode(input2), true);
@@ -36901,6 +38117,13 @@ function decode12(input2) {
     throw new TypeError(invalid, { cause });
   }
 }
+var invalid;
+var init_base64url2 = __esm({
+  "node_modules/jose/dist/webapi/util/base64url.js"() {
+    init_buffer_utils();
+    invalid = "The input to be decoded is not correctly encoded.";
+  }
+});
 
 // node_modules/jose/dist/webapi/lib/validate.js
 function isObject(input2) {
@@ -36948,7 +38171,6 @@ function parseJoseHeader(encodedProtectedHeader, ErrorClass, message2) {
     throw new ErrorClass(message2);
   return parsed;
 }
-var JWS_RECOGNIZED = { __proto__: null, b64: true };
 function validateAlgorithms(option, algorithms) {
   if (algorithms !== void 0 && (!Array.isArray(algorithms) || algorithms.some((s) => typeof s != "string")))
     throw new TypeError(`"${option}" option must be an array of strings`);
@@ -36981,26 +38203,17 @@ function validateB64(protectedHeader, extensions) {
   }
   return true;
 }
+var JWS_RECOGNIZED;
+var init_validate = __esm({
+  "node_modules/jose/dist/webapi/lib/validate.js"() {
+    init_errors3();
+    init_base64url2();
+    init_buffer_utils();
+    JWS_RECOGNIZED = { __proto__: null, b64: true };
+  }
+});
 
 // node_modules/jose/dist/webapi/lib/key.js
-var tag = (key) => key[Symbol.toStringTag];
-var jwkMatchesOp = (entry, key, usage) => {
-  const { alg } = entry;
-  if (key.use !== void 0) {
-    const expected = usage === "sign" || usage === "verify" ? "sig" : "enc";
-    if (key.use !== expected)
-      throw new TypeError(`Invalid key for this operation, its "use" must be "${expected}" when present`);
-  }
-  if (key.kty === "AKP" && key.alg === void 0)
-    throw new TypeError('missing "alg" (Algorithm) Parameter value');
-  if (key.alg !== void 0 && key.alg !== alg)
-    throw new TypeError(`Invalid key for this operation, its "alg" must be "${alg}" when present`);
-  if (Array.isArray(key.key_ops)) {
-    const expectedKeyOp = usage === "encrypt" || usage === "decrypt" ? entry.ops?.[usage === "encrypt" ? 0 : 1] : usage;
-    if (expectedKeyOp && !key.key_ops.includes(expectedKeyOp))
-      throw new TypeError(`Invalid key for this operation, its "key_ops" must include "${expectedKeyOp}" when present`);
-  }
-};
 async function prepareKey(entry, key, usage) {
   const { alg, secret } = entry, requiresPrivateKey = usage === "decrypt" || usage === "sign";
   if (secret && key instanceof Uint8Array)
@@ -37039,24 +38252,6 @@ async function prepareKey(entry, key, usage) {
   }
   return normalized ??= keyObject.export({ format: "jwk" }), normalized.alg = alg, cached[alg] = await jwkToKey(entry, normalized);
 }
-var cache;
-var nist = {
-  __proto__: null,
-  prime256v1: "P-256",
-  secp384r1: "P-384",
-  secp521r1: "P-521"
-};
-var isCryptoKey = (key) => {
-  if (key?.[Symbol.toStringTag] === "CryptoKey")
-    return true;
-  try {
-    return key instanceof CryptoKey;
-  } catch {
-    return false;
-  }
-};
-var isKeyObject = (key) => key?.[Symbol.toStringTag] === "KeyObject";
-var isKeyLike = (key) => isCryptoKey(key) || isKeyObject(key);
 function message(msg, actual, ...types) {
   if (types.length > 2) {
     const last = types.pop();
@@ -37068,7 +38263,6 @@ function invalidKeyType(alg, actual, secret) {
   const types = ["CryptoKey", "KeyObject", "JSON Web Key"];
   return secret && types.push("Uint8Array"), new TypeError(message(`Key for the ${alg} algorithm must be `, actual, ...types));
 }
-var unusable = (name3, prop = "algorithm.name") => new TypeError(`CryptoKey does not support this operation, its ${prop} must be ${name3}`);
 function checkUsage(key, usage) {
   if (usage && !key.usages.includes(usage))
     throw new TypeError(`CryptoKey does not support this operation, its usages must include ${usage}.`);
@@ -37114,6 +38308,50 @@ async function jwkToKey(entry, jwk, extractable) {
 async function rawKey(key, expected, usage, extractable = false) {
   return key instanceof Uint8Array && (key = await crypto.subtle.importKey("raw", key, expected, extractable, [usage])), checkCryptoKey(key, expected, usage), key;
 }
+var tag, jwkMatchesOp, cache, nist, isCryptoKey, isKeyObject, isKeyLike, unusable;
+var init_key = __esm({
+  "node_modules/jose/dist/webapi/lib/key.js"() {
+    init_validate();
+    init_base64url2();
+    init_errors3();
+    tag = (key) => key[Symbol.toStringTag];
+    jwkMatchesOp = (entry, key, usage) => {
+      const { alg } = entry;
+      if (key.use !== void 0) {
+        const expected = usage === "sign" || usage === "verify" ? "sig" : "enc";
+        if (key.use !== expected)
+          throw new TypeError(`Invalid key for this operation, its "use" must be "${expected}" when present`);
+      }
+      if (key.kty === "AKP" && key.alg === void 0)
+        throw new TypeError('missing "alg" (Algorithm) Parameter value');
+      if (key.alg !== void 0 && key.alg !== alg)
+        throw new TypeError(`Invalid key for this operation, its "alg" must be "${alg}" when present`);
+      if (Array.isArray(key.key_ops)) {
+        const expectedKeyOp = usage === "encrypt" || usage === "decrypt" ? entry.ops?.[usage === "encrypt" ? 0 : 1] : usage;
+        if (expectedKeyOp && !key.key_ops.includes(expectedKeyOp))
+          throw new TypeError(`Invalid key for this operation, its "key_ops" must include "${expectedKeyOp}" when present`);
+      }
+    };
+    nist = {
+      __proto__: null,
+      prime256v1: "P-256",
+      secp384r1: "P-384",
+      secp521r1: "P-521"
+    };
+    isCryptoKey = (key) => {
+      if (key?.[Symbol.toStringTag] === "CryptoKey")
+        return true;
+      try {
+        return key instanceof CryptoKey;
+      } catch {
+        return false;
+      }
+    };
+    isKeyObject = (key) => key?.[Symbol.toStringTag] === "KeyObject";
+    isKeyLike = (key) => isCryptoKey(key) || isKeyObject(key);
+    unusable = (name3, prop = "algorithm.name") => new TypeError(`CryptoKey does not support this operation, its ${prop} must be ${name3}`);
+  }
+});
 
 // node_modules/jose/dist/webapi/lib/key_descriptor.js
 function table2(entries) {
@@ -37122,9 +38360,12 @@ function table2(entries) {
     out[alg] = { ...entries[alg], alg };
   return out;
 }
+var init_key_descriptor = __esm({
+  "node_modules/jose/dist/webapi/lib/key_descriptor.js"() {
+  }
+});
 
 // node_modules/jose/dist/webapi/lib/jws_algorithms.js
-var sig = [["verify"], ["sign"]];
 function hmac(bits) {
   const subtle = { name: "HMAC", hash: `SHA-${bits}` };
   return { kty: ["oct"], secret: true, subtle, signing: subtle, usages: sig };
@@ -37167,31 +38408,39 @@ function mldsa(parameterSet) {
     usages: sig
   };
 }
-var JWS = table2({
-  HS256: hmac(256),
-  HS384: hmac(384),
-  HS512: hmac(512),
-  RS256: rsa(256),
-  RS384: rsa(384),
-  RS512: rsa(512),
-  PS256: rsa(256, 32),
-  PS384: rsa(384, 48),
-  PS512: rsa(512, 64),
-  ES256: ecdsa("P-256", 256),
-  ES384: ecdsa("P-384", 384),
-  ES512: ecdsa("P-521", 512),
-  EdDSA: eddsa(),
-  Ed25519: eddsa(),
-  "ML-DSA-44": mldsa(44),
-  "ML-DSA-65": mldsa(65),
-  "ML-DSA-87": mldsa(87)
-});
 function jwsAlgorithm(alg) {
   const entry = typeof alg == "string" ? JWS[alg] : void 0;
   if (!entry)
     throw new JOSENotSupported(`alg ${alg} is not supported either by JOSE or your javascript runtime`);
   return entry;
 }
+var sig, JWS;
+var init_jws_algorithms = __esm({
+  "node_modules/jose/dist/webapi/lib/jws_algorithms.js"() {
+    init_errors3();
+    init_key_descriptor();
+    sig = [["verify"], ["sign"]];
+    JWS = table2({
+      HS256: hmac(256),
+      HS384: hmac(384),
+      HS512: hmac(512),
+      RS256: rsa(256),
+      RS384: rsa(384),
+      RS512: rsa(512),
+      PS256: rsa(256, 32),
+      PS384: rsa(384, 48),
+      PS512: rsa(512, 64),
+      ES256: ecdsa("P-256", 256),
+      ES384: ecdsa("P-384", 384),
+      ES512: ecdsa("P-521", 512),
+      EdDSA: eddsa(),
+      Ed25519: eddsa(),
+      "ML-DSA-44": mldsa(44),
+      "ML-DSA-65": mldsa(65),
+      "ML-DSA-87": mldsa(87)
+    });
+  }
+});
 
 // node_modules/jose/dist/webapi/jwks/local.js
 function isUsableJWK(jwk, entry, alg, kid) {
@@ -37247,6 +38496,14 @@ function createLocalJWKSet(jwks) {
     value: () => structuredClone(snapshot)
   });
 }
+var init_local = __esm({
+  "node_modules/jose/dist/webapi/jwks/local.js"() {
+    init_key();
+    init_jws_algorithms();
+    init_errors3();
+    init_validate();
+  }
+});
 
 // node_modules/jose/dist/webapi/lib/jws_verify.js
 function prepareVerify(options) {
@@ -37302,12 +38559,26 @@ async function verifyCompact(jws, shared, key) {
     throw new JWSInvalid("Invalid Compact JWS");
   return verifySignature({ payload, protected: protectedHeader, signature }, shared, key, encodeCompactUnencodedPayload);
 }
+var init_jws_verify = __esm({
+  "node_modules/jose/dist/webapi/lib/jws_verify.js"() {
+    init_jws_algorithms();
+    init_errors3();
+    init_buffer_utils();
+    init_validate();
+    init_key();
+  }
+});
 
 // node_modules/jose/dist/webapi/jws/compact/verify.js
 async function compactVerify(jws, key, options) {
   const [result] = await verifyCompact(jws, prepareVerify(options), key);
   return result;
 }
+var init_verify = __esm({
+  "node_modules/jose/dist/webapi/jws/compact/verify.js"() {
+    init_jws_verify();
+  }
+});
 
 // node_modules/jose/dist/webapi/util/decode_jwt.js
 function decodeJwt(jwt2) {
@@ -37336,6 +38607,14 @@ function decodeJwt(jwt2) {
     throw new JWTInvalid("Invalid JWT Claims Set");
   return claimsSet;
 }
+var init_decode_jwt = __esm({
+  "node_modules/jose/dist/webapi/util/decode_jwt.js"() {
+    init_base64url2();
+    init_buffer_utils();
+    init_validate();
+    init_errors3();
+  }
+});
 
 // verify/tokenChecks.ts
 function missingRoles(accessToken, expected) {
@@ -37420,7 +38699,6 @@ function rolesCheck(claims, expected) {
 function equalCheck(name3, actual, expected) {
   return actual === expected ? pass(name3, expected) : fail(name3, `${String(actual)}, expected ${expected}`);
 }
-var rolesOf = (claims) => Array.isArray(claims.roles) ? claims.roles.filter((r) => typeof r === "string") : [];
 function safeDecode(token) {
   try {
     return decodeJwt(token);
@@ -37428,8 +38706,24 @@ function safeDecode(token) {
     return {};
   }
 }
+var rolesOf;
+var init_tokenChecks = __esm({
+  "verify/tokenChecks.ts"() {
+    "use strict";
+    init_local();
+    init_verify();
+    init_decode_jwt();
+    init_check();
+    init_networkClient();
+    rolesOf = (claims) => Array.isArray(claims.roles) ? claims.roles.filter((r) => typeof r === "string") : [];
+  }
+});
 
 // verify/run.ts
+var run_exports = {};
+__export(run_exports, {
+  runVerify: () => runVerify
+});
 async function runVerify(options, io) {
   const clock = io.clock ?? realClock;
   const started = clock.now();
@@ -37522,7 +38816,7 @@ function readCa(path) {
   const certificates = blocks.filter((b) => pemLabel(b) === "CERTIFICATE");
   const parses = (pem) => {
     try {
-      return Boolean(new import_node_crypto8.X509Certificate(pem));
+      return Boolean(new import_node_crypto9.X509Certificate(pem));
     } catch {
       return false;
     }
@@ -37549,6 +38843,33 @@ function describeInputs(inputs, options) {
     privateKey: "[redacted]"
   };
 }
+var import_node_crypto9;
+var init_run = __esm({
+  "verify/run.ts"() {
+    "use strict";
+    import_node_crypto9 = require("node:crypto");
+    init_pem();
+    init_safe();
+    init_acquire();
+    init_certificateFile();
+    init_errors2();
+    init_inputs();
+    init_preflight();
+    init_report();
+    init_tokenChecks();
+  }
+});
+
+// action/action.ts
+var import_node_crypto10 = require("node:crypto");
+var import_node_fs3 = require("node:fs");
+var import_node_path2 = require("node:path");
+init_errors();
+init_safe();
+init_certificateFile();
+init_errors2();
+init_files();
+init_report();
 
 // action/inputs.ts
 var import_node_os = require("node:os");
@@ -37557,6 +38878,7 @@ init_errors();
 
 // verify/options.ts
 init_errors();
+init_roles();
 function toOptions(values) {
   if (values.outputs !== void 0 && values.stack !== void 0)
     throw new ArgumentError("--outputs and --stack both given: choose one source of outputs");
@@ -37710,13 +39032,13 @@ function secretOutputs(outputs) {
 }
 
 // action/outputs.ts
-var import_node_crypto9 = require("node:crypto");
+var import_node_crypto4 = require("node:crypto");
 var import_node_fs2 = require("node:fs");
 var import_node_os2 = require("node:os");
 function writeOutputs(file, outputs) {
   let text = "";
   for (const [name3, value] of Object.entries(outputs)) {
-    const delimiter = `ghadelimiter_${(0, import_node_crypto9.randomUUID)()}`;
+    const delimiter = `ghadelimiter_${(0, import_node_crypto4.randomUUID)()}`;
     text += `${name3}<<${delimiter}${import_node_os2.EOL}${value}${import_node_os2.EOL}${delimiter}${import_node_os2.EOL}`;
   }
   (0, import_node_fs2.appendFileSync)(file, text, "utf8");
@@ -37725,6 +39047,7 @@ function writeOutputs(file, outputs) {
 // action/stack.ts
 var import_node_child_process = require("node:child_process");
 init_errors2();
+init_files();
 function pulumiStackOutputs(stack, cwd, env) {
   return new Promise((resolve2, reject) => {
     (0, import_node_child_process.execFile)(
@@ -37774,19 +39097,21 @@ async function runAction(io) {
   const now = io.now ?? Date.now;
   const readStdin = async () => read.stackText ?? "";
   if (inputs.options.expiryWithinDays !== void 0) {
-    const report2 = inTerms(await runExpiryCheck(inputs.options, inputs.options.expiryWithinDays, { readStdin, now }));
-    for (const line of humanExpiry(report2).trimEnd().split("\n").slice(0, -1)) print(line);
-    announce(print, report2.exitCode, humanExpiry(report2).trimEnd().split("\n").at(-1) ?? "");
-    appendSummary(env, markdownExpiry(report2));
+    const { humanExpiry: humanExpiry2, jsonExpiry: jsonExpiry2, markdownExpiry: markdownExpiry2, runExpiryCheck: runExpiryCheck2 } = await Promise.resolve().then(() => (init_expiry(), expiry_exports));
+    const report2 = inTerms(await runExpiryCheck2(inputs.options, inputs.options.expiryWithinDays, { readStdin, now }));
+    for (const line of humanExpiry2(report2).trimEnd().split("\n").slice(0, -1)) print(line);
+    announce(print, report2.exitCode, humanExpiry2(report2).trimEnd().split("\n").at(-1) ?? "");
+    appendSummary(env, markdownExpiry2(report2));
     return finish(io, inputs.reportFile, {
       verdict: report2.verdict,
       exitCode: report2.exitCode,
-      json: jsonExpiry(report2),
+      json: jsonExpiry2(report2),
       expiresInDays: report2.certificates[0]?.daysLeft
     });
   }
+  const { runVerify: runVerify2 } = await Promise.resolve().then(() => (init_run(), run_exports));
   const report = inTerms(
-    await runVerify(inputs.options, {
+    await runVerify2(inputs.options, {
       env: inputs.certificatePassword === void 0 ? env : { ...env, [passwordVariable]: inputs.certificatePassword },
       readStdin,
       progress: (line) => print(`verify: ${line}`)
@@ -37974,9 +39299,6 @@ pkijs/build/index.js:
    *)
   (*! NOTE Bag type must be imported after the SafeBagValueFactory declaration *)
 
-safe-buffer/index.js:
-  (*! safe-buffer. MIT License. Feross Aboukhadijeh <https://feross.org/opensource> *)
-
 @azure/msal-node/dist/cache/serializer/Serializer.mjs:
 @azure/msal-node/dist/cache/serializer/Deserializer.mjs:
 @azure/msal-node/dist/internals.mjs:
@@ -38097,4 +39419,7 @@ safe-buffer/index.js:
 @azure/msal-common/dist/client/SilentFlowClient.mjs:
 @azure/msal-common/dist/index-node.mjs:
   (*! @azure/msal-common v16.17.0 2026-11-18 *)
+
+safe-buffer/index.js:
+  (*! safe-buffer. MIT License. Feross Aboukhadijeh <https://feross.org/opensource> *)
 */
