@@ -46,16 +46,8 @@ function checkWorkflow(file, action) {
   const text = readFileSync(file, "utf8");
   for (const e of schemaErrors(validator.validateWorkflow(text))) problem(file, `schema: ${e}`);
   const workflow = parse(text);
-  for (const [jobName, job] of Object.entries(workflow.jobs ?? {})) {
-    for (const step of job.steps ?? []) {
-      if (step.uses !== "./") continue;
-      const given = Object.keys(step.with ?? {});
-      for (const name of given)
-        if (!(name in action.inputs)) problem(file, `job ${jobName}: the Action has no input ${name}`);
-      for (const [name, spec] of Object.entries(action.inputs))
-        if (spec.required && !given.includes(name)) problem(file, `job ${jobName}: input ${name} is required`);
-    }
-  }
+  for (const [jobName, job] of Object.entries(workflow.jobs ?? {}))
+    checkActionSteps(file, `job ${jobName}`, job.steps ?? [], action);
 }
 
 // Azure Pipelines YAML reference (learn.microsoft.com/azure/devops/pipelines/yaml-schema): parameter types, the
@@ -178,6 +170,48 @@ function checkTemplateUse(file, where, step) {
     if (!("default" in p) && !given.includes(p.name)) problem(file, `${where}: parameter ${p.name} is required`);
 }
 
+/**
+ * The README's YAML examples: a whole workflow gets the workflow checks; a fragment (a `jobs:` mapping or a list of
+ * steps) gets the `uses: ./` input check; an Azure Pipelines one (`task:` or `template:` steps) the Azure checks on
+ * its steps, with templates resolved from the repository's root.
+ */
+function checkReadme(file, action) {
+  const blocks = [...readFileSync(file, "utf8").matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
+  for (const [i, text] of blocks.entries()) {
+    let doc;
+    try {
+      doc = parse(text);
+    } catch (err) {
+      problem(file, `yaml block ${i + 1} does not parse: ${err.message.split("\n")[0]}`);
+      continue;
+    }
+    const steps = Array.isArray(doc)
+      ? doc
+      : (doc?.steps ?? Object.values(doc?.jobs ?? {}).flatMap((j) => j.steps ?? []));
+    const azure = steps.some((step) => "task" in step || "template" in step);
+    if (azure) {
+      for (const [n, step] of steps.entries())
+        checkStep(join(root, "azure-pipelines.yml"), `README yaml block ${i + 1}, step ${n + 1}`, step);
+      continue;
+    }
+    if (doc?.on && doc?.jobs) {
+      for (const e of schemaErrors(validator.validateWorkflow(text)))
+        problem(file, `yaml block ${i + 1}: schema: ${e}`);
+    }
+    checkActionSteps(file, `yaml block ${i + 1}`, steps, action);
+  }
+}
+
+function checkActionSteps(file, where, steps, action) {
+  for (const step of steps) {
+    if (step.uses !== "./") continue;
+    const given = Object.keys(step.with ?? {});
+    for (const name of given) if (!(name in action.inputs)) problem(file, `${where}: the Action has no input ${name}`);
+    for (const [name, spec] of Object.entries(action.inputs))
+      if (spec.required && !given.includes(name)) problem(file, `${where}: input ${name} is required`);
+  }
+}
+
 function main() {
   const args = process.argv.slice(2);
   const examples = join(root, "docs", "examples");
@@ -187,10 +221,12 @@ function main() {
         join(root, "action.yml"),
         ...readdirSync(examples).map((f) => join(examples, f)),
         ...readdirSync(join(root, "templates")).map((f) => join(root, "templates", f)),
+        join(root, "README.md"),
       ];
   const action = parse(readFileSync(join(root, "action.yml"), "utf8"));
   for (const file of files) {
-    if (/(^|[\\/])action\.ya?ml$/.test(file)) checkAction(file);
+    if (file.endsWith(".md")) checkReadme(file, action);
+    else if (/(^|[\\/])action\.ya?ml$/.test(file)) checkAction(file);
     else if (/azure-pipelines|[\\/]templates[\\/]/.test(file)) checkAzure(file);
     else checkWorkflow(file, action);
   }

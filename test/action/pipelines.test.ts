@@ -68,4 +68,16 @@ describe("the pipeline files' schema and structure check (scripts/validate-pipel
     expect(code).toBe(1);
     expect(text).toContain("runs.using must be node24");
   });
+
+  it("checks the README's YAML examples too: an input the Action lacks, a template parameter the template lacks", async () => {
+    const file = copy("README.md", "README.md", (t) =>
+      t
+        .replace("timeout: 600\n```", "time-out: 600\n```")
+        .replace("parameters: { stack: dev, timeout: 600 }", "parameters: { stack: dev, retries: 3 }"),
+    );
+    const { code, text } = await validate([file]);
+    expect(code).toBe(1);
+    expect(text).toMatch(/yaml block \d+: the Action has no input time-out/);
+    expect(text).toContain("the template has no parameter retries");
+  });
 });
