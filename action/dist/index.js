@@ -39223,9 +39223,18 @@ function describe(err) {
 }
 
 // action/main.ts
-runAction({ env: process.env, stdout: process.stdout }).then((code) => {
-  process.exitCode = code;
-});
+runAction({ env: process.env, stdout: process.stdout }).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stdout.write(
+      `::error title=entra-cert-auth verify::unexpected ${err instanceof Error ? err.name : typeof err}
+`
+    );
+    process.exitCode = 1;
+  }
+);
 /*! Bundled license information:
 
 asn1js/build/index.js:
