@@ -12,6 +12,7 @@ import { loadOrCreatePki } from "../entra/pki";
 import { start } from "../entra/server";
 import { issueAccessToken } from "../entra/token";
 import { networkClient } from "../verify/networkClient";
+import { actionVersusVerify } from "./action";
 import { benchCertificate } from "./certificate";
 import { entraThroughput } from "./entraThroughput";
 import { median } from "./stats";
@@ -27,7 +28,7 @@ const root = projectRoot(__dirname);
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 /** `npm run bench` prints every figure; `npm run bench -- verify propagation` only those named. */
-const sections = ["entra", "tokens", "crypto", "verify", "propagation", "rehearsal"];
+const sections = ["entra", "tokens", "crypto", "verify", "action", "propagation", "rehearsal"];
 
 async function main() {
   const asked = process.argv.slice(2);
@@ -49,6 +50,7 @@ async function main() {
       const outputs = join(dir, "outputs.json");
       writeOutputs(outputs, entra, { ...client, apiClientId: client.api.appId });
       if (wanted("verify")) await verifyVersusFloor(root, entra, outputs);
+      if (wanted("action")) await actionVersusVerify(root, entra, outputs);
     } finally {
       await entra.stop();
     }

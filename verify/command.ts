@@ -1,5 +1,5 @@
 import { appendFileSync } from "node:fs";
-import type { Command, Failure } from "../common/cli";
+import type { CliIO, Command, Failure } from "../common/cli";
 import { readStreamBounded } from "./files";
 import { flags, toOptions, usage, type VerifyOptions } from "./options";
 import { failureReport, humanReport, jsonReport, markdownReport } from "./report";
@@ -17,6 +17,7 @@ export const verifyCommand: Command<typeof flags, VerifyOptions> = {
   json: true,
   parse: toOptions,
   async run(options, io, json) {
+    if (options.expiryWithinDays !== undefined) return checkExpiry(options, options.expiryWithinDays, io, json);
     const { runVerify } = await import("./run.js");
     const report = await runVerify(options, {
       env: io.env,
@@ -26,17 +27,32 @@ export const verifyCommand: Command<typeof flags, VerifyOptions> = {
     // Reports are built from safe values only (see run.ts); nothing is scrubbed here because nothing needs to be.
     const text = json ? jsonReport(report) : humanReport(report);
     (report.exitCode === 0 || json ? io.stdout : io.stderr).write(text);
-    const summary = io.env.GITHUB_STEP_SUMMARY;
-    if (summary) {
-      // The verdict is already printed and stands: a summary that cannot be written is a warning, not a failure.
-      try {
-        appendFileSync(summary, markdownReport(report));
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code ?? "error";
-        io.stderr.write(`verify: warning: cannot append the report to GITHUB_STEP_SUMMARY (${code})\n`);
-      }
-    }
+    appendSummary(io, markdownReport(report));
     return report.exitCode;
   },
   failureJson: (failure: Failure) => JSON.parse(jsonReport(failureReport(failure))),
 };
+
+/** --check-expiry: every attached certificate's end date, no token; exit 9 when one ends within the days given. */
+async function checkExpiry(options: VerifyOptions, withinDays: number, io: CliIO, json: boolean): Promise<number> {
+  const { humanExpiry, jsonExpiry, markdownExpiry, runExpiryCheck } = await import("./expiry.js");
+  const report = await runExpiryCheck(options, withinDays, {
+    readStdin: async () => (await readStreamBounded(io.stdin, "--outputs - (stdin)")).toString("utf8"),
+  });
+  const text = json ? jsonExpiry(report) : humanExpiry(report);
+  (report.exitCode === 0 || json ? io.stdout : io.stderr).write(text);
+  appendSummary(io, markdownExpiry(report));
+  return report.exitCode;
+}
+
+/** Appends to GITHUB_STEP_SUMMARY when set. The verdict is already printed and stands: a summary that cannot be written is a warning, not a failure. */
+function appendSummary(io: CliIO, markdown: string): void {
+  const summary = io.env.GITHUB_STEP_SUMMARY;
+  if (!summary) return;
+  try {
+    appendFileSync(summary, markdown);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "error";
+    io.stderr.write(`verify: warning: cannot append the report to GITHUB_STEP_SUMMARY (${code})\n`);
+  }
+}

@@ -9,6 +9,8 @@ export const exitCodes = {
   authentication: 4,
   tokenCheck: 5,
   timeout: 6,
+  /** --check-expiry: an attached certificate ends within --within-days (not an error: the check itself worked). */
+  expiring: 9,
 } as const;
 
 export type VerifyErrorCode =

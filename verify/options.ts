@@ -21,6 +21,8 @@ export interface VerifyOptions {
   thumbprint: "sha256" | "sha1";
   timeoutSeconds: number;
   warnDays: number;
+  /** --check-expiry: report every attached certificate's end date, exit 9 if one ends within this many days; no token. */
+  expiryWithinDays?: number;
 }
 
 export const usage = `usage: entra-cert-auth-verify [source] [options]   (in this project: npm run verify -- ...)
@@ -50,11 +52,15 @@ Options:
                             x5t#S256, sha1 RS256 with x5t; the same with Key Vault signing
   --timeout <seconds>       overall deadline including retries (default 300)
   --warn-days <days>        warn when the certificate expires within this many days (default 30)
+  --check-expiry            check the end date of every certificate in the attachedCertificates output instead of
+                            getting a token (with --outputs or --stack); exit 9 if one ends within --within-days
+  --within-days <days>      with --check-expiry: how close to its end a certificate may be (default 30)
   --json                    one JSON object on stdout instead of the table, on every path
   -h, --help                this text
 
 Exit codes: 0 verified, 2 bad input, 3 preflight failed, 4 authentication failed,
-5 token check failed, 6 timed out, 1 unexpected error.`;
+5 token check failed, 6 timed out, 9 a certificate ends within --within-days (--check-expiry),
+1 unexpected error.`;
 
 /** verify's flags for node:util parseArgs; -h/--help and --json are added by the CLI edge. */
 export const flags = {
@@ -72,6 +78,8 @@ export const flags = {
   thumbprint: { type: "string", default: "sha256" },
   timeout: { type: "string", default: "300" },
   "warn-days": { type: "string", default: "30" },
+  "check-expiry": { type: "boolean", default: false },
+  "within-days": { type: "string" },
 } as const;
 
 /** Checks parsed flags and turns them into options; bad values are argument errors (exit 2). */
@@ -80,6 +88,10 @@ export function toOptions(values: Flags<typeof flags>): VerifyOptions {
     throw new ArgumentError("--outputs and --stack both given: choose one source of outputs");
   const thumbprint = values.thumbprint;
   if (thumbprint !== "sha256" && thumbprint !== "sha1") throw new ArgumentError("--thumbprint must be sha256 or sha1");
+  if (values["within-days"] !== undefined && !values["check-expiry"])
+    throw new ArgumentError("--within-days goes with --check-expiry");
+  if (values["check-expiry"] && values.outputs === undefined && values.stack === undefined)
+    throw new ArgumentError("--check-expiry reads the stack's outputs: give --outputs <file|-> or --stack <name>");
   const passwordEnv = values["certificate-password-env"];
   if (passwordEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(passwordEnv))
     throw new ArgumentError(
@@ -106,6 +118,9 @@ export function toOptions(values: Flags<typeof flags>): VerifyOptions {
     thumbprint,
     timeoutSeconds: timeoutSeconds(values.timeout),
     warnDays: positiveNumber("--warn-days", values["warn-days"], true),
+    expiryWithinDays: values["check-expiry"]
+      ? positiveNumber("--within-days", values["within-days"] ?? "30", true)
+      : undefined,
   };
 }
 

@@ -132,7 +132,7 @@ describe("the verify command", () => {
     const printed = await verify(["--help"]);
     expect(printed.code).toBe(0);
     expect(printed.stdout).toContain(
-      "Exit codes: 0 verified, 2 bad input, 3 preflight failed, 4 authentication failed,\n5 token check failed, 6 timed out, 1 unexpected error.",
+      "Exit codes: 0 verified, 2 bad input, 3 preflight failed, 4 authentication failed,\n5 token check failed, 6 timed out, 9 a certificate ends within --within-days (--check-expiry),\n1 unexpected error.",
     );
   });
 

@@ -1,0 +1,83 @@
+import { execFile } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { root } from "../support/processes";
+import { fileTempDir } from "../support/tempFolders";
+
+const script = join(root, "scripts", "validate-pipelines.js");
+
+/** An Azure Pipelines template expression naming a parameter. */
+const parameter = (name: string) => `\${{ parameters.${name} }}`;
+
+/** Runs the pipeline files' check (as CI does) on the given files; its exit code and what it printed. */
+async function validate(files: string[] = []): Promise<{ code: number; text: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [script, ...files], { cwd: root });
+    return { code: 0, text: stdout + stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, text: e.stdout + e.stderr };
+  }
+}
+
+describe("the pipeline files' schema and structure check (scripts/validate-pipelines.js)", () => {
+  const dir = fileTempDir("eca-pipelines-");
+  const copy = (from: string, name: string, edit: (text: string) => string) => {
+    const file = join(dir, name);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, edit(readFileSync(join(root, from), "utf8")));
+    return file;
+  };
+
+  it("passes action.yml, the example workflows and the Azure Pipelines template and example", async () => {
+    const { code, text } = await validate();
+    expect(text).toMatch(/^\d+ pipeline files checked: valid$/m);
+    expect(code).toBe(0);
+  });
+
+  it("refuses a workflow the GitHub workflow schema refuses, and an input the Action does not declare", async () => {
+    const file = copy("docs/examples/expiry-watch.yml", "watch.yml", (t) =>
+      t.replace("runs-on: ubuntu-latest", "runs_on: ubuntu-latest").replace("within-days: 30", "within_days: 30"),
+    );
+    const { code, text } = await validate([file]);
+    expect(code).toBe(1);
+    expect(text).toContain("schema:");
+    expect(text).toContain("job expiry: the Action has no input within_days");
+  });
+
+  it("refuses a template that passes a secret on without issecret, names an undeclared parameter, or has an unknown step key", async () => {
+    const file = copy("templates/verify.yml", join("templates", "verify.yml"), (t) =>
+      t
+        .replace(";issecret=true]", "]")
+        .replace(parameter("timeout"), parameter("timeoutSeconds"))
+        .replace("displayName: Remove the stack's outputs", "displayname: Remove the stack's outputs"),
+    );
+    const { code, text } = await validate([file]);
+    expect(code).toBe(1);
+    expect(text).toContain("a secret passed on with task.setvariable without issecret=true");
+    expect(text).toContain(`${parameter("timeoutSeconds")} is not declared`);
+    expect(text).toContain("parameter timeout is never used");
+    expect(text).toContain("(bash): unknown key displayname");
+  });
+
+  it("refuses an action.yml whose runtime is not node24", async () => {
+    const file = copy("action.yml", "action.yml", (t) => t.replace("using: node24", "using: node20"));
+    const { code, text } = await validate([file]);
+    expect(code).toBe(1);
+    expect(text).toContain("runs.using must be node24");
+  });
+
+  it("checks the README's YAML examples too: an input the Action lacks, a template parameter the template lacks", async () => {
+    const file = copy("README.md", "README.md", (t) =>
+      t
+        .replace("timeout: 600\n```", "time-out: 600\n```")
+        .replace("parameters: { stack: dev, timeout: 600 }", "parameters: { stack: dev, retries: 3 }"),
+    );
+    const { code, text } = await validate([file]);
+    expect(code).toBe(1);
+    expect(text).toMatch(/yaml block \d+: the Action has no input time-out/);
+    expect(text).toContain("the template has no parameter retries");
+  });
+});
