@@ -129,6 +129,8 @@ function parseSubject(value: unknown): string {
   if (typeof value !== "string" || value.trim() === "" || value.length > 1024)
     throw bad("policy.x509_props.subject", "must be a distinguished name such as CN=example");
   try {
+    // @peculiar/x509 reads text without `=` as an empty name: every part must be `type=value`.
+    if (!value.split(/(?<!\\)[,+]/).every((rdn) => /^\s*[A-Za-z0-9.]+\s*=/.test(rdn))) throw new Error("no type");
     new x509.Name(value);
   } catch {
     throw bad("policy.x509_props.subject", "is not a distinguished name (e.g. CN=example)");
