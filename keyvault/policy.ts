@@ -105,7 +105,8 @@ function parsePolicy(p: Record<string, unknown>): Policy {
   const sans = parseSans(props.sans ?? props.subject_alternative_names);
   return {
     key_props: {
-      // Key Vault's default for a software RSA key is exportable.
+      // Exportable unless the policy says otherwise, as Key Vault's default (learn.microsoft.com
+      // azure/key-vault/certificates/about-certificates#exportable-or-non-exportable-key).
       exportable: optionalBoolean(key.exportable, "policy.key_props.exportable", true),
       kty: "RSA",
       key_size: size,
