@@ -1,6 +1,7 @@
-import { createHash, createPrivateKey } from "node:crypto";
+import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readPfx } from "../../verify/pfx";
 import { createBody, startVault, type TestVault, vaultRequest, vaultToken } from "../support/keyvault";
 
 describe("the local Key Vault's answers to bad requests", () => {
@@ -128,6 +129,30 @@ describe("the local Key Vault's answers to bad requests", () => {
     const pfx = await call("GET", `/secrets/open/${open.version}`);
     expect(holdsKey(JSON.stringify(pfx.body), open.parts)).toBe(true);
     expect(holdsKey(JSON.stringify((await call("GET", `/keys/open/${open.version}`)).body), open.parts)).toBe(false);
+  });
+
+  it("serves an exportable certificate's secret as a PFX a PKCS#12 reader opens with an empty password, or as PEM", async () => {
+    expect((await create("pfx", createBody({ exportable: true }))).status).toBe(202);
+    const secret = await call("GET", "/secrets/pfx");
+    expect(secret.body.contentType).toBe("application/x-pkcs12");
+    const read = await readPfx(Buffer.from(secret.body.value, "base64"), "the secret", "");
+    const cer = (await call("GET", "/certificates/pfx")).body.cer;
+    expect(new X509Certificate(read.certificatePem).raw.toString("base64")).toBe(cer);
+    expect(new X509Certificate(read.certificatePem).checkPrivateKey(createPrivateKey(read.privateKeyPem))).toBe(true);
+
+    const pem = (exportable: boolean) => {
+      const body = createBody({ exportable });
+      (body.policy.secret_props as { contentType: string }).contentType = "application/x-pem-file";
+      return body;
+    };
+    expect((await create("pem-open", pem(true))).status).toBe(202);
+    expect((await create("pem-sealed", pem(false))).status).toBe(202);
+    const open = (await call("GET", "/secrets/pem-open")).body;
+    expect(open.contentType).toBe("application/x-pem-file");
+    expect(open.value).toMatch(/-----BEGIN PRIVATE KEY-----[\s\S]+-----BEGIN CERTIFICATE-----/);
+    const sealed = (await call("GET", "/secrets/pem-sealed")).body.value;
+    expect(sealed).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(sealed).not.toContain("PRIVATE KEY");
   });
 
   it("keeps the vault's keys in a state file only its owner may read", () => {
