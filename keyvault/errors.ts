@@ -26,6 +26,12 @@ export class KeyVaultError extends Error {
   }
 }
 
+/**
+ * A version as an error may quote it: Key Vault's versions are 32 hex digits; anything else in that path
+ * segment is client text that could be a pasted secret, and is not echoed.
+ */
+const shownVersion = (version: string) => (/^[0-9a-f]{32}$/i.test(version) ? version : "(a version that is not shown)");
+
 /** The errors the local vault answers, worded as Key Vault words them. */
 export const akv = {
   /** The first, unauthenticated request of every SDK call (the challenge probe). */
@@ -76,7 +82,7 @@ export const akv = {
       404,
       "CertificateNotFound",
       version
-        ? `A certificate with (name/id) ${name}/${version} was not found in this key vault. If you recently deleted this certificate you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`
+        ? `A certificate with (name/id) ${name}/${shownVersion(version)} was not found in this key vault. If you recently deleted this certificate you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`
         : `A certificate with (name/id) ${name} was not found in this key vault. If you recently deleted this certificate you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
     ),
   pendingNotFound: (name: string) =>
@@ -87,13 +93,13 @@ export const akv = {
     new KeyVaultError(
       404,
       "KeyNotFound",
-      `A key with (name/id) ${name}/${version} was not found in this key vault. If you recently deleted this key you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
+      `A key with (name/id) ${name}/${shownVersion(version)} was not found in this key vault. If you recently deleted this key you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
     ),
   secretNotFound: (name: string, version: string) =>
     new KeyVaultError(
       404,
       "SecretNotFound",
-      `A secret with (name/id) ${name}/${version} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
+      `A secret with (name/id) ${name}/${shownVersion(version)} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
     ),
   /** Wording quoted in rcl-letsencrypt-auto-ssl/Lets-Encrypt-Auto#16. */
   deletedButRecoverable: (name: string) =>

@@ -105,7 +105,8 @@ function parsePolicy(p: Record<string, unknown>): Policy {
   const sans = parseSans(props.sans ?? props.subject_alternative_names);
   return {
     key_props: {
-      // Key Vault's default for a software RSA key is exportable.
+      // Exportable unless the policy says otherwise, as Key Vault's default (learn.microsoft.com
+      // azure/key-vault/certificates/about-certificates#exportable-or-non-exportable-key).
       exportable: optionalBoolean(key.exportable, "policy.key_props.exportable", true),
       kty: "RSA",
       key_size: size,
@@ -129,6 +130,8 @@ function parseSubject(value: unknown): string {
   if (typeof value !== "string" || value.trim() === "" || value.length > 1024)
     throw bad("policy.x509_props.subject", "must be a distinguished name such as CN=example");
   try {
+    // @peculiar/x509 reads text without `=` as an empty name: every part must be `type=value`.
+    if (!value.split(/(?<!\\)[,+]/).every((rdn) => /^\s*[A-Za-z0-9.]+\s*=/.test(rdn))) throw new Error("no type");
     new x509.Name(value);
   } catch {
     throw bad("policy.x509_props.subject", "is not a distinguished name (e.g. CN=example)");

@@ -12,7 +12,9 @@ const oid = {
 /**
  * The value of a certificate's secret, in the policy's content type: a PFX (base64, empty password, as
  * Key Vault's certificate secrets are) or PEM. The private key is in it only when the key is exportable;
- * a non-exportable certificate's secret holds the certificate alone.
+ * a non-exportable certificate's secret holds the certificate alone ("If the policy indicates that the key is
+ * non-exportable, then the private key isn't a part of the value when it's retrieved as a secret", Key Vault docs,
+ * about-certificates#exportable-or-non-exportable-key).
  */
 export async function secretValue(v: CertificateVersion): Promise<string> {
   const certDer = Buffer.from(v.cer, "base64");

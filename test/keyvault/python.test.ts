@@ -41,7 +41,7 @@ describe.skipIf(!python)("the local Key Vault with the Python SDKs (Debian pytho
   });
   afterAll(() => t?.stop());
 
-  it("creates a certificate with azure-keyvault-certificates and signs PS256 with azure-keyvault-keys", async () => {
+  it("creates a certificate with azure-keyvault-certificates and signs PS256 with azure-keyvault-keys, then reads, deletes and purges it", async () => {
     const officer = await t.identity(["Key Vault Certificates Officer"]);
     const signer = await t.identity(["Key Vault Crypto User"]);
     const caPath = join(dir, "ca-bundle.pem");
@@ -64,11 +64,21 @@ describe.skipIf(!python)("the local Key Vault with the Python SDKs (Debian pytho
     );
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    const out = JSON.parse(run.stdout) as { keyId: string; cer: string; signature: string };
+    const out = JSON.parse(run.stdout) as {
+      keyId: string;
+      cer: string;
+      signature: string;
+      latestId: string;
+      recoveryId: string;
+      remaining: string[];
+    };
     expect(out.keyId).toMatch(new RegExp(`^${t.vault.vaultUrl}/keys/python-cert/[0-9a-f]{32}$`));
     const cert = new X509Certificate(Buffer.from(out.cer, "base64"));
     expect(cert.subject).toBe("CN=python sdk");
     const key = { key: cert.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
     expect(verify("sha256", input, key, Buffer.from(out.signature, "base64"))).toBe(true);
+    expect(out.latestId).toBe(out.keyId.replace("/keys/", "/certificates/"));
+    expect(out.recoveryId).toBe(`${t.vault.vaultUrl}/deletedcertificates/python-cert`);
+    expect(out.remaining).toEqual([]);
   });
 });

@@ -107,6 +107,18 @@ describe("the local Key Vault with the real Azure SDKs (@azure/keyvault-certific
     expect(again.properties.version).toMatch(/^[0-9a-f]{32}$/);
   });
 
+  it("makes a certificate for other tests in one call (test support createCertificate), with versioned ids", async () => {
+    const made = await t.createCertificate("support-made");
+    const version = made.certificateId.split("/").at(-1);
+    expect(made.certificateId).toBe(`${t.vault.vaultUrl}/certificates/support-made/${version}`);
+    expect(made.keyId).toBe(`${t.vault.vaultUrl}/keys/support-made/${version}`);
+    expect(made.secretId).toBe(`${t.vault.vaultUrl}/secrets/support-made/${version}`);
+    const signed = await t.cryptographyClient(signer, made.keyId).sign("RS256", digest);
+    expect(
+      verify("sha256", signingInput, new X509Certificate(made.certificatePem).publicKey, Buffer.from(signed.result)),
+    ).toBe(true);
+  });
+
   it("refuses a signer without the sign permission with 403 ForbiddenByRbac, naming the dataAction", async () => {
     const created = await (
       await t.certificateClient(officer).beginCreateCertificate("sdk-forbidden", policy(false))

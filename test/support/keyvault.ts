@@ -6,6 +6,7 @@ import { CertificateClient } from "@azure/keyvault-certificates";
 import { CryptographyClient, KeyClient } from "@azure/keyvault-keys";
 import { trustCaPolicy } from "../../common/azureSdk";
 import { requestJson } from "../../common/https";
+import { toPem } from "../../common/pem";
 import { type LocalKeyVault, type RoleName, start } from "../../keyvault/server";
 import { makeCertificate, type TestCertificate } from "./certificates";
 import { startEntra, type TestEntra } from "./entra";
@@ -36,7 +37,27 @@ export interface TestVault {
   certificateClient(identity: VaultIdentity): CertificateClient;
   keyClient(identity: VaultIdentity): KeyClient;
   cryptographyClient(identity: VaultIdentity, keyId: string): CryptographyClient;
+  /**
+   * Creates a self-signed certificate in the vault (RSA 2048, CN=<name>, 12 months, clientAuth) through the
+   * real CertificateClient as `officer` (a Certificates Officer made for it when absent), and returns its ids
+   * and public certificate: what a stack's Key Vault outputs name.
+   */
+  createCertificate(
+    name: string,
+    options?: { exportable?: boolean; officer?: VaultIdentity },
+  ): Promise<VaultCertificate>;
   stop(): Promise<void>;
+}
+
+/** A certificate made in the local vault, as a client of it sees it. */
+export interface VaultCertificate {
+  /** `<vault>/certificates/<name>/<version>` */
+  certificateId: string;
+  /** `<vault>/keys/<name>/<version>`: what CryptographyClient signs with. */
+  keyId: string;
+  /** `<vault>/secrets/<name>/<version>` */
+  secretId: string;
+  certificatePem: string;
 }
 
 /**
@@ -82,24 +103,48 @@ export async function startVault(options: { now?: () => Date } = {}): Promise<Te
         additionalPolicies: [trustCaPolicy(caBundle)],
       },
     );
+  const identity = async (roles: RoleName[] = []): Promise<VaultIdentity> => {
+    const client = entra.admin.createApplication({ displayName: "vault client" });
+    const clientSp = entra.admin.createServicePrincipal(client.appId);
+    const cert = await makeCertificate();
+    entra.admin.addKeyCredential(client.id, { key: cert.certificatePem });
+    if (roles.length > 0) vault.assignRoles(clientSp.id, roles);
+    return { clientId: client.appId, objectId: clientSp.id, cert };
+  };
   return {
     entra,
     vault,
     statePath,
     resource: { appId: app.appId, servicePrincipalId: sp.id },
     caBundle,
-    async identity(roles = []) {
-      const client = entra.admin.createApplication({ displayName: "vault client" });
-      const clientSp = entra.admin.createServicePrincipal(client.appId);
-      const cert = await makeCertificate();
-      entra.admin.addKeyCredential(client.id, { key: cert.certificatePem });
-      if (roles.length > 0) vault.assignRoles(clientSp.id, roles);
-      return { clientId: client.appId, objectId: clientSp.id, cert };
-    },
+    identity,
     credential,
     certificateClient: (identity) => new CertificateClient(vault.vaultUrl, credential(identity), sdkOptions()),
     keyClient: (identity) => new KeyClient(vault.vaultUrl, credential(identity), sdkOptions()),
     cryptographyClient: (identity, keyId) => new CryptographyClient(keyId, credential(identity), sdkOptions()),
+    async createCertificate(name, createOptions = {}) {
+      const officer = createOptions.officer ?? (await identity(["Key Vault Certificates Officer"]));
+      const client = new CertificateClient(vault.vaultUrl, credential(officer), sdkOptions());
+      const poller = await client.beginCreateCertificate(name, {
+        issuerName: "Self",
+        subject: `CN=${name}`,
+        keyType: "RSA",
+        keySize: 2048,
+        exportable: createOptions.exportable ?? false,
+        reuseKey: false,
+        validityInMonths: 12,
+        enhancedKeyUsage: ["1.3.6.1.5.5.7.3.2"],
+        keyUsage: ["digitalSignature"],
+      });
+      const created = await poller.pollUntilDone();
+      const der = Buffer.from(created.cer ?? new Uint8Array());
+      return {
+        certificateId: created.properties.id ?? "",
+        keyId: created.keyId ?? "",
+        secretId: created.secretId ?? "",
+        certificatePem: toPem("CERTIFICATE", der),
+      };
+    },
     async stop() {
       await vault.stop();
       await entra.stop();

@@ -1,8 +1,8 @@
 """The Python Key Vault SDKs against the local vault (run by test/keyvault/python.test.ts).
 
 Reads its configuration as JSON on stdin (the client certificates' PEM, key included, never on the
-command line), creates a certificate as the officer, signs a digest as the signer, and prints
-{"keyId", "cer", "signature"} as JSON. The CA reaches the SDKs as azure-core's `connection_verify`
+command line), creates a certificate as the officer, signs a digest as the signer, reads the certificate, deletes
+and purges it, and prints what it saw as JSON. The CA reaches the SDKs as azure-core's `connection_verify`
 (a file), the challenge's resource check is off because the vault's host is localhost.
 """
 import base64
@@ -46,12 +46,18 @@ crypto = CryptographyClient(
     certificate.key_id, credential(config["signer"]), verify_challenge_resource=False, **transport
 )
 signed = crypto.sign(SignatureAlgorithm.ps256, base64.b64decode(config["digest"]))
+latest = certificates.get_certificate(config["name"])
+deleted = certificates.begin_delete_certificate(config["name"]).result()
+certificates.purge_deleted_certificate(config["name"])
 print(
     json.dumps(
         {
             "keyId": certificate.key_id,
             "cer": base64.b64encode(certificate.cer).decode(),
             "signature": base64.b64encode(signed.signature).decode(),
+            "latestId": latest.id,
+            "recoveryId": deleted.recovery_id,
+            "remaining": [c.name for c in certificates.list_deleted_certificates()],
         }
     )
 )

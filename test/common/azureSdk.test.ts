@@ -1,0 +1,36 @@
+import { Agent } from "node:https";
+import { describe, expect, it } from "vitest";
+import { isAzureVaultHost, trustCaPolicy } from "../../common/azureSdk";
+
+describe("trustCaPolicy", () => {
+  it("sends every request through one HTTPS agent that trusts the given CA, per call", async () => {
+    const { policy, position } = trustCaPolicy("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    expect(position).toBe("perCall");
+    const seen: unknown[] = [];
+    const next = async (r: { agent?: unknown }) => {
+      seen.push(r.agent);
+      return "sent";
+    };
+    expect(await policy.sendRequest({}, next)).toBe("sent");
+    await policy.sendRequest({ agent: undefined }, next);
+    expect(seen[0]).toBeInstanceOf(Agent);
+    expect(seen[1]).toBe(seen[0]);
+    expect((seen[0] as Agent).options.ca).toContain("BEGIN CERTIFICATE");
+  });
+});
+
+describe("isAzureVaultHost", () => {
+  it.each([
+    ["https://myvault.vault.azure.net", true],
+    ["https://myvault.vault.azure.net/keys/k/1", true],
+    ["https://myvault.vault.azure.cn", true],
+    ["https://myvault.vault.usgovcloudapi.net", true],
+    ["https://myhsm.managedhsm.azure.net", true],
+    ["https://localhost:8443", false],
+    ["https://vault.azure.net.example.com", false],
+    ["https://evilvault.azure.net", false],
+    ["not a url", false],
+  ])("%s: %s", (url, expected) => {
+    expect(isAzureVaultHost(url)).toBe(expected);
+  });
+});

@@ -1,0 +1,76 @@
+import { constants, createHash, generateKeyPairSync, verify } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { actions, dataActionsOf, grants, roleNames } from "../../keyvault/rbac";
+import { signDigest } from "../../keyvault/sign";
+
+describe("signing a digest as Key Vault's sign operation does", () => {
+  const keys = [2048, 3072].map((bits) => generateKeyPairSync("rsa", { modulusLength: bits }));
+  const input = Buffer.from("header.claims");
+
+  it.each([
+    ["PS256", "sha256", 32],
+    ["PS384", "sha384", 48],
+    ["PS512", "sha512", 64],
+  ] as const)(
+    "%s: RSASSA-PSS over the given digest, salt as long as the hash, for 2048 and 3072-bit keys",
+    (alg, hash, saltLength) => {
+      for (const { privateKey, publicKey } of keys) {
+        const digest = createHash(hash).update(input).digest();
+        const signature = signDigest(privateKey, alg, digest);
+        expect(
+          verify(hash, input, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }, signature),
+        ).toBe(true);
+        // The salt is random: two signatures differ, both verify.
+        expect(signDigest(privateKey, alg, digest).equals(signature)).toBe(false);
+      }
+    },
+  );
+
+  it.each([
+    ["RS256", "sha256"],
+    ["RS384", "sha384"],
+    ["RS512", "sha512"],
+  ] as const)("%s: RSASSA-PKCS1-v1_5 over the given digest, deterministic", (alg, hash) => {
+    const { privateKey, publicKey } = keys[0] ?? generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const digest = createHash(hash).update(input).digest();
+    const signature = signDigest(privateKey, alg, digest);
+    expect(verify(hash, input, publicKey, signature)).toBe(true);
+    expect(signature.equals(signDigest(privateKey, alg, digest))).toBe(true);
+  });
+
+  it("refuses a digest of the wrong length for the algorithm with 400 BadParameter", () => {
+    const { privateKey } = keys[0] ?? generateKeyPairSync("rsa", { modulusLength: 2048 });
+    expect(() => signDigest(privateKey, "PS256", Buffer.alloc(48))).toThrow(
+      expect.objectContaining({ status: 400, code: "BadParameter" }),
+    );
+  });
+});
+
+describe("the built-in roles' dataActions", () => {
+  it.each([
+    ["Key Vault Crypto User", actions.keySign, true],
+    ["Key Vault Crypto User", actions.keyRead, true],
+    ["Key Vault Crypto User", actions.certificateRead, false],
+    ["Key Vault Crypto User", actions.secretGet, false],
+    ["Key Vault Certificates Officer", actions.certificateCreate, true],
+    ["Key Vault Certificates Officer", actions.certificatePurge, true],
+    ["Key Vault Certificates Officer", actions.keyRead, true],
+    ["Key Vault Certificates Officer", actions.keySign, false],
+    ["Key Vault Certificates Officer", actions.secretGet, false],
+    ["Key Vault Reader", actions.certificateRead, true],
+    ["Key Vault Reader", actions.keyRead, true],
+    ["Key Vault Reader", actions.keySign, false],
+    ["Key Vault Reader", actions.secretGet, false],
+    ["Key Vault Secrets User", actions.secretGet, true],
+    ["Key Vault Secrets User", actions.certificateRead, false],
+    ["Key Vault Administrator", actions.keySign, true],
+    ["Key Vault Administrator", actions.secretGet, true],
+  ] as const)("%s may %s: %s", (role, action, allowed) => {
+    expect(grants([role], action)).toBe(allowed);
+  });
+
+  it("grants nothing without a role, and defines every role it names", () => {
+    expect(Object.values(actions).some((a) => grants([], a))).toBe(false);
+    expect(Object.keys(dataActionsOf).sort()).toEqual([...roleNames].sort());
+  });
+});
