@@ -54,6 +54,8 @@ export const actions = {
   certificateCreate: `${v}/certificates/create/action`,
   certificateDelete: `${v}/certificates/delete`,
   certificatePurge: `${v}/certificates/purge/action`,
+  certificateUpdate: `${v}/certificates/update/action`,
+  certificateRecover: `${v}/certificates/recover/action`,
   keyRead: `${v}/keys/read`,
   keySign: `${v}/keys/sign/action`,
   secretGet: `${v}/secrets/getSecret/action`,

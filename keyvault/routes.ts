@@ -93,9 +93,12 @@ async function route(ctx: VaultContext, req: IncomingMessage, res: ServerRespons
     if (method === "GET" && sub === "versions" && third === undefined) return listVersions(op, name);
     if (method === "GET" && sub === "policy" && third === undefined) return getPolicy(op, name);
     if (method === "GET" && third === undefined) return getCertificate(op, name, sub ?? "");
+    if (method === "PATCH" && sub !== "policy" && third === undefined) return updateCertificate(op, name, sub ?? "");
     if (method === "DELETE" && (sub === undefined || sub === "") && third === undefined)
       return deleteCertificate(op, name);
   }
+  if (collection === "deletedcertificates" && method === "POST" && sub === "recover" && third === undefined)
+    return recover(op, name);
   if (collection === "deletedcertificates" && (sub === undefined || sub === "")) {
     if (method === "GET") return getDeleted(op, name);
     if (method === "DELETE") return purge(op, name);
@@ -284,6 +287,64 @@ function purge(op: Op, name: string): void {
     delete s.deletedCertificates[key(name)];
   });
   sendJson(op.res, 204, undefined);
+}
+
+/**
+ * UpdateCertificate (`PATCH /certificates/{name}/{version}`, an empty version meaning the latest): tags, `enabled`,
+ * and the policy's lifetime actions, which is what azurerm's update sends when only those change
+ * (key_vault_certificate_resource.go, resourceKeyVaultCertificateUpdate). Any other policy change is a new version
+ * made by a create, as azurerm does it; here it is refused with BadParameter rather than half-applied.
+ */
+async function updateCertificate(op: Op, name: string, version: string): Promise<void> {
+  authorize(op, actions.certificateUpdate, `certificates/${name}`);
+  const body = await readJson(op.req);
+  if (!isRecord(body)) throw akv.badParameter("The request body must be a JSON object.");
+  const unknown = Object.keys(body).filter((k) => !["tags", "attributes", "policy"].includes(k));
+  if (unknown.length > 0) throw akv.badParameter("Only tags, attributes and policy.lifetime_actions can be updated.");
+  const attributes = body.attributes === undefined ? {} : body.attributes;
+  if (!isRecord(attributes) || (attributes.enabled !== undefined && typeof attributes.enabled !== "boolean"))
+    throw akv.badParameter("attributes.enabled must be a boolean.");
+  const policy = body.policy === undefined ? {} : body.policy;
+  if (!isRecord(policy) || Object.keys(policy).some((k) => k !== "lifetime_actions"))
+    throw akv.badParameter("Only policy.lifetime_actions can be updated; a new policy is a new version (create).");
+  const actionsList = policy.lifetime_actions;
+  if (actionsList !== undefined && (!Array.isArray(actionsList) || !actionsList.every(isRecord)))
+    throw akv.badParameter("policy.lifetime_actions must be a list of objects.");
+  const tags = body.tags === undefined ? undefined : updateTags(body.tags);
+  const c = findCertificate(op, name);
+  const v = findVersion(c, version, () => akv.certificateNotFound(name, version || undefined));
+  const at = seconds(op.ctx.now());
+  const updated = op.ctx.store.change((s) => {
+    const target = s.certificates[key(name)]?.versions.find((x) => x.version === v.version);
+    if (!target) throw akv.certificateNotFound(name, version || undefined);
+    if (tags !== undefined) target.tags = tags;
+    if (typeof attributes.enabled === "boolean") target.enabled = attributes.enabled;
+    if (actionsList !== undefined) target.policy = { ...target.policy, lifetime_actions: actionsList };
+    target.updated = at;
+    return target;
+  });
+  sendJson(op.res, 200, certificateBundle(op.ctx.vaultUrl(), findCertificate(op, name), updated));
+}
+
+function updateTags(tags: unknown): Record<string, string> {
+  if (!isRecord(tags) || !Object.values(tags).every((t) => typeof t === "string"))
+    throw akv.badParameter("tags must be an object of strings.");
+  return tags as Record<string, string>;
+}
+
+/** RecoverDeletedCertificate: the soft-deleted certificate, its key and secret come back under their name. */
+function recover(op: Op, name: string): void {
+  authorize(op, actions.certificateRecover, `deletedcertificates/${name}`);
+  if (!op.ctx.store.state.deletedCertificates[key(name)]) throw akv.deletedNotFound(name);
+  const c = op.ctx.store.change((s) => {
+    const d = s.deletedCertificates[key(name)];
+    if (!d) throw akv.deletedNotFound(name);
+    delete s.deletedCertificates[key(name)];
+    s.certificates[key(name)] = d.certificate;
+    return d.certificate;
+  });
+  const latest = findVersion(c, "", () => akv.certificateNotFound(name));
+  sendJson(op.res, 200, certificateBundle(op.ctx.vaultUrl(), c, latest));
 }
 
 function keyVersion(op: Op, name: string, version: string) {

@@ -141,7 +141,9 @@ describe("the local Key Vault's answers to bad requests", () => {
     const read = await readPfx(Buffer.from(secret.body.value, "base64"), "the secret", "");
     const cer = (await call("GET", "/certificates/pfx")).body.cer;
     expect(new X509Certificate(read.certificatePem).raw.toString("base64")).toBe(cer);
-    expect(new X509Certificate(read.certificatePem).checkPrivateKey(createPrivateKey(read.privateKeyPem))).toBe(true);
+    expect(new X509Certificate(read.certificatePem).checkPrivateKey(createPrivateKey(read.privateKeyPem ?? ""))).toBe(
+      true,
+    );
 
     const pem = (exportable: boolean) => {
       const body = createBody({ exportable });
