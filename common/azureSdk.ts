@@ -14,8 +14,13 @@ export function trustCaPolicy(caPem: string) {
   return {
     policy: {
       name: "trustCaPolicy",
-      sendRequest<Q extends { agent?: unknown }, R>(request: Q, next: (request: Q) => Promise<R>): Promise<R> {
-        request.agent = agent;
+      sendRequest<Q extends { agent?: unknown; url?: string }, R>(
+        request: Q,
+        next: (request: Q) => Promise<R>,
+      ): Promise<R> {
+        // An https agent on a plain-http request fails it (ERR_INVALID_PROTOCOL): managed identity's IMDS probe
+        // (http://169.254.169.254) goes through the same policies, so only https requests get the CA.
+        if (request.url === undefined || request.url.startsWith("https:")) request.agent = agent;
         return next(request);
       },
     },
@@ -58,13 +63,22 @@ const microsoftAuthorityHosts = [
 export const isMicrosoftAuthorityHost = (authorityHost: string): boolean =>
   URL.canParse(authorityHost) && microsoftAuthorityHosts.includes(new URL(authorityHost).hostname.toLowerCase());
 
+/** Whether a URL's host is this machine's loopback: where the local Key Vault and the tests' vaults listen. */
+export const isLoopbackHost = (url: string): boolean => {
+  const host = URL.canParse(url) ? new URL(url).hostname.toLowerCase() : "";
+  return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+};
+
 type CaPolicy = ReturnType<typeof trustCaPolicy>;
 
 /**
  * Options for a Key Vault client (`KeyClient`, `CryptographyClient`,
  * `CertificateClient`) of the vault at `vaultUrl`: the CA when given, and
- * `disableChallengeResourceVerification` only for a host outside Azure's
- * vault domains (a loopback vault can never end in `.vault.azure.net`).
+ * `disableChallengeResourceVerification` only for a loopback host (a local
+ * vault can never end in `.vault.azure.net`). Anywhere else the check stays
+ * on: it is what stops a host that is not Key Vault from naming another
+ * resource in its challenge and being handed a token for it
+ * (keyvault-common `keyVaultAuthenticationPolicy.ts`, `verifyChallengeResource`).
  * `maxRetries` 0 leaves retrying to a caller that has its own deadline.
  */
 export function vaultClientOptions(
@@ -77,7 +91,7 @@ export function vaultClientOptions(
 } {
   return {
     additionalPolicies: options.ca === undefined ? [] : [trustCaPolicy(options.ca)],
-    disableChallengeResourceVerification: !isAzureVaultHost(vaultUrl),
+    disableChallengeResourceVerification: isLoopbackHost(vaultUrl),
     ...(options.maxRetries === undefined ? {} : { retryOptions: { maxRetries: options.maxRetries } }),
   };
 }

@@ -1,3 +1,5 @@
+import { isAzureVaultHost, isLoopbackHost } from "../common/azureSdk";
+
 /** A Key Vault key's versioned id, taken apart. */
 export interface KeyVaultKeyId {
   /** The id as given: `https://<vault host>/keys/<name>/<version>`. */
@@ -10,7 +12,7 @@ export interface KeyVaultKeyId {
 }
 
 /** Why a text is not a versioned key id; never quotes it (a pasted secret lands in such fields too). */
-export type KeyIdProblem = "not-a-key-id" | "no-version";
+export type KeyIdProblem = "not-a-key-id" | "no-version" | "not-a-vault-host";
 
 // Key Vault object names: 1-127 characters, letters, digits and dashes (Key Vault's "Object identifiers" docs);
 // versions are 32 hex digits.
@@ -35,6 +37,9 @@ export function parseKeyVaultKeyId(text: string): KeyVaultKeyId | KeyIdProblem {
   }
   if (url.protocol !== "https:" || url.username || url.password || url.search || url.hash || text.includes("?"))
     return "not-a-key-id";
+  // Key Vault's hosts, or a loopback vault (the local Key Vault): verify sends the signing identity's token to this
+  // host, so an id on any other host is refused before a credential is asked for anything.
+  if (!isAzureVaultHost(url.origin) && !isLoopbackHost(url.origin)) return "not-a-vault-host";
   const match = versioned.exec(url.pathname);
   if (match?.[1] && match[2])
     return { id: text, vaultUrl: url.origin, name: match[1], version: match[2].toLowerCase() };
@@ -43,6 +48,8 @@ export function parseKeyVaultKeyId(text: string): KeyVaultKeyId | KeyIdProblem {
 
 /** The one-line message for a key id that does not parse, naming `what` (the flag or the output). */
 export function keyIdProblemMessage(what: string, problem: KeyIdProblem): string {
+  if (problem === "not-a-vault-host")
+    return `${what} is not on a Key Vault host (<vault>.vault.azure.net, the sovereign clouds' vault domains, or a loopback vault): verify sends the signing identity's token only to Key Vault`;
   return problem === "no-version"
     ? `${what} names a key without its version: give the versioned id (https://<vault>/keys/<name>/<32 hex digits>), as the stack's keyVaultKeyId output holds it; the certificate was issued for one version of the key`
     : `${what} is not a Key Vault key id (https://<vault>/keys/<name>/<32 hex digits>)`;

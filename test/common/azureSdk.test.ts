@@ -17,6 +17,16 @@ describe("trustCaPolicy", () => {
     expect(seen[1]).toBe(seen[0]);
     expect((seen[0] as Agent).options.ca).toContain("BEGIN CERTIFICATE");
   });
+
+  it("leaves plain-http requests alone (managed identity's IMDS probe would fail on an https agent)", async () => {
+    const { policy } = trustCaPolicy("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    const request: { agent?: unknown; url: string } = { url: "http://169.254.169.254/metadata/identity/oauth2/token" };
+    await policy.sendRequest(request, async () => "sent");
+    expect(request.agent).toBeUndefined();
+    const secure: { agent?: unknown; url: string } = { url: "https://my-vault.vault.azure.net/keys/k" };
+    await policy.sendRequest(secure, async () => "sent");
+    expect(secure.agent).toBeInstanceOf(Agent);
+  });
 });
 
 describe("isAzureVaultHost", () => {

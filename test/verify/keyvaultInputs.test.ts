@@ -35,7 +35,10 @@ describe("Key Vault key ids: the versioned id, nothing else, never echoed", () =
     });
   });
 
-  it.each<[string, string, "not-a-key-id" | "no-version"]>([
+  it.each<[string, string, "not-a-key-id" | "no-version" | "not-a-vault-host"]>([
+    ["a host that is not Key Vault's", `https://attacker.example.com/keys/k/${version}`, "not-a-vault-host"],
+    ["a vault domain as a prefix", `https://vault.azure.net.example.com/keys/k/${version}`, "not-a-vault-host"],
+    ["a private address", `https://10.0.0.5/keys/k/${version}`, "not-a-vault-host"],
     ["a versionless id", "https://my-vault.vault.azure.net/keys/client-cert", "no-version"],
     ["a versionless id with a slash", "https://my-vault.vault.azure.net/keys/client-cert/", "no-version"],
     ["http", `http://my-vault.vault.azure.net/keys/client-cert/${version}`, "not-a-key-id"],
@@ -356,13 +359,17 @@ describe("what a vault failure means", () => {
 });
 
 describe("Azure SDK options for a vault and an authority that may be local", () => {
-  it("turns challenge-resource verification off only outside Azure's vault domains", () => {
+  it("turns challenge-resource verification off only for a loopback vault", () => {
     expect(isAzureVaultHost("https://my-vault.vault.azure.net")).toBe(true);
     expect(isAzureVaultHost("https://my-vault.vault.usgovcloudapi.net/")).toBe(true);
     expect(isAzureVaultHost("https://my-hsm.managedhsm.azure.net")).toBe(true);
     expect(isAzureVaultHost("https://localhost:8443")).toBe(false);
     expect(isAzureVaultHost("https://vault.azure.net.example.com")).toBe(false);
     expect(vaultClientOptions("https://localhost:8443").disableChallengeResourceVerification).toBe(true);
+    expect(vaultClientOptions("https://127.0.0.1:8443").disableChallengeResourceVerification).toBe(true);
+    // A host that is neither: the SDK's check stays on, so it cannot point the identity's token at another resource.
+    expect(vaultClientOptions("https://vault.azure.net.example.com").disableChallengeResourceVerification).toBe(false);
+    expect(vaultClientOptions("https://10.0.0.5").disableChallengeResourceVerification).toBe(false);
     expect(vaultClientOptions("https://v.vault.azure.net", { maxRetries: 0 })).toMatchObject({
       disableChallengeResourceVerification: false,
       retryOptions: { maxRetries: 0 },
