@@ -142,12 +142,12 @@ const withoutOverlap = (engine: RunEngine) => (run: EngineRun) => {
     async afterStep(step, outputs) {
       if (step.type.endsWith(":ApplicationCertificate") && step.op === "create") {
         const { authorityHost, caPem, adminKey } = run.providers.entra;
-        const url = `${authorityHost}/graph/v1.0/applications/${before.applicationObjectId}/keyCredentials/${before.keyId}`;
-        const removed = await requestJson(url, {
-          method: "DELETE",
-          headers: { authorization: `Bearer ${adminKey}` },
-          ca: caPem,
-        });
+        // As the azuread provider removes a credential: read the application, PATCH its list without it.
+        const url = `${authorityHost}/graph/v1.0/applications/${before.applicationObjectId}`;
+        const headers = { authorization: `Bearer ${adminKey}` };
+        const app = await requestJson<{ keyCredentials: { keyId: string }[] }>(url, { headers, ca: caPem });
+        const kept = (app.body?.keyCredentials ?? []).filter((k) => k.keyId !== before.keyId);
+        const removed = await requestJson(url, { method: "PATCH", headers, ca: caPem, json: { keyCredentials: kept } });
         if (removed.status >= 300) throw new Error(`removing the old credential: HTTP ${removed.status}`);
       }
       await probeAfter(step, outputs);
