@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import {
   cpSync,
   existsSync,
@@ -628,6 +628,26 @@ describe("stack config and the program, checked before anything is created", () 
     expect(code).toBe(2);
     expect(stderr).toMatch(/index\.ts[(:]\d+[,:]\d+\)?.*TS2322: Type 'string' is not assignable to type 'number'/);
     expect(JSON.parse(readFileSync(join(dir, "entra.json"), "utf8")).applications).toEqual([]);
+  });
+});
+
+describe("a deployer that holds only Application.ReadWrite.OwnedBy (deployer.json roles)", () => {
+  it("is warned at preview when owners drops it; that update goes through, and the next change is refused by Graph: exit 7", {
+    timeout: 120_000,
+  }, async () => {
+    const dir = seeded("owned-by");
+    const deployer = { clientId: randomUUID(), objectId: randomUUID(), roles: ["Application.ReadWrite.OwnedBy"] };
+    writeFileSync(join(dir, "deployer.json"), JSON.stringify(deployer));
+    expect((await rehearse(["--dir", dir])).code).toBe(0);
+    const other = randomUUID();
+    const dropped = await rehearse(["--dir", dir, "--config", `owners[0]=${other}`]);
+    expect(dropped.stdout).toContain(`owners does not include the deployer ${deployer.objectId}`);
+    expect(dropped.code).toBe(0);
+    const apps = JSON.parse(readFileSync(join(dir, "entra.json"), "utf8")).applications as { owners?: string[] }[];
+    expect(apps.map((a) => a.owners)).toEqual(apps.map(() => [other]));
+    const next = await rehearse(["--dir", dir, "--config", "rotation=after-drop"]);
+    expect(next.code).toBe(7);
+    expect(next.stderr + next.stdout).toMatch(/403 Authorization_RequestDenied/);
   });
 });
 
