@@ -39,7 +39,7 @@ Options:
   --authority-host <url>    authority host, e.g. https://login.microsoftonline.us or the local Entra ID
   --ca-file <pem>           CA to trust for the authority host (given to msal-node, not the environment)
   --thumbprint <sha256|sha1>  certificate thumbprint the client assertion names (default sha256, PS256)
-  --timeout <seconds>       overall deadline including retries (default 300)
+  --timeout <seconds>       deadline for getting a token, retries included (default 300)
   --warn-days <days>        warn when the certificate expires within this many days (default 30)
   --json                    one JSON object on stdout instead of the table, on every path
   -h, --help                this text

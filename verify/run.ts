@@ -72,7 +72,7 @@ export async function runVerify(options: VerifyOptions, io: VerifyIO): Promise<V
   const report = emptyReport(exitCodes.unexpected);
   const progress = (line: string) => io.progress(scrub(line, report.secrets));
   try {
-    await run(options, { ...io, progress, clock }, report, started);
+    await run(options, { ...io, progress, clock }, report);
     report.verdict = "verified";
     report.exitCode = exitCodes.verified;
   } catch (err) {
@@ -87,14 +87,9 @@ export async function runVerify(options: VerifyOptions, io: VerifyIO): Promise<V
   return scrubReport(report);
 }
 
-async function run(
-  options: VerifyOptions,
-  io: VerifyIO & { clock: Clock },
-  report: VerifyReport,
-  started: number,
-): Promise<void> {
+async function run(options: VerifyOptions, io: VerifyIO & { clock: Clock }, report: VerifyReport): Promise<void> {
   const { clock } = io;
-  const inputs = await loadInputs(options, io, report.secrets);
+  const inputs = await loadInputs(options, io, report);
   report.secrets.push(inputs.privateKeyPem);
   if (options.caFile) inputs.caPem = readCa(options.caFile);
   report.inputs = describeInputs(inputs, options);
@@ -110,7 +105,9 @@ async function run(
     inputs,
     preflight: pre,
     thumbprint: options.thumbprint,
-    deadline: started + options.timeoutSeconds * 1000,
+    // From the first attempt: reading the files (a PFX's key derivation, bounded by pfx.ts maxPfxIterations) is
+    // not what --timeout waits for, and must not leave it spent before the first attempt.
+    deadline: t1 + options.timeoutSeconds * 1000,
     missingRoles: (token) => missingRoles(token, inputs.expectedRoles),
     onWait: io.progress,
     backoff: io.backoff,
@@ -135,10 +132,12 @@ async function run(
     throw new TokenCheckError(`token check failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join("; ")}`);
 }
 
-async function loadInputs(options: VerifyOptions, io: VerifyIO, secrets: string[]): Promise<ClientInputs> {
+async function loadInputs(options: VerifyOptions, io: VerifyIO, report: VerifyReport): Promise<ClientInputs> {
+  const secrets = report.secrets;
   const certificate = options.certificate
     ? await readCertificateFile(options.certificate, "--certificate", certificatePassword(options, io.env, secrets))
     : undefined;
+  report.warnings.push(...(certificate?.notes ?? []));
   if (options.outputs !== undefined) {
     const text = options.outputs === "-" ? await io.readStdin() : readText(options.outputs, "--outputs");
     const what = options.outputs === "-" ? "--outputs - (stdin)" : `--outputs${quotedPath(options.outputs)}`;
@@ -152,7 +151,9 @@ async function loadInputs(options: VerifyOptions, io: VerifyIO, secrets: string[
     const outputs = await stackOutputs(options.stack, options.cwd ?? process.cwd());
     return fromStackOutputs(outputs, options, "stack", certificate);
   }
-  return fromEnvironment(io.env, options, certificate ?? (await environmentCertificate(options, io.env, secrets)));
+  const fromFile = certificate ?? (await environmentCertificate(options, io.env, secrets));
+  if (!certificate) report.warnings.push(...(fromFile.notes ?? []));
+  return fromEnvironment(io.env, options, fromFile);
 }
 
 /** AZURE_CLIENT_CERTIFICATE_PATH: PEM (certificate and key) or PFX with AZURE_CLIENT_CERTIFICATE_PASSWORD. */
