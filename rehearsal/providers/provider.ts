@@ -79,7 +79,9 @@ export function diffState(
   forceNew: (key: string) => boolean,
   computed: readonly string[] = [],
 ): Diff {
-  const given = (v: ValueMap[string] | undefined) => v !== undefined && v !== null;
+  // Terraform holds an empty list or set and an absent one to be the same value.
+  const given = (v: ValueMap[string] | undefined) =>
+    v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
   const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])].sort();
   const changed = keys.filter((k) => {
     if (!given(news[k])) return !computed.includes(k) && given(oldOutputs[k]);

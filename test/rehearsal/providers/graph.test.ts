@@ -286,6 +286,28 @@ describe("azuread Application owners in the local directory", () => {
     }
   });
 
+  it("an OwnedBy deployer left out of owners at creation is refused already when the same update attaches the credential", async () => {
+    const entra = await startEntra();
+    try {
+      const graph = graphClient(entra.authorityHost, entra.caPem, entra.adminKey, {
+        objectId: deployerId,
+        roles: ["Application.ReadWrite.OwnedBy"],
+      });
+      // The provider binds the caller first and removes it after the create, as owners does not list it.
+      const app = await application(graph, as(entra.authorityHost)).create({
+        displayName: "app",
+        owners: [otherOwner],
+      });
+      const cert = await makeCertificate();
+      const attach = await applicationCertificate(graph)
+        .create({ applicationId: app.id, type: "AsymmetricX509Cert", value: cert.certificatePem })
+        .catch((e: unknown) => e);
+      expect((attach as GraphError).graphCode).toBe("Authorization_RequestDenied");
+    } finally {
+      await stopAndRemove(entra);
+    }
+  });
+
   it("an OwnedBy deployer that an update drops from owners is refused the next change: 403 Authorization_RequestDenied", async () => {
     const entra = await startEntra();
     try {

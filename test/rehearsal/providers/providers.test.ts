@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Secret, Unknown } from "../../../rehearsal/engine/wire";
 import { application, applicationCertificate } from "../../../rehearsal/providers/azuread";
 import type { GraphCall } from "../../../rehearsal/providers/graph";
-import { ProviderError } from "../../../rehearsal/providers/provider";
+import { diffState, ProviderError } from "../../../rehearsal/providers/provider";
 import { randomPassword, randomString } from "../../../rehearsal/providers/random";
 import { stackReference } from "../../../rehearsal/providers/stackReference";
 import { privateKey, rfc3339Nano, selfSignedCert } from "../../../rehearsal/providers/tls";
@@ -67,6 +67,14 @@ describe("azuread Application", () => {
       changed: ["owners"],
       replace: [],
     });
+  });
+});
+
+describe("the bridge's diff against the state", () => {
+  it("holds an empty list and an absent one the same, as Terraform does, and a dropped value a change", () => {
+    expect(diffState({ owners: null }, { owners: [] }, { owners: null }, () => false).changed).toEqual([]);
+    expect(diffState({ tags: ["a"] }, { tags: ["a"] }, {}, () => false).changed).toEqual(["tags"]);
+    expect(diffState({ keyId: "k" }, { keyId: "k" }, {}, () => true, ["keyId"]).changed).toEqual([]);
   });
 });
 
