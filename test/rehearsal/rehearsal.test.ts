@@ -17,6 +17,8 @@ import { start } from "../../entra/server";
 import { type EngineResult, type EngineRun, type RunEngine, runEngine } from "../../rehearsal/engine";
 import { main } from "../../rehearsal/main";
 import { type Holder, type ProbeResult, probe } from "../../rehearsal/probe";
+import { applicationCertificate } from "../../rehearsal/providers/azuread";
+import { GraphError, graphClient } from "../../rehearsal/providers/graph";
 import { runVerify } from "../../verify/run";
 import { isRunning, root, runScript } from "../support/processes";
 import { expectHolds, expectNoSecrets } from "../support/secrets";
@@ -632,7 +634,7 @@ describe("stack config and the program, checked before anything is created", () 
 });
 
 describe("a deployer that holds only Application.ReadWrite.OwnedBy (deployer.json roles)", () => {
-  it("is warned at preview when owners drops it; that update goes through, and the next change is refused by Graph: exit 7", {
+  it("is warned at preview when owners drops it; that update goes through, and the next change is refused by Graph: 403", {
     timeout: 120_000,
   }, async () => {
     const dir = seeded("owned-by");
@@ -658,9 +660,26 @@ describe("a deployer that holds only Application.ReadWrite.OwnedBy (deployer.jso
     expect(dropped.code).toBe(0);
     const apps = JSON.parse(readFileSync(join(dir, "entra.json"), "utf8")).applications as { owners?: string[] }[];
     expect(apps.map((a) => a.owners)).toEqual(apps.map(() => [other]));
-    const next = await rehearse(["--dir", dir, "--config", "rotation=after-drop"], root, updateOnly);
-    expect(next.code).toBe(7);
-    expect(next.stderr + next.stdout).toMatch(/403 Authorization_RequestDenied/);
+    // The next change, as the next update's provider would make it (a program start fewer): attaching a credential.
+    const entra = await start({ state: join(dir, "entra.json") });
+    try {
+      const graph = graphClient(entra.authorityHost, entra.caPem, entra.adminKey, deployer);
+      const outputs = JSON.parse(readFileSync(join(dir, "outputs.json"), "utf8")) as Outputs;
+      const refused = await applicationCertificate(graph)
+        .create({
+          applicationId: `/applications/${String(outputs.applicationObjectId)}`,
+          type: "AsymmetricX509Cert",
+          value: String(outputs.certificatePem),
+        })
+        .catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(GraphError);
+      expect([(refused as GraphError).status, (refused as GraphError).graphCode]).toEqual([
+        403,
+        "Authorization_RequestDenied",
+      ]);
+    } finally {
+      await entra.stop();
+    }
   });
 });
 
