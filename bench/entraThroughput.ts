@@ -83,7 +83,12 @@ export async function entraThroughput(root: string, concurrencies = [1, 16], tot
       appId: string;
     };
     const sp = (await call("POST", "/graph/v1.0/servicePrincipals", JSON.stringify({ appId: app.appId }))).json;
-    await call("POST", `/graph/v1.0/applications/${app.id}/keyCredentials`, JSON.stringify({ key: certificatePem }));
+    // As the azuread provider attaches a certificate: the whole keyCredentials list, key as base64 of the PEM.
+    await call(
+      "PATCH",
+      `/graph/v1.0/applications/${app.id}`,
+      JSON.stringify({ keyCredentials: [{ key: Buffer.from(certificatePem).toString("base64") }] }),
+    );
     await call(
       "POST",
       `/graph/v1.0/servicePrincipals/${apiSp.id}/appRoleAssignedTo`,

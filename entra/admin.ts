@@ -21,9 +21,14 @@ export function directoryAdmin(store: Store, now: () => Date = () => new Date())
     },
     createApplication: (input: directory.NewApplication) =>
       change((s) => directory.createApplication(s, store.tenantId, input, now())),
-    updateApplication: (id: string, patch: Partial<directory.NewApplication>) =>
-      change((s) => directory.updateApplication(s, id, patch)),
-    deleteApplication: (id: string) => change((s) => directory.deleteApplication(s, id)),
+    updateApplication: (id: string, patch: directory.ApplicationPatch, caller?: directory.Caller) =>
+      change((s) => directory.updateApplication(s, id, patch, caller, now())),
+    deleteApplication: (id: string, caller?: directory.Caller) =>
+      change((s) => directory.deleteApplication(s, id, caller)),
+    addOwner: (appObjectId: string, ownerId: string, caller?: directory.Caller) =>
+      change((s) => directory.addOwner(s, appObjectId, ownerId, caller)),
+    removeOwner: (appObjectId: string, ownerId: string, caller?: directory.Caller) =>
+      change((s) => directory.removeOwner(s, appObjectId, ownerId, caller)),
     addKeyCredential: (appObjectId: string, input: directory.NewKeyCredential) =>
       change((s) => directory.addKeyCredential(s, appObjectId, input, now())),
     removeKeyCredential: (appObjectId: string, keyId: string) =>

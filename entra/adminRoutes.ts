@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBody, sendJson } from "../common/httpServer";
-import { DirectoryError, sameId } from "./directory";
+import { type Application, type Caller, DirectoryError, sameId } from "./directory";
 import type { Fault } from "./faults";
 import { maxQueuedFaults } from "./faults";
 import { graphError } from "./http";
@@ -9,8 +9,10 @@ import {
   assertApplicationPatch,
   assertNewApplication,
   assertNewAppRoleAssignment,
-  assertNewKeyCredential,
   assertNewServicePrincipal,
+  isGuid,
+  ownerIdOf,
+  ownerReference,
   parseJsonBody,
 } from "./validate";
 
@@ -39,33 +41,52 @@ export async function adminRoute(
     sub === s &&
     Boolean(subId) === Boolean(wantsSubId) &&
     extra.length === 0;
+  const caller = callerOf(req);
   if (route("organization", false) && m === "GET") return sendJson(res, 200, { value: a.state.tenants });
 
-  if (route("applications", false) && m === "GET") return sendJson(res, 200, { value: a.state.applications });
+  if (route("applications", false) && m === "GET")
+    return sendJson(res, 200, { value: a.state.applications.map(graphView) });
   if (route("applications", false) && m === "POST") {
     const body = await readJson(req);
     assertNewApplication(body);
-    return sendJson(res, 201, a.createApplication(body));
+    const { "owners@odata.bind": binds, ...fields } = body;
+    const owners = (binds ?? []).map((b) => ownerIdOf(b) ?? "");
+    return sendJson(res, 201, graphView(a.createApplication({ ...fields, owners })));
   }
   if (route("applications", true) && m === "GET")
-    return sendJson(res, 200, a.state.applications.find((x) => sameId(x.id, id)) ?? notFound(id));
+    return sendJson(res, 200, graphView(a.state.applications.find((x) => sameId(x.id, id)) ?? notFound(id)));
   if (route("applications", true) && m === "PATCH") {
     const body = await readJson(req);
     assertApplicationPatch(body);
-    a.updateApplication(id, body);
+    a.updateApplication(id, body, caller);
     return sendJson(res, 204, undefined);
   }
   if (route("applications", true) && m === "DELETE") {
-    a.deleteApplication(id);
+    a.deleteApplication(id, caller);
     return sendJson(res, 204, undefined);
   }
-  if (route("applications", true, "keyCredentials") && m === "POST") {
-    const body = await readJson(req);
-    assertNewKeyCredential(body);
-    return sendJson(res, 201, a.addKeyCredential(id, body));
+  // Owners as the azuread provider manages them (application_resource.go: ListOwners, AddOwners, RemoveOwners):
+  // https://learn.microsoft.com/graph/api/application-post-owners, application-delete-owners, application-list-owners
+  if (route("applications", true, "owners") && m === "GET") {
+    const app = a.state.applications.find((x) => sameId(x.id, id)) ?? notFound(id);
+    return sendJson(res, 200, {
+      value: (app.owners ?? []).map((o) => ({ "@odata.type": "#microsoft.graph.directoryObject", id: o })),
+    });
   }
-  if (route("applications", true, "keyCredentials", true) && m === "DELETE") {
-    a.removeKeyCredential(id, subId);
+  if (route("applications", true, "owners", true) && subId === "$ref" && m === "POST") {
+    a.addOwner(id, ownerReference(await readJson(req)), caller);
+    return sendJson(res, 204, undefined);
+  }
+  if (
+    collection === "applications" &&
+    id &&
+    sub === "owners" &&
+    isGuid(subId) &&
+    extra.length === 1 &&
+    extra[0] === "$ref" &&
+    m === "DELETE"
+  ) {
+    a.removeOwner(id, subId, caller);
     return sendJson(res, 204, undefined);
   }
 
@@ -103,6 +124,37 @@ export async function adminRoute(
     404,
     graphError("Request_ResourceNotFound", `No route for ${m} /graph/v1.0/${parts.join("/").slice(0, 200)}.`),
   );
+}
+
+/**
+ * An application as Graph returns it: a credential's `key` is null unless selected alone
+ * (https://learn.microsoft.com/graph/api/resources/keycredential, key), and owners are a relationship of their own.
+ */
+function graphView(app: Application) {
+  const { owners: _owners, ...rest } = app;
+  return {
+    ...rest,
+    keyCredentials: app.keyCredentials.map(({ createdDateTime: _added, ...k }) => ({ ...k, key: null })),
+  };
+}
+
+/**
+ * The caller of an admin request. The admin key stands for a caller with Application.ReadWrite.All; a client that
+ * acts as an identity holding less says so with `X-Local-Caller-Object-Id` and `X-Local-Caller-Roles` (its
+ * application permissions, comma-separated), headers of this server only: Graph reads both from the access token.
+ */
+function callerOf(req: IncomingMessage): Caller | undefined {
+  const objectId = req.headers["x-local-caller-object-id"];
+  const roles = req.headers["x-local-caller-roles"];
+  if (objectId === undefined && roles === undefined) return undefined;
+  if (typeof objectId !== "string" || !isGuid(objectId) || typeof roles !== "string")
+    throw new DirectoryError(
+      "BadRequest",
+      "X-Local-Caller-Object-Id must be a GUID and X-Local-Caller-Roles a comma-separated list, both given or neither.",
+    );
+  const held = roles.split(",").map((r) => r.trim());
+  const all = held.includes("Application.ReadWrite.All") || held.includes("Directory.ReadWrite.All");
+  return { objectId, ownedByOnly: !all && held.includes("Application.ReadWrite.OwnedBy") };
 }
 
 function servicePrincipalOrThrow(ctx: EntraContext, id: string): string {

@@ -51,6 +51,8 @@ export interface Application {
   /** Absent in state files written before optional claims were kept. */
   optionalClaims?: OptionalClaims;
   keyCredentials: KeyCredential[];
+  /** Object ids of its owners (users or service principals); absent in state files written before owners were kept. */
+  owners?: string[];
   createdDateTime: string;
 }
 
@@ -77,6 +79,16 @@ export interface DirectoryState {
   applications: Application[];
   servicePrincipals: ServicePrincipal[];
   appRoleAssignments: AppRoleAssignment[];
+}
+
+/**
+ * Who makes an admin request. Graph lets an app-only caller that holds only Application.ReadWrite.OwnedBy change
+ * just the applications it owns (https://learn.microsoft.com/graph/permissions-reference,
+ * Application.ReadWrite.OwnedBy); the admin key alone is a caller with Application.ReadWrite.All.
+ */
+export interface Caller {
+  objectId: string;
+  ownedByOnly: boolean;
 }
 
 /** A refused admin request, with Graph's error code. */
@@ -112,7 +124,24 @@ export interface NewApplication {
   appRoles?: AppRole[];
   api?: { requestedAccessTokenVersion?: 1 | 2 | null };
   optionalClaims?: OptionalClaims;
+  /** Owners' object ids, from `owners@odata.bind`. */
+  owners?: string[];
 }
+
+/** A credential in `PATCH /applications/{id}` `keyCredentials`: `key` is base64 (of a PEM or of DER), or null to keep. */
+export interface KeyCredentialPatch {
+  keyId?: string;
+  key?: string | null;
+  type?: "AsymmetricX509Cert";
+  usage?: "Verify";
+  displayName?: string | null;
+  startDateTime?: string | null;
+  endDateTime?: string | null;
+  customKeyIdentifier?: string | null;
+}
+
+/** What `PATCH /applications/{id}` may change. */
+export type ApplicationPatch = Partial<Omit<NewApplication, "owners">> & { keyCredentials?: KeyCredentialPatch[] };
 
 export function createApplication(
   state: DirectoryState,
@@ -131,15 +160,35 @@ export function createApplication(
     api: { requestedAccessTokenVersion: input.api?.requestedAccessTokenVersion ?? null },
     optionalClaims: input.optionalClaims ?? { accessToken: [], idToken: [], saml2Token: [] },
     keyCredentials: [],
+    owners: [...new Set((input.owners ?? []).map((o) => o.toLowerCase()))],
     createdDateTime: now.toISOString(),
   };
   state.applications.push(app);
   return app;
 }
 
-/** Changes what PATCH /applications/{id} may change in place. */
-export function updateApplication(state: DirectoryState, id: string, patch: Partial<NewApplication>): Application {
+/** Graph's answer to a change an OwnedBy-only caller makes to an application it does not own. */
+export function assertMayChange(app: Application, caller: Caller | undefined): void {
+  if (!caller?.ownedByOnly) return;
+  if ((app.owners ?? []).some((o) => sameId(o, caller.objectId))) return;
+  throw new DirectoryError("Authorization_RequestDenied", "Insufficient privileges to complete the operation.", 403);
+}
+
+/**
+ * Changes what PATCH /applications/{id} may change in place. `keyCredentials` is the whole list, as Graph takes it
+ * (terraform-provider-azuread application_certificate_resource.go reads the application and PATCHes the list with
+ * one credential more or less): an entry without a key keeps the credential of that keyId, one with a key is new.
+ */
+export function updateApplication(
+  state: DirectoryState,
+  id: string,
+  patch: ApplicationPatch,
+  caller?: Caller,
+  now = new Date(),
+): Application {
   const app = applicationById(state, id);
+  assertMayChange(app, caller);
+  if (patch.keyCredentials !== undefined) app.keyCredentials = keyCredentialsOf(app, patch.keyCredentials, now);
   if (patch.displayName !== undefined) app.displayName = patch.displayName;
   if (patch.identifierUris !== undefined) app.identifierUris = patch.identifierUris;
   if (patch.appRoles !== undefined) app.appRoles = patch.appRoles;
@@ -156,6 +205,50 @@ export interface NewKeyCredential {
   endDateTime?: string;
 }
 
+function keyCredentialsOf(app: Application, entries: KeyCredentialPatch[], now: Date): KeyCredential[] {
+  const out: KeyCredential[] = [];
+  for (const entry of entries) {
+    const existing = entry.keyId ? app.keyCredentials.find((k) => sameId(k.keyId, entry.keyId ?? "")) : undefined;
+    if (entry.key === undefined || entry.key === null) {
+      // Graph returns `key` as null on a read, so a client keeps a credential by sending it back without one.
+      if (!existing)
+        throw new DirectoryError(
+          "KeyCredentialsInvalidValue",
+          `Key credential ${entry.keyId ?? "without a keyId"} has no key and is not on the application.`,
+        );
+      out.push(existing);
+      continue;
+    }
+    const credential = newKeyCredential(
+      {
+        key: certificateText(entry.key),
+        ...(entry.keyId ? { keyId: entry.keyId } : {}),
+        ...(entry.displayName ? { displayName: entry.displayName } : {}),
+        ...(entry.startDateTime ? { startDateTime: entry.startDateTime } : {}),
+        ...(entry.endDateTime ? { endDateTime: entry.endDateTime } : {}),
+      },
+      now,
+    );
+    if (existing && existing.customKeyIdentifier !== credential.customKeyIdentifier)
+      throw new DirectoryError(
+        "Request_BadRequest",
+        `Key credential ${existing.keyId} already exists with another key.`,
+      );
+    out.push(existing ?? credential);
+  }
+  const ids = new Set(out.map((k) => k.keyId.toLowerCase()));
+  if (ids.size !== out.length)
+    throw new DirectoryError("Request_BadRequest", "Each key credential must have a unique keyId.");
+  return out;
+}
+
+/** A PATCH `key` is Edm.Binary: base64 of the certificate's bytes, which may be its PEM text or its DER. */
+function certificateText(base64: string): string | Buffer {
+  const bytes = Buffer.from(base64, "base64");
+  const text = bytes.toString("latin1");
+  return text.trimStart().startsWith("-----BEGIN") ? text : bytes;
+}
+
 /** Adds a certificate credential; an end date past the certificate's notAfter is refused, as Graph does. */
 export function addKeyCredential(
   state: DirectoryState,
@@ -164,6 +257,14 @@ export function addKeyCredential(
   now = new Date(),
 ): KeyCredential {
   const app = applicationById(state, appObjectId);
+  const credential = newKeyCredential(input, now);
+  if (app.keyCredentials.some((k) => sameId(k.keyId, credential.keyId)))
+    throw new DirectoryError("Request_BadRequest", `Key credential ${credential.keyId} already exists.`);
+  app.keyCredentials.push(credential);
+  return credential;
+}
+
+function newKeyCredential(input: Omit<NewKeyCredential, "key"> & { key: string | Buffer }, now: Date): KeyCredential {
   const cert = parseCertificate(input.key);
   const notAfter = new Date(cert.validTo);
   const start = input.startDateTime ? new Date(input.startDateTime) : new Date(cert.validFrom);
@@ -176,9 +277,7 @@ export function addKeyCredential(
   if (end <= start)
     throw new DirectoryError("KeyCredentialsInvalidEndDate", "Key credential end date must be after its start date.");
   const keyId = input.keyId ?? randomUUID();
-  if (app.keyCredentials.some((k) => sameId(k.keyId, keyId)))
-    throw new DirectoryError("Request_BadRequest", `Key credential ${keyId} already exists.`);
-  const credential: KeyCredential = {
+  return {
     keyId,
     type: "AsymmetricX509Cert",
     usage: "Verify",
@@ -189,8 +288,6 @@ export function addKeyCredential(
     endDateTime: end.toISOString(),
     createdDateTime: now.toISOString(),
   };
-  app.keyCredentials.push(credential);
-  return credential;
 }
 
 export function removeKeyCredential(state: DirectoryState, appObjectId: string, keyId: string): void {
@@ -201,9 +298,33 @@ export function removeKeyCredential(state: DirectoryState, appObjectId: string, 
     throw new DirectoryError("Request_ResourceNotFound", `Key credential ${keyId} does not exist.`, 404);
 }
 
-export function deleteApplication(state: DirectoryState, id: string): void {
+export function deleteApplication(state: DirectoryState, id: string, caller?: Caller): void {
   const app = applicationById(state, id);
+  assertMayChange(app, caller);
   state.applications = state.applications.filter((a) => a !== app);
+}
+
+/** `POST /applications/{id}/owners/$ref`: a directory object already an owner is refused, as Graph refuses it. */
+export function addOwner(state: DirectoryState, appObjectId: string, ownerId: string, caller?: Caller): void {
+  const app = applicationById(state, appObjectId);
+  assertMayChange(app, caller);
+  const owners = app.owners ?? [];
+  if (owners.some((o) => sameId(o, ownerId)))
+    throw new DirectoryError(
+      "Request_BadRequest",
+      "One or more added object references already exist for the following modified properties: 'owners'.",
+    );
+  app.owners = [...owners, ownerId.toLowerCase()];
+}
+
+/** `DELETE /applications/{id}/owners/{ownerId}/$ref`. */
+export function removeOwner(state: DirectoryState, appObjectId: string, ownerId: string, caller?: Caller): void {
+  const app = applicationById(state, appObjectId);
+  assertMayChange(app, caller);
+  const owners = app.owners ?? [];
+  if (!owners.some((o) => sameId(o, ownerId)))
+    throw new DirectoryError("Request_ResourceNotFound", `Resource '${ownerId}' does not exist.`, 404);
+  app.owners = owners.filter((o) => !sameId(o, ownerId));
 }
 
 export function createServicePrincipal(state: DirectoryState, appId: string, now = new Date()): ServicePrincipal {
@@ -290,7 +411,7 @@ export function servicePrincipalById(state: DirectoryState, id: string): Service
   return sp;
 }
 
-function parseCertificate(pem: string): X509Certificate {
+function parseCertificate(pem: string | Buffer): X509Certificate {
   try {
     return new X509Certificate(pem);
   } catch {

@@ -18,6 +18,9 @@ export function endpoints(host: string, tenant: string, issuerTenant = tenant) {
     jwks: `${base}/discovery/v2.0/keys`,
     logout: `${base}/oauth2/v2.0/logout`,
     deviceCode: `${base}/oauth2/v2.0/devicecode`,
+    kerberos: `${base}/kerberos`,
+    // On Microsoft Graph's host (msgraph_host), as Entra ID advertises https://graph.microsoft.com/oidc/userinfo.
+    userinfo: `${host}/oidc/userinfo`,
     v1: {
       issuer: `https://sts.windows.net/${issuerTenant}/`,
       token: `${base}/oauth2/token`,
@@ -54,23 +57,60 @@ const shared = (host: string, multiTenant: boolean) => {
 };
 
 /**
- * The v2.0 OpenID configuration. No `userinfo_endpoint`: this server does not
- * serve one, and a client that follows an advertised endpoint must not meet a 404.
+ * The v2.0 OpenID configuration, with the field set and order of a real tenant's document (recorded responses of
+ * login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration). `userinfo_endpoint` is served on
+ * this host as Graph serves it (userinfo.ts); `kerberos_endpoint` names a KDC proxy this server does not model.
  */
 export function openidConfiguration(host: string, tenant: string, multiTenant = false) {
   const e = endpoints(host, tenant, multiTenant ? tenantPlaceholder : tenant);
+  const { tenant_region_scope, cloud_instance_name, cloud_graph_host_name, msgraph_host, rbac_url, ...common } = shared(
+    host,
+    multiTenant,
+  );
   return {
     token_endpoint: e.token,
     token_endpoint_auth_methods_supported: ["client_secret_post", "private_key_jwt", "client_secret_basic"],
     jwks_uri: e.jwks,
+    response_modes_supported: common.response_modes_supported,
+    subject_types_supported: common.subject_types_supported,
+    id_token_signing_alg_values_supported: common.id_token_signing_alg_values_supported,
+    response_types_supported: common.response_types_supported,
     scopes_supported: ["openid", "profile", "email", "offline_access"],
     issuer: e.issuer,
     request_uri_parameter_supported: false,
+    userinfo_endpoint: e.userinfo,
     authorization_endpoint: e.authorize,
     device_authorization_endpoint: e.deviceCode,
+    http_logout_supported: common.http_logout_supported,
+    frontchannel_logout_supported: common.frontchannel_logout_supported,
     end_session_endpoint: e.logout,
-    claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "acr", "nonce", "tid", "ver", "oid", "roles"],
-    ...shared(host, multiTenant),
+    claims_supported: [
+      "sub",
+      "iss",
+      "cloud_instance_name",
+      "cloud_instance_host_name",
+      "cloud_graph_host_name",
+      "msgraph_host",
+      "aud",
+      "exp",
+      "iat",
+      "auth_time",
+      "acr",
+      "nonce",
+      "preferred_username",
+      "name",
+      "tid",
+      "ver",
+      "at_hash",
+      "c_hash",
+      "email",
+    ],
+    kerberos_endpoint: e.kerberos,
+    tenant_region_scope,
+    cloud_instance_name,
+    cloud_graph_host_name,
+    msgraph_host,
+    rbac_url,
   };
 }
 

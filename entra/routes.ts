@@ -17,6 +17,7 @@ import type { FaultQueue } from "./faults";
 import { clientCredentialsGrant } from "./grant";
 import { correlationIdOf, graphError } from "./http";
 import { lifetimeSeconds, type SigningKey } from "./token";
+import { kerberosRoute, userinfoRoute } from "./userinfo";
 
 /** Everything the routes need; `host` is known only once the server listens. */
 export interface EntraContext {
@@ -93,8 +94,11 @@ async function route(ctx: EntraContext, req: IncomingMessage, res: ServerRespons
   if (req.method === "GET" && parts.join("/") === "common/discovery/instance") {
     return sendJson(res, 200, instanceDiscovery(ctx.host(), url.searchParams.get("authorization_endpoint")));
   }
+  if (parts.join("/") === "oidc/userinfo") return userinfoRoute(ctx.host(), req, res);
   const [segment = "", ...rest] = parts;
   const path = rest.join("/");
+  if (path === "kerberos" && (tenantOf(ctx, segment) || segment === "common" || segment === "organizations"))
+    return kerberosRoute(res);
   const tenant = tenantOf(ctx, segment);
   const multiTenant = segment === "common" || segment === "organizations";
   const host = ctx.host();

@@ -1,5 +1,12 @@
 import { X509Certificate } from "node:crypto";
-import type { AppRole, NewApplication, NewKeyCredential, OptionalClaim, OptionalClaims } from "./directory";
+import type {
+  ApplicationPatch,
+  AppRole,
+  KeyCredentialPatch,
+  NewApplication,
+  OptionalClaim,
+  OptionalClaims,
+} from "./directory";
 import { DirectoryError } from "./directory";
 
 /**
@@ -96,10 +103,13 @@ function checkDate(value: unknown, property: string, resource: string): string {
 }
 
 const applicationProperties = ["displayName", "identifierUris", "appRoles", "api", "optionalClaims"] as const;
+/** Base64 as Edm.Binary takes it: the standard alphabet, padded. */
+const base64Pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const maxOwners = 100;
 
-function checkApplicationFields(body: Body): void {
+function checkApplicationFields(body: Body, extra: readonly string[] = []): void {
   const r = "Application";
-  assertKnownProperties(body, applicationProperties);
+  assertKnownProperties(body, [...applicationProperties, ...extra]);
   if (body.displayName !== undefined) {
     const name = checkString(body.displayName, "displayName", r, maxDisplayName);
     if (!name.trim()) throw invalid("displayName", r);
@@ -110,18 +120,81 @@ function checkApplicationFields(body: Body): void {
   if (body.optionalClaims !== undefined) checkOptionalClaims(body.optionalClaims);
 }
 
+/** The body of POST /applications: owners come as `owners@odata.bind`, a list of directory object URLs. */
+export type NewApplicationBody = Omit<NewApplication, "owners"> & { "owners@odata.bind"?: string[] };
+
 /** POST /applications: displayName is required, as in Graph. */
-export function assertNewApplication(body: unknown): asserts body is NewApplication {
+export function assertNewApplication(body: unknown): asserts body is NewApplicationBody {
   assertObject(body, "application");
   if (body.displayName === undefined)
     throw new DirectoryError("Request_BadRequest", "Property 'displayName' is required.");
-  checkApplicationFields(body);
+  checkApplicationFields(body, ["owners@odata.bind"]);
+  const binds = body["owners@odata.bind"];
+  if (binds !== undefined) {
+    if (!Array.isArray(binds) || binds.length > maxOwners) throw invalid("owners", "Application");
+    for (const bind of binds) if (ownerIdOf(bind) === undefined) throw invalid("owners", "Application");
+  }
 }
 
-/** PATCH /applications/{id}: any subset of the fields POST takes. */
-export function assertApplicationPatch(body: unknown): asserts body is Partial<NewApplication> {
+/**
+ * The object id in a directory object reference, as the azuread provider writes them
+ * (`{endpoint}/v1.0/{tenant}/directoryObjects/{id}`, application_resource.go) or Graph documents them
+ * (`https://graph.microsoft.com/v1.0/directoryObjects/{id}`).
+ */
+export function ownerIdOf(reference: unknown): string | undefined {
+  if (typeof reference !== "string" || reference.length > maxString || !URL.canParse(reference)) return undefined;
+  const match = /\/directoryObjects\/([^/]+)$/.exec(new URL(reference).pathname);
+  return isGuid(match?.[1]) ? match[1].toLowerCase() : undefined;
+}
+
+/** POST /applications/{id}/owners/$ref: `{"@odata.id": <directory object URL>}`; returns the owner's object id. */
+export function ownerReference(body: unknown): string {
+  assertObject(body, "directoryObject reference");
+  assertKnownProperties(body, ["@odata.id"]);
+  const id = ownerIdOf(body["@odata.id"]);
+  if (id === undefined) throw invalid("@odata.id", "DirectoryObject");
+  return id;
+}
+
+/** PATCH /applications/{id}: any subset of the fields POST takes, and the whole keyCredentials list. */
+export function assertApplicationPatch(body: unknown): asserts body is ApplicationPatch {
   assertObject(body, "application");
-  checkApplicationFields(body);
+  checkApplicationFields(body, ["keyCredentials"]);
+  if (body.keyCredentials !== undefined) checkKeyCredentials(body.keyCredentials);
+}
+
+/**
+ * `keyCredentials` as Graph's keyCredential resource has it
+ * (https://learn.microsoft.com/graph/api/resources/keycredential): a certificate's `key` is base64, or null for a
+ * credential the application already has; only certificates that verify (AsymmetricX509Cert, Verify) are modelled.
+ */
+function checkKeyCredentials(value: unknown): asserts value is KeyCredentialPatch[] {
+  const r = "KeyCredential";
+  if (!Array.isArray(value) || value.length > maxList) throw invalid("keyCredentials", "Application");
+  for (const credential of value) {
+    assertNested(credential, "keyCredentials", "Application");
+    assertKnownProperties(credential, [
+      "keyId",
+      "key",
+      "type",
+      "usage",
+      "displayName",
+      "startDateTime",
+      "endDateTime",
+      "customKeyIdentifier",
+    ]);
+    const given = (k: string) => credential[k] !== undefined && credential[k] !== null;
+    if (given("keyId")) checkGuid(credential.keyId, "keyId", r);
+    if (given("key")) {
+      const key = checkString(credential.key, "key", r, maxKey * 2);
+      if (key === "" || !base64Pattern.test(key)) throw invalid("key", r);
+    }
+    if (given("type") && credential.type !== "AsymmetricX509Cert") throw invalid("type", r);
+    if (given("usage") && credential.usage !== "Verify") throw invalid("usage", r);
+    if (given("displayName")) checkString(credential.displayName, "displayName", r, maxDisplayName);
+    if (given("customKeyIdentifier")) checkString(credential.customKeyIdentifier, "customKeyIdentifier", r);
+    for (const date of ["startDateTime", "endDateTime"]) if (given(date)) checkDate(credential[date], date, r);
+  }
 }
 
 function checkAppRoles(value: unknown): asserts value is AppRole[] {
@@ -168,20 +241,6 @@ function checkOptionalClaim(claim: unknown): asserts claim is OptionalClaim {
   if (claim.source !== undefined && claim.source !== null) checkString(claim.source, "source", r, 128);
   if (claim.essential !== undefined && typeof claim.essential !== "boolean") throw invalid("essential", r);
   if (claim.additionalProperties !== undefined) checkStringList(claim.additionalProperties, "additionalProperties", r);
-}
-
-/** POST /applications/{id}/keyCredentials (this server's shortcut for PATCH keyCredentials). */
-export function assertNewKeyCredential(body: unknown): asserts body is NewKeyCredential {
-  const r = "KeyCredential";
-  assertObject(body, "keyCredential");
-  assertKnownProperties(body, ["key", "keyId", "displayName", "startDateTime", "endDateTime", "type", "usage"]);
-  checkString(body.key, "key", r, maxKey);
-  if (body.keyId !== undefined) checkGuid(body.keyId, "keyId", r);
-  if (body.displayName !== undefined) checkString(body.displayName, "displayName", r, maxDisplayName);
-  if (body.startDateTime !== undefined) checkDate(body.startDateTime, "startDateTime", r);
-  if (body.endDateTime !== undefined) checkDate(body.endDateTime, "endDateTime", r);
-  if (body.type !== undefined && body.type !== "AsymmetricX509Cert") throw invalid("type", r);
-  if (body.usage !== undefined && body.usage !== "Verify") throw invalid("usage", r);
 }
 
 /** POST /servicePrincipals. */
@@ -259,6 +318,10 @@ function applicationProblem(app: Body): void {
   const r = "Application";
   for (const property of ["id", "appId", "tenantId"]) checkGuid(app[property], property, r);
   checkDate(app.createdDateTime, "createdDateTime", r);
+  if (app.owners !== undefined) {
+    if (!Array.isArray(app.owners) || app.owners.length > maxOwners) throw invalid("owners", r);
+    for (const owner of app.owners) checkGuid(owner, "owners", r);
+  }
   if (!Array.isArray(app.keyCredentials)) throw invalid("keyCredentials", r);
   for (const credential of app.keyCredentials) {
     assertNested(credential, "keyCredentials", r);

@@ -98,7 +98,18 @@ async function register(graph: GraphCall, name: string, keyPath: string, idsPath
   const app = await graph("POST", "applications", { displayName: `rehearsal ${name}` });
   const appObjectId = idOf(app, "id");
   const clientId = idOf(app, "appId");
-  await graph("POST", `applications/${appObjectId}/keyCredentials`, { key: certificatePem, displayName: name });
+  // Attached as the azuread provider attaches one: the application's whole keyCredentials list, PATCHed
+  // (terraform-provider-azuread internal/helpers/credentials.go: `key` is the base64 of the PEM text).
+  await graph("PATCH", `applications/${appObjectId}`, {
+    keyCredentials: [
+      {
+        type: "AsymmetricX509Cert",
+        usage: "Verify",
+        key: Buffer.from(certificatePem).toString("base64"),
+        displayName: name,
+      },
+    ],
+  });
   const sp = await graph("POST", "servicePrincipals", { appId: clientId });
   const kept = { appObjectId, clientId, objectId: idOf(sp, "id") };
   const keyPem = privateKey.export({ format: "pem", type: "pkcs8" }).toString();

@@ -73,13 +73,40 @@ export interface RehearsalResult {
 
 const secretOutputs = ["privateKeyPem", "certificatePfx", "pfxPassword"];
 
-/** The deploying identity getClientConfig reports: the same one across runs, or owners would change. */
-function deployerOf(dir: string): { clientId: string; objectId: string } {
+type Deployer = { clientId: string; objectId: string; roles?: string[] };
+const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The deploying identity getClientConfig reports: the same one across runs, or owners would change. Its optional
+ * `roles` are the Microsoft Graph application permissions it holds (e.g. ["Application.ReadWrite.OwnedBy"]); the
+ * local Graph then applies Graph's rule for them. Without `roles` it holds Application.ReadWrite.All.
+ */
+function deployerOf(dir: string): Deployer {
   const path = join(dir, "deployer.json");
-  if (existsSync(path)) return JSON.parse(readFileSync(path, "utf8"));
-  const deployer = { clientId: randomUUID(), objectId: randomUUID() };
-  writeFileSync(path, `${JSON.stringify(deployer, null, 2)}\n`);
-  return deployer;
+  if (!existsSync(path)) {
+    const deployer = { clientId: randomUUID(), objectId: randomUUID() };
+    writeFileSync(path, `${JSON.stringify(deployer, null, 2)}\n`);
+    return deployer;
+  }
+  let read: unknown;
+  try {
+    read = JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    read = undefined;
+  }
+  const d = (typeof read === "object" && read !== null ? read : {}) as Record<string, unknown>;
+  const roles = d.roles;
+  if (
+    typeof d.clientId !== "string" ||
+    !guid.test(d.clientId) ||
+    typeof d.objectId !== "string" ||
+    !guid.test(d.objectId) ||
+    (roles !== undefined && (!Array.isArray(roles) || !roles.every((r) => typeof r === "string" && /^[\w.]+$/.test(r))))
+  )
+    throw new RehearsalInputError(
+      `${path} must hold {"clientId": GUID, "objectId": GUID} and optionally "roles": a list of Graph application permission names; fix it, or remove it for a new deployer`,
+    );
+  return { clientId: d.clientId, objectId: d.objectId, ...(Array.isArray(roles) ? { roles: roles as string[] } : {}) };
 }
 
 /**

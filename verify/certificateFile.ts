@@ -34,24 +34,57 @@ export async function readCertificateFile(
 
 function fromPem(text: string, what: string, password: string): ClientCertificate {
   const blocks = pemBlocks(text);
-  const certificatePem = blocks.find((b) => pemLabel(b) === "CERTIFICATE");
+  const certificateBlocks = blocks.filter((b) => pemLabel(b) === "CERTIFICATE");
   const keyBlock = blocks.find((b) => /PRIVATE KEY$/.test(pemLabel(b) ?? ""));
-  if (!certificatePem || !keyBlock)
+  if (certificateBlocks.length === 0 || !keyBlock)
     throw new InputError(`${what} must hold a PEM certificate and its private key, or be a PFX (PKCS#12) file`);
-  try {
-    new X509Certificate(certificatePem);
-  } catch {
-    throw new InputError(`${what} holds a CERTIFICATE block that does not parse as an X.509 certificate`);
+  const certificates = certificateBlocks.map((pem, i) => {
+    try {
+      return new X509Certificate(pem);
+    } catch {
+      throw new InputError(
+        `${what} holds a CERTIFICATE block (the ${ordinal(i + 1)}) that does not parse as an X.509 certificate`,
+      );
+    }
+  });
+  const privateKeyPem = openKey(keyBlock, what, password);
+  const key = createPrivateKey(privateKeyPem);
+  // A chain file may put the CA first: the client's certificate is the one its key belongs to.
+  const at = certificates.findIndex((c) => c.checkPrivateKey(key));
+  if (at < 0)
+    throw new InputError(
+      `${what}: none of its ${certificates.length} certificate(s) belongs to its private key: put the key's own certificate in the file, or the key issued with this certificate`,
+    );
+  const notes =
+    certificates.length > 1
+      ? [
+          `${what} holds ${certificates.length} certificates; the ${ordinal(at + 1)} is the private key's and is the one used (the others, a chain, are ignored)`,
+        ]
+      : [];
+  return { certificatePem: certificateBlocks[at] ?? "", privateKeyPem, notes };
+}
+
+const ordinal = (n: number) => `${n}${n === 1 ? "st" : n === 2 ? "nd" : n === 3 ? "rd" : "th"}`;
+
+/** The key as unencrypted PEM; an encrypted one opened with the password. */
+function openKey(keyBlock: string, what: string, password: string): string {
+  const encrypted = pemLabel(keyBlock) === "ENCRYPTED PRIVATE KEY" || /Proc-Type: 4,ENCRYPTED/.test(keyBlock);
+  if (!encrypted) {
+    try {
+      createPrivateKey(keyBlock);
+    } catch {
+      // Only the fact: a key parser's message may quote the key.
+      throw new InputError(`${what} holds a private key that does not parse (PKCS#1 or PKCS#8 PEM expected)`);
+    }
+    return keyBlock;
   }
-  if (pemLabel(keyBlock) !== "ENCRYPTED PRIVATE KEY" && !/Proc-Type: 4,ENCRYPTED/.test(keyBlock))
-    return { certificatePem, privateKeyPem: keyBlock };
   if (!password)
     throw new InputError(
       `${what} holds an encrypted private key: give its password with --certificate-password-env <VAR> or AZURE_CLIENT_CERTIFICATE_PASSWORD`,
     );
   try {
     const key = createPrivateKey({ key: keyBlock, passphrase: password });
-    return { certificatePem, privateKeyPem: key.export({ format: "pem", type: "pkcs8" }).toString() };
+    return key.export({ format: "pem", type: "pkcs8" }).toString();
   } catch {
     throw new PreflightError(`${what}: the password does not open the private key; check the password variable`);
   }

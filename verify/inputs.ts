@@ -31,6 +31,8 @@ export interface ClientInputs {
 export interface ClientCertificate {
   certificatePem: string;
   privateKeyPem?: string;
+  /** What reading the file decided that the user should hear (which certificate of several was taken). */
+  notes?: string[];
 }
 
 const defaultAuthorityHost = "https://login.microsoftonline.com";

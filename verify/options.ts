@@ -50,7 +50,7 @@ Options:
                             the Azure SDK clients, not the environment)
   --thumbprint <sha256|sha1>  certificate thumbprint the client assertion names: sha256 (default) signs PS256 with
                             x5t#S256, sha1 RS256 with x5t; the same with Key Vault signing
-  --timeout <seconds>       overall deadline including retries (default 300)
+  --timeout <seconds>       deadline for getting a token, retries included (default 300)
   --warn-days <days>        warn when the certificate expires within this many days (default 30)
   --check-expiry            check the end date of every certificate in the attachedCertificates output instead of
                             getting a token (with --outputs or --stack); exit 9 if one ends within --within-days

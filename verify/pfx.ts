@@ -1,6 +1,16 @@
 import { createDecipheriv, createPrivateKey, getCiphers, type KeyObject, X509Certificate } from "node:crypto";
 import * as asn1js from "asn1js";
-import { CertBag, EncryptedData, PFX, PKCS8ShroudedKeyBag, PrivateKeyInfo, SafeContents } from "pkijs";
+import {
+  type AlgorithmIdentifier,
+  CertBag,
+  EncryptedData,
+  PBES2Params,
+  PBKDF2Params,
+  PFX,
+  PKCS8ShroudedKeyBag,
+  PrivateKeyInfo,
+  SafeContents,
+} from "pkijs";
 import { toPem } from "../common/pem";
 import { pkcs12Kdf } from "../common/pkcs12";
 import { InputError, PreflightError } from "./errors";
@@ -21,6 +31,17 @@ const oid = {
 };
 
 /**
+ * The most iterations verify runs for one key derivation of a PFX (its MAC, the certificates' encryption, the
+ * key's). OpenSSL 3 and Windows write 2,048 to 10,000. Measured on this project's two-core test machine, a file
+ * written with `openssl pkcs12 -export -iter 1000000` took 1.6 s of CPU to open (its three derivations), so the cap
+ * bounds the wait to seconds; a file that asks for more is refused before its derivation runs, where 20,000,000
+ * would pin a core for half a minute and more.
+ */
+export const maxPfxIterations = 1_000_000;
+/** Every derivation of one file together: a file of many bags cannot multiply the cap. */
+export const maxPfxIterationsInAll = 4 * maxPfxIterations;
+
+/**
  * A PKCS#12 (PFX) file's certificate and private key, as Windows, .NET,
  * PowerShell (`Export-PfxCertificate`) and `openssl pkcs12 -export` write
  * it. pkijs parses the structure, checks the password-based MAC and
@@ -36,6 +57,8 @@ const oid = {
  */
 export async function readPfx(bytes: Buffer, what: string, password: string): Promise<ClientCertificate> {
   const pfx = parse(bytes, what);
+  const budget = iterationBudget(what);
+  if (pfx.macData) budget.spend(pfx.macData.iterations ?? 1);
   const passwordBytes = new TextEncoder().encode(password);
   try {
     await pfx.parseInternalValues({ password: passwordBytes.buffer, checkIntegrity: pfx.macData !== undefined });
@@ -52,12 +75,12 @@ export async function readPfx(bytes: Buffer, what: string, password: string): Pr
   const certificates: X509Certificate[] = [];
   const keys: KeyObject[] = [];
   for (const content of safe.safeContents) {
-    const contents = await safeContentsOf(content.contentType, content.content, password, what);
+    const contents = await safeContentsOf(content.contentType, content.content, password, what, budget);
     for (const bag of contents.safeBags) {
       if (bag.bagId === oid.certBag && bag.bagValue instanceof CertBag && bag.bagValue.certId === oid.x509Certificate)
         certificates.push(new X509Certificate(Buffer.from(octets(bag.bagValue.certValue, what))));
       else if (bag.bagId === oid.shroudedKeyBag && bag.bagValue instanceof PKCS8ShroudedKeyBag)
-        keys.push(shroudedKey(bag.bagValue, password, what));
+        keys.push(shroudedKey(bag.bagValue, password, what, budget));
       else if (bag.bagId === oid.keyBag && bag.bagValue instanceof PrivateKeyInfo)
         keys.push(
           createPrivateKey({ key: Buffer.from(bag.bagValue.toSchema().toBER()), format: "der", type: "pkcs8" }),
@@ -65,11 +88,14 @@ export async function readPfx(bytes: Buffer, what: string, password: string): Pr
     }
   }
   const [key] = keys;
-  const [first] = certificates;
-  if (!key || !first)
+  if (!key || certificates.length === 0)
     throw new InputError(`${what} must hold a certificate and its private key (export it with the private key)`);
   // A PFX may carry the issuing chain too: take the certificate this key belongs to.
-  const certificate = certificates.find((c) => c.checkPrivateKey(key)) ?? first;
+  const certificate = certificates.find((c) => c.checkPrivateKey(key));
+  if (!certificate)
+    throw new InputError(
+      `${what}: none of its ${certificates.length} certificate(s) belongs to its private key: export the certificate together with its own key`,
+    );
   return {
     certificatePem: toPem("CERTIFICATE", certificate.raw),
     privateKeyPem: key.export({ format: "pem", type: "pkcs8" }).toString(),
@@ -89,6 +115,7 @@ async function safeContentsOf(
   content: unknown,
   password: string,
   what: string,
+  budget: IterationBudget,
 ): Promise<SafeContents> {
   if (contentType === oid.data) return SafeContents.fromBER(octets(content, what));
   if (contentType !== oid.encryptedData) throw new InputError(`${what} uses a PKCS#12 privacy mode verify cannot read`);
@@ -96,6 +123,7 @@ async function safeContentsOf(
   const info = encrypted.encryptedContentInfo;
   const algorithm = info.contentEncryptionAlgorithm.algorithmId;
   if (algorithm === oid.pbes2) {
+    budget.spend(pbkdf2Iterations(info.contentEncryptionAlgorithm, what));
     try {
       return SafeContents.fromBER(await encrypted.decrypt({ password: new TextEncoder().encode(password).buffer }));
     } catch {
@@ -109,6 +137,7 @@ async function safeContentsOf(
       `${what} is encrypted with RC2 (openssl -legacy), which Node offers only with its OpenSSL legacy provider: run with NODE_OPTIONS=--openssl-legacy-provider, or re-export it with AES-256 (the default) or \`-keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES\``,
     );
   const { salt, iterations } = pbeParameters(info.contentEncryptionAlgorithm.algorithmParams, what);
+  budget.spend(iterations);
   const data = Buffer.from(info.getEncryptedContent());
   const plain = legacyDecrypt(legacy, data, password, salt, iterations, what);
   // Without a MAC a wrong password is noticed only by its result: CBC padding
@@ -141,7 +170,13 @@ const legacyCiphers: Record<string, { cipher: string; keyLength: number }> = {
 };
 
 /** A shrouded key bag is an EncryptedPrivateKeyInfo, which node:crypto decrypts (PBES2 and PKCS#12 3DES alike). */
-function shroudedKey(bag: PKCS8ShroudedKeyBag, password: string, what: string): KeyObject {
+function shroudedKey(bag: PKCS8ShroudedKeyBag, password: string, what: string, budget: IterationBudget): KeyObject {
+  const algorithm = bag.encryptionAlgorithm;
+  budget.spend(
+    algorithm.algorithmId === oid.pbes2
+      ? pbkdf2Iterations(algorithm, what)
+      : pbeParameters(algorithm.algorithmParams, what).iterations,
+  );
   try {
     return createPrivateKey({
       key: Buffer.from(bag.toSchema().toBER()),
@@ -185,5 +220,41 @@ function legacyDecrypt(
     return plain.buffer.slice(plain.byteOffset, plain.byteOffset + plain.byteLength);
   } catch {
     throw wrongPassword(what, "this PFX", password);
+  }
+}
+
+interface IterationBudget {
+  /** Called with a derivation's iteration count before it runs: refuses one over the cap, or too many in all. */
+  spend(iterations: number): void;
+}
+
+const reexport = "re-export it with `openssl pkcs12 -export -iter 2048 …` (OpenSSL's default)";
+
+function iterationBudget(what: string): IterationBudget {
+  let spent = 0;
+  return {
+    spend(iterations) {
+      if (!Number.isSafeInteger(iterations) || iterations < 1)
+        throw new InputError(`${what} is not a well-formed PFX (PKCS#12) file`);
+      if (iterations > maxPfxIterations)
+        throw new InputError(
+          `${what}: its key derivation asks for ${iterations} iterations, more than the cap of ${maxPfxIterations}: ${reexport}`,
+        );
+      spent += iterations;
+      if (spent > maxPfxIterationsInAll)
+        throw new InputError(
+          `${what}: its key derivations ask for more than ${maxPfxIterationsInAll} iterations in all, the cap for one file: ${reexport}`,
+        );
+    },
+  };
+}
+
+/** PBES2-params' PBKDF2-params iterationCount (RFC 8018 A.2, A.4), read before anything is derived. */
+function pbkdf2Iterations(algorithm: AlgorithmIdentifier, what: string): number {
+  try {
+    const pbes2 = new PBES2Params({ schema: algorithm.algorithmParams });
+    return new PBKDF2Params({ schema: pbes2.keyDerivationFunc.algorithmParams }).iterationCount;
+  } catch {
+    throw new InputError(`${what} is not a well-formed PFX (PKCS#12) file`);
   }
 }

@@ -84,7 +84,7 @@ export async function runVerify(options: VerifyOptions, io: VerifyIO): Promise<V
   const report = emptyReport(exitCodes.unexpected);
   const progress = (line: string) => io.progress(scrub(line, report.secrets));
   try {
-    await run(options, { ...io, progress, clock }, report, started);
+    await run(options, { ...io, progress, clock }, report);
     report.verdict = "verified";
     report.exitCode = exitCodes.verified;
   } catch (err) {
@@ -99,20 +99,17 @@ export async function runVerify(options: VerifyOptions, io: VerifyIO): Promise<V
   return scrubReport(report);
 }
 
-async function run(
-  options: VerifyOptions,
-  io: VerifyIO & { clock: Clock },
-  report: VerifyReport,
-  started: number,
-): Promise<void> {
+async function run(options: VerifyOptions, io: VerifyIO & { clock: Clock }, report: VerifyReport): Promise<void> {
   const { clock } = io;
-  const inputs = await loadInputs(options, io, report.secrets);
+  const inputs = await loadInputs(options, io, report);
   if (inputs.privateKeyPem !== undefined) report.secrets.push(inputs.privateKeyPem);
   if (options.caFile) inputs.caPem = readCa(options.caFile);
   report.inputs = describeInputs(inputs, options);
 
   const t0 = clock.now();
-  const deadline = started + options.timeoutSeconds * 1000;
+  // From here: reading the files (a PFX's key derivation, bounded by pfx.ts maxPfxIterations) is not what
+  // --timeout waits for, and must not leave it spent before the vault is asked or the first token attempt.
+  const deadline = t0 + options.timeoutSeconds * 1000;
   const pre = preflight(inputs, options.warnDays, new Date(clock.now()));
   report.preflight = pre.checks;
   report.warnings.push(...pre.warnings);
@@ -165,17 +162,20 @@ async function run(
     throw new TokenCheckError(`token check failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join("; ")}`);
 }
 
-async function loadInputs(options: VerifyOptions, io: VerifyIO, secrets: string[]): Promise<ClientInputs> {
+async function loadInputs(options: VerifyOptions, io: VerifyIO, report: VerifyReport): Promise<ClientInputs> {
+  const secrets = report.secrets;
   // With Key Vault signing, --certificate holds the certificate alone; which mode it is depends on the outputs.
-  const certificateFor = async (outputs?: unknown) =>
-    options.certificate
-      ? await readCertificateFile(
-          options.certificate,
-          "--certificate",
-          certificatePassword(options, io.env, secrets),
-          vaultMode(options, outputs) ? "certificate only" : "certificate and key",
-        )
-      : undefined;
+  const certificateFor = async (outputs?: unknown) => {
+    if (!options.certificate) return undefined;
+    const certificate = await readCertificateFile(
+      options.certificate,
+      "--certificate",
+      certificatePassword(options, io.env, secrets),
+      vaultMode(options, outputs) ? "certificate only" : "certificate and key",
+    );
+    report.warnings.push(...(certificate.notes ?? []));
+    return certificate;
+  };
   if (options.outputs !== undefined) {
     const text = options.outputs === "-" ? await io.readStdin() : readText(options.outputs, "--outputs");
     const what = options.outputs === "-" ? "--outputs - (stdin)" : `--outputs${quotedPath(options.outputs)}`;
@@ -190,11 +190,10 @@ async function loadInputs(options: VerifyOptions, io: VerifyIO, secrets: string[
     const outputs = await stackOutputs(options.stack, options.cwd ?? process.cwd());
     return fromStackOutputs(outputs, options, "stack", await certificateFor(outputs));
   }
-  return fromEnvironment(
-    io.env,
-    options,
-    (await certificateFor()) ?? (await environmentCertificate(options, io.env, secrets)),
-  );
+  const given = await certificateFor();
+  const fromFile = given ?? (await environmentCertificate(options, io.env, secrets));
+  if (!given) report.warnings.push(...(fromFile.notes ?? []));
+  return fromEnvironment(io.env, options, fromFile);
 }
 
 /** AZURE_CLIENT_CERTIFICATE_PATH: PEM (certificate and key) or PFX with AZURE_CLIENT_CERTIFICATE_PASSWORD. */

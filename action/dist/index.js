@@ -21815,10 +21815,14 @@ var init_pkcs12 = __esm({
 // verify/pfx.ts
 var pfx_exports = {};
 __export(pfx_exports, {
+  maxPfxIterations: () => maxPfxIterations,
+  maxPfxIterationsInAll: () => maxPfxIterationsInAll,
   readPfx: () => readPfx
 });
 async function readPfx(bytes, what, password) {
   const pfx = parse3(bytes, what);
+  const budget = iterationBudget(what);
+  if (pfx.macData) budget.spend(pfx.macData.iterations ?? 1);
   const passwordBytes = new TextEncoder().encode(password);
   try {
     await pfx.parseInternalValues({ password: passwordBytes.buffer, checkIntegrity: pfx.macData !== void 0 });
@@ -21834,12 +21838,12 @@ async function readPfx(bytes, what, password) {
   const certificates = [];
   const keys = [];
   for (const content of safe.safeContents) {
-    const contents = await safeContentsOf(content.contentType, content.content, password, what);
+    const contents = await safeContentsOf(content.contentType, content.content, password, what, budget);
     for (const bag of contents.safeBags) {
       if (bag.bagId === oid.certBag && bag.bagValue instanceof CertBag && bag.bagValue.certId === oid.x509Certificate)
         certificates.push(new import_node_crypto2.X509Certificate(Buffer.from(octets(bag.bagValue.certValue, what))));
       else if (bag.bagId === oid.shroudedKeyBag && bag.bagValue instanceof PKCS8ShroudedKeyBag)
-        keys.push(shroudedKey(bag.bagValue, password, what));
+        keys.push(shroudedKey(bag.bagValue, password, what, budget));
       else if (bag.bagId === oid.keyBag && bag.bagValue instanceof PrivateKeyInfo)
         keys.push(
           (0, import_node_crypto2.createPrivateKey)({ key: Buffer.from(bag.bagValue.toSchema().toBER()), format: "der", type: "pkcs8" })
@@ -21847,10 +21851,13 @@ async function readPfx(bytes, what, password) {
     }
   }
   const [key] = keys;
-  const [first] = certificates;
-  if (!key || !first)
+  if (!key || certificates.length === 0)
     throw new InputError(`${what} must hold a certificate and its private key (export it with the private key)`);
-  const certificate = certificates.find((c) => c.checkPrivateKey(key)) ?? first;
+  const certificate = certificates.find((c) => c.checkPrivateKey(key));
+  if (!certificate)
+    throw new InputError(
+      `${what}: none of its ${certificates.length} certificate(s) belongs to its private key: export the certificate together with its own key`
+    );
   return {
     certificatePem: toPem("CERTIFICATE", certificate.raw),
     privateKeyPem: key.export({ format: "pem", type: "pkcs8" }).toString()
@@ -21863,13 +21870,14 @@ function parse3(bytes, what) {
     throw new InputError(`${what} is neither PEM (certificate and key) nor a PFX (PKCS#12) file`);
   }
 }
-async function safeContentsOf(contentType, content, password, what) {
+async function safeContentsOf(contentType, content, password, what, budget) {
   if (contentType === oid.data) return SafeContents.fromBER(octets(content, what));
   if (contentType !== oid.encryptedData) throw new InputError(`${what} uses a PKCS#12 privacy mode verify cannot read`);
   const encrypted = new EncryptedData({ schema: content });
   const info = encrypted.encryptedContentInfo;
   const algorithm = info.contentEncryptionAlgorithm.algorithmId;
   if (algorithm === oid.pbes2) {
+    budget.spend(pbkdf2Iterations(info.contentEncryptionAlgorithm, what));
     try {
       return SafeContents.fromBER(await encrypted.decrypt({ password: new TextEncoder().encode(password).buffer }));
     } catch {
@@ -21883,6 +21891,7 @@ async function safeContentsOf(contentType, content, password, what) {
       `${what} is encrypted with RC2 (openssl -legacy), which Node offers only with its OpenSSL legacy provider: run with NODE_OPTIONS=--openssl-legacy-provider, or re-export it with AES-256 (the default) or \`-keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES\``
     );
   const { salt, iterations } = pbeParameters(info.contentEncryptionAlgorithm.algorithmParams, what);
+  budget.spend(iterations);
   const data = Buffer.from(info.getEncryptedContent());
   const plain = legacyDecrypt(legacy, data, password, salt, iterations, what);
   try {
@@ -21891,7 +21900,11 @@ async function safeContentsOf(contentType, content, password, what) {
     throw wrongPassword(what, "this PFX", password);
   }
 }
-function shroudedKey(bag, password, what) {
+function shroudedKey(bag, password, what, budget) {
+  const algorithm = bag.encryptionAlgorithm;
+  budget.spend(
+    algorithm.algorithmId === oid.pbes2 ? pbkdf2Iterations(algorithm, what) : pbeParameters(algorithm.algorithmParams, what).iterations
+  );
   try {
     return (0, import_node_crypto2.createPrivateKey)({
       key: Buffer.from(bag.toSchema().toBER()),
@@ -21926,7 +21939,33 @@ function legacyDecrypt(legacy, data, password, salt, iterations, what) {
     throw wrongPassword(what, "this PFX", password);
   }
 }
-var import_node_crypto2, oid, passwordHint, wrongPassword, legacyCiphers;
+function iterationBudget(what) {
+  let spent = 0;
+  return {
+    spend(iterations) {
+      if (!Number.isSafeInteger(iterations) || iterations < 1)
+        throw new InputError(`${what} is not a well-formed PFX (PKCS#12) file`);
+      if (iterations > maxPfxIterations)
+        throw new InputError(
+          `${what}: its key derivation asks for ${iterations} iterations, more than the cap of ${maxPfxIterations}: ${reexport}`
+        );
+      spent += iterations;
+      if (spent > maxPfxIterationsInAll)
+        throw new InputError(
+          `${what}: its key derivations ask for more than ${maxPfxIterationsInAll} iterations in all, the cap for one file: ${reexport}`
+        );
+    }
+  };
+}
+function pbkdf2Iterations(algorithm, what) {
+  try {
+    const pbes2 = new PBES2Params({ schema: algorithm.algorithmParams });
+    return new PBKDF2Params({ schema: pbes2.keyDerivationFunc.algorithmParams }).iterationCount;
+  } catch {
+    throw new InputError(`${what} is not a well-formed PFX (PKCS#12) file`);
+  }
+}
+var import_node_crypto2, oid, maxPfxIterations, maxPfxIterationsInAll, passwordHint, wrongPassword, legacyCiphers, reexport;
 var init_pfx = __esm({
   "verify/pfx.ts"() {
     "use strict";
@@ -21948,6 +21987,8 @@ var init_pfx = __esm({
       pbeSha1Rc2_128: "1.2.840.113549.1.12.1.5",
       pbeSha1Rc2_40: "1.2.840.113549.1.12.1.6"
     };
+    maxPfxIterations = 1e6;
+    maxPfxIterationsInAll = 4 * maxPfxIterations;
     passwordHint = (password) => password ? "check the variable that holds the password" : "no password was given: pass --certificate-password-env <VAR> or set AZURE_CLIENT_CERTIFICATE_PASSWORD";
     wrongPassword = (what, target, password) => new PreflightError(
       `${what}: the password does not decrypt ${target} (wrong password or damaged file); ${passwordHint(password)}`
@@ -21957,6 +21998,7 @@ var init_pfx = __esm({
       [oid.pbeSha1Rc2_128]: { cipher: "rc2-cbc", keyLength: 16 },
       [oid.pbeSha1Rc2_40]: { cipher: "rc2-40-cbc", keyLength: 5 }
     };
+    reexport = "re-export it with `openssl pkcs12 -export -iter 2048 \u2026` (OpenSSL's default)";
   }
 });
 
@@ -21976,24 +22018,48 @@ async function readCertificateFile(path5, what, password, content = "certificate
 }
 function fromPem(text, what, password) {
   const blocks = pemBlocks(text);
-  const certificatePem = blocks.find((b) => pemLabel(b) === "CERTIFICATE");
+  const certificateBlocks = blocks.filter((b) => pemLabel(b) === "CERTIFICATE");
   const keyBlock = blocks.find((b) => /PRIVATE KEY$/.test(pemLabel(b) ?? ""));
-  if (!certificatePem || !keyBlock)
+  if (certificateBlocks.length === 0 || !keyBlock)
     throw new InputError(`${what} must hold a PEM certificate and its private key, or be a PFX (PKCS#12) file`);
-  try {
-    new import_node_crypto3.X509Certificate(certificatePem);
-  } catch {
-    throw new InputError(`${what} holds a CERTIFICATE block that does not parse as an X.509 certificate`);
+  const certificates = certificateBlocks.map((pem, i) => {
+    try {
+      return new import_node_crypto3.X509Certificate(pem);
+    } catch {
+      throw new InputError(
+        `${what} holds a CERTIFICATE block (the ${ordinal(i + 1)}) that does not parse as an X.509 certificate`
+      );
+    }
+  });
+  const privateKeyPem = openKey(keyBlock, what, password);
+  const key = (0, import_node_crypto3.createPrivateKey)(privateKeyPem);
+  const at = certificates.findIndex((c) => c.checkPrivateKey(key));
+  if (at < 0)
+    throw new InputError(
+      `${what}: none of its ${certificates.length} certificate(s) belongs to its private key: put the key's own certificate in the file, or the key issued with this certificate`
+    );
+  const notes = certificates.length > 1 ? [
+    `${what} holds ${certificates.length} certificates; the ${ordinal(at + 1)} is the private key's and is the one used (the others, a chain, are ignored)`
+  ] : [];
+  return { certificatePem: certificateBlocks[at] ?? "", privateKeyPem, notes };
+}
+function openKey(keyBlock, what, password) {
+  const encrypted = pemLabel(keyBlock) === "ENCRYPTED PRIVATE KEY" || /Proc-Type: 4,ENCRYPTED/.test(keyBlock);
+  if (!encrypted) {
+    try {
+      (0, import_node_crypto3.createPrivateKey)(keyBlock);
+    } catch {
+      throw new InputError(`${what} holds a private key that does not parse (PKCS#1 or PKCS#8 PEM expected)`);
+    }
+    return keyBlock;
   }
-  if (pemLabel(keyBlock) !== "ENCRYPTED PRIVATE KEY" && !/Proc-Type: 4,ENCRYPTED/.test(keyBlock))
-    return { certificatePem, privateKeyPem: keyBlock };
   if (!password)
     throw new InputError(
       `${what} holds an encrypted private key: give its password with --certificate-password-env <VAR> or AZURE_CLIENT_CERTIFICATE_PASSWORD`
     );
   try {
     const key = (0, import_node_crypto3.createPrivateKey)({ key: keyBlock, passphrase: password });
-    return { certificatePem, privateKeyPem: key.export({ format: "pem", type: "pkcs8" }).toString() };
+    return key.export({ format: "pem", type: "pkcs8" }).toString();
   } catch {
     throw new PreflightError(`${what}: the password does not open the private key; check the password variable`);
   }
@@ -22013,7 +22079,7 @@ function certificateOnly(text, what) {
   }
   return { certificatePem };
 }
-var import_node_crypto3;
+var import_node_crypto3, ordinal;
 var init_certificateFile = __esm({
   "verify/certificateFile.ts"() {
     "use strict";
@@ -22022,6 +22088,7 @@ var init_certificateFile = __esm({
     init_safe();
     init_errors2();
     init_files();
+    ordinal = (n) => `${n}${n === 1 ? "st" : n === 2 ? "nd" : n === 3 ? "rd" : "th"}`;
   }
 });
 
@@ -22140,6 +22207,67 @@ var init_report = __esm({
   }
 });
 
+// common/azureSdk.ts
+function trustCaPolicy(caPem) {
+  const agent = new import_node_https.Agent({ ca: caPem, keepAlive: true });
+  return {
+    policy: {
+      name: "trustCaPolicy",
+      sendRequest(request2, next) {
+        if (request2.url === void 0 || request2.url.startsWith("https:")) request2.agent = agent;
+        return next(request2);
+      }
+    },
+    position: "perCall"
+  };
+}
+function vaultClientOptions(vaultUrl, options = {}) {
+  return {
+    additionalPolicies: options.ca === void 0 ? [] : [trustCaPolicy(options.ca)],
+    disableChallengeResourceVerification: isLoopbackHost(vaultUrl),
+    ...options.maxRetries === void 0 ? {} : { retryOptions: { maxRetries: options.maxRetries } }
+  };
+}
+function identityOptions(authorityHost, options = {}) {
+  return {
+    authorityHost,
+    ...isMicrosoftAuthorityHost(authorityHost) ? {} : { disableInstanceDiscovery: true },
+    additionalPolicies: options.ca === void 0 ? [] : [trustCaPolicy(options.ca)]
+  };
+}
+var import_node_https, vaultDomains, isAzureVaultHost, microsoftAuthorityHosts, isMicrosoftAuthorityHost, isLoopbackHost;
+var init_azureSdk = __esm({
+  "common/azureSdk.ts"() {
+    "use strict";
+    import_node_https = require("node:https");
+    vaultDomains = [
+      ".vault.azure.net",
+      ".vault.azure.cn",
+      ".vault.usgovcloudapi.net",
+      ".vault.microsoftazure.de",
+      ".managedhsm.azure.net",
+      ".managedhsm.azure.cn",
+      ".managedhsm.usgovcloudapi.net"
+    ];
+    isAzureVaultHost = (vaultUrl) => {
+      const host = URL.canParse(vaultUrl) ? new URL(vaultUrl).hostname.toLowerCase() : "";
+      return vaultDomains.some((d) => host.endsWith(d));
+    };
+    microsoftAuthorityHosts = [
+      "login.microsoftonline.com",
+      "login.microsoftonline.us",
+      "login.chinacloudapi.cn",
+      "login.partner.microsoftonline.cn",
+      "login.microsoftonline.de"
+    ];
+    isMicrosoftAuthorityHost = (authorityHost) => URL.canParse(authorityHost) && microsoftAuthorityHosts.includes(new URL(authorityHost).hostname.toLowerCase());
+    isLoopbackHost = (url) => {
+      const host = URL.canParse(url) ? new URL(url).hostname.toLowerCase() : "";
+      return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+    };
+  }
+});
+
 // verify/keyVaultKeyId.ts
 function parseKeyVaultKeyId(text) {
   if (text.length > 400 || /\s/.test(text)) return "not-a-key-id";
@@ -22151,18 +22279,22 @@ function parseKeyVaultKeyId(text) {
   }
   if (url.protocol !== "https:" || url.username || url.password || url.search || url.hash || text.includes("?"))
     return "not-a-key-id";
+  if (!isAzureVaultHost(url.origin) && !isLoopbackHost(url.origin)) return "not-a-vault-host";
   const match = versioned.exec(url.pathname);
   if (match?.[1] && match[2])
     return { id: text, vaultUrl: url.origin, name: match[1], version: match[2].toLowerCase() };
   return versionless.test(url.pathname) ? "no-version" : "not-a-key-id";
 }
 function keyIdProblemMessage(what, problem) {
+  if (problem === "not-a-vault-host")
+    return `${what} is not on a Key Vault host (<vault>.vault.azure.net, the sovereign clouds' vault domains, or a loopback vault): verify sends the signing identity's token only to Key Vault`;
   return problem === "no-version" ? `${what} names a key without its version: give the versioned id (https://<vault>/keys/<name>/<32 hex digits>), as the stack's keyVaultKeyId output holds it; the certificate was issued for one version of the key` : `${what} is not a Key Vault key id (https://<vault>/keys/<name>/<32 hex digits>)`;
 }
 var namePattern, versioned, versionless;
 var init_keyVaultKeyId = __esm({
   "verify/keyVaultKeyId.ts"() {
     "use strict";
+    init_azureSdk();
     namePattern = "[0-9A-Za-z-]{1,127}";
     versioned = new RegExp(`^/keys/(${namePattern})/([0-9A-Fa-f]{32})$`);
     versionless = new RegExp(`^/keys/(${namePattern})/?$`);
@@ -37611,9 +37743,9 @@ function requestJson(url, init = {}) {
     headers["Content-Type"] = "application/json";
   }
   if (body !== void 0) headers["Content-Length"] = Buffer.byteLength(body);
-  const agent = init.agent ?? (init.ca === void 0 ? void 0 : new import_node_https.Agent({ ca: init.ca }));
+  const agent = init.agent ?? (init.ca === void 0 ? void 0 : new import_node_https2.Agent({ ca: init.ca }));
   return new Promise((resolve2, reject) => {
-    const req = (0, import_node_https.request)(url, { method: init.method ?? "GET", agent, headers, timeout: timeoutMs }, (res) => {
+    const req = (0, import_node_https2.request)(url, { method: init.method ?? "GET", agent, headers, timeout: timeoutMs }, (res) => {
       const chunks = [];
       let size = 0;
       res.on("data", (c) => {
@@ -37658,11 +37790,11 @@ function parseJson2(text) {
     return void 0;
   }
 }
-var import_node_https, HttpTimeoutError, HttpResponseTooLargeError, maxResponseBytes, trustErrorCodes;
+var import_node_https2, HttpTimeoutError, HttpResponseTooLargeError, maxResponseBytes, trustErrorCodes;
 var init_https = __esm({
   "common/https.ts"() {
     "use strict";
-    import_node_https = require("node:https");
+    import_node_https2 = require("node:https");
     HttpTimeoutError = class extends Error {
       code = "ERR_HTTP_TIMEOUT";
       constructor(url, timeoutMs) {
@@ -37870,16 +38002,16 @@ function agentFor(ca) {
   const key = ca ?? "";
   let agent = agents.get(key);
   if (!agent) {
-    agent = new import_node_https2.Agent({ ca, keepAlive: true });
+    agent = new import_node_https3.Agent({ ca, keepAlive: true });
     agents.set(key, agent);
   }
   return agent;
 }
-var import_node_https2, agents;
+var import_node_https3, agents;
 var init_networkClient = __esm({
   "verify/networkClient.ts"() {
     "use strict";
-    import_node_https2 = require("node:https");
+    import_node_https3 = require("node:https");
     init_https();
     agents = /* @__PURE__ */ new Map();
   }
@@ -38987,63 +39119,6 @@ var init_tokenChecks = __esm({
     init_check();
     init_networkClient();
     rolesOf = (claims) => Array.isArray(claims.roles) ? claims.roles.filter((r) => typeof r === "string") : [];
-  }
-});
-
-// common/azureSdk.ts
-function trustCaPolicy(caPem) {
-  const agent = new import_node_https3.Agent({ ca: caPem, keepAlive: true });
-  return {
-    policy: {
-      name: "trustCaPolicy",
-      sendRequest(request2, next) {
-        request2.agent = agent;
-        return next(request2);
-      }
-    },
-    position: "perCall"
-  };
-}
-function vaultClientOptions(vaultUrl, options = {}) {
-  return {
-    additionalPolicies: options.ca === void 0 ? [] : [trustCaPolicy(options.ca)],
-    disableChallengeResourceVerification: !isAzureVaultHost(vaultUrl),
-    ...options.maxRetries === void 0 ? {} : { retryOptions: { maxRetries: options.maxRetries } }
-  };
-}
-function identityOptions(authorityHost, options = {}) {
-  return {
-    authorityHost,
-    ...isMicrosoftAuthorityHost(authorityHost) ? {} : { disableInstanceDiscovery: true },
-    additionalPolicies: options.ca === void 0 ? [] : [trustCaPolicy(options.ca)]
-  };
-}
-var import_node_https3, vaultDomains, isAzureVaultHost, microsoftAuthorityHosts, isMicrosoftAuthorityHost;
-var init_azureSdk = __esm({
-  "common/azureSdk.ts"() {
-    "use strict";
-    import_node_https3 = require("node:https");
-    vaultDomains = [
-      ".vault.azure.net",
-      ".vault.azure.cn",
-      ".vault.usgovcloudapi.net",
-      ".vault.microsoftazure.de",
-      ".managedhsm.azure.net",
-      ".managedhsm.azure.cn",
-      ".managedhsm.usgovcloudapi.net"
-    ];
-    isAzureVaultHost = (vaultUrl) => {
-      const host = URL.canParse(vaultUrl) ? new URL(vaultUrl).hostname.toLowerCase() : "";
-      return vaultDomains.some((d) => host.endsWith(d));
-    };
-    microsoftAuthorityHosts = [
-      "login.microsoftonline.com",
-      "login.microsoftonline.us",
-      "login.chinacloudapi.cn",
-      "login.partner.microsoftonline.cn",
-      "login.microsoftonline.de"
-    ];
-    isMicrosoftAuthorityHost = (authorityHost) => URL.canParse(authorityHost) && microsoftAuthorityHosts.includes(new URL(authorityHost).hostname.toLowerCase());
   }
 });
 
@@ -68469,7 +68544,7 @@ async function runVerify(options, io) {
   const report = emptyReport(exitCodes.unexpected);
   const progress = (line) => io.progress(scrub(line, report.secrets));
   try {
-    await run(options, { ...io, progress, clock }, report, started);
+    await run(options, { ...io, progress, clock }, report);
     report.verdict = "verified";
     report.exitCode = exitCodes.verified;
   } catch (err) {
@@ -68479,14 +68554,14 @@ async function runVerify(options, io) {
   report.timings.totalMs = clock.now() - started;
   return scrubReport(report);
 }
-async function run(options, io, report, started) {
+async function run(options, io, report) {
   const { clock } = io;
-  const inputs = await loadInputs(options, io, report.secrets);
+  const inputs = await loadInputs(options, io, report);
   if (inputs.privateKeyPem !== void 0) report.secrets.push(inputs.privateKeyPem);
   if (options.caFile) inputs.caPem = readCa(options.caFile);
   report.inputs = describeInputs(inputs, options);
   const t0 = clock.now();
-  const deadline = started + options.timeoutSeconds * 1e3;
+  const deadline = t0 + options.timeoutSeconds * 1e3;
   const pre = preflight(inputs, options.warnDays, new Date(clock.now()));
   report.preflight = pre.checks;
   report.warnings.push(...pre.warnings);
@@ -68536,13 +68611,19 @@ async function run(options, io, report, started) {
   if (failed.length > 0)
     throw new TokenCheckError(`token check failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join("; ")}`);
 }
-async function loadInputs(options, io, secrets) {
-  const certificateFor = async (outputs) => options.certificate ? await readCertificateFile(
-    options.certificate,
-    "--certificate",
-    certificatePassword(options, io.env, secrets),
-    vaultMode(options, outputs) ? "certificate only" : "certificate and key"
-  ) : void 0;
+async function loadInputs(options, io, report) {
+  const secrets = report.secrets;
+  const certificateFor = async (outputs) => {
+    if (!options.certificate) return void 0;
+    const certificate = await readCertificateFile(
+      options.certificate,
+      "--certificate",
+      certificatePassword(options, io.env, secrets),
+      vaultMode(options, outputs) ? "certificate only" : "certificate and key"
+    );
+    report.warnings.push(...certificate.notes ?? []);
+    return certificate;
+  };
   if (options.outputs !== void 0) {
     const text = options.outputs === "-" ? await io.readStdin() : readText(options.outputs, "--outputs");
     const what = options.outputs === "-" ? "--outputs - (stdin)" : `--outputs${quotedPath(options.outputs)}`;
@@ -68555,11 +68636,10 @@ async function loadInputs(options, io, secrets) {
     const outputs = await stackOutputs2(options.stack, options.cwd ?? process.cwd());
     return fromStackOutputs(outputs, options, "stack", await certificateFor(outputs));
   }
-  return fromEnvironment(
-    io.env,
-    options,
-    await certificateFor() ?? await environmentCertificate(options, io.env, secrets)
-  );
+  const given = await certificateFor();
+  const fromFile = given ?? await environmentCertificate(options, io.env, secrets);
+  if (!given) report.warnings.push(...fromFile.notes ?? []);
+  return fromEnvironment(io.env, options, fromFile);
 }
 async function environmentCertificate(options, env, secrets) {
   need(env, "AZURE_TENANT_ID");

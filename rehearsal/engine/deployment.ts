@@ -1,6 +1,13 @@
-import type { Diff, PriorState, Providers, ResourceProvider } from "../providers/provider";
+import {
+  type Diff,
+  type PriorState,
+  ProviderError,
+  type Providers,
+  type ResourceProvider,
+} from "../providers/provider";
 import type { Checkpoint, Entry } from "./checkpoint";
 import { AbortedError, ResourceError } from "./errors";
+import { ignoreChanges } from "./ignoreChanges";
 import { decide, deleteOrder, shouldTriggerReplace, urnOf } from "./steps";
 import type { StepEvent, StepOp } from "./types";
 import { containsSecret, type PlainMap, Secret, secretStrings, toPlainMap, type Value, type ValueMap } from "./wire";
@@ -321,15 +328,19 @@ function withReplaceOnChanges(diff: Diff | undefined, keys: string[]): Diff | un
   return { changed: diff.changed, replace: [...new Set([...diff.replace, ...forced])] };
 }
 
-/** ignoreChanges: the named top-level inputs keep their old values. */
-function ignoring(news: ValueMap, old: Entry | undefined, keys: string[]): ValueMap {
-  if (!old || keys.length === 0) return news;
-  const out = { ...news };
-  for (const k of keys) {
-    const kept = old.inputs[k];
-    if (kept !== undefined) out[k] = kept;
-  }
-  return out;
+/**
+ * ignoreChanges, only for a resource that exists (step_generator.go applies it when there is an old state): each
+ * path keeps its old value, or is dropped when the old inputs have none there. A path that cannot be followed fails
+ * the resource with the engine's message.
+ */
+function ignoring(news: ValueMap, old: Entry | undefined, paths: string[]): ValueMap {
+  if (!old || paths.length === 0) return news;
+  const { inputs, invalid } = ignoreChanges(news, old.inputs, paths);
+  if (invalid.length > 0)
+    throw new ProviderError(
+      `cannot ignore changes to the following properties because one or more elements of the path are missing: ${invalid.map((p) => JSON.stringify(p)).join(", ")}`,
+    );
+  return inputs;
 }
 
 /**

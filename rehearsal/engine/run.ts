@@ -68,6 +68,9 @@ export async function runEngine(run: EngineRun): Promise<EngineResult> {
     },
   });
   try {
+    // An abort that came while the monitor was starting has fired already: a listener added now would never hear
+    // it, and the program would run until its first registration was refused (about a minute of a stalled run).
+    if (run.signal?.aborted) throw new AbortedError();
     t.spawn = performance.now();
     const program = launchProgram({ ...run, monitor: monitor.address });
     program.onStdout((line) => run.onEvent({ kind: "diagnostic", severity: "info", message: scrub(line) }));
@@ -78,6 +81,8 @@ export async function runEngine(run: EngineRun): Promise<EngineResult> {
     // wait forever on outputs of the failed resource. A moment first, so that its own error log arrives.
     deployment.onFailure = () => setTimeout(abort, 500).unref();
     run.signal?.addEventListener("abort", abort, { once: true });
+    // The same for an abort between the check above and the listener: never leave it unheard.
+    if (run.signal?.aborted) abort();
     const exit = await program.exited;
     run.signal?.removeEventListener("abort", abort);
     process.removeListener("exit", abort);

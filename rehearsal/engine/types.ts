@@ -21,8 +21,11 @@ export interface ProviderContext {
     /** Sent as `Authorization: Bearer <adminKey>` on every Graph admin call (contract 2). */
     adminKey: string;
   };
-  /** The deploying identity, as azuread's getClientConfig reports it. */
-  deployer: { clientId: string; objectId: string };
+  /**
+   * The deploying identity, as azuread's getClientConfig reports it. `roles` are the Microsoft Graph application
+   * permissions it holds; absent means Application.ReadWrite.All (the admin key's own standing).
+   */
+  deployer: { clientId: string; objectId: string; roles?: string[] };
   /** The local Key Vault, as the azure provider reaches it (ARM id to URL, TLS trust, the deployer's token); absent without one. */
   keyVault?: VaultAccess;
 }

@@ -1,7 +1,8 @@
+import { randomUUID } from "node:crypto";
 import type { Plain, PlainMap, ValueMap } from "../engine/wire";
 import { asSet, bool, isPlainMap, known, obj, objList, optStr, setKey, str, strList, withDefaults } from "./fields";
 import { type GraphCall, GraphError } from "./graph";
-import { diffKeys, type Invoke, type PriorState, ProviderError, type ResourceProvider } from "./provider";
+import { diffState, type Invoke, type PriorState, ProviderError, type ResourceProvider } from "./provider";
 
 /** The deploying identity and its tenant, as azuread's getClientConfig reports them. */
 export interface ClientConfig {
@@ -47,19 +48,38 @@ function applicationBody(inputs: PlainMap): PlainMap {
   };
 }
 
+/** Where the application provider's owner references point, and who is calling. */
+export interface OwnerContext {
+  authorityHost: string;
+  /** The deploying identity's object id (getClientConfig's objectId). */
+  callerId: string;
+}
+
+const sameGuid = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
 /**
  * azuread:index/application:Application. No input of azuread_application is
  * ForceNew (terraform-provider-azuread, application_resource.go): every
  * change is a PATCH. Roles, URIs and owners are sets there, so order is no change.
+ * Owners as the provider applies them: the caller is always among the first
+ * owners bound at creation and removed afterwards unless `owners` lists it;
+ * an update adds the missing owners first, then removes the others.
  */
-export function application(graph: GraphCall): ResourceProvider {
-  const state = (app: Plain, inputs: PlainMap) => {
+export function application(graph: GraphCall, who: OwnerContext): ResourceProvider {
+  const reference = (id: string) => `${who.authorityHost}/graph/v1.0/directoryObjects/${id}`;
+  const ownersOf = async (objectId: string) =>
+    list(await graph("GET", `applications/${objectId}/owners`))
+      .map((o) => String(o.id))
+      .sort();
+  const state = async (app: Plain, inputs: PlainMap) => {
     if (!isPlainMap(app)) throw new ProviderError("azuread Application: Graph returned no application");
     const objectId = str(app, "id", "Graph application");
+    const owners = await ownersOf(objectId);
     return {
       id: `/applications/${objectId}`,
       outputs: {
         ...inputs,
+        owners,
         objectId,
         clientId: str(app, "appId", "Graph application"),
         appRoleIds: appRoleIds(app),
@@ -78,12 +98,35 @@ export function application(graph: GraphCall): ResourceProvider {
       checked.appRoles = asSet(checked.appRoles, setKey) ?? null;
       return checked;
     },
-    diff: (olds, _outputs, news) => diffKeys(olds, news, () => false),
-    create: async (inputs) => state(await graph("POST", "applications", applicationBody(inputs)), inputs),
+    diff: (olds, outputs, news) => diffState(olds, outputs, news, () => false),
+    async create(inputs) {
+      const owners = strList(inputs, "owners");
+      const others = owners.filter((o) => !sameGuid(o, who.callerId));
+      // Graph binds at most 20 owners in the create request; the provider adds the rest after.
+      const first = [who.callerId, ...others.slice(0, 19)];
+      const app = await graph("POST", "applications", {
+        ...applicationBody(inputs),
+        "owners@odata.bind": first.map(reference),
+      });
+      const objectId = isPlainMap(app) ? str(app, "id", "Graph application") : "";
+      for (const owner of others.slice(19))
+        await graph("POST", `applications/${objectId}/owners/$ref`, { "@odata.id": reference(owner) });
+      if (!owners.some((o) => sameGuid(o, who.callerId)))
+        await graph("DELETE", `applications/${objectId}/owners/${who.callerId}/$ref`);
+      return state(app, inputs);
+    },
     async update(prior: PriorState, news) {
       const objectId = String(prior.outputs.objectId);
       // Graph answers a PATCH with 204 and no body; read the application back, as the provider does after an update.
       await graph("PATCH", `applications/${objectId}`, applicationBody(news));
+      const desired = strList(news, "owners");
+      if (desired.length > 0) {
+        const existing = await ownersOf(objectId);
+        for (const owner of desired.filter((o) => !existing.some((e) => sameGuid(e, o))))
+          await graph("POST", `applications/${objectId}/owners/$ref`, { "@odata.id": reference(owner) });
+        for (const owner of existing.filter((e) => !desired.some((o) => sameGuid(e, o))))
+          await graph("DELETE", `applications/${objectId}/owners/${owner}/$ref`);
+      }
       return state(await graph("GET", `applications/${objectId}`), news);
     },
     delete: (prior) => deleted(graph("DELETE", `applications/${prior.outputs.objectId}`)),
@@ -99,7 +142,7 @@ export function servicePrincipal(graph: GraphCall, tenantId: string): ResourcePr
       checked.owners = asSet(checked.owners, String) ?? null;
       return checked;
     },
-    diff: (olds, _outputs, news) => diffKeys(olds, news, (k) => k === "clientId"),
+    diff: (olds, outputs, news) => diffState(olds, outputs, news, (k) => k === "clientId"),
     async create(inputs) {
       const clientId = str(inputs, "clientId", "azuread ServicePrincipal");
       const sp = await graph("POST", "servicePrincipals", { appId: clientId });
@@ -137,86 +180,123 @@ function applicationObjectId(applicationId: Plain | undefined): string {
 }
 
 /**
- * The provider parses dates as RFC3339 and stores them formatted with Go's
- * time.RFC3339 (whole seconds, UTC), so equal instants are no change.
+ * Go's time.Parse(time.RFC3339), which the schema's validation.IsRFC3339Time uses: a date, `T`, a time with
+ * optional fractional seconds, and `Z` or an offset. The value is kept as written: the provider's state holds
+ * what Graph returns, formatted again (applicationCertificateResourceRead), so a differently written instant differs.
  */
-export function normaliseDate(v: ValueMap[string] | undefined, what: string): ValueMap[string] | undefined {
-  return typeof v === "string" ? rfc3339Seconds(v, what) : v;
-}
+const rfc3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 
-function rfc3339Seconds(v: string, what: string): string {
-  const ms = Date.parse(v);
-  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(v) || Number.isNaN(ms))
+function checkDate(v: ValueMap[string] | undefined, what: string): void {
+  if (!known(v) || v === null) return;
+  if (typeof v !== "string" || !rfc3339.test(v) || Number.isNaN(Date.parse(v)))
     throw new ProviderError(`azuread ApplicationCertificate: ${what} must be an RFC3339 date`);
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.000Z$/, "Z");
 }
 
-/** azuread:index/applicationCertificate:ApplicationCertificate: every field is ForceNew. */
+/** time.Time.Format(time.RFC3339) of a UTC instant: whole seconds, `Z`. */
+function rfc3339Seconds(v: string): string {
+  return new Date(Math.floor(Date.parse(v) / 1000) * 1000).toISOString().replace(/\.000Z$/, "Z");
+}
+
+/** The ApplicationCertificate inputs the schema marks Computed: left out, they keep the state's value. */
+const certificateComputed = ["applicationId", "keyId", "startDate", "endDate"];
+
+/**
+ * `key` as helpers.KeyCredentialForResource builds it (terraform-provider-azuread internal/helpers/credentials.go):
+ * base64 of the PEM text. For `base64` and `hex` the value is DER, PEM-encoded first.
+ */
+export function keyOf(value: string, encoding: string): string {
+  const what = "azuread ApplicationCertificate";
+  const pemOf = (der: Buffer) =>
+    `-----BEGIN CERTIFICATE-----\n${der.toString("base64").replace(/.{64}/g, "$&\n").replace(/\n$/, "")}\n-----END CERTIFICATE-----\n`;
+  if (encoding === "pem") return Buffer.from(value, "utf8").toString("base64");
+  if (encoding === "base64") {
+    const text = value.trim();
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 !== 0)
+      throw new ProviderError(`${what}: failed to decode base64 certificate data`);
+    return Buffer.from(pemOf(Buffer.from(text, "base64"))).toString("base64");
+  }
+  if (encoding === "hex") {
+    const text = value.trim();
+    if (!/^([0-9a-fA-F]{2})+$/.test(text))
+      throw new ProviderError(`${what}: failed to decode hexadecimal certificate data`);
+    return Buffer.from(pemOf(Buffer.from(text, "hex"))).toString("base64");
+  }
+  throw new ProviderError(`${what}: encoding must be pem, base64 or hex`);
+}
+
+/**
+ * azuread:index/applicationCertificate:ApplicationCertificate: every field is
+ * ForceNew. Attached and removed as the provider does
+ * (application_certificate_resource.go): read the application, PATCH its
+ * whole keyCredentials list with the credential added, or without it.
+ */
 export function applicationCertificate(graph: GraphCall): ResourceProvider {
+  const what = "azuread ApplicationCertificate";
+  const credentialsOf = async (objectId: string): Promise<PlainMap[]> => {
+    const app = await graph("GET", `applications/${objectId}`);
+    return isPlainMap(app) ? objList(app, "keyCredentials") : [];
+  };
   return {
     secretOutputs: ["value"],
     check(news) {
       const checked = withDefaults(news, { encoding: "pem" });
       if (known(checked.type) && checked.type !== "AsymmetricX509Cert" && checked.type !== "Symmetric")
-        throw new ProviderError("azuread ApplicationCertificate: type must be AsymmetricX509Cert or Symmetric");
+        throw new ProviderError(`${what}: type must be AsymmetricX509Cert or Symmetric`);
+      if (known(checked.encoding) && !["pem", "base64", "hex"].includes(String(checked.encoding)))
+        throw new ProviderError(`${what}: encoding must be pem, base64 or hex`);
       if (known(checked.applicationId)) applicationObjectId(String(checked.applicationId));
-      for (const key of ["startDate", "endDate"]) {
-        const v = normaliseDate(checked[key], key);
-        if (v !== undefined) checked[key] = v;
-      }
+      for (const key of ["startDate", "endDate"]) checkDate(checked[key], key);
       return checked;
     },
-    diff: (olds, _outputs, news) => diffKeys(olds, news, () => true),
+    diff: (olds, outputs, news) => diffState(olds, outputs, news, () => true, certificateComputed),
     async create(inputs) {
-      const what = "azuread ApplicationCertificate";
       if (inputs.type !== "AsymmetricX509Cert")
         throw new ProviderError(`${what}: type is required and must be AsymmetricX509Cert (there is no default)`);
       const objectId = applicationObjectId(inputs.applicationId);
-      const value = str(inputs, "value", what);
-      const encoding = optStr(inputs, "encoding") ?? "pem";
-      const body =
-        encoding === "pem"
-          ? value
-          : encoding === "base64"
-            ? value
-            : encoding === "hex"
-              ? Buffer.from(value, "hex").toString("base64")
-              : undefined;
-      if (body === undefined) throw new ProviderError(`${what}: encoding must be pem, base64 or hex`);
-      const pem = body.includes("-----BEGIN")
-        ? body
-        : `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
-      // Graph takes absent fields as "choose for me" and refuses nulls.
-      const request: PlainMap = { key: pem };
-      const renames: [from: string, to: string][] = [
-        ["keyId", "keyId"],
-        ["startDate", "startDateTime"],
-        ["endDate", "endDateTime"],
-      ];
-      for (const [from, to] of renames) {
-        const v = optStr(inputs, from);
-        if (v) request[to] = v;
-      }
-      const key = await graph("POST", `applications/${objectId}/keyCredentials`, request);
-      if (!isPlainMap(key)) throw new ProviderError(`${what}: Graph returned no key credential`);
-      const keyId = str(key, "keyId", "Graph key credential");
+      const credential: PlainMap = {
+        keyId: optStr(inputs, "keyId") ?? randomUUID(),
+        type: "AsymmetricX509Cert",
+        usage: "Verify",
+        key: keyOf(str(inputs, "value", what), optStr(inputs, "encoding") ?? "pem"),
+      };
+      const start = optStr(inputs, "startDate");
+      const end = optStr(inputs, "endDate");
+      if (start) credential.startDateTime = rfc3339Seconds(start);
+      if (end) credential.endDateTime = rfc3339Seconds(end);
+      const existing = await credentialsOf(objectId);
+      if (existing.some((k) => typeof k.keyId === "string" && sameGuid(k.keyId, String(credential.keyId))))
+        throw new ProviderError(`${what}: a credential with this keyId already exists; import it instead`);
+      await graph("PATCH", `applications/${objectId}`, { keyCredentials: [...existing, credential] });
+      // Read back, as applicationCertificateResourceRead does: the dates are Graph's, formatted RFC3339.
+      const made = (await credentialsOf(objectId)).find(
+        (k) => typeof k.keyId === "string" && sameGuid(k.keyId, String(credential.keyId)),
+      );
+      if (!made) throw new ProviderError(`${what}: certificate credential not found in application manifest`);
+      const keyId = str(made, "keyId", "Graph key credential");
       return {
         id: `${objectId}/certificate/${keyId}`,
         outputs: {
           ...inputs,
           keyId,
-          startDate: typeof key.startDateTime === "string" ? rfc3339Seconds(key.startDateTime, "startDate") : null,
-          endDate: typeof key.endDateTime === "string" ? rfc3339Seconds(key.endDateTime, "endDate") : null,
+          startDate: typeof made.startDateTime === "string" ? rfc3339Seconds(made.startDateTime) : "",
+          endDate: typeof made.endDateTime === "string" ? rfc3339Seconds(made.endDateTime) : "",
         },
       };
     },
-    delete: (prior) =>
-      deleted(
-        graph(
-          "DELETE",
-          `applications/${applicationObjectId(prior.inputs.applicationId)}/keyCredentials/${prior.outputs.keyId}`,
-        ),
-      ),
+    async delete(prior) {
+      const objectId = applicationObjectId(prior.inputs.applicationId);
+      const keyId = String(prior.outputs.keyId);
+      let existing: PlainMap[];
+      try {
+        existing = await credentialsOf(objectId);
+      } catch (err) {
+        // The application is gone, and its credentials with it: an interrupted run can clean up.
+        if (err instanceof GraphError && err.status === 404) return;
+        throw err;
+      }
+      const kept = existing.filter((k) => typeof k.keyId === "string" && !sameGuid(k.keyId, keyId));
+      await graph("PATCH", `applications/${objectId}`, { keyCredentials: kept });
+    },
   };
 }
 
@@ -229,7 +309,7 @@ export function appRoleAssignment(graph: GraphCall): ResourceProvider {
   return {
     secretOutputs: [],
     check: (news) => ({ ...news }),
-    diff: (olds, _outputs, news) => diffKeys(olds, news, () => true),
+    diff: (olds, outputs, news) => diffState(olds, outputs, news, () => true),
     async create(inputs) {
       const what = "azuread AppRoleAssignment";
       const resourceId = str(inputs, "resourceObjectId", what);

@@ -17,19 +17,31 @@ export class GraphError extends ProviderError {
 
 export type GraphCall = (method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: Plain) => Promise<Plain>;
 
+/** The identity the calls are made as, when it holds less than Application.ReadWrite.All. */
+export interface GraphCaller {
+  objectId: string;
+  /** Its Microsoft Graph application permissions, e.g. Application.ReadWrite.OwnedBy. */
+  roles: string[];
+}
+
 /**
  * The local Entra ID's Graph-shaped admin routes over HTTPS, trusting only
- * its CA and sending its admin key as a bearer token (contract 2).
+ * its CA and sending its admin key as a bearer token (contract 2). With a
+ * caller, its identity and permissions go in the local server's caller
+ * headers, so that Graph's ownership rule for Application.ReadWrite.OwnedBy applies.
  */
-export function graphClient(authorityHost: string, caPem: string, adminKey: string): GraphCall {
+export function graphClient(authorityHost: string, caPem: string, adminKey: string, caller?: GraphCaller): GraphCall {
   const agent = new Agent({ ca: caPem, keepAlive: true });
+  const callerHeaders: Record<string, string> = caller
+    ? { "X-Local-Caller-Object-Id": caller.objectId, "X-Local-Caller-Roles": caller.roles.join(",") }
+    : {};
   return async (method, path, body) => {
     let res: Awaited<ReturnType<typeof requestJson<Plain>>>;
     try {
       res = await requestJson<Plain>(`${authorityHost}/graph/v1.0/${path}`, {
         method,
         agent,
-        headers: { Authorization: `Bearer ${adminKey}` },
+        headers: { Authorization: `Bearer ${adminKey}`, ...callerHeaders },
         ...(body === undefined ? {} : { json: body }),
       });
     } catch (err) {

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { get } from "node:https";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requestJson } from "../../common/https";
 import {
   accessTokenOf,
   adminRequest,
@@ -121,12 +122,74 @@ describe("discovery looks like Entra ID's", () => {
     },
   );
 
-  it("fills in a tenant's v2.0 document: region code, port-less cloud instance, no userinfo it does not serve", async () => {
+  it("fills in a tenant's v2.0 document: region code, port-less cloud instance", async () => {
     const { body } = await getJson(entra, `/${entra.tenantId}/v2.0/.well-known/openid-configuration`);
     expect(body.issuer).toBe(`${entra.authorityHost}/${entra.tenantId}/v2.0`);
     expect(body.tenant_region_scope).toMatch(/^[A-Z]{2,4}$/);
     expect(body.cloud_instance_name).toBe("localhost");
-    expect(body).not.toHaveProperty("userinfo_endpoint");
+  });
+
+  it("has a real tenant's v2.0 field set, in its order", async () => {
+    const { body } = await getJson(entra, `/${entra.tenantId}/v2.0/.well-known/openid-configuration`);
+    // The keys of login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration, as recorded from the service.
+    expect(Object.keys(body)).toEqual([
+      "token_endpoint",
+      "token_endpoint_auth_methods_supported",
+      "jwks_uri",
+      "response_modes_supported",
+      "subject_types_supported",
+      "id_token_signing_alg_values_supported",
+      "response_types_supported",
+      "scopes_supported",
+      "issuer",
+      "request_uri_parameter_supported",
+      "userinfo_endpoint",
+      "authorization_endpoint",
+      "device_authorization_endpoint",
+      "http_logout_supported",
+      "frontchannel_logout_supported",
+      "end_session_endpoint",
+      "claims_supported",
+      "kerberos_endpoint",
+      "tenant_region_scope",
+      "cloud_instance_name",
+      "cloud_graph_host_name",
+      "msgraph_host",
+      "rbac_url",
+    ]);
+    expect(body.kerberos_endpoint).toBe(`${entra.authorityHost}/${entra.tenantId}/kerberos`);
+  });
+
+  it("answers its userinfo_endpoint as Graph answers a token that is not a user's Graph token: 401 with Graph's shape", async () => {
+    const { body } = await getJson(entra, `/${entra.tenantId}/v2.0/.well-known/openid-configuration`);
+    const userinfo = String(body.userinfo_endpoint);
+    expect(new URL(userinfo).host).toBe(body.msgraph_host);
+    const token = (
+      await postForm(
+        entra,
+        `/${entra.tenantId}/oauth2/v2.0/token`,
+        clientCredentialsForm(
+          client,
+          await assertion(client, `${entra.authorityHost}/${entra.tenantId}/oauth2/v2.0/token`),
+        ),
+      )
+    ).body.access_token;
+    const anonymous = await requestJson<Record<string, { code: string; message: string }>>(userinfo, {
+      ca: entra.caPem,
+    });
+    const appOnly = await requestJson<Record<string, { code: string; message: string }>>(userinfo, {
+      ca: entra.caPem,
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    for (const res of [anonymous, appOnly]) {
+      expect(res.status).toBe(401);
+      expect(res.body?.error?.code).toBe("InvalidAuthenticationToken");
+      expect(res.headers["www-authenticate"]).toMatch(/^Bearer realm=""/);
+    }
+    expect(anonymous.body?.error?.message).toBe("Access token is empty.");
+    expect(appOnly.body?.error?.message).toMatch(/Invalid audience/);
+    const kerberos = await requestJson<Record<string, string>>(String(body.kerberos_endpoint), { ca: entra.caPem });
+    expect([kerberos.status, kerberos.body?.error]).toEqual([400, "invalid_request"]);
   });
 
   it("serves the v1.0 metadata and keys, with the sts.windows.net issuer", async () => {

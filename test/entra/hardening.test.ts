@@ -136,20 +136,48 @@ describe("a refused request changes nothing and the server keeps serving", () =>
       expectGraphError(res, 400, "Request_BadRequest");
     });
 
+    const patchKeys = (keyCredentials: unknown) =>
+      adminRequest(entra, "PATCH", `/graph/v1.0/applications/${client.appObjectId}`, { json: { keyCredentials } });
+    const fresh = () => ({ keyId: randomUUID(), key: Buffer.from(client.cert.certificatePem).toString("base64") });
+
     it.each([
-      ["a bad start date", { startDateTime: "yesterday" }],
-      ["an impossible end date", { endDateTime: "2026-13-45T00:00:00Z" }],
-      ["a number for key", { key: 5 }],
-      ["a keyId that is no GUID", { keyId: "k1" }],
-      ["a key that is no certificate", { key: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" }],
-    ])("refuses a key credential with %s: 400", async (_, body) => {
-      const res = await refused(() =>
-        adminRequest(entra, "POST", `/graph/v1.0/applications/${client.appObjectId}/keyCredentials`, {
-          json: { key: client.cert.certificatePem, ...body },
-        }),
-      );
+      ["keyCredentials that are no list", () => "x"],
+      ["a credential that is null", () => [null]],
+      ["a bad start date", () => [{ ...fresh(), startDateTime: "yesterday" }]],
+      ["an impossible end date", () => [{ ...fresh(), endDateTime: "2026-13-45T00:00:00Z" }]],
+      ["a number for key", () => [{ ...fresh(), key: 5 }]],
+      ["a key that is no base64", () => [{ ...fresh(), key: "-----BEGIN CERTIFICATE-----" }]],
+      ["a keyId that is no GUID", () => [{ ...fresh(), keyId: "k1" }]],
+      ["a type other than AsymmetricX509Cert", () => [{ ...fresh(), type: "Symmetric" }]],
+      ["a usage other than Verify", () => [{ ...fresh(), usage: "Sign" }]],
+      ["a property Graph does not know", () => [{ ...fresh(), secretText: "x" }]],
+      ["a key that is no certificate", () => [{ ...fresh(), key: Buffer.from("no certificate").toString("base64") }]],
+      ["a credential without a key that the app does not have", () => [{ keyId: randomUUID(), key: null }]],
+      [
+        "two credentials with one keyId",
+        () => [
+          { ...fresh(), keyId: client.appObjectId },
+          { ...fresh(), keyId: client.appObjectId },
+        ],
+      ],
+    ])("refuses PATCH keyCredentials with %s: 400, the app's credentials unchanged", async (_, keyCredentials) => {
+      const before = entra.admin.state.applications.find((a) => a.id === client.appObjectId)?.keyCredentials;
+      const res = await refused(() => patchKeys(keyCredentials()));
       expect(res.status).toBe(400);
       expect(graphErrorOf(res).code).toMatch(/^(Request_BadRequest|KeyCredentialsInvalidValue)$/);
+      expect(entra.admin.state.applications.find((a) => a.id === client.appObjectId)?.keyCredentials).toEqual(before);
+    });
+
+    it("applies nothing of a PATCH whose keyCredentials are refused, not even its other fields", async () => {
+      const res = await refused(() =>
+        adminRequest(entra, "PATCH", `/graph/v1.0/applications/${client.appObjectId}`, {
+          json: { displayName: "half-applied", keyCredentials: [{ ...fresh(), endDateTime: "2999-01-01T00:00:00Z" }] },
+        }),
+      );
+      expectGraphError(res, 400, "KeyCredentialsInvalidEndDate");
+      expect(entra.admin.state.applications.find((a) => a.id === client.appObjectId)?.displayName).not.toBe(
+        "half-applied",
+      );
     });
 
     it("refuses a service principal for an appId that is no GUID, and a second one for the same app", async () => {
@@ -165,10 +193,19 @@ describe("a refused request changes nothing and the server keeps serving", () =>
 
     it("answers a DELETE of something that is not there with 404 and deletes nothing", async () => {
       const res = await refused(() =>
-        adminRequest(entra, "DELETE", `/graph/v1.0/applications/${client.appObjectId}/keyCredentials/${randomUUID()}`),
+        adminRequest(entra, "DELETE", `/graph/v1.0/applications/${client.appObjectId}/owners/${randomUUID()}/$ref`),
       );
       expectGraphError(res, 404, "Request_ResourceNotFound");
       expect(entra.admin.state.applications.find((a) => a.id === client.appObjectId)?.keyCredentials).toHaveLength(1);
+    });
+
+    it("has no add-one route for key credentials: Graph takes them only through PATCH keyCredentials", async () => {
+      const res = await refused(() =>
+        adminRequest(entra, "POST", `/graph/v1.0/applications/${client.appObjectId}/keyCredentials`, {
+          json: { key: client.cert.certificatePem },
+        }),
+      );
+      expectGraphError(res, 404, "Request_ResourceNotFound");
     });
 
     it("refuses an assignment whose body names another resource than its URL", async () => {

@@ -2,6 +2,7 @@ import { createHash, createSign, generateKeyPairSync, randomUUID, X509Certificat
 import { request } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HttpTimeoutError } from "../../common/https";
+import { thumbprints } from "../../common/thumbprint";
 import { makeCertificate } from "../support/certificates";
 import {
   adminRequest,
@@ -329,18 +330,108 @@ describe("the directory", () => {
   it("registers through Graph-shaped admin routes over HTTPS", async () => {
     const entra = await startEntra();
     try {
-      const graph = (method: "POST" | "DELETE", path: string, json?: unknown) =>
+      const graph = (method: "POST" | "PATCH" | "GET" | "DELETE", path: string, json?: unknown) =>
         adminRequest(entra, method, `/graph/v1.0/${path}`, { json });
       const app = (await graph("POST", "applications", { displayName: "over-http" })).body;
       const sp = (await graph("POST", "servicePrincipals", { appId: app.appId })).body;
-      const cert = await makeCertificate();
-      const key = (await graph("POST", `applications/${app.id}/keyCredentials`, { key: cert.certificatePem })).body;
-      expect(entra.admin.state.applications.find((a) => a.id === app.id)?.keyCredentials[0]?.keyId).toBe(key.keyId);
-      expect((await graph("DELETE", `applications/${app.id}/keyCredentials/${key.keyId}`)).status).toBe(204);
-      const again = await graph("DELETE", `applications/${app.id}/keyCredentials/${key.keyId}`);
-      expect([again.status, graphErrorOf(again).code]).toEqual([404, "Request_ResourceNotFound"]);
+      const [one, two] = [await makeCertificate(), await makeCertificate()];
+      const base64 = (pem: string) => Buffer.from(pem).toString("base64");
+      const der = (pem: string) => new X509Certificate(pem).raw.toString("base64");
+      const patch = (keyCredentials: unknown[]) => graph("PATCH", `applications/${app.id}`, { keyCredentials });
+      // key is Edm.Binary: base64 of the PEM text (what the azuread provider sends) or of the DER.
+      expect((await patch([{ keyId: randomUUID(), key: base64(one.certificatePem) }])).status).toBe(204);
+      const read = (await graph("GET", `applications/${app.id}`)).body as { keyCredentials: { key: unknown }[] };
+      // Graph returns a credential's key as null; sending it back so keeps it.
+      expect(read.keyCredentials.map((k) => k.key)).toEqual([null]);
+      expect((await patch([...read.keyCredentials, { key: der(two.certificatePem) }])).status).toBe(204);
+      const thumbs = () => entra.admin.state.applications[0]?.keyCredentials.map((k) => k.customKeyIdentifier);
+      expect(thumbs()).toEqual([
+        thumbprints(new X509Certificate(one.certificatePem)).sha1,
+        thumbprints(new X509Certificate(two.certificatePem)).sha1,
+      ]);
+      expect((await patch(read.keyCredentials)).status).toBe(204);
+      expect(thumbs()).toHaveLength(1);
       expect((await graph("DELETE", `servicePrincipals/${sp.id}`)).status).toBe(204);
       expect(entra.admin.state.servicePrincipals).toEqual([]);
+    } finally {
+      await entra.stop();
+    }
+  });
+
+  it("keeps owners: bound at creation, added and removed by reference, listed", async () => {
+    const entra = await startEntra();
+    try {
+      const a = randomUUID();
+      const b = randomUUID();
+      const ref = (id: string) => `${entra.authorityHost}/graph/v1.0/directoryObjects/${id}`;
+      const app = (
+        await adminRequest(entra, "POST", "/graph/v1.0/applications", {
+          json: { displayName: "owned", "owners@odata.bind": [ref(a)] },
+        })
+      ).body;
+      const owners = async () =>
+        (
+          (await adminRequest(entra, "GET", `/graph/v1.0/applications/${app.id}/owners`)).body as {
+            value: { id: string }[];
+          }
+        ).value.map((o) => o.id);
+      expect(await owners()).toEqual([a]);
+      const added = await adminRequest(entra, "POST", `/graph/v1.0/applications/${app.id}/owners/$ref`, {
+        json: { "@odata.id": ref(b) },
+      });
+      expect(added.status).toBe(204);
+      const twice = await adminRequest(entra, "POST", `/graph/v1.0/applications/${app.id}/owners/$ref`, {
+        json: { "@odata.id": ref(b) },
+      });
+      expect([twice.status, graphErrorOf(twice).code]).toEqual([400, "Request_BadRequest"]);
+      expect((await adminRequest(entra, "DELETE", `/graph/v1.0/applications/${app.id}/owners/${a}/$ref`)).status).toBe(
+        204,
+      );
+      expect(await owners()).toEqual([b]);
+      const gone = await adminRequest(entra, "DELETE", `/graph/v1.0/applications/${app.id}/owners/${a}/$ref`);
+      expect([gone.status, graphErrorOf(gone).code]).toEqual([404, "Request_ResourceNotFound"]);
+    } finally {
+      await entra.stop();
+    }
+  });
+
+  it("refuses a caller that holds only Application.ReadWrite.OwnedBy a change to an app it does not own: 403", async () => {
+    const entra = await startEntra();
+    try {
+      const me = randomUUID();
+      const ref = (id: string) => `${entra.authorityHost}/graph/v1.0/directoryObjects/${id}`;
+      const as = { "X-Local-Caller-Object-Id": me, "X-Local-Caller-Roles": "Application.ReadWrite.OwnedBy" };
+      const mine = (
+        await adminRequest(entra, "POST", "/graph/v1.0/applications", {
+          json: { displayName: "mine", "owners@odata.bind": [ref(me)] },
+          headers: as,
+        })
+      ).body as { id: string };
+      const theirs = (
+        await adminRequest(entra, "POST", "/graph/v1.0/applications", { json: { displayName: "theirs" } })
+      ).body as { id: string };
+      const rename = (id: string, headers: Record<string, string>) =>
+        adminRequest(entra, "PATCH", `/graph/v1.0/applications/${id}`, { json: { displayName: "renamed" }, headers });
+      expect((await rename(mine.id, as)).status).toBe(204);
+      for (const refused of [
+        await rename(theirs.id, as),
+        await adminRequest(entra, "DELETE", `/graph/v1.0/applications/${theirs.id}`, { headers: as }),
+        await adminRequest(entra, "POST", `/graph/v1.0/applications/${theirs.id}/owners/$ref`, {
+          json: { "@odata.id": ref(me) },
+          headers: as,
+        }),
+      ]) {
+        expect(refused.status).toBe(403);
+        expect(graphErrorOf(refused)).toMatchObject({
+          code: "Authorization_RequestDenied",
+          message: "Insufficient privileges to complete the operation.",
+        });
+      }
+      expect(entra.admin.state.applications.map((x) => x.displayName).sort()).toEqual(["renamed", "theirs"]);
+      // With Application.ReadWrite.All the same caller may.
+      expect((await rename(theirs.id, { ...as, "X-Local-Caller-Roles": "Application.ReadWrite.All" })).status).toBe(
+        204,
+      );
     } finally {
       await entra.stop();
     }

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import {
   cpSync,
   existsSync,
@@ -17,6 +17,8 @@ import { start } from "../../entra/server";
 import { type EngineResult, type EngineRun, type RunEngine, runEngine } from "../../rehearsal/engine";
 import { main } from "../../rehearsal/main";
 import { type Holder, type ProbeResult, probe } from "../../rehearsal/probe";
+import { applicationCertificate } from "../../rehearsal/providers/azuread";
+import { GraphError, graphClient } from "../../rehearsal/providers/graph";
 import { runVerify } from "../../verify/run";
 import { isRunning, root, runScript } from "../support/processes";
 import { expectHolds, expectNoSecrets } from "../support/secrets";
@@ -142,12 +144,12 @@ const withoutOverlap = (engine: RunEngine) => (run: EngineRun) => {
     async afterStep(step, outputs) {
       if (step.type.endsWith(":ApplicationCertificate") && step.op === "create") {
         const { authorityHost, caPem, adminKey } = run.providers.entra;
-        const url = `${authorityHost}/graph/v1.0/applications/${before.applicationObjectId}/keyCredentials/${before.keyId}`;
-        const removed = await requestJson(url, {
-          method: "DELETE",
-          headers: { authorization: `Bearer ${adminKey}` },
-          ca: caPem,
-        });
+        // As the azuread provider removes a credential: read the application, PATCH its list without it.
+        const url = `${authorityHost}/graph/v1.0/applications/${before.applicationObjectId}`;
+        const headers = { authorization: `Bearer ${adminKey}` };
+        const app = await requestJson<{ keyCredentials: { keyId: string }[] }>(url, { headers, ca: caPem });
+        const kept = (app.body?.keyCredentials ?? []).filter((k) => k.keyId !== before.keyId);
+        const removed = await requestJson(url, { method: "PATCH", headers, ca: caPem, json: { keyCredentials: kept } });
         if (removed.status >= 300) throw new Error(`removing the old credential: HTTP ${removed.status}`);
       }
       await probeAfter(step, outputs);
@@ -639,6 +641,56 @@ describe("stack config and the program, checked before anything is created", () 
     expect(code).toBe(2);
     expect(stderr).toMatch(/index\.ts[(:]\d+[,:]\d+\)?.*TS2322: Type 'string' is not assignable to type 'number'/);
     expect(JSON.parse(readFileSync(join(dir, "entra.json"), "utf8")).applications).toEqual([]);
+  });
+});
+
+describe("a deployer that holds only Application.ReadWrite.OwnedBy (deployer.json roles)", () => {
+  it("is warned at preview when owners drops it; that update goes through, and the next change is refused by Graph: 403", {
+    timeout: 120_000,
+  }, async () => {
+    const dir = seeded("owned-by");
+    const deployer = { clientId: randomUUID(), objectId: randomUUID(), roles: ["Application.ReadWrite.OwnedBy"] };
+    writeFileSync(join(dir, "deployer.json"), JSON.stringify(deployer));
+    // Only the run that drops the deployer is previewed: each program start costs about a second of CPU (issue 12).
+    const updateOnly: RunEngine = (run) =>
+      run.dryRun
+        ? Promise.resolve({
+            outputs: {},
+            secretOutputNames: [],
+            steps: [],
+            timings: { start: 0, load: 0, resources: 0, deletes: 0, total: 0 },
+          })
+        : runEngine(run);
+    expect((await rehearse(["--dir", dir], root, updateOnly)).code).toBe(0);
+    const other = randomUUID();
+    const dropped = await rehearse(["--dir", dir, "--config", `owners[0]=${other}`]);
+    // The preview prints the program's warning before its summary line, before anything changes.
+    const warned = dropped.stdout.indexOf(`owners does not include the deployer ${deployer.objectId}`);
+    expect(warned).toBeGreaterThanOrEqual(0);
+    expect(warned).toBeLessThan(dropped.stdout.indexOf("rehearsal: preview: "));
+    expect(dropped.code).toBe(0);
+    const apps = JSON.parse(readFileSync(join(dir, "entra.json"), "utf8")).applications as { owners?: string[] }[];
+    expect(apps.map((a) => a.owners)).toEqual(apps.map(() => [other]));
+    // The next change, as the next update's provider would make it (a program start fewer): attaching a credential.
+    const entra = await start({ state: join(dir, "entra.json") });
+    try {
+      const graph = graphClient(entra.authorityHost, entra.caPem, entra.adminKey, deployer);
+      const outputs = JSON.parse(readFileSync(join(dir, "outputs.json"), "utf8")) as Outputs;
+      const refused = await applicationCertificate(graph)
+        .create({
+          applicationId: `/applications/${String(outputs.applicationObjectId)}`,
+          type: "AsymmetricX509Cert",
+          value: String(outputs.certificatePem),
+        })
+        .catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(GraphError);
+      expect([(refused as GraphError).status, (refused as GraphError).graphCode]).toEqual([
+        403,
+        "Authorization_RequestDenied",
+      ]);
+    } finally {
+      await entra.stop();
+    }
   });
 });
 

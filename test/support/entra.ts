@@ -257,11 +257,17 @@ export async function adminRequest(
   entra: LocalEntra,
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
   path: string,
-  options: { json?: unknown; raw?: string; contentType?: string; auth?: string | null } = {},
+  options: {
+    json?: unknown;
+    raw?: string;
+    contentType?: string;
+    auth?: string | null;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<RawResponse> {
   const body = options.raw ?? (options.json === undefined ? undefined : JSON.stringify(options.json));
   const auth = options.auth === undefined ? `Bearer ${entra.adminKey}` : options.auth;
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (auth !== null) headers.Authorization = auth;
   if (body !== undefined) headers["Content-Type"] = options.contentType ?? "application/json";
   return rawResponse(

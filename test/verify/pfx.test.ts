@@ -7,9 +7,10 @@ import * as asn1js from "asn1js";
 import { EncryptedData, PFX } from "pkijs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pkcs12Kdf } from "../../common/pkcs12";
-import { PreflightError } from "../../verify/errors";
-import { readPfx } from "../../verify/pfx";
-import { sharedCertificate } from "../support/certificates";
+import { readCertificateFile } from "../../verify/certificateFile";
+import { InputError, PreflightError } from "../../verify/errors";
+import { maxPfxIterations, readPfx } from "../../verify/pfx";
+import { makeCertificate, sharedCertificate } from "../support/certificates";
 
 const password = "the-right-one";
 
@@ -104,6 +105,88 @@ describe("readPfx and wrong passwords", () => {
     await expect(readPfx(noMac, "AZURE_CLIENT_CERTIFICATE_PATH", "")).rejects.toThrow(
       /^AZURE_CLIENT_CERTIFICATE_PATH: the password does not decrypt this PFX \(wrong password or damaged file\); no password was given/,
     );
+  });
+});
+
+describe("a PFX's iteration counts", () => {
+  let dir: string;
+  let pem: string;
+  const make = (name: string, iterations: number) => {
+    const out = join(dir, name);
+    execFileSync(
+      "openssl",
+      ["pkcs12", "-export", "-in", pem, "-out", out, "-passout", "env:PFX_PASSWORD", "-iter", String(iterations)],
+      {
+        env: { ...process.env, PFX_PASSWORD: password },
+        stdio: "pipe",
+      },
+    );
+    return readFileSync(out);
+  };
+  beforeAll(async () => {
+    const cert = await sharedCertificate();
+    dir = mkdtempSync(join(tmpdir(), "eca-verify-pfx-iter-"));
+    pem = join(dir, "client.pem");
+    writeFileSync(pem, `${cert.certificatePem}\n${cert.privateKeyPem}`, { mode: 0o600 });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("opens a file written with a high count under the cap with the right password; it is no wrong password", async () => {
+    // 100,000: fifty times OpenSSL's default, for the MAC, the certificates and the key alike.
+    const opened = await readPfx(make("high.pfx", 100_000), "--certificate", password);
+    expect(opened.privateKeyPem).toContain("BEGIN PRIVATE KEY");
+  });
+
+  it("refuses a count over the cap by reading it, before any derivation: naming the count, the cap and the fix", async () => {
+    // Written with 65,536 (INTEGER 01 00 00) and raised to 8,388,607 (7F FF FF) in place: openssl never derived it.
+    const bytes = make("raised.pfx", 65_536);
+    const from = Buffer.from([0x02, 0x03, 0x01, 0x00, 0x00]);
+    const to = Buffer.from([0x02, 0x03, 0x7f, 0xff, 0xff]);
+    let at = bytes.indexOf(from);
+    expect(at).toBeGreaterThan(0);
+    while (at >= 0) {
+      to.copy(bytes, at);
+      at = bytes.indexOf(from, at + 1);
+    }
+    const cpu = process.cpuUsage();
+    const err = await readPfx(bytes, "--certificate 'client.pfx'", password).catch((e: unknown) => e);
+    // 8.4 million iterations of one derivation would take seconds of CPU; the refusal takes next to none.
+    expect((process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1000).toBeLessThan(500);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toBe(
+      `--certificate 'client.pfx': its key derivation asks for 8388607 iterations, more than the cap of ${maxPfxIterations}: re-export it with \`openssl pkcs12 -export -iter 2048 …\` (OpenSSL's default)`,
+    );
+  });
+});
+
+describe("a PEM --certificate holding a chain", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "eca-verify-pem-chain-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("takes the certificate the key belongs to even when the CA comes first, and says which it took", async () => {
+    const [client, ca] = [await sharedCertificate(), await makeCertificate({ subject: "CN=issuer" })];
+    const file = join(dir, "chain.pem");
+    writeFileSync(file, `${ca.certificatePem}\n${client.certificatePem}\n${client.privateKeyPem}`, { mode: 0o600 });
+    const read = await readCertificateFile(file, "--certificate", "");
+    expect(read.certificatePem.trim()).toBe(client.certificatePem.trim());
+    expect(read.notes).toEqual([
+      `--certificate ${file} holds 2 certificates; the 2nd is the private key's and is the one used (the others, a chain, are ignored)`,
+    ]);
+  });
+
+  it("fails naming the file and what to do when no certificate in it is the key's, never naming output fields", async () => {
+    const [client, other] = [await sharedCertificate(), await makeCertificate({ subject: "CN=other" })];
+    const file = join(dir, "mismatch.pem");
+    writeFileSync(file, `${other.certificatePem}\n${client.privateKeyPem}`, { mode: 0o600 });
+    const err = await readCertificateFile(file, "--certificate", "").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toBe(
+      `--certificate ${file}: none of its 1 certificate(s) belongs to its private key: put the key's own certificate in the file, or the key issued with this certificate`,
+    );
+    expect((err as Error).message).not.toMatch(/privateKeyPem|certificatePem/);
   });
 });
 

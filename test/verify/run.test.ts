@@ -58,6 +58,18 @@ describe("verify against the local Entra ID", () => {
     ]);
   });
 
+  it("counts --timeout from the first attempt: reading the inputs (a slow PFX) never leaves the deadline spent", async () => {
+    const client = await registerClient(entra, { version: 2, grant: ["Data.Read"] });
+    const base = skippingClock();
+    // The run's first reading of the clock is its start; by the next one its inputs have taken 100 s to read.
+    let readings = 0;
+    const slowInputs = { ...base, now: () => base.now() + (readings++ > 0 ? 100_000 : 0) };
+    const report = await verify(stackOutputsFor(entra, client, ["Data.Read"]), ["--timeout", "60"], slowInputs);
+    expect(report.error).toBeUndefined();
+    expect(report.exitCode).toBe(exitCodes.verified);
+    expect(report.attempts.length).toBeGreaterThanOrEqual(1);
+  });
+
   it("verifies a v1.0 token, whose audience is the identifier URI", async () => {
     const client = await registerClient(entra, { version: 1, grant: ["Data.Read", "Data.Write"] });
     const report = await verify(stackOutputsFor(entra, client, ["Data.Read", "Data.Write"]), ["--thumbprint", "sha1"]);

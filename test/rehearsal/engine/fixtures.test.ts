@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ProgramError, ResourceError } from "../../../rehearsal/engine";
+import { AbortedError, type EngineEvent, ProgramError, ResourceError, runEngine } from "../../../rehearsal/engine";
 import { cleanFixturesAfterEach, setup } from "./fixture";
 import { run, transpileOnlyByDefault, typeChecked } from "./support";
 
@@ -64,5 +64,30 @@ new Password("random:index/randomPassword:RandomPassword", "pw", { length: app.o
     expect(String(error)).toMatch(
       /azuread:index\/application:Application app: Graph POST \/applications could not reach/,
     );
+  });
+});
+
+describe("an interrupt", () => {
+  it("that comes while the engine is still starting ends the run at once: the program is never left running", async () => {
+    const { base } = setup(
+      `import * as pulumi from "@pulumi/pulumi";\nclass Password extends pulumi.CustomResource {}\nnew Password("random:index/randomPassword:RandomPassword", "pw", { length: 8 });\n`,
+    );
+    const controller = new AbortController();
+    const events: EngineEvent[] = [];
+    const started = performance.now();
+    const running = runEngine({
+      ...base,
+      config: {},
+      dryRun: false,
+      signal: controller.signal,
+      onEvent: (e) => events.push(e),
+    });
+    // Aborted before runEngine's first await returns: its abort listener is not in place yet. Before the fix the
+    // program ran, had its first registration refused and stalled about a minute before exiting.
+    controller.abort();
+    const error = await running.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AbortedError);
+    expect(events.filter((e) => e.kind === "step")).toEqual([]);
+    expect(performance.now() - started).toBeLessThan(15_000);
   });
 });

@@ -5,7 +5,8 @@ import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import { afterEach, describe, expect, it } from "vitest";
 import { CheckpointError } from "../../../rehearsal/engine";
 import { loadCheckpoint, saveCheckpoint } from "../../../rehearsal/engine/checkpoint";
-import { markSecrets } from "../../../rehearsal/engine/deployment";
+import { Deployment, markSecrets } from "../../../rehearsal/engine/deployment";
+import { ignoreChanges, parsePath } from "../../../rehearsal/engine/ignoreChanges";
 import { scrubber } from "../../../rehearsal/engine/scrub";
 import { decide, deleteOrder, shouldTriggerReplace, urnOf } from "../../../rehearsal/engine/steps";
 import {
@@ -92,6 +93,79 @@ describe("step rules", () => {
   it("outputs are secret by schema, by request, or when their input was", () => {
     const out = markSecrets({ a: "1", b: "2", c: "3", d: "4" }, { c: new Secret("3") }, ["a", "b"]);
     expect(Object.entries(out).flatMap(([k, v]) => (v instanceof Secret ? [k] : []))).toEqual(["a", "b", "c"]);
+  });
+});
+
+describe("ignoreChanges, as step_generator.go processIgnoreChanges and PropertyPath.Reset apply it", () => {
+  it("keeps the old value at each path, and drops the path from the new inputs where the old inputs have none", () => {
+    const olds = { algorithm: "RSA", subject: { commonName: "a" } };
+    const news = { algorithm: "ECDSA", rsaBits: 4096, subject: { commonName: "b", organization: "o" } };
+    const { inputs, invalid } = ignoreChanges(news, olds, ["algorithm", "rsaBits", "subject.organization"]);
+    expect(invalid).toEqual([]);
+    expect(inputs).toEqual({ algorithm: "RSA", subject: { commonName: "b" } });
+    // The program's registration is not changed.
+    expect(news.rsaBits).toBe(4096);
+  });
+
+  it("follows list indexes without changing a list's length, and names a path whose middle is missing", () => {
+    const { inputs } = ignoreChanges({ roles: ["x", "y"] }, { roles: ["a"] }, ["roles[0]", "roles[1]"]);
+    expect(inputs).toEqual({ roles: ["a", "y"] });
+    expect(ignoreChanges({}, { api: { v: 2 } }, ["api.v"]).invalid).toEqual(["api.v"]);
+    expect(ignoreChanges({}, {}, ["api.v"]).invalid).toEqual([]);
+    expect(parsePath('tags["a.b"][2].c')).toEqual(["tags", "a.b", 2, "c"]);
+  });
+
+  it("a resource whose old inputs lack an ignored input is diffed without it", async () => {
+    const steps: string[] = [];
+    const seen: Record<string, unknown>[] = [];
+    const provider = {
+      secretOutputs: [],
+      check: (news: Record<string, never>) => {
+        seen.push({ ...news });
+        return news;
+      },
+      diff: () => ({ changed: [], replace: [] }),
+      create: async () => ({ id: "1", outputs: {} }),
+      delete: async () => {},
+    };
+    const urn = "urn:pulumi:dev::p::t:index:T::r";
+    const deployment = new Deployment({
+      project: "p",
+      stack: "dev",
+      dryRun: true,
+      providers: { resources: { "t:index:T": provider }, reads: {}, invokes: {} },
+      prior: {
+        resources: [
+          {
+            urn,
+            type: "t:index:T",
+            name: "r",
+            custom: true,
+            id: "1",
+            parent: "",
+            inputs: { a: 1 },
+            outputs: {},
+            dependencies: [],
+          },
+        ],
+      },
+      save: () => {},
+      onStep: (s) => steps.push(s.op),
+    });
+    await deployment.register({
+      type: "t:index:T",
+      name: "r",
+      parent: "",
+      custom: true,
+      inputs: { a: 2, b: 3 },
+      dependencies: [],
+      deleteBeforeReplace: false,
+      additionalSecretOutputs: [],
+      ignoreChanges: ["a", "b"],
+      replaceOnChanges: [],
+    });
+    expect(seen).toEqual([{ a: 1 }]);
+    expect(steps).toEqual(["same"]);
   });
 });
 

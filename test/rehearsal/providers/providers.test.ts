@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Secret, Unknown } from "../../../rehearsal/engine/wire";
-import { applicationCertificate, normaliseDate } from "../../../rehearsal/providers/azuread";
+import { application, applicationCertificate } from "../../../rehearsal/providers/azuread";
 import type { GraphCall } from "../../../rehearsal/providers/graph";
-import { ProviderError } from "../../../rehearsal/providers/provider";
+import { diffState, ProviderError } from "../../../rehearsal/providers/provider";
 import { randomPassword, randomString } from "../../../rehearsal/providers/random";
 import { parseStackName, stackReference } from "../../../rehearsal/providers/stackReference";
 import { privateKey, rfc3339Nano, selfSignedCert } from "../../../rehearsal/providers/tls";
@@ -62,6 +62,30 @@ describe("tls", () => {
   });
 });
 
+describe("azuread Application", () => {
+  const provider = application(noGraph, { authorityHost: "https://localhost:9", callerId: "c" });
+  it("diffs against the state: owners in another order are no change, a new owner is an update, not a replacement", () => {
+    const olds = provider.check({ displayName: "a", owners: ["b", "a"] });
+    const outputs = { ...olds, objectId: "o", clientId: "c" };
+    expect(provider.diff(olds, outputs, provider.check({ displayName: "a", owners: ["a", "b"] }))).toEqual({
+      changed: [],
+      replace: [],
+    });
+    expect(provider.diff(olds, outputs, provider.check({ displayName: "a", owners: ["a"] }))).toEqual({
+      changed: ["owners"],
+      replace: [],
+    });
+  });
+});
+
+describe("the bridge's diff against the state", () => {
+  it("holds an empty list and an absent one the same, as Terraform does, and a dropped value a change", () => {
+    expect(diffState({ owners: null }, { owners: [] }, { owners: null }, () => false).changed).toEqual([]);
+    expect(diffState({ tags: ["a"] }, { tags: ["a"] }, {}, () => false).changed).toEqual(["tags"]);
+    expect(diffState({ keyId: "k" }, { keyId: "k" }, {}, () => true, ["keyId"]).changed).toEqual([]);
+  });
+});
+
 describe("azuread ApplicationCertificate", () => {
   const provider = applicationCertificate(noGraph);
   const base = {
@@ -70,18 +94,47 @@ describe("azuread ApplicationCertificate", () => {
     value: "pem",
   };
 
-  it("normalises dates as the provider stores them, so the same instant is no change", () => {
-    const a = provider.check({ ...base, endDate: "2027-11-28T09:00:00.577151145Z" });
-    const b = provider.check({ ...base, endDate: "2027-11-28T10:00:00+01:00" });
-    expect(a.endDate).toBe("2027-11-28T09:00:00Z");
-    expect(provider.diff(a, {}, b)).toEqual({ changed: [], replace: [] });
-    expect(normaliseDate(Unknown.value, "endDate")).toBe(Unknown.value);
+  // The state after a create: inputs echoed, the computed fields as the provider's read sets them.
+  const outputs = {
+    ...base,
+    encoding: "pem",
+    keyId: "0b7c4d6e-1f2a-4b3c-8d9e-0a1b2c3d4e5f",
+    startDate: "2026-11-28T09:00:00Z",
+    endDate: "2027-11-28T09:00:00Z",
+  };
+
+  it("diffs the new inputs against the old outputs, string for string: the same instant written otherwise replaces", () => {
+    for (const endDate of ["2027-11-28T09:00:00.577151145Z", "2027-11-28T10:00:00+01:00"]) {
+      const news = provider.check({ ...base, endDate });
+      expect(news.endDate).toBe(endDate);
+      // The old inputs hold the same string, yet the state holds the instant as the provider formats it: replaced...
+      expect(provider.diff({ ...base, encoding: "pem", endDate }, outputs, news).replace).toEqual(["endDate"]);
+    }
+    // ...while the string the state holds is none.
+    expect(provider.diff(base, outputs, provider.check({ ...base, endDate: "2027-11-28T09:00:00Z" }))).toEqual({
+      changed: [],
+      replace: [],
+    });
+  });
+
+  it("a computed input left out keeps the state's value; one that was never computed is a change when dropped", () => {
+    expect(provider.diff(base, outputs, provider.check(base))).toEqual({ changed: [], replace: [] });
+    const dropped = { ...base } as Record<string, unknown>;
+    delete dropped.type;
+    expect(provider.diff(base, outputs, provider.check(dropped as typeof base)).replace).toEqual(["type"]);
+  });
+
+  it("checks dates as RFC3339 without rewriting them, and skips unknown ones", () => {
     expect(() => provider.check({ ...base, endDate: "next tuesday" })).toThrow(/endDate must be an RFC3339 date/);
+    expect(() => provider.check({ ...base, startDate: "2027-11-28 09:00:00Z" })).toThrow(
+      /startDate must be an RFC3339/,
+    );
+    expect(provider.check({ ...base, endDate: Unknown.value }).endDate).toBe(Unknown.value);
   });
 
   it("every field replaces, and applicationId must be the application's id", () => {
     const a = provider.check({ ...base });
-    expect(provider.diff(a, {}, provider.check({ ...base, value: "other" })).replace).toEqual(["value"]);
+    expect(provider.diff(a, a, provider.check({ ...base, value: "other" })).replace).toEqual(["value"]);
     expect(() => provider.check({ ...base, applicationId: "3d43dba6-4912-4e4e-8e5a-ee27f2f7cd34" })).toThrow(
       /\/applications\/\{objectId\}/,
     );
