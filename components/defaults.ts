@@ -84,7 +84,8 @@ export interface Settings {
   keyVaultId: string;
   /**
    * Let Key Vault export the private key (in the certificate's secret) for hosts that load the certificate from the
-   * vault, such as App Service. Only with keyVaultId; takes effect at the next rotation.
+   * vault, such as App Service. Only with keyVaultId; changing it is a rotation with overlap, since Key Vault fixes
+   * exportability when it makes a key.
    */
   keyVaultExportable: boolean;
   /**

@@ -23,6 +23,8 @@ export interface Generation {
    * declared for as long as the generation stays attached.
    */
   keyVaultId?: string;
+  /** A vault generation whose key Key Vault may export (keyVaultExportable when it was made). */
+  keyVaultExportable?: boolean;
 }
 
 /** What the previous deployment attached: the current certificate first, then the one kept for overlap. */
@@ -62,7 +64,9 @@ function planGenerated(prior: RotationState | undefined, settings: Settings, now
     return { current: { ...current, rotation: digest }, previous: digested(prior.previous) };
   // Chained to the outgoing id, so going back to an earlier rotation value still makes a new generation.
   const id = shortHash(`${settings.rotation}\n${current?.id ?? ""}`);
-  const home = settings.keyVaultId ? { keyVaultId: settings.keyVaultId } : {};
+  const home = settings.keyVaultId
+    ? { keyVaultId: settings.keyVaultId, ...(settings.keyVaultExportable ? { keyVaultExportable: true } : {}) }
+    : {};
   return { current: { id, rotation: digest, ...home }, previous: digested(outgoing(current)) };
 }
 
@@ -72,7 +76,12 @@ function planGenerated(prior: RotationState | undefined, settings: Settings, now
  * without case, as Azure Resource Manager does.
  */
 function sameHome(g: Generation, settings: Settings): boolean {
-  return (g.keyVaultId ?? "").toLowerCase() === settings.keyVaultId.toLowerCase();
+  // Exportability is fixed when Key Vault makes the key: asking for another is a new generation too, so that the
+  // current certificate is always what keyVaultExportable (and the keyVaultSecretId output) says.
+  return (
+    (g.keyVaultId ?? "").toLowerCase() === settings.keyVaultId.toLowerCase() &&
+    (!g.keyVaultId || (g.keyVaultExportable ?? false) === settings.keyVaultExportable)
+  );
 }
 
 /**
@@ -100,6 +109,7 @@ function planBrought(prior: RotationState | undefined, certificatePem: string): 
     id: g.id,
     certificatePem: g.certificatePem,
     ...(g.keyVaultId ? { keyVaultId: g.keyVaultId } : {}),
+    ...(g.keyVaultExportable ? { keyVaultExportable: true } : {}),
   });
   if (prior && same(prior.current)) return { current: brought(prior.current), previous: prior.previous };
   if (prior?.previous && same(prior.previous))
@@ -156,11 +166,13 @@ function asGeneration(value: unknown): Generation | undefined {
   const rotation = text("rotation");
   const pem = text("certificatePem");
   const keyVaultId = text("keyVaultId");
+  const exportable = text("keyVaultExportable");
   return {
     id: value.id,
     ...(typeof rotation === "string" ? { rotation } : {}),
     ...(typeof pem === "string" ? { certificatePem: pem } : {}),
     ...(typeof keyVaultId === "string" && keyVaultId ? { keyVaultId } : {}),
+    ...(exportable === true ? { keyVaultExportable: true } : {}),
   };
 }
 

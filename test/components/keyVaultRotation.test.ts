@@ -44,6 +44,7 @@ async function up(world: World, args: CertificateAppArgs, before?: Deployment): 
     certificatePem: app.certificatePem,
     thumbprint: app.thumbprint,
     keyVaultKeyId: app.keyVaultKeyId,
+    ...(app.keyVaultSecretId ? { keyVaultSecretId: app.keyVaultSecretId } : {}),
     attachedCertificates: app.attachedCertificates,
     rotationState: app.rotationState,
   });
@@ -118,10 +119,30 @@ describe("rotation in Key Vault mode", () => {
     expect(listed(steady)).toEqual(listed(rotated));
   });
 
-  it("applies new key size, validity and exportability at the next rotation, never to the current certificate in place", async () => {
+  it("makes a new generation, with overlap, when keyVaultExportable changes: the current key is as exportable as the setting says", async () => {
     const world = newWorld();
     const first = await up(world, { keyVaultId, rotation: "1" });
-    const changed = { keyVaultId, keySize: 3072, validityDays: 90, keyVaultExportable: true };
+    expect(first.outputs.keyVaultSecretId).toBeUndefined();
+    const exportable = await up(world, { keyVaultId, rotation: "1", keyVaultExportable: true }, first);
+    expect(
+      exportable.steps
+        .filter((s) => s.op === "create")
+        .map((s) => s.type)
+        .sort(),
+    ).toEqual([types.certificate, types.vaultCertificate].sort());
+    expect(exportable.steps.some((s) => s.op === "delete")).toBe(false);
+    expect(exportable.outputs.keyVaultSecretId).toMatch(/\/secrets\//);
+    expect(exportable.outputs.keyVaultKeyId).not.toBe(first.outputs.keyVaultKeyId);
+    expect([...(world.vaults.get("kv-rotation")?.values() ?? [])].map((o) => o.exportable).sort()).toEqual([
+      false,
+      true,
+    ]);
+  });
+
+  it("applies new key size and validity at the next rotation, never to the current certificate in place", async () => {
+    const world = newWorld();
+    const first = await up(world, { keyVaultId, rotation: "1" });
+    const changed = { keyVaultId, keySize: 3072, validityDays: 90 };
     const later = await up(world, { ...changed, rotation: "1" }, first);
     expect(new Set(later.steps.map((s) => s.op))).toEqual(new Set(["same"]));
     expect(later.outputs.keyVaultKeyId).toBe(first.outputs.keyVaultKeyId);
@@ -131,10 +152,6 @@ describe("rotation in Key Vault mode", () => {
     const days = (new Date(cert.validTo).getTime() - new Date(cert.validFrom).getTime()) / 86_400_000;
     expect(days).toBeGreaterThanOrEqual(89);
     expect(days).toBeLessThanOrEqual(92);
-    expect([...(world.vaults.get("kv-rotation")?.values() ?? [])].map((o) => o.exportable).sort()).toEqual([
-      false,
-      true,
-    ]);
   });
 
   it("moves into Key Vault with overlap: the generated certificate stays attached, as PEM, until the next rotation", async () => {
