@@ -59,7 +59,8 @@ describe("npm start -- --key-vault --rotate", () => {
     const io = capture();
     const code = await main(["--dir", dir, "--key-vault", "--rotate", "--timeout", "60"], io, { cwd: root });
     run = { code, ...io.text() };
-  });
+    // Four program starts and two local services: about 20 s on an idle machine, much more on a busy one.
+  }, 300_000);
 
   it("deploys in Key Vault mode and verifies with a client assertion the local Key Vault signed", () => {
     expect(run.code, run.stderr).toBe(0);
