@@ -17,7 +17,7 @@ import {
 import { akv, KeyVaultError } from "./errors";
 import { issue } from "./issue";
 import { parseCreateRequest } from "./policy";
-import { actions, grants, isRoleName, type RoleName } from "./rbac";
+import { actions, grants, isRoleName, type RoleName, roleNames } from "./rbac";
 import { secretValue } from "./secret";
 import { isSignAlgorithm, signDigest } from "./sign";
 import type { CertificateObject, CertificateVersion, VaultStore } from "./store";
@@ -399,9 +399,7 @@ async function adminRoute(ctx: VaultContext, req: IncomingMessage, res: ServerRe
   if (req.method === "PUT" && id !== undefined && isGuid(id)) {
     const body = await readJson(req);
     if (!isRecord(body) || !Array.isArray(body.roles) || !body.roles.every(isRoleName))
-      throw akv.badParameter(
-        'roles: must be a list of "Key Vault Administrator", "Key Vault Certificates Officer", "Key Vault Crypto User", "Key Vault Reader", "Key Vault Secrets User"',
-      );
+      throw akv.badParameter(`roles: must be a list of ${roleNames.map((r) => `"${r}"`).join(", ")}`);
     const roles = [...new Set(body.roles as RoleName[])];
     assignRoles(ctx, id, roles);
     return sendJson(res, 200, { principalId: id.toLowerCase(), roles });
