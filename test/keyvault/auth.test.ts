@@ -138,6 +138,28 @@ describe("the local Key Vault's bearer tokens", () => {
     expect(res.body.error.code).toBe("Unauthorized");
   });
 
+  it("refuses a token the tenant's key signed that carries no exp, as it refuses an expired one (IDX10223)", async () => {
+    const { signingKeyPem, signingCertPem } = JSON.parse(readFileSync(pkiPaths(t.entra.statePath).keysPath, "utf8"));
+    const kid = x5t(signingCertPem);
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      aud: vaultResource,
+      iss: `https://sts.windows.net/${t.entra.tenantId}/`,
+      tid: t.entra.tenantId,
+      oid: reader.objectId,
+    };
+    const sign = (exp?: number) => {
+      const jwt = new SignJWT(claims).setProtectedHeader({ alg: "RS256", typ: "JWT", kid, x5t: kid }).setIssuedAt(now);
+      return (exp === undefined ? jwt : jwt.setExpirationTime(exp)).sign(createPrivateKey(signingKeyPem));
+    };
+    // The same token with exp is accepted: only the missing claim is refused.
+    expect((await list(await sign(now + 600))).status).toBe(200);
+    const res = await list(await sign());
+    expect(res.status).toBe(401);
+    expect(res.headers["www-authenticate"]).toBe(challenge(t));
+    expect(res.body.error).toEqual({ code: "Unauthorized", message: "Error validating token: IDX10223" });
+  });
+
   it("never answers a data-plane request before the token is checked: a bad api-version still gets the challenge", async () => {
     const res = await vaultRequest(t.vault, "GET", "/certificates", { apiVersion: "1.0" });
     expect(res.status).toBe(401);
