@@ -101,6 +101,18 @@ export const akv = {
       "SecretNotFound",
       `A secret with (name/id) ${name}/${shownVersion(version)} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
     ),
+  /**
+   * An operation on a disabled version: 403 Forbidden, as the service answers a get of a disabled secret
+   * ("Operation get is not allowed on a disabled secret.", innererror SecretDisabled, quoted in
+   * Azure/azure-sdk-for-js#24756 and ansible-collections/azure#1989); keys are worded alike.
+   */
+  disabled: (operation: "get" | "sign", kind: "secret" | "key") =>
+    new KeyVaultError(
+      403,
+      "Forbidden",
+      `Operation ${operation} is not allowed on a disabled ${kind}.`,
+      kind === "secret" ? "SecretDisabled" : "KeyDisabled",
+    ),
   /** Wording quoted in rcl-letsencrypt-auto-ssl/Lets-Encrypt-Auto#16. */
   deletedButRecoverable: (name: string) =>
     new KeyVaultError(
