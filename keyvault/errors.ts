@@ -30,7 +30,8 @@ export class KeyVaultError extends Error {
  * A version as an error may quote it: Key Vault's versions are 32 hex digits; anything else in that path
  * segment is client text that could be a pasted secret, and is not echoed.
  */
-const shownVersion = (version: string) => (/^[0-9a-f]{32}$/i.test(version) ? version : "(a version that is not shown)");
+const shownVersion = (name: string, version: string) =>
+  /^[0-9a-f]{32}$/i.test(version) ? `${name}/${version}` : `${name} (the requested version)`;
 
 /** The errors the local vault answers, worded as Key Vault words them. */
 export const akv = {
@@ -82,7 +83,7 @@ export const akv = {
       404,
       "CertificateNotFound",
       version
-        ? `A certificate with (name/id) ${name}/${shownVersion(version)} was not found in this key vault. If you recently deleted this certificate you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`
+        ? `A certificate with (name/id) ${shownVersion(name, version)} was not found in this key vault. If you recently deleted this certificate you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`
         : `A certificate with (name/id) ${name} was not found in this key vault. If you recently deleted this certificate you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
     ),
   pendingNotFound: (name: string) =>
@@ -93,13 +94,25 @@ export const akv = {
     new KeyVaultError(
       404,
       "KeyNotFound",
-      `A key with (name/id) ${name}/${shownVersion(version)} was not found in this key vault. If you recently deleted this key you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
+      `A key with (name/id) ${shownVersion(name, version)} was not found in this key vault. If you recently deleted this key you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
     ),
   secretNotFound: (name: string, version: string) =>
     new KeyVaultError(
       404,
       "SecretNotFound",
-      `A secret with (name/id) ${name}/${shownVersion(version)} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
+      `A secret with (name/id) ${shownVersion(name, version)} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
+    ),
+  /**
+   * An operation on a disabled version: 403 Forbidden, as the service answers a get of a disabled secret
+   * ("Operation get is not allowed on a disabled secret.", innererror SecretDisabled, quoted in
+   * Azure/azure-sdk-for-js#24756 and ansible-collections/azure#1989); keys are worded alike.
+   */
+  disabled: (operation: "get" | "sign", kind: "secret" | "key") =>
+    new KeyVaultError(
+      403,
+      "Forbidden",
+      `Operation ${operation} is not allowed on a disabled ${kind}.`,
+      kind === "secret" ? "SecretDisabled" : "KeyDisabled",
     ),
   /** Wording quoted in rcl-letsencrypt-auto-ssl/Lets-Encrypt-Auto#16. */
   deletedButRecoverable: (name: string) =>

@@ -3,8 +3,9 @@
  * definitions ("Azure built-in roles for Security", learn.microsoft.com/azure/role-based-access-control/built-in-roles/security):
  * - Key Vault Administrator  ...00482a5a-887f-4fb3-b363-3b7fe8e74483: Microsoft.KeyVault/vaults/*
  * - Key Vault Certificates Officer a4417e6f-fecd-4de8-b567-7b0420556985: certificatecas/*, certificates/*,
- *   certificatecontacts/write. It is not granted the secret's value nor key operations; reading a key's public part
- *   (keys/read) is granted here because a certificate's key is part of what its officer manages and shows.
+ *   certificatecontacts/write, and nothing else: not the secret's value, not the key (not even keys/read).
+ * - Key Vault Certificate User db79e9a7-68ee-4b58-9aeb-b90e7c24fcba ("Read certificate contents"):
+ *   certificates/read, keys/read, secrets/getSecret/action, secrets/readMetadata/action.
  * - Key Vault Crypto User 12338af0-0e69-4776-bea7-57ae8d297424: keys/read, keys/update/action, keys/backup/action,
  *   keys/encrypt|decrypt|wrap|unwrap|sign|verify/action.
  * - Key Vault Reader 21090545-7ca7-4776-b22c-e363652d74d2: Microsoft.KeyVault/vaults/*\/read,
@@ -13,6 +14,7 @@
  */
 export const roleNames = [
   "Key Vault Administrator",
+  "Key Vault Certificate User",
   "Key Vault Certificates Officer",
   "Key Vault Crypto User",
   "Key Vault Reader",
@@ -27,11 +29,12 @@ const v = "Microsoft.KeyVault/vaults";
 
 export const dataActionsOf: Record<RoleName, readonly string[]> = {
   "Key Vault Administrator": [`${v}/*`],
-  "Key Vault Certificates Officer": [
-    `${v}/certificatecas/*`,
-    `${v}/certificates/*`,
-    `${v}/certificatecontacts/write`,
+  "Key Vault Certificates Officer": [`${v}/certificatecas/*`, `${v}/certificates/*`, `${v}/certificatecontacts/write`],
+  "Key Vault Certificate User": [
+    `${v}/certificates/read`,
     `${v}/keys/read`,
+    `${v}/secrets/getSecret/action`,
+    `${v}/secrets/readMetadata/action`,
   ],
   "Key Vault Crypto User": [
     `${v}/keys/read`,

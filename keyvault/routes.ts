@@ -17,7 +17,7 @@ import {
 import { akv, KeyVaultError } from "./errors";
 import { issue } from "./issue";
 import { parseCreateRequest } from "./policy";
-import { actions, grants, isRoleName, type RoleName } from "./rbac";
+import { actions, grants, isRoleName, type RoleName, roleNames } from "./rbac";
 import { secretValue } from "./secret";
 import { isSignAlgorithm, signDigest } from "./sign";
 import type { CertificateObject, CertificateVersion, VaultStore } from "./store";
@@ -356,6 +356,7 @@ function keyVersion(op: Op, name: string, version: string) {
 function getKey(op: Op, name: string, version: string): void {
   authorize(op, actions.keyRead, `keys/${name}`);
   const { c, v } = keyVersion(op, name, version);
+  if (!v.enabled) throw akv.disabled("get", "key");
   sendJson(op.res, 200, keyBundle(op.ctx.vaultUrl(), c, v));
 }
 
@@ -368,7 +369,7 @@ async function sign(op: Op, name: string, version: string): Promise<void> {
     throw akv.badParameter("alg: must be one of RS256, RS384, RS512, PS256, PS384, PS512 for an RSA key");
   if (typeof body.value !== "string" || !/^[A-Za-z0-9_-]*={0,2}$/.test(body.value))
     throw akv.badParameter("value: must be the digest, base64url");
-  if (!v.enabled) throw new KeyVaultError(403, "Forbidden", "Operation sign is not allowed on a disabled key.");
+  if (!v.enabled) throw akv.disabled("sign", "key");
   const signature = signDigest(createPrivateKey(v.privateKeyPem), body.alg, Buffer.from(body.value, "base64url"));
   sendJson(op.res, 200, {
     kid: `${op.ctx.vaultUrl()}/keys/${c.name}/${v.version}`,
@@ -382,6 +383,8 @@ async function getSecret(op: Op, name: string, version: string): Promise<void> {
   const notFound = () => akv.secretNotFound(name, version);
   const c = op.ctx.store.state.certificates[key(name)] ?? raise(notFound());
   const v = findVersion(c, version, notFound);
+  // The value of a disabled version is never served, the private key of an exportable one least of all.
+  if (!v.enabled) throw akv.disabled("get", "secret");
   sendJson(op.res, 200, secretBundle(op.ctx.vaultUrl(), c, v, await secretValue(v)));
 }
 
@@ -399,9 +402,7 @@ async function adminRoute(ctx: VaultContext, req: IncomingMessage, res: ServerRe
   if (req.method === "PUT" && id !== undefined && isGuid(id)) {
     const body = await readJson(req);
     if (!isRecord(body) || !Array.isArray(body.roles) || !body.roles.every(isRoleName))
-      throw akv.badParameter(
-        'roles: must be a list of "Key Vault Administrator", "Key Vault Certificates Officer", "Key Vault Crypto User", "Key Vault Reader", "Key Vault Secrets User"',
-      );
+      throw akv.badParameter(`roles: must be a list of ${roleNames.map((r) => `"${r}"`).join(", ")}`);
     const roles = [...new Set(body.roles as RoleName[])];
     assignRoles(ctx, id, roles);
     return sendJson(res, 200, { principalId: id.toLowerCase(), roles });

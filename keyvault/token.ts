@@ -53,7 +53,13 @@ export function tokenChecker(issuer: TrustedIssuer, now: () => Date) {
   };
 
   const verify = async (token: string) => {
-    const options = { algorithms: ["RS256"], currentDate: now(), clockTolerance: clockSkewSeconds };
+    // Entra ID's tokens always carry exp; one without it would never expire, so it is refused like an expired one.
+    const options = {
+      algorithms: ["RS256"],
+      currentDate: now(),
+      clockTolerance: clockSkewSeconds,
+      requiredClaims: ["exp"],
+    };
     const keySet = keys ?? (await fetchKeys());
     try {
       return await jwtVerify(token, keySet, options);
@@ -104,6 +110,7 @@ function mapJoseError(err: unknown): KeyVaultError {
   if (err instanceof KeyVaultError) return err;
   const { code, claim } = err as { code?: string; claim?: string };
   if (code === "ERR_JWT_EXPIRED") return akv.expired();
+  if (code === "ERR_JWT_CLAIM_VALIDATION_FAILED" && claim === "exp") return akv.expired();
   if (code === "ERR_JWT_CLAIM_VALIDATION_FAILED" && claim === "nbf") return akv.notYetValid();
   if (code === "ERR_JWKS_NO_MATCHING_KEY" || code === "ERR_JWKS_MULTIPLE_MATCHING_KEYS") return akv.unknownKey();
   if (code === "ERR_JWS_SIGNATURE_VERIFICATION_FAILED") return akv.badSignature();

@@ -1,9 +1,12 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { decodeProtectedHeader, SignJWT } from "jose";
+import { ClientCertificateCredential } from "@azure/identity";
+import { decodeJwt, decodeProtectedHeader, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { trustCaPolicy } from "../../common/azureSdk";
 import { x5t } from "../../common/thumbprint";
 import { pkiPaths } from "../../entra/pki";
+import { startEntra } from "../support/entra";
 import {
   startVault,
   type TestVault,
@@ -136,6 +139,60 @@ describe("the local Key Vault's bearer tokens", () => {
     const res = await list("not-a-token");
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe("Unauthorized");
+  });
+
+  it("refuses a token the tenant's key signed that carries no exp, as it refuses an expired one (IDX10223)", async () => {
+    const { signingKeyPem, signingCertPem } = JSON.parse(readFileSync(pkiPaths(t.entra.statePath).keysPath, "utf8"));
+    const kid = x5t(signingCertPem);
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      aud: vaultResource,
+      iss: `https://sts.windows.net/${t.entra.tenantId}/`,
+      tid: t.entra.tenantId,
+      oid: reader.objectId,
+    };
+    const sign = (exp?: number) => {
+      const jwt = new SignJWT(claims).setProtectedHeader({ alg: "RS256", typ: "JWT", kid, x5t: kid }).setIssuedAt(now);
+      return (exp === undefined ? jwt : jwt.setExpirationTime(exp)).sign(createPrivateKey(signingKeyPem));
+    };
+    // The same token with exp is accepted: only the missing claim is refused.
+    expect((await list(await sign(now + 600))).status).toBe(200);
+    const res = await list(await sign());
+    expect(res.status).toBe(401);
+    expect(res.headers["www-authenticate"]).toBe(challenge(t));
+    expect(res.body.error).toEqual({ code: "Unauthorized", message: "Error validating token: IDX10223" });
+  });
+
+  it("refuses a token from a second local Entra ID of the same tenant, with the same registrations but its own signing keys", async () => {
+    // The same state file (tenant id, the vault resource, the reader and its certificate), fresh key material.
+    const twin = await startEntra({ freshKeys: true, stateText: t.entra.stateText() });
+    try {
+      expect(twin.tenantId).toBe(t.entra.tenantId);
+      const credential = new ClientCertificateCredential(
+        twin.tenantId,
+        reader.clientId,
+        { certificate: `${reader.cert.certificatePem}\n${reader.cert.privateKeyPem}` },
+        {
+          authorityHost: twin.authorityHost,
+          disableInstanceDiscovery: true,
+          additionalPolicies: [trustCaPolicy(twin.caPem)],
+        },
+      );
+      const twinToken = (await credential.getToken(`${vaultResource}/.default`)).token;
+      expect(decodeJwt(twinToken)).toMatchObject({ tid: t.entra.tenantId, oid: reader.objectId, aud: vaultResource });
+      expect(decodeProtectedHeader(twinToken).kid).not.toBe(decodeProtectedHeader(token).kid);
+      const res = await list(twinToken);
+      expect(res.status).toBe(401);
+      expect(res.headers["www-authenticate"]).toBe(challenge(t));
+      expect(res.body.error).toEqual({
+        code: "Unauthorized",
+        message: "AKV10046: Unable to resolve the key used for signature validation.",
+      });
+      // The vault's own Entra ID is still trusted.
+      expect((await list(token)).status).toBe(200);
+    } finally {
+      await twin.stop();
+    }
   });
 
   it("never answers a data-plane request before the token is checked: a bad api-version still gets the challenge", async () => {

@@ -84,6 +84,30 @@ describe("the local Key Vault's answers to bad requests", () => {
     expect(good.body.kid).toBe(`${t.vault.vaultUrl}/keys/signs/${version}`);
   });
 
+  it("quotes a version in a not-found error only when it has a version's shape, never a pasted secret", async () => {
+    expect((await create("quoted", createBody())).status).toBe(202);
+    const pasted = "sk-live-hunter2hunter2";
+    const hex = "0123456789abcdef0123456789abcdef";
+    for (const [method, path, json] of [
+      ["GET", `/certificates/quoted/${pasted}`],
+      ["GET", `/keys/quoted/${pasted}`],
+      ["GET", `/secrets/quoted/${pasted}`],
+      ["POST", `/keys/quoted/${pasted}/sign`, { alg: "PS256", value: createHash("sha256").digest("base64url") }],
+      ["PATCH", `/certificates/quoted/${pasted}`, { tags: {} }],
+    ] as const) {
+      const res = await vaultRequest(t.vault, method, path, { token, json });
+      expect(res.status, path).toBe(404);
+      expect(res.body.error.message, path).toMatch(
+        /^A (certificate|key|secret) with \(name\/id\) quoted \(the requested version\) was not found/,
+      );
+      expect(JSON.stringify(res.body), path).not.toContain("hunter2");
+    }
+    const versioned = await call("GET", `/secrets/quoted/${hex}`);
+    expect(versioned.body.error.message).toMatch(
+      new RegExp(`^A secret with \\(name/id\\) quoted/${hex} was not found`),
+    );
+  });
+
   it("never serves a non-exportable private key by any route, and serves an exportable one only as its secret", async () => {
     const routes = (name: string, version: string) => [
       `/certificates/${name}`,

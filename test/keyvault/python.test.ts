@@ -41,7 +41,7 @@ describe.skipIf(!python)("the local Key Vault with the Python SDKs (Debian pytho
   });
   afterAll(() => t?.stop());
 
-  it("creates a certificate with azure-keyvault-certificates and signs PS256 with azure-keyvault-keys, then reads, deletes and purges it", async () => {
+  it("creates a certificate with azure-keyvault-certificates and signs PS256 with azure-keyvault-keys, then reads it and its key, deletes and purges it", async () => {
     const officer = await t.identity(["Key Vault Certificates Officer"]);
     const signer = await t.identity(["Key Vault Crypto User"]);
     const caPath = join(dir, "ca-bundle.pem");
@@ -69,6 +69,11 @@ describe.skipIf(!python)("the local Key Vault with the Python SDKs (Debian pytho
       cer: string;
       signature: string;
       latestId: string;
+      versionCer: string;
+      keyIdRead: string;
+      keyN: string;
+      afterDelete: { certificate: number; key: number; deleted: string };
+      afterPurge: number;
       recoveryId: string;
       remaining: string[];
     };
@@ -78,6 +83,11 @@ describe.skipIf(!python)("the local Key Vault with the Python SDKs (Debian pytho
     const key = { key: cert.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
     expect(verify("sha256", input, key, Buffer.from(out.signature, "base64"))).toBe(true);
     expect(out.latestId).toBe(out.keyId.replace("/keys/", "/certificates/"));
+    expect(out.versionCer).toBe(out.cer);
+    expect(out.keyIdRead).toBe(out.keyId);
+    expect(out.keyN).toBe(cert.publicKey.export({ format: "jwk" }).n);
+    expect(out.afterDelete).toEqual({ certificate: 404, key: 404, deleted: "python-cert" });
+    expect(out.afterPurge).toBe(404);
     expect(out.recoveryId).toBe(`${t.vault.vaultUrl}/deletedcertificates/python-cert`);
     expect(out.remaining).toEqual([]);
   });

@@ -123,7 +123,11 @@ describe("the local Key Vault with the real Azure SDKs (@azure/keyvault-certific
     const created = await (
       await t.certificateClient(officer).beginCreateCertificate("sdk-forbidden", policy(false))
     ).pollUntilDone();
-    // The officer may read the key's public part, but not sign with it.
+    // As the built-in role: certificates only, so the officer may neither read the key nor sign with it.
+    await expect(t.keyClient(officer).getKey("sdk-forbidden")).rejects.toMatchObject({
+      statusCode: 403,
+      message: expect.stringContaining("Action: 'Microsoft.KeyVault/vaults/keys/read'"),
+    });
     await expect(t.cryptographyClient(officer, created.keyId ?? "").sign("PS256", digest)).rejects.toMatchObject({
       statusCode: 403,
       code: "Forbidden",

@@ -30,19 +30,33 @@ export async function seedPki(statePath: string, options: { caFile?: boolean } =
 
 export type TestEntra = LocalEntra & { statePath: string; stateText(): string };
 
+/** How a test Entra ID is started, beyond the server's own options. */
+export interface TestEntraOptions extends Partial<StartOptions> {
+  /** Keep the temporary folder at stop(), for tests that restart on the same state. */
+  keep?: boolean;
+  /**
+   * Its own CA, TLS and signing keys, made by the server at its first start, instead of the worker's seeded PKI
+   * (the default, made once for speed): the one way two test Entra IDs publish different signing keys.
+   */
+  freshKeys?: boolean;
+  /** A state file's text to start from (another Entra ID's `stateText()`: the same tenant id and registrations). */
+  stateText?: string;
+}
+
 /**
  * A local Entra ID on a free port with its state in a fresh temporary folder,
- * seeded with the file's shared PKI. `stop()` removes the folder (it holds
- * keys) unless `keep` is set, for tests that restart on the same state.
+ * seeded with the worker's shared PKI unless `freshKeys` is set. `stop()` removes the folder (it holds
+ * keys) unless `keep` is set.
  */
-export async function startEntra(options: Partial<StartOptions> & { keep?: boolean } = {}): Promise<TestEntra> {
-  const { keep, ...startOptions } = options;
+export async function startEntra(options: TestEntraOptions = {}): Promise<TestEntra> {
+  const { keep, freshKeys, stateText, ...startOptions } = options;
   let dir: string | undefined;
   let statePath = options.state;
   if (!statePath) {
     dir = mkdtempSync(join(tmpdir(), "eca-entra-"));
     statePath = join(dir, "entra.json");
-    await seedPki(statePath);
+    if (stateText !== undefined) writeFileSync(statePath, stateText, { mode: 0o600 });
+    if (!freshKeys) await seedPki(statePath);
   }
   const state = statePath;
   const entra = await start({ ...startOptions, state });

@@ -173,7 +173,7 @@ export async function vaultToken(t: TestVault, identity: VaultIdentity): Promise
  */
 export async function vaultRequest(
   vault: LocalKeyVault,
-  method: "GET" | "POST" | "PUT" | "DELETE",
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
   path: string,
   options: { token?: string; json?: unknown; raw?: string; apiVersion?: string | null } = {},
 ): Promise<VaultResponse> {
