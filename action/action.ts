@@ -23,7 +23,7 @@ export interface ActionIO {
 }
 
 /**
- * The Action's whole run, as the runner starts it (`node action/dist/index.js`
+ * The Action's whole run, as the runner starts it (`node action/dist/index.mjs`
  * with INPUT_* variables): mask every secret it can read, then verify (or
  * check expiry), print, write the JSON report, the step summary and the
  * outputs. Returns the exit code; never throws.

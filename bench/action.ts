@@ -18,7 +18,7 @@ function timed(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<num
 }
 
 /**
- * The GitHub Action's entry (the committed bundle, action/dist/index.js) against verify's own executable
+ * The GitHub Action's entry (the committed bundle, action/dist/index.mjs) against verify's own executable
  * (dist/verify/main.js), both started with node as the runner starts an Action, interleaved: to a bad-input answer
  * (start-up: loading and checking the inputs) and to the verdict of a happy run against the local Entra ID.
  * Goal: the Action within 1.5x of verify.
@@ -28,7 +28,7 @@ export async function actionVersusVerify(root: string, entra: LocalEntra, output
   const temp = mkdtempSync(join(tmpdir(), "eca-bench-action-"));
   try {
     const verifyMain = join(root, "dist", "verify", "main.js");
-    const action = join(root, "action", "dist", "index.js");
+    const action = join(root, "action", "dist", "index.mjs");
     const base = { PATH: process.env.PATH, RUNNER_TEMP: temp, GITHUB_WORKSPACE: root };
     const actionEnv = (inputs: Record<string, string>) =>
       Object.fromEntries([

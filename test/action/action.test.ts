@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { thumbprints } from "../../common/thumbprint";
@@ -31,7 +31,7 @@ function expectCleanLog(run: ActionRun, privateKeys: string[], others: string[] 
   });
 }
 
-describe("the GitHub Action (action/dist/index.js, run as the runner runs it)", () => {
+describe("the GitHub Action (action/dist/index.mjs, run as the runner runs it)", () => {
   const dir = fileTempDir("eca-action-");
   let entra: TestEntra;
   let client: RegisteredClient;
@@ -62,7 +62,7 @@ describe("the GitHub Action (action/dist/index.js, run as the runner runs it)", 
 
   it("declares a node24 entry that is the committed bundle, and every input verify's options need", () => {
     const meta = actionMetadata();
-    expect(meta.runs).toEqual({ using: "node24", main: "action/dist/index.js" });
+    expect(meta.runs).toEqual({ using: "node24", main: "action/dist/index.mjs" });
     expect(Object.keys(meta.inputs)).toEqual(
       expect.arrayContaining([
         "outputs-file",
@@ -79,9 +79,12 @@ describe("the GitHub Action (action/dist/index.js, run as the runner runs it)", 
       ]),
     );
     expect(Object.keys(meta.outputs).sort()).toEqual(["exit-code", "expires-in-days", "report", "verdict"]);
-    expect(readFileSync(join(__dirname, "..", "..", "action", "dist", "index.js"), "utf8")).not.toMatch(
-      /node_modules\/@pulumi\//,
-    );
+    const dist = join(__dirname, "..", "..", "action", "dist");
+    const files = readdirSync(dist, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith(".mjs"));
+    expect(files).toContain("index.mjs");
+    for (const file of files) expect(readFileSync(join(dist, file), "utf8")).not.toMatch(/node_modules\/@pulumi\//);
   });
 
   it("masks every secret of the outputs first, verifies against the local Entra ID, and writes outputs, report and summary", async () => {

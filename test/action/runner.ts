@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { root } from "../support/processes";
 
 /** The committed bundle action.yml names in `runs.main`, run as the runner runs it. */
-export const actionEntry = join(root, "action", "dist", "index.js");
+export const actionEntry = join(root, "action", "dist", "index.mjs");
 
 /** action.yml as the runner reads it. */
 export const actionMetadata = () =>
