@@ -115,7 +115,8 @@ export function toOptions(values: Flags<typeof flags>): VerifyOptions {
     );
   return {
     client: values.client,
-    allClients,
+    // Only when asked for: a single-client run's options stay what they were.
+    ...(allClients ? { allClients } : {}),
     outputs: values.outputs,
     stack: values.stack,
     cwd: values.cwd,
