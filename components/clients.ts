@@ -48,12 +48,16 @@ export function outputsOfApp(app: CertificateApp): AppOutputs {
   return outputs;
 }
 
+/** The stack output a program exports CertificateClients' `outputs` as. */
+export const clientsOutput = "clients";
+
 /**
  * Many certificate-authenticated apps over one API: one companion API (or the existing `apiClientId`), and for
  * each client its own CertificateApp (application, service principal, generations, overlap rotation, grants).
  * Each client's rotation memory is its entry of the previous deployment's `clients` output, read through one
  * StackReference to this stack; a client removed from the map takes its resources with it at the end of the
- * update, and the others are not touched.
+ * update, and the others are not touched. The program exports `outputs` as the stack output `clients`
+ * (clientsOutput): that is where the next deployment reads each client's memory, and where verify finds them.
  */
 export class CertificateClients extends pulumi.ComponentResource {
   readonly apps: Record<string, CertificateApp>;
@@ -67,7 +71,7 @@ export class CertificateClients extends pulumi.ComponentResource {
     const ref = new pulumi.StackReference(`${name}-previous-outputs`, { name: stackPath() }, { parent: this });
     // `clients` holds secrets (keys, PFX), so the whole output is secret: its value is read either way.
     const previous = ref
-      .getOutputDetails(name)
+      .getOutputDetails(clientsOutput)
       .then((d) => (d.value ?? d.secretValue) as Record<string, Record<string, unknown>> | undefined);
     this.apps = {};
     this.outputs = {};

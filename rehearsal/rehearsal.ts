@@ -34,6 +34,8 @@ export interface RehearsalOptions {
   timeoutSeconds: number;
   /** Key Vault mode: the client's key is made in a local Key Vault and verify signs through it. */
   keyVault?: boolean;
+  /** Another program's folder (its Pulumi.yaml) to rehearse instead of the project's own. */
+  program?: string;
 }
 
 /** How a run reaches the world; tests pass their own. */
@@ -101,7 +103,7 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
     }
   };
   // Everything that can be refused is refused before the folder is touched.
-  const root = pulumiProject(io.cwd);
+  const root = options.program ? programFolder(options.program) : pulumiProject(io.cwd);
   // What `--config` set in earlier runs that updated this stack, read only from a folder the rehearsal made.
   const rememberedPath = join(options.dir, `config-${stackNameOf(options.stackFile)}.json`);
   const ours = existsSync(join(options.dir, markerName));
@@ -199,7 +201,7 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
         return { exitCode: 0, phases };
       }
       say(`preview: ${planSummary(planned.steps)}`);
-      say(`updating the stack ${base.stack} (index.ts) with the local engine`);
+      say(`updating the stack ${base.stack} (${options.program ?? "index.ts"}) with the local engine`);
       const result = await timed("update", () => update(io.runEngine, engineRun(options.config, false)));
       keep(result, options.dir, entra, redact, vault);
       remember(rememberedPath, base.remember);
@@ -249,6 +251,13 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
   } finally {
     folder.release();
   }
+}
+
+/** A program given by --program: a folder with its Pulumi.yaml, as `pulumi up --cwd <folder>` takes it. */
+function programFolder(dir: string): string {
+  if (!existsSync(join(dir, "Pulumi.yaml")))
+    throw new RehearsalInputError(`--program ${dir}: no Pulumi.yaml in that folder; give a Pulumi program's folder`);
+  return dir;
 }
 
 /** The project the CLI would run: found from the working directory, as `pulumi up` finds Pulumi.yaml. */
