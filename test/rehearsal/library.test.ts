@@ -1,17 +1,21 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runEngine } from "../../rehearsal/engine";
 import { main } from "../../rehearsal/main";
 import { root } from "../support/processes";
-import { fileTempDir } from "../support/tempFolders";
 import { capture } from "./capture";
 
 const run = promisify(execFile);
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-const temp = fileTempDir("eca-library-");
+// Not fileTempDir: removing an installed node_modules (the Pulumi SDKs) takes longer than a hook's default minute.
+const temp = join(tmpdir(), `eca-library-${randomUUID()}`);
+beforeAll(() => mkdirSync(temp, { mode: 0o700 }));
+afterAll(() => rmSync(temp, { recursive: true, force: true }), 300_000);
 
 // A program of someone else's: it knows the package by name only, and exports the contract verify reads.
 const program = `import * as pulumi from "@pulumi/pulumi";
@@ -51,7 +55,7 @@ describe("the component as a library", () => {
     writeFileSync(join(scratch, "package.json"), JSON.stringify({ name: "scratch", private: true, main: "index.ts" }));
     writeFileSync(
       join(scratch, "Pulumi.yaml"),
-      "name: scratch\nmain: index.ts\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nconfig:\n  authorityHost:\n    type: string\n",
+      "name: scratch\nmain: index.ts\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nconfig:\n  authorityHost:\n    type: string\n    default: https://login.microsoftonline.com\n",
     );
     writeFileSync(
       join(scratch, "tsconfig.json"),
@@ -89,7 +93,7 @@ describe("the component as a library", () => {
     const io = capture();
     const code = await main(["--program", scratch, "--dir", join(temp, "stack")], io, { cwd: temp, runEngine });
     const { stdout } = io.text();
-    expect(code, stdout).toBe(0);
+    expect(code, `${stdout}\n${io.text().stderr}`).toBe(0);
     expect(stdout).toMatch(/^rehearsal: verified: a certificate-authenticated token for api:\/\/.+ with Jobs\.Run \(/m);
   }, 600_000);
 });
