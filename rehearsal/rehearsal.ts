@@ -242,7 +242,8 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
         say("rotation kept a working certificate at every step");
         exitCode = await timed("verify after rotation", () => verifyOutputs(options, entra, say, vault));
       }
-      if (exitCode === 0) for (const line of nextSteps(options.dir, entra, vault)) say(line);
+      if (exitCode === 0)
+        for (const line of nextSteps(options.dir, entra, vault, clientsOf(result.outputs) !== undefined)) say(line);
       return { exitCode, phases };
     } finally {
       await vault?.stop();
@@ -392,7 +393,14 @@ async function verifyOutputs(
   return report.exitCode;
 }
 
-function nextSteps(dir: string, entra: LocalEntra, vault?: RehearsalVault): string[] {
+function nextSteps(dir: string, entra: LocalEntra, vault?: RehearsalVault, many = false): string[] {
+  if (many && !vault)
+    return [
+      `left in ${dir}: outputs.json (with \`clients\`, each client's outputs by name; every run's in history/), entra.json (the directory), ca.pem, and each client's files in clients/<name>/ (mode 0600)`,
+      "run it again to update the same stack; --config clients.<name>.rotation=<value> rotates one client. Serve it again and verify every client:",
+      `  npm run entra -- --state ${join(dir, "entra.json")} --port ${entra.port}`,
+      `  npm run verify -- --outputs ${join(dir, "outputs.json")} --all-clients --authority-host ${entra.authorityHost} --ca-file ${join(dir, "ca.pem")}`,
+    ];
   if (vault)
     return [
       `left in ${dir}: outputs.json (no private key: the client's key was made in the local Key Vault and never left it; every run's outputs in history/), entra.json and keyvault.json (the local services' state), ca-bundle.pem (both CAs), identities/ (the deployer's and the pipeline's own keys, mode 0600)`,
