@@ -22,7 +22,11 @@ export type GraphCall = (method: "GET" | "POST" | "PATCH" | "DELETE", path: stri
  * its CA and sending its admin key as a bearer token (contract 2).
  */
 export function graphClient(authorityHost: string, caPem: string, adminKey: string): GraphCall {
-  const agent = new Agent({ ca: caPem, keepAlive: true });
+  // An idle kept-alive socket is let go after 4 s, before the server's keepAliveTimeout (Node's default, 5 s) closes
+  // it: a request written to a socket the server is closing fails with ECONNRESET, and a POST cannot be retried
+  // blindly. Long updates (ten clients' keys on two cores) leave sockets idle that long (the agent destroys a free
+  // socket on its timeout: node lib/_http_agent.js, installListeners' onTimeout).
+  const agent = new Agent({ ca: caPem, keepAlive: true, timeout: 4_000 });
   return async (method, path, body) => {
     let res: Awaited<ReturnType<typeof requestJson<Plain>>>;
     try {
