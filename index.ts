@@ -1,4 +1,7 @@
+import * as pulumi from "@pulumi/pulumi";
 import { CertificateApp } from "./components/certificateApp";
+import { clientsOf, readClientsConfig } from "./components/clientSettings";
+import { CertificateClients } from "./components/clients";
 import { readSettings } from "./components/settings";
 
 // The Pulumi entry: read config, build one certificate-authenticated app,
@@ -6,29 +9,39 @@ import { readSettings } from "./components/settings";
 // rotationState is read back by the program itself on the next deployment. In Key Vault mode
 // privateKeyPem, certificatePfx and pfxPassword are undefined and the keyVault* ids are set; outside it the
 // reverse (keyVaultSecretId only when exportable). An undefined export is no stack output at all.
-const app = new CertificateApp("client", readSettings());
+//
+// With the `clients` setting (a map from a client's name to its settings) the program makes one app per client
+// over one shared API instead, and exports only `clients`: each name to the same outputs as the single app's.
+// Unset (or an empty map), nothing changes: the same resources, the same outputs.
+const config = new pulumi.Config();
+const settings = readSettings(config);
+const many = clientsOf(readClientsConfig(config), settings);
+// Typed as always made, so that the single app's exports keep their types; with clients each is undefined and dropped.
+const app = (many ? undefined : new CertificateApp("client", settings)) as CertificateApp;
+const multi = many ? new CertificateClients("clients", many) : undefined;
 
-export const tenantId = app.tenantId;
-export const clientId = app.clientId;
-export const applicationObjectId = app.applicationObjectId;
-export const servicePrincipalObjectId = app.servicePrincipalObjectId;
-export const authority = app.authority;
-export const scope = app.scope;
-export const apiClientId = app.apiClientId;
-export const expectedRoles = app.expectedRoles;
-export const certificatePem = app.certificatePem;
-export const privateKeyPem = app.privateKeyPem;
-export const thumbprint = app.thumbprint;
-export const thumbprintSha256 = app.thumbprintSha256;
-export const keyId = app.keyId;
-export const certificateNotAfter = app.certificateNotAfter;
-export const certificatePfx = app.certificatePfx;
-export const pfxPassword = app.pfxPassword;
-export const keyVaultKeyId = app.keyVaultKeyId;
-export const keyVaultCertificateId = app.keyVaultCertificateId;
-export const keyVaultSecretId = app.keyVaultSecretId;
-export const attachedCertificates = app.attachedCertificates;
-export const rotationState = app.rotationState;
+export const tenantId = app?.tenantId;
+export const clientId = app?.clientId;
+export const applicationObjectId = app?.applicationObjectId;
+export const servicePrincipalObjectId = app?.servicePrincipalObjectId;
+export const authority = app?.authority;
+export const scope = app?.scope;
+export const apiClientId = app?.apiClientId;
+export const expectedRoles = app?.expectedRoles;
+export const certificatePem = app?.certificatePem;
+export const privateKeyPem = app?.privateKeyPem;
+export const thumbprint = app?.thumbprint;
+export const thumbprintSha256 = app?.thumbprintSha256;
+export const keyId = app?.keyId;
+export const certificateNotAfter = app?.certificateNotAfter;
+export const certificatePfx = app?.certificatePfx;
+export const pfxPassword = app?.pfxPassword;
+export const keyVaultKeyId = app?.keyVaultKeyId;
+export const keyVaultCertificateId = app?.keyVaultCertificateId;
+export const keyVaultSecretId = app?.keyVaultSecretId;
+export const attachedCertificates = app?.attachedCertificates;
+export const rotationState = app?.rotationState;
+export const clients = multi?.outputs;
 
 // `pulumi up` requires this file as CommonJS and records every enumerable export (@pulumi/pulumi cmd/run/run.js,
 // runtime/stack.ts massage), warning on each run that an undefined one "will not show as a stack output". The

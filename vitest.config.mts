@@ -10,6 +10,10 @@ const timeouts = { testTimeout: 60_000, hookTimeout: 60_000 };
 // The end-to-end rehearsal test runs first and alone in a fresh process: it is the longest file, and it starts the
 // CLI and the program in child processes while its own process serves the local Entra ID.
 const isolated = ["test/rehearsal/rehearsal.test.ts", "test/rehearsal/keyVault.test.ts"];
+// Minutes, not seconds: packing the package and installing it (the Pulumi SDKs and providers) into a scratch program.
+// `npm run test:slow` runs them (CI does, after `npm test`); `npm test` leaves them out unless SLOW_TESTS=1.
+const slow = ["test/rehearsal/library.test.ts"];
+const skipped = process.env.SLOW_TESTS === "1" ? [] : slow;
 
 export default defineConfig({
   test: {
@@ -23,12 +27,21 @@ export default defineConfig({
     // test/support/program.ts), and hooks a helper needs per file are registered by the setup file, not at a
     // helper's top level, which runs once per worker.
     projects: [
-      { test: { name: "isolated", include: isolated, pool: "forks", isolate: true, ...timeouts } },
+      {
+        test: {
+          name: "isolated",
+          include: [...isolated, ...slow],
+          exclude: skipped,
+          pool: "forks",
+          isolate: true,
+          ...timeouts,
+        },
+      },
       {
         test: {
           name: "shared",
           include: ["test/**/*.test.ts"],
-          exclude: isolated,
+          exclude: [...isolated, ...slow],
           pool: "forks",
           isolate: false,
           setupFiles: ["test/support/perFile.ts"],

@@ -89,6 +89,7 @@ export function actionInputs(env: NodeJS.ProcessEnv): ActionInputs {
       "warn-days": get("warn-days") ?? "30",
       "check-expiry": checkExpiry,
       "within-days": checkExpiry ? (get("within-days") ?? "30") : undefined,
+      "all-clients": false,
     });
     return { options, stack, workingDirectory, certificatePassword, reportFile: reportFileOf(env) };
   } catch (err) {

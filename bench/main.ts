@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { createPrivateKey } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ConfidentialClientApplication } from "@azure/msal-node";
@@ -28,7 +28,7 @@ const root = projectRoot(__dirname);
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 /** `npm run bench` prints every figure; `npm run bench -- verify propagation` only those named. */
-const sections = ["entra", "tokens", "crypto", "verify", "action", "propagation", "rehearsal"];
+const sections = ["entra", "tokens", "crypto", "verify", "action", "propagation", "rehearsal", "clients"];
 
 async function main() {
   const asked = process.argv.slice(2);
@@ -69,6 +69,55 @@ async function main() {
     rmSync(dir, { recursive: true, force: true });
   }
   if (wanted("rehearsal")) rehearsalPhases();
+  if (wanted("clients")) clientsScaling();
+}
+
+/**
+ * `npm start` on a new folder with a stack file of ten clients against one of one client, interleaved, three runs
+ * each: what a platform team's stack costs over a single workload's (the issue's bar: under 2.5 times).
+ */
+function clientsScaling() {
+  const runs = 3;
+  const counts = [1, 10];
+  const totals: Record<number, number[]> = { 1: [], 10: [] };
+  const lines: Record<number, string[]> = { 1: [], 10: [] };
+  for (let i = 0; i < runs; i++) {
+    for (const count of counts) {
+      const folder = mkdtempSync(join(tmpdir(), "eca-bench-clients-"));
+      try {
+        const clients = Object.fromEntries(
+          Array.from({ length: count }, (_, k) => [`workload-${k + 1}`, { roles: [k % 2 ? "Jobs.Read" : "Jobs.Run"] }]),
+        );
+        const stackFile = join(folder, "Pulumi.bench.yaml");
+        writeFileSync(
+          stackFile,
+          JSON.stringify({
+            config: { "entra-cert-auth:apiRoles": ["Jobs.Run", "Jobs.Read"], "entra-cert-auth:clients": clients },
+          }),
+        );
+        const t = performance.now();
+        const out = execFileSync(
+          process.execPath,
+          ["dist/rehearsal/main.js", "--dir", join(folder, "out"), "--stack-config", stackFile],
+          { cwd: root, encoding: "utf8" },
+        );
+        totals[count]?.push(performance.now() - t);
+        lines[count]?.push(
+          out.split("\n").find((l) => l.startsWith("rehearsal: done in")) ?? "rehearsal: (no closing line)",
+        );
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+    }
+  }
+  for (const count of counts) {
+    console.log(
+      `\nrehearsal with ${count} client${count > 1 ? "s" : ""} (npm start -- --stack-config <clients>), ${runs} runs: median ${ms(median(totals[count] ?? []))}`,
+    );
+    for (const l of lines[count] ?? []) console.log(`  ${l.replace("rehearsal: ", "")}`);
+  }
+  const ratio = median(totals[10] ?? []) / median(totals[1] ?? []);
+  console.log(`  10 clients / 1 client, medians of the interleaved runs: ${ratio.toFixed(2)}x (bar: under 2.5x)`);
 }
 
 async function registerBenchClient(entra: Awaited<ReturnType<typeof start>>) {

@@ -20,7 +20,21 @@ import { type VaultCertificate, vaultCertificate } from "./vaultCertificate";
  * Pulumi.yaml. Fields are plain values, not Inputs, so that bad settings fail at preview before anything
  * is registered.
  */
-export type CertificateAppArgs = Partial<Settings>;
+export type CertificateAppArgs = Partial<Settings> & {
+  /**
+   * The API to grant roles on, shared with other CertificateApps (see CertificateClients). Absent: the app's own
+   * companion API, or the existing `apiClientId`.
+   */
+  api?: ResourceApi;
+  /**
+   * Reads one of this app's outputs of the previous deployment (`rotationState`, `certificatePem`): its rotation
+   * memory. Absent: this stack's top-level outputs, through a StackReference to the stack itself.
+   */
+  previousOutput?: PreviousOutput;
+};
+
+/** One output of an app's previous deployment by its name, or undefined when there is none. */
+export type PreviousOutput = (output: string) => Promise<unknown>;
 
 /** A certificate the application has as a key credential, as the `attachedCertificates` output lists it. */
 export interface AttachedCertificate {
@@ -84,7 +98,8 @@ export class CertificateApp extends pulumi.ComponentResource {
   readonly rotationState: pulumi.Output<RotationState>;
 
   constructor(name: string, args: CertificateAppArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    const settings: Settings = { ...defaults, ...args };
+    const { api: sharedApi, previousOutput, ...own } = args;
+    const settings: Settings = { ...defaults, ...own };
     // Before super(): a component that registered and then threw would leave a half-made tree in the preview.
     const problems = settingsProblems(settings);
     if (problems.length > 0) throw new ConfigError(problems);
@@ -105,10 +120,12 @@ export class CertificateApp extends pulumi.ComponentResource {
       { parent: this },
     );
     const sp = new azuread.ServicePrincipal(`${name}-sp`, { clientId: app.clientId, owners }, { parent: this });
-    const attached = this.attach(name, app, settings);
-    const api = settings.apiClientId
-      ? existingApi(settings, this)
-      : companionApi(name, settings, client.tenantId, owners, this);
+    const attached = this.attach(name, app, settings, previousOutput);
+    const api =
+      sharedApi ??
+      (settings.apiClientId
+        ? existingApi(settings, this)
+        : companionApi(name, settings, client.tenantId, owners, this));
     this.assignRoles(name, grantedRoles(settings), sp, api);
 
     this.tenantId = client.tenantId;
@@ -198,14 +215,13 @@ export class CertificateApp extends pulumi.ComponentResource {
    * pkg/backend/backend.go GetStackOutputs), then declares the current generation and keeps the previous
    * one. Resources are declared once the outputs are read, which the CLI does in preview too.
    */
-  private async attach(name: string, app: azuread.Application, settings: Settings): Promise<Attached> {
-    const ref = new pulumi.StackReference(`${name}-previous-outputs`, { name: stackPath() }, { parent: this });
-    // An output the previous deployment (or a later `pulumi stack` edit) marked secret comes back in
-    // secretValue, not value (@pulumi/pulumi stackReference.ts, getOutputDetails): read either.
-    const read = async (output: string) => {
-      const details = await ref.getOutputDetails(output);
-      return details.value ?? details.secretValue;
-    };
+  private async attach(
+    name: string,
+    app: azuread.Application,
+    settings: Settings,
+    previousOutput?: PreviousOutput,
+  ): Promise<Attached> {
+    const read = previousOutput ?? this.ownStackOutputs(name);
     const [state, pem, clientId] = await Promise.all([read("rotationState"), read("certificatePem"), read("clientId")]);
     const prior = priorState(state, pem);
     if (!prior && clientId !== undefined && !settings.allowRotationReset) throw new ConfigError([memoryLost]);
@@ -221,6 +237,17 @@ export class CertificateApp extends pulumi.ComponentResource {
       this.credential(name, plan.previous, app, pulumi.output(plan.previous.certificatePem), kept?.resource);
     }
     return { plan, certificate, credential };
+  }
+
+  /** This stack's top-level outputs of its previous deployment. */
+  private ownStackOutputs(name: string): PreviousOutput {
+    const ref = new pulumi.StackReference(`${name}-previous-outputs`, { name: stackPath() }, { parent: this });
+    // An output the previous deployment (or a later `pulumi stack` edit) marked secret comes back in
+    // secretValue, not value (@pulumi/pulumi stackReference.ts, getOutputDetails): read either.
+    return async (output) => {
+      const details = await ref.getOutputDetails(output);
+      return details.value ?? details.secretValue;
+    };
   }
 
   /** The current generation's certificate: generated in Key Vault, by the tls provider, or brought. */

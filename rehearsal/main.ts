@@ -7,7 +7,7 @@ import { closingTimings, type RehearsalIO, type RehearsalOptions, runRehearsal }
 
 export const usage = `usage: npm start -- [--stack-config Pulumi.<stack>.yaml] [--config key=value ...] [--preview]
                  [--dir <folder>] [--fresh] [--rotate] [--key-vault] [--propagation-delay <seconds>]
-                 [--timeout <seconds>]
+                 [--timeout <seconds>] [--program <folder>]
 
 Runs the real program (index.ts) the way \`pulumi up\` does, against a local
 Entra ID with real keys and certificates, then verifies it with msal-node.
@@ -21,6 +21,8 @@ Nothing reaches Azure. The folder keeps the stack: a second run updates it.
   --rotate                  then rotate the certificate and show that a credential works at every step
   --propagation-delay <s>   make new apps and credentials usable only after <s> seconds, as in a real tenant
   --timeout <s>             verify's deadline (default 120)
+  --program <folder>        rehearse another Pulumi TypeScript program (a folder with its Pulumi.yaml), such as
+                            examples/platform; its outputs are verified the same way (top-level or \`clients\`)
   --key-vault               Key Vault mode: the client's key is made in a local Key Vault, never exported,
                             and verify signs the client assertion through the vault
 
@@ -37,6 +39,7 @@ const flags = {
   dir: { type: "string", default: ".rehearsal" },
   timeout: { type: "string", default: "120" },
   "key-vault": { type: "boolean", default: false },
+  program: { type: "string" },
 } as const;
 
 /** Checks the parsed flags; paths are resolved against the working directory, as the user typed them there. */
@@ -62,6 +65,7 @@ export function parseOptions(values: Flags<typeof flags>, cwd: string): Rehearsa
     rotate: values.rotate,
     timeoutSeconds: timeout,
     keyVault: values["key-vault"],
+    ...(values.program === undefined ? {} : { program: resolve(cwd, values.program) }),
   };
 }
 

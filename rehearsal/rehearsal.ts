@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { projectRoot } from "../common/root";
 import { LocalEntraError } from "../entra/errors";
 import { type LocalEntra, start } from "../entra/server";
+import { humanClientsReport, runAllClients } from "../verify/clients";
 import { humanReport } from "../verify/report";
 import { runVerify } from "../verify/run";
 import { writeClientFiles } from "./clientFiles";
@@ -33,6 +34,8 @@ export interface RehearsalOptions {
   timeoutSeconds: number;
   /** Key Vault mode: the client's key is made in a local Key Vault and verify signs through it. */
   keyVault?: boolean;
+  /** Another program's folder (its Pulumi.yaml) to rehearse instead of the project's own. */
+  program?: string;
 }
 
 /** How a run reaches the world; tests pass their own. */
@@ -127,7 +130,7 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
     }
   };
   // Everything that can be refused is refused before the folder is touched.
-  const root = pulumiProject(io.cwd);
+  const root = options.program ? programFolder(options.program) : pulumiProject(io.cwd);
   // What `--config` set in earlier runs that updated this stack, read only from a folder the rehearsal made.
   const rememberedPath = join(options.dir, `config-${stackNameOf(options.stackFile)}.json`);
   const ours = existsSync(join(options.dir, markerName));
@@ -225,12 +228,16 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
         return { exitCode: 0, phases };
       }
       say(`preview: ${planSummary(planned.steps)}`);
-      say(`updating the stack ${base.stack} (index.ts) with the local engine`);
+      say(`updating the stack ${base.stack} (${options.program ?? "index.ts"}) with the local engine`);
       const result = await timed("update", () => update(io.runEngine, engineRun(options.config, false)));
       keep(result, options.dir, entra, redact, vault);
       remember(rememberedPath, base.remember);
       let exitCode = await timed("verify", () => verifyOutputs(options, entra, say, vault));
-      if (exitCode === 0 && options.rotate) {
+      if (exitCode === 0 && options.rotate && clientsOf(result.outputs)) {
+        say(
+          "--rotate rotates a single client's stack; with a clients map rotate one client with --config clients.<name>.rotation=<new value> (verified like the others)",
+        );
+      } else if (exitCode === 0 && options.rotate) {
         const rotation = `${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
         say(`rotating: an update with rotation=${rotation}, probing the previous and the new certificate at each step`);
         const overrides = [...options.config, `rotation=${rotation}`];
@@ -262,7 +269,8 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
         say("rotation kept a working certificate at every step");
         exitCode = await timed("verify after rotation", () => verifyOutputs(options, entra, say, vault));
       }
-      if (exitCode === 0) for (const line of nextSteps(options.dir, entra, vault)) say(line);
+      if (exitCode === 0)
+        for (const line of nextSteps(options.dir, entra, vault, clientsOf(result.outputs) !== undefined)) say(line);
       return { exitCode, phases };
     } finally {
       await vault?.stop();
@@ -271,6 +279,13 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
   } finally {
     folder.release();
   }
+}
+
+/** A program given by --program: a folder with its Pulumi.yaml, as `pulumi up --cwd <folder>` takes it. */
+function programFolder(dir: string): string {
+  if (!existsSync(join(dir, "Pulumi.yaml")))
+    throw new RehearsalInputError(`--program ${dir}: no Pulumi.yaml in that folder; give a Pulumi program's folder`);
+  return dir;
 }
 
 /** The project the CLI would run: found from the working directory, as `pulumi up` finds Pulumi.yaml. */
@@ -333,6 +348,8 @@ async function update(runEngine: RunEngine, run: EngineRun): Promise<EngineResul
 /** Leaves the run's outputs: outputs.json (the latest), history/ (every run's), and the client's files. */
 function keep(result: EngineResult, dir: string, entra: LocalEntra, redact: Redactor, vault?: RehearsalVault): void {
   for (const name of [...secretOutputs, ...result.secretOutputNames]) redact.add(result.outputs[name]);
+  const clients = clientsOf(result.outputs);
+  for (const outputs of Object.values(clients ?? {})) for (const name of secretOutputs) redact.add(outputs[name]);
   const text = `${JSON.stringify(result.outputs, null, 2)}\n`;
   writeFileSync(join(dir, "outputs.json"), text, { mode: 0o600 });
   const history = join(dir, "history");
@@ -340,7 +357,25 @@ function keep(result: EngineResult, dir: string, entra: LocalEntra, redact: Reda
   const n = readdirSync(history).filter((f) => /^outputs-\d+\.json$/.test(f)).length + 1;
   writeFileSync(join(history, `outputs-${String(n).padStart(3, "0")}.json`), text, { mode: 0o600 });
   // In Key Vault mode the client holds no key file: it signs through the vault.
-  if (!vault) writeClientFiles(dir, result.outputs, { authorityHost: entra.authorityHost, caPath: entra.caPath });
+  if (vault) return;
+  const context = { authorityHost: entra.authorityHost, caPath: entra.caPath };
+  if (!clients) {
+    writeClientFiles(dir, result.outputs, context);
+    return;
+  }
+  // Many clients: each one's files in clients/<name>/ (names are letters, digits and dashes: no path tricks).
+  for (const [name, outputs] of Object.entries(clients)) {
+    const own = join(dir, "clients", name);
+    mkdirSync(own, { recursive: true, mode: 0o700 });
+    writeClientFiles(own, outputs, context);
+  }
+}
+
+/** A stack of many clients' `clients` output: each client's outputs by name; undefined for a single-client stack. */
+export function clientsOf(outputs: Record<string, unknown>): Record<string, Record<string, unknown>> | undefined {
+  const clients = outputs.clients;
+  if (typeof clients !== "object" || clients === null || Array.isArray(clients)) return undefined;
+  return clients as Record<string, Record<string, unknown>>;
 }
 
 async function verifyOutputs(
@@ -354,31 +389,45 @@ async function verifyOutputs(
       ? "verifying: token with msal-node, the client assertion signed in the local Key Vault as the pipeline identity, then the checks"
       : "verifying: token with msal-node, then the checks",
   );
-  const report = await runVerify(
-    {
-      outputs: join(options.dir, "outputs.json"),
-      caFile: vault ? vault.caBundlePath : entra.caPath,
-      authorityHost: entra.authorityHost,
-      thumbprint: "sha256",
-      timeoutSeconds: options.timeoutSeconds,
-      warnDays: 30,
-    },
-    // The outputs come from the file, never stdin. In Key Vault mode verify signs as the pipeline identity.
-    {
-      env: {},
-      readStdin: async () => "",
-      progress: (line) => say(`  ${line}`),
-      ...(vault ? { vaultCredential: vault.pipeline.credential } : {}),
-    },
-  );
-  const printed = humanReport(report);
+  const verifyOptions = {
+    outputs: join(options.dir, "outputs.json"),
+    caFile: vault ? vault.caBundlePath : entra.caPath,
+    authorityHost: entra.authorityHost,
+    thumbprint: "sha256" as const,
+    timeoutSeconds: options.timeoutSeconds,
+    warnDays: 30,
+  };
+  // The outputs come from the file, never stdin. In Key Vault mode verify signs as the pipeline identity.
+  const verifyIO = {
+    env: {},
+    readStdin: async () => "",
+    progress: (line: string) => say(`  ${line}`),
+    ...(vault ? { vaultCredential: vault.pipeline.credential } : {}),
+  };
   const redactRun = redactor();
+  const saved = JSON.parse(readFileSync(verifyOptions.outputs, "utf8")) as Record<string, unknown>;
+  if (clientsOf(saved)) {
+    // Many clients: every one of them, concurrently, as `verify --all-clients` does.
+    const all = await runAllClients({ ...verifyOptions, allClients: true }, verifyIO);
+    for (const { report } of all.clients) for (const secret of report.secrets) redactRun.add(secret);
+    for (const line of humanClientsReport(all).trimEnd().split("\n")) say(redactRun(line));
+    return all.exitCode;
+  }
+  const report = await runVerify(verifyOptions, verifyIO);
+  const printed = humanReport(report);
   for (const secret of report.secrets) redactRun.add(secret);
   for (const line of printed.trimEnd().split("\n")) say(redactRun(line));
   return report.exitCode;
 }
 
-function nextSteps(dir: string, entra: LocalEntra, vault?: RehearsalVault): string[] {
+function nextSteps(dir: string, entra: LocalEntra, vault?: RehearsalVault, many = false): string[] {
+  if (many && !vault)
+    return [
+      `left in ${dir}: outputs.json (with \`clients\`, each client's outputs by name; every run's in history/), entra.json (the directory), ca.pem, and each client's files in clients/<name>/ (mode 0600)`,
+      "run it again to update the same stack; --config clients.<name>.rotation=<value> rotates one client. Serve it again and verify every client:",
+      `  npm run entra -- --state ${join(dir, "entra.json")} --port ${entra.port}`,
+      `  npm run verify -- --outputs ${join(dir, "outputs.json")} --all-clients --authority-host ${entra.authorityHost} --ca-file ${join(dir, "ca.pem")}`,
+    ];
   if (vault)
     return [
       `left in ${dir}: outputs.json (no private key: the client's key was made in the local Key Vault and never left it; every run's outputs in history/), entra.json and keyvault.json (the local services' state), ca-bundle.pem (both CAs), identities/ (the deployer's and the pipeline's own keys, mode 0600)`,

@@ -18,12 +18,33 @@ export const verifyCommand: Command<typeof flags, VerifyOptions> = {
   parse: toOptions,
   async run(options, io, json) {
     if (options.expiryWithinDays !== undefined) return checkExpiry(options, options.expiryWithinDays, io, json);
-    const { runVerify } = await import("./run.js");
-    const report = await runVerify(options, {
+    const verifyIO = {
       env: io.env,
       readStdin: async () => (await readStreamBounded(io.stdin, "--outputs - (stdin)")).toString("utf8"),
-      progress: (line) => io.stderr.write(`verify: ${line}\n`),
-    });
+      progress: (line: string) => io.stderr.write(`verify: ${line}\n`),
+    };
+    if (options.allClients) {
+      const { runAllClients, humanClientsReport, jsonClientsReport } = await import("./clients.js");
+      const all = await runAllClients(options, verifyIO);
+      (all.exitCode === 0 || json ? io.stdout : io.stderr).write(
+        json ? jsonClientsReport(all) : humanClientsReport(all),
+      );
+      const summary = io.env.GITHUB_STEP_SUMMARY;
+      if (summary) {
+        try {
+          appendFileSync(
+            summary,
+            all.clients.map((c) => `#### client ${c.name}\n\n${markdownReport(c.report)}`).join("\n"),
+          );
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code ?? "error";
+          io.stderr.write(`verify: warning: cannot append the report to GITHUB_STEP_SUMMARY (${code})\n`);
+        }
+      }
+      return all.exitCode;
+    }
+    const { runVerify } = await import("./run.js");
+    const report = await runVerify(options, verifyIO);
     // Reports are built from safe values only (see run.ts); nothing is scrubbed here because nothing needs to be.
     const text = json ? jsonReport(report) : humanReport(report);
     (report.exitCode === 0 || json ? io.stdout : io.stderr).write(text);

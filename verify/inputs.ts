@@ -99,6 +99,39 @@ export function fromStackOutputs(
 }
 
 /**
+ * One client's outputs: with --client, its entry of the outputs' `clients` map; without, the outputs as they
+ * are, unless they hold only a `clients` map, which needs a choice. Names are shape-checked before they are said.
+ */
+export function clientOutputs(outputs: unknown, options: VerifyOptions): unknown {
+  if (!isRecord(outputs)) return outputs;
+  const clients = outputs.clients;
+  if (options.client === undefined) {
+    if (isRecord(clients) && outputs.clientId === undefined)
+      throw new InputError(
+        `the outputs hold many clients (${clientNames(clients).join(", ")}): choose one with --client <name>, or verify them all with --all-clients`,
+      );
+    return outputs;
+  }
+  if (clients === "[secret]")
+    throw new InputError('output clients is redacted ("[secret]"): run `pulumi stack output --json --show-secrets`');
+  if (!isRecord(clients))
+    throw new InputError("--client: the outputs hold no `clients` map; this stack has one client: leave --client out");
+  const one = clients[options.client];
+  if (!isRecord(one))
+    throw new InputError(
+      `--client ${options.client}: the outputs' clients has no such client; it holds ${clientNames(clients).join(", ") || "none"}`,
+    );
+  return one;
+}
+
+/** The names of a `clients` map that are names; anything else is counted, not quoted. */
+export function clientNames(clients: Record<string, unknown>): string[] {
+  const names = Object.keys(clients);
+  const shown = names.filter((n) => /^[A-Za-z][A-Za-z0-9-]{0,39}$/.test(n));
+  return shown.length === names.length ? shown : [...shown, `${names.length - shown.length} more`];
+}
+
+/**
  * Inputs from the Azure Identity environment variables, as its
  * EnvironmentCredential reads them (AZURE_TENANT_ID, AZURE_CLIENT_ID,
  * AZURE_CLIENT_CERTIFICATE_PATH with AZURE_CLIENT_CERTIFICATE_PASSWORD,

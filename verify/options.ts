@@ -19,6 +19,10 @@ export interface VerifyOptions {
   /** Sign the client assertion with this Key Vault key (a versioned key id), instead of a private key. */
   keyVaultKeyId?: string;
   thumbprint: "sha256" | "sha1";
+  /** One client's outputs, by name, from outputs that hold a `clients` map. */
+  client?: string;
+  /** Every client of a `clients` map, concurrently, in one report. */
+  allClients?: boolean;
   timeoutSeconds: number;
   warnDays: number;
   /** --check-expiry: report every attached certificate's end date, exit 9 if one ends within this many days; no token. */
@@ -35,6 +39,9 @@ Sources (one of them; the environment is used when neither flag is given):
                             and key, or PFX with AZURE_CLIENT_CERTIFICATE_PASSWORD), AZURE_AUTHORITY_HOST, with --scope
 
 Options:
+  --client <name>           verify one client of outputs that hold a \`clients\` map (a stack of many clients)
+  --all-clients             verify every client of a \`clients\` map, concurrently, with one report listing each
+                            client's verdict; the exit code is the worst one's (an unexpected error, 1, is the worst)
   --certificate <file>      the client's certificate and key: PEM (both in one file) or PFX/PKCS#12; overrides the
                             outputs' certificatePem and privateKeyPem, or AZURE_CLIENT_CERTIFICATE_PATH; with Key Vault
                             signing, a PEM holding the certificate only
@@ -80,7 +87,12 @@ export const flags = {
   "warn-days": { type: "string", default: "30" },
   "check-expiry": { type: "boolean", default: false },
   "within-days": { type: "string" },
+  client: { type: "string" },
+  "all-clients": { type: "boolean", default: false },
 } as const;
+
+/** A client's name in a `clients` map (components/clientSettings.ts has the same rule). */
+export const clientNamePattern = /^[A-Za-z][A-Za-z0-9-]{0,39}$/;
 
 /** Checks parsed flags and turns them into options; bad values are argument errors (exit 2). */
 export function toOptions(values: Flags<typeof flags>): VerifyOptions {
@@ -103,7 +115,20 @@ export function toOptions(values: Flags<typeof flags>): VerifyOptions {
     const parsed = parseKeyVaultKeyId(keyVaultKeyId);
     if (typeof parsed === "string") throw new ArgumentError(keyIdProblemMessage("--key-vault-key-id", parsed));
   }
+  const allClients = values["all-clients"] === true;
+  if (values.client !== undefined && allClients)
+    throw new ArgumentError("--client and --all-clients both given: choose one client, or all of them");
+  // Not echoed: a value that is no name may be anything pasted after the flag.
+  if (values.client !== undefined && !clientNamePattern.test(values.client))
+    throw new ArgumentError("--client takes a client's name: letters, digits and dashes, a letter first");
+  if ((values.client !== undefined || allClients) && values.outputs === undefined && values.stack === undefined)
+    throw new ArgumentError(
+      `${allClients ? "--all-clients" : "--client"} reads a stack's \`clients\` output: give --outputs or --stack`,
+    );
   return {
+    client: values.client,
+    // Only when asked for: a single-client run's options stay what they were.
+    ...(allClients ? { allClients } : {}),
     outputs: values.outputs,
     stack: values.stack,
     cwd: values.cwd,

@@ -10,6 +10,7 @@ import { exitCodes, InputError, TokenCheckError, VerifyError } from "./errors";
 import {
   type ClientCertificate,
   type ClientInputs,
+  clientOutputs,
   fromEnvironment,
   fromStackOutputs,
   need,
@@ -180,14 +181,14 @@ async function loadInputs(options: VerifyOptions, io: VerifyIO, report: VerifyRe
     const text = options.outputs === "-" ? await io.readStdin() : readText(options.outputs, "--outputs");
     const what = options.outputs === "-" ? "--outputs - (stdin)" : `--outputs${quotedPath(options.outputs)}`;
     if (!text.trim()) throw new InputError(`${what} is empty: pipe in \`pulumi stack output --json --show-secrets\``);
-    const outputs = parseJson(text, what);
+    const outputs = clientOutputs(parseJson(text, what), options);
     return fromStackOutputs(outputs, options, "outputs", await certificateFor(outputs));
   }
   if (options.stack !== undefined) {
     // Loaded only here: the Automation API pulls in the whole Pulumi SDK, which
     // would otherwise dominate verify's start-up time.
     const { stackOutputs } = await import("./stack.js");
-    const outputs = await stackOutputs(options.stack, options.cwd ?? process.cwd());
+    const outputs = clientOutputs(await stackOutputs(options.stack, options.cwd ?? process.cwd()), options);
     return fromStackOutputs(outputs, options, "stack", await certificateFor(outputs));
   }
   const given = await certificateFor();

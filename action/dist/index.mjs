@@ -38,6 +38,7 @@ import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 
 // verify/options.ts
+var clientNamePattern = /^[A-Za-z][A-Za-z0-9-]{0,39}$/;
 function toOptions(values) {
   if (values.outputs !== void 0 && values.stack !== void 0)
     throw new ArgumentError("--outputs and --stack both given: choose one source of outputs");
@@ -57,7 +58,19 @@ function toOptions(values) {
     const parsed = parseKeyVaultKeyId(keyVaultKeyId);
     if (typeof parsed === "string") throw new ArgumentError(keyIdProblemMessage("--key-vault-key-id", parsed));
   }
+  const allClients = values["all-clients"] === true;
+  if (values.client !== void 0 && allClients)
+    throw new ArgumentError("--client and --all-clients both given: choose one client, or all of them");
+  if (values.client !== void 0 && !clientNamePattern.test(values.client))
+    throw new ArgumentError("--client takes a client's name: letters, digits and dashes, a letter first");
+  if ((values.client !== void 0 || allClients) && values.outputs === void 0 && values.stack === void 0)
+    throw new ArgumentError(
+      `${allClients ? "--all-clients" : "--client"} reads a stack's \`clients\` output: give --outputs or --stack`
+    );
   return {
+    client: values.client,
+    // Only when asked for: a single-client run's options stay what they were.
+    ...allClients ? { allClients } : {},
     outputs: values.outputs,
     stack: values.stack,
     cwd: values.cwd,
@@ -158,7 +171,8 @@ function actionInputs(env) {
       timeout: get("timeout") ?? "300",
       "warn-days": get("warn-days") ?? "30",
       "check-expiry": checkExpiry,
-      "within-days": checkExpiry ? get("within-days") ?? "30" : void 0
+      "within-days": checkExpiry ? get("within-days") ?? "30" : void 0,
+      "all-clients": false
     });
     return { options, stack, workingDirectory, certificatePassword, reportFile: reportFileOf(env) };
   } catch (err) {
@@ -260,7 +274,7 @@ async function runAction(io) {
   const now = io.now ?? Date.now;
   const readStdin = async () => read.stackText ?? "";
   if (inputs.options.expiryWithinDays !== void 0) {
-    const { humanExpiry, jsonExpiry, markdownExpiry, runExpiryCheck } = await import("./chunks/expiry-SQGIUBM6.mjs");
+    const { humanExpiry, jsonExpiry, markdownExpiry, runExpiryCheck } = await import("./chunks/expiry-4I3DYJL6.mjs");
     const report2 = inTerms(await runExpiryCheck(inputs.options, inputs.options.expiryWithinDays, { readStdin, now }));
     for (const line of humanExpiry(report2).trimEnd().split("\n").slice(0, -1)) print(line);
     announce(print, report2.exitCode, humanExpiry(report2).trimEnd().split("\n").at(-1) ?? "");
@@ -272,7 +286,7 @@ async function runAction(io) {
       expiresInDays: report2.certificates[0]?.daysLeft
     });
   }
-  const { runVerify } = await import("./chunks/run-MLZAFMQN.mjs");
+  const { runVerify } = await import("./chunks/run-VWYRK2NA.mjs");
   const report = inTerms(
     await runVerify(inputs.options, {
       env: inputs.certificatePassword === void 0 ? env : { ...env, [passwordVariable]: inputs.certificatePassword },

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parse } from "yaml";
 
 /** How the CLI's Node.js language host starts a program (sdk/nodejs/cmd/pulumi-language-nodejs/main.go). */
@@ -24,7 +24,12 @@ export interface Program {
 }
 
 /** `runtime.options` of Pulumi.yaml, which the language host turns into PULUMI_NODEJS_* variables. */
-function runtimeOptions(root: string): { typescript: boolean; tsconfig?: string; nodeargs?: string } {
+function runtimeOptions(root: string): {
+  typescript: boolean;
+  tsconfig?: string;
+  nodeargs?: string;
+  main?: string;
+} {
   const file = join(root, "Pulumi.yaml");
   const doc: unknown = existsSync(file) ? parse(readFileSync(file, "utf8")) : {};
   const runtime = isRecord(doc) ? doc.runtime : undefined;
@@ -33,7 +38,20 @@ function runtimeOptions(root: string): { typescript: boolean; tsconfig?: string;
     typescript: options.typescript !== false,
     tsconfig: typeof options.tsconfig === "string" ? options.tsconfig : undefined,
     nodeargs: typeof options.nodeargs === "string" ? options.nodeargs : undefined,
+    // Pulumi.yaml `main`: the language host passes it as the program instead of "." (the package's own entry).
+    main: isRecord(doc) && typeof doc.main === "string" && doc.main !== "" ? doc.main : undefined,
   };
+}
+
+/**
+ * `@pulumi/pulumi/cmd/run` as Node would find the program's `@pulumi/pulumi`: in node_modules of the program's
+ * folder or of a folder above it (a program in a subfolder of a package, such as an example, uses the package's).
+ */
+function runEntry(root: string): string {
+  for (let dir = root; ; dir = dirname(dir)) {
+    const entry = join(dir, "node_modules", "@pulumi", "pulumi", "cmd", "run");
+    if (existsSync(entry) || dirname(dir) === dir) return entry;
+  }
 }
 
 /**
@@ -43,7 +61,7 @@ function runtimeOptions(root: string): { typescript: boolean; tsconfig?: string;
  */
 export function launchProgram(l: Launch): Program {
   const options = runtimeOptions(l.root);
-  const entry = join(l.root, "node_modules", "@pulumi", "pulumi", "cmd", "run");
+  const entry = runEntry(l.root);
   const args = [
     ...(options.nodeargs ? options.nodeargs.split(/\s+/).filter(Boolean) : []),
     entry,
@@ -56,7 +74,7 @@ export function launchProgram(l: Launch): Program {
     `--root-directory=${l.root}`,
     ...(l.dryRun ? ["--dry-run"] : []),
     "--parallel=48",
-    ".",
+    options.main ?? ".",
   ];
   const env: NodeJS.ProcessEnv = {
     ...process.env,

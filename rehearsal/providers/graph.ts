@@ -31,7 +31,11 @@ export interface GraphCaller {
  * headers, so that Graph's ownership rule for Application.ReadWrite.OwnedBy applies.
  */
 export function graphClient(authorityHost: string, caPem: string, adminKey: string, caller?: GraphCaller): GraphCall {
-  const agent = new Agent({ ca: caPem, keepAlive: true });
+  // An idle kept-alive socket is let go after 4 s, before the server's keepAliveTimeout (Node's default, 5 s) closes
+  // it: a request written to a socket the server is closing fails with ECONNRESET, and a POST cannot be retried
+  // blindly. Long updates (ten clients' keys on two cores) leave sockets idle that long (the agent destroys a free
+  // socket on its timeout: node lib/_http_agent.js, installListeners' onTimeout).
+  const agent = new Agent({ ca: caPem, keepAlive: true, timeout: 4_000 });
   const callerHeaders: Record<string, string> = caller
     ? { "X-Local-Caller-Object-Id": caller.objectId, "X-Local-Caller-Roles": caller.roles.join(",") }
     : {};

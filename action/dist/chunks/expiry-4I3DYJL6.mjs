@@ -6,7 +6,7 @@ import {
   parseJson,
   readText,
   thumbprints
-} from "./chunk-37II3K32.mjs";
+} from "./chunk-7QB75CBE.mjs";
 import "./chunk-Z2WWALVK.mjs";
 import {
   isThumbprintHex,

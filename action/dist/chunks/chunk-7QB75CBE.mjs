@@ -83,6 +83,32 @@ function fromStackOutputs(outputs, options, source = "outputs", certificate) {
     thumbprintSha256: thumbprintOf("output thumbprintSha256", optional("thumbprintSha256"), 64)
   });
 }
+function clientOutputs(outputs, options) {
+  if (!isRecord(outputs)) return outputs;
+  const clients = outputs.clients;
+  if (options.client === void 0) {
+    if (isRecord(clients) && outputs.clientId === void 0)
+      throw new InputError(
+        `the outputs hold many clients (${clientNames(clients).join(", ")}): choose one with --client <name>, or verify them all with --all-clients`
+      );
+    return outputs;
+  }
+  if (clients === "[secret]")
+    throw new InputError('output clients is redacted ("[secret]"): run `pulumi stack output --json --show-secrets`');
+  if (!isRecord(clients))
+    throw new InputError("--client: the outputs hold no `clients` map; this stack has one client: leave --client out");
+  const one = clients[options.client];
+  if (!isRecord(one))
+    throw new InputError(
+      `--client ${options.client}: the outputs' clients has no such client; it holds ${clientNames(clients).join(", ") || "none"}`
+    );
+  return one;
+}
+function clientNames(clients) {
+  const names = Object.keys(clients);
+  const shown = names.filter((n) => /^[A-Za-z][A-Za-z0-9-]{0,39}$/.test(n));
+  return shown.length === names.length ? shown : [...shown, `${names.length - shown.length} more`];
+}
 function fromEnvironment(env, options, certificate) {
   if (!options.scope)
     throw new InputError(
@@ -183,6 +209,7 @@ export {
   thumbprints,
   x5t,
   fromStackOutputs,
+  clientOutputs,
   fromEnvironment,
   vaultMode,
   need,

@@ -13,6 +13,7 @@ import {
   pemLabel
 } from "./chunk-MERNYWXT.mjs";
 import {
+  clientOutputs,
   fromEnvironment,
   fromStackOutputs,
   isRecord,
@@ -22,7 +23,7 @@ import {
   thumbprints,
   vaultMode,
   x5t
-} from "./chunk-37II3K32.mjs";
+} from "./chunk-7QB75CBE.mjs";
 import {
   identityOptions,
   vaultClientOptions
@@ -11312,12 +11313,12 @@ async function loadInputs(options, io, report) {
     const text = options.outputs === "-" ? await io.readStdin() : readText(options.outputs, "--outputs");
     const what = options.outputs === "-" ? "--outputs - (stdin)" : `--outputs${quotedPath(options.outputs)}`;
     if (!text.trim()) throw new InputError(`${what} is empty: pipe in \`pulumi stack output --json --show-secrets\``);
-    const outputs = parseJson(text, what);
+    const outputs = clientOutputs(parseJson(text, what), options);
     return fromStackOutputs(outputs, options, "outputs", await certificateFor(outputs));
   }
   if (options.stack !== void 0) {
     const { stackOutputs } = await import("./stack-GIBOCG6Q.mjs");
-    const outputs = await stackOutputs(options.stack, options.cwd ?? process.cwd());
+    const outputs = clientOutputs(await stackOutputs(options.stack, options.cwd ?? process.cwd()), options);
     return fromStackOutputs(outputs, options, "stack", await certificateFor(outputs));
   }
   const given = await certificateFor();
