@@ -166,7 +166,7 @@ function ownSettingsOf(name: string, value: unknown, problems: string[]): Client
  * taken out: a value set in the wrong place may be a secret.
  */
 function located(name: string, problem: string, own: ClientSettings): string {
-  const first = problem.split(/[\s:]/, 1)[0] ?? "";
+  const first = problem.split(/[\s:[]/, 1)[0] ?? "";
   const key = first === "role" ? "roles" : first === "owner" ? "owners" : first;
   // Only roles and numbers are ever quoted by settingsProblems; each is taken out as a whole word.
   const quotable = [...(own.roles ?? []), own.keySize, own.validityDays, own.earlyRenewalDays];

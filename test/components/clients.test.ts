@@ -149,7 +149,7 @@ describe("the clients setting's validation", () => {
     const semantic = problemsOf({ orders: { keySize: 1234, roles: ["Secret.Role-xyz"] } });
     expect(semantic).toEqual([
       expect.stringMatching(/^clients\.orders\.keySize: keySize \(value\) is not supported: use one of 2048/),
-      expect.stringMatching(/^clients\.orders\.roles: role \(value\) is unknown: the API exposes Data\.Read/),
+      expect.stringMatching(/^clients\.orders\.roles: roles\[0\] is not one of apiRoles/),
     ]);
     for (const text of [...problems, ...semantic])
       for (const value of ["1234", "Secret.Role-xyz", "blue-sky-value", "many-days-value", "maybe-value"])
