@@ -113,11 +113,18 @@ var init_pem = __esm({
 });
 
 // verify/errors.ts
+function reportedFailure(err) {
+  return err instanceof VerifyError ? { exitCode: err.exitCode, error: { code: err.code, message: oneLine(err.message) } } : {
+    exitCode: exitCodes.unexpected,
+    error: { code: "ERR_UNEXPECTED", message: `unexpected ${err instanceof Error ? err.name : typeof err}` }
+  };
+}
 var exitCodes, VerifyError, InputError, PreflightError, AuthenticationError, TokenCheckError, DeadlineError;
 var init_errors2 = __esm({
   "verify/errors.ts"() {
     "use strict";
     init_errors();
+    init_safe();
     exitCodes = {
       verified: 0,
       unexpected: 1,
@@ -22558,8 +22565,7 @@ async function runExpiryCheck(options, withinDays, io) {
     report.verdict = expiring ? "expiring" : "ok";
     report.exitCode = expiring ? exitCodes.expiring : exitCodes.verified;
   } catch (err) {
-    report.exitCode = err instanceof VerifyError ? err.exitCode : exitCodes.unexpected;
-    report.error = err instanceof VerifyError ? { code: err.code, message: oneLine(err.message) } : { code: "ERR_UNEXPECTED", message: `unexpected ${err instanceof Error ? err.name : typeof err}` };
+    ({ exitCode: report.exitCode, error: report.error } = reportedFailure(err));
   }
   return report;
 }
@@ -68548,8 +68554,7 @@ async function runVerify(options, io) {
     report.verdict = "verified";
     report.exitCode = exitCodes.verified;
   } catch (err) {
-    report.exitCode = err instanceof VerifyError ? err.exitCode : exitCodes.unexpected;
-    report.error = err instanceof VerifyError ? { code: err.code, message: oneLine(err.message) } : { code: "ERR_UNEXPECTED", message: `unexpected ${err instanceof Error ? err.name : typeof err}` };
+    ({ exitCode: report.exitCode, error: report.error } = reportedFailure(err));
   }
   report.timings.totalMs = clock.now() - started;
   return scrubReport(report);
