@@ -1,6 +1,6 @@
 import type { Command } from "../common/cli";
 import { ArgumentError } from "../common/errors";
-import { watchLineage } from "../common/lifeline";
+import { serveUntilStopped, stopSignals } from "../common/serve";
 import { LocalEntraError } from "./errors";
 import { type LocalEntra, start } from "./server";
 
@@ -60,7 +60,6 @@ export function entraCommand(
     flags,
     parse: toOptions,
     async run(o, io) {
-      const say = (line: string) => io.stdout.write(`${line}\n`);
       const entra = await start({ state: o.state, port: o.port, propagationDelaySeconds: o.delay }).catch(
         (err: NodeJS.ErrnoException) => {
           if (err?.code === "EADDRINUSE")
@@ -71,34 +70,18 @@ export function entraCommand(
           throw err;
         },
       );
-      // Listen before printing: a supervisor may signal as soon as it reads the lines.
-      const stopped = stop(entra);
-      say(`authority host: ${entra.authorityHost}`);
-      say(`tenant: ${entra.tenantId}`);
-      say(`authority: ${entra.authorityHost}/${entra.tenantId}`);
-      say(`CA file: ${entra.caPath}`);
-      say(`admin key file: ${entra.adminKeyPath}`);
-      say("serving on 127.0.0.1; Ctrl+C stops");
-      await stopped;
-      await entra.stop();
-      say("stopped");
-      return 0;
+      return serveUntilStopped(
+        entra,
+        [
+          `authority host: ${entra.authorityHost}`,
+          `tenant: ${entra.tenantId}`,
+          `authority: ${entra.authorityHost}/${entra.tenantId}`,
+          `CA file: ${entra.caPath}`,
+          `admin key file: ${entra.adminKeyPath}`,
+        ],
+        io,
+        stop,
+      );
     },
   };
-}
-
-/**
- * Resolves on the first stop signal, or when npm (or whoever started the server) is gone.
- * The handlers stay installed: Ctrl+C reaches the server twice under npm (from the
- * terminal and forwarded), and a second SIGINT without a handler would kill it mid-stop.
- */
-function stopSignals(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const lifeline = watchLineage(() => resolve());
-    const done = () => {
-      lifeline.stop();
-      resolve();
-    };
-    for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(s, done);
-  });
 }

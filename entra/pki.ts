@@ -1,9 +1,9 @@
-import { createPrivateKey, generateKeyPair, type KeyObject, X509Certificate } from "node:crypto";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { promisify } from "node:util";
+import { createLoopbackTls, pkcs8Pem, rsaKey } from "../common/loopbackTls";
 import { x5t } from "../common/thumbprint";
-import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../common/x509";
+import { issueCertificate, KeyUsageFlags } from "../common/x509";
 import { LocalEntraError } from "./errors";
 
 /** The local Entra ID's key material: its CA, TLS identity and token-signing key. */
@@ -147,27 +147,10 @@ export async function createPki(now = new Date()): Promise<Pki> {
   const years = (n: number) => new Date(now.getTime() + n * 365 * 86400_000);
   const notBefore = new Date(now.getTime() - 60_000);
   // Made in parallel off the event loop (libuv's pool), not one after another on it.
-  const [caKey, serverKey, signingKey] = await Promise.all([rsaKey(), rsaKey(), rsaKey()]);
-  const caName = "CN=entra-cert-auth local Entra ID CA";
-  const caPem = await issueCertificate({
-    key: caKey,
-    subject: caName,
-    notBefore,
-    notAfter: years(10),
-    ca: true,
-    keyUsages: KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign,
-  });
-  const serverCertPem = await issueCertificate({
-    key: serverKey,
-    subject: "CN=localhost",
-    notBefore,
-    notAfter: years(2),
-    issuer: { key: caKey, name: caName },
-    dnsNames: ["localhost"],
-    ipAddresses: ["127.0.0.1"],
-    keyUsages: KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment,
-    extendedKeyUsages: [ExtendedKeyUsage.serverAuth],
-  });
+  const [tls, signingKey] = await Promise.all([
+    createLoopbackTls("CN=entra-cert-auth local Entra ID CA", now),
+    rsaKey(),
+  ]);
   const signingCertPem = await issueCertificate({
     key: signingKey,
     subject: "CN=entra-cert-auth local token signing",
@@ -175,12 +158,8 @@ export async function createPki(now = new Date()): Promise<Pki> {
     notAfter: years(5),
     keyUsages: KeyUsageFlags.digitalSignature,
   });
-  return { caPem, serverCertPem, serverKeyPem: pem(serverKey), signingCertPem, signingKeyPem: pem(signingKey) };
+  return { ...tls, signingCertPem, signingKeyPem: pkcs8Pem(signingKey) };
 }
-
-const rsaKey = async (): Promise<KeyObject> =>
-  (await promisify(generateKeyPair)("rsa", { modulusLength: 2048 })).privateKey;
-const pem = (key: KeyObject) => key.export({ format: "pem", type: "pkcs8" }).toString();
 
 /** base64url SHA-1 of a certificate's DER: the `x5t` and `kid` Entra ID publishes. */
 export function x5tOf(certificatePem: string): string {

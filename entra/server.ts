@@ -1,8 +1,7 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
 import { createServer } from "node:https";
-import type { AddressInfo } from "node:net";
 import { loadAdminKey } from "../common/adminKey";
-import { lockState } from "../common/lock";
+import { listenLoopback, withStateLock } from "../common/loopback";
 import { type DirectoryAdmin, directoryAdmin } from "./admin";
 import { LocalEntraError } from "./errors";
 import { type FaultQueue, faultQueue } from "./faults";
@@ -50,16 +49,11 @@ export interface LocalEntra {
  * before anything is written: a refused start leaves the folder as it was.
  */
 export async function start(options: StartOptions): Promise<LocalEntra> {
-  const lock = lockState(options.state, {
-    server: "local Entra ID",
-    refuse: (message) => new LocalEntraError("ERR_STATE_LOCKED", message),
-  });
-  try {
-    return await listen(options, lock.release);
-  } catch (err) {
-    lock.release();
-    throw err;
-  }
+  return withStateLock(
+    options.state,
+    { server: "local Entra ID", refuse: (message) => new LocalEntraError("ERR_STATE_LOCKED", message) },
+    (release) => listen(options, release),
+  );
 }
 
 async function listen(options: StartOptions, release: () => void): Promise<LocalEntra> {
@@ -90,44 +84,28 @@ async function listen(options: StartOptions, release: () => void): Promise<Local
     },
   });
   const server = createServer({ cert: pki.serverCertPem, key: pki.serverKeyPem }, handler);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  let caPath: string;
-  try {
-    store.commit(store.state);
-    key.save();
-    caPath = loaded.save();
-  } catch (err) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    throw err;
-  }
-  const { port, address: boundAddress } = server.address() as AddressInfo;
-  host = `https://localhost:${port}`;
-  let stopping: Promise<void> | undefined;
+  const bound = await listenLoopback(
+    server,
+    options.port,
+    () => {
+      store.commit(store.state);
+      key.save();
+      return loaded.save();
+    },
+    release,
+  );
+  host = `https://localhost:${bound.port}`;
   return {
     authorityHost: host,
-    port,
-    boundAddress,
+    port: bound.port,
+    boundAddress: bound.address,
     tenantId: admin.tenantId,
-    caPath,
+    caPath: bound.saved,
     caPem: pki.caPem,
     adminKey,
     adminKeyPath,
     admin,
     faults,
-    stop: () => {
-      stopping ??= new Promise<void>((resolve) => {
-        server.close(() => {
-          release();
-          resolve();
-        });
-        // Hung and keep-alive connections would hold close() open forever.
-        server.closeAllConnections();
-      });
-      return stopping;
-    },
+    stop: bound.stop,
   };
 }

@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Command } from "../common/cli";
 import { ArgumentError } from "../common/errors";
-import { watchLineage } from "../common/lifeline";
 import { pemBlocks } from "../common/pem";
 import { isGuid, quotedPath } from "../common/safe";
+import { serveUntilStopped, stopSignals } from "../common/serve";
 import { LocalKeyVaultError } from "./errors";
 import { type LocalKeyVault, start } from "./server";
 
@@ -88,7 +88,6 @@ export function keyVaultCommand(
     flags,
     parse: toOptions,
     async run(o, io) {
-      const say = (line: string) => io.stdout.write(`${line}\n`);
       const caPem = readEntraCa(o.entraCaPath);
       const vault = await start({
         state: o.state,
@@ -102,29 +101,17 @@ export function keyVaultCommand(
           );
         throw err;
       });
-      // Listen before printing: a supervisor may signal as soon as it reads the lines.
-      const stopped = stop(vault);
-      say(`vault URL: ${vault.vaultUrl}`);
-      say(`tenant: ${vault.tenantId}`);
-      say(`CA file: ${vault.caPath}`);
-      say(`admin key file: ${vault.adminKeyPath}`);
-      say("serving on 127.0.0.1; Ctrl+C stops");
-      await stopped;
-      await vault.stop();
-      say("stopped");
-      return 0;
+      return serveUntilStopped(
+        vault,
+        [
+          `vault URL: ${vault.vaultUrl}`,
+          `tenant: ${vault.tenantId}`,
+          `CA file: ${vault.caPath}`,
+          `admin key file: ${vault.adminKeyPath}`,
+        ],
+        io,
+        stop,
+      );
     },
   };
-}
-
-/** Resolves on the first stop signal, or when npm (or whoever started the server) is gone; see common/lifeline.ts. */
-function stopSignals(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const lifeline = watchLineage(() => resolve());
-    const done = () => {
-      lifeline.stop();
-      resolve();
-    };
-    for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(s, done);
-  });
 }

@@ -1,8 +1,7 @@
-import { createPrivateKey, generateKeyPair, type KeyObject, X509Certificate } from "node:crypto";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { promisify } from "node:util";
-import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../common/x509";
+import { createLoopbackTls } from "../common/loopbackTls";
 import { LocalKeyVaultError } from "./errors";
 
 /** The vault's TLS identity: its own CA and the server certificate it issued for localhost and 127.0.0.1. */
@@ -71,32 +70,6 @@ function readPki(keysPath: string): VaultPki {
 }
 
 /** A fresh CA and a server certificate for localhost and 127.0.0.1. */
-export async function createPki(now = new Date()): Promise<VaultPki> {
-  const years = (n: number) => new Date(now.getTime() + n * 365 * 86400_000);
-  const notBefore = new Date(now.getTime() - 60_000);
-  const [caKey, serverKey] = await Promise.all([rsaKey(), rsaKey()]);
-  const caName = "CN=entra-cert-auth local Key Vault CA";
-  const caPem = await issueCertificate({
-    key: caKey,
-    subject: caName,
-    notBefore,
-    notAfter: years(10),
-    ca: true,
-    keyUsages: KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign,
-  });
-  const serverCertPem = await issueCertificate({
-    key: serverKey,
-    subject: "CN=localhost",
-    notBefore,
-    notAfter: years(2),
-    issuer: { key: caKey, name: caName },
-    dnsNames: ["localhost"],
-    ipAddresses: ["127.0.0.1"],
-    keyUsages: KeyUsageFlags.digitalSignature | KeyUsageFlags.keyEncipherment,
-    extendedKeyUsages: [ExtendedKeyUsage.serverAuth],
-  });
-  return { caPem, serverCertPem, serverKeyPem: serverKey.export({ format: "pem", type: "pkcs8" }).toString() };
+export function createPki(now = new Date()): Promise<VaultPki> {
+  return createLoopbackTls("CN=entra-cert-auth local Key Vault CA", now);
 }
-
-const rsaKey = async (): Promise<KeyObject> =>
-  (await promisify(generateKeyPair)("rsa", { modulusLength: 2048 })).privateKey;

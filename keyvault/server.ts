@@ -1,7 +1,6 @@
 import { createServer } from "node:https";
-import type { AddressInfo } from "node:net";
 import { loadAdminKey } from "../common/adminKey";
-import { lockState } from "../common/lock";
+import { listenLoopback, withStateLock } from "../common/loopback";
 import { LocalKeyVaultError } from "./errors";
 import { loadPki } from "./pki";
 import type { RoleName } from "./rbac";
@@ -51,16 +50,11 @@ export interface LocalKeyVault {
  * and the port bound, before anything is written: a refused start leaves the folder as it was.
  */
 export async function start(options: LocalKeyVaultOptions): Promise<LocalKeyVault> {
-  const lock = lockState(options.state, {
-    server: "local Key Vault",
-    refuse: (message) => new LocalKeyVaultError("ERR_STATE_LOCKED", message),
-  });
-  try {
-    return await listen(options, lock.release);
-  } catch (err) {
-    lock.release();
-    throw err;
-  }
+  return withStateLock(
+    options.state,
+    { server: "local Key Vault", refuse: (message) => new LocalKeyVaultError("ERR_STATE_LOCKED", message) },
+    (release) => listen(options, release),
+  );
 }
 
 async function listen(options: LocalKeyVaultOptions, release: () => void): Promise<LocalKeyVault> {
@@ -80,42 +74,27 @@ async function listen(options: LocalKeyVaultOptions, release: () => void): Promi
     log: options.log,
   });
   const server = createServer({ cert: loaded.pki.serverCertPem, key: loaded.pki.serverKeyPem }, handler);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  let caPath: string;
-  try {
-    store.save();
-    key.save();
-    caPath = loaded.save();
-  } catch (err) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    throw err;
-  }
-  const { port } = server.address() as AddressInfo;
-  vaultUrl = `https://localhost:${port}`;
-  let stopping: Promise<void> | undefined;
+  const bound = await listenLoopback(
+    server,
+    options.port,
+    () => {
+      store.save();
+      key.save();
+      return loaded.save();
+    },
+    release,
+  );
+  vaultUrl = `https://localhost:${bound.port}`;
   return {
     vaultUrl,
-    port,
+    port: bound.port,
     caPem: loaded.pki.caPem,
-    caPath,
+    caPath: bound.saved,
     adminKey: key.adminKey,
     adminKeyPath: key.adminKeyPath,
     tenantId: issuer.tenantId,
     assignRoles: (principalId, roles) => assignRoles({ store }, principalId, roles),
     roleAssignments: () => roleAssignmentList(store.state.roleAssignments),
-    stop: () => {
-      stopping ??= new Promise<void>((resolve) => {
-        server.close(() => {
-          release();
-          resolve();
-        });
-        server.closeAllConnections();
-      });
-      return stopping;
-    },
+    stop: bound.stop,
   };
 }

@@ -1,4 +1,5 @@
 import { CliError } from "../common/errors";
+import { oneLine } from "../common/safe";
 
 /** Exit codes, the contract with pipelines. */
 export const exitCodes = {
@@ -64,4 +65,17 @@ export class DeadlineError extends VerifyError {
   constructor(message: string) {
     super("ERR_TIMEOUT", exitCodes.timeout, message);
   }
+}
+
+/**
+ * What a report says about an error that ended a run: a VerifyError's exit code, code and message on one line;
+ * anything else exits `unexpected` and is named by its kind only, since its message may hold anything.
+ */
+export function reportedFailure(err: unknown): { exitCode: number; error: { code: string; message: string } } {
+  return err instanceof VerifyError
+    ? { exitCode: err.exitCode, error: { code: err.code, message: oneLine(err.message) } }
+    : {
+        exitCode: exitCodes.unexpected,
+        error: { code: "ERR_UNEXPECTED", message: `unexpected ${err instanceof Error ? err.name : typeof err}` },
+      };
 }

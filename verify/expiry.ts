@@ -1,8 +1,8 @@
 import { X509Certificate } from "node:crypto";
 import { isRecord } from "../common/json";
-import { isThumbprintHex, oneLine } from "../common/safe";
+import { isThumbprintHex } from "../common/safe";
 import { thumbprints } from "../common/thumbprint";
-import { exitCodes, InputError, VerifyError } from "./errors";
+import { exitCodes, InputError, reportedFailure } from "./errors";
 import { parseJson, readText } from "./inputs";
 import type { VerifyOptions } from "./options";
 
@@ -62,12 +62,7 @@ export async function runExpiryCheck(options: VerifyOptions, withinDays: number,
     report.verdict = expiring ? "expiring" : "ok";
     report.exitCode = expiring ? exitCodes.expiring : exitCodes.verified;
   } catch (err) {
-    report.exitCode = err instanceof VerifyError ? err.exitCode : exitCodes.unexpected;
-    // An unexpected error's message may hold anything: its kind only.
-    report.error =
-      err instanceof VerifyError
-        ? { code: err.code, message: oneLine(err.message) }
-        : { code: "ERR_UNEXPECTED", message: `unexpected ${err instanceof Error ? err.name : typeof err}` };
+    ({ exitCode: report.exitCode, error: report.error } = reportedFailure(err));
   }
   return report;
 }

@@ -1,12 +1,12 @@
 import { X509Certificate } from "node:crypto";
 import type { TokenCredential } from "@azure/identity";
 import { pemBlocks, pemLabel } from "../common/pem";
-import { isQuotablePath, oneLine, quotedPath } from "../common/safe";
+import { isQuotablePath, quotedPath } from "../common/safe";
 import { type Attempt, acquire, type Clock, realClock } from "./acquire";
 import type { Backoff } from "./backoff";
 import { readCertificateFile } from "./certificateFile";
 import type { Check } from "./check";
-import { exitCodes, InputError, TokenCheckError, VerifyError } from "./errors";
+import { exitCodes, InputError, reportedFailure, TokenCheckError } from "./errors";
 import {
   type ClientCertificate,
   type ClientInputs,
@@ -89,12 +89,7 @@ export async function runVerify(options: VerifyOptions, io: VerifyIO): Promise<V
     report.verdict = "verified";
     report.exitCode = exitCodes.verified;
   } catch (err) {
-    report.exitCode = err instanceof VerifyError ? err.exitCode : exitCodes.unexpected;
-    // An unexpected error's message may hold anything: its kind only.
-    report.error =
-      err instanceof VerifyError
-        ? { code: err.code, message: oneLine(err.message) }
-        : { code: "ERR_UNEXPECTED", message: `unexpected ${err instanceof Error ? err.name : typeof err}` };
+    ({ exitCode: report.exitCode, error: report.error } = reportedFailure(err));
   }
   report.timings.totalMs = clock.now() - started;
   return scrubReport(report);

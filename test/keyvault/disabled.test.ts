@@ -1,18 +1,12 @@
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBody, startVault, type TestVault, vaultRequest, vaultToken } from "../support/keyvault";
+import { describe, expect, it } from "vitest";
+import { adminToken, createBody, vaultForFile, vaultRequest } from "../support/keyvault";
 
 describe("the local Key Vault's disabled certificate versions", () => {
-  let t: TestVault;
-  let token: string;
-  beforeAll(async () => {
-    t = await startVault();
-    token = await vaultToken(t, await t.identity(["Key Vault Administrator"]));
-  });
-  afterAll(() => t?.stop());
+  const v = vaultForFile(async (t) => ({ token: await adminToken(t) }));
 
   const call = (method: "GET" | "POST" | "PATCH", path: string, json?: unknown) =>
-    vaultRequest(t.vault, method, path, { token, json });
+    vaultRequest(v.t.vault, method, path, { token: v.token, json });
   const digest = createHash("sha256").update("x").digest("base64url");
 
   it("refuses get secret, get key and sign on a disabled version with 403 Forbidden, as Key Vault does, and serves them again once enabled", async () => {

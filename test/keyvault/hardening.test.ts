@@ -1,20 +1,14 @@
 import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readPfx } from "../../verify/pfx";
-import { createBody, startVault, type TestVault, vaultRequest, vaultToken } from "../support/keyvault";
+import { adminToken, createBody, vaultForFile, vaultRequest } from "../support/keyvault";
 
 describe("the local Key Vault's answers to bad requests", () => {
-  let t: TestVault;
-  let token: string;
-  beforeAll(async () => {
-    t = await startVault();
-    token = await vaultToken(t, await t.identity(["Key Vault Administrator"]));
-  });
-  afterAll(() => t?.stop());
+  const v = vaultForFile(async (t) => ({ token: await adminToken(t) }));
 
   const call = (method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: { json?: unknown; raw?: string }) =>
-    vaultRequest(t.vault, method, path, { token, ...body });
+    vaultRequest(v.t.vault, method, path, { token: v.token, ...body });
   const create = (name: string, json: unknown) => call("POST", `/certificates/${name}/create`, { json });
   const policyWith = (section: string, fields: Record<string, unknown>) => {
     const body = createBody();
@@ -81,7 +75,7 @@ describe("the local Key Vault's answers to bad requests", () => {
     expect((await call("POST", `/keys/signs/${version}/sign`, { raw: "{" })).status).toBe(400);
     const good = await call("POST", `/keys/signs/${version}/sign`, { json: { alg: "PS256", value: digest } });
     expect(good.status).toBe(200);
-    expect(good.body.kid).toBe(`${t.vault.vaultUrl}/keys/signs/${version}`);
+    expect(good.body.kid).toBe(`${v.t.vault.vaultUrl}/keys/signs/${version}`);
   });
 
   it("quotes a version in a not-found error only when it has a version's shape, never a pasted secret", async () => {
@@ -95,7 +89,7 @@ describe("the local Key Vault's answers to bad requests", () => {
       ["POST", `/keys/quoted/${pasted}/sign`, { alg: "PS256", value: createHash("sha256").digest("base64url") }],
       ["PATCH", `/certificates/quoted/${pasted}`, { tags: {} }],
     ] as const) {
-      const res = await vaultRequest(t.vault, method, path, { token, json });
+      const res = await vaultRequest(v.t.vault, method, path, { token: v.token, json });
       expect(res.status, path).toBe(404);
       expect(res.body.error.message, path).toMatch(
         /^A (certificate|key|secret) with \(name\/id\) quoted \(the requested version\) was not found/,
@@ -123,7 +117,7 @@ describe("the local Key Vault's answers to bad requests", () => {
     ];
     /** The private parts of a certificate's key as they would appear in any answer: JWK fields and raw bytes. */
     const privateParts = (name: string) => {
-      const state = JSON.parse(readFileSync(t.statePath, "utf8"));
+      const state = JSON.parse(readFileSync(v.t.statePath, "utf8"));
       const latest = state.certificates[name].versions.at(-1);
       const jwk = createPrivateKey(latest.privateKeyPem).export({ format: "jwk" });
       return { version: latest.version as string, parts: [jwk.d, jwk.p, jwk.q].map((p) => String(p)) };
@@ -145,7 +139,7 @@ describe("the local Key Vault's answers to bad requests", () => {
     }
     const secret = await call("GET", `/secrets/sealed/${sealed.version}`);
     expect(secret.body.contentType).toBe("application/x-pkcs12");
-    expect(secret.body.kid).toBe(`${t.vault.vaultUrl}/keys/sealed/${sealed.version}`);
+    expect(secret.body.kid).toBe(`${v.t.vault.vaultUrl}/keys/sealed/${sealed.version}`);
     const deleted = await call("DELETE", "/certificates/sealed");
     expect(holdsKey(JSON.stringify(deleted.body), sealed.parts)).toBe(false);
     expect(holdsKey(JSON.stringify((await call("GET", "/deletedcertificates/sealed")).body), sealed.parts)).toBe(false);
@@ -185,8 +179,8 @@ describe("the local Key Vault's answers to bad requests", () => {
   });
 
   it("keeps the vault's keys in a state file only its owner may read", () => {
-    expect(statSync(t.statePath).mode & 0o777).toBe(0o600);
-    expect(statSync(`${t.statePath}.tls.json`).mode & 0o777).toBe(0o600);
-    expect(statSync(t.vault.adminKeyPath).mode & 0o777).toBe(0o600);
+    expect(statSync(v.t.statePath).mode & 0o777).toBe(0o600);
+    expect(statSync(`${v.t.statePath}.tls.json`).mode & 0o777).toBe(0o600);
+    expect(statSync(v.t.vault.adminKeyPath).mode & 0o777).toBe(0o600);
   });
 });

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { createHash, createPrivateKey, createPublicKey, verify, X509Certificate } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBody, startVault, type TestVault, vaultRequest, vaultToken } from "../support/keyvault";
+import { describe, expect, it } from "vitest";
+import { adminToken, createBody, vaultForFile, vaultRequest } from "../support/keyvault";
 
 /**
  * What a PKCS#12 reader other than ours finds in a PFX: OpenSSL's `pkcs12 -info` names each bag it opens
@@ -20,16 +20,10 @@ function openPfx(pfx: Buffer): { bags: string[]; certificates: X509Certificate[]
 }
 
 describe("the local Key Vault's certificate secrets (/secrets/{name})", () => {
-  let t: TestVault;
-  let token: string;
-  beforeAll(async () => {
-    t = await startVault();
-    token = await vaultToken(t, await t.identity(["Key Vault Administrator"]));
-  });
-  afterAll(() => t?.stop());
+  const v = vaultForFile(async (t) => ({ token: await adminToken(t) }));
 
   const call = (method: "GET" | "POST" | "DELETE", path: string, json?: unknown) =>
-    vaultRequest(t.vault, method, path, { token, json });
+    vaultRequest(v.t.vault, method, path, { token: v.token, json });
   const make = async (name: string, exportable: boolean, contentType?: string) => {
     const body = createBody({ exportable });
     if (contentType) (body.policy.secret_props as { contentType: string }).contentType = contentType;
@@ -95,7 +89,7 @@ describe("the local Key Vault's certificate secrets (/secrets/{name})", () => {
 
     const recovered = await call("POST", "/deletedcertificates/gone/recover");
     expect(recovered.status).toBe(200);
-    expect(recovered.body.id).toBe(`${t.vault.vaultUrl}/certificates/gone/${version}`);
+    expect(recovered.body.id).toBe(`${v.t.vault.vaultUrl}/certificates/gone/${version}`);
     expect((await call("GET", `/keys/gone/${version}`)).status).toBe(200);
     const signed = await sign();
     expect(signed.status).toBe(200);

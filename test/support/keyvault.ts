@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { ClientCertificateCredential } from "@azure/identity";
 import { CertificateClient } from "@azure/keyvault-certificates";
 import { CryptographyClient, KeyClient } from "@azure/keyvault-keys";
+import { afterAll, beforeAll } from "vitest";
 import { trustCaPolicy } from "../../common/azureSdk";
 import { requestJson } from "../../common/https";
 import { toPem } from "../../common/pem";
@@ -160,6 +161,24 @@ export interface VaultResponse {
   // biome-ignore lint/suspicious/noExplicitAny: a test reads whichever fields it expects
   body: any;
 }
+
+/**
+ * One vault for the test file: started before its tests (then `ready` makes, once, what they need from it:
+ * identities, tokens) and stopped after them. Read the fields inside tests, not while the file is collected.
+ */
+export function vaultForFile<T extends object>(ready: (t: TestVault) => Promise<T>): { t: TestVault } & T {
+  const file = {} as { t: TestVault } & T;
+  beforeAll(async () => {
+    file.t = await startVault();
+    Object.assign(file, await ready(file.t));
+  });
+  afterAll(() => file.t?.stop());
+  return file;
+}
+
+/** A token for a fresh identity that holds Key Vault Administrator: what tests of the vault's own answers send. */
+export const adminToken = async (t: TestVault): Promise<string> =>
+  vaultToken(t, await t.identity(["Key Vault Administrator"]));
 
 /** An access token for Key Vault's resource, from the local Entra ID through Azure Identity. */
 export async function vaultToken(t: TestVault, identity: VaultIdentity): Promise<string> {

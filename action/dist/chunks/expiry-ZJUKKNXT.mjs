@@ -6,17 +6,14 @@ import {
   parseJson,
   readText,
   thumbprints
-} from "./chunk-7QB75CBE.mjs";
-import "./chunk-Z2WWALVK.mjs";
-import {
-  isThumbprintHex,
-  oneLine
-} from "./chunk-6E2CHXTD.mjs";
+} from "./chunk-NZKDMG3L.mjs";
+import "./chunk-ML3MH3TX.mjs";
 import {
   InputError,
-  VerifyError,
-  exitCodes
-} from "./chunk-MKE6K5CW.mjs";
+  exitCodes,
+  isThumbprintHex,
+  reportedFailure
+} from "./chunk-2KUBH5LB.mjs";
 import "./chunk-KJ7PS2IV.mjs";
 
 // verify/expiry.ts
@@ -39,8 +36,7 @@ async function runExpiryCheck(options, withinDays, io) {
     report.verdict = expiring ? "expiring" : "ok";
     report.exitCode = expiring ? exitCodes.expiring : exitCodes.verified;
   } catch (err) {
-    report.exitCode = err instanceof VerifyError ? err.exitCode : exitCodes.unexpected;
-    report.error = err instanceof VerifyError ? { code: err.code, message: oneLine(err.message) } : { code: "ERR_UNEXPECTED", message: `unexpected ${err instanceof Error ? err.name : typeof err}` };
+    ({ exitCode: report.exitCode, error: report.error } = reportedFailure(err));
   }
   return report;
 }
@@ -51,7 +47,7 @@ async function readOutputs(options, io) {
     return parseJson(text, what);
   }
   if (options.stack !== void 0) {
-    const { stackOutputs } = await import("./stack-GIBOCG6Q.mjs");
+    const { stackOutputs } = await import("./stack-CMNWJH4W.mjs");
     return stackOutputs(options.stack, options.cwd ?? process.cwd());
   }
   throw new InputError("--check-expiry reads the stack's outputs: give --outputs <file|-> or --stack <name>");

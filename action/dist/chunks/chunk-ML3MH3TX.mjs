@@ -2,12 +2,10 @@
 import { createRequire as __actionRequire } from "node:module";
 const require = __actionRequire(import.meta.url);
 import {
+  InputError,
   looksLikeContent,
   quotedPath
-} from "./chunk-6E2CHXTD.mjs";
-import {
-  InputError
-} from "./chunk-MKE6K5CW.mjs";
+} from "./chunk-2KUBH5LB.mjs";
 
 // verify/files.ts
 import { closeSync, openSync, readSync } from "node:fs";

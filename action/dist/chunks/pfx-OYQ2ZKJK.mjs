@@ -7,7 +7,7 @@ import {
 import {
   InputError,
   PreflightError
-} from "./chunk-MKE6K5CW.mjs";
+} from "./chunk-2KUBH5LB.mjs";
 import "./chunk-KJ7PS2IV.mjs";
 
 // verify/pfx.ts

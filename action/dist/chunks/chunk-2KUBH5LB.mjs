@@ -2,6 +2,30 @@
 import { createRequire as __actionRequire } from "node:module";
 const require = __actionRequire(import.meta.url);
 
+// common/safe.ts
+var guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+var thumbprint = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
+var isGuid = (value) => guid.test(value);
+var isThumbprintHex = (value) => thumbprint.test(value);
+function isSafeUrl(value) {
+  if (value.length > 300 || /\s/.test(value)) return false;
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return url.protocol === "https:" && !url.username && !url.password && !url.search && !url.hash;
+}
+var isSafeToQuote = (value) => typeof value === "string" && (isGuid(value) || isThumbprintHex(value) || isSafeUrl(value));
+var quoted = (value) => isSafeToQuote(value) ? ` ${value}` : "";
+function isQuotablePath(value) {
+  return typeof value === "string" && value.length <= 200 && !value.includes("-----BEGIN") && /^[A-Za-z0-9._/~+@:=,-]+$/.test(value) && /[/.]/.test(value);
+}
+var quotedPath = (value) => isQuotablePath(value) ? ` ${value}` : "";
+var looksLikeContent = (value) => value.length > 1024 || /[\r\n]|-----BEGIN|^\s*[{[]/.test(value);
+var oneLine = (message) => message.replace(/\s*[\r\n]+\s*/g, " ");
+
 // common/errors.ts
 var CliError = class extends Error {
   constructor(code, exitCode, message) {
@@ -60,15 +84,29 @@ var DeadlineError = class extends VerifyError {
     super("ERR_TIMEOUT", exitCodes.timeout, message);
   }
 };
+function reportedFailure(err) {
+  return err instanceof VerifyError ? { exitCode: err.exitCode, error: { code: err.code, message: oneLine(err.message) } } : {
+    exitCode: exitCodes.unexpected,
+    error: { code: "ERR_UNEXPECTED", message: `unexpected ${err instanceof Error ? err.name : typeof err}` }
+  };
+}
 
 export {
   CliError,
   ArgumentError,
+  isGuid,
+  isThumbprintHex,
+  isSafeUrl,
+  quoted,
+  isQuotablePath,
+  quotedPath,
+  looksLikeContent,
+  oneLine,
   exitCodes,
-  VerifyError,
   InputError,
   PreflightError,
   AuthenticationError,
   TokenCheckError,
-  DeadlineError
+  DeadlineError,
+  reportedFailure
 };

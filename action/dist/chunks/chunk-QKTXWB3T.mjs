@@ -7,14 +7,12 @@ import {
 } from "./chunk-MERNYWXT.mjs";
 import {
   readBounded
-} from "./chunk-Z2WWALVK.mjs";
-import {
-  quotedPath
-} from "./chunk-6E2CHXTD.mjs";
+} from "./chunk-ML3MH3TX.mjs";
 import {
   InputError,
-  PreflightError
-} from "./chunk-MKE6K5CW.mjs";
+  PreflightError,
+  quotedPath
+} from "./chunk-2KUBH5LB.mjs";
 
 // verify/certificateFile.ts
 import { createPrivateKey, X509Certificate } from "node:crypto";
@@ -28,7 +26,7 @@ async function readCertificateFile(path, what, password, content = "certificate 
     );
   if (content === "certificate only") return certificateOnly(text, named);
   if (text.includes("-----BEGIN")) return fromPem(text, named, password);
-  const { readPfx } = await import("./pfx-P4NVR6V4.mjs");
+  const { readPfx } = await import("./pfx-OYQ2ZKJK.mjs");
   return readPfx(bytes, named, password);
 }
 function fromPem(text, what, password) {

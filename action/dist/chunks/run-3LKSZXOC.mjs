@@ -7,7 +7,7 @@ import {
   readCertificateFile,
   scrub,
   scrubReport
-} from "./chunk-67UGRQFQ.mjs";
+} from "./chunk-QKTXWB3T.mjs";
 import {
   pemBlocks,
   pemLabel
@@ -23,25 +23,22 @@ import {
   thumbprints,
   vaultMode,
   x5t
-} from "./chunk-7QB75CBE.mjs";
+} from "./chunk-NZKDMG3L.mjs";
 import {
   identityOptions,
   vaultClientOptions
-} from "./chunk-Z2WWALVK.mjs";
-import {
-  isQuotablePath,
-  oneLine,
-  quotedPath
-} from "./chunk-6E2CHXTD.mjs";
+} from "./chunk-ML3MH3TX.mjs";
 import {
   AuthenticationError,
   DeadlineError,
   InputError,
   PreflightError,
   TokenCheckError,
-  VerifyError,
-  exitCodes
-} from "./chunk-MKE6K5CW.mjs";
+  exitCodes,
+  isQuotablePath,
+  quotedPath,
+  reportedFailure
+} from "./chunk-2KUBH5LB.mjs";
 import {
   require_jsonwebtoken
 } from "./chunk-HC65KPDO.mjs";
@@ -11233,8 +11230,7 @@ async function runVerify(options, io) {
     report.verdict = "verified";
     report.exitCode = exitCodes.verified;
   } catch (err) {
-    report.exitCode = err instanceof VerifyError ? err.exitCode : exitCodes.unexpected;
-    report.error = err instanceof VerifyError ? { code: err.code, message: oneLine(err.message) } : { code: "ERR_UNEXPECTED", message: `unexpected ${err instanceof Error ? err.name : typeof err}` };
+    ({ exitCode: report.exitCode, error: report.error } = reportedFailure(err));
   }
   report.timings.totalMs = clock.now() - started;
   return scrubReport(report);
@@ -11317,7 +11313,7 @@ async function loadInputs(options, io, report) {
     return fromStackOutputs(outputs, options, "outputs", await certificateFor(outputs));
   }
   if (options.stack !== void 0) {
-    const { stackOutputs } = await import("./stack-GIBOCG6Q.mjs");
+    const { stackOutputs } = await import("./stack-CMNWJH4W.mjs");
     const outputs = clientOutputs(await stackOutputs(options.stack, options.cwd ?? process.cwd()), options);
     return fromStackOutputs(outputs, options, "stack", await certificateFor(outputs));
   }

@@ -2,11 +2,9 @@
 import { createRequire as __actionRequire } from "node:module";
 const require = __actionRequire(import.meta.url);
 import {
+  InputError,
   quotedPath
-} from "./chunk-6E2CHXTD.mjs";
-import {
-  InputError
-} from "./chunk-MKE6K5CW.mjs";
+} from "./chunk-2KUBH5LB.mjs";
 import "./chunk-KJ7PS2IV.mjs";
 
 // verify/stack.ts

@@ -6,16 +6,14 @@ import {
   keyIdProblemMessage,
   parseKeyVaultKeyId,
   readBounded
-} from "./chunk-Z2WWALVK.mjs";
+} from "./chunk-ML3MH3TX.mjs";
 import {
+  InputError,
   isGuid,
   isSafeUrl,
   isThumbprintHex,
   quoted
-} from "./chunk-6E2CHXTD.mjs";
-import {
-  InputError
-} from "./chunk-MKE6K5CW.mjs";
+} from "./chunk-2KUBH5LB.mjs";
 
 // common/json.ts
 var isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
