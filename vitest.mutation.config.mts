@@ -1,0 +1,42 @@
+import { defineConfig } from "vitest/config";
+
+/**
+ * The tests `npm run mutation` runs against each mutant (stryker.config.mjs). They are the files that exercise
+ * the critical checks in this process: a mutant lives in the code vitest imports, so a test that only spawns a
+ * CLI (dist/) cannot kill it, and the end-to-end rehearsal test and the CLI tests are left out. One project, no
+ * coverage, and no dist/ build (keysSetup makes only the test keys): Stryker runs the files related to the
+ * mutated file (vitest's `related`), and of those only the tests that reached the mutant (coverage perTest).
+ */
+export const mutationTests = [
+  "test/common/safe.test.ts",
+  "test/common/cli.test.ts",
+  "test/components/rotation.test.ts",
+  "test/components/settings.test.ts",
+  "test/components/certificateApp.test.ts",
+  "test/components/index.invalid.test.ts",
+  "test/entra/hardening.test.ts",
+  "test/entra/tokenEndpoint.test.ts",
+  "test/entra/fidelity.test.ts",
+  "test/entra/msal.test.ts",
+  "test/entra/validate.test.ts",
+  "test/entra/assertion.test.ts",
+  "test/entra/token.test.ts",
+  "test/rehearsal/redact.test.ts",
+  "test/rehearsal/engine/units.test.ts",
+  "test/verify/tokenChecks.test.ts",
+  "test/verify/report.test.ts",
+  "test/verify/run.test.ts",
+  "test/verify/preflight.test.ts",
+  "test/verify/command.test.ts",
+  "test/verify/leaks.test.ts",
+];
+
+export default defineConfig({
+  test: {
+    include: mutationTests,
+    globalSetup: ["test/support/keysSetup.ts"],
+    setupFiles: ["test/support/perFile.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
