@@ -104,7 +104,54 @@ describe("checkToken: a token checked as the API that receives it should", () =>
       { ...v2, tid: "00000000-0000-4000-8000-000000000000" },
       [["tenant (tid)", `00000000-0000-4000-8000-000000000000, expected ${tenantId}`]],
     ],
+    [
+      "an audience that only starts with the API's client id",
+      { ...v2, aud: `${apiClientId}0` },
+      [["audience", `${apiClientId}0, expected ${apiClientId}`]],
+    ],
+    [
+      "a v1.0 audience that only starts with the identifier URI",
+      { ...v1, aud: "api://orders.evil" },
+      [["audience", "api://orders.evil, expected api://orders"]],
+    ],
+    [
+      "a v1.0 audience that is only the start of the identifier URI",
+      { ...v1, aud: "api://order" },
+      [["audience", "api://order, expected api://orders"]],
+    ],
+    [
+      "a v2.0 issuer with the right tenant on another host",
+      { ...v2, iss: `https://login.evil.example/${tenantId}/v2.0` },
+      [["issuer (v2.0)", `https://login.evil.example/${tenantId}/v2.0, expected ${host}/${tenantId}/v2.0`]],
+    ],
+    [
+      "a v1.0 issuer with the right tenant on another host",
+      { ...v1, iss: `https://sts.evil.example/${tenantId}/` },
+      [["issuer (v1.0)", `https://sts.evil.example/${tenantId}/, expected https://sts.windows.net/${tenantId}/`]],
+    ],
+    [
+      "a v2.0 issuer that only starts with the expected one",
+      { ...v2, iss: `${host}/${tenantId}/v2.0/x` },
+      [["issuer (v2.0)", `${host}/${tenantId}/v2.0/x, expected ${host}/${tenantId}/v2.0`]],
+    ],
     ["another client", { ...v2, azp: apiClientId }, [["client (azp)", `${apiClientId}, expected ${clientId}`]]],
+    [
+      "a v1.0 token from another client",
+      { ...v1, appid: apiClientId },
+      [["client (appid)", `${apiClientId}, expected ${clientId}`]],
+    ],
+    [
+      "a v2.0 token whose only client claim is v1.0's appid",
+      { ...v2, azp: undefined, appid: clientId },
+      [["client (azp)", `undefined, expected ${clientId}`]],
+    ],
+    [
+      "a v2.0 token whose only credential claim is v1.0's appidacr",
+      { ...v2, azpacr: undefined, appidacr: "2" },
+      [["credential (azpacr)", "undefined: expected 2, a certificate (1 is a client secret)"]],
+    ],
+    ["a token that expires this second", { ...v2, exp: seconds }, [["expiry", "the token is already expired"]]],
+    ["a token whose exp is not a number", { ...v2, exp: String(seconds + 3600) }, [["expiry", "the token is already expired"]]],
     ["an expired token", { ...v2, exp: seconds - 1 }, [["expiry", "the token is already expired"]]],
     ["a token without exp", { ...v2, exp: undefined }, [["expiry", "the token is already expired"]]],
     [
