@@ -36,7 +36,6 @@ export default defineConfig({
     include: mutationTests,
     globalSetup: ["test/support/keysSetup.ts"],
     setupFiles: ["test/support/perFile.ts"],
-    isolate: process.env.MUTATION_ISOLATE !== "0",
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

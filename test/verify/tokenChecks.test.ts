@@ -151,7 +151,11 @@ describe("checkToken: a token checked as the API that receives it should", () =>
       [["credential (azpacr)", "undefined: expected 2, a certificate (1 is a client secret)"]],
     ],
     ["a token that expires this second", { ...v2, exp: seconds }, [["expiry", "the token is already expired"]]],
-    ["a token whose exp is not a number", { ...v2, exp: String(seconds + 3600) }, [["expiry", "the token is already expired"]]],
+    [
+      "a token whose exp is not a number",
+      { ...v2, exp: String(seconds + 3600) },
+      [["expiry", "the token is already expired"]],
+    ],
     ["an expired token", { ...v2, exp: seconds - 1 }, [["expiry", "the token is already expired"]]],
     ["a token without exp", { ...v2, exp: undefined }, [["expiry", "the token is already expired"]]],
     [
