@@ -115,6 +115,23 @@ describe("settings validation", () => {
     expectHolds(String(problem), "PRIVATE KEY", "the message quotes the key", false);
   });
 
+  it("rejects a brought key that does not parse without quoting any of it, only saying what it must be", async () => {
+    const [first] = await pair;
+    const lines = first.privateKeyPem.split("\n");
+    // A line of its body lost (a bad paste): still PEM-shaped, no longer a key.
+    const broken = [...lines.slice(0, 5), ...lines.slice(6)].join("\n");
+    const problems = settingsProblems(settings({ certificatePem: first.certificatePem, privateKeyPem: broken }));
+    const text = problems.join("\n");
+    for (const [i, line] of lines.entries())
+      if (line.length > 8 && !line.startsWith("-----"))
+        expectHolds(text, line.slice(0, 16), `the problems quote line ${i} of the key`, false);
+    expectHolds(text, "PRIVATE KEY", "the problems quote the key's armour", false);
+    expect(
+      problems.length === 1 && problems[0] === "privateKeyPem is not a PEM private key (PKCS#1 or PKCS#8, unencrypted)",
+      "one problem, naming the setting and the expected form",
+    ).toBe(true);
+  });
+
   it("rejects a brought certificate that has expired", async () => {
     const [, second] = await pair;
     const old = await issueCertificate({
