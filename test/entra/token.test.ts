@@ -129,19 +129,22 @@ describe("access tokens the local Entra ID issues", () => {
     expect(expiresIn).toBe(3599);
   });
 
-  it.each([1, null] as const)("issues a v1.0 token for version %s: the resource as asked, sts.windows.net, appid", async (v) => {
-    const { claims, header } = await issue(api(v));
-    expect(header).toEqual({ typ: "JWT", alg: "RS256", x5t: "kid-1", kid: "kid-1" });
-    expect(claims).toMatchObject({
-      aud: "api://orders/",
-      iss: `https://sts.windows.net/${tenantId}/`,
-      idp: `https://sts.windows.net/${tenantId}/`,
-      appid: client.appId,
-      appidacr: "2",
-      ver: "1.0",
-    });
-    expect(claims).not.toHaveProperty("azp");
-  });
+  it.each([1, null] as const)(
+    "issues a v1.0 token for version %s: the resource as asked, sts.windows.net, appid",
+    async (v) => {
+      const { claims, header } = await issue(api(v));
+      expect(header).toEqual({ typ: "JWT", alg: "RS256", x5t: "kid-1", kid: "kid-1" });
+      expect(claims).toMatchObject({
+        aud: "api://orders/",
+        iss: `https://sts.windows.net/${tenantId}/`,
+        idp: `https://sts.windows.net/${tenantId}/`,
+        appid: client.appId,
+        appidacr: "2",
+        ver: "1.0",
+      });
+      expect(claims).not.toHaveProperty("azp");
+    },
+  );
 
   it("carries the opaque claims in their usual shapes, different in every token", async () => {
     const first = (await issue(api(2))).claims;
@@ -155,7 +158,9 @@ describe("access tokens the local Entra ID issues", () => {
   it("adds idtyp only when the resource lists it among its access-token optional claims", async () => {
     const listed = api(2, { optionalClaims: { accessToken: [{ name: "idtyp" }], idToken: [], saml2Token: [] } });
     expect((await issue(listed)).claims.idtyp).toBe("app");
-    const elsewhereListed = api(2, { optionalClaims: { accessToken: [{ name: "acct" }], idToken: [{ name: "idtyp" }] } });
+    const elsewhereListed = api(2, {
+      optionalClaims: { accessToken: [{ name: "acct" }], idToken: [{ name: "idtyp" }] },
+    });
     expect((await issue(elsewhereListed)).claims).not.toHaveProperty("idtyp");
   });
 });

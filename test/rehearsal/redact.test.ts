@@ -110,6 +110,12 @@ describe("what the rehearsal prints is scrubbed", () => {
     turns(redact, `end: ${b64.slice(60)}`, "end: [redacted]", "the window at 60 was replaced in place");
   });
 
+  it("takes a body of exactly 40 characters over two lines as one window", () => {
+    const redact = redactor();
+    redact.add(`-----BEGIN PRIVATE KEY-----\n${b64.slice(0, 20)}\n${b64.slice(20, 40)}\n-----END PRIVATE KEY-----\n`);
+    turns(redact, `joined ${b64.slice(0, 40)}`, "joined [redacted]", "the 40-character body was replaced in place");
+  });
+
   it("gives a secret that is no base64 text no windows: a part of it printed withholds the line", () => {
     const redact = redactor();
     const passphrase = "correct horse battery staple and then some more words";
