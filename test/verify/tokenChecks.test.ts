@@ -1,9 +1,10 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { exportJWK, type JSONWebKeySet, SignJWT } from "jose";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClientInputs } from "../../verify/inputs";
-import { checkToken, missingRoles } from "../../verify/tokenChecks";
+import { checkToken, fetchJwks, missingRoles } from "../../verify/tokenChecks";
 import { makeCertificate } from "../support/certificates";
+import { startEntra, type TestEntra } from "../support/entra";
 
 const tenantId = "11111111-2222-4333-8444-555555555555";
 const clientId = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
@@ -63,17 +64,50 @@ describe("checkToken: a token checked as the API that receives it should", () =>
       .filter((c) => !c.ok)
       .map((c) => [c.name, c.detail]);
 
-  it("passes a v2.0 token from a certificate client, naming each check", async () => {
-    const checks = await checkToken(await sign(v2), inputs, jwks, now);
-    expect(checks.map((c) => [c.name, c.ok])).toEqual([
-      ["signature", true],
-      ["issuer (v2.0)", true],
-      ["tenant (tid)", true],
-      ["audience", true],
-      ["client (azp)", true],
-      ["credential (azpacr)", true],
-      ["expiry", true],
-      ["roles", true],
+  it("passes a v2.0 token from a certificate client, naming each check and what it found", async () => {
+    const checks = await checkToken(
+      await sign({ ...v2, roles: ["Orders.Read", 7, "Orders.Write"] }),
+      inputs,
+      jwks,
+      now,
+    );
+    expect(checks.map((c) => [c.name, c.ok, c.detail])).toEqual([
+      ["signature", true, "RS256, key k1 from the authority's JWKS"],
+      ["issuer (v2.0)", true, `${host}/${tenantId}/v2.0`],
+      ["tenant (tid)", true, tenantId],
+      ["audience", true, apiClientId],
+      ["client (azp)", true, clientId],
+      ["credential (azpacr)", true, "2: certificate"],
+      ["expiry", true, "expires in 60 min"],
+      // A role claim that is no string is no role.
+      ["roles", true, "Orders.Read, Orders.Write"],
+    ]);
+  });
+
+  it("lists every missing role and every role the token has, and says when no role is expected", async () => {
+    expect(await failures({ ...v2, roles: ["A", "B"] }, undefined, { expectedRoles: ["Orders.Read", "X"] })).toEqual([
+      ["roles", "missing Orders.Read, X (has A, B): grant them with an app role assignment and admin consent"],
+    ]);
+    const none = await checkToken(await sign({ ...v2, roles: undefined }), { ...inputs, expectedRoles: [] }, jwks, now);
+    expect(none.at(-1)).toEqual({ name: "roles", ok: true, detail: "none expected" });
+  });
+
+  it("refuses a token a published key signed with another algorithm than RS256 (Entra's JWKS keys name none)", async () => {
+    const { alg: _alg, ...key } = jwks.keys[0] ?? {};
+    const token = await sign(v2, signer, "PS256");
+    const checks = await checkToken(token, inputs, { keys: [key] }, now);
+    expect(checks[0]).toEqual({
+      name: "signature",
+      ok: false,
+      detail: "does not verify against the authority's JWKS (ERR_JOSE_ALG_NOT_ALLOWED)",
+    });
+  });
+
+  it("accepts a v1.0 audience without the trailing slash of an identifier URI that has one", async () => {
+    expect(await failures(v1, undefined, { scope: "api://orders//.default" })).toEqual([]);
+    expect(await failures({ ...v1, aud: "api://orders/" }, undefined, { scope: "api://orders//.default" })).toEqual([]);
+    expect(await failures({ ...v1, aud: "api:/orders/" }, undefined, { scope: "api://orders//.default" })).toEqual([
+      ["audience", "api:/orders/, expected api://orders/"],
     ]);
   });
 
@@ -209,5 +243,37 @@ describe("checkToken: a token checked as the API that receives it should", () =>
   it("tells which expected roles a token still lacks, for waiting", async () => {
     expect(missingRoles(await sign({ ...v2, roles: ["A"] }), ["A", "B"])).toEqual(["B"]);
     expect(missingRoles("garbage", ["A"])).toEqual(["A"]);
+  });
+});
+
+describe("fetchJwks: the authority's signing keys", () => {
+  let entra: TestEntra;
+  let at: ClientInputs;
+  beforeAll(async () => {
+    entra = await startEntra();
+    at = { ...inputs, authorityHost: entra.authorityHost, tenantId: entra.tenantId, caPem: entra.caPem };
+  });
+  afterAll(() => entra.stop());
+  const keysUri = () => `${entra.authorityHost}/${entra.tenantId}/discovery/v2.0/keys`;
+
+  it("finds them through the discovery document, over TLS trusting the given CA", async () => {
+    const keys = await fetchJwks(at);
+    expect(keys.keys).toHaveLength(1);
+    expect(keys.keys[0]).toMatchObject({ kty: "RSA", use: "sig", kid: expect.any(String) });
+    await expect(fetchJwks({ ...at, caPem: undefined })).rejects.toThrow();
+  });
+
+  it("reads them from the JWKS URI msal-node's discovery named, without asking discovery again", async () => {
+    const elsewhere = { ...at, tenantId: "00000000-0000-4000-8000-000000000000" };
+    expect((await fetchJwks(elsewhere, keysUri())).keys).toHaveLength(1);
+    await expect(fetchJwks(elsewhere)).rejects.toThrow("discovery answered HTTP 400");
+  });
+
+  it("refuses an answer that is no key set, or no 200", async () => {
+    const discoveryUri = `${entra.authorityHost}/${entra.tenantId}/v2.0/.well-known/openid-configuration`;
+    await expect(fetchJwks(at, discoveryUri)).rejects.toThrow("JWKS answered HTTP 200");
+    await expect(fetchJwks(at, `${entra.authorityHost}/${entra.tenantId}/nowhere`)).rejects.toThrow(
+      "JWKS answered HTTP 404",
+    );
   });
 });
