@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { failureReport, humanReport, jsonReport, markdownReport, scrub, scrubReport } from "../../verify/report";
+import {
+  emptyReport,
+  failureReport,
+  humanReport,
+  jsonReport,
+  markdownReport,
+  scrub,
+  scrubReport,
+  verdictLine,
+} from "../../verify/report";
+import type { VerifyReport } from "../../verify/run";
 import { sharedCertificate } from "../support/certificates";
 import { keyRunIn } from "../support/cli";
 
@@ -43,6 +53,8 @@ describe("reports", () => {
       scope: `api://${piece}/.default`,
       expectedRoles: ["Data.Read", piece],
       assertion: "x",
+      certificate: "c",
+      privateKey: "[redacted]",
     };
     scrubReport(r);
     expect(r.preflight.map((c) => c.detail)).toEqual(["p [redacted]", "q [redacted] [redacted]"]);
@@ -80,5 +92,94 @@ describe("reports", () => {
     expect(markdownReport(failureReport({ code: "ERR_BAD_INPUT", exitCode: 2, message: "m" }))).toContain(
       "FAILED (ERR_BAD_INPUT, exit 2): m",
     );
+  });
+});
+
+describe("the report as printed", () => {
+  const verified = (): VerifyReport => {
+    const r = emptyReport(0);
+    r.verdict = "verified";
+    r.inputs = {
+      source: "outputs",
+      tenantId: "t",
+      clientId: "client-1",
+      authority: "https://login.example.test/t",
+      scope: "api://orders/.default",
+      expectedRoles: ["Orders.Read", "Orders.Write"],
+      assertion: "RS256 with x5t",
+      certificate: "c",
+      privateKey: "[redacted]",
+    };
+    r.warnings.push("the certificate expires in 9 days");
+    r.preflight.push({ name: "key type", ok: true, detail: "RSA 2048 bits" });
+    r.checks.push({ name: "roles", ok: false, detail: "a | b" });
+    r.attempts.push({ attempt: 1, ms: 5, outcome: "token", reason: "" });
+    r.timings.totalMs = 1500;
+    return r;
+  };
+
+  it("prints a table for people: the client, warnings, every check padded to the longest name, the verdict", () => {
+    expect(humanReport(verified())).toBe(
+      [
+        "verify: client client-1 at https://login.example.test/t, scope api://orders/.default",
+        "  WARN  the certificate expires in 9 days",
+        "  PASS  key type  RSA 2048 bits",
+        "  FAIL  roles     a | b",
+        "verified: a certificate-authenticated token for api://orders/.default with Orders.Read, Orders.Write (1 attempt, 1.5 s)",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("counts attempts, leaves roles out when none are expected, and prints a failure's code, exit code and message", () => {
+    const r = verified();
+    r.attempts.push({ attempt: 2, ms: 5, outcome: "token", reason: "" });
+    if (r.inputs) r.inputs.expectedRoles = [];
+    expect(verdictLine(r)).toBe(
+      "verified: a certificate-authenticated token for api://orders/.default (2 attempts, 1.5 s)",
+    );
+    const failed = failureReport({ code: "ERR_PREFLIGHT", exitCode: 3, message: "key type: no" });
+    expect(verdictLine(failed)).toBe("FAILED (ERR_PREFLIGHT, exit 3): key type: no");
+    expect(humanReport(failed)).toBe("FAILED (ERR_PREFLIGHT, exit 3): key type: no\n");
+  });
+
+  it("writes Markdown for a job summary, with | in a detail escaped", () => {
+    expect(markdownReport(verified())).toBe(
+      [
+        "### Entra ID certificate check: verified ✅",
+        "",
+        "Client `client-1` at `https://login.example.test/t`, scope `api://orders/.default`.",
+        "",
+        "| | check | detail |",
+        "|---|---|---|",
+        "| ✅ | key type | RSA 2048 bits |",
+        "| ❌ | roles | a \\| b |",
+        "",
+        "> ⚠️ the certificate expires in 9 days",
+        "",
+        "verified: a certificate-authenticated token for api://orders/.default with Orders.Read, Orders.Write (1 attempt, 1.5 s)",
+        "",
+      ].join("\n"),
+    );
+    expect(markdownReport(failureReport({ code: "E", exitCode: 2, message: "m" }))).toMatch(
+      /^### Entra ID certificate check: failed ❌\n\n\n\n/,
+    );
+  });
+
+  it("keeps the secrets out of JSON: not enumerable, on the empty report as on any other", () => {
+    const r = emptyReport(4);
+    r.secrets.push("hunter22");
+    expect(Object.keys(r)).not.toContain("secrets");
+    expect(jsonReport(r)).not.toContain("hunter22");
+    expect(Object.keys(JSON.parse(jsonReport(r)))).toEqual([
+      "schema",
+      "verdict",
+      "exitCode",
+      "warnings",
+      "preflight",
+      "attempts",
+      "checks",
+      "timings",
+    ]);
   });
 });
