@@ -63,6 +63,23 @@ describe("reports", () => {
     expect(r.error?.message).toBe("m");
   });
 
+  it("scrubReport cleans a report that has secrets but no error, no inputs and no checks yet", () => {
+    const r = emptyReport(1);
+    r.secrets.push("hunter22");
+    r.warnings.push("w hunter22");
+    expect(scrubReport(r).warnings).toEqual(["w [redacted]"]);
+    expect(r.error).toBeUndefined();
+  });
+
+  it("scrub finds the lines of a PEM written with CRLF line ends", async () => {
+    const { privateKeyPem } = await sharedCertificate();
+    const crlf = privateKeyPem.replaceAll("\n", "\r\n");
+    const line = privateKeyPem.split("\n")[3] ?? "";
+    expect(scrub(`odd answer ${line} here`, [crlf]) === "odd answer [redacted] here", "the line was scrubbed").toBe(
+      true,
+    );
+  });
+
   it("scrub leaves a report without secrets as it is, and never treats a PEM's armour or short lines as secrets", () => {
     const r = failureReport({ code: "ERR_X", exitCode: 3, message: "m" });
     r.preflight.push({ name: "n", ok: true, detail: "d" });
