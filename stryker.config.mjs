@@ -23,6 +23,12 @@ export const critical = [
   "common/safe.ts",
 ];
 
+/**
+ * Critical files whose survivors are not all dealt with yet: their score is printed but does not fail the run
+ * (scripts/mutation.js), so that a change to one does not fail CI for mutants it did not bring. Empty this list.
+ */
+export const notYetHeld = [];
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: "vitest",

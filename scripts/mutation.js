@@ -9,15 +9,18 @@
 // report, since Stryker has no per-file threshold. Equivalent mutants are marked in the source where they are
 // (`// Stryker disable next-line <mutator>: <reason>`) and count as ignored, not as survivors.
 const { execFileSync, spawnSync } = require("node:child_process");
-const { readFileSync } = require("node:fs");
+const { existsSync, readFileSync, statSync } = require("node:fs");
 const { join } = require("node:path");
 
 const root = join(__dirname, "..");
 const threshold = 90;
 const reportPath = join(root, "reports", "mutation", "mutation.json");
+/** Whether a file's score fails the run (stryker.config.mjs lists the files whose survivors are not dealt with yet). */
+let held = () => true;
 
 async function main() {
-  const { critical } = await import(join(root, "stryker.config.mjs"));
+  const { critical, notYetHeld } = await import(join(root, "stryker.config.mjs"));
+  held = (file) => !notYetHeld.includes(file);
   const args = process.argv.slice(2);
   if (args[0] === "--report-only") {
     const report = JSON.parse(readFileSync(args[1] ?? reportPath, "utf8"));
@@ -41,12 +44,16 @@ async function main() {
     files = args;
   }
   console.log(`mutation: ${files.join(", ")}`);
+  const started = Date.now();
   const stryker = spawnSync(
     process.execPath,
     [join(root, "node_modules", "@stryker-mutator", "core", "bin", "stryker.js"), "run", "--mutate", files.join(",")],
     { cwd: root, stdio: "inherit" },
   );
-  if (stryker.status !== 0) return stryker.status ?? 1;
+  // Stryker exits 1 both when it fails and when the whole run's score is under `break`: only a report written by
+  // this run is judged here (a file in notYetHeld can pull the whole run under 90 % without failing it).
+  if (stryker.status !== 0 && !(existsSync(reportPath) && statSync(reportPath).mtimeMs >= started))
+    return stryker.status ?? 1;
   return checkFiles(files, JSON.parse(readFileSync(reportPath, "utf8")));
 }
 
@@ -60,12 +67,13 @@ function checkFiles(files, report) {
     const ignored = mutants.length - valid.length;
     const score = valid.length === 0 ? 100 : (100 * detected) / valid.length;
     const ok = score >= threshold;
-    if (!ok) low++;
+    if (!ok && held(file)) low++;
     console.log(
-      `${ok ? "ok  " : "LOW "} ${score.toFixed(2).padStart(6)} %  ${file}  (${detected} of ${valid.length} detected, ${ignored} ignored as equivalent)`,
+      `${ok ? "ok  " : held(file) ? "LOW " : "low "} ${score.toFixed(2).padStart(6)} %  ${file}  (${detected} of ${valid.length} detected, ${ignored} ignored as equivalent)${held(file) ? "" : ", not held yet"}`,
     );
   }
-  if (low > 0) return fail(`${low} file(s) below ${threshold} %: kill the survivors listed above, or mark a true equivalent`);
+  if (low > 0)
+    return fail(`${low} file(s) below ${threshold} %: kill the survivors listed above, or mark a true equivalent`);
   console.log(`mutation: every file at ${threshold} % or more`);
   return 0;
 }
