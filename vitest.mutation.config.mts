@@ -3,7 +3,9 @@ import { defineConfig } from "vitest/config";
 /**
  * The tests `npm run mutation` runs against each mutant (stryker.config.mjs): the files that exercise the critical
  * checks in this process. A mutant lives in the code vitest imports, so a test that only spawns a CLI (dist/) cannot
- * kill it: the end-to-end rehearsal test and the CLI tests are left out. So are verify's end-to-end files (run,
+ * kill it: the end-to-end rehearsal test and the CLI tests are left out. So are the program's deployments under
+ * Pulumi's mocks (rotation, certificateApp, index.invalid: a second or more each; the program's checks have unit
+ * tests in settings and rotationPlan) and verify's end-to-end files (run,
  * command, leaks): each restarts a local Entra ID for every mutant it runs against, and verify's checks have unit
  * tests of their own (tokenChecks, preflight, report). One project, no coverage, no dist/ build (keysSetup makes
  * only the test keys): Stryker runs the files related to the mutated file (vitest's `related`), and of those only
@@ -12,10 +14,8 @@ import { defineConfig } from "vitest/config";
 export const mutationTests = [
   "test/common/safe.test.ts",
   "test/common/cli.test.ts",
-  "test/components/rotation.test.ts",
+  "test/components/rotationPlan.test.ts",
   "test/components/settings.test.ts",
-  "test/components/certificateApp.test.ts",
-  "test/components/index.invalid.test.ts",
   "test/entra/hardening.test.ts",
   "test/entra/tokenEndpoint.test.ts",
   "test/entra/fidelity.test.ts",
