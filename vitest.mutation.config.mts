@@ -35,6 +35,10 @@ export default defineConfig({
     include: mutationTests,
     globalSetup: ["test/support/keysSetup.ts"],
     setupFiles: ["test/support/perFile.ts"],
+    // As in the suite's shared project: a file reuses the worker's modules, so a mutant's run does not load
+    // @pulumi/pulumi or msal-node again. Stryker switches mutants at run time; a mutant in a module-level constant
+    // is still killed (checked on rehearsal/redact.ts's regexes, the same result with and without isolation).
+    isolate: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
