@@ -21,7 +21,6 @@ export const mutationTests = [
   "test/entra/fidelity.test.ts",
   "test/entra/msal.test.ts",
   "test/entra/validate.test.ts",
-  "test/entra/assertion.test.ts",
   "test/entra/token.test.ts",
   "test/rehearsal/redact.test.ts",
   "test/rehearsal/engine/units.test.ts",
