@@ -220,6 +220,33 @@ describe("the token endpoint answers like Entra ID", () => {
     );
   });
 
+  it("finds the resource by its client id or its identifier URI, with or without a trailing slash, the scope trimmed", async () => {
+    const uri = client.scope.slice(0, -"/.default".length);
+    for (const scope of [`${client.apiClientId}/.default`, `${uri}//.default`, `  ${client.scope}  `]) {
+      const form = { ...clientCredentialsForm(client, await assertion(client, tokenEndpoint(entra))), scope };
+      const res = await send(form);
+      expect(res.status, scope).toBe(200);
+    }
+  });
+
+  it.each([
+    ["two scopes", (scope: string) => `${scope} https://graph.microsoft.com/.default`],
+    ["/.default alone", () => "/.default"],
+  ])("rejects %s with 1002012", async (_what, change) => {
+    const form = { ...clientCredentialsForm(client, await assertion(client, tokenEndpoint(entra))) };
+    form.scope = change(form.scope ?? "");
+    expectError(await send(form), 400, "invalid_scope", 1002012, "Client credential flows must have a scope value");
+  });
+
+  it("quotes a client's value in an error cut to 128 characters, never whole", async () => {
+    const grant = `g${"x".repeat(200)}`;
+    const res = await send({ ...clientCredentialsForm(client, "x"), grant_type: grant });
+    expectError(res, 400, "unsupported_grant_type", 70003, `unsupported grant type '${grant.slice(0, 128)}...'.`);
+    const exact = "y".repeat(128);
+    const res128 = await send({ ...clientCredentialsForm(client, "x"), grant_type: exact });
+    expectError(res128, 400, "unsupported_grant_type", 70003, `unsupported grant type '${exact}'.`);
+  });
+
   it("rejects a scope without /.default with 1002012", async () => {
     const form = {
       ...clientCredentialsForm(client, await assertion(client, tokenEndpoint(entra))),
