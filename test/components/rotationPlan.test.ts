@@ -77,13 +77,17 @@ describe("planRotation", () => {
     expect(planRotation(prior, early, windowStart).current.id).not.toBe("g1");
     expect(planRotation(prior, early, new Date(windowStart.getTime() - 1)).current.id).toBe("g1");
     expect(planRotation(prior, settings({ rotation: "1" }), new Date(notAfter.getTime() - day)).current.id).toBe("g1");
+    // 0 turns renewal off: even an expired current certificate is kept until rotation changes.
+    expect(planRotation(prior, settings({ rotation: "1" }), new Date(notAfter.getTime() + day)).current.id).toBe("g1");
   });
 
   it("drops a previous certificate from the moment it expires, and keeps it until then", async () => {
     const notAfter = new Date(Math.floor(now.getTime() / 1000) * 1000 + day);
     const ending = await certificate(notAfter);
     const prior: RotationState = { current: { id: "g1", rotation: "1", certificatePem: ending } };
-    expect(planRotation(prior, settings({ rotation: "2" }), notAfter).previous).toBeUndefined();
+    expect(planRotation(prior, settings({ rotation: "2" }), notAfter)).toEqual({
+      current: { id: hash("2\ng1"), rotation: "2" },
+    });
     expect(planRotation(prior, settings({ rotation: "2" }), new Date(notAfter.getTime() - 1)).previous?.id).toBe("g1");
   });
 
