@@ -74,7 +74,10 @@ function checkFiles(files, report) {
   }
   if (low > 0)
     return fail(`${low} file(s) below ${threshold} %: kill the survivors listed above, or mark a true equivalent`);
-  console.log(`mutation: every file at ${threshold} % or more`);
+  const notHeld = files.filter((f) => !held(f)).length;
+  console.log(
+    `mutation: every held file at ${threshold} % or more${notHeld ? ` (${notHeld} not held yet: stryker.config.mjs)` : ""}`,
+  );
   return 0;
 }
 
