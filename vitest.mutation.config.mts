@@ -22,6 +22,7 @@ export const mutationTests = [
   "test/entra/msal.test.ts",
   "test/entra/validate.test.ts",
   "test/entra/token.test.ts",
+  "test/entra/jws.test.ts",
   "test/rehearsal/redact.test.ts",
   "test/rehearsal/engine/units.test.ts",
   "test/verify/tokenChecks.test.ts",
