@@ -13,7 +13,6 @@ export const critical = [
   "verify/report.ts",
   "entra/assertion.ts",
   "entra/token.ts",
-  "entra/jws.ts",
   "entra/validate.ts",
   "components/validation.ts",
   "components/rotation.ts",
@@ -30,7 +29,6 @@ export const notYetHeld = [
   // Measured at 79.8 % before the settings tests that target its survivors were written; not measured since.
   "components/validation.ts",
   // Not measured yet: the local Entra ID's tests start a server per file, and the run did not reach them in time.
-  "entra/jws.ts",
   "entra/assertion.ts",
   "entra/validate.ts",
 ];
