@@ -58,4 +58,5 @@ export const isQuotableFlag = (value: unknown): value is string =>
   typeof value === "string" && (/^--[a-z][a-z0-9-]{0,30}$/.test(value) || /^-[A-Za-z]$/.test(value));
 
 /** A message on one line: whatever slipped in with line breaks is joined with spaces. */
+// Stryker disable next-line Regex: equivalent, the \s* around the break already takes any further breaks.
 export const oneLine = (message: string): string => message.replace(/\s*[\r\n]+\s*/g, " ");

@@ -111,10 +111,13 @@ function planBrought(prior: RotationState | undefined, certificatePem: string): 
     ...(g.keyVaultId ? { keyVaultId: g.keyVaultId } : {}),
     ...(g.keyVaultExportable ? { keyVaultExportable: true } : {}),
   });
-  if (prior && same(prior.current)) return { current: brought(prior.current), previous: prior.previous };
+  if (prior && same(prior.current)) return { current: brought(prior.current), previous: digested(prior.previous) };
   if (prior?.previous && same(prior.previous))
-    return { current: brought(prior.previous), previous: outgoing(prior.current) };
-  return { current: { id: `byo-${thumbprint.slice(0, 12)}`, certificatePem }, previous: outgoing(prior?.current) };
+    return { current: brought(prior.previous), previous: digested(outgoing(prior.current)) };
+  return {
+    current: { id: `byo-${thumbprint.slice(0, 12)}`, certificatePem },
+    previous: digested(outgoing(prior?.current)),
+  };
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   markdownReport,
   readCertificateFile,
   verdictLine
-} from "./chunks/chunk-QKTXWB3T.mjs";
+} from "./chunks/chunk-CFYHRKDF.mjs";
 import "./chunks/chunk-MERNYWXT.mjs";
 import {
   isRoleValue,
@@ -284,7 +284,7 @@ async function runAction(io) {
       expiresInDays: report2.certificates[0]?.daysLeft
     });
   }
-  const { runVerify } = await import("./chunks/run-3LKSZXOC.mjs");
+  const { runVerify } = await import("./chunks/run-YQVMWAEQ.mjs");
   const report = inTerms(
     await runVerify(inputs.options, {
       env: inputs.certificatePassword === void 0 ? env : { ...env, [passwordVariable]: inputs.certificatePassword },

@@ -1,3 +1,4 @@
+import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { parse } from "yaml";
@@ -100,6 +101,118 @@ describe("settings validation", () => {
     expect(problems[0]).toMatch(message);
   });
 
+  it.each<[string, Partial<Settings>, string]>([
+    [
+      "an unknown sign-in audience",
+      { signInAudience: "Everyone" },
+      "signInAudience is not a known sign-in audience: use one of AzureADMyOrg, AzureADMultipleOrgs, AzureADandPersonalMicrosoftAccount, PersonalMicrosoftAccount",
+    ],
+    [
+      "work and personal accounts with v1 tokens",
+      { signInAudience: "AzureADandPersonalMicrosoftAccount", accessTokenVersion: 1 },
+      "signInAudience AzureADandPersonalMicrosoftAccount includes personal accounts, which need accessTokenVersion 2",
+    ],
+    [
+      "an identifier URI that is not a URI",
+      { apiIdentifierUri: "my-api" },
+      "apiIdentifierUri is not a URI: use api://<tenantId>/<name>, api://<appId> or https://<verified domain>/<name>, no spaces",
+    ],
+    [
+      "an identifier URI with a fragment",
+      { apiIdentifierUri: "api://x/y#z" },
+      "apiIdentifierUri is not a valid identifier URI: use api://<tenantId>/<name>, api://<appId> or https://<verified domain>/<name>, no spaces",
+    ],
+    ["a validity of 0 days", { validityDays: 0 }, "validityDays 0 must be a whole number of days, at least 1"],
+    [
+      "a negative renewal window",
+      { earlyRenewalDays: -1 },
+      "earlyRenewalDays -1 must be a whole number of days, 0 or more",
+    ],
+    [
+      "a fractional renewal window",
+      { earlyRenewalDays: 0.5 },
+      "earlyRenewalDays 0.5 must be a whole number of days, 0 or more",
+    ],
+    [
+      "two roles the API does not expose",
+      { apiRoles: ["A", "B"], roles: ["C"] },
+      "roles[0] is not one of apiRoles, the roles the companion API exposes: add it to apiRoles or remove it from roles",
+    ],
+    [
+      "an authority host with text before https",
+      { authorityHost: "xhttps://login.microsoftonline.com" },
+      "authorityHost must be an https origin without a path, for example https://login.microsoftonline.com",
+    ],
+    [
+      "an authority host with a path",
+      { authorityHost: "https://login.microsoftonline.com/tenant" },
+      "authorityHost https://login.microsoftonline.com/tenant must be an https origin without a path, for example https://login.microsoftonline.com",
+    ],
+    [
+      "an API client id with text around a GUID",
+      { apiClientId: "x0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4dx", roles: ["Data.Read"] },
+      "apiClientId is not a client id (a GUID such as 00000000-0000-0000-0000-000000000000): set the API's client id, or leave it empty to create a companion API",
+    ],
+    [
+      "a certificate without its key",
+      { certificatePem: "-----BEGIN CERTIFICATE-----" },
+      "certificatePem is set without privateKeyPem: set the key with `pulumi config set --secret privateKeyPem < key.pem`",
+    ],
+    [
+      "a certificate that is no PEM, with a key",
+      { certificatePem: "nope", privateKeyPem: "nope" },
+      "certificatePem is not a PEM certificate: set it with `pulumi config set certificatePem < cert.pem`",
+    ],
+  ])("rejects %s with exactly one line naming the setting and the fix", (_what, over, message) => {
+    expect(settingsProblems(settings(over))).toEqual([message]);
+  });
+
+  it.each<[string, Partial<Settings>]>([
+    [
+      "a work-and-personal audience with v2 tokens",
+      { signInAudience: "AzureADandPersonalMicrosoftAccount", accessTokenVersion: 2 },
+    ],
+    ["a personal audience with v2 tokens", { signInAudience: "PersonalMicrosoftAccount", accessTokenVersion: 2 }],
+    ["an https identifier URI", { apiIdentifierUri: "https://contoso.example/api" }],
+    ["an api:// identifier URI", { apiIdentifierUri: "api://contoso/api" }],
+    ["a validity of 1 day", { validityDays: 1 }],
+    ["an authority host with a trailing slash", { authorityHost: "https://login.microsoftonline.us/" }],
+    [
+      "owners that are object ids",
+      { owners: ["0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D"] },
+    ],
+    [
+      "an existing API with roles it does not list here",
+      { apiClientId: "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", apiRoles: [], roles: ["Any.Role"] },
+    ],
+    [
+      "an existing API whose apiRoles would be refused",
+      { apiClientId: "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", apiRoles: ["a b"], roles: ["R"] },
+    ],
+  ])("accepts %s", (_what, over) => {
+    expect(settingsProblems(settings(over))).toEqual([]);
+  });
+
+  it.each([
+    ["text before it", "x0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"],
+    ["text after it", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4dx"],
+    ["a short first group", "0a1b2c3-4e5f-4a6b-8c7d-9e0f1a2b3c4d"],
+    ["a first group past f", "zzzzzzzz-4e5f-4a6b-8c7d-9e0f1a2b3c4d"],
+    ["a short second group", "0a1b2c3d-4e5-4a6b-8c7d-9e0f1a2b3c4d"],
+    ["a second group past f", "0a1b2c3d-zzzz-4a6b-8c7d-9e0f1a2b3c4d"],
+    ["a short third group", "0a1b2c3d-4e5f-4a6-8c7d-9e0f1a2b3c4d"],
+    ["a third group past f", "0a1b2c3d-4e5f-zzzz-8c7d-9e0f1a2b3c4d"],
+    ["a short fourth group", "0a1b2c3d-4e5f-4a6b-8c7-9e0f1a2b3c4d"],
+    ["a fourth group past f", "0a1b2c3d-4e5f-4a6b-zzzz-9e0f1a2b3c4d"],
+    ["a short last group", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4"],
+    ["a last group past f", "0a1b2c3d-4e5f-4a6b-8c7d-zzzzzzzzzzzz"],
+    ["groups of one digit", "0-4-4-8-9"],
+  ])("refuses an owner with %s, naming only that owner", (_what, owner) => {
+    expect(settingsProblems(settings({ owners: ["0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", owner] }))).toEqual([
+      "owners[1] is not an object id: owners takes the object ids (GUIDs) of users or service principals",
+    ]);
+  });
+
   it("reports every problem at once, one line each", () => {
     const problems = settingsProblems(
       settings({ displayName: "", keySize: 1000, validityDays: 10, earlyRenewalDays: 20 }),
@@ -140,6 +253,40 @@ describe("settings validation", () => {
     expect(settingsProblems(settings({ authorityHost: "https://user:pw@login.example.com/x" }))[0]).toMatch(
       /^authorityHost must be/,
     );
+  });
+
+  it("rejects a brought key that does not parse without quoting any of it, only saying what it must be", async () => {
+    const [first] = await pair;
+    const lines = first.privateKeyPem.split("\n");
+    // A line of its body lost (a bad paste): still PEM-shaped, no longer a key.
+    const broken = [...lines.slice(0, 5), ...lines.slice(6)].join("\n");
+    const problems = settingsProblems(settings({ certificatePem: first.certificatePem, privateKeyPem: broken }));
+    const text = problems.join("\n");
+    for (const [i, line] of lines.entries())
+      if (line.length > 8 && !line.startsWith("-----"))
+        expectHolds(text, line.slice(0, 16), `the problems quote line ${i} of the key`, false);
+    expectHolds(text, "PRIVATE KEY", "the problems quote the key's armour", false);
+    expect(
+      problems.length === 1 && problems[0] === "privateKeyPem is not a PEM private key (PKCS#1 or PKCS#8, unencrypted)",
+      "one problem, naming the setting and the expected form",
+    ).toBe(true);
+  });
+
+  it("names the certificate's subject when the brought key does not match it", async () => {
+    const [first, second] = await pair;
+    expect(
+      settingsProblems(settings({ certificatePem: first.certificatePem, privateKeyPem: second.privateKeyPem })),
+    ).toEqual([
+      "privateKeyPem does not match certificatePem (subject CN=test client): set the key that was issued with this certificate",
+    ]);
+  });
+
+  it("counts a brought certificate as expired from its notAfter on, and valid until then", async () => {
+    const [first] = await pair;
+    const notAfter = new Date(new X509Certificate(first.certificatePem).validTo);
+    const pair1 = { certificatePem: first.certificatePem, privateKeyPem: first.privateKeyPem };
+    expect(settingsProblems(settings(pair1), notAfter)).toHaveLength(1);
+    expect(settingsProblems(settings(pair1), new Date(notAfter.getTime() - 1000))).toEqual([]);
   });
 
   it("rejects a brought certificate that has expired", async () => {

@@ -209,16 +209,22 @@ describe("a refused request changes nothing and the server keeps serving", () =>
     });
 
     it("refuses an assignment whose body names another resource than its URL", async () => {
+      // Everything else in the body is right (a role the API in the URL exposes, to a real principal), so the only
+      // reason to refuse it is the resource mismatch: a random role id would be refused as unknown anyway.
+      const api = entra.admin.state.applications.find((a) => a.id === apiId);
+      const writeRole = api?.appRoles.find((r) => r.value === "Data.Write")?.id;
+      expect(writeRole, "the API exposes Data.Write, not granted yet").toMatch(/^[0-9a-f-]{36}$/);
       const res = await refused(() =>
         adminRequest(entra, "POST", `/graph/v1.0/servicePrincipals/${client.apiServicePrincipalId}/appRoleAssignedTo`, {
           json: {
             principalId: client.servicePrincipalId,
             resourceId: client.servicePrincipalId,
-            appRoleId: randomUUID(),
+            appRoleId: writeRole,
           },
         }),
       );
       expectGraphError(res, 400, "Request_BadRequest");
+      expect(graphErrorOf(res).message).toBe("resourceId in the body must match the service principal in the URL.");
     });
 
     it("refuses a role that is already granted", async () => {
@@ -235,21 +241,27 @@ describe("a refused request changes nothing and the server keeps serving", () =>
   });
 
   describe("fault injection takes only what it can hold", () => {
+    const count = "count must be a whole number from 1 to 1000.";
+    const retryAfter = "retryAfterSeconds must be a whole number from 0 to 86400.";
+    // Each case names the check that refuses it: a body refused by another check (or by a crash turned into a 400)
+    // fails here, even though its status and code would be the same.
     it.each([
-      ["a negative count", { kind: "throttle", count: -5 }],
-      ["a string count", { kind: "throttle", count: "abc" }],
-      ["a billion faults", { kind: "throttle", count: 1_000_000_000 }],
-      ["a fractional count", { kind: "throttle", count: 1.5 }],
-      ["CR/LF in retryAfterSeconds", { kind: "throttle", retryAfterSeconds: "1\r\nX-Injected: yes" }],
-      ["a negative retryAfterSeconds", { kind: "unavailable", retryAfterSeconds: -1 }],
-      ["an unknown kind", { kind: "flood" }],
-      ["an unknown property", { kind: "hang", after: 3 }],
-      ["null", null],
-    ])("refuses %s with 400 and queues nothing", async (_, body) => {
+      ["a negative count", { kind: "throttle", count: -5 }, count],
+      ["a string count", { kind: "throttle", count: "abc" }, count],
+      ["a billion faults", { kind: "throttle", count: 1_000_000_000 }, count],
+      ["a fractional count", { kind: "throttle", count: 1.5 }, count],
+      ["CR/LF in retryAfterSeconds", { kind: "throttle", retryAfterSeconds: "1\r\nX-Injected: yes" }, retryAfter],
+      ["a negative retryAfterSeconds", { kind: "unavailable", retryAfterSeconds: -1 }, retryAfter],
+      ["an unknown kind", { kind: "flood" }, "kind must be throttle, unavailable or hang."],
+      ["an unknown property", { kind: "hang", after: 3 }, "Property 'after' does not exist on a fault."],
+      ["null", null, "The body must be a JSON object."],
+      ["an array", [{ kind: "hang" }], "The body must be a JSON object."],
+    ])("refuses %s with 400 and queues nothing", async (_, body, message) => {
       const res = await refused(() =>
         adminRequest(entra, "POST", "/_local/faults", body === null ? { raw: "null" } : { json: body }),
       );
-      expectGraphError(res, 400, body === null ? "Request_BadRequest" : "Request_BadRequest");
+      expectGraphError(res, 400, "Request_BadRequest");
+      expect(graphErrorOf(res).message).toBe(message);
     });
 
     it("holds at most 1000 waiting faults, and DELETE clears them", async () => {

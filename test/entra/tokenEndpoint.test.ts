@@ -157,6 +157,97 @@ describe("the token endpoint answers like Entra ID", () => {
     );
   });
 
+  it("rejects an assertion whose sub differs from iss, even with iss the client id", async () => {
+    expectError(
+      await withAssertion({ claims: { sub: randomUUID() } }),
+      401,
+      "invalid_client",
+      700021,
+      "doesn't match 'client_id'",
+    );
+  });
+
+  it("rejects an assertion with no aud with 700023", async () => {
+    expectError(
+      await withAssertion({ claims: { aud: undefined } }),
+      401,
+      "invalid_client",
+      700023,
+      "Client assertion audience claim does not match Realm issuer.",
+    );
+  });
+
+  it("accepts an aud listing the token endpoint among others, or in another case, and refuses a list without it", async () => {
+    const endpoint = tokenEndpoint(entra);
+    expect((await withAssertion({ claims: { aud: ["https://other.example/token", endpoint] } })).status).toBe(200);
+    expect((await withAssertion({ claims: { aud: endpoint.toUpperCase().replace("HTTPS", "https") } })).status).toBe(
+      200,
+    );
+    expect(
+      (await withAssertion({ claims: { aud: `${entra.authorityHost}/${entra.tenantId}/oauth2/token` } })).status,
+    ).toBe(200);
+    const refused = await withAssertion({ claims: { aud: ["https://other.example/token", `${endpoint}/x`] } });
+    expectError(refused, 401, "invalid_client", 700023, "Client assertion audience claim does not match");
+  });
+
+  it.each([
+    ["a SAML bearer assertion type", "urn:ietf:params:oauth:client-assertion-type:saml2-bearer"],
+    ["the jwt-bearer type with something after it", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer2"],
+  ])("rejects %s with 700025, quoting it", async (_what, type) => {
+    const form = {
+      ...clientCredentialsForm(client, await assertion(client, tokenEndpoint(entra))),
+      client_assertion_type: type,
+    };
+    expectError(
+      await send(form),
+      400,
+      "invalid_request",
+      700025,
+      `The client_assertion_type '${type}' is not supported.`,
+    );
+  });
+
+  it("rejects a request without client_assertion_type with 900144", async () => {
+    const { client_assertion_type: _t, ...form } = clientCredentialsForm(
+      client,
+      await assertion(client, tokenEndpoint(entra)),
+    );
+    expectError(
+      await send(form),
+      400,
+      "invalid_request",
+      900144,
+      "The request body must contain the following parameter: 'client_assertion_type'.",
+    );
+  });
+
+  it("finds the resource by its client id or its identifier URI, with or without a trailing slash, the scope trimmed", async () => {
+    const uri = client.scope.slice(0, -"/.default".length);
+    for (const scope of [`${client.apiClientId}/.default`, `${uri}//.default`, `  ${client.scope}  `]) {
+      const form = { ...clientCredentialsForm(client, await assertion(client, tokenEndpoint(entra))), scope };
+      const res = await send(form);
+      expect(res.status, scope).toBe(200);
+    }
+  });
+
+  it.each([
+    ["two scopes", (scope: string) => `${scope} https://graph.microsoft.com/.default`],
+    ["/.default alone", () => "/.default"],
+  ])("rejects %s with 1002012", async (_what, change) => {
+    const form = { ...clientCredentialsForm(client, await assertion(client, tokenEndpoint(entra))) };
+    form.scope = change(form.scope ?? "");
+    expectError(await send(form), 400, "invalid_scope", 1002012, "Client credential flows must have a scope value");
+  });
+
+  it("quotes a client's value in an error cut to 128 characters, never whole", async () => {
+    const grant = `g${"x".repeat(200)}`;
+    const res = await send({ ...clientCredentialsForm(client, "x"), grant_type: grant });
+    expectError(res, 400, "unsupported_grant_type", 70003, `unsupported grant type '${grant.slice(0, 128)}...'.`);
+    const exact = "y".repeat(128);
+    const res128 = await send({ ...clientCredentialsForm(client, "x"), grant_type: exact });
+    expectError(res128, 400, "unsupported_grant_type", 70003, `unsupported grant type '${exact}'.`);
+  });
+
   it("rejects a scope without /.default with 1002012", async () => {
     const form = {
       ...clientCredentialsForm(client, await assertion(client, tokenEndpoint(entra))),

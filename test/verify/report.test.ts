@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { failureReport, humanReport, jsonReport, markdownReport, scrub, scrubReport } from "../../verify/report";
+import {
+  emptyReport,
+  failureReport,
+  humanReport,
+  jsonReport,
+  markdownReport,
+  scrub,
+  scrubReport,
+  verdictLine,
+} from "../../verify/report";
+import type { VerifyReport } from "../../verify/run";
 import { sharedCertificate } from "../support/certificates";
 import { keyRunIn } from "../support/cli";
 
@@ -28,6 +38,61 @@ describe("reports", () => {
     expect(text).toContain("[redacted]");
   });
 
+  it("scrubReport cleans the preflight details and the inputs too, each where it stands", async () => {
+    const { privateKeyPem } = await sharedCertificate();
+    const piece = privateKeyPem.split("\n")[2] ?? "";
+    const r = failureReport({ code: "ERR_X", exitCode: 3, message: "m" });
+    r.secrets.push(privateKeyPem, "hunter22");
+    r.preflight.push({ name: "key type", ok: false, detail: `p ${piece}` });
+    r.preflight.push({ name: "key matches certificate", ok: true, detail: "q hunter22 hunter22" });
+    r.inputs = {
+      source: "outputs",
+      tenantId: "t",
+      clientId: "c",
+      authority: "a",
+      scope: `api://${piece}/.default`,
+      expectedRoles: ["Data.Read", piece],
+      assertion: "x",
+      certificate: "c",
+      privateKey: "[redacted]",
+    };
+    scrubReport(r);
+    expect(r.preflight.map((c) => c.detail)).toEqual(["p [redacted]", "q [redacted] [redacted]"]);
+    expect(r.inputs.scope).toBe("api://[redacted]/.default");
+    expect(r.inputs.expectedRoles).toEqual(["Data.Read", "[redacted]"]);
+    expect(r.error?.message).toBe("m");
+  });
+
+  it("scrubReport cleans a report that has secrets but no error, no inputs and no checks yet", () => {
+    const r = emptyReport(1);
+    r.secrets.push("hunter22");
+    r.warnings.push("w hunter22");
+    expect(scrubReport(r).warnings).toEqual(["w [redacted]"]);
+    expect(r.error).toBeUndefined();
+  });
+
+  it("scrub finds the lines of a PEM written with CRLF line ends", async () => {
+    const { privateKeyPem } = await sharedCertificate();
+    const crlf = privateKeyPem.replaceAll("\n", "\r\n");
+    const line = privateKeyPem.split("\n")[3] ?? "";
+    expect(scrub(`odd answer ${line} here`, [crlf]) === "odd answer [redacted] here", "the line was scrubbed").toBe(
+      true,
+    );
+  });
+
+  it("scrub leaves a report without secrets as it is, and never treats a PEM's armour or short lines as secrets", () => {
+    const r = failureReport({ code: "ERR_X", exitCode: 3, message: "m" });
+    r.preflight.push({ name: "n", ok: true, detail: "d" });
+    expect(scrubReport(r)).toBe(r);
+    const pem = "-----BEGIN PRIVATE KEY-----\nABCDEFGHIJKLMNOP\nABCDEFGHIJKLMNO\n-----END PRIVATE KEY-----";
+    expect(scrub("-----BEGIN PRIVATE KEY----- ABCDEFGHIJKLMNO", [pem])).toBe(
+      "-----BEGIN PRIVATE KEY----- ABCDEFGHIJKLMNO",
+    );
+    expect(scrub("x ABCDEFGHIJKLMNOP", [pem])).toBe("x [redacted]");
+    expect(scrub("four abcd", ["abcd"])).toBe("four [redacted]");
+    expect(scrub("three abc", ["abc"])).toBe("three abc");
+  });
+
   it("a failure before any run has the full report shape with only the error, for --json", () => {
     const json = JSON.parse(jsonReport(failureReport({ code: "ERR_BAD_INPUT", exitCode: 2, message: "m" })));
     expect(json).toEqual({
@@ -44,5 +109,94 @@ describe("reports", () => {
     expect(markdownReport(failureReport({ code: "ERR_BAD_INPUT", exitCode: 2, message: "m" }))).toContain(
       "FAILED (ERR_BAD_INPUT, exit 2): m",
     );
+  });
+});
+
+describe("the report as printed", () => {
+  const verified = (): VerifyReport => {
+    const r = emptyReport(0);
+    r.verdict = "verified";
+    r.inputs = {
+      source: "outputs",
+      tenantId: "t",
+      clientId: "client-1",
+      authority: "https://login.example.test/t",
+      scope: "api://orders/.default",
+      expectedRoles: ["Orders.Read", "Orders.Write"],
+      assertion: "RS256 with x5t",
+      certificate: "c",
+      privateKey: "[redacted]",
+    };
+    r.warnings.push("the certificate expires in 9 days");
+    r.preflight.push({ name: "key type", ok: true, detail: "RSA 2048 bits" });
+    r.checks.push({ name: "roles", ok: false, detail: "a | b" });
+    r.attempts.push({ attempt: 1, ms: 5, outcome: "token", reason: "" });
+    r.timings.totalMs = 1500;
+    return r;
+  };
+
+  it("prints a table for people: the client, warnings, every check padded to the longest name, the verdict", () => {
+    expect(humanReport(verified())).toBe(
+      [
+        "verify: client client-1 at https://login.example.test/t, scope api://orders/.default",
+        "  WARN  the certificate expires in 9 days",
+        "  PASS  key type  RSA 2048 bits",
+        "  FAIL  roles     a | b",
+        "verified: a certificate-authenticated token for api://orders/.default with Orders.Read, Orders.Write (1 attempt, 1.5 s)",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("counts attempts, leaves roles out when none are expected, and prints a failure's code, exit code and message", () => {
+    const r = verified();
+    r.attempts.push({ attempt: 2, ms: 5, outcome: "token", reason: "" });
+    if (r.inputs) r.inputs.expectedRoles = [];
+    expect(verdictLine(r)).toBe(
+      "verified: a certificate-authenticated token for api://orders/.default (2 attempts, 1.5 s)",
+    );
+    const failed = failureReport({ code: "ERR_PREFLIGHT", exitCode: 3, message: "key type: no" });
+    expect(verdictLine(failed)).toBe("FAILED (ERR_PREFLIGHT, exit 3): key type: no");
+    expect(humanReport(failed)).toBe("FAILED (ERR_PREFLIGHT, exit 3): key type: no\n");
+  });
+
+  it("writes Markdown for a job summary, with | in a detail escaped", () => {
+    expect(markdownReport(verified())).toBe(
+      [
+        "### Entra ID certificate check: verified ✅",
+        "",
+        "Client `client-1` at `https://login.example.test/t`, scope `api://orders/.default`.",
+        "",
+        "| | check | detail |",
+        "|---|---|---|",
+        "| ✅ | key type | RSA 2048 bits |",
+        "| ❌ | roles | a \\| b |",
+        "",
+        "> ⚠️ the certificate expires in 9 days",
+        "",
+        "verified: a certificate-authenticated token for api://orders/.default with Orders.Read, Orders.Write (1 attempt, 1.5 s)",
+        "",
+      ].join("\n"),
+    );
+    expect(markdownReport(failureReport({ code: "E", exitCode: 2, message: "m" }))).toMatch(
+      /^### Entra ID certificate check: failed ❌\n\n\n\n/,
+    );
+  });
+
+  it("keeps the secrets out of JSON: not enumerable, on the empty report as on any other", () => {
+    const r = emptyReport(4);
+    r.secrets.push("hunter22");
+    expect(Object.keys(r)).not.toContain("secrets");
+    expect(jsonReport(r)).not.toContain("hunter22");
+    expect(Object.keys(JSON.parse(jsonReport(r)))).toEqual([
+      "schema",
+      "verdict",
+      "exitCode",
+      "warnings",
+      "preflight",
+      "attempts",
+      "checks",
+      "timings",
+    ]);
   });
 });

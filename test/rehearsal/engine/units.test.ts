@@ -64,8 +64,18 @@ describe("step rules", () => {
     expect(shouldTriggerReplace("1", Unknown.value)).toBe(true);
   });
 
+  it("a trigger that is null on either side is no trigger: it first appears, or goes away, and replaces nothing", () => {
+    // pulumi/pulumi step_generator.go checks IsNull() on both sides: a null is an absent trigger, not a value.
+    expect(shouldTriggerReplace(null, "1")).toBe(false);
+    expect(shouldTriggerReplace("1", null)).toBe(false);
+    expect(shouldTriggerReplace(null, Unknown.value)).toBe(false);
+  });
+
   it("the trigger wins over the diff; replace keys over changed keys", () => {
     expect(decide(false, undefined, false)).toEqual({ op: "create" });
+    // No prior state creates whatever the diff says; prior state without a diff (nothing to compare) creates too.
+    expect(decide(false, { changed: ["a"], replace: [] }, true)).toEqual({ op: "create" });
+    expect(decide(true, undefined, false)).toEqual({ op: "create" });
     expect(decide(true, { changed: [], replace: [] }, true)).toEqual({ op: "replace", keys: ["replacementTrigger"] });
     expect(decide(true, { changed: ["a", "b"], replace: ["b"] }, false)).toEqual({ op: "replace", keys: ["b"] });
     expect(decide(true, { changed: ["a"], replace: [] }, false)).toEqual({ op: "update", keys: ["a"] });
@@ -88,6 +98,17 @@ describe("step rules", () => {
     const c = { urn: "c", dependencies: [], parent: "b" };
     expect(deleteOrder([a, b, c]).map((x) => x.urn)).toEqual(["c", "b", "a"]);
     expect(deleteOrder([c, b, a]).map((x) => x.urn)).toEqual(["c", "b", "a"]);
+  });
+
+  it("deletes resources that do not depend on each other newest first", () => {
+    const free = (urn: string) => ({ urn, dependencies: [], parent: "" });
+    expect(deleteOrder([free("a"), free("b"), free("c")]).map((x) => x.urn)).toEqual(["c", "b", "a"]);
+  });
+
+  it("a resource listing itself as a dependency does not hold up its own deletion", () => {
+    const older = { urn: "older", dependencies: [], parent: "" };
+    const self = { urn: "self", dependencies: ["self"], parent: "" };
+    expect(deleteOrder([older, self]).map((x) => x.urn)).toEqual(["self", "older"]);
   });
 
   it("outputs are secret by schema, by request, or when their input was", () => {

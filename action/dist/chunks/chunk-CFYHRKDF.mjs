@@ -194,7 +194,12 @@ function scrubReport(r) {
   for (const a of r.attempts) a.reason = clean(a.reason);
   return r;
 }
-var secretPieces = (secret) => secret.includes("-----BEGIN") ? secret.split("\n").map((l) => l.trim()).filter((l) => l.length >= 16 && !l.startsWith("-----")) : secret.length >= 4 ? [secret] : [];
+var isArmour = (line) => line.startsWith("-----");
+function secretPieces(secret) {
+  if (secret.includes("-----BEGIN"))
+    return secret.split("\n").map((l) => l.trim()).filter((l) => l.length >= 16 && !isArmour(l));
+  return secret.length >= 4 ? [secret] : [];
+}
 
 export {
   readCertificateFile,

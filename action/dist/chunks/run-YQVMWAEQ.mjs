@@ -7,7 +7,7 @@ import {
   readCertificateFile,
   scrub,
   scrubReport
-} from "./chunk-QKTXWB3T.mjs";
+} from "./chunk-CFYHRKDF.mjs";
 import {
   pemBlocks,
   pemLabel

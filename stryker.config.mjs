@@ -1,0 +1,54 @@
+// @ts-check
+/**
+ * Mutation testing of the checks where a silent bug is a security or correctness hole (`npm run mutation`):
+ * StrykerJS changes one thing at a time in these files (a condition, an operator, a regex, a string) and runs the
+ * tests that reach it; a change no test notices is a surviving mutant. The tests are vitest.mutation.config.mts's.
+ * Equivalent mutants (a change that cannot alter behaviour) are marked where they are, each with its reason:
+ * `// Stryker disable next-line <mutator>: <reason>` (the list: `git grep -n "Stryker disable"`); Stryker reports
+ * them as ignored. `npm run mutation -- verify/report.ts` runs one file; scripts/mutation.js holds each at 90 %.
+ */
+export const critical = [
+  "verify/tokenChecks.ts",
+  "verify/preflight.ts",
+  "verify/report.ts",
+  "entra/assertion.ts",
+  "entra/token.ts",
+  "entra/validate.ts",
+  "components/validation.ts",
+  "components/rotation.ts",
+  "rehearsal/redact.ts",
+  "rehearsal/engine/steps.ts",
+  "common/safe.ts",
+];
+
+/**
+ * Critical files whose survivors are not all dealt with yet: their score is printed but does not fail the run
+ * (scripts/mutation.js), so that a change to one does not fail CI for mutants it did not bring. Empty this list.
+ */
+export const notYetHeld = [
+  // Not measured yet: the local Entra ID's tests start a server per file, and the run did not reach them in time.
+  "entra/assertion.ts",
+  "entra/validate.ts",
+];
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: "vitest",
+  plugins: ["@stryker-mutator/vitest-runner"],
+  vitest: { configFile: "vitest.mutation.config.mts", related: true },
+  coverageAnalysis: "perTest",
+  mutate: critical,
+  // Two workers on a two-core machine; STRYKER_CONCURRENCY overrides it.
+  concurrency: Number(process.env.STRYKER_CONCURRENCY ?? 2),
+  // The machine is shared: a mutant's tests may take much longer than in the dry run without hanging.
+  timeoutMS: 15_000,
+  timeoutFactor: 2,
+  reporters: ["clear-text", "progress", "json"],
+  jsonReporter: { fileName: "reports/mutation/mutation.json" },
+  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: true },
+  // The run fails below 90 % of all mutants; scripts/mutation.js then fails any single file below 90 %.
+  thresholds: { high: 95, low: 90, break: 90 },
+  ignorePatterns: [".rehearsal", "dist", "coverage", "reports", ".stryker-tmp"],
+  tempDirName: ".stryker-tmp",
+  cleanTempDir: true,
+};

@@ -1,0 +1,152 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { thumbprints } from "../../common/thumbprint";
+import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../common/x509";
+import { defaults, type Settings } from "../../components/defaults";
+import { planRotation, priorState, type RotationState, rotationDigest } from "../../components/rotation";
+import { makeCertificate } from "../support/certificates";
+
+// The rotation plan on its own, no program run: which certificates stay attached (rotation.test.ts deploys them).
+const day = 86_400_000;
+const holder = makeCertificate();
+let serial = 0;
+const certificate = async (notAfter: Date, notBefore = new Date(Date.now() - 60_000)) =>
+  issueCertificate({
+    key: (await holder).key,
+    subject: `CN=brought ${++serial}`,
+    notBefore,
+    notAfter,
+    keyUsages: KeyUsageFlags.digitalSignature,
+    extendedKeyUsages: [ExtendedKeyUsage.clientAuth],
+  });
+
+describe("planRotation", () => {
+  const settings = (over: Partial<Settings>): Settings => ({ ...defaults, ...over });
+  const now = new Date();
+
+  it("starts from nothing with one generation named by the rotation value", async () => {
+    const plan = planRotation(undefined, settings({ rotation: "x" }), now);
+    expect(plan.previous).toBeUndefined();
+    expect(plan.current).toEqual({ id: expect.stringMatching(/^[0-9a-f]{12}$/), rotation: rotationDigest("x") });
+    expect(planRotation(undefined, settings({ rotation: "x" }), now)).toEqual(plan);
+  });
+
+  it("renews early through the overlap once the window is reached, and not before", async () => {
+    const pem = await certificate(new Date(now.getTime() + 30 * day));
+    const prior: RotationState = { current: { id: "g1", rotation: "1", certificatePem: pem } };
+    const early = settings({ rotation: "1", earlyRenewalDays: 10 });
+    expect(planRotation(prior, early, now).current.id).toBe("g1");
+    const inWindow = planRotation(prior, early, new Date(now.getTime() + 21 * day));
+    expect(inWindow.current.id).not.toBe("g1");
+    expect(inWindow.previous).toEqual({ id: "g1", rotation: rotationDigest("1"), certificatePem: pem });
+    expect(planRotation(prior, settings({ rotation: "1" }), new Date(now.getTime() + 29 * day)).current.id).toBe("g1");
+  });
+
+  it("lets an expired previous certificate go", async () => {
+    const expired = await certificate(new Date(now.getTime() - day), new Date(now.getTime() - 2 * day));
+    const prior: RotationState = { current: { id: "g1", rotation: "1", certificatePem: expired } };
+    const plan = planRotation(prior, settings({ rotation: "2" }), now);
+    expect(plan.previous).toBeUndefined();
+  });
+
+  const hash = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 12);
+
+  it("names a generation by its rotation value chained to the outgoing generation's id", async () => {
+    expect(planRotation(undefined, settings({ rotation: "x" }), now).current.id).toBe(hash("x\n"));
+    const pem = await certificate(new Date(now.getTime() + 30 * day));
+    const prior: RotationState = { current: { id: "g1", rotation: "1", certificatePem: pem } };
+    const next = planRotation(prior, settings({ rotation: "2" }), now);
+    expect(next).toEqual({
+      current: { id: hash("2\ng1"), rotation: rotationDigest("2") },
+      previous: { id: "g1", rotation: rotationDigest("1"), certificatePem: pem },
+    });
+  });
+
+  it("keeps a generation whose certificate is not made yet as it is, and attaches nothing as previous for it", () => {
+    const prior: RotationState = { current: { id: "g1", rotation: "1" } };
+    expect(planRotation(prior, settings({ rotation: "1", earlyRenewalDays: 10 }), now)).toEqual({
+      current: { id: "g1", rotation: rotationDigest("1") },
+    });
+    expect(planRotation(prior, settings({ rotation: "2" }), now).previous).toBeUndefined();
+  });
+
+  it("is due for renewal from exactly earlyRenewalDays before notAfter, and with earlyRenewalDays 0 only at its end", async () => {
+    const notAfter = new Date(Math.floor(now.getTime() / 1000) * 1000 + 30 * day);
+    const pem = await certificate(notAfter);
+    const prior: RotationState = { current: { id: "g1", rotation: "1", certificatePem: pem } };
+    const early = settings({ rotation: "1", earlyRenewalDays: 10 });
+    const windowStart = new Date(notAfter.getTime() - 10 * day);
+    expect(planRotation(prior, early, windowStart).current.id).not.toBe("g1");
+    expect(planRotation(prior, early, new Date(windowStart.getTime() - 1)).current.id).toBe("g1");
+    expect(planRotation(prior, settings({ rotation: "1" }), new Date(notAfter.getTime() - day)).current.id).toBe("g1");
+    // 0 turns early renewal off, but an expired current certificate authenticates nobody: a new generation, with overlap.
+    expect(planRotation(prior, settings({ rotation: "1" }), new Date(notAfter.getTime() + day)).current.id).not.toBe(
+      "g1",
+    );
+  });
+
+  it("drops a previous certificate from the moment it expires, and keeps it until then", async () => {
+    const notAfter = new Date(Math.floor(now.getTime() / 1000) * 1000 + day);
+    const ending = await certificate(notAfter);
+    const prior: RotationState = { current: { id: "g1", rotation: "1", certificatePem: ending } };
+    expect(planRotation(prior, settings({ rotation: "2" }), notAfter)).toEqual({
+      current: { id: hash("2\ng1"), rotation: rotationDigest("2") },
+    });
+    expect(planRotation(prior, settings({ rotation: "2" }), new Date(notAfter.getTime() - 1)).previous?.id).toBe("g1");
+  });
+
+  it("brings a new certificate as a byo- generation named by its SHA-256 thumbprint, the outgoing one kept", async () => {
+    const generated = await certificate(new Date(now.getTime() + 30 * day));
+    const brought = await certificate(new Date(now.getTime() + 60 * day));
+    const prior: RotationState = { current: { id: "g1", rotation: "1", certificatePem: generated } };
+    expect(planRotation(prior, settings({ certificatePem: brought }), now)).toEqual({
+      current: { id: `byo-${thumbprints(brought).sha256.slice(0, 12)}`, certificatePem: brought },
+      previous: { id: "g1", rotation: rotationDigest("1"), certificatePem: generated },
+    });
+    expect(planRotation(undefined, settings({ certificatePem: brought }), now).previous).toBeUndefined();
+  });
+
+  it("keeps a brought certificate in its slot: the current stays current, the previous comes back as current", async () => {
+    const a = await certificate(new Date(now.getTime() + 30 * day));
+    const b = await certificate(new Date(now.getTime() + 60 * day));
+    const prior: RotationState = {
+      current: { id: "g2", rotation: "2", certificatePem: a },
+      previous: { id: "g1", rotation: "1", certificatePem: b },
+    };
+    // The same certificate written with CRLF line ends is the same certificate.
+    expect(planRotation(prior, settings({ certificatePem: a.replaceAll("\n", "\r\n") }), now)).toEqual({
+      current: { id: "g2", certificatePem: a },
+      previous: { id: "g1", rotation: rotationDigest("1"), certificatePem: b },
+    });
+    expect(planRotation(prior, settings({ certificatePem: b }), now)).toEqual({
+      current: { id: "g1", certificatePem: b },
+      previous: { id: "g2", rotation: rotationDigest("2"), certificatePem: a },
+    });
+  });
+
+  it("reads a previous generation with its certificate, and only text values of a generation", () => {
+    expect(
+      priorState(
+        { current: { id: "a", rotation: 2, certificatePem: 3 }, previous: { id: "b", certificatePem: "P" } },
+        "",
+      ),
+    ).toEqual({ current: { id: "a" }, previous: { id: "b", certificatePem: "P" } });
+    expect(priorState(null, "")).toBeUndefined();
+    expect(priorState("state", "")).toBeUndefined();
+    expect(priorState({ previous: { id: "b" } }, "")).toBeUndefined();
+    expect(priorState({ current: null }, "")).toBeUndefined();
+    expect(priorState({ current: { id: 1 } }, "")).toBeUndefined();
+    expect(priorState({ current: { id: "a" } }, "")).toEqual({ current: { id: "a" }, previous: undefined });
+    expect(priorState(undefined, 42)).toBeUndefined();
+  });
+
+  it("reads the previous outputs defensively", () => {
+    expect(priorState(undefined, undefined)).toBeUndefined();
+    expect(priorState({ current: { nope: 1 } }, undefined)).toBeUndefined();
+    expect(priorState(undefined, "PEM")).toEqual({ current: { id: "", certificatePem: "PEM" } });
+    expect(priorState({ current: { id: "a", rotation: "1" }, previous: { id: "b" } }, "PEM")).toEqual({
+      current: { id: "a", rotation: "1" },
+      previous: undefined,
+    });
+  });
+});
