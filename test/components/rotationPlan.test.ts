@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { thumbprints } from "../../common/thumbprint";
 import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../common/x509";
 import { defaults, type Settings } from "../../components/defaults";
@@ -148,5 +148,125 @@ describe("planRotation", () => {
       current: { id: "a", rotation: "1" },
       previous: undefined,
     });
+  });
+});
+
+describe("planRotation in Key Vault mode, and the rotation memory's own rules", () => {
+  const settings = (over: Partial<Settings>): Settings => ({ ...defaults, ...over });
+  const now = new Date();
+  // Real certificates: planning reads a kept certificate's end date.
+  let PEM = "";
+  let OLD = "";
+  beforeAll(async () => {
+    PEM = await certificate(new Date(now.getTime() + 30 * day));
+    OLD = await certificate(new Date(now.getTime() + 20 * day));
+  });
+  const vault =
+    "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-one";
+  const other = vault.replace("kv-one", "kv-two");
+  const held = (over: Partial<RotationState["current"]> = {}): RotationState => ({
+    current: { id: "g1", rotation: rotationDigest("1"), certificatePem: PEM, keyVaultId: vault, ...over },
+  });
+
+  it("records the vault, and exportability only when asked, on a new generation made in Key Vault", () => {
+    expect(planRotation(undefined, settings({ keyVaultId: vault }), now).current).toEqual({
+      id: expect.any(String),
+      rotation: rotationDigest("1"),
+      keyVaultId: vault,
+    });
+    expect(planRotation(undefined, settings({ keyVaultId: vault, keyVaultExportable: true }), now).current).toEqual({
+      id: expect.any(String),
+      rotation: rotationDigest("1"),
+      keyVaultId: vault,
+      keyVaultExportable: true,
+    });
+  });
+
+  it("keeps a vault generation in the same vault, whatever the id's case, and rotates on a move or a new exportability", () => {
+    expect(planRotation(held(), settings({ keyVaultId: vault.toUpperCase() }), now).current.id).toBe("g1");
+    expect(planRotation(held(), settings({ keyVaultId: other }), now).current.id).not.toBe("g1");
+    expect(planRotation(held(), settings({ keyVaultId: "" }), now).current.id).not.toBe("g1");
+    expect(planRotation(held(), settings({ keyVaultId: vault, keyVaultExportable: true }), now).current.id).not.toBe(
+      "g1",
+    );
+    const exportable = held({ keyVaultExportable: true });
+    expect(planRotation(exportable, settings({ keyVaultId: vault, keyVaultExportable: true }), now).current.id).toBe(
+      "g1",
+    );
+    expect(planRotation(exportable, settings({ keyVaultId: vault }), now).current.id).not.toBe("g1");
+    // A generation made outside Key Vault has no exportability to compare.
+    const local: RotationState = { current: { id: "t1", rotation: rotationDigest("1"), certificatePem: PEM } };
+    expect(planRotation(local, settings({}), now).current.id).toBe("t1");
+    expect(planRotation(held(), settings({}), now).current.id).not.toBe("g1");
+  });
+
+  it("keeps the current generation whether its memory holds the rotation value as a digest or, from before, as text", () => {
+    for (const rotation of [rotationDigest("7"), "7"]) {
+      const prior: RotationState = { current: { id: "g7", rotation, certificatePem: PEM } };
+      expect(planRotation(prior, settings({ rotation: "7" }), now)).toEqual({
+        current: { id: "g7", rotation: rotationDigest("7"), certificatePem: PEM },
+      });
+      expect(planRotation(prior, settings({ rotation: "8" }), now).current.id).not.toBe("g7");
+    }
+  });
+
+  it("remembers a rotation value as sha256: and the hex SHA-256 of the value under the program's label, never its text", () => {
+    const expected = `sha256:${createHash("sha256").update("entra-cert-auth rotation\nsecret-ish").digest("hex")}`;
+    expect(rotationDigest("secret-ish")).toBe(expected);
+    expect(rotationDigest("a")).not.toBe(rotationDigest("b"));
+  });
+
+  it("digests a kept generation's rotation text, and only a whole digest counts as one", () => {
+    const digest = rotationDigest("1");
+    for (const text of ["1", `x${digest}`, `${digest}x`, "sha256:abc", `sha256:${"g".repeat(64)}`]) {
+      const prior: RotationState = {
+        current: { id: "g2", rotation: rotationDigest("2"), certificatePem: PEM },
+        previous: { id: "g1", rotation: text, certificatePem: OLD },
+      };
+      expect(planRotation(prior, settings({ rotation: "2" }), now).previous?.rotation).toBe(rotationDigest(text));
+    }
+    const kept: RotationState = {
+      current: { id: "g2", rotation: rotationDigest("2"), certificatePem: PEM },
+      previous: { id: "g1", rotation: digest, certificatePem: OLD },
+    };
+    expect(planRotation(kept, settings({ rotation: "2" }), now).previous?.rotation).toBe(digest);
+  });
+
+  it("keeps a vault generation's vault and exportability when its certificate is brought back", async () => {
+    const pem = await certificate(new Date(now.getTime() + 30 * day));
+    const prior: RotationState = {
+      current: {
+        id: "g1",
+        rotation: rotationDigest("1"),
+        certificatePem: pem,
+        keyVaultId: vault,
+        keyVaultExportable: true,
+      },
+    };
+    expect(planRotation(prior, settings({ certificatePem: pem }), now).current).toEqual({
+      id: "g1",
+      certificatePem: pem,
+      keyVaultId: vault,
+      keyVaultExportable: true,
+    });
+  });
+
+  it("brings a certificate beside a generation that was never made, without reading a certificate it lacks", async () => {
+    const pem = await certificate(new Date(now.getTime() + 30 * day));
+    const prior: RotationState = { current: { id: "g0", rotation: rotationDigest("1") } };
+    expect(planRotation(prior, settings({ certificatePem: pem }), now).current.id).toMatch(/^byo-/);
+  });
+
+  it("reads the vault and exportability back from the outputs only when they are of their types", () => {
+    const state = (current: Record<string, unknown>) => priorState({ current }, undefined)?.current;
+    expect(state({ id: "a", keyVaultId: vault, keyVaultExportable: true })).toEqual({
+      id: "a",
+      keyVaultId: vault,
+      keyVaultExportable: true,
+    });
+    expect(state({ id: "a", keyVaultId: "", keyVaultExportable: "true" })).toEqual({ id: "a" });
+    expect(state({ id: "a", keyVaultId: 5, keyVaultExportable: false })).toEqual({ id: "a" });
+    expect(priorState("text", undefined)).toBeUndefined();
+    expect(priorState({ current: "text" }, undefined)).toBeUndefined();
   });
 });
