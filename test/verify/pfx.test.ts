@@ -10,7 +10,7 @@ import { pkcs12Kdf } from "../../common/pkcs12";
 import { readCertificateFile } from "../../verify/certificateFile";
 import { InputError, PreflightError } from "../../verify/errors";
 import { maxPfxIterations, readPfx } from "../../verify/pfx";
-import { makeCertificate, sharedCertificate } from "../support/certificates";
+import { makeCertificate, sharedCertificate, type TestCertificate } from "../support/certificates";
 
 const password = "the-right-one";
 
@@ -160,6 +160,14 @@ describe("a PFX's iteration counts", () => {
 });
 
 describe("a PEM --certificate holding a chain", () => {
+  /** A certificate whose key is not the client's: the run's key pool is shared in turn, so it could come round again. */
+  const notTheClients = async (client: TestCertificate, subject: string): Promise<TestCertificate> => {
+    for (let i = 0; i < 16; i++) {
+      const made = await makeCertificate({ subject });
+      if (!made.key.equals(client.key)) return made;
+    }
+    throw new Error("the key pool holds one key only");
+  };
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "eca-verify-pem-chain-"));
@@ -167,7 +175,8 @@ describe("a PEM --certificate holding a chain", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("takes the certificate the key belongs to even when the CA comes first, and says which it took", async () => {
-    const [client, ca] = [await sharedCertificate(), await makeCertificate({ subject: "CN=issuer" })];
+    const client = await sharedCertificate();
+    const ca = await notTheClients(client, "CN=issuer");
     const file = join(dir, "chain.pem");
     writeFileSync(file, `${ca.certificatePem}\n${client.certificatePem}\n${client.privateKeyPem}`, { mode: 0o600 });
     const read = await readCertificateFile(file, "--certificate", "");
@@ -178,7 +187,8 @@ describe("a PEM --certificate holding a chain", () => {
   });
 
   it("fails naming the file and what to do when no certificate in it is the key's, never naming output fields", async () => {
-    const [client, other] = [await sharedCertificate(), await makeCertificate({ subject: "CN=other" })];
+    const client = await sharedCertificate();
+    const other = await notTheClients(client, "CN=other");
     const file = join(dir, "mismatch.pem");
     writeFileSync(file, `${other.certificatePem}\n${client.privateKeyPem}`, { mode: 0o600 });
     const err = await readCertificateFile(file, "--certificate", "").catch((e: unknown) => e);
