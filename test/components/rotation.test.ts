@@ -2,9 +2,8 @@ import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../common/x509";
 import { CertificateApp, type CertificateAppArgs } from "../../components/certificateApp";
-import { defaults, type Settings } from "../../components/defaults";
 import type { ConfigError } from "../../components/errors";
-import { expiryMargin, planRotation, priorState, type RotationState, rotationDigest } from "../../components/rotation";
+import { type RotationState, rotationDigest } from "../../components/rotation";
 import { makeCertificate } from "../support/certificates";
 import type { StateEntry, Step } from "../support/mockEngine/engine";
 import {
@@ -291,74 +290,5 @@ describe("a generated certificate at its end", () => {
     expect(listed(second)).toEqual([second.outputs.thumbprint]);
     const ops = credentialSteps(second).map((o) => o.split(" ")[0]);
     expect(ops).toEqual(["create", "delete"]);
-  });
-});
-
-describe("planRotation", () => {
-  const settings = (over: Partial<Settings>): Settings => ({ ...defaults, ...over });
-  const now = new Date();
-
-  it("starts from nothing with one generation named by the rotation value", async () => {
-    const plan = planRotation(undefined, settings({ rotation: "x" }), now);
-    expect(plan.previous).toBeUndefined();
-    expect(plan.current).toEqual({ id: expect.stringMatching(/^[0-9a-f]{12}$/), rotation: rotationDigest("x") });
-    expect(planRotation(undefined, settings({ rotation: "x" }), now)).toEqual(plan);
-  });
-
-  it("renews early through the overlap once the window is reached, and not before", async () => {
-    const pem = await certificate(new Date(now.getTime() + 30 * day));
-    const prior: RotationState = { current: { id: "g1", rotation: "1", certificatePem: pem } };
-    const early = settings({ rotation: "1", earlyRenewalDays: 10 });
-    expect(planRotation(prior, early, now).current.id).toBe("g1");
-    const inWindow = planRotation(prior, early, new Date(now.getTime() + 21 * day));
-    expect(inWindow.current.id).not.toBe("g1");
-    expect(inWindow.previous).toEqual({ id: "g1", rotation: rotationDigest("1"), certificatePem: pem });
-    expect(planRotation(prior, settings({ rotation: "1" }), new Date(now.getTime() + 29 * day)).current.id).toBe("g1");
-  });
-
-  it("lets an expired previous certificate go", async () => {
-    const expired = await certificate(new Date(now.getTime() - day), new Date(now.getTime() - 2 * day));
-    const prior: RotationState = { current: { id: "g1", rotation: "1", certificatePem: expired } };
-    const plan = planRotation(prior, settings({ rotation: "2" }), now);
-    expect(plan.previous).toBeUndefined();
-  });
-
-  it("treats a current certificate in its last hour, or past its end, as due whatever earlyRenewalDays says", async () => {
-    const pem = await certificate(new Date(now.getTime() + 2 * day));
-    const prior: RotationState = { current: { id: "g1", rotation: rotationDigest("1"), certificatePem: pem } };
-    const at = (ms: number) => planRotation(prior, settings({ rotation: "1" }), new Date(now.getTime() + ms));
-    expect(at(2 * day - expiryMargin - 60_000).current.id).toBe("g1");
-    const lastHour = at(2 * day - expiryMargin + 60_000);
-    expect(lastHour.current.id).not.toBe("g1");
-    expect(lastHour.previous?.id).toBe("g1");
-    const expired = at(2 * day + 60_000);
-    expect(expired.current.id).not.toBe("g1");
-    expect(expired.previous).toBeUndefined();
-  });
-
-  it("remembers the rotation value by a digest, and still knows one kept as text", async () => {
-    const pem = await certificate(new Date(now.getTime() + 30 * day));
-    const plan = planRotation(undefined, settings({ rotation: "2027-01" }), now);
-    expect(plan.current.rotation).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(rotationDigest("2027-01")).not.toBe(rotationDigest("2027-02"));
-    const text: RotationState = {
-      current: { id: "g2", rotation: "2027-01" },
-      previous: { id: "g1", rotation: "2026-01", certificatePem: pem },
-    };
-    expect(planRotation(text, settings({ rotation: "2027-01" }), now)).toEqual({
-      current: { id: "g2", rotation: rotationDigest("2027-01") },
-      previous: { id: "g1", rotation: rotationDigest("2026-01"), certificatePem: pem },
-    });
-    expect(planRotation(text, settings({ rotation: "2027-02" }), now).current.id).not.toBe("g2");
-  });
-
-  it("reads the previous outputs defensively", () => {
-    expect(priorState(undefined, undefined)).toBeUndefined();
-    expect(priorState({ current: { nope: 1 } }, undefined)).toBeUndefined();
-    expect(priorState(undefined, "PEM")).toEqual({ current: { id: "", certificatePem: "PEM" } });
-    expect(priorState({ current: { id: "a", rotation: "1" }, previous: { id: "b" } }, "PEM")).toEqual({
-      current: { id: "a", rotation: "1" },
-      previous: undefined,
-    });
   });
 });

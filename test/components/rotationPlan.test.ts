@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { thumbprints } from "../../common/thumbprint";
 import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../common/x509";
 import { defaults, type Settings } from "../../components/defaults";
-import { planRotation, priorState, type RotationState, rotationDigest } from "../../components/rotation";
+import { expiryMargin, planRotation, priorState, type RotationState, rotationDigest } from "../../components/rotation";
 import { makeCertificate } from "../support/certificates";
 
 // The rotation plan on its own, no program run: which certificates stay attached (rotation.test.ts deploys them).
@@ -122,6 +122,35 @@ describe("planRotation", () => {
       current: { id: "g1", certificatePem: b },
       previous: { id: "g2", rotation: rotationDigest("2"), certificatePem: a },
     });
+  });
+
+  it("treats a current certificate in its last hour, or past its end, as due whatever earlyRenewalDays says", async () => {
+    const pem = await certificate(new Date(now.getTime() + 2 * day));
+    const prior: RotationState = { current: { id: "g1", rotation: rotationDigest("1"), certificatePem: pem } };
+    const at = (ms: number) => planRotation(prior, settings({ rotation: "1" }), new Date(now.getTime() + ms));
+    expect(at(2 * day - expiryMargin - 60_000).current.id).toBe("g1");
+    const lastHour = at(2 * day - expiryMargin + 60_000);
+    expect(lastHour.current.id).not.toBe("g1");
+    expect(lastHour.previous?.id).toBe("g1");
+    const expired = at(2 * day + 60_000);
+    expect(expired.current.id).not.toBe("g1");
+    expect(expired.previous).toBeUndefined();
+  });
+
+  it("remembers the rotation value by a digest, and still knows one kept as text", async () => {
+    const pem = await certificate(new Date(now.getTime() + 30 * day));
+    const plan = planRotation(undefined, settings({ rotation: "2027-01" }), now);
+    expect(plan.current.rotation).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(rotationDigest("2027-01")).not.toBe(rotationDigest("2027-02"));
+    const text: RotationState = {
+      current: { id: "g2", rotation: "2027-01" },
+      previous: { id: "g1", rotation: "2026-01", certificatePem: pem },
+    };
+    expect(planRotation(text, settings({ rotation: "2027-01" }), now)).toEqual({
+      current: { id: "g2", rotation: rotationDigest("2027-01") },
+      previous: { id: "g1", rotation: rotationDigest("2026-01"), certificatePem: pem },
+    });
+    expect(planRotation(text, settings({ rotation: "2027-02" }), now).current.id).not.toBe("g2");
   });
 
   it("reads a previous generation with its certificate, and only text values of a generation", () => {
