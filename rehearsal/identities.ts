@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import type { Agent } from "node:https";
 import { join } from "node:path";
 import { type AccessToken, ClientCertificateCredential, type TokenCredential } from "@azure/identity";
+import { identityOptions } from "../common/azureSdk";
 import { issueCertificate } from "../common/x509";
 import type { Plain } from "./engine/wire";
 import { type GraphCall, GraphError } from "./providers/graph";
@@ -41,7 +41,7 @@ export async function localIdentity(
   dir: string,
   name: string,
   graph: GraphCall,
-  context: { authorityHost: string; tenantId: string; agent: Agent },
+  context: { authorityHost: string; tenantId: string; caPem: string },
 ): Promise<LocalIdentity> {
   const folder = join(dir, "identities");
   mkdirSync(folder, { recursive: true, mode: 0o700 });
@@ -55,25 +55,10 @@ export async function localIdentity(
     context.tenantId,
     kept.clientId,
     { certificate: secret },
-    {
-      authorityHost: context.authorityHost,
-      // Instance discovery asks Microsoft's hosts about the authority; a loopback authority is known already.
-      disableInstanceDiscovery: true,
-      additionalPolicies: [{ policy: trusting(context.agent), position: "perCall" }],
-    },
+    // The CA bundle and, for a loopback authority, no instance discovery (it asks Microsoft's hosts about it).
+    identityOptions(context.authorityHost, { ca: context.caPem }),
   );
   return { clientId: kept.clientId, objectId: kept.objectId, credential, secret };
-}
-
-/** A pipeline policy that sends every request of an Azure SDK client through an agent that trusts the local CA. */
-export function trusting(agent: Agent) {
-  return {
-    name: "trustLocalCa",
-    sendRequest: (request: { agent?: unknown }, next: (r: never) => Promise<unknown>) => {
-      request.agent = agent;
-      return next(request as never);
-    },
-  } as never;
 }
 
 async function stillRegistered(graph: GraphCall, kept: Kept): Promise<boolean> {

@@ -42,7 +42,7 @@ export async function startRehearsalVault(dir: string, entra: LocalEntra): Promi
   try {
     const caBundle = `${entra.caPem.trim()}\n${vault.caPem.trim()}\n`;
     const agent = new Agent({ ca: caBundle, keepAlive: true });
-    const context = { authorityHost: entra.authorityHost, tenantId: entra.tenantId, agent };
+    const context = { authorityHost: entra.authorityHost, tenantId: entra.tenantId, caPem: caBundle };
     const deployer = await localIdentity(dir, "deployer", graph, context);
     const pipeline = await localIdentity(dir, "pipeline", graph, context);
     vault.assignRoles(deployer.objectId, ["Key Vault Certificates Officer"]);
