@@ -1,7 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, KeyObject, webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
-import { inject } from "vitest";
 import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../common/x509";
+import { keyPool } from "./keyPool";
 
 export interface TestCertificate {
   certificatePem: string;
@@ -47,23 +47,16 @@ async function ecCertificate(subject: string, notBefore: Date, notAfter: Date): 
 }
 
 /**
- * RSA keys from the run's pool (made once by the globalSetup), taken in turn:
- * consecutive certificates in a file always have different keys, as a test
- * of a mismatched key needs. Outside vitest's run, a fresh key.
+ * RSA keys from the run's pool (see keyPool.ts), taken in turn: consecutive
+ * certificates in a file always have different keys, as a test of a
+ * mismatched key needs, and never the program's generated key. Outside
+ * vitest's run, a fresh key.
  */
 let taken = 0;
 function nextKey(): KeyObject {
-  const pool = poolOf();
+  const pool = keyPool("certificates");
   const pem = pool[taken++ % Math.max(pool.length, 1)];
   return pem ? createPrivateKey(pem) : generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
-}
-
-function poolOf(): string[] {
-  try {
-    return inject("rsaKeys") ?? [];
-  } catch {
-    return [];
-  }
 }
 
 let shared: Promise<TestCertificate> | undefined;

@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
-import { inject } from "vitest";
 import { directoryAdmin } from "../../entra/admin";
 import { openStore } from "../../entra/store";
 import { localProvider } from "./mockEngine";
@@ -13,6 +12,7 @@ import { LocalEngine, type Registered, type ResourceHandler, type StateEntry, ty
 import { type MockVaults, newVaults, vaultCertificate } from "./mockEngine/keyvault";
 import { legacyRandomPassword } from "./mockEngine/random";
 import { privateKeyCreated } from "./mockEngine/tls";
+import { keyPool, programKeyCount } from "./keyPool";
 import { track } from "./tempFolders";
 
 export const project = "entra-cert-auth";
@@ -131,28 +131,17 @@ export const types = {
 };
 
 const generate = promisify(generateKeyPair);
-const poolSize = 3;
 const generated = new Map<number, Promise<KeyObject>[]>();
 let drawn = 0;
 
-/** The run's RSA-2048 keys (made once by the globalSetup), or none outside a vitest run. */
-function runKeys(): string[] {
-  try {
-    return inject("rsaKeys") ?? [];
-  } catch {
-    return [];
-  }
-}
-
 /**
- * Keys taken in turn: 2048-bit ones from the run's pool, counted from its end (makeCertificate counts from its
- * start, so the two seldom meet, and no test relies on their differing); other sizes from three made here on first
- * use. The counters live as long as the worker (files share modules). Consecutive keys differ, as a rotation needs.
+ * Keys taken in turn: 2048-bit ones from the program's part of the run's pool (never a test certificate's key,
+ * see keyPool.ts); other sizes from three made here on first use. The counters live as long as the worker (files
+ * share modules). Consecutive keys differ, as a rotation needs.
  */
 function nextKey(bits: number): Promise<KeyObject> {
-  const slot = drawn++ % poolSize;
-  const pool = runKeys();
-  const pem = bits === 2048 ? pool[pool.length - 1 - slot] : undefined;
+  const slot = drawn++ % programKeyCount;
+  const pem = bits === 2048 ? keyPool("program")[slot] : undefined;
   if (pem) return Promise.resolve(createPrivateKey(pem));
   const keys = generated.get(bits) ?? [];
   generated.set(bits, keys);
