@@ -29,7 +29,7 @@ Nothing reaches Azure. The folder keeps the stack: a second run updates it.
 Exit codes: verify's (0 verified, 2-6); 2 also for bad arguments, config, a failed preview
 or an unusable folder; 7 update failed; 8 rotation gap; 130 interrupted.`;
 
-const flags = {
+export const flags = {
   config: { type: "string", multiple: true },
   "stack-config": { type: "string" },
   preview: { type: "boolean", default: false },

@@ -11,7 +11,7 @@
 //   `task.setvariable` of a secret carrying issecret=true. Expressions, task inputs and conditions are not evaluated.
 // Usage: node scripts/validate-pipelines.js [files...] (default: this repository's files). Exit 1 on any problem.
 const { existsSync, readFileSync, readdirSync } = require("node:fs");
-const { dirname, join, relative, resolve } = require("node:path");
+const { basename, dirname, join, relative, resolve } = require("node:path");
 const { parse } = require("yaml");
 const validator = require("@action-validator/core");
 
@@ -171,11 +171,11 @@ function checkTemplateUse(file, where, step) {
 }
 
 /**
- * The README's YAML examples: a whole workflow gets the workflow checks; a fragment (a `jobs:` mapping or a list of
+ * The YAML examples of the README and docs/: a whole workflow gets the workflow checks; a fragment (a `jobs:` mapping or a list of
  * steps) gets the `uses: ./` input check; an Azure Pipelines one (`task:` or `template:` steps) the Azure checks on
  * its steps, with templates resolved from the repository's root.
  */
-function checkReadme(file, action) {
+function checkMarkdown(file, action) {
   const blocks = [...readFileSync(file, "utf8").matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
   for (const [i, text] of blocks.entries()) {
     let doc;
@@ -191,7 +191,7 @@ function checkReadme(file, action) {
     const azure = steps.some((step) => "task" in step || "template" in step);
     if (azure) {
       for (const [n, step] of steps.entries())
-        checkStep(join(root, "azure-pipelines.yml"), `README yaml block ${i + 1}, step ${n + 1}`, step);
+        checkStep(join(root, "azure-pipelines.yml"), `${basename(file)} yaml block ${i + 1}, step ${n + 1}`, step);
       continue;
     }
     if (doc?.on && doc?.jobs) {
@@ -222,10 +222,13 @@ function main() {
         ...readdirSync(examples).map((f) => join(examples, f)),
         ...readdirSync(join(root, "templates")).map((f) => join(root, "templates", f)),
         join(root, "README.md"),
+        ...readdirSync(join(root, "docs"))
+          .filter((f) => f.endsWith(".md"))
+          .map((f) => join(root, "docs", f)),
       ];
   const action = parse(readFileSync(join(root, "action.yml"), "utf8"));
   for (const file of files) {
-    if (file.endsWith(".md")) checkReadme(file, action);
+    if (file.endsWith(".md")) checkMarkdown(file, action);
     else if (/(^|[\\/])action\.ya?ml$/.test(file)) checkAction(file);
     else if (/azure-pipelines|[\\/]templates[\\/]/.test(file)) checkAzure(file);
     else checkWorkflow(file, action);

@@ -69,8 +69,8 @@ describe("the pipeline files' schema and structure check (scripts/validate-pipel
     expect(text).toContain("runs.using must be node24");
   });
 
-  it("checks the README's YAML examples too: an input the Action lacks, a template parameter the template lacks", async () => {
-    const file = copy("README.md", "README.md", (t) =>
+  it("checks the YAML examples in docs/ too: an input the Action lacks, a template parameter the template lacks", async () => {
+    const file = copy("docs/pipelines.md", "pipelines.md", (t) =>
       t
         .replace("timeout: 600\n```", "time-out: 600\n```")
         .replace("parameters: { stack: dev, timeout: 600 }", "parameters: { stack: dev, retries: 3 }"),
