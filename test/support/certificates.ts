@@ -12,22 +12,27 @@ export interface TestCertificate {
 /** A real client certificate and its key, as a CA or OpenSSL would make them. */
 export async function makeCertificate(
   options: { notBefore?: Date; notAfter?: Date; keyType?: "rsa" | "ec"; subject?: string } = {},
+  key: () => KeyObject = nextKey,
 ): Promise<TestCertificate> {
   const now = Date.now();
   const notBefore = options.notBefore ?? new Date(now - 60_000);
   const notAfter = options.notAfter ?? new Date(now + 30 * 86_400_000);
   const subject = options.subject ?? "CN=test client";
   if (options.keyType === "ec") return ecCertificate(subject, notBefore, notAfter);
-  const key = nextKey();
+  const privateKey = key();
   const certificatePem = await issueCertificate({
-    key,
+    key: privateKey,
     subject,
     notBefore,
     notAfter,
     keyUsages: KeyUsageFlags.digitalSignature,
     extendedKeyUsages: [ExtendedKeyUsage.clientAuth],
   });
-  return { certificatePem, privateKeyPem: key.export({ format: "pem", type: "pkcs8" }).toString(), key };
+  return {
+    certificatePem,
+    privateKeyPem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
+    key: privateKey,
+  };
 }
 
 async function ecCertificate(subject: string, notBefore: Date, notAfter: Date): Promise<TestCertificate> {
@@ -55,13 +60,18 @@ async function ecCertificate(subject: string, notBefore: Date, notAfter: Date): 
 let taken = 0;
 function nextKey(): KeyObject {
   const pool = keyPool("certificates");
-  const pem = pool[taken++ % Math.max(pool.length, 1)];
-  return pem ? createPrivateKey(pem) : generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+  return keyOf(pool[taken++ % Math.max(pool.length, 1)]);
 }
 
+const keyOf = (pem: string | undefined): KeyObject =>
+  pem ? createPrivateKey(pem) : generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+
 let shared: Promise<TestCertificate> | undefined;
-/** One certificate for the worker's test files (they share modules), for tests that only read it. */
+/**
+ * One certificate for the worker's test files (they share modules), for tests that only read it. Its key is one of
+ * its own (see keyPool.ts): no certificate makeCertificate makes has it, however many a worker makes.
+ */
 export const sharedCertificate = (): Promise<TestCertificate> => {
-  shared ??= makeCertificate();
+  shared ??= makeCertificate({}, () => keyOf(keyPool("shared")[0]));
   return shared;
 };
