@@ -53,7 +53,7 @@ function timed(command: string, args: string[], cwd: string): Promise<{ ms: numb
 }
 
 /**
- * Issue 10 part 3: `npm run -s verify` (compiled: preflight, msal-node, JWKS,
+ * `npm run -s verify` (compiled: preflight, msal-node, JWKS,
  * checks) against the floor, npm start-up plus a bare msal-node script
  * getting the same token, interleaved in one run. Goal: at most 1.3x.
  */
@@ -94,7 +94,7 @@ export async function verifyVersusFloor(root: string, entra: LocalEntra, outputs
 }
 
 /**
- * Issue 10 part 4: how long after a new credential becomes usable verify
+ * How long after a new credential becomes usable verify
  * goes green, with the local Entra ID's propagation delay. The credential
  * is usable `delay` after it was registered; verify starts right after.
  */

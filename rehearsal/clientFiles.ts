@@ -18,7 +18,7 @@ function writePrivate(path: string, data: string | Buffer): void {
 
 /**
  * Leaves what a client needs to authenticate against the local Entra ID
- * (contract 6): `client.pem` (certificate and key), `client.pfx` (the
+ * (docs/rehearsal.md, "The folder, and what it leaves"): `client.pem` (certificate and key), `client.pfx` (the
  * program's `certificatePfx` output, base64 PKCS#12), and `client.env` with
  * Azure Identity's EnvironmentCredential variables. All mode 0600: they hold
  * the key. In a real tenant these belong in a secret store.

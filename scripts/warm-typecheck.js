@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Warms the ts-node cache that `pulumi up` (and `npm start`, which runs the program the same way) reads, so the
-// first run on this machine does not pay for compiling and type-checking the program (issue 8: `npm start` on a
-// new folder within 5 s, type-checking included).
+// first run on this machine does not pay for compiling and type-checking the program (so that `npm start` on a
+// new folder stays within a few seconds, type-checking included).
 //
 // The CLI's language host runs the program through @pulumi/pulumi/cmd/run, which registers the vendored ts-node
 // 7.0.1 (run.js, "if (typeScript)" block). ts-node caches each compiled file in

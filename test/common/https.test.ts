@@ -31,7 +31,7 @@ describe("requestJson: JSON over HTTPS with an explicit CA", () => {
   });
 
   it("sends a JSON body with its content type", async () => {
-    // The admin key (contract 2) when this local Entra ID has one.
+    // The admin key (every /graph and /_local request carries it) when this local Entra ID has one.
     const adminKey = "adminKey" in entra && typeof entra.adminKey === "string" ? entra.adminKey : "";
     const res = await requestJson<{ displayName: string }>(`${entra.authorityHost}/graph/v1.0/applications`, {
       method: "POST",

@@ -35,7 +35,7 @@ const claimsOf = (token: string) => {
   return JSON.parse(Buffer.from(payload, "base64url").toString());
 };
 
-/** Issue 11, fidelity: what real clients and APIs notice about Entra ID, reproduced. */
+/** Fidelity: what real clients and APIs notice about Entra ID, reproduced. */
 describe("tokens look like Entra ID's", () => {
   let entra: TestEntra;
   // A fixed clock (whole seconds, near the real time so the test certificates are valid): iat, nbf and exp follow it.
@@ -261,7 +261,7 @@ describe("discovery looks like Entra ID's", () => {
   });
 });
 
-describe("role assignments under the resource, as the azuread provider calls Graph (contract 3)", () => {
+describe("role assignments under the resource, as the azuread provider calls Graph", () => {
   it("grants with POST .../appRoleAssignedTo, lists, revokes with DELETE .../appRoleAssignedTo/{id}", async () => {
     const entra = await startEntra();
     try {

@@ -18,7 +18,7 @@ import {
 import { expectHolds } from "../support/secrets";
 
 /**
- * Issue 11, hardening: every bad request gets a clean 4xx in the real
+ * Hardening: every bad request gets a clean 4xx in the real
  * service's shape, the state file stays byte for byte as it was, and the
  * server still issues a token afterwards.
  */
@@ -49,7 +49,7 @@ describe("a refused request changes nothing and the server keeps serving", () =>
     expect(graphErrorOf(res).innerError).toMatchObject({ "request-id": expect.any(String) });
   };
 
-  describe("the admin key (contract 2)", () => {
+  describe("the admin key", () => {
     it.each([
       ["no Authorization header", null, "Access token is empty."],
       ["a wrong key", "Bearer not-the-key", "Access token validation failure."],

@@ -271,7 +271,7 @@ describe("key material", () => {
   });
 });
 
-describe("the admin key (contract 2)", () => {
+describe("the admin key", () => {
   it("is made at first start in a 0600 file beside the state file and reused after a restart", async () => {
     const first = await startEntra({ keep: true });
     await first.stop();
