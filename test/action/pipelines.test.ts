@@ -109,7 +109,7 @@ describe("the pipeline files' schema and structure check (scripts/validate-pipel
       const named = new RegExp(`\`${file}\` \\(([\\d,]+) bytes, sha256 \`([0-9a-f]{64})\``).exec(readme);
       const bytes = readFileSync(join(root, "scripts", "schemas", file));
       expect(named?.[2]).toBe(createHash("sha256").update(bytes).digest("hex"));
-      expect(Number(named?.[1].replace(/,/g, ""))).toBe(bytes.length);
+      expect(Number(named?.[1]?.replace(/,/g, ""))).toBe(bytes.length);
     }
   });
 
