@@ -3,46 +3,61 @@
 // is an anyOf of 13 kinds and a task an anyOf of 259 tasks, and ajv reports every branch. explain() walks the schema
 // alongside the document and, at each anyOf/oneOf, follows only the branch that fits best (the data has the
 // properties it requires, then the fewest complaints), so a misspelt key reads as one line.
-const { readFileSync } = require("node:fs");
+const { createHash } = require("node:crypto");
+const { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
 const { join } = require("node:path");
 const Ajv = require("ajv");
+const standaloneCode = require("ajv/dist/standalone").default;
+const ajvVersion = require("ajv/package.json").version;
 
 const dir = join(__dirname, "schemas");
+const cacheDir = join(__dirname, "..", "node_modules", ".cache", "validate-pipelines");
 
 /**
- * A schema file of scripts/schemas, compiled on first use (the Azure one takes seconds).
- * `check(data, pointer)` returns [] when data is valid against the schema at that JSON pointer ("" = the whole
- * schema), or one line per problem ("<instance path> <what is wrong>").
+ * A schema file of scripts/schemas, compiled on first use for the given JSON pointers ("" = the whole schema).
+ * `check(data, pointer)` returns [] when data is valid against the schema at that pointer, or one line per problem
+ * ("<instance path> <what is wrong>"). Compiling the Azure schema costs about 2 s of CPU, so the compiled code
+ * (ajv's standalone output) is kept in node_modules/.cache, named by a hash of everything it depends on.
  */
-function schema(file, { unicode }) {
-  const root = JSON.parse(readFileSync(join(dir, file), "utf8"));
+function schema(file, { unicode, pointers = [""] }) {
+  const text = readFileSync(join(dir, file), "utf8");
+  const root = JSON.parse(text);
   honourIgnoreCase(root);
   const flags = unicode ? "u" : "";
-  let ajv;
-  const validators = new Map();
-  const validator = (pointer) => {
-    if (!ajv) {
-      // strict: false, as the schemas carry editor keywords (Azure's ignoreCase, aliases, firstProperty, ...).
-      // inlineRefs and optimize off compile the Azure schema in 2 s instead of 10 s (each definition once, shared by
-      // every pointer compiled later); validating these small files stays fast.
-      // coerceTypes: see README ("Azure Pipelines reads every YAML scalar as a string").
-      ajv = new Ajv({
-        strict: false,
-        unicodeRegExp: unicode,
-        coerceTypes: !unicode,
-        inlineRefs: false,
-        code: { optimize: false },
-      });
-      ajv.addSchema(root, file);
+  // strict: false, as the schemas carry editor keywords (Azure's ignoreCase, aliases, firstProperty, ...).
+  // inlineRefs and optimize off compile the Azure schema in 2 s instead of 10 s (each definition once, shared by
+  // every pointer); validating these small files stays fast. coerceTypes: see scripts/schemas/README.md ("Azure
+  // Pipelines reads every YAML scalar as a string").
+  const options = { strict: false, unicodeRegExp: unicode, coerceTypes: !unicode, inlineRefs: false };
+  let validators;
+  const load = () => {
+    const key = createHash("sha256")
+      .update(JSON.stringify([text, options, pointers, ajvVersion]))
+      .update(readFileSync(__filename))
+      .digest("hex")
+      .slice(0, 16);
+    const cached = join(cacheDir, `${file}.${key}.cjs`);
+    if (existsSync(cached)) return require(cached);
+    const ajv = new Ajv({ ...options, code: { optimize: false, source: true } });
+    ajv.addSchema(root, file);
+    const names = Object.fromEntries(pointers.map((p, i) => [`p${i}`, `${file}#${p}`]));
+    const compiled = Object.fromEntries(Object.entries(names).map(([n, id]) => [n, ajv.getSchema(id)]));
+    try {
+      mkdirSync(cacheDir, { recursive: true });
+      const temp = `${cached}.${process.pid}.tmp`;
+      writeFileSync(temp, standaloneCode(ajv, names));
+      renameSync(temp, cached); // atomic: parallel test workers may write the same file
+    } catch {
+      // No cache (a read-only checkout): compiled again next time.
     }
-    if (!validators.has(pointer))
-      validators.set(pointer, pointer === "" ? ajv.getSchema(file) : ajv.compile({ $ref: `${file}#${pointer}` }));
-    return validators.get(pointer);
+    return compiled;
   };
   const check = (data, pointer = "") => {
-    const copy = structuredClone(data);
-    const validate = validator(pointer);
-    if (validate(copy)) return [];
+    const index = pointers.indexOf(pointer);
+    if (index < 0) throw new Error(`${file}: pointer ${pointer} is not among those compiled`);
+    validators ??= load();
+    const validate = validators[`p${index}`];
+    if (validate(structuredClone(data))) return [];
     const why = explain(root, resolve(root, `#${pointer}`), data, "", flags, !unicode);
     const fallback = (validate.errors ?? []).slice(0, 3).map((e) => `${e.instancePath || "/"} ${e.message}`);
     return why.length ? why.map(({ path, message }) => `${path || "/"} ${message}`) : fallback;
