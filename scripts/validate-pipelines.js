@@ -9,8 +9,8 @@
 //   example pipeline (against the whole pipeline schema) and the Azure YAML blocks of the README and docs/*.md (a list
 //   of steps against `steps`, a pipeline against the whole schema), against microsoft/azure-pipelines-vscode's
 //   service-schema.json. On top of the schema, what it cannot express (see checkAzure): every `${{ parameters.x }}`
-//   declared and every parameter used, defaults of the declared type, task names with a major version, template
-//   parameters given and known, secrets passed to scripts through env only, and every `task.setvariable` of a secret
+//   declared and every parameter used, defaults of the declared type, template parameters given and known, step
+//   names Azure accepts, secrets passed to scripts through env only, and every `task.setvariable` of a secret
 //   carrying issecret=true. Expressions, task inputs' values and conditions are not evaluated.
 // Usage: node scripts/validate-pipelines.js [files...] (default: this repository's files). Exit 1 on any problem.
 const { existsSync, readFileSync, readdirSync } = require("node:fs");
@@ -111,8 +111,8 @@ function checkTemplateUse(file, where, step) {
 
 /**
  * The YAML examples of the README and docs/: a whole workflow gets the workflow checks; a fragment (a `jobs:` mapping or a list of
- * steps) gets the `uses: ./` input check; an Azure Pipelines one (`task:` or `template:` steps) the Azure checks on
- * its steps, with templates resolved from the repository's root.
+ * steps) gets the `uses: ./` input check; an Azure Pipelines one (`task:` or `template:` steps) the Azure schema
+ * (a list of steps against its `steps`) and the Azure checks on its steps, with templates resolved from the root.
  */
 function checkMarkdown(file, action) {
   const blocks = [...readFileSync(file, "utf8").matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
