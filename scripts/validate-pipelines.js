@@ -1,35 +1,34 @@
 #!/usr/bin/env node
-// `npm run validate:pipelines` (and CI): checks the pipeline files this repository ships.
-// - action.yml against the GitHub Action metadata schema, and the example workflows (docs/examples/*.yml but the
-//   Azure one) against the workflow schema, with @action-validator/core (SchemaStore's github-action.json and
-//   github-workflow.json, compiled in). Its 0.6.0 schema predates `runs.using: node24` (SchemaStore/schemastore#4882
-//   added it), so action.yml is checked with `using` read as node20 and node24 is asserted here instead.
+// `npm run validate:pipelines` (and CI): checks the pipeline files this repository ships, against the JSON schemas
+// vendored in scripts/schemas/ (sources, commits and licenses in its README) with ajv 8 (scripts/schema-check.js).
+// - action.yml against SchemaStore's github-action.json (which knows node24), plus `runs.using` must be node24 and
+//   `runs.main` must exist; the example workflows (docs/examples/*.yml but the Azure one) and every whole workflow in
+//   the README and docs/*.md against SchemaStore's github-workflow.json.
 // - Steps that `uses: ./` pass only inputs action.yml declares, and every required one.
-// - The Azure Pipelines template and example: no schema ships in any npm package here, so their structure is checked
-//   against Azure Pipelines' YAML reference by hand (see checkAzure): parameter types and defaults, step kinds and
-//   keys, `${{ parameters.x }}` references, template parameters given, secrets passed through env only, and every
-//   `task.setvariable` of a secret carrying issecret=true. Expressions, task inputs and conditions are not evaluated.
+// - The Azure Pipelines template (templates/*.yml, against the schema's step-template form `stepsTemplate`), the
+//   example pipeline (against the whole pipeline schema) and the Azure YAML blocks of the README and docs/*.md (a list
+//   of steps against `steps`, a pipeline against the whole schema), against microsoft/azure-pipelines-vscode's
+//   service-schema.json. On top of the schema, what it cannot express (see checkAzure): every `${{ parameters.x }}`
+//   declared and every parameter used, defaults of the declared type, template parameters given and known, step
+//   names Azure accepts, secrets passed to scripts through env only, and every `task.setvariable` of a secret
+//   carrying issecret=true. Expressions, task inputs' values and conditions are not evaluated.
 // Usage: node scripts/validate-pipelines.js [files...] (default: this repository's files). Exit 1 on any problem.
 const { existsSync, readFileSync, readdirSync } = require("node:fs");
 const { basename, dirname, join, relative, resolve } = require("node:path");
 const { parse } = require("yaml");
-const validator = require("@action-validator/core");
+const { schema } = require("./schema-check");
+
+const githubAction = schema("github-action.schema.json", { unicode: true });
+const githubWorkflow = schema("github-workflow.schema.json", { unicode: true });
+// Its patterns are .NET regular expressions that a `u` RegExp refuses (scripts/schemas/README.md).
+const azurePipelines = schema("azure-pipelines.schema.json", {
+  unicode: false,
+  pointers: ["", "/definitions/stepsTemplate", "/definitions/steps"],
+});
 
 const root = join(__dirname, "..");
 const problems = [];
 const problem = (file, message) => problems.push(`${relative(root, file) || file}: ${message}`);
-
-function schemaErrors(result) {
-  const flat = [];
-  const walk = (errors) => {
-    for (const e of errors ?? []) {
-      if (e.states) for (const s of e.states) walk(s.errors);
-      else flat.push(`${e.path} ${e.detail ?? e.title}`);
-    }
-  };
-  walk(result.errors);
-  return flat;
-}
 
 function checkAction(file) {
   const text = readFileSync(file, "utf8");
@@ -37,90 +36,36 @@ function checkAction(file) {
   if (meta?.runs?.using !== "node24") problem(file, "runs.using must be node24");
   if (!meta?.runs?.main || !existsSync(join(dirname(file), meta.runs.main)))
     problem(file, `runs.main ${meta?.runs?.main} does not exist`);
-  const result = validator.validateAction(text.replace(/^(\s*using:\s*)["']?node24["']?\s*$/m, "$1node20"));
-  for (const e of schemaErrors(result)) problem(file, `schema: ${e}`);
+  for (const e of githubAction.check(meta)) problem(file, `schema: ${e}`);
   return meta;
 }
 
 function checkWorkflow(file, action) {
-  const text = readFileSync(file, "utf8");
-  for (const e of schemaErrors(validator.validateWorkflow(text))) problem(file, `schema: ${e}`);
-  const workflow = parse(text);
+  const workflow = parse(readFileSync(file, "utf8"));
+  for (const e of githubWorkflow.check(workflow)) problem(file, `schema: ${e}`);
   for (const [jobName, job] of Object.entries(workflow.jobs ?? {}))
     checkActionSteps(file, `job ${jobName}`, job.steps ?? [], action);
 }
 
-// Azure Pipelines YAML reference (learn.microsoft.com/azure/devops/pipelines/yaml-schema): parameter types, the
-// step kinds and the keys every step may carry.
-const parameterTypes = new Set([
-  "string",
-  "number",
-  "boolean",
-  "object",
-  "step",
-  "stepList",
-  "job",
-  "jobList",
-  "deployment",
-  "deploymentList",
-  "stage",
-  "stageList",
-]);
-const stepKinds = [
-  "task",
-  "script",
-  "bash",
-  "pwsh",
-  "powershell",
-  "checkout",
-  "download",
-  "downloadBuild",
-  "getPackage",
-  "publish",
-  "template",
-  "reviewApp",
-];
-const commonStepKeys = new Set([
-  "condition",
-  "continueOnError",
-  "displayName",
-  "enabled",
-  "env",
-  "name",
-  "timeoutInMinutes",
-  "retryCountOnTaskFailure",
-  "target",
-]);
-const kindKeys = {
-  task: ["inputs"],
-  script: ["workingDirectory", "failOnStderr"],
-  bash: ["workingDirectory", "failOnStderr"],
-  pwsh: [
-    "workingDirectory",
-    "failOnStderr",
-    "errorActionPreference",
-    "warningPreference",
-    "informationPreference",
-    "verbosePreference",
-    "debugPreference",
-    "progressPreference",
-    "ignoreLASTEXITCODE",
-  ],
-  powershell: ["workingDirectory", "failOnStderr", "errorActionPreference", "ignoreLASTEXITCODE"],
-  template: ["parameters"],
-};
 const secretNames = /privateKeyPem|certificatePfx|pfxPassword|PASSWORD|TOKEN|SECRET/i;
+const scriptKinds = ["script", "bash", "pwsh", "powershell"];
+
+/** Azure Pipelines reads every scalar as a string; the schema is written for that (scripts/schemas/README.md). */
+const asAzureReadsIt = (text) => parse(text, { schema: "failsafe" });
 
 function checkAzure(file) {
   const text = readFileSync(file, "utf8");
+  // A file under templates/ is a step template: the schema's `stepsTemplate` (parameters + steps, nothing else).
+  const form = /(^|[\\/])templates[\\/]/.test(file) ? "/definitions/stepsTemplate" : "";
+  for (const e of azurePipelines.check(asAzureReadsIt(text), form)) problem(file, `schema: ${e}`);
   const doc = parse(text);
+  // What the schema cannot say: a default of the declared type, and parameters declared exactly when used.
   const declared = new Map();
   for (const p of doc.parameters ?? []) {
-    if (typeof p?.name !== "string") problem(file, "a parameter has no name");
-    else if (!parameterTypes.has(p.type ?? "string")) problem(file, `parameter ${p.name}: unknown type ${p.type}`);
-    else if ("default" in p && !defaultFits(p.type ?? "string", p.default))
+    if (typeof p?.name !== "string") continue;
+    if ("default" in p && !defaultFits(p.type ?? "string", p.default))
       problem(file, `parameter ${p.name}: default is not a ${p.type}`);
-    else declared.set(p.name, p);
+    declared.set(p.name, p);
   }
   const used = new Set([...text.matchAll(/\$\{\{[^}]*?parameters\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]));
   for (const name of used) if (!declared.has(name)) problem(file, `\${{ parameters.${name} }} is not declared`);
@@ -136,27 +81,21 @@ function defaultFits(type, value) {
   return true;
 }
 
+/** A step's rules beyond the schema: its template's parameters, its name, and how secrets reach its script. */
 function checkStep(file, where, step) {
-  const kinds = stepKinds.filter((k) => k in step);
-  if (kinds.length !== 1) return problem(file, `${where}: needs exactly one of ${stepKinds.join(", ")}`);
-  const kind = kinds[0];
-  for (const key of Object.keys(step))
-    if (key !== kind && !commonStepKeys.has(key) && !(kindKeys[kind] ?? []).includes(key))
-      problem(file, `${where} (${kind}): unknown key ${key}`);
-  if (kind === "task" && !/^[A-Za-z][\w.-]*@\d+$/.test(step.task))
-    problem(file, `${where}: task needs a @major version`);
-  if (kind === "template") checkTemplateUse(file, where, step);
+  if (step === null || typeof step !== "object") return;
+  if (typeof step.template === "string") checkTemplateUse(file, where, step);
+  // The schema allows `-` and empty names; Azure refuses both (a step name is a variable prefix).
   if (typeof step.name === "string" && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(step.name))
     problem(file, `${where}: name must be letters, digits and underscores`);
-  const script = typeof step[kind] === "string" && kind !== "task" && kind !== "template" ? step[kind] : "";
+  const kind = scriptKinds.find((k) => typeof step[k] === "string");
+  const script = kind ? step[kind] : "";
   // A secret macro in a script's text lands in the script file; secrets go through env.
   for (const m of script.matchAll(/\$\(([A-Za-z_.]+)\)/g))
     if (secretNames.test(m[1])) problem(file, `${where}: secret $(${m[1]}) used in the script; map it in env`);
   for (const line of script.split("\n"))
     if (/##vso\[task\.setvariable [^\]]*\]/.test(line) && secretNames.test(line) && !/issecret=true/.test(line))
       problem(file, `${where}: a secret passed on with task.setvariable without issecret=true`);
-  if (step.env !== undefined && (typeof step.env !== "object" || Array.isArray(step.env)))
-    problem(file, `${where}: env must be a mapping`);
 }
 
 function checkTemplateUse(file, where, step) {
@@ -172,8 +111,8 @@ function checkTemplateUse(file, where, step) {
 
 /**
  * The YAML examples of the README and docs/: a whole workflow gets the workflow checks; a fragment (a `jobs:` mapping or a list of
- * steps) gets the `uses: ./` input check; an Azure Pipelines one (`task:` or `template:` steps) the Azure checks on
- * its steps, with templates resolved from the repository's root.
+ * steps) gets the `uses: ./` input check; an Azure Pipelines one (`task:` or `template:` steps) the Azure schema
+ * (a list of steps against its `steps`) and the Azure checks on its steps, with templates resolved from the root.
  */
 function checkMarkdown(file, action) {
   const blocks = [...readFileSync(file, "utf8").matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
@@ -190,13 +129,15 @@ function checkMarkdown(file, action) {
       : (doc?.steps ?? Object.values(doc?.jobs ?? {}).flatMap((j) => j.steps ?? []));
     const azure = steps.some((step) => "task" in step || "template" in step);
     if (azure) {
+      const form = Array.isArray(doc) ? "/definitions/steps" : "";
+      for (const e of azurePipelines.check(asAzureReadsIt(text), form))
+        problem(file, `yaml block ${i + 1}: schema: ${e}`);
       for (const [n, step] of steps.entries())
         checkStep(join(root, "azure-pipelines.yml"), `${basename(file)} yaml block ${i + 1}, step ${n + 1}`, step);
       continue;
     }
     if (doc?.on && doc?.jobs) {
-      for (const e of schemaErrors(validator.validateWorkflow(text)))
-        problem(file, `yaml block ${i + 1}: schema: ${e}`);
+      for (const e of githubWorkflow.check(doc)) problem(file, `yaml block ${i + 1}: schema: ${e}`);
     }
     checkActionSteps(file, `yaml block ${i + 1}`, steps, action);
   }

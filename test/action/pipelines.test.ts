@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -59,14 +60,72 @@ describe("the pipeline files' schema and structure check (scripts/validate-pipel
     expect(text).toContain("a secret passed on with task.setvariable without issecret=true");
     expect(text).toContain(`${parameter("timeoutSeconds")} is not declared`);
     expect(text).toContain("parameter timeout is never used");
-    expect(text).toContain("(bash): unknown key displayname");
+    expect(text).toContain("schema: /steps/2 has unknown key displayname");
   });
 
-  it("refuses an action.yml whose runtime is not node24", async () => {
-    const file = copy("action.yml", "action.yml", (t) => t.replace("using: node24", "using: node20"));
+  it("refuses, by the Azure Pipelines schema, a parameter type Azure lacks, a task input the task lacks and a non-boolean continueOnError", async () => {
+    const file = copy("templates/verify.yml", join("templates", "verify.yml"), (t) =>
+      t
+        .replace("  - name: timeout\n    type: number", "  - name: timeout\n    type: integer")
+        .replace("targetPath:", "targetFile:")
+        .replace(
+          "    condition: always()\n\n  - task:",
+          "    continueOnError: maybe\n    condition: always()\n\n  - task:",
+        ),
+    );
     const { code, text } = await validate([file]);
     expect(code).toBe(1);
-    expect(text).toContain("runs.using must be node24");
+    expect(text).toMatch(/schema: \/parameters\/2\/type fits none of its 16 forms: must match \^boolean\$/);
+    expect(text).toContain("schema: /steps/3/inputs has unknown key targetFile");
+    expect(text).toMatch(/schema: \/steps\/2\/continueOnError fits none of its 8 forms/);
+    expect(text).not.toContain("never used");
+  });
+
+  it("refuses a task the Azure Pipelines schema does not know, and takes a task name in any case as Azure does", async () => {
+    copy("templates/verify.yml", join("templates", "verify.yml"), (t) => t);
+    const file = copy("docs/examples/azure-pipelines.yml", join("docs", "examples", "azure-pipelines.yml"), (t) =>
+      t.replace("task: NodeTool@0", "task: UseNode@1").replace("task: AzureCLI@2", "task: azurecli@2"),
+    );
+    const { code, text } = await validate([file]);
+    expect(code).toBe(1);
+    expect(text).toContain("schema: /steps/0/task is none of the 259 values the schema knows");
+    expect(text).not.toContain("/steps/2");
+    expect(text).toMatch(/1 problems$/m);
+  });
+
+  it("refuses an Azure YAML block in docs/ whose step has a key the schema does not know", async () => {
+    const file = copy("docs/pipelines.md", "pipelines.md", (t) =>
+      t.replace('inputs: { versionSpec: "24.x" }', 'input: { versionSpec: "24.x" }'),
+    );
+    const { code, text } = await validate([file]);
+    expect(code).toBe(1);
+    expect(text).toMatch(/yaml block \d+: schema: \/steps\/0 has unknown key input$/m);
+  });
+
+  it("keeps the vendored schemas byte for byte as scripts/schemas/README.md names them (sha256)", () => {
+    const readme = readFileSync(join(root, "scripts", "schemas", "README.md"), "utf8");
+    for (const name of ["azure-pipelines", "github-action", "github-workflow"]) {
+      const file = `${name}.schema.json`;
+      const named = new RegExp(`\`${file}\` \\(([\\d,]+) bytes, sha256 \`([0-9a-f]{64})\``).exec(readme);
+      const bytes = readFileSync(join(root, "scripts", "schemas", file));
+      expect(named?.[2]).toBe(createHash("sha256").update(bytes).digest("hex"));
+      expect(Number(named?.[1]?.replace(/,/g, ""))).toBe(bytes.length);
+    }
+  });
+
+  it("refuses an action.yml whose runtime is not node24, and one the GitHub Action schema refuses", async () => {
+    const file = copy("action.yml", "action.yml", (t) => t.replace("using: node24", "using: node20"));
+    const old = await validate([file]);
+    expect(old.code).toBe(1);
+    expect(old.text).toContain("runs.using must be node24");
+    expect(old.text).not.toContain("schema:");
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace("using: node20", "using: node24").replace("inputs:", "input:"),
+    );
+    const { code, text } = await validate([file]);
+    expect(code).toBe(1);
+    expect(text).toContain("schema: / has unknown key input");
   });
 
   it("checks the YAML examples in docs/ too: an input the Action lacks, a template parameter the template lacks", async () => {
