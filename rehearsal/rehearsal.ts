@@ -249,8 +249,11 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
           : undefined;
       say(`updating the stack ${base.stack} (${options.program ?? "index.ts"}) with the local engine`);
       if (watch) {
+        const removed = watch.removed.length > 0 ? `removed at the end of the update: ${watch.removed.join(", ")}` : "";
         say(
-          `probing every client that stays (${watch.staying.join(", ") || "none"}) at each step${watch.removed.length > 0 ? `; removed at the end of the update: ${watch.removed.join(", ")}` : ""}`,
+          watch.staying.length > 0
+            ? `probing every client that stays (${watch.staying.join(", ")}) at each step${removed ? `; ${removed}` : ""}`
+            : `no client stays; ${removed}`,
         );
         await watch.probe("before the update");
       }
@@ -419,8 +422,13 @@ function keep(result: EngineResult, dir: string, entra: LocalEntra, redact: Reda
 
 /** The stack's outputs as its last update left them in the checkpoint (`pulumi stack output`), secrets revealed. */
 function lastOutputs(stateDir: string): Record<string, unknown> {
-  const stack = loadCheckpoint(stateDir).resources.find((e) => e.type === "pulumi:pulumi:Stack" && !e.delete);
-  return stack ? toPlainMap(stack.outputs) : {};
+  try {
+    const stack = loadCheckpoint(stateDir).resources.find((e) => e.type === "pulumi:pulumi:Stack" && !e.delete);
+    return stack ? toPlainMap(stack.outputs) : {};
+  } catch {
+    // An unreadable checkpoint is the engine's to report, as it does at the update; there is nothing to probe.
+    return {};
+  }
 }
 
 /** The clients a resolved `clients` config value (JSON text) names; none when unset or not a map. */

@@ -154,6 +154,7 @@ export function clientsProber(
   const line = (tried: { name: string; results: ProbeResult[] }[]) =>
     tried.map((t) => `${t.name} ${t.results.map(probeText).join(", ")}`).join("; ");
   const run = async (moment: string) => {
+    if (apps.length === 0) return;
     const tried = await tryAll(apps);
     say(`  probe ${moment}: ${line(tried)}`);
     for (const t of tried) if (!t.results.some((r) => r.accepted)) gaps.push(`${moment} (${t.name})`);

@@ -164,6 +164,16 @@ describe("an update of a clients map probes every client that stays", () => {
     expect(lines.at(-1)).toBe("  probe after the update, removed: billing previous certificate refused (AADSTS700027)");
   });
 
+  it("when no client stays (the map emptied), tries nobody during the update and names them all as removed", async () => {
+    const dir = clientsDirectory(attachedAtStart());
+    const lines: string[] = [];
+    const prober = clientsProber(clientsBefore, [], entra, (l) => lines.push(l), dir.probe);
+    await prober.probe("before the update");
+    await prober.afterStep(step("delete", credential, "orders-credential-1"), {});
+    expect([dir.tried, lines, prober.gaps]).toEqual([[], [], []]);
+    expect(prober.removed).toEqual(["orders", "orders-eu", "billing"]);
+  });
+
   it("names a moment where a client that stays gets no token as a gap of that client, and prints every client at each step", async () => {
     const attached = attachedAtStart();
     const dir = clientsDirectory(attached);
