@@ -10,12 +10,14 @@ import { runVerify } from "../verify/run";
 import { writeClientFiles } from "./clientFiles";
 import { type ConfigValue, readRemembered, stackConfig, stackNameOf } from "./config";
 import type { EngineResult, EngineRun, RunEngine } from "./engine";
+import { loadCheckpoint } from "./engine/checkpoint";
+import { toPlainMap } from "./engine/wire";
 import { DeploymentError, exitCodes, FolderError, RehearsalError, RehearsalInputError } from "./errors";
 import { claimFolder, markerName } from "./folder";
 import { type RehearsalVault, startRehearsalVault } from "./keyVault";
 import { planSummary, stepLine } from "./plan";
 import { type Redactor, redactor } from "./redact";
-import { rotationProber } from "./rotation";
+import { clientsProber, rotationProber } from "./rotation";
 
 export interface RehearsalOptions {
   /** The rehearsal's folder: the stack, the local Entra ID's state, the outputs and the client's files. */
@@ -228,30 +230,77 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
         return { exitCode: 0, phases };
       }
       say(`preview: ${planSummary(planned.steps)}`);
+      const probeVault = vault
+        ? { credential: vault.pipeline.credential, caPem: readFileSync(vault.caBundlePath, "utf8") }
+        : undefined;
+      // A stack of many clients that changes: every client that stays is probed at each step, as --rotate probes.
+      const priorClients = clientsOf(lastOutputs(join(options.dir, "stacks", base.stack)));
+      const changes = planned.steps.some((s) => s.op !== "same" && s.op !== "read");
+      const watch =
+        priorClients && changes
+          ? clientsProber(
+              priorClients,
+              clientNames(base.config[`${base.project.name}:clients`]),
+              entra,
+              say,
+              undefined,
+              probeVault,
+            )
+          : undefined;
       say(`updating the stack ${base.stack} (${options.program ?? "index.ts"}) with the local engine`);
-      const result = await timed("update", () => update(io.runEngine, engineRun(options.config, false)));
+      if (watch) {
+        const removed = watch.removed.length > 0 ? `removed at the end of the update: ${watch.removed.join(", ")}` : "";
+        say(
+          watch.staying.length > 0
+            ? `probing every client that stays (${watch.staying.join(", ")}) at each step${removed ? `; ${removed}` : ""}`
+            : `no client stays; ${removed}`,
+        );
+        await watch.probe("before the update");
+      }
+      const result = await timed("update", () =>
+        update(io.runEngine, engineRun(options.config, false, watch ? { afterStep: watch.afterStep } : {})),
+      );
       keep(result, options.dir, entra, redact, vault);
       remember(rememberedPath, base.remember);
+      if (watch) {
+        watch.learn(result.outputs);
+        await watch.probe("after the update");
+        const stillAccepted = await watch.probeRemoved();
+        if (watch.gaps.length > 0) {
+          say(
+            `CLIENT GAP: a client that stays got no token ${watch.gaps.join("; ")}. Changing one client must not interrupt the others.`,
+          );
+          return { exitCode: exitCodes.rotationGap, phases };
+        }
+        if (stillAccepted.length > 0) {
+          say(
+            `REMOVED CLIENT STILL ACCEPTED: ${stillAccepted.join(", ")} still got a token after the update that removed it`,
+          );
+          return { exitCode: exitCodes.deploymentFailed, phases };
+        }
+        say("every client that stays kept getting tokens at every step");
+      }
       let exitCode = await timed("verify", () => verifyOutputs(options, entra, say, vault));
-      if (exitCode === 0 && options.rotate && clientsOf(result.outputs)) {
-        say(
-          "--rotate rotates a single client's stack; with a clients map rotate one client with --config clients.<name>.rotation=<new value> (verified like the others)",
-        );
-      } else if (exitCode === 0 && options.rotate) {
+      if (exitCode === 0 && options.rotate) {
         const rotation = `${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
-        say(`rotating: an update with rotation=${rotation}, probing the previous and the new certificate at each step`);
-        const overrides = [...options.config, `rotation=${rotation}`];
+        const many = clientsOf(result.outputs);
+        // A client that sets its own rotation does not take the top-level one: it gets the new value by its path.
+        const pinned = many ? ownRotations(base.config[`${base.project.name}:clients`]) : [];
+        const overrides = [
+          ...options.config,
+          `rotation=${rotation}`,
+          ...pinned.map((name) => `clients.${name}.rotation=${rotation}`),
+        ];
+        say(
+          many
+            ? `rotating every client (${Object.keys(many).join(", ")}): an update with rotation=${rotation}, probing each one's previous and new certificate at each step`
+            : `rotating: an update with rotation=${rotation}, probing the previous and the new certificate at each step`,
+        );
         const rotatePlan = await timed("rotate preview", () => preview(io.runEngine, engineRun(overrides, true)));
         say(`preview: ${planSummary(rotatePlan.steps)}`);
-        const prober = rotationProber(
-          result.outputs,
-          entra,
-          say,
-          undefined,
-          vault
-            ? { credential: vault.pipeline.credential, caPem: readFileSync(vault.caBundlePath, "utf8") }
-            : undefined,
-        );
+        const prober = many
+          ? clientsProber(many, Object.keys(many), entra, say, undefined, probeVault)
+          : rotationProber(result.outputs, entra, say, undefined, probeVault);
         await prober.probe("before the update");
         const rotated = await timed("rotate", () =>
           update(io.runEngine, engineRun(overrides, false, { afterStep: prober.afterStep })),
@@ -371,6 +420,37 @@ function keep(result: EngineResult, dir: string, entra: LocalEntra, redact: Reda
   }
 }
 
+/** The stack's outputs as its last update left them in the checkpoint (`pulumi stack output`), secrets revealed. */
+function lastOutputs(stateDir: string): Record<string, unknown> {
+  try {
+    const stack = loadCheckpoint(stateDir).resources.find((e) => e.type === "pulumi:pulumi:Stack" && !e.delete);
+    return stack ? toPlainMap(stack.outputs) : {};
+  } catch {
+    // An unreadable checkpoint is the engine's to report, as it does at the update; there is nothing to probe.
+    return {};
+  }
+}
+
+/** The clients a resolved `clients` config value (JSON text) names; none when unset or not a map. */
+function clientsConfig(text: string | undefined): Record<string, unknown> {
+  try {
+    const value: unknown = text === undefined ? undefined : JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+const clientNames = (text: string | undefined) => Object.keys(clientsConfig(text));
+
+/** The clients that set their own `rotation`. */
+const ownRotations = (text: string | undefined) =>
+  Object.entries(clientsConfig(text))
+    .filter(([, v]) => typeof v === "object" && v !== null && "rotation" in v)
+    .map(([name]) => name);
+
 /** A stack of many clients' `clients` output: each client's outputs by name; undefined for a single-client stack. */
 export function clientsOf(outputs: Record<string, unknown>): Record<string, Record<string, unknown>> | undefined {
   const clients = outputs.clients;
@@ -434,7 +514,7 @@ function nextSteps(dir: string, entra: LocalEntra, vault?: RehearsalVault, many 
       "run it again with --key-vault to update the same stack; --rotate shows the overlap. Serve both again and verify as the pipeline identity:",
       `  npm run entra -- --state ${join(dir, "entra.json")} --port ${entra.port}`,
       `  npm run keyvault -- --state ${join(dir, "keyvault.json")} --entra ${entra.authorityHost}/${entra.tenantId} --entra-ca ${entra.caPath} --port ${vault.vault.port}`,
-      `  AZURE_TENANT_ID=${entra.tenantId} AZURE_CLIENT_ID=${vault.pipeline.clientId} AZURE_CLIENT_CERTIFICATE_PATH=${join(dir, "identities", "pipeline.pem")} npm run verify -- --outputs ${join(dir, "outputs.json")} --authority-host ${entra.authorityHost} --ca-file ${vault.caBundlePath}`,
+      `  AZURE_TENANT_ID=${entra.tenantId} AZURE_CLIENT_ID=${vault.pipeline.clientId} AZURE_CLIENT_CERTIFICATE_PATH=${join(dir, "identities", "pipeline.pem")} npm run verify -- --outputs ${join(dir, "outputs.json")} ${many ? " --all-clients" : ""} --authority-host ${entra.authorityHost} --ca-file ${vault.caBundlePath}`,
     ];
   return [
     `left in ${dir}: outputs.json (what \`pulumi stack output --json --show-secrets\` prints; every run's in history/), entra.json (the directory), ca.pem, and the client's files client.pem, client.pfx, client.env (mode 0600)`,

@@ -92,6 +92,32 @@ describe("npm start with a clients map", () => {
     expect(second?.stdout).toContain("rehearsal: verified: all 2 clients");
   });
 
+  it("while the update removes a client, the two that stay are probed at every step and always get a token; afterwards the removed one is refused and its app is gone", () => {
+    const [first, second] = runs;
+    const out = second?.stdout ?? "";
+    expect(out).toContain(
+      "rehearsal: probing every client that stays (audit, orders) at each step; removed at the end of the update: billing",
+    );
+    const deletes = out.split("\n").filter((l) => /^rehearsal: {3}delete /.test(l));
+    const probes = out.split("\n").filter((l) => /^rehearsal: {3}probe (before|after) (?!the update, removed)/.test(l));
+    // One before the update, one after each applied step, one after the update.
+    expect(probes.length).toBe(deletes.length + 2);
+    for (const line of probes) {
+      expect(line).toContain("audit previous certificate accepted");
+      expect(line).toContain("orders previous certificate accepted");
+      // What was tried, after the moment (which may name one of billing's resources): billing is not.
+      expect(line.slice(line.indexOf(": ", "rehearsal: ".length) + 2)).not.toContain("billing");
+    }
+    expect(out).toMatch(/^rehearsal: {3}probe after the update, removed: billing previous certificate refused \(/m);
+    expect(out).toContain("rehearsal: every client that stays kept getting tokens at every step");
+    const directory = JSON.parse(readFileSync(join(dir(), "entra.json"), "utf8")) as {
+      applications: { appId: string; keyCredentials: unknown[] }[];
+    };
+    const appOf = (name: string) => directory.applications.find((a) => a.appId === clientsOf(first)[name]?.clientId);
+    expect(appOf("billing")).toBeUndefined();
+    for (const name of ["orders", "audit"]) expect(appOf(name)?.keyCredentials.length, name).toBe(1);
+  });
+
   it("prints no private key, PFX or password of any client", () => {
     const secrets = runs.flatMap((r) =>
       Object.values(clientsOf(r)).flatMap((c) => [c.privateKeyPem, c.certificatePfx, c.pfxPassword].map(String)),
