@@ -6,13 +6,13 @@ import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { directoryAdmin } from "../../entra/admin";
 import { openStore } from "../../entra/store";
+import { keyPool, programKeyCount } from "./keyPool";
 import { localProvider } from "./mockEngine";
 import { inProcessDirectory } from "./mockEngine/directoryApi";
 import { LocalEngine, type Registered, type ResourceHandler, type StateEntry, type Step } from "./mockEngine/engine";
 import { type MockVaults, newVaults, vaultCertificate } from "./mockEngine/keyvault";
 import { legacyRandomPassword } from "./mockEngine/random";
 import { privateKeyCreated } from "./mockEngine/tls";
-import { keyPool, programKeyCount } from "./keyPool";
 import { track } from "./tempFolders";
 
 export const project = "entra-cert-auth";
