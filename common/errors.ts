@@ -1,24 +1,55 @@
 /**
- * The base of every typed error a CLI maps to a message and an exit code
- * (jose style: a stable string `code`, `name` set to the class name).
- * Messages are one line, say what is wrong and what to do, and never quote
- * a value unless its shape is known to be safe (a GUID, a hex thumbprint, an
+ * The base of every typed error in the project, as panva/jose's `JOSEError`
+ * (src/util/errors.ts) is the base of jose's: a stable string `code` on the
+ * class (`static code`, to match without an instance) and on every instance,
+ * and `name` set to the class's name. A subclass with one code sets
+ * `static override readonly code`; the instance's `code` is read from it. An
+ * error a service answers (Key Vault, Graph, Entra ID's OAuth errors) carries
+ * the service's own code, which is what goes on the wire.
+ *
+ * Messages are one line, say what is wrong and what to do, and never quote a
+ * value unless its shape is known to be safe (a GUID, a hex thumbprint, an
  * https URL).
+ *
+ * @example
+ * if (err instanceof CodedError && err.code === ConfigError.code) ...
  */
-export class CliError extends Error {
+export class CodedError extends Error {
+  /** The code of every error of this class; a subclass with a code of its own overrides it. */
+  static readonly code: string = "ERR_GENERIC";
+  /** Stable and machine-readable: what callers and tests match on, never the message. */
+  readonly code: string = (this.constructor as typeof CodedError).code;
+
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** An error a CLI maps to one message line and its exit code (common/cli.ts `runCommand`). */
+export class CliError extends CodedError {
   constructor(
-    readonly code: string,
+    override readonly code: string,
     readonly exitCode: number,
     message: string,
   ) {
     super(message);
-    this.name = new.target.name;
   }
 }
 
 /** A command line that cannot be run: unknown flag, missing or malformed value. Exit code 2 in every CLI. */
 export class ArgumentError extends CliError {
+  static override readonly code = "ERR_BAD_INPUT";
   constructor(message: string) {
-    super("ERR_BAD_INPUT", 2, message);
+    super(ArgumentError.code, 2, message);
   }
+}
+
+/**
+ * The message of anything thrown. Only for errors whose message is known to
+ * be safe to show; an unexpected error is named by its kind (`describe` in
+ * common/cli.ts), since its message may hold anything.
+ */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { CodedError } from "./errors";
 
 /** A body past its route's cap; the route answers it in its own error shape. */
-export class BodyTooLargeError extends Error {
-  readonly code = "ERR_BODY_TOO_LARGE";
+export class BodyTooLargeError extends CodedError {
+  static override readonly code = "ERR_BODY_TOO_LARGE";
   constructor(readonly limit: number) {
     super(`The request body is larger than ${limit} bytes.`);
-    this.name = "BodyTooLargeError";
   }
 }
 

@@ -1,4 +1,5 @@
 import { Agent, request } from "node:https";
+import { CodedError } from "./errors";
 
 export interface JsonRequest {
   method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -28,20 +29,18 @@ export interface JsonResponse<T = unknown> {
 }
 
 /** A request that got no answer in time. */
-export class HttpTimeoutError extends Error {
-  readonly code = "ERR_HTTP_TIMEOUT";
+export class HttpTimeoutError extends CodedError {
+  static override readonly code = "ERR_HTTP_TIMEOUT";
   constructor(url: string, timeoutMs: number) {
     super(`no answer from ${new URL(url).origin} within ${timeoutMs} ms`);
-    this.name = "HttpTimeoutError";
   }
 }
 
 /** An answer larger than any JSON this project exchanges. */
-export class HttpResponseTooLargeError extends Error {
-  readonly code = "ERR_HTTP_RESPONSE_TOO_LARGE";
+export class HttpResponseTooLargeError extends CodedError {
+  static override readonly code = "ERR_HTTP_RESPONSE_TOO_LARGE";
   constructor(url: string, limit: number) {
     super(`the answer from ${new URL(url).origin} is larger than ${limit} bytes`);
-    this.name = "HttpResponseTooLargeError";
   }
 }
 

@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBody, sendJson } from "../common/httpServer";
+import { dispatch, type Route, route } from "../common/routeTable";
+import type { EntraContext } from "./context";
 import { type Application, type Caller, DirectoryError, sameId } from "./directory";
 import type { Fault } from "./faults";
 import { maxQueuedFaults } from "./faults";
 import { graphError } from "./http";
-import type { EntraContext } from "./routes";
 import {
   assertApplicationPatch,
   assertNewApplication,
@@ -21,9 +22,104 @@ export const maxAdminBody = 256 * 1024;
 
 const readJson = async (req: IncomingMessage) => parseJsonBody(await readBody(req, maxAdminBody));
 
+/** An admin request as the tables' handlers take it. */
+export interface LocalRequest {
+  ctx: EntraContext;
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
+/** A Graph request also has its caller. */
+interface AdminRequest extends LocalRequest {
+  caller: Caller | undefined;
+}
+
 /**
- * Graph-shaped admin routes for the home tenant. Every body is checked before
- * the directory is touched; a refused request changes nothing.
+ * Graph-shaped admin routes for the home tenant, under `/graph/v1.0/`. Every body is checked before the directory
+ * is touched; a refused request changes nothing.
+ */
+const adminTable: Route<AdminRequest>[] = [
+  route("GET", "organization", ({ ctx, res }) => sendJson(res, 200, { value: ctx.admin.state.tenants })),
+
+  route("GET", "applications", ({ ctx, res }) =>
+    sendJson(res, 200, { value: ctx.admin.state.applications.map(graphView) }),
+  ),
+  route("POST", "applications", async ({ ctx, req, res }) => {
+    const body = await readJson(req);
+    assertNewApplication(body);
+    const { "owners@odata.bind": binds, ...fields } = body;
+    const owners = (binds ?? []).map((b) => ownerIdOf(b) ?? "");
+    sendJson(res, 201, graphView(ctx.admin.createApplication({ ...fields, owners })));
+  }),
+  route("GET", "applications/:id", ({ ctx, res }, { id }) =>
+    sendJson(res, 200, graphView(ctx.admin.state.applications.find((x) => sameId(x.id, id)) ?? notFound(id))),
+  ),
+  route("PATCH", "applications/:id", async ({ ctx, req, res, caller }, { id }) => {
+    const body = await readJson(req);
+    assertApplicationPatch(body);
+    ctx.admin.updateApplication(id, body, caller);
+    sendJson(res, 204, undefined);
+  }),
+  route("DELETE", "applications/:id", ({ ctx, res, caller }, { id }) => {
+    ctx.admin.deleteApplication(id, caller);
+    sendJson(res, 204, undefined);
+  }),
+  // Owners as the azuread provider manages them (application_resource.go: ListOwners, AddOwners, RemoveOwners):
+  // https://learn.microsoft.com/graph/api/application-post-owners, application-delete-owners, application-list-owners
+  route("GET", "applications/:id/owners", ({ ctx, res }, { id }) => {
+    const app = ctx.admin.state.applications.find((x) => sameId(x.id, id)) ?? notFound(id);
+    sendJson(res, 200, {
+      value: (app.owners ?? []).map((o) => ({ "@odata.type": "#microsoft.graph.directoryObject", id: o })),
+    });
+  }),
+  route("POST", "applications/:id/owners/$ref", async ({ ctx, req, res, caller }, { id }) => {
+    ctx.admin.addOwner(id, ownerReference(await readJson(req)), caller);
+    sendJson(res, 204, undefined);
+  }),
+  route(
+    "DELETE",
+    "applications/:id/owners/:ownerId/$ref",
+    ({ ctx, res, caller }, { id, ownerId }) => {
+      ctx.admin.removeOwner(id, ownerId, caller);
+      sendJson(res, 204, undefined);
+    },
+    (_, { ownerId }) => isGuid(ownerId),
+  ),
+
+  route("GET", "servicePrincipals", ({ ctx, res }) => sendJson(res, 200, { value: ctx.admin.state.servicePrincipals })),
+  route("POST", "servicePrincipals", async ({ ctx, req, res }) => {
+    const body = await readJson(req);
+    assertNewServicePrincipal(body);
+    sendJson(res, 201, ctx.admin.createServicePrincipal(body.appId));
+  }),
+  route("GET", "servicePrincipals/:id", ({ ctx, res }, { id }) =>
+    sendJson(res, 200, ctx.admin.state.servicePrincipals.find((x) => sameId(x.id, id)) ?? notFound(id)),
+  ),
+  route("DELETE", "servicePrincipals/:id", ({ ctx, res }, { id }) => {
+    ctx.admin.deleteServicePrincipal(id);
+    sendJson(res, 204, undefined);
+  }),
+  // Assignments live under the resource, as the azuread provider calls them:
+  // https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto
+  // https://learn.microsoft.com/graph/api/serviceprincipal-delete-approleassignedto
+  route("GET", "servicePrincipals/:id/appRoleAssignedTo", ({ ctx, res }, { id }) => {
+    const resource = servicePrincipalOrThrow(ctx, id);
+    sendJson(res, 200, { value: ctx.admin.state.appRoleAssignments.filter((x) => x.resourceId === resource) });
+  }),
+  route("POST", "servicePrincipals/:id/appRoleAssignedTo", async ({ ctx, req, res }, { id }) => {
+    const body = await readJson(req);
+    assertNewAppRoleAssignment(body, id);
+    sendJson(res, 201, ctx.admin.assignAppRole(body));
+  }),
+  route("DELETE", "servicePrincipals/:id/appRoleAssignedTo/:assignmentId", ({ ctx, res }, { id, assignmentId }) => {
+    ctx.admin.removeAppRoleAssignment(assignmentId, id);
+    sendJson(res, 204, undefined);
+  }),
+];
+
+/**
+ * A request under `/graph/v1.0/`, `parts` the path's segments after it. The caller headers are checked before the
+ * route is looked up, so a malformed pair is refused on any path; an unknown path or method is Graph's 404.
  */
 export async function adminRoute(
   ctx: EntraContext,
@@ -31,98 +127,12 @@ export async function adminRoute(
   res: ServerResponse,
   parts: string[],
 ): Promise<void> {
-  const a = ctx.admin;
-  // An absent segment reads as the empty one; `route` below only matches when the ids it needs are non-empty.
-  const [collection, id = "", sub, subId = "", ...extra] = parts;
-  const m = req.method;
-  const route = (c: string, wantsId: boolean, s?: string, wantsSubId?: boolean) =>
-    collection === c &&
-    Boolean(id) === wantsId &&
-    sub === s &&
-    Boolean(subId) === Boolean(wantsSubId) &&
-    extra.length === 0;
-  const caller = callerOf(req);
-  if (route("organization", false) && m === "GET") return sendJson(res, 200, { value: a.state.tenants });
-
-  if (route("applications", false) && m === "GET")
-    return sendJson(res, 200, { value: a.state.applications.map(graphView) });
-  if (route("applications", false) && m === "POST") {
-    const body = await readJson(req);
-    assertNewApplication(body);
-    const { "owners@odata.bind": binds, ...fields } = body;
-    const owners = (binds ?? []).map((b) => ownerIdOf(b) ?? "");
-    return sendJson(res, 201, graphView(a.createApplication({ ...fields, owners })));
-  }
-  if (route("applications", true) && m === "GET")
-    return sendJson(res, 200, graphView(a.state.applications.find((x) => sameId(x.id, id)) ?? notFound(id)));
-  if (route("applications", true) && m === "PATCH") {
-    const body = await readJson(req);
-    assertApplicationPatch(body);
-    a.updateApplication(id, body, caller);
-    return sendJson(res, 204, undefined);
-  }
-  if (route("applications", true) && m === "DELETE") {
-    a.deleteApplication(id, caller);
-    return sendJson(res, 204, undefined);
-  }
-  // Owners as the azuread provider manages them (application_resource.go: ListOwners, AddOwners, RemoveOwners):
-  // https://learn.microsoft.com/graph/api/application-post-owners, application-delete-owners, application-list-owners
-  if (route("applications", true, "owners") && m === "GET") {
-    const app = a.state.applications.find((x) => sameId(x.id, id)) ?? notFound(id);
-    return sendJson(res, 200, {
-      value: (app.owners ?? []).map((o) => ({ "@odata.type": "#microsoft.graph.directoryObject", id: o })),
-    });
-  }
-  if (route("applications", true, "owners", true) && subId === "$ref" && m === "POST") {
-    a.addOwner(id, ownerReference(await readJson(req)), caller);
-    return sendJson(res, 204, undefined);
-  }
-  if (
-    collection === "applications" &&
-    id &&
-    sub === "owners" &&
-    isGuid(subId) &&
-    extra.length === 1 &&
-    extra[0] === "$ref" &&
-    m === "DELETE"
-  ) {
-    a.removeOwner(id, subId, caller);
-    return sendJson(res, 204, undefined);
-  }
-
-  if (route("servicePrincipals", false) && m === "GET") return sendJson(res, 200, { value: a.state.servicePrincipals });
-  if (route("servicePrincipals", false) && m === "POST") {
-    const body = await readJson(req);
-    assertNewServicePrincipal(body);
-    return sendJson(res, 201, a.createServicePrincipal(body.appId));
-  }
-  if (route("servicePrincipals", true) && m === "GET")
-    return sendJson(res, 200, a.state.servicePrincipals.find((x) => sameId(x.id, id)) ?? notFound(id));
-  if (route("servicePrincipals", true) && m === "DELETE") {
-    a.deleteServicePrincipal(id);
-    return sendJson(res, 204, undefined);
-  }
-  // Contract 3: assignments live under the resource, as the azuread provider calls them:
-  // https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto
-  // https://learn.microsoft.com/graph/api/serviceprincipal-delete-approleassignedto
-  if (route("servicePrincipals", true, "appRoleAssignedTo") && m === "GET") {
-    const resource = servicePrincipalOrThrow(ctx, id);
-    return sendJson(res, 200, { value: a.state.appRoleAssignments.filter((x) => x.resourceId === resource) });
-  }
-  if (route("servicePrincipals", true, "appRoleAssignedTo") && m === "POST") {
-    const body = await readJson(req);
-    assertNewAppRoleAssignment(body, id);
-    return sendJson(res, 201, a.assignAppRole(body));
-  }
-  if (route("servicePrincipals", true, "appRoleAssignedTo", true) && m === "DELETE") {
-    a.removeAppRoleAssignment(subId, id);
-    return sendJson(res, 204, undefined);
-  }
-
+  const request = { ctx, req, res, caller: callerOf(req) };
+  if (await dispatch(adminTable, request, req.method, parts)) return;
   sendJson(
     res,
     404,
-    graphError("Request_ResourceNotFound", `No route for ${m} /graph/v1.0/${parts.join("/").slice(0, 200)}.`),
+    graphError("Request_ResourceNotFound", `No route for ${req.method} /graph/v1.0/${parts.join("/").slice(0, 200)}.`),
   );
 }
 
@@ -165,20 +175,25 @@ function notFound(id: string): never {
   throw new DirectoryError("Request_ResourceNotFound", `Resource '${id.slice(0, 64)}' does not exist.`, 404);
 }
 
-/** `POST /_local/faults {"kind", "count"?, "retryAfterSeconds"?}`: queue faults for the next token requests. */
-export async function faultRoute(ctx: EntraContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (req.method === "DELETE") {
+/**
+ * The server's own admin routes: `POST /_local/faults {"kind", "count"?, "retryAfterSeconds"?}` queues faults for
+ * the next token requests, `DELETE /_local/faults` drops them; any other method is refused with 405.
+ */
+export const localTable: Route<LocalRequest>[] = [
+  route("POST", "_local/faults", async ({ ctx, req, res }) => {
+    const fault = checkFault(await readJson(req));
+    if (!ctx.faults.inject(fault.fault, fault.count))
+      throw new DirectoryError("Request_BadRequest", `At most ${maxQueuedFaults} faults may wait at once.`);
+    sendJson(res, 204, undefined);
+  }),
+  route("DELETE", "_local/faults", ({ ctx, res }) => {
     ctx.faults.clear();
-    return sendJson(res, 204, undefined);
-  }
-  if (req.method !== "POST")
+    sendJson(res, 204, undefined);
+  }),
+  route("*", "_local/faults", () => {
     throw new DirectoryError("Request_BadRequest", "Use POST or DELETE on /_local/faults.", 405);
-  const body = await readJson(req);
-  const fault = checkFault(body);
-  if (!ctx.faults.inject(fault.fault, fault.count))
-    throw new DirectoryError("Request_BadRequest", `At most ${maxQueuedFaults} faults may wait at once.`);
-  sendJson(res, 204, undefined);
-}
+  }),
+];
 
 function checkFault(body: unknown): { fault: Fault; count: number } {
   const bad = (what: string) => new DirectoryError("Request_BadRequest", what);

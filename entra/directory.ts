@@ -1,4 +1,5 @@
 import { randomUUID, X509Certificate } from "node:crypto";
+import { CodedError } from "../common/errors";
 import { thumbprints } from "../common/thumbprint";
 
 /** An app role as Graph describes it. */
@@ -92,14 +93,13 @@ export interface Caller {
 }
 
 /** A refused admin request, with Graph's error code. */
-export class DirectoryError extends Error {
+export class DirectoryError extends CodedError {
   constructor(
-    readonly code: string,
+    override readonly code: string,
     message: string,
     readonly status = 400,
   ) {
     super(message);
-    this.name = "DirectoryError";
   }
 }
 

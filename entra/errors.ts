@@ -1,16 +1,18 @@
 import { randomUUID } from "node:crypto";
-import { CliError } from "../common/errors";
+import { CliError, CodedError } from "../common/errors";
 
-/** An OAuth error as Entra ID answers it: the `error` string, AADSTS number, HTTP status and text. */
-export class EntraError extends Error {
+/**
+ * An OAuth error as Entra ID answers it: `code` is the body's `error` (RFC 6749 section 5.2 calls it the error
+ * code: `invalid_client`, `invalid_request`, ...), `aadsts` the AADSTS number, with the HTTP status and text.
+ */
+export class EntraError extends CodedError {
   constructor(
-    readonly error: string,
-    readonly code: number,
+    override readonly code: string,
+    readonly aadsts: number,
     readonly description: string,
-    readonly status = error === "invalid_client" ? 401 : 400,
+    readonly status = code === "invalid_client" ? 401 : 400,
   ) {
-    super(`AADSTS${code}: ${description}`);
-    this.name = "EntraError";
+    super(`AADSTS${aadsts}: ${description}`);
   }
 }
 
@@ -22,13 +24,13 @@ export function errorBody(err: EntraError, correlationId: string = randomUUID(),
     .replace("T", " ")
     .replace(/\.\d+Z$/, "Z");
   return {
-    error: err.error,
-    error_description: `AADSTS${err.code}: ${err.description} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}`,
-    error_codes: [err.code],
+    error: err.code,
+    error_description: `AADSTS${err.aadsts}: ${err.description} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}`,
+    error_codes: [err.aadsts],
     timestamp,
     trace_id: traceId,
     correlation_id: correlationId,
-    error_uri: `https://login.microsoftonline.com/error?code=${err.code}`,
+    error_uri: `https://login.microsoftonline.com/error?code=${err.aadsts}`,
   };
 }
 

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { bearerMatches } from "../common/adminKey";
 import { BodyTooLargeError, describeUnexpected, readBody, sendJson } from "../common/httpServer";
-import type { DirectoryAdmin } from "./admin";
-import { adminRoute, faultRoute } from "./adminRoutes";
+import { dispatch, type Route, route } from "../common/routeTable";
+import { adminRoute, localTable } from "./adminRoutes";
+import type { EntraContext } from "./context";
 import { DirectoryError } from "./directory";
 import {
   endpoints,
@@ -13,25 +14,10 @@ import {
   tenantPlaceholder,
 } from "./discovery";
 import { aadsts, EntraError, errorBody } from "./errors";
-import type { FaultQueue } from "./faults";
 import { clientCredentialsGrant } from "./grant";
 import { correlationIdOf, graphError } from "./http";
-import { lifetimeSeconds, type SigningKey } from "./token";
+import { lifetimeSeconds } from "./token";
 import { kerberosRoute, userinfoRoute } from "./userinfo";
-
-/** Everything the routes need; `host` is known only once the server listens. */
-export interface EntraContext {
-  admin: DirectoryAdmin;
-  /** The bearer key `/graph/...` and `/_local/...` requests must carry. */
-  adminKey: string;
-  signing: SigningKey & { jwk: Record<string, unknown>; certificateDerBase64: string };
-  host: () => string;
-  delayMs: number;
-  faults: FaultQueue;
-  now: () => Date;
-  /** Where unexpected errors are reported (never with request content); stderr by default. */
-  log?: (line: string) => void;
-}
 
 /** A token request body; Entra ID's own limit is not documented, 1 MiB is far above any real request. */
 export const maxTokenBody = 1 << 20;
@@ -41,7 +27,7 @@ export function createHandler(ctx: EntraContext) {
   const log = ctx.log ?? ((line: string) => console.error(line));
   return (req: IncomingMessage, res: ServerResponse) => {
     const admin = isAdminPath(rawPath(req.url));
-    route(ctx, req, res).catch((err: unknown) => {
+    serve(ctx, req, res).catch((err: unknown) => {
       // Never echo the request: a body can hold an assertion.
       log(
         `entra: unexpected ${describeUnexpected(err)} on ${req.method} ${admin ? "admin route" : "token service route"}`,
@@ -61,7 +47,35 @@ const isAdminPath = (path: string) => path.startsWith("/graph/") || path.startsW
  */
 const rawPath = (target = "/") => target.replace(/^(?:[A-Za-z][A-Za-z0-9+.-]*:)?\/\/[^/?#]*/, "");
 
-async function route(ctx: EntraContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** A token service request as the table's handlers take it. */
+interface ServiceRequest {
+  ctx: EntraContext;
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+}
+
+/** The token service's routes; `:tenant` is a tenant id, `common` or `organizations`, or anything else (refused). */
+const serviceTable: Route<ServiceRequest>[] = [
+  route("GET", "common/discovery/instance", ({ ctx, res, url }) =>
+    sendJson(res, 200, instanceDiscovery(ctx.host(), url.searchParams.get("authorization_endpoint"))),
+  ),
+  route("*", "oidc/userinfo", ({ ctx, req, res }) => userinfoRoute(ctx.host(), req, res)),
+  route(
+    "*",
+    ":tenant/kerberos",
+    ({ res }) => kerberosRoute(res),
+    ({ ctx }, { tenant }) => tenantOf(ctx, tenant) !== undefined || isMultiTenant(tenant),
+  ),
+  route("GET", ":tenant/v2.0/.well-known/openid-configuration", (r, { tenant }) => discovery(r, tenant, "v2.0")),
+  route("GET", ":tenant/.well-known/openid-configuration", (r, { tenant }) => discovery(r, tenant, "v1.0")),
+  route("GET", ":tenant/discovery/v2.0/keys", (r, { tenant }) => keys(r, tenant, "v2.0")),
+  route("GET", ":tenant/discovery/keys", (r, { tenant }) => keys(r, tenant, "v1.0")),
+  route("POST", ":tenant/oauth2/v2.0/token", (r, { tenant }) => tokenRoute(r, tenant, "v2.0")),
+  route("POST", ":tenant/oauth2/token", (r, { tenant }) => tokenRoute(r, tenant, "v1.0")),
+];
+
+async function serve(ctx: EntraContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = URL.canParse(req.url ?? "/", "https://localhost")
     ? new URL(req.url ?? "/", "https://localhost")
     : undefined;
@@ -72,14 +86,14 @@ async function route(ctx: EntraContext, req: IncomingMessage, res: ServerRespons
       : sendError(res, aadsts.invalidRequestTarget());
   const parts = url.pathname.split("/").filter(Boolean);
   if (isAdminPath(url.pathname)) {
-    // Contract 2: every admin request carries the admin key; Graph answers a missing or bad token so.
+    // Every admin request carries the admin key (it can change the directory); Graph answers a missing or bad token so.
     if (!bearerMatches(req.headers.authorization, ctx.adminKey)) {
       const message = req.headers.authorization ? "Access token validation failure." : "Access token is empty.";
       return sendJson(res, 401, graphError("InvalidAuthenticationToken", message));
     }
     try {
       if (parts[0] === "graph" && parts[1] === "v1.0") return await adminRoute(ctx, req, res, parts.slice(2));
-      if (parts[0] === "_local" && parts[1] === "faults" && parts.length === 2) return await faultRoute(ctx, req, res);
+      if (await dispatch(localTable, { ctx, req, res }, req.method, parts)) return;
       return sendJson(
         res,
         404,
@@ -91,36 +105,11 @@ async function route(ctx: EntraContext, req: IncomingMessage, res: ServerRespons
       throw err;
     }
   }
-  if (req.method === "GET" && parts.join("/") === "common/discovery/instance") {
-    return sendJson(res, 200, instanceDiscovery(ctx.host(), url.searchParams.get("authorization_endpoint")));
-  }
-  if (parts.join("/") === "oidc/userinfo") return userinfoRoute(ctx.host(), req, res);
-  const [segment = "", ...rest] = parts;
-  const path = rest.join("/");
-  if (path === "kerberos" && (tenantOf(ctx, segment) || segment === "common" || segment === "organizations"))
-    return kerberosRoute(res);
-  const tenant = tenantOf(ctx, segment);
-  const multiTenant = segment === "common" || segment === "organizations";
-  const host = ctx.host();
-  if (req.method === "GET") {
-    const discovery = path === "v2.0/.well-known/openid-configuration" || path === ".well-known/openid-configuration";
-    const keys = path === "discovery/v2.0/keys" || path === "discovery/keys";
-    if (discovery || keys) {
-      if (!tenant && !multiTenant) return sendError(res, aadsts.tenantNotFoundAtDiscovery(clip(segment)));
-      const name = tenant ?? segment;
-      const v1 = !path.includes("v2.0");
-      if (discovery)
-        return sendJson(res, 200, (v1 ? openidConfigurationV1 : openidConfiguration)(host, name, multiTenant));
-      const issuer = v1 ? undefined : endpoints(host, multiTenant ? tenantPlaceholder : name).issuer;
-      const s = ctx.signing;
-      return sendJson(res, 200, jwks(s.jwk, s.kid, s.certificateDerBase64, issuer));
-    }
-  }
-  if (req.method === "POST" && (path === "oauth2/v2.0/token" || path === "oauth2/token")) {
-    return tokenRoute(ctx, req, res, url, segment, path === "oauth2/token" ? "v1.0" : "v2.0");
-  }
+  if (await dispatch(serviceTable, { ctx, req, res, url }, req.method, parts)) return;
   sendJson(res, 404, { error: "not_found", error_description: `No route for ${req.method} ${clip(url.pathname)}.` });
 }
+
+const isMultiTenant = (segment: string) => segment === "common" || segment === "organizations";
 
 /** A tenant id in the path, in any case, is the tenant (Entra ID treats GUIDs without case). */
 function tenantOf(ctx: EntraContext, segment: string): string | undefined {
@@ -128,11 +117,34 @@ function tenantOf(ctx: EntraContext, segment: string): string | undefined {
   return ctx.admin.state.tenants.find((t) => t.id.toLowerCase() === wanted)?.id;
 }
 
+/** The tenant a discovery route names, or Entra ID's answer for an unknown one. */
+function discoveryTenant({ ctx, res }: ServiceRequest, segment: string): string | undefined {
+  const tenant = tenantOf(ctx, segment);
+  if (tenant || isMultiTenant(segment)) return tenant ?? segment;
+  sendError(res, aadsts.tenantNotFoundAtDiscovery(clip(segment)));
+  return undefined;
+}
+
+/** The OpenID configuration, v1.0 or v2.0. */
+function discovery(r: ServiceRequest, segment: string, version: "v1.0" | "v2.0"): void {
+  const name = discoveryTenant(r, segment);
+  if (name === undefined) return;
+  const document = version === "v1.0" ? openidConfigurationV1 : openidConfiguration;
+  sendJson(r.res, 200, document(r.ctx.host(), name, isMultiTenant(segment)));
+}
+
+/** The signing keys; v2.0's carry the issuer, with the placeholder for the multi-tenant names. */
+function keys(r: ServiceRequest, segment: string, version: "v1.0" | "v2.0"): void {
+  const name = discoveryTenant(r, segment);
+  if (name === undefined) return;
+  const issuer =
+    version === "v1.0" ? undefined : endpoints(r.ctx.host(), isMultiTenant(segment) ? tenantPlaceholder : name).issuer;
+  const s = r.ctx.signing;
+  sendJson(r.res, 200, jwks(s.jwk, s.kid, s.certificateDerBase64, issuer));
+}
+
 async function tokenRoute(
-  ctx: EntraContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
+  { ctx, req, res, url }: ServiceRequest,
   segment: string,
   endpoint: "v1.0" | "v2.0",
 ): Promise<void> {

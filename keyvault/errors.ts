@@ -1,18 +1,17 @@
-import { CliError } from "../common/errors";
+import { CliError, CodedError } from "../common/errors";
 
 /**
  * An error as Key Vault answers it: `{"error": {"code", "message", "innererror"?}}` with its HTTP status
  * (Key Vault REST reference, "KeyVaultError"; bodies seen in Azure/azure-sdk-for-js sdk/keyvault recordings).
  */
-export class KeyVaultError extends Error {
+export class KeyVaultError extends CodedError {
   constructor(
     readonly status: number,
-    readonly code: string,
+    override readonly code: string,
     message: string,
     readonly innerCode?: string,
   ) {
     super(message);
-    this.name = "KeyVaultError";
   }
 
   get body() {

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { bearerMatches } from "../common/adminKey";
 import { BodyTooLargeError, describeUnexpected, readBody, sendJson } from "../common/httpServer";
 import { isRecord } from "../common/json";
+import { dispatch, type Route, route } from "../common/routeTable";
 import { isGuid } from "../common/safe";
 import {
   certificateBundle,
@@ -42,7 +43,7 @@ export const maxBody = 256 * 1024;
 export function createHandler(ctx: VaultContext) {
   const log = ctx.log ?? ((line: string) => console.error(line));
   return (req: IncomingMessage, res: ServerResponse) => {
-    route(ctx, req, res).catch((err: unknown) => {
+    serve(ctx, req, res).catch((err: unknown) => {
       if (err instanceof KeyVaultError) return sendError(ctx, res, err);
       if (err instanceof BodyTooLargeError) return sendError(ctx, res, akv.bodyTooLarge(err.limit));
       // Never echo the request: a body or header can hold a token.
@@ -67,7 +68,7 @@ const versionPattern = /^[0-9a-f]{32}$/i;
 /** The api-versions the SDKs send: 7.0 to 7.6 (and previews) and the dated ones from 2025-07-01. */
 const apiVersionPattern = /^(?:7\.\d(?:-preview(?:\.\d+)?)?|20\d\d-\d\d-\d\d(?:-preview)?)$/;
 
-async function route(ctx: VaultContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serve(ctx: VaultContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = URL.canParse(req.url ?? "/", "https://localhost")
     ? new URL(req.url ?? "/", "https://localhost")
     : undefined;
@@ -80,36 +81,52 @@ async function route(ctx: VaultContext, req: IncomingMessage, res: ServerRespons
   const apiVersion = url.searchParams.get("api-version");
   if (apiVersion === null) throw akv.missingApiVersion();
   if (!apiVersionPattern.test(apiVersion)) throw akv.badApiVersion();
-  const [collection = "", name = "", sub, third, ...extra] = parts;
   const op = { ctx, req, res, caller };
-  if (collection === "certificates" && name === "" && sub === undefined && method === "GET")
-    return listCertificates(op);
-  if (collection === "deletedcertificates" && name === "" && sub === undefined && method === "GET")
-    return listDeleted(op);
-  if (!namePattern.test(name) || extra.length > 0) throw akv.badRoute(method, routeShape(parts));
-  if (collection === "certificates") {
-    if (method === "POST" && sub === "create" && third === undefined) return createCertificate(op, name);
-    if (method === "GET" && sub === "pending" && third === undefined) return getPending(op, name);
-    if (method === "GET" && sub === "versions" && third === undefined) return listVersions(op, name);
-    if (method === "GET" && sub === "policy" && third === undefined) return getPolicy(op, name);
-    if (method === "GET" && third === undefined) return getCertificate(op, name, sub ?? "");
-    if (method === "PATCH" && sub !== "policy" && third === undefined) return updateCertificate(op, name, sub ?? "");
-    if (method === "DELETE" && (sub === undefined || sub === "") && third === undefined)
-      return deleteCertificate(op, name);
-  }
-  if (collection === "deletedcertificates" && method === "POST" && sub === "recover" && third === undefined)
-    return recover(op, name);
-  if (collection === "deletedcertificates" && (sub === undefined || sub === "")) {
-    if (method === "GET") return getDeleted(op, name);
-    if (method === "DELETE") return purge(op, name);
-  }
-  if (collection === "keys") {
-    if (method === "GET" && third === undefined) return getKey(op, name, sub ?? "");
-    if (method === "POST" && sub !== undefined && third === "sign") return sign(op, name, sub);
-  }
-  if (collection === "secrets" && method === "GET" && third === undefined) return getSecret(op, name, sub ?? "");
+  if (await dispatch(collectionTable, op, method, parts)) return;
+  if (namePattern.test(parts[1] ?? "") && (await dispatch(objectTable, op, method, parts))) return;
   throw akv.badRoute(method, routeShape(parts));
 }
+
+/** The collections' lists, with or without the trailing slash the SDKs may send. */
+const collectionTable: Route<Op>[] = [
+  route("GET", "certificates", listCertificates),
+  route("GET", "certificates/", listCertificates),
+  route("GET", "deletedcertificates", listDeleted),
+  route("GET", "deletedcertificates/", listDeleted),
+];
+
+/**
+ * The routes on one object, `:name` a valid object name (checked before the table is looked at). An absent
+ * `:version`, or an empty one (a trailing slash), is the latest version.
+ */
+const objectTable: Route<Op>[] = [
+  route("POST", "certificates/:name/create", (op, { name }) => createCertificate(op, name)),
+  route("GET", "certificates/:name/pending", (op, { name }) => getPending(op, name)),
+  route("GET", "certificates/:name/versions", (op, { name }) => listVersions(op, name)),
+  route("GET", "certificates/:name/policy", (op, { name }) => getPolicy(op, name)),
+  route("GET", "certificates/:name", (op, { name }) => getCertificate(op, name, "")),
+  route("GET", "certificates/:name/:version", (op, { name, version }) => getCertificate(op, name, version)),
+  route("PATCH", "certificates/:name", (op, { name }) => updateCertificate(op, name, "")),
+  route(
+    "PATCH",
+    "certificates/:name/:version",
+    (op, { name, version }) => updateCertificate(op, name, version),
+    // The policy is not a version: a PATCH of it is not a route (a new policy is a create).
+    (_, { version }) => version !== "policy",
+  ),
+  route("DELETE", "certificates/:name", (op, { name }) => deleteCertificate(op, name)),
+  route("DELETE", "certificates/:name/", (op, { name }) => deleteCertificate(op, name)),
+  route("POST", "deletedcertificates/:name/recover", (op, { name }) => recover(op, name)),
+  route("GET", "deletedcertificates/:name", (op, { name }) => getDeleted(op, name)),
+  route("GET", "deletedcertificates/:name/", (op, { name }) => getDeleted(op, name)),
+  route("DELETE", "deletedcertificates/:name", (op, { name }) => purge(op, name)),
+  route("DELETE", "deletedcertificates/:name/", (op, { name }) => purge(op, name)),
+  route("GET", "keys/:name", (op, { name }) => getKey(op, name, "")),
+  route("GET", "keys/:name/:version", (op, { name, version }) => getKey(op, name, version)),
+  route("POST", "keys/:name/:version/sign", (op, { name, version }) => sign(op, name, version)),
+  route("GET", "secrets/:name", (op, { name }) => getSecret(op, name, "")),
+  route("GET", "secrets/:name/:version", (op, { name, version }) => getSecret(op, name, version)),
+];
 
 const safeDecode = (s: string) => {
   try {
@@ -395,21 +412,42 @@ async function getSecret(op: Op, name: string, version: string): Promise<void> {
 async function adminRoute(ctx: VaultContext, req: IncomingMessage, res: ServerResponse, parts: string[]) {
   if (!bearerMatches(req.headers.authorization, ctx.adminKey))
     throw new KeyVaultError(401, "Unauthorized", "The admin routes need the admin key as the bearer token.");
-  const [collection, id, ...extra] = parts;
-  if (collection !== "roleAssignments" || extra.length > 0) throw akv.badRoute(req.method ?? "", routeShape(parts));
-  if (req.method === "GET" && (id === undefined || id === ""))
-    return sendJson(res, 200, { value: roleAssignmentList(ctx.store.state.roleAssignments) });
-  if (req.method === "PUT" && id !== undefined && isGuid(id)) {
-    const body = await readJson(req);
-    if (!isRecord(body) || !Array.isArray(body.roles) || !body.roles.every(isRoleName))
-      throw akv.badParameter(`roles: must be a list of ${roleNames.map((r) => `"${r}"`).join(", ")}`);
-    const roles = [...new Set(body.roles as RoleName[])];
-    assignRoles(ctx, id, roles);
-    return sendJson(res, 200, { principalId: id.toLowerCase(), roles });
-  }
-  if (req.method === "PUT") throw akv.badParameter("The principal id must be an object id (a GUID).");
+  if (await dispatch(adminTable, { ctx, req, res }, req.method, parts)) return;
   throw akv.badRoute(req.method ?? "", routeShape(parts));
 }
+
+interface AdminOp {
+  ctx: VaultContext;
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
+const listRoles = ({ ctx, res }: AdminOp) =>
+  sendJson(res, 200, { value: roleAssignmentList(ctx.store.state.roleAssignments) });
+const notAPrincipal = () => {
+  throw akv.badParameter("The principal id must be an object id (a GUID).");
+};
+
+/** The admin routes under `/_local/`; a PUT whose principal is not a GUID is a bad parameter, not a bad route. */
+const adminTable: Route<AdminOp>[] = [
+  route("GET", "roleAssignments", listRoles),
+  route("GET", "roleAssignments/", listRoles),
+  route(
+    "PUT",
+    "roleAssignments/:id",
+    async ({ ctx, req, res }, { id }) => {
+      const body = await readJson(req);
+      if (!isRecord(body) || !Array.isArray(body.roles) || !body.roles.every(isRoleName))
+        throw akv.badParameter(`roles: must be a list of ${roleNames.map((r) => `"${r}"`).join(", ")}`);
+      const roles = [...new Set(body.roles as RoleName[])];
+      assignRoles(ctx, id, roles);
+      sendJson(res, 200, { principalId: id.toLowerCase(), roles });
+    },
+    (_, { id }) => isGuid(id),
+  ),
+  route("PUT", "roleAssignments", notAPrincipal),
+  route("PUT", "roleAssignments/:id", notAPrincipal),
+];
 
 export const roleAssignmentList = (assignments: Record<string, RoleName[]>) =>
   Object.entries(assignments).map(([principalId, roles]) => ({ principalId, roles }));

@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parse } from "yaml";
+import { messageOf } from "../common/errors";
 import { RehearsalInputError } from "./errors";
 
 /**
@@ -79,7 +80,7 @@ export function readStackFile(path: string, project: Project): Map<string, Confi
     raw = parse(readFileSync(path, "utf8"));
   } catch (err) {
     if (err instanceof RehearsalInputError) throw err;
-    const reason = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    const reason = messageOf(err).split("\n")[0];
     throw new RehearsalInputError(`--stack-config ${path}: cannot read it (${reason})`);
   }
   const values = new Map<string, ConfigValue>();

@@ -44,12 +44,12 @@ export class FolderError extends RehearsalError {
   }
 }
 
-/** A preview or an update failed; `changed` says whether anything may have been created. */
+/**
+ * An update failed part way: what it created before the failure is in the checkpoint, and the next run diffs
+ * against it. A failed preview changed nothing and is the user's input to fix (exit 2, same code), not this.
+ */
 export class DeploymentError extends RehearsalError {
-  constructor(
-    message: string,
-    readonly phase: "preview" | "update",
-  ) {
+  constructor(message: string) {
     super("ERR_DEPLOYMENT", message, exitCodes.deploymentFailed);
   }
 }

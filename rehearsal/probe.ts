@@ -1,4 +1,5 @@
 import type { TokenCredential } from "@azure/identity";
+import { messageOf } from "../common/errors";
 import { realClock, requestToken } from "../verify/acquire";
 import type { ClientInputs } from "../verify/inputs";
 import { parseKeyVaultKeyId } from "../verify/keyVaultKeyId";
@@ -66,7 +67,7 @@ export async function probe(target: ProbeTarget, holders: Holder[]): Promise<Pro
         };
       } catch (err) {
         // Preflight and the vault's own refusals say what is wrong in their message, never a secret.
-        return { label: h.label, accepted: false, reason: err instanceof Error ? err.message : String(err) };
+        return { label: h.label, accepted: false, reason: messageOf(err) };
       }
     }),
   );

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { messageOf } from "../common/errors";
 import { projectRoot } from "../common/root";
 import { LocalEntraError } from "../entra/errors";
 import { type LocalEntra, start } from "../entra/server";
@@ -358,8 +359,6 @@ function remember(path: string, values: Record<string, ConfigValue>): void {
   writeFileSync(path, `${JSON.stringify(values, null, 2)}\n`, { mode: 0o600 });
 }
 
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
 function interrupted(signal: AbortSignal | undefined): RehearsalError | undefined {
   if (!signal?.aborted) return undefined;
   return new RehearsalError(
@@ -390,7 +389,7 @@ async function update(runEngine: RunEngine, run: EngineRun): Promise<EngineResul
   try {
     return await runEngine(run);
   } catch (err) {
-    throw interrupted(run.signal) ?? new DeploymentError(`update failed: ${messageOf(err)}`, "update");
+    throw interrupted(run.signal) ?? new DeploymentError(`update failed: ${messageOf(err)}`);
   }
 }
 

@@ -5,6 +5,7 @@ import {
   LogLevel,
   type NetworkRequestOptions,
 } from "@azure/msal-node";
+import { CodedError } from "../common/errors";
 import { tlsTrustFailure } from "../common/https";
 import { isRecord } from "../common/json";
 import { signedAssertion } from "./assertion";
@@ -354,8 +355,9 @@ const firstLine = (text: string) => text.replace(/\n[\s\S]*$/, "").slice(0, 300)
  */
 export const attemptTimeoutMs = (remainingMs: number): number => Math.max(1, Math.min(remainingMs, 30_000));
 
-class AttemptTimeoutError extends Error {
-  name = "AttemptTimeoutError";
+/** One attempt got no answer within its own limit; transient, as a network error is. */
+class AttemptTimeoutError extends CodedError {
+  static override readonly code = "ERR_ATTEMPT_TIMEOUT";
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -1,4 +1,5 @@
 import { constants, createHash, randomUUID, verify, type X509Certificate } from "node:crypto";
+import { CodedError } from "../common/errors";
 import { x5t } from "../common/thumbprint";
 
 /** The two algorithms Entra ID takes for a certificate's client assertion. */
@@ -85,10 +86,9 @@ export function verifies(
 }
 
 /** A signature the certificate's key does not verify. */
-export class SignatureMismatchError extends Error {
-  readonly code = "ERR_SIGNATURE_MISMATCH";
+export class SignatureMismatchError extends CodedError {
+  static override readonly code = "ERR_SIGNATURE_MISMATCH";
   constructor() {
     super("the signature does not verify with the certificate's public key");
-    this.name = "SignatureMismatchError";
   }
 }

@@ -2,10 +2,9 @@ import { X509Certificate } from "node:crypto";
 import type { TokenCredential } from "@azure/identity";
 import { pemBlocks, pemLabel } from "../common/pem";
 import { isQuotablePath, quotedPath } from "../common/safe";
-import { type Attempt, acquire, type Clock, realClock } from "./acquire";
+import { acquire, type Clock, realClock } from "./acquire";
 import type { Backoff } from "./backoff";
 import { readCertificateFile } from "./certificateFile";
-import type { Check } from "./check";
 import { exitCodes, InputError, reportedFailure, TokenCheckError } from "./errors";
 import {
   type ClientCertificate,
@@ -20,7 +19,7 @@ import {
 } from "./inputs";
 import type { VerifyOptions } from "./options";
 import { preflight } from "./preflight";
-import { emptyReport, scrub, scrubReport } from "./report";
+import { emptyReport, scrub, scrubReport, type VerifyReport } from "./report";
 import { checkToken, fetchJwks, missingRoles } from "./tokenChecks";
 import { prepareVaultSigning } from "./vaultSigning";
 
@@ -40,37 +39,6 @@ export interface VerifyIO {
    * which reads the process environment (not `env`).
    */
   vaultCredential?: TokenCredential;
-}
-
-/** Everything a run found, with secrets left out by construction. */
-export interface VerifyReport {
-  verdict: "verified" | "failed";
-  exitCode: number;
-  error?: { code: string; message: string };
-  inputs?: {
-    source: string;
-    tenantId: string;
-    clientId: string;
-    authority: string;
-    scope: string;
-    expectedRoles: string[];
-    thumbprint?: string;
-    thumbprintSha256?: string;
-    assertion: string;
-    caFile?: string;
-    certificate: string;
-    /** "[redacted]" for a local key; "in Key Vault" when the vault signs. */
-    privateKey: "[redacted]" | "in Key Vault";
-    /** The versioned id of the vault key that signs the assertion (Key Vault signing only). */
-    keyVaultKeyId?: string;
-  };
-  warnings: string[];
-  preflight: Check[];
-  attempts: Attempt[];
-  checks: Check[];
-  timings: { preflightMs?: number; acquireMs?: number; checkMs?: number; totalMs: number };
-  /** Secret values this run handled, for printers to scrub; never serialized. */
-  secrets: string[];
 }
 
 /**

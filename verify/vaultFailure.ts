@@ -1,3 +1,4 @@
+import { CodedError } from "../common/errors";
 import { tlsTrustFailure } from "../common/https";
 import { isRecord } from "../common/json";
 import { retryAfterMs } from "./backoff";
@@ -107,9 +108,9 @@ export function classifyVaultFailure(err: unknown, keyId: string, action: VaultA
 }
 
 /** An error carrying a classified vault failure through msal-node, which rethrows what the assertion callback throws. */
-export class VaultCallError extends Error {
+export class VaultCallError extends CodedError {
+  static override readonly code = "ERR_VAULT_CALL";
   constructor(readonly failure: VaultFailure) {
     super(failure.reason);
-    this.name = "VaultCallError";
   }
 }

@@ -1,3 +1,4 @@
+import { messageOf } from "../../common/errors";
 import {
   type Diff,
   type PriorState,
@@ -355,8 +356,4 @@ export function markSecrets(outputs: ValueMap, inputs: ValueMap, secretNames: st
     out[k] = secret ? new Secret(v) : v;
   }
   return out;
-}
-
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

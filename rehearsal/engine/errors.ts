@@ -1,44 +1,42 @@
+import { CodedError } from "../../common/errors";
+
 /**
  * The program failed: a type error (the compiler's message, with file and
  * line), an exception it threw, or a check it made. Nothing after the failure
  * was changed; what was done before it is in the checkpoint.
  */
-export class ProgramError extends Error {
-  readonly code = "ERR_PROGRAM";
+export class ProgramError extends CodedError {
+  static override readonly code = "ERR_PROGRAM";
   constructor(message: string) {
     super(message);
-    this.name = "ProgramError";
   }
 }
 
 /** A provider could not check, create, update, read or delete a resource. */
-export class ResourceError extends Error {
-  readonly code = "ERR_RESOURCE";
+export class ResourceError extends CodedError {
+  static override readonly code = "ERR_RESOURCE";
   constructor(
     /** The resource's URN, or the invoke's token. */
     readonly urn: string,
     message: string,
   ) {
     super(message);
-    this.name = "ResourceError";
   }
 }
 
 /** The checkpoint could not be read or written, or its key does not open it. */
-export class CheckpointError extends Error {
-  readonly code = "ERR_CHECKPOINT";
+export class CheckpointError extends CodedError {
+  static override readonly code = "ERR_CHECKPOINT";
   constructor(message: string) {
     super(message);
-    this.name = "CheckpointError";
   }
 }
 
 /** The run was stopped through its AbortSignal; the checkpoint holds what exists. */
-export class AbortedError extends Error {
-  readonly code = "ERR_ABORTED";
+export class AbortedError extends CodedError {
+  static override readonly code = "ERR_ABORTED";
   constructor() {
     super("the deployment was interrupted; the checkpoint records what exists, run again to continue");
-    this.name = "AbortedError";
   }
 }
 

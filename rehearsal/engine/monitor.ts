@@ -5,8 +5,8 @@ import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { type IResourceMonitorServer, ResourceMonitorService } from "@pulumi/pulumi/proto/resource_grpc_pb";
 import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { messageOf } from "../../common/errors";
 import type { Deployment } from "./deployment";
-import { messageOf } from "./deployment";
 import { fromProtoValue, fromStruct, revealMap, toPlainMap, toStruct, type ValueMap } from "./wire";
 
 /** What the program told the engine besides resources: diagnostics and its progress. */

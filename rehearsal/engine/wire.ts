@@ -1,4 +1,5 @@
 import { type Value as ProtoValue, Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { CodedError } from "../../common/errors";
 
 /** JSON as protobuf's Struct.toJavaScript gives it (its own typing says only `{}`). */
 export type JavaScriptValue = null | boolean | number | string | JavaScriptValue[] | JsonObject;
@@ -46,8 +47,8 @@ export interface PlainMap {
 }
 
 /** Thrown for a wire value the engine does not support (assets, resource references). */
-export class WireError extends Error {
-  readonly code = "ERR_WIRE";
+export class WireError extends CodedError {
+  static override readonly code = "ERR_WIRE";
 }
 
 export function isValueMap(v: Value): v is ValueMap {

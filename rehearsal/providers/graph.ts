@@ -1,4 +1,5 @@
 import { Agent } from "node:https";
+import { messageOf } from "../../common/errors";
 import { requestJson } from "../../common/https";
 import type { Plain } from "../engine/wire";
 import { ProviderError } from "./provider";
@@ -11,7 +12,6 @@ export class GraphError extends ProviderError {
     message: string,
   ) {
     super(message);
-    this.name = "GraphError";
   }
 }
 
@@ -49,9 +49,7 @@ export function graphClient(authorityHost: string, caPem: string, adminKey: stri
         ...(body === undefined ? {} : { json: body }),
       });
     } catch (err) {
-      throw new ProviderError(
-        `Graph ${method} /${path} could not reach the local Entra ID: ${err instanceof Error ? err.message : String(err)}`,
-      );
+      throw new ProviderError(`Graph ${method} /${path} could not reach the local Entra ID: ${messageOf(err)}`);
     }
     if (res.status >= 400) throw graphError(method, path, res.status, res.body ?? null);
     return res.body ?? null;

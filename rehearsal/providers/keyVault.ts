@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { messageOf } from "../../common/errors";
 import { requestJson } from "../../common/https";
 import type { VaultAccess } from "../engine/types";
 import type { Plain, PlainMap } from "../engine/wire";
@@ -35,7 +36,6 @@ export class VaultError extends ProviderError {
     message: string,
   ) {
     super(message);
-    this.name = "VaultError";
   }
 }
 
@@ -55,7 +55,7 @@ function vaultClient(access: VaultAccess): VaultCall {
       });
     } catch (err) {
       throw new ProviderError(
-        `${what}: ${method} ${new URL(url).pathname} could not reach the vault: ${err instanceof Error ? err.message : String(err)}`,
+        `${what}: ${method} ${new URL(url).pathname} could not reach the vault: ${messageOf(err)}`,
       );
     }
     if (res.status >= 400) throw vaultError(method, url, res.status, res.body ?? null);

@@ -1,3 +1,4 @@
+import { CodedError } from "../../common/errors";
 import type { PlainMap, ValueMap } from "../engine/wire";
 import { sameValue } from "../engine/wire";
 
@@ -48,12 +49,8 @@ export interface Providers {
 }
 
 /** A provider refused its inputs (Check) or failed an operation; the message names the field, never a value. */
-export class ProviderError extends Error {
-  readonly code = "ERR_PROVIDER";
-  constructor(message: string) {
-    super(message);
-    this.name = "ProviderError";
-  }
+export class ProviderError extends CodedError {
+  static override readonly code = "ERR_PROVIDER";
 }
 
 /**

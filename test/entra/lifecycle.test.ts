@@ -16,9 +16,10 @@ import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { broken, lineage, parentOf, watchLineage } from "../../common/lifeline";
 import { lockState, startTimeOf } from "../../common/lock";
+import type { EntraContext } from "../../entra/context";
 import { LocalEntraError } from "../../entra/errors";
 import type { Pki } from "../../entra/pki";
-import { createHandler, type EntraContext } from "../../entra/routes";
+import { createHandler } from "../../entra/routes";
 import { adminRequest, goodTokenRequest, registerClient, seedPki, startEntra, type TestEntra } from "../support/entra";
 import { expectHolds } from "../support/secrets";
 

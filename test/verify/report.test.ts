@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { VerifyReport } from "../../verify/report";
 import {
   emptyReport,
   failureReport,
@@ -9,7 +10,6 @@ import {
   scrubReport,
   verdictLine,
 } from "../../verify/report";
-import type { VerifyReport } from "../../verify/run";
 import { sharedCertificate } from "../support/certificates";
 import { keyRunIn } from "../support/cli";
 
