@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type Redactor, redactor } from "../common/redact";
 import { projectRoot } from "../common/root";
 import { LocalEntraError } from "../entra/errors";
 import { type LocalEntra, start } from "../entra/server";
@@ -14,7 +15,6 @@ import { DeploymentError, exitCodes, FolderError, RehearsalError, RehearsalInput
 import { claimFolder, markerName } from "./folder";
 import { type RehearsalVault, startRehearsalVault } from "./keyVault";
 import { planSummary, stepLine } from "./plan";
-import { type Redactor, redactor } from "./redact";
 import { rotationProber } from "./rotation";
 
 export interface RehearsalOptions {

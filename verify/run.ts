@@ -1,6 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import type { TokenCredential } from "@azure/identity";
 import { pemBlocks, pemLabel } from "../common/pem";
+import { redact } from "../common/redact";
 import { isQuotablePath, quotedPath } from "../common/safe";
 import { type Attempt, acquire, type Clock, realClock } from "./acquire";
 import type { Backoff } from "./backoff";
@@ -20,7 +21,7 @@ import {
 } from "./inputs";
 import type { VerifyOptions } from "./options";
 import { preflight } from "./preflight";
-import { emptyReport, scrub, scrubReport } from "./report";
+import { emptyReport, scrubReport } from "./report";
 import { checkToken, fetchJwks, missingRoles } from "./tokenChecks";
 import { prepareVaultSigning } from "./vaultSigning";
 
@@ -83,7 +84,7 @@ export async function runVerify(options: VerifyOptions, io: VerifyIO): Promise<V
   const clock = io.clock ?? realClock;
   const started = clock.now();
   const report = emptyReport(exitCodes.unexpected);
-  const progress = (line: string) => io.progress(scrub(line, report.secrets));
+  const progress = (line: string) => io.progress(redact(line, report.secrets));
   try {
     await run(options, { ...io, progress, clock }, report);
     report.verdict = "verified";
