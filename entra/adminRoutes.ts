@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBody, sendJson } from "../common/httpServer";
+import { isGuid } from "../common/safe";
 import { type Application, type Caller, DirectoryError, sameId } from "./directory";
 import type { Fault } from "./faults";
 import { maxQueuedFaults } from "./faults";
@@ -10,7 +11,6 @@ import {
   assertNewApplication,
   assertNewAppRoleAssignment,
   assertNewServicePrincipal,
-  isGuid,
   ownerIdOf,
   ownerReference,
   parseJsonBody,
