@@ -1,4 +1,5 @@
-import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
+import { createPrivateKey, type KeyObject } from "node:crypto";
+import { parseCertificate } from "../common/certificate";
 import { isGuid, isSafeUrl } from "../common/safe";
 import { rsaKeySizes, type Settings, signInAudiences } from "./defaults";
 import { maxValidityMonths, parseKeyVaultId, validityInMonths } from "./vault";
@@ -241,14 +242,6 @@ function keyVaultProblems(settings: Settings): string[] {
       `validityDays ${settings.validityDays} is longer than Key Vault's longest validity, ${maxValidityMonths} months: use at most ${Math.floor((maxValidityMonths * 365.2425) / 12)}`,
     );
   return problems;
-}
-
-function parseCertificate(pem: string): X509Certificate | undefined {
-  try {
-    return new X509Certificate(pem);
-  } catch {
-    return undefined;
-  }
 }
 
 function parseKey(pem: string): KeyObject | undefined {

@@ -1,4 +1,4 @@
-import { X509Certificate } from "node:crypto";
+import { isCertificate } from "../common/certificate";
 import { isGuid } from "../common/safe";
 import type {
   ApplicationPatch,
@@ -327,16 +327,8 @@ function applicationProblem(app: Body): void {
     for (const date of ["startDateTime", "endDateTime", "createdDateTime"])
       checkDate(credential[date], date, "KeyCredential");
     // Parsed here once, so a key that is no certificate fails the start, not every token request.
-    if (!parses(checkString(credential.key, "key", "KeyCredential", maxKey))) throw invalid("key", "KeyCredential");
-  }
-}
-
-function parses(pem: string): boolean {
-  try {
-    new X509Certificate(pem);
-    return true;
-  } catch {
-    return false;
+    if (!isCertificate(checkString(credential.key, "key", "KeyCredential", maxKey)))
+      throw invalid("key", "KeyCredential");
   }
 }
 

@@ -1,5 +1,5 @@
-import { X509Certificate } from "node:crypto";
 import type { TokenCredential } from "@azure/identity";
+import { isCertificate } from "../common/certificate";
 import { pemBlocks, pemLabel } from "../common/pem";
 import { redact } from "../common/redact";
 import { isQuotablePath, quotedPath } from "../common/safe";
@@ -236,14 +236,7 @@ function readCa(path: string): string {
   if (blocks.some((b) => /PRIVATE KEY$/.test(pemLabel(b) ?? "")))
     throw new InputError("--ca-file holds a private key: give the CA's certificate (PEM) only");
   const certificates = blocks.filter((b) => pemLabel(b) === "CERTIFICATE");
-  const parses = (pem: string) => {
-    try {
-      return Boolean(new X509Certificate(pem));
-    } catch {
-      return false;
-    }
-  };
-  if (certificates.length === 0 || !certificates.every(parses))
+  if (certificates.length === 0 || !certificates.every(isCertificate))
     throw new InputError(
       "--ca-file holds no certificate: give the PEM certificate of the CA that issued the authority's TLS certificate",
     );
