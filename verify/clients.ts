@@ -2,8 +2,9 @@ import { isRecord } from "../common/json";
 import { exitCodes, InputError, VerifyError } from "./errors";
 import { clientNames, parseJson, readText } from "./inputs";
 import type { VerifyOptions } from "./options";
+import type { VerifyReport } from "./report";
 import { humanReport, jsonReport, verdictLine } from "./report";
-import { runVerify, type VerifyIO, type VerifyReport } from "./run";
+import { runVerify, type VerifyIO } from "./run";
 
 /** Every client's report, and the verdict of them all. */
 export interface ClientsReport {

@@ -1,8 +1,39 @@
 import type { Failure } from "../common/cli";
 import { redactor } from "../common/redact";
+import type { Attempt } from "./acquire";
 import type { Check } from "./check";
 import { formatSeconds } from "./duration";
-import type { VerifyReport } from "./run";
+
+/** Everything a run found, with secrets left out by construction. */
+export interface VerifyReport {
+  verdict: "verified" | "failed";
+  exitCode: number;
+  error?: { code: string; message: string };
+  inputs?: {
+    source: string;
+    tenantId: string;
+    clientId: string;
+    authority: string;
+    scope: string;
+    expectedRoles: string[];
+    thumbprint?: string;
+    thumbprintSha256?: string;
+    assertion: string;
+    caFile?: string;
+    certificate: string;
+    /** "[redacted]" for a local key; "in Key Vault" when the vault signs. */
+    privateKey: "[redacted]" | "in Key Vault";
+    /** The versioned id of the vault key that signs the assertion (Key Vault signing only). */
+    keyVaultKeyId?: string;
+  };
+  warnings: string[];
+  preflight: Check[];
+  attempts: Attempt[];
+  checks: Check[];
+  timings: { preflightMs?: number; acquireMs?: number; checkMs?: number; totalMs: number };
+  /** Secret values this run handled, for printers to scrub; never serialized. */
+  secrets: string[];
+}
 
 /** The table a person reads, and a one-line verdict. */
 export function humanReport(r: VerifyReport): string {

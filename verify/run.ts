@@ -3,10 +3,9 @@ import { isCertificate } from "../common/certificate";
 import { pemBlocks, pemLabel } from "../common/pem";
 import { redact } from "../common/redact";
 import { isQuotablePath, quotedPath } from "../common/safe";
-import { type Attempt, acquire, type Clock, realClock } from "./acquire";
+import { acquire, type Clock, realClock } from "./acquire";
 import type { Backoff } from "./backoff";
 import { readCertificateFile } from "./certificateFile";
-import type { Check } from "./check";
 import { exitCodes, InputError, reportedFailure, TokenCheckError } from "./errors";
 import {
   type ClientCertificate,
@@ -21,7 +20,7 @@ import {
 } from "./inputs";
 import type { VerifyOptions } from "./options";
 import { preflight } from "./preflight";
-import { emptyReport, scrubReport } from "./report";
+import { emptyReport, scrubReport, type VerifyReport } from "./report";
 import { checkToken, fetchJwks, missingRoles } from "./tokenChecks";
 import { prepareVaultSigning } from "./vaultSigning";
 
@@ -41,37 +40,6 @@ export interface VerifyIO {
    * which reads the process environment (not `env`).
    */
   vaultCredential?: TokenCredential;
-}
-
-/** Everything a run found, with secrets left out by construction. */
-export interface VerifyReport {
-  verdict: "verified" | "failed";
-  exitCode: number;
-  error?: { code: string; message: string };
-  inputs?: {
-    source: string;
-    tenantId: string;
-    clientId: string;
-    authority: string;
-    scope: string;
-    expectedRoles: string[];
-    thumbprint?: string;
-    thumbprintSha256?: string;
-    assertion: string;
-    caFile?: string;
-    certificate: string;
-    /** "[redacted]" for a local key; "in Key Vault" when the vault signs. */
-    privateKey: "[redacted]" | "in Key Vault";
-    /** The versioned id of the vault key that signs the assertion (Key Vault signing only). */
-    keyVaultKeyId?: string;
-  };
-  warnings: string[];
-  preflight: Check[];
-  attempts: Attempt[];
-  checks: Check[];
-  timings: { preflightMs?: number; acquireMs?: number; checkMs?: number; totalMs: number };
-  /** Secret values this run handled, for printers to scrub; never serialized. */
-  secrets: string[];
 }
 
 /**

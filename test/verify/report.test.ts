@@ -6,9 +6,9 @@ import {
   jsonReport,
   markdownReport,
   scrubReport,
+  type VerifyReport,
   verdictLine,
 } from "../../verify/report";
-import type { VerifyReport } from "../../verify/run";
 import { sharedCertificate } from "../support/certificates";
 import { keyRunIn } from "../support/cli";
 
