@@ -16,7 +16,7 @@ export const critical = [
   "entra/validate.ts",
   "components/validation.ts",
   "components/rotation.ts",
-  "rehearsal/redact.ts",
+  "common/redact.ts",
   "rehearsal/engine/steps.ts",
   "common/safe.ts",
 ];

@@ -23,7 +23,7 @@ export const mutationTests = [
   "test/entra/validate.test.ts",
   "test/entra/token.test.ts",
   "test/entra/jws.test.ts",
-  "test/rehearsal/redact.test.ts",
+  "test/common/redact.test.ts",
   "test/rehearsal/engine/units.test.ts",
   "test/verify/tokenChecks.test.ts",
   "test/verify/report.test.ts",
@@ -37,7 +37,7 @@ export default defineConfig({
     setupFiles: ["test/support/perFile.ts"],
     // As in the suite's shared project: a file reuses the worker's modules, so a mutant's run does not load
     // @pulumi/pulumi or msal-node again. Stryker switches mutants at run time; a mutant in a module-level constant
-    // is still killed (checked on rehearsal/redact.ts's regexes, the same result with and without isolation).
+    // is still killed (checked on common/redact.ts's regexes, the same result with and without isolation).
     isolate: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -7,8 +7,14 @@ import { readCertificateFile } from "../verify/certificateFile";
 import { exitCodes } from "../verify/errors";
 import type { ExpiryReport } from "../verify/expiry";
 import { readBounded } from "../verify/files";
-import type { VerifyReport } from "../verify/report";
-import { failureReport, humanReport, jsonReport, markdownReport, verdictLine } from "../verify/report";
+import {
+  failureReport,
+  humanReport,
+  jsonReport,
+  markdownReport,
+  type VerifyReport,
+  verdictLine,
+} from "../verify/report";
 import { type ActionInputs, actionInputs, inInputTerms, input, passwordVariable, pathOf, reportFileOf } from "./inputs";
 import { escapeData, maskCommands, secretOutputs } from "./mask";
 import { writeOutputs } from "./outputs";

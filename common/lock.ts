@@ -17,12 +17,6 @@ export interface LockOptions {
   refuse?: (message: string) => Error;
 }
 
-/** Holds `<state>.lock` while a server uses the state file. */
-export interface StateLock {
-  path: string;
-  release(): void;
-}
-
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -75,41 +69,74 @@ function removeEmpty(from: string, upTo: string | undefined): void {
   }
 }
 
+/** A lock file this process holds. */
+export interface ProcessLock {
+  path: string;
+  /** Removes the lock file. */
+  release(): void;
+}
+
+/** The errors a refusal throws, each worded by its caller. */
+export interface LockFileOptions {
+  /** A running process holds the lock: `owner` is its pid. */
+  held: (owner: number) => Error;
+  /** The lock file came back after a stale one was removed: another process took it at the same moment. */
+  contended: () => Error;
+}
+
 /**
- * Takes the state file's lock: `<state>.lock` created exclusively, holding the
- * owner's pid and start time. A lock whose owner is gone (the server was
- * killed, even if its pid has been reused since) is taken over; a live owner,
- * this process included, means the start is refused, since two servers on one
- * file would overwrite each other's writes.
+ * Takes the lock file `path`: created exclusively, holding this process's pid and start time. A lock whose owner
+ * is gone (killed without releasing it, even if its pid has been reused since) is taken over; a running owner,
+ * this process included, means `held`. Errors of the file system (other than the file existing) are thrown as
+ * they are. The folder the lock file goes in must exist.
  */
-export function lockState(statePath: string, options: LockOptions = {}): StateLock {
+export function lockFile(path: string, options: LockFileOptions): ProcessLock {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const owner = [process.pid, startTimeOf(process.pid)].filter((x) => x !== undefined).join(" ");
+      writeFileSync(path, `${owner}\n`, { flag: "wx", mode: 0o600 });
+      return { path, release: () => rmSync(path, { force: true }) };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    let recorded: string;
+    try {
+      recorded = readFileSync(path, "utf8");
+    } catch (err) {
+      // Released between the two calls: take it now.
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw err;
+    }
+    const [pidText = "", start] = recorded.slice(0, 100).trim().split(/\s+/);
+    const owner = /^\d{1,10}$/.test(pidText) ? Number(pidText) : 0;
+    if (owner > 0 && ownerRunning(owner, start)) throw options.held(owner);
+    rmSync(path, { force: true }); // stale: its owner died without releasing it
+  }
+  throw options.contended();
+}
+
+/**
+ * Takes the state file's lock, `<state>.lock` (see lockFile), making the state's folder if need be: two servers on
+ * one file would overwrite each other's writes.
+ */
+export function lockState(statePath: string, options: LockOptions = {}): ProcessLock {
   const server = options.server ?? "server";
   const refuse = options.refuse ?? ((message: string) => new StateLockedError(message));
   const path = `${statePath}.lock`;
   const dir = dirname(statePath);
   const made = mkdirSync(dir, { recursive: true });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const owner = [process.pid, startTimeOf(process.pid)].filter((x) => x !== undefined).join(" ");
-      writeFileSync(path, `${owner}\n`, { flag: "wx", mode: 0o600 });
-      return {
-        path,
-        release: () => {
-          rmSync(path, { force: true });
-          removeEmpty(dir, made);
-        },
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    }
-    const [pidText = "", start] = readFileSync(path, "utf8").slice(0, 100).trim().split(/\s+/);
-    const owner = /^\d{1,10}$/.test(pidText) ? Number(pidText) : 0;
-    if (owner > 0 && ownerRunning(owner, start)) {
-      throw refuse(
+  const lock = lockFile(path, {
+    held: (owner) =>
+      refuse(
         `state file ${statePath} is in use by another ${server} (pid ${owner}); stop that one or pass another --state (if none is running, delete ${path})`,
-      );
-    }
-    rmSync(path, { force: true }); // stale: its owner died without releasing it
-  }
-  throw refuse(`could not lock ${statePath}: ${path} keeps reappearing`);
+      ),
+    contended: () => refuse(`could not lock ${statePath}: ${path} keeps reappearing`),
+  });
+  return {
+    path,
+    release: () => {
+      lock.release();
+      removeEmpty(dir, made);
+    },
+  };
 }

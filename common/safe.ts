@@ -8,7 +8,8 @@
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const thumbprint = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 
-export const isGuid = (value: string): boolean => guid.test(value);
+/** Whether a value is a GUID, in either case: the one pattern for every id this project checks. */
+export const isGuid = (value: unknown): value is string => typeof value === "string" && guid.test(value);
 
 export const isThumbprintHex = (value: string): boolean => thumbprint.test(value);
 

@@ -1,7 +1,5 @@
-import { createHash, X509Certificate } from "node:crypto";
-
-/** A certificate as PEM text, DER bytes, or already parsed. */
-export type CertificateInput = string | Buffer | X509Certificate;
+import { createHash } from "node:crypto";
+import { type CertificateInput, certificateOf } from "./certificate";
 
 export interface Thumbprints {
   /** SHA-1 of the certificate's DER, uppercase hex: what the Azure portal shows and keyCredentials' customKeyIdentifier. */
@@ -9,10 +7,6 @@ export interface Thumbprints {
   /** SHA-256 of the certificate's DER, uppercase hex. */
   sha256: string;
 }
-
-/** Parses a certificate given as PEM or DER; node:crypto throws on anything else. */
-export const certificateOf = (cert: CertificateInput): X509Certificate =>
-  cert instanceof X509Certificate ? cert : new X509Certificate(cert);
 
 /** Both thumbprints, computed by node:crypto from the DER. */
 export function thumbprints(cert: CertificateInput): Thumbprints {

@@ -1,9 +1,9 @@
-import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
-import { isSafeUrl } from "../common/safe";
+import { createPrivateKey, type KeyObject } from "node:crypto";
+import { parseCertificate } from "../common/certificate";
+import { isGuid, isSafeUrl } from "../common/safe";
 import { rsaKeySizes, type Settings, signInAudiences } from "./defaults";
 import { maxValidityMonths, parseKeyVaultId, validityInMonths } from "./vault";
 
-const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Microsoft Graph, appRole resource type, "value": letters, digits and ! # $ % & ' ( ) * + , - . / : ; = ? @
 // [ ] ^ _ { } ~; no spaces; may not begin with a dot.
 const roleValue = /^(?!\.)[A-Za-z0-9!#$%&'()*+,\-./:;=?@[\]^_{}~]+$/;
@@ -163,7 +163,7 @@ function roleProblems(settings: Settings): string[] {
 
 function apiProblems(settings: Settings): string[] {
   const problems: string[] = [];
-  if (settings.apiClientId && !guid.test(settings.apiClientId))
+  if (settings.apiClientId && !isGuid(settings.apiClientId))
     problems.push(
       "apiClientId is not a client id (a GUID such as 00000000-0000-0000-0000-000000000000): set the API's client id, or leave it empty to create a companion API",
     );
@@ -178,7 +178,7 @@ function apiProblems(settings: Settings): string[] {
 
 function ownerProblems(settings: Settings): string[] {
   return settings.owners.flatMap((o, i) =>
-    guid.test(o)
+    isGuid(o)
       ? []
       : [`owners[${i}] is not an object id: owners takes the object ids (GUIDs) of users or service principals`],
   );
@@ -242,14 +242,6 @@ function keyVaultProblems(settings: Settings): string[] {
       `validityDays ${settings.validityDays} is longer than Key Vault's longest validity, ${maxValidityMonths} months: use at most ${Math.floor((maxValidityMonths * 365.2425) / 12)}`,
     );
   return problems;
-}
-
-function parseCertificate(pem: string): X509Certificate | undefined {
-  try {
-    return new X509Certificate(pem);
-  } catch {
-    return undefined;
-  }
 }
 
 function parseKey(pem: string): KeyObject | undefined {

@@ -1,4 +1,5 @@
 import { createHash, X509Certificate } from "node:crypto";
+import { isGuid } from "../common/safe";
 
 /** The parts of a Key Vault's ARM id. */
 export interface KeyVaultId {
@@ -7,7 +8,6 @@ export interface KeyVaultId {
   vaultName: string;
 }
 
-const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Exactly the casing `az keyvault show --query id` prints and azurerm's strict parser (go-azure-helpers
 // resourcemanager/commonids, ParseKeyVaultID) accepts.
 const armShape = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.KeyVault\/vaults\/([^/]+)$/;
@@ -30,7 +30,7 @@ export function parseKeyVaultId(id: string): KeyVaultId | { problem: string } {
         "is not the ARM id of a vault, /subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>: copy it from `az keyvault show --name <vault> --query id -o tsv`",
     };
   const [, subscriptionId = "", group = "", name = ""] = match;
-  if (!guid.test(subscriptionId))
+  if (!isGuid(subscriptionId))
     return { problem: "names a subscription that is not a GUID: copy the id from `az keyvault show`" };
   if (!resourceGroup.test(group) || group.endsWith("."))
     return { problem: "names a resource group Azure would refuse: copy the id from `az keyvault show`" };

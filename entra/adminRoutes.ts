@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBody, sendJson } from "../common/httpServer";
 import { dispatch, type Route, route } from "../common/routeTable";
+import { isGuid } from "../common/safe";
 import type { EntraContext } from "./context";
 import { type Application, type Caller, DirectoryError, sameId } from "./directory";
 import type { Fault } from "./faults";
@@ -11,7 +12,6 @@ import {
   assertNewApplication,
   assertNewAppRoleAssignment,
   assertNewServicePrincipal,
-  isGuid,
   ownerIdOf,
   ownerReference,
   parseJsonBody,

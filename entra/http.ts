@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { isGuid } from "../common/safe";
 
 /**
  * Graph's error shape:
@@ -16,14 +17,12 @@ export const graphError = (code: string, message: string, now = new Date()) => (
   },
 });
 
-const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * The correlation id a client sent (MSAL sends `client-request-id` as a header
  * or in the query/body): echoed only if it is a GUID, as Entra ID's ids are,
  * so that no client text ever reaches a response header.
  */
 export function correlationIdOf(...candidates: (string | string[] | null | undefined)[]): string {
-  for (const c of candidates) if (typeof c === "string" && guidPattern.test(c)) return c.toLowerCase();
+  for (const c of candidates) if (isGuid(c)) return c.toLowerCase();
   return randomUUID();
 }

@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { isGuid } from "../common/safe";
 import { type DirectoryState, emptyDirectory, ensureTenant } from "./directory";
 import { LocalEntraError } from "./errors";
-import { isGuid, stateProblem } from "./validate";
+import { stateProblem } from "./validate";
 
 /** The directory and where it is kept. */
 export interface Store {

@@ -1,4 +1,5 @@
-import { X509Certificate } from "node:crypto";
+import { isCertificate } from "../common/certificate";
+import { isGuid } from "../common/safe";
 import type {
   ApplicationPatch,
   AppRole,
@@ -22,10 +23,7 @@ const maxDisplayName = 256;
 const maxList = 100;
 const maxString = 1024;
 const maxKey = 64 * 1024;
-const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isoDatePattern = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,7})?(Z|[+-]\d\d:\d\d)$/;
-
-export const isGuid = (value: unknown): value is string => typeof value === "string" && guidPattern.test(value);
 
 type Body = Record<string, unknown>;
 
@@ -329,16 +327,8 @@ function applicationProblem(app: Body): void {
     for (const date of ["startDateTime", "endDateTime", "createdDateTime"])
       checkDate(credential[date], date, "KeyCredential");
     // Parsed here once, so a key that is no certificate fails the start, not every token request.
-    if (!parses(checkString(credential.key, "key", "KeyCredential", maxKey))) throw invalid("key", "KeyCredential");
-  }
-}
-
-function parses(pem: string): boolean {
-  try {
-    new X509Certificate(pem);
-    return true;
-  } catch {
-    return false;
+    if (!isCertificate(checkString(credential.key, "key", "KeyCredential", maxKey)))
+      throw invalid("key", "KeyCredential");
   }
 }
 

@@ -1,11 +1,14 @@
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { lockFile, type ProcessLock } from "../common/lock";
 import { FolderError } from "./errors";
 
 /**
  * The rehearsal's folder: it holds the stack between runs, and it is never
  * someone else's. A marker file says the rehearsal made it and lists what it
- * wrote; a lock file with the owner's pid keeps a second run out.
+ * wrote; a lock file with the owner's pid and start time keeps a second run
+ * out (common/lock.ts), and is taken over once that process is gone, even if
+ * the system has given its pid to another since.
  */
 
 export const markerName = ".rehearsal-folder.json";
@@ -27,9 +30,6 @@ export interface ClaimedFolder {
 
 export interface ClaimOptions {
   fresh: boolean;
-  /** Whether a pid is alive; injected by tests. */
-  isAlive?: (pid: number) => boolean;
-  pid?: number;
 }
 
 const describe = (err: unknown) => {
@@ -78,37 +78,21 @@ function readMarker(dir: string): Marker | undefined {
 const writeMarker = (dir: string, marker: Marker) =>
   writeFileSync(join(dir, markerName), `${JSON.stringify(marker, null, 2)}\n`);
 
-/** A live owner: signal 0 succeeds, or fails only for lack of permission. */
-export function pidIsAlive(pid: number): boolean {
+function lock(dir: string): ProcessLock {
   try {
-    process.kill(pid, 0);
-    return true;
+    return lockFile(join(dir, lockName), {
+      held: (owner) =>
+        new FolderError(
+          "ERR_FOLDER_LOCKED",
+          `--dir ${dir} is in use by another rehearsal (pid ${owner}); wait for it to finish or stop it, or use another --dir`,
+        ),
+      contended: () =>
+        new FolderError("ERR_FOLDER_LOCKED", `--dir ${dir}: another rehearsal took the lock at the same moment`),
+    });
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+    if (err instanceof FolderError) throw err;
+    throw unusable(dir, err);
   }
-}
-
-function lock(dir: string, pid: number, isAlive: (pid: number) => boolean): void {
-  const path = join(dir, lockName);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, "wx", 0o600);
-      writeFileSync(fd, `${pid}\n`);
-      closeSync(fd);
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw unusable(dir, err);
-    }
-    const owner = Number.parseInt(readFileSync(path, "utf8"), 10);
-    if (Number.isInteger(owner) && owner > 0 && isAlive(owner))
-      throw new FolderError(
-        "ERR_FOLDER_LOCKED",
-        `--dir ${dir} is in use by another rehearsal (pid ${owner}); wait for it to finish or stop it, or use another --dir`,
-      );
-    // The owner is gone: a stale lock from a run that was killed.
-    rmSync(path, { force: true });
-  }
-  throw new FolderError("ERR_FOLDER_LOCKED", `--dir ${dir}: another rehearsal took the lock at the same moment`);
 }
 
 /**
@@ -133,7 +117,6 @@ function makeDir(dir: string): void {
  * `fresh`, deletes what earlier runs wrote (and only that).
  */
 export function claimFolder(dir: string, options: ClaimOptions): ClaimedFolder {
-  const pid = options.pid ?? process.pid;
   let entries: string[];
   try {
     makeDir(dir);
@@ -156,7 +139,7 @@ export function claimFolder(dir: string, options: ClaimOptions): ClaimedFolder {
   } catch (err) {
     throw unusable(dir, err);
   }
-  lock(dir, pid, options.isAlive ?? pidIsAlive);
+  const held = lock(dir);
   const owned = new Set(marker.wrote);
   if (options.fresh) {
     for (const name of owned) rmSync(join(dir, name), { recursive: true, force: true });
@@ -175,7 +158,7 @@ export function claimFolder(dir: string, options: ClaimOptions): ClaimedFolder {
         if (!before.has(name) || owned.has(name)) owned.add(name);
       }
       writeMarker(dir, { madeBy: "entra-cert-auth rehearsal", wrote: [...owned].sort() });
-      rmSync(join(dir, lockName), { force: true });
+      held.release();
     },
   };
 }

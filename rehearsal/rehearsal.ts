@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { messageOf } from "../common/errors";
+import { type Redactor, redactor } from "../common/redact";
 import { projectRoot } from "../common/root";
+import { isGuid } from "../common/safe";
 import { LocalEntraError } from "../entra/errors";
 import { type LocalEntra, start } from "../entra/server";
 import { humanClientsReport, runAllClients } from "../verify/clients";
@@ -17,7 +19,6 @@ import { DeploymentError, exitCodes, FolderError, RehearsalError, RehearsalInput
 import { claimFolder, markerName } from "./folder";
 import { type RehearsalVault, startRehearsalVault } from "./keyVault";
 import { planSummary, stepLine } from "./plan";
-import { type Redactor, redactor } from "./redact";
 import { clientsProber, rotationProber } from "./rotation";
 
 export interface RehearsalOptions {
@@ -80,7 +81,6 @@ export interface RehearsalResult {
 const secretOutputs = ["privateKeyPem", "certificatePfx", "pfxPassword"];
 
 type Deployer = { clientId: string; objectId: string; roles?: string[] };
-const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The deploying identity getClientConfig reports: the same one across runs, or owners would change. Its optional
@@ -103,10 +103,8 @@ function deployerOf(dir: string): Deployer {
   const d = (typeof read === "object" && read !== null ? read : {}) as Record<string, unknown>;
   const roles = d.roles;
   if (
-    typeof d.clientId !== "string" ||
-    !guid.test(d.clientId) ||
-    typeof d.objectId !== "string" ||
-    !guid.test(d.objectId) ||
+    !isGuid(d.clientId) ||
+    !isGuid(d.objectId) ||
     (roles !== undefined && (!Array.isArray(roles) || !roles.every((r) => typeof r === "string" && /^[\w.]+$/.test(r))))
   )
     throw new RehearsalInputError(

@@ -1,4 +1,5 @@
-import { createPrivateKey, X509Certificate } from "node:crypto";
+import { createPrivateKey } from "node:crypto";
+import { isCertificate, parseCertificate } from "../common/certificate";
 import { pemBlocks, pemLabel } from "../common/pem";
 import { quotedPath } from "../common/safe";
 import { InputError, PreflightError } from "./errors";
@@ -39,13 +40,12 @@ function fromPem(text: string, what: string, password: string): ClientCertificat
   if (certificateBlocks.length === 0 || !keyBlock)
     throw new InputError(`${what} must hold a PEM certificate and its private key, or be a PFX (PKCS#12) file`);
   const certificates = certificateBlocks.map((pem, i) => {
-    try {
-      return new X509Certificate(pem);
-    } catch {
+    const certificate = parseCertificate(pem);
+    if (!certificate)
       throw new InputError(
         `${what} holds a CERTIFICATE block (the ${ordinal(i + 1)}) that does not parse as an X.509 certificate`,
       );
-    }
+    return certificate;
   });
   const privateKeyPem = openKey(keyBlock, what, password);
   const key = createPrivateKey(privateKeyPem);
@@ -103,10 +103,7 @@ function certificateOnly(text: string, what: string): ClientCertificate {
     );
   const certificatePem = blocks.find((b) => pemLabel(b) === "CERTIFICATE");
   if (!certificatePem) throw new InputError(`${what} holds no PEM CERTIFICATE block`);
-  try {
-    new X509Certificate(certificatePem);
-  } catch {
+  if (!isCertificate(certificatePem))
     throw new InputError(`${what} holds a CERTIFICATE block that does not parse as an X.509 certificate`);
-  }
   return { certificatePem };
 }

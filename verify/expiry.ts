@@ -1,4 +1,4 @@
-import { X509Certificate } from "node:crypto";
+import { parseCertificate } from "../common/certificate";
 import { isRecord } from "../common/json";
 import { isThumbprintHex } from "../common/safe";
 import { thumbprints } from "../common/thumbprint";
@@ -114,12 +114,8 @@ export function attachedCertificates(
       throw new InputError(
         "outputs have neither attachedCertificates nor certificatePem: pass the outputs of this project's stack",
       );
-    let certificate: X509Certificate;
-    try {
-      certificate = new X509Certificate(pem);
-    } catch {
-      throw new InputError("output certificatePem is not a PEM certificate");
-    }
+    const certificate = parseCertificate(pem);
+    if (!certificate) throw new InputError("output certificatePem is not a PEM certificate");
     const t = thumbprints(certificate);
     return { source: "certificatePem", certificates: [describe(t.sha1, t.sha256, new Date(certificate.validTo), 0)] };
   }

@@ -1,4 +1,5 @@
 import type { Failure } from "../common/cli";
+import { redactor } from "../common/redact";
 import type { Attempt } from "./acquire";
 import type { Check } from "./check";
 import { formatSeconds } from "./duration";
@@ -120,23 +121,12 @@ export function markdownReport(r: VerifyReport): string {
 }
 
 /**
- * Replaces every secret a run handled wherever it appears. Reports are built
- * from safe values; this catches what a library might have slipped into a
- * message. A PEM is scrubbed line by line, so a fragment of it is caught too.
+ * The report with every message redacted (common/redact.ts): the secrets the run handled, whole or in pieces, and
+ * any JWT or PEM private key by shape. Reports are built from safe values; this catches what a library might have
+ * slipped into a message. The same object, for chaining.
  */
-export function scrub(text: string, secrets: string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    for (const piece of secretPieces(secret)) out = out.split(piece).join("[redacted]");
-  }
-  return out;
-}
-
-/** The report with every message scrubbed (see scrub); the same object, for chaining. */
 export function scrubReport(r: VerifyReport): VerifyReport {
-  // Stryker disable next-line ConditionalExpression: equivalent, with no secrets every clean() returns its text.
-  if (r.secrets.length === 0) return r;
-  const clean = (text: string) => scrub(text, r.secrets);
+  const clean = redactor(r.secrets);
   if (r.error) r.error.message = clean(r.error.message);
   // Inputs are checked for shape, but a base64 line of a key can pass a role value's shape.
   if (r.inputs) {
@@ -147,17 +137,4 @@ export function scrubReport(r: VerifyReport): VerifyReport {
   for (const c of [...r.preflight, ...r.checks]) c.detail = clean(c.detail);
   for (const a of r.attempts) a.reason = clean(a.reason);
   return r;
-}
-
-// Stryker disable next-line MethodExpression: equivalent, PEM armour lines begin and end with five dashes.
-const isArmour = (line: string) => line.startsWith("-----");
-
-function secretPieces(secret: string): string[] {
-  if (secret.includes("-----BEGIN"))
-    return secret
-      .split("\n")
-      .map((l) => l.trim())
-      .filter((l) => l.length >= 16 && !isArmour(l));
-  // Stryker disable next-line ArrayDeclaration: equivalent for any text but the mutant's own placeholder.
-  return secret.length >= 4 ? [secret] : [];
 }

@@ -1,6 +1,7 @@
-import { X509Certificate } from "node:crypto";
 import type { TokenCredential } from "@azure/identity";
+import { isCertificate } from "../common/certificate";
 import { pemBlocks, pemLabel } from "../common/pem";
+import { redact } from "../common/redact";
 import { isQuotablePath, quotedPath } from "../common/safe";
 import { acquire, type Clock, realClock } from "./acquire";
 import type { Backoff } from "./backoff";
@@ -19,7 +20,7 @@ import {
 } from "./inputs";
 import type { VerifyOptions } from "./options";
 import { preflight } from "./preflight";
-import { emptyReport, scrub, scrubReport, type VerifyReport } from "./report";
+import { emptyReport, scrubReport, type VerifyReport } from "./report";
 import { checkToken, fetchJwks, missingRoles } from "./tokenChecks";
 import { prepareVaultSigning } from "./vaultSigning";
 
@@ -51,7 +52,7 @@ export async function runVerify(options: VerifyOptions, io: VerifyIO): Promise<V
   const clock = io.clock ?? realClock;
   const started = clock.now();
   const report = emptyReport(exitCodes.unexpected);
-  const progress = (line: string) => io.progress(scrub(line, report.secrets));
+  const progress = (line: string) => io.progress(redact(line, report.secrets));
   try {
     await run(options, { ...io, progress, clock }, report);
     report.verdict = "verified";
@@ -203,14 +204,7 @@ function readCa(path: string): string {
   if (blocks.some((b) => /PRIVATE KEY$/.test(pemLabel(b) ?? "")))
     throw new InputError("--ca-file holds a private key: give the CA's certificate (PEM) only");
   const certificates = blocks.filter((b) => pemLabel(b) === "CERTIFICATE");
-  const parses = (pem: string) => {
-    try {
-      return Boolean(new X509Certificate(pem));
-    } catch {
-      return false;
-    }
-  };
-  if (certificates.length === 0 || !certificates.every(parses))
+  if (certificates.length === 0 || !certificates.every(isCertificate))
     throw new InputError(
       "--ca-file holds no certificate: give the PEM certificate of the CA that issued the authority's TLS certificate",
     );

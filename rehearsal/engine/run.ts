@@ -1,11 +1,11 @@
 import { mkdirSync } from "node:fs";
+import { liveRedactor } from "../../common/redact";
 import { localProviders } from "../providers";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint";
 import { Deployment } from "./deployment";
 import { AbortedError, CheckpointError, ProgramError, ResourceError } from "./errors";
 import { serveMonitor } from "./monitor";
 import { launchProgram } from "./program";
-import { scrubber } from "./scrub";
 import type { EngineResult, EngineRun, PhaseTimings } from "./types";
 import { reveal, Secret, secretStrings, Unknown, type ValueMap } from "./wire";
 
@@ -45,12 +45,16 @@ export async function runEngine(run: EngineRun): Promise<EngineResult> {
     signal: run.signal,
   });
   const configSecrets = run.secretKeys.flatMap((k) => (run.config[k] === undefined ? [] : [run.config[k]]));
-  const scrub = scrubber(() => [
-    ...configSecrets,
-    run.providers.entra.adminKey,
-    ...prior.resources.flatMap((e) => [...secretStrings(e.inputs), ...secretStrings(e.outputs)]),
-    ...deployment.knownSecrets(),
-  ]);
+  const scrub = liveRedactor(
+    () => [
+      ...configSecrets,
+      run.providers.entra.adminKey,
+      ...prior.resources.flatMap((e) => [...secretStrings(e.inputs), ...secretStrings(e.outputs)]),
+      ...deployment.knownSecrets(),
+    ],
+    // As the Pulumi CLI filters diagnostics.
+    { placeholder: "[secret]" },
+  );
   const errors: string[] = [];
   const monitor = await serveMonitor(deployment, {
     log(severity, message, urn) {

@@ -88,6 +88,18 @@ describe("what a message may quote", () => {
     expect(quoted(value)).toBe("");
   });
 
+  it("knows a GUID in either case, whole, and only as a string", () => {
+    const id = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+    expect([isGuid(id), isGuid(id.toUpperCase()), isGuid(`${id}0`), isGuid(`0${id}`)]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
+    // A one-element list would pass a bare pattern test (it becomes its element's text).
+    expect([isGuid(1), isGuid(undefined), isGuid([id])]).toEqual([false, false, false]);
+  });
+
   it("has each shape checked by its own rule", () => {
     expect([isGuid(guid), isGuid(sha1), isThumbprintHex(sha1), isThumbprintHex(guid)]).toEqual([
       true,

@@ -1,6 +1,8 @@
+import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { startTimeOf } from "../../common/lock";
 import { FolderError } from "../../rehearsal/errors";
 import { claimFolder, lockName, markerName } from "../../rehearsal/folder";
 import { fileTempDir } from "../support/tempFolders";
@@ -8,6 +10,13 @@ import { fileTempDir } from "../support/tempFolders";
 const temp = fileTempDir("eca-folder-");
 let n = 0;
 const fresh = () => join(temp, `f${n++}`);
+
+/** The pid of a process that has exited: nothing runs under it (until the system reuses it). */
+const deadPid = () =>
+  new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
+    child.on("exit", () => resolve(child.pid ?? 0));
+  });
 
 const snapshot = (dir: string) =>
   Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), "utf8")]));
@@ -67,13 +76,52 @@ describe("the rehearsal's folder is never someone else's", () => {
     claimFolder(dir, { fresh: false }).release();
   });
 
-  it("takes over a stale lock whose owner is gone", () => {
+  it("records the owner's pid and start time in the lock, so that the pid alone never proves an owner", () => {
+    const dir = fresh();
+    const claimed = claimFolder(dir, { fresh: false });
+    expect(readFileSync(join(dir, lockName), "utf8")).toBe(`${process.pid} ${startTimeOf(process.pid)}\n`);
+    claimed.release();
+  });
+
+  it("takes over a stale lock whose owner is gone", async () => {
     const dir = fresh();
     claimFolder(dir, { fresh: false }).release();
-    writeFileSync(join(dir, lockName), "424242\n");
-    const claimed = claimFolder(dir, { fresh: false, isAlive: (pid) => pid !== 424242 });
-    expect(readFileSync(join(dir, lockName), "utf8")).toBe(`${process.pid}\n`);
+    const dead = await deadPid();
+    expect(startTimeOf(dead)).toBeUndefined();
+    writeFileSync(join(dir, lockName), `${dead}\n`);
+    const claimed = claimFolder(dir, { fresh: false });
+    expect(readFileSync(join(dir, lockName), "utf8")).toBe(`${process.pid} ${startTimeOf(process.pid)}\n`);
     claimed.release();
+  });
+
+  it.each([
+    ["a live pid the system reused (this process) with another start time", () => `${process.pid} 1\n`],
+    ["a live pid (pid 1) and no start time, as a lock written before start times were recorded", () => "1\n"],
+    ["no pid at all", () => "not a pid\n"],
+  ])("takes over a lock holding %s: that process is no rehearsal in this folder", (_, content) => {
+    const dir = fresh();
+    claimFolder(dir, { fresh: false }).release();
+    writeFileSync(join(dir, lockName), content());
+    const claimed = claimFolder(dir, { fresh: false });
+    expect(readFileSync(join(dir, lockName), "utf8")).toBe(`${process.pid} ${startTimeOf(process.pid)}\n`);
+    claimed.release();
+    expect(readdirSync(dir)).toEqual([markerName]);
+  });
+
+  it("refuses a lock whose pid and start time name a running process", () => {
+    const dir = fresh();
+    claimFolder(dir, { fresh: false }).release();
+    writeFileSync(join(dir, lockName), `${process.pid} ${startTimeOf(process.pid)}\n`);
+    expect(refused(() => claimFolder(dir, { fresh: false })).code).toBe("ERR_FOLDER_LOCKED");
+  });
+
+  it("refuses a folder whose lock cannot be read, with the cause, exit 2", () => {
+    const dir = fresh();
+    claimFolder(dir, { fresh: false }).release();
+    mkdirSync(join(dir, lockName));
+    const err = refused(() => claimFolder(dir, { fresh: false }));
+    expect(err.code).toBe("ERR_FOLDER_UNUSABLE");
+    expect(err.message).toContain("EISDIR");
   });
 
   it("--fresh deletes only entries directly in the folder, whatever a hand-edited marker lists", () => {

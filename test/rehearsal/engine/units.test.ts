@@ -7,7 +7,6 @@ import { CheckpointError } from "../../../rehearsal/engine";
 import { loadCheckpoint, saveCheckpoint } from "../../../rehearsal/engine/checkpoint";
 import { Deployment, markSecrets } from "../../../rehearsal/engine/deployment";
 import { ignoreChanges, parsePath } from "../../../rehearsal/engine/ignoreChanges";
-import { scrubber } from "../../../rehearsal/engine/scrub";
 import { decide, deleteOrder, shouldTriggerReplace, urnOf } from "../../../rehearsal/engine/steps";
 import {
   decode,
@@ -233,13 +232,5 @@ describe("the checkpoint", () => {
     expect(existsSync(join(dir, "checkpoint.key"))).toBe(false);
     writeFileSync(join(dir, "checkpoint.json"), "{not json");
     expect(() => loadCheckpoint(dir)).toThrow(CheckpointError);
-  });
-});
-
-describe("scrubbing", () => {
-  it("removes whole secrets and each long line of multi-line ones", () => {
-    const pem = "-----BEGIN KEY-----\nAAAABBBBCCCCDDDDEEEEFFFF\n-----END KEY-----";
-    const scrub = scrubber(() => ["hunter22", pem]);
-    expect(scrub("pw hunter22 and line AAAABBBBCCCCDDDDEEEEFFFF")).toBe("pw [secret] and line [secret]");
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { redactor } from "../../rehearsal/redact";
+import { liveRedactor, redact, redactor } from "../../common/redact";
+import { sharedCertificate } from "../support/certificates";
 import { expectHolds } from "../support/secrets";
 
-describe("what the rehearsal prints is scrubbed", () => {
+describe("what is printed is redacted: verify's reports, the engine's diagnostics, the rehearsal's lines", () => {
   const body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj";
   const key = `-----BEGIN PRIVATE KEY-----\n${body}\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCzzzz\n-----END PRIVATE KEY-----\n`;
 
@@ -79,12 +80,14 @@ describe("what the rehearsal prints is scrubbed", () => {
   const turns = (redact: (l: string) => string, line: string, expected: string, label: string) =>
     expect(redact(line) === expected, label).toBe(true);
 
-  it("replaces a password of 8 characters or more wherever it appears, even one too short for any other rule", () => {
+  it("replaces a password of 4 characters or more wherever it appears, even one too short for any other rule", () => {
     const redact = redactor();
     redact.add("s3cr3t!!");
     turns(redact, "login with s3cr3t!! now", "login with [redacted] now", "an 8-character password was replaced");
-    redact.add("1234567");
-    turns(redact, "code 1234567", "code 1234567", "a 7-character value is too short to be a secret");
+    redact.add("abcd");
+    turns(redact, "four abcd", "four [redacted]", "a 4-character password was replaced");
+    redact.add("xyz");
+    turns(redact, "three xyz", "three xyz", "a 3-character value is too short to be a secret");
   });
 
   it("replaces a PEM body line of 16 characters on its own", () => {
@@ -164,5 +167,66 @@ describe("what the rehearsal prints is scrubbed", () => {
     redact.add("abc");
     redact.add(undefined);
     expect(redact("abc stays")).toBe("abc stays");
+  });
+
+  it("replaces every body line of a real PEM key, so a fragment a library slipped into a message is caught", async () => {
+    const { privateKeyPem } = await sharedCertificate();
+    const line = privateKeyPem.split("\n")[3] ?? "";
+    turns(
+      redactor([privateKeyPem]),
+      `progress: odd answer ${line} from the server`,
+      "progress: odd answer [redacted] from the server",
+      "a body line of the key was replaced in place",
+    );
+  });
+
+  it("finds the lines of a PEM written with CRLF line ends", async () => {
+    const { privateKeyPem } = await sharedCertificate();
+    const crlf = privateKeyPem.replaceAll("\n", "\r\n");
+    const line = privateKeyPem.split("\n")[3] ?? "";
+    turns(redactor([crlf]), `odd answer ${line} here`, "odd answer [redacted] here", "the line was replaced");
+  });
+
+  it("finds a line of a secret pasted with indentation, as a key in a YAML block is", () => {
+    const line = "QUJDREVGR0hJSktMTU5PUA";
+    const redact = redactor([`-----BEGIN PRIVATE KEY-----\n    ${line}\n    QUJD\n-----END PRIVATE KEY-----`]);
+    turns(redact, `key ${line} end`, "key [redacted] end", "the indented line was found without its indentation");
+  });
+
+  it("never treats a PEM's armour or its lines under 16 characters as secrets", () => {
+    const pem = "-----BEGIN CERTIFICATE-----\nABCDEFGHIJKLMNOP\nABCDEFGHIJKLMNO\n-----END CERTIFICATE-----";
+    const redact = redactor([pem]);
+    expect(redact("-----BEGIN CERTIFICATE----- ABCDEFGHIJKLMNO")).toBe("-----BEGIN CERTIFICATE----- ABCDEFGHIJKLMNO");
+    expect(redact("x ABCDEFGHIJKLMNOP")).toBe("x [redacted]");
+  });
+
+  it("redacts a one-off text by the secrets given and by shape, and leaves a text without either as it was", () => {
+    expect(redact("password hunter22 here", ["hunter22"])).toBe("password [redacted] here");
+    expect(redact("a b c", ["b"])).toBe("a b c");
+    expect(redact("token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl end", [])).toBe(
+      "token [redacted token] end",
+    );
+    expect(redact("nothing secret here", [])).toBe("nothing secret here");
+  });
+
+  it("says what the caller asks for a known secret: the engine's [secret], as the Pulumi CLI says it", () => {
+    const pem = "-----BEGIN KEY-----\nAAAABBBBCCCCDDDDEEEEFFFF\n-----END KEY-----";
+    const redact = redactor(["hunter22", pem], { placeholder: "[secret]" });
+    expect(redact("pw hunter22 and line AAAABBBBCCCCDDDDEEEEFFFF")).toBe("pw [secret] and line [secret]");
+  });
+
+  it("learns the secrets of a run as it goes, before each text, once each", () => {
+    const known: unknown[] = ["hunter22"];
+    let asked = 0;
+    const redact = liveRedactor(() => {
+      asked++;
+      return known;
+    });
+    expect(redact("pw hunter22, pin 123456")).toBe("pw [redacted], pin 123456");
+    known.push("123456", 42);
+    expect(redact("pw hunter22, pin 123456")).toBe("pw [redacted], pin [redacted]");
+    known.push("123456");
+    expect(redact("again hunter22 123456")).toBe("again [redacted] [redacted]");
+    expect(asked).toBe(3);
   });
 });

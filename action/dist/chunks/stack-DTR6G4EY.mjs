@@ -4,7 +4,7 @@ const require = __actionRequire(import.meta.url);
 import {
   InputError,
   quotedPath
-} from "./chunk-2KUBH5LB.mjs";
+} from "./chunk-Z4JGUPUN.mjs";
 import "./chunk-KJ7PS2IV.mjs";
 
 // verify/stack.ts

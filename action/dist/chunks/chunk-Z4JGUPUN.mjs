@@ -5,7 +5,7 @@ const require = __actionRequire(import.meta.url);
 // common/safe.ts
 var guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 var thumbprint = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
-var isGuid = (value) => guid.test(value);
+var isGuid = (value) => typeof value === "string" && guid.test(value);
 var isThumbprintHex = (value) => thumbprint.test(value);
 function isSafeUrl(value) {
   if (value.length > 300 || /\s/.test(value)) return false;

@@ -5,9 +5,9 @@ import {
   emptyReport,
   formatSeconds,
   readCertificateFile,
-  scrub,
+  redact,
   scrubReport
-} from "./chunk-CFYHRKDF.mjs";
+} from "./chunk-HB3AA62D.mjs";
 import {
   pemBlocks,
   pemLabel
@@ -23,11 +23,12 @@ import {
   thumbprints,
   vaultMode,
   x5t
-} from "./chunk-NZKDMG3L.mjs";
+} from "./chunk-BTH2CWIK.mjs";
 import {
   identityOptions,
+  isCertificate,
   vaultClientOptions
-} from "./chunk-ML3MH3TX.mjs";
+} from "./chunk-UQUO5JUR.mjs";
 import {
   AuthenticationError,
   DeadlineError,
@@ -38,7 +39,7 @@ import {
   isQuotablePath,
   quotedPath,
   reportedFailure
-} from "./chunk-2KUBH5LB.mjs";
+} from "./chunk-Z4JGUPUN.mjs";
 import {
   require_jsonwebtoken
 } from "./chunk-HC65KPDO.mjs";
@@ -47,9 +48,6 @@ import {
   __export,
   __toESM
 } from "./chunk-KJ7PS2IV.mjs";
-
-// verify/run.ts
-import { X509Certificate as X509Certificate2 } from "node:crypto";
 
 // node_modules/@azure/msal-node/dist/cache/serializer/Serializer.mjs
 var Serializer = class {
@@ -11224,7 +11222,7 @@ async function runVerify(options, io) {
   const clock = io.clock ?? realClock;
   const started = clock.now();
   const report = emptyReport(exitCodes.unexpected);
-  const progress = (line) => io.progress(scrub(line, report.secrets));
+  const progress = (line) => io.progress(redact(line, report.secrets));
   try {
     await run(options, { ...io, progress, clock }, report);
     report.verdict = "verified";
@@ -11313,7 +11311,7 @@ async function loadInputs(options, io, report) {
     return fromStackOutputs(outputs, options, "outputs", await certificateFor(outputs));
   }
   if (options.stack !== void 0) {
-    const { stackOutputs } = await import("./stack-CMNWJH4W.mjs");
+    const { stackOutputs } = await import("./stack-DTR6G4EY.mjs");
     const outputs = clientOutputs(await stackOutputs(options.stack, options.cwd ?? process.cwd()), options);
     return fromStackOutputs(outputs, options, "stack", await certificateFor(outputs));
   }
@@ -11347,14 +11345,7 @@ function readCa(path) {
   if (blocks.some((b) => /PRIVATE KEY$/.test(pemLabel(b) ?? "")))
     throw new InputError("--ca-file holds a private key: give the CA's certificate (PEM) only");
   const certificates = blocks.filter((b) => pemLabel(b) === "CERTIFICATE");
-  const parses = (pem) => {
-    try {
-      return Boolean(new X509Certificate2(pem));
-    } catch {
-      return false;
-    }
-  };
-  if (certificates.length === 0 || !certificates.every(parses))
+  if (certificates.length === 0 || !certificates.every(isCertificate))
     throw new InputError(
       "--ca-file holds no certificate: give the PEM certificate of the CA that issued the authority's TLS certificate"
     );

@@ -6,16 +6,18 @@ import {
   pemLabel
 } from "./chunk-MERNYWXT.mjs";
 import {
+  isCertificate,
+  parseCertificate,
   readBounded
-} from "./chunk-ML3MH3TX.mjs";
+} from "./chunk-UQUO5JUR.mjs";
 import {
   InputError,
   PreflightError,
   quotedPath
-} from "./chunk-2KUBH5LB.mjs";
+} from "./chunk-Z4JGUPUN.mjs";
 
 // verify/certificateFile.ts
-import { createPrivateKey, X509Certificate } from "node:crypto";
+import { createPrivateKey } from "node:crypto";
 async function readCertificateFile(path, what, password, content = "certificate and key") {
   const bytes = readBounded(path, what);
   const text = bytes.toString("latin1");
@@ -26,7 +28,7 @@ async function readCertificateFile(path, what, password, content = "certificate 
     );
   if (content === "certificate only") return certificateOnly(text, named);
   if (text.includes("-----BEGIN")) return fromPem(text, named, password);
-  const { readPfx } = await import("./pfx-OYQ2ZKJK.mjs");
+  const { readPfx } = await import("./pfx-USDS2F5O.mjs");
   return readPfx(bytes, named, password);
 }
 function fromPem(text, what, password) {
@@ -36,13 +38,12 @@ function fromPem(text, what, password) {
   if (certificateBlocks.length === 0 || !keyBlock)
     throw new InputError(`${what} must hold a PEM certificate and its private key, or be a PFX (PKCS#12) file`);
   const certificates = certificateBlocks.map((pem, i) => {
-    try {
-      return new X509Certificate(pem);
-    } catch {
+    const certificate = parseCertificate(pem);
+    if (!certificate)
       throw new InputError(
         `${what} holds a CERTIFICATE block (the ${ordinal(i + 1)}) that does not parse as an X.509 certificate`
       );
-    }
+    return certificate;
   });
   const privateKeyPem = openKey(keyBlock, what, password);
   const key = createPrivateKey(privateKeyPem);
@@ -86,13 +87,54 @@ function certificateOnly(text, what) {
     );
   const certificatePem = blocks.find((b) => pemLabel(b) === "CERTIFICATE");
   if (!certificatePem) throw new InputError(`${what} holds no PEM CERTIFICATE block`);
-  try {
-    new X509Certificate(certificatePem);
-  } catch {
+  if (!isCertificate(certificatePem))
     throw new InputError(`${what} holds a CERTIFICATE block that does not parse as an X.509 certificate`);
-  }
   return { certificatePem };
 }
+
+// common/redact.ts
+var jwt = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
+var pemKey = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g;
+var minSecret = 4;
+var minLine = 16;
+var window = 40;
+var runLength = 24;
+var isArmour = (line) => line.startsWith("-----");
+var compact = (text) => text.replace(/\s+/g, "");
+var withheld = "[withheld: this line held part of a secret]";
+function pieces(secret) {
+  const out = /* @__PURE__ */ new Set([secret]);
+  const lines = secret.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length >= minLine && !isArmour(l));
+  for (const l of lines) out.add(l);
+  const body = lines.join("");
+  if (body.length >= window && /^[A-Za-z0-9+/=]+$/.test(body))
+    for (let i = 0; i + window <= body.length; i += window / 2) out.add(body.slice(i, i + window));
+  return [...out];
+}
+function redactor(secrets = [], options = {}) {
+  const placeholder = options.placeholder ?? "[redacted]";
+  const known = [];
+  const runs = /* @__PURE__ */ new Set();
+  const clean = ((text) => {
+    let out = text.replace(pemKey, "[redacted private key]").replace(jwt, "[redacted token]");
+    for (const piece of known) if (out.includes(piece)) out = out.split(piece).join(placeholder);
+    const rest = compact(out);
+    for (let i = 0; i + runLength <= rest.length; i++) if (runs.has(rest.slice(i, i + runLength))) return withheld;
+    return out;
+  });
+  clean.add = (secret) => {
+    if (typeof secret !== "string" || secret.length < minSecret) return;
+    for (const piece of pieces(secret)) if (!known.includes(piece)) known.push(piece);
+    known.sort((a, b) => b.length - a.length);
+    const body = compact(
+      secret.split(/\r?\n/).filter((l) => !isArmour(l)).join("")
+    );
+    for (let i = 0; i + runLength <= body.length; i++) runs.add(body.slice(i, i + runLength));
+  };
+  for (const secret of secrets) clean.add(secret);
+  return clean;
+}
+var redact = (text, secrets) => redactor(secrets)(text);
 
 // verify/duration.ts
 var formatSeconds = (ms) => ms < 1e3 ? `${ms} ms` : `${ms < 1e4 ? (ms / 1e3).toFixed(1) : Math.round(ms / 1e3)} s`;
@@ -174,16 +216,8 @@ function markdownReport(r) {
   ];
   return lines.join("\n");
 }
-function scrub(text, secrets) {
-  let out = text;
-  for (const secret of secrets) {
-    for (const piece of secretPieces(secret)) out = out.split(piece).join("[redacted]");
-  }
-  return out;
-}
 function scrubReport(r) {
-  if (r.secrets.length === 0) return r;
-  const clean = (text) => scrub(text, r.secrets);
+  const clean = redactor(r.secrets);
   if (r.error) r.error.message = clean(r.error.message);
   if (r.inputs) {
     r.inputs.expectedRoles = r.inputs.expectedRoles.map(clean);
@@ -194,15 +228,10 @@ function scrubReport(r) {
   for (const a of r.attempts) a.reason = clean(a.reason);
   return r;
 }
-var isArmour = (line) => line.startsWith("-----");
-function secretPieces(secret) {
-  if (secret.includes("-----BEGIN"))
-    return secret.split("\n").map((l) => l.trim()).filter((l) => l.length >= 16 && !isArmour(l));
-  return secret.length >= 4 ? [secret] : [];
-}
 
 export {
   readCertificateFile,
+  redact,
   formatSeconds,
   humanReport,
   verdictLine,
@@ -210,6 +239,5 @@ export {
   failureReport,
   jsonReport,
   markdownReport,
-  scrub,
   scrubReport
 };

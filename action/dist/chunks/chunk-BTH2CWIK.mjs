@@ -2,25 +2,25 @@
 import { createRequire as __actionRequire } from "node:module";
 const require = __actionRequire(import.meta.url);
 import {
+  certificateOf,
   isRoleValue,
   keyIdProblemMessage,
   parseKeyVaultKeyId,
   readBounded
-} from "./chunk-ML3MH3TX.mjs";
+} from "./chunk-UQUO5JUR.mjs";
 import {
   InputError,
   isGuid,
   isSafeUrl,
   isThumbprintHex,
   quoted
-} from "./chunk-2KUBH5LB.mjs";
+} from "./chunk-Z4JGUPUN.mjs";
 
 // common/json.ts
 var isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
 
 // common/thumbprint.ts
-import { createHash, X509Certificate } from "node:crypto";
-var certificateOf = (cert) => cert instanceof X509Certificate ? cert : new X509Certificate(cert);
+import { createHash } from "node:crypto";
 function thumbprints(cert) {
   const x509 = certificateOf(cert);
   return { sha1: hexOf(x509.fingerprint), sha256: hexOf(x509.fingerprint256) };

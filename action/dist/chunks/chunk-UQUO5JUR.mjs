@@ -5,7 +5,19 @@ import {
   InputError,
   looksLikeContent,
   quotedPath
-} from "./chunk-2KUBH5LB.mjs";
+} from "./chunk-Z4JGUPUN.mjs";
+
+// common/certificate.ts
+import { X509Certificate } from "node:crypto";
+var certificateOf = (cert) => cert instanceof X509Certificate ? cert : new X509Certificate(cert);
+function parseCertificate(input) {
+  try {
+    return new X509Certificate(input);
+  } catch {
+    return void 0;
+  }
+}
+var isCertificate = (input) => parseCertificate(input) !== void 0;
 
 // verify/files.ts
 import { closeSync, openSync, readSync } from "node:fs";
@@ -128,6 +140,9 @@ var roleValue = /^(?!\.)[A-Za-z0-9!#$%&'()*+,\-./:;<=>?@[\]^_`{|}~]{1,120}$/;
 var isRoleValue = (value) => roleValue.test(value);
 
 export {
+  certificateOf,
+  parseCertificate,
+  isCertificate,
   maxInputBytes,
   readBounded,
   vaultClientOptions,

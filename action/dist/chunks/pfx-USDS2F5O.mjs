@@ -7,7 +7,7 @@ import {
 import {
   InputError,
   PreflightError
-} from "./chunk-2KUBH5LB.mjs";
+} from "./chunk-Z4JGUPUN.mjs";
 import "./chunk-KJ7PS2IV.mjs";
 
 // verify/pfx.ts

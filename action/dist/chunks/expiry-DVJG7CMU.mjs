@@ -6,18 +6,19 @@ import {
   parseJson,
   readText,
   thumbprints
-} from "./chunk-NZKDMG3L.mjs";
-import "./chunk-ML3MH3TX.mjs";
+} from "./chunk-BTH2CWIK.mjs";
+import {
+  parseCertificate
+} from "./chunk-UQUO5JUR.mjs";
 import {
   InputError,
   exitCodes,
   isThumbprintHex,
   reportedFailure
-} from "./chunk-2KUBH5LB.mjs";
+} from "./chunk-Z4JGUPUN.mjs";
 import "./chunk-KJ7PS2IV.mjs";
 
 // verify/expiry.ts
-import { X509Certificate } from "node:crypto";
 var day = 864e5;
 async function runExpiryCheck(options, withinDays, io) {
   const now = new Date((io.now ?? Date.now)());
@@ -47,7 +48,7 @@ async function readOutputs(options, io) {
     return parseJson(text, what);
   }
   if (options.stack !== void 0) {
-    const { stackOutputs } = await import("./stack-CMNWJH4W.mjs");
+    const { stackOutputs } = await import("./stack-DTR6G4EY.mjs");
     return stackOutputs(options.stack, options.cwd ?? process.cwd());
   }
   throw new InputError("--check-expiry reads the stack's outputs: give --outputs <file|-> or --stack <name>");
@@ -77,12 +78,8 @@ function attachedCertificates(outputs, withinDays, now) {
       throw new InputError(
         "outputs have neither attachedCertificates nor certificatePem: pass the outputs of this project's stack"
       );
-    let certificate;
-    try {
-      certificate = new X509Certificate(pem);
-    } catch {
-      throw new InputError("output certificatePem is not a PEM certificate");
-    }
+    const certificate = parseCertificate(pem);
+    if (!certificate) throw new InputError("output certificatePem is not a PEM certificate");
     const t = thumbprints(certificate);
     return { source: "certificatePem", certificates: [describe(t.sha1, t.sha256, new Date(certificate.validTo), 0)] };
   }
