@@ -33,7 +33,7 @@ export interface LocalEntra {
   /** The CA that issued the server's certificate: trust this, and only for this host. */
   caPath: string;
   caPem: string;
-  /** The bearer key for `/graph/...` and `/_local/...` (contract 2); a secret. */
+  /** The bearer key every `/graph/...` and `/_local/...` request must carry; a secret. */
   adminKey: string;
   /** `<state>.admin-key`, mode 0600. */
   adminKeyPath: string;
