@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 
-// Held for the three rooms whose code runs in the test process (issue 12).
+// Held for the three rooms whose code runs in the test process.
 const held = { lines: 90, branches: 85 };
 // Coverage thresholds hold for the whole suite (`npm test`); a run of some files only (`npx vitest run --coverage
 // test/entra`) reports coverage without failing on rooms it did not run.

@@ -76,16 +76,6 @@ const steps = (stdout: string, op: string) =>
     .map((l) => l.slice(`rehearsal:   ${op.padEnd(7)} `.length))
     .sort();
 
-// The program keeps the previous certificate attached across one rotation (issue 9) once it exports this.
-const program = readFileSync(join(root, "index.ts"), "utf8");
-const programOverlaps = program.includes("attachedCertificates");
-// The program exports a PKCS#12 and its password (contract 4, issue 13) once it has them.
-const programMakesPfx = program.includes("certificatePfx");
-// verify reads a PFX through AZURE_CLIENT_CERTIFICATE_PATH/_PASSWORD (contract 5) once it can.
-const verifyReadsPfx = readdirSync(join(root, "verify")).some((f) =>
-  readFileSync(join(root, "verify", f), "utf8").includes("AZURE_CLIENT_CERTIFICATE_PASSWORD"),
-);
-
 const shared = join(temp, "shared");
 
 /** A new folder with the shared folder's local CA and keys (its tenant is new): RSA keys are made once per file. */
@@ -169,7 +159,7 @@ const observedConfig: Record<string, Record<string, string>> = {};
 /**
  * The engine as given, with every program run's result kept under `label`: the engine's own view of the project's
  * program (steps, ids, secret outputs) is read from the rehearsal's runs instead of deploying it again, since each
- * program start costs about a second of CPU (issue 12).
+ * program start costs about a second of CPU.
  */
 const observing =
   (
@@ -258,14 +248,14 @@ const savedOutputs = (n: number): Outputs =>
  * `validityDays=100`, one with the stack file's roles and `rotation=4`. The tests read what
  * these runs printed and left, and what the engine returned for the in-process ones; each of them passes alone
  * (`-t`), since this runs before any of them. The engine's tests of the project's own program read these runs too,
- * rather than deploying it again: every program start costs about a second of CPU (issue 12).
+ * rather than deploying it again: every program start costs about a second of CPU.
  */
 beforeAll(async () => {
   runs.push({ ...(await spawnFirstRun()), outputs: outputsOf(shared) });
   // Between the run's two halves, with its local Entra ID up: after npm start and rotation=2, who gets a token.
   const probeAfterRotation2 = async (run: EngineRun, result: EngineResult) => {
     const first = runs[0];
-    if (run.dryRun || !programOverlaps || !first || afterRotation2.length > 0) return;
+    if (run.dryRun || !first || afterRotation2.length > 0) return;
     const { authorityHost, caPem } = run.providers.entra;
     const target = { tenantId: String(result.outputs.tenantId), clientId: String(result.outputs.clientId) };
     afterRotation2 = await probe({ ...target, scope: String(result.outputs.scope), authorityHost, caPem }, [
@@ -280,8 +270,7 @@ beforeAll(async () => {
   );
   runs.push({ ...rotate, outputs: outputsOf(shared) });
   const [first, second] = [runs[0], savedOutputs(2)];
-  if (programOverlaps && first)
-    afterRotation3 = await tryAll([holder(first.outputs, "first"), holder(second, "second")]);
+  if (first) afterRotation3 = await tryAll([holder(first.outputs, "first"), holder(second, "second")]);
   // A plain run after the rotations (its first half), then a rotation whose program does not overlap.
   const gap = await rehearse(
     ["--dir", shared, "--rotate", "--propagation-delay", "1"],
@@ -372,55 +361,49 @@ describe("npm start on a new folder", () => {
     expectHolds(pem, String(outputs.privateKeyPem).trim(), "client.pem has the private key");
   });
 
-  it.runIf(programMakesPfx)(
-    "client.pfx opens with openssl and the password from client.env, and its key matches its certificate",
-    () => {
-      const pfx = join(shared, "client.pfx");
-      expect(statSync(pfx).mode & 0o777).toBe(0o600);
-      const env = readFileSync(join(shared, "client.env"), "utf8");
-      expectHolds(env, `AZURE_CLIENT_CERTIFICATE_PATH=${pfx}\n`, "client.env points at client.pfx");
-      const password = /^AZURE_CLIENT_CERTIFICATE_PASSWORD=(.*)$/m.exec(env)?.[1] ?? "";
-      const openssl = (args: string[], input?: string) =>
-        execFileSync("openssl", args, { env: { ...process.env, PFX_PASSWORD: password }, input, encoding: "utf8" });
-      const opened = openssl(["pkcs12", "-in", pfx, "-passin", "env:PFX_PASSWORD", "-nodes"]);
-      const modulus = (kind: "x509" | "rsa") => openssl([kind, "-noout", "-modulus"], opened);
-      expect(modulus("rsa")).toBe(modulus("x509"));
-    },
-  );
+  it("client.pfx opens with openssl and the password from client.env, and its key matches its certificate", () => {
+    const pfx = join(shared, "client.pfx");
+    expect(statSync(pfx).mode & 0o777).toBe(0o600);
+    const env = readFileSync(join(shared, "client.env"), "utf8");
+    expectHolds(env, `AZURE_CLIENT_CERTIFICATE_PATH=${pfx}\n`, "client.env points at client.pfx");
+    const password = /^AZURE_CLIENT_CERTIFICATE_PASSWORD=(.*)$/m.exec(env)?.[1] ?? "";
+    const openssl = (args: string[], input?: string) =>
+      execFileSync("openssl", args, { env: { ...process.env, PFX_PASSWORD: password }, input, encoding: "utf8" });
+    const opened = openssl(["pkcs12", "-in", pfx, "-passin", "env:PFX_PASSWORD", "-nodes"]);
+    const modulus = (kind: "x509" | "rsa") => openssl([kind, "-noout", "-modulus"], opened);
+    expect(modulus("rsa")).toBe(modulus("x509"));
+  });
 });
 
-describe("client.env works for a client (issue 13)", () => {
-  it.runIf(programMakesPfx && verifyReadsPfx)(
-    "verify gets a certificate token from client.pfx through the AZURE_* variables in client.env",
-    async () => {
-      const env = Object.fromEntries(
-        readFileSync(join(shared, "client.env"), "utf8")
-          .trim()
-          .split("\n")
-          .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+describe("client.env works for a client", () => {
+  it("verify gets a certificate token from client.pfx through the AZURE_* variables in client.env", async () => {
+    const env = Object.fromEntries(
+      readFileSync(join(shared, "client.env"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
+    const entra = await start({ state: join(shared, "entra.json") });
+    try {
+      const outputs = outputsOf(shared);
+      const report = await runVerify(
+        {
+          scope: String(outputs.scope),
+          apiClientId: String(outputs.apiClientId),
+          authorityHost: entra.authorityHost,
+          caFile: entra.caPath,
+          thumbprint: "sha256",
+          timeoutSeconds: 30,
+          warnDays: 30,
+        },
+        { env: { ...env, AZURE_AUTHORITY_HOST: entra.authorityHost }, readStdin: async () => "", progress: () => {} },
       );
-      const entra = await start({ state: join(shared, "entra.json") });
-      try {
-        const outputs = outputsOf(shared);
-        const report = await runVerify(
-          {
-            scope: String(outputs.scope),
-            apiClientId: String(outputs.apiClientId),
-            authorityHost: entra.authorityHost,
-            caFile: entra.caPath,
-            thumbprint: "sha256",
-            timeoutSeconds: 30,
-            warnDays: 30,
-          },
-          { env: { ...env, AZURE_AUTHORITY_HOST: entra.authorityHost }, readStdin: async () => "", progress: () => {} },
-        );
-        expect(report.error).toBeUndefined();
-        expect([report.verdict, report.exitCode]).toEqual(["verified", 0]);
-      } finally {
-        await entra.stop();
-      }
-    },
-  );
+      expect(report.error).toBeUndefined();
+      expect([report.verdict, report.exitCode]).toEqual(["verified", 0]);
+    } finally {
+      await entra.stop();
+    }
+  });
 });
 
 describe("the folder holds the stack between runs", () => {
@@ -537,28 +520,22 @@ describe("the engine on the project's program, as the rehearsal's runs drove it"
   });
 });
 
-describe("rotation with overlap (issue 9)", () => {
-  it.runIf(programOverlaps)(
-    "after npm start and rotation=2, the first run's and the second run's outputs both get tokens",
-    () => {
-      expect(afterRotation2.map((r) => [r.label, r.accepted])).toEqual([
-        ["first", true],
-        ["second", true],
-      ]);
-    },
-  );
+describe("rotation with overlap", () => {
+  it("after npm start and rotation=2, the first run's and the second run's outputs both get tokens", () => {
+    expect(afterRotation2.map((r) => [r.label, r.accepted])).toEqual([
+      ["first", true],
+      ["second", true],
+    ]);
+  });
 
-  it.runIf(programOverlaps)(
-    "after rotation=2 and another rotation (--rotate), the first run's certificate is refused with AADSTS700027 and the second's works",
-    async () => {
-      const results = afterRotation3;
-      expect(results.map((r) => [r.label, r.accepted])).toEqual([
-        ["first", false],
-        ["second", true],
-      ]);
-      expect(results[0]?.reason).toContain("AADSTS700027");
-    },
-  );
+  it("after rotation=2 and another rotation (--rotate), the first run's certificate is refused with AADSTS700027 and the second's works", async () => {
+    const results = afterRotation3;
+    expect(results.map((r) => [r.label, r.accepted])).toEqual([
+      ["first", false],
+      ["second", true],
+    ]);
+    expect(results[0]?.reason).toContain("AADSTS700027");
+  });
 
   it("--rotate probes the previous and the new certificate at every step and finds no gap", () => {
     const { code, stdout } = run(1);
@@ -651,7 +628,7 @@ describe("a deployer that holds only Application.ReadWrite.OwnedBy (deployer.jso
     const dir = seeded("owned-by");
     const deployer = { clientId: randomUUID(), objectId: randomUUID(), roles: ["Application.ReadWrite.OwnedBy"] };
     writeFileSync(join(dir, "deployer.json"), JSON.stringify(deployer));
-    // Only the run that drops the deployer is previewed: each program start costs about a second of CPU (issue 12).
+    // Only the run that drops the deployer is previewed: each program start costs about a second of CPU.
     const updateOnly: RunEngine = (run) =>
       run.dryRun
         ? Promise.resolve({

@@ -2,7 +2,7 @@ import { X509Certificate } from "node:crypto";
 import type { LocalEntra } from "../../entra/server";
 import type { RegisteredClient } from "./entra";
 
-/** Every output the program exports: the contract verify reads (README, "Stack outputs") and contract 4's. */
+/** Every output the program exports: what verify reads (docs/configuration.md, "Stack outputs"). */
 export const stackOutputNames = [
   "tenantId",
   "clientId",

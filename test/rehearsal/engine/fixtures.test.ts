@@ -8,7 +8,7 @@ import { run, transpileOnlyByDefault, typeChecked } from "./support";
 transpileOnlyByDefault();
 cleanFixturesAfterEach();
 
-// One program start each (~0.8 s of CPU, issue 12): the sequences of runs on one stack are in state.test.ts.
+// One program start each (~0.8 s of CPU): the sequences of runs on one stack are in state.test.ts.
 
 describe("the engine runs the program through Pulumi's own cmd/run", () => {
   it("reports a type error with the compiler's message, file and line, before anything is created", async () => {

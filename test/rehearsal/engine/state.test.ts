@@ -9,7 +9,7 @@ import { opsOf, type Ran, run } from "./support";
 /*
  * One stack, deployed by a recorded chain of runs in beforeAll; the tests only assert on what those runs returned
  * and left. Why a chain: every run starts the program through Pulumi's cmd/run, about 0.8 s of CPU spent loading
- * @pulumi/pulumi that cannot be lowered, so the suite gets faster only with fewer starts (issue 12). Each sequence
+ * @pulumi/pulumi that cannot be lowered, so the suite gets faster only with fewer starts. Each sequence
  * below used to deploy a stack of its own (17 starts); in this order every run finds the state its test needs, and
  * the chain takes 10. beforeAll runs whichever test -t picks, so each test still passes alone; a test whose run did
  * not happen fails naming it.
