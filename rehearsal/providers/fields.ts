@@ -1,5 +1,5 @@
+import { ProviderError } from "../engine/provider";
 import { isValueMap, type Plain, type PlainMap, Unknown, type Value, type ValueMap } from "../engine/wire";
-import { ProviderError } from "./provider";
 
 /**
  * Typed reads of provider inputs. In a preview a field may be unknown;

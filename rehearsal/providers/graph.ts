@@ -1,7 +1,7 @@
 import { Agent } from "node:https";
 import { requestJson } from "../../common/https";
+import { ProviderError } from "../engine/provider";
 import type { Plain } from "../engine/wire";
-import { ProviderError } from "./provider";
 
 /** A Graph call the local Entra ID refused, with Graph's error code (never a request value). */
 export class GraphError extends ProviderError {

@@ -1,14 +1,16 @@
-import type { ProviderContext, VaultAccess } from "../engine/types";
+import type { Providers } from "../engine/provider";
 import { application, applicationCertificate, appRoleAssignment, azureadInvokes, servicePrincipal } from "./azuread";
+import type { ProviderContext, VaultAccess } from "./context";
 import { graphClient } from "./graph";
 import { keyVaultCertificate } from "./keyVault";
-import type { Providers } from "./provider";
 import { randomPassword } from "./random";
-import { type StackOutputs, stackReference } from "./stackReference";
 import { privateKey, selfSignedCert } from "./tls";
 
-/** Every resource type, read and function the program uses, done for real against the local Entra ID. */
-export function localProviders(context: ProviderContext, outputsOf: StackOutputs, now?: () => Date): Providers {
+/**
+ * Every resource type and function the program uses, done for real against the local Entra ID: what the rehearsal
+ * hands the engine. StackReference is not here: the engine reads it itself (rehearsal/engine/builtins.ts).
+ */
+export function localProviders(context: ProviderContext, now?: () => Date): Providers {
   const { entra, deployer } = context;
   const caller = deployer.roles ? { objectId: deployer.objectId, roles: deployer.roles } : undefined;
   const graph = graphClient(entra.authorityHost, entra.caPem, entra.adminKey, caller);
@@ -26,7 +28,7 @@ export function localProviders(context: ProviderContext, outputsOf: StackOutputs
       "azuread:index/appRoleAssignment:AppRoleAssignment": appRoleAssignment(graph),
       "azure:keyvault/certificate:Certificate": keyVaultCertificate(context.keyVault ?? noVault),
     },
-    reads: { "pulumi:pulumi:StackReference": stackReference(outputsOf) },
+    reads: {},
     invokes: azureadInvokes(graph, {
       tenantId: entra.tenantId,
       clientId: deployer.clientId,
@@ -35,7 +37,7 @@ export function localProviders(context: ProviderContext, outputsOf: StackOutputs
   };
 }
 
-export type { Providers } from "./provider";
+export type { ProviderContext, VaultAccess } from "./context";
 
 /** Without --key-vault there is no vault to reach: the provider says so when the program asks for one. */
 const noVault: VaultAccess = {

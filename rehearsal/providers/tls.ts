@@ -1,9 +1,10 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPair, X509Certificate } from "node:crypto";
 import { promisify } from "node:util";
 import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../common/x509";
+import { type Created, type Diff, type PriorState, ProviderError, type ResourceProvider } from "../engine/provider";
 import type { PlainMap, ValueMap } from "../engine/wire";
+import { diffKeys } from "./diff";
 import { asSet, bool, isFields, known, num, optStr, str, strList, withDefaults } from "./fields";
-import { type Created, type Diff, diffKeys, type PriorState, ProviderError, type ResourceProvider } from "./provider";
 
 const generate = promisify(generateKeyPair);
 
