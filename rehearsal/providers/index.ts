@@ -1,7 +1,7 @@
 import type { Providers } from "../engine/provider";
 import { application, applicationCertificate, appRoleAssignment, azureadInvokes, servicePrincipal } from "./azuread";
 import type { ProviderContext, VaultAccess } from "./context";
-import { graphClient } from "./graph";
+import { type GraphCall, graphClient } from "./graph";
 import { keyVaultCertificate } from "./keyVault";
 import { randomPassword } from "./random";
 import { privateKey, selfSignedCert } from "./tls";
@@ -13,7 +13,20 @@ import { privateKey, selfSignedCert } from "./tls";
 export function localProviders(context: ProviderContext, now?: () => Date): Providers {
   const { entra, deployer } = context;
   const caller = deployer.roles ? { objectId: deployer.objectId, roles: deployer.roles } : undefined;
-  const graph = graphClient(entra.authorityHost, entra.caPem, entra.adminKey, caller);
+  return providersOver(graphClient(entra.authorityHost, entra.caPem, entra.adminKey, caller), context, now);
+}
+
+/** What the providers know of the directory besides its Graph: where owner references point, the tenant, who deploys. */
+export type DirectoryContext = Omit<ProviderContext, "entra"> & {
+  entra: Pick<ProviderContext["entra"], "authorityHost" | "tenantId">;
+};
+
+/**
+ * The same providers over any Graph. The program tests' mock engine hands one that reaches the local Entra ID's
+ * routes in this process, so that one model of azuread serves both the rehearsal and those tests.
+ */
+export function providersOver(graph: GraphCall, context: DirectoryContext, now?: () => Date): Providers {
+  const { entra, deployer } = context;
   return {
     resources: {
       "tls:index/privateKey:PrivateKey": privateKey,
