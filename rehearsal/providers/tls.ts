@@ -60,8 +60,8 @@ export function privateKeyProvider(keyOf: (bits: number) => Promise<KeyObject> =
 
 export const privateKey = privateKeyProvider();
 
-/** The tls provider's allowed_uses names: key usage flags and extended key usage OIDs (the program tests' mock engine reads them too). */
-export const keyUsages: Record<string, number> = {
+/** The tls provider's allowed_uses names: key usage flags and extended key usage OIDs. */
+const keyUsages: Record<string, number> = {
   digital_signature: KeyUsageFlags.digitalSignature,
   content_commitment: KeyUsageFlags.nonRepudiation,
   key_encipherment: KeyUsageFlags.keyEncipherment,
@@ -73,7 +73,7 @@ export const keyUsages: Record<string, number> = {
   decipher_only: KeyUsageFlags.decipherOnly,
 };
 
-export const extendedUsages: Record<string, string> = {
+const extendedUsages: Record<string, string> = {
   server_auth: ExtendedKeyUsage.serverAuth,
   client_auth: ExtendedKeyUsage.clientAuth,
   code_signing: ExtendedKeyUsage.codeSigning,
@@ -166,8 +166,8 @@ const dnFields: [string, string][] = [
   ["country", "C"],
 ];
 
-/** The subject block as the provider writes it into a DN ("" when no field is set); the program tests' mock engine shares it. */
-export function distinguishedName(subject: unknown): string {
+/** The subject block as the provider writes it into a DN ("" when no field is set). */
+function distinguishedName(subject: unknown): string {
   const s = isFields(subject) ? subject : {};
   const parts = dnFields.flatMap(([k, short]) => {
     const v = optStr(s, k);

@@ -10,7 +10,9 @@ import { MockMonitor, type MockResourceArgs, type MockResourceResult } from "@pu
 import { deserializeProperty } from "@pulumi/pulumi/runtime/rpc";
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
 import * as runtimeState from "@pulumi/pulumi/runtime/state";
+import { type StackName, stackReference } from "../../../rehearsal/engine/builtins";
 import type { Created, Providers, ResourceProvider } from "../../../rehearsal/engine/provider";
+import { Secret, type ValueMap } from "../../../rehearsal/engine/wire";
 import { checked, diffOf, plainOf, priorOf } from "./adapter";
 import { isSecret, unwrapSecrets } from "./secrets";
 
@@ -134,15 +136,23 @@ export class LocalEngine extends MockMonitor {
   }
 
   /**
-   * A StackReference is a read of the builtin provider: it returns the named stack's last saved outputs
-   * and is not part of the checkpoint (pulumi/pulumi pkg/resource/deploy/builtins.go, readStackReference).
-   * The local engine knows one stack, its own; first deployments read no outputs, as on the CLI.
+   * A StackReference is a read of the engine's builtin provider (rehearsal/engine/builtins.ts, as pulumi/pulumi
+   * pkg/resource/deploy/builtins.go): the named stack's last saved outputs, not part of the checkpoint. The local
+   * engine knows one stack, its own; first deployments read no outputs, as on the CLI.
    */
-  private readStackReference(name: string): MockResourceResult {
-    const own = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
-    if (name !== own) throw new Error(`the local engine can only reference its own stack ${own}, not ${name}`);
-    const secretOutputNames = Object.keys(this.stackOutputs).filter((k) => this.secretOutputNames.includes(k));
-    return { id: name, state: { name, outputs: this.stackOutputs, secretOutputNames } };
+  private async readStackReference(name: string): Promise<MockResourceResult> {
+    const saved = plainOf(this.stackOutputs);
+    // The backend holds these outputs as secrets: the builtin names them in secretOutputNames.
+    const held: ValueMap = Object.fromEntries(
+      Object.entries(saved).map(([k, v]) => [k, this.secretOutputNames.includes(k) ? new Secret(v) : v]),
+    );
+    const own = (ref: StackName) =>
+      (ref.project ?? pulumi.getProject()) === pulumi.getProject() && ref.stack === pulumi.getStack();
+    const read = await stackReference((ref) => (own(ref) ? held : undefined)).read(name, { name });
+    return {
+      id: read.id,
+      state: { name, outputs: this.stackOutputs, secretOutputNames: read.outputs.secretOutputNames },
+    };
   }
 
   private async apply(urn: string, args: MockResourceArgs, opts: RegisteredOptions): Promise<StateEntry> {
