@@ -19,6 +19,7 @@ import { DeploymentError, exitCodes, FolderError, RehearsalError, RehearsalInput
 import { claimFolder, markerName } from "./folder";
 import { type RehearsalVault, startRehearsalVault } from "./keyVault";
 import { planSummary, stepLine } from "./plan";
+import { localProviders } from "./providers";
 import { clientsProber, rotationProber } from "./rotation";
 
 export interface RehearsalOptions {
@@ -206,11 +207,13 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
           dryRun,
           // One state per stack, as a backend keeps them.
           stateDir: join(options.dir, "stacks", stack),
-          providers: {
+          // The engine is handed the providers; it picks none itself.
+          providers: localProviders({
             entra: { authorityHost: entra.authorityHost, caPem: entra.caPem, tenantId: entra.tenantId, adminKey },
             deployer,
             ...(vault ? { keyVault: vault.access } : {}),
-          },
+          }),
+          secrets: [adminKey],
           onEvent: (e) => {
             if (e.kind === "diagnostic" && e.severity !== "debug") say(`  ${e.severity}: ${e.message}`);
             if (e.kind === "step" && !dryRun && e.step.op !== "same") say(stepLine(e.step));

@@ -1,14 +1,8 @@
 import { messageOf } from "../../common/errors";
-import {
-  type Diff,
-  type PriorState,
-  ProviderError,
-  type Providers,
-  type ResourceProvider,
-} from "../providers/provider";
 import type { Checkpoint, Entry } from "./checkpoint";
 import { AbortedError, ResourceError } from "./errors";
 import { ignoreChanges } from "./ignoreChanges";
+import { type Diff, type PriorState, ProviderError, type Providers, type ResourceProvider } from "./provider";
 import { decide, deleteOrder, shouldTriggerReplace, urnOf } from "./steps";
 import type { StepEvent, StepOp } from "./types";
 import { containsSecret, type PlainMap, Secret, secretStrings, toPlainMap, type Value, type ValueMap } from "./wire";

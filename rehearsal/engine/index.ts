@@ -1,10 +1,12 @@
 /**
- * The rehearsal's local Pulumi engine (contract 7): serves Pulumi's engine
+ * The rehearsal's local Pulumi engine: serves Pulumi's engine
  * protocol over gRPC and runs the program with `@pulumi/pulumi/cmd/run`, as
  * the CLI's Node.js language host does, so loading, type-checking (the
  * vendored ts-node with the project's TypeScript and tsconfig), config and
  * serialization are Pulumi's own code.
  *
+ * - Providers: handed in (EngineRun.providers, the interface in provider.ts);
+ *   StackReference is the engine's own builtin (builtins.ts), as in Pulumi.
  * - Steps: providers' Check and Diff decide same / update / replace;
  *   replacement is create-before-delete unless deleteBeforeReplace;
  *   replacementTrigger follows step_generator.go shouldTriggerReplace;
@@ -24,16 +26,10 @@ export { AbortedError, CheckpointError, type EngineError, ProgramError, Resource
 
 import type { EngineResult, EngineRun } from "./types";
 
+export type { Created, Diff, Invoke, PriorState, Providers, ReadProvider, ResourceProvider } from "./provider";
+export { ProviderError } from "./provider";
 export { runEngine } from "./run";
-export type {
-  EngineEvent,
-  EngineResult,
-  EngineRun,
-  PhaseTimings,
-  ProviderContext,
-  StepEvent,
-  StepOp,
-} from "./types";
+export type { EngineEvent, EngineResult, EngineRun, PhaseTimings, StepEvent, StepOp } from "./types";
 
 /** runEngine's shape, so the rehearsal's tests can pass a scripted engine in its place. */
 export type RunEngine = (run: EngineRun) => Promise<EngineResult>;

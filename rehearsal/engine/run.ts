@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { liveRedactor } from "../../common/redact";
-import { localProviders } from "../providers";
+import { builtinReads } from "./builtins";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint";
 import { Deployment } from "./deployment";
 import { AbortedError, CheckpointError, ProgramError, ResourceError } from "./errors";
@@ -34,10 +34,16 @@ export async function runEngine(run: EngineRun): Promise<EngineResult> {
     project: run.project,
     stack: run.stack,
     dryRun: run.dryRun,
-    // A name without a project names one in the current project, as the DIY backend reads it.
-    providers: localProviders(run.providers, (ref) =>
-      (ref.project ?? run.project) === run.project && ref.stack === run.stack ? priorOutputs : undefined,
-    ),
+    providers: {
+      ...run.providers,
+      // A name without a project names one in the current project, as the DIY backend reads it.
+      reads: {
+        ...run.providers.reads,
+        ...builtinReads((ref) =>
+          (ref.project ?? run.project) === run.project && ref.stack === run.stack ? priorOutputs : undefined,
+        ),
+      },
+    },
     prior,
     save: (c) => saveCheckpoint(run.stateDir, c),
     onStep: (step) => run.onEvent({ kind: "step", step }),
@@ -48,7 +54,7 @@ export async function runEngine(run: EngineRun): Promise<EngineResult> {
   const scrub = liveRedactor(
     () => [
       ...configSecrets,
-      run.providers.entra.adminKey,
+      ...run.secrets,
       ...prior.resources.flatMap((e) => [...secretStrings(e.inputs), ...secretStrings(e.outputs)]),
       ...deployment.knownSecrets(),
     ],

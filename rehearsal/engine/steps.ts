@@ -1,4 +1,4 @@
-import type { Diff } from "../providers/provider";
+import type { Diff } from "./provider";
 import type { StepOp } from "./types";
 import { containsUnknown, sameValue, type Value } from "./wire";
 

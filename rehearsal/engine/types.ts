@@ -1,34 +1,4 @@
-import type { Agent } from "node:https";
-
-/** How the local azure provider reaches vaults: what azurerm gets from ARM and from its credential. */
-export interface VaultAccess {
-  /** The data-plane URL of a vault, by its ARM id, as azurerm's BaseUriForKeyVault looks it up through ARM. */
-  vaultUrl(keyVaultId: string): string | undefined;
-  /** Trusted for the vaults' TLS. */
-  agent: Agent;
-  /** A bearer token for `https://vault.azure.net` as the deploying identity. */
-  token(): Promise<string>;
-}
-
-/** What the providers need to reach the local Entra ID and to answer getClientConfig. */
-export interface ProviderContext {
-  entra: {
-    /** `https://localhost:<port>` of the local Entra ID. */
-    authorityHost: string;
-    /** The CA that issued its server certificate: trusted for this host only. */
-    caPem: string;
-    tenantId: string;
-    /** Sent as `Authorization: Bearer <adminKey>` on every Graph admin call (contract 2). */
-    adminKey: string;
-  };
-  /**
-   * The deploying identity, as azuread's getClientConfig reports it. `roles` are the Microsoft Graph application
-   * permissions it holds; absent means Application.ReadWrite.All (the admin key's own standing).
-   */
-  deployer: { clientId: string; objectId: string; roles?: string[] };
-  /** The local Key Vault, as the azure provider reaches it (ARM id to URL, TLS trust, the deployer's token); absent without one. */
-  keyVault?: VaultAccess;
-}
+import type { Providers } from "./provider";
 
 /** What the engine did (or, in a preview, would do) to one resource. */
 export type StepOp = "create" | "update" | "replace" | "delete" | "same" | "read";
@@ -80,7 +50,13 @@ export interface EngineRun {
   dryRun: boolean;
   /** Where the checkpoint (`checkpoint.json`) and its 0600 secrets key (`checkpoint.key`) live. */
   stateDir: string;
-  providers: ProviderContext;
+  /**
+   * Every resource type, read and function the program may use, handed in by whoever composes the run (the
+   * rehearsal hands rehearsal/providers' localProviders). The engine adds its builtins (builtins.ts).
+   */
+  providers: Providers;
+  /** Credentials the providers hold (the local Entra ID's admin key): scrubbed from every diagnostic, as secrets are. */
+  secrets: string[];
   onEvent(e: EngineEvent): void;
   /**
    * Awaited after each applied step (not in a preview); rotation probes use it.

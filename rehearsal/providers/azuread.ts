@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { type Invoke, type PriorState, ProviderError, type ResourceProvider } from "../engine/provider";
 import type { Plain, PlainMap, ValueMap } from "../engine/wire";
+import { diffState } from "./diff";
 import { asSet, bool, isPlainMap, known, obj, objList, optStr, setKey, str, strList, withDefaults } from "./fields";
 import { type GraphCall, GraphError } from "./graph";
-import { diffState, type Invoke, type PriorState, ProviderError, type ResourceProvider } from "./provider";
 
 /** The deploying identity and its tenant, as azuread's getClientConfig reports them. */
 export interface ClientConfig {

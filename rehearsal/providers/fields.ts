@@ -1,5 +1,5 @@
+import { ProviderError } from "../engine/provider";
 import { isValueMap, type Plain, type PlainMap, Unknown, type Value, type ValueMap } from "../engine/wire";
-import { ProviderError } from "./provider";
 
 /**
  * Typed reads of provider inputs. In a preview a field may be unknown;
@@ -7,7 +7,7 @@ import { ProviderError } from "./provider";
  */
 export const known = (v: Value | undefined): boolean => v !== undefined && !(v instanceof Unknown);
 
-/** Any map of fields: the engine's PlainMap, or the program tests' mock engine's unwrapped inputs. */
+/** Any map of fields: the engine's PlainMap, or any record read as one (the program tests' in-memory vault reads its inputs so). */
 type Fields = Readonly<Record<string, unknown>>;
 
 export function str(m: Fields, key: string, what: string): string {

@@ -1,17 +1,32 @@
-import type { ProviderContext, VaultAccess } from "../engine/types";
+import type { Providers } from "../engine/provider";
 import { application, applicationCertificate, appRoleAssignment, azureadInvokes, servicePrincipal } from "./azuread";
-import { graphClient } from "./graph";
+import type { ProviderContext, VaultAccess } from "./context";
+import { type GraphCall, graphClient } from "./graph";
 import { keyVaultCertificate } from "./keyVault";
-import type { Providers } from "./provider";
 import { randomPassword } from "./random";
-import { type StackOutputs, stackReference } from "./stackReference";
 import { privateKey, selfSignedCert } from "./tls";
 
-/** Every resource type, read and function the program uses, done for real against the local Entra ID. */
-export function localProviders(context: ProviderContext, outputsOf: StackOutputs, now?: () => Date): Providers {
+/**
+ * Every resource type and function the program uses, done for real against the local Entra ID: what the rehearsal
+ * hands the engine. StackReference is not here: the engine reads it itself (rehearsal/engine/builtins.ts).
+ */
+export function localProviders(context: ProviderContext, now?: () => Date): Providers {
   const { entra, deployer } = context;
   const caller = deployer.roles ? { objectId: deployer.objectId, roles: deployer.roles } : undefined;
-  const graph = graphClient(entra.authorityHost, entra.caPem, entra.adminKey, caller);
+  return providersOver(graphClient(entra.authorityHost, entra.caPem, entra.adminKey, caller), context, now);
+}
+
+/** What the providers know of the directory besides its Graph: where owner references point, the tenant, who deploys. */
+export type DirectoryContext = Omit<ProviderContext, "entra"> & {
+  entra: Pick<ProviderContext["entra"], "authorityHost" | "tenantId">;
+};
+
+/**
+ * The same providers over any Graph. The program tests' mock engine hands one that reaches the local Entra ID's
+ * routes in this process, so that one model of azuread serves both the rehearsal and those tests.
+ */
+export function providersOver(graph: GraphCall, context: DirectoryContext, now?: () => Date): Providers {
+  const { entra, deployer } = context;
   return {
     resources: {
       "tls:index/privateKey:PrivateKey": privateKey,
@@ -26,7 +41,7 @@ export function localProviders(context: ProviderContext, outputsOf: StackOutputs
       "azuread:index/appRoleAssignment:AppRoleAssignment": appRoleAssignment(graph),
       "azure:keyvault/certificate:Certificate": keyVaultCertificate(context.keyVault ?? noVault),
     },
-    reads: { "pulumi:pulumi:StackReference": stackReference(outputsOf) },
+    reads: {},
     invokes: azureadInvokes(graph, {
       tenantId: entra.tenantId,
       clientId: deployer.clientId,
@@ -35,7 +50,7 @@ export function localProviders(context: ProviderContext, outputsOf: StackOutputs
   };
 }
 
-export type { Providers } from "./provider";
+export type { ProviderContext, VaultAccess } from "./context";
 
 /** Without --key-vault there is no vault to reach: the provider says so when the program asks for one. */
 const noVault: VaultAccess = {

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { messageOf } from "../../common/errors";
 import { requestJson } from "../../common/https";
-import type { VaultAccess } from "../engine/types";
+import { type Created, type PriorState, ProviderError, type ResourceProvider } from "../engine/provider";
 import type { Plain, PlainMap } from "../engine/wire";
+import type { VaultAccess } from "./context";
+import { diffKeys } from "./diff";
 import { bool, isPlainMap, known, num, obj, objList, optStr, str, strList } from "./fields";
-import { type Created, diffKeys, type PriorState, ProviderError, type ResourceProvider } from "./provider";
 
 const what = "azure keyvault Certificate";
 /** The API version of the Key Vault client azurerm uses (kermit sdk/keyvault/7.4). */

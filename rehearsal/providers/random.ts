@@ -1,7 +1,8 @@
 import { randomInt } from "node:crypto";
+import { ProviderError, type ResourceProvider } from "../engine/provider";
 import type { PlainMap } from "../engine/wire";
+import { diffKeys } from "./diff";
 import { bool, known, num, optStr, withDefaults } from "./fields";
-import { diffKeys, ProviderError, type ResourceProvider } from "./provider";
 
 const lower = "abcdefghijklmnopqrstuvwxyz";
 const upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";

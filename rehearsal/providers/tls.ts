@@ -1,51 +1,67 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPair, X509Certificate } from "node:crypto";
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair,
+  type KeyObject,
+  X509Certificate,
+} from "node:crypto";
 import { promisify } from "node:util";
 import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../common/x509";
+import { type Created, type Diff, type PriorState, ProviderError, type ResourceProvider } from "../engine/provider";
 import type { PlainMap, ValueMap } from "../engine/wire";
+import { diffKeys } from "./diff";
 import { asSet, bool, isFields, known, num, optStr, str, strList, withDefaults } from "./fields";
-import { type Created, type Diff, diffKeys, type PriorState, ProviderError, type ResourceProvider } from "./provider";
 
 const generate = promisify(generateKeyPair);
+
+const newRsaKey = (bits: number): Promise<KeyObject> =>
+  generate("rsa", { modulusLength: bits }).then((pair) => pair.privateKey);
 
 /**
  * tls:index/privateKey:PrivateKey. Every input is ForceNew in
  * terraform-provider-tls (resource_private_key.go); rsa_bits defaults to
  * 2048 and ecdsa_curve to P224. RSA only here: the program asks for nothing else.
+ * Keys come from `keyOf`: new ones by default; the program tests hand in their run's pool, since making RSA keys
+ * is what would make them slow.
  */
-export const privateKey: ResourceProvider = {
-  secretOutputs: ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"],
-  check(news) {
-    const checked = withDefaults(news, { rsaBits: 2048, ecdsaCurve: "P224" });
-    const algorithm = checked.algorithm;
-    if (known(algorithm) && !["RSA", "ECDSA", "ED25519"].includes(String(algorithm)))
-      throw new ProviderError("tls PrivateKey: algorithm must be one of RSA, ECDSA, ED25519");
-    if (known(algorithm) && algorithm !== "RSA")
-      throw new ProviderError("tls PrivateKey: the local engine implements algorithm RSA only");
-    return checked;
-  },
-  diff: (olds, _outputs, news) => diffKeys(olds, news, () => true),
-  async create(inputs) {
-    const bits = num(inputs, "rsaBits", "tls PrivateKey");
-    const { privateKey: key } = await generate("rsa", { modulusLength: bits });
-    const publicKey = createPublicKey(key);
-    const publicDer = publicKey.export({ format: "der", type: "spki" });
-    return {
-      // hashForState(public key PEM) in the provider: the SHA-1 of the public key.
-      id: createHash("sha1").update(publicDer).digest("hex"),
-      outputs: {
-        ...inputs,
-        privateKeyPem: key.export({ format: "pem", type: "pkcs1" }).toString(),
-        privateKeyPemPkcs8: key.export({ format: "pem", type: "pkcs8" }).toString(),
-        publicKeyPem: publicKey.export({ format: "pem", type: "spki" }).toString(),
-        publicKeyFingerprintSha256: `SHA256:${createHash("sha256").update(publicDer).digest("base64").replace(/=+$/, "")}`,
-      },
-    };
-  },
-  delete: async () => undefined,
-};
+export function privateKeyProvider(keyOf: (bits: number) => Promise<KeyObject> = newRsaKey): ResourceProvider {
+  return {
+    secretOutputs: ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"],
+    check(news) {
+      const checked = withDefaults(news, { rsaBits: 2048, ecdsaCurve: "P224" });
+      const algorithm = checked.algorithm;
+      if (known(algorithm) && !["RSA", "ECDSA", "ED25519"].includes(String(algorithm)))
+        throw new ProviderError("tls PrivateKey: algorithm must be one of RSA, ECDSA, ED25519");
+      if (known(algorithm) && algorithm !== "RSA")
+        throw new ProviderError("tls PrivateKey: the local engine implements algorithm RSA only");
+      return checked;
+    },
+    diff: (olds, _outputs, news) => diffKeys(olds, news, () => true),
+    async create(inputs) {
+      const key = await keyOf(num(inputs, "rsaBits", "tls PrivateKey"));
+      const publicKey = createPublicKey(key);
+      const publicDer = publicKey.export({ format: "der", type: "spki" });
+      return {
+        // hashForState(public key PEM) in the provider: the SHA-1 of the public key.
+        id: createHash("sha1").update(publicDer).digest("hex"),
+        outputs: {
+          ...inputs,
+          privateKeyPem: key.export({ format: "pem", type: "pkcs1" }).toString(),
+          privateKeyPemPkcs8: key.export({ format: "pem", type: "pkcs8" }).toString(),
+          publicKeyPem: publicKey.export({ format: "pem", type: "spki" }).toString(),
+          publicKeyFingerprintSha256: `SHA256:${createHash("sha256").update(publicDer).digest("base64").replace(/=+$/, "")}`,
+        },
+      };
+    },
+    delete: async () => undefined,
+  };
+}
 
-/** The tls provider's allowed_uses names: key usage flags and extended key usage OIDs (the program tests' mock engine reads them too). */
-export const keyUsages: Record<string, number> = {
+export const privateKey = privateKeyProvider();
+
+/** The tls provider's allowed_uses names: key usage flags and extended key usage OIDs. */
+const keyUsages: Record<string, number> = {
   digital_signature: KeyUsageFlags.digitalSignature,
   content_commitment: KeyUsageFlags.nonRepudiation,
   key_encipherment: KeyUsageFlags.keyEncipherment,
@@ -57,7 +73,7 @@ export const keyUsages: Record<string, number> = {
   decipher_only: KeyUsageFlags.decipherOnly,
 };
 
-export const extendedUsages: Record<string, string> = {
+const extendedUsages: Record<string, string> = {
   server_auth: ExtendedKeyUsage.serverAuth,
   client_auth: ExtendedKeyUsage.clientAuth,
   code_signing: ExtendedKeyUsage.codeSigning,
@@ -150,8 +166,8 @@ const dnFields: [string, string][] = [
   ["country", "C"],
 ];
 
-/** The subject block as the provider writes it into a DN ("" when no field is set); the program tests' mock engine shares it. */
-export function distinguishedName(subject: unknown): string {
+/** The subject block as the provider writes it into a DN ("" when no field is set). */
+function distinguishedName(subject: unknown): string {
   const s = isFields(subject) ? subject : {};
   const parts = dnFields.flatMap(([k, short]) => {
     const v = optStr(s, k);

@@ -10,7 +10,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { requestJson } from "../../common/https";
 import { start } from "../../entra/server";
@@ -125,6 +125,19 @@ let afterRotation3: ProbeResult[] = [];
  * program without overlap would: with the new one still propagating, no certificate gets a token. Only the
  * rehearsal's rotation half probes after each step (afterStep); its plain half is passed on as is.
  */
+/**
+ * The local Entra ID a run's providers reach: its authority from the run's config (the rehearsal points it there),
+ * its CA and admin key from the rehearsal's folder (the state folder is `<dir>/stacks/<stack>`).
+ */
+function entraOf(run: EngineRun) {
+  const dir = dirname(dirname(run.stateDir));
+  return {
+    authorityHost: run.config["entra-cert-auth:authorityHost"] ?? "",
+    caPem: readFileSync(join(dir, "ca.pem"), "utf8"),
+    adminKey: readFileSync(join(dir, "entra.json.admin-key"), "utf8").trim(),
+  };
+}
+
 const withoutOverlap = (engine: RunEngine) => (run: EngineRun) => {
   const probeAfter = run.afterStep;
   if (!probeAfter) return engine(run);
@@ -133,7 +146,7 @@ const withoutOverlap = (engine: RunEngine) => (run: EngineRun) => {
     ...run,
     async afterStep(step, outputs) {
       if (step.type.endsWith(":ApplicationCertificate") && step.op === "create") {
-        const { authorityHost, caPem, adminKey } = run.providers.entra;
+        const { authorityHost, caPem, adminKey } = entraOf(run);
         // As the azuread provider removes a credential: read the application, PATCH its list without it.
         const url = `${authorityHost}/graph/v1.0/applications/${before.applicationObjectId}`;
         const headers = { authorization: `Bearer ${adminKey}` };
@@ -169,7 +182,7 @@ const observing =
   ): RunEngine =>
   async (run) => {
     const credentialsDuring: string[] = [];
-    const { authorityHost, caPem, adminKey } = run.providers.entra;
+    const { authorityHost, caPem, adminKey } = entraOf(run);
     const appObjectId = outputsOf(shared).applicationObjectId;
     const result = await engine({
       ...run,
@@ -256,7 +269,7 @@ beforeAll(async () => {
   const probeAfterRotation2 = async (run: EngineRun, result: EngineResult) => {
     const first = runs[0];
     if (run.dryRun || !first || afterRotation2.length > 0) return;
-    const { authorityHost, caPem } = run.providers.entra;
+    const { authorityHost, caPem } = entraOf(run);
     const target = { tenantId: String(result.outputs.tenantId), clientId: String(result.outputs.clientId) };
     afterRotation2 = await probe({ ...target, scope: String(result.outputs.scope), authorityHost, caPem }, [
       holder(first.outputs, "first"),

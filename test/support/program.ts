@@ -6,13 +6,12 @@ import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { directoryAdmin } from "../../entra/admin";
 import { openStore } from "../../entra/store";
+import { providersOver } from "../../rehearsal/providers";
+import { privateKeyProvider } from "../../rehearsal/providers/tls";
 import { keyPool, programKeyCount } from "./keyPool";
-import { localProvider } from "./mockEngine";
-import { inProcessDirectory } from "./mockEngine/directoryApi";
-import { LocalEngine, type Registered, type ResourceHandler, type StateEntry, type Step } from "./mockEngine/engine";
+import { LocalEngine, type Registered, type StateEntry, type Step } from "./mockEngine/engine";
+import { inProcessAuthority, inProcessGraph } from "./mockEngine/graph";
 import { type MockVaults, newVaults, vaultCertificate } from "./mockEngine/keyvault";
-import { legacyRandomPassword } from "./mockEngine/random";
-import { privateKeyCreated } from "./mockEngine/tls";
 import { track } from "./tempFolders";
 
 export const project = "entra-cert-auth";
@@ -37,8 +36,9 @@ export interface EngineOptions {
 }
 
 /**
- * The local engine with real-crypto tls handlers and an in-process directory, installed as Pulumi's
- * monitor. Call before importing the program. RSA keys come from the run's pool (see nextKey).
+ * The local engine running the rehearsal's own providers (rehearsal/providers) against an in-process local Entra ID,
+ * installed as Pulumi's monitor. Call before importing the program. RSA keys come from the run's pool (see nextKey),
+ * and Key Vault certificates from in-memory vaults (mockEngine/keyvault.ts).
  */
 export function installEngine(options: EngineOptions = {}) {
   const admin = options.admin ?? newDirectory();
@@ -47,13 +47,16 @@ export function installEngine(options: EngineOptions = {}) {
     objectId: "22222222-2222-4222-8222-222222222222",
   };
   const vaults = options.vaults ?? newVaults();
-  const provider = localProvider(inProcessDirectory(admin), deployer, vaults, options.now);
-  provider.resources["tls:index/privateKey:PrivateKey"] = pooledPrivateKey;
-  provider.resources[types.vaultCertificate] = vaultCertificate(vaults, nextKey);
-  provider.resources["random:index/randomPassword:RandomPassword"] = legacyRandomPassword;
-  for (const type of options.omit ?? []) delete provider.resources[type];
+  const providers = providersOver(
+    inProcessGraph(admin),
+    { entra: { authorityHost: inProcessAuthority, tenantId: admin.tenantId }, deployer },
+    options.now,
+  );
+  providers.resources[types.privateKey] = privateKeyProvider(nextKey);
+  providers.resources[types.vaultCertificate] = vaultCertificate(vaults, nextKey);
+  for (const type of options.omit ?? []) delete providers.resources[type];
   const engine = new LocalEngine(
-    provider,
+    providers,
     options.previous ?? [],
     options.onStep,
     options.outputs ?? {},
@@ -149,14 +152,6 @@ function nextKey(bits: number): Promise<KeyObject> {
   keys[slot] = key;
   return key;
 }
-
-/** tls PrivateKey as the provider makes it, with keys from the pool above. */
-const pooledPrivateKey: ResourceHandler = {
-  async create(inputs) {
-    const bits = Number(inputs.rsaBits ?? 2048);
-    return privateKeyCreated(await nextKey(bits), bits);
-  },
-};
 
 /** Resolves every exported Output, as the CLI records stack outputs. */
 export async function outputsOf(exports: Record<string, unknown>): Promise<Record<string, unknown>> {

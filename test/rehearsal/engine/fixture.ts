@@ -28,7 +28,7 @@ export function setup(program: string) {
     organization: "organization",
     secretKeys: [],
     stateDir,
-    providers: offlineProviders,
+    ...offlineProviders(),
   };
   return { dir, root, stateDir, base };
 }

@@ -6,7 +6,7 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Deployment } from "../../../rehearsal/engine/deployment";
 import { type Monitor, serveMonitor } from "../../../rehearsal/engine/monitor";
-import type { ResourceProvider } from "../../../rehearsal/providers/provider";
+import type { ResourceProvider } from "../../../rehearsal/engine/provider";
 
 // The engine's gRPC face, spoken to with the SDK's own generated client.
 const echo: ResourceProvider = {

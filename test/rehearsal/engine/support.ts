@@ -2,8 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, vi } from "vitest";
-import type { EngineEvent, EngineResult, EngineRun, ProviderContext, StepEvent } from "../../../rehearsal/engine";
+import type { EngineEvent, EngineResult, EngineRun, StepEvent } from "../../../rehearsal/engine";
 import { runEngine } from "../../../rehearsal/engine";
+import { localProviders, type ProviderContext } from "../../../rehearsal/providers";
 
 export const projectRoot = join(__dirname, "..", "..", "..");
 export const deployer = {
@@ -53,8 +54,8 @@ export const typeChecked = (): void => {
   vi.stubEnv("PULUMI_NODEJS_TRANSPILE_ONLY", undefined);
 };
 
-/** Providers for fixtures that touch no directory: any Graph call would fail to connect. */
-export const offlineProviders: ProviderContext = {
+/** What the providers reach for fixtures that touch no directory: any Graph call would fail to connect. */
+const offline: ProviderContext = {
   entra: {
     authorityHost: "https://localhost:9",
     caPem: "",
@@ -63,6 +64,12 @@ export const offlineProviders: ProviderContext = {
   },
   deployer,
 };
+
+/** The rehearsal's providers for such fixtures, handed to the engine as the rehearsal hands them, and their secrets. */
+export const offlineProviders = (): Pick<EngineRun, "providers" | "secrets"> => ({
+  providers: localProviders(offline),
+  secrets: [offline.entra.adminKey],
+});
 
 export interface Ran extends EngineResult {
   events: EngineEvent[];

@@ -1,10 +1,10 @@
 import { createHash, X509Certificate } from "node:crypto";
 import { Agent } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { VaultAccess } from "../../../rehearsal/engine/types";
+import { ProviderError } from "../../../rehearsal/engine/provider";
 import type { PlainMap } from "../../../rehearsal/engine/wire";
+import type { VaultAccess } from "../../../rehearsal/providers/context";
 import { keyVaultCertificate, localVaultId, VaultError } from "../../../rehearsal/providers/keyVault";
-import { ProviderError } from "../../../rehearsal/providers/provider";
 import { startVault, type TestVault, type VaultIdentity, vaultResource } from "../../support/keyvault";
 
 const keyVaultId = localVaultId("provider test");

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { ProviderError } from "../../../rehearsal/engine/provider";
 import { Secret, Unknown } from "../../../rehearsal/engine/wire";
 import { application, applicationCertificate } from "../../../rehearsal/providers/azuread";
+import { diffState } from "../../../rehearsal/providers/diff";
 import type { GraphCall } from "../../../rehearsal/providers/graph";
-import { diffState, ProviderError } from "../../../rehearsal/providers/provider";
 import { randomPassword, randomString } from "../../../rehearsal/providers/random";
-import { parseStackName, stackReference } from "../../../rehearsal/providers/stackReference";
 import { privateKey, rfc3339Nano, selfSignedCert } from "../../../rehearsal/providers/tls";
 
 const noGraph: GraphCall = async () => {
@@ -165,39 +165,5 @@ describe("random RandomPassword", () => {
     expect(() => randomPassword.check({ length: 2, minUpper: 3 })).toThrow(/sum of the minimums/);
     expect(() => randomPassword.check({ length: 0 })).toThrow(/at least 1/);
     expect(randomPassword.secretOutputs).toContain("result");
-  });
-});
-
-describe("StackReference", () => {
-  const own = { a: "1", b: new Secret("2") };
-  const reader = stackReference((ref) => ((ref.project ?? "p") === "p" && ref.stack === "dev" ? own : undefined));
-
-  it("returns the stack's saved outputs with their secret names, and refuses other stacks", async () => {
-    const read = await reader.read("organization/p/dev", { name: "organization/p/dev" });
-    expect(read.outputs.secretOutputNames).toEqual(["b"]);
-    expect(read.outputs.outputs).toEqual({ a: "1", b: new Secret("2") });
-    await expect(reader.read("x", { name: "organization/other/dev" })).rejects.toThrow(ProviderError);
-  });
-
-  it.each(["dev", "organization/dev", "organization/p/dev"])(
-    "reads %s as the DIY backend's project layout does",
-    async (name) => {
-      expect((await reader.read(name, { name })).outputs.outputs).toEqual(own);
-    },
-  );
-
-  it.each([
-    ["p/dev", /organization name must be 'organization'/],
-    ["acme/p/dev", /organization name must be 'organization'/],
-    ["organization/p/dev/x", /could not parse/],
-    ["", /must not be empty/],
-    ["organization/p/dev env", /may only contain/],
-  ])("refuses %j as the DIY backend does", async (name, message) => {
-    await expect(reader.read(name, { name })).rejects.toThrow(message);
-  });
-
-  it("parses names into project and stack", () => {
-    expect(parseStackName("dev")).toEqual({ stack: "dev" });
-    expect(parseStackName("organization/p/dev")).toEqual({ project: "p", stack: "dev" });
   });
 });

@@ -1,5 +1,6 @@
-// The program tests' engine: Pulumi's mock monitor (setMocks' machinery) with handlers that make real keys and
-// certificates and write into an in-process local Entra ID. It lives with the tests because only they use it; the
+// The program tests' engine: Pulumi's mock monitor (setMocks' machinery) running the rehearsal's own providers
+// (rehearsal/providers, through adapter.ts), which make real keys and certificates and write into an in-process
+// local Entra ID. It lives with the tests because only they use it; the
 // rehearsal runs the program through the CLI's own path (rehearsal/engine). Pinned to @pulumi/pulumi 3.248 internals
 // (runtime/mocks, runtime/settings, runtime/state), which the program tests exercise on every run.
 import { isDeepStrictEqual } from "node:util";
@@ -9,37 +10,14 @@ import { MockMonitor, type MockResourceArgs, type MockResourceResult } from "@pu
 import { deserializeProperty } from "@pulumi/pulumi/runtime/rpc";
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
 import * as runtimeState from "@pulumi/pulumi/runtime/state";
-import { unwrapSecrets } from "./secrets";
+import { type StackName, stackReference } from "../../../rehearsal/engine/builtins";
+import type { Created, Providers, ResourceProvider } from "../../../rehearsal/engine/provider";
+import { Secret, type ValueMap } from "../../../rehearsal/engine/wire";
+import { checked, diffOf, plainOf, priorOf } from "./adapter";
+import { isSecret, unwrapSecrets } from "./secrets";
 
-/** What a resource handler returns: the id and outputs a real provider would. */
-export interface Created {
-  id: string;
-  outputs: Record<string, unknown>;
-  /** Outputs that are secret in the real provider (mocks ignore additionalSecretOutputs). */
-  secretOutputs?: string[];
-}
-
-/** A resource's inputs as plain values, secrets unwrapped; handlers check the fields they read. */
+/** A resource's inputs as plain values, secrets unwrapped; providers check the fields they read. */
 export type Inputs = Record<string, unknown>;
-
-/** Does the real work for one resource type. Inputs arrive as plain values, secrets unwrapped. */
-export interface ResourceHandler {
-  create(inputs: Inputs, name: string): Promise<Created>;
-  /** Input keys that change in place; a change to any other key replaces the resource. */
-  updatable?: string[];
-  /**
-   * Keys the provider's own plan changes whatever the inputs, as a Terraform provider's ModifyPlan does (tls
-   * marks `readyForRenewal` for replacement once a certificate's renewal time has passed).
-   */
-  planned?(previous: StateEntry, inputs: Inputs): string[];
-  update?(id: string, inputs: Inputs, previous: StateEntry): Promise<Created>;
-  delete?(entry: StateEntry): Promise<void>;
-}
-
-export interface Provider {
-  resources: Record<string, ResourceHandler>;
-  invokes: Record<string, (inputs: Inputs) => Promise<Record<string, unknown>>>;
-}
 
 /** One resource as recorded in the checkpoint. */
 export interface StateEntry {
@@ -72,12 +50,12 @@ export interface Registered extends StateEntry {
 }
 
 /**
- * A local deployment engine: Pulumi's mock monitor, with handlers that do
- * the real work and a diff against the previous checkpoint, the way
- * `pulumi up` plans: unchanged resources stay, changed ones update or are
- * replaced create-before-delete (unless deleteBeforeReplace), a changed
+ * A local deployment engine: Pulumi's mock monitor, with the engine's providers
+ * doing the real work and their Check and Diff against the previous checkpoint
+ * planning as `pulumi up` does: unchanged resources stay, changed ones update or
+ * are replaced create-before-delete (unless deleteBeforeReplace), a changed
  * replacementTrigger replaces, and what the program no longer declares is
- * deleted at the end. Resource types without a handler fail; nothing is faked.
+ * deleted at the end. Resource types without a provider fail; nothing is faked.
  */
 export class LocalEngine extends MockMonitor {
   readonly registered: Registered[] = [];
@@ -94,7 +72,7 @@ export class LocalEngine extends MockMonitor {
   private readonly pendingDeletes: StateEntry[] = [];
 
   constructor(
-    private readonly provider: Provider,
+    private readonly providers: Providers,
     private readonly previous: StateEntry[] = [],
     private readonly onStep: (step: Step) => void | Promise<void> = () => undefined,
     /** The stack's outputs from its last deployment, which a StackReference to this stack reads. */
@@ -142,7 +120,10 @@ export class LocalEngine extends MockMonitor {
     }
     try {
       const entry = await this.apply(urn, args, opts);
-      const secret = new Set(entry.secretOutputs);
+      // Secret where the provider's schema says so, and where the input of the same name was secret: providers echo
+      // their inputs in plain text, and the engine keeps them secret (rehearsal/engine/deployment.ts, markSecrets).
+      const inputs: Record<string, unknown> = args.inputs ?? {};
+      const secret = new Set([...entry.secretOutputs, ...Object.keys(inputs).filter((k) => isSecret(inputs[k]))]);
       const state = Object.fromEntries(
         Object.entries(entry.outputs).map(([k, v]) => [k, secret.has(k) ? pulumi.secret(v) : v]),
       );
@@ -155,20 +136,28 @@ export class LocalEngine extends MockMonitor {
   }
 
   /**
-   * A StackReference is a read of the builtin provider: it returns the named stack's last saved outputs
-   * and is not part of the checkpoint (pulumi/pulumi pkg/resource/deploy/builtins.go, readStackReference).
-   * The local engine knows one stack, its own; first deployments read no outputs, as on the CLI.
+   * A StackReference is a read of the engine's builtin provider (rehearsal/engine/builtins.ts, as pulumi/pulumi
+   * pkg/resource/deploy/builtins.go): the named stack's last saved outputs, not part of the checkpoint. The local
+   * engine knows one stack, its own; first deployments read no outputs, as on the CLI.
    */
-  private readStackReference(name: string): MockResourceResult {
-    const own = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
-    if (name !== own) throw new Error(`the local engine can only reference its own stack ${own}, not ${name}`);
-    const secretOutputNames = Object.keys(this.stackOutputs).filter((k) => this.secretOutputNames.includes(k));
-    return { id: name, state: { name, outputs: this.stackOutputs, secretOutputNames } };
+  private async readStackReference(name: string): Promise<MockResourceResult> {
+    const saved = plainOf(this.stackOutputs);
+    // The backend holds these outputs as secrets: the builtin names them in secretOutputNames.
+    const held: ValueMap = Object.fromEntries(
+      Object.entries(saved).map(([k, v]) => [k, this.secretOutputNames.includes(k) ? new Secret(v) : v]),
+    );
+    const own = (ref: StackName) =>
+      (ref.project ?? pulumi.getProject()) === pulumi.getProject() && ref.stack === pulumi.getStack();
+    const read = await stackReference((ref) => (own(ref) ? held : undefined)).read(name, { name });
+    return {
+      id: read.id,
+      state: { name, outputs: this.stackOutputs, secretOutputNames: read.outputs.secretOutputNames },
+    };
   }
 
   private async apply(urn: string, args: MockResourceArgs, opts: RegisteredOptions): Promise<StateEntry> {
-    const handler = this.provider.resources[args.type];
-    if (!handler)
+    const provider = this.providers.resources[args.type];
+    if (!provider)
       throw new Error(
         `the local engine has no handler for resource type ${args.type} (${args.name}); it fakes nothing it does not implement`,
       );
@@ -177,31 +166,28 @@ export class LocalEngine extends MockMonitor {
     const ignored = prior ? (opts.ignoreChanges ?? []).filter((k) => k in prior.inputs) : [];
     const inputs = { ...given, ...Object.fromEntries(ignored.map((k) => [k, prior?.inputs[k]])) };
     const base = { urn, type: args.type, name: args.name, inputs, replacementTrigger: opts.replacementTrigger };
-    if (!prior) return this.step(await handler.create(inputs, args.name), base, opts, "create");
-    const changed = [...changedKeys(prior.inputs, inputs), ...(handler.planned?.(prior, inputs) ?? [])];
+    const news = checked(provider, inputs);
+    const made = (created: Created, op: Step["op"]) => this.step(created, provider, base, opts, op);
+    if (!prior) return made(await provider.create(news), "create");
+    const old = priorOf(provider, prior);
+    const diff = diffOf(provider, old, news);
     const triggered =
       opts.replacementTrigger !== undefined && !isDeepStrictEqual(opts.replacementTrigger, prior.replacementTrigger);
-    if (changed.length === 0 && !triggered)
-      return this.step(
-        { id: prior.id, outputs: prior.outputs, secretOutputs: prior.secretOutputs },
-        base,
-        opts,
-        "same",
-      );
-    if (!triggered && handler.update && changed.every((k) => handler.updatable?.includes(k))) {
-      return this.step(await handler.update(prior.id, inputs, prior), base, opts, "update");
-    }
+    if (diff.changed.length === 0 && !triggered) return made({ id: prior.id, outputs: old.outputs }, "same");
+    if (!triggered && provider.update && diff.replace.length === 0)
+      return made(await provider.update(old, news), "update");
     if (opts.deleteBeforeReplace) {
-      await handler.delete?.(prior);
-      return this.step(await handler.create(inputs, args.name), base, opts, "replace");
+      await provider.delete(old);
+      return made(await provider.create(news), "replace");
     }
-    const created = await handler.create(inputs, args.name);
+    const created = await provider.create(news);
     this.pendingDeletes.push(prior);
-    return this.step(created, base, opts, "replace");
+    return made(created, "replace");
   }
 
   private async step(
     created: Created,
+    provider: ResourceProvider,
     base: Omit<StateEntry, "id" | "outputs" | "secretOutputs">,
     opts: RegisteredOptions,
     op: Step["op"],
@@ -210,7 +196,7 @@ export class LocalEngine extends MockMonitor {
       ...base,
       id: created.id,
       outputs: created.outputs,
-      secretOutputs: created.secretOutputs ?? [],
+      secretOutputs: Object.keys(created.outputs).filter((k) => provider.secretOutputs.includes(k)),
     };
     this.record(entry, true, opts, op);
     await this.onStep({ op, type: entry.type, name: entry.name, urn: entry.urn });
@@ -222,10 +208,10 @@ export class LocalEngine extends MockMonitor {
   }
 
   private async call(token: string, inputs: unknown): Promise<Record<string, unknown>> {
-    const invoke = this.provider.invokes[token];
+    const invoke = this.providers.invokes[token];
     if (!invoke)
       throw new Error(`the local engine has no handler for function ${token}; it fakes nothing it does not implement`);
-    return invoke(plainInputs(inputs, token));
+    return invoke(plainOf(plainInputs(inputs, token)));
   }
 
   /** Waits until every registration the program started has been answered. */
@@ -253,7 +239,8 @@ export class LocalEngine extends MockMonitor {
       (a, b) => this.previous.indexOf(b) - this.previous.indexOf(a),
     );
     for (const entry of doomed) {
-      await this.provider.resources[entry.type]?.delete?.(entry);
+      const provider = this.providers.resources[entry.type];
+      await provider?.delete(priorOf(provider, entry));
       await this.onStep({ op: "delete", type: entry.type, name: entry.name, urn: entry.urn });
     }
     return this.registered.filter((r) => r.custom).map(({ custom: _c, options: _o, op: _op, ...entry }) => entry);
@@ -277,9 +264,4 @@ function plainInputs(inputs: unknown, what: string): Inputs {
   if (typeof plain !== "object" || plain === null || Array.isArray(plain))
     throw new Error(`the local engine got inputs for ${what} that are not an object`);
   return Object.fromEntries(Object.entries(plain));
-}
-
-function changedKeys(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
-  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-  return [...keys].filter((k) => !isDeepStrictEqual(before[k], after[k]));
 }

@@ -1,8 +1,11 @@
 import { createHash, generateKeyPair, type KeyObject, randomBytes, X509Certificate } from "node:crypto";
 import { promisify } from "node:util";
 import { issueCertificate, KeyUsageFlags } from "../../../common/x509";
+import type { Created, ResourceProvider } from "../../../rehearsal/engine/provider";
+import type { PlainMap } from "../../../rehearsal/engine/wire";
 import { isFields, num, str, strList } from "../../../rehearsal/providers/fields";
-import type { Created, Inputs, ResourceHandler, StateEntry } from "./engine";
+import { keyVaultCertificate } from "../../../rehearsal/providers/keyVault";
+import type { Inputs } from "./engine";
 
 const what = "azure keyvault Certificate";
 const generate = promisify(generateKeyPair);
@@ -43,14 +46,15 @@ const vaultId =
  * provider's forms (key_vault_certificate_resource.go, Read): certificate_data uppercase hex DER, thumbprint
  * uppercase hex SHA-1, the versioned certificate id as the resource id, certificate_attribute times RFC3339 in
  * whole seconds. A policy change is an update that makes a new version under the same name, as azurerm's Update
- * does. Keys come from `keyOf`, so tests can draw them from the run's pool.
+ * does. Keys come from `keyOf`, so tests can draw them from the run's pool. Check and Diff are the rehearsal's own
+ * provider's (rehearsal/providers/keyVault.ts); only the vault it would reach over HTTPS is replaced by memory here.
  */
 export function vaultCertificate(
   vaults: MockVaults,
   keyOf: (bits: number) => Promise<KeyObject> = (bits) =>
     generate("rsa", { modulusLength: bits }).then((p) => p.privateKey),
-): ResourceHandler {
-  const issue = async (inputs: Inputs, existing?: StateEntry): Promise<Created> => {
+): ResourceProvider {
+  const issue = async (inputs: Inputs, existing?: unknown): Promise<Created> => {
     const name = str(inputs, "name", what);
     if (!/^[0-9A-Za-z-]{1,127}$/.test(name)) throw new Error(`${what}: name must be 1-127 letters, digits and dashes`);
     const armId = str(inputs, "keyVaultId", what);
@@ -82,6 +86,7 @@ export function vaultCertificate(
     return {
       id: `${base}/certificates/${name}/${version}`,
       outputs: {
+        ...(inputs as PlainMap),
         version,
         versionlessId: `${base}/certificates/${name}`,
         secretId: `${base}/secrets/${name}/${version}`,
@@ -104,18 +109,30 @@ export function vaultCertificate(
       },
     };
   };
+  const { check, diff, secretOutputs } = keyVaultCertificate(noVault);
   return {
+    check,
+    diff,
+    secretOutputs,
     create: (inputs) => issue(inputs),
-    updatable: ["certificatePolicy", "tags"],
-    update: (_id, inputs, previous) => issue(inputs, previous),
-    async delete(entry) {
+    update: (prior, news) => issue(news, prior),
+    async delete(prior) {
       // Deleted and purged, azurerm's default (features.key_vault.purge_soft_deleted_certificates_on_destroy).
-      const name = String(entry.inputs.name);
-      const vaultName = vaultId.exec(String(entry.inputs.keyVaultId))?.[1]?.toLowerCase() ?? "";
+      const name = String(prior.inputs.name);
+      const vaultName = vaultId.exec(String(prior.inputs.keyVaultId))?.[1]?.toLowerCase() ?? "";
       vaults.get(vaultName)?.delete(name);
     },
   };
 }
+
+/** The rehearsal provider's vault access, never used: its Check and Diff reach no vault. */
+const noVault = {
+  vaultUrl: () => undefined,
+  agent: undefined as never,
+  token: async () => {
+    throw new Error("the program tests' vaults are in memory");
+  },
+};
 
 interface Policy {
   keySize: number;

@@ -2,7 +2,8 @@ import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 
 type Wrapped = { [specialSigKey]: string; value: unknown };
 
-const isSecret = (v: unknown): v is Wrapped =>
+/** A value the SDK serialized as secret. */
+export const isSecret = (v: unknown): v is Wrapped =>
   typeof v === "object" && v !== null && (v as Record<string, unknown>)[specialSigKey] === specialSecretSig;
 
 /** The plain value of deserialized resource inputs: secret wrappers removed. */

@@ -1,6 +1,11 @@
-import { Secret, type ValueMap } from "../engine/wire";
-import type { ReadProvider } from "./provider";
-import { ProviderError } from "./provider";
+import { ProviderError, type ReadProvider } from "./provider";
+import { Secret, type ValueMap } from "./wire";
+
+/*
+ * The engine's own provider, for the `pulumi` package, as pulumi/pulumi pkg/resource/deploy/builtins.go has it
+ * (builtinProvider): StackReference is read by the engine from its backend's stacks, never by a provider that
+ * the engine is handed.
+ */
 
 /** A stack a reference names: its project when the name gives one (else the current project), and its name. */
 export interface StackName {
@@ -44,9 +49,8 @@ export function parseStackName(name: string): StackName {
 }
 
 /**
- * pulumi:pulumi:StackReference, read as the engine does it
- * (pkg/resource/deploy/builtins.go): input `name`, outputs `name`,
- * `outputs` and `secretOutputNames` (contract 4).
+ * pulumi:pulumi:StackReference, read as builtins.go's Read does (readStackReference): input `name`, outputs `name`,
+ * `outputs` and `secretOutputNames`, from the named stack's last saved outputs (its backend client's GetStackOutputs).
  */
 export function stackReference(outputsOf: StackOutputs): ReadProvider {
   return {
@@ -64,3 +68,8 @@ export function stackReference(outputsOf: StackOutputs): ReadProvider {
     },
   };
 }
+
+/** The builtin reads, by type token: added to the providers the engine is handed, and taking precedence over them. */
+export const builtinReads = (outputsOf: StackOutputs): Record<string, ReadProvider> => ({
+  "pulumi:pulumi:StackReference": stackReference(outputsOf),
+});
