@@ -217,7 +217,7 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
           onEvent: (e) => {
             if (e.kind === "diagnostic" && e.severity !== "debug") say(`  ${e.severity}: ${e.message}`);
             if (e.kind === "step" && !dryRun && e.step.op !== "same") say(stepLine(e.step));
-            // The program's load, type-check included, as a figure of its own (issue 8).
+            // The program's load, type-check included, as a figure of its own (what the warmed ts-node cache saves shows here).
             if (e.kind === "timings") phases[loadPhase] = (phases[loadPhase] ?? 0) + e.timings.load;
           },
           signal: io.signal,

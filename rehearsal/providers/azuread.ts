@@ -304,7 +304,7 @@ export function applicationCertificate(graph: GraphCall): ResourceProvider {
 /**
  * azuread:index/appRoleAssignment:AppRoleAssignment: every field is ForceNew.
  * Created and deleted through the resource's `appRoleAssignedTo`, as the
- * provider does (app_role_assignment_resource.go), contract 3.
+ * provider does (app_role_assignment_resource.go).
  */
 export function appRoleAssignment(graph: GraphCall): ResourceProvider {
   return {

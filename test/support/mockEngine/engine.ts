@@ -86,7 +86,7 @@ export class LocalEngine extends MockMonitor {
 
   /** Installs this engine as the Pulumi runtime's monitor; do it before importing the program. */
   install(project: string, stack: string): this {
-    // "organization" is what the DIY backend reports as the organization (contract 7).
+    // "organization" is what the DIY backend reports as the organization (pulumi/pulumi pkg/backend/diy/store.go).
     setMockOptions(this, project, stack, false, "organization");
     return this;
   }
