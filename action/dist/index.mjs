@@ -8,7 +8,7 @@ import {
   markdownReport,
   readCertificateFile,
   verdictLine
-} from "./chunks/chunk-HB3AA62D.mjs";
+} from "./chunks/chunk-KJFA4IR7.mjs";
 import "./chunks/chunk-MERNYWXT.mjs";
 import {
   isRoleValue,
@@ -16,14 +16,14 @@ import {
   maxInputBytes,
   parseKeyVaultKeyId,
   readBounded
-} from "./chunks/chunk-UQUO5JUR.mjs";
+} from "./chunks/chunk-B6JDAY6Y.mjs";
 import {
   ArgumentError,
   CliError,
   InputError,
   exitCodes,
   oneLine
-} from "./chunks/chunk-Z4JGUPUN.mjs";
+} from "./chunks/chunk-2P56DXZB.mjs";
 import "./chunks/chunk-KJ7PS2IV.mjs";
 
 // action/action.ts
@@ -272,7 +272,7 @@ async function runAction(io) {
   const now = io.now ?? Date.now;
   const readStdin = async () => read.stackText ?? "";
   if (inputs.options.expiryWithinDays !== void 0) {
-    const { humanExpiry, jsonExpiry, markdownExpiry, runExpiryCheck } = await import("./chunks/expiry-DVJG7CMU.mjs");
+    const { humanExpiry, jsonExpiry, markdownExpiry, runExpiryCheck } = await import("./chunks/expiry-6CSHVC4I.mjs");
     const report2 = inTerms(await runExpiryCheck(inputs.options, inputs.options.expiryWithinDays, { readStdin, now }));
     for (const line of humanExpiry(report2).trimEnd().split("\n").slice(0, -1)) print(line);
     announce(print, report2.exitCode, humanExpiry(report2).trimEnd().split("\n").at(-1) ?? "");
@@ -284,7 +284,7 @@ async function runAction(io) {
       expiresInDays: report2.certificates[0]?.daysLeft
     });
   }
-  const { runVerify } = await import("./chunks/run-7RNA2YH7.mjs");
+  const { runVerify } = await import("./chunks/run-QKBBWJQ2.mjs");
   const report = inTerms(
     await runVerify(inputs.options, {
       env: inputs.certificatePassword === void 0 ? env : { ...env, [passwordVariable]: inputs.certificatePassword },

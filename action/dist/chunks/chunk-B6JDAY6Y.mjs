@@ -5,7 +5,7 @@ import {
   InputError,
   looksLikeContent,
   quotedPath
-} from "./chunk-Z4JGUPUN.mjs";
+} from "./chunk-2P56DXZB.mjs";
 
 // common/certificate.ts
 import { X509Certificate } from "node:crypto";

@@ -7,7 +7,7 @@ import {
 import {
   InputError,
   PreflightError
-} from "./chunk-Z4JGUPUN.mjs";
+} from "./chunk-2P56DXZB.mjs";
 import "./chunk-KJ7PS2IV.mjs";
 
 // verify/pfx.ts

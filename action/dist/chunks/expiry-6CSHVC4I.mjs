@@ -6,16 +6,16 @@ import {
   parseJson,
   readText,
   thumbprints
-} from "./chunk-BTH2CWIK.mjs";
+} from "./chunk-U3DKNLPE.mjs";
 import {
   parseCertificate
-} from "./chunk-UQUO5JUR.mjs";
+} from "./chunk-B6JDAY6Y.mjs";
 import {
   InputError,
   exitCodes,
   isThumbprintHex,
   reportedFailure
-} from "./chunk-Z4JGUPUN.mjs";
+} from "./chunk-2P56DXZB.mjs";
 import "./chunk-KJ7PS2IV.mjs";
 
 // verify/expiry.ts
@@ -48,7 +48,7 @@ async function readOutputs(options, io) {
     return parseJson(text, what);
   }
   if (options.stack !== void 0) {
-    const { stackOutputs } = await import("./stack-DTR6G4EY.mjs");
+    const { stackOutputs } = await import("./stack-T5JQFU2L.mjs");
     return stackOutputs(options.stack, options.cwd ?? process.cwd());
   }
   throw new InputError("--check-expiry reads the stack's outputs: give --outputs <file|-> or --stack <name>");

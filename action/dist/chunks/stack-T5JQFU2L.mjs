@@ -4,7 +4,7 @@ const require = __actionRequire(import.meta.url);
 import {
   InputError,
   quotedPath
-} from "./chunk-Z4JGUPUN.mjs";
+} from "./chunk-2P56DXZB.mjs";
 import "./chunk-KJ7PS2IV.mjs";
 
 // verify/stack.ts

@@ -7,14 +7,14 @@ import {
   keyIdProblemMessage,
   parseKeyVaultKeyId,
   readBounded
-} from "./chunk-UQUO5JUR.mjs";
+} from "./chunk-B6JDAY6Y.mjs";
 import {
   InputError,
   isGuid,
   isSafeUrl,
   isThumbprintHex,
   quoted
-} from "./chunk-Z4JGUPUN.mjs";
+} from "./chunk-2P56DXZB.mjs";
 
 // common/json.ts
 var isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);

@@ -9,12 +9,12 @@ import {
   isCertificate,
   parseCertificate,
   readBounded
-} from "./chunk-UQUO5JUR.mjs";
+} from "./chunk-B6JDAY6Y.mjs";
 import {
   InputError,
   PreflightError,
   quotedPath
-} from "./chunk-Z4JGUPUN.mjs";
+} from "./chunk-2P56DXZB.mjs";
 
 // verify/certificateFile.ts
 import { createPrivateKey } from "node:crypto";
@@ -28,7 +28,7 @@ async function readCertificateFile(path, what, password, content = "certificate 
     );
   if (content === "certificate only") return certificateOnly(text, named);
   if (text.includes("-----BEGIN")) return fromPem(text, named, password);
-  const { readPfx } = await import("./pfx-USDS2F5O.mjs");
+  const { readPfx } = await import("./pfx-WW2BNPEB.mjs");
   return readPfx(bytes, named, password);
 }
 function fromPem(text, what, password) {

@@ -27,19 +27,29 @@ var looksLikeContent = (value) => value.length > 1024 || /[\r\n]|-----BEGIN|^\s*
 var oneLine = (message) => message.replace(/\s*[\r\n]+\s*/g, " ");
 
 // common/errors.ts
-var CliError = class extends Error {
+var CodedError = class extends Error {
+  /** The code of every error of this class; a subclass with a code of its own overrides it. */
+  static code = "ERR_GENERIC";
+  /** Stable and machine-readable: what callers and tests match on, never the message. */
+  code = this.constructor.code;
+  constructor(message, options) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+};
+var CliError = class extends CodedError {
   constructor(code, exitCode, message) {
     super(message);
     this.code = code;
     this.exitCode = exitCode;
-    this.name = new.target.name;
   }
   code;
   exitCode;
 };
-var ArgumentError = class extends CliError {
+var ArgumentError = class _ArgumentError extends CliError {
+  static code = "ERR_BAD_INPUT";
   constructor(message) {
-    super("ERR_BAD_INPUT", 2, message);
+    super(_ArgumentError.code, 2, message);
   }
 };
 
@@ -92,6 +102,7 @@ function reportedFailure(err) {
 }
 
 export {
+  CodedError,
   CliError,
   ArgumentError,
   isGuid,

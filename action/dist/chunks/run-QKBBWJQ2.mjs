@@ -7,7 +7,7 @@ import {
   readCertificateFile,
   redact,
   scrubReport
-} from "./chunk-HB3AA62D.mjs";
+} from "./chunk-KJFA4IR7.mjs";
 import {
   pemBlocks,
   pemLabel
@@ -23,14 +23,15 @@ import {
   thumbprints,
   vaultMode,
   x5t
-} from "./chunk-BTH2CWIK.mjs";
+} from "./chunk-U3DKNLPE.mjs";
 import {
   identityOptions,
   isCertificate,
   vaultClientOptions
-} from "./chunk-UQUO5JUR.mjs";
+} from "./chunk-B6JDAY6Y.mjs";
 import {
   AuthenticationError,
+  CodedError,
   DeadlineError,
   InputError,
   PreflightError,
@@ -39,7 +40,7 @@ import {
   isQuotablePath,
   quotedPath,
   reportedFailure
-} from "./chunk-Z4JGUPUN.mjs";
+} from "./chunk-2P56DXZB.mjs";
 import {
   require_jsonwebtoken
 } from "./chunk-HC65KPDO.mjs";
@@ -9841,18 +9842,16 @@ var ResponseMode2 = Constants_exports.ResponseMode;
 
 // common/https.ts
 import { Agent, request } from "node:https";
-var HttpTimeoutError = class extends Error {
-  code = "ERR_HTTP_TIMEOUT";
+var HttpTimeoutError = class extends CodedError {
+  static code = "ERR_HTTP_TIMEOUT";
   constructor(url, timeoutMs) {
     super(`no answer from ${new URL(url).origin} within ${timeoutMs} ms`);
-    this.name = "HttpTimeoutError";
   }
 };
-var HttpResponseTooLargeError = class extends Error {
-  code = "ERR_HTTP_RESPONSE_TOO_LARGE";
+var HttpResponseTooLargeError = class extends CodedError {
+  static code = "ERR_HTTP_RESPONSE_TOO_LARGE";
   constructor(url, limit) {
     super(`the answer from ${new URL(url).origin} is larger than ${limit} bytes`);
-    this.name = "HttpResponseTooLargeError";
   }
 };
 var maxResponseBytes = 4 * 1024 * 1024;
@@ -9962,11 +9961,10 @@ function verifies(certificate, algorithm, input, signature) {
     return false;
   }
 }
-var SignatureMismatchError = class extends Error {
-  code = "ERR_SIGNATURE_MISMATCH";
+var SignatureMismatchError = class extends CodedError {
+  static code = "ERR_SIGNATURE_MISMATCH";
   constructor() {
     super("the signature does not verify with the certificate's public key");
-    this.name = "SignatureMismatchError";
   }
 };
 
@@ -10165,13 +10163,13 @@ function classifyVaultFailure(err, keyId, action) {
     reason: `Key Vault ${action === "sign" ? "sign" : "get key"} failed (${name3}${status ? ` HTTP ${status}` : ""}${code ? ` ${code}` : ""})`
   };
 }
-var VaultCallError = class extends Error {
+var VaultCallError = class extends CodedError {
   constructor(failure) {
     super(failure.reason);
     this.failure = failure;
-    this.name = "VaultCallError";
   }
   failure;
+  static code = "ERR_VAULT_CALL";
 };
 
 // verify/acquire.ts
@@ -10343,8 +10341,8 @@ function isNetworkError(e, failure) {
 }
 var firstLine = (text) => text.replace(/\n[\s\S]*$/, "").slice(0, 300);
 var attemptTimeoutMs = (remainingMs) => Math.max(1, Math.min(remainingMs, 3e4));
-var AttemptTimeoutError = class extends Error {
-  name = "AttemptTimeoutError";
+var AttemptTimeoutError = class extends CodedError {
+  static code = "ERR_ATTEMPT_TIMEOUT";
 };
 function withTimeout(promise, ms) {
   let timer;
@@ -11311,7 +11309,7 @@ async function loadInputs(options, io, report) {
     return fromStackOutputs(outputs, options, "outputs", await certificateFor(outputs));
   }
   if (options.stack !== void 0) {
-    const { stackOutputs } = await import("./stack-DTR6G4EY.mjs");
+    const { stackOutputs } = await import("./stack-T5JQFU2L.mjs");
     const outputs = clientOutputs(await stackOutputs(options.stack, options.cwd ?? process.cwd()), options);
     return fromStackOutputs(outputs, options, "stack", await certificateFor(outputs));
   }
