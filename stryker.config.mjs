@@ -31,6 +31,43 @@ export const notYetHeld = [
   "entra/validate.ts",
 ];
 
+/**
+ * Equivalent mutants a `// Stryker disable next-line <mutator>` comment cannot single out: it would also hide the
+ * other mutants of that kind on the line, which tests do kill. Each names its file, mutator, the code it changes
+ * (as the report shows it) and the replacement, with the reason no test can tell them apart; scripts/mutation.js
+ * counts them as ignored, and says when one no longer survives.
+ */
+export const equivalent = [
+  {
+    file: "entra/assertion.ts",
+    mutator: "ConditionalExpression",
+    original: 'typeof alg === "string"',
+    replacement: "true",
+    reason: "Set.has is false for anything but its strings, and the caller has refused an alg that is no string",
+  },
+  {
+    file: "entra/assertion.ts",
+    mutator: "StringLiteral",
+    original: '"not a JWS"',
+    replacement: '""',
+    reason: "the catch below it replaces the error, message and all, with 50027",
+  },
+  {
+    file: "entra/assertion.ts",
+    mutator: "ConditionalExpression",
+    original: "hit",
+    replacement: "false",
+    reason: "a cache miss parses the same certificate again, to the same thumbprints and key",
+  },
+  {
+    file: "entra/assertion.ts",
+    mutator: "ConditionalExpression",
+    original: "nbf !== undefined",
+    replacement: "true",
+    reason: "with no nbf, now < undefined - 300 compares with NaN and is false, as the guard makes it",
+  },
+];
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: "vitest",

@@ -16,6 +16,7 @@ export const mutationTests = [
   "test/common/cli.test.ts",
   "test/components/rotationPlan.test.ts",
   "test/components/settings.test.ts",
+  "test/entra/assertion.test.ts",
   "test/entra/hardening.test.ts",
   "test/entra/tokenEndpoint.test.ts",
   "test/entra/fidelity.test.ts",
