@@ -19,6 +19,10 @@ export const critical = [
   "rehearsal/redact.ts",
   "rehearsal/engine/steps.ts",
   "common/safe.ts",
+  "keyvault/token.ts",
+  "keyvault/rbac.ts",
+  "keyvault/sign.ts",
+  "action/mask.ts",
 ];
 
 /**
@@ -65,6 +69,27 @@ export const equivalent = [
     original: "nbf !== undefined",
     replacement: "true",
     reason: "with no nbf, now < undefined - 300 compares with NaN and is false, as the guard makes it",
+  },
+  {
+    file: "entra/validate.ts",
+    mutator: "MethodExpression",
+    original: "Object.entries({ displayName, identifierUris, appRoles, api, optionalClaims }).filter(([, v]) => v !== undefined)",
+    replacement: "Object.entries({\n  displayName,\n  identifierUris,\n  appRoles,\n  api,\n  optionalClaims\n})",
+    reason: "each field check skips an undefined value, so passing the undefined fields changes nothing",
+  },
+  {
+    file: "entra/validate.ts",
+    mutator: "ConditionalExpression",
+    original: "v !== undefined",
+    replacement: "true",
+    reason: "each field check skips an undefined value, so passing the undefined fields changes nothing",
+  },
+  {
+    file: "entra/validate.ts",
+    mutator: "Regex",
+    original: "/^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{1,7})?(Z|[+-]\\d\\d:\\d\\d)$/",
+    replacement: "/^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{1,7})?(Z|[+-]\\d\\d:\\d\\d)/",
+    reason: "Date.parse, checked next, refuses any text after a date and time the pattern's start matched",
   },
 ];
 

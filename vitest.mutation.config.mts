@@ -12,6 +12,7 @@ import { defineConfig } from "vitest/config";
  * the tests that reached the mutant (coverageAnalysis perTest).
  */
 export const mutationTests = [
+  "test/action/mask.test.ts",
   "test/common/safe.test.ts",
   "test/common/cli.test.ts",
   "test/components/rotationPlan.test.ts",
@@ -22,8 +23,11 @@ export const mutationTests = [
   "test/entra/fidelity.test.ts",
   "test/entra/msal.test.ts",
   "test/entra/validate.test.ts",
+  "test/entra/validateLimits.test.ts",
   "test/entra/token.test.ts",
   "test/entra/jws.test.ts",
+  "test/keyvault/token.test.ts",
+  "test/keyvault/sign.test.ts",
   "test/rehearsal/redact.test.ts",
   "test/rehearsal/engine/units.test.ts",
   "test/verify/tokenChecks.test.ts",
