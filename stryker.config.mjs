@@ -73,7 +73,8 @@ export const equivalent = [
   {
     file: "entra/validate.ts",
     mutator: "MethodExpression",
-    original: "Object.entries({ displayName, identifierUris, appRoles, api, optionalClaims }).filter(([, v]) => v !== undefined)",
+    original:
+      "Object.entries({ displayName, identifierUris, appRoles, api, optionalClaims }).filter(([, v]) => v !== undefined)",
     replacement: "Object.entries({\n  displayName,\n  identifierUris,\n  appRoles,\n  api,\n  optionalClaims\n})",
     reason: "each field check skips an undefined value, so passing the undefined fields changes nothing",
   },
