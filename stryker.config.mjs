@@ -30,8 +30,7 @@ export const critical = [
  * (scripts/mutation.js), so that a change to one does not fail CI for mutants it did not bring. Empty this list.
  */
 export const notYetHeld = [
-  // Not measured yet: the local Entra ID's tests start a server per file, and the run did not reach them in time.
-  "entra/assertion.ts",
+  // Its run (554 mutants, most reached by the local Entra ID's server tests too) takes the longest of all.
   "entra/validate.ts",
 ];
 
@@ -71,6 +70,20 @@ export const equivalent = [
     reason: "with no nbf, now < undefined - 300 compares with NaN and is false, as the guard makes it",
   },
   {
+    file: "entra/assertion.ts",
+    mutator: "BlockStatement",
+    original: "{\n    throw aadsts.malformedAssertion();\n  }",
+    replacement: "{}",
+    reason: "claims left undefined by a payload that is no JSON are refused as malformed on the next line",
+  },
+  {
+    file: "entra/assertion.ts",
+    mutator: "Regex",
+    original: "/=+$/",
+    replacement: "/=$/",
+    reason: "base64url decoding stops at the first '=', so removing one or all of the trailing ones decodes the same",
+  },
+  {
     file: "entra/validate.ts",
     mutator: "MethodExpression",
     original:
@@ -84,6 +97,13 @@ export const equivalent = [
     original: "v !== undefined",
     replacement: "true",
     reason: "each field check skips an undefined value, so passing the undefined fields changes nothing",
+  },
+  {
+    file: "entra/validate.ts",
+    mutator: "BlockStatement",
+    original: "{\n    return false;\n  }",
+    replacement: "{}",
+    reason: "a catch that returns nothing returns undefined, which reads as false",
   },
   {
     file: "entra/validate.ts",

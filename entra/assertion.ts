@@ -122,7 +122,6 @@ async function verifiedPayload(
   let claims: unknown;
   try {
     claims = JSON.parse(payload.toString("utf8"));
-    // Stryker disable next-line BlockStatement: equivalent, claims left undefined are refused as malformed below.
   } catch {
     throw aadsts.malformedAssertion();
   }
