@@ -84,6 +84,34 @@ export const equivalent = [
     reason: "base64url decoding stops at the first '=', so removing one or all of the trailing ones decodes the same",
   },
   {
+    file: "keyvault/token.ts",
+    mutator: "ConditionalExpression",
+    original: 'typeof aud !== "string"',
+    replacement: "false",
+    reason: "the audiences are strings, so includes() refuses anything else the same way, with the same message",
+  },
+  {
+    file: "keyvault/token.ts",
+    mutator: "ConditionalExpression",
+    original: 'typeof payload.iss !== "string"',
+    replacement: "false",
+    reason: "the issuers are strings, so includes() refuses anything else the same way, with the same message",
+  },
+  {
+    file: "keyvault/sign.ts",
+    mutator: "OptionalChaining",
+    original: "key.asymmetricKeyDetails?.modulusLength",
+    replacement: "key.asymmetricKeyDetails.modulusLength",
+    reason: "node:crypto gives every RSA key its asymmetricKeyDetails",
+  },
+  {
+    file: "keyvault/sign.ts",
+    mutator: "EqualityOperator",
+    original: "size < length",
+    replacement: "size <= length",
+    reason: "one more MGF1 block is cut off again by subarray(0, length)",
+  },
+  {
     file: "entra/validate.ts",
     mutator: "MethodExpression",
     original:

@@ -87,7 +87,7 @@ describe("the sign operation's algorithms and digests", () => {
   it("knows the six RSA algorithms by their own names only", () => {
     for (const alg of ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"])
       expect(isSignAlgorithm(alg), alg).toBe(true);
-    for (const alg of ["ES256", "rs256", "toString", "hasOwnProperty", "", 256, undefined])
+    for (const alg of ["ES256", "rs256", "toString", "hasOwnProperty", "", 256, undefined, ["RS256"]])
       expect(isSignAlgorithm(alg), String(alg)).toBe(false);
   });
 
@@ -96,6 +96,53 @@ describe("the sign operation's algorithms and digests", () => {
     expect(() => signDigest(privateKey, "RS384", Buffer.alloc(32))).toThrow(
       "value: the digest for RS384 must be 48 bytes (base64url), got 32",
     );
+  });
+});
+
+describe("the built-in roles as Azure defines them", () => {
+  const v = "Microsoft.KeyVault/vaults";
+  it("grants each role exactly the dataActions of its built-in role definition", () => {
+    expect(dataActionsOf).toEqual({
+      "Key Vault Administrator": [`${v}/*`],
+      "Key Vault Certificates Officer": [
+        `${v}/certificatecas/*`,
+        `${v}/certificates/*`,
+        `${v}/certificatecontacts/write`,
+      ],
+      "Key Vault Certificate User": [
+        `${v}/certificates/read`,
+        `${v}/keys/read`,
+        `${v}/secrets/getSecret/action`,
+        `${v}/secrets/readMetadata/action`,
+      ],
+      "Key Vault Crypto User": [
+        `${v}/keys/read`,
+        `${v}/keys/update/action`,
+        `${v}/keys/backup/action`,
+        `${v}/keys/encrypt/action`,
+        `${v}/keys/decrypt/action`,
+        `${v}/keys/wrap/action`,
+        `${v}/keys/unwrap/action`,
+        `${v}/keys/sign/action`,
+        `${v}/keys/verify/action`,
+      ],
+      "Key Vault Reader": [`${v}/*/read`, `${v}/secrets/readMetadata/action`],
+      "Key Vault Secrets User": [`${v}/secrets/getSecret/action`, `${v}/secrets/readMetadata/action`],
+    });
+  });
+
+  it("checks each operation by its dataAction as Key Vault's resource provider names it", () => {
+    expect(actions).toEqual({
+      certificateRead: `${v}/certificates/read`,
+      certificateCreate: `${v}/certificates/create/action`,
+      certificateDelete: `${v}/certificates/delete`,
+      certificatePurge: `${v}/certificates/purge/action`,
+      certificateUpdate: `${v}/certificates/update/action`,
+      certificateRecover: `${v}/certificates/recover/action`,
+      keyRead: `${v}/keys/read`,
+      keySign: `${v}/keys/sign/action`,
+      secretGet: `${v}/secrets/getSecret/action`,
+    });
   });
 });
 

@@ -21,7 +21,7 @@ describe("a bearer token, checked as Key Vault checks it", () => {
   let published: KeyObject;
   let other: KeyObject;
   /** What the key set answers: the published keys, a server error, or a body with no key list. */
-  let serve: "keys" | "error" | "no keys" = "keys";
+  let serve: "keys" | "error" | "no keys" | "null" = "keys";
   let keys: { kid: string; key: KeyObject }[] = [];
   let fetches = 0;
   const now = new Date("2026-06-01T12:00:00.000Z");
@@ -44,7 +44,7 @@ describe("a bearer token, checked as Key Vault checks it", () => {
         keys.map(async ({ kid, key }) => ({ ...(await exportJWK(createPublicKey(key))), kid, use: "sig" })),
       );
       res.writeHead(200, { "Content-Type": "application/json" });
-      res.end(JSON.stringify(serve === "keys" ? { keys: jwks } : { value: jwks }));
+      res.end(serve === "null" ? "null" : JSON.stringify(serve === "keys" ? { keys: jwks } : { value: jwks }));
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     authorityHost = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -98,6 +98,7 @@ describe("a bearer token, checked as Key Vault checks it", () => {
     });
     // An appid that is no GUID is left out, not quoted into an RBAC refusal.
     expect(await check(`Bearer ${await token({ appid: "hunter2" })}`)).toEqual({ oid, iss: v1() });
+    expect(await check(`Bearer ${await token({ appid: [appid] })}`)).toEqual({ oid, iss: v1() });
     expect(await check(`bearer ${await token()}`)).toEqual({ oid, appid, iss: v1() });
   });
 
@@ -159,6 +160,7 @@ describe("a bearer token, checked as Key Vault checks it", () => {
     const noOid = unauthorized("AKV10000: The token holds no object id (oid).");
     expect(await refusal(check(`Bearer ${await token({ oid: undefined })}`))).toEqual(noOid);
     expect(await refusal(check(`Bearer ${await token({ oid: "admin" })}`))).toEqual(noOid);
+    expect(await refusal(check(`Bearer ${await token({ oid: [oid] })}`))).toEqual(noOid);
   });
 
   it("takes a token until five minutes past its exp, and from five minutes before its nbf, on its own clock", async () => {
@@ -195,23 +197,33 @@ describe("a bearer token, checked as Key Vault checks it", () => {
   });
 
   it("reads the key set once, and again for an unknown kid only when it last read it 10 seconds ago or more", async () => {
-    const check = checker();
-    await check(`Bearer ${await token()}`);
-    await check(`Bearer ${await token()}`);
-    expect(fetches).toBe(1);
-    keys = [...keys, { kid: "rolled", key: other }];
-    const rolled = `Bearer ${await token({}, { kid: "rolled", key: other })}`;
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
     try {
-      vi.setSystemTime(Date.now() + 9_000);
+      const check = checker();
+      await check(`Bearer ${await token()}`);
+      await check(`Bearer ${await token()}`);
+      expect(fetches).toBe(1);
+      keys = [...keys, { kid: "rolled", key: other }];
+      const rolled = `Bearer ${await token({}, { kid: "rolled", key: other })}`;
+      vi.setSystemTime(Date.now() + 9_999);
       expect((await refusal(check(rolled)))?.message).toMatch(/^AKV10046/);
       expect(fetches).toBe(1);
-      vi.setSystemTime(Date.now() + 1_000);
+      vi.setSystemTime(Date.now() + 1);
       expect((await check(rolled)).oid).toBe(oid);
       expect(fetches).toBe(2);
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it("refuses a token whose kid names two published keys (AKV10046)", async () => {
+    keys = [
+      { kid: "published", key: other },
+      { kid: "published", key: published },
+    ];
+    expect(await refusal(checker()(`Bearer ${await token()}`))).toEqual(
+      unauthorized("AKV10046: Unable to resolve the key used for signature validation."),
+    );
   });
 
   it("answers 503 when the key set cannot be read, and reads it again on the next request", async () => {
@@ -225,9 +237,11 @@ describe("a bearer token, checked as Key Vault checks it", () => {
     expect(await refusal(check(`Bearer ${await token()}`))).toEqual(unavailable);
     serve = "no keys";
     expect(await refusal(check(`Bearer ${await token()}`))).toEqual(unavailable);
+    serve = "null";
+    expect(await refusal(check(`Bearer ${await token()}`))).toEqual(unavailable);
     serve = "keys";
     expect((await check(`Bearer ${await token()}`)).oid).toBe(oid);
-    expect(fetches).toBe(3);
+    expect(fetches).toBe(4);
     const elsewhere = tokenChecker({ authorityHost: "https://127.0.0.1:9", tenantId, caPem }, () => clock);
     expect(await refusal(elsewhere(`Bearer ${await token()}`))).toEqual(unavailable);
   });
