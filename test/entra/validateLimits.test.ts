@@ -95,6 +95,8 @@ describe("admin bodies at the limits of what this server takes", () => {
     expect(refusal(() => assertNewServicePrincipal(null))).toEqual(notAnObject("servicePrincipal"));
     expect(refusal(() => assertNewAppRoleAssignment(null, id))).toEqual(notAnObject("appRoleAssignment"));
     expect(refusal(() => ownerReference(null))).toEqual(notAnObject("directoryObject reference"));
+    expect(refusal(() => assertNewServicePrincipal("appId"))).toEqual(notAnObject("servicePrincipal"));
+    expect(refusal(() => assertNewApplication(7))).toEqual(notAnObject("application"));
   });
 
   it("names the property of a nested value that is no object or list", () => {
