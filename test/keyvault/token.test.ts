@@ -99,6 +99,7 @@ describe("a bearer token, checked as Key Vault checks it", () => {
     // An appid that is no GUID is left out, not quoted into an RBAC refusal.
     expect(await check(`Bearer ${await token({ appid: "hunter2" })}`)).toEqual({ oid, iss: v1() });
     expect(await check(`Bearer ${await token({ appid: [appid] })}`)).toEqual({ oid, iss: v1() });
+    expect(await check(`Bearer ${await token({ appid: undefined, azp: [appid] })}`)).toEqual({ oid, iss: v1() });
     expect(await check(`bearer ${await token()}`)).toEqual({ oid, appid, iss: v1() });
   });
 
@@ -116,6 +117,7 @@ describe("a bearer token, checked as Key Vault checks it", () => {
       "",
       good,
       `Basic ${good}`,
+      `Basic Bearer ${good}`,
       `Bearer ${good.split(".").slice(0, 2).join(".")}`,
       `Bearer ${good} more`,
       `Bearer ${good}.x`,
@@ -190,6 +192,21 @@ describe("a bearer token, checked as Key Vault checks it", () => {
     expect(await refusal(check(`Bearer ${await token({}, { alg: "PS256" })}`))).toEqual(noToken);
   });
 
+  it("refuses a token whose claims are no JSON as malformed, before it looks for the key or checks the signature", async () => {
+    const check = checker();
+    const [, , signature] = (await token()).split(".");
+    const b64 = (value: string) => Buffer.from(value).toString("base64url");
+    for (const kid of ["published", "rolled"]) {
+      const header = b64(JSON.stringify({ alg: "RS256", typ: "JWT", kid }));
+      expect(await refusal(check(`Bearer ${header}.${b64("{not json")}.${signature}`)), kid).toEqual(noToken);
+    }
+    expect(fetches).toBe(0);
+  });
+
+  it("refuses a token whose iat is no number as malformed, not as not yet valid", async () => {
+    expect(await refusal(checker()(`Bearer ${await token({ iat: "now" })}`))).toEqual(noToken);
+  });
+
   it("refuses a token under a kid the tenant does not publish (AKV10046)", async () => {
     expect(await refusal(checker()(`Bearer ${await token({}, { kid: "rolled", key: other })}`))).toEqual(
       unauthorized("AKV10046: Unable to resolve the key used for signature validation."),
@@ -211,6 +228,19 @@ describe("a bearer token, checked as Key Vault checks it", () => {
       vi.setSystemTime(Date.now() + 1);
       expect((await check(rolled)).oid).toBe(oid);
       expect(fetches).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("reads the key set again only for an unknown kid, not for a token that fails for another reason", async () => {
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    try {
+      const check = checker();
+      await check(`Bearer ${await token()}`);
+      vi.setSystemTime(Date.now() + 60_000);
+      expect((await refusal(check(`Bearer ${await token({}, { key: other })}`)))?.message).toMatch(/IDX10511/);
+      expect(fetches).toBe(1);
     } finally {
       vi.useRealTimers();
     }
