@@ -47,6 +47,10 @@ describe("the Action's masking of secrets", () => {
     expect(secretOutputs(outputs)).toEqual([pem, "MIIKpfx", "hunter2", outputs.extraKey]);
   });
 
+  it("takes each named output as a secret whatever its text, a private key without its armour too", () => {
+    expect(secretOutputs({ privateKeyPem: "MIIEvQIBADANBgkqhkiG9w0BAQEF" })).toEqual(["MIIEvQIBADANBgkqhkiG9w0BAQEF"]);
+  });
+
   it("takes only text values as secrets, and nothing from outputs that are no object", () => {
     expect(secretOutputs({ pfxPassword: 12345678, privateKeyPem: null, certificatePfx: { value: "x" } })).toEqual([]);
     for (const outputs of [null, undefined, "privateKeyPem", [pem], 7]) expect(secretOutputs(outputs)).toEqual([]);
