@@ -100,7 +100,6 @@ function parsedCertificate(pem: string): ParsedCertificate {
   if (hit) return hit;
   const cert = new X509Certificate(pem);
   const entry = { ...thumbprints(cert), publicKey: cert.publicKey };
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, the bound changes memory, no answer.
   if (parsed.size >= maxParsed) parsed.clear();
   parsed.set(pem, entry);
   return entry;

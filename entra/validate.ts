@@ -107,7 +107,6 @@ const applicationProperties = ["displayName", "identifierUris", "appRoles", "api
 const base64Pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const maxOwners = 100;
 
-// Stryker disable next-line ArrayDeclaration: equivalent but for a property named as the mutant's own placeholder.
 function checkApplicationFields(body: Body, extra: readonly string[] = []): void {
   const r = "Application";
   assertKnownProperties(body, [...applicationProperties, ...extra]);

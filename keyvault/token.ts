@@ -34,7 +34,6 @@ const refetchAfterMs = 10_000;
  * the audience, the issuer (v1.0 `https://sts.windows.net/<tenant>/` or v2.0 `<authority>/v2.0`), `tid`.
  */
 export function tokenChecker(issuer: TrustedIssuer, now: () => Date) {
-  // Stryker disable next-line BooleanLiteral: equivalent, whether the key set's connection is kept changes no answer.
   const agent = new Agent({ ca: issuer.caPem, keepAlive: false });
   const jwksUrl = `${issuer.authorityHost}/${issuer.tenantId}/discovery/v2.0/keys`;
   const issuers = [`https://sts.windows.net/${issuer.tenantId}/`, `${issuer.authorityHost}/${issuer.tenantId}/v2.0`];
