@@ -12,18 +12,23 @@ import { defineConfig } from "vitest/config";
  * the tests that reached the mutant (coverageAnalysis perTest).
  */
 export const mutationTests = [
+  "test/action/mask.test.ts",
   "test/common/safe.test.ts",
   "test/common/cli.test.ts",
   "test/components/rotationPlan.test.ts",
   "test/components/settings.test.ts",
+  "test/entra/assertion.test.ts",
   "test/entra/hardening.test.ts",
   "test/entra/tokenEndpoint.test.ts",
   "test/entra/fidelity.test.ts",
   "test/entra/msal.test.ts",
   "test/entra/validate.test.ts",
+  "test/entra/validateLimits.test.ts",
   "test/entra/token.test.ts",
   "test/entra/jws.test.ts",
   "test/common/redact.test.ts",
+  "test/keyvault/token.test.ts",
+  "test/keyvault/sign.test.ts",
   "test/rehearsal/engine/units.test.ts",
   "test/verify/tokenChecks.test.ts",
   "test/verify/report.test.ts",

@@ -7,7 +7,8 @@
 //   npm run mutation -- --report-only [path]  only the per-file check, of the files in an existing JSON report
 // Stryker's own `break` threshold holds the score of the whole run; a file's score is checked here, from the JSON
 // report, since Stryker has no per-file threshold. Equivalent mutants are marked in the source where they are
-// (`// Stryker disable next-line <mutator>: <reason>`) and count as ignored, not as survivors.
+// (`// Stryker disable next-line <mutator>: <reason>`) and count as ignored, not as survivors; so do those listed in
+// stryker.config.mjs's `equivalent`, where a comment would also hide other mutants of the same kind on the line.
 const { execFileSync, spawnSync } = require("node:child_process");
 const { existsSync, readFileSync, statSync } = require("node:fs");
 const { join } = require("node:path");
@@ -17,10 +18,13 @@ const threshold = 90;
 const reportPath = join(root, "reports", "mutation", "mutation.json");
 /** Whether a file's score fails the run (stryker.config.mjs lists the files whose survivors are not dealt with yet). */
 let held = () => true;
+/** stryker.config.mjs's `equivalent`: single mutants, by file, mutator, the code they change and its replacement. */
+let listed = [];
 
 async function main() {
-  const { critical, notYetHeld } = await import(join(root, "stryker.config.mjs"));
+  const { critical, notYetHeld, equivalent } = await import(join(root, "stryker.config.mjs"));
   held = (file) => !notYetHeld.includes(file);
+  listed = equivalent ?? [];
   const args = process.argv.slice(2);
   if (args[0] === "--report-only") {
     const report = JSON.parse(readFileSync(args[1] ?? reportPath, "utf8"));
@@ -62,7 +66,18 @@ function checkFiles(files, report) {
   let low = 0;
   for (const file of files) {
     const mutants = report.files[file]?.mutants ?? [];
-    const valid = mutants.filter((m) => !["Ignored", "CompileError", "RuntimeError"].includes(m.status));
+    const source = report.files[file]?.source ?? "";
+    const matches = (e, m) =>
+      e.file === file &&
+      e.mutator === m.mutatorName &&
+      e.replacement === m.replacement &&
+      e.original === originalOf(source, m.location) &&
+      ["Survived", "NoCoverage"].includes(m.status);
+    const valid = mutants.filter(
+      (m) => !["Ignored", "CompileError", "RuntimeError"].includes(m.status) && !listed.some((e) => matches(e, m)),
+    );
+    for (const e of listed.filter((e) => e.file === file && !mutants.some((m) => matches(e, m))))
+      console.log(`mutation: ${file}: the listed equivalent ${e.mutator} of ${e.original} did not survive; drop it`);
     const detected = valid.filter((m) => m.status === "Killed" || m.status === "Timeout").length;
     const ignored = mutants.length - valid.length;
     const score = valid.length === 0 ? 100 : (100 * detected) / valid.length;
@@ -79,6 +94,13 @@ function checkFiles(files, report) {
     `mutation: every held file at ${threshold} % or more${notHeld ? ` (${notHeld} not held yet: stryker.config.mjs)` : ""}`,
   );
   return 0;
+}
+
+/** The code a mutant replaces: the report's 1-based lines and columns, as a slice of the file's source. */
+function originalOf(source, { start, end }) {
+  const lines = source.split("\n");
+  const offset = (p) => lines.slice(0, p.line - 1).reduce((n, l) => n + l.length + 1, 0) + p.column - 1;
+  return source.slice(offset(start), offset(end));
 }
 
 function fail(message) {

@@ -1,7 +1,7 @@
 import { constants, createHash, generateKeyPairSync, verify } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { actions, dataActionsOf, grants, roleNames } from "../../keyvault/rbac";
-import { signDigest } from "../../keyvault/sign";
+import { actions, dataActionsOf, grants, isRoleName, roleNames } from "../../keyvault/rbac";
+import { isSignAlgorithm, signDigest } from "../../keyvault/sign";
 
 describe("signing a digest as Key Vault's sign operation does", () => {
   const keys = [2048, 3072].map((bits) => generateKeyPairSync("rsa", { modulusLength: bits }));
@@ -80,5 +80,92 @@ describe("the built-in roles' dataActions", () => {
   it("grants nothing without a role, and defines every role it names", () => {
     expect(Object.values(actions).some((a) => grants([], a))).toBe(false);
     expect(Object.keys(dataActionsOf).sort()).toEqual([...roleNames].sort());
+  });
+});
+
+describe("the sign operation's algorithms and digests", () => {
+  it("knows the six RSA algorithms by their own names only", () => {
+    for (const alg of ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"])
+      expect(isSignAlgorithm(alg), alg).toBe(true);
+    for (const alg of ["ES256", "rs256", "toString", "hasOwnProperty", "", 256, undefined, ["RS256"]])
+      expect(isSignAlgorithm(alg), String(alg)).toBe(false);
+  });
+
+  it("says in its refusal which length the algorithm wants and which it got", () => {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    expect(() => signDigest(privateKey, "RS384", Buffer.alloc(32))).toThrow(
+      "value: the digest for RS384 must be 48 bytes (base64url), got 32",
+    );
+  });
+});
+
+describe("the built-in roles as Azure defines them", () => {
+  const v = "Microsoft.KeyVault/vaults";
+  it("grants each role exactly the dataActions of its built-in role definition", () => {
+    expect(dataActionsOf).toEqual({
+      "Key Vault Administrator": [`${v}/*`],
+      "Key Vault Certificates Officer": [
+        `${v}/certificatecas/*`,
+        `${v}/certificates/*`,
+        `${v}/certificatecontacts/write`,
+      ],
+      "Key Vault Certificate User": [
+        `${v}/certificates/read`,
+        `${v}/keys/read`,
+        `${v}/secrets/getSecret/action`,
+        `${v}/secrets/readMetadata/action`,
+      ],
+      "Key Vault Crypto User": [
+        `${v}/keys/read`,
+        `${v}/keys/update/action`,
+        `${v}/keys/backup/action`,
+        `${v}/keys/encrypt/action`,
+        `${v}/keys/decrypt/action`,
+        `${v}/keys/wrap/action`,
+        `${v}/keys/unwrap/action`,
+        `${v}/keys/sign/action`,
+        `${v}/keys/verify/action`,
+      ],
+      "Key Vault Reader": [`${v}/*/read`, `${v}/secrets/readMetadata/action`],
+      "Key Vault Secrets User": [`${v}/secrets/getSecret/action`, `${v}/secrets/readMetadata/action`],
+    });
+  });
+
+  it("checks each operation by its dataAction as Key Vault's resource provider names it", () => {
+    expect(actions).toEqual({
+      certificateRead: `${v}/certificates/read`,
+      certificateCreate: `${v}/certificates/create/action`,
+      certificateDelete: `${v}/certificates/delete`,
+      certificatePurge: `${v}/certificates/purge/action`,
+      certificateUpdate: `${v}/certificates/update/action`,
+      certificateRecover: `${v}/certificates/recover/action`,
+      keyRead: `${v}/keys/read`,
+      keySign: `${v}/keys/sign/action`,
+      secretGet: `${v}/secrets/getSecret/action`,
+    });
+  });
+});
+
+describe("how a role's dataAction patterns match", () => {
+  it("knows the six built-in roles by name, and nothing else", () => {
+    for (const role of roleNames) expect(isRoleName(role), role).toBe(true);
+    for (const other of ["Owner", "Key Vault administrator", "", null])
+      expect(isRoleName(other), String(other)).toBe(false);
+  });
+
+  it("matches an action without regard to case, as Azure compares them", () => {
+    expect(grants(["Key Vault Crypto User"], actions.keySign.toLowerCase())).toBe(true);
+  });
+
+  it("matches the whole action: no text before or after it, and a dot only where the pattern has one", () => {
+    expect(grants(["Key Vault Crypto User"], `x/${actions.keySign}`)).toBe(false);
+    expect(grants(["Key Vault Crypto User"], `${actions.keySign}/x`)).toBe(false);
+    expect(grants(["Key Vault Administrator"], actions.keySign.replace("Microsoft.", "MicrosoftX"))).toBe(false);
+  });
+
+  it("lets * stand for one or more path segments, never for none", () => {
+    expect(grants(["Key Vault Reader"], "Microsoft.KeyVault/vaults/keys/versions/read")).toBe(true);
+    expect(grants(["Key Vault Reader"], "Microsoft.KeyVault/vaults//read")).toBe(false);
+    expect(grants(["Key Vault Administrator"], "Microsoft.KeyVault/vaults/")).toBe(false);
   });
 });
