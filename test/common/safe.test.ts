@@ -97,7 +97,12 @@ describe("what a message may quote", () => {
       false,
     ]);
     // A one-element list would pass a bare pattern test (it becomes its element's text).
-    expect([isGuid(1), isGuid(undefined), isGuid([id])]).toEqual([false, false, false]);
+    expect([isGuid(1), isGuid(undefined), isGuid([id]), isGuid({ toString: () => id })]).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it("has each shape checked by its own rule", () => {

@@ -5,7 +5,6 @@ import {
   assertNewApplication,
   assertNewAppRoleAssignment,
   assertNewServicePrincipal,
-  isGuid,
   ownerIdOf,
   ownerReference,
   parseJsonBody,
@@ -54,11 +53,6 @@ describe("admin bodies at the limits of what this server takes", () => {
     expect(parseJsonBody('{"displayName":"a long enough name"}')).toEqual({ displayName: "a long enough name" });
     const deepest = `${"[".repeat(8)}1, "x"${"]".repeat(8)}`;
     expect(refusal(() => parseJsonBody(deepest))).toBeUndefined();
-  });
-
-  it("knows no list, however it prints, as a GUID", () => {
-    expect(isGuid([id])).toBe(false);
-    expect(isGuid({ toString: () => id })).toBe(false);
   });
 
   it("takes each list at its largest (100 identifier URIs, app roles, optional claims, key credentials)", () => {
