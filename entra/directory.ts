@@ -1,4 +1,5 @@
-import { randomUUID, X509Certificate } from "node:crypto";
+import { randomUUID, type X509Certificate } from "node:crypto";
+import { parseCertificate } from "../common/certificate";
 import { CodedError } from "../common/errors";
 import { thumbprints } from "../common/thumbprint";
 
@@ -265,7 +266,7 @@ export function addKeyCredential(
 }
 
 function newKeyCredential(input: Omit<NewKeyCredential, "key"> & { key: string | Buffer }, now: Date): KeyCredential {
-  const cert = parseCertificate(input.key);
+  const cert = credentialCertificate(input.key);
   const notAfter = new Date(cert.validTo);
   const start = input.startDateTime ? new Date(input.startDateTime) : new Date(cert.validFrom);
   const end = input.endDateTime ? new Date(input.endDateTime) : notAfter;
@@ -411,13 +412,12 @@ export function servicePrincipalById(state: DirectoryState, id: string): Service
   return sp;
 }
 
-function parseCertificate(pem: string | Buffer): X509Certificate {
-  try {
-    return new X509Certificate(pem);
-  } catch {
+function credentialCertificate(pem: string | Buffer): X509Certificate {
+  const cert = parseCertificate(pem);
+  if (!cert)
     throw new DirectoryError(
       "KeyCredentialsInvalidValue",
       "Key credential value is not a PEM or base64 DER certificate.",
     );
-  }
+  return cert;
 }

@@ -1,6 +1,7 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { isCertificate } from "../common/certificate";
 import { createLoopbackTls, pkcs8Pem, rsaKey } from "../common/loopbackTls";
 import { x5t } from "../common/thumbprint";
 import { issueCertificate, KeyUsageFlags } from "../common/x509";
@@ -89,10 +90,10 @@ function readKeys(statePath: string): { pki: Pki; complete: boolean } {
   try {
     createPrivateKey(pki.serverKeyPem);
     createPrivateKey(pki.signingKeyPem);
-    new X509Certificate(pki.signingCertPem);
   } catch {
     throw refuse("holds a key or certificate that does not parse");
   }
+  if (!isCertificate(pki.signingCertPem)) throw refuse("holds a key or certificate that does not parse");
   if (!issued(pki.caPem, pki.serverCertPem))
     throw refuse(
       keys.caPem === undefined
