@@ -1,8 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { CliError } from "../common/errors";
-import { oneLine } from "../common/safe";
+import { failureOf } from "../common/errors";
 import { readCertificateFile } from "../verify/certificateFile";
 import { exitCodes } from "../verify/errors";
 import type { ExpiryReport } from "../verify/expiry";
@@ -47,7 +46,7 @@ export async function runAction(io: ActionIO): Promise<number> {
     if (read.failure) throw read.failure;
     inputs = actionInputs(env);
   } catch (err) {
-    const failure = describe(err);
+    const failure = failureOf(err);
     const report = failureReport(failure);
     print(`::error title=entra-cert-auth verify::${escapeData(verdictLine(report))}`);
     return finish(io, reportFile, { verdict: "failed", exitCode: failure.exitCode, json: jsonReport(report) });
@@ -206,13 +205,4 @@ function daysLeft(certificatePem: string | undefined, now: number): number | und
 function inTerms<T extends VerifyReport | ExpiryReport>(report: T): T {
   if (report.error) report.error.message = inInputTerms(report.error.message);
   return report;
-}
-
-function describe(err: unknown): { code: string; exitCode: number; message: string } {
-  if (err instanceof CliError) return { code: err.code, exitCode: err.exitCode, message: oneLine(err.message) };
-  return {
-    code: "ERR_UNEXPECTED",
-    exitCode: exitCodes.unexpected,
-    message: `unexpected ${err instanceof Error ? err.name : typeof err}`,
-  };
 }

@@ -1,6 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { ArgumentError, CliError } from "./errors";
-import { isQuotableFlag, oneLine } from "./safe";
+import { ArgumentError, type Failure, failureOf } from "./errors";
+import { isQuotableFlag } from "./safe";
 
 /** The flags a command declares, as node:util parseArgs takes them. */
 export type FlagSpec = NonNullable<ParseArgsConfig["options"]>;
@@ -19,11 +19,7 @@ export interface CliIO {
 }
 
 /** A failure as the edge reports it. */
-export interface Failure {
-  code: string;
-  exitCode: number;
-  message: string;
-}
+export type { Failure };
 
 /**
  * One command-line tool. Every CLI in the project has this shape, so help,
@@ -68,7 +64,7 @@ export async function runCommand<O extends FlagSpec, T>(
     }
     return await command.run(command.parse(values), io, json);
   } catch (err) {
-    const failure = describe(err);
+    const failure = failureOf(err);
     io.stderr.write(`${command.name}: ${failure.message}\n`);
     if (json) {
       const body = command.failureJson?.(failure) ?? {
@@ -142,13 +138,6 @@ function argumentProblem(err: unknown): string {
     default:
       return "the arguments cannot be parsed";
   }
-}
-
-function describe(err: unknown): Failure {
-  if (err instanceof CliError) return { code: err.code, exitCode: err.exitCode, message: oneLine(err.message) };
-  // An unexpected error's message may carry anything, a secret included: report its kind only.
-  const name = err instanceof Error ? err.name : typeof err;
-  return { code: "ERR_UNEXPECTED", exitCode: 1, message: `unexpected ${name}` };
 }
 
 const dashDash = (argv: string[]) => (argv.includes("--") ? argv.indexOf("--") : argv.length);

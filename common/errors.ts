@@ -1,3 +1,5 @@
+import { oneLine } from "./safe";
+
 /**
  * The base of every typed error in the project, as panva/jose's `JOSEError`
  * (src/util/errors.ts) is the base of jose's: a stable string `code` on the
@@ -47,9 +49,25 @@ export class ArgumentError extends CliError {
 
 /**
  * The message of anything thrown. Only for errors whose message is known to
- * be safe to show; an unexpected error is named by its kind (`describe` in
- * common/cli.ts), since its message may hold anything.
+ * be safe to show; an unexpected error is named by its kind (`failureOf`),
+ * since its message may hold anything.
  */
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** What a command's edge reports of a failure: a code, the exit code and one line. */
+export interface Failure {
+  code: string;
+  exitCode: number;
+  message: string;
+}
+
+/** An error no check expected, named by its kind only: its message may carry anything, a secret included. */
+export const unexpected = (err: unknown): string => `unexpected ${err instanceof Error ? err.name : typeof err}`;
+
+/** The failure every CLI and the Action report: a CliError's code, exit code and message on one line, else exit 1. */
+export function failureOf(err: unknown): Failure {
+  if (err instanceof CliError) return { code: err.code, exitCode: err.exitCode, message: oneLine(err.message) };
+  return { code: "ERR_UNEXPECTED", exitCode: 1, message: unexpected(err) };
 }

@@ -1,5 +1,4 @@
-import { CliError } from "../common/errors";
-import { oneLine } from "../common/safe";
+import { CliError, failureOf } from "../common/errors";
 
 /** Exit codes, the contract with pipelines. */
 export const exitCodes = {
@@ -72,10 +71,6 @@ export class DeadlineError extends VerifyError {
  * anything else exits `unexpected` and is named by its kind only, since its message may hold anything.
  */
 export function reportedFailure(err: unknown): { exitCode: number; error: { code: string; message: string } } {
-  return err instanceof VerifyError
-    ? { exitCode: err.exitCode, error: { code: err.code, message: oneLine(err.message) } }
-    : {
-        exitCode: exitCodes.unexpected,
-        error: { code: "ERR_UNEXPECTED", message: `unexpected ${err instanceof Error ? err.name : typeof err}` },
-      };
+  const { exitCode, code, message } = failureOf(err);
+  return { exitCode, error: { code, message } };
 }

@@ -8,7 +8,7 @@ import {
   markdownReport,
   readCertificateFile,
   verdictLine
-} from "./chunks/chunk-KJFA4IR7.mjs";
+} from "./chunks/chunk-SHAW5LHZ.mjs";
 import "./chunks/chunk-MERNYWXT.mjs";
 import {
   isRoleValue,
@@ -16,14 +16,14 @@ import {
   maxInputBytes,
   parseKeyVaultKeyId,
   readBounded
-} from "./chunks/chunk-B6JDAY6Y.mjs";
+} from "./chunks/chunk-NPRNDBRA.mjs";
 import {
   ArgumentError,
-  CliError,
   InputError,
   exitCodes,
-  oneLine
-} from "./chunks/chunk-2P56DXZB.mjs";
+  failureOf,
+  unexpected
+} from "./chunks/chunk-33NSG52G.mjs";
 import "./chunks/chunk-KJ7PS2IV.mjs";
 
 // action/action.ts
@@ -264,7 +264,7 @@ async function runAction(io) {
     if (read.failure) throw read.failure;
     inputs = actionInputs(env);
   } catch (err) {
-    const failure = describe(err);
+    const failure = failureOf(err);
     const report2 = failureReport(failure);
     print(`::error title=entra-cert-auth verify::${escapeData(verdictLine(report2))}`);
     return finish(io, reportFile, { verdict: "failed", exitCode: failure.exitCode, json: jsonReport(report2) });
@@ -272,7 +272,7 @@ async function runAction(io) {
   const now = io.now ?? Date.now;
   const readStdin = async () => read.stackText ?? "";
   if (inputs.options.expiryWithinDays !== void 0) {
-    const { humanExpiry, jsonExpiry, markdownExpiry, runExpiryCheck } = await import("./chunks/expiry-6CSHVC4I.mjs");
+    const { humanExpiry, jsonExpiry, markdownExpiry, runExpiryCheck } = await import("./chunks/expiry-GYJDHACV.mjs");
     const report2 = inTerms(await runExpiryCheck(inputs.options, inputs.options.expiryWithinDays, { readStdin, now }));
     for (const line of humanExpiry(report2).trimEnd().split("\n").slice(0, -1)) print(line);
     announce(print, report2.exitCode, humanExpiry(report2).trimEnd().split("\n").at(-1) ?? "");
@@ -284,7 +284,7 @@ async function runAction(io) {
       expiresInDays: report2.certificates[0]?.daysLeft
     });
   }
-  const { runVerify } = await import("./chunks/run-QKBBWJQ2.mjs");
+  const { runVerify } = await import("./chunks/run-ZSTW2R6Y.mjs");
   const report = inTerms(
     await runVerify(inputs.options, {
       env: inputs.certificatePassword === void 0 ? env : { ...env, [passwordVariable]: inputs.certificatePassword },
@@ -388,14 +388,6 @@ function inTerms(report) {
   if (report.error) report.error.message = inInputTerms(report.error.message);
   return report;
 }
-function describe(err) {
-  if (err instanceof CliError) return { code: err.code, exitCode: err.exitCode, message: oneLine(err.message) };
-  return {
-    code: "ERR_UNEXPECTED",
-    exitCode: exitCodes.unexpected,
-    message: `unexpected ${err instanceof Error ? err.name : typeof err}`
-  };
-}
 
 // action/main.ts
 runAction({ env: process.env, stdout: process.stdout }).then(
@@ -403,10 +395,8 @@ runAction({ env: process.env, stdout: process.stdout }).then(
     process.exitCode = code;
   },
   (err) => {
-    process.stdout.write(
-      `::error title=entra-cert-auth verify::unexpected ${err instanceof Error ? err.name : typeof err}
-`
-    );
+    process.stdout.write(`::error title=entra-cert-auth verify::${unexpected(err)}
+`);
     process.exitCode = 1;
   }
 );

@@ -5,7 +5,7 @@ import {
   InputError,
   looksLikeContent,
   quotedPath
-} from "./chunk-2P56DXZB.mjs";
+} from "./chunk-33NSG52G.mjs";
 
 // common/certificate.ts
 import { X509Certificate } from "node:crypto";

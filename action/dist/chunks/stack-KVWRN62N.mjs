@@ -4,7 +4,7 @@ const require = __actionRequire(import.meta.url);
 import {
   InputError,
   quotedPath
-} from "./chunk-2P56DXZB.mjs";
+} from "./chunk-33NSG52G.mjs";
 import "./chunk-KJ7PS2IV.mjs";
 
 // verify/stack.ts

@@ -7,7 +7,7 @@ import {
 import {
   InputError,
   PreflightError
-} from "./chunk-2P56DXZB.mjs";
+} from "./chunk-33NSG52G.mjs";
 import "./chunk-KJ7PS2IV.mjs";
 
 // verify/pfx.ts

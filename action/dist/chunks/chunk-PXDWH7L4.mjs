@@ -7,14 +7,14 @@ import {
   keyIdProblemMessage,
   parseKeyVaultKeyId,
   readBounded
-} from "./chunk-B6JDAY6Y.mjs";
+} from "./chunk-NPRNDBRA.mjs";
 import {
   InputError,
   isGuid,
   isSafeUrl,
   isThumbprintHex,
   quoted
-} from "./chunk-2P56DXZB.mjs";
+} from "./chunk-33NSG52G.mjs";
 
 // common/json.ts
 var isRecord = (value) => typeof value === "object" && value !== null && !Array.isArray(value);

@@ -6,16 +6,16 @@ import {
   parseJson,
   readText,
   thumbprints
-} from "./chunk-U3DKNLPE.mjs";
+} from "./chunk-PXDWH7L4.mjs";
 import {
   parseCertificate
-} from "./chunk-B6JDAY6Y.mjs";
+} from "./chunk-NPRNDBRA.mjs";
 import {
   InputError,
   exitCodes,
   isThumbprintHex,
   reportedFailure
-} from "./chunk-2P56DXZB.mjs";
+} from "./chunk-33NSG52G.mjs";
 import "./chunk-KJ7PS2IV.mjs";
 
 // verify/expiry.ts
@@ -48,7 +48,7 @@ async function readOutputs(options, io) {
     return parseJson(text, what);
   }
   if (options.stack !== void 0) {
-    const { stackOutputs } = await import("./stack-T5JQFU2L.mjs");
+    const { stackOutputs } = await import("./stack-KVWRN62N.mjs");
     return stackOutputs(options.stack, options.cwd ?? process.cwd());
   }
   throw new InputError("--check-expiry reads the stack's outputs: give --outputs <file|-> or --stack <name>");

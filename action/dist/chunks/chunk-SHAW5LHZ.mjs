@@ -9,12 +9,12 @@ import {
   isCertificate,
   parseCertificate,
   readBounded
-} from "./chunk-B6JDAY6Y.mjs";
+} from "./chunk-NPRNDBRA.mjs";
 import {
   InputError,
   PreflightError,
   quotedPath
-} from "./chunk-2P56DXZB.mjs";
+} from "./chunk-33NSG52G.mjs";
 
 // verify/certificateFile.ts
 import { createPrivateKey } from "node:crypto";
@@ -28,7 +28,7 @@ async function readCertificateFile(path, what, password, content = "certificate 
     );
   if (content === "certificate only") return certificateOnly(text, named);
   if (text.includes("-----BEGIN")) return fromPem(text, named, password);
-  const { readPfx } = await import("./pfx-WW2BNPEB.mjs");
+  const { readPfx } = await import("./pfx-LIYD4LHY.mjs");
   return readPfx(bytes, named, password);
 }
 function fromPem(text, what, password) {

@@ -7,7 +7,7 @@ import {
   readCertificateFile,
   redact,
   scrubReport
-} from "./chunk-KJFA4IR7.mjs";
+} from "./chunk-SHAW5LHZ.mjs";
 import {
   pemBlocks,
   pemLabel
@@ -23,12 +23,12 @@ import {
   thumbprints,
   vaultMode,
   x5t
-} from "./chunk-U3DKNLPE.mjs";
+} from "./chunk-PXDWH7L4.mjs";
 import {
   identityOptions,
   isCertificate,
   vaultClientOptions
-} from "./chunk-B6JDAY6Y.mjs";
+} from "./chunk-NPRNDBRA.mjs";
 import {
   AuthenticationError,
   CodedError,
@@ -40,7 +40,7 @@ import {
   isQuotablePath,
   quotedPath,
   reportedFailure
-} from "./chunk-2P56DXZB.mjs";
+} from "./chunk-33NSG52G.mjs";
 import {
   require_jsonwebtoken
 } from "./chunk-HC65KPDO.mjs";
@@ -11309,7 +11309,7 @@ async function loadInputs(options, io, report) {
     return fromStackOutputs(outputs, options, "outputs", await certificateFor(outputs));
   }
   if (options.stack !== void 0) {
-    const { stackOutputs } = await import("./stack-T5JQFU2L.mjs");
+    const { stackOutputs } = await import("./stack-KVWRN62N.mjs");
     const outputs = clientOutputs(await stackOutputs(options.stack, options.cwd ?? process.cwd()), options);
     return fromStackOutputs(outputs, options, "stack", await certificateFor(outputs));
   }

@@ -52,6 +52,11 @@ var ArgumentError = class _ArgumentError extends CliError {
     super(_ArgumentError.code, 2, message);
   }
 };
+var unexpected = (err) => `unexpected ${err instanceof Error ? err.name : typeof err}`;
+function failureOf(err) {
+  if (err instanceof CliError) return { code: err.code, exitCode: err.exitCode, message: oneLine(err.message) };
+  return { code: "ERR_UNEXPECTED", exitCode: 1, message: unexpected(err) };
+}
 
 // verify/errors.ts
 var exitCodes = {
@@ -95,16 +100,11 @@ var DeadlineError = class extends VerifyError {
   }
 };
 function reportedFailure(err) {
-  return err instanceof VerifyError ? { exitCode: err.exitCode, error: { code: err.code, message: oneLine(err.message) } } : {
-    exitCode: exitCodes.unexpected,
-    error: { code: "ERR_UNEXPECTED", message: `unexpected ${err instanceof Error ? err.name : typeof err}` }
-  };
+  const { exitCode, code, message } = failureOf(err);
+  return { exitCode, error: { code, message } };
 }
 
 export {
-  CodedError,
-  CliError,
-  ArgumentError,
   isGuid,
   isThumbprintHex,
   isSafeUrl,
@@ -112,7 +112,10 @@ export {
   isQuotablePath,
   quotedPath,
   looksLikeContent,
-  oneLine,
+  CodedError,
+  ArgumentError,
+  unexpected,
+  failureOf,
   exitCodes,
   InputError,
   PreflightError,
