@@ -202,6 +202,13 @@ export const equivalent = [
     reason: "a catch that returns nothing returns undefined, which reads as false",
   },
   {
+    file: "components/validation.ts",
+    mutator: "BlockStatement",
+    original: "{\n    return undefined;\n  }",
+    replacement: "{}",
+    reason: "parseKey's catch returns undefined, as a function that returns nothing does",
+  },
+  {
     file: "entra/validate.ts",
     mutator: "Regex",
     original: "/^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{1,7})?(Z|[+-]\\d\\d:\\d\\d)$/",

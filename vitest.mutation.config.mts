@@ -17,6 +17,7 @@ export const mutationTests = [
   "test/common/cli.test.ts",
   "test/components/rotationPlan.test.ts",
   "test/components/settings.test.ts",
+  "test/components/keyVaultSettings.test.ts",
   "test/entra/assertion.test.ts",
   "test/entra/hardening.test.ts",
   "test/entra/tokenEndpoint.test.ts",

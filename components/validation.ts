@@ -142,7 +142,9 @@ function roleProblems(settings: Settings): string[] {
   // Role values are named by their place in the list, not quoted: a value that passes Graph's character
   // list may still be a pasted password or token.
   const listed = (key: "apiRoles" | "roles") => settings[key].map((value, i) => ({ value, at: `${key}[${i}]` }));
-  for (const { value, at } of [...(settings.apiClientId ? [] : listed("apiRoles")), ...listed("roles")]) {
+  // With an existing API, its roles are its own: only the granted ones are checked.
+  const checked = settings.apiClientId ? listed("roles") : [...listed("apiRoles"), ...listed("roles")];
+  for (const { value, at } of checked) {
     if (!roleValue.test(value))
       problems.push(
         `${at} is not a valid app role value: use printable characters without spaces, not starting with a dot, for example Data.Read`,

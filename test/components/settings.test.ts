@@ -281,6 +281,15 @@ describe("settings validation", () => {
     ]);
   });
 
+  it("names a subject of several parts on one line, its parts separated by commas", async () => {
+    const [, second] = await pair;
+    const cert = await makeCertificate({ subject: "CN=orders worker, O=Contoso, C=NL" });
+    const [problem = ""] = settingsProblems(
+      settings({ certificatePem: cert.certificatePem, privateKeyPem: second.privateKeyPem }),
+    );
+    expect(problem).toContain("(subject CN=orders worker, O=Contoso, C=NL)");
+  });
+
   it("counts a brought certificate as expired from its notAfter on, and valid until then", async () => {
     const [first] = await pair;
     const notAfter = new Date(new X509Certificate(first.certificatePem).validTo);
