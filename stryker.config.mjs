@@ -24,6 +24,8 @@ export const critical = [
   "keyvault/rbac.ts",
   "keyvault/sign.ts",
   "action/mask.ts",
+  "entra/grant.ts",
+  "entra/jws.ts",
 ];
 
 /**

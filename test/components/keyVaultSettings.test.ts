@@ -101,6 +101,13 @@ describe("Key Vault settings", () => {
     expectHolds(String(problems[0]), "PRIVATE KEY", "the message quotes the key", false);
   });
 
+  it("refuses half a brought pair with keyVaultId too: the certificate alone, or the key alone", async () => {
+    const brought = await sharedCertificate();
+    const refusal = /^certificatePem and privateKeyPem are set with keyVaultId: /;
+    for (const half of [{ certificatePem: brought.certificatePem }, { privateKeyPem: brought.privateKeyPem }])
+      expect(settingsProblems(settings({ keyVaultId, ...half })).some((p) => refusal.test(p))).toBe(true);
+  });
+
   it("refuses a PFX password in Key Vault mode, without repeating it", () => {
     const problems = settingsProblems(settings({ keyVaultId, pfxPassword: pasted }));
     expect(problems).toEqual([
