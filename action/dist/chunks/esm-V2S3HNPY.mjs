@@ -42,7 +42,7 @@ var require_state_cjs = __commonJS({
 });
 
 // node_modules/@azure/identity/dist/esm/constants.js
-var SDK_VERSION = `4.13.3`;
+var SDK_VERSION = `4.13.1`;
 var DeveloperSignOnClientId = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 var DefaultTenantId = "common";
 var AzureAuthorityHosts;
@@ -80,8 +80,8 @@ var msalNodeFlowNativeBrokerControl = {
   }
 };
 var msalNodeFlowVSCodeCredentialControl = {
-  setVSCodeAuthRecordPath(path4) {
-    vsCodeAuthRecordPath = path4;
+  setVSCodeAuthRecordPath(path2) {
+    vsCodeAuthRecordPath = path2;
   },
   setVSCodeBroker(broker) {
     vsCodeBrokerInfo = {
@@ -200,7 +200,10 @@ var AuthenticationError = class extends Error {
    */
   errorResponse;
   constructor(statusCode, errorBody, options) {
-    let errorResponse;
+    let errorResponse = {
+      error: "unknown",
+      errorDescription: "An unknown error occurred and no additional details are available."
+    };
     if (isErrorResponse(errorBody)) {
       errorResponse = convertOAuthErrorResponseToErrorResponse(errorBody);
     } else if (typeof errorBody === "string") {
@@ -613,7 +616,6 @@ __export(AADServerParamKeys_exports, {
   CODE_VERIFIER: () => CODE_VERIFIER,
   DEVICE_CODE: () => DEVICE_CODE,
   DOMAIN_HINT: () => DOMAIN_HINT,
-  DPOP_JKT: () => DPOP_JKT,
   EAR_JWE_CRYPTO: () => EAR_JWE_CRYPTO,
   EAR_JWK: () => EAR_JWK,
   ERROR: () => ERROR,
@@ -702,7 +704,6 @@ var CLIENT_ASSERTION = "client_assertion";
 var CLIENT_ASSERTION_TYPE = "client_assertion_type";
 var TOKEN_TYPE = "token_type";
 var REQ_CNF = "req_cnf";
-var DPOP_JKT = "dpop_jkt";
 var OBO_ASSERTION = "assertion";
 var REQUESTED_TOKEN_USE = "requested_token_use";
 var ON_BEHALF_OF = "on_behalf_of";
@@ -776,6 +777,7 @@ __export(Constants_exports, {
   DEFAULT_MAX_THROTTLE_TIME_SECONDS: () => DEFAULT_MAX_THROTTLE_TIME_SECONDS,
   DEFAULT_THROTTLE_TIME_SECONDS: () => DEFAULT_THROTTLE_TIME_SECONDS,
   DEFAULT_TOKEN_RENEWAL_OFFSET_SEC: () => DEFAULT_TOKEN_RENEWAL_OFFSET_SEC,
+  DSTS: () => DSTS,
   EMAIL_SCOPE: () => EMAIL_SCOPE,
   EncodingTypes: () => EncodingTypes,
   FORWARD_SLASH: () => FORWARD_SLASH,
@@ -848,6 +850,7 @@ var DEFAULT_AUTHORITY = "https://login.microsoftonline.com/common/";
 var DEFAULT_AUTHORITY_HOST = "login.microsoftonline.com";
 var DEFAULT_COMMON_TENANT = "common";
 var ADFS = "adfs";
+var DSTS = "dstsv2";
 var AAD_INSTANCE_DISCOVERY_ENDPT = `${DEFAULT_AUTHORITY}discovery/instance?api-version=1.1&authorization_endpoint=`;
 var CIAM_AUTH_URL = ".ciamlogin.com";
 var AAD_TENANT_DOMAIN_SUFFIX = ".onmicrosoft.com";
@@ -909,7 +912,6 @@ var OIDC_SCOPES = [...OIDC_DEFAULT_SCOPES, EMAIL_SCOPE];
 var HeaderNames = {
   CONTENT_TYPE: "Content-Type",
   CONTENT_LENGTH: "Content-Length",
-  DPOP: "DPoP",
   RETRY_AFTER: "Retry-After",
   CCS_HEADER: "X-AnchorMailbox",
   WWWAuthenticate: "WWW-Authenticate",
@@ -931,8 +933,7 @@ var ClaimsRequestKeys = {
   XMS_CC: "xms_cc",
   ID_TOKEN: "id_token",
   SIGNIN_STATE: "signin_state",
-  LOGIN_HINT: "login_hint",
-  TENANT_REGION_SUB_SCOPE: "tenant_region_sub_scope"
+  LOGIN_HINT: "login_hint"
 };
 var PromptValue = {
   LOGIN: "login",
@@ -1013,7 +1014,6 @@ var SERVER_TELEM_UNKNOWN_ERROR = "unknown_error";
 var AuthenticationScheme = {
   BEARER: "Bearer",
   POP: "pop",
-  DPOP: "DPoP",
   SSH: "ssh-cert"
 };
 var DEFAULT_THROTTLE_TIME_SECONDS = 60;
@@ -1107,7 +1107,6 @@ __export(ClientAuthErrorCodes_exports, {
   cannotRemoveEmptyScope: () => cannotRemoveEmptyScope,
   clientInfoDecodingError: () => clientInfoDecodingError,
   clientInfoEmptyError: () => clientInfoEmptyError,
-  dpopTokenTypeMismatch: () => dpopTokenTypeMismatch,
   emptyInputScopeSet: () => emptyInputScopeSet,
   endSessionEndpointNotSupported: () => endSessionEndpointNotSupported,
   endpointResolutionError: () => endpointResolutionError,
@@ -1164,7 +1163,6 @@ var invalidCacheEnvironment = "invalid_cache_environment";
 var noAccountFound = "no_account_found";
 var noCryptoObject = "no_crypto_object";
 var unexpectedCredentialType = "unexpected_credential_type";
-var dpopTokenTypeMismatch = "dpop_token_type_mismatch";
 var tokenRefreshRequired = "token_refresh_required";
 var tokenClaimsCnfRequiredForSignedJwt = "token_claims_cnf_required_for_signedjwt";
 var authorizationCodeMissingFromServerResponse = "authorization_code_missing_from_server_response";
@@ -1289,6 +1287,7 @@ function updateAccountTenantProfileData(baseAccountInfo, tenantProfile, idTokenC
 var AuthorityType = {
   Default: 0,
   Adfs: 1,
+  Dsts: 2,
   Ciam: 3
 };
 
@@ -1433,7 +1432,7 @@ function createAccountEntityFromAccountInfo(accountInfo, cloudGraphHostName, msG
   };
 }
 function generateHomeAccountId(serverClientInfo, authType, logger25, cryptoObj, correlationId, idTokenClaims) {
-  if (authType !== AuthorityType.Adfs) {
+  if (!(authType === AuthorityType.Adfs || authType === AuthorityType.Dsts)) {
     if (serverClientInfo) {
       try {
         const clientInfo = buildClientInfo(serverClientInfo, cryptoObj.base64Decode);
@@ -1483,7 +1482,6 @@ __export(ClientConfigurationErrorCodes_exports, {
   cannotAllowPlatformBroker: () => cannotAllowPlatformBroker,
   cannotSetOIDCOptions: () => cannotSetOIDCOptions,
   claimsRequestParsingError: () => claimsRequestParsingError,
-  dpopMissingResourceContext: () => dpopMissingResourceContext,
   emptyInputScopesError: () => emptyInputScopesError,
   invalidAuthenticationHeader: () => invalidAuthenticationHeader,
   invalidAuthorityMetadata: () => invalidAuthorityMetadata,
@@ -1492,7 +1490,6 @@ __export(ClientConfigurationErrorCodes_exports, {
   invalidCodeChallengeMethod: () => invalidCodeChallengeMethod,
   invalidDpopHtm: () => invalidDpopHtm,
   invalidDpopHtu: () => invalidDpopHtu,
-  invalidDpopNonce: () => invalidDpopNonce,
   invalidPlatformBrokerConfiguration: () => invalidPlatformBrokerConfiguration,
   invalidRequestMethodForEAR: () => invalidRequestMethodForEAR,
   invalidResponseMode: () => invalidResponseMode,
@@ -1537,8 +1534,6 @@ var issuerValidationFailed = "issuer_validation_failed";
 var invalidResponseMode = "invalid_response_mode";
 var invalidDpopHtm = "invalid_dpop_htm";
 var invalidDpopHtu = "invalid_dpop_htu";
-var invalidDpopNonce = "invalid_dpop_nonce";
-var dpopMissingResourceContext = "dpop_missing_resource_context";
 
 // node_modules/@azure/identity/node_modules/@azure/msal-common/dist/authority/OpenIdConfigResponse.mjs
 function isOpenIdConfigResponse(response) {
@@ -1819,6 +1814,15 @@ var rawMetdataJSON = {
         preferred_network: "login.sovcloud-identity.sg",
         preferred_cache: "login.sovcloud-identity.sg",
         aliases: ["login.sovcloud-identity.sg"]
+      },
+      {
+        preferred_network: "login.windows-ppe.net",
+        preferred_cache: "login.windows-ppe.net",
+        aliases: [
+          "login.windows-ppe.net",
+          "sts.windows-ppe.net",
+          "login.microsoft-ppe.com"
+        ]
       }
     ]
   }
@@ -1873,6 +1877,8 @@ var AzureCloudInstance = {
   None: "none",
   // Microsoft Azure public cloud
   AzurePublic: "https://login.microsoftonline.com",
+  // Microsoft PPE
+  AzurePpe: "https://login.windows-ppe.net",
   // Microsoft Chinese national/regional cloud
   AzureChina: "https://login.chinacloudapi.cn",
   // Microsoft German national/regional cloud ("Black Forest")
@@ -2321,6 +2327,8 @@ var Authority = class _Authority {
       switch (pathSegments[0].toLowerCase()) {
         case ADFS:
           return AuthorityType.Adfs;
+        case DSTS:
+          return AuthorityType.Dsts;
       }
     }
     return AuthorityType.Default;
@@ -3487,10 +3495,7 @@ function addExtraParameters(parameters, extraParams) {
 }
 var DEFAULT_ID_TOKEN_CLAIMS = {
   [ClaimsRequestKeys.SIGNIN_STATE]: { essential: false },
-  [ClaimsRequestKeys.LOGIN_HINT]: { essential: false },
-  [ClaimsRequestKeys.TENANT_REGION_SUB_SCOPE]: {
-    essential: false
-  }
+  [ClaimsRequestKeys.LOGIN_HINT]: { essential: false }
 };
 function parseClaims(claims, correlationId = "") {
   let parsed;
@@ -3951,7 +3956,7 @@ var Logger = class _Logger {
 
 // node_modules/@azure/identity/node_modules/@azure/msal-common/dist/packageMetadata.mjs
 var name = "@azure/msal-common";
-var version = "16.14.1";
+var version = "16.13.0";
 
 // node_modules/@azure/identity/node_modules/@azure/msal-common/dist/error/CacheErrorCodes.mjs
 var cacheQuotaExceeded = "cache_quota_exceeded";
@@ -3981,10 +3986,9 @@ function createCacheError(e) {
 
 // node_modules/@azure/identity/node_modules/@azure/msal-common/dist/cache/CacheManager.mjs
 var CacheManager = class {
-  constructor(clientId, cryptoImpl, logger25, performanceClient, staticAuthorityOptions, tokenBindingKeyManager) {
+  constructor(clientId, cryptoImpl, logger25, performanceClient, staticAuthorityOptions) {
     this.clientId = clientId;
     this.cryptoImpl = cryptoImpl;
-    this.tokenBindingKeyManager = tokenBindingKeyManager;
     this.commonLogger = logger25.clone(name, version);
     this.staticAuthorityOptions = staticAuthorityOptions;
     this.performanceClient = performanceClient;
@@ -4405,19 +4409,14 @@ var CacheManager = class {
     this.removeItem(key, correlationId);
     this.performanceClient.incrementFields({ accessTokensRemoved: 1 }, correlationId);
     if (credential.credentialType.toLowerCase() === CredentialType.ACCESS_TOKEN_WITH_AUTH_SCHEME.toLowerCase()) {
-      const tokenType = credential.tokenType?.toLowerCase();
-      switch (tokenType) {
-        case AuthenticationScheme.POP:
-        case AuthenticationScheme.DPOP.toLowerCase(): {
-          const accessTokenWithAuthSchemeEntity = credential;
-          const kid = accessTokenWithAuthSchemeEntity.keyId;
-          if (kid) {
-            void this.tokenBindingKeyManager.removeTokenBindingKey(kid, correlationId).catch(() => {
-              this.commonLogger.error("Failed to remove token binding key", correlationId);
-              this.performanceClient?.incrementFields({ removeTokenBindingKeyFailure: 1 }, correlationId);
-            });
-          }
-          break;
+      if (credential.tokenType === AuthenticationScheme.POP) {
+        const accessTokenWithAuthSchemeEntity = credential;
+        const kid = accessTokenWithAuthSchemeEntity.keyId;
+        if (kid) {
+          void this.cryptoImpl.removeTokenBindingKey(kid, correlationId).catch(() => {
+            this.commonLogger.error(`Failed to remove token binding key '${kid}'`, correlationId);
+            this.performanceClient?.incrementFields({ removeTokenBindingKeyFailure: 1 }, correlationId);
+          });
         }
       }
     }
@@ -4895,15 +4894,16 @@ var CacheManager = class {
     }
     switch (normalizedFilterTokenType) {
       case "dpop":
+        return this.matchKeyBoundAccessToken(entity, filter, true);
       case AuthenticationScheme.SSH:
-        return this.matchKeyBoundAccessToken(entity, filter);
+        return this.matchKeyBoundAccessToken(entity, filter, false);
       default:
         return true;
     }
   }
-  matchKeyBoundAccessToken(entity, filter) {
+  matchKeyBoundAccessToken(entity, filter, requireKeyId) {
     if (!filter.keyId) {
-      return true;
+      return !requireKeyId;
     }
     return this.matchKeyId(entity, filter.keyId);
   }
@@ -5128,15 +5128,14 @@ function buildClientConfiguration({ authOptions: userAuthOptions, systemOptions:
     ...DEFAULT_LOGGER_IMPLEMENTATION,
     ...userLoggerOption
   };
-  const resolvedTokenBindingKeyManager = tokenBindingKeyManager || DEFAULT_TOKEN_BINDING_KEY_MANAGER;
   return {
     authOptions: buildAuthOptions(userAuthOptions),
     systemOptions: { ...DEFAULT_SYSTEM_OPTIONS, ...userSystemOptions },
     loggerOptions,
-    storageInterface: storageImplementation || new DefaultStorageClass(userAuthOptions.clientId, DEFAULT_CRYPTO_IMPLEMENTATION, new Logger(loggerOptions, name, version), new StubPerformanceClient(), void 0, resolvedTokenBindingKeyManager),
+    storageInterface: storageImplementation || new DefaultStorageClass(userAuthOptions.clientId, DEFAULT_CRYPTO_IMPLEMENTATION, new Logger(loggerOptions, name, version), new StubPerformanceClient()),
     networkInterface: networkImplementation || DEFAULT_NETWORK_IMPLEMENTATION,
     cryptoInterface: cryptoImplementation || DEFAULT_CRYPTO_IMPLEMENTATION,
-    tokenBindingKeyManager: resolvedTokenBindingKeyManager,
+    tokenBindingKeyManager: tokenBindingKeyManager || DEFAULT_TOKEN_BINDING_KEY_MANAGER,
     clientCredentials: clientCredentials || DEFAULT_CLIENT_CREDENTIALS,
     libraryInfo: { ...DEFAULT_LIBRARY_INFO, ...libraryInfo },
     telemetry: { ...DEFAULT_TELEMETRY_OPTIONS, ...telemetry },
@@ -5358,125 +5357,6 @@ var PopTokenGenerator = class {
   }
 };
 
-// node_modules/@azure/identity/node_modules/@azure/msal-common/dist/crypto/DpopProofGenerator.mjs
-var DPOP_HTM_REGEX = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-var DPOP_TOKEN_BINDING_KEY_TYPE = "dpop";
-var DPOP_JWT_HEADER_ALGORITHM = JsonWebTokenAlgorithms.ES256;
-function buildProofHeader(publicJwk, correlationId) {
-  return JoseHeader.getDpopHeader({
-    alg: DPOP_JWT_HEADER_ALGORITHM,
-    jwk: publicJwk
-  }, correlationId);
-}
-function normalizeHtm(htm, correlationId) {
-  if (typeof htm !== "string" || !DPOP_HTM_REGEX.test(htm)) {
-    throw createClientConfigurationError(invalidDpopHtm, correlationId);
-  }
-  return htm.toUpperCase();
-}
-function normalizeHtu(url, correlationId) {
-  let parsedUrl;
-  try {
-    parsedUrl = new URL(url);
-  } catch {
-    throw createClientConfigurationError(urlParseError, correlationId);
-  }
-  if (!/^https:\/\//i.test(url) || parsedUrl.protocol !== "https:" || parsedUrl.username || parsedUrl.password) {
-    throw createClientConfigurationError(invalidDpopHtu, correlationId);
-  }
-  parsedUrl.search = "";
-  parsedUrl.hash = "";
-  return parsedUrl.href;
-}
-function validateDpopNonce(nonce, correlationId) {
-  if (nonce !== void 0 && nonce.trim().length === 0) {
-    throw createClientConfigurationError(invalidDpopNonce, correlationId);
-  }
-}
-var DpopProofGenerator = class {
-  constructor(cryptoUtils, tokenBindingKeyManager) {
-    this.cryptoUtils = cryptoUtils;
-    this.tokenBindingKeyManager = tokenBindingKeyManager;
-  }
-  /**
-   * Provisions a fresh DPoP key and returns the RFC 7638 JWK thumbprint used
-   * as `dpop_jkt`.
-   */
-  async generateJkt(correlationId = "") {
-    return this.tokenBindingKeyManager.provisionTokenBindingKey({
-      tokenBindingKeyType: DPOP_TOKEN_BINDING_KEY_TYPE,
-      tokenBindingKeyAlgorithm: DPOP_JWT_HEADER_ALGORITHM,
-      correlationId
-    });
-  }
-  /**
-   * Builds RFC 9449 claims for a token-endpoint DPoP proof.
-   * - htm is always "POST" because token endpoint requests use HTTP POST (RFC 9449 §5).
-   * - htu is the normalized token endpoint URI (query and fragment stripped).
-   * - jti is a fresh CSPRNG-backed unique identifier for every proof.
-   */
-  buildTokenProofClaims(params, correlationId = "") {
-    validateDpopNonce(params.nonce, correlationId);
-    const claims = {
-      jti: this.cryptoUtils.createNewGuid(),
-      htm: "POST",
-      htu: normalizeHtu(params.tokenEndpoint, correlationId),
-      iat: nowSeconds()
-    };
-    if (params.nonce !== void 0) {
-      claims.nonce = params.nonce;
-    }
-    return claims;
-  }
-  /**
-   * Builds and signs a compact DPoP proof JWT for a token-endpoint request.
-   */
-  async generateTokenProof(params, keyId, correlationId = "") {
-    return this.generateProof(this.buildTokenProofClaims(params, correlationId), keyId, correlationId);
-  }
-  /**
-   * Builds RFC 9449 claims for a resource-endpoint DPoP proof.
-   * - htm is uppercased per RFC 9449 §4.2.
-   * - htu is the normalized resource URI (query and fragment stripped).
-   * - ath is the base64url-encoded SHA-256 hash of the ASCII access token.
-   * - jti is a fresh CSPRNG-backed unique identifier for every proof.
-   */
-  buildResourceProofClaims(params, correlationId = "") {
-    validateDpopNonce(params.nonce, correlationId);
-    const claims = {
-      jti: this.cryptoUtils.createNewGuid(),
-      htm: normalizeHtm(params.htm, correlationId),
-      htu: normalizeHtu(params.htu, correlationId),
-      ath: params.ath,
-      iat: nowSeconds()
-    };
-    if (params.nonce !== void 0) {
-      claims.nonce = params.nonce;
-    }
-    return claims;
-  }
-  /**
-   * Builds and signs a compact DPoP proof JWT for a resource request.
-   */
-  async generateResourceProof(params, keyId, correlationId = "") {
-    const { htu, htm, nonce } = params;
-    if (!htu || !htm) {
-      throw createClientConfigurationError(dpopMissingResourceContext, correlationId);
-    }
-    const ath = await this.cryptoUtils.hashString(params.accessToken);
-    return this.generateProof(this.buildResourceProofClaims({
-      htu,
-      htm,
-      ath,
-      nonce
-    }, correlationId), keyId, correlationId);
-  }
-  async generateProof(claims, keyId, correlationId) {
-    const publicJwk = await this.tokenBindingKeyManager.getTokenBindingPublicKeyJwk(keyId, correlationId);
-    return this.cryptoUtils.signTokenBindingJwt(buildProofHeader(publicJwk, correlationId), claims, keyId, correlationId);
-  }
-};
-
 // node_modules/@azure/identity/node_modules/@azure/msal-common/dist/error/InteractionRequiredAuthErrorCodes.mjs
 var InteractionRequiredAuthErrorCodes_exports = {};
 __export(InteractionRequiredAuthErrorCodes_exports, {
@@ -5623,16 +5503,10 @@ ${serverError}`, correlationId);
     let idTokenClaims;
     if (serverTokenResponse.id_token) {
       idTokenClaims = extractTokenClaims(serverTokenResponse.id_token || "", this.cryptoObj.base64Decode, request.correlationId);
-    }
-    if (authCodePayload && Object.prototype.hasOwnProperty.call(authCodePayload, "nonce")) {
-      const expectedNonce = authCodePayload.nonce;
-      const tokenNonce = idTokenClaims?.nonce;
-      if (tokenNonce !== void 0 && expectedNonce === void 0) {
-        this.logger.warning("Authorization code response contains an ID Token nonce, but no expected nonce was supplied. Rejecting the response.", request.correlationId);
-        throw createClientAuthError(nonceMismatch, request.correlationId);
-      }
-      if (expectedNonce !== void 0 && (typeof expectedNonce !== "string" || typeof tokenNonce !== "string" || expectedNonce !== tokenNonce)) {
-        throw createClientAuthError(nonceMismatch, request.correlationId);
+      if (authCodePayload && authCodePayload.nonce) {
+        if (idTokenClaims.nonce !== authCodePayload.nonce) {
+          throw createClientAuthError(nonceMismatch, request.correlationId);
+        }
       }
     }
     this.homeAccountIdentifier = generateHomeAccountId(serverTokenResponse.client_info || "", authority.authorityType, this.logger, this.cryptoObj, request.correlationId, idTokenClaims);
@@ -5640,16 +5514,7 @@ ${serverError}`, correlationId);
     if (!!authCodePayload && !!authCodePayload.state) {
       requestStateObj = parseRequestState(this.cryptoObj.base64Decode, authCodePayload.state, request.correlationId);
     }
-    serverTokenResponse.key_id = serverTokenResponse.key_id || request.dpopJkt || request.sshKid || void 0;
-    if (request.authenticationScheme === AuthenticationScheme.DPOP) {
-      if (serverTokenResponse.token_type?.toLowerCase() !== AuthenticationScheme.DPOP.toLowerCase()) {
-        this.performanceClient?.addFields({
-          dpopTokenTypeMismatch: serverTokenResponse.token_type
-        }, request.correlationId);
-        throw createClientAuthError(dpopTokenTypeMismatch, request.correlationId);
-      }
-      serverTokenResponse.token_type = AuthenticationScheme.DPOP;
-    }
+    serverTokenResponse.key_id = serverTokenResponse.key_id || request.sshKid || void 0;
     const attributeTokenPartition = serializeAttributeTokens(request.attributeTokens);
     const cacheKeyComponents = additionalCacheKeyComponents ?? (attributeTokenPartition ? {
       attribute_tokens: attributeTokenPartition
@@ -5787,9 +5652,7 @@ ${serverError}`, correlationId);
     let extExpiresOn;
     let refreshOn;
     let familyId = "";
-    let dpopProof;
     if (cacheRecord.accessToken) {
-      const accessTokenType = cacheRecord.accessToken.tokenType?.toLowerCase();
       if (cacheRecord.accessToken.tokenType === AuthenticationScheme.POP && !request.popKid) {
         const popTokenGenerator = new PopTokenGenerator(cryptoObj, tokenBindingKeyManager, performanceClient);
         const { secret, keyId } = cacheRecord.accessToken;
@@ -5799,17 +5662,6 @@ ${serverError}`, correlationId);
         accessToken = await popTokenGenerator.signPopToken(secret, keyId, request);
       } else {
         accessToken = cacheRecord.accessToken.secret;
-      }
-      if (accessTokenType === AuthenticationScheme.DPOP.toLowerCase()) {
-        if (!cacheRecord.accessToken.keyId) {
-          throw createClientAuthError(keyIdMissing, request.correlationId);
-        }
-        const dpopProofGenerator = new DpopProofGenerator(cryptoObj, tokenBindingKeyManager);
-        dpopProof = await dpopProofGenerator.generateResourceProof({
-          htu: request.resourceRequestUri,
-          htm: request.resourceRequestMethod,
-          accessToken: cacheRecord.accessToken.secret
-        }, cacheRecord.accessToken.keyId, request.correlationId);
       }
       responseScopes = ScopeSet.fromString(cacheRecord.accessToken.target, request.correlationId).asArray();
       expiresOn = toDateFromSeconds(cacheRecord.accessToken.expiresOn);
@@ -5823,10 +5675,6 @@ ${serverError}`, correlationId);
     }
     const uid = idTokenClaims?.oid || idTokenClaims?.sub || "";
     const tid = idTokenClaims?.tid || "";
-    const regionSubScope = idTokenClaims?.tenant_region_sub_scope;
-    if (typeof regionSubScope === "string") {
-      performanceClient?.addFields({ regionSubScope }, request.correlationId);
-    }
     if (serverTokenResponse?.spa_accountid && !!cacheRecord.account) {
       cacheRecord.account.nativeAccountId = serverTokenResponse?.spa_accountid;
       const targetTenantId = tid || cacheRecord.account.realm;
@@ -5853,7 +5701,6 @@ ${serverError}`, correlationId);
       idToken: cacheRecord?.idToken?.secret || "",
       idTokenClaims: idTokenClaims || {},
       accessToken,
-      dpopProof,
       fromCache: fromTokenCache,
       expiresOn,
       extExpiresOn,
@@ -5861,7 +5708,7 @@ ${serverError}`, correlationId);
       correlationId: request.correlationId,
       requestId: requestId || "",
       familyId,
-      tokenType: cacheRecord.accessToken?.tokenType?.toLowerCase() === AuthenticationScheme.DPOP.toLowerCase() ? AuthenticationScheme.DPOP : cacheRecord.accessToken?.tokenType || "",
+      tokenType: cacheRecord.accessToken?.tokenType || "",
       state: requestState ? requestState.userRequestState : "",
       cloudGraphHostName: cacheRecord.account?.cloudGraphHostName || "",
       msGraphHost: cacheRecord.account?.msGraphHost || "",
@@ -5942,7 +5789,6 @@ function getRequestThumbprint(clientId, request, homeAccountId) {
 // node_modules/@azure/identity/node_modules/@azure/msal-common/dist/protocol/Token.mjs
 var Token_exports = {};
 __export(Token_exports, {
-  addDpopTokenProofHeader: () => addDpopTokenProofHeader,
   createTokenQueryParameters: () => createTokenQueryParameters,
   createTokenRequestHeaders: () => createTokenRequestHeaders,
   executePostToTokenEndpoint: () => executePostToTokenEndpoint,
@@ -6061,19 +5907,6 @@ function createTokenRequestHeaders(logger25, preventCorsPreflight, ccsCred) {
     }
   }
   return headers;
-}
-async function addDpopTokenProofHeader(headers, request, tokenEndpoint, cryptoUtils, tokenBindingKeyManager) {
-  if (request.authenticationScheme !== AuthenticationScheme.DPOP) {
-    return;
-  }
-  const dpopProofGenerator = new DpopProofGenerator(cryptoUtils, tokenBindingKeyManager);
-  const keyId = request.dpopJkt;
-  if (!keyId?.trim()) {
-    throw createClientAuthError(keyIdMissing, request.correlationId);
-  }
-  headers[HeaderNames.DPOP] = await dpopProofGenerator.generateTokenProof({
-    tokenEndpoint
-  }, keyId, request.correlationId);
 }
 function createTokenQueryParameters(request, clientId, redirectUri, performanceClient) {
   const parameters = /* @__PURE__ */ new Map();
@@ -6196,7 +6029,6 @@ var AuthorizationCodeClient = class {
       }
     }
     const headers = createTokenRequestHeaders(this.logger, this.config.systemOptions.preventCorsPreflight, ccsCredential || request.ccsCredential);
-    await addDpopTokenProofHeader(headers, request, endpoint, this.cryptoUtils, this.config.tokenBindingKeyManager);
     const thumbprint = getRequestThumbprint(this.config.authOptions.clientId, request);
     return invokeAsync(executePostToTokenEndpoint, AuthorizationCodeClientExecutePostToTokenEndpoint, this.logger, this.performanceClient, request.correlationId)(endpoint, requestBody, headers, thumbprint, request.correlationId, this.cacheManager, this.networkClient, this.logger, this.performanceClient, serverTelemetryManager);
   }
@@ -6573,10 +6405,6 @@ var RefreshTokenClient = class {
         type: CcsCredentialType.HOME_ACCOUNT_ID
       }
     };
-    if (refreshTokenRequest.authenticationScheme === AuthenticationScheme.DPOP && !refreshTokenRequest.dpopJkt) {
-      const dpopProofGenerator = new DpopProofGenerator(this.cryptoUtils, this.config.tokenBindingKeyManager);
-      refreshTokenRequest.dpopJkt = await dpopProofGenerator.generateJkt(request.correlationId);
-    }
     try {
       return await invokeAsync(this.acquireToken.bind(this), RefreshTokenClientAcquireToken, this.logger, this.performanceClient, request.correlationId)(refreshTokenRequest, apiId);
     } catch (e) {
@@ -6600,7 +6428,6 @@ var RefreshTokenClient = class {
     const endpoint = UrlString.appendQueryString(authority.tokenEndpoint, queryParametersString);
     const requestBody = await invokeAsync(this.createTokenRequestBody.bind(this), RefreshTokenClientCreateTokenRequestBody, this.logger, this.performanceClient, request.correlationId)(request);
     const headers = createTokenRequestHeaders(this.logger, this.config.systemOptions.preventCorsPreflight, request.ccsCredential);
-    await addDpopTokenProofHeader(headers, request, endpoint, this.cryptoUtils, this.config.tokenBindingKeyManager);
     const thumbprint = getRequestThumbprint(this.config.authOptions.clientId, request);
     return invokeAsync(executePostToTokenEndpoint, RefreshTokenClientExecutePostToTokenEndpoint, this.logger, this.performanceClient, request.correlationId)(endpoint, requestBody, headers, thumbprint, request.correlationId, this.cacheManager, this.networkClient, this.logger, this.performanceClient, this.serverTelemetryManager);
   }
@@ -6954,21 +6781,6 @@ var SilentFlowClient = class {
       }
     } else if (cachedAccessToken.refreshOn && isTokenExpired(cachedAccessToken.refreshOn, 0)) {
       lastCacheOutcome = CacheOutcome.PROACTIVELY_REFRESHED;
-    }
-    const cachedAccessTokenType = cachedAccessToken.tokenType?.toLowerCase();
-    if (cachedAccessTokenType === AuthenticationScheme.DPOP.toLowerCase()) {
-      if (!cachedAccessToken.keyId) {
-        this.logger.info("SilentFlowClient:acquireCachedToken - Cached DPoP access token is missing keyId; refresh required", request.correlationId);
-        this.setCacheOutcome(CacheOutcome.NO_CACHED_ACCESS_TOKEN, request.correlationId);
-        throw createClientAuthError(tokenRefreshRequired, request.correlationId);
-      }
-      try {
-        await this.config.tokenBindingKeyManager.getTokenBindingPublicKeyJwk(cachedAccessToken.keyId, request.correlationId);
-      } catch {
-        this.logger.info("SilentFlowClient:acquireCachedToken - Local DPoP key was not found for cached access token; refresh required", request.correlationId);
-        this.setCacheOutcome(CacheOutcome.NO_CACHED_ACCESS_TOKEN, request.correlationId);
-        throw createClientAuthError(tokenRefreshRequired, request.correlationId);
-      }
     }
     const environment = request.authority || this.authority.getPreferredCache();
     const cacheRecord = {
@@ -7916,7 +7728,7 @@ function generateAccountKey(account) {
 // node_modules/@azure/identity/node_modules/@azure/msal-node/dist/cache/NodeStorage.mjs
 var NodeStorage = class extends CacheManager {
   constructor(logger25, clientId, cryptoImpl, staticAuthorityOptions) {
-    super(clientId, cryptoImpl, logger25, new StubPerformanceClient(), staticAuthorityOptions, DEFAULT_TOKEN_BINDING_KEY_MANAGER);
+    super(clientId, cryptoImpl, logger25, new StubPerformanceClient(), staticAuthorityOptions);
     this.cache = {};
     this.changeEmitters = [];
     this.logger = logger25;
@@ -8696,7 +8508,7 @@ var ClientAssertion = class _ClientAssertion {
 
 // node_modules/@azure/identity/node_modules/@azure/msal-node/dist/packageMetadata.mjs
 var name2 = "@azure/msal-node";
-var version2 = "6.0.1";
+var version2 = "5.6.0";
 
 // node_modules/@azure/identity/node_modules/@azure/msal-node/dist/client/BaseClient.mjs
 var BaseClient = class {
@@ -8906,12 +8718,13 @@ var ClientApplication = class {
         state: ""
       };
     }
-    const expectedNonce = request.nonce !== void 0 ? request.nonce : validatedAuthCodePayload?.nonce;
-    validatedAuthCodePayload = {
-      ...validatedAuthCodePayload,
-      code: request.code,
-      nonce: expectedNonce
-    };
+    if (request.nonce) {
+      validatedAuthCodePayload = {
+        ...validatedAuthCodePayload,
+        code: request.code,
+        nonce: request.nonce
+      };
+    }
     const validRequest = {
       ...request,
       ...await this.initializeBaseRequest(request),
@@ -9589,7 +9402,10 @@ var PublicClientApplication = class extends ClientApplication {
     const correlationId = request.correlationId || this.cryptoProvider.createNewGuid();
     this.logger.trace("acquireTokenInteractive called", correlationId);
     enforceResourceParameter(this.config.auth.isMcp, request);
-    const { openBrowser, successTemplate, errorTemplate, windowHandle, preferredPort, ...remainingProperties } = request;
+    const { openBrowser, successTemplate, errorTemplate, windowHandle, loopbackClient: customLoopbackClient, preferredPort, ...remainingProperties } = request;
+    if (customLoopbackClient) {
+      this.logger.warning("The loopbackClient option is deprecated and will be removed in a future major version. Omit it to use the built-in loopback server, and set preferredPort when a fixed port is required.", correlationId);
+    }
     if (this.nativeBrokerPlugin) {
       const brokerRequest = {
         ...remainingProperties,
@@ -9614,8 +9430,8 @@ var PublicClientApplication = class extends ClientApplication {
       request.redirectUri = "";
     }
     const { verifier, challenge } = await this.cryptoProvider.generatePkceCodes();
-    const loopbackClient = new LoopbackClient(preferredPort);
-    const responseMode = remainingProperties.responseMode ?? Constants_exports.ResponseMode.FORM_POST;
+    const loopbackClient = customLoopbackClient || new LoopbackClient(preferredPort);
+    const responseMode = remainingProperties.responseMode ?? Constants_exports.ResponseMode.QUERY;
     if (responseMode !== Constants_exports.ResponseMode.QUERY && responseMode !== Constants_exports.ResponseMode.FORM_POST) {
       throw createClientConfigurationError(ClientConfigurationErrorCodes_exports.invalidResponseMode, correlationId);
     }
@@ -9740,7 +9556,7 @@ var PublicClientApplication = class extends ClientApplication {
   }
   /**
    * Attempts to retrieve the redirectUri from the loopback server. If the loopback server does not start listening for requests within the timeout this will throw.
-   * @param loopbackClient - built-in loopback server implementation
+   * @param loopbackClient - developer provided custom loopback server implementation
    * @param correlationId - correlation id of the request
    * @returns
    */
@@ -12406,15 +12222,15 @@ function getRequestUrl(baseUri, operationSpec, operationArguments, fallbackObjec
   let isAbsolutePath = false;
   let requestUrl = replaceAll(baseUri, urlReplacements);
   if (operationSpec.path) {
-    let path4 = replaceAll(operationSpec.path, urlReplacements);
-    if (operationSpec.path === "/{nextLink}" && path4.startsWith("/")) {
-      path4 = path4.substring(1);
+    let path2 = replaceAll(operationSpec.path, urlReplacements);
+    if (operationSpec.path === "/{nextLink}" && path2.startsWith("/")) {
+      path2 = path2.substring(1);
     }
-    if (isAbsoluteUrl(path4)) {
-      requestUrl = path4;
+    if (isAbsoluteUrl(path2)) {
+      requestUrl = path2;
       isAbsolutePath = true;
     } else {
-      requestUrl = appendPath(requestUrl, path4);
+      requestUrl = appendPath(requestUrl, path2);
     }
   }
   const { queryParams, sequenceParams } = calculateQueryParameters(operationSpec, operationArguments, fallbackObject);
@@ -12460,9 +12276,9 @@ function appendPath(url, pathToAppend) {
   }
   const searchStart = pathToAppend.indexOf("?");
   if (searchStart !== -1) {
-    const path4 = pathToAppend.substring(0, searchStart);
+    const path2 = pathToAppend.substring(0, searchStart);
     const search = pathToAppend.substring(searchStart + 1);
-    newPath = newPath + path4;
+    newPath = newPath + path2;
     if (search) {
       parsedUrl.search = parsedUrl.search ? `${parsedUrl.search}&${search}` : search;
     }
@@ -13456,7 +13272,7 @@ function createMsalClient(clientId, tenantId, createMsalClientOptions = {}) {
     return {
       openBrowser: async (url) => {
         const open = await import("./open-EIMUCXYX.mjs");
-        await open.default(url);
+        await open.default(url, { newInstance: true });
       },
       scopes,
       authority: calculateRequestAuthority(options),
@@ -14357,564 +14173,8 @@ function isNetworkError(err) {
   return false;
 }
 
-// node_modules/@azure/core-process/dist/esm/errors.js
-var processErrorBrand = /* @__PURE__ */ Symbol.for("@azure/core-process.ProcessError");
-var ProcessError = class extends Error {
-  /**
-   * The operating-system error code or process exit code.
-   */
-  code;
-  /**
-   * The signal that terminated the process.
-   */
-  signal;
-  /**
-   * Whether the process was killed.
-   */
-  killed;
-  /**
-   * Captured standard output, when available.
-   */
-  stdout;
-  /**
-   * Captured standard error, when available.
-   */
-  stderr;
-  /**
-   * Creates a process error.
-   *
-   * @param message - A message that does not contain command arguments or output.
-   * @param options - Structured process failure details.
-   */
-  constructor(message, options = {}) {
-    super(message);
-    this.name = "ProcessError";
-    this.code = options.code ?? null;
-    this.signal = options.signal ?? null;
-    this.killed = options.killed ?? false;
-    Object.defineProperties(this, {
-      [processErrorBrand]: {
-        configurable: false,
-        enumerable: false,
-        value: true,
-        writable: false
-      },
-      stdout: {
-        configurable: false,
-        enumerable: false,
-        value: options.stdout,
-        writable: false
-      },
-      stderr: {
-        configurable: false,
-        enumerable: false,
-        value: options.stderr,
-        writable: false
-      }
-    });
-  }
-};
-function isProcessError(error) {
-  if (error instanceof ProcessError) {
-    return true;
-  }
-  if (typeof error !== "object" || error === null) {
-    return false;
-  }
-  const candidate = error;
-  return candidate[processErrorBrand] === true && candidate.name === "ProcessError" && (typeof candidate.code === "string" || typeof candidate.code === "number" || candidate.code === null) && typeof candidate.killed === "boolean" && (typeof candidate.signal === "string" || candidate.signal === null);
-}
-function createExecutionError(error, stdout, stderr) {
-  const code = error.code ?? null;
-  const message = typeof code === "number" ? `The process exited with code ${code}.` : code ? `The process could not be completed (${code}).` : "The process could not be completed.";
-  return new ProcessError(message, {
-    code,
-    signal: error.signal,
-    killed: error.killed,
-    stdout,
-    stderr
-  });
-}
-
-// node_modules/@azure/core-process/dist/esm/process.js
-import * as childProcess from "node:child_process";
-
-// node_modules/@azure/core-process/dist/esm/normalizeCommand.js
-import path3 from "node:path";
-
-// node_modules/@azure/core-process/dist/esm/resolveExecutable.js
-import { accessSync as accessSync2, constants as constants2, realpathSync, statSync as statSync2 } from "node:fs";
-import path2 from "node:path";
-import { fileURLToPath } from "node:url";
-var WINDOWS_NATIVE_EXTENSIONS = [".exe", ".com"];
-var WINDOWS_BATCH_EXTENSIONS = [".cmd", ".bat"];
-var WINDOWS_DRIVE_ABSOLUTE_PATH = /^[a-z]:[\\/]/i;
-function getEnvironmentValue(environment, name3) {
-  if (process.platform !== "win32") {
-    return environment[name3];
-  }
-  const normalizedName = name3.toLowerCase();
-  for (const [key, value] of Object.entries(environment)) {
-    if (key.toLowerCase() === normalizedName) {
-      return value;
-    }
-  }
-  return void 0;
-}
-function setEnvironmentValue(environment, name3, value) {
-  const normalizedName = name3.toLowerCase();
-  const existingKey = Object.keys(environment).find((key) => key.toLowerCase() === normalizedName);
-  environment[existingKey ?? name3] = value;
-}
-function snapshotEnvironment(environment) {
-  const snapshot = {};
-  const windowsKeys = /* @__PURE__ */ new Set();
-  for (const [key, value] of Object.entries(environment)) {
-    if (process.platform === "win32") {
-      const normalizedKey = key.toLowerCase();
-      if (windowsKeys.has(normalizedKey)) {
-        throw new ProcessError("The environment contains duplicate case-insensitive variable names.", { code: "ERR_INVALID_ENVIRONMENT" });
-      }
-      windowsKeys.add(normalizedKey);
-    }
-    if (value !== void 0 && typeof value !== "string") {
-      throw new ProcessError("The environment contains a non-string value.", {
-        code: "ERR_INVALID_ENVIRONMENT"
-      });
-    }
-    snapshot[key] = value;
-  }
-  return snapshot;
-}
-function normalizeCwd(cwd) {
-  const cwdPath = cwd instanceof URL ? fileURLToPath(cwd) : cwd;
-  return path2.resolve(cwdPath ?? process.cwd());
-}
-function createProcessContext(options = {}) {
-  if (options.allowWindowsBatchFiles !== void 0 && typeof options.allowWindowsBatchFiles !== "boolean") {
-    throw new ProcessError("The Windows batch option must be a boolean.", {
-      code: "ERR_INVALID_PROCESS_OPTION"
-    });
-  }
-  return {
-    cwd: normalizeCwd(options.cwd),
-    env: snapshotEnvironment(options.env ?? process.env),
-    allowWindowsBatchFiles: options.allowWindowsBatchFiles === true
-  };
-}
-function isExecutableFile(filePath) {
-  try {
-    if (!statSync2(filePath).isFile()) {
-      return false;
-    }
-    if (process.platform !== "win32") {
-      accessSync2(filePath, constants2.X_OK);
-    }
-    return true;
-  } catch {
-    return false;
-  }
-}
-function isNativeExtension(extension) {
-  return WINDOWS_NATIVE_EXTENSIONS.some((candidate) => candidate === extension);
-}
-function isBatchExtension(extension) {
-  return WINDOWS_BATCH_EXTENSIONS.some((candidate) => candidate === extension);
-}
-function resolveWindowsCandidate(candidate, allowWindowsBatchFiles) {
-  const extension = path2.extname(candidate).toLowerCase();
-  if (extension) {
-    if (!isNativeExtension(extension) && !(allowWindowsBatchFiles && isBatchExtension(extension))) {
-      return void 0;
-    }
-    return isExecutableFile(candidate) ? candidate : void 0;
-  }
-  for (const nativeExtension of WINDOWS_NATIVE_EXTENSIONS) {
-    const nativeCandidate = candidate + nativeExtension;
-    if (isExecutableFile(nativeCandidate)) {
-      return nativeCandidate;
-    }
-  }
-  if (allowWindowsBatchFiles) {
-    for (const batchExtension of WINDOWS_BATCH_EXTENSIONS) {
-      const batchCandidate = candidate + batchExtension;
-      if (isExecutableFile(batchCandidate)) {
-        return batchCandidate;
-      }
-    }
-  }
-  return void 0;
-}
-function getSearchPaths(context) {
-  const pathValue = getEnvironmentValue(context.env, "PATH") ?? "";
-  const paths = [];
-  const seen = /* @__PURE__ */ new Set();
-  for (const entry of pathValue.split(path2.delimiter)) {
-    let candidate = entry;
-    if (process.platform === "win32") {
-      candidate = candidate.trim();
-      if (candidate.startsWith('"') && candidate.endsWith('"')) {
-        candidate = candidate.slice(1, -1);
-      }
-    }
-    if (!candidate || !path2.isAbsolute(candidate)) {
-      continue;
-    }
-    const normalized = path2.resolve(candidate);
-    const key = process.platform === "win32" ? normalized.toLowerCase() : normalized;
-    if (!seen.has(key)) {
-      seen.add(key);
-      paths.push(normalized);
-    }
-  }
-  return paths;
-}
-function hasPathSeparator(command) {
-  return command.includes("/") || process.platform === "win32" && command.includes("\\");
-}
-function validateCommand(command) {
-  if (!command || command.includes("\0") || /[\r\n]/.test(command)) {
-    throw new ProcessError("The executable name is invalid.", {
-      code: "ERR_INVALID_EXECUTABLE"
-    });
-  }
-  if (process.platform === "win32" && /^[a-z]:[^\\/]/i.test(command)) {
-    throw new ProcessError("Drive-relative executable paths are not supported.", {
-      code: "ERR_INVALID_EXECUTABLE"
-    });
-  }
-}
-function resolveExecutableWithContext(command, context) {
-  validateCommand(command);
-  if (hasPathSeparator(command) || path2.isAbsolute(command)) {
-    const candidate = path2.resolve(context.cwd, command);
-    if (process.platform === "win32") {
-      return resolveWindowsCandidate(candidate, context.allowWindowsBatchFiles);
-    }
-    return isExecutableFile(candidate) ? candidate : void 0;
-  }
-  const searchPaths = getSearchPaths(context);
-  if (process.platform !== "win32") {
-    for (const searchPath of searchPaths) {
-      const candidate = path2.join(searchPath, command);
-      if (isExecutableFile(candidate)) {
-        return candidate;
-      }
-    }
-    return void 0;
-  }
-  const extension = path2.extname(command).toLowerCase();
-  if (extension) {
-    if (!isNativeExtension(extension) && !(context.allowWindowsBatchFiles && isBatchExtension(extension))) {
-      return void 0;
-    }
-    for (const searchPath of searchPaths) {
-      const candidate = path2.join(searchPath, command);
-      if (isExecutableFile(candidate)) {
-        return candidate;
-      }
-    }
-    return void 0;
-  }
-  for (const searchPath of searchPaths) {
-    for (const nativeExtension of WINDOWS_NATIVE_EXTENSIONS) {
-      const candidate = path2.join(searchPath, command + nativeExtension);
-      if (isExecutableFile(candidate)) {
-        return candidate;
-      }
-    }
-  }
-  if (context.allowWindowsBatchFiles) {
-    for (const searchPath of searchPaths) {
-      for (const batchExtension of WINDOWS_BATCH_EXTENSIONS) {
-        const candidate = path2.join(searchPath, command + batchExtension);
-        if (isExecutableFile(candidate)) {
-          return candidate;
-        }
-      }
-    }
-  }
-  return void 0;
-}
-function canonicalizeWindowsPath(filePath) {
-  try {
-    return realpathSync.native(filePath).toLowerCase();
-  } catch {
-    return path2.resolve(filePath).toLowerCase();
-  }
-}
-function isWindowsDriveAbsolutePath(filePath) {
-  return WINDOWS_DRIVE_ABSOLUTE_PATH.test(filePath);
-}
-function resolveWindowsCommandInterpreter(childEnvironment) {
-  const hostEnvironment = snapshotEnvironment(process.env);
-  const systemRoot = getEnvironmentValue(hostEnvironment, "SystemRoot");
-  if (!systemRoot || !isWindowsDriveAbsolutePath(systemRoot)) {
-    throw new ProcessError("A trusted Windows system directory could not be established.", {
-      code: "ERR_UNTRUSTED_COMMAND_INTERPRETER"
-    });
-  }
-  const executablePath = path2.join(systemRoot, "System32", "cmd.exe");
-  if (!isExecutableFile(executablePath)) {
-    throw new ProcessError("The Windows command interpreter could not be found.", {
-      code: "ERR_UNTRUSTED_COMMAND_INTERPRETER"
-    });
-  }
-  const comSpec = getEnvironmentValue(hostEnvironment, "ComSpec");
-  if (comSpec && (!isWindowsDriveAbsolutePath(comSpec) || canonicalizeWindowsPath(comSpec) !== canonicalizeWindowsPath(executablePath))) {
-    throw new ProcessError("The Windows command interpreter is not trusted.", {
-      code: "ERR_UNTRUSTED_COMMAND_INTERPRETER"
-    });
-  }
-  const childSystemRoot = getEnvironmentValue(childEnvironment, "SystemRoot");
-  if (childSystemRoot && (!isWindowsDriveAbsolutePath(childSystemRoot) || canonicalizeWindowsPath(childSystemRoot) !== canonicalizeWindowsPath(systemRoot))) {
-    throw new ProcessError("The child environment contains an untrusted system directory.", {
-      code: "ERR_UNTRUSTED_COMMAND_INTERPRETER"
-    });
-  }
-  const childComSpec = getEnvironmentValue(childEnvironment, "ComSpec");
-  if (childComSpec && (!isWindowsDriveAbsolutePath(childComSpec) || canonicalizeWindowsPath(childComSpec) !== canonicalizeWindowsPath(executablePath))) {
-    throw new ProcessError("The child environment contains an untrusted command interpreter.", {
-      code: "ERR_UNTRUSTED_COMMAND_INTERPRETER"
-    });
-  }
-  setEnvironmentValue(childEnvironment, "SystemRoot", systemRoot);
-  setEnvironmentValue(childEnvironment, "ComSpec", executablePath);
-  return { executablePath, systemRoot };
-}
-
-// node_modules/@azure/core-process/dist/esm/normalizeCommand.js
-var UNSAFE_BATCH_ARGUMENT = /[%!^&|<>()]/;
-var UNSAFE_BATCH_PATH = /[%!]/;
-var BATCH_META_CHARACTER = /([()\][%!^"`<>&|;, *?])/g;
-function containsControlCharacter(value) {
-  for (const character of value) {
-    const codePoint = character.codePointAt(0);
-    if (codePoint <= 31 || codePoint === 127) {
-      return true;
-    }
-  }
-  return false;
-}
-function snapshotArguments(args) {
-  return args.map((arg, index) => {
-    if (typeof arg !== "string" || arg.includes("\0")) {
-      throw new ProcessError(`Process argument ${index} is invalid.`, {
-        code: "ERR_INVALID_PROCESS_ARGUMENT"
-      });
-    }
-    return arg;
-  });
-}
-function validateBatchArguments(args) {
-  for (const [index, arg] of args.entries()) {
-    if (containsControlCharacter(arg) || UNSAFE_BATCH_ARGUMENT.test(arg) || /\\"/.test(arg) || /\\{2,}$/.test(arg)) {
-      throw new ProcessError(`Windows batch argument ${index} is unsafe.`, {
-        code: "ERR_UNSAFE_WINDOWS_BATCH_ARGUMENT"
-      });
-    }
-  }
-}
-function escapeBatchCommand(filePath) {
-  if (containsControlCharacter(filePath) || UNSAFE_BATCH_PATH.test(filePath)) {
-    throw new ProcessError("The Windows batch path cannot be represented safely.", {
-      code: "ERR_UNSAFE_WINDOWS_BATCH_PATH"
-    });
-  }
-  return filePath.replace(BATCH_META_CHARACTER, "^$1");
-}
-function escapeBatchArgument(argument) {
-  let escaped = argument;
-  escaped = escaped.replace(/(?=(\\+?)?)\1"/g, '$1$1\\"');
-  escaped = escaped.replace(/(?=(\\+?)?)\1$/g, "$1$1");
-  escaped = `"${escaped}"`;
-  return escaped.replace(BATCH_META_CHARACTER, "^$1");
-}
-function normalizeCommand(command, args, context) {
-  const copiedArgs = snapshotArguments(args);
-  const resolvedPath = resolveExecutableWithContext(command, context);
-  if (!resolvedPath) {
-    throw new ProcessError("The executable could not be found.", { code: "ENOENT" });
-  }
-  if (process.platform !== "win32") {
-    return {
-      executable: resolvedPath,
-      args: copiedArgs,
-      cwd: context.cwd,
-      env: context.env,
-      windowsVerbatimArguments: false
-    };
-  }
-  const extension = path3.extname(resolvedPath).toLowerCase();
-  if (extension === ".exe" || extension === ".com") {
-    return {
-      executable: resolvedPath,
-      args: copiedArgs,
-      cwd: context.cwd,
-      env: context.env,
-      windowsVerbatimArguments: false
-    };
-  }
-  if (extension !== ".cmd" && extension !== ".bat") {
-    throw new ProcessError("The executable type is not supported on Windows.", {
-      code: "ERR_UNSUPPORTED_WINDOWS_EXECUTABLE"
-    });
-  }
-  if (!context.allowWindowsBatchFiles) {
-    throw new ProcessError("Windows batch execution was not enabled.", {
-      code: "ERR_WINDOWS_BATCH_DISABLED"
-    });
-  }
-  if (context.cwd.startsWith("\\\\")) {
-    throw new ProcessError("Windows batch execution does not support a UNC working directory.", {
-      code: "ERR_UNSUPPORTED_WINDOWS_CWD"
-    });
-  }
-  validateBatchArguments(copiedArgs);
-  const commandInterpreter = resolveWindowsCommandInterpreter(context.env);
-  const commandLine = [
-    escapeBatchCommand(resolvedPath),
-    ...copiedArgs.map(escapeBatchArgument)
-  ].join(" ");
-  return {
-    executable: commandInterpreter.executablePath,
-    args: ["/d", "/s", "/v:off", "/c", `"${commandLine}"`],
-    cwd: context.cwd,
-    env: context.env,
-    windowsVerbatimArguments: true
-  };
-}
-
-// node_modules/@azure/core-process/dist/esm/process.js
-var commonOptionNames = ["gid", "killSignal", "timeout", "uid", "windowsHide"];
-var spawnOptionNames = [
-  ...commonOptionNames,
-  "argv0",
-  "detached",
-  "serialization",
-  "signal",
-  "stdio"
-];
-var spawnSyncOptionNames = [
-  ...commonOptionNames,
-  "argv0",
-  "encoding",
-  "input",
-  "maxBuffer",
-  "stdio"
-];
-var execFileOptionNames = [...commonOptionNames, "encoding", "maxBuffer", "signal"];
-function sanitizeChildProcessError(error) {
-  return error instanceof Error && !isProcessError(error) ? createExecutionError(error) : error;
-}
-function callWithSanitizedChildProcessErrors(callback) {
-  try {
-    return callback();
-  } catch (error) {
-    throw sanitizeChildProcessError(error);
-  }
-}
-function prepareProcess(executable, args, options, allowedOptionNames) {
-  if (options.shell !== void 0 || options.windowsVerbatimArguments !== void 0) {
-    throw new ProcessError("Shell-related process options are not supported.", {
-      code: "ERR_UNSAFE_PROCESS_OPTION"
-    });
-  }
-  const copiedOptions = { ...options };
-  const { cwd, env, allowWindowsBatchFiles } = copiedOptions;
-  const resolutionOptionNames = /* @__PURE__ */ new Set(["cwd", "env", "allowWindowsBatchFiles"]);
-  const allowedOptions = new Set(allowedOptionNames);
-  const nodeOptions = {};
-  for (const [name3, value] of Object.entries(copiedOptions)) {
-    if ((name3 === "shell" || name3 === "windowsVerbatimArguments") && value === void 0) {
-      continue;
-    }
-    if (resolutionOptionNames.has(name3)) {
-      continue;
-    }
-    if (!allowedOptions.has(name3)) {
-      throw new ProcessError("The process options contain an unsupported property.", {
-        code: "ERR_UNSUPPORTED_PROCESS_OPTION"
-      });
-    }
-    nodeOptions[name3] = value;
-  }
-  const context = createProcessContext({
-    cwd,
-    env,
-    allowWindowsBatchFiles
-  });
-  const command = normalizeCommand(executable, args, context);
-  if (command.windowsVerbatimArguments && nodeOptions.argv0 !== void 0) {
-    throw new ProcessError("The argv0 option is not supported for Windows batch files.", {
-      code: "ERR_UNSAFE_PROCESS_OPTION"
-    });
-  }
-  return { command, nodeOptions };
-}
-async function execFile2(command, args = [], options = {}) {
-  const prepared = prepareProcess(command, args, options, execFileOptionNames);
-  return new Promise((resolve, reject) => {
-    callWithSanitizedChildProcessErrors(() => childProcess.execFile(prepared.command.executable, prepared.command.args, {
-      ...prepared.nodeOptions,
-      cwd: prepared.command.cwd,
-      env: prepared.command.env,
-      shell: false,
-      windowsVerbatimArguments: prepared.command.windowsVerbatimArguments,
-      windowsHide: options.windowsHide
-    }, (error, stdout, stderr) => {
-      if (error) {
-        reject(createExecutionError(error, stdout, stderr));
-        return;
-      }
-      resolve({ stdout, stderr });
-    }));
-  });
-}
-
-// node_modules/@azure/identity/dist/esm/util/processUtils.js
-function outputToString(output) {
-  if (output === void 0) {
-    return "";
-  }
-  return Buffer.isBuffer(output) ? output.toString("utf8") : output;
-}
-var processUtils = {
-  /**
-   * Executes a file and preserves output when the process exits nonzero.
-   *
-   * @internal
-   */
-  async execFileWithResult(file, params, options) {
-    try {
-      const result = await execFile2(file, params, options);
-      return { ...result, error: null };
-    } catch (error) {
-      if (isProcessError(error)) {
-        return {
-          stdout: outputToString(error.stdout),
-          stderr: outputToString(error.stderr),
-          error
-        };
-      }
-      throw error;
-    }
-  },
-  /**
-   * Executes a file and rejects when it writes to stderr or exits nonzero.
-   *
-   * @internal
-   */
-  async execFile(file, params, options) {
-    const { stdout, stderr, error } = await processUtils.execFileWithResult(file, params, options);
-    if (stderr || error) {
-      throw stderr ? new Error(stderr) : error;
-    }
-    return stdout;
-  }
-};
-
 // node_modules/@azure/identity/dist/esm/credentials/azureDeveloperCliCredential.js
+import child_process from "child_process";
 var logger14 = credentialLogger("AzureDeveloperCliCredential");
 var azureDeveloperCliPublicErrorMessages = {
   notInstalled: "Azure Developer CLI couldn't be found. To mitigate this issue, see the troubleshooting guidelines at https://aka.ms/azsdk/js/identity/azdevclicredential/troubleshoot.",
@@ -14953,21 +14213,28 @@ var developerCliCredentialInternals = {
       const encodedClaims = btoa(claims);
       claimsSections = ["--claims", encodedClaims];
     }
-    const args = [
-      "auth",
-      "token",
-      "--output",
-      "json",
-      "--no-prompt",
-      ...scopes.reduce((previous, current) => previous.concat("--scope", current), []),
-      ...tenantSection,
-      ...claimsSections
-    ];
-    return processUtils.execFileWithResult("azd", args, {
-      allowWindowsBatchFiles: true,
-      cwd: developerCliCredentialInternals.getSafeWorkingDir(),
-      encoding: "utf8",
-      timeout
+    return new Promise((resolve, reject) => {
+      try {
+        const args = [
+          "auth",
+          "token",
+          "--output",
+          "json",
+          "--no-prompt",
+          ...scopes.reduce((previous, current) => previous.concat("--scope", current), []),
+          ...tenantSection,
+          ...claimsSections
+        ];
+        const command = ["azd", ...args].join(" ");
+        child_process.exec(command, {
+          cwd: developerCliCredentialInternals.getSafeWorkingDir(),
+          timeout
+        }, (error, stdout, stderr) => {
+          resolve({ stdout, stderr, error });
+        });
+      } catch (err) {
+        reject(err);
+      }
     });
   }
 };
@@ -15060,6 +14327,9 @@ var AzureDeveloperCliCredential = class {
   }
 };
 
+// node_modules/@azure/identity/dist/esm/credentials/azureCliCredential.js
+import child_process2 from "child_process";
+
 // node_modules/@azure/identity/dist/esm/util/subscriptionUtils.js
 function checkSubscription(logger25, subscription) {
   if (!subscription.match(/^[0-9a-zA-Z-._ ]+$/)) {
@@ -15106,23 +14376,27 @@ var cliCredentialInternals = {
       tenantSection = ["--tenant", tenantId];
     }
     if (subscription) {
-      subscriptionSection = ["--subscription", subscription];
+      subscriptionSection = ["--subscription", `"${subscription}"`];
     }
-    const args = [
-      "account",
-      "get-access-token",
-      "--output",
-      "json",
-      "--resource",
-      resource,
-      ...tenantSection,
-      ...subscriptionSection
-    ];
-    return processUtils.execFileWithResult("az", args, {
-      allowWindowsBatchFiles: true,
-      cwd: cliCredentialInternals.getSafeWorkingDir(),
-      encoding: "utf8",
-      timeout
+    return new Promise((resolve, reject) => {
+      try {
+        const args = [
+          "account",
+          "get-access-token",
+          "--output",
+          "json",
+          "--resource",
+          resource,
+          ...tenantSection,
+          ...subscriptionSection
+        ];
+        const command = ["az", ...args].join(" ");
+        child_process2.exec(command, { cwd: cliCredentialInternals.getSafeWorkingDir(), timeout }, (error, stdout, stderr) => {
+          resolve({ stdout, stderr, error });
+        });
+      } catch (err) {
+        reject(err);
+      }
     });
   }
 };
@@ -15188,7 +14462,7 @@ var AzureCliCredential = class {
         const obj = await cliCredentialInternals.getAzureCliAccessToken(resource, tenantId, this.subscription, this.timeout);
         const specificScope = obj.stderr?.match("(.*)az login --scope(.*)");
         const isLoginError2 = obj.stderr?.match("(.*)az login(.*)") && !specificScope;
-        const isNotInstallError = obj.stderr?.match("az:(.*)not found") || obj.stderr?.startsWith("'az' is not recognized") || obj.error && isProcessError(obj.error) && obj.error.code === "ENOENT";
+        const isNotInstallError = obj.stderr?.match("az:(.*)not found") || obj.stderr?.startsWith("'az' is not recognized");
         if (isNotInstallError) {
           const error = new CredentialUnavailableError(azureCliPublicErrorMessages.notInstalled);
           logger15.getToken.info(formatError(scopes, error));
@@ -15251,18 +14525,35 @@ var AzureCliCredential = class {
   }
 };
 
+// node_modules/@azure/identity/dist/esm/util/processUtils.js
+import childProcess from "node:child_process";
+var processUtils = {
+  /**
+   * Promisifying childProcess.execFile
+   * @internal
+   */
+  execFile(file, params, options) {
+    return new Promise((resolve, reject) => {
+      childProcess.execFile(file, params, options, (error, stdout, stderr) => {
+        if (Buffer.isBuffer(stdout)) {
+          stdout = stdout.toString("utf8");
+        }
+        if (Buffer.isBuffer(stderr)) {
+          stderr = stderr.toString("utf8");
+        }
+        if (stderr || error) {
+          reject(stderr ? new Error(stderr) : error);
+        } else {
+          resolve(stdout);
+        }
+      });
+    });
+  }
+};
+
 // node_modules/@azure/identity/dist/esm/credentials/azurePowerShellCredential.js
 var logger16 = credentialLogger("AzurePowerShellCredential");
 var isWindows = process.platform === "win32";
-var powerShellResourceEnvironmentVariable = "AZURE_IDENTITY_POWERSHELL_RESOURCE";
-var powerShellTenantEnvironmentVariable = "AZURE_IDENTITY_POWERSHELL_TENANT_ID";
-var powerShellPrivateEnvironmentVariables = new Set([powerShellResourceEnvironmentVariable, powerShellTenantEnvironmentVariable].map((name3) => name3.toLowerCase()));
-function createPowerShellEnvironment(resource, tenantId, environment = process.env) {
-  const childEnvironment = Object.fromEntries(Object.entries(environment).filter(([name3]) => !powerShellPrivateEnvironmentVariables.has(name3.toLowerCase())));
-  childEnvironment[powerShellResourceEnvironmentVariable] = resource;
-  childEnvironment[powerShellTenantEnvironmentVariable] = tenantId ?? "";
-  return childEnvironment;
-}
 function formatCommand(commandName) {
   if (isWindows) {
     return `${commandName}.exe`;
@@ -15270,13 +14561,12 @@ function formatCommand(commandName) {
     return commandName;
   }
 }
-async function runCommands(commands, timeout, env) {
+async function runCommands(commands, timeout) {
   const results = [];
   for (const command of commands) {
     const [file, ...parameters] = command;
     const result = await processUtils.execFile(file, parameters, {
       encoding: "utf8",
-      env,
       timeout
     });
     results.push(result);
@@ -15341,13 +14631,12 @@ var AzurePowerShellCredential = class {
           "-NonInteractive",
           "-Command",
           `
-          $tenantId = $env:${powerShellTenantEnvironmentVariable}
-          $resource = $env:${powerShellResourceEnvironmentVariable}
+          $tenantId = "${tenantId ?? ""}"
           $m = Import-Module Az.Accounts -MinimumVersion 2.2.0 -PassThru
           $useSecureString = $m.Version -ge [version]'2.17.0' -and $m.Version -lt [version]'5.0.0'
 
           $params = @{
-            ResourceUrl = $resource
+            ResourceUrl = "${resource}"
           }
 
           if ($tenantId.Length -gt 0) {
@@ -15384,7 +14673,7 @@ var AzurePowerShellCredential = class {
           Write-Output (ConvertTo-Json $result)
           `
         ]
-      ], timeout, createPowerShellEnvironment(resource, tenantId));
+      ]);
       const result = results[0];
       return parseJsonToken(result);
     }
@@ -15465,9 +14754,7 @@ async function parseJsonToken(result) {
         }
       }
     } catch (e) {
-      throw new Error(`Unable to parse the output of PowerShell. Received output: ${result}`, {
-        cause: e
-      });
+      throw new Error(`Unable to parse the output of PowerShell. Received output: ${result}`);
     }
   }
   throw new Error(`No access token found in the output. Received output: ${result}`);
@@ -15747,7 +15034,7 @@ var DefaultAzureCredential = class extends ChainedTokenCredential {
       createDefaultWorkloadIdentityCredential,
       createDefaultManagedIdentityCredential
     ];
-    let credentialFunctions;
+    let credentialFunctions = [];
     const validCredentialNames = "EnvironmentCredential, WorkloadIdentityCredential, ManagedIdentityCredential, VisualStudioCodeCredential, AzureCliCredential, AzurePowerShellCredential, AzureDeveloperCliCredential";
     if (azureTokenCredentials) {
       switch (azureTokenCredentials) {
@@ -15765,10 +15052,7 @@ var DefaultAzureCredential = class extends ChainedTokenCredential {
           break;
         case "managedidentitycredential":
           credentialFunctions = [
-            () => createDefaultManagedIdentityCredential({
-              ...options,
-              sendProbeRequest: false
-            })
+            () => createDefaultManagedIdentityCredential({ sendProbeRequest: false })
           ];
           break;
         case "visualstudiocodecredential":
@@ -16099,12 +15383,11 @@ var AzurePipelinesCredential = class {
 };
 function handleOidcResponse(response) {
   const text = response.bodyAsText;
-  const responseDetails = stringifyOidcResponse(response);
   if (!text) {
-    logger22.error(`${credentialName4}: Authentication Failed. Received null token from OIDC request. Response status- ${response.status}. Complete response - ${responseDetails}`);
+    logger22.error(`${credentialName4}: Authentication Failed. Received null token from OIDC request. Response status- ${response.status}. Complete response - ${JSON.stringify(response)}`);
     throw new AuthenticationError(response.status, {
       error: `${credentialName4}: Authentication Failed. Received null token from OIDC request.`,
-      error_description: `Complete response - ${responseDetails}. See the troubleshooting guide for more information: https://aka.ms/azsdk/js/identity/azurepipelinescredential/troubleshoot`
+      error_description: `${JSON.stringify(response)}. See the troubleshooting guide for more information: https://aka.ms/azsdk/js/identity/azurepipelinescredential/troubleshoot`
     });
   }
   try {
@@ -16115,7 +15398,7 @@ function handleOidcResponse(response) {
       const errorMessage = `${credentialName4}: Authentication Failed. oidcToken field not detected in the response.`;
       let errorDescription = ``;
       if (response.status !== 200) {
-        errorDescription = `${responseDetails}. See the troubleshooting guide for more information: https://aka.ms/azsdk/js/identity/azurepipelinescredential/troubleshoot`;
+        errorDescription = `Response body = ${text}. Response Headers ["x-vss-e2eid"] = ${response.headers.get("x-vss-e2eid")} and ["x-msedge-ref"] = ${response.headers.get("x-msedge-ref")}. See the troubleshooting guide for more information: https://aka.ms/azsdk/js/identity/azurepipelinescredential/troubleshoot`;
       }
       logger22.error(errorMessage);
       logger22.error(errorDescription);
@@ -16126,23 +15409,14 @@ function handleOidcResponse(response) {
     }
   } catch (e) {
     const errorDetails = `${credentialName4}: Authentication Failed. oidcToken field not detected in the response.`;
-    logger22.error(`Response from service = ${responseDetails}, error message = ${e.message}`);
+    logger22.error(`Response from service = ${text}, Response Headers ["x-vss-e2eid"] = ${response.headers.get("x-vss-e2eid")} 
+      and ["x-msedge-ref"] = ${response.headers.get("x-msedge-ref")}, error message = ${e.message}`);
     logger22.error(errorDetails);
     throw new AuthenticationError(response.status, {
       error: errorDetails,
-      error_description: `Response from service = ${responseDetails}. See the troubleshooting guide for more information: https://aka.ms/azsdk/js/identity/azurepipelinescredential/troubleshoot`
+      error_description: `Response = ${text}. Response headers ["x-vss-e2eid"] = ${response.headers.get("x-vss-e2eid")} and ["x-msedge-ref"] =  ${response.headers.get("x-msedge-ref")}. See the troubleshooting guide for more information: https://aka.ms/azsdk/js/identity/azurepipelinescredential/troubleshoot`
     });
   }
-}
-function stringifyOidcResponse(response) {
-  return JSON.stringify({
-    status: response.status,
-    bodyAsText: response.bodyAsText,
-    headers: {
-      "x-vss-e2eid": response.headers.get("x-vss-e2eid"),
-      "x-msedge-ref": response.headers.get("x-msedge-ref")
-    }
-  });
 }
 
 // node_modules/@azure/identity/dist/esm/credentials/authorizationCodeCredential.js
@@ -16424,7 +15698,7 @@ export {
 @azure/msal-node/dist/client/ManagedIdentityApplication.mjs:
 @azure/msal-node/dist/cache/distributed/DistributedCachePlugin.mjs:
 @azure/msal-node/dist/index.mjs:
-  (*! @azure/msal-node v6.0.1 2026-09-15 *)
+  (*! @azure/msal-node v5.6.0 2026-08-18 *)
 
 @azure/msal-common/dist/constants/AADServerParamKeys.mjs:
 @azure/msal-common/dist/utils/Constants.mjs:
@@ -16474,7 +15748,6 @@ export {
 @azure/msal-common/dist/error/JoseHeaderErrorCodes.mjs:
 @azure/msal-common/dist/crypto/JoseHeader.mjs:
 @azure/msal-common/dist/crypto/PopTokenGenerator.mjs:
-@azure/msal-common/dist/crypto/DpopProofGenerator.mjs:
 @azure/msal-common/dist/error/InteractionRequiredAuthErrorCodes.mjs:
 @azure/msal-common/dist/error/InteractionRequiredAuthError.mjs:
 @azure/msal-common/dist/error/ServerError.mjs:
@@ -16493,5 +15766,5 @@ export {
 @azure/msal-common/dist/client/SilentFlowClient.mjs:
 @azure/msal-common/dist/request/BaseAuthRequest.mjs:
 @azure/msal-common/dist/index-node.mjs:
-  (*! @azure/msal-common v16.14.1 2026-09-15 *)
+  (*! @azure/msal-common v16.13.0 2026-08-18 *)
 */

@@ -11112,7 +11112,7 @@ function rsaPublicKey(n, e) {
   }
 }
 async function defaultVaultCredential(authorityHost, ca) {
-  const { DefaultAzureCredential } = await import("./esm-XBJBJ7WG.mjs");
+  const { DefaultAzureCredential } = await import("./esm-V2S3HNPY.mjs");
   return new DefaultAzureCredential(identityOptions(authorityHost, { ca }));
 }
 function recordingCredential(credential2, secrets) {
