@@ -1,10 +1,9 @@
 import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../common/x509";
 import { CertificateApp, type CertificateAppArgs } from "../../components/certificateApp";
 import type { ConfigError } from "../../components/errors";
 import { type RotationState, rotationDigest } from "../../components/rotation";
-import { makeCertificate } from "../support/certificates";
+import { oneKeyCertificates } from "../support/certificates";
 import type { StateEntry, Step } from "../support/mockEngine/engine";
 import {
   capturingRejections,
@@ -20,17 +19,7 @@ import {
 const day = 86_400_000;
 // One key for every hand-made certificate in this file, from the run's pool; generated ones come from the
 // engine's keys.
-const holder = makeCertificate();
-let serial = 0;
-const certificate = async (notAfter: Date, notBefore = new Date(Date.now() - 60_000)) =>
-  issueCertificate({
-    key: (await holder).key,
-    subject: `CN=brought ${++serial}`,
-    notBefore,
-    notAfter,
-    keyUsages: KeyUsageFlags.digitalSignature,
-    extendedKeyUsages: [ExtendedKeyUsage.clientAuth],
-  });
+const { holder, certificate } = oneKeyCertificates();
 
 interface Deployment {
   checkpoint: StateEntry[];

@@ -1,24 +1,13 @@
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { thumbprints } from "../../common/thumbprint";
-import { ExtendedKeyUsage, issueCertificate, KeyUsageFlags } from "../../common/x509";
 import { defaults, type Settings } from "../../components/defaults";
 import { expiryMargin, planRotation, priorState, type RotationState, rotationDigest } from "../../components/rotation";
-import { makeCertificate } from "../support/certificates";
+import { oneKeyCertificates } from "../support/certificates";
 
 // The rotation plan on its own, no program run: which certificates stay attached (rotation.test.ts deploys them).
 const day = 86_400_000;
-const holder = makeCertificate();
-let serial = 0;
-const certificate = async (notAfter: Date, notBefore = new Date(Date.now() - 60_000)) =>
-  issueCertificate({
-    key: (await holder).key,
-    subject: `CN=brought ${++serial}`,
-    notBefore,
-    notAfter,
-    keyUsages: KeyUsageFlags.digitalSignature,
-    extendedKeyUsages: [ExtendedKeyUsage.clientAuth],
-  });
+const { certificate } = oneKeyCertificates();
 
 describe("planRotation", () => {
   const settings = (over: Partial<Settings>): Settings => ({ ...defaults, ...over });

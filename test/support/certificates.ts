@@ -35,6 +35,24 @@ export async function makeCertificate(
   };
 }
 
+/**
+ * Certificates on one key (the holder's, from the run's pool), with the dates a test chooses and subjects
+ * `CN=brought 1`, `2`, …: for tests that bring several certificates and care only about their dates.
+ */
+export function oneKeyCertificates(): {
+  holder: Promise<TestCertificate>;
+  certificate(notAfter: Date, notBefore?: Date): Promise<string>;
+} {
+  const holder = makeCertificate();
+  let serial = 0;
+  const certificate = async (notAfter: Date, notBefore?: Date) => {
+    const { key } = await holder;
+    const subject = `CN=brought ${++serial}`;
+    return (await makeCertificate({ notAfter, notBefore, subject }, () => key)).certificatePem;
+  };
+  return { holder, certificate };
+}
+
 async function ecCertificate(subject: string, notBefore: Date, notAfter: Date): Promise<TestCertificate> {
   const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
   const keys = await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"]);
