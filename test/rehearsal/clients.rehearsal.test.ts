@@ -1,15 +1,13 @@
-import { createPrivateKey } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { thumbprints } from "../../common/thumbprint";
-import { loadCheckpoint } from "../../rehearsal/engine/checkpoint";
-import { reveal, toPlain } from "../../rehearsal/engine/wire";
 import { main } from "../../rehearsal/main";
 import { root } from "../support/processes";
 import { expectNoSecrets } from "../support/secrets";
 import { fileTempDir } from "../support/tempFolders";
 import { capture } from "./capture";
+import { filesOf, revealedCheckpoint, vaultKeyForms } from "./vaultFolder";
 
 /**
  * `npm start` with a clients map, end to end with the real program, in the two modes clients.test.ts does not run:
@@ -117,36 +115,6 @@ describe("npm start -- --rotate with a clients map", () => {
   });
 });
 
-/** Every file a run left, by path relative to its folder. */
-function filesOf(folder: string): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else files.set(relative(folder, path), readFileSync(path, "latin1"));
-    }
-  };
-  walk(folder);
-  return files;
-}
-
-/** The clients' keys as the local vault keeps them (its own state): a PEM line and pieces of the DER, base64 and hex. */
-function vaultKeyForms(dir: string): string[] {
-  const state = JSON.parse(readFileSync(join(dir, "keyvault.json"), "utf8"));
-  const versions = Object.values<{ versions: { privateKeyPem: string }[] }>(state.certificates).flatMap(
-    (c) => c.versions,
-  );
-  return versions.flatMap(({ privateKeyPem }) => {
-    const der = createPrivateKey(privateKeyPem).export({ format: "der", type: "pkcs8" });
-    return [
-      privateKeyPem.split("\n")[3] ?? "",
-      der.toString("base64").slice(40, 104),
-      der.toString("hex").slice(80, 208),
-    ];
-  });
-}
-
 describe("npm start -- --key-vault with a clients map", () => {
   const two = { orders: { roles: ["Orders.Read", "Orders.Write"] }, audit: { roles: ["Audit.Read"] } };
   let run: Run;
@@ -188,15 +156,12 @@ describe("npm start -- --key-vault with a clients map", () => {
 
   it("leaves no client's private key anywhere but in the vault's own state: no output, history, checkpoint or file", () => {
     const forms = vaultKeyForms(run.dir);
-    expect(forms.length).toBe(6);
+    expect(forms.length).toBe(2 * 5);
     for (const [path, text] of filesOf(run.dir)) {
       if (path === "keyvault.json") continue;
       for (const form of forms) expect(text.includes(form), `${path} holds a form of a client's key`).toBe(false);
     }
-    const checkpoint = loadCheckpoint(join(run.dir, "stacks", "vault"));
-    const plain = JSON.stringify(
-      checkpoint.resources.map((r) => [toPlain(reveal(r.inputs as never)), toPlain(reveal(r.outputs as never))]),
-    );
+    const { checkpoint, plain } = revealedCheckpoint(run.dir, "vault");
     expect(plain.includes("PRIVATE KEY"), "the checkpoint holds a private key").toBe(false);
     for (const form of forms) expect(plain.includes(form), "the checkpoint holds a client's key").toBe(false);
     expect(checkpoint.resources.some((r) => r.type === "tls:index/privateKey:PrivateKey")).toBe(false);

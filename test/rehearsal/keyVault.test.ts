@@ -1,14 +1,12 @@
-import { createPrivateKey } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadCheckpoint } from "../../rehearsal/engine/checkpoint";
-import { reveal, toPlain } from "../../rehearsal/engine/wire";
 import { main } from "../../rehearsal/main";
 import { root } from "../support/processes";
 import { expectHolds, expectNoSecrets } from "../support/secrets";
 import { fileTempDir } from "../support/tempFolders";
 import { capture } from "./capture";
+import { filesOf, revealedCheckpoint, vaultKeyForms } from "./vaultFolder";
 
 /**
  * `npm start -- --key-vault --rotate` end to end, once, in-process: the real program in Key Vault mode,
@@ -18,40 +16,6 @@ import { capture } from "./capture";
 const temp = fileTempDir("eca-rehearsal-kv-");
 let run: { code: number; stdout: string; stderr: string };
 let dir: string;
-
-/** Every file the run left, by path relative to the folder. */
-function filesOf(folder: string): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else files.set(relative(folder, path), readFileSync(path, "latin1"));
-    }
-  };
-  walk(folder);
-  return files;
-}
-
-/** The client's keys as the vault keeps them (its own storage, the state file): PEM, and the DER in base64 and hex. */
-function clientKeyForms(): string[] {
-  const state = JSON.parse(readFileSync(join(dir, "keyvault.json"), "utf8"));
-  const versions = Object.values<{ versions: { privateKeyPem: string }[] }>(state.certificates).flatMap(
-    (c) => c.versions,
-  );
-  return versions.flatMap(({ privateKeyPem }) => {
-    const key = createPrivateKey(privateKeyPem);
-    const der = key.export({ format: "der", type: "pkcs8" });
-    const jwk = key.export({ format: "jwk" });
-    return [
-      privateKeyPem.split("\n")[3] ?? "",
-      der.toString("base64").slice(40, 104),
-      der.toString("hex").slice(80, 208),
-      String(jwk.d).slice(10, 74),
-      String(jwk.p).slice(10, 60),
-    ];
-  });
-}
 
 describe("npm start -- --key-vault --rotate", () => {
   beforeAll(async () => {
@@ -87,7 +51,7 @@ describe("npm start -- --key-vault --rotate", () => {
   });
 
   it("leaves the client's private key nowhere but in the vault's own state: no output, history, checkpoint or client file", () => {
-    const forms = clientKeyForms();
+    const forms = vaultKeyForms(dir);
     expect(forms.length).toBeGreaterThanOrEqual(8);
     const vaultOwn = (path: string) => path.startsWith("keyvault.json");
     for (const [path, text] of filesOf(dir)) {
@@ -95,10 +59,7 @@ describe("npm start -- --key-vault --rotate", () => {
       for (const form of forms) expect(text.includes(form), `${path} holds a form of the client's key`).toBe(false);
     }
     // The checkpoint keeps secrets encrypted: read it as the engine does and look inside every value.
-    const checkpoint = loadCheckpoint(join(dir, "stacks", "rehearsal"));
-    const plain = JSON.stringify(
-      checkpoint.resources.map((r) => [toPlain(reveal(r.inputs as never)), toPlain(reveal(r.outputs as never))]),
-    );
+    const { checkpoint, plain } = revealedCheckpoint(dir, "rehearsal");
     expectHolds(plain, "PRIVATE KEY", "the checkpoint holds a private key", false);
     for (const form of forms) expect(plain.includes(form), "the checkpoint holds the client's key").toBe(false);
     expect(checkpoint.resources.some((r) => r.type === "tls:index/privateKey:PrivateKey")).toBe(false);
