@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { DirectoryError } from "../../entra/directory";
 import {
   assertApplicationPatch,
   assertNewApplication,
@@ -10,6 +9,7 @@ import {
   stateProblem,
 } from "../../entra/validate";
 import { sharedCertificate } from "../support/certificates";
+import { invalid, refusal } from "./refusal";
 
 const id = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 const id2 = "1a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
@@ -20,21 +20,6 @@ const role = (over: Record<string, unknown> = {}) => ({
   isEnabled: true,
   ...over,
 });
-
-/** The DirectoryError a check throws, as [code, message]; a check that passes gives undefined. */
-function refusal(check: () => void): [string, string] | undefined {
-  try {
-    check();
-    return undefined;
-  } catch (err) {
-    expect(err).toBeInstanceOf(DirectoryError);
-    return [(err as DirectoryError).code, (err as DirectoryError).message];
-  }
-}
-const invalid = (property: string, resource: string): [string, string] => [
-  "Request_BadRequest",
-  `Invalid value specified for property '${property}' of resource '${resource}'.`,
-];
 
 describe("admin bodies are checked at the edge, in Graph's error shape", () => {
   it("parses JSON, an empty body as {}, and refuses what is not JSON or nested deeper than the limit", () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { DirectoryError } from "../../entra/directory";
 import {
   assertApplicationPatch,
   assertNewApplication,
@@ -11,6 +10,7 @@ import {
   stateProblem,
 } from "../../entra/validate";
 import { sharedCertificate } from "../support/certificates";
+import { invalid, refusal } from "./refusal";
 
 /**
  * The admin-body checks at their limits (entra/validate.ts): each list and string at its largest size taken, the
@@ -22,20 +22,6 @@ const guid = (i: number) => `${i.toString(16).padStart(8, "0")}-4e5f-4a6b-8c7d-9
 const role = (i: number) => ({ id: guid(i), value: `R${i}`, allowedMemberTypes: ["Application"], isEnabled: true });
 const directoryObject = (objectId: string) => `https://graph.microsoft.com/v1.0/directoryObjects/${objectId}`;
 
-/** The DirectoryError a check throws, as [code, message]; a check that passes gives undefined. */
-function refusal(check: () => void): [string, string] | undefined {
-  try {
-    check();
-    return undefined;
-  } catch (err) {
-    expect(err).toBeInstanceOf(DirectoryError);
-    return [(err as DirectoryError).code, (err as DirectoryError).message];
-  }
-}
-const invalid = (property: string, resource: string): [string, string] => [
-  "Request_BadRequest",
-  `Invalid value specified for property '${property}' of resource '${resource}'.`,
-];
 const notAnObject = (what: string): [string, string] => [
   "BadRequest",
   `The request body must be a JSON object describing a ${what}.`,
