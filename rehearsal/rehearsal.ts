@@ -13,7 +13,7 @@ import { runVerify } from "../verify/run";
 import { writeClientFiles } from "./clientFiles";
 import { type ConfigValue, readRemembered, stackConfig, stackNameOf } from "./config";
 import type { EngineResult, EngineRun, RunEngine } from "./engine";
-import { loadCheckpoint } from "./engine/checkpoint";
+import { loadCheckpoint, stackOutputsOf } from "./engine/checkpoint";
 import { toPlainMap } from "./engine/wire";
 import { DeploymentError, exitCodes, FolderError, RehearsalError, RehearsalInputError } from "./errors";
 import { claimFolder, markerName } from "./folder";
@@ -423,8 +423,7 @@ function keep(result: EngineResult, dir: string, entra: LocalEntra, redact: Reda
 /** The stack's outputs as its last update left them in the checkpoint (`pulumi stack output`), secrets revealed. */
 function lastOutputs(stateDir: string): Record<string, unknown> {
   try {
-    const stack = loadCheckpoint(stateDir).resources.find((e) => e.type === "pulumi:pulumi:Stack" && !e.delete);
-    return stack ? toPlainMap(stack.outputs) : {};
+    return toPlainMap(stackOutputsOf(loadCheckpoint(stateDir)));
   } catch {
     // An unreadable checkpoint is the engine's to report, as it does at the update; there is nothing to probe.
     return {};

@@ -37,6 +37,11 @@ export interface Checkpoint {
   resources: Entry[];
 }
 
+/** The stack's root outputs as the checkpoint keeps them (secrets still wrapped); none before a first update. */
+export function stackOutputsOf(c: Checkpoint): ValueMap {
+  return c.resources.find((e) => e.type === "pulumi:pulumi:Stack" && !e.delete)?.outputs ?? {};
+}
+
 const file = (stateDir: string) => join(stateDir, "checkpoint.json");
 const keyFile = (stateDir: string) => join(stateDir, "checkpoint.key");
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { liveRedactor } from "../../common/redact";
 import { builtinReads } from "./builtins";
-import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint";
+import { loadCheckpoint, saveCheckpoint, stackOutputsOf } from "./checkpoint";
 import { Deployment } from "./deployment";
 import { AbortedError, CheckpointError, ProgramError, ResourceError } from "./errors";
 import { serveMonitor } from "./monitor";
@@ -115,10 +115,6 @@ export async function runEngine(run: EngineRun): Promise<EngineResult> {
   const timings = phases(t);
   run.onEvent({ kind: "timings", timings });
   return { ...resultOutputs(deployment.outputs), steps: deployment.steps, timings };
-}
-
-function stackOutputsOf(c: Checkpoint): ValueMap {
-  return c.resources.find((e) => e.type === "pulumi:pulumi:Stack" && !e.delete)?.outputs ?? {};
 }
 
 function resultOutputs(outputs: ValueMap): Pick<EngineResult, "outputs" | "secretOutputNames"> {
