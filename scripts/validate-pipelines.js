@@ -17,6 +17,7 @@ const { existsSync, readFileSync, readdirSync } = require("node:fs");
 const { basename, dirname, join, relative, resolve } = require("node:path");
 const { parse } = require("yaml");
 const { schema } = require("./schema-check");
+const { expand, variants } = require("./template-expressions");
 
 const githubAction = schema("github-action.schema.json", { unicode: true });
 const githubWorkflow = schema("github-workflow.schema.json", { unicode: true });
@@ -28,7 +29,10 @@ const azurePipelines = schema("azure-pipelines.schema.json", {
 
 const root = join(__dirname, "..");
 const problems = [];
-const problem = (file, message) => problems.push(`${relative(root, file) || file}: ${message}`);
+const problem = (file, message) => {
+  const line = `${relative(root, file) || file}: ${message}`;
+  if (!problems.includes(line)) problems.push(line);
+};
 
 function checkAction(file) {
   const text = readFileSync(file, "utf8");
@@ -57,7 +61,6 @@ function checkAzure(file) {
   const text = readFileSync(file, "utf8");
   // A file under templates/ is a step template: the schema's `stepsTemplate` (parameters + steps, nothing else).
   const form = /(^|[\\/])templates[\\/]/.test(file) ? "/definitions/stepsTemplate" : "";
-  for (const e of azurePipelines.check(asAzureReadsIt(text), form)) problem(file, `schema: ${e}`);
   const doc = parse(text);
   // What the schema cannot say: a default of the declared type, and parameters declared exactly when used.
   const declared = new Map();
@@ -71,7 +74,28 @@ function checkAzure(file) {
   for (const name of used) if (!declared.has(name)) problem(file, `\${{ parameters.${name} }} is not declared`);
   for (const name of declared.keys()) if (!used.has(name)) problem(file, `parameter ${name} is never used`);
   if (!Array.isArray(doc.steps) || doc.steps.length === 0) problem(file, "steps must be a non-empty list");
-  for (const [i, step] of (doc.steps ?? []).entries()) checkStep(file, `step ${i + 1}`, step);
+  // Conditional insertions (`${{ if }}`): the schema and the step checks see the file as Azure Pipelines expands it,
+  // once for the defaults and once for each other value a condition tests (scripts/template-expressions.js). A
+  // problem found in some expansions only names them.
+  const raw = asAzureReadsIt(text);
+  const found = new Map();
+  const runs = variants([...declared.values()], doc);
+  for (const { label, values } of runs) {
+    const seen = [];
+    try {
+      for (const e of azurePipelines.check(expand(raw, values), form)) seen.push(`schema: ${e}`);
+      for (const [i, step] of (expand(doc, values).steps ?? []).entries())
+        checkStep(file, `step ${i + 1}`, step, (m) => seen.push(m));
+    } catch (err) {
+      seen.push(`cannot expand its template expressions: ${err.message}`);
+    }
+    for (const m of new Set(seen)) found.set(m, [...(found.get(m) ?? []), label]);
+  }
+  for (const [m, labels] of found)
+    problem(
+      file,
+      labels.length === runs.length ? m : `${m} (${labels.map((l) => l || "with the defaults").join("; ")})`,
+    );
 }
 
 function defaultFits(type, value) {
@@ -82,20 +106,22 @@ function defaultFits(type, value) {
 }
 
 /** A step's rules beyond the schema: its template's parameters, its name, and how secrets reach its script. */
-function checkStep(file, where, step) {
+function checkStep(file, where, step, report = (m) => problem(file, m)) {
   if (step === null || typeof step !== "object") return;
   if (typeof step.template === "string") checkTemplateUse(file, where, step);
   // The schema allows `-` and empty names; Azure refuses both (a step name is a variable prefix).
   if (typeof step.name === "string" && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(step.name))
-    problem(file, `${where}: name must be letters, digits and underscores`);
+    report(`${where}: name must be letters, digits and underscores`);
+  // A script step's text, or a task's inline script (AzureCLI@2 inlineScript, Bash@3 and PowerShell@2 script).
   const kind = scriptKinds.find((k) => typeof step[k] === "string");
-  const script = kind ? step[kind] : "";
+  const inputs = step.inputs ?? {};
+  const script = kind ? step[kind] : ([inputs.inlineScript, inputs.script].find((s) => typeof s === "string") ?? "");
   // A secret macro in a script's text lands in the script file; secrets go through env.
   for (const m of script.matchAll(/\$\(([A-Za-z_.]+)\)/g))
-    if (secretNames.test(m[1])) problem(file, `${where}: secret $(${m[1]}) used in the script; map it in env`);
+    if (secretNames.test(m[1])) report(`${where}: secret $(${m[1]}) used in the script; map it in env`);
   for (const line of script.split("\n"))
     if (/##vso\[task\.setvariable [^\]]*\]/.test(line) && secretNames.test(line) && !/issecret=true/.test(line))
-      problem(file, `${where}: a secret passed on with task.setvariable without issecret=true`);
+      report(`${where}: a secret passed on with task.setvariable without issecret=true`);
 }
 
 function checkTemplateUse(file, where, step) {
