@@ -1,16 +1,30 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { exitCodes } from "../../verify/errors";
+import { fakeAzureCli } from "../support/azureCli";
+import type { TestCertificate } from "../support/certificates";
+import { type RegisteredClient, registerClient } from "../support/entra";
+import { type VaultCertificate, type VaultIdentity, vaultForFile, vaultResource } from "../support/keyvault";
+import { stackOutputsFor } from "../support/outputs";
 import { root } from "../support/processes";
+import { expectNoSecrets } from "../support/secrets";
 import { fileTempDir } from "../support/tempFolders";
 
 const script = join(root, "scripts", "validate-pipelines.js");
 
 /** An Azure Pipelines template expression naming a parameter. */
 const parameter = (name: string) => `\${{ parameters.${name} }}`;
+
+/** The expander the pipeline files' check uses for `${{ if }}` insertions (plain JavaScript, as CI runs it). */
+const { expand } = createRequire(__filename)("../../scripts/template-expressions.js") as {
+  expand: (node: unknown, parameters: Record<string, unknown>) => unknown;
+};
 
 /** Runs the pipeline files' check (as CI does) on the given files; its exit code and what it printed. */
 async function validate(files: string[] = []): Promise<{ code: number; text: string }> {
@@ -52,7 +66,7 @@ describe("the pipeline files' schema and structure check (scripts/validate-pipel
     const file = copy("templates/verify.yml", join("templates", "verify.yml"), (t) =>
       t
         .replace(";issecret=true]", "]")
-        .replace(parameter("timeout"), parameter("timeoutSeconds"))
+        .replaceAll(parameter("timeout"), parameter("timeoutSeconds"))
         .replace("displayName: Remove the stack's outputs", "displayname: Remove the stack's outputs"),
     );
     const { code, text } = await validate([file]);
@@ -79,6 +93,34 @@ describe("the pipeline files' schema and structure check (scripts/validate-pipel
     expect(text).toContain("schema: /steps/3/inputs has unknown key targetFile");
     expect(text).toMatch(/schema: \/steps\/2\/continueOnError fits none of its 8 forms/);
     expect(text).not.toContain("never used");
+  });
+
+  it("checks the template as Azure expands each ${{ if }} branch, naming the parameter value a problem is found with", async () => {
+    const file = copy("templates/verify.yml", join("templates", "verify.yml"), (t) =>
+      t
+        .replace("scriptLocation: inlineScript", "scriptLocaton: inlineScript")
+        .replace(
+          "            set -uo pipefail",
+          "            set -uo pipefail\n            echo $(PULUMI_ACCESS_TOKEN)",
+        ),
+    );
+    const { code, text } = await validate([file]);
+    expect(code).toBe(1);
+    const withConnection = '(with azureSubscription: "sample")';
+    expect(text).toContain(`schema: /steps/1/inputs has unknown key scriptLocaton ${withConnection}`);
+    expect(text).toContain(`step 2: secret $(PULUMI_ACCESS_TOKEN) used in the script; map it in env ${withConnection}`);
+    expect(text).toMatch(/2 problems$/m);
+  });
+
+  it("refuses a condition it cannot evaluate instead of guessing a branch", async () => {
+    const file = copy("templates/verify.yml", join("templates", "verify.yml"), (t) =>
+      t.replace("if eq(parameters.azureSubscription, '')", "if eq(variables.connection, '')"),
+    );
+    const { code, text } = await validate([file]);
+    expect(code).toBe(1);
+    expect(text).toContain(
+      "cannot expand its template expressions: the condition eq(variables.connection, '') uses variables.connection, which this check does not evaluate",
+    );
   });
 
   it("refuses a task the Azure Pipelines schema does not know, and takes a task name in any case as Azure does", async () => {
@@ -138,5 +180,228 @@ describe("the pipeline files' schema and structure check (scripts/validate-pipel
     expect(code).toBe(1);
     expect(text).toMatch(/yaml block \d+: the Action has no input time-out/);
     expect(text).toContain("the template has no parameter retries");
+  });
+});
+
+/** A step of templates/verify.yml, as far as these tests read it. */
+interface TemplateStep {
+  bash?: string;
+  task?: string;
+  name?: string;
+  displayName?: string;
+  workingDirectory?: string;
+  inputs?: Record<string, string>;
+  env?: Record<string, string>;
+}
+
+/**
+ * templates/verify.yml as Azure Pipelines expands it for these parameters (the defaults for the others), every
+ * `${{ parameters.x }}` in a value replaced as the agent sees it (booleans as True and False), and its verify step.
+ */
+function verifyStepOf(parameters: Record<string, unknown>): { steps: TemplateStep[]; verify: TemplateStep } {
+  const doc = parse(readFileSync(join(root, "templates", "verify.yml"), "utf8")) as {
+    parameters: { name: string; default?: unknown }[];
+  };
+  const values = Object.fromEntries(doc.parameters.map((p) => [p.name, parameters[p.name] ?? p.default]));
+  const shown = (v: unknown) => (typeof v === "boolean" ? (v ? "True" : "False") : String(v));
+  const substitute = (node: unknown): unknown =>
+    typeof node === "string"
+      ? node.replace(/\$\{\{\s*parameters\.(\w+)\s*\}\}/g, (_m, name: string) => shown(values[name]))
+      : Array.isArray(node)
+        ? node.map(substitute)
+        : node !== null && typeof node === "object"
+          ? Object.fromEntries(Object.entries(node).map(([k, v]) => [k, substitute(v)]))
+          : node;
+  const { steps } = substitute(expand(doc, values)) as { steps: TemplateStep[] };
+  return { steps, verify: steps.find((s) => s.name === "entraCertAuthVerify") as TemplateStep };
+}
+
+describe("the conditional insertions the check expands (scripts/template-expressions.js)", () => {
+  const doc = {
+    steps: [
+      { "${{ if eq(parameters.kind, 'Bash') }}": [{ bash: "b" }] },
+      { "${{ elseif and(ne(parameters.kind, ''), not(parameters.quiet)) }}": [{ task: "T@1" }, { task: "U@1" }] },
+      { "${{ else }}": [{ script: "s" }] },
+      { bash: "last", "${{ if parameters.quiet }}": { condition: "false" } },
+    ],
+  };
+  it.each<[string, Record<string, unknown>, unknown[]]>([
+    ["if (eq compares strings in any case)", { kind: "bash", quiet: false }, [{ bash: "b" }, { bash: "last" }]],
+    ["elseif", { kind: "task", quiet: false }, [{ task: "T@1" }, { task: "U@1" }, { bash: "last" }]],
+    [
+      "else, and an insertion into a mapping",
+      { kind: "task", quiet: true },
+      [{ script: "s" }, { bash: "last", condition: "false" }],
+    ],
+  ])("takes the branch Azure Pipelines takes: %s", (_name, parameters, steps) => {
+    expect(expand(doc, parameters)).toEqual({ steps });
+  });
+
+  it("refuses an elseif that follows no if, and a parameter that is not declared", () => {
+    expect(() => expand([{ "${{ else }}": [1] }], {})).toThrow("${{ else }} follows no ${{ if }}");
+    expect(() => expand([{ "${{ if parameters.nope }}": [1] }], {})).toThrow(
+      "the condition parameters.nope names parameters.nope, which is not declared",
+    );
+  });
+});
+
+describe("templates/verify.yml's verify step, with and without azureSubscription", () => {
+  it("is a bash step without azureSubscription, and with it AzureCLI@2 on that service connection running the same script", () => {
+    const plain = verifyStepOf({ stack: "dev" });
+    const azure = verifyStepOf({ stack: "dev", azureSubscription: "orders-connection" });
+    expect(plain.verify.bash).toMatch(/^set -uo pipefail\n/);
+    expect(plain.verify.task).toBeUndefined();
+    expect(azure.verify.task).toBe("AzureCLI@2");
+    expect(azure.verify.inputs).toMatchObject({
+      azureSubscription: "orders-connection",
+      scriptType: "bash",
+      scriptLocation: "inlineScript",
+      workingDirectory: plain.verify.workingDirectory,
+    });
+    expect(azure.verify.inputs?.inlineScript).toBe(plain.verify.bash);
+    // The same output variables' step name, the same env, and DefaultAzureCredential told to take the CLI's login.
+    expect(azure.verify.name).toBe(plain.verify.name);
+    expect(azure.verify.env).toEqual({ ...plain.verify.env, AZURE_TOKEN_CREDENTIALS: "AzureCliCredential" });
+    expect(plain.verify.env).not.toHaveProperty("AZURE_TOKEN_CREDENTIALS");
+    // Everything around the verify step is the same in both.
+    const others = (steps: TemplateStep[]) => steps.filter((s) => s.name !== "entraCertAuthVerify");
+    expect(others(azure.steps)).toEqual(others(plain.steps));
+    expect(azure.steps.map((s) => s.name ?? s.displayName)).toEqual(plain.steps.map((s) => s.name ?? s.displayName));
+  });
+
+  describe("run as the agent runs it (bash on the script file, the step's env), against the local Entra ID and Key Vault", () => {
+    const dir = fileTempDir("eca-template-run-");
+    const file = vaultForFile(async (t) => {
+      const signer = await t.identity(["Key Vault Crypto User"]);
+      const bystander = await t.identity([]);
+      const vaultCert = await t.createCertificate("pipeline-client");
+      const vaultClient = await registerClient(t.entra, {
+        grant: ["Data.Read"],
+        cert: { certificatePem: vaultCert.certificatePem } as TestCertificate,
+      });
+      const localClient = await registerClient(t.entra, { grant: ["Data.Read"] });
+      const caFile = join(dir, "ca-bundle.pem");
+      writeFileSync(caFile, t.caBundle);
+      return { signer, bystander, vaultCert, vaultClient, localClient, caFile };
+    });
+
+    /** Key Vault mode's outputs: no private key; keyVaultKeyId names the vault certificate's key. */
+    const vaultOutputs = (cert: VaultCertificate, client: RegisteredClient) => {
+      const { privateKeyPem: _key, ...outputs } = stackOutputsFor(file.t.entra, client, ["Data.Read"]);
+      return { ...outputs, keyVaultKeyId: cert.keyId };
+    };
+
+    /**
+     * Runs the verify step's script as the agent does (the script in a file, `bash --noprofile --norc <file>`, in
+     * the working directory, with the step's env and the previous step's ENTRA_CERT_AUTH_OUTPUTS), and with `az`
+     * logged in as `azIdentity` when given (what AzureCLI@2 does before the script). The CAs of the local services
+     * are trusted through NODE_EXTRA_CA_CERTS, as an agent trusts a private CA. Nothing else of this process's
+     * environment is passed on (no AZURE_* variable).
+     */
+    async function runVerifyStep(
+      step: TemplateStep,
+      outputs: Record<string, unknown>,
+      azIdentity?: VaultIdentity,
+    ): Promise<{
+      code: number | null;
+      stdout: string;
+      stderr: string;
+      report: Record<string, unknown>;
+      azCalls: string[][];
+    }> {
+      const agentTemp = join(dir, `agent-${Math.random().toString(36).slice(2)}`);
+      mkdirSync(agentTemp);
+      try {
+        const outputsFile = join(agentTemp, "entra-cert-auth-outputs.json");
+        writeFileSync(outputsFile, JSON.stringify(outputs), { mode: 0o600 });
+        const scriptFile = join(agentTemp, "script.sh");
+        writeFileSync(scriptFile, step.bash ?? step.inputs?.inlineScript ?? "");
+        const az = azIdentity
+          ? fakeAzureCli(agentTemp, await file.t.credential(azIdentity).getToken(`${vaultResource}/.default`))
+          : undefined;
+        const env: NodeJS.ProcessEnv = {
+          PATH: az ? `${az.bin}:${process.env.PATH}` : process.env.PATH,
+          HOME: process.env.HOME,
+          AGENT_TEMPDIRECTORY: agentTemp,
+          ENTRA_CERT_AUTH_OUTPUTS: outputsFile,
+          NODE_EXTRA_CA_CERTS: file.caFile,
+          ...step.env,
+        };
+        const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+          const child = spawn("bash", ["--noprofile", "--norc", scriptFile], { cwd: root, env, stdio: "pipe" });
+          let stdout = "";
+          let stderr = "";
+          child.stdout.on("data", (c) => (stdout += c));
+          child.stderr.on("data", (c) => (stderr += c));
+          const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+          child.on("error", reject);
+          child.on("close", (code) => {
+            clearTimeout(timer);
+            resolve({ code, stdout, stderr });
+          });
+        });
+        const reportFile = join(agentTemp, "entra-cert-auth-verify.json");
+        const report = existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, "utf8")) : {};
+        return { ...result, report, azCalls: az?.calls() ?? [] };
+      } finally {
+        rmSync(agentTemp, { recursive: true, force: true });
+      }
+    }
+
+    const outputVariables = (stdout: string) =>
+      Object.fromEntries(
+        [...stdout.matchAll(/^##vso\[task\.setvariable variable=(\w+);isOutput=true\](.*)$/gm)].map((m) => [
+          m[1],
+          m[2],
+        ]),
+      );
+
+    it("without azureSubscription, verifies a stack whose key is in its outputs and sets exitCode and report", async () => {
+      const { verify } = verifyStepOf({ stack: "dev", timeout: 60 });
+      const run = await runVerifyStep(verify, stackOutputsFor(file.t.entra, file.localClient, ["Data.Read"]));
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^verdict: verified \(exit 0\)$/m);
+      expect(outputVariables(run.stdout)).toEqual({
+        exitCode: "0",
+        report: expect.stringMatching(/entra-cert-auth-verify\.json$/),
+      });
+      expect(run.report).toMatchObject({ verdict: "verified", exitCode: 0 });
+      expectNoSecrets(run.stdout + run.stderr, [file.localClient.cert.privateKeyPem]);
+    });
+
+    it("with azureSubscription, signs through Key Vault as the identity the Azure CLI is logged in as", async () => {
+      const { verify } = verifyStepOf({ stack: "dev", timeout: 60, azureSubscription: "orders-connection" });
+      const run = await runVerifyStep(verify, vaultOutputs(file.vaultCert, file.vaultClient), file.signer);
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      expect(outputVariables(run.stdout)).toMatchObject({ exitCode: "0" });
+      expect(run.report).toMatchObject({
+        verdict: "verified",
+        inputs: { privateKey: "in Key Vault", keyVaultKeyId: file.vaultCert.keyId },
+      });
+      // AzureCliCredential asked the CLI for a Key Vault token, in the vault's tenant (from its challenge).
+      expect(run.azCalls.length).toBeGreaterThan(0);
+      for (const call of run.azCalls) {
+        expect(call.slice(0, 6)).toEqual([
+          "account",
+          "get-access-token",
+          "--output",
+          "json",
+          "--resource",
+          vaultResource,
+        ]);
+        expect(call.slice(6)).toEqual(["--tenant", file.t.entra.tenantId]);
+      }
+    });
+
+    it("with azureSubscription, fails at once (exit 4) naming the role when the connection's identity may not sign", async () => {
+      const { verify } = verifyStepOf({ stack: "dev", timeout: 60, azureSubscription: "orders-connection" });
+      const run = await runVerifyStep(verify, vaultOutputs(file.vaultCert, file.vaultClient), file.bystander);
+      expect(run.code).toBe(exitCodes.authentication);
+      expect(outputVariables(run.stdout)).toMatchObject({ exitCode: String(exitCodes.authentication) });
+      expect(run.stdout).toMatch(/^verdict: failed \(exit 4\): the identity may not read .+ Key Vault Crypto User/m);
+      expect(run.stdout).toContain("##vso[task.logissue type=error]entra-cert-auth verify failed with exit code 4");
+    });
   });
 });
