@@ -95,7 +95,7 @@ describe("the pipeline files' schema and structure check (scripts/validate-pipel
     expect(text).not.toContain("never used");
   });
 
-  it("checks the template as Azure expands each ${{ if }} branch, naming the parameter value a problem is found with", async () => {
+  it("checks the template as Azure expands each branch of its conditional insertions, naming the parameter value a problem is found with", async () => {
     const file = copy("templates/verify.yml", join("templates", "verify.yml"), (t) =>
       t
         .replace("scriptLocation: inlineScript", "scriptLocaton: inlineScript")
@@ -238,7 +238,7 @@ describe("the conditional insertions the check expands (scripts/template-express
   });
 
   it("refuses an elseif that follows no if, and a parameter that is not declared", () => {
-    expect(() => expand([{ "${{ else }}": [1] }], {})).toThrow("${{ else }} follows no ${{ if }}");
+    expect(() => expand([{ "${{ else }}": [1] }], {})).toThrow(`\${{ else }} follows no \${{ if }}`);
     expect(() => expand([{ "${{ if parameters.nope }}": [1] }], {})).toThrow(
       "the condition parameters.nope names parameters.nope, which is not declared",
     );
