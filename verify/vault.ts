@@ -2,6 +2,7 @@ import { createPublicKey, type KeyObject } from "node:crypto";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
 import { identityOptions, vaultClientOptions } from "../common/azureSdk";
 import type { AssertionAlgorithm, DigestSigner } from "./assertion";
+import { InputError } from "./errors";
 import type { KeyVaultKeyId } from "./keyVaultKeyId";
 import { classifyVaultFailure, VaultCallError } from "./vaultFailure";
 
@@ -75,12 +76,25 @@ function rsaPublicKey(n: Uint8Array | undefined, e: Uint8Array | undefined): Key
 /**
  * The identity verify reaches Key Vault as, when the caller injects none:
  * `@azure/identity`'s DefaultAzureCredential (in a pipeline, the job's
- * workload identity; locally, az login), trusting --ca-file and, for an
- * authority that is not Microsoft's, without instance discovery.
+ * identity: the Azure CLI's login after azure/login or inside AzureCLI@2, or
+ * a workload identity from AZURE_* variables; locally, az login), trusting
+ * --ca-file and, for an authority that is not Microsoft's, without instance
+ * discovery. AZURE_TOKEN_CREDENTIALS narrows the chain to one credential
+ * (e.g. AzureCliCredential); DefaultAzureCredential throws at construction
+ * on a value it does not know (Azure/azure-sdk-for-js
+ * sdk/identity/identity/src/credentials/defaultAzureCredential.ts), which is
+ * a bad input here, not an unexpected failure.
  */
 export async function defaultVaultCredential(authorityHost: string, ca: string | undefined): Promise<TokenCredential> {
   const { DefaultAzureCredential } = await import("@azure/identity");
-  return new DefaultAzureCredential(identityOptions(authorityHost, { ca }));
+  try {
+    return new DefaultAzureCredential(identityOptions(authorityHost, { ca }));
+  } catch (err) {
+    if (!process.env.AZURE_TOKEN_CREDENTIALS?.trim()) throw err;
+    throw new InputError(
+      "AZURE_TOKEN_CREDENTIALS must be dev, prod or one credential of DefaultAzureCredential (EnvironmentCredential, WorkloadIdentityCredential, ManagedIdentityCredential, AzureCliCredential, AzurePowerShellCredential, AzureDeveloperCliCredential, VisualStudioCodeCredential); in a pipeline: AzureCliCredential",
+    );
+  }
 }
 
 /** The credential, with every token it hands out remembered as a secret of the run (for scrubbing). */

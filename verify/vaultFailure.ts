@@ -62,7 +62,7 @@ export function classifyVaultFailure(err: unknown, keyId: string, action: VaultA
     return {
       kind: "credential",
       transient: false,
-      reason: `cannot get a Key Vault token for the signing identity (${name}${aadsts ? `, AADSTS${aadsts}` : ""}): check the identity verify reaches the vault as; DefaultAzureCredential takes the job's workload identity in a pipeline (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE) and az login's locally`,
+      reason: `cannot get a Key Vault token for the signing identity (${name}${aadsts ? `, AADSTS${aadsts}` : ""}): check the identity verify reaches the vault as; DefaultAzureCredential takes, in a pipeline, the Azure CLI's login (azure/login before the step, or the step inside AzureCLI@2) or a workload identity (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE), and az login's locally; AZURE_TOKEN_CREDENTIALS=AzureCliCredential makes it take the CLI's login only`,
     };
   }
   if (status === 403)

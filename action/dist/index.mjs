@@ -284,7 +284,7 @@ async function runAction(io) {
       expiresInDays: report2.certificates[0]?.daysLeft
     });
   }
-  const { runVerify } = await import("./chunks/run-NJSBQUM2.mjs");
+  const { runVerify } = await import("./chunks/run-72RJRT6B.mjs");
   const report = inTerms(
     await runVerify(inputs.options, {
       env: inputs.certificatePassword === void 0 ? env : { ...env, [passwordVariable]: inputs.certificatePassword },

@@ -258,4 +258,39 @@ describe("verify signs through the local Key Vault: real SDK, real msal-node, th
       expectNoSecrets(stdout + stderr, [signer.cert.privateKeyPem]);
     }
   });
+
+  it("takes the one credential AZURE_TOKEN_CREDENTIALS names, and refuses a name DefaultAzureCredential does not know (exit 2)", async () => {
+    const identityPem = join(dir, "pipeline-identity-2.pem");
+    writeFileSync(identityPem, `${signer.cert.certificatePem.trim()}\n${signer.cert.privateKeyPem}`, { mode: 0o600 });
+    const env = {
+      AZURE_TENANT_ID: t.entra.tenantId,
+      AZURE_CLIENT_ID: signer.clientId,
+      AZURE_CLIENT_CERTIFICATE_PATH: identityPem,
+      AZURE_CLIENT_SECRET: "",
+      AZURE_FEDERATED_TOKEN_FILE: "",
+      GITHUB_STEP_SUMMARY: "",
+    };
+    const run = (choice: string, path = process.env.PATH) =>
+      runScript("verify/main.ts", ["--outputs", "-", "--ca-file", caFile, "--json"], {
+        env: { ...env, AZURE_TOKEN_CREDENTIALS: choice, PATH: path },
+        input: JSON.stringify(vaultOutputs()),
+      }).done;
+    const chosen = await run("environmentcredential");
+    expect(chosen.code).toBe(0);
+    // Only the Azure CLI: the AZURE_* certificate is not looked at, and there is no az on this PATH.
+    const cliOnly = await run("AzureCliCredential", dir);
+    expect(cliOnly.code).toBe(exitCodes.authentication);
+    expect(JSON.parse(cliOnly.stdout).error.message).toMatch(
+      /^cannot get a Key Vault token for the signing identity \(\w+Error\): .*AZURE_TOKEN_CREDENTIALS=AzureCliCredential/,
+    );
+    const typo = await run("AzureCli");
+    expect(typo.code).toBe(exitCodes.badInput);
+    expect(JSON.parse(typo.stdout).error).toEqual({
+      code: "ERR_BAD_INPUT",
+      message: expect.stringMatching(
+        /^AZURE_TOKEN_CREDENTIALS must be dev, prod or one credential of DefaultAzureCredential /,
+      ),
+    });
+    expect(typo.stderr).toBe("");
+  });
 });

@@ -10122,7 +10122,7 @@ function classifyVaultFailure(err, keyId, action) {
     return {
       kind: "credential",
       transient: false,
-      reason: `cannot get a Key Vault token for the signing identity (${name3}${aadsts ? `, AADSTS${aadsts}` : ""}): check the identity verify reaches the vault as; DefaultAzureCredential takes the job's workload identity in a pipeline (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE) and az login's locally`
+      reason: `cannot get a Key Vault token for the signing identity (${name3}${aadsts ? `, AADSTS${aadsts}` : ""}): check the identity verify reaches the vault as; DefaultAzureCredential takes, in a pipeline, the Azure CLI's login (azure/login before the step, or the step inside AzureCLI@2) or a workload identity (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE), and az login's locally; AZURE_TOKEN_CREDENTIALS=AzureCliCredential makes it take the CLI's login only`
     };
   }
   if (status === 403)
@@ -11113,7 +11113,14 @@ function rsaPublicKey(n, e) {
 }
 async function defaultVaultCredential(authorityHost, ca) {
   const { DefaultAzureCredential } = await import("./esm-V2S3HNPY.mjs");
-  return new DefaultAzureCredential(identityOptions(authorityHost, { ca }));
+  try {
+    return new DefaultAzureCredential(identityOptions(authorityHost, { ca }));
+  } catch (err) {
+    if (!process.env.AZURE_TOKEN_CREDENTIALS?.trim()) throw err;
+    throw new InputError(
+      "AZURE_TOKEN_CREDENTIALS must be dev, prod or one credential of DefaultAzureCredential (EnvironmentCredential, WorkloadIdentityCredential, ManagedIdentityCredential, AzureCliCredential, AzurePowerShellCredential, AzureDeveloperCliCredential, VisualStudioCodeCredential); in a pipeline: AzureCliCredential"
+    );
+  }
 }
 function recordingCredential(credential2, secrets) {
   return {
