@@ -11,7 +11,9 @@
 //   service-schema.json. On top of the schema, what it cannot express (see checkAzure): every `${{ parameters.x }}`
 //   declared and every parameter used, defaults of the declared type, template parameters given and known, step
 //   names Azure accepts, secrets passed to scripts through env only, and every `task.setvariable` of a secret
-//   carrying issecret=true. Expressions, task inputs' values and conditions are not evaluated.
+//   carrying issecret=true. Conditional insertions (`${{ if }}`) are expanded for the defaults and for each other
+//   value their conditions test, and each expansion is checked (scripts/template-expressions.js); other expressions,
+//   task inputs' values and step conditions are not evaluated.
 // Usage: node scripts/validate-pipelines.js [files...] (default: this repository's files). Exit 1 on any problem.
 const { existsSync, readFileSync, readdirSync } = require("node:fs");
 const { basename, dirname, join, relative, resolve } = require("node:path");

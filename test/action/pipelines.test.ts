@@ -269,7 +269,7 @@ describe("templates/verify.yml's verify step, with and without azureSubscription
     expect(azure.steps.map((s) => s.name ?? s.displayName)).toEqual(plain.steps.map((s) => s.name ?? s.displayName));
   });
 
-  describe("run as the agent runs it (bash on the script file, the step's env), against the local Entra ID and Key Vault", () => {
+  describe("run as the agent runs it (bash on the script's file, with the step's env), against the local Entra ID and Key Vault", () => {
     const dir = fileTempDir("eca-template-run-");
     const file = vaultForFile(async (t) => {
       const signer = await t.identity(["Key Vault Crypto User"]);
@@ -292,8 +292,9 @@ describe("templates/verify.yml's verify step, with and without azureSubscription
     };
 
     /**
-     * Runs the verify step's script as the agent does (the script in a file, `bash --noprofile --norc <file>`, in
-     * the working directory, with the step's env and the previous step's ENTRA_CERT_AUTH_OUTPUTS), and with `az`
+     * Runs the verify step's script as the agent does (the script in a file run by bash, as AzureCLI@2 runs it,
+     * microsoft/azure-pipelines-tasks Tasks/AzureCLIV2/src/ScriptType.ts; in the working directory, with the step's
+     * env and the previous step's ENTRA_CERT_AUTH_OUTPUTS), and with `az`
      * logged in as `azIdentity` when given (what AzureCLI@2 does before the script). The CAs of the local services
      * are trusted through NODE_EXTRA_CA_CERTS, as an agent trusts a private CA. Nothing else of this process's
      * environment is passed on (no AZURE_* variable).
@@ -328,7 +329,7 @@ describe("templates/verify.yml's verify step, with and without azureSubscription
           ...step.env,
         };
         const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-          const child = spawn("bash", ["--noprofile", "--norc", scriptFile], { cwd: root, env, stdio: "pipe" });
+          const child = spawn("bash", [scriptFile], { cwd: root, env, stdio: "pipe" });
           let stdout = "";
           let stderr = "";
           child.stdout.on("data", (c) => (stdout += c));
