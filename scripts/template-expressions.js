@@ -94,13 +94,28 @@ function evaluate(text, parameters) {
   return truthy(run(parseCondition(text)));
 }
 
-/** The parameters each condition of a document names (to know which values to try). */
-function conditionParameters(node, found = new Set()) {
+/**
+ * The parameters the conditions of a document name, each with the literals it is compared with (`eq`, `ne`), to
+ * know which values to try.
+ */
+function conditionParameters(node, found = new Map()) {
+  const note = (tree) => {
+    if ("parameter" in tree && !found.has(tree.parameter)) found.set(tree.parameter, new Set());
+    if (!("call" in tree)) return;
+    tree.args.forEach(note);
+    if (tree.call !== "eq" && tree.call !== "ne") return;
+    const [a, b] = tree.args;
+    for (const [x, y] of [
+      [a, b],
+      [b, a],
+    ])
+      if (x && y && "parameter" in x && "literal" in y) found.get(x.parameter).add(y.literal);
+  };
   if (Array.isArray(node)) for (const item of node) conditionParameters(item, found);
   else if (node !== null && typeof node === "object")
     for (const [key, value] of Object.entries(node)) {
       const d = parseDirective(key);
-      if (d && d.kind !== "else") for (const m of d.condition.matchAll(/parameters\.(\w+)/g)) found.add(m[1]);
+      if (d && d.kind !== "else") note(parseCondition(d.condition));
       conditionParameters(value, found);
     }
   return found;
@@ -169,26 +184,30 @@ function branchTaken(d, chain, parameters, key) {
 }
 
 /**
- * The parameter values to check a template with: the defaults, and for each parameter a condition names, each
- * other value that can change a condition (the other boolean; for a string, empty if the default is not, else
- * `sample`). One combination per value tried, each differing from the defaults in one parameter.
+ * The parameter values to check a template with: the defaults, then, for each parameter a condition names, each
+ * other value that can change a condition: the other boolean; for a string or a number, each literal it is compared
+ * with, and also, for a string, empty if the default is not (else `sample`), for a number, the default plus one. Each combination differs from the defaults
+ * in one parameter.
  */
 function variants(declared, document, sample = "sample") {
   const defaults = new Map(declared.map((p) => [p.name, p.default]));
   const out = [{ label: "", values: defaults }];
-  for (const name of conditionParameters(document)) {
+  for (const [name, literals] of conditionParameters(document)) {
     const p = declared.find((d) => d.name === name);
     if (!p) continue; // evaluate() reports it
-    const other =
-      p.type === "boolean"
-        ? !p.default
-        : p.type === "number"
-          ? undefined
-          : p.default === "" || p.default === undefined
-            ? sample
-            : "";
-    if (other === undefined) continue;
-    out.push({ label: `with ${name}: ${JSON.stringify(other)}`, values: new Map([...defaults, [name, other]]) });
+    const type = p.type ?? "string";
+    const others =
+      type === "boolean"
+        ? [!p.default]
+        : type === "number"
+          ? [...[...literals].filter((l) => typeof l === "number"), Number(p.default ?? 0) + 1]
+          : type === "string"
+            ? [...literals, p.default === "" || p.default === undefined ? sample : ""]
+            : [];
+    for (const other of new Set(others)) {
+      if (other === p.default) continue;
+      out.push({ label: `with ${name}: ${JSON.stringify(other)}`, values: new Map([...defaults, [name, other]]) });
+    }
   }
   return out;
 }

@@ -81,7 +81,12 @@ function checkAzure(file) {
   // problem found in some expansions only names them.
   const raw = asAzureReadsIt(text);
   const found = new Map();
-  const runs = variants([...declared.values()], doc);
+  let runs;
+  try {
+    runs = variants([...declared.values()], doc);
+  } catch (err) {
+    return problem(file, `cannot expand its template expressions: ${err.message}`);
+  }
   for (const { label, values } of runs) {
     const seen = [];
     try {

@@ -22,8 +22,12 @@ const script = join(root, "scripts", "validate-pipelines.js");
 const parameter = (name: string) => `\${{ parameters.${name} }}`;
 
 /** The expander the pipeline files' check uses for `${{ if }}` insertions (plain JavaScript, as CI runs it). */
-const { expand } = createRequire(__filename)("../../scripts/template-expressions.js") as {
-  expand: (node: unknown, parameters: Record<string, unknown>) => unknown;
+const { expand, variants } = createRequire(__filename)("../../scripts/template-expressions.js") as {
+  expand: (node: unknown, parameters: Record<string, unknown> | Map<string, unknown>) => unknown;
+  variants: (
+    declared: { name: string; type?: string; default?: unknown }[],
+    document: unknown,
+  ) => { label: string; values: Map<string, unknown> }[];
 };
 
 /** Runs the pipeline files' check (as CI does) on the given files; its exit code and what it printed. */
@@ -235,6 +239,22 @@ describe("the conditional insertions the check expands (scripts/template-express
     ],
   ])("takes the branch Azure Pipelines takes: %s", (_name, parameters, steps) => {
     expect(expand(doc, parameters)).toEqual({ steps });
+  });
+
+  it("tries the defaults and each value a condition compares a parameter with, so that every branch gets checked", () => {
+    const declared = [
+      { name: "kind", type: "string", default: "" },
+      { name: "quiet", type: "boolean", default: false },
+      { name: "unused", type: "string", default: "x" },
+    ];
+    const tried = variants(declared, doc);
+    expect(tried.map((v) => v.label)).toEqual(["", 'with kind: "Bash"', 'with kind: "sample"', "with quiet: true"]);
+    const taken = tried.map((v) => JSON.stringify(expand(doc, v.values)));
+    for (const step of ['"bash":"b"', '"task":"T@1"', '"script":"s"', '"condition":"false"'])
+      expect(
+        taken.some((t) => t.includes(step)),
+        step,
+      ).toBe(true);
   });
 
   it("refuses an elseif that follows no if, and a parameter that is not declared", () => {
