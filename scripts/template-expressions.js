@@ -6,9 +6,9 @@
 //
 // Only what this repository's templates need is understood, and anything else is refused (an Error naming the
 // expression), never guessed: the functions eq, ne, not, and, or; parameters.<name>; 'string' literals, numbers,
-// true and false. As Azure Pipelines does, eq and ne compare strings case-insensitively
-// (learn.microsoft.com/azure/devops/pipelines/process/expressions#functions), and an empty string, 0 and false are
-// false. `${{ parameters.x }}` inside values is left as it is: values are not evaluated.
+// true and false (in any case). As Azure Pipelines does (learn.microsoft.com/azure/devops/pipelines/process/expressions:
+// eq, "ordinal ignore-case comparison for strings"), eq and ne compare strings case-insensitively, and an empty
+// string, 0 and false are false. `${{ parameters.x }}` inside values is left as it is: values are not evaluated.
 
 const directive = /^\$\{\{\s*(if|elseif|else)\b(.*?)\s*\}\}$/s;
 
@@ -40,7 +40,7 @@ function parseCondition(text) {
     if (token === undefined) throw new Error(`the condition ${text} ends too soon`);
     if (token.startsWith("'")) return { literal: token.slice(1, -1).replace(/''/g, "'") };
     if (/^-?\d/.test(token)) return { literal: Number(token) };
-    if (token === "true" || token === "false") return { literal: token === "true" };
+    if (/^(true|false)$/i.test(token)) return { literal: token.toLowerCase() === "true" };
     if (token.startsWith("parameters.")) return { parameter: token.slice("parameters.".length) };
     if (/^[A-Za-z_]\w*$/.test(token) && tokens[i] === "(") {
       next();
@@ -139,7 +139,7 @@ function expand(node, parameters) {
         continue;
       }
       const take = branchTaken(d, chain, parameters, Object.keys(item)[0]);
-      chain = d.kind === "else" ? undefined : chain === true || take;
+      chain = nextChain(d, chain, take);
       if (!take) continue;
       const body = expand(Object.values(item)[0], parameters);
       if (Array.isArray(body)) out.push(...body);
@@ -158,7 +158,7 @@ function expand(node, parameters) {
       continue;
     }
     const take = branchTaken(d, chain, parameters, key);
-    chain = d.kind === "else" ? undefined : chain === true || take;
+    chain = nextChain(d, chain, take);
     if (!take) continue;
     const body = expand(value, parameters);
     if (body === null || typeof body !== "object" || Array.isArray(body))
@@ -167,6 +167,9 @@ function expand(node, parameters) {
   }
   return out;
 }
+
+/** After a branch: an if starts a chain, an elseif continues it (taken once any branch was), an else ends it. */
+const nextChain = (d, chain, take) => (d.kind === "else" ? undefined : d.kind === "if" ? take : chain || take);
 
 function isDirectiveItem(item) {
   if (item === null || typeof item !== "object" || Array.isArray(item)) return undefined;

@@ -257,6 +257,16 @@ describe("the conditional insertions the check expands (scripts/template-express
       ).toBe(true);
   });
 
+  it("starts a new chain at each if: an else belongs to the if just before it", () => {
+    const chains = [
+      { "${{ if eq(parameters.kind, 'a') }}": [1] },
+      { "${{ if eq(parameters.kind, 'b') }}": [2] },
+      { "${{ else }}": [3] },
+    ];
+    expect(expand(chains, { kind: "a" })).toEqual([1, 3]);
+    expect(expand(chains, { kind: "b" })).toEqual([2]);
+  });
+
   it("refuses an elseif that follows no if, and a parameter that is not declared", () => {
     expect(() => expand([{ "${{ else }}": [1] }], {})).toThrow(`\${{ else }} follows no \${{ if }}`);
     expect(() => expand([{ "${{ if parameters.nope }}": [1] }], {})).toThrow(
