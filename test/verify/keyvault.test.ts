@@ -214,8 +214,9 @@ describe("verify signs through the local Key Vault: real SDK, real msal-node, th
     const before = progress.length;
     const report = await verify(vaultOutputs(closed), signer, ["--timeout", "5"]);
     expect(report.exitCode).toBe(exitCodes.timeout);
-    expect(report.error?.message).toBe(
-      "gave up reaching Key Vault at the deadline; last: network error reaching Key Vault (ECONNREFUSED); raise --timeout or look at the cause",
+    // The last attempt is refused too, unless the deadline falls while it is still on its way (a loaded machine).
+    expect(report.error?.message).toMatch(
+      /^gave up reaching Key Vault at the deadline; last: (network error reaching Key Vault \(ECONNREFUSED\)|no answer from Key Vault in time); raise --timeout or look at the cause$/,
     );
     const waits = progress.slice(before);
     expect(waits.length).toBeGreaterThanOrEqual(3);
