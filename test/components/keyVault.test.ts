@@ -13,6 +13,8 @@ import { expectNoSecrets } from "../support/secrets";
 const keyVaultId =
   "/subscriptions/3fa85f64-5717-4562-b3fc-2c963f66afa6/resourceGroups/rg-auth/providers/Microsoft.KeyVault/vaults/kv-Entra-Cert";
 const vaultHost = "https://kv-entra-cert.vault.azure.net";
+/** The azure provider's subscription, the vault's: the program refuses any other at preview. */
+const subscriptionId = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
 const privateOutputs = ["privateKeyPem", "certificatePfx", "pfxPassword"];
 
 /** Every string anywhere in a value, secrets unwrapped (outputsOf resolves them to plain values). */
@@ -37,7 +39,7 @@ describe("the program in Key Vault mode", () => {
   let checkpoint: StateEntry[];
 
   beforeAll(async () => {
-    env = installEngine({ config: { keyVaultId } });
+    env = installEngine({ config: { keyVaultId, "azure:subscriptionId": subscriptionId } });
     program = await importProgram();
     outputs = await outputsOf(program);
     checkpoint = await env.engine.finish();
@@ -136,7 +138,7 @@ describe("the program in Key Vault mode", () => {
 
 describe("Key Vault mode's outputs as the stack records them", () => {
   it("leaves the undefined private key, PFX and password out of the stack's outputs", async () => {
-    const env = installEngine({ config: { keyVaultId } });
+    const env = installEngine({ config: { keyVaultId, "azure:subscriptionId": subscriptionId } });
     // The SDK's own root: what `pulumi up` registers as the stack's outputs (runtime/stack.ts, massage).
     const recorded = await runInPulumiStack(() => importProgram());
     await env.engine.settled();
