@@ -81,7 +81,7 @@ describe("the program in Key Vault mode", () => {
       },
       lifetimeActions: [{ action: { actionType: "EmailContacts" }, trigger: { lifetimePercentage: 80 } }],
     });
-    expect(cert.options.ignoreChanges).toEqual(["certificatePolicy"]);
+    expect(cert.options.ignoreChanges).toEqual(["certificatePolicy", "name"]);
     const x509 = new X509Certificate(String(outputs.certificatePem));
     expect(x509.subject).toBe("CN=entra-cert-auth-client");
     expect(x509.publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
