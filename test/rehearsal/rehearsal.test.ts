@@ -615,6 +615,9 @@ describe("stack config and the program, checked before anything is created", () 
     expect(stderr).toContain("preview failed, nothing was changed: ");
     expect(stderr).toContain("keySize 1000 is not supported: use one of 2048, 3072, 4096");
     expect(stderr).toContain("apiClientId holds a PEM block");
+    // As the Pulumi CLI would show it: the problems alone, no "unhandled exception" and no stack trace.
+    expect(stderr).not.toContain("unhandled exception");
+    expect(stderr).not.toMatch(/\bat .*certificateApp\.ts:\d+/);
     expectNoSecrets(`${stdout}\n${stderr}`, [pasted]);
     expect(readFileSync(join(shared, "entra.json")).equals(before)).toBe(true);
   });
