@@ -2,7 +2,7 @@ import { createPrivateKey, type KeyObject } from "node:crypto";
 import { parseCertificate } from "../common/certificate";
 import { isGuid, isSafeUrl } from "../common/safe";
 import { rsaKeySizes, type Settings, signInAudiences } from "./defaults";
-import { maxValidityMonths, parseKeyVaultId, validityInMonths } from "./vault";
+import { maxValidityMonths, parseKeyVaultId, unquotableInSubject, validityInMonths } from "./vault";
 
 // Microsoft Graph, appRole resource type, "value": letters, digits and ! # $ % & ' ( ) * + , - . / : ; = ? @
 // [ ] ^ _ { } ~; no spaces; may not begin with a dot.
@@ -238,6 +238,11 @@ function keyVaultProblems(settings: Settings): string[] {
   if (settings.pfxPassword)
     problems.push(
       "pfxPassword is set with keyVaultId: Key Vault mode has no certificatePfx output; remove it with `pulumi config rm pfxPassword`",
+    );
+  const commonName = settings.certificateSubject ? "certificateSubject" : "displayName";
+  if (unquotableInSubject.test(settings[commonName]))
+    problems.push(
+      `${commonName} holds a double quote or a backslash, which a Key Vault certificate's subject does not carry reliably: set certificateSubject to a common name without them, \`pulumi config set certificateSubject <name>\``,
     );
   if (Number.isInteger(settings.validityDays) && validityInMonths(settings.validityDays) > maxValidityMonths)
     problems.push(

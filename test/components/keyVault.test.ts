@@ -178,7 +178,16 @@ describe("an exportable vault key", () => {
       validityDays: 90,
     });
     expect(custom.keyProperties).toMatchObject({ keySize: 4096 });
-    expect(custom.x509CertificateProperties).toMatchObject({ subject: "CN=orders\\, eu\\+west", validityInMonths: 3 });
+    expect(custom.x509CertificateProperties).toMatchObject({ subject: 'CN="orders, eu+west"', validityInMonths: 3 });
+  });
+
+  it("makes a certificate whose one common name is a display name with a comma", async () => {
+    const env = installEngine();
+    const app = new CertificateApp("comma", { keyVaultId, displayName: "Orders, Inc." });
+    const pem = await promiseOf(app.certificatePem);
+    await env.engine.settled();
+    // The quoted value read as one common name (RFC 2253, as the local vaults parse it); Node prints its comma escaped.
+    expect(new X509Certificate(pem).subject).toBe("CN=Orders\\, Inc.");
   });
 });
 

@@ -219,10 +219,24 @@ describe("the vault's names and forms", () => {
     expect(long).toMatch(/^[A-Za-z0-9-]+-[0-9a-f]{8}-0123456789ab$/);
   });
 
-  it("escapes a common name as a distinguished name", () => {
+  it("quotes a common name with a comma or another special character, as Key Vault takes it", () => {
     expect(subjectOf("orders")).toBe("CN=orders");
-    expect(subjectOf('a, b + "c"')).toBe('CN=a\\, b \\+ \\"c\\"');
-    expect(subjectOf(" #lead")).toBe("CN=\\ #lead");
+    expect(subjectOf("Orders, Inc. + Co")).toBe('CN="Orders, Inc. + Co"');
+    expect(subjectOf(" #lead")).toBe('CN=" #lead"');
+  });
+
+  it("refuses in Key Vault mode a common name with a double quote or a backslash, naming the setting that gives it", () => {
+    const quoted = settingsProblems(settings({ keyVaultId, displayName: 'the "orders" app' }));
+    expect(quoted).toEqual([
+      expect.stringMatching(/^displayName holds a double quote or a backslash, .*certificateSubject/),
+    ]);
+    const slashed = settingsProblems(settings({ keyVaultId, certificateSubject: "corp\\orders" }));
+    expect(slashed).toEqual([expect.stringMatching(/^certificateSubject holds a double quote or a backslash/)]);
+    // A subject of its own makes the display name free to hold them; without Key Vault the tls provider takes both.
+    expect(
+      settingsProblems(settings({ keyVaultId, displayName: 'the "orders" app', certificateSubject: "orders" })),
+    ).toEqual([]);
+    expect(settingsProblems(settings({ displayName: 'the "orders" app' }))).toEqual([]);
   });
 
   it("derives the versioned key id from the versioned certificate id", () => {
