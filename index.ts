@@ -2,7 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { CertificateApp } from "./components/certificateApp";
 import { clientsOf, readClientsConfig } from "./components/clientSettings";
 import { CertificateClients } from "./components/clients";
+import { ConfigError } from "./components/errors";
 import { readSettings } from "./components/settings";
+import { azureSubscriptionProblems, settingsProblems } from "./components/validation";
 
 // The Pulumi entry: read config, build one certificate-authenticated app,
 // export what a client needs. The output names are the contract verify and the rehearsal read;
@@ -16,6 +18,16 @@ import { readSettings } from "./components/settings";
 const config = new pulumi.Config();
 const settings = readSettings(config);
 const many = clientsOf(readClientsConfig(config), settings);
+// Key Vault mode's azure provider is the default one, configured by the stack (azure:subscriptionId) or the
+// environment: checked against the vaults here, at preview, before any resource is registered.
+const vaults = (many ? Object.values(many.clients) : [settings]).map((s) => s.keyVaultId).filter((id) => id !== "");
+const subscriptionProblems = azureSubscriptionProblems(vaults, {
+  config: new pulumi.Config("azure").get("subscriptionId"),
+  env: process.env.ARM_SUBSCRIPTION_ID,
+});
+// Reported with the settings' own problems, all at once, as the component would report those.
+if (subscriptionProblems.length > 0)
+  throw new ConfigError([...(many ? [] : settingsProblems(settings)), ...subscriptionProblems]);
 // Typed as always made, so that the single app's exports keep their types; with clients each is undefined and dropped.
 const app = (many ? undefined : new CertificateApp("client", settings)) as CertificateApp;
 const multi = many ? new CertificateClients("clients", many) : undefined;

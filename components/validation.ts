@@ -2,7 +2,7 @@ import { createPrivateKey, type KeyObject } from "node:crypto";
 import { parseCertificate } from "../common/certificate";
 import { isGuid, isSafeUrl } from "../common/safe";
 import { rsaKeySizes, type Settings, signInAudiences } from "./defaults";
-import { maxValidityMonths, parseKeyVaultId, validityInMonths } from "./vault";
+import { maxValidityMonths, parseKeyVaultId, unquotableInSubject, validityInMonths } from "./vault";
 
 // Microsoft Graph, appRole resource type, "value": letters, digits and ! # $ % & ' ( ) * + , - . / : ; = ? @
 // [ ] ^ _ { } ~; no spaces; may not begin with a dot.
@@ -239,6 +239,11 @@ function keyVaultProblems(settings: Settings): string[] {
     problems.push(
       "pfxPassword is set with keyVaultId: Key Vault mode has no certificatePfx output; remove it with `pulumi config rm pfxPassword`",
     );
+  const commonName = settings.certificateSubject ? "certificateSubject" : "displayName";
+  if (unquotableInSubject.test(settings[commonName]))
+    problems.push(
+      `${commonName} holds a double quote or a backslash, which a Key Vault certificate's subject does not carry reliably: set certificateSubject to a common name without them, \`pulumi config set certificateSubject <name>\``,
+    );
   if (Number.isInteger(settings.validityDays) && validityInMonths(settings.validityDays) > maxValidityMonths)
     problems.push(
       `validityDays ${settings.validityDays} is longer than Key Vault's longest validity, ${maxValidityMonths} months: use at most ${Math.floor((maxValidityMonths * 365.2425) / 12)}`,
@@ -252,4 +257,44 @@ function parseKey(pem: string): KeyObject | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The azure provider's subscription against the vaults the stack generates certificates in, at preview. `@pulumi/azure`
+ * 6 (azurerm 4) requires a subscription id, `azure:subscriptionId` or else ARM_SUBSCRIPTION_ID (pulumi/pulumi-azure
+ * pull 2367, "Subscription ID is now mandatory"), and it finds a certificate's vault again, to read or delete it,
+ * only among the vaults of that subscription (hashicorp/terraform-provider-azurerm
+ * internal/services/keyvault/key_vault_certificate_resource.go, KeyVaultIDFromBaseUrl with the provider's
+ * Account.SubscriptionId, and client/populate_cache.go, which lists that subscription's vaults). A vault elsewhere
+ * gets its certificate made, then dropped from the state by a refresh, and the oldest generation's delete at the
+ * next rotation fails. Neither value is quoted: only their shapes and where to copy them from are named.
+ */
+export function azureSubscriptionProblems(
+  keyVaultIds: readonly string[],
+  provider: { config?: string | undefined; env?: string | undefined },
+): string[] {
+  const subscriptions = new Set(
+    keyVaultIds.flatMap((id) => {
+      const parsed = parseKeyVaultId(id);
+      return "problem" in parsed ? [] : [parsed.subscriptionId.toLowerCase()];
+    }),
+  );
+  if (subscriptions.size === 0) return [];
+  if (subscriptions.size > 1)
+    return [
+      "keyVaultId names vaults in more than one subscription: the stack's azure provider works in one subscription (azure:subscriptionId), so keep every client's vault in that subscription",
+    ];
+  const setting = provider.config ? "azure:subscriptionId" : provider.env ? "ARM_SUBSCRIPTION_ID" : undefined;
+  const fix = "set it to the vault's, the GUID after /subscriptions/ in keyVaultId";
+  if (!setting)
+    return [
+      "azure:subscriptionId is not set: the azure provider needs the vault's subscription; `pulumi config set azure:subscriptionId <the GUID after /subscriptions/ in keyVaultId>` (or set ARM_SUBSCRIPTION_ID)",
+    ];
+  const given = (provider.config || provider.env || "").trim().toLowerCase();
+  if (!isGuid(given)) return [`${setting} is not a subscription id (a GUID): ${fix}`];
+  if (!subscriptions.has(given))
+    return [
+      `${setting} is not the subscription of keyVaultId's vault: the azure provider finds vault certificates only in its own subscription, and could not read or delete them later; ${fix}`,
+    ];
+  return [];
 }

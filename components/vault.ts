@@ -93,13 +93,16 @@ export function keyIdOfCertificate(certificateId: string): string {
 }
 
 /**
- * `CN=<common name>` as Key Vault's x509_props.subject takes a distinguished name: RFC 4514 escapes, so that a
- * display name with a comma or a plus stays one common name.
+ * `CN=<common name>` as Key Vault's x509_props.subject takes a distinguished name. A value with a comma (or another
+ * separator or special character, or a space at either end) is enclosed in double quotes: Key Vault refuses a comma
+ * left bare ("Invalid X.500 distinguished name", MicrosoftDocs/azure-docs issue 62463) and takes it quoted
+ * (Azure/azure-powershell pull 13028, New-AzKeyVaultCertificatePolicy: `O="Contoso, Ltd."`), which RFC 2253 allows
+ * too; whether it reads RFC 4514's backslash escapes is not documented. A double quote or a backslash in the name
+ * has no form both agree on, so validation refuses those in Key Vault mode (validation.ts, keyVaultProblems).
  */
 export function subjectOf(commonName: string): string {
-  const escaped = commonName
-    .replace(/[\\",+;<>=]/g, (c) => `\\${c}`)
-    .replace(/^([ #])/, "\\$1")
-    .replace(/ $/, "\\ ");
-  return `CN=${escaped}`;
+  return /[,+=<>#;]|^\s|\s$/.test(commonName) ? `CN="${commonName}"` : `CN=${commonName}`;
 }
+
+/** Characters a Key Vault subject's common name cannot carry in a form every parser reads alike. */
+export const unquotableInSubject = /["\\]/;

@@ -47,7 +47,10 @@ export function vaultCertificate(
     // replaced within one update, without overlap. The whole block is ignored, which also keeps a policy that
     // Key Vault reads back in its own form (key usages as a set, computed subject alternative names) from
     // showing as a change.
-    { parent, ignoreChanges: ["certificatePolicy"] },
+    // The name is ForceNew (key_vault_certificate_resource.go, `name`): spelled otherwise after a project or stack
+    // rename, it would replace the certificate, with a new key, under the credential of the same generation (and
+    // delete the key the kept credential's clients sign with). A generation keeps the name it was made with.
+    { parent, ignoreChanges: ["certificatePolicy", "name"] },
   );
   return {
     resource: cert,

@@ -107,7 +107,9 @@ export class Deployment {
         ),
       );
     const news = this.guard(urn, req, () => provider.check(ignoring(req.inputs, old, req.ignoreChanges)));
-    const diff = old ? this.guard(urn, req, () => provider.diff(old.inputs, old.outputs, news)) : undefined;
+    const diff = old
+      ? this.guard(urn, req, () => provider.diff(old.inputs, old.outputs, news, req.ignoreChanges))
+      : undefined;
     const triggered = old ? shouldTriggerReplace(old.replacementTrigger, req.replacementTrigger) : false;
     const { op, keys } = decide(old !== undefined, withReplaceOnChanges(diff, req.replaceOnChanges), triggered);
     const entry: Entry = {

@@ -30,7 +30,12 @@ export interface Diff {
 export interface ResourceProvider {
   /** Defaults and normalisation, as the provider's Check does. Throws ProviderError naming the field. */
   check(news: ValueMap): ValueMap;
-  diff(olds: ValueMap, oldOutputs: ValueMap, news: ValueMap): Diff;
+  /**
+   * The prior state against the checked new inputs. `ignoreChanges` is the resource's option, which the engine has
+   * applied to `news` already and which pulumi/pulumi passes on to the provider too (DiffRequest.ignoreChanges): a
+   * bridged provider also drops the differences the option names between the new inputs and the prior state.
+   */
+  diff(olds: ValueMap, oldOutputs: ValueMap, news: ValueMap, ignoreChanges?: readonly string[]): Diff;
   create(inputs: PlainMap): Promise<Created>;
   /** Absent when every field forces replacement. */
   update?(prior: PriorState, news: PlainMap): Promise<Created>;

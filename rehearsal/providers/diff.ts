@@ -1,5 +1,6 @@
+import { parsePath } from "../engine/ignoreChanges";
 import type { Diff } from "../engine/provider";
-import { sameValue, type ValueMap } from "../engine/wire";
+import { isValueMap, reveal, sameValue, Unknown, type Value, type ValueMap } from "../engine/wire";
 
 /**
  * The bridge's diff for Terraform schemas: a key differs when its checked
@@ -34,3 +35,73 @@ export function diffState(
   });
   return { changed, replace: changed.filter(forceNew) };
 }
+
+/**
+ * What a state diff needs of a Terraform resource's schema, in Pulumi's names, paths dotted without list indexes:
+ * its arguments, those that are ForceNew, the Optional+Computed ones and the TypeSet lists.
+ */
+export interface StateSchema {
+  arguments: readonly string[];
+  forceNew: readonly string[];
+  computed: readonly string[];
+  sets: readonly string[];
+}
+
+type Key = string | number;
+
+/**
+ * Whether the configuration at `path` differs from the prior state there, as terraform-plugin-sdk's schemaMap.Diff
+ * decides it (helper/schema/schema.go, diff, diffList, diffMap, diffString): a value the configuration leaves out
+ * is no change where the schema marks it Computed, and otherwise a change only from a state that holds something
+ * (SDKv2 has no null: an absent string, number, bool, list or map is its zero value); a set compares without order;
+ * an unknown value is a change. A path under one of `ignoreChanges` never differs (the bridge deletes those
+ * attribute diffs: pulumi/pulumi-terraform-bridge pkg/tfshim/sdk-v2/instance_diff.go, processIgnoreChanges).
+ */
+export function differsFromState(
+  schema: StateSchema,
+  path: Key[],
+  state: Value | undefined,
+  config: Value | undefined,
+  ignoreChanges: readonly string[] = [],
+): boolean {
+  const paths = ignoreChanges.map(parsePath).filter((keys): keys is Key[] => keys !== undefined);
+  const ignored = new Set(paths.map((keys) => JSON.stringify(keys)));
+  return differs(schema, path, state, config, ignored);
+}
+
+function differs(
+  schema: StateSchema,
+  path: Key[],
+  stateValue: Value | undefined,
+  configValue: Value | undefined,
+  ignored: Set<string>,
+): boolean {
+  if (ignored.has(JSON.stringify(path))) return false;
+  const at = path.filter((k) => typeof k === "string").join(".");
+  const state = stateValue === undefined ? null : reveal(stateValue);
+  const config = configValue === undefined ? null : reveal(configValue);
+  if (config instanceof Unknown) return true;
+  if (config === null) return schema.computed.includes(at) ? false : !isZero(state);
+  if (Array.isArray(config)) {
+    const held = Array.isArray(state) ? state : [];
+    if (schema.sets.includes(at)) return !sameValue(sortedSet(held), sortedSet(config));
+    return held.length !== config.length || config.some((v, i) => differs(schema, [...path, i], held[i], v, ignored));
+  }
+  if (isValueMap(config)) {
+    const held = state !== null && isValueMap(state) ? state : {};
+    const keys = [...new Set([...Object.keys(config), ...Object.keys(held)])];
+    return keys.some((k) => differs(schema, [...path, k], held[k], config[k], ignored));
+  }
+  if (state === null) return !isZero(config);
+  return !sameValue(state, config);
+}
+
+/** SDKv2's zero values, which it holds equal to an absent value. */
+function isZero(v: Value): boolean {
+  if (v === null || v === "" || v === 0 || v === false) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return isValueMap(v) && Object.keys(v).length === 0;
+}
+
+const sortedSet = (list: Value[]): Value[] =>
+  list.map((v) => reveal(v)).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));

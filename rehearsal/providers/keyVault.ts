@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { messageOf } from "../../common/errors";
 import { requestJson } from "../../common/https";
-import { type Created, type PriorState, ProviderError, type ResourceProvider } from "../engine/provider";
-import type { Plain, PlainMap } from "../engine/wire";
+import { type Created, type Diff, type PriorState, ProviderError, type ResourceProvider } from "../engine/provider";
+import type { Plain, PlainMap, ValueMap } from "../engine/wire";
 import type { VaultAccess } from "./context";
-import { diffKeys } from "./diff";
+import { differsFromState, type StateSchema } from "./diff";
 import { bool, isPlainMap, known, num, obj, objList, optStr, str, strList } from "./fields";
 
 const what = "azure keyvault Certificate";
@@ -247,11 +247,65 @@ function flatPolicy(policy: PlainMap): PlainMap {
   };
 }
 
-/** The policy without its lifetime actions: a change there is a PATCH, anything else a new version. */
-const policyBody = (inputs: PlainMap): string => {
-  const { lifetimeActions: _, ...rest } = obj(inputs, "certificatePolicy");
-  return JSON.stringify(rest);
+/**
+ * What the diff needs of azurerm's schema (key_vault_certificate_resource.go): the arguments; the two that are
+ * ForceNew (`name`, and `key_vault_id` through commonschema.ResourceIDReferenceRequiredForceNew; a policy change is
+ * an update that makes a new version); the Optional+Computed ones, which a configuration leaving them out does not
+ * change (the state keeps what the vault reported); and the TypeSet lists, whose order is no difference.
+ */
+const certificateSchema: StateSchema = {
+  arguments: ["certificate", "certificatePolicy", "keyVaultId", "name", "tags"],
+  forceNew: ["name", "keyVaultId"],
+  computed: [
+    "certificatePolicy",
+    "certificatePolicy.keyProperties.curve",
+    "certificatePolicy.keyProperties.keySize",
+    "certificatePolicy.x509CertificateProperties",
+    "certificatePolicy.x509CertificateProperties.extendedKeyUsages",
+    "certificatePolicy.x509CertificateProperties.subjectAlternativeNames",
+  ],
+  sets: [
+    "certificatePolicy.x509CertificateProperties.keyUsages",
+    "certificatePolicy.x509CertificateProperties.subjectAlternativeNames.emails",
+    "certificatePolicy.x509CertificateProperties.subjectAlternativeNames.dnsNames",
+    "certificatePolicy.x509CertificateProperties.subjectAlternativeNames.upns",
+  ],
 };
+
+/**
+ * How resourceKeyVaultCertificateUpdate splits a policy change: d.GetChange("certificate_policy") is the prior
+ * STATE against the plan, and a difference outside `lifetime_action` creates a new version (createCertificate),
+ * while one in `lifetime_action` alone is a PATCH of the policy's lifetime actions.
+ */
+function policyChanges(state: Plain | undefined, news: PlainMap): { body: boolean; lifetime: boolean } {
+  const before = isPlainMap(state ?? null) ? (state as PlainMap) : {};
+  const after = obj(news, "certificatePolicy");
+  const { lifetimeActions: oldActions, ...oldBody } = before;
+  const { lifetimeActions: newActions, ...newBody } = after;
+  return {
+    body: differsFromState(certificateSchema, ["certificatePolicy"], oldBody, newBody),
+    lifetime: differsFromState(certificateSchema, ["certificatePolicy", "lifetimeActions"], oldActions, newActions),
+  };
+}
+
+/**
+ * The bridge's Diff of a certificate (pulumi/pulumi-terraform-bridge pkg/tfbridge/provider.go, Diff): the new
+ * inputs against the prior STATE (the outputs the last create or update read back from the vault), never against
+ * the old inputs; then the differences under the resource's ignoreChanges paths are dropped
+ * (pkg/tfshim/sdk-v2/instance_diff.go, processIgnoreChanges), so an ignored policy stays the state's even when the
+ * vault reports it in another form than the program wrote it.
+ */
+export function diffCertificate(
+  _olds: ValueMap,
+  state: ValueMap,
+  news: ValueMap,
+  ignoreChanges: readonly string[] = [],
+): Diff {
+  const changed = certificateSchema.arguments.filter((k) =>
+    differsFromState(certificateSchema, [k], state[k], news[k], ignoreChanges),
+  );
+  return { changed, replace: changed.filter((k) => certificateSchema.forceNew.includes(k)) };
+}
 
 /**
  * azure:keyvault/certificate:Certificate (azurerm_key_vault_certificate), done
@@ -317,7 +371,7 @@ export function keyVaultCertificate(
       if (isPlainMap(policy as Plain)) checkPolicy(policy as PlainMap);
       return { ...news };
     },
-    diff: (olds, _outputs, news) => diffKeys(olds, news, (k) => k === "name" || k === "keyVaultId"),
+    diff: diffCertificate,
     async create(inputs) {
       const base = baseOf(inputs);
       const name = str(inputs, "name", what);
@@ -334,11 +388,11 @@ export function keyVaultCertificate(
     async update(prior: PriorState, news: PlainMap) {
       const base = baseOf(news);
       const name = str(news, "name", what);
-      if (policyBody(prior.inputs) !== policyBody(news)) await generate(news);
-      const lifetimeChanged =
-        JSON.stringify(obj(prior.inputs, "certificatePolicy").lifetimeActions ?? []) !==
-        JSON.stringify(obj(news, "certificatePolicy").lifetimeActions ?? []);
-      const tagsChanged = JSON.stringify(prior.inputs.tags ?? {}) !== JSON.stringify(news.tags ?? {});
+      // Against the prior state, as d.GetChange and d.HasChange see it (resourceKeyVaultCertificateUpdate).
+      const policy = policyChanges(prior.outputs.certificatePolicy, news);
+      if (policy.body) await generate(news);
+      const lifetimeChanged = policy.lifetime;
+      const tagsChanged = differsFromState(certificateSchema, ["tags"], prior.outputs.tags, news.tags);
       if (lifetimeChanged || tagsChanged)
         await call("PATCH", `${base}/certificates/${name}/`, {
           ...(tagsChanged ? { tags: isPlainMap(news.tags) ? news.tags : {} } : {}),

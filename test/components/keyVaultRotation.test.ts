@@ -119,6 +119,28 @@ describe("rotation in Key Vault mode", () => {
     expect(listed(steady)).toEqual(listed(rotated));
   });
 
+  it("keeps every generation's vault certificate when the project or stack is renamed: a new name would replace it in place", async () => {
+    const world = newWorld();
+    const first = await up(world, { keyVaultId, rotation: "1" });
+    const rotated = await up(world, { keyVaultId, rotation: "2" }, first);
+    // `pulumi stack rename` (or a new project name) rewrites the URNs, while the vault certificates in the state keep
+    // the names they were made with, which the program now spells otherwise. A name change is ForceNew in azurerm:
+    // a new certificate with a new key under the credential of the same generation, and the old keys deleted.
+    const renamed = (e: StateEntry): StateEntry =>
+      e.type === types.vaultCertificate
+        ? {
+            ...e,
+            inputs: { ...e.inputs, name: `before-rename-${String(e.inputs.name)}` },
+            outputs: { ...e.outputs, name: `before-rename-${String(e.outputs.name)}` },
+          }
+        : e;
+    const before = { ...rotated, checkpoint: rotated.checkpoint.map(renamed) };
+    const after = await up(world, { keyVaultId, rotation: "2" }, before);
+    expect(new Set(after.steps.map((s) => s.op))).toEqual(new Set(["same"]));
+    expect(after.outputs.keyVaultKeyId).toBe(rotated.outputs.keyVaultKeyId);
+    expect(listed(after)).toEqual(listed(rotated));
+  });
+
   it("makes a new generation, with overlap, when keyVaultExportable changes: the current key is as exportable as the setting says", async () => {
     const world = newWorld();
     const first = await up(world, { keyVaultId, rotation: "1" });

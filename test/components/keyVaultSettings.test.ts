@@ -2,7 +2,7 @@ import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { defaults, type Settings } from "../../components/defaults";
 import { readSettings } from "../../components/settings";
-import { settingsProblems } from "../../components/validation";
+import { azureSubscriptionProblems, settingsProblems } from "../../components/validation";
 import {
   hexOfPem,
   keyIdOfCertificate,
@@ -135,6 +135,57 @@ describe("Key Vault settings", () => {
     expect(env.engine.registered).toEqual([]);
   });
 
+  it("stop the program at preview when the azure provider has no subscription, naming the setting and the fix", async () => {
+    const saved = process.env.ARM_SUBSCRIPTION_ID;
+    delete process.env.ARM_SUBSCRIPTION_ID;
+    try {
+      const env = installEngine({ config: { keyVaultId, keySize: 1024 } });
+      // Reported with the settings' own problems, all at once.
+      await expect(importProgram()).rejects.toThrow(
+        /keySize 1024 is not supported by Key Vault[\s\S]*azure:subscriptionId is not set: .*pulumi config set azure:subscriptionId/,
+      );
+      await env.engine.settled();
+      expect(env.engine.registered).toEqual([]);
+    } finally {
+      if (saved !== undefined) process.env.ARM_SUBSCRIPTION_ID = saved;
+    }
+  });
+
+  it("stop the program at preview when the azure provider works in another subscription than the vault", async () => {
+    const other = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    const env = installEngine({ config: { keyVaultId, "azure:subscriptionId": other } });
+    await expect(importProgram()).rejects.toThrow(
+      /azure:subscriptionId is not the subscription of keyVaultId's vault: .*set it to the vault's/,
+    );
+    await env.engine.settled();
+    expect(env.engine.registered).toEqual([]);
+  });
+
+  it("check the provider's subscription, from stack config or else ARM_SUBSCRIPTION_ID, against every vault", () => {
+    const vaultSubscription = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
+    const other = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    expect(azureSubscriptionProblems([keyVaultId], { config: vaultSubscription })).toEqual([]);
+    expect(azureSubscriptionProblems([keyVaultId], { env: vaultSubscription.toUpperCase() })).toEqual([]);
+    // The stack's config wins over the environment, as the provider reads them.
+    expect(azureSubscriptionProblems([keyVaultId], { config: other, env: vaultSubscription })).toEqual([
+      expect.stringMatching(/^azure:subscriptionId is not the subscription of keyVaultId's vault/),
+    ]);
+    expect(azureSubscriptionProblems([keyVaultId], { env: other })).toEqual([
+      expect.stringMatching(/^ARM_SUBSCRIPTION_ID is not the subscription/),
+    ]);
+    // Never quoted: a value in the wrong place could be a secret.
+    const [shape] = azureSubscriptionProblems([keyVaultId], { config: pasted });
+    expect(shape).toMatch(/^azure:subscriptionId is not a subscription id \(a GUID\)/);
+    expectHolds(shape ?? "", pasted, "the refused value", false);
+    const elsewhere = keyVaultId.replace(vaultSubscription, other);
+    expect(azureSubscriptionProblems([keyVaultId, elsewhere], { config: vaultSubscription })).toEqual([
+      expect.stringMatching(/^keyVaultId names vaults in more than one subscription/),
+    ]);
+    // Without Key Vault, or with a malformed id (refused by its own check), there is nothing to compare.
+    expect(azureSubscriptionProblems([], {})).toEqual([]);
+    expect(azureSubscriptionProblems([pasted], {})).toEqual([]);
+  });
+
   it("are read from stack config as `pulumi config set` stores them, the flag as the text true", () => {
     installEngine({ config: { keyVaultId, keyVaultExportable: "true" } });
     expect(readSettings()).toMatchObject({ keyVaultId, keyVaultExportable: true });
@@ -168,10 +219,24 @@ describe("the vault's names and forms", () => {
     expect(long).toMatch(/^[A-Za-z0-9-]+-[0-9a-f]{8}-0123456789ab$/);
   });
 
-  it("escapes a common name as a distinguished name", () => {
+  it("quotes a common name with a comma or another special character, as Key Vault takes it", () => {
     expect(subjectOf("orders")).toBe("CN=orders");
-    expect(subjectOf('a, b + "c"')).toBe('CN=a\\, b \\+ \\"c\\"');
-    expect(subjectOf(" #lead")).toBe("CN=\\ #lead");
+    expect(subjectOf("Orders, Inc. + Co")).toBe('CN="Orders, Inc. + Co"');
+    expect(subjectOf(" #lead")).toBe('CN=" #lead"');
+  });
+
+  it("refuses in Key Vault mode a common name with a double quote or a backslash, naming the setting that gives it", () => {
+    const quoted = settingsProblems(settings({ keyVaultId, displayName: 'the "orders" app' }));
+    expect(quoted).toEqual([
+      expect.stringMatching(/^displayName holds a double quote or a backslash, .*certificateSubject/),
+    ]);
+    const slashed = settingsProblems(settings({ keyVaultId, certificateSubject: "corp\\orders" }));
+    expect(slashed).toEqual([expect.stringMatching(/^certificateSubject holds a double quote or a backslash/)]);
+    // A subject of its own makes the display name free to hold them; without Key Vault the tls provider takes both.
+    expect(
+      settingsProblems(settings({ keyVaultId, displayName: 'the "orders" app', certificateSubject: "orders" })),
+    ).toEqual([]);
+    expect(settingsProblems(settings({ displayName: 'the "orders" app' }))).toEqual([]);
   });
 
   it("derives the versioned key id from the versioned certificate id", () => {

@@ -75,10 +75,16 @@ export const newDirectory = () => {
   return directoryAdmin(openStore(join(dir, "entra.json")));
 };
 
-/** Stack config as `pulumi config set` would store it: strings, lists as JSON. */
+/**
+ * Stack config as `pulumi config set` would store it: strings, lists as JSON. A key with a namespace
+ * (`azure:subscriptionId`) is a provider's and kept as it is; the others are the project's.
+ */
 export function setConfig(config: Record<string, unknown>): void {
   const values = Object.fromEntries(
-    Object.entries(config).map(([k, v]) => [`${project}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
+    Object.entries(config).map(([k, v]) => [
+      k.includes(":") ? k : `${project}:${k}`,
+      typeof v === "string" ? v : JSON.stringify(v),
+    ]),
   );
   pulumi.runtime.setAllConfig(values, [`${project}:privateKeyPem`, `${project}:pfxPassword`]);
 }

@@ -97,13 +97,81 @@ describe("azure:keyvault/certificate:Certificate against the local Key Vault", (
     expect(again.id).not.toBe(created.id);
   });
 
-  it("diffs name and keyVaultId as replacements and the policy as an update", () => {
+  it("diffs name and keyVaultId as replacements and the policy as an update", async () => {
     const provider = keyVaultCertificate(access, noWait);
     const base = inputs("diff");
-    expect(provider.diff(base, {}, inputs("other"))).toEqual({ changed: ["name"], replace: ["name"] });
+    const state = (await provider.create(base)).outputs;
+    expect(provider.diff(base, state, base)).toEqual({ changed: [], replace: [] });
+    expect(provider.diff(base, state, inputs("other"))).toEqual({ changed: ["name"], replace: ["name"] });
+    const moved = inputs("diff", { keyVaultId: localVaultId("another") });
+    expect(provider.diff(base, state, moved)).toEqual({ changed: ["keyVaultId"], replace: ["keyVaultId"] });
     const policy = inputs("diff");
     ((policy.certificatePolicy as PlainMap).keyProperties as PlainMap).keySize = 4096;
-    expect(provider.diff(base, {}, policy)).toEqual({ changed: ["certificatePolicy"], replace: [] });
+    expect(provider.diff(base, state, policy)).toEqual({ changed: ["certificatePolicy"], replace: [] });
+  });
+
+  it("diffs the new inputs against the prior state, as the bridge does, not against the old inputs", async () => {
+    const provider = keyVaultCertificate(access, noWait);
+    const base = inputs("against-state");
+    const state = (await provider.create(base)).outputs;
+    // The vault's policy changed since (in the portal, then `pulumi refresh`): the unchanged program puts it back.
+    const drifted = structuredClone(state);
+    ((drifted.certificatePolicy as PlainMap).keyProperties as PlainMap).exportable = true;
+    expect(provider.diff(base, drifted, base)).toEqual({ changed: ["certificatePolicy"], replace: [] });
+    // Old inputs that differ from what the state holds are no change when the new inputs match the state.
+    const oldInputs = inputs("against-state", { tags: { team: "a" } });
+    expect(provider.diff(oldInputs, state, base)).toEqual({ changed: [], replace: [] });
+  });
+
+  it("holds as unchanged what the schema computes, the order of a set and empty tags, as the vault reads them back", async () => {
+    const provider = keyVaultCertificate(access, noWait);
+    const base = inputs("read-back");
+    const state = (await provider.create(base)).outputs;
+    // The state has the vault's forms: a curve, subject alternative names and tags the program never wrote.
+    expect((state.certificatePolicy as PlainMap).keyProperties).toHaveProperty("curve");
+    const reordered = inputs("read-back");
+    ((reordered.certificatePolicy as PlainMap).x509CertificateProperties as PlainMap).keyUsages = [
+      "keyEncipherment",
+      "digitalSignature",
+    ];
+    const twoUsages = structuredClone(state);
+    ((twoUsages.certificatePolicy as PlainMap).x509CertificateProperties as PlainMap).keyUsages = [
+      "digitalSignature",
+      "keyEncipherment",
+    ];
+    expect(provider.diff(base, twoUsages, reordered)).toEqual({ changed: [], replace: [] });
+    expect(provider.diff(base, state, { ...base, tags: {} })).toEqual({ changed: [], replace: [] });
+    expect(provider.diff(base, state, { ...base, tags: { team: "a" } })).toEqual({ changed: ["tags"], replace: [] });
+  });
+
+  it("drops the differences under ignoreChanges, as the bridge does after the engine has kept the old inputs", async () => {
+    const provider = keyVaultCertificate(access, noWait);
+    const base = inputs("ignored");
+    const state = structuredClone((await provider.create(base)).outputs);
+    // The vault reports the subject in its own form: the program's policy, ignored, is no change.
+    ((state.certificatePolicy as PlainMap).x509CertificateProperties as PlainMap).subject = "CN = ignored";
+    expect(provider.diff(base, state, base)).toEqual({ changed: ["certificatePolicy"], replace: [] });
+    expect(provider.diff(base, state, base, ["certificatePolicy"])).toEqual({ changed: [], replace: [] });
+    const renamed = inputs("renamed");
+    expect(provider.diff(base, state, renamed, ["name"])).toEqual({ changed: ["certificatePolicy"], replace: [] });
+  });
+
+  it("updates against the prior state: a new version only when the policy differs from the vault's, outside lifetime actions", async () => {
+    const provider = keyVaultCertificate(access, noWait);
+    const base = inputs("update-state");
+    const first = await provider.create(base);
+    // Old inputs the state does not hold (another key size) and new inputs that match the state: no new version.
+    const oldInputs = inputs("update-state");
+    ((oldInputs.certificatePolicy as PlainMap).keyProperties as PlainMap).keySize = 4096;
+    const tagged = await provider.update?.(
+      { id: first.id, inputs: oldInputs, outputs: first.outputs },
+      {
+        ...base,
+        tags: { team: "a" },
+      },
+    );
+    expect(tagged?.id).toBe(first.id);
+    expect(tagged?.outputs.tags).toEqual({ team: "a" });
   });
 
   it("checks the inputs as the azurerm schema does, naming the field and never the value", () => {

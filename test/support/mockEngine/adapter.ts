@@ -27,7 +27,12 @@ export const priorOf = (
   outputs: plainOf(entry.outputs),
 });
 
-/** The provider's Diff of the previous deployment's resource against the checked new inputs. */
-export function diffOf(provider: ResourceProvider, prior: PriorState, news: PlainMap): Diff {
-  return provider.diff(prior.inputs, prior.outputs, news);
+/** The provider's Diff of the previous deployment's resource against the checked new inputs, with its ignoreChanges. */
+export function diffOf(
+  provider: ResourceProvider,
+  prior: PriorState,
+  news: PlainMap,
+  ignoreChanges: readonly string[] = [],
+): Diff {
+  return provider.diff(prior.inputs, prior.outputs, news, ignoreChanges);
 }

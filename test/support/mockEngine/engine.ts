@@ -170,7 +170,7 @@ export class LocalEngine extends MockMonitor {
     const made = (created: Created, op: Step["op"]) => this.step(created, provider, base, opts, op);
     if (!prior) return made(await provider.create(news), "create");
     const old = priorOf(provider, prior);
-    const diff = diffOf(provider, old, news);
+    const diff = diffOf(provider, old, news, opts.ignoreChanges);
     const triggered =
       opts.replacementTrigger !== undefined && !isDeepStrictEqual(opts.replacementTrigger, prior.replacementTrigger);
     if (diff.changed.length === 0 && !triggered) return made({ id: prior.id, outputs: old.outputs }, "same");
