@@ -143,7 +143,7 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
   );
   if (carried.length > 0)
     say(
-      `config from earlier runs' --config (as pulumi config set keeps it; --fresh forgets): ${carried.map((k) => k.split(":").pop()).join(", ")}`,
+      `config kept from earlier runs' --config and --rotate (as pulumi config set keeps it; --fresh forgets): ${carried.map((k) => k.split(":").pop()).join(", ")}`,
     );
   for (const key of base.undeclared)
     say(
@@ -151,8 +151,7 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
     );
   // A stack deployed in Key Vault mode stays in it: without the vault its certificates could not even be deleted.
   const keptVault = !options.keyVault && !options.fresh && ours && existsSync(join(options.dir, "keyvault.json"));
-  if (keptVault)
-    say("this folder's stack was deployed with --key-vault: continuing in Key Vault mode (--fresh starts over)");
+  if (keptVault) say("this folder was set up with --key-vault: continuing in Key Vault mode (--fresh starts over)");
   const keyVaultMode = options.keyVault === true || keptVault;
   const folder = claimFolder(options.dir, { fresh: options.fresh });
   try {
