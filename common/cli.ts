@@ -90,7 +90,7 @@ function parseFlags<O extends FlagSpec>(options: O, args: string[]): Flags<O> {
     return parseArgs({ args: joinNegativeValues(options, args), options, strict: true, allowPositionals: false })
       .values;
   } catch (err) {
-    throw new ArgumentError(`${argumentProblem(err)}; see --help`);
+    throw new ArgumentError(`${argumentProblem(err, Object.keys(options))}; see --help`);
   }
 }
 
@@ -123,13 +123,16 @@ function joinNegativeValues(options: FlagSpec, args: string[]): string[] {
  * these say the same in one short line and quote only a flag's name (an
  * argument could be a pasted secret).
  */
-function argumentProblem(err: unknown): string {
+function argumentProblem(err: unknown, known: string[]): string {
   const { code, message } = err as { code?: string; message?: string };
   const typed = /'(-[^' ]*)/.exec(message ?? "")?.[1];
   const flag = isQuotableFlag(typed) ? typed : undefined;
   switch (code) {
-    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
-      return flag ? `unknown option ${flag}` : "an unknown option was given (its name is not shown)";
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION": {
+      if (!flag) return "an unknown option was given (its name is not shown)";
+      const near = nearestFlag(flag, known);
+      return near ? `unknown option ${flag} (did you mean --${near}?)` : `unknown option ${flag}`;
+    }
     case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
       return "unexpected argument: every value follows its --flag";
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
@@ -138,6 +141,36 @@ function argumentProblem(err: unknown): string {
     default:
       return "the arguments cannot be parsed";
   }
+}
+
+/**
+ * The declared flag a typo most likely meant: the only one within two edits (a swap of neighbours counts as one;
+ * one edit for names under six letters) of what was typed, dashes aside. None when none or several are that near.
+ */
+export function nearestFlag(typed: string, known: string[]): string | undefined {
+  const word = typed.replace(/^-+/, "");
+  if (word.length < 3) return undefined;
+  const bare = (s: string) => s.replace(/-/g, "");
+  const within = word.length < 6 ? 1 : 2;
+  const near = known.filter((k) => bare(k) === bare(word) || editDistance(k, word) <= within);
+  return near.length === 1 ? near[0] : undefined;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours, one each. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      const row = d[i] as number[];
+      const up = d[i - 1] as number[];
+      row[j] = Math.min((up[j] as number) + 1, (row[j - 1] as number) + 1, (up[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
+    }
+  return (d[a.length] as number[])[b.length] as number;
 }
 
 const dashDash = (argv: string[]) => (argv.includes("--") ? argv.indexOf("--") : argv.length);

@@ -1,11 +1,19 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { CliError } from "./errors";
+import { fileSystemProblem, makeDir } from "./makeDir";
 
 /** A state file another running server holds. Exit code 1: the server cannot start. */
 export class StateLockedError extends CliError {
   constructor(message: string) {
     super("ERR_STATE_LOCKED", 1, message);
+  }
+}
+
+/** A state file in a folder that cannot be made or written (`--state /proc/nope/x.json`). Exit code 1. */
+export class StateFolderError extends CliError {
+  constructor(message: string) {
+    super("ERR_STATE_FOLDER", 1, message);
   }
 }
 
@@ -124,14 +132,30 @@ export function lockState(statePath: string, options: LockOptions = {}): Process
   const refuse = options.refuse ?? ((message: string) => new StateLockedError(message));
   const path = `${statePath}.lock`;
   const dir = dirname(statePath);
-  const made = mkdirSync(dir, { recursive: true });
-  const lock = lockFile(path, {
-    held: (owner) =>
-      refuse(
-        `state file ${statePath} is in use by another ${server} (pid ${owner}); stop that one or pass another --state (if none is running, delete ${path})`,
-      ),
-    contended: () => refuse(`could not lock ${statePath}: ${path} keeps reappearing`),
-  });
+  const unusable = (err: unknown) =>
+    new StateFolderError(
+      `state file ${statePath} cannot be used (${fileSystemProblem(err)}); pass a --state in a folder you can write`,
+    );
+  let made: string | undefined;
+  try {
+    made = makeDir(dir);
+  } catch (err) {
+    throw unusable(err);
+  }
+  let lock: ProcessLock;
+  try {
+    lock = lockFile(path, {
+      held: (owner) =>
+        refuse(
+          `state file ${statePath} is in use by another ${server} (pid ${owner}); stop that one or pass another --state (if none is running, delete ${path})`,
+        ),
+      contended: () => refuse(`could not lock ${statePath}: ${path} keeps reappearing`),
+    });
+  } catch (err) {
+    // The file system's own errors (they name a syscall); a refusal is thrown as it is.
+    if (typeof (err as NodeJS.ErrnoException)?.syscall === "string") throw unusable(err);
+    throw err;
+  }
   return {
     path,
     release: () => {

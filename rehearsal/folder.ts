@@ -1,6 +1,7 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { lockFile, type ProcessLock } from "../common/lock";
+import { fileSystemProblem, makeDir } from "../common/makeDir";
 import { FolderError } from "./errors";
 
 /**
@@ -32,16 +33,10 @@ export interface ClaimOptions {
   fresh: boolean;
 }
 
-const describe = (err: unknown) => {
-  const e = err as NodeJS.ErrnoException;
-  const first = e.message.split("\n")[0] ?? "";
-  return e.code && !first.startsWith(e.code) ? `${e.code}: ${first}` : first;
-};
-
 function unusable(dir: string, err: unknown): FolderError {
   return new FolderError(
     "ERR_FOLDER_UNUSABLE",
-    `--dir ${dir} cannot be used (${describe(err)}); choose a folder you can write`,
+    `--dir ${dir} cannot be used (${fileSystemProblem(err)}); choose a folder you can write`,
   );
 }
 
@@ -92,22 +87,6 @@ function lock(dir: string): ProcessLock {
   } catch (err) {
     if (err instanceof FolderError) throw err;
     throw unusable(dir, err);
-  }
-}
-
-/**
- * `mkdir -p` one level at a time. Node's own recursive mkdir spins forever on
- * a path under /proc, where mkdir keeps answering ENOENT (seen on Node 20 with
- * `/proc/nope`); here every level fails once, with its cause.
- */
-function makeDir(dir: string): void {
-  try {
-    if (statSync(dir).isDirectory()) return;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-    const parent = dirname(dir);
-    if (parent !== dir) makeDir(parent);
-    mkdirSync(dir);
   }
 }
 

@@ -106,11 +106,15 @@ export function main(argv: string[], io: CliIO, deps: RehearsalDeps): Promise<nu
 }
 
 // The executable: a signal aborts the run (the engine stops between steps and checkpoints), then the exit code.
+// `npm start` execs this process (package.json), so a signal sent to npm alone (a CI job's cancel) reaches it
+// through npm's forwarding; without exec, dash would stand between them, die of the signal and leave the run going.
+// The handlers stay installed: Ctrl+C in a terminal reaches this process twice under npm (from the terminal and
+// forwarded by npm), and a second SIGINT with no handler would kill it mid-step.
 if (require.main === module) {
   const controller = new AbortController();
   const stop = () => controller.abort();
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
   const io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin };
   main(process.argv.slice(2), io, { cwd: process.cwd(), signal: controller.signal }).then((code) => {
     process.exitCode = controller.signal.aborted && code === 0 ? exitCodes.interrupted : code;

@@ -143,7 +143,7 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
   );
   if (carried.length > 0)
     say(
-      `config from earlier runs' --config (as pulumi config set keeps it; --fresh forgets): ${carried.map((k) => k.split(":").pop()).join(", ")}`,
+      `config kept from earlier runs' --config and --rotate (as pulumi config set keeps it; --fresh forgets): ${carried.map((k) => k.split(":").pop()).join(", ")}`,
     );
   for (const key of base.undeclared)
     say(
@@ -151,8 +151,7 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
     );
   // A stack deployed in Key Vault mode stays in it: without the vault its certificates could not even be deleted.
   const keptVault = !options.keyVault && !options.fresh && ours && existsSync(join(options.dir, "keyvault.json"));
-  if (keptVault)
-    say("this folder's stack was deployed with --key-vault: continuing in Key Vault mode (--fresh starts over)");
+  if (keptVault) say("this folder was set up with --key-vault: continuing in Key Vault mode (--fresh starts over)");
   const keyVaultMode = options.keyVault === true || keptVault;
   const folder = claimFolder(options.dir, { fresh: options.fresh });
   try {
@@ -507,13 +506,18 @@ function nextSteps(dir: string, entra: LocalEntra, vault?: RehearsalVault, many 
       `  npm run entra -- --state ${join(dir, "entra.json")} --port ${entra.port}`,
       `  npm run verify -- --outputs ${join(dir, "outputs.json")} --all-clients --authority-host ${entra.authorityHost} --ca-file ${join(dir, "ca.pem")}`,
     ];
+  // A folder deployed without --key-vault first keeps that run's client files: their key is the generation before
+  // Key Vault mode, still attached until the next rotation, and the line must not claim the folder holds none.
+  const earlier = existsSync(join(dir, "client.pem"))
+    ? "; client.pem, client.pfx and client.env are from a run before Key Vault mode and hold that generation's key, attached until the next rotation"
+    : "";
   if (vault)
     return [
-      `left in ${dir}: outputs.json (no private key: the client's key was made in the local Key Vault and never left it; every run's outputs in history/), entra.json and keyvault.json (the local services' state), ca-bundle.pem (both CAs), identities/ (the deployer's and the pipeline's own keys, mode 0600)`,
+      `left in ${dir}: outputs.json (no private key: the client's key was made in the local Key Vault and never left it; every run's outputs in history/), entra.json and keyvault.json (the local services' state), ca-bundle.pem (both CAs), identities/ (the deployer's and the pipeline's own keys, mode 0600)${earlier}`,
       "run it again with --key-vault to update the same stack; --rotate shows the overlap. Serve both again and verify as the pipeline identity:",
       `  npm run entra -- --state ${join(dir, "entra.json")} --port ${entra.port}`,
       `  npm run keyvault -- --state ${join(dir, "keyvault.json")} --entra ${entra.authorityHost}/${entra.tenantId} --entra-ca ${entra.caPath} --port ${vault.vault.port}`,
-      `  AZURE_TENANT_ID=${entra.tenantId} AZURE_CLIENT_ID=${vault.pipeline.clientId} AZURE_CLIENT_CERTIFICATE_PATH=${join(dir, "identities", "pipeline.pem")} npm run verify -- --outputs ${join(dir, "outputs.json")} ${many ? " --all-clients" : ""} --authority-host ${entra.authorityHost} --ca-file ${vault.caBundlePath}`,
+      `  AZURE_TENANT_ID=${entra.tenantId} AZURE_CLIENT_ID=${vault.pipeline.clientId} AZURE_CLIENT_CERTIFICATE_PATH=${join(dir, "identities", "pipeline.pem")} npm run verify -- --outputs ${join(dir, "outputs.json")}${many ? " --all-clients" : ""} --authority-host ${entra.authorityHost} --ca-file ${vault.caBundlePath}`,
     ];
   return [
     `left in ${dir}: outputs.json (what \`pulumi stack output --json --show-secrets\` prints; every run's in history/), entra.json (the directory), ca.pem, and the client's files client.pem, client.pfx, client.env (mode 0600)`,

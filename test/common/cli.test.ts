@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type CliIO, type Command, runCommand } from "../../common/cli";
+import { type CliIO, type Command, nearestFlag, runCommand } from "../../common/cli";
 import { ArgumentError, CliError } from "../../common/errors";
 import { expectHolds } from "../support/secrets";
 
@@ -68,6 +68,8 @@ describe("runCommand, the one CLI edge", () => {
 
   it.each([
     [["--name", "a", "--colour"], "unknown option --colour; see --help"],
+    [["--name", "a", "--cuont", "2"], "unknown option --cuont (did you mean --count?); see --help"],
+    [["--nmae", "a"], "unknown option --nmae (did you mean --name?); see --help"],
     [["--name", "a", "-x"], "unknown option -x; see --help"],
     [["--name"], "--name needs a value; see --help"],
     [["--name", "a", "--loud=yes"], "--loud takes no value; see --help"],
@@ -78,6 +80,18 @@ describe("runCommand, the one CLI edge", () => {
     const { io, out } = terminal();
     expect(await runCommand(ok, argv, io)).toBe(2);
     expect(out).toEqual({ stdout: "", stderr: `demo: ${message}\n` });
+  });
+
+  it.each([
+    ["--key-vualt", ["key-vault", "rotate"], "key-vault"],
+    ["--keyvault", ["key-vault", "rotate"], "key-vault"],
+    ["--propagation-dely", ["propagation-delay", "preview"], "propagation-delay"],
+    ["--rotae", ["key-vault", "rotate"], "rotate"],
+    ["--nope", ["name", "count", "loud"], undefined],
+    ["--dri", ["dir", "dry"], undefined],
+    ["-x", ["x-ray"], undefined],
+  ])("suggests for %s among %j: %s", (typed, known, expected) => {
+    expect(nearestFlag(typed, known)).toBe(expected);
   });
 
   it("never quotes an unexpected argument or an odd flag name, which could be a pasted secret", async () => {

@@ -150,6 +150,28 @@ describe("npm run keyvault", () => {
     }
   });
 
+  it.runIf(process.platform === "linux")(
+    "exits 1 at once with a one-line reason for a state file in a folder that cannot be made",
+    async () => {
+      const { code, stderr } = await runScript(
+        "keyvault/main.ts",
+        [
+          "--state",
+          "/proc/eca-nope/keyvault.json",
+          "--entra",
+          `${entra.authorityHost}/${entra.tenantId}`,
+          "--entra-ca",
+          entra.caPath,
+        ],
+        { timeoutMs: 20_000 },
+      ).done;
+      expect(code).toBe(1);
+      expect(stderr).toBe(
+        "keyvault: state file /proc/eca-nope/keyvault.json cannot be used (ENOENT: no such file or directory, mkdir '/proc/eca-nope'); pass a --state in a folder you can write\n",
+      );
+    },
+  );
+
   it("exits 2 with a one-line reason for bad arguments", async () => {
     const { code, stderr } = await runScript("keyvault/main.ts", ["--state", "x.json"]).done;
     expect(code).toBe(2);

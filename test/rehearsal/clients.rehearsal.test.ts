@@ -146,7 +146,7 @@ describe("npm start -- --key-vault with a clients map", () => {
       expect(section.slice(0, section.indexOf("\nrehearsal: \n"))).toContain("PASS  vault key matches certificate");
       expect(run.stdout).toMatch(
         new RegExp(
-          `^rehearsal: {3}${name} +verified: a certificate-authenticated token for .* with ${own.roles.join(", ")} \\(`,
+          `^rehearsal: {3}${name} +verified: a certificate-authenticated token for .* with ${own.roles.join(", ")}, its assertion signed by Key Vault \\(`,
           "m",
         ),
       );

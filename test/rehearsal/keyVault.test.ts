@@ -32,6 +32,7 @@ describe("npm start -- --key-vault --rotate", () => {
     expectHolds(run.stdout, "the client assertion signed in the local Key Vault", "verify signs through the vault");
     expectHolds(run.stdout, "PASS  vault key matches certificate", "the vault key is checked before any token");
     expectHolds(run.stdout, "verified: a certificate-authenticated token", "a token comes back");
+    expectHolds(run.stdout, ", its assertion signed by Key Vault (", "the verdict says the vault signed");
   });
 
   it("leaves outputs with the vault's ids and no private key, PFX or password", () => {

@@ -132,7 +132,7 @@ describe("--config is kept with the stack, as `pulumi config set` keeps it", () 
     await rehearse(["--dir", dir, "--config", "rotation=2"], engine);
     const next = await rehearse(["--dir", dir, "--preview"], engine);
     expect(next.stdout).toContain(
-      "rehearsal: config from earlier runs' --config (as pulumi config set keeps it; --fresh forgets): rotation",
+      "rehearsal: config kept from earlier runs' --config and --rotate (as pulumi config set keeps it; --fresh forgets): rotation",
     );
     const failing = scripted({
       preview: async () => {

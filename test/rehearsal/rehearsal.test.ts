@@ -450,7 +450,7 @@ describe("the folder holds the stack between runs", () => {
     const last = run(2);
     const plain = last.stdout.slice(0, last.stdout.indexOf("rehearsal: rotating:"));
     expect(plain).toContain(
-      "config from earlier runs' --config (as pulumi config set keeps it; --fresh forgets): rotation",
+      "config kept from earlier runs' --config and --rotate (as pulumi config set keeps it; --fresh forgets): rotation",
     );
     expect(plain).toContain("rehearsal: verified: ");
     expect(changed(plain)).toEqual([]);

@@ -124,6 +124,23 @@ describe("the report as printed", () => {
     );
   });
 
+  it("says in the header and the verdict that Key Vault signed the assertion, with which key and algorithm", () => {
+    const r = verified();
+    if (r.inputs)
+      Object.assign(r.inputs, {
+        assertion: "PS256 with x5t#S256, signed by Key Vault",
+        privateKey: "in Key Vault",
+        keyVaultKeyId: "https://v.vault.azure.net/keys/k/0123456789abcdef0123456789abcdef",
+      });
+    const lines = humanReport(r).split("\n");
+    expect(lines[0]).toBe(
+      "verify: client client-1 at https://login.example.test/t, scope api://orders/.default, the assertion (PS256 with x5t#S256) signed by Key Vault key https://v.vault.azure.net/keys/k/0123456789abcdef0123456789abcdef",
+    );
+    expect(verdictLine(r)).toBe(
+      "verified: a certificate-authenticated token for api://orders/.default with Orders.Read, Orders.Write, its assertion signed by Key Vault (1 attempt, 1.5 s)",
+    );
+  });
+
   it("counts attempts, leaves roles out when none are expected, and prints a failure's code, exit code and message", () => {
     const r = verified();
     r.attempts.push({ attempt: 2, ms: 5, outcome: "token", reason: "" });
