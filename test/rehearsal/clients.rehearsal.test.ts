@@ -7,7 +7,7 @@ import { root } from "../support/processes";
 import { expectNoSecrets } from "../support/secrets";
 import { fileTempDir } from "../support/tempFolders";
 import { capture } from "./capture";
-import { filesOf, revealedCheckpoint, vaultKeyForms } from "./vaultFolder";
+import { filesOf, formsPerKey, revealedCheckpoint, vaultKeyForms } from "./vaultFolder";
 
 /**
  * `npm start` with a clients map, end to end with the real program, in the two modes clients.test.ts does not run:
@@ -156,7 +156,7 @@ describe("npm start -- --key-vault with a clients map", () => {
 
   it("leaves no client's private key anywhere but in the vault's own state: no output, history, checkpoint or file", () => {
     const forms = vaultKeyForms(run.dir);
-    expect(forms.length).toBe(2 * 5);
+    expect(forms.length).toBe(2 * formsPerKey);
     for (const [path, text] of filesOf(run.dir)) {
       if (path === "keyvault.json") continue;
       for (const form of forms) expect(text.includes(form), `${path} holds a form of a client's key`).toBe(false);

@@ -18,9 +18,15 @@ export function filesOf(folder: string): Map<string, string> {
   return files;
 }
 
+/** How many forms `vaultKeyForms` gives of each key. */
+export const formsPerKey = 11;
+
 /**
- * Forms of every key the local Key Vault keeps in the folder's `keyvault.json` (its own storage): a PEM line, and
- * pieces of the DER in base64 and hex and of the JWK's private d and p; five per certificate version.
+ * Forms of every key the local Key Vault keeps in the folder's `keyvault.json` (its own storage), each from a
+ * private part of the key, never from the modulus, which the certificate carries: a PEM line; 48 bytes of the private
+ * exponent d raw (files are read as latin1), in base64 at all three byte alignments (inside a larger base64 blob, such
+ * as a DER or PFX, it lands on any of them), in base64url and in hex of both cases; the same of the prime p, raw and
+ * in base64; the JWK's d. `formsPerKey` per certificate version.
  */
 export function vaultKeyForms(folder: string): string[] {
   const state = JSON.parse(readFileSync(join(folder, "keyvault.json"), "utf8"));
@@ -28,16 +34,27 @@ export function vaultKeyForms(folder: string): string[] {
     (c) => c.versions,
   );
   return versions.flatMap(({ privateKeyPem }) => {
-    const key = createPrivateKey(privateKeyPem);
-    const der = key.export({ format: "der", type: "pkcs8" });
-    const jwk = key.export({ format: "jwk" });
-    return [
+    const jwk = createPrivateKey(privateKeyPem).export({ format: "jwk" });
+    const d = Buffer.from(String(jwk.d), "base64url").subarray(16, 64);
+    const p = Buffer.from(String(jwk.p), "base64url").subarray(16, 64);
+    // Whole base64 groups only: the first (which would hold the padding bytes) and the partial last one are cut.
+    const base64At = (bytes: Buffer, shift: number) =>
+      Buffer.concat([Buffer.alloc(shift), bytes])
+        .toString("base64")
+        .slice(4, 64);
+    const forms = [
       privateKeyPem.split("\n")[3] ?? "",
-      der.toString("base64").slice(40, 104),
-      der.toString("hex").slice(80, 208),
+      d.toString("latin1"),
+      ...[0, 1, 2].map((shift) => base64At(d, shift)),
+      d.toString("base64url"),
+      d.toString("hex"),
+      d.toString("hex").toUpperCase(),
+      p.toString("latin1"),
+      base64At(p, 0),
       String(jwk.d).slice(10, 74),
-      String(jwk.p).slice(10, 60),
     ];
+    if (forms.length !== formsPerKey) throw new Error("vaultKeyForms: formsPerKey is out of date");
+    return forms;
   });
 }
 
