@@ -39,7 +39,9 @@ const credentialErrors = new Set([
  */
 export function classifyVaultFailure(err: unknown, keyId: string, action: VaultAction): VaultFailure {
   const e = isRecord(err) ? err : {};
-  const name = typeof e.name === "string" ? e.name : err instanceof Error ? err.name : typeof err;
+  const given = typeof e.name === "string" ? e.name : err instanceof Error ? err.name : typeof err;
+  // An error's name is quoted only when it is one: an SDK or a service can set it to anything.
+  const name = /^[A-Za-z]{1,60}$/.test(given) ? given : "Error";
   const status = typeof e.statusCode === "number" ? e.statusCode : undefined;
   const code = typeof e.code === "string" && /^[A-Za-z_]{1,60}$/.test(e.code) ? e.code : undefined;
   const untrusted = tlsTrustFailure(err);

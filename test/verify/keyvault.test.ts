@@ -1,3 +1,4 @@
+import { X509Certificate } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeJwt, decodeProtectedHeader } from "jose";
@@ -136,6 +137,42 @@ describe("verify signs through the local Key Vault: real SDK, real msal-node, th
     expect(report.timings.acquireMs).toBeUndefined();
     expectNothingSecretPrinted(report);
   });
+
+  it.each<[string, number, (o: Record<string, unknown>) => Record<string, unknown>, RegExp]>([
+    ["the certificate has expired", 120, (o) => o, /^certificate validity: expired on /],
+    [
+      "the declared thumbprint is another certificate's",
+      0,
+      (o) => ({ ...o, thumbprint: new X509Certificate(other.certificatePem).fingerprint.replaceAll(":", "") }),
+      /^thumbprint \(SHA-1\): declared [0-9A-F]{40} but the certificate's is [0-9A-F]{40}/,
+    ],
+  ])(
+    "fails preflight (exit 3) before asking the vault or the authority anything when %s",
+    async (_what, days, change, message) => {
+      const asked: string[] = [];
+      const real = t.credential(signer);
+      const counting = {
+        getToken: (scopes: string | string[], options?: Parameters<typeof real.getToken>[1]) => {
+          asked.push(String(scopes));
+          return real.getToken(scopes, options);
+        },
+      };
+      // The vault's certificates are valid for 3 months: 120 days on, this one has ended.
+      const clock = skippingClock();
+      await clock.sleep(days * 86_400_000);
+      const report = await runVerify(parseOptions(["--outputs", "-", "--ca-file", caFile]), {
+        env: {},
+        readStdin: async () => JSON.stringify(change(vaultOutputs())),
+        progress: (l) => progress.push(l),
+        clock,
+        vaultCredential: counting,
+      });
+      expect(report.exitCode).toBe(exitCodes.preflight);
+      expect(report.error?.message).toMatch(message);
+      expect(asked).toEqual([]);
+      expect(report.attempts).toEqual([]);
+    },
+  );
 
   it("fails preflight (exit 3) when the vault has no such key", async () => {
     const missing = current.keyId.replace("/client-cert/", "/no-such-cert/");

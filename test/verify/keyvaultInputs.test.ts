@@ -350,6 +350,12 @@ describe("what a vault failure means", () => {
       "sign",
       { kind: "other", transient: false, reason: "Key Vault sign failed (TypeError)" },
     ],
+    [
+      "an error whose name is not a name",
+      named("Bearer eyJhbGciOiJSUzI1NiJ9.secret-ish", "a message that is never quoted"),
+      "read",
+      { kind: "other", transient: false, reason: "Key Vault get key failed (Error)" },
+    ],
   ])("%s", (_what, err, action, expected) => {
     const failure = classifyVaultFailure(err, id, action);
     expect(failure).toEqual(expected);
