@@ -10090,7 +10090,7 @@ function agentFor(ca) {
 }
 
 // verify/vaultFailure.ts
-var vaultPermissionAdvice = "grant it the Key Vault Crypto User role (Microsoft.KeyVault/vaults/keys/sign/action), or the keys get and sign access-policy permissions";
+var vaultPermissionAdvice = (action) => `grant it the Key Vault Crypto User role (${action === "read" ? "Microsoft.KeyVault/vaults/keys/read and \u2026/keys/sign/action" : "Microsoft.KeyVault/vaults/keys/sign/action"}), or the keys get and sign access-policy permissions`;
 var credentialErrors = /* @__PURE__ */ new Set([
   "AggregateAuthenticationError",
   "CredentialUnavailableError",
@@ -10130,7 +10130,7 @@ function classifyVaultFailure(err, keyId, action) {
     return {
       kind: "forbidden",
       transient: false,
-      reason: `the identity may not ${action === "sign" ? "sign with" : "read"} ${keyId} (Key Vault answered 403${code ? ` ${code}` : ""}): ${vaultPermissionAdvice}`
+      reason: `the identity may not ${action === "sign" ? "sign with" : "read"} ${keyId} (Key Vault answered 403${code ? ` ${code}` : ""}): ${vaultPermissionAdvice(action)}`
     };
   if (status === 401)
     return {
