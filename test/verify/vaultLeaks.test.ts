@@ -54,13 +54,13 @@ const cases: Case[] = [
     answer: (r) =>
       reading(r) ? { status: 429, headers: { "retry-after": "1" }, body: echo(r, "Throttled") } : undefined,
     exitCode: exitCodes.timeout,
-    timeout: "2",
+    timeout: "1",
   },
   {
     what: "500 to every sign until the deadline",
     answer: (r) => (signing(r) ? { status: 500, body: echo(r, "InternalServerError") } : undefined),
     exitCode: exitCodes.timeout,
-    timeout: "2",
+    timeout: "1",
   },
   {
     what: "403 to sign",
