@@ -21,7 +21,7 @@ export type VaultAction = "read" | "sign";
  * equivalent.
  */
 export const vaultPermissionAdvice = (action: VaultAction): string =>
-  `grant it the Key Vault Crypto User role (${action === "read" ? "Microsoft.KeyVault/vaults/keys/read and …/keys/sign/action" : "Microsoft.KeyVault/vaults/keys/sign/action"}), or the keys get and sign access-policy permissions`;
+  `grant it the Key Vault Crypto User role (${action === "read" ? "Microsoft.KeyVault/vaults/keys/read and Microsoft.KeyVault/vaults/keys/sign/action" : "Microsoft.KeyVault/vaults/keys/sign/action"}), or the keys get and sign access-policy permissions`;
 
 const credentialErrors = new Set([
   "AggregateAuthenticationError",

@@ -101,7 +101,7 @@ describe("the GitHub Action with the key in Key Vault (the local Entra ID and Ke
     );
     expect(run.code).toBe(4);
     expect(run.log.split("\n").filter((l) => l.startsWith("::error"))).toEqual([
-      `::error title=entra-cert-auth verify::FAILED (ERR_AUTHENTICATION, exit 4): the identity may not read ${vaultCert.keyId} (Key Vault answered 403 Forbidden): grant it the Key Vault Crypto User role (Microsoft.KeyVault/vaults/keys/read and …/keys/sign/action), or the keys get and sign access-policy permissions`,
+      `::error title=entra-cert-auth verify::FAILED (ERR_AUTHENTICATION, exit 4): the identity may not read ${vaultCert.keyId} (Key Vault answered 403 Forbidden): grant it the Key Vault Crypto User role (Microsoft.KeyVault/vaults/keys/read and Microsoft.KeyVault/vaults/keys/sign/action), or the keys get and sign access-policy permissions`,
     ]);
     expect(run.outputs).toMatchObject({ verdict: "failed", "exit-code": "4" });
     expectClean(run, nobody);

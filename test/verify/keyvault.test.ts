@@ -191,7 +191,7 @@ describe("verify signs through the local Key Vault: real SDK, real msal-node, th
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(report.exitCode).toBe(exitCodes.authentication);
     expect(report.error?.message).toBe(
-      `the identity may not read ${current.keyId} (Key Vault answered 403 Forbidden): grant it the Key Vault Crypto User role (Microsoft.KeyVault/vaults/keys/read and …/keys/sign/action), or the keys get and sign access-policy permissions`,
+      `the identity may not read ${current.keyId} (Key Vault answered 403 Forbidden): grant it the Key Vault Crypto User role (Microsoft.KeyVault/vaults/keys/read and Microsoft.KeyVault/vaults/keys/sign/action), or the keys get and sign access-policy permissions`,
     );
     expect(report.attempts).toEqual([]);
     expectNothingSecretPrinted(report);

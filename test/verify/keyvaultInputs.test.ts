@@ -261,7 +261,7 @@ describe("what a vault failure means", () => {
       {
         kind: "forbidden",
         transient: false,
-        reason: `the identity may not read ${id} (Key Vault answered 403 Forbidden): grant it the Key Vault Crypto User role (Microsoft.KeyVault/vaults/keys/read and …/keys/sign/action), or the keys get and sign access-policy permissions`,
+        reason: `the identity may not read ${id} (Key Vault answered 403 Forbidden): grant it the Key Vault Crypto User role (Microsoft.KeyVault/vaults/keys/read and Microsoft.KeyVault/vaults/keys/sign/action), or the keys get and sign access-policy permissions`,
       },
     ],
     [

@@ -10090,7 +10090,7 @@ function agentFor(ca) {
 }
 
 // verify/vaultFailure.ts
-var vaultPermissionAdvice = (action) => `grant it the Key Vault Crypto User role (${action === "read" ? "Microsoft.KeyVault/vaults/keys/read and \u2026/keys/sign/action" : "Microsoft.KeyVault/vaults/keys/sign/action"}), or the keys get and sign access-policy permissions`;
+var vaultPermissionAdvice = (action) => `grant it the Key Vault Crypto User role (${action === "read" ? "Microsoft.KeyVault/vaults/keys/read and Microsoft.KeyVault/vaults/keys/sign/action" : "Microsoft.KeyVault/vaults/keys/sign/action"}), or the keys get and sign access-policy permissions`;
 var credentialErrors = /* @__PURE__ */ new Set([
   "AggregateAuthenticationError",
   "CredentialUnavailableError",
