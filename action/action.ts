@@ -132,7 +132,18 @@ async function readSecrets(env: NodeJS.ProcessEnv): Promise<Secrets> {
       if (file.privateKeyPem !== undefined) found.secrets.push(file.privateKeyPem);
       found.currentCertificatePem = file.certificatePem;
     } catch {
-      // Unreadable, or a wrong password: verify reports it. Mask the file's key lines as they are, if it has any.
+      // With Key Vault signing the file holds the certificate only (the key stays in the vault): its end date still
+      // makes expires-in-days. Anything else unreadable, or a wrong password: verify reports it.
+      found.currentCertificatePem = await readCertificateFile(
+        pathOf(env, certificateFile),
+        "certificate-file",
+        "",
+        "certificate only",
+      ).then(
+        (file) => file.certificatePem,
+        () => undefined,
+      );
+      // Mask the file's key lines as they are, if it has any.
       try {
         const text = readBounded(pathOf(env, certificateFile), "").toString("latin1");
         for (const block of text.match(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g) ??

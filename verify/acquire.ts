@@ -8,6 +8,7 @@ import {
 import { CodedError } from "../common/errors";
 import { tlsTrustFailure } from "../common/https";
 import { isRecord } from "../common/json";
+import { redact } from "../common/redact";
 import { signedAssertion } from "./assertion";
 import { type Backoff, backoffDelay, defaultBackoff, pollDelay, retryAfterMs } from "./backoff";
 import { diagnose } from "./diagnosis";
@@ -238,6 +239,7 @@ function credential(
             signer,
           );
           req.onSecret?.(assertion);
+          last.assertion = assertion;
           return assertion;
         } catch (err) {
           // msal-node passes the callback's error on; the classified failure is kept for classify().
@@ -260,6 +262,8 @@ function credential(
 interface LastResponse {
   /** A Key Vault call that failed while signing the assertion, already classified. */
   vault?: VaultFailure;
+  /** The assertion Key Vault signed for this attempt: taken out of a message before it is cut to one line. */
+  assertion?: string;
   status?: number;
   retryAfter?: string;
   /** AADSTS codes of an error answer, which msal-node drops when discovery fails. */
@@ -332,7 +336,7 @@ function classify(err: unknown, last: LastResponse): Outcome {
   if (isNetworkError(e, last.failure)) return { transient: true, reason: `network error (${e.errorCode ?? e.name})` };
   return {
     transient: false,
-    reason: `${e.errorCode ?? e.name ?? "error"}: ${firstLine(e.errorMessage ?? e.message ?? "unknown error")}`,
+    reason: `${e.errorCode ?? e.name ?? "error"}: ${firstLine(redact(e.errorMessage ?? e.message ?? "unknown error", [last.assertion]))}`,
   };
 }
 

@@ -41,7 +41,10 @@ export async function openVaultKey(
     .catch((err: unknown) => {
       throw new VaultCallError(classifyVaultFailure(err, keyId.id, "read"));
     });
-  const crypto = new CryptographyClient(key, credential, clientOptions);
+  // The signer is made for the id verify was given and checked (a Key Vault host or loopback), not for the `kid`
+  // the vault answered with: the SDK sends each sign call, and the identity's token, to the host of the key's id
+  // (keyvault-keys `cryptography/remoteCryptographyProvider.ts`, parseKeyVaultKeyIdentifier(key.id)).
+  const crypto = new CryptographyClient({ ...key, id: keyId.id }, credential, clientOptions);
   const sign: DigestSigner = async (algorithm: AssertionAlgorithm, digest: Uint8Array) => {
     try {
       const signed = await crypto.sign(algorithm, digest, { abortSignal: AbortSignal.timeout(options.timeoutMs) });

@@ -15,9 +15,13 @@ export interface VaultFailure {
 /** Read: the preflight's get of the key's public part; sign: the assertion's signature. */
 export type VaultAction = "read" | "sign";
 
-/** The permission advice every 403 carries: Key Vault's RBAC role for using keys, or the access-policy equivalent. */
-export const vaultPermissionAdvice =
-  "grant it the Key Vault Crypto User role (Microsoft.KeyVault/vaults/keys/sign/action), or the keys get and sign access-policy permissions";
+/**
+ * The permission advice a 403 carries: Key Vault's RBAC role for using keys, naming the data action that was
+ * refused (verify reads the key's public part before it signs, so a custom role needs both), or the access-policy
+ * equivalent.
+ */
+export const vaultPermissionAdvice = (action: VaultAction): string =>
+  `grant it the Key Vault Crypto User role (${action === "read" ? "Microsoft.KeyVault/vaults/keys/read and Microsoft.KeyVault/vaults/keys/sign/action" : "Microsoft.KeyVault/vaults/keys/sign/action"}), or the keys get and sign access-policy permissions`;
 
 const credentialErrors = new Set([
   "AggregateAuthenticationError",
@@ -39,7 +43,9 @@ const credentialErrors = new Set([
  */
 export function classifyVaultFailure(err: unknown, keyId: string, action: VaultAction): VaultFailure {
   const e = isRecord(err) ? err : {};
-  const name = typeof e.name === "string" ? e.name : err instanceof Error ? err.name : typeof err;
+  const given = typeof e.name === "string" ? e.name : err instanceof Error ? err.name : typeof err;
+  // An error's name is quoted only when it is one: an SDK or a service can set it to anything.
+  const name = /^[A-Za-z]{1,60}$/.test(given) ? given : "Error";
   const status = typeof e.statusCode === "number" ? e.statusCode : undefined;
   const code = typeof e.code === "string" && /^[A-Za-z_]{1,60}$/.test(e.code) ? e.code : undefined;
   const untrusted = tlsTrustFailure(err);
@@ -69,7 +75,7 @@ export function classifyVaultFailure(err: unknown, keyId: string, action: VaultA
     return {
       kind: "forbidden",
       transient: false,
-      reason: `the identity may not ${action === "sign" ? "sign with" : "read"} ${keyId} (Key Vault answered 403${code ? ` ${code}` : ""}): ${vaultPermissionAdvice}`,
+      reason: `the identity may not ${action === "sign" ? "sign with" : "read"} ${keyId} (Key Vault answered 403${code ? ` ${code}` : ""}): ${vaultPermissionAdvice(action)}`,
     };
   if (status === 401)
     return {

@@ -8,7 +8,7 @@ import {
   markdownReport,
   readCertificateFile,
   verdictLine
-} from "./chunks/chunk-SHAW5LHZ.mjs";
+} from "./chunks/chunk-VEVW24I7.mjs";
 import "./chunks/chunk-MERNYWXT.mjs";
 import {
   isRoleValue,
@@ -123,6 +123,7 @@ var inputOfFlag = {
   "--cwd": "working-directory",
   "--certificate": "certificate-file",
   "--certificate-password-env": "certificate-password",
+  "--key-vault-key-id": "key-vault-key-id",
   "--scope": "scope",
   "--expected-roles": "expected-roles",
   "--api-client-id": "api-client-id",
@@ -160,6 +161,7 @@ function actionInputs(env) {
       outputs: outputsFile ?? "-",
       certificate: path("certificate-file"),
       "certificate-password-env": certificatePassword === void 0 ? void 0 : passwordVariable,
+      "key-vault-key-id": get("key-vault-key-id"),
       scope: get("scope"),
       "expected-roles": get("expected-roles"),
       "api-client-id": get("api-client-id"),
@@ -284,7 +286,7 @@ async function runAction(io) {
       expiresInDays: report2.certificates[0]?.daysLeft
     });
   }
-  const { runVerify } = await import("./chunks/run-72RJRT6B.mjs");
+  const { runVerify } = await import("./chunks/run-BS6CESJ4.mjs");
   const report = inTerms(
     await runVerify(inputs.options, {
       env: inputs.certificatePassword === void 0 ? env : { ...env, [passwordVariable]: inputs.certificatePassword },
@@ -330,6 +332,15 @@ async function readSecrets(env) {
       if (file.privateKeyPem !== void 0) found.secrets.push(file.privateKeyPem);
       found.currentCertificatePem = file.certificatePem;
     } catch {
+      found.currentCertificatePem = await readCertificateFile(
+        pathOf(env, certificateFile),
+        "certificate-file",
+        "",
+        "certificate only"
+      ).then(
+        (file) => file.certificatePem,
+        () => void 0
+      );
       try {
         const text = readBounded(pathOf(env, certificateFile), "").toString("latin1");
         for (const block of text.match(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g) ?? [])

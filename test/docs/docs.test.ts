@@ -93,6 +93,12 @@ describe("the README and docs/", () => {
     for (const page of pages.filter((p) => p !== "README.md")) expect([...linked], page).toContain(page);
   });
 
+  it("show the Key Vault client example as examples/vault-client/client.mts holds it (type-checked and run by the tests)", () => {
+    const section = text("docs/key-vault.md").split("## A client that signs with the vault-held key")[1] ?? "";
+    const shown = /^```ts\n([\s\S]*?)^```/m.exec(section)?.[1];
+    expect(shown).toBe(text("examples/vault-client/client.mts"));
+  });
+
   it.each(pages)("%s runs only npm scripts that exist, with flags their command takes", (page) => {
     for (const line of commands(page)) {
       for (const m of line.matchAll(/\bnpm (?:run(?: --silent| -s)? ([a-z][\w:-]*)|(start)|(test))\b/g)) {

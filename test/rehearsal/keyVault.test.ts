@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../rehearsal/main";
-import { root } from "../support/processes";
+import { root, runScript, waitForLine } from "../support/processes";
 import { expectHolds, expectNoSecrets } from "../support/secrets";
 import { fileTempDir } from "../support/tempFolders";
 import { capture } from "./capture";
@@ -64,6 +64,50 @@ describe("npm start -- --key-vault --rotate", () => {
     expectHolds(plain, "PRIVATE KEY", "the checkpoint holds a private key", false);
     for (const form of forms) expect(plain.includes(form), "the checkpoint holds the client's key").toBe(false);
     expect(checkpoint.resources.some((r) => r.type === "tls:index/privateKey:PrivateKey")).toBe(false);
+  });
+
+  it("prints commands that serve the folder again and verify as the pipeline identity through DefaultAzureCredential", async () => {
+    // "  npm run entra -- …", "  npm run keyvault -- …" and "  AZURE_…=… npm run verify -- …", as the run printed them.
+    const printed = (script: string) => {
+      const line = run.stdout.split("\n").find((l) => l.includes(` npm run ${script} -- `)) ?? "";
+      const [before = "", after = ""] = line.replace(/^rehearsal:/, "").split(` npm run ${script} -- `);
+      const env = Object.fromEntries(
+        before
+          .split(/\s+/)
+          .filter((w) => w.includes("="))
+          .map((w) => [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)]),
+      );
+      return { env, args: after.trim().split(/\s+/) };
+    };
+    const entra = runScript("entra/main.ts", printed("entra").args);
+    const vault = runScript("keyvault/main.ts", printed("keyvault").args);
+    try {
+      // Serving, or gone: a server that exits says why on stderr.
+      const serving = (server: typeof entra) =>
+        Promise.race([
+          waitForLine(server.child, /serving on/),
+          server.done.then(({ code, stderr }) => expect.fail(`exited ${code}: ${stderr}`)),
+        ]);
+      await Promise.all([serving(entra), serving(vault)]);
+      const verify = printed("verify");
+      expect(Object.keys(verify.env).sort()).toEqual([
+        "AZURE_CLIENT_CERTIFICATE_PATH",
+        "AZURE_CLIENT_ID",
+        "AZURE_TENANT_ID",
+      ]);
+      const { code, stdout, stderr } = await runScript("verify/main.ts", verify.args, {
+        env: { ...verify.env, AZURE_CLIENT_SECRET: "", AZURE_FEDERATED_TOKEN_FILE: "", GITHUB_STEP_SUMMARY: "" },
+      }).done;
+      expect(code, stderr).toBe(0);
+      expect(stdout).toMatch(/^ {2}PASS {2}vault key matches certificate/m);
+      expect(stdout).toMatch(/^verified: a certificate-authenticated token/m);
+      expectNoSecrets(stdout + stderr);
+    } finally {
+      for (const server of [entra, vault]) {
+        server.child.kill();
+        await server.done;
+      }
+    }
   });
 
   it("prints no key, token or assertion", () => {

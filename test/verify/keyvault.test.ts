@@ -1,3 +1,4 @@
+import { X509Certificate } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeJwt, decodeProtectedHeader } from "jose";
@@ -137,6 +138,42 @@ describe("verify signs through the local Key Vault: real SDK, real msal-node, th
     expectNothingSecretPrinted(report);
   });
 
+  it.each<[string, number, (o: Record<string, unknown>) => Record<string, unknown>, RegExp]>([
+    ["the certificate has expired", 120, (o) => o, /^certificate validity: expired on /],
+    [
+      "the declared thumbprint is another certificate's",
+      0,
+      (o) => ({ ...o, thumbprint: new X509Certificate(other.certificatePem).fingerprint.replaceAll(":", "") }),
+      /^thumbprint \(SHA-1\): declared [0-9A-F]{40} but the certificate's is [0-9A-F]{40}/,
+    ],
+  ])(
+    "fails preflight (exit 3) before asking the vault or the authority anything when %s",
+    async (_what, days, change, message) => {
+      const asked: string[] = [];
+      const real = t.credential(signer);
+      const counting = {
+        getToken: (scopes: string | string[], options?: Parameters<typeof real.getToken>[1]) => {
+          asked.push(String(scopes));
+          return real.getToken(scopes, options);
+        },
+      };
+      // The vault's certificates are valid for 3 months: 120 days on, this one has ended.
+      const clock = skippingClock();
+      await clock.sleep(days * 86_400_000);
+      const report = await runVerify(parseOptions(["--outputs", "-", "--ca-file", caFile]), {
+        env: {},
+        readStdin: async () => JSON.stringify(change(vaultOutputs())),
+        progress: (l) => progress.push(l),
+        clock,
+        vaultCredential: counting,
+      });
+      expect(report.exitCode).toBe(exitCodes.preflight);
+      expect(report.error?.message).toMatch(message);
+      expect(asked).toEqual([]);
+      expect(report.attempts).toEqual([]);
+    },
+  );
+
   it("fails preflight (exit 3) when the vault has no such key", async () => {
     const missing = current.keyId.replace("/client-cert/", "/no-such-cert/");
     const report = await verify(vaultOutputs(missing), signer);
@@ -154,7 +191,7 @@ describe("verify signs through the local Key Vault: real SDK, real msal-node, th
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(report.exitCode).toBe(exitCodes.authentication);
     expect(report.error?.message).toBe(
-      `the identity may not read ${current.keyId} (Key Vault answered 403 Forbidden): grant it the Key Vault Crypto User role (Microsoft.KeyVault/vaults/keys/sign/action), or the keys get and sign access-policy permissions`,
+      `the identity may not read ${current.keyId} (Key Vault answered 403 Forbidden): grant it the Key Vault Crypto User role (Microsoft.KeyVault/vaults/keys/read and Microsoft.KeyVault/vaults/keys/sign/action), or the keys get and sign access-policy permissions`,
     );
     expect(report.attempts).toEqual([]);
     expectNothingSecretPrinted(report);

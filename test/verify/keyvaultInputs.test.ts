@@ -261,7 +261,7 @@ describe("what a vault failure means", () => {
       {
         kind: "forbidden",
         transient: false,
-        reason: `the identity may not read ${id} (Key Vault answered 403 Forbidden): grant it the Key Vault Crypto User role (Microsoft.KeyVault/vaults/keys/sign/action), or the keys get and sign access-policy permissions`,
+        reason: `the identity may not read ${id} (Key Vault answered 403 Forbidden): grant it the Key Vault Crypto User role (Microsoft.KeyVault/vaults/keys/read and Microsoft.KeyVault/vaults/keys/sign/action), or the keys get and sign access-policy permissions`,
       },
     ],
     [
@@ -349,6 +349,12 @@ describe("what a vault failure means", () => {
       named("TypeError", "Operation sign is not supported"),
       "sign",
       { kind: "other", transient: false, reason: "Key Vault sign failed (TypeError)" },
+    ],
+    [
+      "an error whose name is not a name",
+      named("Bearer eyJhbGciOiJSUzI1NiJ9.secret-ish", "a message that is never quoted"),
+      "read",
+      { kind: "other", transient: false, reason: "Key Vault get key failed (Error)" },
     ],
   ])("%s", (_what, err, action, expected) => {
     const failure = classifyVaultFailure(err, id, action);

@@ -144,7 +144,7 @@ function humanReport(r) {
   const lines = [];
   if (r.inputs)
     lines.push(
-      `verify: client ${r.inputs.clientId} at ${r.inputs.authority}, scope ${r.inputs.scope}${r.inputs.keyVaultKeyId ? `, signing with Key Vault key ${r.inputs.keyVaultKeyId}` : ""}`
+      `verify: client ${r.inputs.clientId} at ${r.inputs.authority}, scope ${r.inputs.scope}${r.inputs.keyVaultKeyId ? `, the assertion (${r.inputs.assertion.split(",")[0]}) signed by Key Vault key ${r.inputs.keyVaultKeyId}` : ""}`
     );
   for (const w of r.warnings) lines.push(`  WARN  ${w}`);
   const rows = [...r.preflight, ...r.checks];
@@ -158,7 +158,8 @@ function verdictLine(r) {
   const tries = r.attempts.length === 1 ? "1 attempt" : `${r.attempts.length} attempts`;
   if (r.verdict === "verified") {
     const roles = r.inputs?.expectedRoles.length ? ` with ${r.inputs.expectedRoles.join(", ")}` : "";
-    return `verified: a certificate-authenticated token for ${r.inputs?.scope}${roles} (${tries}, ${formatSeconds(r.timings.totalMs)})`;
+    const vault = r.inputs?.keyVaultKeyId ? ", its assertion signed by Key Vault" : "";
+    return `verified: a certificate-authenticated token for ${r.inputs?.scope}${roles}${vault} (${tries}, ${formatSeconds(r.timings.totalMs)})`;
   }
   return `FAILED (${r.error?.code}, exit ${r.exitCode}): ${r.error?.message}`;
 }

@@ -7,7 +7,7 @@ import {
   readCertificateFile,
   redact,
   scrubReport
-} from "./chunk-SHAW5LHZ.mjs";
+} from "./chunk-VEVW24I7.mjs";
 import {
   pemBlocks,
   pemLabel
@@ -10090,7 +10090,7 @@ function agentFor(ca) {
 }
 
 // verify/vaultFailure.ts
-var vaultPermissionAdvice = "grant it the Key Vault Crypto User role (Microsoft.KeyVault/vaults/keys/sign/action), or the keys get and sign access-policy permissions";
+var vaultPermissionAdvice = (action) => `grant it the Key Vault Crypto User role (${action === "read" ? "Microsoft.KeyVault/vaults/keys/read and Microsoft.KeyVault/vaults/keys/sign/action" : "Microsoft.KeyVault/vaults/keys/sign/action"}), or the keys get and sign access-policy permissions`;
 var credentialErrors = /* @__PURE__ */ new Set([
   "AggregateAuthenticationError",
   "CredentialUnavailableError",
@@ -10099,7 +10099,8 @@ var credentialErrors = /* @__PURE__ */ new Set([
 ]);
 function classifyVaultFailure(err, keyId, action) {
   const e = isRecord(err) ? err : {};
-  const name3 = typeof e.name === "string" ? e.name : err instanceof Error ? err.name : typeof err;
+  const given = typeof e.name === "string" ? e.name : err instanceof Error ? err.name : typeof err;
+  const name3 = /^[A-Za-z]{1,60}$/.test(given) ? given : "Error";
   const status = typeof e.statusCode === "number" ? e.statusCode : void 0;
   const code = typeof e.code === "string" && /^[A-Za-z_]{1,60}$/.test(e.code) ? e.code : void 0;
   const untrusted = tlsTrustFailure(err);
@@ -10129,7 +10130,7 @@ function classifyVaultFailure(err, keyId, action) {
     return {
       kind: "forbidden",
       transient: false,
-      reason: `the identity may not ${action === "sign" ? "sign with" : "read"} ${keyId} (Key Vault answered 403${code ? ` ${code}` : ""}): ${vaultPermissionAdvice}`
+      reason: `the identity may not ${action === "sign" ? "sign with" : "read"} ${keyId} (Key Vault answered 403${code ? ` ${code}` : ""}): ${vaultPermissionAdvice(action)}`
     };
   if (status === 401)
     return {
@@ -10271,6 +10272,7 @@ function credential(req, last) {
             signer
           );
           req.onSecret?.(assertion);
+          last.assertion = assertion;
           return assertion;
         } catch (err) {
           last.vault = err instanceof VaultCallError ? err.failure : classifyVaultFailure(err, keyId, "sign");
@@ -10333,7 +10335,7 @@ function classify(err, last) {
   if (isNetworkError(e, last.failure)) return { transient: true, reason: `network error (${e.errorCode ?? e.name})` };
   return {
     transient: false,
-    reason: `${e.errorCode ?? e.name ?? "error"}: ${firstLine(e.errorMessage ?? e.message ?? "unknown error")}`
+    reason: `${e.errorCode ?? e.name ?? "error"}: ${firstLine(redact(e.errorMessage ?? e.message ?? "unknown error", [last.assertion]))}`
   };
 }
 function isNetworkError(e, failure) {
@@ -11081,7 +11083,7 @@ async function openVaultKey(keyId, credential2, options) {
   const key = await new KeyClient(keyId.vaultUrl, credential2, clientOptions).getKey(keyId.name, { version: keyId.version, abortSignal: AbortSignal.timeout(options.timeoutMs) }).catch((err) => {
     throw new VaultCallError(classifyVaultFailure(err, keyId.id, "read"));
   });
-  const crypto4 = new CryptographyClient(key, credential2, clientOptions);
+  const crypto4 = new CryptographyClient({ ...key, id: keyId.id }, credential2, clientOptions);
   const sign = async (algorithm, digest) => {
     try {
       const signed = await crypto4.sign(algorithm, digest, { abortSignal: AbortSignal.timeout(options.timeoutMs) });
