@@ -186,20 +186,27 @@ function checkActionSteps(file, where, steps, action) {
   }
 }
 
-function main() {
-  const args = process.argv.slice(2);
+/** This repository's pipeline files: action.yml, docs/examples, templates, the README and docs/*.md. */
+function defaultFiles() {
   const examples = join(root, "docs", "examples");
-  const files = args.length
-    ? args.map((f) => resolve(f))
-    : [
-        join(root, "action.yml"),
-        ...readdirSync(examples).map((f) => join(examples, f)),
-        ...readdirSync(join(root, "templates")).map((f) => join(root, "templates", f)),
-        join(root, "README.md"),
-        ...readdirSync(join(root, "docs"))
-          .filter((f) => f.endsWith(".md"))
-          .map((f) => join(root, "docs", f)),
-      ];
+  return [
+    join(root, "action.yml"),
+    ...readdirSync(examples).map((f) => join(examples, f)),
+    ...readdirSync(join(root, "templates")).map((f) => join(root, "templates", f)),
+    join(root, "README.md"),
+    ...readdirSync(join(root, "docs"))
+      .filter((f) => f.endsWith(".md"))
+      .map((f) => join(root, "docs", f)),
+  ];
+}
+
+/**
+ * Checks the given files (default: this repository's), in this process: one line per problem, and how many files
+ * were checked. The tests call it directly, so the compiled schemas load once per test worker.
+ */
+function validatePipelines(paths = []) {
+  problems.length = 0;
+  const files = paths.length ? paths.map((f) => resolve(f)) : defaultFiles();
   const action = parse(readFileSync(join(root, "action.yml"), "utf8"));
   for (const file of files) {
     if (file.endsWith(".md")) checkMarkdown(file, action);
@@ -207,11 +214,19 @@ function main() {
     else if (/azure-pipelines|[\\/]templates[\\/]/.test(file)) checkAzure(file);
     else checkWorkflow(file, action);
   }
-  for (const p of problems) console.error(p);
-  console.log(
-    `${files.length} pipeline files checked: ${problems.length === 0 ? "valid" : `${problems.length} problems`}`,
-  );
-  process.exitCode = problems.length === 0 ? 0 : 1;
+  return { checked: files.length, problems: [...problems] };
 }
 
-main();
+/** What the command prints: the problems on stderr, then the closing line on stdout. */
+function summary({ checked, problems: found }) {
+  return `${checked} pipeline files checked: ${found.length === 0 ? "valid" : `${found.length} problems`}`;
+}
+
+if (require.main === module) {
+  const result = validatePipelines(process.argv.slice(2));
+  for (const p of result.problems) console.error(p);
+  console.log(summary(result));
+  process.exitCode = result.problems.length === 0 ? 0 : 1;
+}
+
+module.exports = { validatePipelines, summary };
