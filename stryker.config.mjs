@@ -26,6 +26,8 @@ export const critical = [
   "action/mask.ts",
   "entra/grant.ts",
   "entra/jws.ts",
+  "verify/vaultPreflight.ts",
+  "verify/keyVaultKeyId.ts",
 ];
 
 /**

@@ -34,6 +34,7 @@ export const mutationTests = [
   "test/verify/tokenChecks.test.ts",
   "test/verify/report.test.ts",
   "test/verify/preflight.test.ts",
+  "test/verify/keyvaultInputs.test.ts",
 ];
 
 export default defineConfig({

@@ -32,6 +32,7 @@ export function vaultKeyChecks(
     );
     return checks;
   }
+  // Stryker disable next-line OptionalChaining: an RSA KeyObject always has asymmetricKeyDetails (node:crypto docs)
   checks.push(pass("vault key type", `${key.kty} ${key.publicKey.asymmetricKeyDetails?.modulusLength} bits`));
   checks.push(
     samePublicKey(certificate, key.publicKey)

@@ -7,7 +7,7 @@ import { ArgumentError } from "../../common/errors";
 import { readCertificateFile } from "../../verify/certificateFile";
 import { InputError } from "../../verify/errors";
 import { fromEnvironment, fromStackOutputs, vaultMode } from "../../verify/inputs";
-import { parseKeyVaultKeyId } from "../../verify/keyVaultKeyId";
+import { type KeyIdProblem, keyIdProblemMessage, parseKeyVaultKeyId } from "../../verify/keyVaultKeyId";
 import { parseOptions } from "../../verify/options";
 import { preflight } from "../../verify/preflight";
 import { classifyVaultFailure } from "../../verify/vaultFailure";
@@ -51,6 +51,33 @@ describe("Key Vault key ids: the versioned id, nothing else, never echoed", () =
     ["a password", "hunter2hunter2", "not-a-key-id"],
   ])("refuses %s", (_what, text, problem) => {
     expect(parseKeyVaultKeyId(text)).toBe(problem);
+  });
+
+  it("takes an id of up to 400 characters and refuses a longer one", () => {
+    const id = (length: number) => `https://${"a".repeat(length - 64)}.vault.azure.net/keys/k/${version}`;
+    expect(id(400)).toHaveLength(400);
+    expect(parseKeyVaultKeyId(id(400))).toMatchObject({ name: "k" });
+    expect(parseKeyVaultKeyId(id(401))).toBe("not-a-key-id");
+  });
+
+  it("refuses an id with whitespace around or in it, which the URL parser would silently strip", () => {
+    expect(new URL(`${keyId}\n`).pathname).toBe(`/keys/client-cert/${version}`);
+    for (const text of [`${keyId}\n`, ` ${keyId}`, `${keyId}\t`, keyId.replace("/keys/", "/keys/\n")])
+      expect(parseKeyVaultKeyId(text)).toBe("not-a-key-id");
+  });
+
+  it.each<[KeyIdProblem, string]>([
+    [
+      "not-a-vault-host",
+      "keyVaultKeyId is not on a Key Vault host (<vault>.vault.azure.net, the sovereign clouds' vault domains, or a loopback vault): verify sends the signing identity's token only to Key Vault",
+    ],
+    [
+      "no-version",
+      "keyVaultKeyId names a key without its version: give the versioned id (https://<vault>/keys/<name>/<32 hex digits>), as the stack's keyVaultKeyId output holds it; the certificate was issued for one version of the key",
+    ],
+    ["not-a-key-id", "keyVaultKeyId is not a Key Vault key id (https://<vault>/keys/<name>/<32 hex digits>)"],
+  ])("says of a %s id, naming the field only: …", (problem, message) => {
+    expect(keyIdProblemMessage("keyVaultKeyId", problem)).toBe(message);
   });
 
   it("refuses a bad --key-vault-key-id as an argument error (exit 2) that does not quote it", () => {
@@ -186,7 +213,7 @@ describe("the vault key against the certificate", () => {
     other = await makeCertificate();
   });
   const names = { keyId: "keyVaultKeyId", certificate: "certificatePem" };
-  const now = new Date();
+  const now = new Date(Date.UTC(2026, 5, 1));
   const vaultKey = (key: TestCertificate, extra: Record<string, unknown> = {}) => ({
     id: parseKeyVaultKeyId(keyId) as Exclude<ReturnType<typeof parseKeyVaultKeyId>, string>,
     kty: "RSA-HSM",
@@ -213,6 +240,69 @@ describe("the vault key against the certificate", () => {
       detail:
         "the key keyVaultKeyId names is not the key of certificatePem: take both from one deployment (the key id of the certificate's version)",
     });
+  });
+
+  it("passes a software RSA key, and a key whose operations and dates the vault did not say", () => {
+    const key = vaultKey(cert, { kty: "RSA", keyOps: undefined, enabled: undefined });
+    const checks = vaultKeyChecks(key, new X509Certificate(cert.certificatePem), names, now);
+    expect(checks.map((c) => [c.name, c.ok, c.detail])).toEqual([
+      ["vault key type", true, "RSA 2048 bits"],
+      ["vault key matches certificate", true, `${keyId} holds the certificate's key`],
+    ]);
+  });
+
+  it("takes a key from the moment its notBefore comes to the moment before it expires", () => {
+    const at = (extra: Record<string, unknown>) =>
+      vaultKeyChecks(vaultKey(cert, extra), new X509Certificate(cert.certificatePem), names, now).filter((c) => !c.ok);
+    expect(at({ notBefore: now, expiresOn: new Date(now.getTime() + 1) })).toEqual([]);
+    expect(at({ expiresOn: now }).map((c) => c.name)).toEqual(["vault key validity"]);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    [
+      "an EC key",
+      { kty: "EC", publicKey: undefined },
+      "keyVaultKeyId names a EC key: Entra ID accepts only RSA certificate credentials; give the key of the certificate in certificatePem",
+    ],
+    [
+      "an RSA key the vault gave no public part of",
+      { kty: "RSA", publicKey: undefined },
+      "keyVaultKeyId names a key without a public part: Entra ID accepts only RSA certificate credentials; give the key of the certificate in certificatePem",
+    ],
+    [
+      "a key type of odd shape, not repeated",
+      { kty: "<script>EC", publicKey: undefined },
+      "keyVaultKeyId names a non-RSA key: Entra ID accepts only RSA certificate credentials; give the key of the certificate in certificatePem",
+    ],
+    [
+      "a key type that is too long or not upper case, not repeated",
+      { kty: "OCT-HSM-EXTRA", publicKey: undefined },
+      "keyVaultKeyId names a non-RSA key: Entra ID accepts only RSA certificate credentials; give the key of the certificate in certificatePem",
+    ],
+    [
+      "a key type in lower case, not repeated",
+      { kty: "ec", publicKey: undefined },
+      "keyVaultKeyId names a non-RSA key: Entra ID accepts only RSA certificate credentials; give the key of the certificate in certificatePem",
+    ],
+    [
+      "a key that may not sign",
+      { keyOps: ["encrypt", "decrypt"] },
+      "the key keyVaultKeyId names does not permit sign (its key_ops): a certificate's key made by Key Vault permits it; check the key's operations",
+    ],
+    ["a disabled key", { enabled: false }, "the key keyVaultKeyId names is disabled in the vault: enable it"],
+    [
+      "an expired key",
+      { expiresOn: new Date(Date.UTC(2026, 0, 2)) },
+      "the vault key expired on 2026-01-02T00:00:00.000Z: rotate the certificate",
+    ],
+    [
+      "a key not yet valid",
+      { notBefore: new Date(Date.UTC(2099, 0, 2)) },
+      "the vault key is not usable until 2099-01-02T00:00:00.000Z: wait, or check the clock",
+    ],
+  ])("says what is wrong with %s", (_what, extra, detail) => {
+    const checks = vaultKeyChecks(vaultKey(cert, extra), new X509Certificate(cert.certificatePem), names, now);
+    expect(checks.filter((c) => !c.ok).map((c) => c.detail)).toEqual([detail]);
   });
 
   it.each<[string, Record<string, unknown>, string]>([
