@@ -24,6 +24,10 @@ const e2e = [
   "test/rehearsal/engine/state.test.ts",
   // A file of rehearsal runs is named for it: `<noun>.rehearsal.test.ts`.
   "test/**/*.rehearsal.test.ts",
+  // verify's leak sweep through a hostile vault and the docs' vault client: the shipped CLI and the example started
+  // against the local servers, about 20 s of processes together.
+  "test/verify/vaultLeaks.test.ts",
+  "test/examples/vaultClient.test.ts",
 ];
 // Minutes, not seconds: packing the package and installing it (the Pulumi SDKs and providers) into a scratch program.
 const slow = ["test/rehearsal/library.test.ts", "test/verify/pack.test.ts"];
