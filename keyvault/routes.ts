@@ -21,7 +21,7 @@ import { parseCreateRequest } from "./policy";
 import { actions, grants, isRoleName, type RoleName, roleNames } from "./rbac";
 import { secretValue } from "./secret";
 import { isSignAlgorithm, signDigest } from "./sign";
-import type { CertificateObject, CertificateVersion, VaultStore } from "./store";
+import { type CertificateObject, type CertificateVersion, entryOf, type VaultStore } from "./store";
 import type { Principal, TrustedIssuer } from "./token";
 
 /** Everything the routes need; `vaultUrl` is known only once the server listens. */
@@ -149,7 +149,7 @@ interface Op {
 
 /** Refuses the caller without a role that grants the dataAction, as Key Vault's RBAC does (403 ForbiddenByRbac). */
 function authorize({ ctx, caller }: Op, action: string, resource: string): void {
-  const roles = ctx.store.state.roleAssignments[caller.oid] ?? [];
+  const roles = entryOf(ctx.store.state.roleAssignments, caller.oid) ?? [];
   if (grants(roles, action)) return;
   const vault = "local";
   throw akv.forbidden(
@@ -164,7 +164,7 @@ const key = (name: string) => name.toLowerCase();
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
 
 function findCertificate(op: Op, name: string): CertificateObject {
-  const c = op.ctx.store.state.certificates[key(name)];
+  const c = entryOf(op.ctx.store.state.certificates, key(name));
   if (!c || c.versions.length === 0) throw akv.certificateNotFound(name);
   return c;
 }
@@ -193,12 +193,12 @@ async function createCertificate(op: Op, name: string): Promise<void> {
   authorize(op, actions.certificateCreate, `certificates/${name}`);
   const request = parseCreateRequest(await readJson(op.req));
   const { store, now } = op.ctx;
-  if (store.state.deletedCertificates[key(name)]) throw akv.deletedButRecoverable(name);
+  if (entryOf(store.state.deletedCertificates, key(name))) throw akv.deletedButRecoverable(name);
   const issued = await issue(request.policy, now(), { enabled: request.enabled, tags: request.tags });
   const c = store.change((s) => {
     // Checked again: another create may have deleted or changed it while the key was made.
-    if (s.deletedCertificates[key(name)]) throw akv.deletedButRecoverable(name);
-    const existing = s.certificates[key(name)];
+    if (entryOf(s.deletedCertificates, key(name))) throw akv.deletedButRecoverable(name);
+    const existing = entryOf(s.certificates, key(name));
     const next: CertificateObject = {
       name: existing?.name ?? name,
       versions: [...(existing?.versions ?? []), issued.version],
@@ -218,11 +218,11 @@ const randomHex = () => randomUUID().replaceAll("-", "");
 /** The create operation completes when it is first polled: the key and certificate are already made. */
 function getPending(op: Op, name: string): void {
   authorize(op, actions.certificateRead, `certificates/${name}`);
-  const c = op.ctx.store.state.certificates[key(name)];
+  const c = entryOf(op.ctx.store.state.certificates, key(name));
   if (!c?.pending) throw akv.pendingNotFound(name);
   if (!c.pending.polled)
     op.ctx.store.change((s) => {
-      const p = s.certificates[key(name)]?.pending;
+      const p = entryOf(s.certificates, key(name))?.pending;
       if (p) p.polled = true;
     });
   sendJson(op.res, 200, pendingOperation(op.ctx.vaultUrl(), c, true));
@@ -277,7 +277,7 @@ function deleteCertificate(op: Op, name: string): void {
   findCertificate(op, name);
   const at = seconds(op.ctx.now());
   const deleted = op.ctx.store.change((s) => {
-    const c = s.certificates[key(name)];
+    const c = entryOf(s.certificates, key(name));
     if (!c) throw akv.certificateNotFound(name);
     delete s.certificates[key(name)];
     const { pending: _, ...certificate } = c;
@@ -291,7 +291,7 @@ function deleteCertificate(op: Op, name: string): void {
 
 function getDeleted(op: Op, name: string): void {
   authorize(op, actions.certificateRead, `deletedcertificates/${name}`);
-  const d = op.ctx.store.state.deletedCertificates[key(name)];
+  const d = entryOf(op.ctx.store.state.deletedCertificates, key(name));
   const latest = d?.certificate.versions[d.certificate.versions.length - 1];
   if (!d || !latest) throw akv.deletedNotFound(name);
   sendJson(op.res, 200, deletedBundle(op.ctx.vaultUrl(), d, latest));
@@ -299,7 +299,7 @@ function getDeleted(op: Op, name: string): void {
 
 function purge(op: Op, name: string): void {
   authorize(op, actions.certificatePurge, `deletedcertificates/${name}`);
-  if (!op.ctx.store.state.deletedCertificates[key(name)]) throw akv.deletedNotFound(name);
+  if (!entryOf(op.ctx.store.state.deletedCertificates, key(name))) throw akv.deletedNotFound(name);
   op.ctx.store.change((s) => {
     delete s.deletedCertificates[key(name)];
   });
@@ -332,7 +332,7 @@ async function updateCertificate(op: Op, name: string, version: string): Promise
   const v = findVersion(c, version, () => akv.certificateNotFound(name, version || undefined));
   const at = seconds(op.ctx.now());
   const updated = op.ctx.store.change((s) => {
-    const target = s.certificates[key(name)]?.versions.find((x) => x.version === v.version);
+    const target = entryOf(s.certificates, key(name))?.versions.find((x) => x.version === v.version);
     if (!target) throw akv.certificateNotFound(name, version || undefined);
     if (tags !== undefined) target.tags = tags;
     if (typeof attributes.enabled === "boolean") target.enabled = attributes.enabled;
@@ -352,9 +352,9 @@ function updateTags(tags: unknown): Record<string, string> {
 /** RecoverDeletedCertificate: the soft-deleted certificate, its key and secret come back under their name. */
 function recover(op: Op, name: string): void {
   authorize(op, actions.certificateRecover, `deletedcertificates/${name}`);
-  if (!op.ctx.store.state.deletedCertificates[key(name)]) throw akv.deletedNotFound(name);
+  if (!entryOf(op.ctx.store.state.deletedCertificates, key(name))) throw akv.deletedNotFound(name);
   const c = op.ctx.store.change((s) => {
-    const d = s.deletedCertificates[key(name)];
+    const d = entryOf(s.deletedCertificates, key(name));
     if (!d) throw akv.deletedNotFound(name);
     delete s.deletedCertificates[key(name)];
     s.certificates[key(name)] = d.certificate;
@@ -366,7 +366,7 @@ function recover(op: Op, name: string): void {
 
 function keyVersion(op: Op, name: string, version: string) {
   const notFound = () => akv.keyNotFound(name, version);
-  const c = op.ctx.store.state.certificates[key(name)] ?? raise(notFound());
+  const c = entryOf(op.ctx.store.state.certificates, key(name)) ?? raise(notFound());
   return { c, v: findVersion(c, version, notFound) };
 }
 
@@ -398,7 +398,7 @@ async function sign(op: Op, name: string, version: string): Promise<void> {
 async function getSecret(op: Op, name: string, version: string): Promise<void> {
   authorize(op, actions.secretGet, `secrets/${name}`);
   const notFound = () => akv.secretNotFound(name, version);
-  const c = op.ctx.store.state.certificates[key(name)] ?? raise(notFound());
+  const c = entryOf(op.ctx.store.state.certificates, key(name)) ?? raise(notFound());
   const v = findVersion(c, version, notFound);
   // The value of a disabled version is never served, the private key of an exportable one least of all.
   if (!v.enabled) throw akv.disabled("get", "secret");
