@@ -123,6 +123,11 @@ export const akv = {
     ),
   badRoute: (method: string, path: string) =>
     new KeyVaultError(400, "BadParameter", `The request URI ${method} ${path} is not valid.`),
+  /** Requests node's HTTP parser refuses before any route sees them. */
+  notHttp: () => new KeyVaultError(400, "BadParameter", "The request is not a valid HTTP/1.1 request."),
+  headersTooLarge: () =>
+    new KeyVaultError(431, "BadParameter", "The request's header fields are larger than the server accepts."),
+  requestTimeout: () => new KeyVaultError(408, "BadParameter", "The request was not received in time."),
   bodyTooLarge: (limit: number) =>
     new KeyVaultError(400, "BadParameter", `The request body must be at most ${limit} bytes.`),
   missingApiVersion: () => new KeyVaultError(400, "BadParameter", "The 'api-version' query parameter is missing."),
