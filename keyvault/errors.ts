@@ -131,11 +131,16 @@ export const akv = {
   bodyTooLarge: (limit: number) =>
     new KeyVaultError(400, "BadParameter", `The request body must be at most ${limit} bytes.`),
   missingApiVersion: () => new KeyVaultError(400, "BadParameter", "The 'api-version' query parameter is missing."),
-  badApiVersion: () =>
+  /**
+   * The service's words (quoted in inspec/inspec-azure libraries/backend/helpers.rb: "The specified version (7.4) is
+   * not recognized. Consider using the latest supported version (7.1)."). The version is quoted only when it is made
+   * of digits, dots and dashes (and a -preview suffix): anything else is client text that could be a pasted secret.
+   */
+  badApiVersion: (version: string) =>
     new KeyVaultError(
       400,
       "BadParameter",
-      "The specified version of the api is not supported. Supported versions: 7.0 to 7.6, 2025-07-01.",
+      `The specified version (${/^[\d.-]{1,12}(?:-preview(?:\.\d{1,3})?)?$/.test(version) ? version : "the requested version"}) is not recognized. Consider using the latest supported version (2025-07-01).`,
     ),
   internal: () => new KeyVaultError(500, "InternalServerError", "An unexpected error occurred."),
 };

@@ -82,7 +82,7 @@ async function serve(ctx: VaultContext, req: IncomingMessage, res: ServerRespons
   const caller = await ctx.checkToken(req.headers.authorization);
   const apiVersion = url.searchParams.get("api-version");
   if (apiVersion === null) throw akv.missingApiVersion();
-  if (!apiVersionPattern.test(apiVersion)) throw akv.badApiVersion();
+  if (!apiVersionPattern.test(apiVersion)) throw akv.badApiVersion(apiVersion);
   const op = { ctx, req, res, caller };
   if (await dispatch(collectionTable, op, method, parts)) return;
   if (namePattern.test(parts[1] ?? "") && (await dispatch(objectTable, op, method, parts))) return;

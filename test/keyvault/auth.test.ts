@@ -200,7 +200,16 @@ describe("the local Key Vault's bearer tokens", () => {
     expect(res.status).toBe(401);
     const checked = await vaultRequest(t.vault, "GET", "/certificates", { token, apiVersion: "1.0" });
     expect(checked.status).toBe(400);
-    expect(checked.body.error.code).toBe("BadParameter");
+    expect(checked.body.error).toEqual({
+      code: "BadParameter",
+      message:
+        "The specified version (1.0) is not recognized. Consider using the latest supported version (2025-07-01).",
+    });
+    // A value that is not version-shaped could be a pasted secret: it is not quoted.
+    const pasted = await vaultRequest(t.vault, "GET", "/certificates", { token, apiVersion: "sk-live-hunter2" });
+    expect(pasted.body.error.message).toBe(
+      "The specified version (the requested version) is not recognized. Consider using the latest supported version (2025-07-01).",
+    );
     for (const v of ["7.0", "7.4-preview.1", "7.6", "2025-07-01"])
       expect((await vaultRequest(t.vault, "GET", "/certificates", { token, apiVersion: v })).status).toBe(200);
   });
