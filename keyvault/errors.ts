@@ -51,8 +51,12 @@ export const akv = {
   unknownKey: () =>
     new KeyVaultError(401, "Unauthorized", "AKV10046: Unable to resolve the key used for signature validation."),
   badSignature: () => new KeyVaultError(401, "Unauthorized", "Error validating token: IDX10511 (signature)."),
-  /** IDX10223: lifetime validation failed, the token is expired (Azure/azure-sdk-for-python#12368). */
-  expired: () => new KeyVaultError(401, "Unauthorized", "Error validating token: IDX10223"),
+  /**
+   * An expired token, in the words of the current service (x-ms-keyvault-service-version 1.9, quoted with its
+   * WWW-Authenticate challenge in Azure/azure-sdk-for-python#27266); the service of 2020 said
+   * "Error validating token: IDX10223" (Azure/azure-sdk-for-python#12368).
+   */
+  expired: () => new KeyVaultError(401, "Unauthorized", "[TokenExpired] Error validating token: 'S2S12086'."),
   notYetValid: () => new KeyVaultError(401, "Unauthorized", "Error validating token: IDX10222"),
   /**
    * An RBAC refusal, in the shape the service answers (quoted in terraform-provider-azurerm#27817 and
