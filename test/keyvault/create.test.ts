@@ -47,6 +47,39 @@ describe("the local Key Vault's certificate create operation", () => {
     );
   });
 
+  it("issues the certificate its policy describes: subject, DNS names, key usage, EKUs and validity", async () => {
+    const body = createBody({ subject: "CN=described, O=local" });
+    Object.assign(body.policy.x509_props, {
+      sans: { dns_names: ["a.example.com", "b.example.com"] },
+      key_usage: ["digitalSignature", "keyEncipherment"],
+      ekus: ["1.3.6.1.5.5.7.3.2", "1.3.6.1.5.5.7.3.1"],
+      validity_months: 7,
+    });
+    expect((await call("POST", "/certificates/described/create", body)).status).toBe(202);
+    const bundle = (await call("GET", "/certificates/described")).body;
+    const cert = new x509.X509Certificate(Buffer.from(bundle.cer, "base64"));
+    expect(cert.subject).toBe("CN=described, O=local");
+    expect(cert.issuer).toBe(cert.subject);
+    const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
+    expect(san?.names.items.map((n) => n.value)).toEqual(["a.example.com", "b.example.com"]);
+    expect(cert.getExtension(x509.KeyUsagesExtension)?.usages).toBe(
+      x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+    );
+    expect(cert.getExtension(x509.ExtendedKeyUsageExtension)?.usages).toEqual([
+      "1.3.6.1.5.5.7.3.2",
+      "1.3.6.1.5.5.7.3.1",
+    ]);
+    // Valid from a little before it was made (against clock skew; how much is the vault's choice) for validity_months.
+    const created = bundle.attributes.created as number;
+    const notBefore = cert.notBefore.getTime() / 1000;
+    expect(notBefore).toBeLessThanOrEqual(created);
+    expect(created - notBefore).toBeLessThanOrEqual(600);
+    const days = (cert.notAfter.getTime() / 1000 - created) / 86_400;
+    expect(days).toBeGreaterThan(7 * 30.4 - 2);
+    expect(days).toBeLessThan(7 * 30.4 + 2);
+    expect(bundle.attributes).toMatchObject({ nbf: notBefore, exp: cert.notAfter.getTime() / 1000 });
+  });
+
   it("answers a poll of a name never created with 404 CertificateNotFound", async () => {
     const res = await call("GET", "/certificates/never-made/pending");
     expect(res.status).toBe(404);
