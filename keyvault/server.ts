@@ -109,7 +109,9 @@ async function listen(options: LocalKeyVaultOptions, release: () => void): Promi
  */
 function answerUnparsed(server: Server): void {
   const answer = (socket: Duplex, err: KeyVaultError) => {
-    if (!socket.writable) return socket.destroy();
+    // As node's own answer does (nodejs/node lib/_http_server.js socketOnError): never into an answer already begun.
+    const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+    if (!socket.writable || inFlight) return socket.destroy();
     const body = JSON.stringify(err.body);
     socket.end(
       [
