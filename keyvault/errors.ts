@@ -27,10 +27,10 @@ export class KeyVaultError extends CodedError {
 
 /**
  * A version as an error may quote it: Key Vault's versions are 32 hex digits; anything else in that path
- * segment is client text that could be a pasted secret, and is not echoed.
+ * segment is client text that could be a pasted secret, and is not echoed. No version (the latest) is the name alone.
  */
 const shownVersion = (name: string, version: string) =>
-  /^[0-9a-f]{32}$/i.test(version) ? `${name}/${version}` : `${name} (the requested version)`;
+  version === "" ? name : /^[0-9a-f]{32}$/i.test(version) ? `${name}/${version}` : `${name} (the requested version)`;
 
 /** The errors the local vault answers, worded as Key Vault words them. */
 export const akv = {

@@ -139,6 +139,15 @@ describe("the local Key Vault's answers to bad requests", () => {
       );
       expect(JSON.stringify(res.body), path).not.toContain("hunter2");
     }
+    // Without a version (the latest), the name alone, as the service words it.
+    for (const [path, kind] of [
+      ["/keys/never-made", "key"],
+      ["/secrets/never-made", "secret"],
+      ["/certificates/never-made", "certificate"],
+    ] as const)
+      expect((await call("GET", path)).body.error.message, path).toMatch(
+        new RegExp(`^A ${kind} with \\(name/id\\) never-made was not found in this key vault\\.`),
+      );
     const versioned = await call("GET", `/secrets/quoted/${hex}`);
     expect(versioned.body.error.message).toMatch(
       new RegExp(`^A secret with \\(name/id\\) quoted/${hex} was not found`),
