@@ -117,6 +117,18 @@ export const akv = {
       `Operation ${operation} is not allowed on a disabled ${kind}.`,
       kind === "secret" ? "SecretDisabled" : "KeyDisabled",
     ),
+  /**
+   * Sign with a key outside its nbf/exp window. The service refuses sign, encrypt and wrap there ("As on the server
+   * side, we should honor the NotBefore and Expires properties in the Encrypt, Sign, and WrapKey operations",
+   * Azure/azure-sdk-for-net#7677, a Key Vault SDK maintainer); the status is the service's 403 for such refusals,
+   * the message this vault's own: the service's words for it were not found in a source.
+   */
+  keyOutsideValidity: () =>
+    new KeyVaultError(
+      403,
+      "Forbidden",
+      "Operation sign is not allowed on a key outside its validity period (nbf, exp).",
+    ),
   /** Wording quoted in rcl-letsencrypt-auto-ssl/Lets-Encrypt-Auto#16. */
   deletedButRecoverable: (name: string) =>
     new KeyVaultError(

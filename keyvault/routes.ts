@@ -398,6 +398,8 @@ async function sign(op: Op, name: string, version: string): Promise<void> {
   if (typeof body.value !== "string" || !/^[A-Za-z0-9_-]*={0,2}$/.test(body.value))
     throw akv.badParameter("value: must be the digest, base64url");
   if (!v.enabled) throw akv.disabled("sign", "key");
+  const at = seconds(op.ctx.now());
+  if (at < v.nbf || at >= v.exp) throw akv.keyOutsideValidity();
   const signature = signDigest(createPrivateKey(v.privateKeyPem), body.alg, Buffer.from(body.value, "base64url"));
   sendJson(op.res, 200, {
     kid: `${op.ctx.vaultUrl()}/keys/${c.name}/${v.version}`,
