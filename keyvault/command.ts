@@ -52,7 +52,9 @@ function toOptions(values: { state?: string; entra?: string; "entra-ca"?: string
   const authority = URL.canParse(values.entra) ? new URL(values.entra) : undefined;
   const tenantId = authority?.pathname.replace(/^\/+|\/+$/g, "") ?? "";
   if (authority?.protocol !== "https:" || authority.username || authority.password || !isGuid(tenantId))
-    throw new ArgumentError("--entra must be an authority https://<host>:<port>/<tenant id> (the tenant id is a GUID)");
+    throw new ArgumentError(
+      "--entra must be an authority https://<host>:<port>/<tenant id> (the tenant id is a GUID): the authority: line npm run entra prints, not its authority host",
+    );
   if (!/^\d{1,5}$/.test(port) || Number(port) > 65535)
     throw new ArgumentError(`${shown("--port", port)} is not a port number (0-65535; 0 picks a free one)`);
   return {

@@ -27,10 +27,10 @@ export class KeyVaultError extends CodedError {
 
 /**
  * A version as an error may quote it: Key Vault's versions are 32 hex digits; anything else in that path
- * segment is client text that could be a pasted secret, and is not echoed.
+ * segment is client text that could be a pasted secret, and is not echoed. No version (the latest) is the name alone.
  */
 const shownVersion = (name: string, version: string) =>
-  /^[0-9a-f]{32}$/i.test(version) ? `${name}/${version}` : `${name} (the requested version)`;
+  version === "" ? name : /^[0-9a-f]{32}$/i.test(version) ? `${name}/${version}` : `${name} (the requested version)`;
 
 /** The errors the local vault answers, worded as Key Vault words them. */
 export const akv = {
@@ -51,8 +51,12 @@ export const akv = {
   unknownKey: () =>
     new KeyVaultError(401, "Unauthorized", "AKV10046: Unable to resolve the key used for signature validation."),
   badSignature: () => new KeyVaultError(401, "Unauthorized", "Error validating token: IDX10511 (signature)."),
-  /** IDX10223: lifetime validation failed, the token is expired (Azure/azure-sdk-for-python#12368). */
-  expired: () => new KeyVaultError(401, "Unauthorized", "Error validating token: IDX10223"),
+  /**
+   * An expired token, in the words of the current service (x-ms-keyvault-service-version 1.9, quoted with its
+   * WWW-Authenticate challenge in Azure/azure-sdk-for-python#27266); the service of 2020 said
+   * "Error validating token: IDX10223" (Azure/azure-sdk-for-python#12368).
+   */
+  expired: () => new KeyVaultError(401, "Unauthorized", "[TokenExpired] Error validating token: 'S2S12086'."),
   notYetValid: () => new KeyVaultError(401, "Unauthorized", "Error validating token: IDX10222"),
   /**
    * An RBAC refusal, in the shape the service answers (quoted in terraform-provider-azurerm#27817 and
@@ -113,6 +117,18 @@ export const akv = {
       `Operation ${operation} is not allowed on a disabled ${kind}.`,
       kind === "secret" ? "SecretDisabled" : "KeyDisabled",
     ),
+  /**
+   * Sign with a key outside its nbf/exp window. The service refuses sign, encrypt and wrap there ("As on the server
+   * side, we should honor the NotBefore and Expires properties in the Encrypt, Sign, and WrapKey operations",
+   * Azure/azure-sdk-for-net#7677, a Key Vault SDK maintainer); the status is the service's 403 for such refusals,
+   * the message this vault's own: the service's words for it were not found in a source.
+   */
+  keyOutsideValidity: () =>
+    new KeyVaultError(
+      403,
+      "Forbidden",
+      "Operation sign is not allowed on a key outside its validity period (nbf, exp).",
+    ),
   /** Wording quoted in rcl-letsencrypt-auto-ssl/Lets-Encrypt-Auto#16. */
   deletedButRecoverable: (name: string) =>
     new KeyVaultError(
@@ -123,14 +139,24 @@ export const akv = {
     ),
   badRoute: (method: string, path: string) =>
     new KeyVaultError(400, "BadParameter", `The request URI ${method} ${path} is not valid.`),
+  /** Requests node's HTTP parser refuses before any route sees them. */
+  notHttp: () => new KeyVaultError(400, "BadParameter", "The request is not a valid HTTP/1.1 request."),
+  headersTooLarge: () =>
+    new KeyVaultError(431, "BadParameter", "The request's header fields are larger than the server accepts."),
+  requestTimeout: () => new KeyVaultError(408, "BadParameter", "The request was not received in time."),
   bodyTooLarge: (limit: number) =>
     new KeyVaultError(400, "BadParameter", `The request body must be at most ${limit} bytes.`),
   missingApiVersion: () => new KeyVaultError(400, "BadParameter", "The 'api-version' query parameter is missing."),
-  badApiVersion: () =>
+  /**
+   * The service's words (quoted in inspec/inspec-azure libraries/backend/helpers.rb: "The specified version (7.4) is
+   * not recognized. Consider using the latest supported version (7.1)."). The version is quoted only when it is made
+   * of digits, dots and dashes (and a -preview suffix): anything else is client text that could be a pasted secret.
+   */
+  badApiVersion: (version: string) =>
     new KeyVaultError(
       400,
       "BadParameter",
-      "The specified version of the api is not supported. Supported versions: 7.0 to 7.6, 2025-07-01.",
+      `The specified version (${/^[\d.-]{1,12}(?:-preview(?:\.\d{1,3})?)?$/.test(version) ? version : "the requested version"}) is not recognized. Consider using the latest supported version (2025-07-01).`,
     ),
   internal: () => new KeyVaultError(500, "InternalServerError", "An unexpected error occurred."),
 };

@@ -21,7 +21,7 @@ import { parseCreateRequest } from "./policy";
 import { actions, grants, isRoleName, type RoleName, roleNames } from "./rbac";
 import { secretValue } from "./secret";
 import { isSignAlgorithm, signDigest } from "./sign";
-import type { CertificateObject, CertificateVersion, VaultStore } from "./store";
+import { type CertificateObject, type CertificateVersion, entryOf, type VaultStore } from "./store";
 import type { Principal, TrustedIssuer } from "./token";
 
 /** Everything the routes need; `vaultUrl` is known only once the server listens. */
@@ -45,6 +45,8 @@ export function createHandler(ctx: VaultContext) {
   return (req: IncomingMessage, res: ServerResponse) => {
     serve(ctx, req, res).catch((err: unknown) => {
       if (err instanceof KeyVaultError) return sendError(ctx, res, err);
+      // The client went away while it sent its body: there is no one to answer, and nothing unexpected happened.
+      if ((err as NodeJS.ErrnoException).code === "ECONNRESET" && req.destroyed) return;
       if (err instanceof BodyTooLargeError) return sendError(ctx, res, akv.bodyTooLarge(err.limit));
       // Never echo the request: a body or header can hold a token.
       log(`keyvault: unexpected ${describeUnexpected(err)} on ${req.method}`);
@@ -80,7 +82,7 @@ async function serve(ctx: VaultContext, req: IncomingMessage, res: ServerRespons
   const caller = await ctx.checkToken(req.headers.authorization);
   const apiVersion = url.searchParams.get("api-version");
   if (apiVersion === null) throw akv.missingApiVersion();
-  if (!apiVersionPattern.test(apiVersion)) throw akv.badApiVersion();
+  if (!apiVersionPattern.test(apiVersion)) throw akv.badApiVersion(apiVersion);
   const op = { ctx, req, res, caller };
   if (await dispatch(collectionTable, op, method, parts)) return;
   if (namePattern.test(parts[1] ?? "") && (await dispatch(objectTable, op, method, parts))) return;
@@ -149,7 +151,7 @@ interface Op {
 
 /** Refuses the caller without a role that grants the dataAction, as Key Vault's RBAC does (403 ForbiddenByRbac). */
 function authorize({ ctx, caller }: Op, action: string, resource: string): void {
-  const roles = ctx.store.state.roleAssignments[caller.oid] ?? [];
+  const roles = entryOf(ctx.store.state.roleAssignments, caller.oid) ?? [];
   if (grants(roles, action)) return;
   const vault = "local";
   throw akv.forbidden(
@@ -164,7 +166,7 @@ const key = (name: string) => name.toLowerCase();
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
 
 function findCertificate(op: Op, name: string): CertificateObject {
-  const c = op.ctx.store.state.certificates[key(name)];
+  const c = entryOf(op.ctx.store.state.certificates, key(name));
   if (!c || c.versions.length === 0) throw akv.certificateNotFound(name);
   return c;
 }
@@ -179,7 +181,16 @@ const raise = (err: Error): never => {
   throw err;
 };
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+/**
+ * The body as JSON. A body whose declared length is past the cap is refused before it is read, with the connection
+ * closed after the answer: reading and dropping it would hold the answer back, and past 16 times the cap the
+ * reader cuts the connection, so the client would see a reset instead of the 400.
+ */
+async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+  if (Number(req.headers["content-length"] ?? 0) > maxBody) {
+    res.setHeader("Connection", "close");
+    throw akv.bodyTooLarge(maxBody);
+  }
   const text = await readBody(req, maxBody);
   if (text.trim() === "") throw akv.badParameter("The request body is empty; a JSON object is required.");
   try {
@@ -191,14 +202,14 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 
 async function createCertificate(op: Op, name: string): Promise<void> {
   authorize(op, actions.certificateCreate, `certificates/${name}`);
-  const request = parseCreateRequest(await readJson(op.req));
+  const request = parseCreateRequest(await readJson(op.req, op.res));
   const { store, now } = op.ctx;
-  if (store.state.deletedCertificates[key(name)]) throw akv.deletedButRecoverable(name);
+  if (entryOf(store.state.deletedCertificates, key(name))) throw akv.deletedButRecoverable(name);
   const issued = await issue(request.policy, now(), { enabled: request.enabled, tags: request.tags });
   const c = store.change((s) => {
     // Checked again: another create may have deleted or changed it while the key was made.
-    if (s.deletedCertificates[key(name)]) throw akv.deletedButRecoverable(name);
-    const existing = s.certificates[key(name)];
+    if (entryOf(s.deletedCertificates, key(name))) throw akv.deletedButRecoverable(name);
+    const existing = entryOf(s.certificates, key(name));
     const next: CertificateObject = {
       name: existing?.name ?? name,
       versions: [...(existing?.versions ?? []), issued.version],
@@ -218,11 +229,11 @@ const randomHex = () => randomUUID().replaceAll("-", "");
 /** The create operation completes when it is first polled: the key and certificate are already made. */
 function getPending(op: Op, name: string): void {
   authorize(op, actions.certificateRead, `certificates/${name}`);
-  const c = op.ctx.store.state.certificates[key(name)];
+  const c = entryOf(op.ctx.store.state.certificates, key(name));
   if (!c?.pending) throw akv.pendingNotFound(name);
   if (!c.pending.polled)
     op.ctx.store.change((s) => {
-      const p = s.certificates[key(name)]?.pending;
+      const p = entryOf(s.certificates, key(name))?.pending;
       if (p) p.polled = true;
     });
   sendJson(op.res, 200, pendingOperation(op.ctx.vaultUrl(), c, true));
@@ -277,7 +288,7 @@ function deleteCertificate(op: Op, name: string): void {
   findCertificate(op, name);
   const at = seconds(op.ctx.now());
   const deleted = op.ctx.store.change((s) => {
-    const c = s.certificates[key(name)];
+    const c = entryOf(s.certificates, key(name));
     if (!c) throw akv.certificateNotFound(name);
     delete s.certificates[key(name)];
     const { pending: _, ...certificate } = c;
@@ -291,7 +302,7 @@ function deleteCertificate(op: Op, name: string): void {
 
 function getDeleted(op: Op, name: string): void {
   authorize(op, actions.certificateRead, `deletedcertificates/${name}`);
-  const d = op.ctx.store.state.deletedCertificates[key(name)];
+  const d = entryOf(op.ctx.store.state.deletedCertificates, key(name));
   const latest = d?.certificate.versions[d.certificate.versions.length - 1];
   if (!d || !latest) throw akv.deletedNotFound(name);
   sendJson(op.res, 200, deletedBundle(op.ctx.vaultUrl(), d, latest));
@@ -299,7 +310,7 @@ function getDeleted(op: Op, name: string): void {
 
 function purge(op: Op, name: string): void {
   authorize(op, actions.certificatePurge, `deletedcertificates/${name}`);
-  if (!op.ctx.store.state.deletedCertificates[key(name)]) throw akv.deletedNotFound(name);
+  if (!entryOf(op.ctx.store.state.deletedCertificates, key(name))) throw akv.deletedNotFound(name);
   op.ctx.store.change((s) => {
     delete s.deletedCertificates[key(name)];
   });
@@ -314,7 +325,7 @@ function purge(op: Op, name: string): void {
  */
 async function updateCertificate(op: Op, name: string, version: string): Promise<void> {
   authorize(op, actions.certificateUpdate, `certificates/${name}`);
-  const body = await readJson(op.req);
+  const body = await readJson(op.req, op.res);
   if (!isRecord(body)) throw akv.badParameter("The request body must be a JSON object.");
   const unknown = Object.keys(body).filter((k) => !["tags", "attributes", "policy"].includes(k));
   if (unknown.length > 0) throw akv.badParameter("Only tags, attributes and policy.lifetime_actions can be updated.");
@@ -332,7 +343,7 @@ async function updateCertificate(op: Op, name: string, version: string): Promise
   const v = findVersion(c, version, () => akv.certificateNotFound(name, version || undefined));
   const at = seconds(op.ctx.now());
   const updated = op.ctx.store.change((s) => {
-    const target = s.certificates[key(name)]?.versions.find((x) => x.version === v.version);
+    const target = entryOf(s.certificates, key(name))?.versions.find((x) => x.version === v.version);
     if (!target) throw akv.certificateNotFound(name, version || undefined);
     if (tags !== undefined) target.tags = tags;
     if (typeof attributes.enabled === "boolean") target.enabled = attributes.enabled;
@@ -352,9 +363,9 @@ function updateTags(tags: unknown): Record<string, string> {
 /** RecoverDeletedCertificate: the soft-deleted certificate, its key and secret come back under their name. */
 function recover(op: Op, name: string): void {
   authorize(op, actions.certificateRecover, `deletedcertificates/${name}`);
-  if (!op.ctx.store.state.deletedCertificates[key(name)]) throw akv.deletedNotFound(name);
+  if (!entryOf(op.ctx.store.state.deletedCertificates, key(name))) throw akv.deletedNotFound(name);
   const c = op.ctx.store.change((s) => {
-    const d = s.deletedCertificates[key(name)];
+    const d = entryOf(s.deletedCertificates, key(name));
     if (!d) throw akv.deletedNotFound(name);
     delete s.deletedCertificates[key(name)];
     s.certificates[key(name)] = d.certificate;
@@ -366,7 +377,7 @@ function recover(op: Op, name: string): void {
 
 function keyVersion(op: Op, name: string, version: string) {
   const notFound = () => akv.keyNotFound(name, version);
-  const c = op.ctx.store.state.certificates[key(name)] ?? raise(notFound());
+  const c = entryOf(op.ctx.store.state.certificates, key(name)) ?? raise(notFound());
   return { c, v: findVersion(c, version, notFound) };
 }
 
@@ -379,7 +390,7 @@ function getKey(op: Op, name: string, version: string): void {
 
 async function sign(op: Op, name: string, version: string): Promise<void> {
   authorize(op, actions.keySign, `keys/${name}`);
-  const body = await readJson(op.req);
+  const body = await readJson(op.req, op.res);
   const { c, v } = keyVersion(op, name, version);
   if (!isRecord(body)) throw akv.badParameter("The request body must be a JSON object with alg and value.");
   if (!isSignAlgorithm(body.alg))
@@ -387,6 +398,8 @@ async function sign(op: Op, name: string, version: string): Promise<void> {
   if (typeof body.value !== "string" || !/^[A-Za-z0-9_-]*={0,2}$/.test(body.value))
     throw akv.badParameter("value: must be the digest, base64url");
   if (!v.enabled) throw akv.disabled("sign", "key");
+  const at = seconds(op.ctx.now());
+  if (at < v.nbf || at >= v.exp) throw akv.keyOutsideValidity();
   const signature = signDigest(createPrivateKey(v.privateKeyPem), body.alg, Buffer.from(body.value, "base64url"));
   sendJson(op.res, 200, {
     kid: `${op.ctx.vaultUrl()}/keys/${c.name}/${v.version}`,
@@ -398,7 +411,7 @@ async function sign(op: Op, name: string, version: string): Promise<void> {
 async function getSecret(op: Op, name: string, version: string): Promise<void> {
   authorize(op, actions.secretGet, `secrets/${name}`);
   const notFound = () => akv.secretNotFound(name, version);
-  const c = op.ctx.store.state.certificates[key(name)] ?? raise(notFound());
+  const c = entryOf(op.ctx.store.state.certificates, key(name)) ?? raise(notFound());
   const v = findVersion(c, version, notFound);
   // The value of a disabled version is never served, the private key of an exportable one least of all.
   if (!v.enabled) throw akv.disabled("get", "secret");
@@ -436,7 +449,7 @@ const adminTable: Route<AdminOp>[] = [
     "PUT",
     "roleAssignments/:id",
     async ({ ctx, req, res }, { id }) => {
-      const body = await readJson(req);
+      const body = await readJson(req, res);
       if (!isRecord(body) || !Array.isArray(body.roles) || !body.roles.every(isRoleName))
         throw akv.badParameter(`roles: must be a list of ${roleNames.map((r) => `"${r}"`).join(", ")}`);
       const roles = [...new Set(body.roles as RoleName[])];

@@ -14,7 +14,11 @@ const oid = {
  * Key Vault's certificate secrets are) or PEM. The private key is in it only when the key is exportable;
  * a non-exportable certificate's secret holds the certificate alone ("If the policy indicates that the key is
  * non-exportable, then the private key isn't a part of the value when it's retrieved as a secret", Key Vault docs,
- * about-certificates#exportable-or-non-exportable-key).
+ * about-certificates#exportable-or-non-exportable-key). The service answers such a get with 200 and that value,
+ * not a refusal: notaryproject/ratify#695 and #957 read the certificate chain from the secret of a certificate whose
+ * key is made non-exportable for that reason, Azure/notation-azure-kv#92 does the same with the get-secret
+ * permission, and Azure/azure-sdk-for-net#12083 (its maintainer) says a download of a non-exportable certificate
+ * holds only the public key.
  */
 export async function secretValue(v: CertificateVersion): Promise<string> {
   const certDer = Buffer.from(v.cer, "base64");

@@ -1,7 +1,9 @@
-import { createServer } from "node:https";
+import { STATUS_CODES } from "node:http";
+import { createServer, type Server } from "node:https";
+import type { Duplex } from "node:stream";
 import { loadAdminKey } from "../common/adminKey";
 import { listenLoopback, withStateLock } from "../common/loopback";
-import { LocalKeyVaultError } from "./errors";
+import { akv, type KeyVaultError, LocalKeyVaultError } from "./errors";
 import { loadPki } from "./pki";
 import type { RoleName } from "./rbac";
 import { assignRoles, createHandler, roleAssignmentList } from "./routes";
@@ -74,6 +76,7 @@ async function listen(options: LocalKeyVaultOptions, release: () => void): Promi
     log: options.log,
   });
   const server = createServer({ cert: loaded.pki.serverCertPem, key: loaded.pki.serverKeyPem }, handler);
+  answerUnparsed(server);
   const bound = await listenLoopback(
     server,
     options.port,
@@ -97,4 +100,36 @@ async function listen(options: LocalKeyVaultOptions, release: () => void): Promi
     roleAssignments: () => roleAssignmentList(store.state.roleAssignments),
     stop: bound.stop,
   };
+}
+
+/**
+ * What node's HTTP parser refuses never reaches the handler: a method it does not know, a path with raw non-ASCII
+ * bytes, header fields past its limit, bytes that are no HTTP, CONNECT. Node would answer those with a bare 400
+ * (or drop CONNECT); here they get Key Vault's error body too, and the connection is closed.
+ */
+function answerUnparsed(server: Server): void {
+  const answer = (socket: Duplex, err: KeyVaultError) => {
+    // As node's own answer does (nodejs/node lib/_http_server.js socketOnError): never into an answer already begun.
+    const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+    if (!socket.writable || inFlight) return socket.destroy();
+    const body = JSON.stringify(err.body);
+    socket.end(
+      [
+        `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ""}`,
+        "Content-Type: application/json; charset=utf-8",
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        "Connection: close",
+        "",
+        body,
+      ].join("\r\n"),
+    );
+  };
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
+    // A peer that reset the connection gets nothing: there is no one to answer.
+    if (err.code === "ECONNRESET") return socket.destroy();
+    if (err.code === "HPE_HEADER_OVERFLOW") return answer(socket, akv.headersTooLarge());
+    if (err.code === "ERR_HTTP_REQUEST_TIMEOUT") return answer(socket, akv.requestTimeout());
+    answer(socket, akv.notHttp());
+  });
+  server.on("connect", (_req, socket: Duplex) => answer(socket, akv.badRoute("CONNECT", "/{…}")));
 }

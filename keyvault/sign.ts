@@ -33,8 +33,12 @@ const digestInfo = {
  */
 export function signDigest(key: KeyObject, alg: SignAlgorithm, digest: Buffer): Buffer {
   const { hash, length } = hashes[alg];
+  // The service's words, quoted in Azure/azure-sdk-for-python#4399 ("Invalid length of 'value': 44 bytes. ES256
+  // requires 32 bytes, encoded with base64url.").
   if (digest.length !== length)
-    throw akv.badParameter(`value: the digest for ${alg} must be ${length} bytes (base64url), got ${digest.length}`);
+    throw akv.badParameter(
+      `Invalid length of 'value': ${digest.length} bytes. ${alg} requires ${length} bytes, encoded with base64url.`,
+    );
   if (alg.startsWith("RS"))
     return privateEncrypt(
       { key, padding: constants.RSA_PKCS1_PADDING },

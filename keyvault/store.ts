@@ -53,6 +53,15 @@ export interface VaultStore {
   save(): void;
 }
 
+/**
+ * An entry of one of the state's records, by its own key only. Object names are client text, and names such as
+ * `constructor` or `toString` are valid Key Vault names: a plain `record[name]` would find `Object.prototype`'s
+ * members for them, and the routes would answer a certificate that was never made (a 500, or a create refused as
+ * soft-deleted).
+ */
+export const entryOf = <T>(record: Record<string, T>, name: string): T | undefined =>
+  Object.hasOwn(record, name) ? record[name] : undefined;
+
 const empty = (): VaultState => ({ certificates: {}, deletedCertificates: {}, roleAssignments: {} });
 
 /** Reads and checks the state file without writing anything; `save` or the first `change` writes it. */

@@ -85,14 +85,17 @@ describe("the local Key Vault's bearer tokens", () => {
     });
   });
 
-  it("refuses an expired token on its own clock, past five minutes of skew (IDX10223)", async () => {
+  it("refuses an expired token on its own clock, past five minutes of skew (TokenExpired)", async () => {
     try {
       offsetMs = 64 * 60_000; // within the skew: exp is one hour after issue
       expect((await list(token)).status).toBe(200);
       offsetMs = 66 * 60_000;
       const res = await list(token);
       expect(res.status).toBe(401);
-      expect(res.body.error).toEqual({ code: "Unauthorized", message: "Error validating token: IDX10223" });
+      expect(res.body.error).toEqual({
+        code: "Unauthorized",
+        message: "[TokenExpired] Error validating token: 'S2S12086'.",
+      });
       offsetMs = -6 * 60_000;
       expect((await list(token)).body.error?.message).toBe("Error validating token: IDX10222");
     } finally {
@@ -141,7 +144,7 @@ describe("the local Key Vault's bearer tokens", () => {
     expect(res.body.error.code).toBe("Unauthorized");
   });
 
-  it("refuses a token the tenant's key signed that carries no exp, as it refuses an expired one (IDX10223)", async () => {
+  it("refuses a token the tenant's key signed that carries no exp, as it refuses an expired one (TokenExpired)", async () => {
     const { signingKeyPem, signingCertPem } = JSON.parse(readFileSync(pkiPaths(t.entra.statePath).keysPath, "utf8"));
     const kid = x5t(signingCertPem);
     const now = Math.floor(Date.now() / 1000);
@@ -160,7 +163,10 @@ describe("the local Key Vault's bearer tokens", () => {
     const res = await list(await sign());
     expect(res.status).toBe(401);
     expect(res.headers["www-authenticate"]).toBe(challenge(t));
-    expect(res.body.error).toEqual({ code: "Unauthorized", message: "Error validating token: IDX10223" });
+    expect(res.body.error).toEqual({
+      code: "Unauthorized",
+      message: "[TokenExpired] Error validating token: 'S2S12086'.",
+    });
   });
 
   it("refuses a token from a second local Entra ID of the same tenant, with the same registrations but its own signing keys", async () => {
@@ -200,7 +206,16 @@ describe("the local Key Vault's bearer tokens", () => {
     expect(res.status).toBe(401);
     const checked = await vaultRequest(t.vault, "GET", "/certificates", { token, apiVersion: "1.0" });
     expect(checked.status).toBe(400);
-    expect(checked.body.error.code).toBe("BadParameter");
+    expect(checked.body.error).toEqual({
+      code: "BadParameter",
+      message:
+        "The specified version (1.0) is not recognized. Consider using the latest supported version (2025-07-01).",
+    });
+    // A value that is not version-shaped could be a pasted secret: it is not quoted.
+    const pasted = await vaultRequest(t.vault, "GET", "/certificates", { token, apiVersion: "sk-live-hunter2" });
+    expect(pasted.body.error.message).toBe(
+      "The specified version (the requested version) is not recognized. Consider using the latest supported version (2025-07-01).",
+    );
     for (const v of ["7.0", "7.4-preview.1", "7.6", "2025-07-01"])
       expect((await vaultRequest(t.vault, "GET", "/certificates", { token, apiVersion: v })).status).toBe(200);
   });

@@ -51,6 +51,11 @@ describe("keyvault main, in process", () => {
     [["--state", "x.json"], /^keyvault: --entra is required/],
     [["--state", "x.json", "--entra", `http://localhost:1/${tenant}`], /^keyvault: --entra must be an authority https/],
     [["--state", "x.json", "--entra", "https://localhost:1/hunter2hunter2"], /^keyvault: --entra must be an authority/],
+    // The authority host alone names no tenant: the message points at the line of npm run entra that does.
+    [
+      ["--state", "x.json", "--entra", "https://localhost:1"],
+      /--entra must be an authority .*the authority: line npm run entra prints/,
+    ],
     [["--state", "x.json", "--entra", `https://localhost:1/${tenant}`, "--port", "sk-secret"], /--port is not a port/],
     [["--state", "x.json", "--entra", `https://localhost:1/${tenant}`, "--port", "70000"], /--port 70000 is not/],
     [["--state", "x.json", "--colour"], /^keyvault: unknown option --colour; see --help$/],

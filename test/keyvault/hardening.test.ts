@@ -1,5 +1,6 @@
 import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
+import { connect } from "node:tls";
 import { describe, expect, it } from "vitest";
 import { readPfx } from "../../verify/pfx";
 import { adminToken, createBody, vaultForFile, vaultRequest } from "../support/keyvault";
@@ -40,11 +41,53 @@ describe("the local Key Vault's answers to bad requests", () => {
     ["not JSON", "{"],
     ["empty", ""],
     ["larger than 256 KiB", JSON.stringify({ ...createBody(), tags: { a: "x".repeat(300 * 1024) } })],
+    // Past 16 times the cap a body that is read and dropped is cut off: the declared length is refused before.
+    ["8 MiB", "x".repeat(8 * 1024 * 1024)],
   ])("answers a body that is %s with 400 BadParameter", async (_, raw) => {
     const res = await call("POST", "/certificates/bad-body/create", { raw });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("BadParameter");
   });
+
+  /** Sends bytes as they are over TLS (no HTTP client would send these) and reads the answer to the end. */
+  const sendRaw = (text: string) =>
+    new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+      const socket = connect({ host: "127.0.0.1", port: v.t.vault.port, ca: v.t.vault.caPem, servername: "localhost" });
+      let answer = "";
+      socket.on("secureConnect", () => socket.write(text));
+      socket.on("data", (d) => {
+        answer += d;
+      });
+      socket.on("error", reject);
+      socket.on("close", () => {
+        const [head = "", ...rest] = answer.split("\r\n\r\n");
+        resolve({ status: Number(head.split(" ")[1]), body: JSON.parse(rest.join("\r\n\r\n") || "null") });
+      });
+    });
+
+  it.each([
+    ["an unknown method", "FOO /certificates?api-version=7.6 HTTP/1.1\r\nHost: localhost\r\n\r\n", 400],
+    [
+      "raw non-ASCII bytes in the path",
+      "GET /certificates/\u20ac?api-version=7.6 HTTP/1.1\r\nHost: localhost\r\n\r\n",
+      400,
+    ],
+    ["bytes that are no HTTP", "\u0000\u0001 not http\r\n\r\n", 400],
+    ["a CONNECT", "CONNECT localhost:443 HTTP/1.1\r\nHost: localhost:443\r\n\r\n", 400],
+    [
+      "header fields past the parser's limit",
+      `GET /certificates HTTP/1.1\r\nX-Padding: ${"a".repeat(64 * 1024)}\r\n\r\n`,
+      431,
+    ],
+  ])(
+    "answers %s, which node's HTTP parser refuses, with a 4xx in Key Vault's error shape, and keeps serving",
+    async (_, text, status) => {
+      const res = await sendRaw(text);
+      expect(res.status).toBe(status);
+      expect(res.body).toEqual({ error: { code: "BadParameter", message: expect.any(String) } });
+      expect((await call("GET", "/certificates")).status).toBe(200);
+    },
+  );
 
   it("answers unknown routes, bad names and bad sign requests with 4xx, and keeps serving", async () => {
     expect((await call("GET", "/nothing/here")).status).toBe(400);
@@ -96,6 +139,15 @@ describe("the local Key Vault's answers to bad requests", () => {
       );
       expect(JSON.stringify(res.body), path).not.toContain("hunter2");
     }
+    // Without a version (the latest), the name alone, as the service words it.
+    for (const [path, kind] of [
+      ["/keys/never-made", "key"],
+      ["/secrets/never-made", "secret"],
+      ["/certificates/never-made", "certificate"],
+    ] as const)
+      expect((await call("GET", path)).body.error.message, path).toMatch(
+        new RegExp(`^A ${kind} with \\(name/id\\) never-made was not found in this key vault\\.`),
+      );
     const versioned = await call("GET", `/secrets/quoted/${hex}`);
     expect(versioned.body.error.message).toMatch(
       new RegExp(`^A secret with \\(name/id\\) quoted/${hex} was not found`),

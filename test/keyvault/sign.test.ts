@@ -94,7 +94,7 @@ describe("the sign operation's algorithms and digests", () => {
   it("says in its refusal which length the algorithm wants and which it got", () => {
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     expect(() => signDigest(privateKey, "RS384", Buffer.alloc(32))).toThrow(
-      "value: the digest for RS384 must be 48 bytes (base64url), got 32",
+      "Invalid length of 'value': 32 bytes. RS384 requires 48 bytes, encoded with base64url.",
     );
   });
 });

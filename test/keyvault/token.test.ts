@@ -171,16 +171,16 @@ describe("a bearer token, checked as Key Vault checks it", () => {
     clock = new Date((t + 3600 + 299) * 1000);
     expect((await check(good)).oid).toBe(oid);
     clock = new Date((t + 3600 + 300) * 1000);
-    expect(await refusal(check(good))).toEqual(unauthorized("Error validating token: IDX10223"));
+    expect(await refusal(check(good))).toEqual(unauthorized("[TokenExpired] Error validating token: 'S2S12086'."));
     clock = new Date((t - 300) * 1000);
     expect((await check(good)).oid).toBe(oid);
     clock = new Date((t - 301) * 1000);
     expect(await refusal(check(good))).toEqual(unauthorized("Error validating token: IDX10222"));
   });
 
-  it("refuses a token without exp as it refuses an expired one (IDX10223)", async () => {
+  it("refuses a token without exp as it refuses an expired one (TokenExpired)", async () => {
     expect(await refusal(checker()(`Bearer ${await token({ exp: undefined })}`))).toEqual(
-      unauthorized("Error validating token: IDX10223"),
+      unauthorized("[TokenExpired] Error validating token: 'S2S12086'."),
     );
   });
 

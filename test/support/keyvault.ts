@@ -64,9 +64,10 @@ export interface VaultCertificate {
 /**
  * A local Entra ID and a local Key Vault trusting it, each on a free port with state in temporary folders,
  * the Key Vault resource registered (identifierUris ["https://vault.azure.net"], v1.0 tokens), and helpers
- * for real SDK clients that trust the two CAs through a pipeline policy. `now` is the vault's clock.
+ * for real SDK clients that trust the two CAs through a pipeline policy. `now` is the vault's clock, `log` where it
+ * reports unexpected errors (stderr by default).
  */
-export async function startVault(options: { now?: () => Date } = {}): Promise<TestVault> {
+export async function startVault(options: { now?: () => Date; log?: (line: string) => void } = {}): Promise<TestVault> {
   const entra = await startEntra();
   const dir = mkdtempSync(join(tmpdir(), "eca-keyvault-"));
   const statePath = join(dir, "keyvault.json");
@@ -76,6 +77,7 @@ export async function startVault(options: { now?: () => Date } = {}): Promise<Te
       state: statePath,
       entra: { authorityHost: entra.authorityHost, tenantId: entra.tenantId, caPem: entra.caPem },
       now: options.now,
+      log: options.log,
     });
   } catch (err) {
     await entra.stop();
