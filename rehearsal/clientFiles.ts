@@ -1,5 +1,8 @@
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseCertificate } from "../common/certificate";
+import { isRecord } from "../common/json";
+import { normalizeThumbprint, thumbprints } from "../common/thumbprint";
 
 /** Where the client's files went; the password file exists only when the outputs carry a PFX. */
 export interface ClientFiles {
@@ -45,4 +48,23 @@ export function writeClientFiles(
   ];
   writePrivate(env, `${lines.join("\n")}\n`);
   return { pem, pfx, env };
+}
+
+/**
+ * The client files a run before Key Vault mode left in `dir` (Key Vault mode writes none): undefined when there are
+ * none; "attached" while their certificate is still one of the outputs' `attachedCertificates` (setting keyVaultId
+ * was a rotation, so the earlier generation stays until the next one); "detached" once a later rotation dropped it,
+ * when the key in them no longer authenticates.
+ */
+export function earlierClientFiles(dir: string, outputs: Record<string, unknown>): "attached" | "detached" | undefined {
+  const pem = join(dir, "client.pem");
+  if (!existsSync(pem)) return undefined;
+  const certificate = parseCertificate(readFileSync(pem));
+  if (!certificate) return "detached";
+  const { sha1 } = thumbprints(certificate);
+  const attached: unknown[] = Array.isArray(outputs.attachedCertificates) ? outputs.attachedCertificates : [];
+  const still = attached.some(
+    (a) => isRecord(a) && typeof a.thumbprint === "string" && normalizeThumbprint(a.thumbprint) === sha1,
+  );
+  return still ? "attached" : "detached";
 }

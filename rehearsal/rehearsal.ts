@@ -10,7 +10,7 @@ import { type LocalEntra, start } from "../entra/server";
 import { humanClientsReport, runAllClients } from "../verify/clients";
 import { humanReport } from "../verify/report";
 import { runVerify } from "../verify/run";
-import { writeClientFiles } from "./clientFiles";
+import { earlierClientFiles, writeClientFiles } from "./clientFiles";
 import { type ConfigValue, readRemembered, stackConfig, stackNameOf } from "./config";
 import type { EngineResult, EngineRun, RunEngine } from "./engine";
 import { loadCheckpoint, stackOutputsOf } from "./engine/checkpoint";
@@ -282,6 +282,8 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
         say("every client that stays kept getting tokens at every step");
       }
       let exitCode = await timed("verify", () => verifyOutputs(options, entra, say, vault));
+      /** The outputs the run ends with: the rotation's, when it rotates. */
+      let last = result.outputs;
       if (exitCode === 0 && options.rotate) {
         const rotation = `${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
         const many = clientsOf(result.outputs);
@@ -309,6 +311,7 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
         keep(rotated, options.dir, entra, redact, vault);
         remember(rememberedPath, stackConfig(root, { stackFile: options.stackFile, overrides, remembered }).remember);
         prober.learn(rotated.outputs);
+        last = rotated.outputs;
         await prober.probe("after the update");
         if (prober.gaps.length > 0) {
           say(
@@ -320,7 +323,7 @@ export async function runRehearsal(options: RehearsalOptions, io: RehearsalIO): 
         exitCode = await timed("verify after rotation", () => verifyOutputs(options, entra, say, vault));
       }
       if (exitCode === 0)
-        for (const line of nextSteps(options.dir, entra, vault, clientsOf(result.outputs) !== undefined)) say(line);
+        for (const line of nextSteps(options.dir, entra, last, vault, clientsOf(last) !== undefined)) say(line);
       return { exitCode, phases };
     } finally {
       await vault?.stop();
@@ -498,7 +501,13 @@ async function verifyOutputs(
   return report.exitCode;
 }
 
-function nextSteps(dir: string, entra: LocalEntra, vault?: RehearsalVault, many = false): string[] {
+function nextSteps(
+  dir: string,
+  entra: LocalEntra,
+  outputs: Record<string, unknown>,
+  vault?: RehearsalVault,
+  many = false,
+): string[] {
   if (many && !vault)
     return [
       `left in ${dir}: outputs.json (with \`clients\`, each client's outputs by name; every run's in history/), entra.json (the directory), ca.pem, and each client's files in clients/<name>/ (mode 0600)`,
@@ -507,10 +516,15 @@ function nextSteps(dir: string, entra: LocalEntra, vault?: RehearsalVault, many 
       `  npm run verify -- --outputs ${join(dir, "outputs.json")} --all-clients --authority-host ${entra.authorityHost} --ca-file ${join(dir, "ca.pem")}`,
     ];
   // A folder deployed without --key-vault first keeps that run's client files: their key is the generation before
-  // Key Vault mode, still attached until the next rotation, and the line must not claim the folder holds none.
-  const earlier = existsSync(join(dir, "client.pem"))
-    ? "; client.pem, client.pfx and client.env are from a run before Key Vault mode and hold that generation's key, attached until the next rotation"
-    : "";
+  // Key Vault mode, attached until the rotation after the switch, and the line must not claim the folder holds none
+  // (nor, after that rotation, that the key still works).
+  const leftover = earlierClientFiles(dir, outputs);
+  const earlier =
+    leftover === "attached"
+      ? "; client.pem, client.pfx and client.env are from a run before Key Vault mode and hold that generation's key, attached until the next rotation"
+      : leftover === "detached"
+        ? "; client.pem, client.pfx and client.env are from a run before Key Vault mode and hold a key no longer attached (a rotation since dropped it)"
+        : "";
   if (vault)
     return [
       `left in ${dir}: outputs.json (no private key: the client's key was made in the local Key Vault and never left it; every run's outputs in history/), entra.json and keyvault.json (the local services' state), ca-bundle.pem (both CAs), identities/ (the deployer's and the pipeline's own keys, mode 0600)${earlier}`,

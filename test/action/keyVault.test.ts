@@ -1,10 +1,17 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fakeAzureCli } from "../support/azureCli";
 import type { TestCertificate } from "../support/certificates";
 import { keyRunIn } from "../support/cli";
 import { type RegisteredClient, registerClient } from "../support/entra";
-import { startVault, type TestVault, type VaultCertificate, type VaultIdentity } from "../support/keyvault";
+import {
+  startVault,
+  type TestVault,
+  type VaultCertificate,
+  type VaultIdentity,
+  vaultResource,
+} from "../support/keyvault";
 import { stackOutputsFor } from "../support/outputs";
 import { expectNoSecrets } from "../support/secrets";
 import { fileTempDir } from "../support/tempFolders";
@@ -91,6 +98,34 @@ describe("the GitHub Action with the key in Key Vault (the local Entra ID and Ke
     expect(run.report).toMatchObject({ inputs: { certificate: "from --certificate", keyVaultKeyId: vaultCert.keyId } });
     expect(run.outputs["expires-in-days"]).toMatch(/^\d+$/);
     expectClean(run, signer);
+  });
+
+  it("signs as the Azure CLI's identity (after azure/login) with AZURE_TOKEN_CREDENTIALS=AzureCliCredential on the step", async () => {
+    const signer = await t.identity(["Key Vault Crypto User"]);
+    const token = await t.credential(signer).getToken(`${vaultResource}/.default`);
+    const az = fakeAzureCli(dir, token);
+    const run = await runAction(
+      { "outputs-file": outputsFile, "ca-file": caFile, timeout: "60" },
+      { env: { PATH: `${az.bin}:${process.env.PATH}`, AZURE_TOKEN_CREDENTIALS: "AzureCliCredential" } },
+    );
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.outputs).toMatchObject({ verdict: "verified", "exit-code": "0" });
+    expect(run.report).toMatchObject({
+      verdict: "verified",
+      inputs: { privateKey: "in Key Vault", keyVaultKeyId: vaultCert.keyId },
+    });
+    expect(az.calls().map((c) => c.slice(4, 6))).toContainEqual(["--resource", vaultResource]);
+    expectClean(run, signer);
+    const kept = [
+      run.stdout,
+      run.stderr,
+      run.summary,
+      run.env,
+      JSON.stringify(run.outputs),
+      JSON.stringify(run.report),
+    ];
+    expect(keyRunIn(kept.join("\n"), token.token), "a run of the Key Vault token printed").toBeUndefined();
   });
 
   it("fails at once with one error line naming the permission when the job's identity may not sign (exit 4)", async () => {

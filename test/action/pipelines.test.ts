@@ -436,6 +436,8 @@ describe("templates/verify.yml's verify step, with and without azureSubscription
         ]);
         expect(call.slice(6)).toEqual(["--tenant", file.t.entra.tenantId]);
       }
+      // Neither the Key Vault token the CLI handed out nor the assertion or access token reaches the job's log.
+      expectNoSecrets(run.stdout + run.stderr, [file.signer.cert.privateKeyPem]);
     });
 
     it("with azureSubscription, fails at once (exit 4) naming the role when the connection's identity may not sign", async () => {
@@ -445,6 +447,7 @@ describe("templates/verify.yml's verify step, with and without azureSubscription
       expect(outputVariables(run.stdout)).toMatchObject({ exitCode: String(exitCodes.authentication) });
       expect(run.stdout).toMatch(/^verdict: failed \(exit 4\): the identity may not read .+ Key Vault Crypto User/m);
       expect(run.stdout).toContain("##vso[task.logissue type=error]entra-cert-auth verify failed with exit code 4");
+      expectNoSecrets(run.stdout + run.stderr, [file.bystander.cert.privateKeyPem]);
     });
   });
 });

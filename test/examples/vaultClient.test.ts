@@ -94,5 +94,8 @@ describe("the client of docs/key-vault.md (examples/vault-client/client.mts), ag
     expect(code).not.toBe(0);
     expect(stdout).toBe("");
     expect(stderr).toMatch(/statusCode: 403/);
+    // Node prints the uncaught RestError whole (its request and response): the SDK's sanitizer keeps the vault
+    // token out of it.
+    expectNoSecrets(stderr, [reader.cert.privateKeyPem]);
   });
 });

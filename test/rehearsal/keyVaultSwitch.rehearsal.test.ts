@@ -40,6 +40,20 @@ describe("npm start, then npm start -- --key-vault on the same folder", () => {
     );
   });
 
+  it("says, once a rotation dropped that generation (--key-vault --rotate), that the client files' key is no longer attached", async () => {
+    // A folder of its own: switched and rotated in one run, so the generation before Key Vault mode goes at once.
+    const rotated = join(temp, "switch-and-rotate");
+    expect(await main(["--dir", rotated, "--timeout", "60"], capture(), { cwd: root })).toBe(0);
+    const io = capture();
+    const code = await main(["--dir", rotated, "--key-vault", "--rotate", "--timeout", "60"], io, { cwd: root });
+    const { stdout, stderr } = io.text();
+    expect(code, stderr).toBe(0);
+    const left = stdout.split("\n").find((l) => l.startsWith(`rehearsal: left in ${rotated}:`)) ?? "";
+    expect(left).toContain(
+      "client.pem, client.pfx and client.env are from a run before Key Vault mode and hold a key no longer attached (a rotation since dropped it)",
+    );
+  }, 300_000);
+
   it("prints the verify command to run again with one space between its flags", () => {
     const command = run.stdout.split("\n").find((l) => l.includes("npm run verify -- --outputs")) ?? "";
     expect(command).toMatch(/--outputs \S+outputs\.json --authority-host https:\/\/localhost:\d+ --ca-file /);
