@@ -12,7 +12,7 @@ import {
   type VaultIdentity,
   vaultResource,
 } from "../support/keyvault";
-import { stackOutputsFor } from "../support/outputs";
+import { vaultStackOutputsFor } from "../support/outputs";
 import { expectNoSecrets } from "../support/secrets";
 import { fileTempDir } from "../support/tempFolders";
 import { type ActionRun, runAction } from "./runner";
@@ -54,9 +54,7 @@ describe("the GitHub Action with the key in Key Vault (the local Entra ID and Ke
     });
     caFile = join(dir, "ca-bundle.pem");
     writeFileSync(caFile, t.caBundle);
-    // Key Vault mode's outputs: no private key, PFX or password.
-    const { privateKeyPem: _key, ...rest } = stackOutputsFor(t.entra, client, ["Data.Read"]);
-    outputs = { ...rest, keyVaultKeyId: vaultCert.keyId };
+    outputs = vaultStackOutputsFor(t.entra, client, vaultCert.keyId);
     outputsFile = join(dir, "outputs.json");
     writeFileSync(outputsFile, JSON.stringify(outputs));
   });

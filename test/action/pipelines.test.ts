@@ -11,7 +11,7 @@ import { fakeAzureCli } from "../support/azureCli";
 import type { TestCertificate } from "../support/certificates";
 import { type RegisteredClient, registerClient } from "../support/entra";
 import { type VaultCertificate, type VaultIdentity, vaultForFile, vaultResource } from "../support/keyvault";
-import { stackOutputsFor } from "../support/outputs";
+import { stackOutputsFor, vaultStackOutputsFor } from "../support/outputs";
 import { root } from "../support/processes";
 import { expectNoSecrets } from "../support/secrets";
 import { fileTempDir } from "../support/tempFolders";
@@ -327,11 +327,8 @@ describe("templates/verify.yml's verify step, with and without azureSubscription
       return { signer, bystander, vaultCert, vaultClient, localClient, caFile };
     });
 
-    /** Key Vault mode's outputs: no private key; keyVaultKeyId names the vault certificate's key. */
-    const vaultOutputs = (cert: VaultCertificate, client: RegisteredClient) => {
-      const { privateKeyPem: _key, ...outputs } = stackOutputsFor(file.t.entra, client, ["Data.Read"]);
-      return { ...outputs, keyVaultKeyId: cert.keyId };
-    };
+    const vaultOutputs = (cert: VaultCertificate, client: RegisteredClient) =>
+      vaultStackOutputsFor(file.t.entra, client, cert.keyId);
 
     /**
      * Runs the verify step's script as the agent does (the script in a file run by bash, as AzureCLI@2 runs it,

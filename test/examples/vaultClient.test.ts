@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestCertificate } from "../support/certificates";
 import { type RegisteredClient, registerClient } from "../support/entra";
 import { startVault, type TestVault, type VaultCertificate, type VaultIdentity } from "../support/keyvault";
-import { stackOutputsFor } from "../support/outputs";
+import { vaultStackOutputsFor } from "../support/outputs";
 import { root } from "../support/processes";
 import { expectNoSecrets } from "../support/secrets";
 import { fileTempDir } from "../support/tempFolders";
@@ -52,10 +52,8 @@ describe("the client of docs/key-vault.md (examples/vault-client/client.mts), ag
       grant: ["Data.Read"],
       cert: { certificatePem: vaultCert.certificatePem } as TestCertificate,
     });
-    // Key Vault mode's outputs: no private key anywhere, the key id to sign with.
-    const { privateKeyPem: _key, ...outputs } = stackOutputsFor(t.entra, client, ["Data.Read"]);
     outputsPath = join(dir, "outputs.json");
-    writeFileSync(outputsPath, JSON.stringify({ ...outputs, keyVaultKeyId: vaultCert.keyId }));
+    writeFileSync(outputsPath, JSON.stringify(vaultStackOutputsFor(t.entra, client, vaultCert.keyId)));
     const caBundle = join(dir, "ca-bundle.pem");
     writeFileSync(caBundle, t.caBundle);
     const identityPem = join(dir, "identity.pem");

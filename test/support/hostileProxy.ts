@@ -97,11 +97,12 @@ export async function startHostileProxy(
         res.end(text);
       },
     );
-    out.on("error", () => res.writeHead(502).end());
+    // A failure after the answer began can only cut it; before, it is a 502.
+    out.on("error", () => (res.headersSent ? res.destroy() : res.writeHead(502).end()));
     out.end(body);
   };
   const server = createServer({ cert: tls.serverCertPem, key: tls.serverKeyPem }, (req, res) => {
-    handle(req, res).catch(() => res.writeHead(502).end());
+    handle(req, res).catch(() => (res.headersSent ? res.destroy() : res.writeHead(502).end()));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   proxy.origin = `https://localhost:${(server.address() as AddressInfo).port}`;

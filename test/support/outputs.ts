@@ -47,3 +47,14 @@ export function stackOutputsFor(
     certificateNotAfter: new Date(x509.validTo).toISOString(),
   };
 }
+
+/** Key Vault mode's outputs for a registered client: no private key, PFX or password; `keyVaultKeyId` to sign with. */
+export function vaultStackOutputsFor(
+  entra: LocalEntra,
+  client: RegisteredClient,
+  keyVaultKeyId: string,
+  expectedRoles: string[] = ["Data.Read"],
+): Record<string, unknown> {
+  const { privateKeyPem: _key, ...outputs } = stackOutputsFor(entra, client, expectedRoles);
+  return { ...outputs, keyVaultKeyId };
+}

@@ -13,7 +13,7 @@ import type { TestCertificate } from "../support/certificates";
 import { skippingClock } from "../support/clock";
 import { type RegisteredClient, registerClient } from "../support/entra";
 import { startVault, type TestVault, type VaultIdentity } from "../support/keyvault";
-import { stackOutputsFor } from "../support/outputs";
+import { vaultStackOutputsFor } from "../support/outputs";
 import { runScript } from "../support/processes";
 import { expectHolds, expectNoSecrets } from "../support/secrets";
 import { fileTempDir } from "../support/tempFolders";
@@ -65,8 +65,21 @@ describe("verify signs through the local Key Vault: real SDK, real msal-node, th
 
   /** Key Vault mode's outputs: no privateKeyPem, PFX or password; keyVaultKeyId names the certificate's key. */
   function vaultOutputs(keyId = current.keyId): Record<string, unknown> {
-    const { privateKeyPem: _key, ...outputs } = stackOutputsFor(t.entra, client, ["Data.Read"]);
-    return { ...outputs, keyVaultKeyId: keyId };
+    return vaultStackOutputsFor(t.entra, client, keyId);
+  }
+
+  /** The pipeline identity as DefaultAzureCredential's environment finds it: AZURE_* and a PEM file (mode 0600). */
+  function pipelineIdentityEnv(file: string): NodeJS.ProcessEnv {
+    const identityPem = join(dir, file);
+    writeFileSync(identityPem, `${signer.cert.certificatePem.trim()}\n${signer.cert.privateKeyPem}`, { mode: 0o600 });
+    return {
+      AZURE_TENANT_ID: t.entra.tenantId,
+      AZURE_CLIENT_ID: signer.clientId,
+      AZURE_CLIENT_CERTIFICATE_PATH: identityPem,
+      AZURE_CLIENT_SECRET: "",
+      AZURE_FEDERATED_TOKEN_FILE: "",
+      GITHUB_STEP_SUMMARY: "",
+    };
   }
 
   async function verify(
@@ -273,16 +286,7 @@ describe("verify signs through the local Key Vault: real SDK, real msal-node, th
   });
 
   it("works as the shipped CLI with DefaultAzureCredential (the pipeline identity from AZURE_* variables), printing no secret", async () => {
-    const identityPem = join(dir, "pipeline-identity.pem");
-    writeFileSync(identityPem, `${signer.cert.certificatePem.trim()}\n${signer.cert.privateKeyPem}`, { mode: 0o600 });
-    const env = {
-      AZURE_TENANT_ID: t.entra.tenantId,
-      AZURE_CLIENT_ID: signer.clientId,
-      AZURE_CLIENT_CERTIFICATE_PATH: identityPem,
-      AZURE_CLIENT_SECRET: "",
-      AZURE_FEDERATED_TOKEN_FILE: "",
-      GITHUB_STEP_SUMMARY: "",
-    };
+    const env = pipelineIdentityEnv("pipeline-identity.pem");
     for (const json of [false, true]) {
       const args = ["--outputs", "-", "--ca-file", caFile, ...(json ? ["--json"] : [])];
       const { code, stdout, stderr } = await runScript("verify/main.ts", args, {
@@ -298,16 +302,7 @@ describe("verify signs through the local Key Vault: real SDK, real msal-node, th
   });
 
   it("takes the one credential AZURE_TOKEN_CREDENTIALS names, and refuses a name DefaultAzureCredential does not know (exit 2)", async () => {
-    const identityPem = join(dir, "pipeline-identity-2.pem");
-    writeFileSync(identityPem, `${signer.cert.certificatePem.trim()}\n${signer.cert.privateKeyPem}`, { mode: 0o600 });
-    const env = {
-      AZURE_TENANT_ID: t.entra.tenantId,
-      AZURE_CLIENT_ID: signer.clientId,
-      AZURE_CLIENT_CERTIFICATE_PATH: identityPem,
-      AZURE_CLIENT_SECRET: "",
-      AZURE_FEDERATED_TOKEN_FILE: "",
-      GITHUB_STEP_SUMMARY: "",
-    };
+    const env = pipelineIdentityEnv("pipeline-identity-2.pem");
     const run = (choice: string, path = process.env.PATH) =>
       runScript("verify/main.ts", ["--outputs", "-", "--ca-file", caFile, "--json"], {
         env: { ...env, AZURE_TOKEN_CREDENTIALS: choice, PATH: path },

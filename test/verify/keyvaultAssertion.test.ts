@@ -14,7 +14,7 @@ import { stopAndRemove } from "../support/cli";
 import { skippingClock } from "../support/clock";
 import { localDigestSigner } from "../support/digestSigner";
 import { type RegisteredClient, registerClient, startEntra, tokenEndpoint } from "../support/entra";
-import { stackOutputsFor } from "../support/outputs";
+import { vaultStackOutputsFor } from "../support/outputs";
 import { expectNoSecrets } from "../support/secrets";
 
 const keyId = `https://localhost:8443/keys/client-cert/${"0123456789abcdef".repeat(2)}`;
@@ -103,8 +103,7 @@ describe("acquire with a signer in place of the key: real msal-node against the 
   afterAll(() => stopAndRemove(entra));
 
   function vaultInputs() {
-    const { privateKeyPem: _key, ...outputs } = stackOutputsFor(entra, client, ["Data.Read"]);
-    const inputs = fromStackOutputs({ ...outputs, keyVaultKeyId: keyId }, parseOptions([]));
+    const inputs = fromStackOutputs(vaultStackOutputsFor(entra, client, keyId), parseOptions([]));
     inputs.caPem = entra.caPem;
     return inputs;
   }

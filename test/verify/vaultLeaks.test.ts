@@ -11,7 +11,7 @@ import { skippingClock } from "../support/clock";
 import { type RegisteredClient, registerClient } from "../support/entra";
 import { type HostileProxy, type ProxyAnswer, type SeenRequest, startHostileProxy } from "../support/hostileProxy";
 import { startVault, type TestVault, type VaultCertificate, type VaultIdentity } from "../support/keyvault";
-import { stackOutputsFor } from "../support/outputs";
+import { vaultStackOutputsFor } from "../support/outputs";
 import { runScript } from "../support/processes";
 import { expectNoSecrets } from "../support/secrets";
 import { fileTempDir } from "../support/tempFolders";
@@ -120,9 +120,9 @@ describe("verify with a vault key prints no vault token, assertion or access tok
 
   /** Key Vault mode's outputs; the key id on `vaultOrigin` (the proxy's, by default). */
   function outputs(over: { authority?: string; vaultOrigin?: string } = {}): Record<string, unknown> {
-    const { privateKeyPem: _key, ...rest } = stackOutputsFor(t.entra, client, ["Data.Read"]);
     const keyVaultKeyId = vaultCert.keyId.replace(t.vault.vaultUrl, over.vaultOrigin ?? vaultProxy.origin);
-    return { ...rest, keyVaultKeyId, ...(over.authority ? { authority: over.authority } : {}) };
+    const outputs = vaultStackOutputsFor(t.entra, client, keyVaultKeyId);
+    return { ...outputs, ...(over.authority ? { authority: over.authority } : {}) };
   }
 
   /** Nothing of a secret in the text: neither whole nor any 40-character run of it, nor any JWT or PEM key. */
