@@ -27,7 +27,7 @@ export function vaultKeyChecks(
     checks.push(
       fail(
         "vault key type",
-        `${names.keyId} names a ${rsa ? "key without a public part" : `${safeKty(key.kty)} key`}: Entra ID accepts only RSA certificate credentials; give the key of the certificate in ${names.certificate}`,
+        `${names.keyId} names ${rsa ? "a key without a public part" : `a key of ${keyType(key.kty)}`}: Entra ID accepts only RSA certificate credentials; give the key of the certificate in ${names.certificate}`,
       ),
     );
     return checks;
@@ -72,4 +72,4 @@ export function samePublicKey(certificate: X509Certificate, publicKey: KeyObject
 }
 
 // Key Vault's key types are a short list of uppercase names with dashes; anything else is not repeated.
-const safeKty = (kty: string) => (/^[A-Z-]{2,10}$/.test(kty) ? kty : "non-RSA");
+const keyType = (kty: string) => (/^[A-Z-]{2,10}$/.test(kty) ? `type ${kty}` : "another type than RSA");

@@ -286,7 +286,7 @@ async function runAction(io) {
       expiresInDays: report2.certificates[0]?.daysLeft
     });
   }
-  const { runVerify } = await import("./chunks/run-BS6CESJ4.mjs");
+  const { runVerify } = await import("./chunks/run-TV2FF6MP.mjs");
   const report = inTerms(
     await runVerify(inputs.options, {
       env: inputs.certificatePassword === void 0 ? env : { ...env, [passwordVariable]: inputs.certificatePassword },

@@ -262,7 +262,7 @@ describe("the vault key against the certificate", () => {
     [
       "an EC key",
       { kty: "EC", publicKey: undefined },
-      "keyVaultKeyId names a EC key: Entra ID accepts only RSA certificate credentials; give the key of the certificate in certificatePem",
+      "keyVaultKeyId names a key of type EC: Entra ID accepts only RSA certificate credentials; give the key of the certificate in certificatePem",
     ],
     [
       "an RSA key the vault gave no public part of",
@@ -272,17 +272,17 @@ describe("the vault key against the certificate", () => {
     [
       "a key type of odd shape, not repeated",
       { kty: "<script>EC", publicKey: undefined },
-      "keyVaultKeyId names a non-RSA key: Entra ID accepts only RSA certificate credentials; give the key of the certificate in certificatePem",
+      "keyVaultKeyId names a key of another type than RSA: Entra ID accepts only RSA certificate credentials; give the key of the certificate in certificatePem",
     ],
     [
       "a key type that is too long or not upper case, not repeated",
       { kty: "OCT-HSM-EXTRA", publicKey: undefined },
-      "keyVaultKeyId names a non-RSA key: Entra ID accepts only RSA certificate credentials; give the key of the certificate in certificatePem",
+      "keyVaultKeyId names a key of another type than RSA: Entra ID accepts only RSA certificate credentials; give the key of the certificate in certificatePem",
     ],
     [
       "a key type in lower case, not repeated",
       { kty: "ec", publicKey: undefined },
-      "keyVaultKeyId names a non-RSA key: Entra ID accepts only RSA certificate credentials; give the key of the certificate in certificatePem",
+      "keyVaultKeyId names a key of another type than RSA: Entra ID accepts only RSA certificate credentials; give the key of the certificate in certificatePem",
     ],
     [
       "a key that may not sign",

@@ -11142,7 +11142,7 @@ function vaultKeyChecks(key, certificate, names, now) {
     checks.push(
       fail(
         "vault key type",
-        `${names.keyId} names a ${rsa2 ? "key without a public part" : `${safeKty(key.kty)} key`}: Entra ID accepts only RSA certificate credentials; give the key of the certificate in ${names.certificate}`
+        `${names.keyId} names ${rsa2 ? "a key without a public part" : `a key of ${keyType(key.kty)}`}: Entra ID accepts only RSA certificate credentials; give the key of the certificate in ${names.certificate}`
       )
     );
     return checks;
@@ -11180,7 +11180,7 @@ function samePublicKey(certificate, publicKey) {
   const spki = (k) => k.export({ type: "spki", format: "der" });
   return spki(certificate.publicKey).equals(spki(publicKey));
 }
-var safeKty = (kty) => /^[A-Z-]{2,10}$/.test(kty) ? kty : "non-RSA";
+var keyType = (kty) => /^[A-Z-]{2,10}$/.test(kty) ? `type ${kty}` : "another type than RSA";
 
 // verify/vaultSigning.ts
 async function prepareVaultSigning(req) {
