@@ -108,10 +108,20 @@ async function listen(options: LocalKeyVaultOptions, release: () => void): Promi
  * (or drop CONNECT); here they get Key Vault's error body too, and the connection is closed.
  */
 function answerUnparsed(server: Server): void {
+  const answered = new WeakSet<Duplex>();
   const answer = (socket: Duplex, err: KeyVaultError) => {
+    // Answered already: the parser refuses the rest of what the client sends too; that is read and dropped below.
+    if (answered.has(socket)) return;
     // As node's own answer does (nodejs/node lib/_http_server.js socketOnError): never into an answer already begun.
     const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
     if (!socket.writable || inFlight) return socket.destroy();
+    answered.add(socket);
+    // A client may still be sending (64 KiB of headers past the parser's limit): the socket is read to the client's
+    // end, since closing it with unread bytes would reset the connection before the client reads the answer (seen
+    // on Node 24). A client that never stops is cut off after a few seconds.
+    socket.on("data", () => {});
+    socket.resume();
+    setTimeout(() => socket.destroy(), 5_000).unref();
     const body = JSON.stringify(err.body);
     socket.end(
       [
