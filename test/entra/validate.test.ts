@@ -9,6 +9,7 @@ import {
   stateProblem,
 } from "../../entra/validate";
 import { sharedCertificate } from "../support/certificates";
+import { loadedState } from "./loadedState";
 import { invalid, refusal } from "./refusal";
 
 const id = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
@@ -240,27 +241,7 @@ describe("admin bodies are checked at the edge, in Graph's error shape", () => {
 
 describe("a loaded state file holds only what the admin routes write", () => {
   const created = "2026-01-01T00:00:00Z";
-  const state = async (over: { app?: Record<string, unknown>; sp?: unknown; assignment?: unknown } = {}) => {
-    const key = (await sharedCertificate()).certificatePem;
-    const credential = { keyId: id, startDateTime: created, endDateTime: created, createdDateTime: created, key };
-    return {
-      applications: [
-        {
-          id,
-          appId: id,
-          tenantId: id,
-          displayName: "a",
-          createdDateTime: created,
-          keyCredentials: [credential],
-          ...over.app,
-        },
-      ],
-      servicePrincipals: ["sp" in over ? over.sp : { id, appId: id, tenantId: id, createdDateTime: created }],
-      appRoleAssignments: [
-        "assignment" in over ? over.assignment : { id, appRoleId: id, principalId: id, resourceId: id },
-      ],
-    };
-  };
+  const state = loadedState;
 
   it("passes a state the routes wrote", async () => {
     expect(stateProblem(await state())).toBeUndefined();

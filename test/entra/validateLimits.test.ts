@@ -9,7 +9,7 @@ import {
   parseJsonBody,
   stateProblem,
 } from "../../entra/validate";
-import { sharedCertificate } from "../support/certificates";
+import { loadedState } from "./loadedState";
 import { invalid, refusal } from "./refusal";
 
 /**
@@ -162,27 +162,7 @@ describe("a key credential's key and dates", () => {
 });
 
 describe("a loaded state file at its limits", () => {
-  const created = "2026-01-01T00:00:00Z";
-  const sp = { id, appId: id, tenantId: id, createdDateTime: created };
-  const stateWith = async (app: Record<string, unknown>) => {
-    const key = (await sharedCertificate()).certificatePem;
-    const credential = { keyId: id, startDateTime: created, endDateTime: created, createdDateTime: created, key };
-    return {
-      applications: [
-        {
-          id,
-          appId: id,
-          tenantId: id,
-          displayName: "a",
-          createdDateTime: created,
-          keyCredentials: [credential],
-          ...app,
-        },
-      ],
-      servicePrincipals: [sp],
-      appRoleAssignments: [],
-    };
-  };
+  const stateWith = (app: Record<string, unknown>) => loadedState({ app });
 
   it("takes up to 100 owners, each a GUID, and names the owners when not", async () => {
     const owners = Array.from({ length: 100 }, (_, i) => guid(i));
@@ -212,7 +192,7 @@ describe("a loaded state file at its limits", () => {
     const s = await stateWith({});
     s.servicePrincipals = [
       {
-        ...sp,
+        ...(s.servicePrincipals[0] as object),
         get createdDateTime(): string {
           throw new TypeError("a getter that fails");
         },
