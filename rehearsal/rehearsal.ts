@@ -515,17 +515,17 @@ function nextSteps(
       `  npm run entra -- --state ${join(dir, "entra.json")} --port ${entra.port}`,
       `  npm run verify -- --outputs ${join(dir, "outputs.json")} --all-clients --authority-host ${entra.authorityHost} --ca-file ${join(dir, "ca.pem")}`,
     ];
-  // A folder deployed without --key-vault first keeps that run's client files: their key is the generation before
-  // Key Vault mode, attached until the rotation after the switch, and the line must not claim the folder holds none
-  // (nor, after that rotation, that the key still works).
-  const leftover = earlierClientFiles(dir, outputs);
-  const earlier =
-    leftover === "attached"
-      ? "; client.pem, client.pfx and client.env are from a run before Key Vault mode and hold that generation's key, attached until the next rotation"
-      : leftover === "detached"
-        ? "; client.pem, client.pfx and client.env are from a run before Key Vault mode and hold a key no longer attached (a rotation since dropped it)"
-        : "";
-  if (vault)
+  if (vault) {
+    // A folder deployed without --key-vault first keeps that run's client files: their key is the generation before
+    // Key Vault mode, attached until the rotation after the switch, and the line must not claim the folder holds none
+    // (nor, after that rotation, that the key still works).
+    const leftover = earlierClientFiles(dir, outputs);
+    const earlier =
+      leftover === "attached"
+        ? "; client.pem, client.pfx and client.env are from a run before Key Vault mode and hold that generation's key, attached until the next rotation"
+        : leftover === "detached"
+          ? "; client.pem, client.pfx and client.env are from a run before Key Vault mode and hold a key no longer attached (a rotation since dropped it)"
+          : "";
     return [
       `left in ${dir}: outputs.json (no private key: the client's key was made in the local Key Vault and never left it; every run's outputs in history/), entra.json and keyvault.json (the local services' state), ca-bundle.pem (both CAs), identities/ (the deployer's and the pipeline's own keys, mode 0600)${earlier}`,
       "run it again with --key-vault to update the same stack; --rotate shows the overlap. Serve both again and verify as the pipeline identity:",
@@ -533,6 +533,7 @@ function nextSteps(
       `  npm run keyvault -- --state ${join(dir, "keyvault.json")} --entra ${entra.authorityHost}/${entra.tenantId} --entra-ca ${entra.caPath} --port ${vault.vault.port}`,
       `  AZURE_TENANT_ID=${entra.tenantId} AZURE_CLIENT_ID=${vault.pipeline.clientId} AZURE_CLIENT_CERTIFICATE_PATH=${join(dir, "identities", "pipeline.pem")} npm run verify -- --outputs ${join(dir, "outputs.json")}${many ? " --all-clients" : ""} --authority-host ${entra.authorityHost} --ca-file ${vault.caBundlePath}`,
     ];
+  }
   return [
     `left in ${dir}: outputs.json (what \`pulumi stack output --json --show-secrets\` prints; every run's in history/), entra.json (the directory), ca.pem, and the client's files client.pem, client.pfx, client.env (mode 0600)`,
     "run it again to update the same stack; --fresh starts over. Serve it again and verify it again:",
