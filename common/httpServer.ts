@@ -10,11 +10,15 @@ export class BodyTooLargeError extends CodedError {
 }
 
 /**
- * Reads a body of at most `limit` bytes. Past the limit the rest is read and
- * dropped, so the client still gets its 400 instead of a reset; a sender that
- * keeps going far past it is cut off.
+ * Reads a body of at most `limit` bytes. A body whose declared length is past
+ * the limit is refused before it is read: reading it to the end would hold the
+ * answer back, and past 16 times the limit the reader cuts the connection, so
+ * the client would see a reset instead of its 400. Past the limit without a
+ * declared length (chunked), the rest is read and dropped, so the client still
+ * gets its 400; a sender that keeps going far past it is cut off.
  */
 export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  if (Number(req.headers["content-length"] ?? 0) > limit) throw new BodyTooLargeError(limit);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {

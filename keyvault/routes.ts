@@ -47,7 +47,11 @@ export function createHandler(ctx: VaultContext) {
       if (err instanceof KeyVaultError) return sendError(ctx, res, err);
       // The client went away while it sent its body: there is no one to answer, and nothing unexpected happened.
       if ((err as NodeJS.ErrnoException).code === "ECONNRESET" && req.destroyed) return;
-      if (err instanceof BodyTooLargeError) return sendError(ctx, res, akv.bodyTooLarge(err.limit));
+      if (err instanceof BodyTooLargeError) {
+        // What is left of the body is not read: the connection closes after the answer instead of draining it.
+        res.setHeader("Connection", "close");
+        return sendError(ctx, res, akv.bodyTooLarge(err.limit));
+      }
       // Never echo the request: a body or header can hold a token.
       log(`keyvault: unexpected ${describeUnexpected(err)} on ${req.method}`);
       sendError(ctx, res, akv.internal());
@@ -181,16 +185,8 @@ const raise = (err: Error): never => {
   throw err;
 };
 
-/**
- * The body as JSON. A body whose declared length is past the cap is refused before it is read, with the connection
- * closed after the answer: reading and dropping it would hold the answer back, and past 16 times the cap the
- * reader cuts the connection, so the client would see a reset instead of the 400.
- */
-async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
-  if (Number(req.headers["content-length"] ?? 0) > maxBody) {
-    res.setHeader("Connection", "close");
-    throw akv.bodyTooLarge(maxBody);
-  }
+/** The body as JSON, at most `maxBody` bytes (common/httpServer.ts readBody refuses a longer one). */
+async function readJson(req: IncomingMessage): Promise<unknown> {
   const text = await readBody(req, maxBody);
   if (text.trim() === "") throw akv.badParameter("The request body is empty; a JSON object is required.");
   try {
@@ -202,7 +198,7 @@ async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unkn
 
 async function createCertificate(op: Op, name: string): Promise<void> {
   authorize(op, actions.certificateCreate, `certificates/${name}`);
-  const request = parseCreateRequest(await readJson(op.req, op.res));
+  const request = parseCreateRequest(await readJson(op.req));
   const { store, now } = op.ctx;
   if (entryOf(store.state.deletedCertificates, key(name))) throw akv.deletedButRecoverable(name);
   const issued = await issue(request.policy, now(), { enabled: request.enabled, tags: request.tags });
@@ -325,7 +321,7 @@ function purge(op: Op, name: string): void {
  */
 async function updateCertificate(op: Op, name: string, version: string): Promise<void> {
   authorize(op, actions.certificateUpdate, `certificates/${name}`);
-  const body = await readJson(op.req, op.res);
+  const body = await readJson(op.req);
   if (!isRecord(body)) throw akv.badParameter("The request body must be a JSON object.");
   const unknown = Object.keys(body).filter((k) => !["tags", "attributes", "policy"].includes(k));
   if (unknown.length > 0) throw akv.badParameter("Only tags, attributes and policy.lifetime_actions can be updated.");
@@ -390,7 +386,7 @@ function getKey(op: Op, name: string, version: string): void {
 
 async function sign(op: Op, name: string, version: string): Promise<void> {
   authorize(op, actions.keySign, `keys/${name}`);
-  const body = await readJson(op.req, op.res);
+  const body = await readJson(op.req);
   const { c, v } = keyVersion(op, name, version);
   if (!isRecord(body)) throw akv.badParameter("The request body must be a JSON object with alg and value.");
   if (!isSignAlgorithm(body.alg))
@@ -449,7 +445,7 @@ const adminTable: Route<AdminOp>[] = [
     "PUT",
     "roleAssignments/:id",
     async ({ ctx, req, res }, { id }) => {
-      const body = await readJson(req, res);
+      const body = await readJson(req);
       if (!isRecord(body) || !Array.isArray(body.roles) || !body.roles.every(isRoleName))
         throw akv.badParameter(`roles: must be a list of ${roleNames.map((r) => `"${r}"`).join(", ")}`);
       const roles = [...new Set(body.roles as RoleName[])];
